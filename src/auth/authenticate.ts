@@ -1,0 +1,34 @@
+/**
+ * The `requireAuth` pre-handler: reads `Authorization: Bearer <JWT>` and attaches the
+ * caller's user and session to the request.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../errors.js";
+import type { Authenticated, AuthService } from "./service.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    auth?: Authenticated;
+  }
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+export function requireAuth(auth: AuthService) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token)
+      throw new AppError("unauthorized", "send an access token as 'Authorization: Bearer <token>'");
+    request.auth = await auth.authenticate(token);
+  };
+}
+
+/** The authenticated caller; only valid on routes behind requireAuth. */
+export function caller(request: FastifyRequest): Authenticated {
+  if (!request.auth) throw new AppError("unauthorized", "a valid access token is required");
+  return request.auth;
+}

@@ -1,0 +1,217 @@
+/**
+ * Accounts and sessions: register, sign in and out, authenticate a token, change a
+ * password. Used by the REST routes, the socket handshake and the admin CLI alike.
+ */
+import { randomUUID } from "node:crypto";
+import { AppError } from "../errors.js";
+import type { DomainEvents } from "../events/bus.js";
+import {
+  type AuthResponse,
+  type ChangePasswordBody,
+  type LoginBody,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  type RegisterBody,
+  USERNAME_PATTERN,
+} from "../protocol/rest.js";
+import type { Session } from "../storage/sessions.js";
+import type { Store } from "../storage/store.js";
+import type { User } from "../storage/users.js";
+import { withoutHash } from "../storage/users.js";
+import type { LoginThrottle } from "./login-throttle.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
+import { presentUser } from "./present.js";
+import type { TokenService } from "./tokens.js";
+
+/** Who is making a request, as far as the network tells. */
+export interface ClientContext {
+  ip: string;
+  userAgent: string;
+}
+
+export interface Authenticated {
+  user: User;
+  session: Session;
+}
+
+export type RegistrationMode = "open" | "invite" | "closed";
+
+// Last-seen stamps are written at most this often per session, not on every request.
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function validateUsername(username: string): void {
+  if (!USERNAME_PATTERN.test(username)) {
+    throw new AppError(
+      "invalid_username",
+      "a username is 3 to 32 characters of a-z, 0-9, '_', '.' and '-'",
+    );
+  }
+}
+
+export function validatePassword(password: string): void {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+    throw new AppError(
+      "invalid_password",
+      `a password is ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long`,
+    );
+  }
+}
+
+export interface AuthServiceDeps {
+  store: Store;
+  tokens: TokenService;
+  throttle: LoginThrottle;
+  events: DomainEvents;
+  registration: RegistrationMode;
+  tokenExpirySeconds: number;
+  onAuthFailure?: (reason: string) => void;
+}
+
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  private async issue(user: User, client: ClientContext): Promise<AuthResponse> {
+    const now = Date.now();
+    const expiresAt = now + this.deps.tokenExpirySeconds * 1000;
+    const session = await this.deps.store.sessions.create({
+      id: randomUUID(),
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
+      userAgent: client.userAgent,
+      ip: client.ip,
+    });
+    const token = await this.deps.tokens.sign(user.id, session.id, now, expiresAt);
+    return { user: presentUser(user), token, expires_at: expiresAt };
+  }
+
+  async register(body: RegisterBody, client: ClientContext): Promise<AuthResponse> {
+    const mode = this.deps.registration;
+    if (mode === "closed") {
+      throw new AppError(
+        "registration_closed",
+        "this server does not accept new accounts; ask an administrator",
+      );
+    }
+    if (mode === "invite" && !body.invite_code) {
+      throw new AppError("invite_required", "this server needs an invite code to register");
+    }
+    validateUsername(body.username);
+    validatePassword(body.password);
+    const displayName = body.display_name?.trim() || body.username;
+    const passwordHash = await hashPassword(body.password);
+    const now = Date.now();
+    const user = await this.deps.store.transaction(async (tx) => {
+      const created = await tx.users.create({
+        id: randomUUID(),
+        username: body.username,
+        displayName,
+        passwordHash,
+        admin: "first",
+        now,
+      });
+      if (
+        mode === "invite" &&
+        !(await tx.invites.consume(body.invite_code ?? "", created.id, now))
+      ) {
+        throw new AppError(
+          "invalid_invite",
+          "the invite code is unknown, used, revoked or expired",
+        );
+      }
+      return created;
+    });
+    return this.issue(user, client);
+  }
+
+  async login(body: LoginBody, client: ClientContext): Promise<AuthResponse> {
+    const now = Date.now();
+    await this.deps.throttle.check(body.username, client.ip, now);
+    const found = await this.deps.store.users.byUsername(body.username);
+    const valid = await verifyPassword(found?.passwordHash, body.password);
+    if (!found || !valid) {
+      await this.deps.throttle.recordFailure(body.username, client.ip, now);
+      this.deps.onAuthFailure?.("invalid_credentials");
+      throw new AppError("invalid_credentials", "the username or password is wrong");
+    }
+    if (found.disabled) {
+      this.deps.onAuthFailure?.("account_disabled");
+      throw new AppError("account_disabled", "this account is disabled; ask an administrator");
+    }
+    await this.deps.throttle.recordSuccess(body.username);
+    return this.issue(withoutHash(found), client);
+  }
+
+  /** Resolves a bearer token to its live session and user, or throws a 401/403 AppError. */
+  async authenticate(token: string): Promise<Authenticated> {
+    let claims: Awaited<ReturnType<TokenService["verify"]>>;
+    try {
+      claims = await this.deps.tokens.verify(token);
+    } catch (err) {
+      this.deps.onAuthFailure?.(err instanceof AppError ? err.code : "unauthorized");
+      throw err;
+    }
+    const now = Date.now();
+    const session = await this.deps.store.sessions.byId(claims.sessionId);
+    if (
+      !session ||
+      session.userId !== claims.userId ||
+      session.revokedAt !== null ||
+      session.expiresAt <= now
+    ) {
+      this.deps.onAuthFailure?.("session_revoked");
+      throw new AppError("session_revoked", "this session has ended; sign in again");
+    }
+    const user = await this.deps.store.users.byId(claims.userId);
+    if (!user) {
+      this.deps.onAuthFailure?.("session_revoked");
+      throw new AppError("session_revoked", "this session has ended; sign in again");
+    }
+    if (user.disabled) {
+      this.deps.onAuthFailure?.("account_disabled");
+      throw new AppError("account_disabled", "this account is disabled; ask an administrator");
+    }
+    if (now - session.lastSeenAt > TOUCH_INTERVAL_MS) {
+      await this.deps.store.sessions.touch(session.id, now);
+      session.lastSeenAt = now;
+    }
+    return { user: withoutHash(user), session };
+  }
+
+  listSessions(userId: string): Promise<Session[]> {
+    return this.deps.store.sessions.listActive(userId, Date.now());
+  }
+
+  async logout(auth: Authenticated): Promise<void> {
+    await this.deps.store.sessions.revoke(auth.session.id, auth.user.id, Date.now());
+    this.deps.events.emit("sessions.revoked", {
+      userId: auth.user.id,
+      sessionIds: [auth.session.id],
+    });
+  }
+
+  async revokeSession(auth: Authenticated, sessionId: string): Promise<void> {
+    const revoked = await this.deps.store.sessions.revoke(sessionId, auth.user.id, Date.now());
+    if (!revoked) throw new AppError("not_found", "session not found");
+    this.deps.events.emit("sessions.revoked", { userId: auth.user.id, sessionIds: [sessionId] });
+  }
+
+  /** Changes the password and ends every other session of the user. */
+  async changePassword(auth: Authenticated, body: ChangePasswordBody): Promise<void> {
+    const user = await this.deps.store.users.byId(auth.user.id);
+    if (!user || !(await verifyPassword(user.passwordHash, body.current_password))) {
+      this.deps.onAuthFailure?.("invalid_credentials");
+      throw new AppError("invalid_credentials", "the current password is wrong");
+    }
+    validatePassword(body.new_password);
+    await this.deps.store.users.setPasswordHash(user.id, await hashPassword(body.new_password));
+    const ended = await this.deps.store.sessions.revokeAllForUser(
+      user.id,
+      Date.now(),
+      auth.session.id,
+    );
+    if (ended.length > 0)
+      this.deps.events.emit("sessions.revoked", { userId: user.id, sessionIds: ended });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Access tokens: HS256 JWTs whose `jti` names a session row. The algorithm is pinned and
+ * keys come only from configuration, never from the token's header. Secrets listed in
+ * `previous_jwt_secrets` still verify, so a rotation need not log everybody out.
+ */
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { JwtSecrets } from "../config/secrets.js";
+import { AppError } from "../errors.js";
+
+export const TOKEN_ISSUER = "private-chat";
+export const TOKEN_AUDIENCE = "private-chat";
+const TOKEN_TYPE = "JWT";
+
+export interface TokenClaims {
+  userId: string;
+  sessionId: string;
+  expiresAt: number;
+}
+
+export class TokenService {
+  private readonly current: Uint8Array;
+  private readonly verifyKeys: Uint8Array[];
+
+  constructor(secrets: JwtSecrets) {
+    const encoder = new TextEncoder();
+    this.current = encoder.encode(secrets.current);
+    this.verifyKeys = [this.current, ...secrets.previous.map((s) => encoder.encode(s))];
+  }
+
+  async sign(
+    userId: string,
+    sessionId: string,
+    issuedAt: number,
+    expiresAt: number,
+  ): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: "HS256", typ: TOKEN_TYPE })
+      .setSubject(userId)
+      .setJti(sessionId)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(Math.floor(issuedAt / 1000))
+      .setNotBefore(Math.floor(issuedAt / 1000))
+      .setExpirationTime(Math.floor(expiresAt / 1000))
+      .sign(this.current);
+  }
+
+  /** Checks signature and claims; throws AppError `unauthorized` or `token_expired`. */
+  async verify(token: string): Promise<TokenClaims> {
+    let expired = false;
+    for (const key of this.verifyKeys) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ["HS256"],
+          issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
+          typ: TOKEN_TYPE,
+          requiredClaims: ["sub", "jti", "exp", "nbf"],
+        });
+        if (
+          typeof payload.sub !== "string" ||
+          typeof payload.jti !== "string" ||
+          typeof payload.exp !== "number"
+        ) {
+          break;
+        }
+        return { userId: payload.sub, sessionId: payload.jti, expiresAt: payload.exp * 1000 };
+      } catch (err) {
+        if (err instanceof errors.JWTExpired) expired = true;
+        // Any other failure: try the next key; a bad token fails on all of them.
+      }
+    }
+    if (expired) throw new AppError("token_expired", "the access token has expired; sign in again");
+    throw new AppError("unauthorized", "a valid access token is required");
+  }
+}

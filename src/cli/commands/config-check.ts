@@ -1,0 +1,18 @@
+/**
+ * `chat-server config check --config FILE`: validates a configuration without starting.
+ */
+import { ConfigError, loadConfig } from "../../config/load.js";
+import { checkSecrets } from "../../config/secrets.js";
+import { configOption, parseCommandArgs } from "../args.js";
+
+export async function configCheckCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, configOption);
+  const config = loadConfig({ file: values.config });
+  const problems = checkSecrets(config, values.config ?? "(defaults)");
+  if (problems.length > 0) throw new ConfigError(problems);
+  const where = config.database.type === "sqlite" ? config.database.path : "postgres";
+  process.stdout.write(
+    `ok: ${values.config ?? "(defaults)"} (listen ${config.server.host}:${config.server.port}, database ${where}, registration ${config.auth.registration})\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,33 @@
+/**
+ * `chat-server db migrate|status`: applies or lists schema migrations without serving.
+ */
+import { loadConfig } from "../../config/load.js";
+import { schemaStatus } from "../../storage/migrate.js";
+import { openStore } from "../../storage/store.js";
+import { configOption, parseCommandArgs, UsageError } from "../args.js";
+
+export async function dbCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, configOption);
+  const action = positionals[0];
+  if (action !== "migrate" && action !== "status")
+    throw new UsageError("usage: chat-server db migrate|status [--config FILE]");
+  const config = loadConfig({ file: values.config });
+  const store = openStore(config.database);
+  try {
+    if (action === "migrate") {
+      const result = await store.migrate();
+      const applied = result.applied.length > 0 ? result.applied.join(", ") : "nothing to apply";
+      process.stdout.write(`schema at ${result.current}: ${applied}\n`);
+    } else {
+      const status = await schemaStatus(store.db);
+      process.stdout.write(
+        `applied: ${status.applied.join(", ") || "none"}\npending: ${status.pending.join(", ") || "none"}\n`,
+      );
+      if (status.unknown.length > 0)
+        process.stdout.write(`unknown (newer chat-server): ${status.unknown.join(", ")}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+/**
+ * `chat-server [--config FILE]`: runs the server until SIGTERM or SIGINT, then drains and
+ * exits 0 within the configured shutdown timeout.
+ */
+import { loadConfig } from "../../config/load.js";
+import { createLogger } from "../../ops/logger.js";
+import { startServer } from "../../server.js";
+import { configOption, parseCommandArgs, UsageError } from "../args.js";
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, configOption);
+  if (positionals.length > 0) throw new UsageError(`unknown command: ${positionals.join(" ")}`);
+  const config = loadConfig({ file: values.config });
+  const logger = createLogger(config.server.log_level);
+  const server = await startServer(config, { logger, source: values.config ?? "(defaults)" });
+  logger.info(
+    { url: server.url, database: config.database.type, config: values.config ?? "(defaults)" },
+    "chat-server listening",
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      const timer = setTimeout(() => {
+        logger.error("shutdown took too long; exiting anyway");
+        resolve(1);
+      }, config.server.shutdown_timeout_seconds * 1000);
+      timer.unref();
+      server.close().then(
+        () => {
+          clearTimeout(timer);
+          logger.info("stopped cleanly");
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          logger.error({ err }, "error while shutting down");
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * The configuration file's shape: every section and key an operator may set, with its
+ * default. The same table drives TOML validation, environment overrides and the docs.
+ */
+import { z } from "zod";
+
+const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+export const serverSection = z
+  .strictObject({
+    port: z.int().min(0).max(65535).default(8080),
+    // Loopback by default: exposing the server is a decision the operator makes.
+    host: z.string().min(1).default("127.0.0.1"),
+    log_level: logLevel.default("info"),
+    trust_proxy: z.array(z.string().min(1)).default([]),
+    body_limit_bytes: z
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    cors_origins: z.array(z.string().min(1)).default([]),
+    shutdown_timeout_seconds: z.int().min(1).max(300).default(10),
+  })
+  .prefault({});
+
+export const databaseSection = z
+  .strictObject({
+    type: z.enum(["sqlite", "postgres"]).default("sqlite"),
+    path: z.string().min(1).default("./data/chat.db"),
+    url: z.string().default(""),
+    pool_size: z.int().min(1).max(1000).default(10),
+    statement_timeout_ms: z.int().min(0).default(10_000),
+  })
+  .prefault({});
+
+export const authSection = z
+  .strictObject({
+    jwt_secret: z.string().default(""),
+    previous_jwt_secrets: z.array(z.string()).default([]),
+    token_expiry_seconds: z
+      .int()
+      .min(1)
+      .max(366 * 24 * 3600)
+      .default(3600),
+    registration: z.enum(["open", "invite", "closed"]).default("open"),
+  })
+  .prefault({});
+
+export const rateLimitSection = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    max_requests_per_minute: z.int().min(1).default(1000),
+    max_auth_attempts: z.int().min(1).default(5),
+  })
+  .prefault({});
+
+export const messagesSection = z
+  .strictObject({
+    max_body_chars: z.int().min(1).max(100_000).default(4000),
+  })
+  .prefault({});
+
+export const redisSection = z
+  .strictObject({
+    url: z.string().default(""),
+    key_prefix: z.string().default("chat:"),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  server: serverSection,
+  database: databaseSection,
+  auth: authSection,
+  rate_limit: rateLimitSection,
+  messages: messagesSection,
+  redis: redisSection,
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** A deep partial of the config, used by tests and by code that overrides a few keys. */
+export type ConfigOverrides = {
+  [S in keyof Config]?: Partial<Config[S]>;
+};

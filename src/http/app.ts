@@ -1,0 +1,72 @@
+/**
+ * buildApp(): the HTTP application, apart from listen() so tests can run it on port 0.
+ */
+import { randomUUID } from "node:crypto";
+import helmet from "@fastify/helmet";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { registerAuthRoutes } from "../auth/routes.js";
+import type { ServerContext } from "../context.js";
+import { registerOpsRoutes } from "../ops/routes.js";
+import { VERSION } from "../version.js";
+import { installErrorHandlers } from "./error-handler.js";
+import { installRateLimit } from "./rate-limit.js";
+import { installRequestLog } from "./request-log.js";
+
+export interface BuildAppOptions {
+  logger: Logger;
+  /** Open sockets, for /status and /metrics. */
+  connections?: () => number;
+}
+
+export async function buildApp(
+  ctx: ServerContext,
+  options: BuildAppOptions,
+): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance,
+    // One line per request is written by request-log.ts, with the query string removed.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    trustProxy: config.server.trust_proxy.length > 0 ? config.server.trust_proxy : false,
+    bodyLimit: config.server.body_limit_bytes,
+    // Node's defaults allow a slow client to hold a request open far too long.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+  installRequestLog(app, ctx.metrics);
+
+  await app.register(helmet, {
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+    hsts: false, // TLS ends at the reverse proxy, which sets HSTS (see deploy/nginx).
+    crossOriginEmbedderPolicy: false,
+  });
+  await installRateLimit(app, config, ctx.metrics);
+
+  registerOpsRoutes(app, {
+    store: ctx.store,
+    metrics: ctx.metrics,
+    version: VERSION,
+    startedAt: ctx.startedAt,
+    connections: options.connections ?? (() => 0),
+  });
+
+  await app.register(
+    async (api) => {
+      registerAuthRoutes(api, ctx.auth);
+    },
+    { prefix: "/api/v1" },
+  );
+
+  return app;
+}

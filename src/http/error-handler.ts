@@ -1,0 +1,89 @@
+/**
+ * Turns every failure into `{"error":{"code","message"}}` with the catalogue's status.
+ * Unknown errors become `internal_error`, logged with the request id and never shown.
+ */
+import type { FastifyError, FastifyInstance } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { AppError } from "../errors.js";
+import { isDatabaseUnavailable } from "../storage/errors.js";
+
+interface ValidationItem {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params?: { keys?: string[] };
+}
+
+function fromValidation(items: ValidationItem[], context: string | undefined): AppError {
+  const where = context ?? "request";
+  const unknown = items.flatMap((item) =>
+    item.keyword === "unrecognized_keys" ? (item.params?.keys ?? []) : [],
+  );
+  if (unknown.length > 0) {
+    return new AppError("unknown_fields", `unknown fields in ${where}: ${unknown.join(", ")}`, {
+      fields: unknown,
+    });
+  }
+  const problems = items.map((item) => {
+    const path = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
+    return { field: path === "" ? where : path, message: item.message ?? item.keyword };
+  });
+  const summary = problems.map((p) => `${p.field}: ${p.message}`).join("; ");
+  return new AppError("invalid_request", `invalid ${where}: ${summary}`, { problems });
+}
+
+function classify(error: FastifyError): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return fromValidation(error.validation as unknown as ValidationItem[], error.validationContext);
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new AppError(
+        "payload_too_large",
+        "the request body is larger than this server accepts",
+      );
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new AppError("unsupported_media_type", "send the request body as application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new AppError("invalid_json", "the request body is empty; send a JSON object");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new AppError("invalid_json", "the request body is not valid JSON");
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
+    return new AppError("invalid_json", "the request body is not valid JSON");
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError("database_unavailable", "the database is unavailable; try again shortly");
+  }
+  if (error.statusCode === 429) return new AppError("rate_limited", "too many requests; slow down");
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError("invalid_request", error.message);
+  }
+  return undefined;
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = classify(error);
+    if (!known) {
+      request.log.error({ err: error }, "unhandled error");
+      reply
+        .code(500)
+        .send({ error: { code: "internal_error", message: "an internal error occurred" } });
+      return;
+    }
+    if (known.status >= 500)
+      request.log.warn({ code: known.code, err: error.message }, "request failed");
+    if (known.retryAfterSeconds !== undefined)
+      reply.header("retry-after", String(known.retryAfterSeconds));
+    reply.code(known.status).send(known.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0];
+    reply
+      .code(404)
+      .send({ error: { code: "not_found", message: `no route for ${request.method} ${path}` } });
+  });
+}

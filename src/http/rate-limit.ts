@@ -1,0 +1,29 @@
+/**
+ * The REST rate limit: `max_requests_per_minute` per client address. Routes opt out with
+ * `config: { rateLimit: false }`; the socket upgrade never passes through here.
+ */
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/schema.js";
+import { AppError } from "../errors.js";
+import type { Metrics } from "../ops/metrics.js";
+
+export async function installRateLimit(
+  app: FastifyInstance,
+  config: Config,
+  metrics: Metrics,
+): Promise<void> {
+  if (!config.rate_limit.enabled) return;
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rate_limit.max_requests_per_minute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.ip,
+    onExceeded: () => metrics.rateLimited.inc({ limit: "rest" }),
+    errorResponseBuilder: (_request, context) =>
+      new AppError(
+        "rate_limited",
+        `more than ${context.max} requests a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
+  });
+}

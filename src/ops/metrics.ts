@@ -1,0 +1,62 @@
+/**
+ * Prometheus metrics, in a registry of the app's own so that several servers in one
+ * process (as in tests) never share or clash over counters.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: "chat_http_requests_total",
+    help: "HTTP requests answered, by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: "chat_http_request_duration_seconds",
+    help: "Time to answer HTTP requests, by method and route",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly socketConnections = new Gauge({
+    name: "chat_websocket_connections",
+    help: "Open WebSocket connections",
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: "chat_auth_failures_total",
+    help: "Failed authentications, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: "chat_rate_limit_rejections_total",
+    help: "Requests refused by a rate limit, by limit",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
+
+  readonly messagesStored = new Counter({
+    name: "chat_messages_stored_total",
+    help: "Messages committed to the database",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

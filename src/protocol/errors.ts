@@ -1,0 +1,41 @@
+/**
+ * The one error catalogue: every code the server sends, in REST bodies
+ * (`{"error":{"code","message"}}`) and socket `error` frames alike, with its HTTP status
+ * and whether a client may retry the same request unchanged.
+ */
+export const errorCatalogue = {
+  invalid_request: { status: 400, retryable: false },
+  invalid_json: { status: 400, retryable: false },
+  unknown_fields: { status: 400, retryable: false },
+  body_empty: { status: 400, retryable: false },
+  body_too_long: { status: 400, retryable: false },
+  unknown_frame_type: { status: 400, retryable: false },
+  invalid_username: { status: 400, retryable: false },
+  invalid_password: { status: 400, retryable: false },
+  invite_required: { status: 403, retryable: false },
+  invalid_invite: { status: 403, retryable: false },
+  registration_closed: { status: 403, retryable: false },
+  unauthorized: { status: 401, retryable: false },
+  invalid_credentials: { status: 401, retryable: false },
+  token_expired: { status: 401, retryable: false },
+  session_revoked: { status: 401, retryable: false },
+  account_disabled: { status: 403, retryable: false },
+  forbidden: { status: 403, retryable: false },
+  not_found: { status: 404, retryable: false },
+  method_not_allowed: { status: 405, retryable: false },
+  username_taken: { status: 409, retryable: false },
+  conflict: { status: 409, retryable: false },
+  payload_too_large: { status: 413, retryable: false },
+  unsupported_media_type: { status: 415, retryable: false },
+  rate_limited: { status: 429, retryable: true },
+  too_many_auth_attempts: { status: 429, retryable: true },
+  internal_error: { status: 500, retryable: true },
+  database_unavailable: { status: 503, retryable: true },
+  shutting_down: { status: 503, retryable: true },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

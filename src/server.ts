@@ -1,0 +1,77 @@
+/**
+ * Starts and stops one chat-server process: storage, services, HTTP and sockets, in that
+ * order, and the reverse on the way down.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { ConfigError } from "./config/load.js";
+import type { Config } from "./config/schema.js";
+import { checkSecrets, resolveJwtSecrets } from "./config/secrets.js";
+import { createContext, type ServerContext } from "./context.js";
+import { buildApp } from "./http/app.js";
+import { type OpenStoreOptions, openStore } from "./storage/store.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  ctx: ServerContext;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends OpenStoreOptions {
+  logger: Logger;
+  /** Where the configuration came from, for error messages. */
+  source?: string;
+}
+
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const problems = checkSecrets(config, options.source);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { logger } = options;
+
+  const store = openStore(config.database, options);
+  let app: FastifyInstance | undefined;
+  try {
+    const migration = await store.migrate();
+    if (migration.applied.length > 0) {
+      logger.info(
+        { applied: migration.applied, database: store.type },
+        "applied schema migrations",
+      );
+    }
+    const secrets = resolveJwtSecrets(config);
+    if (secrets.generatedFile) {
+      logger.info(
+        { file: secrets.generatedFile },
+        "using the generated JWT secret kept in the data directory; set [auth] jwt_secret to choose one",
+      );
+    }
+    const ctx = createContext(config, store, secrets);
+    app = await buildApp(ctx, { logger });
+    await app.listen({ port: config.server.port, host: config.server.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.server.port;
+    const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+    const listening = app;
+    let closing: Promise<void> | undefined;
+    return {
+      app: listening,
+      ctx,
+      port,
+      url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      close() {
+        closing ??= (async () => {
+          await listening.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}

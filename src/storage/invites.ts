@@ -1,0 +1,91 @@
+/**
+ * Single-use invite codes. Only a hash of each code is stored, so a database leak does not
+ * hand out working invites.
+ */
+import { createHash } from "node:crypto";
+import type { Kysely, Selectable } from "kysely";
+import type { Database, InvitesTable } from "./schema.js";
+
+export interface Invite {
+  id: string;
+  createdBy: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  usedBy: string | null;
+  usedAt: number | null;
+  revokedAt: number | null;
+}
+
+export function hashInviteCode(code: string): string {
+  return createHash("sha256").update(code.trim()).digest("hex");
+}
+
+function toInvite(row: Selectable<InvitesTable>): Invite {
+  return {
+    id: row.id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedBy: row.used_by,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class InviteStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(input: {
+    id: string;
+    code: string;
+    createdBy: string | null;
+    now: number;
+    expiresAt: number | null;
+  }): Promise<Invite> {
+    const row = {
+      id: input.id,
+      code_hash: hashInviteCode(input.code),
+      created_by: input.createdBy,
+      created_at: input.now,
+      expires_at: input.expiresAt,
+      used_by: null,
+      used_at: null,
+      revoked_at: null,
+    };
+    await this.db.insertInto("invites").values(row).execute();
+    return toInvite(row);
+  }
+
+  /** Marks a usable invite as used by `userId`; false when the code is unknown or spent. */
+  async consume(code: string, userId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("invites")
+      .set({ used_by: userId, used_at: now })
+      .where("code_hash", "=", hashInviteCode(code))
+      .where("used_at", "is", null)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async list(): Promise<Invite[]> {
+    const rows = await this.db
+      .selectFrom("invites")
+      .selectAll()
+      .orderBy("created_at", "desc")
+      .execute();
+    return rows.map(toInvite);
+  }
+
+  async revoke(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("invites")
+      .set({ revoked_at: now })
+      .where("id", "=", id)
+      .where("used_at", "is", null)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Applies schema migrations at start (or alone, with `chat-server db migrate`). Kysely's
+ * migrator takes a lock, so several nodes starting together apply each migration once.
+ */
+import { type Kysely, type MigrationProvider, Migrator, sql } from "kysely";
+import { migrations } from "./migrations/index.js";
+
+// Migrations speak to the schema as it was, so this module uses Kysely<any> throughout.
+const MIGRATION_TABLE = "schema_migrations";
+const MIGRATION_LOCK_TABLE = "schema_migrations_lock";
+
+const provider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
+
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknownMigrations: string[]) {
+    super(
+      `the database has schema migrations this chat-server does not know (${unknownMigrations.join(", ")}): ` +
+        "it was written by a newer version; run that version or restore a backup made for this one",
+    );
+    this.name = "SchemaTooNewError";
+  }
+}
+
+export interface MigrationResult {
+  applied: string[];
+  current: string | undefined;
+}
+
+async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((t) => t.name === MIGRATION_TABLE)) return [];
+  const rows = await db.selectFrom(MIGRATION_TABLE).select("name").execute();
+  return rows.map((r) => String(r.name));
+}
+
+/** The newest schema version this build knows. */
+export function latestSchemaVersion(): string {
+  return Object.keys(migrations).sort().at(-1) ?? "";
+}
+
+export async function schemaStatus(
+  db: Kysely<any>,
+): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
+  const applied = await appliedMigrations(db);
+  const known = Object.keys(migrations);
+  return {
+    applied,
+    pending: known.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !known.includes(name)),
+  };
+}
+
+async function runMigrator(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/**
+ * Applies pending migrations. PostgreSQL serialises nodes with Kysely's advisory lock;
+ * SQLite gets one IMMEDIATE transaction around the whole run, so two processes on one
+ * file cannot interleave and a failed migration leaves nothing half-applied.
+ */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  engine: "sqlite" | "postgres",
+): Promise<MigrationResult> {
+  const { unknown } = await schemaStatus(db);
+  if (unknown.length > 0) throw new SchemaTooNewError(unknown);
+  if (engine === "postgres")
+    return { applied: await runMigrator(db), current: latestSchemaVersion() };
+  const applied = await db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const names = await runMigrator(conn);
+      await sql`commit`.execute(conn);
+      return names;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
+  });
+  return { applied, current: latestSchemaVersion() };
+}

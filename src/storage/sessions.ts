@@ -1,0 +1,125 @@
+/**
+ * Login sessions. Every token names one session (its `jti`); revoking the row ends the
+ * token at once.
+ */
+import type { Kysely, Selectable } from "kysely";
+import type { Database, SessionsTable } from "./schema.js";
+
+export interface Session {
+  id: string;
+  userId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string;
+  ip: string;
+  revokedAt: number | null;
+}
+
+function toSession(row: Selectable<SessionsTable>): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    userAgent: row.user_agent,
+    ip: row.ip,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class SessionStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(session: Omit<Session, "revokedAt" | "lastSeenAt">): Promise<Session> {
+    const row = {
+      id: session.id,
+      user_id: session.userId,
+      created_at: session.createdAt,
+      last_seen_at: session.createdAt,
+      expires_at: session.expiresAt,
+      user_agent: session.userAgent.slice(0, 512),
+      ip: session.ip.slice(0, 64),
+      revoked_at: null,
+    };
+    await this.db.insertInto("sessions").values(row).execute();
+    return toSession(row);
+  }
+
+  async byId(id: string): Promise<Session | undefined> {
+    const row = await this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? toSession(row) : undefined;
+  }
+
+  /** Sessions that can still be used, newest first. */
+  async listActive(userId: string, now: number): Promise<Session[]> {
+    const rows = await this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .orderBy("created_at", "desc")
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async touch(id: string, now: number): Promise<void> {
+    await this.db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", id).execute();
+  }
+
+  /** Revokes one session of a user; false when it was not theirs or already ended. */
+  async revoke(id: string, userId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("sessions")
+      .set({ revoked_at: now })
+      .where("id", "=", id)
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Revokes every live session of a user but `exceptId`; returns the revoked ids. */
+  async revokeAllForUser(userId: string, now: number, exceptId?: string): Promise<string[]> {
+    let query = this.db
+      .selectFrom("sessions")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null);
+    if (exceptId) query = query.where("id", "!=", exceptId);
+    const ids = (await query.execute()).map((r) => r.id);
+    if (ids.length > 0) {
+      await this.db
+        .updateTable("sessions")
+        .set({ revoked_at: now })
+        .where("id", "in", ids)
+        .execute();
+    }
+    return ids;
+  }
+
+  /** Revokes every live session on the server; returns how many. */
+  async revokeAll(now: number): Promise<number> {
+    const result = await this.db
+      .updateTable("sessions")
+      .set({ revoked_at: now })
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Deletes sessions that ended long ago, so the table does not grow forever. */
+  async purgeEnded(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("sessions")
+      .where((eb) => eb.or([eb("expires_at", "<", before), eb("revoked_at", "<", before)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

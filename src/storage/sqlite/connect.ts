@@ -1,0 +1,48 @@
+/**
+ * Opens the embedded SQLite database with the pragmas from the deployment guide (WAL,
+ * synchronous NORMAL, 64 MB cache, temp_store MEMORY), foreign keys and a busy timeout.
+ * The directory is kept at 0700 and the files at 0600.
+ */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import type { Database } from "../schema.js";
+
+export interface SqliteHandle {
+  db: Kysely<Database>;
+  raw: SqliteDatabase.Database;
+}
+
+export const SQLITE_PRAGMAS = [
+  "journal_mode = WAL",
+  "synchronous = NORMAL",
+  "cache_size = -64000",
+  "temp_store = MEMORY",
+  "foreign_keys = ON",
+  "busy_timeout = 5000",
+] as const;
+
+function restrictFiles(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
+export function openSqlite(path: string, options: { readonly?: boolean } = {}): SqliteHandle {
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!options.readonly) closeSync(openSync(path, "a", 0o600));
+  }
+  const raw = new SqliteDatabase(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
+  for (const pragma of SQLITE_PRAGMAS) {
+    if (options.readonly && pragma.startsWith("journal_mode")) continue;
+    raw.pragma(pragma);
+  }
+  if (path !== ":memory:" && !options.readonly) restrictFiles(path);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return { db, raw };
+}

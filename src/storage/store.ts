@@ -1,0 +1,78 @@
+/**
+ * The storage interface every caller uses. One set of repositories over Kysely serves
+ * both engines; what differs between SQLite and PostgreSQL lives in sqlite/ and postgres/.
+ */
+import { type Kysely, sql } from "kysely";
+import type { Config } from "../config/schema.js";
+import { InviteStore } from "./invites.js";
+import { migrateToLatest } from "./migrate.js";
+import { openPostgres } from "./postgres/connect.js";
+import type { Database } from "./schema.js";
+import { SessionStore } from "./sessions.js";
+import { openSqlite } from "./sqlite/connect.js";
+import { UserStore } from "./users.js";
+
+export type DatabaseType = "sqlite" | "postgres";
+
+/** The repositories, bound either to the pool or to one transaction. */
+export class Repositories {
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly invites: InviteStore;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.users = new UserStore(db);
+    this.sessions = new SessionStore(db);
+    this.invites = new InviteStore(db);
+  }
+}
+
+export class Store extends Repositories {
+  constructor(
+    db: Kysely<Database>,
+    readonly type: DatabaseType,
+    private readonly closeHandle: () => Promise<void>,
+  ) {
+    super(db);
+  }
+
+  /** Runs `work` in one transaction: all of it commits, or none of it does. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new Repositories(trx)));
+  }
+
+  /** Throws unless the database answers a trivial query. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async migrate() {
+    return migrateToLatest(this.db, this.type);
+  }
+
+  async close(): Promise<void> {
+    await this.closeHandle();
+  }
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL schema to use (tests give each run its own). */
+  postgresSchema?: string;
+}
+
+export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
+  if (database.type === "postgres") {
+    const { db } = openPostgres({
+      url: database.url,
+      poolSize: database.pool_size,
+      statementTimeoutMs: database.statement_timeout_ms,
+      ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+    });
+    return new Store(db, "postgres", () => db.destroy());
+  }
+  const { db, raw } = openSqlite(database.path);
+  return new Store(db, "sqlite", async () => {
+    await db.destroy();
+    if (raw.open) raw.close();
+  });
+}

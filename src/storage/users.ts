@@ -1,0 +1,166 @@
+/**
+ * User accounts: creation, lookup by id or name, directory search, and the flags an
+ * administrator changes.
+ */
+import type { Kysely, Selectable } from "kysely";
+import { AppError } from "../errors.js";
+import { isUniqueViolation } from "./errors.js";
+import type { Database, UsersTable } from "./schema.js";
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+export interface NewUser {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  /** "first" makes the account an admin only when it is the first one on the server. */
+  admin: boolean | "first";
+  now: number;
+}
+
+function toUser(row: Selectable<UsersTable>): UserWithHash {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    isAdmin: row.is_admin === 1,
+    disabled: row.disabled === 1,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    passwordHash: row.password_hash,
+  };
+}
+
+export function withoutHash(user: UserWithHash): User {
+  const { passwordHash: _hidden, ...rest } = user;
+  return rest;
+}
+
+export class UserStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(input: NewUser): Promise<User> {
+    let isAdmin = input.admin === true ? 1 : 0;
+    if (input.admin === "first") {
+      const existing = await this.db.selectFrom("users").select("id").limit(1).executeTakeFirst();
+      isAdmin = existing ? 0 : 1;
+    }
+    try {
+      await this.db
+        .insertInto("users")
+        .values({
+          id: input.id,
+          username: input.username,
+          username_lower: input.username.toLowerCase(),
+          display_name: input.displayName,
+          password_hash: input.passwordHash,
+          is_admin: isAdmin,
+          disabled: 0,
+          created_at: input.now,
+          last_seen_at: null,
+        })
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new AppError("username_taken", `the username "${input.username}" is taken`);
+      }
+      throw err;
+    }
+    const created = await this.byId(input.id);
+    if (!created) throw new Error("user vanished after insert");
+    return withoutHash(created);
+  }
+
+  async byId(id: string): Promise<UserWithHash | undefined> {
+    const row = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async byUsername(username: string): Promise<UserWithHash | undefined> {
+    const row = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("username_lower", "=", username.toLowerCase())
+      .executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async list(options: {
+    prefix?: string;
+    limit: number;
+    includeDisabled?: boolean;
+  }): Promise<User[]> {
+    let query = this.db
+      .selectFrom("users")
+      .selectAll()
+      .orderBy("username_lower")
+      .limit(options.limit);
+    const prefix = options.prefix?.toLowerCase();
+    if (prefix) {
+      // A range start plus an exact prefix test: index-friendly and free of LIKE escaping.
+      query = query
+        .where("username_lower", ">=", prefix)
+        .where((eb) =>
+          eb(eb.fn("substr", ["username_lower", eb.lit(1), eb.lit(prefix.length)]), "=", prefix),
+        );
+    }
+    if (!options.includeDisabled) query = query.where("disabled", "=", 0);
+    const rows = await query.execute();
+    return rows.map((row) => withoutHash(toUser(row)));
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db
+      .updateTable("users")
+      .set({ password_hash: passwordHash })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    const result = await this.db
+      .updateTable("users")
+      .set({ disabled: disabled ? 1 : 0 })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async setAdmin(id: string, isAdmin: boolean): Promise<boolean> {
+    const result = await this.db
+      .updateTable("users")
+      .set({ is_admin: isAdmin ? 1 : 0 })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async touchLastSeen(id: string, now: number): Promise<void> {
+    await this.db.updateTable("users").set({ last_seen_at: now }).where("id", "=", id).execute();
+  }
+}

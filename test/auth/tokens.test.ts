@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createUser } from "../helpers/factories.js";
+import { client } from "../helpers/http.js";
+import { startTestServer, testSecret } from "../helpers/server.js";
+
+describe("tokens", () => {
+  it("rejects a token once it expires", async () => {
+    const server = await startTestServer({ auth: { token_expiry_seconds: 1 } });
+    try {
+      const user = await createUser(server.url);
+      const api = client(server.url);
+      assert.equal((await api.get("/api/v1/me", { token: user.token })).status, 200);
+      await sleep(2100);
+      const res = await api.get("/api/v1/me", { token: user.token });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.error.code, "token_expired");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("a changed secret invalidates tokens, unless the old one is kept in previous_jwt_secrets", async () => {
+    const oldSecret = testSecret();
+    const first = await startTestServer({ auth: { jwt_secret: oldSecret } });
+    const user = await createUser(first.url);
+    await first.close();
+
+    const rotated = await startTestServer(
+      { auth: { jwt_secret: testSecret(), previous_jwt_secrets: [oldSecret] } },
+      { dir: first.dir },
+    );
+    try {
+      const res = await client(rotated.url).get("/api/v1/me", { token: user.token });
+      assert.equal(res.status, 200, "a token signed with a previous secret still verifies");
+    } finally {
+      await rotated.close();
+    }
+
+    const replaced = await startTestServer(
+      { auth: { jwt_secret: testSecret() } },
+      { dir: first.dir },
+    );
+    try {
+      const res = await client(replaced.url).get("/api/v1/me", { token: user.token });
+      assert.equal(res.status, 401, "without the previous secret every old token is refused");
+      assert.equal(res.body.error.code, "unauthorized");
+    } finally {
+      await replaced.stop();
+    }
+  });
+});
