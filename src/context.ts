@@ -2,14 +2,21 @@
  * The services one chat-server process runs on, built once from the parsed config and
  * passed down explicitly: nothing deeper reads configuration on its own.
  */
+import type { Logger } from "pino";
 import { LoginThrottle, MemoryAttemptCounter } from "./auth/login-throttle.js";
 import { AuthService } from "./auth/service.js";
 import { TokenService } from "./auth/tokens.js";
 import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
+import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
+import { MessageService } from "./messages/service.js";
 import { Metrics } from "./ops/metrics.js";
+import { FrameHandlers } from "./realtime/frame-handlers.js";
+import { Hub } from "./realtime/hub.js";
+import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
 import type { Store } from "./storage/store.js";
+import { SyncService } from "./sync/service.js";
 
 export interface ServerContext {
   config: Config;
@@ -18,10 +25,21 @@ export interface ServerContext {
   events: DomainEvents;
   tokens: TokenService;
   auth: AuthService;
+  pubsub: PubSub;
+  hub: Hub;
+  conversations: ConversationService;
+  messages: MessageService;
+  sync: SyncService;
+  frames: FrameHandlers;
   startedAt: number;
 }
 
-export function createContext(config: Config, store: Store, secrets: JwtSecrets): ServerContext {
+export function createContext(
+  config: Config,
+  store: Store,
+  secrets: JwtSecrets,
+  logger: Logger,
+): ServerContext {
   const metrics = new Metrics();
   const events = new DomainEvents();
   const tokens = new TokenService(secrets);
@@ -39,5 +57,44 @@ export function createContext(config: Config, store: Store, secrets: JwtSecrets)
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
-  return { config, store, metrics, events, tokens, auth, startedAt: Date.now() };
+  const onError = (err: unknown, context: string) =>
+    logger.error({ err, context }, "realtime error");
+  const pubsub: PubSub = new LocalPubSub();
+  const hub = new Hub({ store, pubsub, metrics, onError });
+  const conversations = new ConversationService({ store, bus: events, presence: hub });
+  const messages = new MessageService({
+    store,
+    bus: events,
+    maxBodyChars: config.messages.max_body_chars,
+  });
+  const sync = new SyncService(store);
+  const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
+
+  // Committed events and revocations travel to every socket through the pub/sub.
+  events.on("chat.events", (committed) => {
+    metrics.messagesStored.inc(committed.filter((e) => e.type === "message.new").length);
+    pubsub.publish({ kind: "events", events: committed });
+  });
+  events.on("sessions.revoked", ({ userId, sessionIds }) =>
+    pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" }),
+  );
+  events.on("user.disabled", ({ userId }) =>
+    pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" }),
+  );
+
+  return {
+    config,
+    store,
+    metrics,
+    events,
+    tokens,
+    auth,
+    pubsub,
+    hub,
+    conversations,
+    messages,
+    sync,
+    frames,
+    startedAt: Date.now(),
+  };
 }

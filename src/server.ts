@@ -9,6 +9,8 @@ import type { Config } from "./config/schema.js";
 import { checkSecrets, resolveJwtSecrets } from "./config/secrets.js";
 import { createContext, type ServerContext } from "./context.js";
 import { buildApp } from "./http/app.js";
+import type { Hub } from "./realtime/hub.js";
+import { attachSocketServer } from "./realtime/socket-server.js";
 import { type OpenStoreOptions, openStore } from "./storage/store.js";
 
 export interface RunningServer {
@@ -33,6 +35,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   const store = openStore(config.database, options);
   let app: FastifyInstance | undefined;
+  let hub: Hub | undefined;
   try {
     const migration = await store.migrate();
     if (migration.applied.length > 0) {
@@ -48,8 +51,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
         "using the generated JWT secret kept in the data directory; set [auth] jwt_secret to choose one",
       );
     }
-    const ctx = createContext(config, store, secrets);
+    const ctx = createContext(config, store, secrets, logger);
     app = await buildApp(ctx, { logger });
+    const sockets = attachSocketServer({
+      server: app.server,
+      auth: ctx.auth,
+      hub: ctx.hub,
+      handlers: ctx.frames,
+      logger,
+      allowedOrigins: config.server.cors_origins,
+    });
+    hub = ctx.hub;
     await app.listen({ port: config.server.port, host: config.server.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
@@ -63,13 +75,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       close() {
         closing ??= (async () => {
+          await ctx.hub.close();
+          sockets.close();
           await listening.close();
+          await ctx.pubsub.close();
           await store.close();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await hub?.close().catch(() => {});
     await app?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;

@@ -4,8 +4,26 @@
  * middle of a database write.
  */
 import { EventEmitter } from "node:events";
+import type { ChatEventType } from "../protocol/frames.js";
+
+/** A committed event of the log, ready to fan out. */
+export interface CommittedEvent {
+  cursor: number;
+  conversationId: string | null;
+  /** Set when only this user may see the event. */
+  userId: string | null;
+  type: ChatEventType;
+  /** The frame as sent on sockets, serialised once for every recipient. */
+  frame: string;
+  /** Membership change carried by the event, so fan-out can update its rooms. */
+  membership?: { userIds: string[]; action: "joined" | "left" };
+  /** The socket request that caused it, which gets an ack instead of the event. */
+  origin?: { socketId: string; requestId: string | number; ack: string };
+}
 
 export interface DomainEventMap {
+  /** Events committed to the log, in cursor order. */
+  "chat.events": CommittedEvent[];
   /** Sessions that stopped being valid: their sockets must close with 4401. */
   "sessions.revoked": { userId: string; sessionIds: string[] | "all" };
   /** A user was disabled: every socket of theirs closes. */

@@ -6,9 +6,14 @@ import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { requireAuth } from "../auth/authenticate.js";
 import { registerAuthRoutes } from "../auth/routes.js";
 import type { ServerContext } from "../context.js";
+import { registerConversationRoutes } from "../conversations/routes.js";
+import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
+import { registerSyncRoutes } from "../sync/routes.js";
+import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
 import { installErrorHandlers } from "./error-handler.js";
 import { installRateLimit } from "./rate-limit.js";
@@ -16,8 +21,6 @@ import { installRequestLog } from "./request-log.js";
 
 export interface BuildAppOptions {
   logger: Logger;
-  /** Open sockets, for /status and /metrics. */
-  connections?: () => number;
 }
 
 export async function buildApp(
@@ -58,12 +61,19 @@ export async function buildApp(
     metrics: ctx.metrics,
     version: VERSION,
     startedAt: ctx.startedAt,
-    connections: options.connections ?? (() => 0),
+    connections: () => ctx.hub.size,
   });
 
   await app.register(
     async (api) => {
       registerAuthRoutes(api, ctx.auth);
+      await api.register(async (authed) => {
+        authed.addHook("preHandler", requireAuth(ctx.auth));
+        registerConversationRoutes(authed, ctx.conversations);
+        registerMessageRoutes(authed, ctx.messages);
+        registerUserRoutes(authed, ctx.store, ctx.hub);
+        registerSyncRoutes(authed, ctx.sync);
+      });
     },
     { prefix: "/api/v1" },
   );

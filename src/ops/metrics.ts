@@ -28,6 +28,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly slowConsumers = new Counter({
+    name: "chat_websocket_slow_consumers_total",
+    help: "Sockets cut off because they stopped reading",
+    registers: [this.registry],
+  });
+
+  readonly socketFrames = new Counter({
+    name: "chat_websocket_frames_total",
+    help: "Client frames received, by type and outcome",
+    labelNames: ["type", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly authFailures = new Counter({
     name: "chat_auth_failures_total",
     help: "Failed authentications, by reason",

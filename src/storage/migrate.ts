@@ -3,15 +3,15 @@
  * migrator takes a lock, so several nodes starting together apply each migration once.
  */
 import { type Kysely, type MigrationProvider, Migrator, sql } from "kysely";
-import { migrations } from "./migrations/index.js";
+import { type Engine, MIGRATION_NAMES, migrationsFor } from "./migrations/index.js";
 
 // Migrations speak to the schema as it was, so this module uses Kysely<any> throughout.
 const MIGRATION_TABLE = "schema_migrations";
 const MIGRATION_LOCK_TABLE = "schema_migrations_lock";
 
-const provider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+function providerFor(engine: Engine): MigrationProvider {
+  return { getMigrations: async () => migrationsFor(engine) };
+}
 
 export class SchemaTooNewError extends Error {
   constructor(readonly unknownMigrations: string[]) {
@@ -37,14 +37,14 @@ async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
 
 /** The newest schema version this build knows. */
 export function latestSchemaVersion(): string {
-  return Object.keys(migrations).sort().at(-1) ?? "";
+  return [...MIGRATION_NAMES].sort().at(-1) ?? "";
 }
 
 export async function schemaStatus(
   db: Kysely<any>,
 ): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
   const applied = await appliedMigrations(db);
-  const known = Object.keys(migrations);
+  const known = MIGRATION_NAMES;
   return {
     applied,
     pending: known.filter((name) => !applied.includes(name)),
@@ -52,10 +52,10 @@ export async function schemaStatus(
   };
 }
 
-async function runMigrator(db: Kysely<any>): Promise<string[]> {
+async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider,
+    provider: providerFor(engine),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
@@ -69,18 +69,15 @@ async function runMigrator(db: Kysely<any>): Promise<string[]> {
  * SQLite gets one IMMEDIATE transaction around the whole run, so two processes on one
  * file cannot interleave and a failed migration leaves nothing half-applied.
  */
-export async function migrateToLatest(
-  db: Kysely<any>,
-  engine: "sqlite" | "postgres",
-): Promise<MigrationResult> {
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationResult> {
   const { unknown } = await schemaStatus(db);
   if (unknown.length > 0) throw new SchemaTooNewError(unknown);
   if (engine === "postgres")
-    return { applied: await runMigrator(db), current: latestSchemaVersion() };
+    return { applied: await runMigrator(db, engine), current: latestSchemaVersion() };
   const applied = await db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
-      const names = await runMigrator(conn);
+      const names = await runMigrator(conn, engine);
       await sql`commit`.execute(conn);
       return names;
     } catch (err) {

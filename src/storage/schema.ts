@@ -2,6 +2,8 @@
  * Table types as the application sees them. Migrations never import this file: they are
  * frozen in time and speak Kysely<any>.
  */
+import type { Generated } from "kysely";
+
 export interface UsersTable {
   id: string;
   username: string;
@@ -36,8 +38,66 @@ export interface InvitesTable {
   revoked_at: number | null;
 }
 
+export interface ConversationsTable {
+  id: string;
+  type: "direct" | "group";
+  title: string | null;
+  direct_key: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  last_seq: number;
+  last_activity_at: number;
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: "owner" | "admin" | "member";
+  joined_at: number;
+  /** Messages with a seq above this are visible to the member. */
+  joined_seq: number;
+  /** Events with an id above this are visible to the member. */
+  joined_cursor: number;
+  read_seq: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_id: string | null;
+  reply_to: string | null;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: number;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  conversation_id: string | null;
+  user_id: string | null;
+  type: string;
+  payload: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   invites: InvitesTable;
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
+  reactions: ReactionsTable;
+  events: EventsTable;
 }

@@ -4,7 +4,10 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
+import { ConversationStore } from "./conversations.js";
+import { EventStore } from "./events.js";
 import { InviteStore } from "./invites.js";
+import { MessageStore } from "./messages.js";
 import { migrateToLatest } from "./migrate.js";
 import { openPostgres } from "./postgres/connect.js";
 import type { Database } from "./schema.js";
@@ -19,26 +22,35 @@ export class Repositories {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly invites: InviteStore;
+  readonly conversations: ConversationStore;
+  readonly messages: MessageStore;
+  readonly events: EventStore;
 
-  constructor(readonly db: Kysely<Database>) {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly type: DatabaseType,
+  ) {
     this.users = new UserStore(db);
     this.sessions = new SessionStore(db);
     this.invites = new InviteStore(db);
+    this.conversations = new ConversationStore(db);
+    this.messages = new MessageStore(db);
+    this.events = new EventStore(db, type);
   }
 }
 
 export class Store extends Repositories {
   constructor(
     db: Kysely<Database>,
-    readonly type: DatabaseType,
+    type: DatabaseType,
     private readonly closeHandle: () => Promise<void>,
   ) {
-    super(db);
+    super(db, type);
   }
 
   /** Runs `work` in one transaction: all of it commits, or none of it does. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new Repositories(trx)));
+    return this.db.transaction().execute((trx) => work(new Repositories(trx, this.type)));
   }
 
   /** Throws unless the database answers a trivial query. */

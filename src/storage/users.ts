@@ -93,6 +93,37 @@ export class UserStore {
     return row ? toUser(row) : undefined;
   }
 
+  async byIds(ids: string[]): Promise<Map<string, User>> {
+    const result = new Map<string, User>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("users")
+        .selectAll()
+        .where("id", "in", unique.slice(i, i + 500))
+        .execute();
+      for (const row of rows) result.set(row.id, withoutHash(toUser(row)));
+    }
+    return result;
+  }
+
+  /** Members of a conversation whose usernames are among `names` (for mentions). */
+  async membersNamed(conversationId: string, names: string[]): Promise<User[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("users as u")
+      .innerJoin("conversation_members as m", "m.user_id", "u.id")
+      .selectAll("u")
+      .where("m.conversation_id", "=", conversationId)
+      .where(
+        "u.username_lower",
+        "in",
+        names.map((n) => n.toLowerCase()),
+      )
+      .execute();
+    return rows.map((row) => withoutHash(toUser(row)));
+  }
+
   async byUsername(username: string): Promise<UserWithHash | undefined> {
     const row = await this.db
       .selectFrom("users")

@@ -4,7 +4,15 @@
  */
 import type { Migration } from "kysely";
 import { accounts } from "./001_accounts.js";
+import { conversations } from "./002_conversations.js";
 
-export const migrations: Record<string, Migration> = {
-  "001_accounts": accounts,
-};
+export type Engine = "sqlite" | "postgres";
+
+export function migrationsFor(engine: Engine): Record<string, Migration> {
+  return {
+    "001_accounts": accounts,
+    "002_conversations": conversations(engine),
+  };
+}
+
+export const MIGRATION_NAMES = Object.keys(migrationsFor("sqlite"));

@@ -1,0 +1,398 @@
+/**
+ * Conversations: start a direct chat or a group, list and read them, rename, manage
+ * members and roles, and record how far each member has read.
+ */
+import { randomUUID } from "node:crypto";
+import { presentUser } from "../auth/present.js";
+import { AppError } from "../errors.js";
+import type { DomainEvents } from "../events/bus.js";
+import { type EventLog, writeWithEvents } from "../events/log.js";
+import type { ConversationView } from "../protocol/chat.js";
+import { type CreateConversationBody, MAX_TITLE, type Role } from "../protocol/chat.js";
+import type { Conversation, Member } from "../storage/conversations.js";
+import { isUniqueViolation } from "../storage/errors.js";
+import type { Repositories, Store } from "../storage/store.js";
+import type { User } from "../storage/users.js";
+import {
+  conversationNotFound,
+  mayRemove,
+  requireAdmin,
+  requireGroup,
+  requireOwner,
+} from "./policy.js";
+import {
+  type PresenceLookup,
+  presentConversation,
+  presentMembers,
+  presentSummary,
+} from "./present.js";
+
+export interface ConversationServiceDeps {
+  store: Store;
+  bus: DomainEvents;
+  presence: PresenceLookup;
+}
+
+export interface Created {
+  conversation: ConversationView;
+  created: boolean;
+}
+
+function directKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+function cleanTitle(title: string): string {
+  const trimmed = title.trim();
+  if (trimmed === "" || trimmed.length > MAX_TITLE) {
+    throw new AppError("invalid_request", `a group title is 1 to ${MAX_TITLE} characters`);
+  }
+  return trimmed;
+}
+
+/** Loads a conversation and the caller's membership, or answers not_found. */
+export async function loadMembership(
+  repos: Repositories,
+  conversationId: string,
+  userId: string,
+): Promise<{ conversation: Conversation; self: Member }> {
+  const self = await repos.conversations.member(conversationId, userId);
+  const conversation = self ? await repos.conversations.byId(conversationId) : undefined;
+  if (!self || !conversation) throw conversationNotFound();
+  return { conversation, self };
+}
+
+export class ConversationService {
+  constructor(private readonly deps: ConversationServiceDeps) {}
+
+  private async activeUsers(repos: Repositories, ids: string[]): Promise<Map<string, User>> {
+    const users = await repos.users.byIds(ids);
+    const missing = ids.filter((id) => !users.get(id) || users.get(id)?.disabled);
+    if (missing.length > 0) {
+      throw new AppError("not_found", `no such user: ${missing.slice(0, 5).join(", ")}`, {
+        user_ids: missing,
+      });
+    }
+    return users;
+  }
+
+  async create(user: User, body: CreateConversationBody): Promise<Created> {
+    if (body.type === "direct") return this.createDirect(user, body.member_ids[0] as string);
+    const title = cleanTitle(body.title);
+    const others = [...new Set(body.member_ids)].filter((id) => id !== user.id);
+    const id = randomUUID();
+    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      const users = await this.activeUsers(tx, others);
+      users.set(user.id, user);
+      const members = await this.insertConversation(tx, {
+        id,
+        type: "group",
+        title,
+        directKey: null,
+        creator: user,
+        memberIds: [user.id, ...others],
+      });
+      await log.append(
+        {
+          type: "conversation.created",
+          conversation_id: id,
+          conversation: presentSummary(
+            (await tx.conversations.byId(id)) as Conversation,
+            members,
+            users,
+          ),
+          created_by: user.id,
+        },
+        { membership: { userIds: members.map((m) => m.user_id), action: "joined" } },
+      );
+    });
+    return { conversation: await this.get(user, id), created: true };
+  }
+
+  private async createDirect(user: User, otherId: string): Promise<Created> {
+    const key = directKey(user.id, otherId);
+    const existing = await this.deps.store.conversations.byDirectKey(key);
+    if (existing && (await this.deps.store.conversations.member(existing.id, user.id))) {
+      return { conversation: await this.get(user, existing.id), created: false };
+    }
+    const id = randomUUID();
+    try {
+      await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+        const users = await this.activeUsers(tx, [otherId]);
+        users.set(user.id, user);
+        const members = await this.insertConversation(tx, {
+          id,
+          type: "direct",
+          title: null,
+          directKey: key,
+          creator: user,
+          memberIds: [...new Set([user.id, otherId])],
+        });
+        await log.append(
+          {
+            type: "conversation.created",
+            conversation_id: id,
+            conversation: presentSummary(
+              (await tx.conversations.byId(id)) as Conversation,
+              members,
+              users,
+            ),
+            created_by: user.id,
+          },
+          { membership: { userIds: members.map((m) => m.user_id), action: "joined" } },
+        );
+      });
+    } catch (err) {
+      // Both people started the chat at the same moment: theirs won, use it.
+      const raced = isUniqueViolation(err)
+        ? await this.deps.store.conversations.byDirectKey(key)
+        : undefined;
+      if (!raced) throw err;
+      return { conversation: await this.get(user, raced.id), created: false };
+    }
+    return { conversation: await this.get(user, id), created: true };
+  }
+
+  private async insertConversation(
+    tx: Repositories,
+    spec: {
+      id: string;
+      type: "direct" | "group";
+      title: string | null;
+      directKey: string | null;
+      creator: User;
+      memberIds: string[];
+    },
+  ): Promise<Member[]> {
+    const now = Date.now();
+    const cursor = await tx.events.latestId();
+    await tx.conversations.create({
+      id: spec.id,
+      type: spec.type,
+      title: spec.title,
+      direct_key: spec.directKey,
+      created_by: spec.creator.id,
+      created_at: now,
+      updated_at: now,
+      last_seq: 0,
+      last_activity_at: now,
+    });
+    const members: Member[] = spec.memberIds.map((userId) => ({
+      conversation_id: spec.id,
+      user_id: userId,
+      role: spec.type === "group" && userId === spec.creator.id ? "owner" : "member",
+      joined_at: now,
+      joined_seq: 0,
+      joined_cursor: cursor,
+      read_seq: 0,
+    }));
+    await tx.conversations.addMembers(members);
+    return members;
+  }
+
+  async get(user: User, conversationId: string): Promise<ConversationView> {
+    const repos = this.deps.store;
+    const { conversation, self } = await loadMembership(repos, conversationId, user.id);
+    const members = await repos.conversations.members(conversationId);
+    const users = await repos.users.byIds(members.map((m) => m.user_id));
+    const last = await repos.messages.lastOf([conversationId]);
+    const unread = await repos.conversations.unreadCounts(user.id);
+    return presentConversation({
+      conversation,
+      self,
+      members: presentMembers(members, users, this.deps.presence),
+      lastMessage: last.get(conversationId),
+      unread: unread.get(conversationId) ?? 0,
+    });
+  }
+
+  async list(user: User): Promise<ConversationView[]> {
+    const repos = this.deps.store;
+    const memberships = await repos.conversations.membershipsOf(user.id);
+    const ids = memberships.map((m) => m.conversation_id);
+    const members = await repos.conversations.membersOf(ids);
+    const users = await repos.users.byIds(members.map((m) => m.user_id));
+    const last = await repos.messages.lastOf(ids);
+    const unread = await repos.conversations.unreadCounts(user.id);
+    const byConversation = new Map<string, Member[]>();
+    for (const m of members) {
+      const list = byConversation.get(m.conversation_id) ?? [];
+      list.push(m);
+      byConversation.set(m.conversation_id, list);
+    }
+    return memberships.map((membership) =>
+      presentConversation({
+        conversation: membership.conversation,
+        self: membership,
+        members: presentMembers(
+          byConversation.get(membership.conversation_id) ?? [],
+          users,
+          this.deps.presence,
+        ),
+        lastMessage: last.get(membership.conversation_id),
+        unread: unread.get(membership.conversation_id) ?? 0,
+      }),
+    );
+  }
+
+  async rename(user: User, conversationId: string, title: string): Promise<ConversationView> {
+    const clean = cleanTitle(title);
+    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
+      requireGroup(conversation, "be renamed");
+      requireAdmin(self, "rename a group");
+      if (conversation.title === clean) return;
+      await tx.conversations.setTitle(conversationId, clean, Date.now());
+      await log.append({
+        type: "conversation.updated",
+        conversation_id: conversationId,
+        title: clean,
+        updated_by: user.id,
+      });
+    });
+    return this.get(user, conversationId);
+  }
+
+  async addMembers(
+    user: User,
+    conversationId: string,
+    userIds: string[],
+  ): Promise<ConversationView> {
+    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
+      requireGroup(conversation, "change its members");
+      requireAdmin(self, "add members");
+      const current = new Set(await tx.conversations.memberIds(conversationId));
+      const fresh = [...new Set(userIds)].filter((id) => !current.has(id));
+      if (fresh.length === 0) return;
+      const users = await this.activeUsers(tx, fresh);
+      const now = Date.now();
+      const cursor = await tx.events.latestId();
+      const lastSeq = Number(conversation.last_seq);
+      await tx.conversations.addMembers(
+        fresh.map((userId) => ({
+          conversation_id: conversationId,
+          user_id: userId,
+          role: "member" as const,
+          joined_at: now,
+          // A new member sees what is said from now on, not what came before.
+          joined_seq: lastSeq,
+          joined_cursor: cursor,
+          read_seq: lastSeq,
+        })),
+      );
+      await tx.conversations.touchActivity(conversationId, now);
+      for (const userId of fresh) {
+        await log.append(
+          {
+            type: "member.joined",
+            conversation_id: conversationId,
+            user: presentUser(users.get(userId) as User),
+            role: "member",
+            added_by: user.id,
+          },
+          { membership: { userIds: [userId], action: "joined" } },
+        );
+      }
+    });
+    return this.get(user, conversationId);
+  }
+
+  /** Removes a member, or lets the caller leave; the owner's role passes on when they go. */
+  async removeMember(user: User, conversationId: string, targetId: string): Promise<void> {
+    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
+      requireGroup(conversation, "change its members");
+      const target =
+        targetId === user.id ? self : await tx.conversations.member(conversationId, targetId);
+      if (!target) throw new AppError("not_found", "that user is not a member");
+      if (!mayRemove(self, target))
+        throw new AppError("forbidden", "you cannot remove this member");
+      if (target.role === "owner")
+        await this.passOwnership(tx, log, conversationId, target.user_id);
+      await tx.conversations.removeMember(conversationId, target.user_id);
+      const event = {
+        type: "member.left" as const,
+        conversation_id: conversationId,
+        user_id: target.user_id,
+        removed_by: user.id,
+      };
+      await log.append(event, { membership: { userIds: [target.user_id], action: "left" } });
+      // The one who left is no member any more, so they get their own copy.
+      await log.append(event, { userId: target.user_id });
+    });
+  }
+
+  private async passOwnership(
+    tx: Repositories,
+    log: EventLog,
+    conversationId: string,
+    ownerId: string,
+  ): Promise<void> {
+    const others = (await tx.conversations.members(conversationId)).filter(
+      (m) => m.user_id !== ownerId,
+    );
+    const heir = others.find((m) => m.role === "admin") ?? others[0];
+    if (!heir) return;
+    await tx.conversations.setRole(conversationId, heir.user_id, "owner");
+    await log.append({
+      type: "member.role",
+      conversation_id: conversationId,
+      user_id: heir.user_id,
+      role: "owner",
+      changed_by: ownerId,
+    });
+  }
+
+  /** Promote, demote, or (role "owner") hand over ownership; owner only. */
+  async setRole(
+    user: User,
+    conversationId: string,
+    targetId: string,
+    role: Role,
+  ): Promise<ConversationView> {
+    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
+      requireGroup(conversation, "have roles");
+      requireOwner(self, "change roles");
+      const target = await tx.conversations.member(conversationId, targetId);
+      if (!target) throw new AppError("not_found", "that user is not a member");
+      if (target.user_id === user.id)
+        throw new AppError("invalid_request", "hand ownership to another member instead");
+      if (target.role === role) return;
+      await tx.conversations.setRole(conversationId, targetId, role);
+      const changes: [string, Role][] = [[targetId, role]];
+      if (role === "owner") {
+        await tx.conversations.setRole(conversationId, user.id, "admin");
+        changes.push([user.id, "admin"]);
+      }
+      for (const [userId, newRole] of changes) {
+        await log.append({
+          type: "member.role",
+          conversation_id: conversationId,
+          user_id: userId,
+          role: newRole,
+          changed_by: user.id,
+        });
+      }
+    });
+    return this.get(user, conversationId);
+  }
+
+  /** Records that the user has read up to `seq`; tells the other members. */
+  async markRead(user: User, conversationId: string, seq: number): Promise<number> {
+    return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
+      const target = Math.min(seq, Number(conversation.last_seq));
+      if (target <= Number(self.read_seq)) return Number(self.read_seq);
+      await tx.conversations.advanceRead(conversationId, user.id, target);
+      await log.append({
+        type: "read",
+        conversation_id: conversationId,
+        user_id: user.id,
+        seq: target,
+      });
+      return target;
+    });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * One open socket: who it belongs to, which conversations it hears, the last cursor it
+ * was sent, and a bounded outbound queue. While it catches up (on connect or on a
+ * `sync`), live events wait in a small buffer so that nothing arrives out of order.
+ */
+import type { WebSocket } from "ws";
+import type { CommittedEvent } from "../events/bus.js";
+import type { ErrorCode } from "../protocol/errors.js";
+import { CLOSE_CODES } from "../protocol/frames.js";
+import type { User } from "../storage/users.js";
+import { TokenBucket } from "./token-bucket.js";
+
+export interface ConnectionLimits {
+  /** Outbound bytes queued for a socket before it counts as not reading. */
+  maxBufferedBytes: number;
+  /** Live events held while a socket catches up, before it must sync again instead. */
+  maxPendingEvents: number;
+  framesPerSecond: number;
+  frameBurst: number;
+  /** Throttled frames tolerated before the socket is closed for flooding. */
+  maxThrottledFrames: number;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxBufferedBytes: 1024 * 1024,
+  maxPendingEvents: 10_000,
+  framesPerSecond: 30,
+  frameBurst: 60,
+  maxThrottledFrames: 200,
+};
+
+export class Connection {
+  readonly rooms = new Set<string>();
+  /** Highest cursor sent on this socket. */
+  lastCursor = 0;
+  alive = true;
+  private catchingUp = true;
+  private pending: CommittedEvent[] = [];
+  /** Set when pending overflowed: live events are dropped until the client syncs. */
+  private behind = false;
+  private readonly awaitingAck = new Set<string | number>();
+  private readonly bucket: TokenBucket;
+  private throttled = 0;
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    readonly user: User,
+    readonly sessionId: string,
+    private readonly limits: ConnectionLimits,
+    private readonly onSlowConsumer: () => void,
+  ) {
+    this.bucket = new TokenBucket(limits.frameBurst, limits.framesPerSecond);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Sends a frame, or cuts the socket off if it has stopped reading. */
+  send(frame: string): void {
+    if (!this.open) return;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.onSlowConsumer();
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  sendError(code: ErrorCode, message: string, id?: string | number): void {
+    this.send(
+      JSON.stringify(
+        id === undefined ? { type: "error", code, message } : { type: "error", id, code, message },
+      ),
+    );
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING)
+      this.ws.close(code, reason);
+  }
+
+  /** Whether another client frame may be handled now; closes the socket when it floods. */
+  admitFrame(): boolean {
+    if (this.bucket.take()) return true;
+    this.throttled += 1;
+    if (this.throttled > this.limits.maxThrottledFrames) {
+      this.close(CLOSE_CODES.policyViolation, "too many frames");
+    }
+    return false;
+  }
+
+  expectAck(requestId: string | number): void {
+    this.awaitingAck.add(requestId);
+  }
+
+  /** True when the ack was not yet sent through the event stream (the caller sends it). */
+  takeAck(requestId: string | number): boolean {
+    return this.awaitingAck.delete(requestId);
+  }
+
+  deliver(event: CommittedEvent): void {
+    if (this.catchingUp) {
+      if (this.pending.length >= this.limits.maxPendingEvents) {
+        this.pending = [];
+        this.behind = true;
+      } else if (!this.behind) {
+        this.pending.push(event);
+      }
+      return;
+    }
+    if (this.behind) return;
+    this.sendEvent(event);
+  }
+
+  private sendEvent(event: CommittedEvent): void {
+    if (event.cursor <= this.lastCursor) return;
+    this.lastCursor = event.cursor;
+    if (event.origin?.socketId === this.id) {
+      // The sender's own socket gets the ack in the event's place, unless it was already
+      // acked directly while this socket was catching up.
+      if (this.awaitingAck.delete(event.origin.requestId)) this.send(event.origin.ack);
+      return;
+    }
+    this.send(event.frame);
+  }
+
+  /** Holds live events until catching up ends; a sync also clears the behind state. */
+  beginCatchUp(): void {
+    this.catchingUp = true;
+    this.behind = false;
+  }
+
+  /**
+   * Ends a catch-up that reached `cursor` and sends the held events past it, in order.
+   * Returns true when the socket is still behind (the catch-up stopped short of the
+   * head, or too many live events piled up meanwhile): the client must sync again.
+   */
+  endCatchUp(cursor: number, complete: boolean): boolean {
+    this.lastCursor = Math.max(this.lastCursor, cursor);
+    const held = this.pending;
+    this.pending = [];
+    this.catchingUp = false;
+    this.behind = this.behind || !complete;
+    if (!this.behind) for (const event of held) this.sendEvent(event);
+    return this.behind;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * What the server does with each client frame. Every failure becomes an `error` frame
+ * with a catalogue code; the socket stays open and usable.
+ */
+import type { ConversationService } from "../conversations/service.js";
+import { AppError } from "../errors.js";
+import type { MessageService } from "../messages/service.js";
+import type { Metrics } from "../ops/metrics.js";
+import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "../protocol/frames.js";
+import { eventFrame, type SyncService } from "../sync/service.js";
+import type { Connection } from "./connection.js";
+import type { Hub } from "./hub.js";
+
+// One sync frame replays at most this many events; the client syncs again for the rest.
+const SYNC_PAGE = 500;
+const SYNC_MAX_PAGES = 20;
+
+export interface FrameHandlerDeps {
+  hub: Hub;
+  messages: MessageService;
+  conversations: ConversationService;
+  sync: SyncService;
+  metrics: Metrics;
+  onError: (err: unknown, context: string) => void;
+}
+
+type ParsedFrame =
+  | { ok: true; frame: ClientFrame }
+  | {
+      ok: false;
+      id?: string | number;
+      code: "invalid_json" | "unknown_frame_type" | "invalid_request";
+      message: string;
+    };
+
+function requestIdOf(value: unknown): string | number | undefined {
+  const id = (value as { id?: unknown } | null)?.id;
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
+}
+
+export function parseFrame(text: string): ParsedFrame {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "invalid_json", message: "a frame must be a JSON object" };
+  }
+  const id = requestIdOf(raw);
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return {
+      ok: false,
+      code: "invalid_request",
+      message: "a frame must be a JSON object with a type",
+    };
+  }
+  if (typeof type !== "string" || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
+    return {
+      ok: false,
+      ...(id === undefined ? {} : { id }),
+      code: "unknown_frame_type",
+      message: `unknown frame type ${JSON.stringify(type)}; expected one of ${CLIENT_FRAME_TYPES.join(", ")}`,
+    };
+  }
+  const parsed = clientFrame.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown fields: ${issue.keys.join(", ")}`
+          : `${issue.path.join(".") || "frame"}: ${issue.message}`,
+      )
+      .join("; ");
+    return {
+      ok: false,
+      ...(id === undefined ? {} : { id }),
+      code: "invalid_request",
+      message: `invalid ${type} frame: ${problems}`,
+    };
+  }
+  return { ok: true, frame: parsed.data };
+}
+
+export class FrameHandlers {
+  constructor(private readonly deps: FrameHandlerDeps) {}
+
+  async handle(connection: Connection, text: string): Promise<void> {
+    const parsed = parseFrame(text);
+    if (!parsed.ok) {
+      this.deps.metrics.socketFrames.inc({ type: "invalid", outcome: parsed.code });
+      connection.sendError(parsed.code, parsed.message, parsed.id);
+      return;
+    }
+    const { frame } = parsed;
+    if (!connection.admitFrame()) {
+      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "rate_limited" });
+      this.deps.metrics.rateLimited.inc({ limit: "socket" });
+      connection.sendError(
+        "rate_limited",
+        "too many frames; slow down",
+        "id" in frame ? frame.id : undefined,
+      );
+      return;
+    }
+    try {
+      await this.dispatch(connection, frame);
+      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "ok" });
+    } catch (err) {
+      const id = "id" in frame ? frame.id : undefined;
+      if (err instanceof AppError) {
+        this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: err.code });
+        connection.sendError(err.code, err.message, id);
+        return;
+      }
+      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "internal_error" });
+      this.deps.onError(err, `frame ${frame.type}`);
+      connection.sendError("internal_error", "an internal error occurred", id);
+    }
+  }
+
+  private async dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case "ping":
+        connection.send(
+          JSON.stringify(
+            frame.id === undefined ? { type: "pong" } : { type: "pong", id: frame.id },
+          ),
+        );
+        return;
+      case "message.send":
+        return this.send(connection, frame);
+      case "typing":
+        if (!connection.rooms.has(frame.conversation_id))
+          throw new AppError("not_found", "conversation not found");
+        this.deps.hub.typing(connection, frame.conversation_id);
+        return;
+      case "read":
+        await this.deps.conversations.markRead(connection.user, frame.conversation_id, frame.seq);
+        return;
+      case "sync":
+        return this.sync(connection, frame.since, frame.id);
+    }
+  }
+
+  private async send(
+    connection: Connection,
+    frame: Extract<ClientFrame, { type: "message.send" }>,
+  ): Promise<void> {
+    connection.expectAck(frame.id);
+    try {
+      const result = await this.deps.messages.send(
+        connection.user,
+        frame.conversation_id,
+        {
+          body: frame.body,
+          ...(frame.client_id ? { client_id: frame.client_id } : {}),
+          ...(frame.reply_to ? { reply_to: frame.reply_to } : {}),
+        },
+        { socketId: connection.id, requestId: frame.id },
+      );
+      // Normally the ack went out in order with the event stream; a duplicate (or a
+      // socket still catching up) gets it here instead.
+      if (connection.takeAck(frame.id)) {
+        const ack: Record<string, unknown> = {
+          type: "ack",
+          id: frame.id,
+          message: result.message,
+          cursor: connection.lastCursor,
+        };
+        if (result.duplicate) ack.duplicate = true;
+        connection.send(JSON.stringify(ack));
+      }
+    } catch (err) {
+      connection.takeAck(frame.id);
+      throw err;
+    }
+  }
+
+  private async sync(
+    connection: Connection,
+    since: number,
+    id: string | number | undefined,
+  ): Promise<void> {
+    connection.beginCatchUp();
+    let cursor = since;
+    let complete = false;
+    try {
+      for (let page = 0; page < SYNC_MAX_PAGES; page++) {
+        const result = await this.deps.sync.since(connection.user.id, cursor, SYNC_PAGE);
+        for (const event of result.events) connection.send(eventFrame(event));
+        cursor = result.cursor;
+        complete = !result.hasMore;
+        if (complete || !connection.open) break;
+      }
+    } finally {
+      // Held live events past the cursor go out before `synced`; a client keeps the
+      // highest cursor it has seen.
+      const behind = connection.endCatchUp(cursor, complete);
+      const synced: Record<string, unknown> = { type: "synced", cursor, has_more: behind };
+      if (id !== undefined) synced.id = id;
+      connection.send(JSON.stringify(synced));
+    }
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The sockets this process holds, indexed by user and by conversation ("rooms"), and the
+ * fan-out of real-time messages to them. Each event is serialised once and the same
+ * string is written to every recipient.
+ */
+import { randomUUID } from "node:crypto";
+import type { WebSocket } from "ws";
+import { presentUser } from "../auth/present.js";
+import type { Authenticated } from "../auth/service.js";
+import type { CommittedEvent } from "../events/bus.js";
+import type { Metrics } from "../ops/metrics.js";
+import { CLOSE_CODES } from "../protocol/frames.js";
+import type { Store } from "../storage/store.js";
+import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
+import type { PubSub, RealtimeMessage } from "./pubsub.js";
+
+const HEARTBEAT_MS = 30_000;
+const TYPING_INTERVAL_MS = 2_000;
+// setTimeout takes at most a signed 32-bit delay.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface HubDeps {
+  store: Store;
+  pubsub: PubSub;
+  metrics: Metrics;
+  limits?: Partial<ConnectionLimits>;
+  heartbeatMs?: number;
+  onError?: (err: unknown, context: string) => void;
+}
+
+export class Hub {
+  private readonly connections = new Map<string, Connection>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly rooms = new Map<string, Set<Connection>>();
+  private readonly typingSentAt = new Map<string, number>();
+  private readonly limits: ConnectionLimits;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: HubDeps) {
+    this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
+    this.unsubscribe = deps.pubsub.subscribe((message) => this.receive(message));
+    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs ?? HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  isOnline(userId: string): boolean {
+    return (this.byUser.get(userId)?.size ?? 0) > 0;
+  }
+
+  /** Takes over an authenticated socket: rooms, ready frame, presence, expiry. */
+  async accept(ws: WebSocket, auth: Authenticated, expiresAt: number): Promise<Connection> {
+    const connection = new Connection(
+      randomUUID(),
+      ws,
+      auth.user,
+      auth.session.id,
+      this.limits,
+      () => this.deps.metrics.slowConsumers.inc(),
+    );
+    const firstOfUser = !this.isOnline(auth.user.id);
+    this.connections.set(connection.id, connection);
+    addTo(this.byUser, auth.user.id, connection);
+    this.deps.metrics.socketConnections.set(this.connections.size);
+    ws.on("pong", () => {
+      connection.alive = true;
+    });
+    const expiry = setTimeout(
+      () => connection.close(CLOSE_CODES.authentication, "token expired"),
+      Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())),
+    );
+    ws.once("close", () => {
+      clearTimeout(expiry);
+      this.release(connection);
+    });
+
+    // Events raised while the rooms load are held by the connection (it starts catching
+    // up), and those past the ready cursor are sent right after the ready frame.
+    const conversationIds = await this.deps.store.conversations.conversationIdsOf(auth.user.id);
+    if (!this.connections.has(connection.id)) return connection;
+    for (const id of conversationIds) this.join(connection, id);
+    const cursor = await this.deps.store.events.latestId();
+    if (!this.connections.has(connection.id)) return connection;
+    connection.send(
+      JSON.stringify({
+        type: "ready",
+        user: presentUser(auth.user),
+        cursor,
+        session_id: auth.session.id,
+      }),
+    );
+    connection.endCatchUp(cursor, true);
+    if (firstOfUser) this.announcePresence(auth.user.id, "online", null, conversationIds);
+    return connection;
+  }
+
+  private release(connection: Connection): void {
+    if (!this.connections.delete(connection.id)) return;
+    this.deps.metrics.socketConnections.set(this.connections.size);
+    removeFrom(this.byUser, connection.user.id, connection);
+    const rooms = [...connection.rooms];
+    for (const room of rooms) removeFrom(this.rooms, room, connection);
+    if (!this.isOnline(connection.user.id)) {
+      const now = Date.now();
+      this.deps.store.users
+        .touchLastSeen(connection.user.id, now)
+        .catch((err: unknown) => this.deps.onError?.(err, "last seen"));
+      this.announcePresence(connection.user.id, "offline", now, rooms);
+    }
+  }
+
+  private join(connection: Connection, conversationId: string): void {
+    connection.rooms.add(conversationId);
+    addTo(this.rooms, conversationId, connection);
+  }
+
+  private leave(connection: Connection, conversationId: string): void {
+    connection.rooms.delete(conversationId);
+    removeFrom(this.rooms, conversationId, connection);
+  }
+
+  private announcePresence(
+    userId: string,
+    status: "online" | "offline",
+    lastSeenAt: number | null,
+    rooms: string[],
+  ): void {
+    this.deps.pubsub.publish({
+      kind: "presence",
+      userId,
+      conversationIds: rooms,
+      frame: JSON.stringify({
+        type: "presence",
+        user_id: userId,
+        status,
+        last_seen_at: lastSeenAt,
+      }),
+    });
+  }
+
+  /** Relays a typing notice, at most one per user and conversation every 2 s. */
+  typing(connection: Connection, conversationId: string): void {
+    const key = `${connection.user.id}:${conversationId}`;
+    const now = Date.now();
+    if (now - (this.typingSentAt.get(key) ?? 0) < TYPING_INTERVAL_MS) return;
+    this.typingSentAt.set(key, now);
+    if (this.typingSentAt.size > 50_000) this.pruneTyping(now);
+    this.deps.pubsub.publish({
+      kind: "typing",
+      conversationId,
+      userId: connection.user.id,
+      frame: JSON.stringify({
+        type: "typing",
+        conversation_id: conversationId,
+        user_id: connection.user.id,
+      }),
+    });
+  }
+
+  private pruneTyping(now: number): void {
+    for (const [key, at] of this.typingSentAt)
+      if (now - at >= TYPING_INTERVAL_MS) this.typingSentAt.delete(key);
+  }
+
+  private receive(message: RealtimeMessage): void {
+    switch (message.kind) {
+      case "events":
+        for (const event of message.events) this.fanOut(event);
+        return;
+      case "typing":
+        for (const connection of this.rooms.get(message.conversationId) ?? []) {
+          if (connection.user.id !== message.userId) connection.send(message.frame);
+        }
+        return;
+      case "presence": {
+        const seen = new Set<Connection>();
+        for (const room of message.conversationIds) {
+          for (const connection of this.rooms.get(room) ?? []) {
+            if (connection.user.id === message.userId || seen.has(connection)) continue;
+            seen.add(connection);
+            connection.send(message.frame);
+          }
+        }
+        return;
+      }
+      case "revoke":
+        for (const connection of [...(this.byUser.get(message.userId) ?? [])]) {
+          if (message.sessionIds === "all" || message.sessionIds.includes(connection.sessionId)) {
+            connection.close(CLOSE_CODES.authentication, message.reason);
+          }
+        }
+        return;
+    }
+  }
+
+  private fanOut(event: CommittedEvent): void {
+    const { membership, conversationId } = event;
+    if (membership?.action === "joined" && conversationId) {
+      for (const userId of membership.userIds) {
+        for (const connection of this.byUser.get(userId) ?? [])
+          this.join(connection, conversationId);
+      }
+    }
+    if (event.userId !== null) {
+      for (const connection of this.byUser.get(event.userId) ?? []) connection.deliver(event);
+    } else if (conversationId) {
+      const leaving = membership?.action === "left" ? new Set(membership.userIds) : undefined;
+      for (const connection of this.rooms.get(conversationId) ?? []) {
+        if (!leaving?.has(connection.user.id)) connection.deliver(event);
+      }
+    }
+    if (membership?.action === "left" && conversationId) {
+      for (const userId of membership.userIds) {
+        for (const connection of this.byUser.get(userId) ?? [])
+          this.leave(connection, conversationId);
+      }
+    }
+  }
+
+  private beat(): void {
+    for (const connection of this.connections.values()) {
+      if (!connection.alive) {
+        connection.ws.terminate();
+        continue;
+      }
+      connection.alive = false;
+      try {
+        connection.ws.ping();
+      } catch {
+        connection.ws.terminate();
+      }
+    }
+  }
+
+  /** Closes every socket with 1001 (going away), as on shutdown. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.unsubscribe();
+    const closing = [...this.connections.values()].map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          if (!connection.open) return resolve();
+          const timer = setTimeout(() => {
+            connection.ws.terminate();
+            resolve();
+          }, 2000);
+          connection.ws.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          connection.close(CLOSE_CODES.goingAway, "server shutting down");
+        }),
+    );
+    await Promise.all(closing);
+  }
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}

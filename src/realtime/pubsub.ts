@@ -1,0 +1,37 @@
+/**
+ * The channel real-time messages travel on between the services that raise them and the
+ * hubs that hold sockets. In one process it is a direct call; across nodes an
+ * implementation over Redis delivers locally at once and relays to the other nodes.
+ */
+import type { CommittedEvent } from "../events/bus.js";
+
+export type RealtimeMessage =
+  | { kind: "events"; events: CommittedEvent[] }
+  | { kind: "typing"; conversationId: string; userId: string; frame: string }
+  | { kind: "presence"; userId: string; conversationIds: string[]; frame: string }
+  | { kind: "revoke"; userId: string; sessionIds: string[] | "all"; reason: string };
+
+export type RealtimeHandler = (message: RealtimeMessage) => void;
+
+export interface PubSub {
+  publish(message: RealtimeMessage): void;
+  subscribe(handler: RealtimeHandler): () => void;
+  close(): Promise<void>;
+}
+
+export class LocalPubSub implements PubSub {
+  private readonly handlers = new Set<RealtimeHandler>();
+
+  publish(message: RealtimeMessage): void {
+    for (const handler of this.handlers) handler(message);
+  }
+
+  subscribe(handler: RealtimeHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}

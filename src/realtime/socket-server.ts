@@ -1,0 +1,136 @@
+/**
+ * The WebSocket endpoint `/socket`. The token comes as `?token=<JWT>` (the deployment
+ * guide's form) or as the subprotocol `bearer.<JWT>`; it is checked before the upgrade
+ * completes, so an unauthenticated client never holds an open socket.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
+import { WebSocketServer } from "ws";
+import type { AuthService } from "../auth/service.js";
+import { AppError } from "../errors.js";
+import { CLOSE_CODES, MAX_FRAME_BYTES } from "../protocol/frames.js";
+import type { Connection } from "./connection.js";
+import type { FrameHandlers } from "./frame-handlers.js";
+import type { Hub } from "./hub.js";
+
+export const SOCKET_PATH = "/socket";
+const PROTOCOL_NAME = "chat.v1";
+const BEARER_PREFIX = "bearer.";
+const MAX_QUEUED_FRAMES = 256;
+
+export interface SocketServerDeps {
+  server: Server;
+  auth: AuthService;
+  hub: Hub;
+  handlers: FrameHandlers;
+  logger: Logger;
+  allowedOrigins: string[];
+}
+
+function reject(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Error"}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function tokenFrom(request: IncomingMessage, url: URL): string | undefined {
+  const fromQuery = url.searchParams.get("token");
+  if (fromQuery) return fromQuery;
+  const header = request.headers["sec-websocket-protocol"];
+  if (!header) return undefined;
+  for (const part of header.split(",")) {
+    const protocol = part.trim();
+    if (protocol.startsWith(BEARER_PREFIX)) return protocol.slice(BEARER_PREFIX.length);
+  }
+  return undefined;
+}
+
+/** Browsers send Origin; it must be this server's own or one the operator allowed. */
+function originAllowed(request: IncomingMessage, allowed: string[]): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => {
+      if (protocols.has(PROTOCOL_NAME)) return PROTOCOL_NAME;
+      for (const protocol of protocols) if (protocol.startsWith(BEARER_PREFIX)) return protocol;
+      return false;
+    },
+  });
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(request.url ?? "/", "http://localhost");
+    } catch {
+      return reject(socket, 400, "invalid_request", "bad request URL");
+    }
+    if (url.pathname !== SOCKET_PATH)
+      return reject(socket, 404, "not_found", "no WebSocket endpoint here");
+    if (!originAllowed(request, deps.allowedOrigins)) {
+      return reject(socket, 403, "forbidden", "this origin may not open sockets here");
+    }
+    const token = tokenFrom(request, url);
+    if (!token)
+      return reject(
+        socket,
+        401,
+        "unauthorized",
+        "pass ?token=<JWT> or the subprotocol bearer.<JWT>",
+      );
+    deps.auth.authenticate(token).then(
+      (auth) => {
+        if (socket.destroyed) return;
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          ws.on("error", () => ws.terminate());
+          // Frames are handled one at a time per socket, in arrival order, starting once
+          // the connection is set up; frames that arrive earlier wait their turn.
+          let queue: Promise<unknown> = deps.hub.accept(ws, auth, auth.session.expiresAt);
+          const accepted = queue as Promise<Connection>;
+          accepted.catch((err: unknown) => {
+            deps.logger.error({ err }, "socket setup failed");
+            ws.close(1011, "internal error");
+          });
+          let waiting = 0;
+          ws.on("message", (data, isBinary) => {
+            // A client cannot make the server hold more than a bounded number of frames.
+            if (++waiting > MAX_QUEUED_FRAMES) {
+              ws.close(CLOSE_CODES.policyViolation, "too many frames in flight");
+              return;
+            }
+            queue = Promise.all([accepted, queue]).then(([connection]) => {
+              waiting -= 1;
+              connection.alive = true;
+              if (isBinary) return connection.sendError("invalid_request", "send JSON text frames");
+              return deps.handlers.handle(connection, data.toString());
+            });
+            queue.catch(() => {});
+          });
+        });
+      },
+      (err: unknown) => {
+        if (err instanceof AppError) return reject(socket, err.status, err.code, err.message);
+        deps.logger.error({ err }, "socket authentication failed");
+        reject(socket, 503, "internal_error", "try again shortly");
+      },
+    );
+  };
+
+  deps.server.on("upgrade", onUpgrade);
+  return wss;
+}

@@ -1,0 +1,217 @@
+/**
+ * Conversations and their members: who is in which conversation, with what role, since
+ * which message, and how far each has read.
+ */
+import type { Kysely, Selectable } from "kysely";
+import type { ConversationMembersTable, ConversationsTable, Database } from "./schema.js";
+
+export type Conversation = Selectable<ConversationsTable>;
+export type Member = Selectable<ConversationMembersTable>;
+export type Role = Member["role"];
+
+export interface MembershipRow extends Member {
+  conversation: Conversation;
+}
+
+export class ConversationStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(conversation: Conversation): Promise<void> {
+    await this.db.insertInto("conversations").values(conversation).execute();
+  }
+
+  async byId(id: string): Promise<Conversation | undefined> {
+    return this.db.selectFrom("conversations").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async byDirectKey(key: string): Promise<Conversation | undefined> {
+    return this.db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("direct_key", "=", key)
+      .executeTakeFirst();
+  }
+
+  async setTitle(id: string, title: string, now: number): Promise<void> {
+    await this.db
+      .updateTable("conversations")
+      .set({ title, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  /** Takes the next message seq; the row lock it holds keeps seqs gapless under concurrency. */
+  async allocateSeq(id: string, now: number): Promise<number> {
+    const row = await this.db
+      .updateTable("conversations")
+      .set((eb) => ({ last_seq: eb("last_seq", "+", 1), last_activity_at: now }))
+      .where("id", "=", id)
+      .returning("last_seq")
+      .executeTakeFirstOrThrow();
+    return Number(row.last_seq);
+  }
+
+  async touchActivity(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable("conversations")
+      .set({ last_activity_at: now })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  async addMembers(members: Member[]): Promise<void> {
+    if (members.length === 0) return;
+    // Chunked: SQLite caps the number of bound parameters in one statement.
+    for (let i = 0; i < members.length; i += 500) {
+      await this.db
+        .insertInto("conversation_members")
+        .values(members.slice(i, i + 500))
+        .onConflict((oc) => oc.columns(["conversation_id", "user_id"]).doNothing())
+        .execute();
+    }
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("conversation_members")
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async setRole(conversationId: string, userId: string, role: Role): Promise<void> {
+    await this.db
+      .updateTable("conversation_members")
+      .set({ role })
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .execute();
+  }
+
+  async member(conversationId: string, userId: string): Promise<Member | undefined> {
+    return this.db
+      .selectFrom("conversation_members")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+  }
+
+  /** Members in the order they joined. */
+  async members(conversationId: string): Promise<Member[]> {
+    return this.db
+      .selectFrom("conversation_members")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .orderBy("joined_at")
+      .orderBy("user_id")
+      .execute();
+  }
+
+  async memberIds(conversationId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("conversation_members")
+      .select("user_id")
+      .where("conversation_id", "=", conversationId)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  async membersOf(conversationIds: string[]): Promise<Member[]> {
+    if (conversationIds.length === 0) return [];
+    return this.db
+      .selectFrom("conversation_members")
+      .selectAll()
+      .where("conversation_id", "in", conversationIds)
+      .orderBy("joined_at")
+      .orderBy("user_id")
+      .execute();
+  }
+
+  async conversationIdsOf(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("conversation_members")
+      .select("conversation_id")
+      .where("user_id", "=", userId)
+      .execute();
+    return rows.map((r) => r.conversation_id);
+  }
+
+  /** The user's memberships with their conversations, most recent activity first. */
+  async membershipsOf(userId: string): Promise<MembershipRow[]> {
+    const rows = await this.db
+      .selectFrom("conversation_members as m")
+      .innerJoin("conversations as c", "c.id", "m.conversation_id")
+      .selectAll("m")
+      .select([
+        "c.type",
+        "c.title",
+        "c.direct_key",
+        "c.created_by",
+        "c.created_at",
+        "c.updated_at",
+        "c.last_seq",
+        "c.last_activity_at",
+      ])
+      .where("m.user_id", "=", userId)
+      .orderBy("c.last_activity_at", "desc")
+      .orderBy("c.id")
+      .execute();
+    return rows.map((row) => ({
+      conversation_id: row.conversation_id,
+      user_id: row.user_id,
+      role: row.role,
+      joined_at: row.joined_at,
+      joined_seq: Number(row.joined_seq),
+      joined_cursor: Number(row.joined_cursor),
+      read_seq: Number(row.read_seq),
+      conversation: {
+        id: row.conversation_id,
+        type: row.type,
+        title: row.title,
+        direct_key: row.direct_key,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        last_seq: Number(row.last_seq),
+        last_activity_at: row.last_activity_at,
+      },
+    }));
+  }
+
+  /** Moves a member's read position forward (never back); returns the position now held. */
+  async advanceRead(
+    conversationId: string,
+    userId: string,
+    seq: number,
+  ): Promise<number | undefined> {
+    await this.db
+      .updateTable("conversation_members")
+      .set({ read_seq: seq })
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .where("read_seq", "<", seq)
+      .execute();
+    const row = await this.member(conversationId, userId);
+    return row ? Number(row.read_seq) : undefined;
+  }
+
+  /** Unread messages per conversation for a user: others' live messages past the read mark. */
+  async unreadCounts(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom("conversation_members as m")
+      .innerJoin("messages as msg", (join) =>
+        join
+          .onRef("msg.conversation_id", "=", "m.conversation_id")
+          .onRef("msg.seq", ">", "m.read_seq"),
+      )
+      .select(["m.conversation_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("m.user_id", "=", userId)
+      .where("msg.sender_id", "!=", userId)
+      .where("msg.deleted_at", "is", null)
+      .groupBy("m.conversation_id")
+      .execute();
+    return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The event log behind sync. An event's id is its cursor: it only grows, and a reader
+ * that has seen cursor N has seen every visible event up to N.
+ */
+import { type Kysely, sql } from "kysely";
+import type { Database } from "./schema.js";
+
+export interface NewEvent {
+  conversationId: string | null;
+  /** Set for an event meant for one user only (e.g. a mention). */
+  userId: string | null;
+  type: string;
+  payload: unknown;
+  now: number;
+}
+
+export interface LoggedEvent {
+  id: number;
+  conversationId: string | null;
+  userId: string | null;
+  type: string;
+  payload: string;
+}
+
+// Any constant works; it names the lock that orders event ids across PostgreSQL nodes.
+const EVENT_LOG_LOCK = 0x63686174;
+
+export class EventStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: "sqlite" | "postgres",
+  ) {}
+
+  /**
+   * Serialises event-writing transactions so ids commit in increasing order: otherwise a
+   * PostgreSQL reader could see id 11 before id 10 commits and skip 10 for good. SQLite
+   * has a single writer and needs nothing. Call inside the transaction, before append.
+   */
+  async lockForAppend(): Promise<void> {
+    if (this.engine === "postgres")
+      await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(this.db);
+  }
+
+  async append(event: NewEvent): Promise<number> {
+    const row = await this.db
+      .insertInto("events")
+      .values({
+        conversation_id: event.conversationId,
+        user_id: event.userId,
+        type: event.type,
+        payload: JSON.stringify(event.payload),
+        created_at: event.now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async latestId(): Promise<number> {
+    const row = await this.db
+      .selectFrom("events")
+      .select((eb) => eb.fn.max("id").as("max"))
+      .executeTakeFirst();
+    return Number(row?.max ?? 0);
+  }
+
+  /**
+   * Events after `since` that `userId` may see: those of conversations they are a member
+   * of (from when they joined) and those addressed to them, in cursor order.
+   */
+  async visibleSince(userId: string, since: number, limit: number): Promise<LoggedEvent[]> {
+    const rows = await this.db
+      .selectFrom("events as e")
+      .leftJoin("conversation_members as m", (join) =>
+        join.onRef("m.conversation_id", "=", "e.conversation_id").on("m.user_id", "=", userId),
+      )
+      .select(["e.id", "e.conversation_id", "e.user_id", "e.type", "e.payload"])
+      .where("e.id", ">", since)
+      .where((eb) =>
+        eb.or([
+          eb("e.user_id", "=", userId),
+          eb.and([
+            eb("e.user_id", "is", null),
+            eb("m.user_id", "is not", null),
+            eb("e.id", ">", eb.ref("m.joined_cursor")),
+          ]),
+        ]),
+      )
+      .orderBy("e.id")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      conversationId: r.conversation_id,
+      userId: r.user_id,
+      type: r.type,
+      payload: r.payload,
+    }));
+  }
+}
