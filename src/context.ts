@@ -60,7 +60,21 @@ export function createContext(
   const onError = (err: unknown, context: string) =>
     logger.error({ err, context }, "realtime error");
   const pubsub: PubSub = new LocalPubSub();
-  const hub = new Hub({ store, pubsub, metrics, onError });
+  const hub = new Hub({
+    store,
+    pubsub,
+    metrics,
+    onError,
+    heartbeatMs: config.server.socket_heartbeat_seconds * 1000,
+    limits: {
+      maxBufferedBytes: config.server.socket_max_buffered_bytes,
+      // With limits off, the socket budget is wide but still bounded.
+      framesPerSecond: config.rate_limit.enabled
+        ? config.rate_limit.socket_frames_per_second
+        : 10_000,
+      frameBurst: config.rate_limit.enabled ? config.rate_limit.socket_frame_burst : 10_000,
+    },
+  });
   const conversations = new ConversationService({ store, bus: events, presence: hub });
   const messages = new MessageService({
     store,

@@ -20,6 +20,11 @@ export const serverSection = z
       .default(1024 * 1024),
     cors_origins: z.array(z.string().min(1)).default([]),
     shutdown_timeout_seconds: z.int().min(1).max(300).default(10),
+    socket_heartbeat_seconds: z.int().min(1).max(300).default(30),
+    socket_max_buffered_bytes: z
+      .int()
+      .min(16 * 1024)
+      .default(1024 * 1024),
   })
   .prefault({});
 
@@ -51,6 +56,8 @@ export const rateLimitSection = z
     enabled: z.boolean().default(true),
     max_requests_per_minute: z.int().min(1).default(1000),
     max_auth_attempts: z.int().min(1).default(5),
+    socket_frames_per_second: z.number().positive().default(30),
+    socket_frame_burst: z.int().min(1).default(60),
   })
   .prefault({});
 
