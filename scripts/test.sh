@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-services.sh
+bash scripts/ensure-packages.sh
+npm run --silent build
 npm run --silent lint
 npm run --silent typecheck
 

@@ -60,8 +60,10 @@ export function createContext(
   const onError = (err: unknown, context: string) =>
     logger.error({ err, context }, "realtime error");
   const pubsub: PubSub = new LocalPubSub();
+  const sync = new SyncService(store);
   const hub = new Hub({
     store,
+    sync,
     pubsub,
     metrics,
     onError,
@@ -81,7 +83,6 @@ export function createContext(
     bus: events,
     maxBodyChars: config.messages.max_body_chars,
   });
-  const sync = new SyncService(store);
   const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
 
   // Committed events and revocations travel to every socket through the pub/sub.

@@ -2,6 +2,7 @@
  * buildApp(): the HTTP application, apart from listen() so tests can run it on port 0.
  */
 import { randomUUID } from "node:crypto";
+import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -18,6 +19,8 @@ import { VERSION } from "../version.js";
 import { installErrorHandlers } from "./error-handler.js";
 import { installRateLimit } from "./rate-limit.js";
 import { installRequestLog } from "./request-log.js";
+import { registerServerInfoRoute } from "./server-info.js";
+import { registerWebApp } from "./web-app.js";
 
 export interface BuildAppOptions {
   logger: Logger;
@@ -49,11 +52,34 @@ export async function buildApp(
   installRequestLog(app, ctx.metrics);
 
   await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
     frameguard: { action: "deny" },
     referrerPolicy: { policy: "no-referrer" },
     hsts: false, // TLS ends at the reverse proxy, which sets HSTS (see deploy/nginx).
     crossOriginEmbedderPolicy: false,
   });
+  if (config.server.cors_origins.length > 0) {
+    await app.register(cors, {
+      origin: config.server.cors_origins,
+      methods: ["GET", "POST", "PATCH", "DELETE"],
+      allowedHeaders: ["authorization", "content-type"],
+      maxAge: 600,
+    });
+  }
   await installRateLimit(app, config, ctx.metrics);
 
   registerOpsRoutes(app, {
@@ -66,6 +92,7 @@ export async function buildApp(
 
   await app.register(
     async (api) => {
+      registerServerInfoRoute(api, config);
       registerAuthRoutes(api, ctx.auth);
       await api.register(async (authed) => {
         authed.addHook("preHandler", requireAuth(ctx.auth));
@@ -78,5 +105,6 @@ export async function buildApp(
     { prefix: "/api/v1" },
   );
 
+  await registerWebApp(app);
   return app;
 }

@@ -7,13 +7,10 @@ import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
 import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "../protocol/frames.js";
-import { eventFrame, type SyncService } from "../sync/service.js";
+import type { SyncService } from "../sync/service.js";
+import { catchUp } from "./catch-up.js";
 import type { Connection } from "./connection.js";
 import type { Hub } from "./hub.js";
-
-// One sync frame replays at most this many events; the client syncs again for the rest.
-const SYNC_PAGE = 500;
-const SYNC_MAX_PAGES = 20;
 
 export interface FrameHandlerDeps {
   hub: Hub;
@@ -138,7 +135,7 @@ export class FrameHandlers {
         await this.deps.conversations.markRead(connection.user, frame.conversation_id, frame.seq);
         return;
       case "sync":
-        return this.sync(connection, frame.since, frame.id);
+        return catchUp(connection, this.deps.sync, frame.since, frame.id);
     }
   }
 
@@ -173,32 +170,6 @@ export class FrameHandlers {
     } catch (err) {
       connection.takeAck(frame.id);
       throw err;
-    }
-  }
-
-  private async sync(
-    connection: Connection,
-    since: number,
-    id: string | number | undefined,
-  ): Promise<void> {
-    connection.beginCatchUp();
-    let cursor = since;
-    let complete = false;
-    try {
-      for (let page = 0; page < SYNC_MAX_PAGES; page++) {
-        const result = await this.deps.sync.since(connection.user.id, cursor, SYNC_PAGE);
-        for (const event of result.events) connection.send(eventFrame(event));
-        cursor = result.cursor;
-        complete = !result.hasMore;
-        if (complete || !connection.open) break;
-      }
-    } finally {
-      // Held live events past the cursor go out before `synced`; a client keeps the
-      // highest cursor it has seen.
-      const behind = connection.endCatchUp(cursor, complete);
-      const synced: Record<string, unknown> = { type: "synced", cursor, has_more: behind };
-      if (id !== undefined) synced.id = id;
-      connection.send(JSON.stringify(synced));
     }
   }
 }

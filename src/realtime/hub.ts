@@ -11,6 +11,8 @@ import type { CommittedEvent } from "../events/bus.js";
 import type { Metrics } from "../ops/metrics.js";
 import { CLOSE_CODES } from "../protocol/frames.js";
 import type { Store } from "../storage/store.js";
+import type { SyncService } from "../sync/service.js";
+import { catchUp } from "./catch-up.js";
 import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
 import type { PubSub, RealtimeMessage } from "./pubsub.js";
 
@@ -21,6 +23,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface HubDeps {
   store: Store;
+  sync: SyncService;
   pubsub: PubSub;
   metrics: Metrics;
   limits?: Partial<ConnectionLimits>;
@@ -52,8 +55,16 @@ export class Hub {
     return (this.byUser.get(userId)?.size ?? 0) > 0;
   }
 
-  /** Takes over an authenticated socket: rooms, ready frame, presence, expiry. */
-  async accept(ws: WebSocket, auth: Authenticated, expiresAt: number): Promise<Connection> {
+  /**
+   * Takes over an authenticated socket: rooms, ready frame, presence, expiry. With a
+   * resume cursor (`since`), the missed events are replayed before anything live.
+   */
+  async accept(
+    ws: WebSocket,
+    auth: Authenticated,
+    expiresAt: number,
+    since?: number,
+  ): Promise<Connection> {
     const connection = new Connection(
       randomUUID(),
       ws,
@@ -93,7 +104,8 @@ export class Hub {
         session_id: auth.session.id,
       }),
     );
-    connection.endCatchUp(cursor, true);
+    if (since === undefined) connection.endCatchUp(cursor, true);
+    else await catchUp(connection, this.deps.sync, since);
     if (firstOfUser) this.announcePresence(auth.user.id, "online", null, conversationIds);
     return connection;
   }

@@ -85,6 +85,11 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     if (!originAllowed(request, deps.allowedOrigins)) {
       return reject(socket, 403, "forbidden", "this origin may not open sockets here");
     }
+    const sinceParam = url.searchParams.get("since");
+    const since = sinceParam === null ? undefined : Number(sinceParam);
+    if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) {
+      return reject(socket, 400, "invalid_request", "since must be a cursor (a whole number)");
+    }
     const token = tokenFrom(request, url);
     if (!token)
       return reject(
@@ -100,7 +105,7 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
           ws.on("error", () => ws.terminate());
           // Frames are handled one at a time per socket, in arrival order, starting once
           // the connection is set up; frames that arrive earlier wait their turn.
-          let queue: Promise<unknown> = deps.hub.accept(ws, auth, auth.session.expiresAt);
+          let queue: Promise<unknown> = deps.hub.accept(ws, auth, auth.session.expiresAt, since);
           const accepted = queue as Promise<Connection>;
           accepted.catch((err: unknown) => {
             deps.logger.error({ err }, "socket setup failed");

@@ -22,9 +22,6 @@ export interface LoggedEvent {
   payload: string;
 }
 
-// Any constant works; it names the lock that orders event ids across PostgreSQL nodes.
-const EVENT_LOG_LOCK = 0x63686174;
-
 export class EventStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -37,8 +34,13 @@ export class EventStore {
    * has a single writer and needs nothing. Call inside the transaction, before append.
    */
   async lockForAppend(): Promise<void> {
-    if (this.engine === "postgres")
-      await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(this.db);
+    // Keyed by schema, so deployments (or test runs) sharing one database do not wait on
+    // each other.
+    if (this.engine === "postgres") {
+      await sql`select pg_advisory_xact_lock(hashtext('chat-events:' || current_schema()))`.execute(
+        this.db,
+      );
+    }
   }
 
   async append(event: NewEvent): Promise<number> {

@@ -28,9 +28,25 @@ export interface MigrationResult {
   current: string | undefined;
 }
 
-async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
-  if (!tables.some((t) => t.name === MIGRATION_TABLE)) return [];
+/** The PostgreSQL schema our tables live in; other schemas of the database are not ours. */
+async function currentSchema(db: Kysely<any>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? "public";
+}
+
+async function migrationTableExists(db: Kysely<any>, engine: Engine): Promise<boolean> {
+  const { rows } =
+    engine === "postgres"
+      ? await sql`select 1 from information_schema.tables
+          where table_schema = current_schema() and table_name = ${MIGRATION_TABLE}`.execute(db)
+      : await sql`select 1 from sqlite_master where type = 'table' and name = ${MIGRATION_TABLE}`.execute(
+          db,
+        );
+  return rows.length > 0;
+}
+
+async function appliedMigrations(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  if (!(await migrationTableExists(db, engine))) return [];
   const rows = await db.selectFrom(MIGRATION_TABLE).select("name").execute();
   return rows.map((r) => String(r.name));
 }
@@ -42,8 +58,9 @@ export function latestSchemaVersion(): string {
 
 export async function schemaStatus(
   db: Kysely<any>,
+  engine: Engine,
 ): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
-  const applied = await appliedMigrations(db);
+  const applied = await appliedMigrations(db, engine);
   const known = MIGRATION_NAMES;
   return {
     applied,
@@ -58,6 +75,7 @@ async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
     provider: providerFor(engine),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(engine === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
@@ -70,7 +88,7 @@ async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
  * file cannot interleave and a failed migration leaves nothing half-applied.
  */
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationResult> {
-  const { unknown } = await schemaStatus(db);
+  const { unknown } = await schemaStatus(db, engine);
   if (unknown.length > 0) throw new SchemaTooNewError(unknown);
   if (engine === "postgres")
     return { applied: await runMigrator(db, engine), current: latestSchemaVersion() };

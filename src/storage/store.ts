@@ -70,6 +70,8 @@ export class Store extends Repositories {
 export interface OpenStoreOptions {
   /** PostgreSQL schema to use (tests give each run its own). */
   postgresSchema?: string;
+  /** How long a query may wait for a pooled PostgreSQL connection. */
+  postgresConnectionTimeoutMs?: number;
 }
 
 export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
@@ -79,6 +81,9 @@ export function openStore(database: Config["database"], options: OpenStoreOption
       poolSize: database.pool_size,
       statementTimeoutMs: database.statement_timeout_ms,
       ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+      ...(options.postgresConnectionTimeoutMs
+        ? { connectionTimeoutMs: options.postgresConnectionTimeoutMs }
+        : {}),
     });
     return new Store(db, "postgres", () => db.destroy());
   }

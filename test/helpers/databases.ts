@@ -43,11 +43,15 @@ export async function openTestStore(engine: Engine, migrate = true): Promise<Ope
     env: {},
     overrides: { database: { type: "postgres", url: schema.url } },
   }).database;
-  const store = openStore(database, { postgresSchema: schema.schema });
+  const store = openStore(database, {
+    postgresSchema: schema.schema,
+    postgresConnectionTimeoutMs: 60_000,
+  });
   if (migrate) await store.migrate();
   return {
     store,
-    reopen: () => openStore(database, { postgresSchema: schema.schema }),
+    reopen: () =>
+      openStore(database, { postgresSchema: schema.schema, postgresConnectionTimeoutMs: 60_000 }),
     async cleanup() {
       await store.close();
       await schema.drop();

@@ -37,7 +37,7 @@ it("[postgres] migrations apply once, even when two nodes start together", async
       assert.equal(a.current, latestSchemaVersion());
       const again = await opened.store.migrate();
       assert.deepEqual(again.applied, []);
-      const status = await schemaStatus(opened.store.db);
+      const status = await schemaStatus(opened.store.db, opened.store.type);
       assert.deepEqual(status.pending, []);
     } finally {
       await second.close();

@@ -19,7 +19,7 @@ export async function dbCommand(args: string[]): Promise<number> {
       const applied = result.applied.length > 0 ? result.applied.join(", ") : "nothing to apply";
       process.stdout.write(`schema at ${result.current}: ${applied}\n`);
     } else {
-      const status = await schemaStatus(store.db);
+      const status = await schemaStatus(store.db, store.type);
       process.stdout.write(
         `applied: ${status.applied.join(", ") || "none"}\npending: ${status.pending.join(", ") || "none"}\n`,
       );

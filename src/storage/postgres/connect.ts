@@ -14,6 +14,8 @@ export interface PostgresOptions {
   statementTimeoutMs: number;
   /** Search path, used by tests to give each run its own schema. */
   schema?: string;
+  /** How long a query may wait for a pooled connection before failing (default 5 s). */
+  connectionTimeoutMs?: number;
 }
 
 export interface PostgresHandle {
@@ -25,7 +27,7 @@ export function openPostgres(options: PostgresOptions): PostgresHandle {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     statement_timeout: options.statementTimeoutMs === 0 ? undefined : options.statementTimeoutMs,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
     types: {

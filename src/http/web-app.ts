@@ -1,0 +1,37 @@
+/**
+ * Serves the built web app (dist/web) at "/": hashed assets cached for a year, the page
+ * itself revalidated on every load so a new release is picked up at once.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
+
+// Both src/http (run from source) and dist/http (built) sit two levels below the root.
+export const WEB_ROOT = fileURLToPath(new URL("../../dist/web/", import.meta.url));
+
+export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Promise<void> {
+  if (!existsSync(`${root}/index.html`)) {
+    app.get("/", { config: { rateLimit: false } }, async (_request, reply) => {
+      reply.type("text/plain; charset=utf-8");
+      return "chat-server is running, but the web app is not built: run `npm run build`.\n";
+    });
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: "/",
+    index: ["index.html"],
+    wildcard: false,
+    cacheControl: false,
+    etag: true,
+    lastModified: true,
+    setHeaders(res, path) {
+      const immutable = /[/\\]assets[/\\]/.test(path);
+      res.setHeader(
+        "cache-control",
+        immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      );
+    },
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Replays the events a socket missed since a cursor, while live events wait, then lets
+ * the live stream resume exactly where the replay ended. Used on connect (with
+ * `?since=`) and for the `sync` frame.
+ */
+import { eventFrame, type SyncService } from "../sync/service.js";
+import type { Connection } from "./connection.js";
+
+// One catch-up replays at most SYNC_PAGE * SYNC_MAX_PAGES events; the client syncs again
+// for the rest.
+const SYNC_PAGE = 500;
+const SYNC_MAX_PAGES = 20;
+
+export async function catchUp(
+  connection: Connection,
+  sync: SyncService,
+  since: number,
+  requestId?: string | number,
+): Promise<void> {
+  connection.beginCatchUp();
+  let cursor = since;
+  let complete = false;
+  try {
+    for (let page = 0; page < SYNC_MAX_PAGES; page++) {
+      const result = await sync.since(connection.user.id, cursor, SYNC_PAGE);
+      for (const event of result.events) connection.send(eventFrame(event));
+      cursor = result.cursor;
+      complete = !result.hasMore;
+      if (complete || !connection.open) break;
+    }
+  } finally {
+    // Held live events past the cursor go out before `synced`; a client keeps the
+    // highest cursor it has seen.
+    const behind = connection.endCatchUp(cursor, complete);
+    const synced: Record<string, unknown> = { type: "synced", cursor, has_more: behind };
+    if (requestId !== undefined) synced.id = requestId;
+    connection.send(JSON.stringify(synced));
+  }
+}

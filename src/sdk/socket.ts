@@ -1,0 +1,398 @@
+/**
+ * ChatSocket: one logical connection to /socket that survives network drops. It
+ * reconnects with jittered backoff, resumes with `sync` from the last cursor it saw, and
+ * keeps unacknowledged sends in an outbox that it re-sends with the same client_id, so
+ * a flaky network neither loses nor doubles a message.
+ */
+import type { MessageView } from "../protocol/chat.js";
+import type { ErrorCode } from "../protocol/errors.js";
+import type { StoredEvent } from "../protocol/frames.js";
+import type { UserView } from "../protocol/rest.js";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { Emitter } from "./emitter.js";
+import { ApiError } from "./errors.js";
+import { randomId } from "./ids.js";
+
+/** The connection's state; `reason` on each change says why. */
+export type ConnectionState =
+  | "idle"
+  | "connecting"
+  | "syncing"
+  | "open"
+  | "reconnecting"
+  | "unauthorized"
+  | "closed";
+
+export interface MinimalWebSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type WebSocketFactory = new (url: string, protocols?: string | string[]) => MinimalWebSocket;
+
+export interface OutboxEntry {
+  clientId: string;
+  conversationId: string;
+  body: string;
+  replyTo?: string | undefined;
+  createdAt: number;
+}
+
+export interface ChatSocketEvents extends Record<string, unknown> {
+  state: { state: ConnectionState; reason: string };
+  ready: { user: UserView; cursor: number };
+  /** A logged event (message.new, read, member.joined, ...), in cursor order, once. */
+  event: StoredEvent;
+  ack: { clientId: string; message: MessageView };
+  typing: { conversation_id: string; user_id: string };
+  presence: { user_id: string; status: "online" | "offline"; last_seen_at: number | null };
+  synced: { cursor: number };
+  /** A server error frame that answers no send of ours. */
+  error: { code: ErrorCode; message: string };
+}
+
+export interface ChatSocketOptions {
+  /** Server base URL (http(s)://...) or "" for the page's origin. */
+  baseUrl: string;
+  token: () => string | undefined;
+  WebSocket?: WebSocketFactory;
+  /** Highest cursor seen in an earlier run, to resume from. */
+  cursor?: number | undefined;
+  onCursor?: (cursor: number) => void;
+  backoff?: BackoffOptions;
+  /** How often to ping, and how long to wait for the pong before reconnecting. */
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+}
+
+interface PendingSend {
+  entry: OutboxEntry;
+  resolve: (message: MessageView) => void;
+  reject: (error: ApiError) => void;
+}
+
+const OPEN = 1;
+// Recent cursors remembered to drop replayed copies; far more than one sync can overlap.
+const SEEN_LIMIT = 20_000;
+// Errors after which the same send would fail again: give up on it.
+const PERMANENT: ReadonlySet<string> = new Set([
+  "not_found",
+  "forbidden",
+  "body_empty",
+  "body_too_long",
+  "invalid_request",
+  "unknown_fields",
+]);
+
+export function socketUrl(baseUrl: string): string {
+  const page = (globalThis as { location?: { origin: string } }).location;
+  const origin = baseUrl === "" ? (page?.origin ?? "") : baseUrl.replace(/\/+$/, "");
+  return `${origin.replace(/^http/, "ws")}/socket`;
+}
+
+export class ChatSocket extends Emitter<ChatSocketEvents> {
+  private ws: MinimalWebSocket | undefined;
+  private stateValue: ConnectionState = "idle";
+  private cursorValue: number | undefined;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly outbox = new Map<string, PendingSend>();
+  private readonly seen = new Set<number>();
+  private readonly seenOrder: number[] = [];
+  private readonly WebSocketImpl: WebSocketFactory;
+
+  constructor(private readonly options: ChatSocketOptions) {
+    super();
+    this.cursorValue = options.cursor;
+    const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
+    if (!impl) throw new Error("no WebSocket implementation: pass options.WebSocket");
+    this.WebSocketImpl = impl;
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  get cursor(): number | undefined {
+    return this.cursorValue;
+  }
+
+  /** Sends not yet acknowledged, oldest first. */
+  pending(): OutboxEntry[] {
+    return [...this.outbox.values()].map((p) => p.entry);
+  }
+
+  connect(): void {
+    if (
+      this.stateValue !== "idle" &&
+      this.stateValue !== "closed" &&
+      this.stateValue !== "unauthorized"
+    )
+      return;
+    this.open("connect");
+  }
+
+  /** Skips the backoff wait, e.g. when the browser says it is online again. */
+  reconnectNow(): void {
+    if (this.stateValue !== "reconnecting") return;
+    clearTimeout(this.reconnectTimer);
+    this.open("reconnect requested");
+  }
+
+  close(): void {
+    clearTimeout(this.reconnectTimer);
+    this.stopPing();
+    this.setState("closed", "closed by the client");
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close(1000, "bye");
+  }
+
+  /** Sends a message; resolves with the stored message once the server has committed it. */
+  send(
+    conversationId: string,
+    body: string,
+    options: { replyTo?: string; clientId?: string } = {},
+  ): Promise<MessageView> {
+    const entry: OutboxEntry = {
+      clientId: options.clientId ?? randomId(),
+      conversationId,
+      body,
+      replyTo: options.replyTo,
+      createdAt: Date.now(),
+    };
+    return new Promise((resolve, reject) => {
+      this.outbox.set(entry.clientId, { entry, resolve, reject });
+      if (this.stateValue === "open") this.transmit(entry);
+    });
+  }
+
+  /** Drops an unacknowledged send from the outbox (its promise rejects). */
+  cancel(clientId: string): void {
+    const pending = this.outbox.get(clientId);
+    if (!pending) return;
+    this.outbox.delete(clientId);
+    pending.reject(new ApiError(0, "network_error", "cancelled"));
+  }
+
+  typing(conversationId: string): void {
+    this.sendFrame({ type: "typing", conversation_id: conversationId });
+  }
+
+  read(conversationId: string, seq: number): void {
+    this.sendFrame({ type: "read", conversation_id: conversationId, seq });
+  }
+
+  private sendFrame(frame: object): boolean {
+    if (this.stateValue !== "open" || this.ws?.readyState !== OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private transmit(entry: OutboxEntry): void {
+    const frame: Record<string, unknown> = {
+      type: "message.send",
+      id: entry.clientId,
+      conversation_id: entry.conversationId,
+      body: entry.body,
+      client_id: entry.clientId,
+    };
+    if (entry.replyTo) frame.reply_to = entry.replyTo;
+    this.sendFrame(frame);
+  }
+
+  private setState(state: ConnectionState, reason: string): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit("state", { state, reason });
+  }
+
+  private open(reason: string): void {
+    const token = this.options.token();
+    if (!token) {
+      this.setState("unauthorized", "no token");
+      return;
+    }
+    this.setState("connecting", reason);
+    // With a cursor, the server replays what we missed before sending anything live.
+    const resume = this.cursorValue === undefined ? "" : `?since=${this.cursorValue}`;
+    const ws = new this.WebSocketImpl(`${socketUrl(this.options.baseUrl)}${resume}`, [
+      "chat.v1",
+      `bearer.${token}`,
+    ]);
+    this.ws = ws;
+    ws.onmessage = (event) => {
+      if (this.ws === ws) this.receive(String(event.data));
+    };
+    ws.onclose = (event) => {
+      if (this.ws === ws) this.dropped(event.code, event.reason);
+    };
+    ws.onerror = () => {
+      // onclose follows and decides what to do.
+    };
+  }
+
+  private dropped(code: number, reason: string): void {
+    this.ws = undefined;
+    this.stopPing();
+    if (this.stateValue === "closed") return;
+    if (code === 4401) {
+      this.setState("unauthorized", reason || "the session ended");
+      return;
+    }
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.setState("reconnecting", `connection lost (${code}${reason ? `: ${reason}` : ""})`);
+    this.reconnectTimer = setTimeout(() => this.open("reconnect"), delay);
+  }
+
+  /** Moves the resume cursor forward: every event up to it has been handled. */
+  private advance(cursor: number): void {
+    if (this.cursorValue !== undefined && cursor <= this.cursorValue) return;
+    this.cursorValue = cursor;
+    this.options.onCursor?.(cursor);
+  }
+
+  /**
+   * Whether an event is new to us. While syncing, live events (sent between `ready` and
+   * our `sync`) can arrive before older replayed ones, so the cursor only moves at
+   * `synced`, and a set of recent cursors catches the replayed copies.
+   */
+  private firstSighting(cursor: number): boolean {
+    if (this.cursorValue !== undefined && cursor <= this.cursorValue) return false;
+    if (this.seen.has(cursor)) return false;
+    this.seen.add(cursor);
+    this.seenOrder.push(cursor);
+    if (this.seenOrder.length > SEEN_LIMIT) this.seen.delete(this.seenOrder.shift() as number);
+    if (this.stateValue === "open") this.advance(cursor);
+    return true;
+  }
+
+  private receive(text: string): void {
+    let frame: Record<string, unknown> & { type: string };
+    try {
+      frame = JSON.parse(text) as typeof frame;
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case "ready": {
+        this.attempt = 0;
+        this.startPing();
+        const ready = frame as unknown as { user: UserView; cursor: number };
+        this.emit("ready", ready);
+        if (this.cursorValue === undefined) {
+          this.advance(ready.cursor);
+          this.becameOpen("ready");
+        } else {
+          // The replay asked for in the URL follows, ended by a `synced` frame.
+          this.setState("syncing", "catching up");
+        }
+        return;
+      }
+      case "synced": {
+        const synced = frame as unknown as { cursor: number; has_more: boolean };
+        this.advance(synced.cursor);
+        if (synced.has_more) {
+          this.ws?.send(JSON.stringify({ type: "sync", since: this.cursorValue }));
+          return;
+        }
+        this.emit("synced", { cursor: this.cursorValue ?? synced.cursor });
+        this.becameOpen("caught up");
+        return;
+      }
+      case "ack": {
+        const ack = frame as unknown as { id: string; message: MessageView; cursor: number };
+        if (this.stateValue === "open") this.advance(ack.cursor);
+        const pending = this.outbox.get(String(ack.id));
+        if (!pending) return;
+        this.outbox.delete(String(ack.id));
+        this.emit("ack", { clientId: pending.entry.clientId, message: ack.message });
+        pending.resolve(ack.message);
+        return;
+      }
+      case "error":
+        this.failed(frame as unknown as { id?: string; code: ErrorCode; message: string });
+        return;
+      case "pong":
+        clearTimeout(this.pongTimer);
+        return;
+      case "typing":
+        this.emit("typing", frame as unknown as ChatSocketEvents["typing"]);
+        return;
+      case "presence":
+        this.emit("presence", frame as unknown as ChatSocketEvents["presence"]);
+        return;
+      default:
+        if (typeof frame.cursor === "number" && this.firstSighting(frame.cursor)) {
+          this.emit("event", frame as unknown as StoredEvent);
+        }
+    }
+  }
+
+  private failed(error: { id?: string; code: ErrorCode; message: string }): void {
+    const pending = error.id === undefined ? undefined : this.outbox.get(String(error.id));
+    if (!pending) {
+      this.emit("error", { code: error.code, message: error.message });
+      return;
+    }
+    if (PERMANENT.has(error.code)) {
+      this.outbox.delete(pending.entry.clientId);
+      pending.reject(new ApiError(0, error.code, error.message));
+      return;
+    }
+    // Throttled or a server hiccup: try the same send again shortly.
+    setTimeout(() => {
+      if (this.outbox.has(pending.entry.clientId) && this.stateValue === "open")
+        this.transmit(pending.entry);
+    }, 1000);
+  }
+
+  private becameOpen(reason: string): void {
+    this.setState("open", reason);
+    for (const pending of this.outbox.values()) this.transmit(pending.entry);
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const interval = this.options.pingIntervalMs ?? 25_000;
+    const timeout = this.options.pongTimeoutMs ?? 10_000;
+    this.pingTimer = setInterval(() => {
+      if (this.ws?.readyState !== OPEN) return;
+      this.ws.send('{"type":"ping"}');
+      clearTimeout(this.pongTimer);
+      this.pongTimer = setTimeout(() => this.abandon("no pong"), timeout);
+    }, interval);
+  }
+
+  /** Gives up on a socket that stopped answering, without waiting for a close handshake. */
+  private abandon(reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = undefined;
+    ws.onclose = null;
+    ws.onmessage = null;
+    try {
+      ws.close(4000, reason);
+    } catch {
+      // already closing
+    }
+    this.dropped(4000, reason);
+  }
+
+  /** Treats the connection as lost now (e.g. the browser went offline). */
+  disconnectNow(reason = "offline"): void {
+    if (this.ws) this.abandon(reason);
+  }
+
+  private stopPing(): void {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+  }
+}

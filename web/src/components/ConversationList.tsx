@@ -1,0 +1,155 @@
+/**
+ * The sidebar: conversations by latest activity, with unread badges, last-message
+ * previews and presence for direct chats.
+ */
+
+import { useMemo, useState } from "preact/hooks";
+import { conversationTitle, listTime, memberName, otherMembers } from "../format.js";
+import { memo } from "../memo.js";
+import { chatHref, type Route } from "../router.js";
+import { activityOf, type Conv, chat, sortedConversations } from "../state/chat.js";
+import { useStore } from "../state/store.js";
+import { Avatar } from "./Avatar.js";
+import { Icon } from "./icons.js";
+
+export function ConversationList({ route }: { route: Route }) {
+  const convs = useStore(chat, (s) => s.convs);
+  const online = useStore(chat, (s) => s.online);
+  const typing = useStore(chat, (s) => s.typing);
+  const me = useStore(chat, (s) => s.me?.id);
+  const loaded = useStore(chat, (s) => s.loaded);
+  const loadError = useStore(chat, (s) => s.loadError);
+  const [filter, setFilter] = useState("");
+  const sorted = useMemo(() => sortedConversations(convs), [convs]);
+  const needle = filter.trim().toLowerCase();
+  const shown = needle
+    ? sorted.filter((c) => conversationTitle(c, me).toLowerCase().includes(needle))
+    : sorted;
+  const activeId = route.name === "chat" ? route.id : null;
+
+  return (
+    <nav class="sidebar" aria-label="Conversations">
+      <header class="side-head">
+        <h1>Chats</h1>
+        <a
+          class={route.name === "new" ? "icon-btn active" : "icon-btn"}
+          href="#/new"
+          aria-label="New chat"
+          title="New chat"
+        >
+          <Icon name="plus" />
+        </a>
+        <a
+          class={route.name === "settings" ? "icon-btn active" : "icon-btn"}
+          href="#/settings"
+          aria-label="Settings"
+          title="Settings"
+        >
+          <Icon name="gear" />
+        </a>
+      </header>
+      <div class="side-search">
+        <Icon name="search" />
+        <input
+          type="search"
+          aria-label="Filter conversations"
+          placeholder="Search"
+          value={filter}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
+      </div>
+      {!loaded && loadError && (
+        <p class="side-note" role="alert">
+          {loadError}
+        </p>
+      )}
+      {!loaded && !loadError && <p class="side-note">Loading…</p>}
+      {loaded && sorted.length === 0 && (
+        <div class="side-note">
+          <p>No conversations yet.</p>
+          <a class="button primary" href="#/new">
+            Start a chat
+          </a>
+        </div>
+      )}
+      <ul class="conv-list">
+        {shown.map((c) => {
+          const other = c.type === "direct" ? otherMembers(c, me)[0] : undefined;
+          const until = Object.values(typing[c.id] ?? {});
+          return (
+            <Item
+              key={c.id}
+              conv={c}
+              active={c.id === activeId}
+              me={me}
+              online={other ? (online[other.user.id] ?? other.online) : undefined}
+              typing={until.some((t) => t > Date.now())}
+            />
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+function preview(conv: Conv, me: string | undefined): string {
+  const m = conv.last_message;
+  if (!m) return conv.type === "group" ? `${conv.members.length} members` : "Say hello 👋";
+  if (m.deleted) return "message deleted";
+  const who =
+    m.sender_id === me
+      ? "You: "
+      : conv.type === "group"
+        ? `${memberName(conv, m.sender_id)}: `
+        : "";
+  return who + m.body.replace(/\s+/g, " ").slice(0, 120);
+}
+
+interface ItemProps {
+  conv: Conv;
+  active: boolean;
+  me: string | undefined;
+  online: boolean | undefined;
+  typing: boolean;
+}
+
+const Item = memo(function Item({ conv, active, me, online, typing }: ItemProps) {
+  const title = conversationTitle(conv, me);
+  const other = conv.type === "direct" ? otherMembers(conv, me)[0] : undefined;
+  const unread = conv.unread_count;
+  const when = activityOf(conv);
+  return (
+    <li>
+      <a
+        href={chatHref(conv.id)}
+        class={unread > 0 ? "conv unread" : "conv"}
+        aria-current={active ? "page" : undefined}
+      >
+        <Avatar id={other?.user.id ?? conv.id} name={title} online={online} />
+        <span class="conv-body">
+          <span class="conv-top">
+            <span class="conv-title">{title}</span>
+            {online && <span class="sr-only"> (online)</span>}
+            <time class="conv-time">{listTime(when)}</time>
+          </span>
+          <span class="conv-bottom">
+            <span class={conv.last_message?.deleted ? "conv-preview muted-i" : "conv-preview"}>
+              {typing ? <em class="typing-text">typing…</em> : preview(conv, me)}
+            </span>
+            {conv.mentioned && (
+              <span class="badge at" title="You were mentioned">
+                @
+              </span>
+            )}
+            {unread > 0 && (
+              <span class="badge">
+                {unread > 99 ? "99+" : unread}
+                <span class="sr-only"> unread</span>
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+});

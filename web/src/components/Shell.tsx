@@ -1,0 +1,83 @@
+/**
+ * The signed-in layout: conversation list beside the open screen (one pane at a time on a
+ * phone), the connection banner, toasts and the live region for screen readers.
+ */
+import { useEffect } from "preact/hooks";
+import { useRoute } from "../router.js";
+import { chat } from "../state/chat.js";
+import { announcements, dismissToast, toasts } from "../state/notices.js";
+import { useStore } from "../state/store.js";
+import { ConnectionBanner } from "./ConnectionBanner.js";
+import { ConversationList } from "./ConversationList.js";
+import { ConversationView } from "./ConversationView.js";
+import { Icon } from "./icons.js";
+import { NewChat } from "./NewChat.js";
+import { Settings } from "./Settings.js";
+
+function useUnreadTitle() {
+  const convs = useStore(chat, (s) => s.convs);
+  useEffect(() => {
+    const unread = Object.values(convs).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0);
+    document.title = unread > 0 ? `(${unread}) Private Chat` : "Private Chat";
+  }, [convs]);
+}
+
+export function Shell() {
+  const route = useRoute();
+  useUnreadTitle();
+  const showMain = route.name !== "home";
+  return (
+    <div class={showMain ? "shell show-main" : "shell"}>
+      <ConnectionBanner />
+      <div class="panes">
+        <ConversationList route={route} />
+        <main class="main" id="main">
+          {route.name === "chat" && (
+            <ConversationView key={route.id} id={route.id} info={route.info} />
+          )}
+          {route.name === "new" && <NewChat />}
+          {route.name === "settings" && <Settings />}
+          {route.name === "home" && (
+            <div class="empty-main">
+              <p>Select a conversation, or start a new one.</p>
+            </div>
+          )}
+        </main>
+      </div>
+      <Toasts />
+      <LiveRegion />
+    </div>
+  );
+}
+
+function Toasts() {
+  const list = useStore(toasts, (t) => t);
+  return (
+    <div class="toasts" role="status" aria-live="polite">
+      {list.map((t) => (
+        <div class="toast" key={t.id}>
+          <span>{t.text}</span>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="Dismiss"
+            onClick={() => dismissToast(t.id)}
+          >
+            <Icon name="close" />
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function LiveRegion() {
+  const list = useStore(announcements, (a) => a);
+  return (
+    <div class="sr-only" role="log" aria-live="polite" aria-label="Incoming messages">
+      {list.map((a) => (
+        <p key={a.id}>{a.text}</p>
+      ))}
+    </div>
+  );
+}
