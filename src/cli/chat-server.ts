@@ -16,8 +16,8 @@ import { userCommand } from "./commands/user.js";
 const HELP = `chat-server ${VERSION}: the Private Chat server
 
 Usage:
-  chat-server [--config FILE]              run the server (embedded SQLite defaults without --config)
-  chat-server config check --config FILE   validate a configuration file and exit
+  chat-server [serve] [--config FILE]      run the server (embedded SQLite defaults without --config)
+  chat-server config check [--config FILE] validate the configuration (file, environment) and exit
   chat-server db migrate [--config FILE]   apply pending schema migrations and exit
   chat-server db status [--config FILE]    list applied and pending schema migrations
   chat-server user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]

@@ -4,6 +4,7 @@
  * where the value came from (file or variable), the key and what was expected.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { parse as parseToml } from "smol-toml";
 import type { z } from "zod";
 import { type Config, type ConfigOverrides, configSchema } from "./schema.js";
@@ -41,8 +42,8 @@ function coerceEnv(value: string, like: unknown): unknown {
 }
 
 /** Applies environment overrides; returns which keys came from the environment. */
-function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): Map<string, string> {
-  const fromEnv = new Map<string, string>();
+function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): Map<string, { name: string; value: string }> {
+  const fromEnv = new Map<string, { name: string; value: string }>();
   for (const [section, keys] of Object.entries(configDefaults)) {
     for (const [key, def] of Object.entries(keys as Record<string, unknown>)) {
       const name = envVarName(section, key);
@@ -50,7 +51,7 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): Map<string, string> {
       if (value === undefined) continue;
       raw[section] ??= {};
       (raw[section] as Record<string, unknown>)[key] = coerceEnv(value, def);
-      fromEnv.set(`${section}.${key}`, name);
+      fromEnv.set(`${section}.${key}`, { name, value });
     }
   }
   return fromEnv;
@@ -74,7 +75,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function formatIssues(
   issues: z.core.$ZodIssue[],
   source: string,
-  fromEnv: Map<string, string>,
+  fromEnv: Map<string, { name: string; value: string }>,
   raw: Raw,
 ): string[] {
   const lines: string[] = [];
@@ -100,8 +101,9 @@ function formatIssues(
       lines.push(`${source}: [${section}]: expected a table of keys`);
       continue;
     }
-    const where = fromEnv.get(`${section}.${key}`) ?? source;
-    const got = raw[section]?.[key];
+    const env = fromEnv.get(`${section}.${key}`);
+    const where = env?.name ?? source;
+    const got = env ? env.value : raw[section]?.[key];
     const shown = got === undefined ? "" : `, got ${JSON.stringify(got)}`;
     lines.push(`${where}: [${section}] ${key}: ${describeIssue(issue)}${shown}`);
   }
@@ -148,7 +150,20 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return parsed.data;
 }
 
-/** Rules that involve more than one key. */
+const PROXY_KEYWORDS = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** An address, a CIDR range, or one of proxy-addr's keywords. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_KEYWORDS.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/** Rules that involve more than one key, or more than a type. */
 function crossCheck(config: Config, source: string): string[] {
   const problems: string[] = [];
   if (config.database.type === "postgres" && config.database.url === "") {
@@ -158,6 +173,13 @@ function crossCheck(config: Config, source: string): string[] {
   }
   if (config.database.url !== "" && !/^postgres(ql)?:\/\//.test(config.database.url)) {
     problems.push(`${source}: [database] url: expected a URL starting with postgres://`);
+  }
+  for (const entry of config.server.trust_proxy) {
+    if (!isProxyAddress(entry)) {
+      problems.push(
+        `${source}: [server] trust_proxy: expected IP addresses or CIDR ranges (e.g. "127.0.0.1", "10.0.0.0/8"), got ${JSON.stringify(entry)}`,
+      );
+    }
   }
   if (config.redis.url !== "" && !/^rediss?:\/\//.test(config.redis.url)) {
     problems.push(`${source}: [redis] url: expected a URL starting with redis:// or rediss://`);

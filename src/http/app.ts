@@ -11,6 +11,7 @@ import { requireAuth } from "../auth/authenticate.js";
 import { registerAuthRoutes } from "../auth/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
+import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
@@ -43,12 +44,23 @@ export async function buildApp(
     // Node's defaults allow a slow client to hold a request open far too long.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    return503OnClosing: true,
+    // Requests that arrive while closing get the catalogue's shutting_down (below).
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onRequest", async (_request, reply) => {
+    if (closing) {
+      reply.header("connection", "close");
+      throw new AppError("shutting_down", "the server is restarting; try again shortly");
+    }
+  });
   installRequestLog(app, ctx.metrics);
 
   await app.register(helmet, {

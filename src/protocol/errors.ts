@@ -22,7 +22,6 @@ export const errorCatalogue = {
   account_disabled: { status: 403, retryable: false },
   forbidden: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
-  method_not_allowed: { status: 405, retryable: false },
   username_taken: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },

@@ -102,5 +102,4 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   tooBig: 1009,
   authentication: 4401,
-  slowConsumer: 4408,
 } as const;

@@ -21,6 +21,8 @@ export interface ConnectionLimits {
   maxThrottledFrames: number;
 }
 
+const THROTTLE_WINDOW_MS = 10_000;
+
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 1024 * 1024,
   maxPendingEvents: 10_000,
@@ -41,6 +43,7 @@ export class Connection {
   private readonly awaitingAck = new Set<string | number>();
   private readonly bucket: TokenBucket;
   private throttled = 0;
+  private throttleWindowStart = 0;
 
   constructor(
     readonly id: string,
@@ -81,9 +84,16 @@ export class Connection {
       this.ws.close(code, reason);
   }
 
-  /** Whether another client frame may be handled now; closes the socket when it floods. */
-  admitFrame(): boolean {
-    if (this.bucket.take()) return true;
+  /**
+   * Whether another client frame may be handled now. Refusals are counted over a sliding
+   * 10 s window; a socket that keeps flooding past the throttle is closed.
+   */
+  admitFrame(now = Date.now()): boolean {
+    if (this.bucket.take(now)) return true;
+    if (now - this.throttleWindowStart > THROTTLE_WINDOW_MS) {
+      this.throttleWindowStart = now;
+      this.throttled = 0;
+    }
     this.throttled += 1;
     if (this.throttled > this.limits.maxThrottledFrames) {
       this.close(CLOSE_CODES.policyViolation, "too many frames");

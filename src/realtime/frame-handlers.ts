@@ -26,13 +26,21 @@ type ParsedFrame =
   | {
       ok: false;
       id?: string | number;
-      code: "invalid_json" | "unknown_frame_type" | "invalid_request";
+      code: "invalid_json" | "unknown_frame_type" | "invalid_request" | "unknown_fields";
       message: string;
     };
 
 function requestIdOf(value: unknown): string | number | undefined {
   const id = (value as { id?: unknown } | null)?.id;
   return typeof id === "string" || typeof id === "number" ? id : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseFrame(text: string): ParsedFrame {
@@ -61,12 +69,19 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const parsed = clientFrame.safeParse(raw);
   if (!parsed.success) {
+    const unknown = parsed.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys" ? issue.keys : [],
+    );
+    if (unknown.length > 0) {
+      return {
+        ok: false,
+        ...(id === undefined ? {} : { id }),
+        code: "unknown_fields",
+        message: `unknown fields in ${type} frame: ${unknown.join(", ")}`,
+      };
+    }
     const problems = parsed.error.issues
-      .map((issue) =>
-        issue.code === "unrecognized_keys"
-          ? `unknown fields: ${issue.keys.join(", ")}`
-          : `${issue.path.join(".") || "frame"}: ${issue.message}`,
-      )
+      .map((issue) => `${issue.path.join(".") || "frame"}: ${issue.message}`)
       .join("; ");
     return {
       ok: false,
@@ -81,7 +96,20 @@ export function parseFrame(text: string): ParsedFrame {
 export class FrameHandlers {
   constructor(private readonly deps: FrameHandlerDeps) {}
 
-  async handle(connection: Connection, text: string): Promise<void> {
+  /** Handles one client frame; `text` is undefined for a binary frame. */
+  async handle(connection: Connection, text: string | undefined): Promise<void> {
+    // Every frame, well-formed or not, spends from the socket's budget.
+    if (!connection.admitFrame()) {
+      this.deps.metrics.socketFrames.inc({ type: "any", outcome: "rate_limited" });
+      this.deps.metrics.rateLimited.inc({ limit: "socket" });
+      const id = text === undefined ? undefined : requestIdOf(safeJson(text));
+      connection.sendError("rate_limited", "too many frames; slow down", id);
+      return;
+    }
+    if (text === undefined) {
+      connection.sendError("invalid_request", "send JSON text frames");
+      return;
+    }
     const parsed = parseFrame(text);
     if (!parsed.ok) {
       this.deps.metrics.socketFrames.inc({ type: "invalid", outcome: parsed.code });
@@ -89,16 +117,6 @@ export class FrameHandlers {
       return;
     }
     const { frame } = parsed;
-    if (!connection.admitFrame()) {
-      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "rate_limited" });
-      this.deps.metrics.rateLimited.inc({ limit: "socket" });
-      connection.sendError(
-        "rate_limited",
-        "too many frames; slow down",
-        "id" in frame ? frame.id : undefined,
-      );
-      return;
-    }
     try {
       await this.dispatch(connection, frame);
       this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "ok" });

@@ -3,13 +3,14 @@
  * guide's form) or as the subprotocol `bearer.<JWT>`; it is checked before the upgrade
  * completes, so an unauthenticated client never holds an open socket.
  */
-import type { IncomingMessage, Server } from "node:http";
+import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import type { AuthService } from "../auth/service.js";
 import { AppError } from "../errors.js";
 import { CLOSE_CODES, MAX_FRAME_BYTES } from "../protocol/frames.js";
+import { isDatabaseUnavailable } from "../storage/errors.js";
 import type { Connection } from "./connection.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { Hub } from "./hub.js";
@@ -31,7 +32,7 @@ export interface SocketServerDeps {
 function reject(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Error"}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -121,8 +122,7 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
             queue = Promise.all([accepted, queue]).then(([connection]) => {
               waiting -= 1;
               connection.alive = true;
-              if (isBinary) return connection.sendError("invalid_request", "send JSON text frames");
-              return deps.handlers.handle(connection, data.toString());
+              return deps.handlers.handle(connection, isBinary ? undefined : data.toString());
             });
             queue.catch(() => {});
           });
@@ -130,8 +130,16 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
       },
       (err: unknown) => {
         if (err instanceof AppError) return reject(socket, err.status, err.code, err.message);
+        if (isDatabaseUnavailable(err)) {
+          return reject(
+            socket,
+            503,
+            "database_unavailable",
+            "the database is unavailable; try again shortly",
+          );
+        }
         deps.logger.error({ err }, "socket authentication failed");
-        reject(socket, 503, "internal_error", "try again shortly");
+        reject(socket, 500, "internal_error", "an internal error occurred");
       },
     );
   };

@@ -7,12 +7,12 @@ import { startTestServer, testSecret } from "../helpers/server.js";
 
 describe("tokens", () => {
   it("rejects a token once it expires", async () => {
-    const server = await startTestServer({ auth: { token_expiry_seconds: 1 } });
+    const server = await startTestServer({ auth: { token_expiry_seconds: 2 } });
     try {
       const user = await createUser(server.url);
       const api = client(server.url);
       assert.equal((await api.get("/api/v1/me", { token: user.token })).status, 200);
-      await sleep(2100);
+      await sleep(3100);
       const res = await api.get("/api/v1/me", { token: user.token });
       assert.equal(res.status, 401);
       assert.equal(res.body.error.code, "token_expired");

@@ -40,7 +40,7 @@ describe("socket safety", () => {
   });
 
   it("closes with 4401 when the token expires", async () => {
-    const server = await startTestServer({ auth: { token_expiry_seconds: 1 } });
+    const server = await startTestServer({ auth: { token_expiry_seconds: 3 } });
     try {
       const user = await createUser(server.url);
       const socket = await connect(server.url, user.token);
@@ -66,7 +66,7 @@ describe("socket safety", () => {
         ],
         [
           { type: "message.send", id: 2, conversation_id: "c", body: "x", extra: true },
-          "invalid_request",
+          "unknown_fields",
         ],
         [{ type: "sync", since: -5 }, "invalid_request"],
         [{ type: "message.send", id: 3, conversation_id: "c", body: "   " }, "body_empty"],

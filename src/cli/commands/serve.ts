@@ -26,7 +26,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       logger.info({ signal }, "shutting down");
       const timer = setTimeout(() => {
         logger.error("shutdown took too long; exiting anyway");
-        resolve(1);
+        // Something still holds the event loop open; leave without waiting for it.
+        process.exit(1);
       }, config.server.shutdown_timeout_seconds * 1000);
       timer.unref();
       server.close().then(

@@ -1,0 +1,117 @@
+/**
+ * The command line: the help text, each command's options, and parsing with
+ * node:util parseArgs into a command name, its option values and its positionals.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { usageError } from "./errors.js";
+
+export const HELP = `chat-client: the terminal client of Private Chat
+
+Usage:
+  chat-client                     interactive mode (on a terminal): list conversations,
+                                  /open one, type to send; /help inside for more
+  chat-client login --server URL [--username NAME] [--password-file FILE]
+                                  sign in and save the session; asks for what is missing
+                                  (when stdin is piped: username, then password, one a line)
+  chat-client register --server URL [--username NAME] [--password-file FILE]
+                       [--invite-code CODE] [--display-name NAME]
+                                  create an account and save the session
+  chat-client logout              end the session on the server and delete it here
+  chat-client whoami [--json]     show the saved user and server
+  chat-client conversations [--json]
+                                  one line per conversation: short id, type, name,
+                                  unread count, last message (--json: the raw array)
+  chat-client send <conversation> <text...> [--json]
+                                  send a message (text "-" reads it from stdin; put
+                                  "--" before text that starts with "-")
+  chat-client tail <conversation> [--history N] [--json]
+                                  print the last N messages (default 20), then follow
+                                  new ones until Ctrl-C (--json: one event per line)
+  chat-client --help | --version
+
+<conversation> is a full id, a unique id prefix, a group title, or for a direct chat the
+other person's username (or @username). Several matches is an error listing them.
+
+Exit status: 0 ok, 1 error (chat-client: <code>: <message> on stderr), 2 not logged in.
+The session is kept in $XDG_CONFIG_HOME/private-chat/credentials.json (default
+~/.config/private-chat/; the CHAT_CLIENT_CONFIG_DIR environment variable overrides the
+directory), readable by you alone.
+`;
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+interface CommandSpec {
+  options: Options;
+  /** Names of the required positionals; `rest` takes one or more further words. */
+  positionals: string[];
+  rest?: boolean;
+}
+
+const json = { json: { type: "boolean" } } as const;
+const authOptions = {
+  server: { type: "string" },
+  username: { type: "string" },
+  "password-file": { type: "string" },
+} as const;
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  login: { options: authOptions, positionals: [] },
+  register: {
+    options: {
+      ...authOptions,
+      "invite-code": { type: "string" },
+      "display-name": { type: "string" },
+    },
+    positionals: [],
+  },
+  logout: { options: {}, positionals: [] },
+  whoami: { options: json, positionals: [] },
+  conversations: { options: json, positionals: [] },
+  send: { options: json, positionals: ["conversation", "text"], rest: true },
+  tail: { options: { ...json, history: { type: "string" } }, positionals: ["conversation"] },
+};
+
+export type Values = Record<string, string | boolean | undefined>;
+
+export type Parsed =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "interactive" }
+  | { kind: "command"; name: string; values: Values; positionals: string[] };
+
+export function parseCommandLine(argv: string[]): Parsed {
+  const [first, ...rest] = argv;
+  if (first === undefined) return { kind: "interactive" };
+  if (first === "--help" || first === "-h" || first === "help") return { kind: "help" };
+  if (first === "--version" || first === "-V") return { kind: "version" };
+  const spec = COMMANDS[first];
+  if (!spec || !Object.hasOwn(COMMANDS, first)) {
+    throw usageError(
+      first.startsWith("-") ? `unknown option "${first}"` : `unknown command "${first}"`,
+    );
+  }
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...spec.options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    }) as { values: Values; positionals: string[] };
+  } catch (err) {
+    throw usageError(`${first}: ${(err as Error).message}`);
+  }
+  if (parsed.values.help) return { kind: "help" };
+  const { positionals } = parsed;
+  const missing = spec.positionals[positionals.length];
+  if (missing !== undefined) throw usageError(`${first}: missing <${missing}>`);
+  if (!spec.rest && positionals.length > spec.positionals.length) {
+    throw usageError(`${first}: unexpected argument "${positionals[spec.positionals.length]}"`);
+  }
+  return { kind: "command", name: first, values: parsed.values, positionals };
+}
+
+export function stringOption(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,31 @@
+/**
+ * conversations: the list, one line each, or the raw array with --json.
+ */
+import type { Values } from "../args.js";
+import { requireCredentials } from "../credentials.js";
+import { EXIT_OK } from "../errors.js";
+import { formatConversation } from "../format.js";
+import type { Io } from "../io.js";
+import { NameBook } from "../names.js";
+import { safeJson } from "../sanitize.js";
+import { apiFor } from "../session.js";
+
+export async function conversations(values: Values, io: Io): Promise<number> {
+  const credentials = requireCredentials();
+  const api = apiFor(credentials);
+  const list = await api.conversations();
+  if (values.json) {
+    io.out(safeJson(list, 2));
+    return EXIT_OK;
+  }
+  if (list.length === 0) {
+    io.err(io.errStyle.dim("no conversations yet"));
+    return EXIT_OK;
+  }
+  const names = new NameBook(api);
+  for (const conversation of list) names.addConversation(conversation);
+  for (const conversation of list) {
+    io.out(formatConversation(conversation, credentials.user_id, names, io.outStyle));
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,91 @@
+/**
+ * tail: recent history of one conversation, then its live events until Ctrl-C. Network
+ * drops are the SDK's business (it reconnects and replays what was missed); this command
+ * only reports connection changes on stderr and stops with exit 2 if the session ends.
+ */
+import type { Values } from "../args.js";
+import { requireCredentials } from "../credentials.js";
+import { type CliError, EXIT_OK, usageError } from "../errors.js";
+import { ConversationFeed } from "../feed.js";
+import type { Io } from "../io.js";
+import { NameBook } from "../names.js";
+import { resolveConversation } from "../resolve.js";
+import { apiFor, describeState, socketFor, waitForOpen, watchSession } from "../session.js";
+
+const DEFAULT_HISTORY = 20;
+const MAX_HISTORY = 10_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+
+function historyCount(values: Values): number {
+  const raw = values.history;
+  if (typeof raw !== "string") return DEFAULT_HISTORY;
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw) || count > MAX_HISTORY) {
+    throw usageError(`--history must be a whole number from 0 to ${MAX_HISTORY}`);
+  }
+  return count;
+}
+
+export async function tail(values: Values, positionals: string[], io: Io): Promise<number> {
+  const count = historyCount(values);
+  const credentials = requireCredentials();
+  const api = apiFor(credentials);
+  const conversation = resolveConversation(
+    await api.conversations(),
+    positionals[0] ?? "",
+    credentials.user_id,
+  );
+  const feed = new ConversationFeed(conversation, api, new NameBook(api), {
+    json: values.json === true,
+    style: io.outStyle,
+    write: io.out,
+  });
+
+  const socket = socketFor(credentials);
+  let settle: (result: number | CliError) => void = () => {};
+  const finished = new Promise<number | CliError>((resolve) => {
+    settle = resolve;
+  });
+  let everOpen = false;
+  socket.on("state", ({ state, reason }) => {
+    if (state === "closed") return; // only ever our own doing
+    // The first connection is not news; every change after it is.
+    if (state === "open" && !everOpen) {
+      everOpen = true;
+      return;
+    }
+    if (everOpen || state === "reconnecting") io.err(io.errStyle.dim(describeState(state, reason)));
+  });
+  socket.on("event", (event) => {
+    feed.accept(event);
+    if (
+      event.type === "member.left" &&
+      event.conversation_id === conversation.id &&
+      event.user_id === credentials.user_id
+    ) {
+      void feed.idle().then(() => settle(EXIT_OK));
+    }
+  });
+  const stopWatching = watchSession(socket, api, (error) => settle(error));
+  const stop = () => settle(EXIT_OK);
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    socket.connect();
+    const opening = waitForOpen(socket, CONNECT_TIMEOUT_MS).then(() => undefined);
+    // Ctrl-C or a lost session while still connecting ends the command at once.
+    const early = await Promise.race([opening, finished]);
+    let result = early;
+    if (result === undefined) {
+      await feed.start(count);
+      result = await finished;
+    }
+    if (typeof result !== "number") throw result;
+    return result;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    stopWatching();
+    socket.close();
+  }
+}
