@@ -2,8 +2,10 @@
  * The services one chat-server process runs on, built once from the parsed config and
  * passed down explicitly: nothing deeper reads configuration on its own.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { LoginThrottle, MemoryAttemptCounter } from "./auth/login-throttle.js";
+import { RedisAttemptCounter } from "./auth/redis-attempt-counter.js";
 import { AuthService } from "./auth/service.js";
 import { TokenService } from "./auth/tokens.js";
 import type { Config } from "./config/schema.js";
@@ -15,11 +17,15 @@ import { Metrics } from "./ops/metrics.js";
 import { FrameHandlers } from "./realtime/frame-handlers.js";
 import { Hub } from "./realtime/hub.js";
 import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
+import { RedisPubSub } from "./realtime/redis-pubsub.js";
 import type { Store } from "./storage/store.js";
 import { SyncService } from "./sync/service.js";
 
 export interface ServerContext {
   config: Config;
+  nodeId: string;
+  /** Set when [redis] url is configured. */
+  redis: RedisPubSub | undefined;
   store: Store;
   metrics: Metrics;
   events: DomainEvents;
@@ -34,6 +40,17 @@ export interface ServerContext {
   startedAt: number;
 }
 
+/** Logs failures of background work, at most once a minute per kind, so an outage cannot flood the log. */
+function errorLogger(logger: Logger): (err: unknown, context: string) => void {
+  const lastLogged = new Map<string, number>();
+  return (err, context) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(context) ?? 0) < 60_000) return;
+    lastLogged.set(context, now);
+    logger.error({ err, context }, "background error");
+  };
+}
+
 export function createContext(
   config: Config,
   store: Store,
@@ -43,8 +60,24 @@ export function createContext(
   const metrics = new Metrics();
   const events = new DomainEvents();
   const tokens = new TokenService(secrets);
+  const nodeId = randomUUID();
+  const onError = errorLogger(logger);
+  // With Redis, real-time events, presence and rate-limit counters are shared by every
+  // node; without it, this process is the whole cluster.
+  const redis =
+    config.redis.url === ""
+      ? undefined
+      : new RedisPubSub({
+          url: config.redis.url,
+          keyPrefix: config.redis.key_prefix,
+          nodeId,
+          onError,
+        });
+  const pubsub: PubSub = redis ?? new LocalPubSub();
   const throttle = new LoginThrottle(
-    new MemoryAttemptCounter(),
+    redis
+      ? new RedisAttemptCounter(redis.client, config.redis.key_prefix)
+      : new MemoryAttemptCounter(),
     config.rate_limit.max_auth_attempts,
     config.rate_limit.enabled,
   );
@@ -57,11 +90,11 @@ export function createContext(
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
-  const onError = (err: unknown, context: string) =>
-    logger.error({ err, context }, "realtime error");
-  const pubsub: PubSub = new LocalPubSub();
   const sync = new SyncService(store);
   const hub = new Hub({
+    nodeId,
+    // Events published by other nodes can be lost while Redis is away: check the log.
+    pollMs: redis ? 1000 : 0,
     store,
     sync,
     pubsub,
@@ -99,6 +132,8 @@ export function createContext(
 
   return {
     config,
+    nodeId,
+    redis,
     store,
     metrics,
     events,

@@ -9,7 +9,9 @@ import type { Config } from "./config/schema.js";
 import { checkSecrets, resolveJwtSecrets } from "./config/secrets.js";
 import { createContext, type ServerContext } from "./context.js";
 import { buildApp } from "./http/app.js";
+import { NodeRegistry } from "./ops/node-registry.js";
 import type { Hub } from "./realtime/hub.js";
+import type { RedisPubSub } from "./realtime/redis-pubsub.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
 import { type OpenStoreOptions, openStore } from "./storage/store.js";
 
@@ -36,6 +38,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const store = openStore(config.database, options);
   let app: FastifyInstance | undefined;
   let hub: Hub | undefined;
+  let redis: RedisPubSub | undefined;
   try {
     const migration = await store.migrate();
     if (migration.applied.length > 0) {
@@ -52,6 +55,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       );
     }
     const ctx = createContext(config, store, secrets, logger);
+    redis = ctx.redis;
+    await ctx.redis?.connect();
     app = await buildApp(ctx, { logger });
     const sockets = attachSocketServer({
       server: app.server,
@@ -62,6 +67,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
       allowedOrigins: config.server.cors_origins,
     });
     hub = ctx.hub;
+    await ctx.hub.start();
+    const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger);
+    await registry.start();
     await app.listen({ port: config.server.port, host: config.server.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
@@ -76,6 +84,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       close() {
         closing ??= (async () => {
           await ctx.hub.close();
+          await registry.stop();
           sockets.close();
           await listening.close();
           await ctx.pubsub.close();
@@ -86,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     };
   } catch (err) {
     await hub?.close().catch(() => {});
+    await redis?.close().catch(() => {});
     await app?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;

@@ -55,6 +55,13 @@ export function toCliError(error: unknown, authenticated: boolean): CliError {
     if (authenticated && isSessionGone(error)) return sessionGone(error);
     return new CliError(error.code, error.message);
   }
+  if (error instanceof SyntaxError) {
+    // The SDK parses every answer as JSON; HTML here means a web server that is not ours.
+    return new CliError(
+      "bad_response",
+      "the server's answer is not JSON; is --server the chat server's URL?",
+    );
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new CliError("internal_error", message);
 }

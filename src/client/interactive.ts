@@ -10,23 +10,14 @@ import { ConversationFeed } from "./feed.js";
 import { formatConversation, formatMessage } from "./format.js";
 import type { Io } from "./io.js";
 import { NameBook } from "./names.js";
-import { conversationName, directPeer, resolveConversation, shortId } from "./resolve.js";
+import { completerFor, REPL_HELP } from "./repl-commands.js";
+import { conversationName, resolveConversation, shortId } from "./resolve.js";
 import { safeInline } from "./sanitize.js";
 import { Screen } from "./screen.js";
 import { apiFor, describeState, socketFor, watchSession } from "./session.js";
 
 const HISTORY = 20;
 const SLOW_SEND_MS = 3000;
-
-const HELP = [
-  "/list              list conversations, numbered",
-  "/open <name|N>     show a conversation (title, @user, id prefix or list number) and follow it",
-  "/close             stop following the open conversation",
-  "/help              this help",
-  "/quit              leave (Ctrl-D works too)",
-  'Any other line is sent to the open conversation; start it with "//" to send a leading "/".',
-];
-const COMMAND_WORDS = ["/list", "/open ", "/close", "/help", "/quit"];
 
 export async function interactive(io: Io): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -41,25 +32,20 @@ export async function interactive(io: Io): Promise<number> {
   let feed: ConversationFeed | undefined;
   let readSeq = 0;
 
-  const completer = (line: string): [string[], string] => {
-    const open = /^\/o(?:pen)?\s+(.*)$/.exec(line);
-    if (open) {
-      const partial = (open[1] ?? "").toLowerCase();
-      const options = list
-        .map((c) =>
-          safeInline(c.type === "direct" ? `@${directPeer(c, me)}` : (c.title ?? shortId(c.id))),
-        )
-        .filter((o) => o.toLowerCase().startsWith(partial));
-      return [options, open[1] ?? ""];
-    }
-    return [COMMAND_WORDS.filter((w) => w.startsWith(line)), line];
-  };
-  const screen = new Screen(process.stdin, process.stdout, completer);
+  const screen = new Screen(
+    process.stdin,
+    process.stdout,
+    completerFor(() => list, me),
+  );
   const socket = socketFor(credentials);
 
+  let done = false;
   let finish: (result: number | CliError) => void = () => {};
   const finished = new Promise<number | CliError>((resolve) => {
-    finish = resolve;
+    finish = (result) => {
+      done = true;
+      resolve(result);
+    };
   });
 
   const nameOf = (id: string) => {
@@ -75,10 +61,14 @@ export async function interactive(io: Io): Promise<number> {
     });
   };
 
+  // One read frame per burst (opening a conversation shows 20 messages at once), since
+  // socket frames are rate-limited.
+  let readTimer: ReturnType<typeof setTimeout> | undefined;
   const markRead = (message: MessageView) => {
     if (message.sender_id === me || message.seq <= readSeq) return;
     readSeq = message.seq;
-    socket.read(message.conversation_id, message.seq);
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => socket.read(message.conversation_id, message.seq), 300);
   };
 
   const notify = async (event: StoredEvent) => {
@@ -115,7 +105,17 @@ export async function interactive(io: Io): Promise<number> {
       style.dim(`── ${title} · ${target.type} · ${members} member${members === 1 ? "" : "s"} ──`),
     );
     screen.setPrompt(`${style.bold(title)}> `);
-    await feed.start(HISTORY);
+    const opened = feed;
+    try {
+      await opened.start(HISTORY);
+    } catch (err) {
+      // A feed that never started would hold its events forever.
+      if (feed === opened) {
+        feed = undefined;
+        screen.setPrompt("> ");
+      }
+      throw err;
+    }
   };
 
   const sendLine = (text: string) => {
@@ -148,7 +148,7 @@ export async function interactive(io: Io): Promise<number> {
     switch (word) {
       case "/help":
       case "/?":
-        for (const help of HELP) screen.print(help);
+        for (const help of REPL_HELP) screen.print(help);
         return;
       case "/list":
       case "/ls":
@@ -193,7 +193,9 @@ export async function interactive(io: Io): Promise<number> {
         const error = toCliError(err, true);
         screen.print(style.error(`${safeInline(error.code)}: ${safeInline(error.message)}`));
       })
-      .then(() => screen.prompt());
+      .then(() => {
+        if (!done) screen.prompt();
+      });
   });
   screen.rl.on("SIGINT", () => {
     if (screen.rl.line !== "") {

@@ -25,14 +25,17 @@ export class Prompter {
   async ask(question: string, what: string): Promise<string> {
     if (!this.interactive) return this.nextLine(what);
     const rl = createInterface({ input: this.input, output: this.output, terminal: true });
+    let onClose = () => {};
     try {
       return await new Promise<string>((resolve, reject) => {
-        rl.on("SIGINT", () => reject(cancelled()));
-        rl.on("close", () => reject(cancelled()));
+        onClose = () => reject(cancelled());
+        rl.on("SIGINT", onClose);
+        rl.on("close", onClose);
         rl.question(question, (answer) => resolve(answer.trim()));
       });
     } finally {
-      rl.removeAllListeners("close");
+      // Only our listener: readline's own "close" handler is what detaches it from stdin.
+      rl.off("close", onClose);
       rl.close();
     }
   }

@@ -33,6 +33,10 @@ export const databaseSection = z
     type: z.enum(["sqlite", "postgres"]).default("sqlite"),
     path: z.string().min(1).default("./data/chat.db"),
     url: z.string().default(""),
+    schema: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_]*)?$/, "expected a lower-case PostgreSQL schema name")
+      .default(""),
     pool_size: z.int().min(1).max(1000).default(10),
     statement_timeout_ms: z.int().min(0).default(10_000),
   })

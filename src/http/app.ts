@@ -92,7 +92,7 @@ export async function buildApp(
       maxAge: 600,
     });
   }
-  await installRateLimit(app, config, ctx.metrics);
+  await installRateLimit(app, config, ctx.metrics, ctx.redis?.client);
 
   registerOpsRoutes(app, {
     store: ctx.store,
@@ -100,6 +100,8 @@ export async function buildApp(
     version: VERSION,
     startedAt: ctx.startedAt,
     connections: () => ctx.hub.size,
+    nodeId: ctx.nodeId,
+    clustered: ctx.redis !== undefined,
   });
 
   await app.register(

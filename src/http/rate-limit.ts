@@ -4,6 +4,7 @@
  */
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { AppError } from "../errors.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -12,9 +13,12 @@ export async function installRateLimit(
   app: FastifyInstance,
   config: Config,
   metrics: Metrics,
+  redis?: Redis,
 ): Promise<void> {
   if (!config.rate_limit.enabled) return;
   await app.register(rateLimit, {
+    // Shared counters make the limit hold per cluster rather than per node.
+    ...(redis ? { redis, nameSpace: `${config.redis.key_prefix}rl:`, skipOnError: true } : {}),
     global: true,
     max: config.rate_limit.max_requests_per_minute,
     timeWindow: 60_000,

@@ -12,6 +12,9 @@ export interface OpsDeps {
   version: string;
   startedAt: number;
   connections: () => number;
+  nodeId: string;
+  /** True when nodes share real-time events over Redis. */
+  clustered: boolean;
 }
 
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
@@ -40,6 +43,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
       version: deps.version,
       uptime_seconds: uptimeSeconds(),
       database: deps.store.type,
+      node_id: deps.nodeId,
+      cluster: deps.clustered,
       node: process.version,
       memory_rss_bytes: process.memoryUsage.rss(),
     };

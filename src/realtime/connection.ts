@@ -36,6 +36,8 @@ export class Connection {
   /** Highest cursor sent on this socket. */
   lastCursor = 0;
   alive = true;
+  /** Set once the ready frame went out and presence counted this socket. */
+  ready = false;
   private catchingUp = true;
   private pending: CommittedEvent[] = [];
   /** Set when pending overflowed: live events are dropped until the client syncs. */

@@ -7,6 +7,7 @@ import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
 import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "../protocol/frames.js";
+import { isDatabaseUnavailable } from "../storage/errors.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
 import type { Connection } from "./connection.js";
@@ -125,6 +126,15 @@ export class FrameHandlers {
       if (err instanceof AppError) {
         this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: err.code });
         connection.sendError(err.code, err.message, id);
+        return;
+      }
+      if (isDatabaseUnavailable(err)) {
+        this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "database_unavailable" });
+        connection.sendError(
+          "database_unavailable",
+          "the database is unavailable; try again shortly",
+          id,
+        );
         return;
       }
       this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "internal_error" });

@@ -8,13 +8,16 @@ import type { WebSocket } from "ws";
 import { presentUser } from "../auth/present.js";
 import type { Authenticated } from "../auth/service.js";
 import type { CommittedEvent } from "../events/bus.js";
+import { committedFromLog } from "../events/from-log.js";
 import type { Metrics } from "../ops/metrics.js";
 import { CLOSE_CODES } from "../protocol/frames.js";
 import type { Store } from "../storage/store.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
 import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
+import { Presence } from "./presence.js";
 import type { PubSub, RealtimeMessage } from "./pubsub.js";
+import { Sequencer } from "./sequencer.js";
 
 const HEARTBEAT_MS = 30_000;
 const TYPING_INTERVAL_MS = 2_000;
@@ -22,6 +25,10 @@ const TYPING_INTERVAL_MS = 2_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface HubDeps {
+  /** This process's id in the cluster. */
+  nodeId: string;
+  /** How often to check the event log for events that never arrived (0: never). */
+  pollMs?: number;
   store: Store;
   sync: SyncService;
   pubsub: PubSub;
@@ -37,13 +44,34 @@ export class Hub {
   private readonly rooms = new Map<string, Set<Connection>>();
   private readonly typingSentAt = new Map<string, number>();
   private readonly limits: ConnectionLimits;
-  private readonly heartbeat: NodeJS.Timeout;
-  private readonly unsubscribe: () => void;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly presence: Presence;
+  private readonly sequencer: Sequencer;
 
   constructor(private readonly deps: HubDeps) {
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
-    this.unsubscribe = deps.pubsub.subscribe((message) => this.receive(message));
-    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs ?? HEARTBEAT_MS);
+    this.presence = new Presence({
+      nodeId: deps.nodeId,
+      pubsub: deps.pubsub,
+      tell: (userId, rooms, frame) => this.tellRooms(userId, rooms, frame),
+    });
+    this.sequencer = new Sequencer({
+      readRange: async (from, to) =>
+        (await deps.store.events.range(from, to)).map(committedFromLog),
+      latestCursor: () => deps.store.events.latestId(),
+      release: (event) => this.fanOut(event),
+      onError: (err) => deps.onError?.(err, "event sequencer"),
+      pollMs: deps.pollMs ?? 0,
+    });
+  }
+
+  /** Starts listening: events from here on are delivered live, in cursor order. */
+  async start(): Promise<void> {
+    await this.sequencer.start();
+    this.unsubscribe = this.deps.pubsub.subscribe((message) => this.receive(message));
+    this.presence.start();
+    this.heartbeat = setInterval(() => this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
@@ -51,8 +79,9 @@ export class Hub {
     return this.connections.size;
   }
 
+  /** Online anywhere in the cluster. */
   isOnline(userId: string): boolean {
-    return (this.byUser.get(userId)?.size ?? 0) > 0;
+    return this.presence.isOnline(userId);
   }
 
   /**
@@ -73,7 +102,6 @@ export class Hub {
       this.limits,
       () => this.deps.metrics.slowConsumers.inc(),
     );
-    const firstOfUser = !this.isOnline(auth.user.id);
     this.connections.set(connection.id, connection);
     addTo(this.byUser, auth.user.id, connection);
     this.deps.metrics.socketConnections.set(this.connections.size);
@@ -106,7 +134,8 @@ export class Hub {
     );
     if (since === undefined) connection.endCatchUp(cursor, true);
     else await catchUp(connection, this.deps.sync, since);
-    if (firstOfUser) this.announcePresence(auth.user.id, "online", null, conversationIds);
+    connection.ready = true;
+    this.presence.socketOpened(auth.user.id, conversationIds);
     return connection;
   }
 
@@ -116,12 +145,26 @@ export class Hub {
     removeFrom(this.byUser, connection.user.id, connection);
     const rooms = [...connection.rooms];
     for (const room of rooms) removeFrom(this.rooms, room, connection);
-    if (!this.isOnline(connection.user.id)) {
+    if (connection.ready) {
       const now = Date.now();
-      this.deps.store.users
-        .touchLastSeen(connection.user.id, now)
-        .catch((err: unknown) => this.deps.onError?.(err, "last seen"));
-      this.announcePresence(connection.user.id, "offline", now, rooms);
+      this.presence.socketClosed(connection.user.id, rooms, now);
+      if (!this.byUser.has(connection.user.id)) {
+        this.deps.store.users
+          .touchLastSeen(connection.user.id, now)
+          .catch((err: unknown) => this.deps.onError?.(err, "last seen"));
+      }
+    }
+  }
+
+  /** Writes a frame once to each local socket sharing one of `rooms`, but the user's own. */
+  private tellRooms(userId: string, rooms: string[], frame: string): void {
+    const told = new Set<Connection>();
+    for (const room of rooms) {
+      for (const connection of this.rooms.get(room) ?? []) {
+        if (connection.user.id === userId || told.has(connection)) continue;
+        told.add(connection);
+        connection.send(frame);
+      }
     }
   }
 
@@ -133,25 +176,6 @@ export class Hub {
   private leave(connection: Connection, conversationId: string): void {
     connection.rooms.delete(conversationId);
     removeFrom(this.rooms, conversationId, connection);
-  }
-
-  private announcePresence(
-    userId: string,
-    status: "online" | "offline",
-    lastSeenAt: number | null,
-    rooms: string[],
-  ): void {
-    this.deps.pubsub.publish({
-      kind: "presence",
-      userId,
-      conversationIds: rooms,
-      frame: JSON.stringify({
-        type: "presence",
-        user_id: userId,
-        status,
-        last_seen_at: lastSeenAt,
-      }),
-    });
   }
 
   /** Relays a typing notice, at most one per user and conversation every 2 s. */
@@ -181,24 +205,17 @@ export class Hub {
   private receive(message: RealtimeMessage): void {
     switch (message.kind) {
       case "events":
-        for (const event of message.events) this.fanOut(event);
+        this.sequencer.push(message.events);
         return;
       case "typing":
         for (const connection of this.rooms.get(message.conversationId) ?? []) {
           if (connection.user.id !== message.userId) connection.send(message.frame);
         }
         return;
-      case "presence": {
-        const seen = new Set<Connection>();
-        for (const room of message.conversationIds) {
-          for (const connection of this.rooms.get(room) ?? []) {
-            if (connection.user.id === message.userId || seen.has(connection)) continue;
-            seen.add(connection);
-            connection.send(message.frame);
-          }
-        }
+      case "presence":
+      case "node":
+        this.presence.receive(message);
         return;
-      }
       case "revoke":
         for (const connection of [...(this.byUser.get(message.userId) ?? [])]) {
           if (message.sessionIds === "all" || message.sessionIds.includes(connection.sessionId)) {
@@ -251,7 +268,9 @@ export class Hub {
   /** Closes every socket with 1001 (going away), as on shutdown. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
-    this.unsubscribe();
+    this.sequencer.stop();
+    this.presence.stop();
+    this.unsubscribe?.();
     const closing = [...this.connections.values()].map(
       (connection) =>
         new Promise<void>((resolve) => {

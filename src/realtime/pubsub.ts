@@ -8,7 +8,20 @@ import type { CommittedEvent } from "../events/bus.js";
 export type RealtimeMessage =
   | { kind: "events"; events: CommittedEvent[] }
   | { kind: "typing"; conversationId: string; userId: string; frame: string }
-  | { kind: "presence"; userId: string; conversationIds: string[]; frame: string }
+  | {
+      kind: "presence";
+      node: string;
+      userId: string;
+      online: boolean;
+      conversationIds: string[];
+      lastSeenAt: number | null;
+    }
+  | {
+      kind: "node";
+      node: string;
+      state: "hello" | "alive" | "down";
+      users: { userId: string; rooms: string[] }[];
+    }
   | { kind: "revoke"; userId: string; sessionIds: string[] | "all"; reason: string };
 
 export type RealtimeHandler = (message: RealtimeMessage) => void;

@@ -197,6 +197,10 @@ export class ApiClient {
     ).messages;
   }
 
+  message(id: string): Promise<MessageView> {
+    return this.request("GET", `/api/v1/messages/${encodeURIComponent(id)}`);
+  }
+
   sendMessage(id: string, body: SendMessageBody): Promise<MessageView> {
     return this.request("POST", `/api/v1/conversations/${encodeURIComponent(id)}/messages`, body);
   }

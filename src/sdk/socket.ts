@@ -386,9 +386,14 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.dropped(4000, reason);
   }
 
-  /** Treats the connection as lost now (e.g. the browser went offline). */
-  disconnectNow(reason = "offline"): void {
+  /**
+   * Treats the connection as lost now (e.g. the browser went offline). With
+   * `waitForOnline`, no reconnect is attempted until reconnectNow() is called.
+   */
+  disconnectNow(reason = "offline", options: { waitForOnline?: boolean } = {}): void {
     if (this.ws) this.abandon(reason);
+    if (options.waitForOnline && this.stateValue === "reconnecting")
+      clearTimeout(this.reconnectTimer);
   }
 
   private stopPing(): void {

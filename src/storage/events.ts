@@ -66,6 +66,24 @@ export class EventStore {
     return Number(row?.max ?? 0);
   }
 
+  /** Every logged event with an id in [from, to], in order. */
+  async range(from: number, to: number): Promise<LoggedEvent[]> {
+    const rows = await this.db
+      .selectFrom("events")
+      .select(["id", "conversation_id", "user_id", "type", "payload"])
+      .where("id", ">=", from)
+      .where("id", "<=", to)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      conversationId: r.conversation_id,
+      userId: r.user_id,
+      type: r.type,
+      payload: r.payload,
+    }));
+  }
+
   /**
    * Events after `since` that `userId` may see: those of conversations they are a member
    * of (from when they joined) and those addressed to them, in cursor order.

@@ -91,7 +91,17 @@ export interface EventsTable {
   created_at: number;
 }
 
+export interface NodesTable {
+  id: string;
+  hostname: string;
+  pid: number;
+  clustered: number;
+  started_at: number;
+  last_seen_at: number;
+}
+
 export interface Database {
+  nodes: NodesTable;
   users: UsersTable;
   sessions: SessionsTable;
   invites: InvitesTable;

@@ -9,6 +9,7 @@ import { EventStore } from "./events.js";
 import { InviteStore } from "./invites.js";
 import { MessageStore } from "./messages.js";
 import { migrateToLatest } from "./migrate.js";
+import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
 import type { Database } from "./schema.js";
 import { SessionStore } from "./sessions.js";
@@ -25,6 +26,7 @@ export class Repositories {
   readonly conversations: ConversationStore;
   readonly messages: MessageStore;
   readonly events: EventStore;
+  readonly nodes: NodeStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -36,6 +38,7 @@ export class Repositories {
     this.conversations = new ConversationStore(db);
     this.messages = new MessageStore(db);
     this.events = new EventStore(db, type);
+    this.nodes = new NodeStore(db);
   }
 }
 
@@ -76,11 +79,12 @@ export interface OpenStoreOptions {
 
 export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
   if (database.type === "postgres") {
+    const schema = options.postgresSchema ?? database.schema;
     const { db } = openPostgres({
       url: database.url,
       poolSize: database.pool_size,
       statementTimeoutMs: database.statement_timeout_ms,
-      ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+      ...(schema ? { schema } : {}),
       ...(options.postgresConnectionTimeoutMs
         ? { connectionTimeoutMs: options.postgresConnectionTimeoutMs }
         : {}),

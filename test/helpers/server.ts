@@ -47,21 +47,16 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "chat-test-"));
   let dropSchema: (() => Promise<void>) | undefined;
-  let postgresSchema: string | undefined;
   let dbOverrides = overrides.database ?? {};
   if (options.database === "postgres") {
     const schema = await createTestSchema();
     dropSchema = schema.drop;
-    postgresSchema = schema.schema;
-    dbOverrides = { type: "postgres", url: schema.url, ...dbOverrides };
+    dbOverrides = { type: "postgres", url: schema.url, schema: schema.schema, ...dbOverrides };
   }
   const config = testConfig(dir, { ...overrides, database: dbOverrides });
   const logFile = join(dir, "server.log");
   const logger = createLogger(config.server.log_level, createWriteStream(logFile, { flags: "a" }));
-  const server = await startServer(config, {
-    logger,
-    ...(postgresSchema ? { postgresSchema } : {}),
-  });
+  const server = await startServer(config, { logger });
   return {
     ...server,
     dir,

@@ -23,6 +23,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** Wait for the ready frame (default true). */
   ready?: boolean;
+  /** Local address to connect from (nginx's ip_hash keys on it). */
+  localAddress?: string;
 }
 
 export function socketUrl(baseUrl: string, token?: string): string {
@@ -36,10 +38,14 @@ export async function connect(
   options: ConnectOptions = {},
 ): Promise<TestSocket> {
   const via = options.via ?? "query";
+  const wsOptions = {
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  };
   const ws =
     via === "query"
-      ? new WebSocket(socketUrl(baseUrl, token), { headers: options.headers })
-      : new WebSocket(socketUrl(baseUrl), [`bearer.${token}`], { headers: options.headers });
+      ? new WebSocket(socketUrl(baseUrl, token), wsOptions)
+      : new WebSocket(socketUrl(baseUrl), [`bearer.${token}`], wsOptions);
   const frames: Frame[] = [];
   const waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   let consumed = 0;

@@ -5,6 +5,7 @@
 import type { Migration } from "kysely";
 import { accounts } from "./001_accounts.js";
 import { conversations } from "./002_conversations.js";
+import { nodes } from "./003_nodes.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -12,6 +13,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     "001_accounts": accounts,
     "002_conversations": conversations(engine),
+    "003_nodes": nodes,
   };
 }
 

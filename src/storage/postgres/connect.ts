@@ -37,8 +37,13 @@ export function openPostgres(options: PostgresOptions): PostgresHandle {
           : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its server (restart, network) must not crash the process.
+  // A client losing its server (restart, network) must not crash the process: idle ones
+  // report through the pool, checked-out ones on themselves. The failed query already
+  // carries the error, and the pool discards the broken client when it is released.
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

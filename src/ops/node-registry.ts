@@ -1,0 +1,52 @@
+/**
+ * Keeps this node's row in the nodes table fresh, and warns at start when other nodes
+ * share the database but real-time events cannot reach them (no [redis] configured).
+ */
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import type { Store } from "../storage/store.js";
+
+const HEARTBEAT_MS = 10_000;
+const STALE_MS = 30_000;
+
+export class NodeRegistry {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly nodeId: string,
+    private readonly clustered: boolean,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const now = Date.now();
+    await this.store.nodes.prune(now - 24 * 3600_000);
+    const others = await this.store.nodes.others(this.nodeId, now - STALE_MS);
+    await this.store.nodes.register({
+      id: this.nodeId,
+      hostname: hostname(),
+      pid: process.pid,
+      clustered: this.clustered ? 1 : 0,
+      started_at: now,
+      last_seen_at: now,
+    });
+    if (others.length > 0 && !this.clustered) {
+      this.logger.warn(
+        { others: others.map((n) => `${n.hostname}:${n.pid}`) },
+        "other chat-server nodes use this database, but [redis] url is not set: messages and presence will not reach sockets on other nodes; configure [redis] on every node",
+      );
+    }
+    this.timer = setInterval(() => {
+      this.store.nodes.heartbeat(this.nodeId, Date.now()).catch(() => {
+        // The database being away is reported by /health; the next beat retries.
+      });
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.store.nodes.remove(this.nodeId).catch(() => {});
+  }
+}
