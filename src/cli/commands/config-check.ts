@@ -3,7 +3,8 @@
  */
 import { ConfigError, loadConfig } from "../../config/load.js";
 import { checkSecrets } from "../../config/secrets.js";
-import { configOption, parseCommandArgs } from "../args.js";
+import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import type { Command } from "../command.js";
 
 export async function configCheckCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, configOption);
@@ -16,3 +17,15 @@ export async function configCheckCommand(args: string[]): Promise<number> {
   );
   return 0;
 }
+
+export const configCmd: Command = {
+  name: "config",
+  usage: [
+    ["config check [--config FILE]", "validate the configuration (file and environment) and exit"],
+  ],
+  run: (args) => {
+    if (args[0] !== "check")
+      throw new UsageError("usage: chat-server config check [--config FILE]");
+    return configCheckCommand(args.slice(1));
+  },
+};

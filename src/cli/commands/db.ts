@@ -1,10 +1,12 @@
 /**
  * `chat-server db migrate|status`: applies or lists schema migrations without serving.
  */
+
 import { loadConfig } from "../../config/load.js";
 import { schemaStatus } from "../../storage/migrate.js";
 import { openStore } from "../../storage/store.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import type { Command } from "../command.js";
 
 export async function dbCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, configOption);
@@ -31,3 +33,12 @@ export async function dbCommand(args: string[]): Promise<number> {
   }
   return 0;
 }
+
+export const dbCmd: Command = {
+  name: "db",
+  usage: [
+    ["db migrate", "apply pending schema migrations and exit"],
+    ["db status", "list applied and pending schema migrations"],
+  ],
+  run: dbCommand,
+};

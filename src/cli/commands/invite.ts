@@ -1,8 +1,10 @@
 /**
  * `chat-server invite create [--expires-in-hours N]`: prints a single-use invite code.
  */
+
 import { randomBytes, randomUUID } from "node:crypto";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
 const USAGE = "usage: chat-server invite create [--expires-in-hours N] [--config FILE]";
@@ -33,3 +35,11 @@ export async function inviteCommand(args: string[]): Promise<number> {
   );
   return 0;
 }
+
+export const inviteCmd: Command = {
+  name: "invite",
+  usage: [
+    ["invite create [--expires-in-hours N]", "print a single-use invite code (default 168 h)"],
+  ],
+  run: inviteCommand,
+};

@@ -2,10 +2,12 @@
  * `chat-server [--config FILE]`: runs the server until SIGTERM or SIGINT, then drains and
  * exits 0 within the configured shutdown timeout.
  */
+
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../ops/logger.js";
 import { startServer } from "../../server.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import type { Command } from "../command.js";
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, configOption);
@@ -47,3 +49,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
 }
+
+export const serveCmd: Command = {
+  name: "serve",
+  usage: [["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"]],
+  run: serveCommand,
+};

@@ -1,11 +1,13 @@
 /**
  * `chat-server user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]`.
  */
+
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hashPassword } from "../../auth/passwords.js";
 import { validatePassword, validateUsername } from "../../auth/service.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
 const USAGE =
@@ -44,3 +46,14 @@ export async function userCommand(args: string[]): Promise<number> {
   if (generated) process.stdout.write(`password: ${password}\n`);
   return 0;
 }
+
+export const userCmd: Command = {
+  name: "user",
+  usage: [
+    [
+      "user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]",
+      "create an account (prints a generated password unless --password-file is given)",
+    ],
+  ],
+  run: userCommand,
+};
