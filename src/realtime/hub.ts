@@ -21,6 +21,8 @@ import { Sequencer } from "./sequencer.js";
 
 const HEARTBEAT_MS = 30_000;
 const TYPING_INTERVAL_MS = 2_000;
+// Open sockets' sessions are checked against the database at least this often.
+const RECHECK_MS = 5_000;
 // setTimeout takes at most a signed 32-bit delay.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -29,6 +31,8 @@ export interface HubDeps {
   nodeId: string;
   /** How often to check the event log for events that never arrived (0: never). */
   pollMs?: number;
+  /** How often to recheck open sockets' sessions (default 5 s). */
+  recheckMs?: number;
   store: Store;
   sync: SyncService;
   pubsub: PubSub;
@@ -45,6 +49,7 @@ export class Hub {
   private readonly typingSentAt = new Map<string, number>();
   private readonly limits: ConnectionLimits;
   private heartbeat: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly presence: Presence;
   private readonly sequencer: Sequencer;
@@ -73,6 +78,30 @@ export class Hub {
     this.presence.start();
     this.heartbeat = setInterval(() => this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
+    this.recheck = setInterval(() => void this.recheckSessions(), this.deps.recheckMs ?? RECHECK_MS);
+    this.recheck.unref();
+  }
+
+  /**
+   * Closes sockets whose session ended without an event reaching this node: revoked by
+   * another process (the admin CLI), expired, or whose user was disabled.
+   */
+  async recheckSessions(): Promise<void> {
+    if (this.connections.size === 0) return;
+    const bySession = new Map<string, Connection[]>();
+    for (const connection of this.connections.values()) {
+      const list = bySession.get(connection.sessionId) ?? [];
+      list.push(connection);
+      bySession.set(connection.sessionId, list);
+    }
+    try {
+      const ended = await this.deps.store.sessions.endedAmong([...bySession.keys()], Date.now());
+      for (const id of ended) {
+        for (const connection of bySession.get(id) ?? []) connection.close(CLOSE_CODES.authentication, "session ended");
+      }
+    } catch (err) {
+      this.deps.onError?.(err, "session recheck");
+    }
   }
 
   get size(): number {
@@ -268,6 +297,7 @@ export class Hub {
   /** Closes every socket with 1001 (going away), as on shutdown. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.recheck);
     this.sequencer.stop();
     this.presence.stop();
     this.unsubscribe?.();

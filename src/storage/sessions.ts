@@ -114,6 +114,27 @@ export class SessionStore {
     return Number(result.numUpdatedRows);
   }
 
+  /**
+   * Of the given sessions, those no longer usable at `now`: revoked, expired, gone, or
+   * belonging to a disabled user.
+   */
+  async endedAmong(ids: string[], now: number): Promise<Set<string>> {
+    const alive = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("sessions as s")
+        .innerJoin("users as u", "u.id", "s.user_id")
+        .select("s.id")
+        .where("s.id", "in", ids.slice(i, i + 500))
+        .where("s.revoked_at", "is", null)
+        .where("s.expires_at", ">", now)
+        .where("u.disabled", "=", 0)
+        .execute();
+      for (const row of rows) alive.add(row.id);
+    }
+    return new Set(ids.filter((id) => !alive.has(id)));
+  }
+
   /** Deletes sessions that ended long ago, so the table does not grow forever. */
   async purgeEnded(before: number): Promise<number> {
     const result = await this.db

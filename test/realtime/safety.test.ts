@@ -39,6 +39,24 @@ describe("socket safety", () => {
     }
   });
 
+  it("closes with 4401 when another process revokes the session or disables the user", async () => {
+    const server = await startTestServer();
+    try {
+      const user = await createUser(server.url);
+      const other = await createUser(server.url);
+      const socket = await connect(server.url, user.token);
+      const session = (await client(server.url).get("/api/v1/sessions", { token: user.token })).body.sessions[0];
+      // Written straight to the database, as the admin CLI does: no event reaches the hub.
+      await server.ctx.store.sessions.revoke(session.id, user.id, Date.now());
+      assert.equal((await socket.closed).code, 4401);
+      const otherSocket = await connect(server.url, other.token);
+      await server.ctx.store.users.setDisabled(other.id, true);
+      assert.equal((await otherSocket.closed).code, 4401);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("closes with 4401 when the token expires", async () => {
     const server = await startTestServer({ auth: { token_expiry_seconds: 3 } });
     try {
