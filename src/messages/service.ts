@@ -3,7 +3,7 @@
  * is answered only after its transaction commits.
  */
 import { randomUUID } from "node:crypto";
-import { isAdmin } from "../conversations/policy.js";
+import { conversationNotFound, isAdmin } from "../conversations/policy.js";
 import { loadMembership } from "../conversations/service.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
@@ -13,6 +13,7 @@ import { isUniqueViolation } from "../storage/errors.js";
 import type { MessageRow } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { GroupCommit, type Outcome } from "./group-commit.js";
 import { findMentions } from "./mentions.js";
 import { presentMessage } from "./present.js";
 
@@ -38,8 +39,19 @@ function messageNotFound(): AppError {
   return new AppError("not_found", "message not found");
 }
 
+interface PendingSend {
+  user: User;
+  conversationId: string;
+  input: SendMessageBody;
+  origin: Origin | undefined;
+}
+
 export class MessageService {
-  constructor(private readonly deps: MessageServiceDeps) {}
+  private readonly sends: GroupCommit<PendingSend, SendResult>;
+
+  constructor(private readonly deps: MessageServiceDeps) {
+    this.sends = new GroupCommit((items) => this.sendBatch(items));
+  }
 
   checkBody(body: string): void {
     if (body.trim() === "") throw new AppError("body_empty", "a message needs some text");
@@ -52,6 +64,7 @@ export class MessageService {
     }
   }
 
+  /** Sends a message; resolves once it is committed (or matched an earlier client_id). */
   async send(
     user: User,
     conversationId: string,
@@ -59,6 +72,49 @@ export class MessageService {
     origin?: Origin,
   ): Promise<SendResult> {
     this.checkBody(input.body);
+    return this.sends.submit({ user, conversationId, input, origin });
+  }
+
+  private async sendBatch(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    try {
+      return await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+        const outcomes: Outcome<SendResult>[] = [];
+        for (const item of items) {
+          try {
+            const value = await this.sendInTransaction(
+              tx,
+              log,
+              item.user,
+              item.conversationId,
+              item.input,
+              item.origin,
+            );
+            outcomes.push({ ok: true, value });
+          } catch (err) {
+            // Refusals happen before an item writes anything, so the batch stays sound.
+            if (!(err instanceof AppError)) throw err;
+            outcomes.push({ ok: false, error: err });
+          }
+        }
+        return outcomes;
+      });
+    } catch (err) {
+      if (items.length === 1 || !isUniqueViolation(err)) throw err;
+      // A client_id raced with another node's commit: isolate the items one by one.
+      const outcomes: Outcome<SendResult>[] = [];
+      for (const item of items) {
+        try {
+          outcomes.push({ ok: true, value: await this.sendAlone(item) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  private async sendAlone(item: PendingSend): Promise<SendResult> {
+    const { user, conversationId, input, origin } = item;
     try {
       return await writeWithEvents(this.deps.store, this.deps.bus, (tx, log) =>
         this.sendInTransaction(tx, log, user, conversationId, input, origin),
@@ -85,7 +141,8 @@ export class MessageService {
     input: SendMessageBody,
     origin: Origin | undefined,
   ): Promise<SendResult> {
-    const { self } = await loadMembership(tx, conversationId, user.id);
+    const self = await tx.conversations.member(conversationId, user.id);
+    if (!self) throw conversationNotFound();
     if (input.client_id) {
       const original = await tx.messages.byClientId(conversationId, user.id, input.client_id);
       if (original) {
@@ -118,13 +175,14 @@ export class MessageService {
       deleted_at: null,
     };
     await tx.messages.insert(row);
-    await tx.conversations.advanceRead(conversationId, user.id, seq);
+    await tx.conversations.moveReadTo(conversationId, user.id, seq);
     const message = presentMessage(row);
     await log.append(
       { type: "message.new", conversation_id: conversationId, message },
       origin ? { origin: { ...origin, message } } : {},
     );
-    const mentioned = await tx.users.membersNamed(conversationId, findMentions(input.body));
+    const names = findMentions(input.body);
+    const mentioned = names.length > 0 ? await tx.users.membersNamed(conversationId, names) : [];
     for (const target of mentioned) {
       if (target.id === user.id) continue;
       await log.append(

@@ -197,6 +197,17 @@ export class ConversationStore {
     return row ? Number(row.read_seq) : undefined;
   }
 
+  /** Moves a member's read position forward to `seq` (never back), without reading it. */
+  async moveReadTo(conversationId: string, userId: string, seq: number): Promise<void> {
+    await this.db
+      .updateTable("conversation_members")
+      .set({ read_seq: seq })
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .where("read_seq", "<", seq)
+      .execute();
+  }
+
   /** Unread messages per conversation for a user: others' live messages past the read mark. */
   async unreadCounts(userId: string): Promise<Map<string, number>> {
     const rows = await this.db
