@@ -36,6 +36,8 @@ export class Connection {
   /** Highest cursor sent on this socket. */
   lastCursor = 0;
   alive = true;
+  /** Message sends queued for commit and not yet answered. */
+  sendsInFlight = 0;
   /** Set once the ready frame went out and presence counted this socket. */
   ready = false;
   private catchingUp = true;

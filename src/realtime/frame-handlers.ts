@@ -13,6 +13,9 @@ import { catchUp } from "./catch-up.js";
 import type { Connection } from "./connection.js";
 import type { Hub } from "./hub.js";
 
+// Sends one socket may have waiting for their commit before its frames slow down.
+const MAX_SENDS_IN_FLIGHT = 64;
+
 export interface FrameHandlerDeps {
   hub: Hub;
   messages: MessageService;
@@ -122,25 +125,30 @@ export class FrameHandlers {
       await this.dispatch(connection, frame);
       this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "ok" });
     } catch (err) {
-      const id = "id" in frame ? frame.id : undefined;
-      if (err instanceof AppError) {
-        this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: err.code });
-        connection.sendError(err.code, err.message, id);
-        return;
-      }
-      if (isDatabaseUnavailable(err)) {
-        this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "database_unavailable" });
-        connection.sendError(
-          "database_unavailable",
-          "the database is unavailable; try again shortly",
-          id,
-        );
-        return;
-      }
-      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "internal_error" });
-      this.deps.onError(err, `frame ${frame.type}`);
-      connection.sendError("internal_error", "an internal error occurred", id);
+      this.report(connection, frame, err);
     }
+  }
+
+  /** Turns a failure into an error frame; only unexpected ones are logged. */
+  private report(connection: Connection, frame: ClientFrame, err: unknown): void {
+    const id = "id" in frame ? frame.id : undefined;
+    if (err instanceof AppError) {
+      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: err.code });
+      connection.sendError(err.code, err.message, id);
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "database_unavailable" });
+      connection.sendError(
+        "database_unavailable",
+        "the database is unavailable; try again shortly",
+        id,
+      );
+      return;
+    }
+    this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "internal_error" });
+    this.deps.onError(err, `frame ${frame.type}`);
+    connection.sendError("internal_error", "an internal error occurred", id);
   }
 
   private async dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
@@ -167,13 +175,20 @@ export class FrameHandlers {
     }
   }
 
+  /**
+   * Queues a send and moves on to the socket's next frame without waiting for the
+   * commit, so one socket's messages can share a group commit; the queue keeps their
+   * order. The ack (or error frame) follows when the batch commits. A socket may have a
+   * bounded number of sends waiting; past that, its next frame waits for this one.
+   */
   private async send(
     connection: Connection,
     frame: Extract<ClientFrame, { type: "message.send" }>,
   ): Promise<void> {
     connection.expectAck(frame.id);
-    try {
-      const result = await this.deps.messages.send(
+    connection.sendsInFlight += 1;
+    const done = this.deps.messages
+      .send(
         connection.user,
         frame.conversation_id,
         {
@@ -182,22 +197,29 @@ export class FrameHandlers {
           ...(frame.reply_to ? { reply_to: frame.reply_to } : {}),
         },
         { socketId: connection.id, requestId: frame.id },
-      );
-      // Normally the ack went out in order with the event stream; a duplicate (or a
-      // socket still catching up) gets it here instead.
-      if (connection.takeAck(frame.id)) {
-        const ack: Record<string, unknown> = {
-          type: "ack",
-          id: frame.id,
-          message: result.message,
-          cursor: connection.lastCursor,
-        };
-        if (result.duplicate) ack.duplicate = true;
-        connection.send(JSON.stringify(ack));
-      }
-    } catch (err) {
-      connection.takeAck(frame.id);
-      throw err;
-    }
+      )
+      .then(
+        (result) => {
+          // Normally the ack went out in order with the event stream; a duplicate (or a
+          // socket still catching up) gets it here instead.
+          if (!connection.takeAck(frame.id)) return;
+          const ack: Record<string, unknown> = {
+            type: "ack",
+            id: frame.id,
+            message: result.message,
+            cursor: connection.lastCursor,
+          };
+          if (result.duplicate) ack.duplicate = true;
+          connection.send(JSON.stringify(ack));
+        },
+        (err: unknown) => {
+          connection.takeAck(frame.id);
+          this.report(connection, frame, err);
+        },
+      )
+      .finally(() => {
+        connection.sendsInFlight -= 1;
+      });
+    if (connection.sendsInFlight > MAX_SENDS_IN_FLIGHT) await done;
   }
 }

@@ -78,7 +78,10 @@ export class Hub {
     this.presence.start();
     this.heartbeat = setInterval(() => this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
-    this.recheck = setInterval(() => void this.recheckSessions(), this.deps.recheckMs ?? RECHECK_MS);
+    this.recheck = setInterval(
+      () => void this.recheckSessions(),
+      this.deps.recheckMs ?? RECHECK_MS,
+    );
     this.recheck.unref();
   }
 
@@ -97,7 +100,8 @@ export class Hub {
     try {
       const ended = await this.deps.store.sessions.endedAmong([...bySession.keys()], Date.now());
       for (const id of ended) {
-        for (const connection of bySession.get(id) ?? []) connection.close(CLOSE_CODES.authentication, "session ended");
+        for (const connection of bySession.get(id) ?? [])
+          connection.close(CLOSE_CODES.authentication, "session ended");
       }
     } catch (err) {
       this.deps.onError?.(err, "session recheck");

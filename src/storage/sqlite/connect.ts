@@ -6,7 +6,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect, type SqliteDatabase as SqliteDatabaseLike } from "kysely";
 import type { Database } from "../schema.js";
 
 export interface SqliteHandle {
@@ -29,6 +29,30 @@ function restrictFiles(path: string): void {
   }
 }
 
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small statement,
+ * so prepared statements are kept by their SQL text (least recently used go first).
+ */
+function cachingStatements(raw: SqliteDatabase.Database): SqliteDatabaseLike {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = raw.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 export function openSqlite(path: string, options: { readonly?: boolean } = {}): SqliteHandle {
   if (path !== ":memory:") {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -43,6 +67,6 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     raw.pragma(pragma);
   }
   if (path !== ":memory:" && !options.readonly) restrictFiles(path);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
   return { db, raw };
 }
