@@ -91,14 +91,17 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) {
       return reject(socket, 400, "invalid_request", "since must be a cursor (a whole number)");
     }
+    // Authentication failures complete the upgrade and close with 4401: a browser sees
+    // nothing of a refused handshake but a bare 1006, and could not tell "sign in again"
+    // from "network down".
+    const refuse = (code: string, message: string) => {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.on("error", () => ws.terminate());
+        ws.close(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
+      });
+    };
     const token = tokenFrom(request, url);
-    if (!token)
-      return reject(
-        socket,
-        401,
-        "unauthorized",
-        "pass ?token=<JWT> or the subprotocol bearer.<JWT>",
-      );
+    if (!token) return refuse("unauthorized", "pass ?token=<JWT> or the subprotocol bearer.<JWT>");
     deps.auth.authenticate(token).then(
       (auth) => {
         if (socket.destroyed) return;
@@ -129,6 +132,8 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
         });
       },
       (err: unknown) => {
+        if (err instanceof AppError && (err.status === 401 || err.status === 403))
+          return refuse(err.code, err.message);
         if (err instanceof AppError) return reject(socket, err.status, err.code, err.message);
         if (isDatabaseUnavailable(err)) {
           return reject(

@@ -64,7 +64,16 @@ export class ApiClient {
       throw new ApiError(0, "network_error", `cannot reach the server: ${(err as Error).message}`);
     }
     const text = await response.text();
-    const parsed = text === "" ? undefined : (JSON.parse(text) as unknown);
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      throw new ApiError(
+        response.status,
+        "internal_error",
+        `the server's answer is not JSON (HTTP ${response.status}); is the server URL right?`,
+      );
+    }
     if (!response.ok) {
       const error = (parsed as ErrorBody | undefined)?.error;
       const retryAfter = Number(response.headers.get("retry-after"));
@@ -130,6 +139,12 @@ export class ApiClient {
   async searchUsers(prefix: string, limit = 20): Promise<UserView[]> {
     const query = new URLSearchParams({ q: prefix, limit: String(limit) });
     return (await this.request<{ users: UserView[] }>("GET", `/api/v1/users?${query}`)).users;
+  }
+
+  async user(id: string): Promise<UserView> {
+    return (
+      await this.request<{ user: UserView }>("GET", `/api/v1/users/${encodeURIComponent(id)}`)
+    ).user;
   }
 
   async conversations(): Promise<ConversationView[]> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -27,8 +27,12 @@ interface Client {
   done: Promise<Result>;
 }
 
+const tempDirs: string[] = [];
+
 function configDir(): string {
-  return mkdtempSync(join(tmpdir(), "chat-client-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "chat-client-test-"));
+  tempDirs.push(dir);
+  return dir;
 }
 
 function start(args: string[], dir: string, input?: string): Client {
@@ -115,6 +119,7 @@ describe("chat-client", () => {
 
   after(async () => {
     await server.stop();
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it("prints --help listing every command, and --version", async () => {

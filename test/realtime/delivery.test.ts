@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -25,9 +26,16 @@ describe("realtime delivery", () => {
     return res.body.id;
   }
 
-  it("refuses a handshake without a valid token, and accepts the bearer subprotocol", async () => {
-    assert.equal(await refusedStatus(socketUrl(server.url)), 401);
-    assert.equal(await refusedStatus(socketUrl(server.url, "garbage")), 401);
+  it("closes with 4401 without a valid token, and accepts the bearer subprotocol", async () => {
+    for (const url of [socketUrl(server.url), socketUrl(server.url, "garbage")]) {
+      const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+        ws.once("error", reject);
+      });
+      assert.equal(closed.code, 4401);
+      assert.match(closed.reason, /^unauthorized: /);
+    }
     assert.equal(await refusedStatus(`${server.url.replace("http", "ws")}/elsewhere`), 404);
     const user = await createUser(server.url);
     const socket = await connect(server.url, user.token, { via: "protocol" });

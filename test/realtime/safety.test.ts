@@ -45,7 +45,8 @@ describe("socket safety", () => {
       const user = await createUser(server.url);
       const other = await createUser(server.url);
       const socket = await connect(server.url, user.token);
-      const session = (await client(server.url).get("/api/v1/sessions", { token: user.token })).body.sessions[0];
+      const session = (await client(server.url).get("/api/v1/sessions", { token: user.token })).body
+        .sessions[0];
       // Written straight to the database, as the admin CLI does: no event reaches the hub.
       await server.ctx.store.sessions.revoke(session.id, user.id, Date.now());
       assert.equal((await socket.closed).code, 4401);
