@@ -56,7 +56,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     }
     const ctx = createContext(config, store, secrets, logger);
     redis = ctx.redis;
-    await ctx.redis?.connect();
+    await ctx.redis?.connect().catch((err: unknown) => {
+      throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
+    });
     app = await buildApp(ctx, { logger });
     const sockets = attachSocketServer({
       server: app.server,
@@ -68,9 +70,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     });
     hub = ctx.hub;
     await ctx.hub.start();
+    await app.listen({ port: config.server.port, host: config.server.host });
+    // Registered only once listening, so a failed start leaves no entry behind.
     const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger);
     await registry.start();
-    await app.listen({ port: config.server.port, host: config.server.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
@@ -83,9 +86,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       close() {
         closing ??= (async () => {
+          // Stop taking sockets first, then say goodbye to those open.
+          sockets.close();
           await ctx.hub.close();
           await registry.stop();
-          sockets.close();
           await listening.close();
           await ctx.pubsub.close();
           await store.close();

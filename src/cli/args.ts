@@ -19,7 +19,8 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T) 
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Node's messages can span lines; a CLI error stays on one.
+    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, " "));
   }
 }
 

@@ -86,6 +86,8 @@ main(process.argv.slice(2)).then(
     else if (err instanceof AppError) fail(`${err.code}: ${err.message}`, 1);
     else if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
       fail(`${(err as Error).message}: is another server running?`, 1);
-    else fail((err as Error)?.stack ?? String(err), 1);
+    else if (process.env.CHAT_DEBUG) fail((err as Error)?.stack ?? String(err), 1);
+    else
+      fail(`${(err as Error)?.message ?? String(err)} (set CHAT_DEBUG=1 for the stack trace)`, 1);
   },
 );

@@ -7,6 +7,7 @@ import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { registerAdminRoutes } from "../admin/routes.js";
 import { requireAuth } from "../auth/authenticate.js";
 import { registerAuthRoutes } from "../auth/routes.js";
 import type { ServerContext } from "../context.js";
@@ -114,6 +115,7 @@ export async function buildApp(
         registerMessageRoutes(authed, ctx.messages);
         registerUserRoutes(authed, ctx.store, ctx.hub);
         registerSyncRoutes(authed, ctx.sync);
+        await registerAdminRoutes(authed, ctx);
       });
     },
     { prefix: "/api/v1" },

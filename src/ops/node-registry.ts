@@ -31,9 +31,15 @@ export class NodeRegistry {
       started_at: now,
       last_seen_at: now,
     });
-    if (others.length > 0 && !this.clustered) {
+    const names = others.map((n) => `${n.hostname}:${n.pid}`);
+    if (others.length > 0 && this.store.type === "sqlite") {
       this.logger.warn(
-        { others: others.map((n) => `${n.hostname}:${n.pid}`) },
+        { others: names },
+        "another chat-server process uses this SQLite file: run one process per database file, or move to PostgreSQL with [redis] to run several",
+      );
+    } else if (others.length > 0 && !this.clustered) {
+      this.logger.warn(
+        { others: names },
         "other chat-server nodes use this database, but [redis] url is not set: messages and presence will not reach sockets on other nodes; configure [redis] on every node",
       );
     }

@@ -89,8 +89,8 @@ export class Connection {
   }
 
   /**
-   * Whether another client frame may be handled now. Refusals are counted over a sliding
-   * 10 s window; a socket that keeps flooding past the throttle is closed.
+   * Whether another client frame may be handled now. Refusals are counted in fixed
+   * 10 s windows; a socket that keeps flooding past the throttle is closed.
    */
   admitFrame(now = Date.now()): boolean {
     if (this.bucket.take(now)) return true;

@@ -77,6 +77,9 @@ export class RedisPubSub implements PubSub {
 
   async close(): Promise<void> {
     this.handlers.clear();
-    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+    // disconnect(), not quit(): quit waits for a server that may be gone, and the client
+    // would keep reconnecting and hold the process open.
+    this.subscriber.disconnect();
+    this.publisher.disconnect();
   }
 }

@@ -30,8 +30,16 @@ export interface MigrationResult {
 
 /** The PostgreSQL schema our tables live in; other schemas of the database are not ours. */
 async function currentSchema(db: Kysely<any>): Promise<string> {
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return rows[0]?.schema ?? "public";
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  const schema = rows[0]?.schema;
+  if (!schema) {
+    throw new Error(
+      "PostgreSQL has no schema to work in: the [database] schema (or the search_path) names a schema that does not exist; create it with CREATE SCHEMA <name>",
+    );
+  }
+  return schema;
 }
 
 async function migrationTableExists(db: Kysely<any>, engine: Engine): Promise<boolean> {
@@ -88,6 +96,7 @@ async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
  * file cannot interleave and a failed migration leaves nothing half-applied.
  */
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationResult> {
+  if (engine === "postgres") await currentSchema(db);
   const { unknown } = await schemaStatus(db, engine);
   if (unknown.length > 0) throw new SchemaTooNewError(unknown);
   if (engine === "postgres")

@@ -100,6 +100,19 @@ export interface NodesTable {
   last_seen_at: number;
 }
 
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  /** Null for actions taken from the command line. */
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** A JSON object. */
+  details: string;
+}
+
 export interface Database {
   nodes: NodesTable;
   users: UsersTable;
@@ -110,4 +123,5 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  audit_log: AuditLogTable;
 }

@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
+import { AuditStore } from "./audit.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
 import { InviteStore } from "./invites.js";
@@ -27,6 +28,7 @@ export class Repositories {
   readonly messages: MessageStore;
   readonly events: EventStore;
   readonly nodes: NodeStore;
+  readonly audit: AuditStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -39,6 +41,7 @@ export class Repositories {
     this.messages = new MessageStore(db);
     this.events = new EventStore(db, type);
     this.nodes = new NodeStore(db);
+    this.audit = new AuditStore(db);
   }
 }
 

@@ -190,8 +190,14 @@ key_prefix = "${redisPrefix}"
   const stop = async () => {
     // A node that died on its own is a finding: show what it said.
     for (const node of nodes) {
-      if (node.process.exitCode !== null && node.process.exitCode !== 0 && node.process.signalCode === null) {
-        process.stderr.write(`cluster node ${node.index} exited with ${node.process.exitCode}:\n${node.output()}\n`);
+      if (
+        node.process.exitCode !== null &&
+        node.process.exitCode !== 0 &&
+        node.process.signalCode === null
+      ) {
+        process.stderr.write(
+          `cluster node ${node.index} exited with ${node.process.exitCode}:\n${node.output()}\n`,
+        );
       }
     }
     if (nginx && nginx.exitCode === null) {

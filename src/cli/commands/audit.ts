@@ -1,13 +1,64 @@
 /**
- * `chat-server audit [--limit N]`: not built yet.
+ * `chat-server audit [--limit N] [--json]`: the newest administrative actions, from the
+ * CLI and the admin API alike, newest first.
  */
-import { UsageError } from "../args.js";
+import { presentAuditEntry } from "../../admin/present.js";
+import { AdminService } from "../../admin/service.js";
+import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
+import type { AuditEntry } from "../../storage/audit.js";
+import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { withStore } from "../with-store.js";
+
+const DEFAULT_LIMIT = 50;
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LIMIT;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)
+    throw new UsageError("--limit takes a whole number from 1");
+  return limit;
+}
+
+/** Names the target by the username recorded with it when there is one. */
+function targetOf(entry: AuditEntry): string {
+  const { username } = entry.details;
+  if (typeof username === "string") return `${entry.targetType} ${username}`;
+  return entry.targetId === null ? entry.targetType : `${entry.targetType} ${entry.targetId}`;
+}
+
+function detailsOf(entry: AuditEntry): string {
+  const { username: _shown, ...rest } = entry.details;
+  return Object.keys(rest).length === 0 ? "" : JSON.stringify(rest);
+}
+
+function auditTable(entries: AuditEntry[]): string {
+  return formatTable(
+    ["at", "actor", "action", "target", "details"],
+    entries.map((e) => [formatInstant(e.at), e.actorLabel, e.action, targetOf(e), detailsOf(e)]),
+  );
+}
+
+export async function auditCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    ...configOption,
+    limit: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length > 0)
+    throw new UsageError("usage: chat-server audit [--limit N] [--json] [--config FILE]");
+  const limit = parseLimit(values.limit);
+  const entries = await withStore(values.config, (store) =>
+    new AdminService({ store }).listAudit({ limit }),
+  );
+  process.stdout.write(
+    values.json ? formatJson({ entries: entries.map(presentAuditEntry) }) : auditTable(entries),
+  );
+  return 0;
+}
 
 export const auditCmd: Command = {
   name: "audit",
-  usage: [["audit [--limit N]", "show the log of administrative actions"]],
-  run: async () => {
-    throw new UsageError("chat-server audit is not available in this version");
-  },
+  usage: [["audit [--limit N] [--json]", "show the log of administrative actions, newest first"]],
+  run: auditCommand,
 };

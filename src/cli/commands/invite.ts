@@ -1,45 +1,105 @@
 /**
- * `chat-server invite create [--expires-in-hours N]`: prints a single-use invite code.
+ * `chat-server invite create|list|revoke`: single-use invite codes from the server's
+ * machine, each change audited with the actor "cli".
  */
-
-import { randomBytes, randomUUID } from "node:crypto";
+import { inviteStatus, presentInvite } from "../../admin/present.js";
+import { AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
+import { DEFAULT_INVITE_HOURS } from "../../protocol/admin.js";
+import type { Invite } from "../../storage/invites.js";
+import type { Store } from "../../storage/store.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
-const USAGE = "usage: chat-server invite create [--expires-in-hours N] [--config FILE]";
+const USAGE: [string, string][] = [
+  [
+    "invite create [--expires-in-hours N]",
+    `print a single-use invite code (default ${DEFAULT_INVITE_HOURS} h)`,
+  ],
+  ["invite list [--json]", "list invites with their status (active, used, revoked, expired)"],
+  ["invite revoke ID", "revoke an unused invite"],
+];
+
+function usage(): UsageError {
+  return new UsageError(
+    "usage: chat-server invite create [--expires-in-hours N] | list [--json] | revoke ID [--config FILE]",
+  );
+}
+
+function parseHours(text: string | undefined): number {
+  const hours = text === undefined ? DEFAULT_INVITE_HOURS : Number(text);
+  if (!Number.isFinite(hours) || hours <= 0)
+    throw new UsageError("--expires-in-hours takes a positive number");
+  return hours;
+}
+
+async function inviteTable(store: Store, invites: Invite[]): Promise<string> {
+  const now = Date.now();
+  const names = await store.users.byIds(
+    invites.flatMap((i) => [i.createdBy, i.usedBy]).filter((id): id is string => id !== null),
+  );
+  const who = (id: string | null, none: string) =>
+    id === null ? none : (names.get(id)?.username ?? id);
+  return formatTable(
+    ["id", "status", "created", "by", "expires", "used by"],
+    invites.map((i) => [
+      i.id,
+      inviteStatus(i, now),
+      formatInstant(i.createdAt),
+      who(i.createdBy, "cli"),
+      formatInstant(i.expiresAt),
+      who(i.usedBy, "-"),
+    ]),
+  );
+}
 
 export async function inviteCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     ...configOption,
     "expires-in-hours": { type: "string" },
+    json: { type: "boolean" },
   });
-  if (positionals[0] !== "create" || positionals.length > 1) throw new UsageError(USAGE);
-  const hours = Number(values["expires-in-hours"] ?? "168");
-  if (!Number.isFinite(hours) || hours <= 0)
-    throw new UsageError("--expires-in-hours takes a positive number");
-  const code = randomBytes(12).toString("base64url");
-  const now = Date.now();
-  const invite = await withStore(values.config, (store) =>
-    store.invites.create({
-      id: randomUUID(),
-      code,
-      createdBy: null,
-      now,
-      expiresAt: now + hours * 3_600_000,
-    }),
-  );
-  process.stdout.write(`${code}\n`);
-  process.stderr.write(
-    `single-use invite ${invite.id}, valid until ${new Date(invite.expiresAt ?? 0).toISOString()}\n`,
-  );
-  return 0;
+  const [action, ...operands] = positionals;
+  const hoursGiven = values["expires-in-hours"] !== undefined;
+  if (action === "create") {
+    if (operands.length > 0 || values.json) throw usage();
+    const hours = parseHours(values["expires-in-hours"]);
+    const { invite, code } = await withStore(values.config, (store) =>
+      new AdminService({ store }).createInvite(CLI_ACTOR, { expiresInHours: hours }),
+    );
+    // The code alone on stdout, so scripts can capture it; the rest is for the operator.
+    process.stdout.write(`${code}\n`);
+    process.stderr.write(
+      `single-use invite ${invite.id}, valid until ${new Date(invite.expiresAt ?? 0).toISOString()}\n`,
+    );
+    return 0;
+  }
+  if (action === "list") {
+    if (operands.length > 0 || hoursGiven) throw usage();
+    const text = await withStore(values.config, async (store) => {
+      const invites = await new AdminService({ store }).listInvites();
+      if (!values.json) return inviteTable(store, invites);
+      const now = Date.now();
+      return formatJson({ invites: invites.map((invite) => presentInvite(invite, now)) });
+    });
+    process.stdout.write(text);
+    return 0;
+  }
+  if (action === "revoke") {
+    const [id] = operands;
+    if (id === undefined || operands.length > 1 || hoursGiven || values.json) throw usage();
+    await withStore(values.config, (store) =>
+      new AdminService({ store }).revokeInvite(CLI_ACTOR, id),
+    );
+    process.stdout.write(`revoked invite ${id}\n`);
+    return 0;
+  }
+  throw usage();
 }
 
 export const inviteCmd: Command = {
   name: "invite",
-  usage: [
-    ["invite create [--expires-in-hours N]", "print a single-use invite code (default 168 h)"],
-  ],
+  usage: USAGE,
   run: inviteCommand,
 };

@@ -1,18 +1,84 @@
 /**
- * `chat-server restore FILE [--passphrase-file FILE]`: not built yet.
+ * `chat-server restore FILE|- [--passphrase-file FILE]`: checks a backup and puts it in
+ * place of the SQLite database, keeping the old one aside (see ops/backup/restore.ts).
+ * The server must be stopped; PostgreSQL deployments use pg_restore (docs/BACKUP.md).
  */
-import { UsageError } from "../args.js";
+import { resolve } from "node:path";
+import { loadConfig } from "../../config/load.js";
+import { BackupError, operatorMessage } from "../../ops/backup/backup-error.js";
+import { readPassphraseFile } from "../../ops/backup/passphrase.js";
+import { restoreSqlite } from "../../ops/backup/restore.js";
+import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+
+const USAGE = "usage: chat-server restore FILE|- [--passphrase-file FILE] [--config FILE]";
+
+const options = { ...configOption, "passphrase-file": { type: "string" } } as const;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function report(target: string, schemaVersion: string, pending: string[], aside?: string): string {
+  const lines = [`restored ${target} (schema ${schemaVersion})`];
+  if (pending.length > 0) {
+    lines.push(`migrations ${pending.join(", ")} apply when the server next starts`);
+  }
+  if (aside) {
+    lines.push(
+      `the previous database is kept at ${aside}; delete it once the restored data is confirmed`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function restoreCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, options);
+  const from = positionals[0];
+  if (from === undefined || positionals.length > 1) throw new UsageError(USAGE);
+  if (from === "-" && process.stdin.isTTY) {
+    throw new UsageError(
+      "restore - reads the backup from stdin: pipe it in (e.g. from gpg --decrypt)",
+    );
+  }
+  const config = loadConfig({ file: values.config });
+  try {
+    if (config.database.type === "postgres") {
+      throw new BackupError(
+        '[database] type is "postgres": this command works on the SQLite database only; restore it with pg_restore (see docs/BACKUP.md)',
+      );
+    }
+    let passphrase: string | undefined;
+    const passphraseFile = values["passphrase-file"];
+    if (passphraseFile !== undefined) {
+      const read = readPassphraseFile(passphraseFile);
+      if (read.warning) log(read.warning);
+      passphrase = read.value;
+    }
+    const target = resolve(config.database.path);
+    const result = await restoreSqlite({
+      from,
+      targetPath: target,
+      log,
+      ...(passphrase === undefined ? {} : { passphrase }),
+    });
+    process.stdout.write(report(target, result.schemaVersion, result.pending, result.keptAside));
+    return 0;
+  } catch (err) {
+    const message = operatorMessage(err);
+    if (message === undefined) throw err;
+    process.stderr.write(`chat-server restore: ${message}\n`);
+    return 1;
+  }
+}
 
 export const restoreCmd: Command = {
   name: "restore",
   usage: [
     [
-      "restore FILE [--passphrase-file FILE]",
-      "check a backup and put it in place of the database (server stopped)",
+      "restore FILE|- [--passphrase-file FILE]",
+      "check a backup (integrity, schema version) and put it in place of the SQLite database, keeping the old one aside; the server must be stopped",
     ],
   ],
-  run: async () => {
-    throw new UsageError("chat-server restore is not available in this version");
-  },
+  run: restoreCommand,
 };

@@ -52,6 +52,8 @@ export async function serveCommand(args: string[]): Promise<number> {
 
 export const serveCmd: Command = {
   name: "serve",
-  usage: [["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"]],
+  usage: [
+    ["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"],
+  ],
   run: serveCommand,
 };

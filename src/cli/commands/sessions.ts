@@ -1,13 +1,25 @@
 /**
- * `chat-server sessions revoke-all`: not built yet.
+ * `chat-server sessions revoke-all`: ends every session on the server, for a suspected
+ * token leak. A running server closes the sockets when it next rechecks sessions.
  */
-import { UsageError } from "../args.js";
+import { AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { withStore } from "../with-store.js";
+
+export async function sessionsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, configOption);
+  if (positionals[0] !== "revoke-all" || positionals.length > 1)
+    throw new UsageError("usage: chat-server sessions revoke-all [--config FILE]");
+  const ended = await withStore(values.config, (store) =>
+    new AdminService({ store }).revokeAllSessions(CLI_ACTOR),
+  );
+  process.stdout.write(`ended ${ended} session(s); everyone must sign in again\n`);
+  return 0;
+}
 
 export const sessionsCmd: Command = {
   name: "sessions",
   usage: [["sessions revoke-all", "end every session on the server (suspected token leak)"]],
-  run: async () => {
-    throw new UsageError("chat-server sessions is not available in this version");
-  },
+  run: sessionsCommand,
 };

@@ -1,59 +1,211 @@
 /**
- * `chat-server user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]`.
+ * `chat-server user create|list|disable|enable|reset-password|promote|demote`: account
+ * administration from the server's machine. Changes are written to the database with an
+ * audit row (actor "cli"); a running server notices them when it rechecks sessions.
  */
-
-import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { hashPassword } from "../../auth/passwords.js";
-import { validatePassword, validateUsername } from "../../auth/service.js";
+import { presentAdminUser } from "../../admin/present.js";
+import { AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
+import type { User } from "../../storage/users.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
-const USAGE =
-  "usage: chat-server user create USERNAME [--admin] [--password-file FILE] [--display-name NAME] [--config FILE]";
+const USAGE: [string, string][] = [
+  [
+    "user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]",
+    "create an account (prints a generated password unless --password-file is given)",
+  ],
+  ["user list [PREFIX] [--json]", "list every account, disabled ones included"],
+  ["user disable USERNAME", "stop an account signing in and end its sessions"],
+  ["user enable USERNAME", "let a disabled account sign in again"],
+  [
+    "user reset-password USERNAME [--password-file FILE]",
+    "set a new password (prints a generated one unless --password-file is given) and end the account's sessions",
+  ],
+  ["user promote USERNAME", "make an account an administrator"],
+  ["user demote USERNAME", "take administrator rights away from an account"],
+];
+
+const OPTIONS = {
+  ...configOption,
+  admin: { type: "boolean" },
+  "password-file": { type: "string" },
+  "display-name": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>["values"];
+
+interface Action {
+  /** Options the action takes besides --config. */
+  options: OptionName[];
+  /** Positionals after the action: exactly this many, or up to it when `optional`. */
+  operands: number;
+  optional?: boolean;
+  run(admin: AdminService, operand: string | undefined, values: Values): Promise<void>;
+}
+
+/** The one usage line for an action, or the list of actions. */
+function usageOf(action: string | undefined): string {
+  const line = USAGE.find(([usage]) => usage.split(" ")[1] === action);
+  return line
+    ? `usage: chat-server ${line[0]} [--config FILE]`
+    : `usage: chat-server user ${Object.keys(ACTIONS).join("|")} ...; see chat-server --help`;
+}
+
+function readPasswordFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    throw new UsageError(
+      `cannot read --password-file ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+}
+
+function write(text: string): void {
+  process.stdout.write(text);
+}
+
+/** Warns when the change left no enabled administrator (allowed from the CLI, on purpose). */
+async function warnIfNoAdminLeft(admin: AdminService): Promise<void> {
+  const users = await admin.listUsers();
+  if (!users.some((u) => u.isAdmin && !u.disabled)) {
+    process.stderr.write(
+      "note: no enabled administrator is left; `chat-server user promote USERNAME` makes one\n",
+    );
+  }
+}
+
+function userTable(users: User[]): string {
+  return formatTable(
+    ["username", "id", "admin", "disabled", "created", "last seen"],
+    users.map((u) => [
+      u.username,
+      u.id,
+      u.isAdmin ? "yes" : "no",
+      u.disabled ? "yes" : "no",
+      formatInstant(u.createdAt),
+      formatInstant(u.lastSeenAt),
+    ]),
+  );
+}
+
+const ACTIONS: Record<string, Action> = {
+  create: {
+    options: ["admin", "password-file", "display-name"],
+    operands: 1,
+    async run(admin, username, values) {
+      const password = readPasswordFile(values["password-file"]);
+      const displayName = values["display-name"];
+      const created = await admin.createUser(CLI_ACTOR, {
+        username: username ?? "",
+        admin: values.admin === true,
+        ...(password !== undefined ? { password } : {}),
+        ...(displayName !== undefined ? { displayName } : {}),
+      });
+      const { user } = created;
+      write(`created ${user.isAdmin ? "admin" : "user"} ${user.username} (id ${user.id})\n`);
+      if (created.generatedPassword) write(`password: ${created.generatedPassword}\n`);
+    },
+  },
+  list: {
+    options: ["json"],
+    operands: 1,
+    optional: true,
+    async run(admin, prefix, values) {
+      const users = await admin.listUsers(prefix ? { prefix } : {});
+      write(values.json ? formatJson({ users: users.map(presentAdminUser) }) : userTable(users));
+    },
+  },
+  disable: {
+    options: [],
+    operands: 1,
+    async run(admin, ref) {
+      const user = await admin.findUser(ref ?? "");
+      const update = await admin.updateUser(CLI_ACTOR, user.id, { disabled: true });
+      if (update.actions.length === 0) write(`${user.username} was already disabled\n`);
+      else {
+        write(`disabled ${user.username}; ended ${update.sessionsEnded} session(s)\n`);
+        if (user.isAdmin) await warnIfNoAdminLeft(admin);
+      }
+    },
+  },
+  enable: {
+    options: [],
+    operands: 1,
+    async run(admin, ref) {
+      const user = await admin.findUser(ref ?? "");
+      const update = await admin.updateUser(CLI_ACTOR, user.id, { disabled: false });
+      write(
+        update.actions.length === 0
+          ? `${user.username} was not disabled\n`
+          : `enabled ${user.username}\n`,
+      );
+    },
+  },
+  "reset-password": {
+    options: ["password-file"],
+    operands: 1,
+    async run(admin, ref, values) {
+      const password = readPasswordFile(values["password-file"]);
+      const user = await admin.findUser(ref ?? "");
+      const reset = await admin.resetPassword(CLI_ACTOR, user.id, password);
+      write(`reset the password of ${user.username}; ended ${reset.sessionsEnded} session(s)\n`);
+      if (password === undefined) write(`password: ${reset.password}\n`);
+    },
+  },
+  promote: {
+    options: [],
+    operands: 1,
+    async run(admin, ref) {
+      const user = await admin.findUser(ref ?? "");
+      const update = await admin.updateUser(CLI_ACTOR, user.id, { isAdmin: true });
+      write(
+        update.actions.length === 0
+          ? `${user.username} already is an admin\n`
+          : `${user.username} is now an admin\n`,
+      );
+    },
+  },
+  demote: {
+    options: [],
+    operands: 1,
+    async run(admin, ref) {
+      const user = await admin.findUser(ref ?? "");
+      const update = await admin.updateUser(CLI_ACTOR, user.id, { isAdmin: false });
+      if (update.actions.length === 0) write(`${user.username} was not an admin\n`);
+      else {
+        write(`${user.username} is no longer an admin\n`);
+        await warnIfNoAdminLeft(admin);
+      }
+    },
+  },
+};
 
 export async function userCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...configOption,
-    admin: { type: "boolean" },
-    "password-file": { type: "string" },
-    "display-name": { type: "string" },
-  });
-  const [action, username] = positionals;
-  if (action !== "create" || !username || positionals.length > 2) throw new UsageError(USAGE);
-  validateUsername(username);
-  const file = values["password-file"];
-  const generated = file === undefined;
-  const password = generated
-    ? randomBytes(15).toString("base64url")
-    : readFileSync(file, "utf8").replace(/\r?\n$/, "");
-  validatePassword(password);
-  const passwordHash = await hashPassword(password);
-  const user = await withStore(values.config, (store) =>
-    store.users.create({
-      id: randomUUID(),
-      username,
-      displayName: values["display-name"] ?? username,
-      passwordHash,
-      admin: values.admin === true,
-      now: Date.now(),
-    }),
+  const { values, positionals } = parseCommandArgs(args, OPTIONS);
+  const [name, ...operands] = positionals;
+  const action = name === undefined ? undefined : ACTIONS[name];
+  if (!action) throw new UsageError(usageOf(undefined));
+  const tooFew = !action.optional && operands.length < action.operands;
+  if (tooFew || operands.length > action.operands) throw new UsageError(usageOf(name));
+  for (const option of Object.keys(values) as OptionName[]) {
+    if (option !== "config" && !action.options.includes(option))
+      throw new UsageError(`--${option} does not apply to chat-server user ${name}`);
+  }
+  await withStore(values.config, (store) =>
+    action.run(new AdminService({ store }), operands[0], values),
   );
-  process.stdout.write(
-    `created ${user.isAdmin ? "admin" : "user"} ${user.username} (id ${user.id})\n`,
-  );
-  if (generated) process.stdout.write(`password: ${password}\n`);
   return 0;
 }
 
 export const userCmd: Command = {
   name: "user",
-  usage: [
-    [
-      "user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]",
-      "create an account (prints a generated password unless --password-file is given)",
-    ],
-  ],
+  usage: USAGE,
   run: userCommand,
 };

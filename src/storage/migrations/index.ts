@@ -6,6 +6,7 @@ import type { Migration } from "kysely";
 import { accounts } from "./001_accounts.js";
 import { conversations } from "./002_conversations.js";
 import { nodes } from "./003_nodes.js";
+import { audit } from "./004_audit.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -14,6 +15,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "001_accounts": accounts,
     "002_conversations": conversations(engine),
     "003_nodes": nodes,
+    "004_audit": audit(engine),
   };
 }
 

@@ -6,7 +6,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, SqliteDialect, type SqliteDatabase as SqliteDatabaseLike } from "kysely";
+import { Kysely, type SqliteDatabase as SqliteDatabaseLike, SqliteDialect } from "kysely";
 import type { Database } from "../schema.js";
 
 export interface SqliteHandle {
@@ -67,6 +67,8 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     raw.pragma(pragma);
   }
   if (path !== ":memory:" && !options.readonly) restrictFiles(path);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(raw) }),
+  });
   return { db, raw };
 }

@@ -1,0 +1,53 @@
+/**
+ * What leaves the server about accounts, invites and audit entries for an administrator:
+ * more than the directory shows (flags, activity), never a hash.
+ */
+import type { AdminUserView, AuditEntryView, InviteStatus, InviteView } from "../protocol/admin.js";
+import type { AuditEntry } from "../storage/audit.js";
+import type { Invite } from "../storage/invites.js";
+import type { User } from "../storage/users.js";
+
+export function presentAdminUser(user: User): AdminUserView {
+  return {
+    id: user.id,
+    username: user.username,
+    display_name: user.displayName,
+    is_admin: user.isAdmin,
+    disabled: user.disabled,
+    created_at: user.createdAt,
+    last_seen_at: user.lastSeenAt,
+  };
+}
+
+export function inviteStatus(invite: Invite, now: number): InviteStatus {
+  if (invite.usedAt !== null) return "used";
+  if (invite.revokedAt !== null) return "revoked";
+  if (invite.expiresAt !== null && invite.expiresAt <= now) return "expired";
+  return "active";
+}
+
+export function presentInvite(invite: Invite, now: number): InviteView {
+  return {
+    id: invite.id,
+    status: inviteStatus(invite, now),
+    created_by: invite.createdBy,
+    created_at: invite.createdAt,
+    expires_at: invite.expiresAt,
+    used_by: invite.usedBy,
+    used_at: invite.usedAt,
+    revoked_at: invite.revokedAt,
+  };
+}
+
+export function presentAuditEntry(entry: AuditEntry): AuditEntryView {
+  return {
+    id: entry.id,
+    at: entry.at,
+    actor_id: entry.actorId,
+    actor_label: entry.actorLabel,
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId,
+    details: entry.details,
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * Administration: accounts, invites, sessions and the audit log, for the `chat-server`
+ * CLI and the admin REST API alike. Every change commits together with its audit row;
+ * the domain events that close sockets go out only after the commit.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { hashPassword } from "../auth/passwords.js";
+import { validatePassword, validateUsername } from "../auth/service.js";
+import { AppError, notFound } from "../errors.js";
+import type { DomainEvents } from "../events/bus.js";
+import type { AuditActor, AuditEntry } from "../storage/audit.js";
+import type { Invite } from "../storage/invites.js";
+import type { Repositories, Store } from "../storage/store.js";
+import { type User, withoutHash } from "../storage/users.js";
+
+/** The actor recorded for commands run on the server's own machine. */
+export const CLI_ACTOR: AuditActor = { id: null, label: "cli" };
+
+export function actorOf(user: User): AuditActor {
+  return { id: user.id, label: user.username };
+}
+
+export type AdminAction =
+  | "user.create"
+  | "user.disable"
+  | "user.enable"
+  | "user.promote"
+  | "user.demote"
+  | "user.reset_password"
+  | "invite.create"
+  | "invite.revoke"
+  | "sessions.revoke_all";
+
+// A page size that stands for "every account" on a self-hosted server.
+const EVERY_USER = 1_000_000;
+
+export function generatePassword(): string {
+  return randomBytes(15).toString("base64url");
+}
+
+export interface AdminServiceDeps {
+  store: Store;
+  /**
+   * Set in the server, so sockets close the moment a change commits. The CLI runs in
+   * another process and has none: the server notices its changes by rechecking sessions.
+   */
+  events?: DomainEvents;
+}
+
+export interface NewUserInput {
+  username: string;
+  /** Generated when left out. */
+  password?: string;
+  displayName?: string;
+  admin: boolean;
+}
+
+export interface UserChanges {
+  disabled?: boolean;
+  isAdmin?: boolean;
+}
+
+export interface UserUpdate {
+  user: User;
+  /** What actually changed; empty when the account already was as asked. */
+  actions: AdminAction[];
+  sessionsEnded: number;
+}
+
+export class AdminService {
+  constructor(private readonly deps: AdminServiceDeps) {}
+
+  private get store(): Store {
+    return this.deps.store;
+  }
+
+  private announceRevoked(userId: string): void {
+    this.deps.events?.emit("sessions.revoked", { userId, sessionIds: "all" });
+  }
+
+  private announceDisabled(userId: string): void {
+    this.deps.events?.emit("user.disabled", { userId });
+    this.announceRevoked(userId);
+  }
+
+  private async record(
+    tx: Repositories,
+    actor: AuditActor,
+    action: AdminAction,
+    target: { type: "user" | "invite" | "sessions"; id: string | null },
+    details: Record<string, unknown>,
+    now: number,
+  ): Promise<void> {
+    await tx.audit.append({
+      actor,
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      details,
+      now,
+    });
+  }
+
+  /** Accounts by username, disabled ones included. */
+  listUsers(options: { prefix?: string; limit?: number } = {}): Promise<User[]> {
+    return this.store.users.list({
+      limit: options.limit ?? EVERY_USER,
+      includeDisabled: true,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+    });
+  }
+
+  /** Finds an account by username (any case) or by id. */
+  async findUser(ref: string): Promise<User> {
+    const found = (await this.store.users.byUsername(ref)) ?? (await this.store.users.byId(ref));
+    if (!found) throw new AppError("not_found", `no user is named "${ref}" or has that id`);
+    return withoutHash(found);
+  }
+
+  async createUser(
+    actor: AuditActor,
+    input: NewUserInput,
+  ): Promise<{ user: User; generatedPassword?: string }> {
+    validateUsername(input.username);
+    const password = input.password ?? generatePassword();
+    validatePassword(password);
+    const passwordHash = await hashPassword(password);
+    const now = Date.now();
+    const user = await this.store.transaction(async (tx) => {
+      const created = await tx.users.create({
+        id: randomUUID(),
+        username: input.username,
+        displayName: input.displayName?.trim() || input.username,
+        passwordHash,
+        admin: input.admin,
+        now,
+      });
+      await this.record(
+        tx,
+        actor,
+        "user.create",
+        { type: "user", id: created.id },
+        { username: created.username, is_admin: created.isAdmin },
+        now,
+      );
+      return created;
+    });
+    return input.password === undefined ? { user, generatedPassword: password } : { user };
+  }
+
+  /**
+   * Disables or enables an account and grants or removes admin rights, in one commit.
+   * Disabling ends every session of the account. An admin may do neither to themselves,
+   * so a server is never left without an admin who can sign in by accident.
+   */
+  async updateUser(actor: AuditActor, userId: string, changes: UserChanges): Promise<UserUpdate> {
+    if (actor.id === userId && changes.disabled === true) {
+      throw new AppError(
+        "invalid_request",
+        "you cannot disable your own account; ask another administrator",
+      );
+    }
+    if (actor.id === userId && changes.isAdmin === false) {
+      throw new AppError(
+        "invalid_request",
+        "you cannot remove your own admin rights; ask another administrator",
+      );
+    }
+    const now = Date.now();
+    const update = await this.store.transaction(async (tx) => {
+      const before = await tx.users.byId(userId);
+      if (!before) throw notFound("user");
+      const actions: AdminAction[] = [];
+      let sessionsEnded = 0;
+      const target = { type: "user", id: userId } as const;
+      if (changes.disabled !== undefined && changes.disabled !== before.disabled) {
+        await tx.users.setDisabled(userId, changes.disabled);
+        const action = changes.disabled ? "user.disable" : "user.enable";
+        const details: Record<string, unknown> = { username: before.username };
+        if (changes.disabled) {
+          sessionsEnded = (await tx.sessions.revokeAllForUser(userId, now)).length;
+          details.sessions_ended = sessionsEnded;
+        }
+        await this.record(tx, actor, action, target, details, now);
+        actions.push(action);
+      }
+      if (changes.isAdmin !== undefined && changes.isAdmin !== before.isAdmin) {
+        await tx.users.setAdmin(userId, changes.isAdmin);
+        const action = changes.isAdmin ? "user.promote" : "user.demote";
+        await this.record(tx, actor, action, target, { username: before.username }, now);
+        actions.push(action);
+      }
+      const after = await tx.users.byId(userId);
+      if (!after) throw notFound("user");
+      return { user: withoutHash(after), actions, sessionsEnded };
+    });
+    if (update.actions.includes("user.disable")) this.announceDisabled(userId);
+    return update;
+  }
+
+  /** Sets a new password (generated unless given) and ends every session of the account. */
+  async resetPassword(
+    actor: AuditActor,
+    userId: string,
+    password?: string,
+  ): Promise<{ user: User; password: string; sessionsEnded: number }> {
+    const chosen = password ?? generatePassword();
+    validatePassword(chosen);
+    const passwordHash = await hashPassword(chosen);
+    const now = Date.now();
+    const result = await this.store.transaction(async (tx) => {
+      const user = await tx.users.byId(userId);
+      if (!user) throw notFound("user");
+      await tx.users.setPasswordHash(userId, passwordHash);
+      const sessionsEnded = (await tx.sessions.revokeAllForUser(userId, now)).length;
+      await this.record(
+        tx,
+        actor,
+        "user.reset_password",
+        { type: "user", id: userId },
+        {
+          username: user.username,
+          generated: password === undefined,
+          sessions_ended: sessionsEnded,
+        },
+        now,
+      );
+      return { user: withoutHash(user), password: chosen, sessionsEnded };
+    });
+    this.announceRevoked(userId);
+    return result;
+  }
+
+  async createInvite(
+    actor: AuditActor,
+    options: { expiresInHours: number },
+  ): Promise<{ invite: Invite; code: string }> {
+    if (!Number.isFinite(options.expiresInHours) || options.expiresInHours <= 0) {
+      throw new AppError(
+        "invalid_request",
+        "an invite must expire after a positive number of hours",
+      );
+    }
+    const code = randomBytes(12).toString("base64url");
+    const now = Date.now();
+    const invite = await this.store.transaction(async (tx) => {
+      const created = await tx.invites.create({
+        id: randomUUID(),
+        code,
+        createdBy: actor.id,
+        now,
+        expiresAt: now + Math.round(options.expiresInHours * 3_600_000),
+      });
+      await this.record(
+        tx,
+        actor,
+        "invite.create",
+        { type: "invite", id: created.id },
+        { expires_at: created.expiresAt },
+        now,
+      );
+      return created;
+    });
+    return { invite, code };
+  }
+
+  listInvites(): Promise<Invite[]> {
+    return this.store.invites.list();
+  }
+
+  /** Revokes an unused invite; not_found when it is unknown, used or revoked already. */
+  async revokeInvite(actor: AuditActor, inviteId: string): Promise<void> {
+    const now = Date.now();
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.invites.revoke(inviteId, now))) {
+        throw new AppError("not_found", "no unused invite has that id (used or revoked already?)");
+      }
+      await this.record(tx, actor, "invite.revoke", { type: "invite", id: inviteId }, {}, now);
+    });
+  }
+
+  /** Ends every session on the server, the caller's own included; returns how many. */
+  async revokeAllSessions(actor: AuditActor): Promise<number> {
+    const now = Date.now();
+    const { ended, userIds } = await this.store.transaction(async (tx) => {
+      const users = await tx.users.list({ limit: EVERY_USER, includeDisabled: true });
+      const count = await tx.sessions.revokeAll(now);
+      await this.record(
+        tx,
+        actor,
+        "sessions.revoke_all",
+        { type: "sessions", id: null },
+        { sessions_ended: count },
+        now,
+      );
+      return { ended: count, userIds: users.map((u) => u.id) };
+    });
+    // The session table does not say whose sessions it ended, so every account is told;
+    // a user with no open socket costs one no-op.
+    if (ended > 0) for (const userId of userIds) this.announceRevoked(userId);
+    return ended;
+  }
+
+  listAudit(options: { limit: number; before?: number }): Promise<AuditEntry[]> {
+    return this.store.audit.list(options);
+  }
+}

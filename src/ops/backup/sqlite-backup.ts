@@ -1,0 +1,180 @@
+/**
+ * `chat-server backup`: a consistent copy of the live SQLite database, taken while the
+ * server keeps serving. A plain copy goes through SQLite's online backup API step by step;
+ * an encrypted copy (or one written to stdout) is a snapshot serialised in memory, sealed
+ * before a single byte is written. Either way the copy is checked before it is kept.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { encryptBackup } from "./backup-crypto.js";
+import { BackupError } from "./backup-error.js";
+import { PageProgress } from "./page-progress.js";
+import {
+  createPrivateFile,
+  moveNoClobber,
+  removeQuietly,
+  sealFile,
+  syncDirectoryOf,
+  tempPathBeside,
+  writePrivateFile,
+} from "./private-files.js";
+import {
+  asRollbackImage,
+  type Inspection,
+  inspectDatabase,
+  isSqliteImage,
+  schemaVersionOf,
+} from "./sqlite-file.js";
+
+/** Above this many pages a database counts as large enough to report progress on. */
+const LARGE_PAGES = 1024;
+
+export interface BackupOptions {
+  sourcePath: string;
+  /** The backup file to create, or "-" for `stdout`. */
+  out: string;
+  /** Seal the backup with this passphrase (see backup-crypto.ts). */
+  passphrase?: string;
+  /** Progress and notes, one line each. */
+  log: (line: string) => void;
+  stdout?: NodeJS.WritableStream;
+}
+
+export interface BackupResult {
+  bytes: number;
+  schemaVersion: string;
+}
+
+function openSource(path: string): SqliteDatabase.Database {
+  if (!existsSync(path)) {
+    throw new BackupError(
+      `no database at ${path}: check [database] path in the configuration (or CHAT_DATABASE_PATH)`,
+    );
+  }
+  const head = Buffer.alloc(16);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!isSqliteImage(head)) throw new BackupError(`${path} is not a SQLite database`);
+  // Read-write on purpose: a read-only connection would leave -wal/-shm files behind.
+  const source = new SqliteDatabase(path, { fileMustExist: true });
+  source.pragma("busy_timeout = 5000");
+  return source;
+}
+
+function refuseUnsound(inspection: Inspection, sourcePath: string): void {
+  if (inspection.problems.length > 0) {
+    throw new BackupError(
+      `the copy of ${sourcePath} fails PRAGMA integrity_check (${inspection.problems[0]}); the database itself may be damaged`,
+    );
+  }
+  if (inspection.applied.length === 0) {
+    throw new BackupError(`${sourcePath} holds no chat-server schema (no applied migrations)`);
+  }
+}
+
+async function inspectFile(path: string): Promise<Inspection> {
+  const copy = new SqliteDatabase(path, { fileMustExist: true });
+  try {
+    // The copy carries the source's WAL flag; a standalone backup needs no -wal file.
+    copy.pragma("journal_mode = DELETE");
+    return await inspectDatabase(copy);
+  } finally {
+    copy.close();
+  }
+}
+
+async function inspectImage(image: Buffer): Promise<Inspection> {
+  const copy = new SqliteDatabase(image);
+  try {
+    return await inspectDatabase(copy);
+  } finally {
+    copy.close();
+  }
+}
+
+/** Copies page by page through the online backup API into a 0600 file beside `out`. */
+async function backupToFile(options: BackupOptions, source: SqliteDatabase.Database) {
+  const partial = tempPathBeside(options.out, "partial");
+  createPrivateFile(partial);
+  try {
+    const progress = new PageProgress(options.log);
+    await source.backup(partial, { progress: progress.step });
+    progress.finish();
+    const inspection = await inspectFile(partial);
+    refuseUnsound(inspection, options.sourcePath);
+    sealFile(partial);
+    moveNoClobber(partial, options.out);
+    syncDirectoryOf(options.out);
+    return {
+      bytes: statSync(options.out).size,
+      schemaVersion: schemaVersionOf(inspection.applied),
+    };
+  } finally {
+    removeQuietly(partial);
+  }
+}
+
+function writeChunks(stream: NodeJS.WritableStream, chunks: Buffer[]): Promise<void> {
+  return chunks.reduce(
+    (previous, chunk) =>
+      previous.then(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+          }),
+      ),
+    Promise.resolve(),
+  );
+}
+
+/** Serialises a snapshot in memory, checks it, seals it if asked, then writes it out. */
+async function backupInMemory(options: BackupOptions, source: SqliteDatabase.Database) {
+  // serialize() reads every page inside one read transaction: a consistent snapshot.
+  const image = asRollbackImage(source.serialize());
+  const pageSize = Number(source.pragma("page_size", { simple: true }));
+  const pages = Math.round(image.length / pageSize);
+  // No steps to report here: one line tells a large database's snapshot is done.
+  if (pages > LARGE_PAGES) options.log(`backup: snapshot of ${pages} pages taken in memory`);
+  const inspection = await inspectImage(image);
+  refuseUnsound(inspection, options.sourcePath);
+  const chunks =
+    options.passphrase === undefined ? [image] : await encryptBackup(image, options.passphrase);
+  const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const schemaVersion = schemaVersionOf(inspection.applied);
+  if (options.out === "-") {
+    await writeChunks(options.stdout ?? process.stdout, chunks);
+    return { bytes, schemaVersion };
+  }
+  const partial = tempPathBeside(options.out, "partial");
+  try {
+    writePrivateFile(partial, chunks);
+    moveNoClobber(partial, options.out);
+    syncDirectoryOf(options.out);
+  } finally {
+    removeQuietly(partial);
+  }
+  return { bytes, schemaVersion };
+}
+
+export async function backupSqlite(options: BackupOptions): Promise<BackupResult> {
+  if (options.out !== "-") {
+    if (existsSync(options.out)) {
+      throw new BackupError(`${options.out} already exists; backups never overwrite a file`);
+    }
+    if (!existsSync(dirname(options.out))) {
+      throw new BackupError(`the directory ${dirname(options.out)} does not exist`);
+    }
+  }
+  const source = openSource(options.sourcePath);
+  try {
+    const inMemory = options.passphrase !== undefined || options.out === "-";
+    return inMemory ? await backupInMemory(options, source) : await backupToFile(options, source);
+  } finally {
+    source.close();
+  }
+}
