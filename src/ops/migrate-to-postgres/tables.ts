@@ -1,0 +1,69 @@
+/**
+ * The tables the migration knows, in foreign-key order (a table comes after every table
+ * it references). A table the source holds but this list does not name stops the
+ * migration: a table added by a later schema migration must be added here, never skipped
+ * by accident.
+ */
+
+export interface KnownTable {
+  name: string;
+  /** Why the table is left empty in the target, when it is not copied. */
+  skip?: string;
+}
+
+export const KNOWN_TABLES: readonly KnownTable[] = [
+  { name: "users" },
+  { name: "audit_log" },
+  { name: "sessions" },
+  { name: "invites" },
+  { name: "conversations" },
+  { name: "conversation_members" },
+  { name: "messages" },
+  { name: "reactions" },
+  { name: "events" },
+  {
+    name: "nodes",
+    skip: "running servers register themselves here; the rows of the SQLite servers are stale",
+  },
+];
+
+/** Tables of the migrator itself: the target fills its own when its schema is migrated. */
+export function isManagedByMigrator(table: string): boolean {
+  return table.startsWith("schema_migrations");
+}
+
+/** How a column's values are read, written and compared. */
+export type ColumnKind = "text" | "integer";
+
+/** The PostgreSQL types the copier handles, by `format_type()` name. */
+const KIND_OF_PG_TYPE: Record<string, ColumnKind> = {
+  text: "text",
+  "character varying": "text",
+  smallint: "integer",
+  integer: "integer",
+  bigint: "integer",
+};
+
+export function kindOfPgType(pgType: string): ColumnKind | undefined {
+  return KIND_OF_PG_TYPE[pgType.replace(/\(\d+\)$/, "")];
+}
+
+export interface ColumnPlan {
+  name: string;
+  kind: ColumnKind;
+  /** The PostgreSQL type, used to cast the batch arrays. */
+  pgType: string;
+}
+
+/** One table as both sides hold it: its columns in the target's order and its key. */
+export interface TablePlan {
+  name: string;
+  columns: ColumnPlan[];
+  primaryKey: ColumnPlan[];
+  skip?: string;
+}
+
+/** Quotes an identifier for either engine (both use SQL's double quotes). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
