@@ -84,7 +84,7 @@ export class ConversationService {
     await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
       const users = await this.activeUsers(tx, others);
       users.set(user.id, user);
-      const members = await this.insertConversation(tx, {
+      await this.startConversation(tx, log, users, {
         id,
         type: "group",
         title,
@@ -92,19 +92,6 @@ export class ConversationService {
         creator: user,
         memberIds: [user.id, ...others],
       });
-      await log.append(
-        {
-          type: "conversation.created",
-          conversation_id: id,
-          conversation: presentSummary(
-            (await tx.conversations.byId(id)) as Conversation,
-            members,
-            users,
-          ),
-          created_by: user.id,
-        },
-        { membership: { userIds: members.map((m) => m.user_id), action: "joined" } },
-      );
     });
     return { conversation: await this.get(user, id), created: true };
   }
@@ -120,7 +107,7 @@ export class ConversationService {
       await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
         const users = await this.activeUsers(tx, [otherId]);
         users.set(user.id, user);
-        const members = await this.insertConversation(tx, {
+        await this.startConversation(tx, log, users, {
           id,
           type: "direct",
           title: null,
@@ -128,19 +115,6 @@ export class ConversationService {
           creator: user,
           memberIds: [...new Set([user.id, otherId])],
         });
-        await log.append(
-          {
-            type: "conversation.created",
-            conversation_id: id,
-            conversation: presentSummary(
-              (await tx.conversations.byId(id)) as Conversation,
-              members,
-              users,
-            ),
-            created_by: user.id,
-          },
-          { membership: { userIds: members.map((m) => m.user_id), action: "joined" } },
-        );
       });
     } catch (err) {
       // Both people started the chat at the same moment: theirs won, use it.
@@ -153,8 +127,11 @@ export class ConversationService {
     return { conversation: await this.get(user, id), created: true };
   }
 
-  private async insertConversation(
+  /** Inserts a conversation with its members and logs conversation.created. */
+  private async startConversation(
     tx: Repositories,
+    log: EventLog,
+    users: Map<string, User>,
     spec: {
       id: string;
       type: "direct" | "group";
@@ -163,7 +140,7 @@ export class ConversationService {
       creator: User;
       memberIds: string[];
     },
-  ): Promise<Member[]> {
+  ): Promise<void> {
     const now = Date.now();
     const cursor = await tx.events.latestId();
     await tx.conversations.create({
@@ -187,7 +164,19 @@ export class ConversationService {
       read_seq: 0,
     }));
     await tx.conversations.addMembers(members);
-    return members;
+    await log.append(
+      {
+        type: "conversation.created",
+        conversation_id: spec.id,
+        conversation: presentSummary(
+          (await tx.conversations.byId(spec.id)) as Conversation,
+          members,
+          users,
+        ),
+        created_by: spec.creator.id,
+      },
+      { membership: { userIds: members.map((m) => m.user_id), action: "joined" } },
+    );
   }
 
   async get(user: User, conversationId: string): Promise<ConversationView> {

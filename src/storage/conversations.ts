@@ -100,13 +100,7 @@ export class ConversationStore {
 
   /** Members in the order they joined. */
   async members(conversationId: string): Promise<Member[]> {
-    return this.db
-      .selectFrom("conversation_members")
-      .selectAll()
-      .where("conversation_id", "=", conversationId)
-      .orderBy("joined_at")
-      .orderBy("user_id")
-      .execute();
+    return this.membersOf([conversationId]);
   }
 
   async memberIds(conversationId: string): Promise<string[]> {
@@ -118,6 +112,7 @@ export class ConversationStore {
     return rows.map((r) => r.user_id);
   }
 
+  /** Members of several conversations, each conversation's in the order they joined. */
   async membersOf(conversationIds: string[]): Promise<Member[]> {
     if (conversationIds.length === 0) return [];
     return this.db

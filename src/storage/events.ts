@@ -22,6 +22,24 @@ export interface LoggedEvent {
   payload: string;
 }
 
+interface EventRow {
+  id: number | string;
+  conversation_id: string | null;
+  user_id: string | null;
+  type: string;
+  payload: string;
+}
+
+function toLogged(row: EventRow): LoggedEvent {
+  return {
+    id: Number(row.id),
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    type: row.type,
+    payload: row.payload,
+  };
+}
+
 export class EventStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -75,13 +93,7 @@ export class EventStore {
       .where("id", "<=", to)
       .orderBy("id")
       .execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      conversationId: r.conversation_id,
-      userId: r.user_id,
-      type: r.type,
-      payload: r.payload,
-    }));
+    return rows.map(toLogged);
   }
 
   /**
@@ -109,12 +121,6 @@ export class EventStore {
       .orderBy("e.id")
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      conversationId: r.conversation_id,
-      userId: r.user_id,
-      type: r.type,
-      payload: r.payload,
-    }));
+    return rows.map(toLogged);
   }
 }
