@@ -1,0 +1,66 @@
+/**
+ * The types of ChatSocket: its states, events, options, and the minimal WebSocket it
+ * needs (the browser's, or the `ws` package's in Node).
+ */
+import type { MessageView } from "../protocol/chat.js";
+import type { ErrorCode } from "../protocol/errors.js";
+import type { StoredEvent } from "../protocol/frames.js";
+import type { UserView } from "../protocol/rest.js";
+import type { BackoffOptions } from "./backoff.js";
+
+/** The connection's state; `reason` on each change says why. */
+export type ConnectionState =
+  | "idle"
+  | "connecting"
+  | "syncing"
+  | "open"
+  | "reconnecting"
+  | "unauthorized"
+  | "closed";
+
+export interface MinimalWebSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type WebSocketFactory = new (url: string, protocols?: string | string[]) => MinimalWebSocket;
+
+export interface OutboxEntry {
+  clientId: string;
+  conversationId: string;
+  body: string;
+  replyTo?: string | undefined;
+  createdAt: number;
+}
+
+export interface ChatSocketEvents extends Record<string, unknown> {
+  state: { state: ConnectionState; reason: string };
+  ready: { user: UserView; cursor: number };
+  /** A logged event (message.new, read, member.joined, ...), in cursor order, once. */
+  event: StoredEvent;
+  ack: { clientId: string; message: MessageView };
+  typing: { conversation_id: string; user_id: string };
+  presence: { user_id: string; status: "online" | "offline"; last_seen_at: number | null };
+  synced: { cursor: number };
+  /** A server error frame that answers no send of ours. */
+  error: { code: ErrorCode; message: string };
+}
+
+export interface ChatSocketOptions {
+  /** Server base URL (http(s)://...) or "" for the page's origin. */
+  baseUrl: string;
+  token: () => string | undefined;
+  WebSocket?: WebSocketFactory;
+  /** Highest cursor seen in an earlier run, to resume from. */
+  cursor?: number | undefined;
+  onCursor?: (cursor: number) => void;
+  backoff?: BackoffOptions;
+  /** How often to ping, and how long to wait for the pong before reconnecting. */
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+}
