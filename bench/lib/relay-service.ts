@@ -1,0 +1,11 @@
+/**
+ * Starts the raw relay (bench/relay.ts) as a child process, measured like the server.
+ */
+import { fileURLToPath } from "node:url";
+import { type ChildService, startService } from "./children.js";
+
+const ENTRY = fileURLToPath(new URL("../relay.ts", import.meta.url));
+
+export function startRelay(): Promise<ChildService> {
+  return startService("relay", ENTRY, []);
+}
