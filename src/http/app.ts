@@ -19,6 +19,7 @@ import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
 import { installErrorHandlers } from "./error-handler.js";
+import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
 import { installRequestLog } from "./request-log.js";
 import { registerServerInfoRoute } from "./server-info.js";
@@ -94,6 +95,7 @@ export async function buildApp(
     });
   }
   await installRateLimit(app, config, ctx.metrics, ctx.redis?.client);
+  await registerOpenApi(app);
 
   registerOpsRoutes(app, {
     store: ctx.store,
@@ -108,6 +110,7 @@ export async function buildApp(
   await app.register(
     async (api) => {
       registerServerInfoRoute(api, config);
+      registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth);
       await api.register(async (authed) => {
         authed.addHook("preHandler", requireAuth(ctx.auth));
