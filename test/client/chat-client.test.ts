@@ -1,96 +1,21 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApiClient, type ConversationView } from "../../src/sdk/index.js";
+import {
+  configDir,
+  loggedIn,
+  removeConfigDirs,
+  run,
+  start,
+  stop,
+  WAIT_TIMEOUT_MS,
+  waitFor,
+} from "../helpers/client-cli.js";
 import { createUser, type TestUser, uniqueUsername } from "../helpers/factories.js";
 import { type FlakyProxy, startProxy } from "../helpers/proxy.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-
-const ENTRY = "src/client/chat-client.ts";
-const RUN_TIMEOUT_MS = 20_000;
-const WAIT_TIMEOUT_MS = 15_000;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running client whose output is collected as it arrives. */
-interface Client {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  done: Promise<Result>;
-}
-
-const tempDirs: string[] = [];
-
-function configDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "chat-client-test-"));
-  tempDirs.push(dir);
-  return dir;
-}
-
-function start(args: string[], dir: string, input?: string): Client {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
-    env: { ...process.env, CHAT_CLIENT_CONFIG_DIR: dir, NO_COLOR: "1" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  child.stdin?.on("error", () => {});
-  if (input === undefined) child.stdin?.end();
-  else child.stdin?.end(input);
-  const done = new Promise<Result>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, done };
-}
-
-function stop(client: Client): void {
-  if (client.child.exitCode === null && client.child.signalCode === null) {
-    client.child.kill("SIGKILL");
-  }
-}
-
-/** Runs the client to completion, killing it if it takes too long. */
-async function run(args: string[], dir: string, input?: string): Promise<Result> {
-  const client = start(args, dir, input);
-  const timer = setTimeout(() => stop(client), RUN_TIMEOUT_MS);
-  try {
-    return await client.done;
-  } finally {
-    clearTimeout(timer);
-    stop(client);
-  }
-}
-
-async function waitFor(what: string, read: () => string, check: (text: string) => boolean) {
-  const deadline = Date.now() + WAIT_TIMEOUT_MS;
-  while (!check(read())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got:\n${read()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Saves a session the way `login` does, for tests about other commands. */
-function loggedIn(server: string, user: TestUser): string {
-  const dir = configDir();
-  const credentials = { server, token: user.token, username: user.username, user_id: user.id };
-  writeFileSync(join(dir, "credentials.json"), JSON.stringify(credentials), { mode: 0o600 });
-  return dir;
-}
 
 describe("chat-client", () => {
   let server: TestServer;
@@ -119,7 +44,7 @@ describe("chat-client", () => {
 
   after(async () => {
     await server.stop();
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    removeConfigDirs();
   });
 
   it("prints --help listing every command, and --version", async () => {

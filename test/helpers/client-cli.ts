@@ -1,0 +1,98 @@
+/**
+ * Runs the chat-client command from source as a child process with its own config
+ * directory, collecting its output as it arrives.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestUser } from "./factories.js";
+
+const ENTRY = fileURLToPath(new URL("../../src/client/chat-client.ts", import.meta.url));
+export const RUN_TIMEOUT_MS = 20_000;
+export const WAIT_TIMEOUT_MS = 15_000;
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running client whose output is collected as it arrives. */
+export interface Client {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  done: Promise<Result>;
+}
+
+const tempDirs: string[] = [];
+
+export function configDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "chat-client-test-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function start(args: string[], dir: string, input?: string): Client {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+    env: { ...process.env, CHAT_CLIENT_CONFIG_DIR: dir, NO_COLOR: "1" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  child.stdin?.on("error", () => {});
+  if (input === undefined) child.stdin?.end();
+  else child.stdin?.end(input);
+  const done = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+export function stop(client: Client): void {
+  if (client.child.exitCode === null && client.child.signalCode === null) {
+    client.child.kill("SIGKILL");
+  }
+}
+
+/** Runs the client to completion, killing it if it takes too long. */
+export async function run(args: string[], dir: string, input?: string): Promise<Result> {
+  const client = start(args, dir, input);
+  const timer = setTimeout(() => stop(client), RUN_TIMEOUT_MS);
+  try {
+    return await client.done;
+  } finally {
+    clearTimeout(timer);
+    stop(client);
+  }
+}
+
+export async function waitFor(what: string, read: () => string, check: (text: string) => boolean) {
+  const deadline = Date.now() + WAIT_TIMEOUT_MS;
+  while (!check(read())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got:\n${read()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Saves a session the way `login` does, for tests about other commands. */
+export function loggedIn(server: string, user: TestUser): string {
+  const dir = configDir();
+  const credentials = { server, token: user.token, username: user.username, user_id: user.id };
+  writeFileSync(join(dir, "credentials.json"), JSON.stringify(credentials), { mode: 0o600 });
+  return dir;
+}
+
+/** Removes the config directories made by configDir(). */
+export function removeConfigDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
