@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { it } from "node:test";
 import { startTestServer } from "../helpers/server.js";
 
-const WARNING = /"level":40.*other chat-server nodes use this database, but \[redis\] url is not set/;
+const WARNING =
+  /"level":40.*other chat-server nodes use this database, but \[redis\] url is not set/;
 
 /** The log is written asynchronously: give a line a moment to reach the file. */
 async function logOf(file: string, expected: RegExp): Promise<string> {
