@@ -9,6 +9,14 @@ export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+  plugins: [
+    {
+      // CHAT_SERVER_URL=https://chat.example.com npm run build: a bundle for another host.
+      name: "chat-server-url",
+      transformIndexHtml: (html) =>
+        html.replace("%CHAT_SERVER_URL%", process.env.CHAT_SERVER_URL ?? ""),
+    },
+  ],
   build: {
     outDir: fileURLToPath(new URL("../dist/web", import.meta.url)),
     emptyOutDir: true,

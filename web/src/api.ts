@@ -11,7 +11,14 @@ export interface StoredSession {
   user: UserView;
 }
 
-export const api = new ApiClient({ baseUrl: "" });
+/**
+ * The server this app talks to: its own origin, unless the page names another in
+ * <meta name="chat-server"> (set when building a bundle hosted elsewhere).
+ */
+export const SERVER_URL =
+  document.querySelector('meta[name="chat-server"]')?.getAttribute("content")?.trim() ?? "";
+
+export const api = new ApiClient({ baseUrl: SERVER_URL });
 
 function read<T>(key: string): T | undefined {
   try {
@@ -76,7 +83,7 @@ export function closeSocket(): void {
 export function createSocket(userId: string): ChatSocket {
   closeSocket();
   current = new ChatSocket({
-    baseUrl: "",
+    baseUrl: SERVER_URL,
     token: () => api.token,
     cursor: storedCursor(userId),
     onCursor: (cursor) => write(cursorKey(userId), cursor),
