@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { LoginThrottle, MemoryAttemptCounter } from "./auth/login-throttle.js";
 import { RedisAttemptCounter } from "./auth/redis-attempt-counter.js";
 import { AuthService } from "./auth/service.js";
+import { MemoryRedeemedTickets, RedisRedeemedTickets, TicketService } from "./auth/tickets.js";
 import { TokenService } from "./auth/tokens.js";
 import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
@@ -31,6 +32,7 @@ export interface ServerContext {
   events: DomainEvents;
   tokens: TokenService;
   auth: AuthService;
+  tickets: TicketService;
   pubsub: PubSub;
   hub: Hub;
   conversations: ConversationService;
@@ -90,6 +92,13 @@ export function createContext(
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
+  const tickets = new TicketService(
+    tokens,
+    auth,
+    redis
+      ? new RedisRedeemedTickets(redis.client, config.redis.key_prefix)
+      : new MemoryRedeemedTickets(),
+  );
   const sync = new SyncService(store);
   const hub = new Hub({
     nodeId,
@@ -139,6 +148,7 @@ export function createContext(
     events,
     tokens,
     auth,
+    tickets,
     pubsub,
     hub,
     conversations,

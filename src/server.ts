@@ -63,6 +63,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const sockets = attachSocketServer({
       server: app.server,
       auth: ctx.auth,
+      tickets: ctx.tickets,
       hub: ctx.hub,
       handlers: ctx.frames,
       logger,

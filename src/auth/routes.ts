@@ -7,12 +7,17 @@ import { changePasswordBody, idParams, loginBody, registerBody } from "../protoc
 import { caller, requireAuth } from "./authenticate.js";
 import { presentSession, presentUser } from "./present.js";
 import type { AuthService, ClientContext } from "./service.js";
+import type { TicketService } from "./tickets.js";
 
 function clientOf(request: FastifyRequest): ClientContext {
   return { ip: request.ip, userAgent: String(request.headers["user-agent"] ?? "") };
 }
 
-export function registerAuthRoutes(root: FastifyInstance, auth: AuthService): void {
+export function registerAuthRoutes(
+  root: FastifyInstance,
+  auth: AuthService,
+  tickets: TicketService,
+): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const authed = { preHandler: requireAuth(auth) };
 
@@ -41,6 +46,10 @@ export function registerAuthRoutes(root: FastifyInstance, auth: AuthService): vo
       await auth.changePassword(caller(request), request.body);
       reply.code(204);
     },
+  );
+
+  app.post("/socket-ticket", { ...authed, schema: { tags: ["auth"] } }, async (request) =>
+    tickets.issue(caller(request)),
   );
 
   app.get("/me", { ...authed, schema: { tags: ["auth"] } }, async (request) => ({

@@ -152,18 +152,23 @@ export class AuthService {
       this.deps.onAuthFailure?.(err instanceof AppError ? err.code : "unauthorized");
       throw err;
     }
+    return this.sessionOf(claims.userId, claims.sessionId);
+  }
+
+  /** The live session and user a verified credential names, or a 401/403 AppError. */
+  async sessionOf(userId: string, sessionId: string): Promise<Authenticated> {
     const now = Date.now();
-    const session = await this.deps.store.sessions.byId(claims.sessionId);
+    const session = await this.deps.store.sessions.byId(sessionId);
     if (
       !session ||
-      session.userId !== claims.userId ||
+      session.userId !== userId ||
       session.revokedAt !== null ||
       session.expiresAt <= now
     ) {
       this.deps.onAuthFailure?.("session_revoked");
       throw new AppError("session_revoked", "this session has ended; sign in again");
     }
-    const user = await this.deps.store.users.byId(claims.userId);
+    const user = await this.deps.store.users.byId(userId);
     if (!user) {
       this.deps.onAuthFailure?.("session_revoked");
       throw new AppError("session_revoked", "this session has ended; sign in again");

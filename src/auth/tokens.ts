@@ -10,6 +10,10 @@ import { AppError } from "../errors.js";
 export const TOKEN_ISSUER = "private-chat";
 export const TOKEN_AUDIENCE = "private-chat";
 const TOKEN_TYPE = "JWT";
+// Tickets are JWTs of another type and audience, so neither can stand in for the other.
+const TICKET_TYPE = "chat-ticket";
+const TICKET_AUDIENCE = "private-chat/socket";
+export const TICKET_LIFETIME_MS = 30_000;
 
 export interface TokenClaims {
   userId: string;
@@ -43,6 +47,53 @@ export class TokenService {
       .setNotBefore(Math.floor(issuedAt / 1000))
       .setExpirationTime(Math.floor(expiresAt / 1000))
       .sign(this.current);
+  }
+
+  /** A single-use socket ticket: a 30 s JWT of its own type, naming the session. */
+  async signTicket(
+    userId: string,
+    sessionId: string,
+    ticketId: string,
+    issuedAt: number,
+  ): Promise<string> {
+    return new SignJWT({ sid: sessionId })
+      .setProtectedHeader({ alg: "HS256", typ: TICKET_TYPE })
+      .setSubject(userId)
+      .setJti(ticketId)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TICKET_AUDIENCE)
+      .setIssuedAt(Math.floor(issuedAt / 1000))
+      .setNotBefore(Math.floor(issuedAt / 1000))
+      .setExpirationTime(Math.floor((issuedAt + TICKET_LIFETIME_MS) / 1000))
+      .sign(this.current);
+  }
+
+  /** Checks a ticket's signature and claims; throws AppError `unauthorized`. */
+  async verifyTicket(
+    ticket: string,
+  ): Promise<{ userId: string; sessionId: string; ticketId: string }> {
+    for (const key of this.verifyKeys) {
+      try {
+        const { payload } = await jwtVerify(ticket, key, {
+          algorithms: ["HS256"],
+          issuer: TOKEN_ISSUER,
+          audience: TICKET_AUDIENCE,
+          typ: TICKET_TYPE,
+          requiredClaims: ["sub", "jti", "exp", "nbf", "sid"],
+        });
+        if (
+          typeof payload.sub === "string" &&
+          typeof payload.jti === "string" &&
+          typeof payload.sid === "string"
+        ) {
+          return { userId: payload.sub, sessionId: payload.sid, ticketId: payload.jti };
+        }
+        break;
+      } catch {
+        // try the next key
+      }
+    }
+    throw new AppError("unauthorized", "the socket ticket is invalid, expired or already used");
   }
 
   /** Checks signature and claims; throws AppError `unauthorized` or `token_expired`. */

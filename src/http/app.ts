@@ -111,7 +111,7 @@ export async function buildApp(
     async (api) => {
       registerServerInfoRoute(api, config);
       registerOpenApiRoute(api);
-      registerAuthRoutes(api, ctx.auth);
+      registerAuthRoutes(api, ctx.auth, ctx.tickets);
       await api.register(async (authed) => {
         authed.addHook("preHandler", requireAuth(ctx.auth));
         registerConversationRoutes(authed, ctx.conversations);

@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import type { AuthService } from "../auth/service.js";
+import type { TicketService } from "../auth/tickets.js";
 import { AppError } from "../errors.js";
 import { CLOSE_CODES, MAX_FRAME_BYTES } from "../protocol/frames.js";
 import { isDatabaseUnavailable } from "../storage/errors.js";
@@ -23,6 +24,7 @@ const MAX_QUEUED_FRAMES = 256;
 export interface SocketServerDeps {
   server: Server;
   auth: AuthService;
+  tickets: TicketService;
   hub: Hub;
   handlers: FrameHandlers;
   logger: Logger;
@@ -100,9 +102,12 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
         ws.close(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
       });
     };
-    const token = tokenFrom(request, url);
-    if (!token) return refuse("unauthorized", "pass ?token=<JWT> or the subprotocol bearer.<JWT>");
-    deps.auth.authenticate(token).then(
+    const ticket = url.searchParams.get("ticket");
+    const token = ticket ? undefined : tokenFrom(request, url);
+    if (!ticket && !token) {
+      return refuse("unauthorized", "pass ?ticket=, ?token=<JWT> or the subprotocol bearer.<JWT>");
+    }
+    (ticket ? deps.tickets.redeem(ticket) : deps.auth.authenticate(token as string)).then(
       (auth) => {
         if (socket.destroyed) return;
         wss.handleUpgrade(request, socket, head, (ws) => {
