@@ -91,6 +91,22 @@ async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
 }
 
 /**
+ * Kysely's migrator looks for its table by listing the tables of every schema in the
+ * database; another schema dropped at that moment fails the listing (3F000). That says
+ * nothing about ours, so the run is tried again.
+ */
+async function runPostgresMigrator(db: Kysely<any>): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runMigrator(db, "postgres");
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "3F000" || attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+/**
  * Applies pending migrations. PostgreSQL serialises nodes with Kysely's advisory lock;
  * SQLite gets one IMMEDIATE transaction around the whole run, so two processes on one
  * file cannot interleave and a failed migration leaves nothing half-applied.
@@ -100,7 +116,7 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
   const { unknown } = await schemaStatus(db, engine);
   if (unknown.length > 0) throw new SchemaTooNewError(unknown);
   if (engine === "postgres")
-    return { applied: await runMigrator(db, engine), current: latestSchemaVersion() };
+    return { applied: await runPostgresMigrator(db), current: latestSchemaVersion() };
   const applied = await db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
