@@ -42,7 +42,7 @@ Usage:
 ${lines.join("\n")}
   chat-server --help | --version
 
-Every command takes --config FILE (-c FILE). Environment variables CHAT_<SECTION>_<KEY>
+Commands that use the database or configuration take --config FILE (-c FILE). Environment variables CHAT_<SECTION>_<KEY>
 override the file, e.g. CHAT_SERVER_PORT=9000 or CHAT_AUTH_JWT_SECRET=...
 Configuration reference: docs/CONFIGURATION.md
 `;

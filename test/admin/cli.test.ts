@@ -205,7 +205,7 @@ describe("chat-server admin commands", { concurrency: true }, () => {
       assertOneLineError(
         await ws.cli("invite", "create", "--expires-in-hours", "0"),
         64,
-        /positive number/,
+        /above 0 and at most 8760/,
       );
       assertOneLineError(await ws.cli("invite", "list", "extra"), 64, /usage/);
 

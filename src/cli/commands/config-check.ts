@@ -7,7 +7,9 @@ import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 export async function configCheckCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, configOption);
+  const { values, positionals } = parseCommandArgs(args, configOption);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected arguments: ${positionals.join(" ")}`);
   const config = loadConfig({ file: values.config });
   const problems = checkSecrets(config, values.config ?? "(defaults)");
   if (problems.length > 0) throw new ConfigError(problems);

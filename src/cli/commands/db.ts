@@ -10,7 +10,7 @@ import type { Command } from "../command.js";
 
 export async function dbCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, configOption);
-  const action = positionals[0];
+  const action = positionals.length === 1 ? positionals[0] : undefined;
   if (action !== "migrate" && action !== "status")
     throw new UsageError("usage: chat-server db migrate|status [--config FILE]");
   const config = loadConfig({ file: values.config });

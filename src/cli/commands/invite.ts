@@ -5,7 +5,7 @@
 import { inviteStatus, presentInvite } from "../../admin/present.js";
 import { AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
-import { DEFAULT_INVITE_HOURS } from "../../protocol/admin.js";
+import { DEFAULT_INVITE_HOURS, MAX_INVITE_HOURS } from "../../protocol/admin.js";
 import type { Invite } from "../../storage/invites.js";
 import type { Store } from "../../storage/store.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
@@ -29,8 +29,11 @@ function usage(): UsageError {
 
 function parseHours(text: string | undefined): number {
   const hours = text === undefined ? DEFAULT_INVITE_HOURS : Number(text);
-  if (!Number.isFinite(hours) || hours <= 0)
-    throw new UsageError("--expires-in-hours takes a positive number");
+  if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_INVITE_HOURS) {
+    throw new UsageError(
+      `--expires-in-hours takes a number of hours above 0 and at most ${MAX_INVITE_HOURS}`,
+    );
+  }
   return hours;
 }
 

@@ -102,6 +102,12 @@ const ACTIONS: Record<string, Action> = {
     async run(admin, username, values) {
       const password = readPasswordFile(values["password-file"]);
       const displayName = values["display-name"];
+      if (
+        displayName !== undefined &&
+        (displayName.trim() === "" || [...displayName].length > 64)
+      ) {
+        throw new UsageError("--display-name takes 1 to 64 characters");
+      }
       const created = await admin.createUser(CLI_ACTOR, {
         username: username ?? "",
         admin: values.admin === true,
