@@ -3,7 +3,7 @@
  * keys come only from configuration, never from the token's header. Secrets listed in
  * `previous_jwt_secrets` still verify, so a rotation need not log everybody out.
  */
-import { errors, jwtVerify, SignJWT } from "jose";
+import { base64url, errors, jwtVerify, SignJWT } from "jose";
 import type { JwtSecrets } from "../config/secrets.js";
 import { AppError } from "../errors.js";
 
@@ -19,6 +19,23 @@ export interface TokenClaims {
   userId: string;
   sessionId: string;
   expiresAt: number;
+}
+
+/**
+ * Base64url lets the last character of a segment carry unused bits, so several spellings
+ * decode to one signature. Only the canonical spelling is accepted: a token has exactly
+ * one valid form, and a mutated copy of it is never accepted.
+ */
+function isCanonical(token: string): boolean {
+  const parts = token.split(".");
+  if (parts.length !== 3) return false;
+  try {
+    return parts.every(
+      (part) => /^[A-Za-z0-9_-]*$/.test(part) && base64url.encode(base64url.decode(part)) === part,
+    );
+  } catch {
+    return false;
+  }
 }
 
 export class TokenService {
@@ -72,6 +89,9 @@ export class TokenService {
   async verifyTicket(
     ticket: string,
   ): Promise<{ userId: string; sessionId: string; ticketId: string }> {
+    if (!isCanonical(ticket)) {
+      throw new AppError("unauthorized", "the socket ticket is invalid, expired or already used");
+    }
     for (const key of this.verifyKeys) {
       try {
         const { payload } = await jwtVerify(ticket, key, {
@@ -98,6 +118,7 @@ export class TokenService {
 
   /** Checks signature and claims; throws AppError `unauthorized` or `token_expired`. */
   async verify(token: string): Promise<TokenClaims> {
+    if (!isCanonical(token)) throw new AppError("unauthorized", "a valid access token is required");
     let expired = false;
     for (const key of this.verifyKeys) {
       try {

@@ -15,6 +15,7 @@ import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
+import { containsNul, NUL_MESSAGE } from "../protocol/nul.js";
 import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
@@ -56,6 +57,11 @@ export async function buildApp(
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
+  });
+  app.addHook("preValidation", async (request) => {
+    if (containsNul(request.body) || containsNul(request.params) || containsNul(request.query)) {
+      throw new AppError("invalid_request", NUL_MESSAGE);
+    }
   });
   app.addHook("onRequest", async (_request, reply) => {
     if (closing) {

@@ -7,6 +7,7 @@ import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
 import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "../protocol/frames.js";
+import { containsNul, mayContainNul, NUL_MESSAGE } from "../protocol/nul.js";
 import { isDatabaseUnavailable } from "../storage/errors.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
@@ -56,6 +57,14 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const id = requestIdOf(raw);
   const type = (raw as { type?: unknown } | null)?.type;
+  if (mayContainNul(text) && containsNul(raw)) {
+    return {
+      ok: false,
+      ...(id === undefined ? {} : { id }),
+      code: "invalid_request",
+      message: NUL_MESSAGE,
+    };
+  }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return {
       ok: false,
