@@ -767,12 +767,12 @@ describe("security: REST input fuzzing (PostgreSQL)", () => {
     assert.equal(await contentDigest(f.server.ctx.store), digest, "stored data changed");
   });
 
-  it("BUG: U+0000 in a body field or path id is answered without a 500 (PostgreSQL)", async (t) => {
+  it("BUG: U+0000 in a body field, path id or query is answered without a 500 (PostgreSQL)", async (t) => {
     if (!f) return t.skip(`PostgreSQL unavailable: ${unavailable}`);
     // PostgreSQL text cannot hold NUL: the driver's query fails with 22021 ("invalid byte
     // sequence for encoding UTF8: 0x00") and the error handler turns that into a 500.
     const fx = f;
-    const probes: [string, "POST" | "PATCH", string, unknown, string | undefined][] = [
+    const probes: [string, "GET" | "POST" | "PATCH", string, unknown, string | undefined][] = [
       [
         "login username (no token needed)",
         "POST",
@@ -851,13 +851,15 @@ describe("security: REST input fuzzing (PostgreSQL)", () => {
         fx.admin.token,
       ],
       ["message id in the path", "PATCH", "/api/v1/messages/%00", { body: "x" }, fx.admin.token],
+      ["user search query", "GET", "/api/v1/users?q=%00", undefined, fx.admin.token],
+      ["admin user search query", "GET", "/api/v1/admin/users?q=a%00", undefined, fx.admin.token],
     ];
     const fiveHundreds: string[] = [];
     for (const [name, method, path, body, token] of probes) {
       const res = await rawRequest(fx.server.url, method, path, {
-        body: JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         headers: {
-          "content-type": "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
       });

