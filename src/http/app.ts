@@ -15,7 +15,7 @@ import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
-import { containsNul, NUL_MESSAGE } from "../protocol/nul.js";
+import { containsUnsafeText, UNSAFE_TEXT_MESSAGE } from "../protocol/unsafe-text.js";
 import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
@@ -59,8 +59,12 @@ export async function buildApp(
     closing = true;
   });
   app.addHook("preValidation", async (request) => {
-    if (containsNul(request.body) || containsNul(request.params) || containsNul(request.query)) {
-      throw new AppError("invalid_request", NUL_MESSAGE);
+    if (
+      containsUnsafeText(request.body) ||
+      containsUnsafeText(request.params) ||
+      containsUnsafeText(request.query)
+    ) {
+      throw new AppError("invalid_request", UNSAFE_TEXT_MESSAGE);
     }
   });
   app.addHook("onRequest", async (_request, reply) => {

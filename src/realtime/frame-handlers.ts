@@ -7,7 +7,11 @@ import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
 import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "../protocol/frames.js";
-import { containsNul, mayContainNul, NUL_MESSAGE } from "../protocol/nul.js";
+import {
+  containsUnsafeText,
+  mayContainUnsafeText,
+  UNSAFE_TEXT_MESSAGE,
+} from "../protocol/unsafe-text.js";
 import { isDatabaseUnavailable } from "../storage/errors.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
@@ -57,12 +61,12 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const id = requestIdOf(raw);
   const type = (raw as { type?: unknown } | null)?.type;
-  if (mayContainNul(text) && containsNul(raw)) {
+  if (mayContainUnsafeText(text) && containsUnsafeText(raw)) {
     return {
       ok: false,
       ...(id === undefined ? {} : { id }),
       code: "invalid_request",
-      message: NUL_MESSAGE,
+      message: UNSAFE_TEXT_MESSAGE,
     };
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {

@@ -4,6 +4,7 @@
  * check, row counts of the store, and a bounded-concurrency runner.
  */
 import { createHash } from "node:crypto";
+import { Agent, request as httpRequest } from "node:http";
 import { sql } from "kysely";
 import WebSocket from "ws";
 import { errorCatalogue } from "../../src/protocol/errors.js";
@@ -21,26 +22,57 @@ export interface RawResponse {
   json: unknown;
 }
 
-/** Sends `body` as given: a string is sent as UTF-8, a Uint8Array byte for byte. */
-export async function rawRequest(
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+/**
+ * Sends `body` as given: a string is sent as UTF-8, a Uint8Array byte for byte. Plain
+ * node:http over a keep-alive agent: several times cheaper than fetch for thousands of
+ * small requests, and it sends no headers of its own beyond Host and Content-Length.
+ */
+export function rawRequest(
   baseUrl: string,
   method: string,
   path: string,
   options: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
-  const response = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: options.headers ?? {},
-    ...(options.body === undefined ? {} : { body: options.body }),
+  const url = new URL(path, baseUrl);
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === "string"
+        ? Buffer.from(options.body, "utf8")
+        : Buffer.from(options.body);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (payload !== undefined) headers["content-length"] = payload.length;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = text === "" ? undefined : JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, text, json });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
   });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
 }
 
 /** Why a body is not `{"error":{"code","message"}}` with a catalogue code, or undefined. */

@@ -18,6 +18,7 @@ import {
   send,
   signIn,
   visible,
+  WAIT,
   watchErrors,
 } from "./helpers.js";
 
@@ -98,10 +99,11 @@ describe("message actions", { timeout: 60_000 }, () => {
     );
     await a.keyboard.press("Escape");
     await gone(thumbs);
-    assert.equal(
-      await react.evaluate((el) => el === (globalThis as any).document.activeElement),
-      true,
-    );
+    // Focus returns once the picker has unmounted, a frame after it disappears.
+    const handle = await react.elementHandle();
+    await a.waitForFunction((el) => el === (globalThis as any).document.activeElement, handle, {
+      timeout: WAIT,
+    });
   });
 
   it("edits a message and shows (edited) to both", async () => {
