@@ -6,6 +6,7 @@
 export const UNSAFE_TEXT_MESSAGE =
   "text may not contain the NUL character (U+0000) or unpaired surrogates (malformed Unicode)";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching U+0000 is the point.
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether any string (or object key) inside `value` is unsafe text. */
