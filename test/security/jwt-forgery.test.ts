@@ -931,7 +931,7 @@ describe("security: forged access tokens", () => {
           }
           if (!accepted) return true;
           // Accepting a re-spelling of the very same signed bytes is tracked separately
-          // (see the BUG test below); anything else accepted is a forgery.
+          // (see the non-canonical spelling test below); anything else accepted is a forgery.
           if (sameSignedBytes(token, original) || sameSignedBytes(token, f.bob.token)) {
             malleable.push(token);
             return true;
@@ -991,7 +991,7 @@ describe("security: forged access tokens", () => {
     assert.equal((await client(f.server.url).get("/api/v1/me", { token: original })).status, 200);
   });
 
-  it("BUG: a non-canonical spelling of a valid token's signature is refused", async () => {
+  it("refuses a non-canonical spelling of a valid token's signature", async () => {
     // RFC 7515 base64url has no padding, whitespace or non-zero trailing bits; jose 6 on
     // Node 20 decodes the signature with atob(), which tolerates all three, so the same
     // signature can be spelled many ways and each spelling is accepted as a token.
