@@ -23,6 +23,7 @@ const COMMON = {
   timeout: { type: "string", default: "120" },
   "server-log": { type: "string", default: "warn" },
   "pool-size": { type: "string", default: "10" },
+  nodes: { type: "string", default: "1" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -38,6 +39,9 @@ function usage(): string {
     "  --timeout S                 global time limit of the workload (default 120)",
     "  --server-log LEVEL          the server's log_level (default warn)",
     "  --pool-size N               PostgreSQL pool size (default 10)",
+    "  --nodes N                   direct/group: N chat-server nodes sharing PostgreSQL and Redis;",
+    "                              user i connects to node i mod N, so partners sit on different",
+    "                              nodes (needs --database postgres --redis; default 1)",
   ];
   for (const w of WORKLOADS) {
     lines.push("", `${w.name}: ${w.summary}`);
@@ -101,6 +105,11 @@ function parse(argv: string[]): { workload: Workload; ctx: WorkloadContext; time
       max: 1000,
       help: "",
     }) ?? 10;
+  const nodes =
+    numberFlag("nodes", values.nodes as string, { default: 1, min: 1, max: 4, help: "" }) ?? 1;
+  if (nodes > 1 && (database !== "postgres" || !values.redis)) {
+    throw new Error("--nodes above 1 needs --database postgres and --redis");
+  }
   return {
     workload,
     timeoutS,
@@ -113,6 +122,7 @@ function parse(argv: string[]): { workload: Workload; ctx: WorkloadContext; time
         redis: Boolean(values.redis),
         logLevel: String(values["server-log"]),
         poolSize,
+        nodes,
       },
     },
   };

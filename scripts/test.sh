@@ -15,4 +15,18 @@ if [ "${#files[@]}" -eq 0 ]; then
   echo "no test files found" >&2
   exit 1
 fi
-exec node --import tsx --test --test-concurrency=3 --test-reporter=spec "${files[@]}"
+# Every test server keeps its log lines here; the audit below checks them all.
+CHAT_TEST_LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/chat-test-logs.XXXXXX")"
+export CHAT_TEST_LOG_DIR
+
+tests=0
+node --import tsx --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
+audit=0
+node --import tsx scripts/audit-test-logs.ts "$CHAT_TEST_LOG_DIR" || audit=$?
+if [ "$audit" -eq 0 ]; then
+  rm -rf "$CHAT_TEST_LOG_DIR"
+else
+  echo "the test logs are kept in $CHAT_TEST_LOG_DIR" >&2
+fi
+if [ "$tests" -ne 0 ]; then exit "$tests"; fi
+exit "$audit"

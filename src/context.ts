@@ -4,6 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { AttachmentService } from "./attachments/service.js";
+import { createAttachmentService } from "./attachments/setup.js";
 import { LoginThrottle, MemoryAttemptCounter } from "./auth/login-throttle.js";
 import { RedisAttemptCounter } from "./auth/redis-attempt-counter.js";
 import { AuthService } from "./auth/service.js";
@@ -37,6 +39,7 @@ export interface ServerContext {
   hub: Hub;
   conversations: ConversationService;
   messages: MessageService;
+  attachments: AttachmentService;
   sync: SyncService;
   frames: FrameHandlers;
   startedAt: number;
@@ -125,11 +128,16 @@ export function createContext(
     bus: events,
     maxBodyChars: config.messages.max_body_chars,
   });
+  const attachments = createAttachmentService(config, store, events, onError);
   const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
 
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
-    metrics.messagesStored.inc(committed.filter((e) => e.type === "message.new").length);
+    const stored = committed.filter((e) => e.type === "message.new").length;
+    if (stored > 0) {
+      metrics.messagesStored.inc(stored);
+      metrics.messageBatchSize.observe(stored);
+    }
     pubsub.publish({ kind: "events", events: committed });
   });
   events.on("sessions.revoked", ({ userId, sessionIds }) =>
@@ -153,6 +161,7 @@ export function createContext(
     hub,
     conversations,
     messages,
+    attachments,
     sync,
     frames,
     startedAt: Date.now(),

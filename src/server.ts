@@ -9,6 +9,7 @@ import type { Config } from "./config/schema.js";
 import { checkSecrets, resolveJwtSecrets } from "./config/secrets.js";
 import { createContext, type ServerContext } from "./context.js";
 import { buildApp } from "./http/app.js";
+import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
 import type { Hub } from "./realtime/hub.js";
 import type { RedisPubSub } from "./realtime/redis-pubsub.js";
@@ -21,6 +22,8 @@ export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
   url: string;
   port: number;
+  /** Every HTTP route the app registered (method + URL pattern). */
+  routes: readonly RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (problems.length > 0) throw new ConfigError(problems);
   const { logger } = options;
 
-  const store = openStore(config.database, options);
+  const store = openStore(config.database, { ...options, backgroundCheckpoints: true });
   let app: FastifyInstance | undefined;
   let hub: Hub | undefined;
   let redis: RedisPubSub | undefined;
@@ -71,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     });
     hub = ctx.hub;
     await ctx.hub.start();
+    ctx.attachments.start();
     await app.listen({ port: config.server.port, host: config.server.host });
     // Registered only once listening, so a failed start leaves no entry behind.
     const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger);
@@ -84,12 +88,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       app: listening,
       ctx,
       port,
+      routes: registeredRoutes(listening),
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       close() {
         closing ??= (async () => {
           // Stop taking sockets first, then say goodbye to those open.
           sockets.close();
           await ctx.hub.close();
+          await ctx.attachments.stop();
           await registry.stop();
           await listening.close();
           await ctx.pubsub.close();

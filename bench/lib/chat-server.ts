@@ -25,6 +25,8 @@ export interface ServerOptions {
   redis: boolean;
   logLevel: string;
   poolSize: number;
+  /** Nodes started on the same configuration (several need PostgreSQL and Redis). */
+  nodes: number;
 }
 
 export interface ServerSetup {

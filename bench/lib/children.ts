@@ -75,7 +75,11 @@ export async function startService(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildService> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each child there when it exits.
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

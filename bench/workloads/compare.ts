@@ -6,6 +6,7 @@
  */
 import { type BenchUser, chatSocketUrl, registerUsers, relaySocketUrl } from "../lib/accounts.js";
 import { prepareServer, startChatServer } from "../lib/chat-server.js";
+import type { ChildService } from "../lib/children.js";
 import {
   type MessagingPlan,
   type MessagingResult,
@@ -13,6 +14,7 @@ import {
   runMessaging,
   type Sender,
 } from "../lib/messaging.js";
+import type { ProcSample } from "../lib/proc.js";
 import { startRelay } from "../lib/relay-service.js";
 import { round } from "../lib/stats.js";
 import { flag, progress, ratio, type WorkloadContext } from "../lib/workload.js";
@@ -47,8 +49,12 @@ export async function compareMessaging(
   traffic: TrafficPlan,
 ): Promise<Comparison> {
   const setup = await prepareServer(ctx.server);
-  const server = await startChatServer(setup);
-  progress(`chat-server pid ${server.pid} at ${server.url} (${ctx.server.database})`);
+  const nodes: ChildService[] = [];
+  for (let i = 0; i < ctx.server.nodes; i++) nodes.push(await startChatServer(setup));
+  const server = nodes.length === 1 ? (nodes[0] as ChildService) : combined(nodes);
+  for (const node of nodes) {
+    progress(`chat-server pid ${node.pid} at ${node.url} (${ctx.server.database})`);
+  }
   progress(`registering ${userCount} users over REST...`);
   const registered = await registerUsers(server.url, userCount, flag(ctx, "register-concurrency"));
   const users = registered.users;
@@ -69,10 +75,15 @@ export async function compareMessaging(
   };
   progress("measuring chat-server...");
   const ours = await runMessaging(
-    { ...plan, urls: users.map((u) => chatSocketUrl(server.wsUrl, u)), deadline: oursDeadline },
+    {
+      ...plan,
+      // With several nodes, partners (and group members) spread over all of them.
+      urls: users.map((u, i) => chatSocketUrl((nodes[i % nodes.length] ?? server).wsUrl, u)),
+      deadline: oursDeadline,
+    },
     server,
   );
-  await server.stop();
+  await Promise.all(nodes.map((node) => node.stop()));
 
   const comparison: Comparison = {
     setup: {
@@ -97,6 +108,27 @@ export async function compareMessaging(
     await relay.stop();
   }
   return comparison;
+}
+
+/** Several nodes measured as one: CPU and memory summed over their processes. */
+function combined(nodes: ChildService[]): ChildService {
+  const first = nodes[0] as ChildService;
+  return {
+    ...first,
+    name: `${nodes.length} chat-server nodes`,
+    sample: () => {
+      const samples = nodes.map((node) => node.sample());
+      const sum = (pick: (s: ProcSample) => number) => samples.reduce((t, s) => t + pick(s), 0);
+      return {
+        cpuSeconds: sum((s) => s.cpuSeconds),
+        rssKb: sum((s) => s.rssKb),
+        peakRssKb: sum((s) => s.peakRssKb),
+      };
+    },
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+    },
+  };
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;

@@ -60,6 +60,7 @@ export const direct: Workload = {
       warmup: ctx.flags.warmup,
       database: ctx.server.database,
       redis: ctx.server.redis,
+      nodes: ctx.server.nodes,
     };
     const comparison = await compareMessaging(
       ctx,

@@ -36,6 +36,7 @@ export const group: Workload = {
       warmup: ctx.flags.warmup,
       database: ctx.server.database,
       redis: ctx.server.redis,
+      nodes: ctx.server.nodes,
     };
     const comparison = await compareMessaging(
       ctx,

@@ -33,7 +33,8 @@ export async function registerAdminRoutes(
 ): Promise<void> {
   const admin = new AdminService(deps);
   await root.register(async (scope) => {
-    scope.addHook("preHandler", requireAdmin);
+    // After the scope's authentication (parents' hooks run first), before any body is read.
+    scope.addHook("preParsing", requireAdmin);
     const app = scope.withTypeProvider<ZodTypeProvider>();
     const tags = ["admin"];
     const actor = (request: FastifyRequest) => actorOf(caller(request).user);

@@ -1,6 +1,6 @@
 /**
- * The `requireAuth` pre-handler: reads `Authorization: Bearer <JWT>` and attaches the
- * caller's user and session to the request.
+ * The `requireAuth` hook (run before the body is parsed, after the rate limit): reads
+ * `Authorization: Bearer <JWT>` and attaches the caller's user and session to the request.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";

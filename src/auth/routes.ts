@@ -19,7 +19,8 @@ export function registerAuthRoutes(
   tickets: TicketService,
 ): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const authed = { preHandler: requireAuth(auth) };
+  // After the rate limit, before the body is parsed (see app.ts).
+  const authed = { preParsing: requireAuth(auth) };
 
   app.post(
     "/auth/register",

@@ -184,5 +184,8 @@ function crossCheck(config: Config, source: string): string[] {
   if (config.redis.url !== "" && !/^rediss?:\/\//.test(config.redis.url)) {
     problems.push(`${source}: [redis] url: expected a URL starting with redis:// or rediss://`);
   }
+  if (config.uploads.store === "s3" && config.uploads.s3_bucket === "") {
+    problems.push(`${source}: [uploads] s3_bucket: expected a bucket name when store = "s3"`);
+  }
   return problems;
 }

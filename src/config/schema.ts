@@ -78,6 +78,29 @@ export const redisSection = z
   })
   .prefault({});
 
+// Attachments: where files live, how large they may be, and each user's total.
+export const uploadsSection = z
+  .strictObject({
+    /** Empty: an `uploads` directory beside the [database] path file. */
+    path: z.string().default(""),
+    max_file_bytes: z
+      .int()
+      .min(1)
+      .default(25 * 1024 * 1024),
+    user_quota_bytes: z
+      .int()
+      .min(0)
+      .default(1024 * 1024 * 1024),
+    store: z.enum(["local", "s3"]).default("local"),
+    s3_endpoint: z.string().default(""),
+    s3_bucket: z.string().default(""),
+    s3_region: z.string().default("us-east-1"),
+    s3_access_key_id: z.string().default(""),
+    s3_secret_access_key: z.string().default(""),
+    s3_force_path_style: z.boolean().default(false),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -85,6 +108,7 @@ export const configSchema = z.strictObject({
   rate_limit: rateLimitSection,
   messages: messagesSection,
   redis: redisSection,
+  uploads: uploadsSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -299,7 +299,9 @@ export class ConversationService {
         throw new AppError("forbidden", "you cannot remove this member");
       if (target.role === "owner")
         await this.passOwnership(tx, log, conversationId, target.user_id);
-      await tx.conversations.removeMember(conversationId, target.user_id);
+      // The period ends before the removal's own events: the one removed gets a copy.
+      const leftCursor = await tx.events.latestId();
+      await tx.conversations.removeMember(conversationId, target.user_id, leftCursor);
       const event = {
         type: "member.left" as const,
         conversation_id: conversationId,

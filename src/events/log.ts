@@ -21,6 +21,15 @@ export interface AppendOptions {
   origin?: Origin & { message: MessageView };
 }
 
+/** The socket frame of a logged event: its stored payload with the cursor added. */
+export function frameWithCursor(payload: string, cursor: number): string {
+  return `${payload.slice(0, -1)},"cursor":${cursor}}`;
+}
+
+export function ackFrame(requestId: string | number, message: MessageView, cursor: number): string {
+  return JSON.stringify({ type: "ack", id: requestId, message, cursor });
+}
+
 export class EventLog {
   readonly committed: CommittedEvent[] = [];
 
@@ -30,11 +39,12 @@ export class EventLog {
   ) {}
 
   async append(event: ChatEvent, options: AppendOptions = {}): Promise<number> {
+    const payload = JSON.stringify(event);
     const cursor = await this.tx.events.append({
       conversationId: event.conversation_id,
       userId: options.userId ?? null,
       type: event.type,
-      payload: event,
+      payload,
       now: this.now,
     });
     const committed: CommittedEvent = {
@@ -42,7 +52,7 @@ export class EventLog {
       conversationId: event.conversation_id,
       userId: options.userId ?? null,
       type: event.type,
-      frame: JSON.stringify({ ...event, cursor }),
+      frame: frameWithCursor(payload, cursor),
     };
     if (options.membership) committed.membership = options.membership;
     if (options.origin) {
@@ -50,7 +60,7 @@ export class EventLog {
       committed.origin = {
         socketId,
         requestId,
-        ack: JSON.stringify({ type: "ack", id: requestId, message, cursor }),
+        ack: ackFrame(requestId, message, cursor),
       };
     }
     this.committed.push(committed);

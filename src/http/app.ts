@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { registerAdminRoutes } from "../admin/routes.js";
+import { registerAttachmentRoutes } from "../attachments/routes.js";
 import { requireAuth } from "../auth/authenticate.js";
 import { registerAuthRoutes } from "../auth/routes.js";
 import type { ServerContext } from "../context.js";
@@ -16,6 +17,7 @@ import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
 import { containsUnsafeText, UNSAFE_TEXT_MESSAGE } from "../protocol/unsafe-text.js";
+import { registerSearchRoutes } from "../search/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
@@ -23,6 +25,7 @@ import { installErrorHandlers } from "./error-handler.js";
 import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
 import { installRequestLog } from "./request-log.js";
+import { recordRoutes } from "./route-table.js";
 import { registerServerInfoRoute } from "./server-info.js";
 import { registerWebApp } from "./web-app.js";
 
@@ -51,6 +54,7 @@ export async function buildApp(
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   });
+  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
@@ -123,11 +127,15 @@ export async function buildApp(
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets);
       await api.register(async (authed) => {
-        authed.addHook("preHandler", requireAuth(ctx.auth));
+        // After the rate limit (onRequest) and before any body is read or validated: a
+        // caller without a valid token learns nothing of the schemas and costs no parsing.
+        authed.addHook("preParsing", requireAuth(ctx.auth));
         registerConversationRoutes(authed, ctx.conversations);
         registerMessageRoutes(authed, ctx.messages);
+        await registerAttachmentRoutes(authed, ctx.attachments);
         registerUserRoutes(authed, ctx.store, ctx.hub);
         registerSyncRoutes(authed, ctx.sync);
+        registerSearchRoutes(authed, ctx.store);
         await registerAdminRoutes(authed, ctx);
       });
     },

@@ -1,5 +1,7 @@
 /**
- * The REST rate limit: `max_requests_per_minute` per client address. Routes opt out with
+ * The REST rate limit: `max_requests_per_minute` per client address, over the API only:
+ * the web app's static files are cached by browsers and cost nothing to serve, and one
+ * page load must not spend a user's budget. Routes opt out with
  * `config: { rateLimit: false }`; the socket upgrade never passes through here.
  */
 import rateLimit from "@fastify/rate-limit";
@@ -23,6 +25,7 @@ export async function installRateLimit(
     max: config.rate_limit.max_requests_per_minute,
     timeWindow: 60_000,
     keyGenerator: (request) => request.ip,
+    allowList: (request) => !request.url.startsWith("/api/"),
     onExceeded: () => metrics.rateLimited.inc({ limit: "rest" }),
     errorResponseBuilder: (_request, context) =>
       new AppError(

@@ -2,20 +2,30 @@
  * Messages: send (idempotent per client_id), read history, edit, delete, react. A send
  * is answered only after its transaction commits.
  */
-import { randomUUID } from "node:crypto";
+import { attachmentsByMessage, prepareAttachments } from "../attachments/link.js";
+import { withAttachments } from "../attachments/present.js";
 import { conversationNotFound, isAdmin } from "../conversations/policy.js";
 import { loadMembership } from "../conversations/service.js";
 import { AppError } from "../errors.js";
-import type { DomainEvents } from "../events/bus.js";
-import { type EventLog, type Origin, writeWithEvents } from "../events/log.js";
+import type { CommittedEvent, DomainEvents } from "../events/bus.js";
+import {
+  ackFrame,
+  type EventLog,
+  frameWithCursor,
+  type Origin,
+  writeWithEvents,
+} from "../events/log.js";
 import type { MessageView, SendMessageBody } from "../protocol/chat.js";
 import { isUniqueViolation } from "../storage/errors.js";
+import type { AppendResult } from "../storage/message-append.js";
 import type { MessageRow } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
+import { timeOrderedId } from "../storage/time-ordered-id.js";
 import type { User } from "../storage/users.js";
 import { GroupCommit, type Outcome } from "./group-commit.js";
 import { findMentions } from "./mentions.js";
 import { presentMessage } from "./present.js";
+import { earlierRanges, memberSees } from "./visibility.js";
 
 export interface MessageServiceDeps {
   store: Store;
@@ -37,6 +47,15 @@ export interface HistoryQuery {
 
 function messageNotFound(): AppError {
   return new AppError("not_found", "message not found");
+}
+
+function isPlain(item: PendingSend): boolean {
+  const { input } = item;
+  return (
+    input.reply_to === undefined &&
+    !input.attachment_ids?.length &&
+    findMentions(input.body).length === 0
+  );
 }
 
 interface PendingSend {
@@ -71,11 +90,92 @@ export class MessageService {
     input: SendMessageBody,
     origin?: Origin,
   ): Promise<SendResult> {
-    this.checkBody(input.body);
+    // attachments: files alone make a message, so its text may be empty.
+    if (input.body !== "" || !input.attachment_ids?.length) this.checkBody(input.body);
     return this.sends.submit({ user, conversationId, input, origin });
   }
 
+  /**
+   * Stores a batch in request order. Runs of plain messages (no reply, mention or
+   * attachment) take the storage engine's fast path; the rest go through the general one.
+   */
   private async sendBatch(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    const outcomes: Outcome<SendResult>[] = [];
+    let start = 0;
+    while (start < items.length) {
+      const plain = isPlain(items[start] as PendingSend);
+      let end = start + 1;
+      while (end < items.length && isPlain(items[end] as PendingSend) === plain) end++;
+      const run = items.slice(start, end);
+      try {
+        outcomes.push(...(await (plain ? this.appendPlain(run) : this.sendGeneral(run))));
+      } catch (error) {
+        for (const _ of run) outcomes.push({ ok: false, error });
+      }
+      start = end;
+    }
+    return outcomes;
+  }
+
+  private async appendPlain(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    const now = Date.now();
+    const views = new Map<string, MessageView>();
+    let results: AppendResult[];
+    try {
+      results = await this.deps.store.appender.append({
+        requests: items.map((item) => ({
+          conversationId: item.conversationId,
+          senderId: item.user.id,
+          body: item.input.body,
+          clientId: item.input.client_id ?? null,
+        })),
+        now,
+        newId: () => timeOrderedId(now),
+        eventPayload: (row) => {
+          const message = presentMessage(row);
+          views.set(row.id, message);
+          return JSON.stringify({
+            type: "message.new",
+            conversation_id: row.conversation_id,
+            message,
+          });
+        },
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return this.oneByOne(items);
+    }
+    const committed: CommittedEvent[] = [];
+    const outcomes = await Promise.all(
+      results.map(async (result, i): Promise<Outcome<SendResult>> => {
+        const origin = items[i]?.origin;
+        if (result.kind === "not_member") return { ok: false, error: conversationNotFound() };
+        if (result.kind === "duplicate") {
+          const reactions = await this.deps.store.messages.reactionsOf([result.row.id]);
+          const message = presentMessage(result.row, reactions.get(result.row.id));
+          return { ok: true, value: { message, duplicate: true } };
+        }
+        const message = views.get(result.row.id) ?? presentMessage(result.row);
+        const event: CommittedEvent = {
+          cursor: result.cursor,
+          conversationId: result.row.conversation_id,
+          userId: null,
+          type: "message.new",
+          frame: frameWithCursor(result.payload, result.cursor),
+        };
+        if (origin) {
+          event.origin = { ...origin, ack: ackFrame(origin.requestId, message, result.cursor) };
+        }
+        committed.push(event);
+        return { ok: true, value: { message, duplicate: false } };
+      }),
+    );
+    committed.sort((a, b) => a.cursor - b.cursor);
+    if (committed.length > 0) this.deps.bus.emit("chat.events", committed);
+    return outcomes;
+  }
+
+  private async sendGeneral(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
     try {
       return await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
         const outcomes: Outcome<SendResult>[] = [];
@@ -100,17 +200,21 @@ export class MessageService {
       });
     } catch (err) {
       if (items.length === 1 || !isUniqueViolation(err)) throw err;
-      // A client_id raced with another node's commit: isolate the items one by one.
-      const outcomes: Outcome<SendResult>[] = [];
-      for (const item of items) {
-        try {
-          outcomes.push({ ok: true, value: await this.sendAlone(item) });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-        }
-      }
-      return outcomes;
+      return this.oneByOne(items);
     }
+  }
+
+  /** A client_id raced with another node's commit: the items are sent one by one. */
+  private async oneByOne(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    const outcomes: Outcome<SendResult>[] = [];
+    for (const item of items) {
+      try {
+        outcomes.push({ ok: true, value: await this.sendAlone(item) });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
   }
 
   private async sendAlone(item: PendingSend): Promise<SendResult> {
@@ -147,7 +251,9 @@ export class MessageService {
       const original = await tx.messages.byClientId(conversationId, user.id, input.client_id);
       if (original) {
         const reactions = await tx.messages.reactionsOf([original.id]);
-        return { message: presentMessage(original, reactions.get(original.id)), duplicate: true };
+        const files = await attachmentsByMessage(tx, [original.id]); // attachments
+        const view = presentMessage(original, reactions.get(original.id));
+        return { message: withAttachments(view, files), duplicate: true };
       }
     }
     if (input.reply_to) {
@@ -155,15 +261,17 @@ export class MessageService {
       if (
         !target ||
         target.conversation_id !== conversationId ||
-        target.seq <= Number(self.joined_seq)
+        !(await memberSees(tx, self, target.seq))
       ) {
         throw new AppError("invalid_request", "reply_to names no message of this conversation");
       }
     }
+    // attachments: checked before anything is written, linked after the insert.
+    const attached = await prepareAttachments(tx, conversationId, user.id, input.attachment_ids);
     const now = Date.now();
     const seq = await tx.conversations.allocateSeq(conversationId, now);
     const row: MessageRow = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       conversation_id: conversationId,
       seq,
       sender_id: user.id,
@@ -177,6 +285,8 @@ export class MessageService {
     await tx.messages.insert(row);
     await tx.conversations.moveReadTo(conversationId, user.id, seq);
     const message = presentMessage(row);
+    const attachments = await attached.link(row.id); // attachments
+    if (attachments.length > 0) message.attachments = attachments; // attachments
     await log.append(
       { type: "message.new", conversation_id: conversationId, message },
       origin ? { origin: { ...origin, message } } : {},
@@ -206,9 +316,16 @@ export class MessageService {
       after: query.after,
       limit: query.limit,
       minSeq: Number(self.joined_seq),
+      earlier: earlierRanges(
+        await this.deps.store.conversations.earlierPeriods(conversationId, user.id),
+      ),
     });
     const reactions = await this.deps.store.messages.reactionsOf(rows.map((r) => r.id));
-    return rows.map((row) => presentMessage(row, reactions.get(row.id)));
+    const files = await attachmentsByMessage(
+      this.deps.store,
+      rows.map((r) => r.id),
+    ); // attachments
+    return rows.map((row) => withAttachments(presentMessage(row, reactions.get(row.id)), files));
   }
 
   /** Loads a message the user may see, with the user's membership of its conversation. */
@@ -216,14 +333,15 @@ export class MessageService {
     const row = await tx.messages.byId(messageId);
     if (!row) throw messageNotFound();
     const self = await tx.conversations.member(row.conversation_id, user.id);
-    if (!self || row.seq <= Number(self.joined_seq)) throw messageNotFound();
+    if (!self || !(await memberSees(tx, self, row.seq))) throw messageNotFound();
     return { row, self };
   }
 
   async get(user: User, messageId: string): Promise<MessageView> {
     const { row } = await this.visibleMessage(this.deps.store, user, messageId);
     const reactions = await this.deps.store.messages.reactionsOf([row.id]);
-    return presentMessage(row, reactions.get(row.id));
+    const files = await attachmentsByMessage(this.deps.store, [row.id]); // attachments
+    return withAttachments(presentMessage(row, reactions.get(row.id)), files);
   }
 
   async edit(user: User, messageId: string, body: string): Promise<MessageView> {
@@ -237,7 +355,9 @@ export class MessageService {
       const now = Date.now();
       await tx.messages.edit(messageId, body, now);
       const reactions = await tx.messages.reactionsOf([messageId]);
-      const message = presentMessage({ ...row, body, edited_at: now }, reactions.get(messageId));
+      const files = await attachmentsByMessage(tx, [messageId]); // attachments
+      const edited = presentMessage({ ...row, body, edited_at: now }, reactions.get(messageId));
+      const message = withAttachments(edited, files);
       await log.append({ type: "message.updated", conversation_id: row.conversation_id, message });
       return message;
     });
@@ -255,6 +375,8 @@ export class MessageService {
       if (row.deleted_at !== null) return presentMessage(row);
       const now = Date.now();
       await tx.messages.tombstone(messageId, now);
+      // attachments: unlinked now, their files collected once this commits.
+      await tx.attachments.markDeletedWithMessage(messageId, now);
       const message = presentMessage({ ...row, body: "", deleted_at: now });
       await log.append({ type: "message.deleted", conversation_id: row.conversation_id, message });
       return message;

@@ -61,6 +61,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly messageBatchSize = new Histogram({
+    name: "chat_message_commit_batch_size",
+    help: "Messages stored per commit (concurrent sends share one transaction)",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

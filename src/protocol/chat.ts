@@ -3,6 +3,7 @@
  * the shapes the server sends back, shared with every client.
  */
 import { z } from "zod";
+import { type AttachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 import type { UserView } from "./rest.js";
 
 export const MAX_PAGE = 100;
@@ -39,6 +40,7 @@ export const sendMessageBody = z.strictObject({
   body,
   client_id: clientId.optional(),
   reply_to: id.optional(),
+  attachment_ids: z.array(z.uuid()).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
@@ -90,6 +92,7 @@ export interface MessageView {
   deleted?: true;
   reply_to?: string;
   reactions?: ReactionView[];
+  attachments?: AttachmentView[];
 }
 
 export interface MemberView {

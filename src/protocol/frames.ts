@@ -3,6 +3,7 @@
  * server sends. Every frame is one JSON text message with a `type`.
  */
 import { z } from "zod";
+import { MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 import type { ConversationSummary, MessageView, ReactionView, Role } from "./chat.js";
 import type { ErrorCode } from "./errors.js";
 import type { UserView } from "./rest.js";
@@ -20,6 +21,7 @@ export const clientFrame = z.discriminatedUnion("type", [
     body: z.string().max(100_000),
     client_id: z.string().min(1).max(64).optional(),
     reply_to: z.string().min(1).max(64).optional(),
+    attachment_ids: z.array(z.uuid()).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
   }),
   z.strictObject({
     type: z.literal("typing"),

@@ -44,7 +44,8 @@ export class Connection {
   private pending: CommittedEvent[] = [];
   /** Set when pending overflowed: live events are dropped until the client syncs. */
   private behind = false;
-  private readonly awaitingAck = new Set<string | number>();
+  // Created on the first send: most sockets are idle most of the time.
+  private awaitingAck: Set<string | number> | undefined;
   private readonly bucket: TokenBucket;
   private throttled = 0;
   private throttleWindowStart = 0;
@@ -54,6 +55,8 @@ export class Connection {
     readonly ws: WebSocket,
     readonly user: User,
     readonly sessionId: string,
+    /** When the token this socket opened with stops being valid (ms since the epoch). */
+    readonly expiresAt: number,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: () => void,
   ) {
@@ -106,12 +109,13 @@ export class Connection {
   }
 
   expectAck(requestId: string | number): void {
+    this.awaitingAck ??= new Set();
     this.awaitingAck.add(requestId);
   }
 
   /** True when the ack was not yet sent through the event stream (the caller sends it). */
   takeAck(requestId: string | number): boolean {
-    return this.awaitingAck.delete(requestId);
+    return this.awaitingAck?.delete(requestId) ?? false;
   }
 
   deliver(event: CommittedEvent): void {
@@ -134,7 +138,7 @@ export class Connection {
     if (event.origin?.socketId === this.id) {
       // The sender's own socket gets the ack in the event's place, unless it was already
       // acked directly while this socket was catching up.
-      if (this.awaitingAck.delete(event.origin.requestId)) this.send(event.origin.ack);
+      if (this.awaitingAck?.delete(event.origin.requestId)) this.send(event.origin.ack);
       return;
     }
     this.send(event.frame);

@@ -208,6 +208,7 @@ export class FrameHandlers {
           body: frame.body,
           ...(frame.client_id ? { client_id: frame.client_id } : {}),
           ...(frame.reply_to ? { reply_to: frame.reply_to } : {}),
+          ...(frame.attachment_ids ? { attachment_ids: frame.attachment_ids } : {}),
         },
         { socketId: connection.id, requestId: frame.id },
       )

@@ -23,8 +23,6 @@ const HEARTBEAT_MS = 30_000;
 const TYPING_INTERVAL_MS = 2_000;
 // Open sockets' sessions are checked against the database at least this often.
 const RECHECK_MS = 5_000;
-// setTimeout takes at most a signed 32-bit delay.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface HubDeps {
   /** This process's id in the cluster. */
@@ -53,6 +51,7 @@ export class Hub {
   private unsubscribe: (() => void) | undefined;
   private readonly presence: Presence;
   private readonly sequencer: Sequencer;
+  private readonly countSlowConsumer = () => this.deps.metrics.slowConsumers.inc();
 
   constructor(private readonly deps: HubDeps) {
     this.limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -92,7 +91,14 @@ export class Hub {
   async recheckSessions(): Promise<void> {
     if (this.connections.size === 0) return;
     const bySession = new Map<string, Connection[]>();
+    const now = Date.now();
     for (const connection of this.connections.values()) {
+      // Expiry is checked here rather than with a timer per socket, which would cost
+      // every idle socket memory for something this sweep already does.
+      if (connection.expiresAt <= now) {
+        connection.close(CLOSE_CODES.authentication, "token expired");
+        continue;
+      }
       const list = bySession.get(connection.sessionId) ?? [];
       list.push(connection);
       bySession.set(connection.sessionId, list);
@@ -121,19 +127,15 @@ export class Hub {
    * Takes over an authenticated socket: rooms, ready frame, presence, expiry. With a
    * resume cursor (`since`), the missed events are replayed before anything live.
    */
-  async accept(
-    ws: WebSocket,
-    auth: Authenticated,
-    expiresAt: number,
-    since?: number,
-  ): Promise<Connection> {
+  async accept(ws: WebSocket, auth: Authenticated, since?: number): Promise<Connection> {
     const connection = new Connection(
       randomUUID(),
       ws,
       auth.user,
       auth.session.id,
+      auth.session.expiresAt,
       this.limits,
-      () => this.deps.metrics.slowConsumers.inc(),
+      this.countSlowConsumer,
     );
     this.connections.set(connection.id, connection);
     addTo(this.byUser, auth.user.id, connection);
@@ -141,14 +143,7 @@ export class Hub {
     ws.on("pong", () => {
       connection.alive = true;
     });
-    const expiry = setTimeout(
-      () => connection.close(CLOSE_CODES.authentication, "token expired"),
-      Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())),
-    );
-    ws.once("close", () => {
-      clearTimeout(expiry);
-      this.release(connection);
-    });
+    ws.once("close", () => this.release(connection));
 
     // Events raised while the rooms load are held by the connection (it starts catching
     // up), and those past the ready cursor are sent right after the ready frame.

@@ -6,13 +6,12 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { WebSocketServer } from "ws";
-import type { AuthService } from "../auth/service.js";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
 import { AppError } from "../errors.js";
 import { CLOSE_CODES, MAX_FRAME_BYTES } from "../protocol/frames.js";
 import { isDatabaseUnavailable } from "../storage/errors.js";
-import type { Connection } from "./connection.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { Hub } from "./hub.js";
 
@@ -63,6 +62,36 @@ function originAllowed(request: IncomingMessage, allowed: string[]): boolean {
   }
 }
 
+/**
+ * Runs an accepted socket. Kept apart from the upgrade handler so that what lives as long
+ * as the socket does not hold on to the handshake (request, URL, token).
+ */
+function serveSocket(ws: WebSocket, deps: SocketServerDeps, auth: Authenticated, since?: number) {
+  ws.on("error", () => ws.terminate());
+  // Frames are handled one at a time per socket, in arrival order, starting once the
+  // connection is set up; frames that arrive earlier wait their turn.
+  const accepted = deps.hub.accept(ws, auth, since);
+  let queue: Promise<unknown> = accepted;
+  accepted.catch((err: unknown) => {
+    deps.logger.error({ err }, "socket setup failed");
+    ws.close(1011, "internal error");
+  });
+  let waiting = 0;
+  ws.on("message", (data, isBinary) => {
+    // A client cannot make the server hold more than a bounded number of frames.
+    if (++waiting > MAX_QUEUED_FRAMES) {
+      ws.close(CLOSE_CODES.policyViolation, "too many frames in flight");
+      return;
+    }
+    queue = Promise.all([accepted, queue]).then(([connection]) => {
+      waiting -= 1;
+      connection.alive = true;
+      return deps.handlers.handle(connection, isBinary ? undefined : data.toString());
+    });
+    queue.catch(() => {});
+  });
+}
+
 export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
@@ -85,6 +114,17 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     }
     if (url.pathname !== SOCKET_PATH)
       return reject(socket, 404, "not_found", "no WebSocket endpoint here");
+    // Checked here so that a malformed handshake gets our JSON error, not ws's HTML page.
+    const key = request.headers["sec-websocket-key"];
+    const version = request.headers["sec-websocket-version"];
+    if (!key || !/^[+/0-9A-Za-z]{22}==$/.test(key) || (version !== "13" && version !== "8")) {
+      return reject(
+        socket,
+        400,
+        "invalid_request",
+        "a WebSocket handshake needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13",
+      );
+    }
     if (!originAllowed(request, deps.allowedOrigins)) {
       return reject(socket, 403, "forbidden", "this origin may not open sockets here");
     }
@@ -110,31 +150,7 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     (ticket ? deps.tickets.redeem(ticket) : deps.auth.authenticate(token as string)).then(
       (auth) => {
         if (socket.destroyed) return;
-        wss.handleUpgrade(request, socket, head, (ws) => {
-          ws.on("error", () => ws.terminate());
-          // Frames are handled one at a time per socket, in arrival order, starting once
-          // the connection is set up; frames that arrive earlier wait their turn.
-          let queue: Promise<unknown> = deps.hub.accept(ws, auth, auth.session.expiresAt, since);
-          const accepted = queue as Promise<Connection>;
-          accepted.catch((err: unknown) => {
-            deps.logger.error({ err }, "socket setup failed");
-            ws.close(1011, "internal error");
-          });
-          let waiting = 0;
-          ws.on("message", (data, isBinary) => {
-            // A client cannot make the server hold more than a bounded number of frames.
-            if (++waiting > MAX_QUEUED_FRAMES) {
-              ws.close(CLOSE_CODES.policyViolation, "too many frames in flight");
-              return;
-            }
-            queue = Promise.all([accepted, queue]).then(([connection]) => {
-              waiting -= 1;
-              connection.alive = true;
-              return deps.handlers.handle(connection, isBinary ? undefined : data.toString());
-            });
-            queue.catch(() => {});
-          });
-        });
+        wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, deps, auth, since));
       },
       (err: unknown) => {
         if (err instanceof AppError && (err.status === 401 || err.status === 403))

@@ -2,6 +2,8 @@
  * The client SDK: typed REST calls and a resilient socket, shared by the web app, the
  * terminal client and the benchmarks.
  */
+
+export type { AttachmentView } from "../protocol/attachments.js";
 export type {
   ConversationView,
   MemberView,

@@ -35,6 +35,7 @@ export interface OutboxEntry {
   conversationId: string;
   body: string;
   replyTo?: string | undefined;
+  attachmentIds?: string[] | undefined;
   createdAt: number;
 }
 

@@ -119,13 +119,14 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   send(
     conversationId: string,
     body: string,
-    options: { replyTo?: string; clientId?: string } = {},
+    options: { replyTo?: string; clientId?: string; attachmentIds?: string[] } = {},
   ): Promise<MessageView> {
     const entry: OutboxEntry = {
       clientId: options.clientId ?? randomId(),
       conversationId,
       body,
       replyTo: options.replyTo,
+      attachmentIds: options.attachmentIds,
       createdAt: Date.now(),
     };
     return new Promise((resolve, reject) => {
@@ -165,6 +166,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       client_id: entry.clientId,
     };
     if (entry.replyTo) frame.reply_to = entry.replyTo;
+    if (entry.attachmentIds?.length) frame.attachment_ids = entry.attachmentIds;
     this.sendFrame(frame);
   }
 

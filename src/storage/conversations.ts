@@ -13,6 +13,14 @@ export interface MembershipRow extends Member {
   conversation: Conversation;
 }
 
+/** A closed period of membership: seqs in (joinedSeq, leftSeq], cursors in (joinedCursor, leftCursor]. */
+export interface Period {
+  joinedSeq: number;
+  leftSeq: number;
+  joinedCursor: number;
+  leftCursor: number;
+}
+
 export class ConversationStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -71,7 +79,45 @@ export class ConversationStore {
     }
   }
 
-  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+  /**
+   * Ends a membership. Its period is kept (messages up to the conversation's last seq,
+   * events up to `leftCursor`) so that a member added again still reads what they saw.
+   */
+  async removeMember(
+    conversationId: string,
+    userId: string,
+    leftCursor = 0,
+    now = Date.now(),
+  ): Promise<boolean> {
+    await this.db
+      .insertInto("membership_periods")
+      .columns([
+        "conversation_id",
+        "user_id",
+        "joined_seq",
+        "left_seq",
+        "joined_cursor",
+        "left_cursor",
+        "left_at",
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom("conversation_members as m")
+          .innerJoin("conversations as c", "c.id", "m.conversation_id")
+          .select([
+            "m.conversation_id",
+            "m.user_id",
+            "m.joined_seq",
+            "c.last_seq",
+            "m.joined_cursor",
+            eb.val(leftCursor).as("left_cursor"),
+            eb.val(now).as("left_at"),
+          ])
+          .where("m.conversation_id", "=", conversationId)
+          .where("m.user_id", "=", userId),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     const result = await this.db
       .deleteFrom("conversation_members")
       .where("conversation_id", "=", conversationId)
@@ -96,6 +142,23 @@ export class ConversationStore {
       .where("conversation_id", "=", conversationId)
       .where("user_id", "=", userId)
       .executeTakeFirst();
+  }
+
+  /** A member's closed periods in a conversation, oldest first. */
+  async earlierPeriods(conversationId: string, userId: string): Promise<Period[]> {
+    const rows = await this.db
+      .selectFrom("membership_periods")
+      .select(["joined_seq", "left_seq", "joined_cursor", "left_cursor"])
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .orderBy("joined_cursor")
+      .execute();
+    return rows.map((r) => ({
+      joinedSeq: Number(r.joined_seq),
+      leftSeq: Number(r.left_seq),
+      joinedCursor: Number(r.joined_cursor),
+      leftCursor: Number(r.left_cursor),
+    }));
   }
 
   /** Members in the order they joined. */

@@ -10,7 +10,8 @@ export interface NewEvent {
   /** Set for an event meant for one user only (e.g. a mention). */
   userId: string | null;
   type: string;
-  payload: unknown;
+  /** The event, serialised as JSON. */
+  payload: string;
   now: number;
 }
 
@@ -68,7 +69,7 @@ export class EventStore {
         conversation_id: event.conversationId,
         user_id: event.userId,
         type: event.type,
-        payload: JSON.stringify(event.payload),
+        payload: event.payload,
         created_at: event.now,
       })
       .returning("id")
@@ -98,7 +99,8 @@ export class EventStore {
 
   /**
    * Events after `since` that `userId` may see: those of conversations they are a member
-   * of (from when they joined) and those addressed to them, in cursor order.
+   * of (from when they joined, and from any earlier period of membership) and those
+   * addressed to them, in cursor order.
    */
   async visibleSince(userId: string, since: number, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.db
@@ -114,7 +116,19 @@ export class EventStore {
           eb.and([
             eb("e.user_id", "is", null),
             eb("m.user_id", "is not", null),
-            eb("e.id", ">", eb.ref("m.joined_cursor")),
+            eb.or([
+              eb("e.id", ">", eb.ref("m.joined_cursor")),
+              // An earlier period of a member who left and was added again.
+              eb.exists(
+                eb
+                  .selectFrom("membership_periods as p")
+                  .select("p.user_id")
+                  .whereRef("p.conversation_id", "=", "e.conversation_id")
+                  .where("p.user_id", "=", userId)
+                  .whereRef("e.id", ">", "p.joined_cursor")
+                  .whereRef("e.id", "<=", "p.left_cursor"),
+              ),
+            ]),
           ]),
         ]),
       )

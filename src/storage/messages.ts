@@ -17,8 +17,16 @@ export interface PageOptions {
   before?: number | undefined;
   after?: number | undefined;
   limit: number;
-  /** Only messages with a seq above this (the member's window). */
+  /** Only messages with a seq above this (the member's current period)... */
   minSeq: number;
+  /** ...or inside one of these earlier periods of membership. */
+  earlier?: SeqRange[];
+}
+
+/** Seqs in (after, through]. */
+export interface SeqRange {
+  after: number;
+  through: number;
 }
 
 function normalise(row: MessageRow): MessageRow {
@@ -62,7 +70,14 @@ export class MessageStore {
       .selectFrom("messages")
       .selectAll()
       .where("conversation_id", "=", conversationId)
-      .where("seq", ">", options.minSeq);
+      .where((eb) =>
+        eb.or([
+          eb("seq", ">", options.minSeq),
+          ...(options.earlier ?? []).map((range) =>
+            eb.and([eb("seq", ">", range.after), eb("seq", "<=", range.through)]),
+          ),
+        ]),
+      );
     if (options.before !== undefined) query = query.where("seq", "<", options.before);
     if (options.after !== undefined) query = query.where("seq", ">", options.after);
     // With only `after`, read forward from it; otherwise read back from the newest.

@@ -50,6 +50,16 @@ export interface ConversationsTable {
   last_activity_at: number;
 }
 
+export interface MembershipPeriodsTable {
+  conversation_id: string;
+  user_id: string;
+  joined_seq: number;
+  left_seq: number;
+  joined_cursor: number;
+  left_cursor: number;
+  left_at: number;
+}
+
 export interface ConversationMembersTable {
   conversation_id: string;
   user_id: string;
@@ -113,6 +123,26 @@ export interface AuditLogTable {
   details: string;
 }
 
+export interface AttachmentsTable {
+  id: string;
+  conversation_id: string;
+  uploader_id: string;
+  /** The blob store's key of the stored bytes. */
+  sha256: string;
+  name: string;
+  size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  has_thumbnail: number;
+  thumbnail_sha256: string | null;
+  created_at: number;
+  message_id: string | null;
+  position: number;
+  /** Set when the message was deleted: the row waits for its blobs to be collected. */
+  deleted_at: number | null;
+}
+
 export interface Database {
   nodes: NodesTable;
   users: UsersTable;
@@ -120,8 +150,10 @@ export interface Database {
   invites: InvitesTable;
   conversations: ConversationsTable;
   conversation_members: ConversationMembersTable;
+  membership_periods: MembershipPeriodsTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
+  attachments: AttachmentsTable;
 }

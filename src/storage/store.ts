@@ -4,17 +4,23 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
+import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
 import { InviteStore } from "./invites.js";
+import type { MessageAppender } from "./message-append.js";
 import { MessageStore } from "./messages.js";
 import { migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
+import { PostgresMessageAppender } from "./postgres/message-append.js";
 import type { Database } from "./schema.js";
+import { SearchStore } from "./search.js";
 import { SessionStore } from "./sessions.js";
+import { startCheckpointer } from "./sqlite/checkpointer.js";
 import { openSqlite } from "./sqlite/connect.js";
+import { SqliteMessageAppender } from "./sqlite/message-append.js";
 import { UserStore } from "./users.js";
 
 export type DatabaseType = "sqlite" | "postgres";
@@ -29,6 +35,8 @@ export class Repositories {
   readonly events: EventStore;
   readonly nodes: NodeStore;
   readonly audit: AuditStore;
+  readonly search: SearchStore;
+  readonly attachments: AttachmentStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -42,6 +50,8 @@ export class Repositories {
     this.events = new EventStore(db, type);
     this.nodes = new NodeStore(db);
     this.audit = new AuditStore(db);
+    this.search = new SearchStore(db, type);
+    this.attachments = new AttachmentStore(db);
   }
 }
 
@@ -49,6 +59,8 @@ export class Store extends Repositories {
   constructor(
     db: Kysely<Database>,
     type: DatabaseType,
+    /** Stores batches of plain messages on the engine's fastest path. */
+    readonly appender: MessageAppender,
     private readonly closeHandle: () => Promise<void>,
   ) {
     super(db, type);
@@ -78,6 +90,8 @@ export interface OpenStoreOptions {
   postgresSchema?: string;
   /** How long a query may wait for a pooled PostgreSQL connection. */
   postgresConnectionTimeoutMs?: number;
+  /** SQLite: checkpoint the WAL from a worker thread (the server does; short CLI runs do not). */
+  backgroundCheckpoints?: boolean;
 }
 
 export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
@@ -92,10 +106,15 @@ export function openStore(database: Config["database"], options: OpenStoreOption
         ? { connectionTimeoutMs: options.postgresConnectionTimeoutMs }
         : {}),
     });
-    return new Store(db, "postgres", () => db.destroy());
+    return new Store(db, "postgres", new PostgresMessageAppender(db), () => db.destroy());
   }
   const { db, raw } = openSqlite(database.path);
-  return new Store(db, "sqlite", async () => {
+  const checkpointer =
+    options.backgroundCheckpoints && database.path !== ":memory:"
+      ? startCheckpointer(raw, database.path)
+      : undefined;
+  return new Store(db, "sqlite", new SqliteMessageAppender(db, raw), async () => {
+    await checkpointer?.stop();
     await db.destroy();
     if (raw.open) raw.close();
   });

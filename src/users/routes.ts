@@ -3,12 +3,24 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { caller } from "../auth/authenticate.js";
 import { presentUser } from "../auth/present.js";
 import type { PresenceLookup } from "../conversations/present.js";
 import { notFound } from "../errors.js";
 import { usersQuery } from "../protocol/chat.js";
 import { idParams } from "../protocol/rest.js";
 import type { Store } from "../storage/store.js";
+
+/** Whether `viewerId` may see `userId`'s presence: themselves, or a shared conversation. */
+async function seesPresenceOf(store: Store, viewerId: string, userId: string): Promise<boolean> {
+  if (viewerId === userId) return true;
+  const [mine, theirs] = await Promise.all([
+    store.conversations.conversationIdsOf(viewerId),
+    store.conversations.conversationIdsOf(userId),
+  ]);
+  const shared = new Set(mine);
+  return theirs.some((id) => shared.has(id));
+}
 
 export function registerUserRoutes(
   root: FastifyInstance,
@@ -26,10 +38,12 @@ export function registerUserRoutes(
   app.get("/users/:id", { schema: { params: idParams, tags } }, async (request) => {
     const user = await store.users.byId(request.params.id);
     if (!user || user.disabled) throw notFound("user");
+    // Presence is told only to those who share a conversation, as on the socket.
+    const visible = await seesPresenceOf(store, caller(request).user.id, user.id);
     return {
       user: presentUser(user),
-      online: presence.isOnline(user.id),
-      last_seen_at: user.lastSeenAt,
+      online: visible && presence.isOnline(user.id),
+      last_seen_at: visible ? user.lastSeenAt : null,
     };
   });
 }

@@ -66,6 +66,7 @@ describe("rate limits", () => {
       assert.equal(limited.body.error.code, "rate_limited");
       assert.ok(Number(limited.headers.get("retry-after")) > 0);
       assert.equal((await api.get("/health")).status, 200, "/health is never rate limited");
+      assert.equal((await api.get("/")).status, 200, "the web app is not counted");
       assert.match(
         (await api.get("/metrics")).text,
         /chat_rate_limit_rejections_total\{limit="rest"\} 1/,

@@ -3,6 +3,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { keepLogLines } from "./log-dir.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
 
@@ -17,11 +18,16 @@ export function spawnCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  keepLogLines(
+    [child.stdout, child.stderr],
+    `cli-${args[0]?.startsWith("-") === false ? args[0] : "server"}`,
+  );
+  return child;
 }
 
 export function finished(child: ChildProcess): Promise<CliResult> {

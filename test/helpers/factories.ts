@@ -11,6 +11,13 @@ export interface TestUser {
   token: string;
 }
 
+/**
+ * Every password the factories make starts with this, so the run's log audit
+ * (scripts/audit-test-logs.ts) can spot one that reached a log.
+ */
+export const TEST_PASSWORD_PREFIX = "pw-test-";
+export const DEFAULT_TEST_PASSWORD = `${TEST_PASSWORD_PREFIX}correct horse battery`;
+
 let counter = 0;
 
 export function uniqueUsername(prefix = "user"): string {
@@ -23,7 +30,7 @@ export async function createUser(
   options: { username?: string; password?: string; invite_code?: string } = {},
 ): Promise<TestUser> {
   const username = options.username ?? uniqueUsername();
-  const password = options.password ?? "correct horse battery";
+  const password = options.password ?? DEFAULT_TEST_PASSWORD;
   const body: Record<string, string> = { username, password };
   if (options.invite_code) body.invite_code = options.invite_code;
   const response = await request(baseUrl, "POST", "/api/v1/auth/register", { body });

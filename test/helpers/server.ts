@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config/load.js";
 import type { Config, ConfigOverrides } from "../../src/config/schema.js";
 import { createLogger } from "../../src/ops/logger.js";
 import { type RunningServer, startServer } from "../../src/server.js";
+import { keepLogFile } from "./log-dir.js";
 import { createTestSchema } from "./postgres.js";
 
 export interface TestServer extends RunningServer {
@@ -55,7 +56,10 @@ export async function startTestServer(
   }
   const config = testConfig(dir, { ...overrides, database: dbOverrides });
   const logFile = join(dir, "server.log");
-  const logger = createLogger(config.server.log_level, createWriteStream(logFile, { flags: "a" }));
+  const logStream = createWriteStream(logFile, { flags: "a" });
+  // A line logged after stop() (a late timer) must not crash the test process.
+  logStream.on("error", () => {});
+  const logger = createLogger(config.server.log_level, logStream);
   const server = await startServer(config, { logger });
   return {
     ...server,
@@ -64,6 +68,9 @@ export async function startTestServer(
     logFile,
     async stop() {
       await server.close();
+      // Flushed and closed before the copy, so the run's log audit sees every line.
+      await new Promise<void>((resolve) => logStream.end(resolve));
+      keepLogFile(logFile);
       await dropSchema?.();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },

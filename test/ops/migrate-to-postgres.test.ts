@@ -12,6 +12,7 @@ import { KNOWN_TABLES } from "../../src/ops/migrate-to-postgres/tables.js";
 import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
 import { latestSchemaVersion } from "../../src/storage/migrate.js";
 import { openStore } from "../../src/storage/store.js";
+import { uploadOk } from "../attachments/support.js";
 import { addMembers, createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import { makeConversation, makeUsers, messageRow } from "../helpers/chat-rows.js";
 import { finished, runCli, spawnCli } from "../helpers/cli.js";
@@ -103,6 +104,16 @@ async function buildChat(baseUrl: string): Promise<TestUser[]> {
   await api.patch(`${V1}/conversations/${group.id}`, { title: "Project Y" }, as(alice));
   await addMembers(baseUrl, alice, group.id, [dave]);
   await sendMessage(baseUrl, dave, group.id, "dave joined late");
+  // Attachments, one sent and one not: their rows travel with the messages.
+  const notes = await uploadOk(baseUrl, dave, group.id, Buffer.from("minutes"), {
+    name: "notes.txt",
+  });
+  await api.post(
+    `${V1}/conversations/${group.id}/messages`,
+    { body: "", attachment_ids: [notes.id] },
+    as(dave),
+  );
+  await uploadOk(baseUrl, alice, direct.id, Buffer.from("draft"), { name: "draft.txt" });
   await api.delete(`${V1}/conversations/${group.id}/members/${carol.id}`, as(carol));
   await api.post(`${V1}/conversations/${group.id}/read`, { seq: 2 }, as(bob));
   await api.post(`${V1}/conversations/${direct.id}/read`, { seq: 3 }, as(alice));
@@ -213,7 +224,8 @@ describe("chat-server migrate-to-postgres", () => {
       for (const table of COPIED)
         assert.match(result.stdout, new RegExp(`^${table} .* ok sha256 [0-9a-f]{16}$`, "m"));
       assert.match(result.stdout, /^nodes .* not copied: /m);
-      assert.match(result.stderr, /^messages: 7\/7 rows \(100%\)$/m);
+      assert.match(result.stderr, /^messages: 8\/8 rows \(100%\)$/m);
+      assert.match(result.stderr, /^attachments: 2\/2 rows \(100%\)$/m);
       assert.match(result.stderr, /^events\.id continues at \d+/m);
       assert.equal(fileBytes(path), sqliteBefore, "the SQLite file is never written");
       await assertSameRows(path, schema);
@@ -266,7 +278,7 @@ describe("chat-server migrate-to-postgres", () => {
       );
       const resumed = await migrate(path, schema, "--resume");
       assert.equal(resumed.code, 0, resumed.stderr);
-      assert.match(resumed.stdout, /^messages +7 +7 +0 +[\d.]+ +ok/m);
+      assert.match(resumed.stdout, /^messages +8 +8 +0 +[\d.]+ +ok/m);
       await assertSameRows(path, schema);
     });
 
@@ -286,7 +298,7 @@ describe("chat-server migrate-to-postgres", () => {
       assert.match(result.stdout, /^users .* ok sha256/m);
       assert.match(
         result.stderr,
-        /^chat-server: migrate-to-postgres: verification failed: messages \(same 7 rows, different content; first difference at id=/m,
+        /^chat-server: migrate-to-postgres: verification failed: messages \(same 8 rows, different content; first difference at id=/m,
       );
     });
 
@@ -317,12 +329,9 @@ describe("chat-server migrate-to-postgres", () => {
       );
       assert.equal(newer.code, 1);
       assert.match(newer.stderr, /does not know \(999_future\): it was written by a newer version/);
-      const extra = await migrate(
-        variant("create table attachments (id text primary key)"),
-        schema,
-      );
+      const extra = await migrate(variant("create table stickers (id text primary key)"), schema);
       assert.equal(extra.code, 1);
-      assert.match(extra.stderr, /tables the migration does not know: attachments;/);
+      assert.match(extra.stderr, /tables the migration does not know: stickers;/);
       const missing = await migrate(join(dir, "absent.db"), schema);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /--from .*absent\.db: no such file/);
@@ -365,7 +374,7 @@ describe("chat-server migrate-to-postgres", () => {
           conversationId: conversation.id,
           userId: null,
           type: "message.new",
-          payload: { id: row.id, seq },
+          payload: JSON.stringify({ id: row.id, seq }),
           now: row.created_at,
         });
       }

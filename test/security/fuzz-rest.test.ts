@@ -760,7 +760,7 @@ describe("security: REST input fuzzing (PostgreSQL)", () => {
     await f?.server.stop();
   });
 
-  it(`${POSTGRES_CASES} generated bodies without U+0000: only 4xx, data unchanged`, async (t) => {
+  it(`${POSTGRES_CASES} generated bodies without U+0000: only 4xx, data unchanged`, async () => {
     const cases = generateCases(f, POSTGRES_CASES, fuzzSeed(20), true);
     const digest = await contentDigest(f.server.ctx.store);
     const { failures } = await runFuzz(f, cases);
@@ -768,7 +768,7 @@ describe("security: REST input fuzzing (PostgreSQL)", () => {
     assert.equal(await contentDigest(f.server.ctx.store), digest, "stored data changed");
   });
 
-  it("refuses U+0000 in a body field, path id or query with a 4xx, never a 500 (PostgreSQL)", async (t) => {
+  it("refuses U+0000 in a body field, path id or query with a 4xx, never a 500 (PostgreSQL)", async () => {
     // PostgreSQL text cannot hold NUL: the driver's query fails with 22021 ("invalid byte
     // sequence for encoding UTF8: 0x00") and the error handler turns that into a 500.
     const fx = f;

@@ -483,7 +483,7 @@ describe("security: socket frames with U+0000 (PostgreSQL)", () => {
     await f?.server.stop();
   });
 
-  it("answers a frame carrying U+0000 with a 4xx-class error frame, not internal_error (PostgreSQL)", async (t) => {
+  it("answers a frame carrying U+0000 with a 4xx-class error frame, not internal_error (PostgreSQL)", async () => {
     const socket = await connect(f.server.url, f.alice.token);
     const probes: [string, Json][] = [
       ["read, conversation_id", { type: "read", id: 1, conversation_id: "\u0000", seq: 1 }],

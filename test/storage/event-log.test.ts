@@ -14,7 +14,13 @@ function event(
   userId: string | null,
   type = "read",
 ): Parameters<Repositories["events"]["append"]>[0] {
-  return { conversationId, userId, type, payload: { n: randomUUID() }, now: Date.now() };
+  return {
+    conversationId,
+    userId,
+    type,
+    payload: JSON.stringify({ n: randomUUID() }),
+    now: Date.now(),
+  };
 }
 
 function readEvent(conversationId: string, userId: string, seq: number): ChatEvent {
@@ -33,7 +39,7 @@ describeEachEngine("event store", (get) => {
       conversationId: null,
       userId: "someone",
       type: "mention",
-      payload: { hello: "world", list: [1, 2] },
+      payload: JSON.stringify({ hello: "world", list: [1, 2] }),
       now: Date.now(),
     });
     assert.deepEqual(await store.events.visibleSince("someone", 0, 10), [

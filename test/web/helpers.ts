@@ -5,9 +5,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { Locator, Page } from "playwright-core";
+import { DEFAULT_TEST_PASSWORD } from "../helpers/factories.js";
 
 export const WAIT = 5000;
-export const PASSWORD = "correct horse battery";
+export const PASSWORD = DEFAULT_TEST_PASSWORD;
 
 export interface Person {
   username: string;

@@ -1,5 +1,5 @@
 /**
- * Hash routing: #/ (list), #/new, #/settings, #/c/<id>, #/c/<id>/info.
+ * Hash routing: #/ (list), #/new, #/settings, #/search/<query>, #/c/<id>, #/c/<id>/info.
  */
 import { useEffect, useState } from "preact/hooks";
 
@@ -7,12 +7,14 @@ export type Route =
   | { name: "home" }
   | { name: "new" }
   | { name: "settings" }
+  | { name: "search"; q: string }
   | { name: "chat"; id: string; info: boolean };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   if (parts[0] === "new") return { name: "new" };
   if (parts[0] === "settings") return { name: "settings" };
+  if (parts[0] === "search") return { name: "search", q: parts[1] ?? "" };
   if (parts[0] === "c" && parts[1])
     return { name: "chat", id: parts[1], info: parts[2] === "info" };
   return { name: "home" };
@@ -20,6 +22,10 @@ export function parseRoute(hash: string): Route {
 
 export function chatHref(id: string, info = false): string {
   return `#/c/${encodeURIComponent(id)}${info ? "/info" : ""}`;
+}
+
+export function searchHref(q: string): string {
+  return `#/search/${encodeURIComponent(q)}`;
 }
 
 export function navigate(href: string, replace = false): void {

@@ -9,6 +9,7 @@ import type { SqliteSource } from "./source.js";
 import {
   type ColumnPlan,
   isManagedByMigrator,
+  isSqliteSearchIndex,
   KNOWN_TABLES,
   kindOfPgType,
   type TablePlan,
@@ -21,7 +22,9 @@ function sameSet(a: string[], b: string[]): boolean {
 
 function checkTableLists(sourceTables: string[], targetTables: string[]): void {
   const known = KNOWN_TABLES.map((t) => t.name);
-  const unknown = sourceTables.filter((t) => !isManagedByMigrator(t) && !known.includes(t));
+  const unknown = sourceTables.filter(
+    (t) => !isManagedByMigrator(t) && !isSqliteSearchIndex(t) && !known.includes(t),
+  );
   if (unknown.length > 0) {
     throw new MigrationError(
       `the SQLite database has tables the migration does not know: ${unknown.join(", ")}; add them to src/ops/migrate-to-postgres/tables.ts rather than leave them behind`,

@@ -18,14 +18,24 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "invites" },
   { name: "conversations" },
   { name: "conversation_members" },
+  { name: "membership_periods" },
   { name: "messages" },
   { name: "reactions" },
+  { name: "attachments" },
   { name: "events" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",
   },
 ];
+
+/**
+ * SQLite's full-text index of messages (migration 006) and its FTS5 shadow tables: derived
+ * data, which PostgreSQL rebuilds for itself from the copied messages.
+ */
+export function isSqliteSearchIndex(table: string): boolean {
+  return table === "message_search" || table.startsWith("message_search_");
+}
 
 /** Tables of the migrator itself: the target fills its own when its schema is migrated. */
 export function isManagedByMigrator(table: string): boolean {

@@ -7,6 +7,9 @@ import { accounts } from "./001_accounts.js";
 import { conversations } from "./002_conversations.js";
 import { nodes } from "./003_nodes.js";
 import { audit } from "./004_audit.js";
+import { attachments } from "./005_attachments.js";
+import { search } from "./006_search.js";
+import { membershipPeriods } from "./007_membership_periods.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -16,6 +19,9 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "002_conversations": conversations(engine),
     "003_nodes": nodes,
     "004_audit": audit(engine),
+    "005_attachments": attachments(engine),
+    "006_search": search(engine),
+    "007_membership_periods": membershipPeriods,
   };
 }
 

@@ -10,6 +10,9 @@ import { memberName } from "../format.js";
 import { editMessage } from "../state/actions.js";
 import { type Conv, chat } from "../state/chat.js";
 import { sendMessage } from "../state/send.js";
+import { useStore } from "../state/store.js";
+import { addFiles, takeReady, uploads } from "../state/uploads.js";
+import { UploadTray } from "./Attachments.js";
 import { Icon } from "./icons.js";
 
 interface Props {
@@ -22,6 +25,7 @@ interface Props {
 }
 
 const drafts = new Map<string, string>();
+const NO_UPLOADS: never[] = [];
 let maxChars = 4000;
 let infoRequested = false;
 let lastTyping = 0;
@@ -40,6 +44,10 @@ export function Composer({
   const [text, setText] = useState(() => (editing ? editing.body : (drafts.get(conv.id) ?? "")));
   const [, setMax] = useState(maxChars);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const files = useStore(uploads, (all) => all[conv.id] ?? NO_UPLOADS);
+  const uploading = files.some((f) => !f.view && !f.error);
+  const ready = files.some((f) => f.view);
 
   useEffect(() => {
     if (infoRequested) return;
@@ -75,12 +83,13 @@ export function Composer({
   async function submit(event?: Event) {
     event?.preventDefault();
     const body = text.trim();
-    if (!body || tooLong) return;
     if (editing) {
+      if (!body || tooLong) return;
       if (body === editing.body || (await editMessage(editing.id, body))) onCancelEdit();
       return;
     }
-    sendMessage(conv.id, body, replyTo?.id);
+    if ((!body && !ready) || tooLong || uploading) return;
+    sendMessage(conv.id, body, replyTo?.id, ready ? takeReady(conv.id) : undefined);
     drafts.delete(conv.id);
     setText("");
     if (replyTo) onCancelReply();
@@ -106,8 +115,16 @@ export function Composer({
     }
   }
 
+  function onPaste(event: ClipboardEvent) {
+    const pasted = [...(event.clipboardData?.files ?? [])];
+    if (pasted.length === 0 || editing) return;
+    event.preventDefault();
+    addFiles(conv.id, pasted);
+  }
+
   return (
     <form class="composer" onSubmit={submit}>
+      {!editing && <UploadTray conversationId={conv.id} items={files} />}
       {(replyTo || editing) && (
         <div class="composer-context">
           <Icon name={editing ? "edit" : "reply"} />
@@ -130,6 +147,30 @@ export function Composer({
         </div>
       )}
       <div class="composer-row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              aria-label="Attach files"
+              onChange={(e) => {
+                addFiles(conv.id, e.currentTarget.files ?? []);
+                e.currentTarget.value = "";
+              }}
+            />
+            <button
+              type="button"
+              class="icon-btn attach"
+              aria-label="Attach files"
+              title="Attach files"
+              onClick={() => picker.current?.click()}
+            >
+              <Icon name="clip" />
+            </button>
+          </>
+        )}
         <textarea
           ref={box}
           aria-label="Message"
@@ -138,6 +179,7 @@ export function Composer({
           value={text}
           onInput={(e) => update(e.currentTarget.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           aria-invalid={tooLong}
           aria-describedby={tooLong ? "too-long" : undefined}
         />
@@ -145,7 +187,9 @@ export function Composer({
           type="submit"
           class="send"
           aria-label={editing ? "Save edit" : "Send"}
-          disabled={!text.trim() || tooLong}
+          disabled={
+            editing ? !text.trim() || tooLong : (!text.trim() && !ready) || tooLong || uploading
+          }
         >
           <Icon name="send" />
         </button>

@@ -32,6 +32,14 @@ export function ConversationList({ route }: { route: Route }) {
       <header class="side-head">
         <h1>Chats</h1>
         <a
+          class={route.name === "search" ? "icon-btn active" : "icon-btn"}
+          href="#/search/"
+          aria-label="Search messages"
+          title="Search messages"
+        >
+          <Icon name="search" />
+        </a>
+        <a
           class={route.name === "new" ? "icon-btn active" : "icon-btn"}
           href="#/new"
           aria-label="New chat"
@@ -102,6 +110,8 @@ function preview(conv: Conv, me: string | undefined): string {
       : conv.type === "group"
         ? `${memberName(conv, m.sender_id)}: `
         : "";
+  // A message of files alone has no text to show.
+  if (m.body === "") return `${who}📎 ${m.attachments?.[0]?.name ?? "Attachment"}`;
   return who + m.body.replace(/\s+/g, " ").slice(0, 120);
 }
 

@@ -10,6 +10,7 @@ import { openTimeline } from "../state/actions.js";
 import { chat } from "../state/chat.js";
 import { markRead, setViewing } from "../state/read.js";
 import { useStore } from "../state/store.js";
+import { addFiles } from "../state/uploads.js";
 import { Avatar } from "./Avatar.js";
 import { Composer } from "./Composer.js";
 import { Icon } from "./icons.js";
@@ -103,7 +104,19 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
 
   return (
     <div class={info ? "conversation with-panel" : "conversation"}>
-      <section class="thread" aria-label={`Conversation with ${title}`}>
+      <section
+        class="thread"
+        aria-label={`Conversation with ${title}`}
+        onDragOver={(e) => {
+          // Files dropped anywhere on the conversation are attached to the next message.
+          if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+        }}
+        onDrop={(e) => {
+          if (!e.dataTransfer?.files.length) return;
+          e.preventDefault();
+          addFiles(id, e.dataTransfer.files);
+        }}
+      >
         <header class="thread-head">
           <a class="icon-btn back" href="#/" aria-label="Back to conversations">
             <Icon name="back" />

@@ -9,6 +9,7 @@ import { toggleReaction } from "../state/actions.js";
 import type { PendingMessage } from "../state/chat.js";
 import { discardSend, retrySend } from "../state/send.js";
 import { isEmojiOnly, renderText } from "../text.js";
+import { AttachmentList } from "./Attachments.js";
 import { Avatar } from "./Avatar.js";
 import { MessageActions } from "./MessageActions.js";
 
@@ -41,6 +42,7 @@ export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: Na
 
 function Body({ message, myUsername }: { message: MessageView; myUsername: string | undefined }) {
   if (message.deleted) return <p class="text tombstone">message deleted</p>;
+  if (message.body === "" && message.attachments?.length) return null;
   return (
     <p class={isEmojiOnly(message.body) ? "text big" : "text"}>
       {renderText(message.body, myUsername)}
@@ -68,6 +70,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           <div class={!message.deleted && isEmojiOnly(message.body) ? "bubble big" : "bubble"}>
             {!showName && <span class="sr-only">{mine ? "You" : name}: </span>}
             {message.reply_to && !message.deleted && <Quote quote={quote} nameOf={nameOf} />}
+            {message.attachments && !message.deleted && (
+              <AttachmentList attachments={message.attachments} />
+            )}
             <Body message={message} myUsername={myUsername} />
             <span class="stamp">
               {message.edited_at && !message.deleted && <span class="edited">(edited) </span>}
@@ -130,7 +135,8 @@ export function PendingItem({ pending, myUsername, nameOf, quote }: PendingProps
           <div class="bubble">
             <span class="sr-only">You: </span>
             {pending.reply_to && <Quote quote={quote} nameOf={nameOf} />}
-            <p class="text">{renderText(pending.body, myUsername)}</p>
+            {pending.attachments && <AttachmentList attachments={pending.attachments} />}
+            {pending.body && <p class="text">{renderText(pending.body, myUsername)}</p>}
           </div>
         </div>
       </div>

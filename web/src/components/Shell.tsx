@@ -12,6 +12,7 @@ import { ConversationList } from "./ConversationList.js";
 import { ConversationView } from "./ConversationView.js";
 import { Icon } from "./icons.js";
 import { NewChat } from "./NewChat.js";
+import { SearchPanel } from "./SearchPanel.js";
 import { Settings } from "./Settings.js";
 
 function useUnreadTitle() {
@@ -37,6 +38,7 @@ export function Shell() {
           )}
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}
+          {route.name === "search" && <SearchPanel q={route.q} />}
           {route.name === "home" && (
             <div class="empty-main">
               <p>Select a conversation, or start a new one.</p>

@@ -10,6 +10,7 @@ import { type Conv, chat, myReadSeq } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
+import { useReveal } from "./useReveal.js";
 
 interface Props {
   conv: Conv;
@@ -38,6 +39,7 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const quotes = useStore(chat, (s) => s.quotes);
   const scroller = useRef<HTMLDivElement>(null);
   const [away, setAway] = useState(false);
+  useReveal(id, scroller);
   // Where "New messages" goes: the read mark when the conversation was opened.
   const [readAtOpen] = useState(() => myReadSeq(conv, me?.id));
   const messages = timeline?.messages ?? [];

@@ -56,6 +56,37 @@ export function loadOlder(id: string): void {
   void loadPage(id, timeline.messages[0]?.seq);
 }
 
+/** Resolves at the next change of the chat state. */
+function nextChange(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = chat.subscribe(() => {
+      stop();
+      resolve();
+    });
+  });
+}
+
+/**
+ * Loads older pages until the timeline holds the message at `seq` (a search result), or
+ * reaches the conversation's beginning, or a page fails.
+ */
+export async function loadThrough(id: string, seq: number): Promise<void> {
+  for (;;) {
+    const timeline = chat.get().timelines[id];
+    if (timeline?.loading) {
+      await nextChange();
+      continue;
+    }
+    const oldest = timeline?.messages[0]?.seq;
+    if (
+      timeline &&
+      (!timeline.hasOlder || timeline.error || (oldest !== undefined && oldest <= seq))
+    )
+      return;
+    await loadPage(id, oldest);
+  }
+}
+
 async function run(action: () => Promise<MessageView>): Promise<boolean> {
   try {
     const message = await action();

@@ -3,6 +3,7 @@
  * sends, typing notices and presence. One store; components select slices of it.
  */
 import type {
+  AttachmentView,
   ConnectionState,
   ConversationView,
   MessageView,
@@ -26,6 +27,7 @@ export interface PendingMessage {
   conversation_id: string;
   body: string;
   reply_to?: string | undefined;
+  attachments?: AttachmentView[] | undefined;
   created_at: number;
   failed?: string | undefined;
 }

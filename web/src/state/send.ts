@@ -3,7 +3,7 @@
  * re-sends it with the same client_id after a reconnect) and is replaced by the stored
  * message on its ack. Pending sends also survive a reload.
  */
-import { ApiError, randomId } from "../../../src/sdk/index.js";
+import { ApiError, type AttachmentView, randomId } from "../../../src/sdk/index.js";
 import { errorText, getSocket } from "../api.js";
 import { chat, type PendingMessage } from "./chat.js";
 import { forgetPending, loadOutbox, persistPending } from "./outbox.js";
@@ -26,6 +26,9 @@ function transmit(pending: PendingMessage): void {
     .send(pending.conversation_id, pending.body, {
       clientId: pending.clientId,
       ...(pending.reply_to ? { replyTo: pending.reply_to } : {}),
+      ...(pending.attachments?.length
+        ? { attachmentIds: pending.attachments.map((a) => a.id) }
+        : {}),
     })
     .then((message) => {
       forgetPending(userId, pending.clientId);
@@ -38,7 +41,12 @@ function transmit(pending: PendingMessage): void {
     });
 }
 
-export function sendMessage(conversationId: string, body: string, replyTo?: string): void {
+export function sendMessage(
+  conversationId: string,
+  body: string,
+  replyTo?: string,
+  attachments?: AttachmentView[],
+): void {
   const userId = chat.get().me?.id;
   if (!userId) return;
   const pending: PendingMessage = {
@@ -46,6 +54,7 @@ export function sendMessage(conversationId: string, body: string, replyTo?: stri
     conversation_id: conversationId,
     body,
     reply_to: replyTo,
+    attachments,
     created_at: Date.now(),
   };
   persistPending(userId, pending);

@@ -1,0 +1,125 @@
+/**
+ * Attachments over REST: streaming multipart upload into a conversation, download with
+ * ranges, and the thumbnail of an image.
+ */
+import multipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { caller } from "../auth/authenticate.js";
+import { AppError } from "../errors.js";
+import { isInlineImage } from "../protocol/attachments.js";
+import { idParams } from "../protocol/rest.js";
+import { parseRange } from "./range.js";
+import type { AttachmentService, Download } from "./service.js";
+
+/** `attachment` with a plain-ASCII fallback name and the exact UTF-8 one (RFC 6266). */
+export function contentDisposition(type: "inline" | "attachment", name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+async function sendBlob(
+  service: AttachmentService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  download: Download,
+): Promise<FastifyReply> {
+  const size = await service.blobSize(download.key);
+  if (size === undefined) {
+    request.log.error({ key: download.key }, "attachment blob missing");
+    throw new AppError("not_found", "attachment not found");
+  }
+  const range = parseRange(request.headers.range, size);
+  if (range.kind === "unsatisfiable") {
+    reply.header("content-range", `bytes */${size}`);
+    throw new AppError("range_not_satisfiable", `the file has ${size} bytes`);
+  }
+  const etag = `"${download.key}"`;
+  const disposition = isInlineImage(download.contentType) ? "inline" : "attachment";
+  reply
+    .header("x-content-type-options", "nosniff")
+    .header("content-disposition", contentDisposition(disposition, download.name))
+    // The bytes behind an id never change: caching is safe, but only in the user's own cache.
+    .header("cache-control", "private, max-age=31536000, immutable")
+    .header("etag", etag)
+    .header("accept-ranges", "bytes")
+    // Even opened directly, a downloaded file may not run script or load anything.
+    .header("content-security-policy", "default-src 'none'; sandbox");
+  if (request.headers["if-none-match"] === etag) return reply.code(304).send();
+  const part = range.kind === "partial" ? range.range : undefined;
+  const stream = await service.blob(download.key, part);
+  if (!stream) throw new AppError("not_found", "attachment not found");
+  reply.header("content-type", download.contentType);
+  if (part) {
+    reply
+      .code(206)
+      .header("content-range", `bytes ${part.start}-${part.end}/${size}`)
+      .header("content-length", part.end - part.start + 1);
+  } else {
+    reply.header("content-length", size);
+  }
+  return reply.send(stream);
+}
+
+export async function registerAttachmentRoutes(
+  root: FastifyInstance,
+  service: AttachmentService,
+): Promise<void> {
+  await root.register(async (scope) => {
+    // Parts are read as streams, never buffered; limits are set per request below.
+    await scope.register(multipart, { throwFileSizeLimit: false });
+    const app = scope.withTypeProvider<ZodTypeProvider>();
+    const tags = ["attachments"];
+
+    app.post(
+      "/conversations/:id/attachments",
+      { schema: { params: idParams, tags } },
+      async (request, reply) => {
+        const user = caller(request).user;
+        if (!request.isMultipart()) {
+          throw new AppError(
+            "unsupported_media_type",
+            "send the file as multipart/form-data with one file part",
+          );
+        }
+        // Membership and quota are checked before a single byte of the file is read.
+        const allowance = await service.uploadAllowance(user, request.params.id);
+        const part = await request.file({
+          limits: { fileSize: allowance, files: 1, fields: 4, parts: 5 },
+        });
+        if (!part) throw new AppError("invalid_request", "the form has no file part");
+        const view = await service.upload(user, request.params.id, allowance, {
+          source: part.file,
+          filename: part.filename,
+        });
+        reply.code(201);
+        return view;
+      },
+    );
+
+    app.get("/attachments/:id", { schema: { params: idParams, tags } }, async (request, reply) =>
+      sendBlob(
+        service,
+        request,
+        reply,
+        await service.open(caller(request).user, request.params.id, "file"),
+      ),
+    );
+
+    app.get(
+      "/attachments/:id/thumbnail",
+      { schema: { params: idParams, tags } },
+      async (request, reply) =>
+        sendBlob(
+          service,
+          request,
+          reply,
+          await service.open(caller(request).user, request.params.id, "thumbnail"),
+        ),
+    );
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * Blobs in an S3-compatible bucket (AWS S3, MinIO, Garage, Ceph...), under the same
+ * content-addressed keys as the local store. The key is only known once every byte has
+ * been hashed, so a blob is first spooled to a private local file, then uploaded whole.
+ */
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { assertKey, type BlobStore, type ByteRange, type StoredBlob } from "./blob-store.js";
+import { hashingCounter } from "./local-store.js";
+
+export interface S3StoreOptions {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  /** A private local directory for spooling uploads. */
+  spoolDir: string;
+}
+
+type Sdk = typeof import("@aws-sdk/client-s3");
+
+function isMissing(err: unknown): boolean {
+  const failure = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    failure.name === "NoSuchKey" ||
+    failure.name === "NotFound" ||
+    failure.$metadata?.httpStatusCode === 404
+  );
+}
+
+export class S3BlobStore implements BlobStore {
+  // The SDK is large: it is loaded on first use, so servers storing files locally never pay for it.
+  private connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
+
+  constructor(private readonly options: S3StoreOptions) {}
+
+  private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.connection ??= import("@aws-sdk/client-s3").then((sdk) => {
+      const { options } = this;
+      const client = new sdk.S3Client({
+        region: options.region,
+        forcePathStyle: options.forcePathStyle,
+        // Default checksums send bodies aws-chunked, which many S3-compatible servers
+        // store verbatim (framing and all): checksum only where the API demands it.
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        // Empty keys fall back to the SDK's usual chain (environment, instance role).
+        ...(options.accessKeyId
+          ? {
+              credentials: {
+                accessKeyId: options.accessKeyId,
+                secretAccessKey: options.secretAccessKey,
+              },
+            }
+          : {}),
+      });
+      return { sdk, client };
+    });
+    return this.connection;
+  }
+
+  private objectKey(key: string): string {
+    assertKey(key);
+    return `blobs/${key.slice(0, 2)}/${key}`;
+  }
+
+  async put(source: Readable): Promise<StoredBlob> {
+    await mkdir(this.options.spoolDir, { recursive: true, mode: 0o700 });
+    const spool = join(this.options.spoolDir, `${randomUUID()}.s3`);
+    const counter = hashingCounter();
+    try {
+      await pipeline(source, counter, createWriteStream(spool, { mode: 0o600, flags: "wx" }));
+      const stored = counter.digest();
+      if (!(await this.exists(stored.key))) {
+        const { sdk, client } = await this.connect();
+        await client.send(
+          new sdk.PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: this.objectKey(stored.key),
+            Body: createReadStream(spool),
+            ContentLength: stored.size,
+            ContentType: "application/octet-stream",
+          }),
+        );
+      }
+      return stored;
+    } finally {
+      await rm(spool, { force: true });
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable | undefined> {
+    const { sdk, client } = await this.connect();
+    try {
+      const result = await client.send(
+        new sdk.GetObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.objectKey(key),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
+      const body = result.Body;
+      if (body instanceof Readable) return body;
+      if (body === undefined) return Readable.from([]);
+      return Readable.from(Buffer.from(await body.transformToByteArray()));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    const { sdk, client } = await this.connect();
+    try {
+      const head = await client.send(
+        new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }),
+      );
+      return head.ContentLength ?? 0;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    const { sdk, client } = await this.connect();
+    await client.send(
+      new sdk.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.connection) (await this.connection).client.destroy();
+  }
+}

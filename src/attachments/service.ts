@@ -1,0 +1,268 @@
+/**
+ * Attachments: who may upload to and download from a conversation, turning an upload
+ * into stored blobs and a row, and collecting the blobs of deleted messages.
+ */
+
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { basename } from "node:path";
+import type { Readable } from "node:stream";
+import { conversationNotFound } from "../conversations/policy.js";
+import { AppError } from "../errors.js";
+import { memberSees } from "../messages/visibility.js";
+import { type AttachmentView, isInlineImage } from "../protocol/attachments.js";
+import type { AttachmentRow } from "../storage/attachments.js";
+import type { Store } from "../storage/store.js";
+import type { User } from "../storage/users.js";
+import type { BlobStore } from "./blob-store.js";
+import { cleanImage, type ImageInfo, imageInfo, THUMBNAIL_TYPE, thumbnail } from "./images.js";
+import { presentAttachment } from "./present.js";
+import { sniffContentType } from "./sniff.js";
+import { stageUpload, type UploadSource, UploadTooLarge } from "./staging.js";
+
+export interface AttachmentServiceDeps {
+  store: Store;
+  blobs: BlobStore;
+  /** Private directory where uploads are received before they are stored. */
+  stagingDir: string;
+  maxFileBytes: number;
+  userQuotaBytes: number;
+  /** How long an upload may wait to be sent before it is deleted. */
+  unsentTtlMs: number;
+  onError: (err: unknown, context: string) => void;
+}
+
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+export interface Upload {
+  source: UploadSource;
+  filename: string;
+}
+
+/** What a download needs: which blob, and how to describe it. */
+export interface Download {
+  key: string;
+  contentType: string;
+  name: string;
+}
+
+const MAX_NAME = 255;
+
+function attachmentNotFound(): AppError {
+  return new AppError("not_found", "attachment not found");
+}
+
+/** A display name: no directories, no control characters, bounded length. */
+export function cleanFileName(raw: string): string {
+  const base = basename(raw.replaceAll("\\", "/"))
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim();
+  const bounded = [...base].slice(0, MAX_NAME).join("");
+  return bounded === "" || bounded === "." || bounded === ".." ? "file" : bounded;
+}
+
+export class AttachmentService {
+  private collecting: Promise<void> | undefined;
+  private collectAgain = false;
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(private readonly deps: AttachmentServiceDeps) {}
+
+  /**
+   * Checks the caller may upload to the conversation, before any byte is read. Returns
+   * how many bytes this upload may take (the file limit or the quota left).
+   */
+  async uploadAllowance(user: User, conversationId: string): Promise<number> {
+    const self = await this.deps.store.conversations.member(conversationId, user.id);
+    if (!self) throw conversationNotFound();
+    const left =
+      this.deps.userQuotaBytes - (await this.deps.store.attachments.bytesUsedBy(user.id));
+    if (left <= 0) throw this.quotaExceeded();
+    return Math.min(this.deps.maxFileBytes, left);
+  }
+
+  private quotaExceeded(): AppError {
+    return new AppError(
+      "quota_exceeded",
+      `your uploads may take at most ${this.deps.userQuotaBytes} bytes; delete some messages with files first`,
+    );
+  }
+
+  private tooLarge(allowance: number): AppError {
+    if (allowance < this.deps.maxFileBytes) return this.quotaExceeded();
+    return new AppError("file_too_large", `a file may be at most ${this.deps.maxFileBytes} bytes`);
+  }
+
+  async upload(
+    user: User,
+    conversationId: string,
+    allowance: number,
+    upload: Upload,
+  ): Promise<AttachmentView> {
+    const staged = await stageUpload(upload.source, this.deps.stagingDir, allowance).catch(
+      (err: unknown) => {
+        throw err instanceof UploadTooLarge ? this.tooLarge(allowance) : err;
+      },
+    );
+    const stored: string[] = [];
+    try {
+      const contentType = await sniffContentType(staged.head);
+      let image: ImageInfo | undefined;
+      let file: { key: string; size: number };
+      let thumbKey: string | null = null;
+      if (isInlineImage(contentType)) {
+        image = await imageInfo(staged.path).catch(() => {
+          throw new AppError(
+            "invalid_image",
+            "the image could not be decoded (or is over 64 megapixels)",
+          );
+        });
+        file = await this.deps.blobs.put(cleanImage(staged.path, contentType));
+        stored.push(file.key);
+        thumbKey = (await this.deps.blobs.put(thumbnail(staged.path))).key;
+        stored.push(thumbKey);
+      } else {
+        file = await this.deps.blobs.put(createReadStream(staged.path));
+        stored.push(file.key);
+      }
+      const row: AttachmentRow = {
+        id: randomUUID(),
+        conversation_id: conversationId,
+        uploader_id: user.id,
+        sha256: file.key,
+        name: cleanFileName(upload.filename),
+        size: file.size,
+        content_type: contentType,
+        width: image?.width ?? null,
+        height: image?.height ?? null,
+        has_thumbnail: thumbKey ? 1 : 0,
+        thumbnail_sha256: thumbKey,
+        created_at: Date.now(),
+        message_id: null,
+        position: 0,
+        deleted_at: null,
+      };
+      await this.deps.store.transaction(async (tx) => {
+        // Checked again now that the stored size is known and the member may have left.
+        if (!(await tx.conversations.member(conversationId, user.id))) throw conversationNotFound();
+        const used = await tx.attachments.bytesUsedBy(user.id);
+        if (used + row.size > this.deps.userQuotaBytes) throw this.quotaExceeded();
+        await tx.attachments.insert(row);
+      });
+      stored.length = 0;
+      return presentAttachment(row);
+    } finally {
+      await staged.discard();
+      for (const key of stored) await this.deleteIfUnreferenced(key, "");
+    }
+  }
+
+  /** Resolves a download the user may make, or throws not_found. */
+  async open(user: User, attachmentId: string, variant: "file" | "thumbnail"): Promise<Download> {
+    const row = await this.deps.store.attachments.byId(attachmentId);
+    if (!row || !(await this.mayRead(user, row))) throw attachmentNotFound();
+    if (variant === "thumbnail") {
+      if (!row.thumbnail_sha256)
+        throw new AppError("not_found", "this attachment has no thumbnail");
+      return { key: row.thumbnail_sha256, contentType: THUMBNAIL_TYPE, name: row.name };
+    }
+    return { key: row.sha256, contentType: row.content_type, name: row.name };
+  }
+
+  /**
+   * Members read the files of messages they can see; an unsent upload is its uploader's
+   * alone.
+   */
+  private async mayRead(user: User, row: AttachmentRow): Promise<boolean> {
+    const self = await this.deps.store.conversations.member(row.conversation_id, user.id);
+    if (!self) return false;
+    if (row.message_id === null) return row.uploader_id === user.id;
+    const message = await this.deps.store.messages.byId(row.message_id);
+    return message !== undefined && (await memberSees(this.deps.store, self, message.seq));
+  }
+
+  blob(key: string, range?: { start: number; end: number }): Promise<Readable | undefined> {
+    return this.deps.blobs.get(key, range);
+  }
+
+  blobSize(key: string): Promise<number | undefined> {
+    return this.deps.blobs.size(key);
+  }
+
+  private async deleteIfUnreferenced(key: string, exceptId: string): Promise<void> {
+    if (!(await this.deps.store.attachments.referencesBlob(key, exceptId))) {
+      await this.deps.blobs.delete(key);
+    }
+  }
+
+  /** Sweeps now (finishing what a crash left) and then every hour, until stop(). */
+  start(): void {
+    if (this.sweeper) return;
+    void this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    await this.sweeping;
+    await this.collecting;
+  }
+
+  /** Expires uploads left unsent too long, then collects. */
+  sweep(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        const now = Date.now();
+        await this.deps.store.attachments.expireUnsent(now - this.deps.unsentTtlMs, now);
+      } catch (err) {
+        this.deps.onError(err, "attachments.sweep");
+      }
+      await this.collect();
+    })().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  /**
+   * Removes the rows of deleted messages' attachments, and each blob no other row names.
+   * Runs after the deleting transaction commits; overlapping calls coalesce into one more
+   * pass. A row is removed only after its blobs, so a crash leaves work to retry, not
+   * files without an owner.
+   */
+  collect(): Promise<void> {
+    if (this.collecting) {
+      this.collectAgain = true;
+      return this.collecting;
+    }
+    this.collecting = (async () => {
+      try {
+        do {
+          this.collectAgain = false;
+          await this.collectPass();
+        } while (this.collectAgain);
+      } catch (err) {
+        this.deps.onError(err, "attachments.collect");
+      } finally {
+        this.collecting = undefined;
+      }
+    })();
+    return this.collecting;
+  }
+
+  private async collectPass(): Promise<void> {
+    for (;;) {
+      const rows = await this.deps.store.attachments.awaitingCollection(100);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        await this.deleteIfUnreferenced(row.sha256, row.id);
+        if (row.thumbnail_sha256) await this.deleteIfUnreferenced(row.thumbnail_sha256, row.id);
+        await this.deps.store.attachments.remove(row.id);
+      }
+    }
+  }
+}

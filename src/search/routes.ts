@@ -1,0 +1,17 @@
+/**
+ * GET /api/v1/search: full-text search over the messages the caller may read.
+ */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { caller } from "../auth/authenticate.js";
+import { searchQuery } from "../protocol/search.js";
+import type { Store } from "../storage/store.js";
+import { SearchService } from "./service.js";
+
+export function registerSearchRoutes(root: FastifyInstance, store: Store): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const search = new SearchService(store);
+  app.get("/search", { schema: { querystring: searchQuery, tags: ["search"] } }, async (request) =>
+    search.search(caller(request).user, request.query),
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Search on PostgreSQL: the GIN expression index on to_tsvector('simple', body)
+ * (migration 006), ranked by ts_rank. User text only ever reaches PostgreSQL as a bound
+ * parameter of plainto_tsquery/phraseto_tsquery, which read it as plain words, never as
+ * tsquery syntax (&, |, !, <->, :*).
+ */
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database } from "../schema.js";
+import {
+  afterCursor,
+  MARK_CLOSE,
+  MARK_OPEN,
+  type RankedMatch,
+  type SearchDialect,
+  type SearchTerm,
+  SNIPPET_WORDS,
+  searchableText,
+  visibleAndFiltered,
+} from "../search-request.js";
+
+// Must stay the very expression of the index, or PostgreSQL will not use it.
+const DOCUMENT = sql`to_tsvector('simple'::regconfig, replace(m.body, '<', ' '))`;
+
+// ts_headline would drop what looks like HTML from the excerpt, so '<' travels through it
+// as a control character and comes back afterwards (a body's own U+0004 shows as '<').
+const LESS_THAN_STAND_IN = "\u0004";
+
+/** A tsquery requiring every term: a word's lexemes, or a phrase's in order. */
+export function tsQuery(terms: SearchTerm[]): RawBuilder<unknown> {
+  const parts = terms.map((term) =>
+    term.kind === "phrase"
+      ? sql`phraseto_tsquery('simple'::regconfig, ${searchableText(term)})`
+      : sql`plainto_tsquery('simple'::regconfig, ${searchableText(term)})`,
+  );
+  return sql`(${sql.join(parts, sql` && `)})`;
+}
+
+// The default (non-fragment) mode keeps a short message whole, punctuation included.
+const HEADLINE_OPTIONS =
+  `StartSel=${MARK_OPEN}, StopSel=${MARK_CLOSE}, MaxWords=${SNIPPET_WORDS}, ` +
+  `MinWords=${Math.floor(SNIPPET_WORDS / 2)}, ShortWord=0`;
+
+/** The headline with '<' restored, and an ellipsis where it cuts the body short. */
+function excerpt(body: string, headline: string): string {
+  const marked = headline.replaceAll(LESS_THAN_STAND_IN, "<");
+  const plain = marked.replaceAll(MARK_OPEN, "").replaceAll(MARK_CLOSE, "");
+  return `${body.startsWith(plain) ? "" : "…"}${marked}${body.endsWith(plain) ? "" : "…"}`;
+}
+
+export const postgresSearch: SearchDialect = {
+  async find(db: Kysely<Database>, request) {
+    const query = tsQuery(request.terms);
+    const { rows } = await sql<{ id: string; rank: number; body: string; marked: string }>`
+      select h.id, h.rank, h.body,
+        ts_headline('simple'::regconfig, replace(h.body, '<', ${LESS_THAN_STAND_IN}), ${query},
+          ${HEADLINE_OPTIONS}) as marked
+      from (
+        select m.id, m.body, ts_rank(${DOCUMENT}, ${query})::float8 as rank
+        from messages m
+        join conversation_members cm
+          on cm.conversation_id = m.conversation_id and cm.user_id = ${request.userId}
+        where ${DOCUMENT} @@ ${query} and ${visibleAndFiltered(request)}
+      ) h
+      where ${afterCursor(request.before, sql`h.rank`)}
+      order by h.rank desc, h.id desc
+      limit ${request.limit}`.execute(db);
+    return rows.map(
+      (row): RankedMatch => ({ id: row.id, rank: row.rank, marked: excerpt(row.body, row.marked) }),
+    );
+  },
+};

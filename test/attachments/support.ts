@@ -1,0 +1,102 @@
+/**
+ * Helpers for the attachment tests: multipart uploads and raw downloads through the real
+ * API, images made with sharp, and a look at what the uploads directory holds.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import sharp from "sharp";
+import type { AttachmentView } from "../../src/protocol/attachments.js";
+import type { TestUser } from "../helpers/factories.js";
+
+export const API = "/api/v1";
+
+export interface UploadResult {
+  status: number;
+  body: any;
+  text: string;
+}
+
+/** Uploads one file as multipart/form-data, declaring whatever type the test wants. */
+export async function upload(
+  baseUrl: string,
+  user: TestUser,
+  conversationId: string,
+  bytes: Uint8Array,
+  options: { name?: string; type?: string } = {},
+): Promise<UploadResult> {
+  const form = new FormData();
+  form.append(
+    "file",
+    new Blob([bytes], { type: options.type ?? "application/octet-stream" }),
+    options.name ?? "file.bin",
+  );
+  const response = await fetch(
+    new URL(`${API}/conversations/${conversationId}/attachments`, baseUrl),
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${user.token}` },
+      body: form,
+    },
+  );
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body, text };
+}
+
+/** Uploads and expects 201. */
+export async function uploadOk(
+  baseUrl: string,
+  user: TestUser,
+  conversationId: string,
+  bytes: Uint8Array,
+  options: { name?: string; type?: string } = {},
+): Promise<AttachmentView> {
+  const res = await upload(baseUrl, user, conversationId, bytes, options);
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${res.text}`);
+  return res.body as AttachmentView;
+}
+
+export interface Downloaded {
+  status: number;
+  headers: Headers;
+  bytes: Buffer;
+}
+
+export async function download(
+  baseUrl: string,
+  user: TestUser,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Downloaded> {
+  const response = await fetch(new URL(`${API}${path}`, baseUrl), {
+    headers: { authorization: `Bearer ${user.token}`, ...headers },
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
+}
+
+export function pngImage(width = 64, height = 48): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } } })
+    .png()
+    .toBuffer();
+}
+
+/** Every file (not directory) under `dir`, as paths relative to it. */
+export function filesUnder(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { recursive: true, encoding: "utf8" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return entries.filter((entry) => statSync(join(dir, entry)).isFile());
+}

@@ -1,0 +1,230 @@
+/**
+ * One entry per HTTP route of the app: how to call it as an attacker in the
+ * authorisation matrix, and what it is scoped to. The matrix fails on a route that is
+ * neither here nor in PUBLIC_ROUTES, so every new route has to be given a case.
+ */
+
+import { randomUUID } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { RouteEntry } from "../../src/http/route-table.js";
+import { WEB_ROOT } from "../../src/http/web-app.js";
+import { API, type Attacker, type World } from "./authz-world.js";
+
+/**
+ * conversation / message / attachment: about the world's group, one of its messages or
+ * files (outsiders get 404). foreign: about another user's object (404). admin: administrators only (403).
+ * self: about the caller alone; any status below 500 will do, as long as nothing of the
+ * group leaks.
+ */
+export type Scope = "conversation" | "message" | "attachment" | "foreign" | "admin" | "self";
+
+export interface RouteCall {
+  path: string;
+  body?: unknown;
+  /** Sent as multipart/form-data with one file part instead of a JSON body. */
+  file?: { name: string; content: string };
+}
+
+export interface RouteCase {
+  scope: Scope;
+  call(world: World, attacker: Attacker): RouteCall;
+  /** The user directory: other users' names may appear. */
+  directory?: boolean;
+  /** Ends the caller's session: run it on a session of its own. */
+  endsSession?: boolean;
+  /** A former member may see their own departure (the group's id) here. */
+  showsOwnDeparture?: boolean;
+}
+
+const g = (w: World) => `${API}/conversations/${w.group}`;
+const m = (w: World) => `${API}/messages/${w.early.id}`;
+const fixed = (path: string, body?: unknown) => (): RouteCall => ({ path: `${API}${path}`, body });
+
+export const ROUTE_CASES: Record<string, RouteCase> = {
+  // --- the caller's own account ---------------------------------------------------------
+  "POST /api/v1/auth/logout": { scope: "self", endsSession: true, call: fixed("/auth/logout") },
+  "POST /api/v1/auth/password": {
+    scope: "self",
+    // A wrong current password: the route is reached, the account is left as it was.
+    call: fixed("/auth/password", {
+      current_password: "not the password at all",
+      new_password: "another password entirely",
+    }),
+  },
+  "POST /api/v1/socket-ticket": { scope: "self", call: fixed("/socket-ticket") },
+  "GET /api/v1/me": { scope: "self", call: fixed("/me") },
+  "GET /api/v1/sessions": { scope: "self", call: fixed("/sessions") },
+  "DELETE /api/v1/sessions/:id": {
+    scope: "foreign",
+    call: (w) => ({ path: `${API}/sessions/${w.ownerSessionId}` }),
+  },
+  "GET /api/v1/sync": {
+    scope: "self",
+    showsOwnDeparture: true,
+    call: fixed("/sync?since=0"),
+  },
+  "GET /api/v1/users": { scope: "self", directory: true, call: fixed("/users?q=") },
+  "GET /api/v1/users/:id": {
+    scope: "self",
+    directory: true,
+    call: (w) => ({ path: `${API}/users/${w.owner.id}` }),
+  },
+  // The conversation list carries unread counts: the group must not be in it.
+  "GET /api/v1/conversations": { scope: "self", call: fixed("/conversations") },
+  "POST /api/v1/conversations": {
+    scope: "self",
+    call: fixed("/conversations", { type: "group", title: "a room of my own", member_ids: [] }),
+  },
+
+  // --- the group ------------------------------------------------------------------------
+  "GET /api/v1/conversations/:id": { scope: "conversation", call: (w) => ({ path: g(w) }) },
+  "PATCH /api/v1/conversations/:id": {
+    scope: "conversation",
+    call: (w) => ({ path: g(w), body: { title: "taken over" } }),
+  },
+  "POST /api/v1/conversations/:id/members": {
+    scope: "conversation",
+    call: (w, a) => ({
+      path: `${g(w)}/members`,
+      body: { user_ids: [a === "anonymous" ? w.nonMember.id : w[a].id] },
+    }),
+  },
+  "PATCH /api/v1/conversations/:id/members/:user_id": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/members/${w.member.id}`, body: { role: "admin" } }),
+  },
+  "DELETE /api/v1/conversations/:id/members/:user_id": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/members/${w.member.id}` }),
+  },
+  "POST /api/v1/conversations/:id/read": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/read`, body: { seq: 1 } }),
+  },
+  "POST /api/v1/conversations/:id/messages": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/messages`, body: { body: "let me in" } }),
+  },
+  "GET /api/v1/conversations/:id/messages": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/messages?limit=100` }),
+  },
+  "GET /api/v1/messages/:id": { scope: "message", call: (w) => ({ path: m(w) }) },
+  "PATCH /api/v1/messages/:id": {
+    scope: "message",
+    call: (w) => ({ path: m(w), body: { body: "rewritten" } }),
+  },
+  "DELETE /api/v1/messages/:id": { scope: "message", call: (w) => ({ path: m(w) }) },
+  "POST /api/v1/messages/:id/reactions": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/reactions`, body: { emoji: "👎" } }),
+  },
+  "DELETE /api/v1/messages/:id/reactions/:emoji": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/reactions/${encodeURIComponent("👍")}` }),
+  },
+  "POST /api/v1/conversations/:id/attachments": {
+    scope: "conversation",
+    call: (w) => ({
+      path: `${g(w)}/attachments`,
+      file: { name: "intruder.txt", content: "planted" },
+    }),
+  },
+  "GET /api/v1/attachments/:id": {
+    scope: "attachment",
+    call: (w) => ({ path: `${API}/attachments/${w.attachmentId}` }),
+  },
+  "GET /api/v1/attachments/:id/thumbnail": {
+    scope: "attachment",
+    call: (w) => ({ path: `${API}/attachments/${w.attachmentId}/thumbnail` }),
+  },
+  // Searching everywhere (no conversation_id) is covered by its own test in the matrix.
+  "GET /api/v1/search": {
+    scope: "conversation",
+    call: (w) => ({ path: `${API}/search?q=body&conversation_id=${w.group}` }),
+  },
+
+  // --- administration -------------------------------------------------------------------
+  "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
+  "POST /api/v1/admin/users": {
+    scope: "admin",
+    call: fixed("/admin/users", { username: `intruder_${randomUUID().slice(0, 8)}` }),
+  },
+  "PATCH /api/v1/admin/users/:id": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/users/${w.owner.id}`, body: { disabled: true } }),
+  },
+  "POST /api/v1/admin/users/:id/reset-password": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/reset-password`, body: {} }),
+  },
+  "GET /api/v1/admin/invites": { scope: "admin", call: fixed("/admin/invites") },
+  "POST /api/v1/admin/invites": { scope: "admin", call: fixed("/admin/invites", {}) },
+  "DELETE /api/v1/admin/invites/:id": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/invites/${w.inviteId}` }),
+  },
+  "POST /api/v1/admin/sessions/revoke-all": {
+    scope: "admin",
+    call: fixed("/admin/sessions/revoke-all"),
+  },
+  "GET /api/v1/admin/audit": { scope: "admin", call: fixed("/admin/audit") },
+};
+
+/** Routes anyone may call without a token. */
+export const PUBLIC_ROUTES = new Set([
+  "GET /health",
+  "GET /status",
+  "GET /metrics",
+  "POST /api/v1/auth/register",
+  "POST /api/v1/auth/login",
+  "GET /api/v1/server",
+  "GET /api/v1/openapi.json",
+  // The page shown when the web app is not built.
+  "GET /",
+]);
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** The static web app: one GET route per built file (and the directory index). */
+export function webAppRoutes(root = WEB_ROOT): Set<string> {
+  const routes = new Set<string>();
+  try {
+    for (const file of filesUnder(root)) {
+      const path = relative(root, file).split("\\").join("/");
+      routes.add(`GET /${path}`);
+      if (path.endsWith("index.html")) routes.add(`GET /${path.slice(0, -"index.html".length)}`);
+    }
+  } catch {
+    // not built: only the placeholder page at "/" is registered
+  }
+  return routes;
+}
+
+export const routeKey = (route: RouteEntry) => `${route.method} ${route.url}`;
+
+/**
+ * The routes that need a case: HEAD routes are Fastify's automatic twins of GET routes
+ * (same handler, same hooks), so the GET case covers them.
+ */
+export function routesNeedingCases(routes: readonly RouteEntry[]): {
+  covered: string[];
+  uncovered: string[];
+} {
+  const exempt = new Set([...PUBLIC_ROUTES, ...webAppRoutes()]);
+  const keys = [...new Set(routes.filter((r) => r.method !== "HEAD").map(routeKey))];
+  const needing = keys.filter((k) => !exempt.has(k));
+  return {
+    covered: needing.filter((k) => Object.hasOwn(ROUTE_CASES, k)),
+    uncovered: needing.filter((k) => !Object.hasOwn(ROUTE_CASES, k)),
+  };
+}
