@@ -38,7 +38,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (problems.length > 0) throw new ConfigError(problems);
   const { logger } = options;
 
-  const store = openStore(config.database, { ...options, backgroundCheckpoints: true });
+  const store = openStore(config.database, { ...options, backgroundThreads: true });
   let app: FastifyInstance | undefined;
   let hub: Hub | undefined;
   let redis: RedisPubSub | undefined;

@@ -35,3 +35,36 @@ it("rejects a whole batch when it throws, then carries on", async () => {
   await assert.rejects(commit.submit("a"), /database away/);
   assert.equal(await commit.submit("b"), "b");
 });
+
+it("keeps at most two overlapping batches in flight, and lets no other batch overtake", async () => {
+  const log: string[] = [];
+  const release: (() => void)[] = [];
+  const commit = new GroupCommit<string, string>(
+    async (items) => {
+      const name = items.join("+");
+      log.push(`start ${name}`);
+      await new Promise<void>((r) => release.push(r));
+      log.push(`end ${name}`);
+      return items.map((value) => ({ ok: true, value }));
+    },
+    512,
+    (items) => items.every((item) => item.startsWith("p")),
+  );
+  const turn = () => new Promise((r) => setImmediate(r));
+  const sent = [commit.submit("p1")];
+  await turn();
+  sent.push(commit.submit("p2"));
+  await turn();
+  // p2 started while p1 is still running.
+  assert.deepEqual(log, ["start p1", "start p2"]);
+  sent.push(commit.submit("p3"), commit.submit("g4"));
+  await turn();
+  release.shift()?.();
+  await turn();
+  release.shift()?.();
+  await turn();
+  // p3+g4 is not all overlappable: it waited for both to end.
+  assert.deepEqual(log, ["start p1", "start p2", "end p1", "end p2", "start p3+g4"]);
+  release.shift()?.();
+  assert.deepEqual(await Promise.all(sent), ["p1", "p2", "p3", "g4"]);
+});

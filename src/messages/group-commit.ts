@@ -4,18 +4,32 @@
  * instead of paid per message. Nothing waits on a timer: an idle queue starts its batch
  * in the same turn of the event loop, once every socket read of that turn has queued its
  * sends (a synchronous engine like SQLite would otherwise commit one message at a time).
+ *
+ * Where the storage commits batches in the order they were handed over (a writer thread
+ * working through its queue), two batches may be in flight: the next one is stored while
+ * this thread fans out the previous one, instead of the two taking turns.
  */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
+interface Entry<T, R> {
+  item: T;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
+}
+
 export class GroupCommit<T, R> {
-  private queue: { item: T; resolve: (value: R) => void; reject: (error: unknown) => void }[] = [];
+  private queue: Entry<T, R>[] = [];
   private running = false;
   private scheduled = false;
+  /** The last batch handed over that may overlap the next one, while it runs. */
+  private overlapping: Promise<void> | undefined;
 
   constructor(
     /** Runs one batch; returns one outcome per item, in order, or throws for them all. */
     private readonly runBatch: (items: T[]) => Promise<Outcome<R>[]>,
     private readonly maxBatch = 512,
+    /** True for a batch that may be stored while the previous one still is. */
+    private readonly mayOverlap: (items: T[]) => boolean = () => false,
   ) {}
 
   submit(item: T): Promise<R> {
@@ -37,19 +51,37 @@ export class GroupCommit<T, R> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const outcomes = await this.runBatch(batch.map((entry) => entry.item));
-          batch.forEach((entry, i) => {
-            const outcome = outcomes[i];
-            if (outcome?.ok) entry.resolve(outcome.value);
-            else entry.reject(outcome ? outcome.error : new Error("no outcome for a batched item"));
-          });
-        } catch (err) {
-          for (const entry of batch) entry.reject(err);
+        const items = batch.map((entry) => entry.item);
+        const previous = this.overlapping;
+        if (!this.mayOverlap(items)) {
+          if (previous) await previous;
+          await this.settle(batch, items);
+          continue;
         }
+        const running = this.settle(batch, items);
+        const tracked = running.finally(() => {
+          if (this.overlapping === tracked) this.overlapping = undefined;
+        });
+        this.overlapping = tracked;
+        // At most two in flight: the older one must finish before another is taken.
+        if (previous) await previous;
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /** Runs a batch and answers each of its items; never throws. */
+  private async settle(batch: Entry<T, R>[], items: T[]): Promise<void> {
+    try {
+      const outcomes = await this.runBatch(items);
+      batch.forEach((entry, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) entry.resolve(outcome.value);
+        else entry.reject(outcome ? outcome.error : new Error("no outcome for a batched item"));
+      });
+    } catch (err) {
+      for (const entry of batch) entry.reject(err);
     }
   }
 }

@@ -25,3 +25,12 @@ export function presentMessage(row: MessageRow, reactions?: ReactionSummary[]): 
     view.reactions = presentReactions(reactions);
   return view;
 }
+
+/** The stored payload of a new message's event, serialised once (also on the writer thread). */
+export function messageNewPayload(row: MessageRow): string {
+  return JSON.stringify({
+    type: "message.new",
+    conversation_id: row.conversation_id,
+    message: presentMessage(row),
+  });
+}

@@ -24,7 +24,7 @@ import { timeOrderedId } from "../storage/time-ordered-id.js";
 import type { User } from "../storage/users.js";
 import { GroupCommit, type Outcome } from "./group-commit.js";
 import { findMentions } from "./mentions.js";
-import { presentMessage } from "./present.js";
+import { messageNewPayload, presentMessage } from "./present.js";
 import { earlierRanges, memberSees } from "./visibility.js";
 
 export interface MessageServiceDeps {
@@ -69,7 +69,12 @@ export class MessageService {
   private readonly sends: GroupCommit<PendingSend, SendResult>;
 
   constructor(private readonly deps: MessageServiceDeps) {
-    this.sends = new GroupCommit((items) => this.sendBatch(items));
+    this.sends = new GroupCommit(
+      (items) => this.sendBatch(items),
+      512,
+      // Only plain messages: the general path runs on this thread, apart from the queue.
+      (items) => deps.store.appender.keepsOrder && items.every(isPlain),
+    );
   }
 
   checkBody(body: string): void {
@@ -119,7 +124,6 @@ export class MessageService {
 
   private async appendPlain(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
     const now = Date.now();
-    const views = new Map<string, MessageView>();
     let results: AppendResult[];
     try {
       results = await this.deps.store.appender.append({
@@ -131,15 +135,7 @@ export class MessageService {
         })),
         now,
         newId: () => timeOrderedId(now),
-        eventPayload: (row) => {
-          const message = presentMessage(row);
-          views.set(row.id, message);
-          return JSON.stringify({
-            type: "message.new",
-            conversation_id: row.conversation_id,
-            message,
-          });
-        },
+        eventPayload: messageNewPayload,
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -155,7 +151,7 @@ export class MessageService {
           const message = presentMessage(result.row, reactions.get(result.row.id));
           return { ok: true, value: { message, duplicate: true } };
         }
-        const message = views.get(result.row.id) ?? presentMessage(result.row);
+        const message = presentMessage(result.row);
         const event: CommittedEvent = {
           cursor: result.cursor,
           conversationId: result.row.conversation_id,

@@ -31,4 +31,9 @@ export interface AppendBatch {
 
 export interface MessageAppender {
   append(batch: AppendBatch): Promise<AppendResult[]>;
+  /**
+   * True when batches handed over while earlier ones are still being stored commit in
+   * the order they were handed over, so callers may keep more than one in flight.
+   */
+  readonly keepsOrder: boolean;
 }

@@ -21,6 +21,7 @@ import { SessionStore } from "./sessions.js";
 import { startCheckpointer } from "./sqlite/checkpointer.js";
 import { openSqlite } from "./sqlite/connect.js";
 import { SqliteMessageAppender } from "./sqlite/message-append.js";
+import { ThreadMessageAppender } from "./sqlite/thread-appender.js";
 import { UserStore } from "./users.js";
 
 export type DatabaseType = "sqlite" | "postgres";
@@ -90,8 +91,11 @@ export interface OpenStoreOptions {
   postgresSchema?: string;
   /** How long a query may wait for a pooled PostgreSQL connection. */
   postgresConnectionTimeoutMs?: number;
-  /** SQLite: checkpoint the WAL from a worker thread (the server does; short CLI runs do not). */
-  backgroundCheckpoints?: boolean;
+  /**
+   * SQLite: store messages on a writer thread and checkpoint the WAL from another, off the
+   * event loop (the server does; short-lived tools keep everything on one thread).
+   */
+  backgroundThreads?: boolean;
 }
 
 export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
@@ -109,11 +113,12 @@ export function openStore(database: Config["database"], options: OpenStoreOption
     return new Store(db, "postgres", new PostgresMessageAppender(db), () => db.destroy());
   }
   const { db, raw } = openSqlite(database.path);
-  const checkpointer =
-    options.backgroundCheckpoints && database.path !== ":memory:"
-      ? startCheckpointer(raw, database.path)
-      : undefined;
-  return new Store(db, "sqlite", new SqliteMessageAppender(db, raw), async () => {
+  const threads = options.backgroundThreads && database.path !== ":memory:";
+  const checkpointer = threads ? startCheckpointer(raw, database.path) : undefined;
+  const writer = threads ? new ThreadMessageAppender(database.path) : undefined;
+  const appender = writer ?? new SqliteMessageAppender(db, raw);
+  return new Store(db, "sqlite", appender, async () => {
+    await writer?.stop();
     await checkpointer?.stop();
     await db.destroy();
     if (raw.open) raw.close();

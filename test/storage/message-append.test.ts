@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
-import { it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { loadConfig } from "../../src/config/load.js";
 import type { AppendRequest, AppendResult } from "../../src/storage/message-append.js";
-import type { Store } from "../../src/storage/store.js";
+import { openStore, type Store } from "../../src/storage/store.js";
 import { timeOrderedId } from "../../src/storage/time-ordered-id.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";
 import { describeEachEngine } from "../helpers/databases.js";
@@ -20,7 +24,7 @@ function stored(result: AppendResult | undefined) {
   return result as Extract<AppendResult, { kind: "stored" }>;
 }
 
-describeEachEngine("message append path", (get) => {
+function appendSuite(get: () => { store: Store }) {
   it("stores a batch with gapless seqs per conversation and one event per message", async () => {
     const { store } = get();
     const [a, b, c] = await makeUsers(store, 3);
@@ -111,4 +115,26 @@ describeEachEngine("message append path", (get) => {
       ["hi"],
     );
   });
+}
+
+describeEachEngine("message append path", (get) => appendSuite(get));
+
+// The server stores messages on a writer thread with its own connection.
+describe("message append path [sqlite, writer thread]", () => {
+  let dir: string;
+  let store: Store | undefined;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "chat-append-"));
+    const database = loadConfig({
+      env: {},
+      overrides: { database: { path: join(dir, "chat.db") } },
+    }).database;
+    store = openStore(database, { backgroundThreads: true });
+    await store.migrate();
+  });
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  appendSuite(() => ({ store: store as Store }));
 });

@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
-import { createDirect, createGroup } from "../helpers/chat.js";
+import { createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
-import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import {
   bubbleTexts,
@@ -32,18 +31,8 @@ describe("history and the conversation list", { timeout: 60_000 }, () => {
   let groupId: string;
   const errors: string[] = [];
 
-  const say = async (who: TestUser, conversationId: string, body: string) => {
-    const res = await request(
-      server.url,
-      "POST",
-      `/api/v1/conversations/${conversationId}/messages`,
-      {
-        token: who.token,
-        body: { body },
-      },
-    );
-    assert.equal(res.status, 201, res.text);
-  };
+  const say = (who: TestUser, conversationId: string, body: string) =>
+    sendMessage(server.url, who, conversationId, body);
 
   before(async () => {
     server = await startTestServer({ rate_limit: { enabled: false } });

@@ -7,9 +7,8 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
-import { createGroup } from "../helpers/chat.js";
+import { createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
-import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { messageList, PASSWORD, signIn, visible, WAIT, watchErrors } from "./helpers.js";
 
@@ -24,15 +23,8 @@ describe("searching messages in the web app", { timeout: 60_000 }, () => {
   const word = `needle${randomBytes(4).toString("hex")}`;
   const errors: string[] = [];
 
-  const say = async (who: TestUser, conversationId: string, body: string) => {
-    const res = await request(
-      server.url,
-      "POST",
-      `/api/v1/conversations/${conversationId}/messages`,
-      { token: who.token, body: { body } },
-    );
-    assert.equal(res.status, 201, res.text);
-  };
+  const say = (who: TestUser, conversationId: string, body: string) =>
+    sendMessage(server.url, who, conversationId, body);
 
   before(async () => {
     server = await startTestServer({ rate_limit: { enabled: false } });

@@ -103,6 +103,8 @@ async function writeRows(
 }
 
 export class PostgresMessageAppender implements MessageAppender {
+  readonly keepsOrder = false;
+
   constructor(private readonly db: Kysely<Database>) {}
 
   append(batch: AppendBatch): Promise<AppendResult[]> {

@@ -4,24 +4,14 @@
  * bounds the WAL when the background one cannot keep up (a checkpoint that completes
  * in the writer lets the next transaction restart the WAL from its beginning).
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type SqliteDatabase from "better-sqlite3";
+import { startWorker } from "./start-worker.js";
 
 /** 16,384 pages of 4 KiB: the WAL may reach 64 MiB before the writer checkpoints itself. */
 export const WRITER_CHECKPOINT_PAGES = 16_384;
 
 export interface Checkpointer {
   stop(): Promise<void>;
-}
-
-function workerFile(): URL {
-  // Built code runs checkpoint-worker.js; from source (tsx), the .ts beside this file.
-  const built = new URL("./checkpoint-worker.js", import.meta.url);
-  return existsSync(fileURLToPath(built))
-    ? built
-    : new URL("./checkpoint-worker.ts", import.meta.url);
 }
 
 export function startCheckpointer(
@@ -32,7 +22,7 @@ export function startCheckpointer(
   raw.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   // After the WAL restarts, the file is cut back instead of keeping its largest size.
   raw.pragma(`journal_size_limit = ${WRITER_CHECKPOINT_PAGES * 4096}`);
-  const worker = new Worker(workerFile(), { workerData: { path, intervalMs } });
+  const worker = startWorker("checkpoint-worker", { path, intervalMs });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   worker.on("error", () => {

@@ -23,6 +23,14 @@ export const SQLITE_PRAGMAS = [
   "busy_timeout = 5000",
 ] as const;
 
+/** Applies the guide's pragmas to a connection (the server's writer thread opens its own). */
+export function applyPragmas(raw: SqliteDatabase.Database, readonly = false): void {
+  for (const pragma of SQLITE_PRAGMAS) {
+    if (readonly && pragma.startsWith("journal_mode")) continue;
+    raw.pragma(pragma);
+  }
+}
+
 function restrictFiles(path: string): void {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     if (existsSync(file)) chmodSync(file, 0o600);
@@ -39,7 +47,11 @@ function cachingStatements(raw: SqliteDatabase.Database): SqliteDatabaseLike {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => raw.close(),
-    prepare(sql: string) {
+    prepare(text: string) {
+      // A transaction takes the write lock when it begins: with the server's writer
+      // thread as a second connection, a transaction that read first and wrote later
+      // could otherwise find the database changed under it (SQLITE_BUSY_SNAPSHOT).
+      const sql = text === "begin" ? "begin immediate" : text;
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);
@@ -62,10 +74,7 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
   });
-  for (const pragma of SQLITE_PRAGMAS) {
-    if (options.readonly && pragma.startsWith("journal_mode")) continue;
-    raw.pragma(pragma);
-  }
+  applyPragmas(raw, options.readonly);
   if (path !== ":memory:" && !options.readonly) restrictFiles(path);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingStatements(raw) }),
