@@ -71,7 +71,7 @@ export class MessageService {
   constructor(private readonly deps: MessageServiceDeps) {
     this.sends = new GroupCommit(
       (items) => this.sendBatch(items),
-      512,
+      1024,
       // Only plain messages: the general path runs on this thread, apart from the queue.
       (items) => deps.store.appender.keepsOrder && items.every(isPlain),
     );
