@@ -2,6 +2,7 @@
  * Names, initials, colours and times as the app shows them.
  */
 import type { ConversationView, MemberView, UserView } from "../../src/sdk/index.js";
+import { personName } from "./state/people.js";
 
 export function otherMembers(conv: ConversationView, meId: string | undefined): MemberView[] {
   return conv.members.filter((m) => m.user.id !== meId);
@@ -14,7 +15,11 @@ export function conversationTitle(conv: ConversationView, meId: string | undefin
 }
 
 export function memberName(conv: ConversationView | undefined, userId: string): string {
-  return conv?.members.find((m) => m.user.id === userId)?.user.display_name ?? "Former member";
+  return (
+    conv?.members.find((m) => m.user.id === userId)?.user.display_name ??
+    personName(userId) ??
+    "Former member"
+  );
 }
 
 export function initials(name: string): string {

@@ -7,6 +7,7 @@ import type { MessageView, UserView } from "../../../src/sdk/index.js";
 import { dayLabel, joinNames, sameDay } from "../format.js";
 import { fetchQuote, loadOlder } from "../state/actions.js";
 import { type Conv, chat, myReadSeq } from "../state/chat.js";
+import { people, personName } from "../state/people.js";
 import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
@@ -46,10 +47,11 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   // Names change only with membership, so message items need not re-render on reads.
   const namesKey = conv.members.map((m) => `${m.user.id}\t${m.user.display_name}`).join("\n");
+  const others = useStore(people, (all) => all);
   const nameOf = useMemo(() => {
     const names = new Map(conv.members.map((m) => [m.user.id, m.user.display_name]));
-    return (userId: string) => names.get(userId) ?? "Former member";
-  }, [namesKey]);
+    return (userId: string) => names.get(userId) ?? personName(userId) ?? "Former member";
+  }, [namesKey, others]);
 
   const check = () => {
     const el = scroller.current;
