@@ -10,7 +10,7 @@ import { createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { conversationLink, messageList, signIn, visible, watchErrors } from "./helpers.js";
+import { conversationLink, messageList, signedInPage, visible } from "./helpers.js";
 
 describe("former members in the web app", { timeout: 60_000 }, () => {
   let server: TestServer;
@@ -34,9 +34,7 @@ describe("former members in the web app", { timeout: 60_000 }, () => {
     );
     assert.equal(left.status, 204);
     browser = await launchBrowser();
-    page = await browser.newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    page = await signedInPage(browser, server.url, alice, errors);
   });
 
   after(async () => {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { Locator, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { DEFAULT_TEST_PASSWORD } from "../helpers/factories.js";
 
 export const WAIT = 5000;
@@ -56,6 +56,19 @@ export async function signIn(page: Page, baseUrl: string, who: Person): Promise<
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await visible(page.getByRole("heading", { name: "Chats" }));
+}
+
+/** A fresh page signed in as `user` (display name = username), with its errors collected. */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  user: { username: string },
+  errors: string[],
+): Promise<Page> {
+  const page = await browser.newPage();
+  watchErrors(page, errors);
+  await signIn(page, baseUrl, { username: user.username, displayName: user.username });
+  return page;
 }
 
 export function messageList(page: Page): Locator {

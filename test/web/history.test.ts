@@ -14,9 +14,9 @@ import {
   conversationLink,
   messageList,
   PASSWORD,
+  signedInPage,
   signIn,
   visible,
-  watchErrors,
 } from "./helpers.js";
 
 const COUNT = 130;
@@ -43,9 +43,7 @@ describe("history and the conversation list", { timeout: 60_000 }, () => {
     for (let i = 1; i <= COUNT; i++) await say(i % 2 ? bob : alice, directId, `history ${i}`);
     groupId = (await createGroup(server.url, bob, [alice], "Later group")).id;
     await say(bob, groupId, "newest activity");
-    page = await browser.newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    page = await signedInPage(browser, server.url, alice, errors);
   });
 
   after(async () => {

@@ -10,7 +10,7 @@ import { launchBrowser } from "../helpers/browser.js";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { messageList, PASSWORD, signIn, visible, WAIT, watchErrors } from "./helpers.js";
+import { messageList, PASSWORD, signedInPage, visible, WAIT } from "./helpers.js";
 
 const FILLER = 120;
 
@@ -39,9 +39,7 @@ describe("searching messages in the web app", { timeout: 60_000 }, () => {
     for (let i = 1; i <= FILLER; i++) await say(i % 2 ? bob : alice, group.id, `filler ${i}`);
     const secret = await createGroup(server.url, outsider, [], "Elsewhere");
     await say(outsider, secret.id, `not for alice ${word}`);
-    page = await browser.newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    page = await signedInPage(browser, server.url, alice, errors);
   });
 
   after(async () => {
