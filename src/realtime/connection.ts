@@ -3,6 +3,7 @@
  * was sent, and a bounded outbound queue. While it catches up (on connect or on a
  * `sync`), live events wait in a small buffer so that nothing arrives out of order.
  */
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { CommittedEvent } from "../events/bus.js";
 import type { ErrorCode } from "../protocol/errors.js";
@@ -22,6 +23,31 @@ export interface ConnectionLimits {
 }
 
 const THROTTLE_WINDOW_MS = 10_000;
+
+/**
+ * Frames sent to one socket in the same synchronous run (a committed batch fanned out:
+ * acks and other people's messages) leave in one write instead of one system call each:
+ * the TCP socket is corked on its first frame and uncorked once the run is over.
+ */
+const corked = new Set<Duplex>();
+
+function uncorkAll(): void {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
+/** Corks the socket for the rest of this run; true when this frame is the run's first. */
+function corkUntilRunEnds(ws: WebSocket): boolean {
+  // ws offers no cork of its own; it keeps its TCP socket in `_socket`. Without one,
+  // frames simply go out one by one.
+  const socket = (ws as unknown as { _socket?: Duplex })._socket;
+  if (!socket) return true;
+  if (corked.has(socket)) return false;
+  if (corked.size === 0) queueMicrotask(uncorkAll);
+  socket.cork();
+  corked.add(socket);
+  return true;
+}
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 1024 * 1024,
@@ -70,7 +96,10 @@ export class Connection {
   /** Sends a frame, or cuts the socket off if it has stopped reading. */
   send(frame: string): void {
     if (!this.open) return;
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+    // Judged on the first frame of a run, by what earlier runs left unsent: the frames of
+    // this run are still held by the cork, so a run (one batch, one sync page, bounded)
+    // never counts against the socket.
+    if (corkUntilRunEnds(this.ws) && this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.onSlowConsumer();
       this.ws.terminate();
       return;

@@ -4,6 +4,7 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import type { Database, MessagesTable } from "./schema.js";
+import { indexMessage } from "./sqlite/search-index.js";
 
 export type MessageRow = Selectable<MessagesTable>;
 
@@ -34,10 +35,15 @@ function normalise(row: MessageRow): MessageRow {
 }
 
 export class MessageStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: "sqlite" | "postgres",
+  ) {}
 
   async insert(row: MessageRow): Promise<void> {
     await this.db.insertInto("messages").values(row).execute();
+    // PostgreSQL's search index follows the table by itself; SQLite's is fed here.
+    if (this.engine === "sqlite") await indexMessage(this.db, row.id);
   }
 
   async byId(id: string): Promise<MessageRow | undefined> {

@@ -47,7 +47,7 @@ export class Repositories {
     this.sessions = new SessionStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
-    this.messages = new MessageStore(db);
+    this.messages = new MessageStore(db, type);
     this.events = new EventStore(db, type);
     this.nodes = new NodeStore(db);
     this.audit = new AuditStore(db);

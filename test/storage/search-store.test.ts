@@ -279,8 +279,15 @@ for (const engine of ["sqlite", "postgres"] as const) {
       const [a] = await makeUsers(store, 1);
       const chat = await makeConversation(store, [a!]);
       const t = tag();
-      await post(store, chat.id, a!, `old news ${t}`);
-      const removed = await post(store, chat.id, a!, `removed ${t}`);
+      // Written as a server from before search would have: straight into the table.
+      const postOld = async (body: string) => {
+        const seq = await store.conversations.allocateSeq(chat.id, Date.now());
+        const row = messageRow(chat.id, seq, a!, { body });
+        await store.db.insertInto("messages").values(row).execute();
+        return row;
+      };
+      await postOld(`old news ${t}`);
+      const removed = await postOld(`removed ${t}`);
       await store.messages.tombstone(removed.id, Date.now());
 
       await store.migrate();

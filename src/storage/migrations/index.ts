@@ -10,6 +10,7 @@ import { audit } from "./004_audit.js";
 import { attachments } from "./005_attachments.js";
 import { search } from "./006_search.js";
 import { membershipPeriods } from "./007_membership_periods.js";
+import { searchIndexPerBatch } from "./008_search_index_per_batch.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -22,6 +23,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "005_attachments": attachments(engine),
     "006_search": search(engine),
     "007_membership_periods": membershipPeriods,
+    "008_search_index_per_batch": searchIndexPerBatch(engine),
   };
 }
 

@@ -7,6 +7,7 @@
 import type SqliteDatabase from "better-sqlite3";
 import type { AppendBatch, AppendResult } from "../message-append.js";
 import type { MessageRow } from "../messages.js";
+import { searchIndexer } from "./search-index.js";
 
 interface MemberRow {
   joined_seq: number;
@@ -81,6 +82,12 @@ export type AppendRunner = (batch: AppendBatch) => AppendResult[];
 /** Prepares the statements (the tables must exist) and returns the batch runner. */
 export function appendRunner(raw: SqliteDatabase.Database): AppendRunner {
   const statements = prepare(raw);
-  const run = raw.transaction((batch: AppendBatch) => appendAll(statements, batch));
+  const index = searchIndexer(raw);
+  const run = raw.transaction((batch: AppendBatch) => {
+    const results = appendAll(statements, batch);
+    // Last, after every other write of the batch: see search-index.ts.
+    index(results.flatMap((r) => (r.kind === "stored" ? [r.row.id] : [])));
+    return results;
+  });
   return (batch) => run.immediate(batch);
 }
