@@ -91,16 +91,24 @@ async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
 }
 
 /**
+ * Errors the listing of every schema's tables can meet while another schema of the same
+ * database changes under it: a schema (3F000), table (42P01) or column (42703) that was
+ * there a moment before, or a catalog entry gone mid-read (XX000).
+ */
+const CATALOG_RACES = new Set(["3F000", "42P01", "42703", "XX000"]);
+
+/**
  * Kysely's migrator looks for its table by listing the tables of every schema in the
- * database; another schema dropped at that moment fails the listing (3F000). That says
- * nothing about ours, so the run is tried again.
+ * database; another deployment (or test run) changing its own schema at that moment can
+ * fail the listing. That says nothing about ours, so the run is tried again.
  */
 async function runPostgresMigrator(db: Kysely<any>): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await runMigrator(db, "postgres");
     } catch (err) {
-      if ((err as { code?: unknown }).code !== "3F000" || attempt >= 5) throw err;
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== "string" || !CATALOG_RACES.has(code) || attempt >= 5) throw err;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }
