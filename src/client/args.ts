@@ -21,9 +21,10 @@ Usage:
   chat-client conversations [--json]
                                   one line per conversation: short id, type, name,
                                   unread count, last message (--json: the raw array)
-  chat-client send <conversation> <text...> [--json]
+  chat-client send <conversation> <text...> [--attach FILE]... [--json]
                                   send a message (text "-" reads it from stdin; put
-                                  "--" before text that starts with "-")
+                                  "--" before text that starts with "-"); each
+                                  --attach uploads a file and sends it with the text
   chat-client tail <conversation> [--history N] [--json]
                                   print the last N messages (default 20), then follow
                                   new ones until Ctrl-C (--json: one event per line)
@@ -67,11 +68,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
   logout: { options: {}, positionals: [] },
   whoami: { options: json, positionals: [] },
   conversations: { options: json, positionals: [] },
-  send: { options: json, positionals: ["conversation", "text"], rest: true },
+  send: {
+    options: { ...json, attach: { type: "string", multiple: true } },
+    positionals: ["conversation", "text"],
+    rest: true,
+  },
   tail: { options: { ...json, history: { type: "string" } }, positionals: ["conversation"] },
 };
 
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export type Parsed =
   | { kind: "help" }

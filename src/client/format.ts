@@ -34,7 +34,21 @@ export function formatMessage(
   if (kind === "edited")
     return `${style.dim(formatTime(at))} ${who} ${style.dim("(edited)")} ${body}`;
   const edited = message.edited_at ? style.dim(" (edited)") : "";
-  return `${style.dim(formatTime(at))} ${who} ${body}${edited}`;
+  return `${style.dim(formatTime(at))} ${who} ${body}${edited}${attachmentList(message, style)}`;
+}
+
+/** The files a message carries, as " [file: name (size)]" after its text. */
+function attachmentList(message: MessageView, style: Style): string {
+  const files = message.attachments ?? [];
+  return files
+    .map((file) => style.dim(` [file: ${safeInline(file.name)} (${formatSize(file.size)})]`))
+    .join("");
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Typed calls to the REST API. `fetch` is injectable; every refusal becomes an ApiError.
  */
+
+import type { AttachmentView } from "../protocol/attachments.js";
 import type {
   ConversationView,
   CreateConversationBody,
@@ -51,14 +53,16 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // A form (a file upload) sets its own multipart content type and boundary.
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers["content-type"] = "application/json";
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
         headers,
-        body: body === undefined ? null : JSON.stringify(body),
+        body: body === undefined ? null : form ? body : JSON.stringify(body),
       });
     } catch (err) {
       throw new ApiError(0, "network_error", `cannot reach the server: ${(err as Error).message}`);
@@ -145,6 +149,24 @@ export class ApiClient {
     return (
       await this.request<{ user: UserView }>("GET", `/api/v1/users/${encodeURIComponent(id)}`)
     ).user;
+  }
+
+  /**
+   * Uploads a file to a conversation; send its id with a message (`attachmentIds`) for the
+   * members to see it. The server sniffs the type from the bytes and ignores `blob.type`.
+   */
+  async uploadAttachment(
+    conversationId: string,
+    file: Blob,
+    name: string,
+  ): Promise<AttachmentView> {
+    const form = new FormData();
+    form.append("file", file, name);
+    return this.request<AttachmentView>(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(conversationId)}/attachments`,
+      form,
+    );
   }
 
   async conversations(): Promise<ConversationView[]> {

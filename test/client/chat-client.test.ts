@@ -162,6 +162,38 @@ describe("chat-client", () => {
     assert.equal(teamHistory.at(-1)?.sender_id, alice.id);
   });
 
+  it("send --attach uploads files and sends them with the text; an unreadable one sends nothing", async () => {
+    const notes = join(aliceDir, "notes.txt");
+    writeFileSync(notes, "meeting notes\n");
+    const sent = await run(
+      ["send", `@${bob.username}`, "the notes", "--attach", notes, "--attach", notes, "--json"],
+      aliceDir,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    const stored = JSON.parse(sent.stdout);
+    assert.equal(stored.body, "the notes");
+    assert.deepEqual(
+      stored.attachments.map((a: { name: string; size: number }) => [a.name, a.size]),
+      [
+        ["notes.txt", 14],
+        ["notes.txt", 14],
+      ],
+    );
+    const seen = (await bobApi().history(direct.id)).at(-1);
+    assert.equal(seen?.attachments?.length, 2);
+    const text = await run(["send", `@${bob.username}`, "again", "--attach", notes], aliceDir);
+    assert.match(text.stdout, /again \[file: notes\.txt \(14 B\)\]$/m);
+
+    const before = (await bobApi().history(direct.id)).length;
+    const missing = await run(
+      ["send", `@${bob.username}`, "nothing", "--attach", join(aliceDir, "absent.txt")],
+      aliceDir,
+    );
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^chat-client: invalid_request: cannot read /);
+    assert.equal((await bobApi().history(direct.id)).length, before);
+  });
+
   it("refuses an ambiguous or unknown conversation with exit 1, naming the candidates", async () => {
     const ambiguous = await run(["send", "DUP", "hi"], aliceDir);
     assert.equal(ambiguous.code, 1);

@@ -3,6 +3,8 @@
  * connection drops mid-send (the SDK re-sends it with the same client_id), and printed
  * as the server stored it once the server has committed it.
  */
+import { openAsBlob } from "node:fs";
+import { basename } from "node:path";
 import { randomId } from "../../sdk/index.js";
 import type { Values } from "../args.js";
 import { requireCredentials } from "../credentials.js";
@@ -23,6 +25,26 @@ async function messageText(words: string[]): Promise<string> {
   return words.join(" ");
 }
 
+/** Uploads each `--attach` file (streamed from disk) and returns their ids. */
+async function uploadFiles(
+  api: ReturnType<typeof apiFor>,
+  conversationId: string,
+  paths: Values[string],
+): Promise<string[]> {
+  const list = Array.isArray(paths) ? paths : typeof paths === "string" ? [paths] : [];
+  const ids: string[] = [];
+  for (const path of list) {
+    let file: Blob;
+    try {
+      file = await openAsBlob(path);
+    } catch (err) {
+      throw new CliError("invalid_request", `cannot read ${path}: ${(err as Error).message}`);
+    }
+    ids.push((await api.uploadAttachment(conversationId, file, basename(path))).id);
+  }
+  return ids;
+}
+
 export async function send(values: Values, positionals: string[], io: Io): Promise<number> {
   const [query = "", ...words] = positionals;
   const credentials = requireCredentials();
@@ -30,6 +52,7 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
   const text = await messageText(words);
   if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
   const conversation = resolveConversation(await api.conversations(), query, credentials.user_id);
+  const attachmentIds = await uploadFiles(api, conversation.id, values.attach);
 
   const socket = socketFor(credentials);
   const clientId = randomId();
@@ -47,7 +70,7 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
           );
         }, SEND_TIMEOUT_MS);
         stopWatching = watchSession(socket, api, reject);
-        socket.send(conversation.id, text, { clientId }).then(resolve, reject);
+        socket.send(conversation.id, text, { clientId, attachmentIds }).then(resolve, reject);
         socket.connect();
       },
     );
