@@ -42,6 +42,17 @@ export interface Comparison {
   relay?: MessagingResult;
 }
 
+/** The record's params every message workload shares: traffic shape and server setup. */
+export function messagingParams(ctx: WorkloadContext) {
+  return {
+    body: ctx.flags.body,
+    warmup: ctx.flags.warmup,
+    database: ctx.server.database,
+    redis: ctx.server.redis,
+    nodes: ctx.server.nodes,
+  };
+}
+
 export async function compareMessaging(
   ctx: WorkloadContext,
   userCount: number,

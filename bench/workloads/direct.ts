@@ -6,7 +6,12 @@
 import { createPairs } from "../lib/accounts.js";
 import { REGISTER_CONCURRENCY_FLAG, WARMUP_FLAG } from "../lib/common-flags.js";
 import { printTable, type Workload } from "../lib/workload.js";
-import { compareMessaging, comparisonProblems, messagingTable } from "./compare.js";
+import {
+  compareMessaging,
+  comparisonProblems,
+  messagingParams,
+  messagingTable,
+} from "./compare.js";
 
 // Open loop: a sender with this many unanswered sends stalls (the server refuses a
 // socket with more than 256 frames waiting).
@@ -56,11 +61,7 @@ export const direct: Workload = {
       ...(rate === undefined
         ? { messages: ctx.flags.messages, in_flight: ctx.flags["in-flight"] }
         : { rate, duration_s: ctx.flags.duration }),
-      body: ctx.flags.body,
-      warmup: ctx.flags.warmup,
-      database: ctx.server.database,
-      redis: ctx.server.redis,
-      nodes: ctx.server.nodes,
+      ...messagingParams(ctx),
     };
     const comparison = await compareMessaging(
       ctx,

@@ -5,7 +5,12 @@
 import { createGroup } from "../lib/accounts.js";
 import { REGISTER_CONCURRENCY_FLAG, WARMUP_FLAG } from "../lib/common-flags.js";
 import { printTable, type Workload } from "../lib/workload.js";
-import { compareMessaging, comparisonProblems, messagingTable } from "./compare.js";
+import {
+  compareMessaging,
+  comparisonProblems,
+  messagingParams,
+  messagingTable,
+} from "./compare.js";
 
 export const group: Workload = {
   name: "group",
@@ -32,11 +37,7 @@ export const group: Workload = {
       senders,
       messages: ctx.flags.messages,
       in_flight: ctx.flags["in-flight"],
-      body: ctx.flags.body,
-      warmup: ctx.flags.warmup,
-      database: ctx.server.database,
-      redis: ctx.server.redis,
-      nodes: ctx.server.nodes,
+      ...messagingParams(ctx),
     };
     const comparison = await compareMessaging(
       ctx,
