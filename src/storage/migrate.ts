@@ -9,8 +9,11 @@ import { type Engine, MIGRATION_NAMES, migrationsFor } from "./migrations/index.
 const MIGRATION_TABLE = "schema_migrations";
 const MIGRATION_LOCK_TABLE = "schema_migrations_lock";
 
-function providerFor(engine: Engine): MigrationProvider {
-  return { getMigrations: async () => migrationsFor(engine) };
+function providerFor(engine: Engine, through?: string): MigrationProvider {
+  const all = migrationsFor(engine);
+  if (through === undefined) return { getMigrations: async () => all };
+  const upTo = Object.fromEntries(Object.entries(all).filter(([name]) => name <= through));
+  return { getMigrations: async () => upTo };
 }
 
 export class SchemaTooNewError extends Error {
@@ -77,10 +80,11 @@ export async function schemaStatus(
   };
 }
 
-async function runMigrator(db: Kysely<any>, engine: Engine): Promise<string[]> {
+/** `through` stops the run after that migration; without it every migration applies. */
+async function runMigrator(db: Kysely<any>, engine: Engine, through?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: providerFor(engine),
+    provider: providerFor(engine, through),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
     ...(engine === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
@@ -102,10 +106,10 @@ const CATALOG_RACES = new Set(["3F000", "42P01", "42703", "XX000"]);
  * database; another deployment (or test run) changing its own schema at that moment can
  * fail the listing. That says nothing about ours, so the run is tried again.
  */
-async function runPostgresMigrator(db: Kysely<any>): Promise<string[]> {
+async function runPostgresMigrator(db: Kysely<any>, through?: string): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runMigrator(db, "postgres");
+      return await runMigrator(db, "postgres", through);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code !== "string" || !CATALOG_RACES.has(code) || attempt >= 5) throw err;
@@ -120,15 +124,27 @@ async function runPostgresMigrator(db: Kysely<any>): Promise<string[]> {
  * file cannot interleave and a failed migration leaves nothing half-applied.
  */
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationResult> {
+  return migrateThrough(db, engine, undefined);
+}
+
+/**
+ * Applies pending migrations up to and including `through` (every one when undefined);
+ * the schema an older release left behind, for upgrade tests and rehearsals.
+ */
+export async function migrateThrough(
+  db: Kysely<any>,
+  engine: Engine,
+  through: string | undefined,
+): Promise<MigrationResult> {
   if (engine === "postgres") await currentSchema(db);
   const { unknown } = await schemaStatus(db, engine);
   if (unknown.length > 0) throw new SchemaTooNewError(unknown);
-  if (engine === "postgres")
-    return { applied: await runPostgresMigrator(db), current: latestSchemaVersion() };
+  const current = through ?? latestSchemaVersion();
+  if (engine === "postgres") return { applied: await runPostgresMigrator(db, through), current };
   const applied = await db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
-      const names = await runMigrator(conn, engine);
+      const names = await runMigrator(conn, engine, through);
       await sql`commit`.execute(conn);
       return names;
     } catch (err) {
@@ -136,5 +152,5 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
       throw err;
     }
   });
-  return { applied, current: latestSchemaVersion() };
+  return { applied, current };
 }

@@ -22,8 +22,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
-import { MIGRATION_NAMES, migrationsFor } from "../../src/storage/migrations/index.js";
+import { Kysely, SqliteDialect } from "kysely";
+import { migrateThrough } from "../../src/storage/migrate.js";
+import { MIGRATION_NAMES } from "../../src/storage/migrations/index.js";
 import { createDirect, sendMessage } from "../helpers/chat.js";
 import { finished, runCli } from "../helpers/cli.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
@@ -294,14 +295,7 @@ describe("chat-server restore", () => {
     const oldDb = new Kysely<Record<string, never>>({
       dialect: new SqliteDialect({ database: new SqliteDatabase(older) }),
     });
-    const migrator = new Migrator({
-      db: oldDb,
-      provider: { getMigrations: async () => migrationsFor("sqlite") },
-      migrationTableName: "schema_migrations",
-      migrationLockTableName: "schema_migrations_lock",
-    });
-    const { error } = await migrator.migrateTo(previous.at(-1) ?? "");
-    assert.equal(error, undefined);
+    await migrateThrough(oldDb, "sqlite", previous.at(-1));
     await oldDb.destroy();
 
     const target = join(dir, "data", "chat.db");

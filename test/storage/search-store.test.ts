@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { it } from "node:test";
-import { Migrator, sql } from "kysely";
+import { sql } from "kysely";
 import type { MessageRow } from "../../src/storage/messages.js";
-import { migrationsFor } from "../../src/storage/migrations/index.js";
+import { migrateThrough } from "../../src/storage/migrate.js";
+import { MIGRATION_NAMES } from "../../src/storage/migrations/index.js";
 import type { SearchRequest, SearchTerm } from "../../src/storage/search.js";
 import type { Repositories } from "../../src/storage/store.js";
 import { makeConversation, makeUsers, memberRow, messageRow } from "../helpers/chat-rows.js";
@@ -250,24 +251,10 @@ describeEachEngine("search store", (get, engine) => {
   });
 });
 
-/** Applies every migration but the search one, so messages exist before it runs. */
+/** Applies every migration before `first`, so messages exist before it runs. */
 async function migrateBefore(store: Repositories, engine: Engine, first: string) {
-  const schema =
-    engine === "postgres"
-      ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s
-      : undefined;
-  const migrator = new Migrator({
-    db: store.db,
-    provider: {
-      getMigrations: async () =>
-        Object.fromEntries(Object.entries(migrationsFor(engine)).filter(([name]) => name < first)),
-    },
-    migrationTableName: "schema_migrations",
-    migrationLockTableName: "schema_migrations_lock",
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
+  const earlier = MIGRATION_NAMES.filter((name) => name < first);
+  await migrateThrough(store.db, engine, earlier.at(-1));
 }
 
 for (const engine of ["sqlite", "postgres"] as const) {
