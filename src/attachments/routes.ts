@@ -77,7 +77,7 @@ export async function registerAttachmentRoutes(
 
     app.post(
       "/conversations/:id/attachments",
-      { schema: { params: idParams, tags } },
+      { schema: { params: idParams, tags }, config: { streamingUpload: true } },
       async (request, reply) => {
         const user = caller(request).user;
         if (!request.isMultipart()) {

@@ -20,6 +20,7 @@ export const serverSection = z
       .default(1024 * 1024),
     cors_origins: z.array(z.string().min(1)).default([]),
     shutdown_timeout_seconds: z.int().min(1).max(300).default(10),
+    request_body_timeout_seconds: z.int().min(1).max(600).default(30),
     socket_heartbeat_seconds: z.int().min(1).max(300).default(30),
     socket_max_buffered_bytes: z
       .int()

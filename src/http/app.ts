@@ -21,13 +21,17 @@ import { registerSearchRoutes } from "../search/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
+import { installBodyDeadlines } from "./body-deadline.js";
 import { installErrorHandlers } from "./error-handler.js";
 import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
+import { onClientError } from "./raw-error.js";
 import { installRequestLog } from "./request-log.js";
 import { recordRoutes } from "./route-table.js";
 import { registerServerInfoRoute } from "./server-info.js";
 import { registerWebApp } from "./web-app.js";
+
+const HEADERS_TIMEOUT_MS = 30_000;
 
 export interface BuildAppOptions {
   logger: Logger;
@@ -47,14 +51,19 @@ export async function buildApp(
     requestIdHeader: false,
     trustProxy: config.server.trust_proxy.length > 0 ? config.server.trust_proxy : false,
     bodyLimit: config.server.body_limit_bytes,
-    // Node's defaults allow a slow client to hold a request open far too long.
-    requestTimeout: 30_000,
+    // Node's defaults let a slow client hold a request open far too long. Headers get a
+    // fixed deadline here; bodies are timed by body-deadline.ts, which lets an upload on a
+    // slow link take as long as it keeps moving.
+    http: { headersTimeout: HEADERS_TIMEOUT_MS },
+    requestTimeout: 0,
     connectionTimeout: 60_000,
+    clientErrorHandler: onClientError,
     // Requests that arrive while closing get the catalogue's shutting_down (below).
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   });
   recordRoutes(app);
+  installBodyDeadlines(app, config.server.request_body_timeout_seconds * 1000);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);

@@ -7,6 +7,33 @@ import type { FastifyInstance } from "fastify";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 import { VERSION } from "../version.js";
 
+type Transformed = ReturnType<typeof jsonSchemaTransform>;
+
+/**
+ * An upload route reads its multipart body as a stream, so it declares no body schema to
+ * validate; the document still has to tell clients what to send.
+ */
+function withUploadBody(
+  input: Parameters<typeof jsonSchemaTransform>[0],
+  output: Transformed,
+): Transformed {
+  if (input.route.config?.streamingUpload !== true) return output;
+  return {
+    ...output,
+    schema: {
+      ...output.schema,
+      consumes: ["multipart/form-data"],
+      body: {
+        type: "object",
+        required: ["file"],
+        properties: {
+          file: { type: "string", format: "binary", description: "the file; one part" },
+        },
+      },
+    },
+  };
+}
+
 /** Must be registered before the routes it describes. */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -22,7 +49,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => withUploadBody(input, jsonSchemaTransform(input)),
     transformObject: jsonSchemaTransformObject,
   });
 }

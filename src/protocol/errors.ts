@@ -29,6 +29,8 @@ export const errorCatalogue = {
   file_too_large: { status: 413, retryable: false },
   quota_exceeded: { status: 413, retryable: false },
   range_not_satisfiable: { status: 416, retryable: false },
+  request_timeout: { status: 408, retryable: true },
+  headers_too_large: { status: 431, retryable: false },
   invalid_image: { status: 422, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   rate_limited: { status: 429, retryable: true },

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
 import {
@@ -7,6 +8,7 @@ import {
   type StoredEvent,
   type WebSocketFactory,
 } from "../../src/sdk/index.js";
+import { createDirect } from "../helpers/chat.js";
 import { addressesByNode, type Cluster, getFrom, startCluster } from "../helpers/cluster.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
@@ -198,6 +200,35 @@ describe("a cluster of three nodes on PostgreSQL and Redis behind nginx", () => 
       password: user.password,
     });
     assert.equal(locked.status, 429);
+  });
+
+  it("takes a 5 MB attachment through nginx, and every node serves it", async () => {
+    const [a, b] = users as [TestUser, TestUser];
+    const chat = await createDirect(cluster.url, a, b);
+    const bytes = randomBytes(5 * 1024 * 1024);
+    const form = new FormData();
+    form.append("file", new Blob([bytes]), "report.bin");
+    const uploaded = await fetch(`${cluster.url}/api/v1/conversations/${chat.id}/attachments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${a.token}` },
+      body: form,
+    });
+    const view = (await uploaded.json()) as { id: string; size: number };
+    assert.equal(uploaded.status, 201, JSON.stringify(view));
+    assert.equal(view.size, bytes.length);
+    const sent = await client(cluster.url).post(
+      `/api/v1/conversations/${chat.id}/messages`,
+      { body: "the report", attachment_ids: [view.id] },
+      { token: a.token },
+    );
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    for (const node of cluster.nodes) {
+      const res = await fetch(`${node.url}/api/v1/attachments/${view.id}`, {
+        headers: { authorization: `Bearer ${b.token}` },
+      });
+      assert.equal(res.status, 200, `node ${node.index}`);
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes), `node ${node.index}`);
+    }
   });
 
   it("moves a killed node's clients through nginx to another node, with nothing missing or doubled", async () => {

@@ -179,6 +179,9 @@ jwt_secret = "${testSecret()}"
 max_requests_per_minute = 100000
 max_auth_attempts = 5
 
+[uploads]
+path = "${join(dir, "uploads")}"
+
 [redis]
 url = "${options.redisUrl ?? TEST_REDIS_URL}"
 key_prefix = "${redisPrefix}"

@@ -40,4 +40,12 @@ describe("OpenAPI document", () => {
     );
     assert.ok(history.includes("before") && history.includes("limit"));
   });
+
+  it("tells clients an upload is a multipart body with one file", async () => {
+    const res = await client(server.url).get("/api/v1/openapi.json");
+    const upload = res.body.paths["/api/v1/conversations/{id}/attachments"].post;
+    const form = upload.requestBody.content["multipart/form-data"].schema;
+    assert.deepEqual(form.required, ["file"]);
+    assert.equal(form.properties.file.format, "binary");
+  });
 });

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import type { Browser, Locator, Page } from "playwright-core";
 import { DEFAULT_TEST_PASSWORD } from "../helpers/factories.js";
 
-export const WAIT = 5000;
+// Generous: a loaded 2-core CI machine runs three test files and a browser at once.
+export const WAIT = 15_000;
 export const PASSWORD = DEFAULT_TEST_PASSWORD;
 
 export interface Person {

@@ -17,6 +17,7 @@ import {
   signedInPage,
   signIn,
   visible,
+  WAIT,
 } from "./helpers.js";
 
 const COUNT = 130;
@@ -91,7 +92,7 @@ describe("history and the conversation list", { timeout: 60_000 }, () => {
         return doc.querySelector('[aria-label="Conversations"] .conv-title')?.textContent === name;
       },
       bob.username,
-      { timeout: 5000 },
+      { timeout: WAIT },
     );
     await visible(conversationLink(page, "Later group").getByText("2 unread"));
   });
