@@ -74,7 +74,7 @@ export async function connect(
     ws,
     frames,
     all: (type) => frames.filter((f) => f.type === type),
-    next(match = () => true, timeoutMs = 5000) {
+    next(match = () => true, timeoutMs = 10_000) {
       for (let i = consumed; i < frames.length; i++) {
         const frame = frames[i] as Frame;
         if (match(frame)) {

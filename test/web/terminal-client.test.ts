@@ -1,7 +1,7 @@
 /**
  * The terminal client and the web app talk to each other through one server: a message
  * sent with `chat-client send` appears in the other person's browser, and `chat-client
- * tail` prints what is typed in the browser.
+ * tail` prints what is typed in the browser. Answering from the terminal counts as reading.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +11,14 @@ import { launchBrowser } from "../helpers/browser.js";
 import { loggedIn, removeConfigDirs, run, start, stop, waitFor } from "../helpers/client-cli.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { conversationLink, expectInOrderOnce, send, signIn } from "./helpers.js";
+import {
+  conversationLink,
+  expectInOrderOnce,
+  messageList,
+  send,
+  signIn,
+  visible,
+} from "./helpers.js";
 
 describe("terminal client and web app together", () => {
   let server: TestServer;
@@ -62,5 +69,17 @@ describe("terminal client and web app together", () => {
     } finally {
       stop(tail);
     }
+  });
+
+  it("shows Seen once the other person answers from the terminal, which reads up to there", async () => {
+    await send(page, "are you still there?");
+    const mine = messageList(page)
+      .getByRole("listitem")
+      .filter({ hasText: "are you still there?" });
+    await visible(mine.getByText("Delivered"));
+    const result = await run(["send", `@${bob.username}`, "yes, still here"], aliceDir);
+    assert.equal(result.code, 0, result.stderr);
+    await visible(messageList(page).getByText("yes, still here"));
+    await visible(mine.getByText("Seen"));
   });
 });

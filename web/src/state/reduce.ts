@@ -89,7 +89,9 @@ export function upsertMessage(state: ChatState, message: MessageView): ChatState
         last_activity_at: Math.max(c.last_activity_at, message.created_at),
         unread_count: mine ? 0 : c.unread_count + (message.deleted ? 0 : 1),
       };
-      if (mine && me) c = setMemberRead({ ...c, mentioned: false }, me, message.seq);
+      if (mine) c = { ...c, mentioned: false };
+      // The server moves a sender's read position to what they send, with no read event.
+      c = setMemberRead(c, message.sender_id, message.seq);
     } else if (c.last_message?.id === message.id) {
       c = { ...c, last_message: message };
     }
