@@ -37,10 +37,16 @@ export function installBodyDeadlines(app: FastifyInstance, windowMs: number): vo
     let timer: NodeJS.Timeout | undefined;
     const check = () => {
       timer = undefined;
-      if (raw.complete || socket.destroyed || reply.raw.headersSent) return;
+      if (raw.complete || socket.destroyed) return;
       if (upload && socket.bytesRead - seen >= UPLOAD_MIN_BYTES_PER_WINDOW) {
         seen = socket.bytesRead;
         timer = setTimeout(check, windowMs);
+        return;
+      }
+      // Answered early (a refusal before the body was read): Node discards the rest of
+      // the body as it comes, and would for as long as the client keeps trickling it.
+      if (reply.raw.headersSent) {
+        socket.destroy();
         return;
       }
       const seconds = Math.round(windowMs / 1000);
@@ -57,8 +63,9 @@ export function installBodyDeadlines(app: FastifyInstance, windowMs: number): vo
       if (timer) clearTimeout(timer);
       timer = undefined;
     };
+    // Both fire once the body is all in (read or discarded), or the connection is gone.
     raw.once("end", stop);
-    reply.raw.once("close", stop);
+    raw.once("close", stop);
     done();
   });
 }

@@ -7,7 +7,7 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { AppError } from "../errors.js";
 
-export function rawErrorResponse(error: AppError): string {
+function rawErrorResponse(error: AppError): string {
   const body = JSON.stringify(error.toBody());
   return (
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}\r\n` +

@@ -159,6 +159,20 @@ describe("slow request bodies", { timeout: 60_000 }, () => {
     assert.equal(answer.body.error.code, "request_timeout");
   });
 
+  it("closes a connection whose refused body keeps trickling after the answer", async () => {
+    // No token: refused at once, before the body is read. Node then discards the body
+    // as it comes, which a client must not be able to stretch out for ever.
+    const closed = rawExchange(
+      server.port,
+      `POST ${API}/conversations/${conversationId}/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+      Array.from({ length: 600 }, () => Buffer.from("x")),
+      100,
+    );
+    const answer = await closed;
+    assert.equal(answer?.status, 401, JSON.stringify(answer));
+  });
+
   it("answers headers past the size limit with 431 headers_too_large", async () => {
     const answer = await rawExchange(
       server.port,
