@@ -7,16 +7,17 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { ConversationView } from "../../src/protocol/chat.js";
+import { apiSuite } from "../helpers/api-suite.js";
 import { createDirect, createGroup, sendMessage, tick } from "../helpers/chat.js";
 import type { TestUser } from "../helpers/factories.js";
 import { type client, request } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
-import { conversationsApi, memberIds, roleOf, V1 } from "./conversations-fixture.js";
+import { memberIds, roleOf, V1 } from "./conversations-fixture.js";
 
 describe("conversations API: listing and non-member access", () => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
-  const { started, as, users } = conversationsApi();
+  const { started, as, users } = apiSuite();
   before(() => {
     ({ server, api } = started());
   });

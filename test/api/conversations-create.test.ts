@@ -6,13 +6,14 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { ConversationView } from "../../src/protocol/chat.js";
+import { apiSuite } from "../helpers/api-suite.js";
 import type { TestUser } from "../helpers/factories.js";
 import type { client } from "../helpers/http.js";
-import { conversationsApi, memberIds, roleOf, V1 } from "./conversations-fixture.js";
+import { memberIds, roleOf, V1 } from "./conversations-fixture.js";
 
 describe("conversations API: creating direct conversations and groups", () => {
   let api: ReturnType<typeof client>;
-  const { started, as, users } = conversationsApi();
+  const { started, as, users } = apiSuite();
   before(() => {
     ({ api } = started());
   });

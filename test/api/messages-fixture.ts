@@ -2,30 +2,14 @@
  * The server and request helpers the messages API suites share: one server per suite.
  */
 import assert from "node:assert/strict";
-import { after, before } from "node:test";
 import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
-import { createUser, type TestUser } from "../helpers/factories.js";
-import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { apiSuite } from "../helpers/api-suite.js";
+import type { TestUser } from "../helpers/factories.js";
 
 export const V1 = "/api/v1";
 
 export function messagesApi() {
-  let server: TestServer | undefined;
-  let api: ReturnType<typeof client> | undefined;
-  const started = () => {
-    if (!server || !api) throw new Error("the server is not up yet");
-    return { server, api };
-  };
-  before(async () => {
-    server = await startTestServer({ rate_limit: { enabled: false } });
-    api = client(server.url);
-  });
-  after(() => server?.stop());
-
-  const as = (user: TestUser) => ({ token: user.token });
-  const users = (n: number) =>
-    Promise.all(Array.from({ length: n }, () => createUser(started().server.url)));
+  const { started, as, users } = apiSuite();
   const send = (user: TestUser, conversationId: string, body: unknown) =>
     started().api.post(`${V1}/conversations/${conversationId}/messages`, body, as(user));
   const history = async (user: TestUser, conversationId: string, query = "") => {
