@@ -140,9 +140,10 @@ describe("security: hostile handshakes and floods", () => {
   });
 
   it("survives more headers than Node keeps, with the WebSocket key past the cut", async () => {
-    // Small enough to fit the 16 KiB limit, so Node keeps the first 2,000 and drops the
-    // rest (the key among them): the case ws < 8.17.1 crashed on.
-    const filler = Array.from({ length: 2100 }, (_, i) => `h${i}: x`);
+    // Small enough to fit the 16 KiB limit however Node counts it (one short name, said
+    // 2,100 times), so Node keeps the first 2,000 and drops the rest (the key among them):
+    // the case ws < 8.17.1 crashed on.
+    const filler = Array.from({ length: 2100 }, () => "h: x");
     const [upgrade, connection, ...rest] = WS_HEADERS;
     const outcome = await rawHandshake(
       server.port,
@@ -154,8 +155,15 @@ describe("security: hostile handshakes and floods", () => {
       ]),
     );
     assert.ok(outcome.closed, "the connection was closed");
-    assert.match(outcome.statusLine ?? "", /^HTTP\/1\.1 400 /, "refused: the key is missing");
-    assert.match(outcome.received, /"code":"invalid_request"/, "in the JSON error shape");
+    // Node 20 keeps 2,000 headers, so the key is missing (400); newer Node releases refuse
+    // that many headers outright (431). Either way, in the JSON error shape.
+    const status = /^HTTP\/1\.1 (\d{3}) /.exec(outcome.statusLine ?? "")?.[1];
+    const expected: Record<string, string> = {
+      "400": "invalid_request",
+      "431": "headers_too_large",
+    };
+    assert.ok(status && status in expected, `refused with 400 or 431, got ${outcome.statusLine}`);
+    assert.match(outcome.received, new RegExp(`"code":"${expected[status]}"`));
     await stillChats("after the header cut");
   });
 
