@@ -93,6 +93,40 @@ describe("chat-server backup", () => {
     }
   });
 
+  it("says that attached files are not in the backup, and where they are", async () => {
+    const server = await startTestServer({ rate_limit: { enabled: false } });
+    try {
+      const [a, , conversation] = await chatPair(server);
+      const out = join(server.dir, "before-any-file.db");
+      const env = { CHAT_DATABASE_PATH: join(server.dir, "chat.db") };
+      const plain = await runCli(["backup", "--out", out], { env });
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.doesNotMatch(plain.stderr, /attached files/, "no files yet: nothing to say");
+
+      const form = new FormData();
+      form.append("file", new Blob([Buffer.from("minutes of the meeting")]), "minutes.txt");
+      const uploaded = await fetch(
+        `${server.url}/api/v1/conversations/${conversation}/attachments`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${a.token}` },
+          body: form,
+        },
+      );
+      assert.equal(uploaded.status, 201, await uploaded.text());
+      const result = await runCli(["backup", "--out", join(server.dir, "with-a-file.db")], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(
+        result.stderr.includes(
+          `note: attached files are not in this backup: copy ${join(server.dir, "uploads")} alongside it`,
+        ),
+        result.stderr,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("reports progress in pages on a database larger than one step", async () => {
     const dir = tempDir();
     try {

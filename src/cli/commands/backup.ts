@@ -3,7 +3,11 @@
  * the SQLite database while the server keeps serving (see ops/backup/). PostgreSQL
  * deployments use pg_dump instead (docs/BACKUP.md).
  */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { uploadsDir } from "../../attachments/setup.js";
 import { loadConfig } from "../../config/load.js";
+import type { Config } from "../../config/schema.js";
 import { BackupError, operatorMessage } from "../../ops/backup/backup-error.js";
 import { readPassphraseFile } from "../../ops/backup/passphrase.js";
 import { backupSqlite } from "../../ops/backup/sqlite-backup.js";
@@ -19,6 +23,17 @@ const options = {
   encrypt: { type: "boolean" },
   "passphrase-file": { type: "string" },
 } as const;
+
+/** The local uploads directory when it holds files this backup leaves out. */
+function uploadsNotCovered(config: Config): string | undefined {
+  if (config.uploads.store !== "local") return undefined;
+  const blobs = join(uploadsDir(config), "blobs");
+  try {
+    return readdirSync(blobs).length > 0 ? uploadsDir(config) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -65,6 +80,12 @@ async function backupCommand(args: string[]): Promise<number> {
     // With --out - stdout carries the backup itself, so the summary goes to stderr.
     const summary = `backup of ${config.database.path} written to ${out === "-" ? "stdout" : out} (${what})\n`;
     (out === "-" ? process.stderr : process.stdout).write(summary);
+    const uploads = uploadsNotCovered(config);
+    if (uploads) {
+      log(
+        `note: attached files are not in this backup: copy ${uploads} alongside it (docs/BACKUP.md)`,
+      );
+    }
     return 0;
   } catch (err) {
     const message = operatorMessage(err);
