@@ -11,7 +11,7 @@ import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { conversationLink, gone, PASSWORD, signIn, visible, watchErrors } from "./helpers.js";
 
-describe("registration modes", { timeout: 30_000 }, () => {
+describe("registration modes", { timeout: 120_000 }, () => {
   let browser: Browser;
   before(async () => {
     browser = await launchBrowser();
@@ -47,7 +47,7 @@ describe("registration modes", { timeout: 30_000 }, () => {
   });
 });
 
-describe("account and layout", { timeout: 60_000 }, () => {
+describe("account and layout", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let alice: TestUser;

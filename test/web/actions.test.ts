@@ -22,7 +22,7 @@ import {
   watchErrors,
 } from "./helpers.js";
 
-describe("message actions", { timeout: 60_000 }, () => {
+describe("message actions", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let a: Page;

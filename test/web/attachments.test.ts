@@ -27,7 +27,7 @@ interface LoadedImage {
   naturalWidth: number;
 }
 
-describe("attachments in the web app", { timeout: 90_000 }, () => {
+describe("attachments in the web app", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let a: Page;

@@ -20,7 +20,7 @@ import {
   watchErrors,
 } from "./helpers.js";
 
-describe("two people chat in the web app", { timeout: 90_000 }, () => {
+describe("two people chat in the web app", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let contextA: BrowserContext;

@@ -12,7 +12,7 @@ import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { conversationLink, messageList, signedInPage, visible } from "./helpers.js";
 
-describe("former members in the web app", { timeout: 60_000 }, () => {
+describe("former members in the web app", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;

@@ -19,7 +19,7 @@ import {
   watchErrors,
 } from "./helpers.js";
 
-describe("groups", { timeout: 60_000 }, () => {
+describe("groups", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let a: Page;

@@ -22,7 +22,7 @@ import {
 
 const COUNT = 130;
 
-describe("history and the conversation list", { timeout: 60_000 }, () => {
+describe("history and the conversation list", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;

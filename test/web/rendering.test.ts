@@ -22,7 +22,7 @@ import {
 
 const XSS = `<img src=x onerror="window.__pwned=1">`;
 
-describe("message rendering is safe", { timeout: 60_000 }, () => {
+describe("message rendering is safe", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;

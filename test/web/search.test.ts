@@ -14,7 +14,7 @@ import { messageList, PASSWORD, signedInPage, visible, WAIT } from "./helpers.js
 
 const FILLER = 120;
 
-describe("searching messages in the web app", { timeout: 60_000 }, () => {
+describe("searching messages in the web app", { timeout: 120_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
