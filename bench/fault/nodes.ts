@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hasExited, waitForExit } from "../lib/child-exit.js";
 import { freePort } from "./services.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
@@ -57,21 +58,6 @@ key_prefix = "fault:"
 `;
 }
 
-function exited(child: ChildProcess | undefined): boolean {
-  return !child || child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<void> {
-  if (exited(child)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /** Any HTTP answer means the process listens; /health may say 503 while PostgreSQL restarts. */
 async function answers(url: string): Promise<boolean> {
   try {
@@ -104,7 +90,7 @@ async function createNode(index: number, settings: NodeSettings, secret: string)
     proc.stderr?.on("data", keep);
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await answers(url))) {
-      if (exited(proc))
+      if (hasExited(proc))
         throw new Error(`node ${index} exited (${proc.exitCode ?? proc.signalCode})`);
       if (Date.now() > deadline) throw new Error(`node ${index} did not start:\n${log}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -119,7 +105,7 @@ async function createNode(index: number, settings: NodeSettings, secret: string)
         await spawnOnce();
         return;
       } catch (err) {
-        if (child && !exited(child)) child.kill("SIGKILL");
+        if (child && !hasExited(child)) child.kill("SIGKILL");
         if (stopped || attempt >= 5) throw new Error(`${(err as Error).message}\n${log}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
@@ -129,20 +115,20 @@ async function createNode(index: number, settings: NodeSettings, secret: string)
   const node: ChatNode = {
     index,
     url,
-    alive: () => !exited(child),
+    alive: () => !hasExited(child),
     async kill() {
-      if (!child || exited(child)) return;
+      if (!child || hasExited(child)) return;
       child.kill("SIGKILL");
       await waitForExit(child, 10_000);
     },
     restart: start,
     async stop() {
       stopped = true;
-      if (!child || exited(child)) return;
+      if (!child || hasExited(child)) return;
       // A short grace period: a teardown (also on Ctrl-C) must stay bounded.
       child.kill("SIGTERM");
       await waitForExit(child, 2000);
-      if (!exited(child)) {
+      if (!hasExited(child)) {
         child.kill("SIGKILL");
         await waitForExit(child, 5000);
       }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
+import { hasExited, waitForExit } from "../lib/child-exit.js";
 
 const run = promisify(execFile);
 const PG_BIN = process.env.FAULT_PG_BIN ?? "/usr/lib/postgresql/15/bin";
@@ -127,10 +128,10 @@ export async function startRedis(): Promise<PrivateRedis> {
   let admin: Redis | undefined;
   const stop = async () => {
     admin?.disconnect();
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (hasExited(child)) return;
     if (paused) child.kill("SIGCONT");
     child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await waitForExit(child, 10_000);
   };
   try {
     await waitForPort(

@@ -4,6 +4,7 @@
  * resort when the harness exits.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { hasExited, waitForExit } from "./child-exit.js";
 import { onCleanup, onExitKill } from "./cleanup.js";
 import { listeningPorts, type ProcSample, sampleProcess } from "./proc.js";
 
@@ -23,17 +24,6 @@ export interface ChildService {
   stop(): Promise<void>;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function healthy(url: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
@@ -48,7 +38,7 @@ async function findPort(name: string, child: ChildProcess, output: () => string)
   const pid = child.pid ?? 0;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (hasExited(child)) {
       throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     }
     let ports: number[] = [];
