@@ -16,8 +16,8 @@ import {
   hostile,
   type Json,
   mutateTemplate,
+  mutationOp,
   type Node,
-  type Op,
   PROTO_KEYS,
   serialize,
   str,
@@ -71,21 +71,7 @@ function bodyShape(endpoint: Endpoint, f: Fixture): fc.Arbitrary<BodyShape> {
     },
     { weight: 1, arbitrary: weirdString.filter((s) => s.length < 200) },
   );
-  const op: fc.Arbitrary<Op> = fc.oneof(
-    {
-      weight: 5,
-      arbitrary: fc.record({
-        op: fc.constant("set" as const),
-        key: fc.constantFrom(...keys),
-        value: hostile,
-      }),
-    },
-    {
-      weight: 2,
-      arbitrary: fc.record({ op: fc.constant("delete" as const), key: fc.constantFrom(...keys) }),
-    },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), key, value: hostile }) },
-  );
+  const op = mutationOp(keys, key);
   return fc.oneof(
     // A template with one to three fields broken, removed or added.
     {

@@ -15,7 +15,7 @@ import {
   hostile,
   type Json,
   mutateTemplate,
-  type Op,
+  mutationOp,
   PROTO_KEYS,
   serialize,
   strangeId,
@@ -83,22 +83,7 @@ export function frameArbitrary(f: Fixture): fc.Arbitrary<Outgoing> {
     { weight: 1, arbitrary: fc.constantFrom("user_id", "sender_id", "admin", "session_id", "") },
     { weight: 1, arbitrary: weirdString.filter((s) => s.length < 100) },
   );
-  const op = (keys: string[]): fc.Arbitrary<Op> =>
-    fc.oneof(
-      {
-        weight: 5,
-        arbitrary: fc.record({
-          op: fc.constant("set" as const),
-          key: fc.constantFrom(...keys),
-          value: hostile,
-        }),
-      },
-      {
-        weight: 2,
-        arbitrary: fc.record({ op: fc.constant("delete" as const), key: fc.constantFrom(...keys) }),
-      },
-      { weight: 3, arbitrary: fc.record({ op: fc.constant("add" as const), key, value: hostile }) },
-    );
+  const op = (keys: string[]) => mutationOp(keys, key);
   const text = (t: fc.Arbitrary<string>) => t.map((s): Outgoing => ({ kind: "text", text: s }));
   const mutated = typeName.chain((type) => {
     const template = templates()[type];

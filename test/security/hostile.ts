@@ -220,6 +220,31 @@ export type Op =
   | { op: "delete"; key: string }
   | { op: "add"; key: string; value: Node };
 
+/**
+ * One change to a template: replace a field it has (`keys`) with a hostile value, drop
+ * one, or add a field named by `newKey`.
+ */
+export function mutationOp(keys: string[], newKey: fc.Arbitrary<string>): fc.Arbitrary<Op> {
+  return fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant("set" as const),
+        key: fc.constantFrom(...keys),
+        value: hostile,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({ op: fc.constant("delete" as const), key: fc.constantFrom(...keys) }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant("add" as const), key: newKey, value: hostile }),
+    },
+  );
+}
+
 export function mutateTemplate(template: Json, ops: Op[]): Node {
   let entries: [string, Node][] = Object.entries(template).map(([k, v]) => [k, fromJson(v)]);
   for (const op of ops) {
