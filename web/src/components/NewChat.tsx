@@ -9,6 +9,7 @@ import { chat } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { Icon } from "./icons.js";
+import { PageHead } from "./PageHead.js";
 import { UserSearch } from "./UserSearch.js";
 
 export function NewChat() {
@@ -39,12 +40,7 @@ export function NewChat() {
 
   return (
     <section class="page" aria-labelledby="new-title">
-      <header class="page-head">
-        <a class="icon-btn back" href="#/" aria-label="Back to conversations">
-          <Icon name="back" />
-        </a>
-        <h2 id="new-title">New conversation</h2>
-      </header>
+      <PageHead id="new-title" title="New conversation" />
       <div class="page-body">
         <fieldset class="segmented">
           <legend class="sr-only">Conversation type</legend>

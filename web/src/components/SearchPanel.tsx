@@ -11,7 +11,7 @@ import { chatHref, navigate, searchHref } from "../router.js";
 import { chat } from "../state/chat.js";
 import { revealMessage, type SearchResultView, searchMessages } from "../state/search.js";
 import { useStore } from "../state/store.js";
-import { Icon } from "./icons.js";
+import { PageHead } from "./PageHead.js";
 
 interface Found {
   q: string;
@@ -135,12 +135,7 @@ export function SearchPanel({ q }: { q: string }) {
 
   return (
     <section class="page search-page" aria-labelledby="search-title">
-      <header class="page-head">
-        <a class="icon-btn back" href="#/" aria-label="Back to conversations">
-          <Icon name="back" />
-        </a>
-        <h2 id="search-title">Search messages</h2>
-      </header>
+      <PageHead id="search-title" title="Search messages" />
       <div class="page-body">
         <search>
           <form class="search-form" onSubmit={submit}>

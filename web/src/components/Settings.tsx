@@ -10,7 +10,7 @@ import { session, signOut } from "../state/live.js";
 import { toast } from "../state/notices.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
-import { Icon } from "./icons.js";
+import { PageHead } from "./PageHead.js";
 
 function device(agent: string): string {
   if (!agent) return "Unknown device";
@@ -71,12 +71,7 @@ export function Settings() {
   const others = (sessions ?? []).filter((s) => !s.current).length;
   return (
     <section class="page" aria-labelledby="settings-title">
-      <header class="page-head">
-        <a class="icon-btn back" href="#/" aria-label="Back to conversations">
-          <Icon name="back" />
-        </a>
-        <h2 id="settings-title">Settings</h2>
-      </header>
+      <PageHead id="settings-title" title="Settings" />
       <div class="page-body">
         {user && (
           <div class="card profile">
