@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hasExited, waitForExit } from "../lib/child-exit.js";
-import { freePort } from "./services.js";
+import { freePort } from "../lib/free-port.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
 const OUTPUT_LIMIT = 32 * 1024;

@@ -12,18 +12,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { hasExited, waitForExit } from "../lib/child-exit.js";
+import { freePort } from "../lib/free-port.js";
 
 const run = promisify(execFile);
 const PG_BIN = process.env.FAULT_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 const REDIS_SERVER = process.env.FAULT_REDIS_SERVER ?? "redis-server";
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function asOwner(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0

@@ -7,10 +7,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../bench/lib/free-port.js";
 import { finished, spawnCli } from "./cli.js";
 import { TEST_REDIS_URL } from "./env.js";
 import { createTestSchema } from "./postgres.js";
@@ -40,14 +40,6 @@ export interface Cluster {
   /** SIGKILLs one node and waits for it to be gone. */
   kill(index: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** GET over HTTP from a chosen local address (nginx's ip_hash keys on it). */
