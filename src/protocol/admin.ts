@@ -49,48 +49,54 @@ export const auditQuery = z.strictObject({
 });
 
 /** A user as an administrator sees them: flags and activity included. */
-export interface AdminUserView {
-  id: string;
-  username: string;
-  display_name: string;
-  is_admin: boolean;
-  disabled: boolean;
-  created_at: number;
-  last_seen_at: number | null;
-}
+export const adminUserView = z.object({
+  id: z.string(),
+  username: z.string(),
+  display_name: z.string(),
+  is_admin: z.boolean(),
+  disabled: z.boolean(),
+  created_at: z.number(),
+  last_seen_at: z.number().nullable(),
+});
+export type AdminUserView = z.infer<typeof adminUserView>;
 
-export interface AdminCreatedUser {
-  user: AdminUserView;
+export const adminCreatedUser = z.object({
+  user: adminUserView,
   /** Present only when the server generated the password. */
-  password?: string;
-}
+  password: z.string().optional(),
+});
+export type AdminCreatedUser = z.infer<typeof adminCreatedUser>;
 
-export type InviteStatus = "active" | "used" | "revoked" | "expired";
+export const inviteStatus = z.enum(["active", "used", "revoked", "expired"]);
+export type InviteStatus = z.infer<typeof inviteStatus>;
 
-export interface InviteView {
-  id: string;
-  status: InviteStatus;
-  created_by: string | null;
-  created_at: number;
-  expires_at: number | null;
-  used_by: string | null;
-  used_at: number | null;
-  revoked_at: number | null;
-}
+export const inviteView = z.object({
+  id: z.string(),
+  status: inviteStatus,
+  created_by: z.string().nullable(),
+  created_at: z.number(),
+  expires_at: z.number().nullable(),
+  used_by: z.string().nullable(),
+  used_at: z.number().nullable(),
+  revoked_at: z.number().nullable(),
+});
+export type InviteView = z.infer<typeof inviteView>;
 
-export interface AdminCreatedInvite {
-  invite: InviteView;
+export const adminCreatedInvite = z.object({
+  invite: inviteView,
   /** The code itself: shown once, only its hash is kept. */
-  code: string;
-}
+  code: z.string(),
+});
+export type AdminCreatedInvite = z.infer<typeof adminCreatedInvite>;
 
-export interface AuditEntryView {
-  id: number;
-  at: number;
-  actor_id: string | null;
-  actor_label: string;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  details: Record<string, unknown>;
-}
+export const auditEntryView = z.object({
+  id: z.number(),
+  at: z.number(),
+  actor_id: z.string().nullable(),
+  actor_label: z.string(),
+  action: z.string(),
+  target_type: z.string(),
+  target_id: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntryView = z.infer<typeof auditEntryView>;

@@ -2,23 +2,26 @@
  * Attachments on the wire: the view of an uploaded file that upload answers with and
  * messages carry, shared with every client.
  */
+import { z } from "zod";
+
 export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
 /** Image types shown inline; anything else downloads as a file. Never SVG (it runs script). */
 export const INLINE_IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
 
-export interface AttachmentView {
-  id: string;
-  name: string;
+export const attachmentView = z.object({
+  id: z.string(),
+  name: z.string(),
   /** Bytes as stored (images are re-encoded without metadata). */
-  size: number;
+  size: z.number(),
   /** Sniffed from the bytes; what the uploader claimed is ignored. */
-  content_type: string;
-  width?: number;
-  height?: number;
+  content_type: z.string(),
+  width: z.number().optional(),
+  height: z.number().optional(),
   /** True when GET /attachments/:id/thumbnail has a small preview. */
-  thumbnail?: true;
-}
+  thumbnail: z.literal(true).optional(),
+});
+export type AttachmentView = z.infer<typeof attachmentView>;
 
 export function isInlineImage(contentType: string): boolean {
   return (INLINE_IMAGE_TYPES as readonly string[]).includes(contentType);

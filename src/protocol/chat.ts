@@ -3,8 +3,8 @@
  * the shapes the server sends back, shared with every client.
  */
 import { z } from "zod";
-import { type AttachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
-import type { UserView } from "./rest.js";
+import { attachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
+import { userView } from "./rest.js";
 
 export const MAX_PAGE = 100;
 export const MAX_GROUP_MEMBERS = 10_000;
@@ -74,54 +74,61 @@ export const usersQuery = z.strictObject({
 
 export type Role = z.infer<typeof memberRole>;
 
-export interface ReactionView {
-  emoji: string;
-  count: number;
-  user_ids: string[];
-}
+export const reactionView = z.object({
+  emoji: z.string(),
+  count: z.number(),
+  user_ids: z.array(z.string()),
+});
+export type ReactionView = z.infer<typeof reactionView>;
 
-export interface MessageView {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_id: string | null;
-  created_at: number;
-  edited_at?: number;
-  deleted?: true;
-  reply_to?: string;
-  reactions?: ReactionView[];
-  attachments?: AttachmentView[];
-}
+export const messageView = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  seq: z.number(),
+  sender_id: z.string(),
+  body: z.string(),
+  client_id: z.string().nullable(),
+  created_at: z.number(),
+  edited_at: z.number().optional(),
+  deleted: z.literal(true).optional(),
+  reply_to: z.string().optional(),
+  reactions: z.array(reactionView).optional(),
+  attachments: z.array(attachmentView).optional(),
+});
+export type MessageView = z.infer<typeof messageView>;
 
-export interface MemberView {
-  user: UserView;
-  role: Role;
-  joined_at: number;
-  read_seq: number;
-  online: boolean;
-  last_seen_at: number | null;
-}
+export const memberView = z.object({
+  user: userView,
+  role: memberRole,
+  joined_at: z.number(),
+  read_seq: z.number(),
+  online: z.boolean(),
+  last_seen_at: z.number().nullable(),
+});
+export type MemberView = z.infer<typeof memberView>;
+
+const conversationType = z.enum(["direct", "group"]);
 
 /** A conversation as every member sees it, without per-member fields. */
-export interface ConversationSummary {
-  id: string;
-  type: "direct" | "group";
-  title: string | null;
-  created_at: number;
-  members: { user: UserView; role: Role }[];
-}
+export const conversationSummary = z.object({
+  id: z.string(),
+  type: conversationType,
+  title: z.string().nullable(),
+  created_at: z.number(),
+  members: z.array(z.object({ user: userView, role: memberRole })),
+});
+export type ConversationSummary = z.infer<typeof conversationSummary>;
 
-export interface ConversationView {
-  id: string;
-  type: "direct" | "group";
-  title: string | null;
-  created_at: number;
-  last_seq: number;
-  last_activity_at: number;
-  members: MemberView[];
-  last_message: MessageView | null;
-  unread_count: number;
-  role: Role;
-}
+export const conversationView = z.object({
+  id: z.string(),
+  type: conversationType,
+  title: z.string().nullable(),
+  created_at: z.number(),
+  last_seq: z.number(),
+  last_activity_at: z.number(),
+  members: z.array(memberView),
+  last_message: messageView.nullable(),
+  unread_count: z.number(),
+  role: memberRole,
+});
+export type ConversationView = z.infer<typeof conversationView>;

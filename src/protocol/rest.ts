@@ -30,26 +30,29 @@ export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
-export interface UserView {
-  id: string;
-  username: string;
-  display_name: string;
-  is_admin: boolean;
-  created_at: number;
-}
+export const userView = z.object({
+  id: z.string(),
+  username: z.string(),
+  display_name: z.string(),
+  is_admin: z.boolean(),
+  created_at: z.number(),
+});
+export type UserView = z.infer<typeof userView>;
 
-export interface AuthResponse {
-  user: UserView;
-  token: string;
-  expires_at: number;
-}
+export const authResponse = z.object({
+  user: userView,
+  token: z.string(),
+  expires_at: z.number(),
+});
+export type AuthResponse = z.infer<typeof authResponse>;
 
-export interface SessionView {
-  id: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-  user_agent: string;
-  ip: string;
-  current: boolean;
-}
+export const sessionView = z.object({
+  id: z.string(),
+  created_at: z.number(),
+  last_seen_at: z.number(),
+  expires_at: z.number(),
+  user_agent: z.string(),
+  ip: z.string(),
+  current: z.boolean(),
+});
+export type SessionView = z.infer<typeof sessionView>;

@@ -3,7 +3,7 @@
  * described in docs/API.md and parsed by src/search/query.ts.
  */
 import { z } from "zod";
-import type { MessageView } from "./chat.js";
+import { messageView } from "./chat.js";
 
 export const MAX_SEARCH_PAGE = 50;
 
@@ -18,19 +18,21 @@ export const searchQuery = z.strictObject({
 });
 export type SearchQuery = z.infer<typeof searchQuery>;
 
-export interface SearchResultView {
-  message: MessageView;
-  conversation_id: string;
+export const searchResultView = z.object({
+  message: messageView,
+  conversation_id: z.string(),
   /** An excerpt of the message as plain text: never HTML. */
-  snippet: string;
+  snippet: z.string(),
   /** [start, end) ranges of `snippet` to highlight, in UTF-16 code units. */
-  highlights: [number, number][];
+  highlights: z.array(z.tuple([z.number(), z.number()])),
   /** Higher is more relevant; only comparable within one server's results. */
-  rank: number;
-}
+  rank: z.number(),
+});
+export type SearchResultView = z.infer<typeof searchResultView>;
 
-export interface SearchResponse {
-  results: SearchResultView[];
+export const searchResponse = z.object({
+  results: z.array(searchResultView),
   /** Present when more results follow: pass it as `before` for the next page. */
-  next_before?: string;
-}
+  next_before: z.string().optional(),
+});
+export type SearchResponse = z.infer<typeof searchResponse>;
