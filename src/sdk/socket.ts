@@ -14,7 +14,6 @@ import {
   decodeServerFrame,
   type ErrorFrame,
   encodeClientFrame,
-  MAX_FRAME_BYTES,
   type ReadyFrame,
   type SyncedFrame,
 } from "../protocol/frames.js";
@@ -22,6 +21,8 @@ import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { ApiError } from "./errors.js";
 import { randomId } from "./ids.js";
+import { oversized, sendFrameOf } from "./outbox-frame.js";
+import { RecentCursors } from "./recent-cursors.js";
 import type {
   ChatSocketEvents,
   ChatSocketOptions,
@@ -49,8 +50,6 @@ interface PendingSend {
 }
 
 const OPEN = 1;
-// Recent cursors remembered to drop replayed copies; far more than one sync can overlap.
-const SEEN_LIMIT = 20_000;
 // A client-side close of a socket that stopped answering.
 const NO_PONG = CLOSE_CODES.noPong;
 // Between re-sends of a message the server refused with a retryable code.
@@ -71,8 +70,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly outbox = new Map<string, PendingSend>();
-  private readonly seen = new Set<number>();
-  private readonly seenOrder: number[] = [];
+  private readonly seen = new RecentCursors();
   private readonly WebSocketImpl: WebSocketFactory;
 
   constructor(private readonly options: ChatSocketOptions) {
@@ -136,10 +134,8 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       attachmentIds: options.attachmentIds,
       createdAt: Date.now(),
     };
-    // A frame the server would close the socket for (1009) must never enter the outbox:
-    // it would be re-sent, and the socket closed, on every reconnection.
-    const size = new TextEncoder().encode(encodeClientFrame(sendFrameOf(entry))).length;
-    if (size > MAX_FRAME_BYTES)
+    const size = oversized(entry);
+    if (size !== undefined)
       return Promise.reject(
         new ApiError(0, "payload_too_large", `the message is too large to send (${size} bytes)`),
       );
@@ -234,10 +230,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
    */
   private firstSighting(cursor: number): boolean {
     if (this.cursorValue !== undefined && cursor <= this.cursorValue) return false;
-    if (this.seen.has(cursor)) return false;
-    this.seen.add(cursor);
-    this.seenOrder.push(cursor);
-    if (this.seenOrder.length > SEEN_LIMIT) this.seen.delete(this.seenOrder.shift() as number);
+    if (!this.seen.add(cursor)) return false;
     if (this.stateValue === "open") this.advance(cursor);
     return true;
   }
@@ -381,17 +374,4 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
   }
-}
-
-/** The `message.send` frame of an outbox entry; its request id is its client id. */
-function sendFrameOf(entry: OutboxEntry): ClientFrame {
-  return {
-    type: "message.send",
-    id: entry.clientId,
-    conversation_id: entry.conversationId,
-    body: entry.body,
-    client_id: entry.clientId,
-    ...(entry.replyTo ? { reply_to: entry.replyTo } : {}),
-    ...(entry.attachmentIds?.length ? { attachment_ids: entry.attachmentIds } : {}),
-  };
 }
