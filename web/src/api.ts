@@ -9,7 +9,6 @@ import { ApiClient, ApiError, ChatSocket, type UserView } from "../../src/sdk/in
 
 const SESSION_KEY = "pc.session";
 
-
 /**
  * The server this app talks to: its own origin, unless the page names another in
  * <meta name="chat-server"> (set when building a bundle hosted elsewhere).
