@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { decodeWith } from "../../src/protocol/decode.js";
 import { userView } from "../../src/protocol/rest.js";
-import { ApiClient, ApiError, ChatSocket, type UserView } from "../../src/sdk/index.js";
+import { ApiClient, ApiError, ChatSocket } from "../../src/sdk/index.js";
 
 const SESSION_KEY = "pc.session";
 
