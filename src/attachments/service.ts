@@ -15,7 +15,7 @@ import type { AttachmentRow } from "../storage/attachments.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import type { BlobStore } from "./blob-store.js";
-import { cleanImage, type ImageInfo, imageInfo, THUMBNAIL_TYPE, thumbnail } from "./images.js";
+import { type PreparedImage, prepareImage, THUMBNAIL_TYPE } from "./images.js";
 import { presentAttachment } from "./present.js";
 import { sniffContentType } from "./sniff.js";
 import { stageUpload, type UploadSource, UploadTooLarge } from "./staging.js";
@@ -107,26 +107,23 @@ export class AttachmentService {
       },
     );
     const stored: string[] = [];
+    let prepared: PreparedImage | undefined;
     try {
       const contentType = await sniffContentType(staged.head);
-      let image: ImageInfo | undefined;
       let file: { key: string; size: number };
       let thumbKey: string | null = null;
       if (isInlineImage(contentType)) {
-        image = await imageInfo(staged.path).catch(() => {
-          throw new AppError(
-            "invalid_image",
-            "the image could not be decoded (or is over 64 megapixels)",
-          );
-        });
-        file = await this.deps.blobs.put(cleanImage(staged.path, contentType));
+        // Decoded whole before anything is stored: a broken image is refused, not half kept.
+        prepared = await prepareImage(staged.path, contentType, this.deps.stagingDir);
+        file = await this.deps.blobs.put(createReadStream(prepared.file));
         stored.push(file.key);
-        thumbKey = (await this.deps.blobs.put(thumbnail(staged.path))).key;
+        thumbKey = (await this.deps.blobs.put(createReadStream(prepared.thumbnail))).key;
         stored.push(thumbKey);
       } else {
         file = await this.deps.blobs.put(createReadStream(staged.path));
         stored.push(file.key);
       }
+      const image = prepared?.info;
       const row: AttachmentRow = {
         id: randomUUID(),
         conversation_id: conversationId,
@@ -155,6 +152,7 @@ export class AttachmentService {
       return presentAttachment(row);
     } finally {
       await staged.discard();
+      await prepared?.discard();
       for (const key of stored) await this.deleteIfUnreferenced(key, "");
     }
   }
