@@ -2,7 +2,7 @@
  * Turns every failure into `{"error":{"code","message"}}` with the catalogue's status.
  * Unknown errors become `internal_error`, logged with the request id and never shown.
  */
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError } from "../errors.js";
 import { isDatabaseUnavailable } from "../storage/errors.js";
@@ -49,6 +49,8 @@ function classify(error: FastifyError): AppError | undefined {
       return new AppError("invalid_json", "the request body is empty; send a JSON object");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new AppError("invalid_json", "the request body is not valid JSON");
+    case "FST_ERR_BAD_URL":
+      return new AppError("invalid_request", "the request path is not valid percent-encoded UTF-8");
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return new AppError("invalid_json", "the request body is not valid JSON");
@@ -61,6 +63,19 @@ function classify(error: FastifyError): AppError | undefined {
     return new AppError("invalid_request", error.message);
   }
   return undefined;
+}
+
+/**
+ * Fastify's `frameworkErrors`: what it refuses before any route or hook runs (a path that
+ * does not decode) would otherwise get Fastify's own body instead of the catalogue's.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const known = classify(error) ?? new AppError("invalid_request", "the request could not be read");
+  reply.code(known.status).send(known.toBody());
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
