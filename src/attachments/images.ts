@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import sharp, { type Sharp } from "sharp";
 import { AppError } from "../errors.js";
+import { isFileSystemError } from "./staging.js";
 
 export const THUMBNAIL_MAX = 320;
 export const THUMBNAIL_TYPE = "image/webp";
@@ -74,14 +75,6 @@ export interface PreparedImage {
 
 export function invalidImage(): AppError {
   return new AppError("invalid_image", "the image could not be decoded (or is over 64 megapixels)");
-}
-
-/**
- * A failure of our own disk (full, unwritable) is a server fault, not the image's; the
- * file system's errors carry a syscall, libvips' decoding errors do not.
- */
-function isFileSystemError(err: unknown): boolean {
-  return typeof (err as NodeJS.ErrnoException | undefined)?.syscall === "string";
 }
 
 /**

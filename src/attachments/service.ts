@@ -18,7 +18,7 @@ import type { BlobStore } from "./blob-store.js";
 import { type PreparedImage, prepareImage, THUMBNAIL_TYPE } from "./images.js";
 import { presentAttachment } from "./present.js";
 import { sniffContentType } from "./sniff.js";
-import { stageUpload, type UploadSource, UploadTooLarge } from "./staging.js";
+import { isFileSystemError, stageUpload, type UploadSource, UploadTooLarge } from "./staging.js";
 
 export interface AttachmentServiceDeps {
   store: Store;
@@ -47,6 +47,14 @@ export interface Download {
 }
 
 const MAX_NAME = 255;
+
+/** The multipart body could not be read to the end of its file. */
+export function malformedForm(): AppError {
+  return new AppError(
+    "invalid_request",
+    "the multipart form is malformed or ended before its file was complete",
+  );
+}
 
 function attachmentNotFound(): AppError {
   return new AppError("not_found", "attachment not found");
@@ -103,7 +111,10 @@ export class AttachmentService {
   ): Promise<AttachmentView> {
     const staged = await stageUpload(upload.source, this.deps.stagingDir, allowance).catch(
       (err: unknown) => {
-        throw err instanceof UploadTooLarge ? this.tooLarge(allowance) : err;
+        if (err instanceof UploadTooLarge) throw this.tooLarge(allowance);
+        if (err instanceof AppError || isFileSystemError(err)) throw err;
+        // The source itself failed: the form was cut short or is malformed.
+        throw malformedForm();
       },
     );
     const stored: string[] = [];

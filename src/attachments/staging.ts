@@ -27,6 +27,14 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
+/**
+ * A failure of our own disk (full, unwritable) is a server fault, not the upload's; the
+ * file system's errors carry a syscall, a malformed form or a broken decoder's do not.
+ */
+export function isFileSystemError(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException | undefined)?.syscall === "string";
+}
+
 /** A source that reports truncation, as a multipart file part does at its size limit. */
 export type UploadSource = Readable & { truncated?: boolean };
 

@@ -14,8 +14,9 @@ import { isInlineImage } from "../../src/protocol/attachments.js";
 import { createGroup } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { rawRequest } from "../security/support.js";
 import { type BrokenFile, brokenImages, opaqueImages } from "./broken-images.js";
-import { download, filesUnder, upload } from "./support.js";
+import { API, download, filesUnder, upload } from "./support.js";
 
 for (const database of ["sqlite", "postgres"] as const) {
   describe(`attachments: broken images [${database}]`, () => {
@@ -112,5 +113,59 @@ for (const database of ["sqlite", "postgres"] as const) {
       assert.equal(res.body.size, 0);
       assert.equal(res.body.content_type, "application/octet-stream");
     });
+  });
+}
+
+for (const database of ["sqlite", "postgres"] as const) {
+  describe(`attachments: malformed forms [${database}]`, () => {
+    let server: TestServer;
+    let a: TestUser;
+    let conversationId: string;
+
+    before(async () => {
+      server = await startTestServer({ rate_limit: { enabled: false } }, { database });
+      a = await createUser(server.url);
+      conversationId = (await createGroup(server.url, a, [])).id;
+    });
+    after(() => server.stop());
+
+    const B = "b0undary";
+    const part = Buffer.from(
+      `--${B}\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\nContent-Type: text/plain\r\n\r\nhello world\r\n`,
+    );
+    const end = Buffer.from(`--${B}--\r\n`);
+    const forms: [string, string, Buffer][] = [
+      ["the wrong boundary", "multipart/form-data; boundary=other", Buffer.concat([part, end])],
+      ["no boundary at all", "multipart/form-data", Buffer.concat([part, end])],
+      ["a form cut short in its file", `multipart/form-data; boundary=${B}`, part.subarray(0, 90)],
+      ["no closing boundary", `multipart/form-data; boundary=${B}`, part],
+      ["no form inside", `multipart/form-data; boundary=${B}`, Buffer.from("garbage")],
+      [
+        "a part header that never ends",
+        `multipart/form-data; boundary=${B}`,
+        Buffer.concat([part.subarray(0, 60), Buffer.alloc(100_000, 0x58)]),
+      ],
+    ];
+
+    for (const [name, contentType, body] of forms) {
+      it(`answers ${name} with 400 invalid_request, keeping nothing`, async () => {
+        const uploads = join(server.dir, "uploads");
+        const before = filesUnder(uploads);
+        const res = await rawRequest(
+          server.url,
+          "POST",
+          `${API}/conversations/${conversationId}/attachments`,
+          { body, headers: { authorization: `Bearer ${a.token}`, "content-type": contentType } },
+        );
+        assert.equal(res.status, 400, res.text);
+        assert.equal((res.json as { error: { code: string } }).error.code, "invalid_request");
+        assert.deepEqual(filesUnder(uploads), before);
+        const count = await server.ctx.store.db
+          .selectFrom("attachments")
+          .select(sql<number>`count(*)`.as("n"))
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(count.n), 0);
+      });
+    }
   });
 }
