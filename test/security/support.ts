@@ -194,6 +194,8 @@ const COUNTED_TABLES = [
   "reactions",
   "events",
   "audit_log",
+  "attachments",
+  "membership_periods",
 ] as const;
 
 /** Row counts of every table that input could write to. */
@@ -250,6 +252,11 @@ export async function contentDigest(store: Store): Promise<string> {
     .execute();
   hash.update(JSON.stringify({ users, conversations, members, messages, reactions, sessions }));
   return hash.digest("hex");
+}
+
+/** Row counts and content digest together: equal before and after means nothing was stored. */
+export async function storeFingerprint(store: Store): Promise<string> {
+  return `${JSON.stringify(await rowCounts(store))} ${await contentDigest(store)}`;
 }
 
 /** A short, printable rendering of a fuzz input for failure messages. */
