@@ -5,12 +5,12 @@
  * stored: whatever part of it is broken is found now and refused as invalid_image.
  */
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import sharp, { type Sharp } from "sharp";
 import { AppError } from "../errors.js";
+import { createPrivateFile } from "./private-file.js";
 import { isFileSystemError } from "./staging.js";
 
 export const THUMBNAIL_MAX = 320;
@@ -93,8 +93,8 @@ export async function prepareImage(
     await rm(file, { force: true });
     await rm(thumb, { force: true });
   };
-  const write = (image: Sharp, target: string) =>
-    pipeline(image, createWriteStream(target, { mode: 0o600, flags: "wx" }));
+  const write = async (image: Sharp, target: string) =>
+    pipeline(image, await createPrivateFile(target));
   try {
     const info = await imageInfo(path);
     await write(cleanImage(path, contentType), file);

@@ -4,11 +4,11 @@
  * Nothing of it is ever held in memory whole.
  */
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { createPrivateFile } from "./private-file.js";
 import { SNIFF_BYTES } from "./sniff.js";
 
 export class UploadTooLarge extends Error {
@@ -69,7 +69,7 @@ export async function stageUpload(
     },
   });
   try {
-    await pipeline(source, meter, createWriteStream(path, { mode: 0o600, flags: "wx" }));
+    await pipeline(source, meter, await createPrivateFile(path));
     // The multipart parser stops a part at its limit and marks it truncated.
     if (source.truncated) throw new UploadTooLarge();
   } catch (err) {

@@ -147,6 +147,31 @@ for (const database of ["sqlite", "postgres"] as const) {
       ],
     ];
 
+    it("leaves no staged file however early the form ends (the file is cut while opening)", async () => {
+      const uploads = join(server.dir, "uploads");
+      const before = filesUnder(uploads);
+      const head = Buffer.from(
+        `--${B}\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n\r\n`,
+      );
+      for (let i = 0; i < 120; i++) {
+        const body = Buffer.concat([head, Buffer.alloc((i % 8) * 100, 0x41)]);
+        const res = await rawRequest(
+          server.url,
+          "POST",
+          `${API}/conversations/${conversationId}/attachments`,
+          {
+            body,
+            headers: {
+              authorization: `Bearer ${a.token}`,
+              "content-type": `multipart/form-data; boundary=${B}`,
+            },
+          },
+        );
+        assert.equal(res.status, 400, res.text);
+        assert.deepEqual(filesUnder(uploads), before, `after form ${i}`);
+      }
+    });
+
     for (const [name, contentType, body] of forms) {
       it(`answers ${name} with 400 invalid_request, keeping nothing`, async () => {
         const uploads = join(server.dir, "uploads");
