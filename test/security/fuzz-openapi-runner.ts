@@ -38,6 +38,8 @@ export interface Figures {
   files: Set<string>;
   /** "METHOD path status" -> count. */
   answers: Map<string, number>;
+  /** "METHOD path" -> milliseconds spent on its cases. */
+  time: Map<string, number>;
 }
 
 /** Requests that may end the caller's own session when they succeed. */
@@ -78,6 +80,7 @@ export async function fuzzOperations(
     uploads: 0,
     files: new Set(),
     answers: new Map(),
+    time: new Map(),
   };
   const uploadsDir = join(world.server.dir, "uploads");
   const fingerprint = async () =>
@@ -106,14 +109,17 @@ export async function fuzzOperations(
         return;
       }
       if (ENDS_SESSION.test(op.path)) await world.ensureSession();
-      stored = await fingerprint();
+      // A read stores nothing: only a write's success moves the fingerprint on.
+      if (op.method !== "GET") stored = await fingerprint();
     });
+    const started = Date.now();
     await fc.assert(property, {
       seed,
       numRuns: runs(op),
       endOnFailure: true,
       includeErrorInReport: true,
     });
+    figures.time.set(`${op.method} ${op.path}`, Date.now() - started);
   }
   return figures;
 }
@@ -159,6 +165,8 @@ export function describeOpenApiFuzz(
       t.diagnostic(
         `answers by status: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
       );
+      const slowest = [...figures.time].sort((x, y) => y[1] - x[1]).slice(0, 6);
+      t.diagnostic(`slowest operations (ms): ${JSON.stringify(Object.fromEntries(slowest))}`);
       assert.ok(figures.operations >= 40, `the document lists ${figures.operations} operations`);
       const health = await rawRequest(world.server.url, "GET", "/health");
       assert.equal(health.status, 200, `/health after the run: ${health.text}`);
