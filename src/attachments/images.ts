@@ -73,7 +73,7 @@ export interface PreparedImage {
   discard(): Promise<void>;
 }
 
-export function invalidImage(): AppError {
+function invalidImage(): AppError {
   return new AppError("invalid_image", "the image could not be decoded (or is over 64 megapixels)");
 }
 

@@ -65,35 +65,31 @@ function classify(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
-/**
- * Fastify's `frameworkErrors`: what it refuses before any route or hook runs (a path that
- * does not decode) would otherwise get Fastify's own body instead of the catalogue's.
- */
-export function frameworkErrors(
-  error: FastifyError,
-  _request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const known = classify(error) ?? new AppError("invalid_request", "the request could not be read");
+/** Answers a failure with its catalogue body; anything unknown is logged as internal_error. */
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = classify(error);
+  if (!known) {
+    request.log.error({ err: error }, "unhandled error");
+    reply
+      .code(500)
+      .send({ error: { code: "internal_error", message: "an internal error occurred" } });
+    return;
+  }
+  if (known.status >= 500)
+    request.log.warn({ code: known.code, err: error.message }, "request failed");
+  if (known.retryAfterSeconds !== undefined)
+    reply.header("retry-after", String(known.retryAfterSeconds));
   reply.code(known.status).send(known.toBody());
 }
 
+/**
+ * Fastify's `frameworkErrors` option: what it refuses before any route or hook runs (a
+ * path that does not decode) gets the same answer as every other failure.
+ */
+export const frameworkErrors = sendError;
+
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = classify(error);
-    if (!known) {
-      request.log.error({ err: error }, "unhandled error");
-      reply
-        .code(500)
-        .send({ error: { code: "internal_error", message: "an internal error occurred" } });
-      return;
-    }
-    if (known.status >= 500)
-      request.log.warn({ code: known.code, err: error.message }, "request failed");
-    if (known.retryAfterSeconds !== undefined)
-      reply.header("retry-after", String(known.retryAfterSeconds));
-    reply.code(known.status).send(known.toBody());
-  });
+  app.setErrorHandler(sendError);
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0];
