@@ -10,7 +10,7 @@ import { AppError } from "../errors.js";
 import { isInlineImage } from "../protocol/attachments.js";
 import { idParams } from "../protocol/rest.js";
 import { parseRange } from "./range.js";
-import type { AttachmentService, Download } from "./service.js";
+import { type AttachmentService, type Download, malformedForm } from "./service.js";
 
 /** `attachment` with a plain-ASCII fallback name and the exact UTF-8 one (RFC 6266). */
 export function contentDisposition(type: "inline" | "attachment", name: string): string {
@@ -88,9 +88,15 @@ export async function registerAttachmentRoutes(
         }
         // Membership and quota are checked before a single byte of the file is read.
         const allowance = await service.uploadAllowance(user, request.params.id);
-        const part = await request.file({
-          limits: { fileSize: allowance, files: 1, fields: 4, parts: 5 },
-        });
+        const part = await request
+          .file({ limits: { fileSize: allowance, files: 1, fields: 4, parts: 5 } })
+          .catch((err: unknown) => {
+            // The plugin's own refusals carry a 4xx status; the parser's are plain errors.
+            const status = (err as { statusCode?: number }).statusCode;
+            throw err instanceof AppError || (status !== undefined && status < 500)
+              ? err
+              : malformedForm();
+          });
         if (!part) throw new AppError("invalid_request", "the form has no file part");
         const view = await service.upload(user, request.params.id, allowance, {
           source: part.file,
