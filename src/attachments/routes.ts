@@ -130,8 +130,8 @@ export async function registerAttachmentRoutes(
           operationId: "downloadAttachment",
           tags,
           params: idParams,
-          // The type is the one sniffed from the bytes at upload.
-          response: downloadResponses("The file", "application/octet-stream"),
+          // Served as the type sniffed from the bytes at upload, whatever it is.
+          response: downloadResponses("The file", "*/*"),
           errors: [404, 416],
         },
       },

@@ -166,7 +166,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: VERSION,
         description:
           'Errors are {"error":{"code","message"}}; see docs/API.md for the codes. ' +
-          "Real-time events travel over the WebSocket at /api/v1/socket (docs/API.md).",
+          "Real-time events travel over the WebSocket at /socket (docs/PROTOCOL.md).",
         license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
       },
       // Paths are absolute from the server's root, whatever host or proxy serves it.
