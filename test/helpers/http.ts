@@ -2,7 +2,7 @@
  * A small HTTP client for tests: JSON in, status + parsed JSON + headers out. Every
  * response is checked against the server's OpenAPI document (openapi-contract.ts).
  */
-import { checkAgainstContract } from "./openapi-contract.js";
+import { checkAgainstContract, prepareContract } from "./openapi-contract.js";
 
 export interface Response<T = any> {
   status: number;
@@ -35,6 +35,7 @@ export async function request<T = any>(
   }
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const url = new URL(path, baseUrl);
+  prepareContract(url);
   const response = await fetch(url, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;

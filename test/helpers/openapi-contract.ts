@@ -17,7 +17,8 @@ type Json = Record<string, unknown>;
 interface MediaCheck {
   /** e.g. application/json, image/webp, text/plain or the range * / *. */
   range: string;
-  validate?: ValidateFunction;
+  /** Compiled on first use: most servers of a test see only a few operations. */
+  validate?: () => ValidateFunction;
 }
 
 interface OperationContract {
@@ -44,6 +45,14 @@ function closeObjects(value: unknown): unknown {
 
 function pointer(...parts: string[]): string {
   return parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+}
+
+function lazily<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
 }
 
 function compile(document: Json): OperationContract[] {
@@ -73,9 +82,11 @@ function compile(document: Json): OperationContract[] {
             range,
             ...(media.schema && range.includes("json")
               ? {
-                  validate: ajv.compile({
-                    $ref: `openapi.json#/${pointer("paths", template, method, "responses", status, "content", range, "schema")}`,
-                  }),
+                  validate: lazily(() =>
+                    ajv.compile({
+                      $ref: `openapi.json#/${pointer("paths", template, method, "responses", status, "content", range, "schema")}`,
+                    }),
+                  ),
                 }
               : {}),
           })),
@@ -95,6 +106,8 @@ function compile(document: Json): OperationContract[] {
 }
 
 const contracts = new Map<string, Promise<OperationContract[] | undefined>>();
+/** Servers of one run serve the same document: compiled once per distinct text. */
+const compiled = new Map<string, OperationContract[]>();
 
 async function contractOf(baseUrl: string): Promise<OperationContract[] | undefined> {
   const origin = new URL(baseUrl).origin;
@@ -103,7 +116,13 @@ async function contractOf(baseUrl: string): Promise<OperationContract[] | undefi
     contract = (async () => {
       const response = await fetch(new URL("/api/v1/openapi.json", origin));
       if (response.status !== 200) return undefined;
-      return compile((await response.json()) as Json);
+      const text = await response.text();
+      let operations = compiled.get(text);
+      if (!operations) {
+        operations = compile(JSON.parse(text) as Json);
+        compiled.set(text, operations);
+      }
+      return operations;
     })();
     contracts.set(origin, contract);
     // A server that could not answer (restarting, gone) is asked again next time.
@@ -113,6 +132,14 @@ async function contractOf(baseUrl: string): Promise<OperationContract[] | undefi
     );
   }
   return contract.catch(() => undefined);
+}
+
+/**
+ * Starts fetching the document of the server at `baseUrl`, so that it arrives while the
+ * request to check is on its way rather than after it (tests with short-lived tokens).
+ */
+export function prepareContract(baseUrl: string | URL): void {
+  void contractOf(String(baseUrl));
 }
 
 function mediaMatches(range: string, mediaType: string): boolean {
@@ -176,8 +203,9 @@ export async function checkAgainstContract(observed: ObservedResponse): Promise<
       message: `${where} answered ${observed.status} as ${mediaType}; documented: ${media.map((m) => m.range).join(", ")}`,
     });
   }
-  if (match.validate && !match.validate(observed.body)) {
-    const problems = (match.validate.errors ?? [])
+  const validate = match.validate?.();
+  if (validate && !validate(observed.body)) {
+    const problems = (validate.errors ?? [])
       .map((e) => `${e.instancePath || "/"} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`)
       .join("; ");
     throw new AssertionError({
