@@ -213,3 +213,14 @@ export async function checkAgainstContract(observed: ObservedResponse): Promise<
     });
   }
 }
+
+/** The way `observed` breaks the document, or undefined: for runners that collect problems. */
+export async function contractProblem(observed: ObservedResponse): Promise<string | undefined> {
+  try {
+    await checkAgainstContract(observed);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AssertionError) return err.message;
+    throw err;
+  }
+}
