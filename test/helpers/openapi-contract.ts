@@ -2,7 +2,8 @@
  * Checks real responses against the OpenAPI document the server serves: the status must
  * be documented for the operation, and the body must match its schema (objects closed to
  * undocumented fields). The shared HTTP client runs every response through it, so the
- * whole API suite tests the document, not a sample.
+ * whole API suite tests the document, not a sample. With CHAT_TEST_OPENAPI_REPORT set to
+ * a file, each test process appends how many responses it checked.
  */
 import { AssertionError } from "node:assert";
 import { appendFileSync } from "node:fs";
