@@ -1,11 +1,12 @@
 /**
- * Turns every failure into `{"error":{"code","message"}}` with the catalogue's status.
+ * Turns every failure into `{"error":{"code","message"}}` with the catalogue's status:
+ * Fastify's own errors are named here, then error-reply.ts answers as on every surface.
  * Unknown errors become `internal_error`, logged with the request id and never shown.
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { errorBody, errorReply } from "../error-reply.js";
 import { AppError } from "../errors.js";
-import { isDatabaseUnavailable } from "../storage/errors.js";
 
 interface ValidationItem {
   keyword: string;
@@ -32,7 +33,8 @@ function fromValidation(items: ValidationItem[], context: string | undefined): A
   return new AppError("invalid_request", `invalid ${where}: ${summary}`, { problems });
 }
 
-function classify(error: FastifyError): AppError | undefined {
+/** Fastify's errors as AppErrors; anything else is left to errorReply. */
+function fromFastify(error: FastifyError): unknown {
   if (error instanceof AppError) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
     return fromValidation(error.validation as unknown as ValidationItem[], error.validationContext);
@@ -53,31 +55,22 @@ function classify(error: FastifyError): AppError | undefined {
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return new AppError("invalid_json", "the request body is not valid JSON");
   }
-  if (isDatabaseUnavailable(error)) {
-    return new AppError("database_unavailable", "the database is unavailable; try again shortly");
-  }
   if (error.statusCode === 429) return new AppError("rate_limited", "too many requests; slow down");
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError("invalid_request", error.message);
   }
-  return undefined;
+  return error;
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = classify(error);
-    if (!known) {
-      request.log.error({ err: error }, "unhandled error");
-      reply
-        .code(500)
-        .send({ error: { code: "internal_error", message: "an internal error occurred" } });
-      return;
-    }
-    if (known.status >= 500)
+    const known = errorReply(fromFastify(error));
+    if (known.unexpected) request.log.error({ err: error }, "unhandled error");
+    else if (known.status >= 500)
       request.log.warn({ code: known.code, err: error.message }, "request failed");
     if (known.retryAfterSeconds !== undefined)
       reply.header("retry-after", String(known.retryAfterSeconds));
-    reply.code(known.status).send(known.toBody());
+    reply.code(known.status).send(errorBody(known));
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,8 +1,10 @@
 /**
  * Pub/sub across nodes over Redis. A message is handled on this node at once (its own
  * sockets never wait for a round trip) and published once to the cluster channel; each
- * node ignores its own echo. While Redis is away, publishes fail fast instead of queueing
- * without bound: other nodes recover the events from the log (see sequencer.ts).
+ * node ignores its own echo. Events cross as their facts only: each node makes its
+ * frames itself (frames.ts), once per event. While Redis is away, publishes fail fast
+ * instead of queueing without bound: other nodes recover the events from the log (see
+ * sequencer.ts).
  */
 import { Redis } from "ioredis";
 import type { PubSub, RealtimeHandler, RealtimeMessage } from "./pubsub.js";
@@ -17,6 +19,12 @@ export interface RedisPubSubOptions {
   keyPrefix: string;
   nodeId: string;
   onError: (err: unknown, context: string) => void;
+}
+
+/** What crosses nodes: an event's logged JSON is this node's copy, not a fact to send. */
+function onTheWire(message: RealtimeMessage): RealtimeMessage {
+  if (message.kind !== "events") return message;
+  return { kind: "events", events: message.events.map(({ logged: _, ...facts }) => facts) };
 }
 
 export class RedisPubSub implements PubSub {
@@ -52,7 +60,7 @@ export class RedisPubSub implements PubSub {
 
   publish(message: RealtimeMessage): void {
     for (const handler of this.handlers) handler(message);
-    const envelope: Envelope = { node: this.options.nodeId, message };
+    const envelope: Envelope = { node: this.options.nodeId, message: onTheWire(message) };
     this.publisher.publish(this.channel, JSON.stringify(envelope)).catch((err: unknown) => {
       this.options.onError(err, "redis publish");
     });
