@@ -19,6 +19,32 @@ export interface ErrorReply {
   unexpected: boolean;
 }
 
+/** One complaint of a schema (a zod issue, or one that Fastify's validation passed on). */
+export interface Issue {
+  code: string;
+  path: readonly PropertyKey[];
+  message: string;
+  keys?: readonly string[];
+}
+
+/** A schema's complaints about `where` ("body", "message.send frame", ...) as one error. */
+export function invalidInput(issues: readonly Issue[], where: string): AppError {
+  const unknown = issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys" ? [...(issue.keys ?? [])] : [],
+  );
+  if (unknown.length > 0) {
+    return new AppError("unknown_fields", `unknown fields in ${where}: ${unknown.join(", ")}`, {
+      fields: unknown,
+    });
+  }
+  const problems = issues.map((issue) => ({
+    field: issue.path.map(String).join(".") || where,
+    message: issue.message,
+  }));
+  const summary = problems.map((p) => `${p.field}: ${p.message}`).join("; ");
+  return new AppError("invalid_request", `invalid ${where}: ${summary}`, { problems });
+}
+
 function fromAppError(err: AppError): ErrorReply {
   const reply: ErrorReply = {
     status: err.status,

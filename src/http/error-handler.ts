@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { errorBody, errorReply } from "../error-reply.js";
+import { errorBody, errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
 
 interface ValidationItem {
@@ -15,22 +15,15 @@ interface ValidationItem {
   params?: { keys?: string[] };
 }
 
+/** Fastify passes zod's issues on as validation items; they are told apart the same way. */
 function fromValidation(items: ValidationItem[], context: string | undefined): AppError {
-  const where = context ?? "request";
-  const unknown = items.flatMap((item) =>
-    item.keyword === "unrecognized_keys" ? (item.params?.keys ?? []) : [],
-  );
-  if (unknown.length > 0) {
-    return new AppError("unknown_fields", `unknown fields in ${where}: ${unknown.join(", ")}`, {
-      fields: unknown,
-    });
-  }
-  const problems = items.map((item) => {
-    const path = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
-    return { field: path === "" ? where : path, message: item.message ?? item.keyword };
-  });
-  const summary = problems.map((p) => `${p.field}: ${p.message}`).join("; ");
-  return new AppError("invalid_request", `invalid ${where}: ${summary}`, { problems });
+  const issues = items.map((item) => ({
+    code: item.keyword,
+    path: item.instancePath.split("/").filter((part) => part !== ""),
+    message: item.message ?? item.keyword,
+    keys: item.params?.keys ?? [],
+  }));
+  return invalidInput(issues, context ?? "request");
 }
 
 /** Fastify's errors as AppErrors; anything else is left to errorReply. */

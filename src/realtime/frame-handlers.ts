@@ -3,7 +3,7 @@
  * with a catalogue code; the socket stays open and usable.
  */
 import type { ConversationService } from "../conversations/service.js";
-import { errorReply } from "../error-reply.js";
+import { errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -87,25 +87,12 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const parsed = clientFrame.safeParse(raw);
   if (!parsed.success) {
-    const unknown = parsed.error.issues.flatMap((issue) =>
-      issue.code === "unrecognized_keys" ? issue.keys : [],
-    );
-    if (unknown.length > 0) {
-      return {
-        ok: false,
-        ...(id === undefined ? {} : { id }),
-        code: "unknown_fields",
-        message: `unknown fields in ${type} frame: ${unknown.join(", ")}`,
-      };
-    }
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join(".") || "frame"}: ${issue.message}`)
-      .join("; ");
+    const error = invalidInput(parsed.error.issues, `${type} frame`);
     return {
       ok: false,
       ...(id === undefined ? {} : { id }),
-      code: "invalid_request",
-      message: `invalid ${type} frame: ${problems}`,
+      code: error.code === "unknown_fields" ? "unknown_fields" : "invalid_request",
+      message: error.message,
     };
   }
   return { ok: true, frame: parsed.data };
