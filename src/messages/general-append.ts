@@ -64,8 +64,10 @@ export function generalEngine(
       const earlier = new Map<string, MessageRow>();
       for (const { conversationId, senderId, clientId } of requests) {
         const who = sendKey(conversationId, senderId);
-        if (!(await tx.conversations.member(conversationId, senderId))) continue;
-        members.add(who);
+        if (!members.has(who)) {
+          if (!(await tx.conversations.member(conversationId, senderId))) continue;
+          members.add(who);
+        }
         if (clientId === null) continue;
         const original = await tx.messages.byClientId(conversationId, senderId, clientId);
         if (original) earlier.set(sendKey(who, clientId), original);
