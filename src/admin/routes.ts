@@ -7,16 +7,25 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
+import { empty } from "../http/openapi.js";
 import {
   type AdminCreatedInvite,
   type AdminCreatedUser,
+  adminCreatedInvite,
+  adminCreatedUser,
   adminCreateInviteBody,
   adminCreateUserBody,
+  adminPasswordResponse,
   adminResetPasswordBody,
   adminUpdateUserBody,
+  adminUserResponse,
   adminUsersQuery,
+  adminUsersResponse,
   auditQuery,
+  auditResponse,
   DEFAULT_INVITE_HOURS,
+  invitesResponse,
+  revokeAllSessionsResponse,
 } from "../protocol/admin.js";
 import { idParams } from "../protocol/rest.js";
 import { presentAdminUser, presentAuditEntry, presentInvite } from "./present.js";
@@ -39,14 +48,35 @@ export async function registerAdminRoutes(
     const tags = ["admin"];
     const actor = (request: FastifyRequest) => actorOf(caller(request).user);
 
-    app.get("/admin/users", { schema: { querystring: adminUsersQuery, tags } }, async (request) => {
-      const users = await admin.listUsers({ prefix: request.query.q, limit: request.query.limit });
-      return { users: users.map(presentAdminUser) };
-    });
+    app.get(
+      "/admin/users",
+      {
+        schema: {
+          summary: "All accounts, by username prefix",
+          operationId: "adminListUsers",
+          tags,
+          querystring: adminUsersQuery,
+          response: { 200: adminUsersResponse },
+        },
+      },
+      async (request) => {
+        const { q, limit } = request.query;
+        return { users: (await admin.listUsers({ prefix: q, limit })).map(presentAdminUser) };
+      },
+    );
 
     app.post(
       "/admin/users",
-      { schema: { body: adminCreateUserBody, tags } },
+      {
+        schema: {
+          summary: "Create an account",
+          operationId: "adminCreateUser",
+          tags,
+          body: adminCreateUserBody,
+          response: { 201: adminCreatedUser },
+          errors: [409],
+        },
+      },
       async (request, reply): Promise<AdminCreatedUser> => {
         const { username, password, display_name, is_admin } = request.body;
         const created = await admin.createUser(actor(request), {
@@ -65,7 +95,17 @@ export async function registerAdminRoutes(
 
     app.patch(
       "/admin/users/:id",
-      { schema: { params: idParams, body: adminUpdateUserBody, tags } },
+      {
+        schema: {
+          summary: "Disable, enable, promote or demote an account",
+          operationId: "adminUpdateUser",
+          tags,
+          params: idParams,
+          body: adminUpdateUserBody,
+          response: { 200: adminUserResponse },
+          errors: [404, 409],
+        },
+      },
       async (request) => {
         const { disabled, is_admin } = request.body;
         const update = await admin.updateUser(actor(request), request.params.id, {
@@ -78,7 +118,17 @@ export async function registerAdminRoutes(
 
     app.post(
       "/admin/users/:id/reset-password",
-      { schema: { params: idParams, body: adminResetPasswordBody, tags } },
+      {
+        schema: {
+          summary: "Set a new password and end the account's sessions",
+          operationId: "adminResetPassword",
+          tags,
+          params: idParams,
+          body: adminResetPasswordBody,
+          response: { 200: adminPasswordResponse },
+          errors: [404],
+        },
+      },
       async (request) => {
         const reset = await admin.resetPassword(
           actor(request),
@@ -89,7 +139,13 @@ export async function registerAdminRoutes(
       },
     );
 
-    app.get("/admin/invites", { schema: { tags } }, async () => {
+    const listInvites = {
+      summary: "All invites",
+      operationId: "adminListInvites",
+      tags,
+      response: { 200: invitesResponse },
+    };
+    app.get("/admin/invites", { schema: listInvites }, async () => {
       const now = Date.now();
       const invites = await admin.listInvites();
       return { invites: invites.map((invite) => presentInvite(invite, now)) };
@@ -97,7 +153,15 @@ export async function registerAdminRoutes(
 
     app.post(
       "/admin/invites",
-      { schema: { body: adminCreateInviteBody, tags } },
+      {
+        schema: {
+          summary: "Create an invite code",
+          operationId: "adminCreateInvite",
+          tags,
+          body: adminCreateInviteBody,
+          response: { 201: adminCreatedInvite },
+        },
+      },
       async (request, reply): Promise<AdminCreatedInvite> => {
         const created = await admin.createInvite(actor(request), {
           expiresInHours: request.body?.expires_in_hours ?? DEFAULT_INVITE_HOURS,
@@ -109,21 +173,51 @@ export async function registerAdminRoutes(
 
     app.delete(
       "/admin/invites/:id",
-      { schema: { params: idParams, tags } },
+      {
+        schema: {
+          summary: "Revoke an unused invite",
+          operationId: "adminRevokeInvite",
+          tags,
+          params: idParams,
+          response: { 204: empty("Revoked") },
+          errors: [404, 409],
+        },
+      },
       async (request, reply) => {
         await admin.revokeInvite(actor(request), request.params.id);
         reply.code(204);
       },
     );
 
-    app.post("/admin/sessions/revoke-all", { schema: { tags } }, async (request) => ({
-      sessions_ended: await admin.revokeAllSessions(actor(request)),
-    }));
+    app.post(
+      "/admin/sessions/revoke-all",
+      {
+        schema: {
+          summary: "End every session of every account",
+          operationId: "adminRevokeAllSessions",
+          tags,
+          response: { 200: revokeAllSessionsResponse },
+        },
+      },
+      async (request) => ({ sessions_ended: await admin.revokeAllSessions(actor(request)) }),
+    );
 
-    app.get("/admin/audit", { schema: { querystring: auditQuery, tags } }, async (request) => {
-      const { limit, before } = request.query;
-      const entries = await admin.listAudit(before === undefined ? { limit } : { limit, before });
-      return { entries: entries.map(presentAuditEntry) };
-    });
+    app.get(
+      "/admin/audit",
+      {
+        schema: {
+          summary: "The audit log, newest first",
+          operationId: "adminListAudit",
+          tags,
+          querystring: auditQuery,
+          response: { 200: auditResponse },
+        },
+      },
+      async (request) => {
+        const { limit, before } = request.query;
+        const page = before === undefined ? { limit } : { limit, before };
+        return { entries: (await admin.listAudit(page)).map(presentAuditEntry) };
+      },
+    );
   });
 }

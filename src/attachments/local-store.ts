@@ -5,15 +5,15 @@
  * file and a failed upload leaves nothing behind.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { assertKey, type BlobStore, type ByteRange, type StoredBlob } from "./blob-store.js";
+import { createPrivateFile } from "./private-file.js";
 
 const DIR_MODE = 0o700;
-const FILE_MODE = 0o600;
 
 /** A pass-through that hashes and counts what flows through it. */
 export function hashingCounter(): Transform & { digest(): StoredBlob } {
@@ -57,7 +57,7 @@ export class LocalBlobStore implements BlobStore {
     const temp = join(this.tmp, `${randomUUID()}.part`);
     const counter = hashingCounter();
     try {
-      await pipeline(source, counter, createWriteStream(temp, { mode: FILE_MODE, flags: "wx" }));
+      await pipeline(source, counter, await createPrivateFile(temp));
       const stored = counter.digest();
       const target = this.pathOf(stored.key);
       await mkdir(join(target, ".."), { recursive: true, mode: DIR_MODE });

@@ -7,10 +7,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
-import { isInlineImage } from "../protocol/attachments.js";
+import { bytes, empty } from "../http/openapi.js";
+import { attachmentView, isInlineImage } from "../protocol/attachments.js";
 import { idParams } from "../protocol/rest.js";
 import { parseRange } from "./range.js";
-import type { AttachmentService, Download } from "./service.js";
+import { type AttachmentService, type Download, malformedForm } from "./service.js";
+
+/** What a download answers: the bytes, a range of them, or "unchanged". */
+function downloadResponses(what: string, mediaType: string) {
+  return {
+    200: bytes(what, mediaType),
+    206: bytes(`The requested byte range of ${what.toLowerCase()}`, mediaType),
+    304: empty("Not modified: the ETag sent in If-None-Match still matches"),
+  };
+}
 
 /** `attachment` with a plain-ASCII fallback name and the exact UTF-8 one (RFC 6266). */
 export function contentDisposition(type: "inline" | "attachment", name: string): string {
@@ -77,7 +87,18 @@ export async function registerAttachmentRoutes(
 
     app.post(
       "/conversations/:id/attachments",
-      { schema: { params: idParams, tags }, config: { streamingUpload: true } },
+      {
+        schema: {
+          summary: "Upload a file to a conversation",
+          description: "Send it in a message with attachment_ids.",
+          operationId: "uploadAttachment",
+          tags,
+          params: idParams,
+          response: { 201: attachmentView },
+          errors: [404, 422],
+        },
+        config: { streamingUpload: true },
+      },
       async (request, reply) => {
         const user = caller(request).user;
         if (!request.isMultipart()) {
@@ -88,9 +109,15 @@ export async function registerAttachmentRoutes(
         }
         // Membership and quota are checked before a single byte of the file is read.
         const allowance = await service.uploadAllowance(user, request.params.id);
-        const part = await request.file({
-          limits: { fileSize: allowance, files: 1, fields: 4, parts: 5 },
-        });
+        const part = await request
+          .file({ limits: { fileSize: allowance, files: 1, fields: 4, parts: 5 } })
+          .catch((err: unknown) => {
+            // The plugin's own refusals carry a 4xx status; the parser's are plain errors.
+            const status = (err as { statusCode?: number }).statusCode;
+            throw err instanceof AppError || (status !== undefined && status < 500)
+              ? err
+              : malformedForm();
+          });
         if (!part) throw new AppError("invalid_request", "the form has no file part");
         const view = await service.upload(user, request.params.id, allowance, {
           source: part.file,
@@ -101,18 +128,40 @@ export async function registerAttachmentRoutes(
       },
     );
 
-    app.get("/attachments/:id", { schema: { params: idParams, tags } }, async (request, reply) =>
-      sendBlob(
-        service,
-        request,
-        reply,
-        await service.open(caller(request).user, request.params.id, "file"),
-      ),
+    app.get(
+      "/attachments/:id",
+      {
+        schema: {
+          summary: "Download a file (byte ranges allowed)",
+          operationId: "downloadAttachment",
+          tags,
+          params: idParams,
+          // Served as the type sniffed from the bytes at upload, whatever it is.
+          response: downloadResponses("The file", "*/*"),
+          errors: [404, 416],
+        },
+      },
+      async (request, reply) =>
+        sendBlob(
+          service,
+          request,
+          reply,
+          await service.open(caller(request).user, request.params.id, "file"),
+        ),
     );
 
     app.get(
       "/attachments/:id/thumbnail",
-      { schema: { params: idParams, tags } },
+      {
+        schema: {
+          summary: "A small preview of an image",
+          operationId: "getAttachmentThumbnail",
+          tags,
+          params: idParams,
+          response: downloadResponses("The thumbnail", "image/webp"),
+          errors: [404, 416],
+        },
+      },
       async (request, reply) =>
         sendBlob(
           service,

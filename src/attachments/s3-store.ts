@@ -4,7 +4,7 @@
  * been hashed, so a blob is first spooled to a private local file, then uploaded whole.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { assertKey, type BlobStore, type ByteRange, type StoredBlob } from "./blob-store.js";
 import { hashingCounter } from "./local-store.js";
+import { createPrivateFile } from "./private-file.js";
 
 export interface S3StoreOptions {
   endpoint: string;
@@ -77,7 +78,7 @@ export class S3BlobStore implements BlobStore {
     const spool = join(this.options.spoolDir, `${randomUUID()}.s3`);
     const counter = hashingCounter();
     try {
-      await pipeline(source, counter, createWriteStream(spool, { mode: 0o600, flags: "wx" }));
+      await pipeline(source, counter, await createPrivateFile(spool));
       const stored = counter.digest();
       if (!(await this.exists(stored.key))) {
         const { sdk, client } = await this.connect();

@@ -15,10 +15,10 @@ import { memberSees } from "../storage/membership-window.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import type { BlobStore } from "./blob-store.js";
-import { cleanImage, type ImageInfo, imageInfo, THUMBNAIL_TYPE, thumbnail } from "./images.js";
+import { type PreparedImage, prepareImage, THUMBNAIL_TYPE } from "./images.js";
 import { presentAttachment } from "./present.js";
 import { sniffContentType } from "./sniff.js";
-import { stageUpload, type UploadSource, UploadTooLarge } from "./staging.js";
+import { isFileSystemError, stageUpload, type UploadSource, UploadTooLarge } from "./staging.js";
 
 export interface AttachmentServiceDeps {
   store: Store;
@@ -47,6 +47,14 @@ export interface Download {
 }
 
 const MAX_NAME = 255;
+
+/** The multipart body could not be read to the end of its file. */
+export function malformedForm(): AppError {
+  return new AppError(
+    "invalid_request",
+    "the multipart form is malformed or ended before its file was complete",
+  );
+}
 
 function attachmentNotFound(): AppError {
   return new AppError("not_found", "attachment not found");
@@ -103,30 +111,30 @@ export class AttachmentService {
   ): Promise<AttachmentView> {
     const staged = await stageUpload(upload.source, this.deps.stagingDir, allowance).catch(
       (err: unknown) => {
-        throw err instanceof UploadTooLarge ? this.tooLarge(allowance) : err;
+        if (err instanceof UploadTooLarge) throw this.tooLarge(allowance);
+        if (err instanceof AppError || isFileSystemError(err)) throw err;
+        // The source itself failed: the form was cut short or is malformed.
+        throw malformedForm();
       },
     );
     const stored: string[] = [];
+    let prepared: PreparedImage | undefined;
     try {
       const contentType = await sniffContentType(staged.head);
-      let image: ImageInfo | undefined;
       let file: { key: string; size: number };
       let thumbKey: string | null = null;
       if (isInlineImage(contentType)) {
-        image = await imageInfo(staged.path).catch(() => {
-          throw new AppError(
-            "invalid_image",
-            "the image could not be decoded (or is over 64 megapixels)",
-          );
-        });
-        file = await this.deps.blobs.put(cleanImage(staged.path, contentType));
+        // Decoded whole before anything is stored: a broken image is refused, not half kept.
+        prepared = await prepareImage(staged.path, contentType, this.deps.stagingDir);
+        file = await this.deps.blobs.put(createReadStream(prepared.file));
         stored.push(file.key);
-        thumbKey = (await this.deps.blobs.put(thumbnail(staged.path))).key;
+        thumbKey = (await this.deps.blobs.put(createReadStream(prepared.thumbnail))).key;
         stored.push(thumbKey);
       } else {
         file = await this.deps.blobs.put(createReadStream(staged.path));
         stored.push(file.key);
       }
+      const image = prepared?.info;
       const row: AttachmentRow = {
         id: randomUUID(),
         conversation_id: conversationId,
@@ -155,6 +163,7 @@ export class AttachmentService {
       return presentAttachment(row);
     } finally {
       await staged.discard();
+      await prepared?.discard();
       for (const key of stored) await this.deleteIfUnreferenced(key, "");
     }
   }

@@ -4,11 +4,11 @@
  * Nothing of it is ever held in memory whole.
  */
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { createPrivateFile } from "./private-file.js";
 import { SNIFF_BYTES } from "./sniff.js";
 
 export class UploadTooLarge extends Error {
@@ -25,6 +25,14 @@ export interface StagedFile {
   head: Buffer;
   /** Removes the temporary file (safe to call twice). */
   discard(): Promise<void>;
+}
+
+/**
+ * A failure of our own disk (full, unwritable) is a server fault, not the upload's; the
+ * file system's errors carry a syscall, a malformed form or a broken decoder's do not.
+ */
+export function isFileSystemError(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException | undefined)?.syscall === "string";
 }
 
 /** A source that reports truncation, as a multipart file part does at its size limit. */
@@ -61,7 +69,7 @@ export async function stageUpload(
     },
   });
   try {
-    await pipeline(source, meter, createWriteStream(path, { mode: 0o600, flags: "wx" }));
+    await pipeline(source, meter, await createPrivateFile(path));
     // The multipart parser stops a part at its limit and marks it truncated.
     if (source.truncated) throw new UploadTooLarge();
   } catch (err) {

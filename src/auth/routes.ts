@@ -3,7 +3,17 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { changePasswordBody, idParams, loginBody, registerBody } from "../protocol/rest.js";
+import { empty, PUBLIC } from "../http/openapi.js";
+import {
+  authResponse,
+  changePasswordBody,
+  idParams,
+  loginBody,
+  meResponse,
+  registerBody,
+  sessionsResponse,
+  socketTicketResponse,
+} from "../protocol/rest.js";
 import { caller, requireAuth } from "./authenticate.js";
 import { presentSession, presentUser } from "./present.js";
 import type { AuthService, ClientContext } from "./service.js";
@@ -21,51 +31,138 @@ export function registerAuthRoutes(
   const app = root.withTypeProvider<ZodTypeProvider>();
   // After the rate limit, before the body is parsed (see app.ts).
   const authed = { preParsing: requireAuth(auth) };
+  const tags = ["auth"];
+  const ended = empty("Done; nothing to return");
 
   app.post(
     "/auth/register",
-    { schema: { body: registerBody, tags: ["auth"] } },
+    {
+      schema: {
+        summary: "Create an account and sign in",
+        operationId: "register",
+        tags,
+        security: PUBLIC,
+        body: registerBody,
+        response: { 201: authResponse },
+        errors: [403, 409],
+      },
+    },
     async (request, reply) => {
       reply.code(201);
       return auth.register(request.body, clientOf(request));
     },
   );
 
-  app.post("/auth/login", { schema: { body: loginBody, tags: ["auth"] } }, async (request) =>
-    auth.login(request.body, clientOf(request)),
+  app.post(
+    "/auth/login",
+    {
+      schema: {
+        summary: "Sign in with username and password",
+        operationId: "login",
+        tags,
+        security: PUBLIC,
+        body: loginBody,
+        response: { 200: authResponse },
+        errors: [401, 403],
+      },
+    },
+    async (request) => auth.login(request.body, clientOf(request)),
   );
 
-  app.post("/auth/logout", { ...authed, schema: { tags: ["auth"] } }, async (request, reply) => {
-    await auth.logout(caller(request));
-    reply.code(204);
-  });
+  app.post(
+    "/auth/logout",
+    {
+      ...authed,
+      schema: {
+        summary: "End this session",
+        operationId: "logout",
+        tags,
+        response: { 204: ended },
+      },
+    },
+    async (request, reply) => {
+      await auth.logout(caller(request));
+      reply.code(204);
+    },
+  );
 
   app.post(
     "/auth/password",
-    { ...authed, schema: { body: changePasswordBody, tags: ["auth"] } },
+    {
+      ...authed,
+      schema: {
+        summary: "Change the caller's password",
+        operationId: "changePassword",
+        tags,
+        body: changePasswordBody,
+        response: { 204: ended },
+      },
+    },
     async (request, reply) => {
       await auth.changePassword(caller(request), request.body);
       reply.code(204);
     },
   );
 
-  app.post("/socket-ticket", { ...authed, schema: { tags: ["auth"] } }, async (request) =>
-    tickets.issue(caller(request)),
+  app.post(
+    "/socket-ticket",
+    {
+      ...authed,
+      schema: {
+        summary: "Get a one-use ticket for opening the WebSocket",
+        operationId: "issueSocketTicket",
+        tags,
+        response: { 200: socketTicketResponse },
+      },
+    },
+    async (request) => tickets.issue(caller(request)),
   );
 
-  app.get("/me", { ...authed, schema: { tags: ["auth"] } }, async (request) => ({
-    user: presentUser(caller(request).user),
-  }));
+  app.get(
+    "/me",
+    {
+      ...authed,
+      schema: {
+        summary: "The signed-in user",
+        operationId: "getMe",
+        tags,
+        response: { 200: meResponse },
+      },
+    },
+    async (request) => ({ user: presentUser(caller(request).user) }),
+  );
 
-  app.get("/sessions", { ...authed, schema: { tags: ["auth"] } }, async (request) => {
-    const { user, session } = caller(request);
-    const sessions = await auth.listSessions(user.id);
-    return { sessions: sessions.map((s) => presentSession(s, session.id)) };
-  });
+  app.get(
+    "/sessions",
+    {
+      ...authed,
+      schema: {
+        summary: "The caller's sessions",
+        operationId: "listSessions",
+        tags,
+        response: { 200: sessionsResponse },
+      },
+    },
+    async (request) => {
+      const { user, session } = caller(request);
+      const sessions = await auth.listSessions(user.id);
+      return { sessions: sessions.map((s) => presentSession(s, session.id)) };
+    },
+  );
 
   app.delete(
     "/sessions/:id",
-    { ...authed, schema: { params: idParams, tags: ["auth"] } },
+    {
+      ...authed,
+      schema: {
+        summary: "End one of the caller's sessions",
+        operationId: "revokeSession",
+        tags,
+        params: idParams,
+        response: { 204: ended },
+        errors: [404],
+      },
+    },
     async (request, reply) => {
       await auth.revokeSession(caller(request), request.params.id);
       reply.code(204);

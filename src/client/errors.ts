@@ -36,7 +36,7 @@ export function notLoggedIn(): CliError {
 // user's next step is to log in again.
 const SESSION_GONE = new Set(["unauthorized", "token_expired", "session_revoked"]);
 
-export function isSessionGone(error: unknown): boolean {
+export function isSessionGone(error: unknown): error is ApiError {
   return error instanceof ApiError && SESSION_GONE.has(error.code);
 }
 

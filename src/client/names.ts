@@ -29,15 +29,13 @@ export class NameBook {
     if (known !== undefined) return known;
     let lookup = this.lookups.get(id);
     if (!lookup) {
-      lookup = this.api
-        .request<{ user: UserView }>("GET", `/api/v1/users/${encodeURIComponent(id)}`)
-        .then(
-          ({ user }) => {
-            this.add(user);
-            return user.username;
-          },
-          () => id.slice(0, 8),
-        );
+      lookup = this.api.user(id).then(
+        (user) => {
+          this.add(user);
+          return user.username;
+        },
+        () => id.slice(0, 8),
+      );
       this.lookups.set(id, lookup);
     }
     return lookup;

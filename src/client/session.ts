@@ -77,7 +77,7 @@ export function watchSession(
     api
       .me()
       .catch((err: unknown) => {
-        if (isSessionGone(err)) fail(sessionGone(err as ApiError));
+        if (isSessionGone(err)) fail(sessionGone(err));
       })
       .finally(() => {
         probing = false;

@@ -4,11 +4,15 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
+import { empty } from "../http/openapi.js";
 import {
   addMembersBody,
+  conversationsResponse,
+  conversationView,
   createConversationBody,
   memberParams,
   readBody,
+  readResponse,
   updateConversationBody,
   updateMemberBody,
 } from "../protocol/chat.js";
@@ -24,7 +28,17 @@ export function registerConversationRoutes(
 
   app.post(
     "/conversations",
-    { schema: { body: createConversationBody, tags } },
+    {
+      schema: {
+        summary: "Start a direct conversation or create a group",
+        description: "A direct conversation that already exists is answered with 200.",
+        operationId: "createConversation",
+        tags,
+        body: createConversationBody,
+        response: { 200: conversationView, 201: conversationView },
+        errors: [404],
+      },
+    },
     async (request, reply) => {
       const result = await conversations.create(caller(request).user, request.body);
       reply.code(result.created ? 201 : 200);
@@ -32,31 +46,81 @@ export function registerConversationRoutes(
     },
   );
 
-  app.get("/conversations", { schema: { tags } }, async (request) => ({
-    conversations: await conversations.list(caller(request).user),
-  }));
+  app.get(
+    "/conversations",
+    {
+      schema: {
+        summary: "The caller's conversations",
+        operationId: "listConversations",
+        tags,
+        response: { 200: conversationsResponse },
+      },
+    },
+    async (request) => ({ conversations: await conversations.list(caller(request).user) }),
+  );
 
-  app.get("/conversations/:id", { schema: { params: idParams, tags } }, async (request) =>
-    conversations.get(caller(request).user, request.params.id),
+  app.get(
+    "/conversations/:id",
+    {
+      schema: {
+        summary: "One conversation",
+        operationId: "getConversation",
+        tags,
+        params: idParams,
+        response: { 200: conversationView },
+        errors: [404],
+      },
+    },
+    async (request) => conversations.get(caller(request).user, request.params.id),
   );
 
   app.patch(
     "/conversations/:id",
-    { schema: { params: idParams, body: updateConversationBody, tags } },
+    {
+      schema: {
+        summary: "Rename a group",
+        operationId: "renameConversation",
+        tags,
+        params: idParams,
+        body: updateConversationBody,
+        response: { 200: conversationView },
+        errors: [404],
+      },
+    },
     async (request) =>
       conversations.rename(caller(request).user, request.params.id, request.body.title),
   );
 
   app.post(
     "/conversations/:id/members",
-    { schema: { params: idParams, body: addMembersBody, tags } },
+    {
+      schema: {
+        summary: "Add members to a group",
+        operationId: "addMembers",
+        tags,
+        params: idParams,
+        body: addMembersBody,
+        response: { 200: conversationView },
+        errors: [404, 409],
+      },
+    },
     async (request) =>
       conversations.addMembers(caller(request).user, request.params.id, request.body.user_ids),
   );
 
   app.patch(
     "/conversations/:id/members/:user_id",
-    { schema: { params: memberParams, body: updateMemberBody, tags } },
+    {
+      schema: {
+        summary: "Change a member's role",
+        operationId: "setMemberRole",
+        tags,
+        params: memberParams,
+        body: updateMemberBody,
+        response: { 200: conversationView },
+        errors: [404, 409],
+      },
+    },
     async (request) =>
       conversations.setRole(
         caller(request).user,
@@ -68,7 +132,16 @@ export function registerConversationRoutes(
 
   app.delete(
     "/conversations/:id/members/:user_id",
-    { schema: { params: memberParams, tags } },
+    {
+      schema: {
+        summary: "Remove a member, or leave",
+        operationId: "removeMember",
+        tags,
+        params: memberParams,
+        response: { 204: empty("Removed") },
+        errors: [404, 409],
+      },
+    },
     async (request, reply) => {
       await conversations.removeMember(
         caller(request).user,
@@ -81,7 +154,17 @@ export function registerConversationRoutes(
 
   app.post(
     "/conversations/:id/read",
-    { schema: { params: idParams, body: readBody, tags } },
+    {
+      schema: {
+        summary: "Mark messages read up to a sequence number",
+        operationId: "markRead",
+        tags,
+        params: idParams,
+        body: readBody,
+        response: { 200: readResponse },
+        errors: [404],
+      },
+    },
     async (request) => ({
       read_seq: await conversations.markRead(
         caller(request).user,

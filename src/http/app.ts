@@ -22,7 +22,7 @@ import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
 import { installBodyDeadlines } from "./body-deadline.js";
-import { installErrorHandlers } from "./error-handler.js";
+import { frameworkErrors, installErrorHandlers } from "./error-handler.js";
 import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
 import { onClientError } from "./raw-error.js";
@@ -58,6 +58,7 @@ export async function buildApp(
     requestTimeout: 0,
     connectionTimeout: 60_000,
     clientErrorHandler: onClientError,
+    frameworkErrors,
     // Requests that arrive while closing get the catalogue's shutting_down (below).
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },

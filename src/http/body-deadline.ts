@@ -62,10 +62,16 @@ export function installBodyDeadlines(app: FastifyInstance, windowMs: number): vo
     const stop = () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
+      raw.off("end", stop).off("close", stop);
+      socket.off("close", stop);
     };
-    // Both fire once the body is all in (read or discarded), or the connection is gone.
+    // The request's events fire once the body is all in (read or discarded). A body
+    // refused before it was read may never end the request: its connection's close is
+    // then the last word, and the timer must not outlive it (it would hold a stopped
+    // server's process open for a whole window).
     raw.once("end", stop);
     raw.once("close", stop);
+    socket.once("close", stop);
     done();
   });
 }

@@ -3,7 +3,7 @@
  * Fastify's own errors are named here, then error-reply.ts answers as on every surface.
  * Unknown errors become `internal_error`, logged with the request id and never shown.
  */
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { errorBody, errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
@@ -44,6 +44,8 @@ function fromFastify(error: FastifyError): unknown {
       return new AppError("invalid_json", "the request body is empty; send a JSON object");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new AppError("invalid_json", "the request body is not valid JSON");
+    case "FST_ERR_BAD_URL":
+      return new AppError("invalid_request", "the request path is not valid percent-encoded UTF-8");
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return new AppError("invalid_json", "the request body is not valid JSON");
@@ -55,16 +57,25 @@ function fromFastify(error: FastifyError): unknown {
   return error;
 }
 
+/** Answers a failure with its catalogue body; anything unknown is logged as internal_error. */
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = errorReply(fromFastify(error));
+  if (known.unexpected) request.log.error({ err: error }, "unhandled error");
+  else if (known.status >= 500)
+    request.log.warn({ code: known.code, err: error.message }, "request failed");
+  if (known.retryAfterSeconds !== undefined)
+    reply.header("retry-after", String(known.retryAfterSeconds));
+  reply.code(known.status).send(errorBody(known));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: what it refuses before any route or hook runs (a
+ * path that does not decode) gets the same answer as every other failure.
+ */
+export const frameworkErrors = sendError;
+
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = errorReply(fromFastify(error));
-    if (known.unexpected) request.log.error({ err: error }, "unhandled error");
-    else if (known.status >= 500)
-      request.log.warn({ code: known.code, err: error.message }, "request failed");
-    if (known.retryAfterSeconds !== undefined)
-      reply.header("retry-after", String(known.retryAfterSeconds));
-    reply.code(known.status).send(errorBody(known));
-  });
+  app.setErrorHandler(sendError);
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0];

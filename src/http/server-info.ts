@@ -2,11 +2,22 @@
  * GET /api/v1/server: what a client needs to know before signing in.
  */
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "../config/schema.js";
+import { serverInfoResponse } from "../protocol/rest.js";
 import { VERSION } from "../version.js";
+import { PUBLIC } from "./openapi.js";
 
-export function registerServerInfoRoute(app: FastifyInstance, config: Config): void {
-  app.get("/server", { schema: { tags: ["server"] } }, async () => ({
+export function registerServerInfoRoute(root: FastifyInstance, config: Config): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const schema = {
+    summary: "The server's name, version and registration policy",
+    operationId: "getServerInfo",
+    tags: ["server"],
+    security: PUBLIC,
+    response: { 200: serverInfoResponse },
+  };
+  app.get("/server", { schema }, async () => ({
     name: "Private Chat",
     version: VERSION,
     registration: config.auth.registration,

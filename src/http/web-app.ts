@@ -12,7 +12,8 @@ export const WEB_ROOT = fileURLToPath(new URL("../../dist/web/", import.meta.url
 
 export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Promise<void> {
   if (!existsSync(`${root}/index.html`)) {
-    app.get("/", { config: { rateLimit: false } }, async (_request, reply) => {
+    const hidden = { config: { rateLimit: false }, schema: { hide: true } };
+    app.get("/", hidden, async (_request, reply) => {
       reply.type("text/plain; charset=utf-8");
       return "chat-server is running, but the web app is not built: run `npm run build`.\n";
     });

@@ -1,5 +1,25 @@
 /**
- * The message shape that leaves the server (made in protocol/present-message.ts, which
- * the storage writer shares).
+ * The message shape that leaves the server (a row's view is made in
+ * protocol/present-message.ts, which the storage writer shares). Stored messages are
+ * shown through presentMessages, so every endpoint that lists them (history, search, one
+ * message) shows the same fields.
  */
+import { attachmentsByMessage } from "../attachments/link.js";
+import { withAttachments } from "../attachments/present.js";
+import type { MessageView } from "../protocol/chat.js";
+import { presentMessage } from "../protocol/present-message.js";
+import type { MessageRow } from "../storage/messages.js";
+import type { Repositories } from "../storage/store.js";
+
 export { presentMessage, presentReactions } from "../protocol/present-message.js";
+
+/** Stored messages as clients see them, reactions and files included (one query each). */
+export async function presentMessages(
+  repos: Repositories,
+  rows: readonly MessageRow[],
+): Promise<MessageView[]> {
+  const ids = rows.map((row) => row.id);
+  const reactions = await repos.messages.reactionsOf(ids);
+  const files = await attachmentsByMessage(repos, ids);
+  return rows.map((row) => withAttachments(presentMessage(row, reactions.get(row.id)), files));
+}

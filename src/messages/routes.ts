@@ -7,6 +7,8 @@ import { caller } from "../auth/authenticate.js";
 import {
   editMessageBody,
   historyQuery,
+  messagesResponse,
+  messageView,
   reactionBody,
   reactionParams,
   sendMessageBody,
@@ -20,7 +22,18 @@ export function registerMessageRoutes(root: FastifyInstance, messages: MessageSe
 
   app.post(
     "/conversations/:id/messages",
-    { schema: { params: idParams, body: sendMessageBody, tags } },
+    {
+      schema: {
+        summary: "Send a message",
+        description: "A repeated client_id answers the earlier message with 200.",
+        operationId: "sendMessage",
+        tags,
+        params: idParams,
+        body: sendMessageBody,
+        response: { 200: messageView, 201: messageView },
+        errors: [404],
+      },
+    },
     async (request, reply) => {
       const result = await messages.send(caller(request).user, request.params.id, request.body);
       reply.code(result.duplicate ? 200 : 201);
@@ -30,36 +43,97 @@ export function registerMessageRoutes(root: FastifyInstance, messages: MessageSe
 
   app.get(
     "/conversations/:id/messages",
-    { schema: { params: idParams, querystring: historyQuery, tags } },
+    {
+      schema: {
+        summary: "Page through a conversation's messages",
+        operationId: "listMessages",
+        tags,
+        params: idParams,
+        querystring: historyQuery,
+        response: { 200: messagesResponse },
+        errors: [404],
+      },
+    },
     async (request) => ({
       messages: await messages.history(caller(request).user, request.params.id, request.query),
     }),
   );
 
-  app.get("/messages/:id", { schema: { params: idParams, tags } }, async (request) =>
-    messages.get(caller(request).user, request.params.id),
+  app.get(
+    "/messages/:id",
+    {
+      schema: {
+        summary: "One message",
+        operationId: "getMessage",
+        tags,
+        params: idParams,
+        response: { 200: messageView },
+        errors: [404],
+      },
+    },
+    async (request) => messages.get(caller(request).user, request.params.id),
   );
 
   app.patch(
     "/messages/:id",
-    { schema: { params: idParams, body: editMessageBody, tags } },
+    {
+      schema: {
+        summary: "Edit one's own message",
+        operationId: "editMessage",
+        tags,
+        params: idParams,
+        body: editMessageBody,
+        response: { 200: messageView },
+        errors: [404, 409],
+      },
+    },
     async (request) => messages.edit(caller(request).user, request.params.id, request.body.body),
   );
 
-  app.delete("/messages/:id", { schema: { params: idParams, tags } }, async (request) =>
-    messages.delete(caller(request).user, request.params.id),
+  app.delete(
+    "/messages/:id",
+    {
+      schema: {
+        summary: "Delete a message (leaves a tombstone)",
+        operationId: "deleteMessage",
+        tags,
+        params: idParams,
+        response: { 200: messageView },
+        errors: [404],
+      },
+    },
+    async (request) => messages.delete(caller(request).user, request.params.id),
   );
 
   app.post(
     "/messages/:id/reactions",
-    { schema: { params: idParams, body: reactionBody, tags } },
+    {
+      schema: {
+        summary: "React to a message",
+        operationId: "addReaction",
+        tags,
+        params: idParams,
+        body: reactionBody,
+        response: { 200: messageView },
+        errors: [404, 409],
+      },
+    },
     async (request) =>
       messages.react(caller(request).user, request.params.id, request.body.emoji, "added"),
   );
 
   app.delete(
     "/messages/:id/reactions/:emoji",
-    { schema: { params: reactionParams, tags } },
+    {
+      schema: {
+        summary: "Take back one's reaction",
+        operationId: "removeReaction",
+        tags,
+        params: reactionParams,
+        response: { 200: messageView },
+        errors: [404, 409],
+      },
+    },
     async (request) =>
       messages.react(caller(request).user, request.params.id, request.params.emoji, "removed"),
   );

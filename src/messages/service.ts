@@ -13,7 +13,7 @@ import type { MessageView, SendMessageBody } from "../protocol/chat.js";
 import { memberSees, seqWindow } from "../storage/membership-window.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
-import { presentMessage } from "./present.js";
+import { presentMessage, presentMessages } from "./present.js";
 import { SendPath, type SendResult } from "./send-path.js";
 
 export interface MessageServiceDeps {
@@ -73,12 +73,7 @@ export class MessageService {
         await this.deps.store.conversations.earlierPeriods(conversationId, user.id),
       ),
     });
-    const reactions = await this.deps.store.messages.reactionsOf(rows.map((r) => r.id));
-    const files = await attachmentsByMessage(
-      this.deps.store,
-      rows.map((r) => r.id),
-    );
-    return rows.map((row) => withAttachments(presentMessage(row, reactions.get(row.id)), files));
+    return presentMessages(this.deps.store, rows);
   }
 
   /** Loads a message the user may see, with the user's membership of its conversation. */
@@ -92,9 +87,9 @@ export class MessageService {
 
   async get(user: User, messageId: string): Promise<MessageView> {
     const { row } = await this.visibleMessage(this.deps.store, user, messageId);
-    const reactions = await this.deps.store.messages.reactionsOf([row.id]);
-    const files = await attachmentsByMessage(this.deps.store, [row.id]);
-    return withAttachments(presentMessage(row, reactions.get(row.id)), files);
+    const [message] = await presentMessages(this.deps.store, [row]);
+    if (!message) throw messageNotFound();
+    return message;
   }
 
   async edit(user: User, messageId: string, body: string): Promise<MessageView> {

@@ -3,6 +3,10 @@
  * Prometheus. They sit outside /api/v1 and outside the REST rate limit.
  */
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { bytes, PUBLIC } from "../http/openapi.js";
+import { errorBody, healthResponse, statusResponse } from "../protocol/rest.js";
 import type { Store } from "../storage/store.js";
 import type { Metrics } from "./metrics.js";
 
@@ -17,11 +21,24 @@ export interface OpsDeps {
   clustered: boolean;
 }
 
-export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
+export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
   const uptimeSeconds = () => Math.floor((Date.now() - deps.startedAt) / 1000);
-  const exempt = { config: { rateLimit: false } };
+  const config = { rateLimit: false };
+  const tags = ["ops"];
 
-  app.get("/health", exempt, async (_request, reply) => {
+  const health = {
+    summary: "Whether this node can serve (for load balancers)",
+    operationId: "getHealth",
+    tags,
+    security: PUBLIC,
+    response: {
+      200: healthResponse.describe("Healthy"),
+      // Or, while the server is shutting down, the usual error body.
+      503: z.union([healthResponse, errorBody]).describe("The database does not answer"),
+    },
+  };
+  app.get("/health", { config, schema: health }, async (_request, reply) => {
     let healthy = true;
     try {
       await deps.store.ping();
@@ -30,13 +47,20 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
     }
     reply.code(healthy ? 200 : 503).header("cache-control", "no-store");
     return {
-      status: healthy ? "healthy" : "unhealthy",
+      status: healthy ? ("healthy" as const) : ("unhealthy" as const),
       timestamp: Date.now(),
       uptime_seconds: uptimeSeconds(),
     };
   });
 
-  app.get("/status", exempt, async (_request, reply) => {
+  const status = {
+    summary: "This node's version, uptime, database and connections",
+    operationId: "getStatus",
+    tags,
+    security: PUBLIC,
+    response: { 200: statusResponse },
+  };
+  app.get("/status", { config, schema: status }, async (_request, reply) => {
     reply.header("cache-control", "no-store");
     return {
       connections: deps.connections(),
@@ -50,7 +74,14 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
     };
   });
 
-  app.get("/metrics", exempt, async (_request, reply) => {
+  const metrics = {
+    summary: "Prometheus metrics of this node",
+    operationId: "getMetrics",
+    tags,
+    security: PUBLIC,
+    response: { 200: bytes("Metrics in the Prometheus text format", "text/plain") },
+  };
+  app.get("/metrics", { config, schema: metrics }, async (_request, reply) => {
     deps.metrics.socketConnections.set(deps.connections());
     reply.header("content-type", deps.metrics.contentType).header("cache-control", "no-store");
     return deps.metrics.render();

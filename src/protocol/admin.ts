@@ -100,3 +100,12 @@ export const auditEntryView = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type AuditEntryView = z.infer<typeof auditEntryView>;
+
+// Response envelopes of the administration endpoints.
+
+export const adminUsersResponse = z.object({ users: z.array(adminUserView) });
+export const adminUserResponse = z.object({ user: adminUserView });
+export const adminPasswordResponse = z.object({ password: z.string() });
+export const invitesResponse = z.object({ invites: z.array(inviteView) });
+export const revokeAllSessionsResponse = z.object({ sessions_ended: z.number() });
+export const auditResponse = z.object({ entries: z.array(auditEntryView) });

@@ -9,18 +9,20 @@ export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 /** Image types shown inline; anything else downloads as a file. Never SVG (it runs script). */
 export const INLINE_IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
 
-export const attachmentView = z.object({
-  id: z.string(),
-  name: z.string(),
-  /** Bytes as stored (images are re-encoded without metadata). */
-  size: z.number(),
-  /** Sniffed from the bytes; what the uploader claimed is ignored. */
-  content_type: z.string(),
-  width: z.number().optional(),
-  height: z.number().optional(),
-  /** True when GET /attachments/:id/thumbnail has a small preview. */
-  thumbnail: z.literal(true).optional(),
-});
+export const attachmentView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    /** Bytes as stored (images are re-encoded without metadata). */
+    size: z.number(),
+    /** Sniffed from the bytes; what the uploader claimed is ignored. */
+    content_type: z.string(),
+    width: z.number().optional(),
+    height: z.number().optional(),
+    /** True when GET /attachments/:id/thumbnail has a small preview. */
+    thumbnail: z.literal(true).optional(),
+  })
+  .meta({ id: "Attachment" });
 export type AttachmentView = z.infer<typeof attachmentView>;
 
 export function isInlineImage(contentType: string): boolean {

@@ -74,61 +74,147 @@ export const usersQuery = z.strictObject({
 
 export type Role = z.infer<typeof memberRole>;
 
-export const reactionView = z.object({
-  emoji: z.string(),
-  count: z.number(),
-  user_ids: z.array(z.string()),
-});
+export const reactionView = z
+  .object({
+    emoji: z.string(),
+    count: z.number(),
+    user_ids: z.array(z.string()),
+  })
+  .meta({ id: "Reaction" });
 export type ReactionView = z.infer<typeof reactionView>;
 
-export const messageView = z.object({
-  id: z.string(),
-  conversation_id: z.string(),
-  seq: z.number(),
-  sender_id: z.string(),
-  body: z.string(),
-  client_id: z.string().nullable(),
-  created_at: z.number(),
-  edited_at: z.number().optional(),
-  deleted: z.literal(true).optional(),
-  reply_to: z.string().optional(),
-  reactions: z.array(reactionView).optional(),
-  attachments: z.array(attachmentView).optional(),
-});
+export const messageView = z
+  .object({
+    id: z.string(),
+    conversation_id: z.string(),
+    seq: z.number(),
+    sender_id: z.string(),
+    body: z.string(),
+    client_id: z.string().nullable(),
+    created_at: z.number(),
+    edited_at: z.number().optional(),
+    deleted: z.literal(true).optional(),
+    reply_to: z.string().optional(),
+    reactions: z.array(reactionView).optional(),
+    attachments: z.array(attachmentView).optional(),
+  })
+  .meta({ id: "Message" });
 export type MessageView = z.infer<typeof messageView>;
 
-export const memberView = z.object({
-  user: userView,
-  role: memberRole,
-  joined_at: z.number(),
-  read_seq: z.number(),
-  online: z.boolean(),
-  last_seen_at: z.number().nullable(),
-});
+export const memberView = z
+  .object({
+    user: userView,
+    role: memberRole,
+    joined_at: z.number(),
+    read_seq: z.number(),
+    online: z.boolean(),
+    last_seen_at: z.number().nullable(),
+  })
+  .meta({ id: "Member" });
 export type MemberView = z.infer<typeof memberView>;
 
 const conversationType = z.enum(["direct", "group"]);
 
 /** A conversation as every member sees it, without per-member fields. */
-export const conversationSummary = z.object({
-  id: z.string(),
-  type: conversationType,
-  title: z.string().nullable(),
-  created_at: z.number(),
-  members: z.array(z.object({ user: userView, role: memberRole })),
-});
+export const conversationSummary = z
+  .object({
+    id: z.string(),
+    type: conversationType,
+    title: z.string().nullable(),
+    created_at: z.number(),
+    members: z.array(z.object({ user: userView, role: memberRole })),
+  })
+  .meta({ id: "ConversationSummary" });
 export type ConversationSummary = z.infer<typeof conversationSummary>;
 
-export const conversationView = z.object({
-  id: z.string(),
-  type: conversationType,
-  title: z.string().nullable(),
-  created_at: z.number(),
-  last_seq: z.number(),
-  last_activity_at: z.number(),
-  members: z.array(memberView),
-  last_message: messageView.nullable(),
-  unread_count: z.number(),
-  role: memberRole,
-});
+export const conversationView = z
+  .object({
+    id: z.string(),
+    type: conversationType,
+    title: z.string().nullable(),
+    created_at: z.number(),
+    last_seq: z.number(),
+    last_activity_at: z.number(),
+    members: z.array(memberView),
+    last_message: messageView.nullable(),
+    unread_count: z.number(),
+    role: memberRole,
+  })
+  .meta({ id: "Conversation" });
 export type ConversationView = z.infer<typeof conversationView>;
+
+// Response envelopes and the events sync replays.
+
+export const conversationsResponse = z.object({ conversations: z.array(conversationView) });
+export const messagesResponse = z.object({ messages: z.array(messageView) });
+export const readResponse = z.object({ read_seq: z.number() });
+
+const inConversation = { cursor: z.number(), conversation_id: z.string() };
+
+/** A logged event as sync and the socket replay it: the event and its cursor. */
+export const storedEventView = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.enum(["message.new", "message.updated", "message.deleted"]),
+      ...inConversation,
+      message: messageView,
+    }),
+    z.object({
+      type: z.literal("reaction"),
+      ...inConversation,
+      message_id: z.string(),
+      user_id: z.string(),
+      emoji: z.string(),
+      action: z.enum(["added", "removed"]),
+      reactions: z.array(reactionView),
+    }),
+    z.object({ type: z.literal("read"), ...inConversation, user_id: z.string(), seq: z.number() }),
+    z.object({
+      type: z.literal("conversation.updated"),
+      ...inConversation,
+      title: z.string().nullable(),
+      updated_by: z.string(),
+    }),
+    z.object({
+      type: z.literal("conversation.created"),
+      ...inConversation,
+      conversation: conversationSummary,
+      created_by: z.string(),
+    }),
+    z.object({
+      type: z.literal("member.joined"),
+      ...inConversation,
+      user: userView,
+      role: memberRole,
+      added_by: z.string(),
+    }),
+    z.object({
+      type: z.literal("member.left"),
+      ...inConversation,
+      user_id: z.string(),
+      removed_by: z.string(),
+    }),
+    z.object({
+      type: z.literal("member.role"),
+      ...inConversation,
+      user_id: z.string(),
+      role: memberRole,
+      changed_by: z.string(),
+    }),
+    z.object({
+      type: z.literal("mention"),
+      ...inConversation,
+      message_id: z.string(),
+      seq: z.number(),
+      sender_id: z.string(),
+    }),
+  ])
+  .meta({ id: "Event" });
+export type StoredEventView = z.infer<typeof storedEventView>;
+
+export const syncResponse = z.object({
+  events: z.array(storedEventView),
+  /** Pass as `since` next time; past every event this page covered. */
+  cursor: z.number(),
+  has_more: z.boolean(),
+});

@@ -3,6 +3,8 @@
  * (`{"error":{"code","message"}}`) and socket `error` frames alike, with its HTTP status
  * and whether a client may retry the same request unchanged.
  */
+import { z } from "zod";
+
 export const errorCatalogue = {
   invalid_request: { status: 400, retryable: false },
   invalid_json: { status: 400, retryable: false },
@@ -41,7 +43,27 @@ export const errorCatalogue = {
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
+export const ERROR_CODES = Object.keys(errorCatalogue) as ErrorCode[];
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(errorCatalogue, code);
 }
+
+/**
+ * Whether the same request may succeed later unchanged: the one place clients decide a
+ * retry. A code this catalogue does not know (a newer server) is not retried.
+ */
+export function isRetryable(code: string): boolean {
+  return isErrorCode(code) && errorCatalogue[code].retryable;
+}
+
+/**
+ * A code as it arrives from the server. A code newer than this catalogue still decodes,
+ * as `internal_error` (`strict` decoding reports the difference).
+ */
+export const errorCode = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]).catch("internal_error");
+
+export const errorBody = z.object({
+  error: z.object({ code: errorCode, message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof errorBody>;

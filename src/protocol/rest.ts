@@ -3,6 +3,7 @@
  * clients (types). Objects are strict: an unknown field is an error, not ignored.
  */
 import { z } from "zod";
+import { type ErrorCode, errorCatalogue } from "./errors.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/i;
 export const PASSWORD_MIN = 8;
@@ -30,13 +31,15 @@ export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
-export const userView = z.object({
-  id: z.string(),
-  username: z.string(),
-  display_name: z.string(),
-  is_admin: z.boolean(),
-  created_at: z.number(),
-});
+export const userView = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    display_name: z.string(),
+    is_admin: z.boolean(),
+    created_at: z.number(),
+  })
+  .meta({ id: "User" });
 export type UserView = z.infer<typeof userView>;
 
 export const authResponse = z.object({
@@ -56,3 +59,58 @@ export const sessionView = z.object({
   current: z.boolean(),
 });
 export type SessionView = z.infer<typeof sessionView>;
+
+// Response envelopes: what each endpoint answers with around the views above.
+
+export const meResponse = z.object({ user: userView });
+export const sessionsResponse = z.object({ sessions: z.array(sessionView) });
+export const socketTicketResponse = z.object({
+  ticket: z.string(),
+  /** Seconds the ticket stays valid for opening one socket. */
+  expires_in: z.number(),
+});
+export const usersResponse = z.object({ users: z.array(userView) });
+export const userProfileResponse = z.object({
+  user: userView,
+  online: z.boolean(),
+  /** null unless the caller shares a conversation with this user. */
+  last_seen_at: z.number().nullable(),
+});
+export const serverInfoResponse = z.object({
+  name: z.string(),
+  version: z.string(),
+  registration: z.enum(["open", "invite", "closed"]),
+  max_body_chars: z.number(),
+});
+
+const errorCodes = Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]];
+
+/** Every failure, REST and socket alike: a code from the catalogue and a human message. */
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes),
+      message: z.string(),
+      /** Machine-readable specifics of some codes, e.g. the unknown field names. */
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+/** GET /health: 200 when the database answers, 503 (same body) when it does not. */
+export const healthResponse = z.object({
+  status: z.enum(["healthy", "unhealthy"]),
+  timestamp: z.number(),
+  uptime_seconds: z.number(),
+});
+/** GET /status: what an operator checks on one node. */
+export const statusResponse = z.object({
+  connections: z.number(),
+  version: z.string(),
+  uptime_seconds: z.number(),
+  database: z.enum(["sqlite", "postgres"]),
+  node_id: z.string(),
+  cluster: z.boolean(),
+  node: z.string(),
+  memory_rss_bytes: z.number(),
+});

@@ -11,9 +11,17 @@ export type {
   ReactionView,
   Role,
 } from "../protocol/chat.js";
-export type { ErrorCode } from "../protocol/errors.js";
-export type { StoredEvent } from "../protocol/frames.js";
+export { type ErrorCode, isRetryable } from "../protocol/errors.js";
+export {
+  type ChatEvent,
+  type ChatEventType,
+  closeAdvice,
+  decodeServerFrame,
+  type ServerFrame,
+  type StoredEvent,
+} from "../protocol/frames.js";
 export type { AuthResponse, SessionView, UserView } from "../protocol/rest.js";
+export type { SearchResponse, SearchResultView } from "../protocol/search.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";

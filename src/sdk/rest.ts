@@ -2,29 +2,50 @@
  * Typed calls to the REST API. `fetch` is injectable; every refusal becomes an ApiError.
  */
 
-import type { AttachmentView } from "../protocol/attachments.js";
-import type {
-  ConversationView,
-  CreateConversationBody,
-  MessageView,
-  Role,
-  SendMessageBody,
+import { z } from "zod";
+import { type AttachmentView, attachmentView } from "../protocol/attachments.js";
+import {
+  type ConversationView,
+  type CreateConversationBody,
+  conversationView,
+  type MessageView,
+  messageView,
+  type Role,
+  type SendMessageBody,
 } from "../protocol/chat.js";
-import type { ErrorBody } from "../protocol/errors.js";
-import type { AuthResponse, SessionView, UserView } from "../protocol/rest.js";
+import { decodeWith } from "../protocol/decode.js";
+import { type ErrorCode, errorBody } from "../protocol/errors.js";
+import { cursor, type StoredEvent, storedEvent } from "../protocol/events.js";
+import {
+  type AuthResponse,
+  authResponse,
+  type SessionView,
+  sessionView,
+  type UserView,
+  userView,
+} from "../protocol/rest.js";
+import { type SearchResponse, searchResponse } from "../protocol/search.js";
+import { type ServerInfo, serverInfo } from "../protocol/server-info.js";
 import { ApiError } from "./errors.js";
 
-export interface ServerInfo {
-  name: string;
-  version: string;
-  registration: "open" | "invite" | "closed";
-  max_body_chars: number;
-}
+export type { ServerInfo };
 
 export interface SyncResponse {
-  events: (Record<string, unknown> & { type: string; cursor: number })[];
+  /** The events this version understands; those of newer types are left out. */
+  events: StoredEvent[];
   cursor: number;
   has_more: boolean;
+}
+
+const userBody = z.object({ user: userView });
+const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
+
+/** The code for an error answer without a catalogue body (a proxy's page, say). */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return "unauthorized";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  return status >= 500 ? "internal_error" : "invalid_request";
 }
 
 export interface ApiClientOptions {
@@ -51,7 +72,30 @@ export class ApiClient {
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * Calls the API and decodes the answer with `schema`. Fields the schema does not know
+   * are dropped (a newer server may add some); an answer that does not match is an
+   * ApiError, never an untyped value.
+   */
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.output<S>> {
+    const parsed = await this.call(method, path, body);
+    const decoded = decodeWith(schema, parsed);
+    if (!decoded.ok)
+      throw new ApiError(
+        0,
+        "internal_error",
+        `the server's answer to ${method} ${path.split("?")[0]} is not understood: ${decoded.problem}`,
+      );
+    return decoded.value;
+  }
+
+  /** Calls the API and returns its JSON answer undecoded (for answers without a body). */
+  async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = {};
     // A form (a file upload) sets its own multipart content type and boundary.
     const form = body instanceof FormData;
@@ -70,30 +114,31 @@ export class ApiClient {
     const text = await response.text();
     let parsed: unknown;
     try {
-      parsed = text === "" ? undefined : (JSON.parse(text) as unknown);
+      parsed = text === "" ? undefined : JSON.parse(text);
     } catch {
       throw new ApiError(
         response.status,
-        "internal_error",
+        response.ok ? "internal_error" : codeForStatus(response.status),
         `the server's answer is not JSON (HTTP ${response.status}); is the server URL right?`,
+        retryAfterMs(response),
       );
     }
     if (!response.ok) {
-      const error = (parsed as ErrorBody | undefined)?.error;
-      const retryAfter = Number(response.headers.get("retry-after"));
+      const decoded = errorBody.safeParse(parsed);
+      const error = decoded.success ? decoded.data.error : undefined;
       throw new ApiError(
         response.status,
-        error?.code ?? "internal_error",
+        error?.code ?? codeForStatus(response.status),
         error?.message ?? `HTTP ${response.status}`,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+        retryAfterMs(response),
         error?.details,
       );
     }
-    return parsed as T;
+    return parsed;
   }
 
   serverInfo(): Promise<ServerInfo> {
-    return this.request("GET", "/api/v1/server");
+    return this.request("GET", "/api/v1/server", serverInfo);
   }
 
   async register(input: {
@@ -102,13 +147,13 @@ export class ApiClient {
     display_name?: string;
     invite_code?: string;
   }): Promise<AuthResponse> {
-    const result = await this.request<AuthResponse>("POST", "/api/v1/auth/register", input);
+    const result = await this.request("POST", "/api/v1/auth/register", authResponse, input);
     this.token = result.token;
     return result;
   }
 
   async login(username: string, password: string): Promise<AuthResponse> {
-    const result = await this.request<AuthResponse>("POST", "/api/v1/auth/login", {
+    const result = await this.request("POST", "/api/v1/auth/login", authResponse, {
       username,
       password,
     });
@@ -117,38 +162,38 @@ export class ApiClient {
   }
 
   async logout(): Promise<void> {
-    await this.request("POST", "/api/v1/auth/logout");
+    await this.call("POST", "/api/v1/auth/logout");
     this.token = undefined;
   }
 
-  changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    return this.request("POST", "/api/v1/auth/password", {
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.call("POST", "/api/v1/auth/password", {
       current_password: currentPassword,
       new_password: newPassword,
     });
   }
 
   async me(): Promise<UserView> {
-    return (await this.request<{ user: UserView }>("GET", "/api/v1/me")).user;
+    return (await this.request("GET", "/api/v1/me", userBody)).user;
   }
 
   async sessions(): Promise<SessionView[]> {
-    return (await this.request<{ sessions: SessionView[] }>("GET", "/api/v1/sessions")).sessions;
+    const sessions = z.object({ sessions: z.array(sessionView) });
+    return (await this.request("GET", "/api/v1/sessions", sessions)).sessions;
   }
 
-  revokeSession(id: string): Promise<void> {
-    return this.request("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`);
+  async revokeSession(id: string): Promise<void> {
+    await this.call("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`);
   }
 
   async searchUsers(prefix: string, limit = 20): Promise<UserView[]> {
     const query = new URLSearchParams({ q: prefix, limit: String(limit) });
-    return (await this.request<{ users: UserView[] }>("GET", `/api/v1/users?${query}`)).users;
+    const users = z.object({ users: z.array(userView) });
+    return (await this.request("GET", `/api/v1/users?${query}`, users)).users;
   }
 
   async user(id: string): Promise<UserView> {
-    return (
-      await this.request<{ user: UserView }>("GET", `/api/v1/users/${encodeURIComponent(id)}`)
-    ).user;
+    return (await this.request("GET", `/api/v1/users/${encodeURIComponent(id)}`, userBody)).user;
   }
 
   /**
@@ -162,39 +207,47 @@ export class ApiClient {
   ): Promise<AttachmentView> {
     const form = new FormData();
     form.append("file", file, name);
-    return this.request<AttachmentView>(
+    return this.request(
       "POST",
       `/api/v1/conversations/${encodeURIComponent(conversationId)}/attachments`,
+      attachmentView,
       form,
     );
   }
 
   async conversations(): Promise<ConversationView[]> {
-    return (
-      await this.request<{ conversations: ConversationView[] }>("GET", "/api/v1/conversations")
-    ).conversations;
+    const list = z.object({ conversations: z.array(conversationView) });
+    return (await this.request("GET", "/api/v1/conversations", list)).conversations;
   }
 
   conversation(id: string): Promise<ConversationView> {
-    return this.request("GET", `/api/v1/conversations/${encodeURIComponent(id)}`);
+    return this.request("GET", `/api/v1/conversations/${encodeURIComponent(id)}`, conversationView);
   }
 
   createConversation(body: CreateConversationBody): Promise<ConversationView> {
-    return this.request("POST", "/api/v1/conversations", body);
+    return this.request("POST", "/api/v1/conversations", conversationView, body);
   }
 
   renameConversation(id: string, title: string): Promise<ConversationView> {
-    return this.request("PATCH", `/api/v1/conversations/${encodeURIComponent(id)}`, { title });
+    return this.request(
+      "PATCH",
+      `/api/v1/conversations/${encodeURIComponent(id)}`,
+      conversationView,
+      { title },
+    );
   }
 
   addMembers(id: string, userIds: string[]): Promise<ConversationView> {
-    return this.request("POST", `/api/v1/conversations/${encodeURIComponent(id)}/members`, {
-      user_ids: userIds,
-    });
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(id)}/members`,
+      conversationView,
+      { user_ids: userIds },
+    );
   }
 
-  removeMember(id: string, userId: string): Promise<void> {
-    return this.request(
+  async removeMember(id: string, userId: string): Promise<void> {
+    await this.call(
       "DELETE",
       `/api/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`,
     );
@@ -204,17 +257,17 @@ export class ApiClient {
     return this.request(
       "PATCH",
       `/api/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`,
-      {
-        role,
-      },
+      conversationView,
+      { role },
     );
   }
 
   async markRead(id: string, seq: number): Promise<number> {
     return (
-      await this.request<{ read_seq: number }>(
+      await this.request(
         "POST",
         `/api/v1/conversations/${encodeURIComponent(id)}/read`,
+        z.object({ read_seq: z.number() }),
         { seq },
       )
     ).read_seq;
@@ -227,41 +280,81 @@ export class ApiClient {
     if (options.limit !== undefined) query.set("limit", String(options.limit));
     const suffix = query.size > 0 ? `?${query}` : "";
     return (
-      await this.request<{ messages: MessageView[] }>(
+      await this.request(
         "GET",
         `/api/v1/conversations/${encodeURIComponent(id)}/messages${suffix}`,
+        z.object({ messages: z.array(messageView) }),
       )
     ).messages;
   }
 
   message(id: string): Promise<MessageView> {
-    return this.request("GET", `/api/v1/messages/${encodeURIComponent(id)}`);
+    return this.request("GET", `/api/v1/messages/${encodeURIComponent(id)}`, messageView);
   }
 
   sendMessage(id: string, body: SendMessageBody): Promise<MessageView> {
-    return this.request("POST", `/api/v1/conversations/${encodeURIComponent(id)}/messages`, body);
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(id)}/messages`,
+      messageView,
+      body,
+    );
   }
 
   editMessage(id: string, body: string): Promise<MessageView> {
-    return this.request("PATCH", `/api/v1/messages/${encodeURIComponent(id)}`, { body });
+    return this.request("PATCH", `/api/v1/messages/${encodeURIComponent(id)}`, messageView, {
+      body,
+    });
   }
 
   deleteMessage(id: string): Promise<MessageView> {
-    return this.request("DELETE", `/api/v1/messages/${encodeURIComponent(id)}`);
+    return this.request("DELETE", `/api/v1/messages/${encodeURIComponent(id)}`, messageView);
   }
 
   react(id: string, emoji: string): Promise<MessageView> {
-    return this.request("POST", `/api/v1/messages/${encodeURIComponent(id)}/reactions`, { emoji });
+    return this.request(
+      "POST",
+      `/api/v1/messages/${encodeURIComponent(id)}/reactions`,
+      messageView,
+      { emoji },
+    );
   }
 
   unreact(id: string, emoji: string): Promise<MessageView> {
     return this.request(
       "DELETE",
       `/api/v1/messages/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`,
+      messageView,
     );
   }
 
-  sync(since: number, limit = 500): Promise<SyncResponse> {
-    return this.request("GET", `/api/v1/sync?since=${since}&limit=${limit}`);
+  /** The events after `since`; each is decoded alone, so one of a newer type is skipped. */
+  async sync(since: number, limit = 500): Promise<SyncResponse> {
+    const page = await this.request("GET", `/api/v1/sync?since=${since}&limit=${limit}`, syncBody);
+    const events = page.events.flatMap((raw) => {
+      const decoded = decodeWith(storedEvent, raw);
+      return decoded.ok ? [decoded.value] : [];
+    });
+    return { events, cursor: page.cursor, has_more: page.has_more };
   }
+
+  /** Message search; `before` is the previous page's `next_before`. */
+  search(params: {
+    q: string;
+    conversation_id?: string;
+    before?: string;
+    limit?: number;
+  }): Promise<SearchResponse> {
+    const query = new URLSearchParams({ q: params.q });
+    if (params.conversation_id) query.set("conversation_id", params.conversation_id);
+    if (params.before) query.set("before", params.before);
+    if (params.limit !== undefined) query.set("limit", String(params.limit));
+    return this.request("GET", `/api/v1/search?${query}`, searchResponse);
+  }
+}
+
+/** The server's Retry-After (seconds) in milliseconds, when it sent one. */
+function retryAfterMs(response: Response): number | undefined {
+  const seconds = Number(response.headers.get("retry-after"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }

@@ -4,7 +4,7 @@
  */
 import type { MessageView } from "../protocol/chat.js";
 import type { ErrorCode } from "../protocol/errors.js";
-import type { StoredEvent } from "../protocol/frames.js";
+import type { PresenceFrame, StoredEvent, TypingFrame } from "../protocol/frames.js";
 import type { UserView } from "../protocol/rest.js";
 import type { BackoffOptions } from "./backoff.js";
 
@@ -45,11 +45,16 @@ export interface ChatSocketEvents extends Record<string, unknown> {
   /** A logged event (message.new, read, member.joined, ...), in cursor order, once. */
   event: StoredEvent;
   ack: { clientId: string; message: MessageView };
-  typing: { conversation_id: string; user_id: string };
-  presence: { user_id: string; status: "online" | "offline"; last_seen_at: number | null };
+  typing: Omit<TypingFrame, "type">;
+  presence: Omit<PresenceFrame, "type">;
   synced: { cursor: number };
   /** A server error frame that answers no send of ours. */
   error: { code: ErrorCode; message: string };
+  /**
+   * A frame that was skipped: of a type this version does not know (`unknownType`, from
+   * a newer server), or one that does not match its schema.
+   */
+  invalid_frame: { type: string | undefined; unknownType: boolean; problem: string };
 }
 
 export interface ChatSocketOptions {

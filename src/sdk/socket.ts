@@ -5,13 +5,24 @@
  * a flaky network neither loses nor doubles a message.
  */
 import type { MessageView } from "../protocol/chat.js";
-import type { ErrorCode } from "../protocol/errors.js";
-import type { StoredEvent } from "../protocol/frames.js";
-import type { UserView } from "../protocol/rest.js";
+import { isRetryable } from "../protocol/errors.js";
+import {
+  type AckFrame,
+  CLOSE_CODES,
+  type ClientFrame,
+  closeAdvice,
+  decodeServerFrame,
+  type ErrorFrame,
+  encodeClientFrame,
+  type ReadyFrame,
+  type SyncedFrame,
+} from "../protocol/frames.js";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { ApiError } from "./errors.js";
 import { randomId } from "./ids.js";
+import { oversized, sendFrameOf } from "./outbox-frame.js";
+import { RecentCursors } from "./recent-cursors.js";
 import type {
   ChatSocketEvents,
   ChatSocketOptions,
@@ -32,22 +43,17 @@ export type {
 
 interface PendingSend {
   entry: OutboxEntry;
+  /** Retryable refusals of this send so far, for its backoff. */
+  refusals: number;
   resolve: (message: MessageView) => void;
   reject: (error: ApiError) => void;
 }
 
 const OPEN = 1;
-// Recent cursors remembered to drop replayed copies; far more than one sync can overlap.
-const SEEN_LIMIT = 20_000;
-// Errors after which the same send would fail again: give up on it.
-const PERMANENT: ReadonlySet<string> = new Set([
-  "not_found",
-  "forbidden",
-  "body_empty",
-  "body_too_long",
-  "invalid_request",
-  "unknown_fields",
-]);
+// A client-side close of a socket that stopped answering.
+const NO_PONG = CLOSE_CODES.noPong;
+// Between re-sends of a message the server refused with a retryable code.
+const RETRY_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
 export function socketUrl(baseUrl: string): string {
   const page = (globalThis as { location?: { origin: string } }).location;
@@ -64,8 +70,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly outbox = new Map<string, PendingSend>();
-  private readonly seen = new Set<number>();
-  private readonly seenOrder: number[] = [];
+  private readonly seen = new RecentCursors();
   private readonly WebSocketImpl: WebSocketFactory;
 
   constructor(private readonly options: ChatSocketOptions) {
@@ -112,7 +117,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.setState("closed", "closed by the client");
     const ws = this.ws;
     this.ws = undefined;
-    ws?.close(1000, "bye");
+    ws?.close(CLOSE_CODES.normal, "bye");
   }
 
   /** Sends a message; resolves with the stored message once the server has committed it. */
@@ -129,8 +134,13 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       attachmentIds: options.attachmentIds,
       createdAt: Date.now(),
     };
+    const size = oversized(entry);
+    if (size !== undefined)
+      return Promise.reject(
+        new ApiError(0, "payload_too_large", `the message is too large to send (${size} bytes)`),
+      );
     return new Promise((resolve, reject) => {
-      this.outbox.set(entry.clientId, { entry, resolve, reject });
+      this.outbox.set(entry.clientId, { entry, refusals: 0, resolve, reject });
       if (this.stateValue === "open") this.transmit(entry);
     });
   }
@@ -151,23 +161,14 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.sendFrame({ type: "read", conversation_id: conversationId, seq });
   }
 
-  private sendFrame(frame: object): boolean {
+  private sendFrame(frame: ClientFrame): boolean {
     if (this.stateValue !== "open" || this.ws?.readyState !== OPEN) return false;
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(encodeClientFrame(frame));
     return true;
   }
 
   private transmit(entry: OutboxEntry): void {
-    const frame: Record<string, unknown> = {
-      type: "message.send",
-      id: entry.clientId,
-      conversation_id: entry.conversationId,
-      body: entry.body,
-      client_id: entry.clientId,
-    };
-    if (entry.replyTo) frame.reply_to = entry.replyTo;
-    if (entry.attachmentIds?.length) frame.attachment_ids = entry.attachmentIds;
-    this.sendFrame(frame);
+    this.sendFrame(sendFrameOf(entry));
   }
 
   private setState(state: ConnectionState, reason: string): void {
@@ -205,8 +206,9 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.ws = undefined;
     this.stopPing();
     if (this.stateValue === "closed") return;
-    if (code === 4401) {
-      this.setState("unauthorized", reason || "the session ended");
+    const advice = closeAdvice(code);
+    if (advice.reauthenticate || !advice.reconnect) {
+      this.setState(advice.reauthenticate ? "unauthorized" : "closed", reason || advice.meaning);
       return;
     }
     const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
@@ -228,92 +230,102 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
    */
   private firstSighting(cursor: number): boolean {
     if (this.cursorValue !== undefined && cursor <= this.cursorValue) return false;
-    if (this.seen.has(cursor)) return false;
-    this.seen.add(cursor);
-    this.seenOrder.push(cursor);
-    if (this.seenOrder.length > SEEN_LIMIT) this.seen.delete(this.seenOrder.shift() as number);
+    if (!this.seen.add(cursor)) return false;
     if (this.stateValue === "open") this.advance(cursor);
     return true;
   }
 
   private receive(text: string): void {
-    let frame: Record<string, unknown> & { type: string };
-    try {
-      frame = JSON.parse(text) as typeof frame;
-    } catch {
+    const decoded = decodeServerFrame(text);
+    if (!decoded.ok) {
+      // A frame type from a newer server is skipped; a broken frame is reported.
+      this.emit("invalid_frame", {
+        type: decoded.type,
+        unknownType: decoded.unknownType,
+        problem: decoded.problem,
+      });
       return;
     }
+    const frame = decoded.frame;
     switch (frame.type) {
-      case "ready": {
-        this.attempt = 0;
-        this.startPing();
-        const ready = frame as unknown as { user: UserView; cursor: number };
-        this.emit("ready", ready);
-        if (this.cursorValue === undefined) {
-          this.advance(ready.cursor);
-          this.becameOpen("ready");
-        } else {
-          // The replay asked for in the URL follows, ended by a `synced` frame.
-          this.setState("syncing", "catching up");
-        }
+      case "ready":
+        this.onReady(frame);
         return;
-      }
-      case "synced": {
-        const synced = frame as unknown as { cursor: number; has_more: boolean };
-        this.advance(synced.cursor);
-        if (synced.has_more) {
-          this.ws?.send(JSON.stringify({ type: "sync", since: this.cursorValue }));
-          return;
-        }
-        this.emit("synced", { cursor: this.cursorValue ?? synced.cursor });
-        this.becameOpen("caught up");
+      case "synced":
+        this.onSynced(frame);
         return;
-      }
-      case "ack": {
-        const ack = frame as unknown as { id: string; message: MessageView; cursor: number };
-        if (this.stateValue === "open") this.advance(ack.cursor);
-        const pending = this.outbox.get(String(ack.id));
-        if (!pending) return;
-        this.outbox.delete(String(ack.id));
-        this.emit("ack", { clientId: pending.entry.clientId, message: ack.message });
-        pending.resolve(ack.message);
+      case "ack":
+        this.onAck(frame);
         return;
-      }
       case "error":
-        this.failed(frame as unknown as { id?: string; code: ErrorCode; message: string });
+        this.failed(frame);
         return;
       case "pong":
         clearTimeout(this.pongTimer);
         return;
       case "typing":
-        this.emit("typing", frame as unknown as ChatSocketEvents["typing"]);
+        this.emit("typing", { conversation_id: frame.conversation_id, user_id: frame.user_id });
         return;
-      case "presence":
-        this.emit("presence", frame as unknown as ChatSocketEvents["presence"]);
+      case "presence": {
+        const { user_id, status, last_seen_at } = frame;
+        this.emit("presence", { user_id, status, last_seen_at });
         return;
+      }
       default:
-        if (typeof frame.cursor === "number" && this.firstSighting(frame.cursor)) {
-          this.emit("event", frame as unknown as StoredEvent);
-        }
+        if (this.firstSighting(frame.cursor)) this.emit("event", frame);
     }
   }
 
-  private failed(error: { id?: string; code: ErrorCode; message: string }): void {
+  private onReady(ready: ReadyFrame): void {
+    this.attempt = 0;
+    this.startPing();
+    this.emit("ready", { user: ready.user, cursor: ready.cursor });
+    if (this.cursorValue === undefined) {
+      this.advance(ready.cursor);
+      this.becameOpen("ready");
+    } else {
+      // The replay asked for in the URL follows, ended by a `synced` frame.
+      this.setState("syncing", "catching up");
+    }
+  }
+
+  private onSynced(synced: SyncedFrame): void {
+    this.advance(synced.cursor);
+    if (synced.has_more) {
+      this.ws?.send(encodeClientFrame({ type: "sync", since: this.cursorValue ?? synced.cursor }));
+      return;
+    }
+    this.emit("synced", { cursor: this.cursorValue ?? synced.cursor });
+    this.becameOpen("caught up");
+  }
+
+  private onAck(ack: AckFrame): void {
+    if (this.stateValue === "open") this.advance(ack.cursor);
+    const pending = this.outbox.get(String(ack.id));
+    if (!pending) return;
+    this.outbox.delete(String(ack.id));
+    this.emit("ack", { clientId: pending.entry.clientId, message: ack.message });
+    pending.resolve(ack.message);
+  }
+
+  /** An error frame: a send's refusal is retried when the catalogue says it may succeed. */
+  private failed(error: ErrorFrame): void {
     const pending = error.id === undefined ? undefined : this.outbox.get(String(error.id));
     if (!pending) {
       this.emit("error", { code: error.code, message: error.message });
       return;
     }
-    if (PERMANENT.has(error.code)) {
+    if (!isRetryable(error.code)) {
       this.outbox.delete(pending.entry.clientId);
       pending.reject(new ApiError(0, error.code, error.message));
       return;
     }
-    // Throttled or a server hiccup: try the same send again shortly.
+    // Throttled or a server hiccup: try the same send again after a backoff.
+    const delay = backoffDelay(pending.refusals++, RETRY_BACKOFF);
     setTimeout(() => {
       if (this.outbox.has(pending.entry.clientId) && this.stateValue === "open")
         this.transmit(pending.entry);
-    }, 1000);
+    }, delay);
   }
 
   private becameOpen(reason: string): void {
@@ -327,7 +339,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     const timeout = this.options.pongTimeoutMs ?? 10_000;
     this.pingTimer = setInterval(() => {
       if (this.ws?.readyState !== OPEN) return;
-      this.ws.send('{"type":"ping"}');
+      this.ws.send(encodeClientFrame({ type: "ping" }));
       clearTimeout(this.pongTimer);
       this.pongTimer = setTimeout(() => this.abandon("no pong"), timeout);
     }, interval);
@@ -341,11 +353,11 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     ws.onclose = null;
     ws.onmessage = null;
     try {
-      ws.close(4000, reason);
+      ws.close(NO_PONG, reason);
     } catch {
       // already closing
     }
-    this.dropped(4000, reason);
+    this.dropped(NO_PONG, reason);
   }
 
   /**

@@ -4,14 +4,22 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
-import { searchQuery } from "../protocol/search.js";
+import { searchQuery, searchResponse } from "../protocol/search.js";
 import type { Store } from "../storage/store.js";
 import { SearchService } from "./service.js";
 
 export function registerSearchRoutes(root: FastifyInstance, store: Store): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const search = new SearchService(store);
-  app.get("/search", { schema: { querystring: searchQuery, tags: ["search"] } }, async (request) =>
+  const schema = {
+    summary: "Search the messages the caller may read",
+    operationId: "searchMessages",
+    tags: ["search"],
+    querystring: searchQuery,
+    response: { 200: searchResponse },
+    errors: [404] as const,
+  };
+  app.get("/search", { schema }, async (request) =>
     search.search(caller(request).user, request.query),
   );
 }

@@ -4,7 +4,8 @@
  * index current on its own (migration 006).
  */
 import { loadMembership } from "../conversations/service.js";
-import { presentMessage } from "../messages/present.js";
+import { presentMessages } from "../messages/present.js";
+import type { MessageView } from "../protocol/chat.js";
 import type { SearchQuery, SearchResponse } from "../protocol/search.js";
 import type { SearchHit } from "../storage/search.js";
 import type { Store } from "../storage/store.js";
@@ -55,9 +56,13 @@ export class SearchService {
   }
 
   private async present(hits: SearchHit[]): Promise<SearchResponse["results"]> {
-    const reactions = await this.store.messages.reactionsOf(hits.map((h) => h.message.id));
-    return hits.map((hit) => ({
-      message: presentMessage(hit.message, reactions.get(hit.message.id)),
+    // Through the same presenter as history, so a result shows its files and reactions.
+    const messages = await presentMessages(
+      this.store,
+      hits.map((hit) => hit.message),
+    );
+    return hits.map((hit, i) => ({
+      message: messages[i] as MessageView,
       conversation_id: hit.message.conversation_id,
       snippet: hit.snippet.text,
       highlights: hit.snippet.highlights,

@@ -8,7 +8,7 @@ import { presentUser } from "../auth/present.js";
 import type { PresenceLookup } from "../conversations/present.js";
 import { notFound } from "../errors.js";
 import { usersQuery } from "../protocol/chat.js";
-import { idParams } from "../protocol/rest.js";
+import { idParams, userProfileResponse, usersResponse } from "../protocol/rest.js";
 import type { Store } from "../storage/store.js";
 
 /** Whether `viewerId` may see `userId`'s presence: themselves, or a shared conversation. */
@@ -30,20 +30,45 @@ export function registerUserRoutes(
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ["users"];
 
-  app.get("/users", { schema: { querystring: usersQuery, tags } }, async (request) => {
-    const users = await store.users.list({ prefix: request.query.q, limit: request.query.limit });
-    return { users: users.map(presentUser) };
-  });
+  app.get(
+    "/users",
+    {
+      schema: {
+        summary: "Find users by username prefix",
+        operationId: "listUsers",
+        tags,
+        querystring: usersQuery,
+        response: { 200: usersResponse },
+      },
+    },
+    async (request) => {
+      const users = await store.users.list({ prefix: request.query.q, limit: request.query.limit });
+      return { users: users.map(presentUser) };
+    },
+  );
 
-  app.get("/users/:id", { schema: { params: idParams, tags } }, async (request) => {
-    const user = await store.users.byId(request.params.id);
-    if (!user || user.disabled) throw notFound("user");
-    // Presence is told only to those who share a conversation, as on the socket.
-    const visible = await seesPresenceOf(store, caller(request).user.id, user.id);
-    return {
-      user: presentUser(user),
-      online: visible && presence.isOnline(user.id),
-      last_seen_at: visible ? user.lastSeenAt : null,
-    };
-  });
+  app.get(
+    "/users/:id",
+    {
+      schema: {
+        summary: "One user, with presence when shared",
+        operationId: "getUser",
+        tags,
+        params: idParams,
+        response: { 200: userProfileResponse },
+        errors: [404],
+      },
+    },
+    async (request) => {
+      const user = await store.users.byId(request.params.id);
+      if (!user || user.disabled) throw notFound("user");
+      // Presence is told only to those who share a conversation, as on the socket.
+      const visible = await seesPresenceOf(store, caller(request).user.id, user.id);
+      return {
+        user: presentUser(user),
+        online: visible && presence.isOnline(user.id),
+        last_seen_at: visible ? user.lastSeenAt : null,
+      };
+    },
+  );
 }

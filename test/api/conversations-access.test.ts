@@ -9,15 +9,16 @@ import { before, describe, it } from "node:test";
 import type { ConversationView } from "../../src/protocol/chat.js";
 import { apiSuite } from "../helpers/api-suite.js";
 import { createDirect, createGroup, sendMessage, tick } from "../helpers/chat.js";
+import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import { type client, request } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
 import { memberIds, roleOf, V1 } from "./conversations-fixture.js";
 
-describe("conversations API: listing and non-member access", () => {
+forEachEngine("conversations API: listing and non-member access", (run) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
-  const { started, as, users } = apiSuite();
+  const { started, as, users } = apiSuite(run);
   before(() => {
     ({ server, api } = started());
   });

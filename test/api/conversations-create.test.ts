@@ -7,13 +7,14 @@ import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { ConversationView } from "../../src/protocol/chat.js";
 import { apiSuite } from "../helpers/api-suite.js";
+import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import type { client } from "../helpers/http.js";
 import { memberIds, roleOf, V1 } from "./conversations-fixture.js";
 
-describe("conversations API: creating direct conversations and groups", () => {
+forEachEngine("conversations API: creating direct conversations and groups", (run) => {
   let api: ReturnType<typeof client>;
-  const { started, as, users } = apiSuite();
+  const { started, as, users } = apiSuite(run);
   before(() => {
     ({ api } = started());
   });

@@ -8,15 +8,16 @@ import { before, describe, it } from "node:test";
 import type { ConversationView } from "../../src/protocol/chat.js";
 import { apiSuite } from "../helpers/api-suite.js";
 import { createDirect, createGroup } from "../helpers/chat.js";
+import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import type { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
 import { memberIds, roleOf, V1 } from "./conversations-fixture.js";
 
-describe("conversations API: roles and membership", () => {
+forEachEngine("conversations API: roles and membership", (run) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
-  const { started, as, users } = apiSuite();
+  const { started, as, users } = apiSuite(run);
   before(() => {
     ({ server, api } = started());
   });

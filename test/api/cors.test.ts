@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { connect, refusedStatus, socketUrl } from "../helpers/socket.js";
 
 const APP = "https://app.example.com";
 
-describe("a web app hosted elsewhere ([server] cors_origins)", () => {
+forEachEngine("a web app hosted elsewhere ([server] cors_origins)", ({ start }) => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ server: { cors_origins: [APP] } });
+    server = await start({ server: { cors_origins: [APP] } });
   });
   after(() => server.stop());
 

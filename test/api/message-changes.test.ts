@@ -3,15 +3,16 @@ import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
 import { createDirect, createGroup, sendMany, sendMessage } from "../helpers/chat.js";
+import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import type { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
 import { messagesApi, V1 } from "./messages-fixture.js";
 
-describe("messages API: edits, deletes, reactions and unread counts", () => {
+forEachEngine("messages API: edits, deletes, reactions and unread counts", (run) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
-  const { started, as, users, history, seqs, conversation } = messagesApi();
+  const { started, as, users, history, seqs, conversation } = messagesApi(run);
   before(() => {
     ({ server, api } = started());
   });

@@ -1,15 +1,17 @@
 /**
- * The server and request helpers the messages API suites share: one server per suite.
+ * The server and request helpers the messages API suites share: one server per suite
+ * and engine.
  */
 import assert from "node:assert/strict";
 import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
 import { apiSuite } from "../helpers/api-suite.js";
+import type { EngineRun } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 
 export const V1 = "/api/v1";
 
-export function messagesApi() {
-  const { started, as, users } = apiSuite();
+export function messagesApi(run: EngineRun) {
+  const { started, as, users } = apiSuite(run);
   const send = (user: TestUser, conversationId: string, body: unknown) =>
     started().api.post(`${V1}/conversations/${conversationId}/messages`, body, as(user));
   const history = async (user: TestUser, conversationId: string, query = "") => {

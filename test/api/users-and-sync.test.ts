@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { addMembers, createDirect, createGroup, sendMessage } from "../helpers/chat.js";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 
 const V1 = "/api/v1";
 
@@ -21,7 +22,7 @@ interface SyncPage {
   has_more: boolean;
 }
 
-describe("users and sync API", () => {
+forEachEngine("users and sync API", ({ start }) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
 
@@ -29,7 +30,7 @@ describe("users and sync API", () => {
   const users = (n: number) => Promise.all(Array.from({ length: n }, () => createUser(server.url)));
 
   before(async () => {
-    server = await startTestServer({ rate_limit: { enabled: false } });
+    server = await start({ rate_limit: { enabled: false } });
     api = client(server.url);
   });
   after(() => server.stop());

@@ -66,6 +66,33 @@ for (const database of ["sqlite", "postgres"] as const) {
       }
     });
 
+    it("search shows a message as history and GET /messages/:id do, files and reactions included", async () => {
+      const doc = await uploadOk(server.url, a, conversationId, Buffer.from("found"), {
+        name: "found.txt",
+      });
+      const sent = await send(a, { body: "zebracorn sighting", attachment_ids: [doc.id] });
+      assert.equal(sent.status, 201, sent.text);
+      const reacted = await api.post(
+        `${API}/messages/${sent.body.id}/reactions`,
+        { emoji: "👍" },
+        as(b),
+      );
+      assert.equal(reacted.status, 200, reacted.text);
+      const inHistory = (await history(b)).find((m) => m.id === sent.body.id);
+      const one = await api.get<MessageView>(`${API}/messages/${sent.body.id}`, as(b));
+      const found = await api.get<{ results: { message: MessageView }[] }>(
+        `${API}/search?q=zebracorn`,
+        as(b),
+      );
+      assert.equal(found.status, 200, found.text);
+      assert.equal(found.body.results.length, 1);
+      const inSearch = found.body.results[0]?.message;
+      assert.deepEqual(inSearch?.attachments, [doc]);
+      assert.equal(inSearch?.reactions?.length, 1);
+      assert.deepEqual(inSearch, inHistory);
+      assert.deepEqual(inSearch, one.body);
+    });
+
     it("takes a message of files alone, and sends over the socket too", async () => {
       const doc = await uploadOk(server.url, a, conversationId, Buffer.from("only a file"));
       const alone = await send(a, { body: "", attachment_ids: [doc.id] });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import type { AttachmentView } from "../../src/protocol/attachments.js";
 import type { TestUser } from "../helpers/factories.js";
+import { checkAgainstContract } from "../helpers/openapi-contract.js";
 
 export const API = "/api/v1";
 
@@ -30,14 +31,12 @@ export async function upload(
     new Blob([bytes], { type: options.type ?? "application/octet-stream" }),
     options.name ?? "file.bin",
   );
-  const response = await fetch(
-    new URL(`${API}/conversations/${conversationId}/attachments`, baseUrl),
-    {
-      method: "POST",
-      headers: { authorization: `Bearer ${user.token}` },
-      body: form,
-    },
-  );
+  const url = new URL(`${API}/conversations/${conversationId}/attachments`, baseUrl);
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${user.token}` },
+    body: form,
+  });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -45,6 +44,14 @@ export async function upload(
   } catch {
     // not JSON
   }
+  await checkAgainstContract({
+    method: "POST",
+    url,
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    text,
+    body,
+  });
   return { status: response.status, body, text };
 }
 
@@ -73,14 +80,22 @@ export async function download(
   path: string,
   headers: Record<string, string> = {},
 ): Promise<Downloaded> {
-  const response = await fetch(new URL(`${API}${path}`, baseUrl), {
+  const url = new URL(`${API}${path}`, baseUrl);
+  const response = await fetch(url, {
     headers: { authorization: `Bearer ${user.token}`, ...headers },
   });
-  return {
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const contentType = response.headers.get("content-type");
+  const text = contentType?.includes("json") ? bytes.toString("utf8") : "";
+  await checkAgainstContract({
+    method: "GET",
+    url,
     status: response.status,
-    headers: response.headers,
-    bytes: Buffer.from(await response.arrayBuffer()),
-  };
+    contentType,
+    text: bytes.length === 0 ? "" : text || "(bytes)",
+    body: text ? JSON.parse(text) : undefined,
+  });
+  return { status: response.status, headers: response.headers, bytes };
 }
 
 export function pngImage(width = 64, height = 48): Promise<Buffer> {

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, uniqueUsername } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 
-describe("accounts", () => {
+forEachEngine("accounts", ({ start }) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
 
   before(async () => {
-    server = await startTestServer();
+    server = await start();
     api = client(server.url);
   });
   after(() => server.stop());

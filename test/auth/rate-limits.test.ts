@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, uniqueUsername } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer } from "../helpers/server.js";
 
-describe("rate limits", () => {
+forEachEngine("rate limits", { redis: true }, ({ start }) => {
   it("locks a username after max_auth_attempts failures, even for the right password", async () => {
-    const server = await startTestServer({ rate_limit: { max_auth_attempts: 5 } });
+    const server = await start({ rate_limit: { max_auth_attempts: 5 } });
     try {
       const api = client(server.url);
       const user = await createUser(server.url);
@@ -37,7 +37,7 @@ describe("rate limits", () => {
   });
 
   it("locks a client address that tries many usernames", async () => {
-    const server = await startTestServer({ rate_limit: { max_auth_attempts: 3 } });
+    const server = await start({ rate_limit: { max_auth_attempts: 3 } });
     try {
       const api = client(server.url);
       for (let i = 0; i < 3; i++) {
@@ -57,7 +57,7 @@ describe("rate limits", () => {
   });
 
   it("limits REST requests per minute per address with 429, Retry-After and the error shape", async () => {
-    const server = await startTestServer({ rate_limit: { max_requests_per_minute: 5 } });
+    const server = await start({ rate_limit: { max_requests_per_minute: 5 } });
     try {
       const api = client(server.url);
       for (let i = 0; i < 5; i++) assert.equal((await api.get("/api/v1/me")).status, 401);
@@ -77,7 +77,7 @@ describe("rate limits", () => {
   });
 
   it("takes the client address from X-Forwarded-For only behind a trusted proxy", async () => {
-    const trusted = await startTestServer({
+    const trusted = await start({
       server: { trust_proxy: ["127.0.0.1"] },
       rate_limit: { max_requests_per_minute: 2 },
     });
@@ -94,7 +94,7 @@ describe("rate limits", () => {
     } finally {
       await trusted.stop();
     }
-    const untrusted = await startTestServer({ rate_limit: { max_requests_per_minute: 2 } });
+    const untrusted = await start({ rate_limit: { max_requests_per_minute: 2 } });
     try {
       const api = client(untrusted.url);
       for (let i = 0; i < 2; i++)
@@ -109,7 +109,7 @@ describe("rate limits", () => {
   });
 
   it("enabled = false turns both limits off", async () => {
-    const server = await startTestServer({
+    const server = await start({
       rate_limit: { enabled: false, max_requests_per_minute: 1, max_auth_attempts: 1 },
     });
     try {

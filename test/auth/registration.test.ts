@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { uniqueUsername } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer } from "../helpers/server.js";
 
-describe("registration modes", () => {
+forEachEngine("registration modes", ({ start }) => {
   it("closed: nobody registers", async () => {
-    const server = await startTestServer({ auth: { registration: "closed" } });
+    const server = await start({ auth: { registration: "closed" } });
     try {
       const res = await client(server.url).post("/api/v1/auth/register", {
         username: uniqueUsername(),
@@ -21,7 +21,7 @@ describe("registration modes", () => {
   });
 
   it("invite: a code is required and works exactly once", async () => {
-    const server = await startTestServer({ auth: { registration: "invite" } });
+    const server = await start({ auth: { registration: "invite" } });
     try {
       const api = client(server.url);
       const code = "test-invite-code-1";

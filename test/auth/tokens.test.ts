@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, testSecret } from "../helpers/server.js";
+import { testSecret } from "../helpers/server.js";
 
-describe("tokens", () => {
+forEachEngine("tokens", ({ start }) => {
   it("rejects a token once it expires", async () => {
-    const server = await startTestServer({ auth: { token_expiry_seconds: 2 } });
+    const server = await start({ auth: { token_expiry_seconds: 2 } });
     try {
       const user = await createUser(server.url);
       const api = client(server.url);
@@ -23,13 +24,13 @@ describe("tokens", () => {
 
   it("a changed secret invalidates tokens, unless the old one is kept in previous_jwt_secrets", async () => {
     const oldSecret = testSecret();
-    const first = await startTestServer({ auth: { jwt_secret: oldSecret } });
+    const first = await start({ auth: { jwt_secret: oldSecret } });
     const user = await createUser(first.url);
     await first.close();
 
-    const rotated = await startTestServer(
+    const rotated = await start(
       { auth: { jwt_secret: testSecret(), previous_jwt_secrets: [oldSecret] } },
-      { dir: first.dir },
+      { restartOf: first },
     );
     try {
       const res = await client(rotated.url).get("/api/v1/me", { token: user.token });
@@ -38,10 +39,7 @@ describe("tokens", () => {
       await rotated.close();
     }
 
-    const replaced = await startTestServer(
-      { auth: { jwt_secret: testSecret() } },
-      { dir: first.dir },
-    );
+    const replaced = await start({ auth: { jwt_secret: testSecret() } }, { restartOf: rotated });
     try {
       const res = await client(replaced.url).get("/api/v1/me", { token: user.token });
       assert.equal(res.status, 401, "without the previous secret every old token is refused");

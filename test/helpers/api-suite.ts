@@ -1,13 +1,15 @@
 /**
- * One server for a suite of REST tests, started before its first test and stopped after
- * its last, with a request client and a way to make users on it.
+ * One server for a suite of REST tests, on the engine of its pass (see engines.ts),
+ * started before its first test and stopped after its last, with a request client and a
+ * way to make users on it.
  */
 import { after, before } from "node:test";
+import type { EngineRun } from "./engines.js";
 import { createUser, type TestUser } from "./factories.js";
 import { client } from "./http.js";
-import { startTestServer, type TestServer } from "./server.js";
+import type { TestServer } from "./server.js";
 
-export function apiSuite() {
+export function apiSuite(run: EngineRun) {
   let server: TestServer | undefined;
   let api: ReturnType<typeof client> | undefined;
   const started = () => {
@@ -15,7 +17,7 @@ export function apiSuite() {
     return { server, api };
   };
   before(async () => {
-    server = await startTestServer({ rate_limit: { enabled: false } });
+    server = await run.start({ rate_limit: { enabled: false } });
     api = client(server.url);
   });
   after(() => server?.stop());

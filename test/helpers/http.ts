@@ -1,6 +1,9 @@
 /**
- * A small HTTP client for tests: JSON in, status + parsed JSON + headers out.
+ * A small HTTP client for tests: JSON in, status + parsed JSON + headers out. Every
+ * response is checked against the server's OpenAPI document (openapi-contract.ts).
  */
+import { checkAgainstContract, prepareContract } from "./openapi-contract.js";
+
 export interface Response<T = any> {
   status: number;
   body: T;
@@ -31,7 +34,9 @@ export async function request<T = any>(
     headers["content-type"] = "application/json";
   }
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(new URL(path, baseUrl), { method, headers, body });
+  const url = new URL(path, baseUrl);
+  prepareContract(url);
+  const response = await fetch(url, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -39,6 +44,14 @@ export async function request<T = any>(
   } catch {
     // not JSON: keep the text
   }
+  await checkAgainstContract({
+    method,
+    url,
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    text,
+    body: parsed,
+  });
   return { status: response.status, body: parsed as T, headers: response.headers, text };
 }
 

@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import WebSocket from "ws";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { connect, type Frame, refusedStatus, sleep, socketUrl } from "../helpers/socket.js";
 
-describe("realtime delivery", () => {
+forEachEngine("realtime delivery", { redis: true }, ({ start }) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
 
   before(async () => {
-    server = await startTestServer({ rate_limit: { enabled: false } });
+    server = await start({ rate_limit: { enabled: false } });
     api = client(server.url);
   });
   after(() => server.stop());

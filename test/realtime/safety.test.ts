@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer } from "../helpers/server.js";
 import { connect, sleep } from "../helpers/socket.js";
 
-describe("socket safety", () => {
+forEachEngine("socket safety", { redis: true }, ({ start }) => {
   it("closes with 4401 when the session is revoked or the password changes", async () => {
-    const server = await startTestServer();
+    const server = await start();
     try {
       const api = client(server.url);
       const user = await createUser(server.url);
@@ -40,7 +40,7 @@ describe("socket safety", () => {
   });
 
   it("closes with 4401 when another process revokes the session or disables the user", async () => {
-    const server = await startTestServer();
+    const server = await start();
     try {
       const user = await createUser(server.url);
       const other = await createUser(server.url);
@@ -59,7 +59,7 @@ describe("socket safety", () => {
   });
 
   it("closes with 4401 when the token expires", async () => {
-    const server = await startTestServer({ auth: { token_expiry_seconds: 3 } });
+    const server = await start({ auth: { token_expiry_seconds: 3 } });
     try {
       const user = await createUser(server.url);
       const socket = await connect(server.url, user.token);
@@ -71,7 +71,7 @@ describe("socket safety", () => {
   });
 
   it("answers bad frames with error frames and stays usable", async () => {
-    const server = await startTestServer();
+    const server = await start();
     try {
       const user = await createUser(server.url);
       const socket = await connect(server.url, user.token);
@@ -108,7 +108,7 @@ describe("socket safety", () => {
   });
 
   it("closes with 1009 on a frame over 64 KiB, and keeps serving others", async () => {
-    const server = await startTestServer();
+    const server = await start();
     try {
       const user = await createUser(server.url);
       const socket = await connect(server.url, user.token);
@@ -124,7 +124,7 @@ describe("socket safety", () => {
   });
 
   it("throttles a flooding socket with error frames, then closes it with 1008", async () => {
-    const server = await startTestServer({
+    const server = await start({
       rate_limit: { socket_frames_per_second: 5, socket_frame_burst: 5 },
     });
     try {
@@ -141,7 +141,7 @@ describe("socket safety", () => {
   });
 
   it("cuts off a client that stops reading while the others keep receiving", async () => {
-    const server = await startTestServer({
+    const server = await start({
       rate_limit: { enabled: false },
       server: { socket_max_buffered_bytes: 64 * 1024 },
     });
@@ -193,7 +193,7 @@ describe("socket safety", () => {
   });
 
   it("drops a peer that stops answering heartbeat pings", async () => {
-    const server = await startTestServer({ server: { socket_heartbeat_seconds: 1 } });
+    const server = await start({ server: { socket_heartbeat_seconds: 1 } });
     try {
       const user = await createUser(server.url);
       const socket = await connect(server.url, user.token);
@@ -216,7 +216,7 @@ describe("socket safety", () => {
   });
 
   it("closes sockets with 1001 when the server shuts down", async () => {
-    const server = await startTestServer();
+    const server = await start();
     const user = await createUser(server.url);
     const socket = await connect(server.url, user.token);
     await server.stop();

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import WebSocket from "ws";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { type Frame, socketUrl } from "../helpers/socket.js";
 
 /** Opens /socket?ticket=... and reports the first frame, or how the socket closed. */
@@ -22,10 +23,10 @@ function openWithTicket(
   });
 }
 
-describe("single-use socket tickets", () => {
+forEachEngine("single-use socket tickets", { redis: true }, ({ start }) => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer();
+    server = await start();
   });
   after(() => server.stop());
 

@@ -3,6 +3,7 @@
  * attacker must get, and the secrets that must not be in it.
  */
 import { type Response, request } from "../helpers/http.js";
+import { checkAgainstContract } from "../helpers/openapi-contract.js";
 import type { RouteCase } from "./authz-routes.js";
 import {
   type Attacker,
@@ -55,7 +56,8 @@ export async function sendForm(
   file: { name: string; content: string },
   token: string | undefined,
 ): Promise<Response> {
-  const res = await fetch(`${baseUrl}${path}`, {
+  const url = new URL(`${baseUrl}${path}`);
+  const res = await fetch(url, {
     method: "POST",
     headers: token ? { authorization: `Bearer ${token}` } : {},
     body: uploadForm(file.name, file.content),
@@ -67,6 +69,8 @@ export async function sendForm(
   } catch {
     body = text;
   }
+  const contentType = res.headers.get("content-type");
+  await checkAgainstContract({ method: "POST", url, status: res.status, contentType, text, body });
   return { status: res.status, body, headers: res.headers, text };
 }
 

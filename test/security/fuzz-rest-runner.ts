@@ -4,6 +4,7 @@
  * /health must answer 200 and no table may have gained or lost a row.
  */
 import assert from "node:assert/strict";
+import { contractProblem } from "../helpers/openapi-contract.js";
 import type { FuzzCase } from "./fuzz-rest-cases.js";
 import type { Fixture } from "./fuzz-rest-endpoints.js";
 import { errorBodyProblem, mapLimit, preview, rawRequest, rowCounts } from "./support.js";
@@ -54,6 +55,15 @@ async function send(f: Fixture, c: FuzzCase): Promise<Failure | undefined> {
   if (res.status >= 500) problem = `server error ${res.status}: ${res.text.slice(0, 200)}`;
   else if (res.status < 400) problem = `accepted (${res.status}): ${res.text.slice(0, 200)}`;
   else problem = errorBodyProblem(res.status, res.json);
+  // Every answer, refusals included, must be one the OpenAPI document describes.
+  problem ??= await contractProblem({
+    method: c.endpoint.method,
+    url: new URL(path, f.server.url),
+    status: res.status,
+    contentType: res.json === undefined ? null : "application/json",
+    text: res.text,
+    body: res.json,
+  });
   return problem === undefined
     ? undefined
     : {

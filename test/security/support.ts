@@ -194,19 +194,20 @@ const COUNTED_TABLES = [
   "reactions",
   "events",
   "audit_log",
+  "attachments",
+  "membership_periods",
 ] as const;
 
-/** Row counts of every table that input could write to. */
+/** Row counts of every table that input could write to, in one round trip. */
 export async function rowCounts(store: Store): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of COUNTED_TABLES) {
-    const row = await store.db
-      .selectFrom(table)
-      .select(sql<number>`count(*)`.as("n"))
-      .executeTakeFirstOrThrow();
-    counts[table] = Number(row.n);
-  }
-  return counts;
+  const columns = COUNTED_TABLES.map(
+    (table) => sql`(select count(*) from ${sql.table(table)}) as ${sql.ref(table)}`,
+  );
+  const result = await sql<Record<string, number | string>>`select ${sql.join(columns)}`.execute(
+    store.db,
+  );
+  const row = result.rows[0] ?? {};
+  return Object.fromEntries(COUNTED_TABLES.map((table) => [table, Number(row[table])]));
 }
 
 /**
@@ -250,6 +251,11 @@ export async function contentDigest(store: Store): Promise<string> {
     .execute();
   hash.update(JSON.stringify({ users, conversations, members, messages, reactions, sessions }));
   return hash.digest("hex");
+}
+
+/** Row counts and content digest together: equal before and after means nothing was stored. */
+export async function storeFingerprint(store: Store): Promise<string> {
+  return `${JSON.stringify(await rowCounts(store))} ${await contentDigest(store)}`;
 }
 
 /** A short, printable rendering of a fuzz input for failure messages. */

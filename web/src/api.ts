@@ -2,14 +2,12 @@
  * The REST client and what survives a reload: the session (token and user) and, per user,
  * the socket cursor, so the app resumes where it left off.
  */
-import { ApiClient, ApiError, ChatSocket, type UserView } from "../../src/sdk/index.js";
+import { z } from "zod";
+import { decodeWith } from "../../src/protocol/decode.js";
+import { userView } from "../../src/protocol/rest.js";
+import { ApiClient, ApiError, ChatSocket } from "../../src/sdk/index.js";
 
 const SESSION_KEY = "pc.session";
-
-export interface StoredSession {
-  token: string;
-  user: UserView;
-}
 
 /**
  * The server this app talks to: its own origin, unless the page names another in
@@ -20,14 +18,20 @@ export const SERVER_URL =
 
 export const api = new ApiClient({ baseUrl: SERVER_URL });
 
-function read<T>(key: string): T | undefined {
+/** A stored value decoded with `schema`; anything else (older app, edited by hand) is none. */
+function read<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined {
   try {
     const raw = localStorage.getItem(key);
-    return raw === null ? undefined : (JSON.parse(raw) as T);
+    if (raw === null) return undefined;
+    const decoded = decodeWith(schema, JSON.parse(raw));
+    return decoded.ok ? decoded.value : undefined;
   } catch {
     return undefined;
   }
 }
+
+const storedSession = z.object({ token: z.string().min(1), user: userView });
+export type StoredSession = z.infer<typeof storedSession>;
 
 export function write(key: string, value: unknown): void {
   try {
@@ -41,8 +45,8 @@ export function write(key: string, value: unknown): void {
 export { read as readStored };
 
 export function loadSession(): StoredSession | undefined {
-  const session = read<StoredSession>(SESSION_KEY);
-  if (!session?.token || !session.user?.id) return undefined;
+  const session = read(SESSION_KEY, storedSession);
+  if (!session) return undefined;
   api.token = session.token;
   return session;
 }
@@ -64,8 +68,8 @@ export function clearSession(userId: string | undefined): void {
 const cursorKey = (userId: string) => `pc.cursor.${userId}`;
 
 export function storedCursor(userId: string): number | undefined {
-  const cursor = read<number>(cursorKey(userId));
-  return typeof cursor === "number" && cursor > 0 ? cursor : undefined;
+  const cursor = read(cursorKey(userId), z.number());
+  return cursor !== undefined && cursor > 0 ? cursor : undefined;
 }
 
 let current: ChatSocket | null = null;

@@ -82,8 +82,8 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const meId = me?.id;
   let lastMine: MessageView | undefined;
   for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i] as MessageView;
-    if (m.sender_id === meId && !m.deleted) {
+    const m = messages[i];
+    if (m && m.sender_id === meId && !m.deleted) {
       lastMine = m;
       break;
     }

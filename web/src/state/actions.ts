@@ -117,22 +117,18 @@ export async function fetchQuote(id: string): Promise<void> {
   if (id in chat.get().quotes) return;
   chat.update((s) => ({ ...s, quotes: { ...s.quotes, [id]: null } }));
   try {
-    const message = await api.request<MessageView>(
-      "GET",
-      `/api/v1/messages/${encodeURIComponent(id)}`,
-    );
+    const message = await api.message(id);
     chat.update((s) => ({ ...s, quotes: { ...s.quotes, [id]: message } }));
   } catch {
     // Shown as "original message unavailable".
   }
 }
 
-async function convAction(action: () => Promise<unknown>): Promise<boolean> {
+/** Runs a conversation change; the conversation it answers with (if any) is merged in. */
+async function convAction(action: () => Promise<ConversationView | undefined>): Promise<boolean> {
   try {
     const result = await action();
-    if (result && typeof result === "object" && "members" in result) {
-      chat.update((s) => mergeConversations(s, [result as ConversationView]));
-    }
+    if (result) chat.update((s) => mergeConversations(s, [result]));
     return true;
   } catch (err) {
     failed(err);
@@ -175,6 +171,7 @@ export function removeMember(id: string, userId: string): Promise<boolean> {
       const members = conv.members.filter((m) => m.user.id !== userId);
       return { ...s, convs: { ...s.convs, [id]: { ...conv, members } } };
     });
+    return undefined;
   });
 }
 
@@ -183,5 +180,6 @@ export function leaveGroup(id: string): Promise<boolean> {
   return convAction(async () => {
     await api.removeMember(id, me);
     chat.update((s) => removeConversation(s, id));
+    return undefined;
   });
 }

@@ -149,7 +149,10 @@ async function loadSnapshot(): Promise<void> {
     if (socket !== getSocket()) return;
     if (isAuthError(err)) return end("Your session has ended. Please sign in again.");
     chat.update((s) => ({ ...s, loadError: errorText(err) }));
-    retryTimer = setTimeout(() => void loadSnapshot(), 4000);
+    // Retry what may succeed unchanged (the catalogue says), after the server's Retry-After.
+    const failure = err instanceof ApiError ? err : undefined;
+    if (!failure || failure.retryable)
+      retryTimer = setTimeout(() => void loadSnapshot(), failure?.retryAfterMs ?? 4000);
   } finally {
     snapshotLoading = false;
   }

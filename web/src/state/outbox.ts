@@ -2,14 +2,30 @@
  * Sends not yet acknowledged, kept in localStorage so that a reload re-sends them with
  * the same client_id (the server stores each client_id once).
  */
+import { z } from "zod";
+import { attachmentView } from "../../../src/protocol/attachments.js";
 import { readStored, write } from "../api.js";
 import type { PendingMessage } from "./chat.js";
+
+const pendingMessage = z.object({
+  clientId: z.string().min(1),
+  conversation_id: z.string().min(1),
+  body: z.string(),
+  reply_to: z.string().optional(),
+  attachments: z.array(attachmentView).optional(),
+  created_at: z.number(),
+});
+// An entry that no longer decodes is dropped alone, not the whole outbox.
+const storedOutbox = z.array(z.unknown());
 
 const key = (userId: string) => `pc.outbox.${userId}`;
 
 export function loadOutbox(userId: string): PendingMessage[] {
-  const list = readStored<PendingMessage[]>(key(userId));
-  return Array.isArray(list) ? list.filter((p) => p?.clientId && p.conversation_id) : [];
+  const list = readStored(key(userId), storedOutbox) ?? [];
+  return list.flatMap((entry): PendingMessage[] => {
+    const parsed = pendingMessage.safeParse(entry);
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
 export function persistPending(userId: string, pending: PendingMessage): void {

@@ -2,6 +2,7 @@
  * Names of people the app shows but whose conversation no longer lists them (they left
  * or were removed): looked up once each, so their old messages keep a name.
  */
+import { ApiError } from "../../../src/sdk/index.js";
 import { api } from "../api.js";
 import { createStore } from "./store.js";
 
@@ -15,9 +16,10 @@ export function personName(userId: string): string | undefined {
     asked.add(userId);
     api.user(userId).then(
       (user) => people.update((all) => ({ ...all, [userId]: user.display_name })),
-      () => {
-        // A deleted account stays "Former member"; a network failure may retry later.
-        asked.delete(userId);
+      (err: unknown) => {
+        // A deleted account stays "Former member"; a failure the catalogue calls
+        // retryable (network, 5xx, rate limit) is asked again later.
+        if (!(err instanceof ApiError) || err.retryable) asked.delete(userId);
       },
     );
   }

@@ -18,8 +18,7 @@ export function putMessage(list: MessageView[], message: MessageView): MessageVi
     next[at] = message;
     return next;
   }
-  let i = list.length;
-  while (i > 0 && (list[i - 1] as MessageView).seq > message.seq) i--;
+  const i = list.findLastIndex((m) => m.seq <= message.seq) + 1;
   return [...list.slice(0, i), message, ...list.slice(i)];
 }
 

@@ -11,9 +11,7 @@ export type { SearchResponse, SearchResultView } from "../../../src/protocol/sea
 export const SEARCH_PAGE = 20;
 
 export function searchMessages(q: string, before?: string): Promise<SearchResponse> {
-  const params = new URLSearchParams({ q, limit: String(SEARCH_PAGE) });
-  if (before) params.set("before", before);
-  return api.request<SearchResponse>("GET", `/api/v1/search?${params}`);
+  return api.search({ q, limit: SEARCH_PAGE, ...(before ? { before } : {}) });
 }
 
 /** The message a conversation should bring into view once it is open. */

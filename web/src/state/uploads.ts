@@ -3,6 +3,9 @@
  * upload progress), and attachment bytes fetched with the session's token and shown
  * through blob: URLs, since the page's CSP only loads images from itself, data: and blob:.
  */
+import { attachmentView } from "../../../src/protocol/attachments.js";
+import { decodeWith, parseJson } from "../../../src/protocol/decode.js";
+import { errorBody } from "../../../src/protocol/errors.js";
 import type { AttachmentView } from "../../../src/sdk/index.js";
 import { api, SERVER_URL } from "../api.js";
 import { createStore } from "./store.js";
@@ -39,13 +42,18 @@ const UPLOAD_ERRORS: Partial<Record<string, string>> = {
   invalid_image: "This image can't be read",
 };
 
+/** The answer's JSON decoded with `schema`, or undefined when it is not that. */
+function answer<T>(xhr: XMLHttpRequest, decode: (value: unknown) => T | undefined): T | undefined {
+  const json = parseJson(xhr.responseText);
+  return json.ok ? decode(json.value) : undefined;
+}
+
 function failure(xhr: XMLHttpRequest): string {
-  try {
-    const body = JSON.parse(xhr.responseText) as { error?: { code: string; message: string } };
-    if (body.error) return UPLOAD_ERRORS[body.error.code] ?? body.error.message;
-  } catch {
-    // not JSON
-  }
+  const body = answer(xhr, (value) => {
+    const decoded = decodeWith(errorBody, value);
+    return decoded.ok ? decoded.value.error : undefined;
+  });
+  if (body) return UPLOAD_ERRORS[body.code] ?? body.message;
   return xhr.status === 0 ? "Can't reach the server" : `Upload failed (HTTP ${xhr.status})`;
 }
 
@@ -63,11 +71,17 @@ function start(conversationId: string, key: string, file: File): void {
   };
   xhr.onload = () => {
     requests.delete(key);
-    if (xhr.status === 201) {
-      patch(conversationId, key, {
-        progress: 1,
-        view: JSON.parse(xhr.responseText) as AttachmentView,
-      });
+    const view =
+      xhr.status === 201
+        ? answer(xhr, (value) => {
+            const decoded = decodeWith(attachmentView, value);
+            return decoded.ok ? decoded.value : undefined;
+          })
+        : undefined;
+    if (view) {
+      patch(conversationId, key, { progress: 1, view });
+    } else if (xhr.status === 201) {
+      patch(conversationId, key, { error: "The server's answer was not understood" });
     } else {
       patch(conversationId, key, { error: failure(xhr) });
     }

@@ -1,0 +1,91 @@
+/**
+ * The socket close codes: what each means and what a client should do after it. The
+ * server closes with the codes named in CLOSE_CODES; clients decide from `closeAdvice`
+ * whether to reconnect and whether to sign in first.
+ */
+
+export interface CloseCode {
+  code: number;
+  meaning: string;
+  /** Whether to open a new socket (after a backoff delay) and resume. */
+  reconnect: boolean;
+  /** Whether a new token is needed first: reconnecting with the old one is refused. */
+  reauthenticate: boolean;
+}
+
+export const closeCodeCatalogue = {
+  normal: {
+    code: 1000,
+    // The server never closes with 1000, so one the client did not ask for came from
+    // something in between (a proxy, a load balancer): worth reconnecting.
+    meaning: "a normal close; the client leaves with it, the server never sends it",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  goingAway: {
+    code: 1001,
+    meaning: "the server is stopping",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  abnormal: {
+    code: 1006,
+    meaning: "the connection dropped without a close frame (network, slow consumer, heartbeat)",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  policyViolation: {
+    code: 1008,
+    meaning: "the client sent frames faster than its budget allows",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  tooBig: {
+    code: 1009,
+    meaning: "the client sent a frame larger than 64 KiB",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  internalError: {
+    code: 1011,
+    meaning: "setting up the socket failed on the server",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  noPong: {
+    code: 4000,
+    meaning: "closed by the client: the server stopped answering pings (never sent by the server)",
+    reconnect: true,
+    reauthenticate: false,
+  },
+  authentication: {
+    code: 4401,
+    meaning: "the token was refused, expired or its session ended",
+    reconnect: false,
+    reauthenticate: true,
+  },
+} as const satisfies Record<string, CloseCode>;
+
+export type CloseCodeName = keyof typeof closeCodeCatalogue;
+
+/** The numbers by name, for the side that closes. */
+export const CLOSE_CODES = Object.fromEntries(
+  Object.entries(closeCodeCatalogue).map(([name, entry]) => [name, entry.code]),
+) as { readonly [K in CloseCodeName]: (typeof closeCodeCatalogue)[K]["code"] };
+
+/**
+ * What to do after a close with `code`. A code not in the catalogue (a proxy's, or a
+ * newer server's) is treated as a dropped connection: reconnect with backoff.
+ */
+export function closeAdvice(code: number): CloseCode & { name: CloseCodeName | "unknown" } {
+  for (const [name, entry] of Object.entries(closeCodeCatalogue)) {
+    if (entry.code === code) return { name: name as CloseCodeName, ...entry };
+  }
+  return {
+    name: "unknown",
+    code,
+    meaning: "not a code this protocol defines",
+    reconnect: true,
+    reauthenticate: false,
+  };
+}

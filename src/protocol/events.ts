@@ -1,0 +1,89 @@
+/**
+ * Chat events: what the event log stores and the socket (and `sync`) delivers, each
+ * with its cursor. The schemas are the definition; the types are inferred from them.
+ */
+import { z } from "zod";
+import { conversationSummary, memberRole, messageView, reactionView } from "./chat.js";
+import { userView } from "./rest.js";
+
+const id = z.string();
+export const cursor = z.int().min(0);
+
+/** One event's schema, and the same with the `cursor` it carries once logged. */
+function event<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  const fields = { type: z.literal(type), conversation_id: id, ...shape };
+  return { event: z.object(fields), stored: z.object({ ...fields, cursor }) };
+}
+
+const messageNew = event("message.new", { message: messageView });
+const messageUpdated = event("message.updated", { message: messageView });
+const messageDeleted = event("message.deleted", { message: messageView });
+const reaction = event("reaction", {
+  message_id: id,
+  user_id: id,
+  emoji: z.string(),
+  action: z.enum(["added", "removed"]),
+  reactions: z.array(reactionView),
+});
+const read = event("read", { user_id: id, seq: z.int().min(0) });
+const conversationUpdated = event("conversation.updated", {
+  title: z.string().nullable(),
+  updated_by: id,
+});
+const conversationCreated = event("conversation.created", {
+  conversation: conversationSummary,
+  created_by: id,
+});
+const memberJoined = event("member.joined", { user: userView, role: memberRole, added_by: id });
+const memberLeft = event("member.left", { user_id: id, removed_by: id });
+const memberRoleChanged = event("member.role", { user_id: id, role: memberRole, changed_by: id });
+const mention = event("mention", { message_id: id, seq: z.int().min(0), sender_id: id });
+
+const all = [
+  messageNew,
+  messageUpdated,
+  messageDeleted,
+  reaction,
+  read,
+  conversationUpdated,
+  conversationCreated,
+  memberJoined,
+  memberLeft,
+  memberRoleChanged,
+  mention,
+] as const;
+
+export const chatEvent = z.discriminatedUnion("type", [
+  messageNew.event,
+  messageUpdated.event,
+  messageDeleted.event,
+  reaction.event,
+  read.event,
+  conversationUpdated.event,
+  conversationCreated.event,
+  memberJoined.event,
+  memberLeft.event,
+  memberRoleChanged.event,
+  mention.event,
+]);
+/** Events stored in the log and replayed by sync. */
+export type ChatEvent = z.infer<typeof chatEvent>;
+export type ChatEventType = ChatEvent["type"];
+
+export const storedEvent = z.discriminatedUnion("type", [
+  messageNew.stored,
+  messageUpdated.stored,
+  messageDeleted.stored,
+  reaction.stored,
+  read.stored,
+  conversationUpdated.stored,
+  conversationCreated.stored,
+  memberJoined.stored,
+  memberLeft.stored,
+  memberRoleChanged.stored,
+  mention.stored,
+]);
+/** A logged event as the socket and `sync` deliver it: the event plus its cursor. */
+export type StoredEvent = z.infer<typeof storedEvent>;
+
+export const CHAT_EVENT_TYPES = all.map((e) => e.event.shape.type.value) as ChatEventType[];

@@ -1,0 +1,12 @@
+/**
+ * GET /api/v1/server on the wire: what a client needs to know before signing in.
+ */
+import { z } from "zod";
+
+export const serverInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  registration: z.enum(["open", "invite", "closed"]),
+  max_body_chars: z.number(),
+});
+export type ServerInfo = z.infer<typeof serverInfo>;

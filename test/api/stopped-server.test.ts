@@ -1,0 +1,41 @@
+/**
+ * A stopped server leaves nothing in its process that keeps it alive: no timer, socket or
+ * connection of its own, whatever its clients did before (a socket left open, a body it
+ * refused unread). Otherwise `chat-server` would linger after "stopped cleanly", past
+ * its shutdown timeout and the service manager's patience.
+ */
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
+import { createUser } from "../helpers/factories.js";
+import { client } from "../helpers/http.js";
+import { connect } from "../helpers/socket.js";
+
+/** What keeps this process alive, by kind; pending file writes (the logs) come and go. */
+function liveResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (kind !== "FSReqCallback") counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return counts;
+}
+
+forEachEngine("a stopped server", { redis: true }, ({ start }) => {
+  it("holds nothing open in its process, after sockets and a body it refused unread", async () => {
+    const before = liveResources();
+    const server = await start();
+    const api = client(server.url);
+    const user = await createUser(server.url);
+    const socket = await connect(server.url, user.token);
+    // Answered 413 before the body is read: the request never ends, only its connection.
+    const refused = await api.post("/api/v1/auth/login", {
+      username: "x",
+      password: "y".repeat(2 * 1024 * 1024),
+    });
+    assert.equal(refused.status, 413);
+    assert.equal((await api.get("/api/v1/me", { token: user.token })).status, 200);
+    await server.stop();
+    assert.equal((await socket.closed).code, 1001);
+    assert.deepEqual(liveResources(), before);
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * The server's real frames match the protocol's schemas exactly. A scripted session over
+ * real sockets makes the server send every server frame type; each frame is decoded with
+ * the strict decoder (an unknown field, a missing one or a value the schema would have to
+ * replace fails), on both database engines. The close codes the server uses are checked
+ * against the close-code catalogue.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import sharp from "sharp";
+import WebSocket from "ws";
+import { decodeWith } from "../../src/protocol/decode.js";
+import {
+  CHAT_EVENT_TYPES,
+  closeAdvice,
+  closeCodeCatalogue,
+  decodeServerFrame,
+  SERVER_FRAME_TYPES,
+  storedEvent,
+} from "../../src/protocol/frames.js";
+import { ENGINES } from "../helpers/databases.js";
+import { createUser, type TestUser } from "../helpers/factories.js";
+import { client } from "../helpers/http.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { connect, type Frame, socketUrl, type TestSocket } from "../helpers/socket.js";
+
+/** Why the strict decoder refuses a received frame, if it does. */
+function nonConforming(frame: Frame): string[] {
+  const decoded = decodeServerFrame(JSON.stringify(frame), { strict: true });
+  return decoded.ok ? [] : [`${frame.type}: ${decoded.problem} in ${JSON.stringify(frame)}`];
+}
+
+/** Opens a socket with `?since=` and collects its frames up to the replay's `synced`. */
+function resume(baseUrl: string, token: string, since: number): Promise<Frame[]> {
+  const url = `${socketUrl(baseUrl, token)}&since=${since}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const frames: Frame[] = [];
+    ws.on("message", (data) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      frames.push(frame);
+      if (frame.type === "synced") {
+        ws.close();
+        resolve(frames);
+      }
+    });
+    ws.once("error", reject);
+    ws.once("close", (code) => reject(new Error(`closed with ${code} before synced`)));
+  });
+}
+
+const ofType = (type: string) => (f: Frame) => f.type === type;
+
+async function upload(baseUrl: string, user: TestUser, conversationId: string): Promise<string> {
+  const png = await sharp({
+    create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } },
+  })
+    .png()
+    .toBuffer();
+  const form = new FormData();
+  form.append("file", new Blob([new Uint8Array(png)], { type: "image/png" }), "dot.png");
+  const response = await fetch(
+    new URL(`/api/v1/conversations/${conversationId}/attachments`, baseUrl),
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${user.token}` },
+      body: form,
+    },
+  );
+  const body = (await response.json()) as { id: string };
+  assert.equal(response.status, 201, JSON.stringify(body));
+  return body.id;
+}
+
+for (const engine of ENGINES) {
+  describe(`server frames conform to the protocol (${engine})`, () => {
+    let server: TestServer;
+    let api: ReturnType<typeof client>;
+
+    before(async () => {
+      server = await startTestServer({ rate_limit: { enabled: false } }, { database: engine });
+      api = client(server.url);
+    });
+    after(() => server.stop());
+
+    it("every frame of a scripted session decodes strictly, and every frame type occurs", async () => {
+      const alice = await createUser(server.url);
+      const bob = await createUser(server.url);
+      const carol = await createUser(server.url);
+      const a = await connect(server.url, alice.token);
+      const sockets: TestSocket[] = [a];
+      try {
+        const group = await api.post(
+          "/api/v1/conversations",
+          { type: "group", title: "frames", member_ids: [bob.id] },
+          { token: alice.token },
+        );
+        assert.equal(group.status, 201, group.text);
+        const conversationId: string = group.body.id;
+        await a.next(ofType("conversation.created"));
+
+        // Bob's first socket makes Alice see him online.
+        const b = await connect(server.url, bob.token);
+        sockets.push(b);
+        await a.next((f) => f.type === "presence" && f.status === "online");
+
+        // A send with an attachment, a reply and a mention; then the same send again.
+        const attachmentId = await upload(server.url, alice, conversationId);
+        a.send({
+          type: "message.send",
+          id: "first",
+          conversation_id: conversationId,
+          body: "first",
+          client_id: "c-first",
+        });
+        const first = await a.next(ofType("ack"));
+        a.send({
+          type: "message.send",
+          id: "second",
+          conversation_id: conversationId,
+          body: `@${bob.username} look`,
+          client_id: "c-second",
+          reply_to: first.message.id,
+          attachment_ids: [attachmentId],
+        });
+        await a.next((f) => f.type === "ack" && f.id === "second");
+        await b.next((f) => f.type === "mention");
+        a.send({
+          type: "message.send",
+          id: 7,
+          conversation_id: conversationId,
+          body: "first",
+          client_id: "c-first",
+        });
+        assert.equal((await a.next((f) => f.type === "ack" && f.id === 7)).duplicate, true);
+
+        // Edits, reactions and deletes over REST arrive as events.
+        const messageId: string = first.message.id;
+        const token = { token: alice.token };
+        assert.equal(
+          (await api.patch(`/api/v1/messages/${messageId}`, { body: "edited" }, token)).status,
+          200,
+        );
+        await b.next(ofType("message.updated"));
+        const reacted = await api.post(
+          `/api/v1/messages/${messageId}/reactions`,
+          { emoji: "👍" },
+          { token: bob.token },
+        );
+        assert.equal(reacted.status, 200, reacted.text);
+        await a.next((f) => f.type === "reaction" && f.action === "added");
+        await api.delete(`/api/v1/messages/${messageId}/reactions/${encodeURIComponent("👍")}`, {
+          token: bob.token,
+        });
+        await a.next((f) => f.type === "reaction" && f.action === "removed");
+        assert.equal((await api.delete(`/api/v1/messages/${messageId}`, token)).status, 200);
+        await b.next(ofType("message.deleted"));
+
+        // Read positions and typing over the socket.
+        b.send({ type: "read", conversation_id: conversationId, seq: 2 });
+        await a.next(ofType("read"));
+        b.send({ type: "typing", conversation_id: conversationId });
+        await a.next(ofType("typing"));
+
+        // Membership and the group's title.
+        assert.equal(
+          (await api.patch(`/api/v1/conversations/${conversationId}`, { title: "renamed" }, token))
+            .status,
+          200,
+        );
+        await b.next(ofType("conversation.updated"));
+        await api.post(
+          `/api/v1/conversations/${conversationId}/members`,
+          { user_ids: [carol.id] },
+          token,
+        );
+        await b.next(ofType("member.joined"));
+        await api.patch(
+          `/api/v1/conversations/${conversationId}/members/${carol.id}`,
+          { role: "admin" },
+          token,
+        );
+        await b.next(ofType("member.role"));
+        await api.delete(`/api/v1/conversations/${conversationId}/members/${carol.id}`, token);
+        await b.next(ofType("member.left"));
+
+        // Sync, ping and errors (bad JSON, an unknown type, a refused send).
+        a.send({ type: "sync", since: 0, id: "s1" });
+        await a.next((f) => f.type === "synced" && f.id === "s1");
+        a.send({ type: "ping", id: "p1" });
+        await a.next(ofType("pong"));
+        a.send("{not json");
+        await a.next((f) => f.type === "error" && f.code === "invalid_json");
+        a.send({ type: "shout", id: "x1" });
+        await a.next((f) => f.type === "error" && f.code === "unknown_frame_type");
+        a.send({ type: "message.send", id: "x2", conversation_id: "nowhere", body: "hi" });
+        await a.next((f) => f.type === "error" && f.id === "x2");
+
+        // A resume with ?since= replays and ends with a `synced` without id.
+        const replay = await resume(server.url, alice.token, 0);
+        assert.equal(replay.at(-1)?.type, "synced");
+
+        // Bob's last socket closing makes Alice see him offline.
+        await b.close();
+        await a.next((f) => f.type === "presence" && f.status === "offline");
+
+        const problems = [...sockets.flatMap((s) => s.frames), ...replay].flatMap(nonConforming);
+        assert.deepEqual(problems, [], problems.join("\n"));
+        const seen = new Set(sockets.flatMap((s) => s.frames.map((f) => f.type)));
+        for (const frame of replay) seen.add(frame.type);
+        const missing = [...SERVER_FRAME_TYPES].filter((type) => !seen.has(type));
+        assert.deepEqual(missing, [], `frame types the session never produced: ${missing}`);
+
+        // The same events over REST sync decode strictly too.
+        const sync = await api.get("/api/v1/sync?since=0", token);
+        assert.equal(sync.status, 200, sync.text);
+        const restProblems = (sync.body.events as unknown[]).flatMap((event) => {
+          const decoded = decodeWith(storedEvent, event, { strict: true });
+          return decoded.ok ? [] : [decoded.problem];
+        });
+        assert.deepEqual(restProblems, []);
+        const restTypes = new Set((sync.body.events as Frame[]).map((e) => e.type));
+        for (const type of CHAT_EVENT_TYPES.filter((t) => t !== "mention"))
+          assert.ok(restTypes.has(type), `sync has no ${type} event`);
+      } finally {
+        for (const socket of sockets) await socket.close();
+      }
+    });
+  });
+}
+
+describe("the close codes the server uses are in the catalogue", () => {
+  it("4401 on revocation, 1009 on an oversized frame, 1008 on a flood", async () => {
+    const server = await startTestServer({
+      rate_limit: { socket_frames_per_second: 5, socket_frame_burst: 5 },
+    });
+    try {
+      const user = await createUser(server.url);
+      const revoked = await connect(server.url, user.token);
+      const big = await connect(server.url, user.token);
+      const flood = await connect(server.url, user.token);
+
+      big.send({ type: "ping", pad: "x".repeat(70 * 1024) });
+      const tooBig = await big.closed;
+      for (let i = 0; i < 240; i++) flood.send({ type: "ping", id: i });
+      const flooded = await flood.closed;
+      await client(server.url).post("/api/v1/auth/logout", undefined, { token: user.token });
+      const ended = await revoked.closed;
+
+      assert.equal(ended.code, closeCodeCatalogue.authentication.code);
+      assert.equal(closeAdvice(ended.code).reauthenticate, true);
+      assert.equal(closeAdvice(ended.code).reconnect, false);
+      assert.equal(tooBig.code, closeCodeCatalogue.tooBig.code);
+      assert.equal(flooded.code, closeCodeCatalogue.policyViolation.code);
+      for (const { code } of [tooBig, flooded]) {
+        assert.notEqual(closeAdvice(code).name, "unknown");
+        assert.equal(closeAdvice(code).reauthenticate, false);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});

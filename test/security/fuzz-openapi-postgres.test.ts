@@ -1,0 +1,7 @@
+/**
+ * The OpenAPI property fuzz (see fuzz-openapi-runner.ts) on PostgreSQL: every operation
+ * of the document, the multipart upload included, with generated and mutated input.
+ */
+import { describeOpenApiFuzz } from "./fuzz-openapi-runner.js";
+
+describeOpenApiFuzz("postgres", { perOperation: 45, uploads: 300 });
