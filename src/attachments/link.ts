@@ -4,15 +4,18 @@
  */
 import { AppError } from "../errors.js";
 import type { AttachmentView } from "../protocol/attachments.js";
+import type { AttachmentRow } from "../storage/attachments.js";
 import type { Repositories } from "../storage/store.js";
 import { presentAttachment } from "./present.js";
 
 export interface PreparedAttachments {
+  /** The checked uploads as the message will carry them, in order. */
+  readonly views: AttachmentView[];
   /** Links the checked uploads to the just-inserted message; returns their views. */
   link(messageId: string): Promise<AttachmentView[]>;
 }
 
-const NONE: PreparedAttachments = { link: async () => [] };
+const NONE: PreparedAttachments = { views: [], link: async () => [] };
 
 function refused(id: string): AppError {
   return new AppError(
@@ -49,6 +52,7 @@ export async function prepareAttachments(
     }
   }
   return {
+    views: ids.map((id) => presentAttachment(rows.get(id) as AttachmentRow)),
     async link(messageId) {
       const linked = await tx.attachments.link([...ids], messageId);
       // Another transaction linked one first; failing the whole write keeps the message

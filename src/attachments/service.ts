@@ -9,9 +9,9 @@ import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import { conversationNotFound } from "../conversations/policy.js";
 import { AppError } from "../errors.js";
-import { memberSees } from "../messages/visibility.js";
 import { type AttachmentView, isInlineImage } from "../protocol/attachments.js";
 import type { AttachmentRow } from "../storage/attachments.js";
+import { memberSees } from "../storage/membership-window.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import type { BlobStore } from "./blob-store.js";
@@ -189,7 +189,9 @@ export class AttachmentService {
     if (!self) return false;
     if (row.message_id === null) return row.uploader_id === user.id;
     const message = await this.deps.store.messages.byId(row.message_id);
-    return message !== undefined && (await memberSees(this.deps.store, self, message.seq));
+    return (
+      message !== undefined && (await memberSees(this.deps.store.conversations, self, message.seq))
+    );
   }
 
   blob(key: string, range?: { start: number; end: number }): Promise<Readable | undefined> {

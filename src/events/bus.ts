@@ -4,21 +4,34 @@
  * middle of a database write.
  */
 import { EventEmitter } from "node:events";
-import type { ChatEventType } from "../protocol/frames.js";
+import type { ChatEvent, ChatEventType } from "../protocol/frames.js";
 
-/** A committed event of the log, ready to fan out. */
+/** Where an event's cause came from: a socket request, which gets an ack for it. */
+export interface EventOrigin {
+  node_id: string;
+  socket_id: string;
+  request_id: string | number;
+}
+
+/**
+ * A committed event of the log: the facts, nothing of any socket frame. The realtime
+ * layer (src/realtime/frames.ts) turns it into frames.
+ */
 export interface CommittedEvent {
   cursor: number;
   conversationId: string | null;
   /** Set when only this user may see the event. */
   userId: string | null;
   type: ChatEventType;
-  /** The frame as sent on sockets, serialised once for every recipient. */
-  frame: string;
+  event: ChatEvent;
+  /**
+   * The event as the log stores it (JSON, without the cursor), when this node has it:
+   * what was serialised for the log is not serialised again. Never crosses nodes.
+   */
+  logged?: string;
   /** Membership change carried by the event, so fan-out can update its rooms. */
   membership?: { userIds: string[]; action: "joined" | "left" };
-  /** The socket request that caused it, which gets an ack instead of the event. */
-  origin?: { socketId: string; requestId: string | number; ack: string };
+  origin?: EventOrigin;
 }
 
 export interface DomainEventMap {

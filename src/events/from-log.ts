@@ -2,12 +2,13 @@
  * Rebuilds a committed event from its row in the log, for nodes that fill a gap from the
  * database instead of hearing the event over pub/sub.
  */
-import type { ChatEvent, ChatEventType } from "../protocol/frames.js";
+import type { ChatEvent } from "../protocol/frames.js";
 import type { LoggedEvent } from "../storage/events.js";
-import { eventFrame } from "../sync/service.js";
 import type { CommittedEvent } from "./bus.js";
+import type { AppendOptions } from "./log.js";
+import { committedEvent } from "./log.js";
 
-function membershipOf(event: ChatEvent): CommittedEvent["membership"] {
+function membershipOf(event: ChatEvent): AppendOptions["membership"] {
   switch (event.type) {
     case "conversation.created":
       return { userIds: event.conversation.members.map((m) => m.user.id), action: "joined" };
@@ -21,17 +22,11 @@ function membershipOf(event: ChatEvent): CommittedEvent["membership"] {
 }
 
 export function committedFromLog(logged: LoggedEvent): CommittedEvent {
-  const committed: CommittedEvent = {
-    cursor: logged.id,
-    conversationId: logged.conversationId,
-    userId: logged.userId,
-    type: logged.type as ChatEventType,
-    frame: eventFrame(logged),
-  };
+  const event = JSON.parse(logged.payload) as ChatEvent;
+  const options: AppendOptions = {};
+  if (logged.userId !== null) options.userId = logged.userId;
   // A personal copy (userId set) changes no rooms; only the conversation's own event does.
-  if (logged.userId === null) {
-    const membership = membershipOf(JSON.parse(logged.payload) as ChatEvent);
-    if (membership) committed.membership = membership;
-  }
-  return committed;
+  const membership = logged.userId === null ? membershipOf(event) : undefined;
+  if (membership) options.membership = membership;
+  return committedEvent(logged.id, event, logged.payload, options);
 }

@@ -2,32 +2,35 @@
  * Writes chat events inside a transaction and announces them only after it commits, so
  * nothing is delivered (or acked) that the database does not hold.
  */
-
-import type { MessageView } from "../protocol/chat.js";
 import type { ChatEvent } from "../protocol/frames.js";
 import type { Repositories, Store } from "../storage/store.js";
-import type { CommittedEvent, DomainEvents } from "./bus.js";
-
-/** A socket request waiting for its ack. */
-export interface Origin {
-  socketId: string;
-  requestId: string | number;
-}
+import type { CommittedEvent, DomainEvents, EventOrigin } from "./bus.js";
 
 export interface AppendOptions {
   /** Only this user may see the event. */
   userId?: string;
   membership?: CommittedEvent["membership"];
-  origin?: Origin & { message: MessageView };
+  origin?: EventOrigin | undefined;
 }
 
-/** The socket frame of a logged event: its stored payload with the cursor added. */
-export function frameWithCursor(payload: string, cursor: number): string {
-  return `${payload.slice(0, -1)},"cursor":${cursor}}`;
-}
-
-export function ackFrame(requestId: string | number, message: MessageView, cursor: number): string {
-  return JSON.stringify({ type: "ack", id: requestId, message, cursor });
+/** The committed event for one logged event; the only place one is made. */
+export function committedEvent(
+  cursor: number,
+  event: ChatEvent,
+  logged: string | undefined,
+  options: AppendOptions = {},
+): CommittedEvent {
+  const committed: CommittedEvent = {
+    cursor,
+    conversationId: event.conversation_id,
+    userId: options.userId ?? null,
+    type: event.type,
+    event,
+  };
+  if (logged !== undefined) committed.logged = logged;
+  if (options.membership) committed.membership = options.membership;
+  if (options.origin) committed.origin = options.origin;
+  return committed;
 }
 
 export class EventLog {
@@ -38,8 +41,9 @@ export class EventLog {
     private readonly now: number,
   ) {}
 
-  async append(event: ChatEvent, options: AppendOptions = {}): Promise<number> {
-    const payload = JSON.stringify(event);
+  /** Logs an event; `logged` is its JSON when the caller already made it. */
+  async append(event: ChatEvent, options: AppendOptions = {}, logged?: string): Promise<number> {
+    const payload = logged ?? JSON.stringify(event);
     const cursor = await this.tx.events.append({
       conversationId: event.conversation_id,
       userId: options.userId ?? null,
@@ -47,23 +51,7 @@ export class EventLog {
       payload,
       now: this.now,
     });
-    const committed: CommittedEvent = {
-      cursor,
-      conversationId: event.conversation_id,
-      userId: options.userId ?? null,
-      type: event.type,
-      frame: frameWithCursor(payload, cursor),
-    };
-    if (options.membership) committed.membership = options.membership;
-    if (options.origin) {
-      const { socketId, requestId, message } = options.origin;
-      committed.origin = {
-        socketId,
-        requestId,
-        ack: ackFrame(requestId, message, cursor),
-      };
-    }
-    this.committed.push(committed);
+    this.committed.push(committedEvent(cursor, event, payload, options));
     return cursor;
   }
 }

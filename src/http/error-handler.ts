@@ -1,11 +1,12 @@
 /**
- * Turns every failure into `{"error":{"code","message"}}` with the catalogue's status.
+ * Turns every failure into `{"error":{"code","message"}}` with the catalogue's status:
+ * Fastify's own errors are named here, then error-reply.ts answers as on every surface.
  * Unknown errors become `internal_error`, logged with the request id and never shown.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { errorBody, errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
-import { isDatabaseUnavailable } from "../storage/errors.js";
 
 interface ValidationItem {
   keyword: string;
@@ -14,25 +15,19 @@ interface ValidationItem {
   params?: { keys?: string[] };
 }
 
+/** Fastify passes zod's issues on as validation items; they are told apart the same way. */
 function fromValidation(items: ValidationItem[], context: string | undefined): AppError {
-  const where = context ?? "request";
-  const unknown = items.flatMap((item) =>
-    item.keyword === "unrecognized_keys" ? (item.params?.keys ?? []) : [],
-  );
-  if (unknown.length > 0) {
-    return new AppError("unknown_fields", `unknown fields in ${where}: ${unknown.join(", ")}`, {
-      fields: unknown,
-    });
-  }
-  const problems = items.map((item) => {
-    const path = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
-    return { field: path === "" ? where : path, message: item.message ?? item.keyword };
-  });
-  const summary = problems.map((p) => `${p.field}: ${p.message}`).join("; ");
-  return new AppError("invalid_request", `invalid ${where}: ${summary}`, { problems });
+  const issues = items.map((item) => ({
+    code: item.keyword,
+    path: item.instancePath.split("/").filter((part) => part !== ""),
+    message: item.message ?? item.keyword,
+    keys: item.params?.keys ?? [],
+  }));
+  return invalidInput(issues, context ?? "request");
 }
 
-function classify(error: FastifyError): AppError | undefined {
+/** Fastify's errors as AppErrors; anything else is left to errorReply. */
+function fromFastify(error: FastifyError): unknown {
   if (error instanceof AppError) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
     return fromValidation(error.validation as unknown as ValidationItem[], error.validationContext);
@@ -55,31 +50,22 @@ function classify(error: FastifyError): AppError | undefined {
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return new AppError("invalid_json", "the request body is not valid JSON");
   }
-  if (isDatabaseUnavailable(error)) {
-    return new AppError("database_unavailable", "the database is unavailable; try again shortly");
-  }
   if (error.statusCode === 429) return new AppError("rate_limited", "too many requests; slow down");
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError("invalid_request", error.message);
   }
-  return undefined;
+  return error;
 }
 
 /** Answers a failure with its catalogue body; anything unknown is logged as internal_error. */
 function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const known = classify(error);
-  if (!known) {
-    request.log.error({ err: error }, "unhandled error");
-    reply
-      .code(500)
-      .send({ error: { code: "internal_error", message: "an internal error occurred" } });
-    return;
-  }
-  if (known.status >= 500)
+  const known = errorReply(fromFastify(error));
+  if (known.unexpected) request.log.error({ err: error }, "unhandled error");
+  else if (known.status >= 500)
     request.log.warn({ code: known.code, err: error.message }, "request failed");
   if (known.retryAfterSeconds !== undefined)
     reply.header("retry-after", String(known.retryAfterSeconds));
-  reply.code(known.status).send(known.toBody());
+  reply.code(known.status).send(errorBody(known));
 }
 
 /**

@@ -1,31 +1,25 @@
 /**
  * How sends are stored: queued into group commits, then each batch in request order,
  * runs of plain messages (no reply, mention or attachment) through the storage engine's
- * append path and the rest through the general path below. A send is answered only
- * after its transaction commits.
+ * appender and the rest through the general engine (general-append.ts). Both run the one
+ * append plan of storage/message-rules.ts, and their results are answered here alike. A
+ * send is answered only after its transaction commits.
  */
-import { attachmentsByMessage, prepareAttachments } from "../attachments/link.js";
+import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { conversationNotFound } from "../conversations/policy.js";
-import { AppError } from "../errors.js";
-import type { CommittedEvent, DomainEvents } from "../events/bus.js";
-import {
-  ackFrame,
-  type EventLog,
-  frameWithCursor,
-  type Origin,
-  writeWithEvents,
-} from "../events/log.js";
+import type { CommittedEvent, DomainEvents, EventOrigin } from "../events/bus.js";
+import { committedEvent, writeWithEvents } from "../events/log.js";
 import type { MessageView, SendMessageBody } from "../protocol/chat.js";
 import { isUniqueViolation } from "../storage/errors.js";
+import { type AppendRequest, type AppendResult, runAppendAsync } from "../storage/message-rules.js";
 import type { MessageRow } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
-import { timeOrderedId } from "../storage/time-ordered-id.js";
 import type { User } from "../storage/users.js";
+import { generalEngine } from "./general-append.js";
 import { GroupCommit, type Outcome } from "./group-commit.js";
 import { findMentions } from "./mentions.js";
-import { messageNewPayload, presentMessage } from "./present.js";
-import { memberSees } from "./visibility.js";
+import { presentMessage } from "./present.js";
 
 export interface SendResult {
   message: MessageView;
@@ -37,9 +31,20 @@ interface PendingSend {
   user: User;
   conversationId: string;
   input: SendMessageBody;
-  origin: Origin | undefined;
+  origin: EventOrigin | undefined;
   /** Decided once, when queued: no reply, no attachment, nobody mentioned. */
   plain: boolean;
+}
+
+function requestOf({ conversationId, user, input }: PendingSend): AppendRequest {
+  const request: AppendRequest = {
+    conversationId,
+    senderId: user.id,
+    body: input.body,
+    clientId: input.client_id ?? null,
+  };
+  if (input.reply_to !== undefined) request.replyTo = input.reply_to;
+  return request;
 }
 
 /** An earlier send answered again, as it is now (reactions and files included). */
@@ -69,7 +74,7 @@ export class SendPath {
     user: User,
     conversationId: string,
     input: SendMessageBody,
-    origin: Origin | undefined,
+    origin: EventOrigin | undefined,
   ): Promise<SendResult> {
     const plain =
       input.reply_to === undefined &&
@@ -88,7 +93,7 @@ export class SendPath {
       while (end < items.length && items[end]?.plain === plain) end++;
       const run = items.slice(start, end);
       try {
-        outcomes.push(...(await (plain ? this.appendPlain(run) : this.sendGeneral(run))));
+        outcomes.push(...(await this.storeRun(run, plain === true)));
       } catch (error) {
         for (const _ of run) outcomes.push({ ok: false, error });
       }
@@ -97,50 +102,103 @@ export class SendPath {
     return outcomes;
   }
 
-  private async appendPlain(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
-    const now = Date.now();
-    let results: Awaited<ReturnType<Store["appender"]["append"]>>;
+  /**
+   * Stores a run of sends on its path; a client_id that raced with another node's
+   * commit (a unique violation) makes the run go again one send at a time.
+   */
+  private async storeRun(items: PendingSend[], plain: boolean): Promise<Outcome<SendResult>[]> {
     try {
-      results = await this.store.appender.append({
-        requests: items.map((item) => ({
-          conversationId: item.conversationId,
-          senderId: item.user.id,
-          body: item.input.body,
-          clientId: item.input.client_id ?? null,
-        })),
-        now,
-        newId: () => timeOrderedId(now),
-        eventPayload: messageNewPayload,
-      });
+      return await (plain ? this.appendPlain(items) : this.appendGeneral(items));
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      return this.oneByOne(items);
+      if (items.length > 1) return this.oneByOne(items, plain);
+      const [item] = items as [PendingSend];
+      const { conversationId, user, input } = item;
+      // The first of two sends with one client_id committed, so answer with it.
+      const original = input.client_id
+        ? await this.store.messages.byClientId(conversationId, user.id, input.client_id)
+        : undefined;
+      if (!original) throw err;
+      const [message] = await presentEarlier(this.store, [original]);
+      return [
+        { ok: true, value: { message: message ?? presentMessage(original), duplicate: true } },
+      ];
     }
+  }
+
+  private async oneByOne(items: PendingSend[], plain: boolean): Promise<Outcome<SendResult>[]> {
+    const outcomes: Outcome<SendResult>[] = [];
+    for (const item of items) {
+      try {
+        outcomes.push(...(await this.storeRun([item], plain)));
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
+  }
+
+  /** Plain sends: the engine's appender stores them; their events are announced here. */
+  private async appendPlain(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    const results = await this.store.appender.append({
+      requests: items.map(requestOf),
+      now: Date.now(),
+    });
     const committed: CommittedEvent[] = [];
+    const outcomes = await this.answer(items, results, (result, item) => {
+      const message = presentMessage(result.row);
+      const event = {
+        type: "message.new" as const,
+        conversation_id: result.row.conversation_id,
+        message,
+      };
+      committed.push(committedEvent(result.cursor, event, result.payload, { origin: item.origin }));
+      return message;
+    });
+    committed.sort((a, b) => a.cursor - b.cursor);
+    if (committed.length > 0) this.bus.emit("chat.events", committed);
+    return outcomes;
+  }
+
+  /** Replies, mentions, attachments: the same plan, through the general engine. */
+  private async appendGeneral(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    const requests = items.map(requestOf);
+    const { results, views } = await writeWithEvents(this.store, this.bus, async (tx, log) => {
+      const sends = items.map((item, i) => ({
+        request: requests[i] as AppendRequest,
+        attachmentIds: item.input.attachment_ids,
+        origin: item.origin,
+      }));
+      const engine = generalEngine(tx, log, sends);
+      return {
+        results: await runAppendAsync(engine, { requests, now: Date.now() }),
+        views: engine.views,
+      };
+    });
+    return this.answer(
+      items,
+      results,
+      (result) => views.get(result.row.id) ?? presentMessage(result.row),
+    );
+  }
+
+  /** One outcome per send, from the plan's results; repeated client_ids as they are now. */
+  private async answer(
+    items: PendingSend[],
+    results: AppendResult[],
+    stored: (result: Extract<AppendResult, { kind: "stored" }>, item: PendingSend) => MessageView,
+  ): Promise<Outcome<SendResult>[]> {
     const earlier: { index: number; row: MessageRow }[] = [];
     const outcomes = results.map((result, i): Outcome<SendResult> => {
       if (result.kind === "not_member") return { ok: false, error: conversationNotFound() };
+      if (result.kind === "refused") return { ok: false, error: result.error };
       if (result.kind === "duplicate") {
         earlier.push({ index: i, row: result.row });
         return { ok: true, value: { message: presentMessage(result.row), duplicate: true } };
       }
-      const message = presentMessage(result.row);
-      const event: CommittedEvent = {
-        cursor: result.cursor,
-        conversationId: result.row.conversation_id,
-        userId: null,
-        type: "message.new",
-        frame: frameWithCursor(result.payload, result.cursor),
-      };
-      const origin = items[i]?.origin;
-      if (origin) {
-        event.origin = { ...origin, ack: ackFrame(origin.requestId, message, result.cursor) };
-      }
-      committed.push(event);
+      const message = stored(result, items[i] as PendingSend);
       return { ok: true, value: { message, duplicate: false } };
     });
-    committed.sort((a, b) => a.cursor - b.cursor);
-    if (committed.length > 0) this.bus.emit("chat.events", committed);
     // Repeated client_ids (rare) are answered with the message as it is now.
     if (earlier.length > 0) {
       const views = await presentEarlier(
@@ -153,127 +211,5 @@ export class SendPath {
       });
     }
     return outcomes;
-  }
-
-  private async sendGeneral(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
-    try {
-      return await writeWithEvents(this.store, this.bus, async (tx, log) => {
-        const outcomes: Outcome<SendResult>[] = [];
-        for (const item of items) {
-          try {
-            outcomes.push({ ok: true, value: await this.sendInTransaction(tx, log, item) });
-          } catch (err) {
-            // Refusals happen before an item writes anything, so the batch stays sound.
-            if (!(err instanceof AppError)) throw err;
-            outcomes.push({ ok: false, error: err });
-          }
-        }
-        return outcomes;
-      });
-    } catch (err) {
-      if (items.length === 1 || !isUniqueViolation(err)) throw err;
-      return this.oneByOne(items);
-    }
-  }
-
-  /** A client_id raced with another node's commit: the items are sent one by one. */
-  private async oneByOne(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
-    const outcomes: Outcome<SendResult>[] = [];
-    for (const item of items) {
-      try {
-        outcomes.push({ ok: true, value: await this.sendAlone(item) });
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-      }
-    }
-    return outcomes;
-  }
-
-  private async sendAlone(item: PendingSend): Promise<SendResult> {
-    const { user, conversationId, input } = item;
-    try {
-      return await writeWithEvents(this.store, this.bus, (tx, log) =>
-        this.sendInTransaction(tx, log, item),
-      );
-    } catch (err) {
-      // Two sends with one client_id raced; the first one committed, so answer with it.
-      if (input.client_id && isUniqueViolation(err)) {
-        const original = await this.store.messages.byClientId(
-          conversationId,
-          user.id,
-          input.client_id,
-        );
-        if (original) return { message: presentMessage(original), duplicate: true };
-      }
-      throw err;
-    }
-  }
-
-  private async sendInTransaction(
-    tx: Repositories,
-    log: EventLog,
-    item: PendingSend,
-  ): Promise<SendResult> {
-    const { user, conversationId, input, origin } = item;
-    const self = await tx.conversations.member(conversationId, user.id);
-    if (!self) throw conversationNotFound();
-    if (input.client_id) {
-      const original = await tx.messages.byClientId(conversationId, user.id, input.client_id);
-      if (original) {
-        const [message] = await presentEarlier(tx, [original]);
-        return { message: message ?? presentMessage(original), duplicate: true };
-      }
-    }
-    if (input.reply_to) {
-      const target = await tx.messages.byId(input.reply_to);
-      if (
-        !target ||
-        target.conversation_id !== conversationId ||
-        !(await memberSees(tx, self, target.seq))
-      ) {
-        throw new AppError("invalid_request", "reply_to names no message of this conversation");
-      }
-    }
-    // Attachments are checked before anything is written and linked after the insert.
-    const attached = await prepareAttachments(tx, conversationId, user.id, input.attachment_ids);
-    const now = Date.now();
-    const seq = await tx.conversations.allocateSeq(conversationId, now);
-    const row: MessageRow = {
-      id: timeOrderedId(now),
-      conversation_id: conversationId,
-      seq,
-      sender_id: user.id,
-      body: input.body,
-      client_id: input.client_id ?? null,
-      reply_to: input.reply_to ?? null,
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    };
-    await tx.messages.insert(row);
-    await tx.conversations.moveReadTo(conversationId, user.id, seq);
-    const message = presentMessage(row);
-    const attachments = await attached.link(row.id);
-    if (attachments.length > 0) message.attachments = attachments;
-    await log.append(
-      { type: "message.new", conversation_id: conversationId, message },
-      origin ? { origin: { ...origin, message } } : {},
-    );
-    const names = findMentions(input.body);
-    const mentioned = names.length > 0 ? await tx.users.membersNamed(conversationId, names) : [];
-    for (const target of mentioned) {
-      if (target.id === user.id) continue;
-      await log.append(
-        {
-          type: "mention",
-          conversation_id: conversationId,
-          message_id: row.id,
-          seq,
-          sender_id: user.id,
-        },
-        { userId: target.id },
-      );
-    }
-    return { message, duplicate: false };
   }
 }

@@ -7,14 +7,14 @@ import { withAttachments } from "../attachments/present.js";
 import { isAdmin } from "../conversations/policy.js";
 import { loadMembership } from "../conversations/service.js";
 import { AppError } from "../errors.js";
-import type { DomainEvents } from "../events/bus.js";
-import { type Origin, writeWithEvents } from "../events/log.js";
+import type { DomainEvents, EventOrigin } from "../events/bus.js";
+import { writeWithEvents } from "../events/log.js";
 import type { MessageView, SendMessageBody } from "../protocol/chat.js";
+import { memberSees, seqWindow } from "../storage/membership-window.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { presentMessage, presentMessages } from "./present.js";
 import { SendPath, type SendResult } from "./send-path.js";
-import { earlierRanges, memberSees } from "./visibility.js";
 
 export interface MessageServiceDeps {
   store: Store;
@@ -55,7 +55,7 @@ export class MessageService {
     user: User,
     conversationId: string,
     input: SendMessageBody,
-    origin?: Origin,
+    origin?: EventOrigin,
   ): Promise<SendResult> {
     // Files alone make a message, so its text may be empty when it carries some.
     if (input.body !== "" || !input.attachment_ids?.length) this.checkBody(input.body);
@@ -68,8 +68,8 @@ export class MessageService {
       before: query.before,
       after: query.after,
       limit: query.limit,
-      minSeq: Number(self.joined_seq),
-      earlier: earlierRanges(
+      ...seqWindow(
+        self,
         await this.deps.store.conversations.earlierPeriods(conversationId, user.id),
       ),
     });
@@ -81,7 +81,7 @@ export class MessageService {
     const row = await tx.messages.byId(messageId);
     if (!row) throw messageNotFound();
     const self = await tx.conversations.member(row.conversation_id, user.id);
-    if (!self || !(await memberSees(tx, self, row.seq))) throw messageNotFound();
+    if (!self || !(await memberSees(tx.conversations, self, row.seq))) throw messageNotFound();
     return { row, self };
   }
 

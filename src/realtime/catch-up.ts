@@ -3,8 +3,9 @@
  * the live stream resume exactly where the replay ended. Used on connect (with
  * `?since=`) and for the `sync` frame.
  */
-import { eventFrame, type SyncService } from "../sync/service.js";
+import type { SyncService } from "../sync/service.js";
 import type { Connection } from "./connection.js";
+import { loggedEventFrame, syncedFrame } from "./frames.js";
 
 // One catch-up replays at most SYNC_PAGE * SYNC_MAX_PAGES events; the client syncs again
 // for the rest.
@@ -23,7 +24,7 @@ export async function catchUp(
   try {
     for (let page = 0; page < SYNC_MAX_PAGES; page++) {
       const result = await sync.since(connection.user.id, cursor, SYNC_PAGE);
-      for (const event of result.events) connection.send(eventFrame(event));
+      for (const event of result.events) connection.send(loggedEventFrame(event.payload, event.id));
       cursor = result.cursor;
       complete = !result.hasMore;
       if (complete || !connection.open) break;
@@ -32,8 +33,6 @@ export async function catchUp(
     // Held live events past the cursor go out before `synced`; a client keeps the
     // highest cursor it has seen.
     const behind = connection.endCatchUp(cursor, complete);
-    const synced: Record<string, unknown> = { type: "synced", cursor, has_more: behind };
-    if (requestId !== undefined) synced.id = requestId;
-    connection.send(JSON.stringify(synced));
+    connection.send(syncedFrame(cursor, behind, requestId));
   }
 }

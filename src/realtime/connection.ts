@@ -9,6 +9,7 @@ import type { CommittedEvent } from "../events/bus.js";
 import type { ErrorCode } from "../protocol/errors.js";
 import { CLOSE_CODES } from "../protocol/frames.js";
 import type { User } from "../storage/users.js";
+import { ackFrame, errorFrame } from "./frames.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface ConnectionLimits {
@@ -67,7 +68,8 @@ export class Connection {
   /** Set once the ready frame went out and presence counted this socket. */
   ready = false;
   private catchingUp = true;
-  private pending: CommittedEvent[] = [];
+  /** Held events with their frames (made once per event by the fan-out). */
+  private pending: [CommittedEvent, string][] = [];
   /** Set when pending overflowed: live events are dropped until the client syncs. */
   private behind = false;
   // Created on the first send: most sockets are idle most of the time.
@@ -108,11 +110,7 @@ export class Connection {
   }
 
   sendError(code: ErrorCode, message: string, id?: string | number): void {
-    this.send(
-      JSON.stringify(
-        id === undefined ? { type: "error", code, message } : { type: "error", id, code, message },
-      ),
-    );
+    this.send(errorFrame(code, message, id));
   }
 
   close(code: number, reason: string): void {
@@ -147,30 +145,34 @@ export class Connection {
     return this.awaitingAck?.delete(requestId) ?? false;
   }
 
-  deliver(event: CommittedEvent): void {
+  /** Delivers an event; `frame` is its frame, made once for every recipient. */
+  deliver(event: CommittedEvent, frame: string): void {
     if (this.catchingUp) {
       if (this.pending.length >= this.limits.maxPendingEvents) {
         this.pending = [];
         this.behind = true;
       } else if (!this.behind) {
-        this.pending.push(event);
+        this.pending.push([event, frame]);
       }
       return;
     }
     if (this.behind) return;
-    this.sendEvent(event);
+    this.sendEvent(event, frame);
   }
 
-  private sendEvent(event: CommittedEvent): void {
+  private sendEvent(event: CommittedEvent, frame: string): void {
     if (event.cursor <= this.lastCursor) return;
     this.lastCursor = event.cursor;
-    if (event.origin?.socketId === this.id) {
+    const origin = event.origin;
+    if (origin?.socket_id === this.id) {
       // The sender's own socket gets the ack in the event's place, unless it was already
       // acked directly while this socket was catching up.
-      if (this.awaitingAck?.delete(event.origin.requestId)) this.send(event.origin.ack);
+      if (this.awaitingAck?.delete(origin.request_id) && event.event.type === "message.new") {
+        this.send(ackFrame(origin.request_id, event.event.message, event.cursor));
+      }
       return;
     }
-    this.send(event.frame);
+    this.send(frame);
   }
 
   /** Holds live events until catching up ends; a sync also clears the behind state. */
@@ -190,7 +192,7 @@ export class Connection {
     this.pending = [];
     this.catchingUp = false;
     this.behind = this.behind || !complete;
-    if (!this.behind) for (const event of held) this.sendEvent(event);
+    if (!this.behind) for (const [event, frame] of held) this.sendEvent(event, frame);
     return this.behind;
   }
 }

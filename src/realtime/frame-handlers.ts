@@ -3,6 +3,7 @@
  * with a catalogue code; the socket stays open and usable.
  */
 import type { ConversationService } from "../conversations/service.js";
+import { errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -12,10 +13,10 @@ import {
   mayContainUnsafeText,
   UNSAFE_TEXT_MESSAGE,
 } from "../protocol/unsafe-text.js";
-import { isDatabaseUnavailable } from "../storage/errors.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
 import type { Connection } from "./connection.js";
+import { ackFrame, pongFrame } from "./frames.js";
 import type { Hub } from "./hub.js";
 
 // Sends one socket may have waiting for their commit before its frames slow down.
@@ -86,25 +87,12 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const parsed = clientFrame.safeParse(raw);
   if (!parsed.success) {
-    const unknown = parsed.error.issues.flatMap((issue) =>
-      issue.code === "unrecognized_keys" ? issue.keys : [],
-    );
-    if (unknown.length > 0) {
-      return {
-        ok: false,
-        ...(id === undefined ? {} : { id }),
-        code: "unknown_fields",
-        message: `unknown fields in ${type} frame: ${unknown.join(", ")}`,
-      };
-    }
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join(".") || "frame"}: ${issue.message}`)
-      .join("; ");
+    const error = invalidInput(parsed.error.issues, `${type} frame`);
     return {
       ok: false,
       ...(id === undefined ? {} : { id }),
-      code: "invalid_request",
-      message: `invalid ${type} frame: ${problems}`,
+      code: error.code === "unknown_fields" ? "unknown_fields" : "invalid_request",
+      message: error.message,
     };
   }
   return { ok: true, frame: parsed.data };
@@ -145,33 +133,16 @@ export class FrameHandlers {
   /** Turns a failure into an error frame; only unexpected ones are logged. */
   private report(connection: Connection, frame: ClientFrame, err: unknown): void {
     const id = "id" in frame ? frame.id : undefined;
-    if (err instanceof AppError) {
-      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: err.code });
-      connection.sendError(err.code, err.message, id);
-      return;
-    }
-    if (isDatabaseUnavailable(err)) {
-      this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "database_unavailable" });
-      connection.sendError(
-        "database_unavailable",
-        "the database is unavailable; try again shortly",
-        id,
-      );
-      return;
-    }
-    this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: "internal_error" });
-    this.deps.onError(err, `frame ${frame.type}`);
-    connection.sendError("internal_error", "an internal error occurred", id);
+    const failure = errorReply(err);
+    this.deps.metrics.socketFrames.inc({ type: frame.type, outcome: failure.code });
+    if (failure.unexpected) this.deps.onError(err, `frame ${frame.type}`);
+    connection.sendError(failure.code, failure.message, id);
   }
 
   private async dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case "ping":
-        connection.send(
-          JSON.stringify(
-            frame.id === undefined ? { type: "pong" } : { type: "pong", id: frame.id },
-          ),
-        );
+        connection.send(pongFrame(frame.id));
         return;
       case "message.send":
         return this.send(connection, frame);
@@ -210,21 +181,16 @@ export class FrameHandlers {
           ...(frame.reply_to ? { reply_to: frame.reply_to } : {}),
           ...(frame.attachment_ids ? { attachment_ids: frame.attachment_ids } : {}),
         },
-        { socketId: connection.id, requestId: frame.id },
+        { node_id: this.deps.hub.nodeId, socket_id: connection.id, request_id: frame.id },
       )
       .then(
         (result) => {
           // Normally the ack went out in order with the event stream; a duplicate (or a
           // socket still catching up) gets it here instead.
           if (!connection.takeAck(frame.id)) return;
-          const ack: Record<string, unknown> = {
-            type: "ack",
-            id: frame.id,
-            message: result.message,
-            cursor: connection.lastCursor,
-          };
-          if (result.duplicate) ack.duplicate = true;
-          connection.send(JSON.stringify(ack));
+          connection.send(
+            ackFrame(frame.id, result.message, connection.lastCursor, result.duplicate),
+          );
         },
         (err: unknown) => {
           connection.takeAck(frame.id);

@@ -15,6 +15,7 @@ import type { Store } from "../storage/store.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
 import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
+import { eventFrame, readyFrame, typingFrame } from "./frames.js";
 import { Presence } from "./presence.js";
 import type { PubSub, RealtimeMessage } from "./pubsub.js";
 import { Sequencer } from "./sequencer.js";
@@ -118,6 +119,11 @@ export class Hub {
     return this.connections.size;
   }
 
+  /** This process's id in the cluster. */
+  get nodeId(): string {
+    return this.deps.nodeId;
+  }
+
   /** Online anywhere in the cluster. */
   isOnline(userId: string): boolean {
     return this.presence.isOnline(userId);
@@ -152,14 +158,7 @@ export class Hub {
     for (const id of conversationIds) this.join(connection, id);
     const cursor = await this.deps.store.events.latestId();
     if (!this.connections.has(connection.id)) return connection;
-    connection.send(
-      JSON.stringify({
-        type: "ready",
-        user: presentUser(auth.user),
-        cursor,
-        session_id: auth.session.id,
-      }),
-    );
+    connection.send(readyFrame(presentUser(auth.user), cursor, auth.session.id));
     if (since === undefined) connection.endCatchUp(cursor, true);
     else await catchUp(connection, this.deps.sync, since);
     connection.ready = true;
@@ -213,16 +212,7 @@ export class Hub {
     if (now - (this.typingSentAt.get(key) ?? 0) < TYPING_INTERVAL_MS) return;
     this.typingSentAt.set(key, now);
     if (this.typingSentAt.size > 50_000) this.pruneTyping(now);
-    this.deps.pubsub.publish({
-      kind: "typing",
-      conversationId,
-      userId: connection.user.id,
-      frame: JSON.stringify({
-        type: "typing",
-        conversation_id: conversationId,
-        user_id: connection.user.id,
-      }),
-    });
+    this.deps.pubsub.publish({ kind: "typing", conversationId, userId: connection.user.id });
   }
 
   private pruneTyping(now: number): void {
@@ -235,11 +225,13 @@ export class Hub {
       case "events":
         this.sequencer.push(message.events);
         return;
-      case "typing":
+      case "typing": {
+        const frame = typingFrame(message.conversationId, message.userId);
         for (const connection of this.rooms.get(message.conversationId) ?? []) {
-          if (connection.user.id !== message.userId) connection.send(message.frame);
+          if (connection.user.id !== message.userId) connection.send(frame);
         }
         return;
+      }
       case "presence":
       case "node":
         this.presence.receive(message);
@@ -262,12 +254,15 @@ export class Hub {
           this.join(connection, conversationId);
       }
     }
+    // Serialised once, whatever the number of recipients.
+    const frame = eventFrame(event);
     if (event.userId !== null) {
-      for (const connection of this.byUser.get(event.userId) ?? []) connection.deliver(event);
+      for (const connection of this.byUser.get(event.userId) ?? [])
+        connection.deliver(event, frame);
     } else if (conversationId) {
       const leaving = membership?.action === "left" ? new Set(membership.userIds) : undefined;
       for (const connection of this.rooms.get(conversationId) ?? []) {
-        if (!leaving?.has(connection.user.id)) connection.deliver(event);
+        if (!leaving?.has(connection.user.id)) connection.deliver(event, frame);
       }
     }
     if (membership?.action === "left" && conversationId) {

@@ -4,6 +4,8 @@
  * node's users when it stops sending heartbeats, and tell their local sockets only when
  * the cluster-wide answer changes.
  */
+
+import { presenceFrame } from "./frames.js";
 import type { PubSub, RealtimeMessage } from "./pubsub.js";
 
 const HEARTBEAT_MS = 5_000;
@@ -54,7 +56,7 @@ export class Presence {
     this.local.set(userId, count);
     if (count > 1) return;
     this.announce(userId, true, rooms, null);
-    if (!wasOnline) this.deps.tell(userId, rooms, frame(userId, true, null));
+    if (!wasOnline) this.deps.tell(userId, rooms, presenceFrame(userId, true, null));
   }
 
   /** A socket of `userId` closed on this node. */
@@ -66,7 +68,8 @@ export class Presence {
     }
     this.local.delete(userId);
     this.announce(userId, false, rooms, lastSeenAt);
-    if (!this.isOnline(userId)) this.deps.tell(userId, rooms, frame(userId, false, lastSeenAt));
+    if (!this.isOnline(userId))
+      this.deps.tell(userId, rooms, presenceFrame(userId, false, lastSeenAt));
   }
 
   receive(message: PresenceMessage): void {
@@ -130,7 +133,7 @@ export class Presence {
       this.deps.tell(
         userId,
         rooms,
-        frame(userId, isOnline, isOnline ? null : (lastSeenAt ?? Date.now())),
+        presenceFrame(userId, isOnline, isOnline ? null : (lastSeenAt ?? Date.now())),
       );
   }
 
@@ -164,13 +167,4 @@ export class Presence {
       lastSeenAt,
     });
   }
-}
-
-function frame(userId: string, online: boolean, lastSeenAt: number | null): string {
-  return JSON.stringify({
-    type: "presence",
-    user_id: userId,
-    status: online ? "online" : "offline",
-    last_seen_at: lastSeenAt,
-  });
 }

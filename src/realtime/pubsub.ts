@@ -7,7 +7,7 @@ import type { CommittedEvent } from "../events/bus.js";
 
 export type RealtimeMessage =
   | { kind: "events"; events: CommittedEvent[] }
-  | { kind: "typing"; conversationId: string; userId: string; frame: string }
+  | { kind: "typing"; conversationId: string; userId: string }
   | {
       kind: "presence";
       node: string;

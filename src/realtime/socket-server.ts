@@ -9,9 +9,8 @@ import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
-import { AppError } from "../errors.js";
+import { errorReply } from "../error-reply.js";
 import { CLOSE_CODES, MAX_FRAME_BYTES } from "../protocol/frames.js";
-import { isDatabaseUnavailable } from "../storage/errors.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { Hub } from "./hub.js";
 
@@ -153,19 +152,11 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
         wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, deps, auth, since));
       },
       (err: unknown) => {
-        if (err instanceof AppError && (err.status === 401 || err.status === 403))
-          return refuse(err.code, err.message);
-        if (err instanceof AppError) return reject(socket, err.status, err.code, err.message);
-        if (isDatabaseUnavailable(err)) {
-          return reject(
-            socket,
-            503,
-            "database_unavailable",
-            "the database is unavailable; try again shortly",
-          );
-        }
-        deps.logger.error({ err }, "socket authentication failed");
-        reject(socket, 500, "internal_error", "an internal error occurred");
+        const failure = errorReply(err);
+        if (failure.status === 401 || failure.status === 403)
+          return refuse(failure.code, failure.message);
+        if (failure.unexpected) deps.logger.error({ err }, "socket authentication failed");
+        reject(socket, failure.status, failure.code, failure.message);
       },
     );
   };

@@ -48,11 +48,14 @@ export class ConversationStore {
       .execute();
   }
 
-  /** Takes the next message seq; the row lock it holds keeps seqs gapless under concurrency. */
-  async allocateSeq(id: string, now: number): Promise<number> {
+  /**
+   * Takes the next `count` message seqs and returns the last of them; the row lock it
+   * holds keeps seqs gapless under concurrency.
+   */
+  async allocateSeq(id: string, now: number, count = 1): Promise<number> {
     const row = await this.db
       .updateTable("conversations")
-      .set((eb) => ({ last_seq: eb("last_seq", "+", 1), last_activity_at: now }))
+      .set((eb) => ({ last_seq: eb("last_seq", "+", count), last_activity_at: now }))
       .where("id", "=", id)
       .returning("last_seq")
       .executeTakeFirstOrThrow();

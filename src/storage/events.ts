@@ -3,6 +3,7 @@
  * that has seen cursor N has seen every visible event up to N.
  */
 import { type Kysely, sql } from "kysely";
+import { insideMembership } from "./membership-window.js";
 import type { Database } from "./schema.js";
 
 export interface NewEvent {
@@ -41,25 +42,33 @@ function toLogged(row: EventRow): LoggedEvent {
   };
 }
 
+/**
+ * Serialises event-writing transactions so ids commit in increasing order: otherwise a
+ * PostgreSQL reader could see id 11 before id 10 commits and skip 10 for good. SQLite
+ * has a single writer and needs nothing. Every writer of events takes it first, so
+ * locks are always taken in one order. Keyed by schema, so deployments (or test runs)
+ * sharing one database do not wait on each other.
+ */
+export async function lockEventLog(
+  db: Kysely<Database>,
+  engine: "sqlite" | "postgres",
+): Promise<void> {
+  if (engine === "postgres") {
+    await sql`select pg_advisory_xact_lock(hashtext('chat-events:' || current_schema()))`.execute(
+      db,
+    );
+  }
+}
+
 export class EventStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: "sqlite" | "postgres",
   ) {}
 
-  /**
-   * Serialises event-writing transactions so ids commit in increasing order: otherwise a
-   * PostgreSQL reader could see id 11 before id 10 commits and skip 10 for good. SQLite
-   * has a single writer and needs nothing. Call inside the transaction, before append.
-   */
-  async lockForAppend(): Promise<void> {
-    // Keyed by schema, so deployments (or test runs) sharing one database do not wait on
-    // each other.
-    if (this.engine === "postgres") {
-      await sql`select pg_advisory_xact_lock(hashtext('chat-events:' || current_schema()))`.execute(
-        this.db,
-      );
-    }
+  /** Call inside the transaction, before append: see lockEventLog. */
+  lockForAppend(): Promise<void> {
+    return lockEventLog(this.db, this.engine);
   }
 
   async append(event: NewEvent): Promise<number> {
@@ -116,19 +125,7 @@ export class EventStore {
           eb.and([
             eb("e.user_id", "is", null),
             eb("m.user_id", "is not", null),
-            eb.or([
-              eb("e.id", ">", eb.ref("m.joined_cursor")),
-              // An earlier period of a member who left and was added again.
-              eb.exists(
-                eb
-                  .selectFrom("membership_periods as p")
-                  .select("p.user_id")
-                  .whereRef("p.conversation_id", "=", "e.conversation_id")
-                  .where("p.user_id", "=", userId)
-                  .whereRef("e.id", ">", "p.joined_cursor")
-                  .whereRef("e.id", "<=", "p.left_cursor"),
-              ),
-            ]),
+            insideMembership("cursor", "e.id", "m"),
           ]),
         ]),
       )

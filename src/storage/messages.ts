@@ -3,31 +3,20 @@
  * body erased) so that seqs stay gapless and replies still point somewhere.
  */
 import type { Kysely, Selectable } from "kysely";
+import type { ReactionSummary } from "../protocol/present-message.js";
+import { type SeqWindow, seqInWindow } from "./membership-window.js";
 import type { Database, MessagesTable } from "./schema.js";
 import { indexMessage } from "./sqlite/search-index.js";
 
 export type MessageRow = Selectable<MessagesTable>;
 
-export interface ReactionSummary {
-  emoji: string;
-  count: number;
-  userIds: string[];
-}
+export type { ReactionSummary } from "../protocol/present-message.js";
 
-export interface PageOptions {
+/** A page of history inside the reader's window of membership. */
+export interface PageOptions extends SeqWindow {
   before?: number | undefined;
   after?: number | undefined;
   limit: number;
-  /** Only messages with a seq above this (the member's current period)... */
-  minSeq: number;
-  /** ...or inside one of these earlier periods of membership. */
-  earlier?: SeqRange[];
-}
-
-/** Seqs in (after, through]. */
-export interface SeqRange {
-  after: number;
-  through: number;
 }
 
 function normalise(row: MessageRow): MessageRow {
@@ -76,14 +65,7 @@ export class MessageStore {
       .selectFrom("messages")
       .selectAll()
       .where("conversation_id", "=", conversationId)
-      .where((eb) =>
-        eb.or([
-          eb("seq", ">", options.minSeq),
-          ...(options.earlier ?? []).map((range) =>
-            eb.and([eb("seq", ">", range.after), eb("seq", "<=", range.through)]),
-          ),
-        ]),
-      );
+      .where(seqInWindow("seq", options));
     if (options.before !== undefined) query = query.where("seq", "<", options.before);
     if (options.after !== undefined) query = query.where("seq", ">", options.after);
     // With only `after`, read forward from it; otherwise read back from the newest.

@@ -4,6 +4,7 @@
  * sqlite/search.ts and postgres/search.ts.
  */
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { insideMembership } from "./membership-window.js";
 import type { MessageRow } from "./messages.js";
 import type { Database } from "./schema.js";
 
@@ -61,27 +62,13 @@ export const MARK_CLOSE = "\u0003";
 export const SNIPPET_WORDS = 24;
 
 /**
- * The messages of a conversation its member may read: everything since they last joined,
- * and whatever was said during an earlier period of membership (they left or were
- * removed, then were added again). The only place search says so.
- */
-export function insideVisibleWindow(message: string, member: string): RawBuilder<unknown> {
-  const seq = sql.ref(`${message}.seq`);
-  return sql`(${seq} > ${sql.ref(`${member}.joined_seq`)} or exists (
-    select 1 from membership_periods p
-    where p.conversation_id = ${sql.ref(`${member}.conversation_id`)}
-      and p.user_id = ${sql.ref(`${member}.user_id`)}
-      and ${seq} > p.joined_seq and ${seq} <= p.left_seq))`;
-}
-
-/**
  * The conditions every engine adds to its match, over `messages as m` joined to the
  * caller's row in `conversation_members as cm`.
  */
 export function visibleAndFiltered(request: SearchRequest): RawBuilder<unknown> {
   const conditions: RawBuilder<unknown>[] = [
     sql`m.deleted_at is null`,
-    insideVisibleWindow("m", "cm"),
+    insideMembership("seq", "m.seq", "cm"),
   ];
   if (request.senderId !== undefined) conditions.push(sql`m.sender_id = ${request.senderId}`);
   if (request.conversationIds !== undefined) {

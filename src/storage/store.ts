@@ -9,7 +9,7 @@ import { AuditStore } from "./audit.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
 import { InviteStore } from "./invites.js";
-import type { MessageAppender } from "./message-append.js";
+import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
 import { migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";

@@ -11,11 +11,6 @@ export interface SyncPage {
   hasMore: boolean;
 }
 
-/** The socket frame of a logged event: its stored JSON with the cursor spliced in. */
-export function eventFrame(event: LoggedEvent): string {
-  return `{"cursor":${event.id},${event.payload.slice(1)}`;
-}
-
 export function eventObject(event: LoggedEvent): Record<string, unknown> {
   return { ...(JSON.parse(event.payload) as Record<string, unknown>), cursor: event.id };
 }

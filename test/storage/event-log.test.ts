@@ -141,8 +141,8 @@ describeEachEngine("writeWithEvents", (get) => {
       assert.ok(first && second && second.cursor > first.cursor);
       assert.equal(await seenElsewhere[0], second.cursor);
       assert.deepEqual(
-        [first.userId, second.userId, JSON.parse(second.frame)],
-        [null, me, { ...readEvent(conversation.id, me!, 2), cursor: second.cursor }],
+        [first.userId, second.userId, second.event],
+        [null, me, readEvent(conversation.id, me!, 2)],
       );
       assert.deepEqual(
         (await store.events.visibleSince(me!, 0, 10)).map((e) => e.id),

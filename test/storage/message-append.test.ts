@@ -4,19 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.js";
-import type { AppendRequest, AppendResult } from "../../src/storage/message-append.js";
+import type { AppendRequest, AppendResult } from "../../src/storage/message-rules.js";
 import { openStore, type Store } from "../../src/storage/store.js";
-import { timeOrderedId } from "../../src/storage/time-ordered-id.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";
 import { describeEachEngine } from "../helpers/databases.js";
 
 function append(store: Store, requests: AppendRequest[], now = Date.now()) {
-  return store.appender.append({
-    requests,
-    now,
-    newId: () => timeOrderedId(now),
-    eventPayload: (row) => JSON.stringify({ type: "message.new", id: row.id, seq: row.seq }),
-  });
+  return store.appender.append({ requests, now });
 }
 
 function stored(result: AppendResult | undefined) {

@@ -4,7 +4,7 @@
  */
 import type SqliteDatabase from "better-sqlite3";
 import type { Kysely } from "kysely";
-import type { AppendBatch, AppendResult, MessageAppender } from "../message-append.js";
+import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
 import type { Database } from "../schema.js";
 import { type AppendRunner, appendRunner } from "./append-runner.js";
 

@@ -3,7 +3,7 @@
  * come back committed. The thread starts on the first batch, after the migrations.
  */
 import type { Worker } from "node:worker_threads";
-import type { AppendBatch, AppendResult, MessageAppender } from "../message-append.js";
+import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
 import { startWorker } from "./start-worker.js";
 
 interface Pending {

@@ -1,14 +1,12 @@
 /**
  * The server's SQLite writer thread: stores batches of plain messages on a connection of
  * its own, so the statements, the commit and its WAL writes run beside the event loop
- * instead of inside it. Message ids and event payloads are made here the way the
- * message service makes them on the main thread (`timeOrderedId`, `messageNewPayload`).
+ * instead of inside it. It runs the same append plan (message-rules.ts) as every other
+ * path that stores messages.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3";
-import { messageNewPayload } from "../../messages/present.js";
-import type { AppendRequest } from "../message-append.js";
-import { timeOrderedId } from "../time-ordered-id.js";
+import type { AppendRequest } from "../message-rules.js";
 import { type AppendRunner, appendRunner } from "./append-runner.js";
 import { applyPragmas } from "./connect.js";
 
@@ -32,12 +30,7 @@ parentPort?.on("message", (message: WriterRequest | "stop") => {
   const { id, requests, now } = message;
   try {
     run ??= appendRunner(db);
-    const results = run({
-      requests,
-      now,
-      newId: () => timeOrderedId(now),
-      eventPayload: messageNewPayload,
-    });
+    const results = run({ requests, now });
     parentPort?.postMessage({ id, results });
   } catch (err) {
     const { message: text, code } = err as { message?: string; code?: string };

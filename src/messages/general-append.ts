@@ -1,0 +1,150 @@
+/**
+ * The general send path's answers to the append plan (storage/message-rules.ts): the same
+ * steps as the engines' batch appenders, run through the repositories of one transaction,
+ * plus what only the general path has: the reply target and the attachments are checked
+ * before anything is written, attachments are linked to the new row, and each mentioned
+ * member gets a `mention` event after the message's own.
+ */
+import { type PreparedAttachments, prepareAttachments } from "../attachments/link.js";
+import { AppError } from "../errors.js";
+import type { EventOrigin } from "../events/bus.js";
+import type { EventLog } from "../events/log.js";
+import type { MessageView } from "../protocol/chat.js";
+import { memberSees } from "../storage/membership-window.js";
+import {
+  type AppendRequest,
+  type AsyncAppendEngine,
+  type Checked,
+  sendKey,
+} from "../storage/message-rules.js";
+import type { MessageRow } from "../storage/messages.js";
+import type { Repositories } from "../storage/store.js";
+import { findMentions } from "./mentions.js";
+import { presentMessage } from "./present.js";
+
+/** What the general path knows of a request beyond the message itself. */
+export interface GeneralSend {
+  request: AppendRequest;
+  attachmentIds: readonly string[] | undefined;
+  origin: EventOrigin | undefined;
+}
+
+export interface GeneralEngine extends AsyncAppendEngine {
+  /** The stored messages as sent back, attachments included, by row id. */
+  readonly views: Map<string, MessageView>;
+}
+
+async function checkReply(tx: Repositories, request: AppendRequest): Promise<void> {
+  if (!request.replyTo) return;
+  const target = await tx.messages.byId(request.replyTo);
+  const self = await tx.conversations.member(request.conversationId, request.senderId);
+  if (
+    !target ||
+    !self ||
+    target.conversation_id !== request.conversationId ||
+    !(await memberSees(tx.conversations, self, target.seq))
+  ) {
+    throw new AppError("invalid_request", "reply_to names no message of this conversation");
+  }
+}
+
+export function generalEngine(
+  tx: Repositories,
+  log: EventLog,
+  sends: GeneralSend[],
+): GeneralEngine {
+  const byRequest = new Map(sends.map((send) => [send.request, send]));
+  const prepared = new Map<AppendRequest, PreparedAttachments>();
+  const views = new Map<string, MessageView>();
+  return {
+    views,
+
+    async find(requests) {
+      const members = new Set<string>();
+      const earlier = new Map<string, MessageRow>();
+      for (const { conversationId, senderId, clientId } of requests) {
+        const who = sendKey(conversationId, senderId);
+        if (!members.has(who)) {
+          if (!(await tx.conversations.member(conversationId, senderId))) continue;
+          members.add(who);
+        }
+        if (clientId === null) continue;
+        const original = await tx.messages.byClientId(conversationId, senderId, clientId);
+        if (original) earlier.set(sendKey(who, clientId), original);
+      }
+      return { members, earlier };
+    },
+
+    async check(requests) {
+      const verdicts: Checked[] = [];
+      for (const request of requests) {
+        try {
+          await checkReply(tx, request);
+          const files = await prepareAttachments(
+            tx,
+            request.conversationId,
+            request.senderId,
+            byRequest.get(request)?.attachmentIds,
+          );
+          prepared.set(request, files);
+          verdicts.push({ attachments: files.views });
+        } catch (err) {
+          // Refusals come before anything is written, so the batch stays sound.
+          if (!(err instanceof AppError)) throw err;
+          verdicts.push({ refused: err });
+        }
+      }
+      return verdicts;
+    },
+
+    async reserve(counts, now) {
+      const last = new Map<string, number>();
+      for (const [id, n] of counts) last.set(id, await tx.conversations.allocateSeq(id, now, n));
+      return last;
+    },
+
+    async write(rows, marks, payloads, _now, requests) {
+      for (const [i, row] of rows.entries()) {
+        await tx.messages.insert(row);
+        const message = presentMessage(row);
+        const files = requests[i] && prepared.get(requests[i]);
+        const attachments = files ? await files.link(row.id) : undefined;
+        if (attachments && attachments.length > 0) message.attachments = attachments;
+        views.set(row.id, message);
+      }
+      for (const m of marks) await tx.conversations.moveReadTo(m.conversationId, m.userId, m.seq);
+      const cursors: number[] = [];
+      for (const [i, row] of rows.entries()) {
+        const origin = requests[i] && byRequest.get(requests[i])?.origin;
+        const message = views.get(row.id) as MessageView;
+        cursors.push(
+          await log.append(
+            { type: "message.new", conversation_id: row.conversation_id, message },
+            { origin },
+            payloads[i],
+          ),
+        );
+        await logMentions(tx, log, row);
+      }
+      return cursors;
+    },
+  };
+}
+
+async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Promise<void> {
+  const names = findMentions(row.body);
+  if (names.length === 0) return;
+  for (const target of await tx.users.membersNamed(row.conversation_id, names)) {
+    if (target.id === row.sender_id) continue;
+    await log.append(
+      {
+        type: "mention",
+        conversation_id: row.conversation_id,
+        message_id: row.id,
+        seq: row.seq,
+        sender_id: row.sender_id,
+      },
+      { userId: target.id },
+    );
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The message shape that leaves the server, made from a stored row. A deleted message
+ * shows as a tombstone. Kept here, beside the views, because both the services and the
+ * storage writer (which logs each new message's event) present messages.
+ */
+import type { MessageView, ReactionView } from "./chat.js";
+
+/** A stored message, as any engine returns it. */
+export interface StoredMessage {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+  client_id: string | null;
+  reply_to: string | null;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  userIds: string[];
+}
+
+export function presentReactions(reactions: ReactionSummary[]): ReactionView[] {
+  return reactions.map((r) => ({ emoji: r.emoji, count: r.count, user_ids: r.userIds }));
+}
+
+export function presentMessage(row: StoredMessage, reactions?: ReactionSummary[]): MessageView {
+  const view: MessageView = {
+    id: row.id,
+    conversation_id: row.conversation_id,
+    seq: row.seq,
+    sender_id: row.sender_id,
+    body: row.deleted_at === null ? row.body : "",
+    client_id: row.client_id,
+    created_at: row.created_at,
+  };
+  if (row.edited_at !== null) view.edited_at = row.edited_at;
+  if (row.deleted_at !== null) view.deleted = true;
+  if (row.reply_to !== null) view.reply_to = row.reply_to;
+  if (reactions && reactions.length > 0 && row.deleted_at === null)
+    view.reactions = presentReactions(reactions);
+  return view;
+}
