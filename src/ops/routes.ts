@@ -33,7 +33,7 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     tags,
     security: PUBLIC,
     response: {
-      200: healthResponse.describe("Healthy"),
+      200: healthResponse.check(z.describe("Healthy")),
       // Or, while the server is shutting down, the usual error body.
       503: z.union([healthResponse, errorBody]).describe("The database does not answer"),
     },

@@ -2,50 +2,57 @@
  * The administration API (/api/v1/admin/*) on the wire: request schemas and the views the
  * server sends back, shared with every client. Objects are strict like the rest of the API.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 
 export const MAX_ADMIN_PAGE = 1000;
 export const MAX_INVITE_HOURS = 24 * 365;
 export const DEFAULT_INVITE_HOURS = 24 * 7;
 
+/** A page size in a query string: the text of an integer from 1 to `max`. */
+function pageSize(max: number) {
+  return z.coerce.number().check(z.int(), z.minimum(1), z.maximum(max));
+}
+
 export const adminUsersQuery = z.strictObject({
-  q: z.string().max(32).default(""),
-  limit: z.coerce.number().int().min(1).max(MAX_ADMIN_PAGE).default(100),
+  q: z._default(z.string().check(z.maxLength(32)), ""),
+  limit: z._default(pageSize(MAX_ADMIN_PAGE), 100),
 });
 
 export const adminCreateUserBody = z.strictObject({
   username: z.string(),
   /** Generated (and returned once) when left out. */
-  password: z.string().optional(),
-  display_name: z.string().max(64).optional(),
-  is_admin: z.boolean().default(false),
+  password: z.optional(z.string()),
+  display_name: z.optional(z.string().check(z.maxLength(64))),
+  is_admin: z._default(z.boolean(), false),
 });
 export type AdminCreateUserBody = z.infer<typeof adminCreateUserBody>;
 
 export const adminUpdateUserBody = z
-  .strictObject({ disabled: z.boolean().optional(), is_admin: z.boolean().optional() })
-  .refine((body) => body.disabled !== undefined || body.is_admin !== undefined, {
-    message: "send disabled, is_admin or both",
-  });
+  .strictObject({ disabled: z.optional(z.boolean()), is_admin: z.optional(z.boolean()) })
+  .check(
+    z.refine((body) => body.disabled !== undefined || body.is_admin !== undefined, {
+      message: "send disabled, is_admin or both",
+    }),
+  );
 export type AdminUpdateUserBody = z.infer<typeof adminUpdateUserBody>;
 
 // Both bodies may be left out entirely (Fastify then hands the schema a null).
-export const adminResetPasswordBody = z
-  .strictObject({
+export const adminResetPasswordBody = z.nullish(
+  z.strictObject({
     /** Generated when left out. */
-    password: z.string().optional(),
-  })
-  .nullish();
+    password: z.optional(z.string()),
+  }),
+);
 
-export const adminCreateInviteBody = z
-  .strictObject({
-    expires_in_hours: z.number().positive().max(MAX_INVITE_HOURS).optional(),
-  })
-  .nullish();
+export const adminCreateInviteBody = z.nullish(
+  z.strictObject({
+    expires_in_hours: z.optional(z.number().check(z.positive(), z.maximum(MAX_INVITE_HOURS))),
+  }),
+);
 
 export const auditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_ADMIN_PAGE).default(50),
-  before: z.coerce.number().int().min(1).optional(),
+  limit: z._default(pageSize(MAX_ADMIN_PAGE), 50),
+  before: z.optional(z.coerce.number().check(z.int(), z.minimum(1))),
 });
 
 /** A user as an administrator sees them: flags and activity included. */
@@ -56,14 +63,14 @@ export const adminUserView = z.object({
   is_admin: z.boolean(),
   disabled: z.boolean(),
   created_at: z.number(),
-  last_seen_at: z.number().nullable(),
+  last_seen_at: z.nullable(z.number()),
 });
 export type AdminUserView = z.infer<typeof adminUserView>;
 
 export const adminCreatedUser = z.object({
   user: adminUserView,
   /** Present only when the server generated the password. */
-  password: z.string().optional(),
+  password: z.optional(z.string()),
 });
 export type AdminCreatedUser = z.infer<typeof adminCreatedUser>;
 
@@ -73,12 +80,12 @@ export type InviteStatus = z.infer<typeof inviteStatus>;
 export const inviteView = z.object({
   id: z.string(),
   status: inviteStatus,
-  created_by: z.string().nullable(),
+  created_by: z.nullable(z.string()),
   created_at: z.number(),
-  expires_at: z.number().nullable(),
-  used_by: z.string().nullable(),
-  used_at: z.number().nullable(),
-  revoked_at: z.number().nullable(),
+  expires_at: z.nullable(z.number()),
+  used_by: z.nullable(z.string()),
+  used_at: z.nullable(z.number()),
+  revoked_at: z.nullable(z.number()),
 });
 export type InviteView = z.infer<typeof inviteView>;
 
@@ -92,11 +99,11 @@ export type AdminCreatedInvite = z.infer<typeof adminCreatedInvite>;
 export const auditEntryView = z.object({
   id: z.number(),
   at: z.number(),
-  actor_id: z.string().nullable(),
+  actor_id: z.nullable(z.string()),
   actor_label: z.string(),
   action: z.string(),
   target_type: z.string(),
-  target_id: z.string().nullable(),
+  target_id: z.nullable(z.string()),
   details: z.record(z.string(), z.unknown()),
 });
 export type AuditEntryView = z.infer<typeof auditEntryView>;

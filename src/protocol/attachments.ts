@@ -2,7 +2,7 @@
  * Attachments on the wire: the view of an uploaded file that upload answers with and
  * messages carry, shared with every client.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 
 export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
@@ -17,12 +17,12 @@ export const attachmentView = z
     size: z.number(),
     /** Sniffed from the bytes; what the uploader claimed is ignored. */
     content_type: z.string(),
-    width: z.number().optional(),
-    height: z.number().optional(),
+    width: z.optional(z.number()),
+    height: z.optional(z.number()),
     /** True when GET /attachments/:id/thumbnail has a small preview. */
-    thumbnail: z.literal(true).optional(),
+    thumbnail: z.optional(z.literal(true)),
   })
-  .meta({ id: "Attachment" });
+  .register(z.globalRegistry, { id: "Attachment" });
 export type AttachmentView = z.infer<typeof attachmentView>;
 
 export function isInlineImage(contentType: string): boolean {

@@ -2,7 +2,7 @@
  * Conversations and messages on the wire: request schemas of their REST endpoints and
  * the shapes the server sends back, shared with every client.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { attachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 import { userView } from "./rest.js";
 
@@ -12,25 +12,27 @@ export const MAX_TITLE = 100;
 export const MAX_CLIENT_ID = 64;
 export const MAX_EMOJI_LENGTH = 32;
 
-const id = z.string().min(1).max(64);
-const clientId = z.string().min(1).max(MAX_CLIENT_ID);
+const id = z.string().check(z.minLength(1), z.maxLength(64));
+const clientId = z.string().check(z.minLength(1), z.maxLength(MAX_CLIENT_ID));
 // Message bodies are length-checked by the service against the configured maximum, so
 // the schema only bounds them generously.
-const body = z.string().max(100_000);
+const body = z.string().check(z.maxLength(100_000));
 
 export const createConversationBody = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("direct"), member_ids: z.array(id).length(1) }),
+  z.strictObject({ type: z.literal("direct"), member_ids: z.array(id).check(z.length(1)) }),
   z.strictObject({
     type: z.literal("group"),
-    title: z.string().max(MAX_TITLE),
-    member_ids: z.array(id).max(MAX_GROUP_MEMBERS).default([]),
+    title: z.string().check(z.maxLength(MAX_TITLE)),
+    member_ids: z._default(z.array(id).check(z.maxLength(MAX_GROUP_MEMBERS)), []),
   }),
 ]);
 export type CreateConversationBody = z.infer<typeof createConversationBody>;
 
-export const updateConversationBody = z.strictObject({ title: z.string().max(MAX_TITLE) });
+export const updateConversationBody = z.strictObject({
+  title: z.string().check(z.maxLength(MAX_TITLE)),
+});
 export const addMembersBody = z.strictObject({
-  user_ids: z.array(id).min(1).max(MAX_GROUP_MEMBERS),
+  user_ids: z.array(id).check(z.minLength(1), z.maxLength(MAX_GROUP_MEMBERS)),
 });
 export const memberRole = z.enum(["owner", "admin", "member"]);
 export const updateMemberBody = z.strictObject({ role: memberRole });
@@ -38,38 +40,37 @@ export const memberParams = z.strictObject({ id, user_id: id });
 
 export const sendMessageBody = z.strictObject({
   body,
-  client_id: clientId.optional(),
-  reply_to: id.optional(),
-  attachment_ids: z.array(z.uuid()).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
+  client_id: z.optional(clientId),
+  reply_to: z.optional(id),
+  attachment_ids: z.optional(z.array(z.uuid()).check(z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE))),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
 export const editMessageBody = z.strictObject({ body });
-export const reactionBody = z.strictObject({ emoji: z.string().min(1).max(MAX_EMOJI_LENGTH) });
+export const reactionBody = z.strictObject({
+  emoji: z.string().check(z.minLength(1), z.maxLength(MAX_EMOJI_LENGTH)),
+});
 export const reactionParams = z.strictObject({
   id,
-  emoji: z
-    .string()
-    .min(1)
-    .max(MAX_EMOJI_LENGTH * 4),
+  emoji: z.string().check(z.minLength(1), z.maxLength(MAX_EMOJI_LENGTH * 4)),
 });
-export const readBody = z.strictObject({ seq: z.int().min(0) });
+export const readBody = z.strictObject({ seq: z.int().check(z.minimum(0)) });
 
-const seqParam = z.coerce.number().int().min(0);
+const seqParam = z.coerce.number().check(z.int(), z.minimum(0));
 export const historyQuery = z.strictObject({
-  before: seqParam.optional(),
-  after: seqParam.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  before: z.optional(seqParam),
+  after: z.optional(seqParam),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE)), 50),
 });
 
 export const syncQuery = z.strictObject({
-  since: z.coerce.number().int().min(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  since: z.coerce.number().check(z.int(), z.minimum(0)),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 500),
 });
 
 export const usersQuery = z.strictObject({
-  q: z.string().max(32).default(""),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(20),
+  q: z._default(z.string().check(z.maxLength(32)), ""),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE)), 20),
 });
 
 export type Role = z.infer<typeof memberRole>;
@@ -80,7 +81,7 @@ export const reactionView = z
     count: z.number(),
     user_ids: z.array(z.string()),
   })
-  .meta({ id: "Reaction" });
+  .register(z.globalRegistry, { id: "Reaction" });
 export type ReactionView = z.infer<typeof reactionView>;
 
 export const messageView = z
@@ -90,15 +91,15 @@ export const messageView = z
     seq: z.number(),
     sender_id: z.string(),
     body: z.string(),
-    client_id: z.string().nullable(),
+    client_id: z.nullable(z.string()),
     created_at: z.number(),
-    edited_at: z.number().optional(),
-    deleted: z.literal(true).optional(),
-    reply_to: z.string().optional(),
-    reactions: z.array(reactionView).optional(),
-    attachments: z.array(attachmentView).optional(),
+    edited_at: z.optional(z.number()),
+    deleted: z.optional(z.literal(true)),
+    reply_to: z.optional(z.string()),
+    reactions: z.optional(z.array(reactionView)),
+    attachments: z.optional(z.array(attachmentView)),
   })
-  .meta({ id: "Message" });
+  .register(z.globalRegistry, { id: "Message" });
 export type MessageView = z.infer<typeof messageView>;
 
 export const memberView = z
@@ -108,9 +109,9 @@ export const memberView = z
     joined_at: z.number(),
     read_seq: z.number(),
     online: z.boolean(),
-    last_seen_at: z.number().nullable(),
+    last_seen_at: z.nullable(z.number()),
   })
-  .meta({ id: "Member" });
+  .register(z.globalRegistry, { id: "Member" });
 export type MemberView = z.infer<typeof memberView>;
 
 const conversationType = z.enum(["direct", "group"]);
@@ -120,27 +121,27 @@ export const conversationSummary = z
   .object({
     id: z.string(),
     type: conversationType,
-    title: z.string().nullable(),
+    title: z.nullable(z.string()),
     created_at: z.number(),
     members: z.array(z.object({ user: userView, role: memberRole })),
   })
-  .meta({ id: "ConversationSummary" });
+  .register(z.globalRegistry, { id: "ConversationSummary" });
 export type ConversationSummary = z.infer<typeof conversationSummary>;
 
 export const conversationView = z
   .object({
     id: z.string(),
     type: conversationType,
-    title: z.string().nullable(),
+    title: z.nullable(z.string()),
     created_at: z.number(),
     last_seq: z.number(),
     last_activity_at: z.number(),
     members: z.array(memberView),
-    last_message: messageView.nullable(),
+    last_message: z.nullable(messageView),
     unread_count: z.number(),
     role: memberRole,
   })
-  .meta({ id: "Conversation" });
+  .register(z.globalRegistry, { id: "Conversation" });
 export type ConversationView = z.infer<typeof conversationView>;
 
 // Response envelopes and the events sync replays.
@@ -172,7 +173,7 @@ export const storedEventView = z
     z.object({
       type: z.literal("conversation.updated"),
       ...inConversation,
-      title: z.string().nullable(),
+      title: z.nullable(z.string()),
       updated_by: z.string(),
     }),
     z.object({
@@ -209,7 +210,7 @@ export const storedEventView = z
       sender_id: z.string(),
     }),
   ])
-  .meta({ id: "Event" });
+  .register(z.globalRegistry, { id: "Event" });
 export type StoredEventView = z.infer<typeof storedEventView>;
 
 export const syncResponse = z.object({

@@ -3,38 +3,42 @@
  * against `clientFrame` (objects are strict: an unknown field is an error); clients
  * build them with `encodeClientFrame`, so both sides share one definition.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 
 /** The largest text frame the server accepts; a larger one closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
-export const requestId = z.union([z.string().max(64), z.number()]);
-const conversationId = z.string().min(1).max(64);
+export const requestId = z.union([z.string().check(z.maxLength(64)), z.number()]);
+const conversationId = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const clientFrame = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("message.send"),
     id: requestId,
     conversation_id: conversationId,
-    body: z.string().max(100_000),
-    client_id: z.string().min(1).max(64).optional(),
-    reply_to: z.string().min(1).max(64).optional(),
-    attachment_ids: z.array(z.uuid()).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
+    body: z.string().check(z.maxLength(100_000)),
+    client_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    reply_to: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    attachment_ids: z.optional(z.array(z.uuid()).check(z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE))),
   }),
   z.strictObject({
     type: z.literal("typing"),
     conversation_id: conversationId,
-    id: requestId.optional(),
+    id: z.optional(requestId),
   }),
   z.strictObject({
     type: z.literal("read"),
     conversation_id: conversationId,
-    seq: z.int().min(0),
-    id: requestId.optional(),
+    seq: z.int().check(z.minimum(0)),
+    id: z.optional(requestId),
   }),
-  z.strictObject({ type: z.literal("sync"), since: z.int().min(0), id: requestId.optional() }),
-  z.strictObject({ type: z.literal("ping"), id: requestId.optional() }),
+  z.strictObject({
+    type: z.literal("sync"),
+    since: z.int().check(z.minimum(0)),
+    id: z.optional(requestId),
+  }),
+  z.strictObject({ type: z.literal("ping"), id: z.optional(requestId) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type ClientFrameType = ClientFrame["type"];

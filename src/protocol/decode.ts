@@ -4,7 +4,7 @@
  * (for tests of the server) also fails when the decoded value differs from what was
  * sent: an unknown field, or a value the schema had to replace.
  */
-import type { z } from "zod";
+import { z } from "zod/mini";
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -12,12 +12,12 @@ export interface DecodeOptions {
   strict?: boolean;
 }
 
-export function decodeWith<S extends z.ZodType>(
+export function decodeWith<S extends z.core.$ZodType>(
   schema: S,
   input: unknown,
   options: DecodeOptions = {},
 ): Decoded<z.output<S>> {
-  const parsed = schema.safeParse(input);
+  const parsed = z.safeParse(schema, input);
   if (!parsed.success) {
     const problem = parsed.error.issues
       .map((issue) => `${issue.path.join(".") || "value"}: ${issue.message}`)

@@ -3,7 +3,7 @@
  * (`{"error":{"code","message"}}`) and socket `error` frames alike, with its HTTP status
  * and whether a client may retry the same request unchanged.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 
 export const errorCatalogue = {
   invalid_request: { status: 400, retryable: false },
@@ -61,9 +61,12 @@ export function isRetryable(code: string): boolean {
  * A code as it arrives from the server. A code newer than this catalogue still decodes,
  * as `internal_error` (`strict` decoding reports the difference).
  */
-export const errorCode = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]).catch("internal_error");
+export const errorCode = z.catch(
+  z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+  "internal_error",
+);
 
 export const errorBody = z.object({
-  error: z.object({ code: errorCode, message: z.string(), details: z.unknown().optional() }),
+  error: z.object({ code: errorCode, message: z.string(), details: z.optional(z.unknown()) }),
 });
 export type ErrorBody = z.infer<typeof errorBody>;

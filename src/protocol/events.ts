@@ -2,17 +2,17 @@
  * Chat events: what the event log stores and the socket (and `sync`) delivers, each
  * with its cursor. The schemas are the definition; the types are inferred from them.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { conversationSummary, memberRole, messageView, reactionView } from "./chat.js";
 import { userView } from "./rest.js";
 
 const id = z.string();
-export const cursor = z.int().min(0);
+export const cursor = z.int().check(z.minimum(0));
 
 /** One event's schema, and the same with the `cursor` it carries once logged. */
-function event<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+function event<T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) {
   const fields = { type: z.literal(type), conversation_id: id, ...shape };
-  return { event: z.object(fields), stored: z.object({ ...fields, cursor }) };
+  return { type, event: z.object(fields), stored: z.object({ ...fields, cursor }) };
 }
 
 const messageNew = event("message.new", { message: messageView });
@@ -25,9 +25,9 @@ const reaction = event("reaction", {
   action: z.enum(["added", "removed"]),
   reactions: z.array(reactionView),
 });
-const read = event("read", { user_id: id, seq: z.int().min(0) });
+const read = event("read", { user_id: id, seq: z.int().check(z.minimum(0)) });
 const conversationUpdated = event("conversation.updated", {
-  title: z.string().nullable(),
+  title: z.nullable(z.string()),
   updated_by: id,
 });
 const conversationCreated = event("conversation.created", {
@@ -37,7 +37,11 @@ const conversationCreated = event("conversation.created", {
 const memberJoined = event("member.joined", { user: userView, role: memberRole, added_by: id });
 const memberLeft = event("member.left", { user_id: id, removed_by: id });
 const memberRoleChanged = event("member.role", { user_id: id, role: memberRole, changed_by: id });
-const mention = event("mention", { message_id: id, seq: z.int().min(0), sender_id: id });
+const mention = event("mention", {
+  message_id: id,
+  seq: z.int().check(z.minimum(0)),
+  sender_id: id,
+});
 
 const all = [
   messageNew,
@@ -86,4 +90,4 @@ export const storedEvent = z.discriminatedUnion("type", [
 /** A logged event as the socket and `sync` deliver it: the event plus its cursor. */
 export type StoredEvent = z.infer<typeof storedEvent>;
 
-export const CHAT_EVENT_TYPES = all.map((e) => e.event.shape.type.value) as ChatEventType[];
+export const CHAT_EVENT_TYPES = all.map((e) => e.type) as ChatEventType[];

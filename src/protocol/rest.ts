@@ -1,8 +1,10 @@
 /**
  * Request schemas of the REST API, shared by the server (validation, OpenAPI) and the
  * clients (types). Objects are strict: an unknown field is an error, not ignored.
+ * Every protocol schema is written with zod/mini: the browser bundles them, and its
+ * functional API lets the bundler keep only what the schemas use.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { type ErrorCode, errorCatalogue } from "./errors.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/i;
@@ -12,24 +14,24 @@ export const PASSWORD_MAX = 1024;
 export const registerBody = z.strictObject({
   username: z.string(),
   password: z.string(),
-  display_name: z.string().max(64).optional(),
-  invite_code: z.string().max(256).optional(),
+  display_name: z.optional(z.string().check(z.maxLength(64))),
+  invite_code: z.optional(z.string().check(z.maxLength(256))),
 });
 export type RegisterBody = z.infer<typeof registerBody>;
 
 export const loginBody = z.strictObject({
-  username: z.string().max(256),
-  password: z.string().max(PASSWORD_MAX * 4),
+  username: z.string().check(z.maxLength(256)),
+  password: z.string().check(z.maxLength(PASSWORD_MAX * 4)),
 });
 export type LoginBody = z.infer<typeof loginBody>;
 
 export const changePasswordBody = z.strictObject({
-  current_password: z.string().max(PASSWORD_MAX * 4),
+  current_password: z.string().check(z.maxLength(PASSWORD_MAX * 4)),
   new_password: z.string(),
 });
 export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
 
-export const idParams = z.strictObject({ id: z.string().min(1).max(64) });
+export const idParams = z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 export const userView = z
   .object({
@@ -39,7 +41,7 @@ export const userView = z
     is_admin: z.boolean(),
     created_at: z.number(),
   })
-  .meta({ id: "User" });
+  .register(z.globalRegistry, { id: "User" });
 export type UserView = z.infer<typeof userView>;
 
 export const authResponse = z.object({
@@ -74,7 +76,7 @@ export const userProfileResponse = z.object({
   user: userView,
   online: z.boolean(),
   /** null unless the caller shares a conversation with this user. */
-  last_seen_at: z.number().nullable(),
+  last_seen_at: z.nullable(z.number()),
 });
 export const serverInfoResponse = z.object({
   name: z.string(),
@@ -92,10 +94,10 @@ export const errorBody = z
       code: z.enum(errorCodes),
       message: z.string(),
       /** Machine-readable specifics of some codes, e.g. the unknown field names. */
-      details: z.unknown().optional(),
+      details: z.optional(z.unknown()),
     }),
   })
-  .meta({ id: "Error" });
+  .register(z.globalRegistry, { id: "Error" });
 
 /** GET /health: 200 when the database answers, 503 (same body) when it does not. */
 export const healthResponse = z.object({

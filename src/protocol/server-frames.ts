@@ -3,7 +3,7 @@
  * inferred. Clients read each text message with `decodeServerFrame`; a frame of a type
  * this version does not know is reported, never thrown, so a newer server can add one.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { messageView } from "./chat.js";
 import { requestId } from "./client-frames.js";
 import { type Decoded, type DecodeOptions, decodeWith, parseJson } from "./decode.js";
@@ -22,7 +22,7 @@ export const ackFrame = z.object({
   id: requestId,
   message: messageView,
   cursor,
-  duplicate: z.literal(true).optional(),
+  duplicate: z.optional(z.literal(true)),
 });
 export const typingFrame = z.object({
   type: z.literal("typing"),
@@ -33,18 +33,18 @@ export const presenceFrame = z.object({
   type: z.literal("presence"),
   user_id: z.string(),
   status: z.enum(["online", "offline"]),
-  last_seen_at: z.number().nullable(),
+  last_seen_at: z.nullable(z.number()),
 });
 export const syncedFrame = z.object({
   type: z.literal("synced"),
-  id: requestId.optional(),
+  id: z.optional(requestId),
   cursor,
   has_more: z.boolean(),
 });
-export const pongFrame = z.object({ type: z.literal("pong"), id: requestId.optional() });
+export const pongFrame = z.object({ type: z.literal("pong"), id: z.optional(requestId) });
 export const errorFrame = z.object({
   type: z.literal("error"),
-  id: requestId.optional(),
+  id: z.optional(requestId),
   code: errorCode,
   message: z.string(),
 });

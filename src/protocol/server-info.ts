@@ -1,7 +1,7 @@
 /**
  * GET /api/v1/server on the wire: what a client needs to know before signing in.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 
 export const serverInfo = z.object({
   name: z.string(),

@@ -2,7 +2,7 @@
  * Typed calls to the REST API. `fetch` is injectable; every refusal becomes an ApiError.
  */
 
-import { z } from "zod";
+import { z } from "zod/mini";
 import { type AttachmentView, attachmentView } from "../protocol/attachments.js";
 import {
   type ConversationView,
@@ -77,7 +77,7 @@ export class ApiClient {
    * are dropped (a newer server may add some); an answer that does not match is an
    * ApiError, never an untyped value.
    */
-  async request<S extends z.ZodType>(
+  async request<S extends z.core.$ZodType>(
     method: string,
     path: string,
     schema: S,

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { adminCreateUserBody } from "../../src/protocol/admin.js";
 import {
   addMembersBody,
@@ -88,7 +88,7 @@ export interface Endpoint {
   name: string;
   method: "POST" | "PATCH";
   auth: "none" | "user" | "admin" | "pw";
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   weight: number;
   /** A body the schema accepts. */
   template: (f: Fixture) => Json;

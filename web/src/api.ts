@@ -2,7 +2,7 @@
  * The REST client and what survives a reload: the session (token and user) and, per user,
  * the socket cursor, so the app resumes where it left off.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { decodeWith } from "../../src/protocol/decode.js";
 import { userView } from "../../src/protocol/rest.js";
 import { ApiClient, ApiError, ChatSocket } from "../../src/sdk/index.js";
@@ -19,7 +19,7 @@ export const SERVER_URL =
 export const api = new ApiClient({ baseUrl: SERVER_URL });
 
 /** A stored value decoded with `schema`; anything else (older app, edited by hand) is none. */
-function read<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefined {
+function read<S extends z.core.$ZodType>(key: string, schema: S): z.output<S> | undefined {
   try {
     const raw = localStorage.getItem(key);
     if (raw === null) return undefined;
@@ -30,7 +30,7 @@ function read<S extends z.ZodType>(key: string, schema: S): z.output<S> | undefi
   }
 }
 
-const storedSession = z.object({ token: z.string().min(1), user: userView });
+const storedSession = z.object({ token: z.string().check(z.minLength(1)), user: userView });
 export type StoredSession = z.infer<typeof storedSession>;
 
 export function write(key: string, value: unknown): void {

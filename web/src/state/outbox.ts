@@ -2,17 +2,17 @@
  * Sends not yet acknowledged, kept in localStorage so that a reload re-sends them with
  * the same client_id (the server stores each client_id once).
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import { attachmentView } from "../../../src/protocol/attachments.js";
 import { readStored, write } from "../api.js";
 import type { PendingMessage } from "./chat.js";
 
 const pendingMessage = z.object({
-  clientId: z.string().min(1),
-  conversation_id: z.string().min(1),
+  clientId: z.string().check(z.minLength(1)),
+  conversation_id: z.string().check(z.minLength(1)),
   body: z.string(),
-  reply_to: z.string().optional(),
-  attachments: z.array(attachmentView).optional(),
+  reply_to: z.optional(z.string()),
+  attachments: z.optional(z.array(attachmentView)),
   created_at: z.number(),
 });
 // An entry that no longer decodes is dropped alone, not the whole outbox.
