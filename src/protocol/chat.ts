@@ -144,78 +144,8 @@ export const conversationView = z
   .register(z.globalRegistry, { id: "Conversation" });
 export type ConversationView = z.infer<typeof conversationView>;
 
-// Response envelopes and the events sync replays.
+// Response envelopes.
 
 export const conversationsResponse = z.object({ conversations: z.array(conversationView) });
 export const messagesResponse = z.object({ messages: z.array(messageView) });
 export const readResponse = z.object({ read_seq: z.number() });
-
-const inConversation = { cursor: z.number(), conversation_id: z.string() };
-
-/** A logged event as sync and the socket replay it: the event and its cursor. */
-export const storedEventView = z
-  .discriminatedUnion("type", [
-    z.object({
-      type: z.enum(["message.new", "message.updated", "message.deleted"]),
-      ...inConversation,
-      message: messageView,
-    }),
-    z.object({
-      type: z.literal("reaction"),
-      ...inConversation,
-      message_id: z.string(),
-      user_id: z.string(),
-      emoji: z.string(),
-      action: z.enum(["added", "removed"]),
-      reactions: z.array(reactionView),
-    }),
-    z.object({ type: z.literal("read"), ...inConversation, user_id: z.string(), seq: z.number() }),
-    z.object({
-      type: z.literal("conversation.updated"),
-      ...inConversation,
-      title: z.nullable(z.string()),
-      updated_by: z.string(),
-    }),
-    z.object({
-      type: z.literal("conversation.created"),
-      ...inConversation,
-      conversation: conversationSummary,
-      created_by: z.string(),
-    }),
-    z.object({
-      type: z.literal("member.joined"),
-      ...inConversation,
-      user: userView,
-      role: memberRole,
-      added_by: z.string(),
-    }),
-    z.object({
-      type: z.literal("member.left"),
-      ...inConversation,
-      user_id: z.string(),
-      removed_by: z.string(),
-    }),
-    z.object({
-      type: z.literal("member.role"),
-      ...inConversation,
-      user_id: z.string(),
-      role: memberRole,
-      changed_by: z.string(),
-    }),
-    z.object({
-      type: z.literal("mention"),
-      ...inConversation,
-      message_id: z.string(),
-      seq: z.number(),
-      sender_id: z.string(),
-    }),
-  ])
-  .register(z.globalRegistry, { id: "Event" });
-export type StoredEventView = z.infer<typeof storedEventView>;
-
-export const syncResponse = z.object({
-  events: z.array(storedEventView),
-  /** Pass as `since` next time; past every event this page covered. */
-  cursor: z.number(),
-  has_more: z.boolean(),
-});

@@ -74,20 +74,30 @@ export const chatEvent = z.discriminatedUnion("type", [
 export type ChatEvent = z.infer<typeof chatEvent>;
 export type ChatEventType = ChatEvent["type"];
 
-export const storedEvent = z.discriminatedUnion("type", [
-  messageNew.stored,
-  messageUpdated.stored,
-  messageDeleted.stored,
-  reaction.stored,
-  read.stored,
-  conversationUpdated.stored,
-  conversationCreated.stored,
-  memberJoined.stored,
-  memberLeft.stored,
-  memberRoleChanged.stored,
-  mention.stored,
-]);
+export const storedEvent = z
+  .discriminatedUnion("type", [
+    messageNew.stored,
+    messageUpdated.stored,
+    messageDeleted.stored,
+    reaction.stored,
+    read.stored,
+    conversationUpdated.stored,
+    conversationCreated.stored,
+    memberJoined.stored,
+    memberLeft.stored,
+    memberRoleChanged.stored,
+    mention.stored,
+  ])
+  .register(z.globalRegistry, { id: "Event" });
 /** A logged event as the socket and `sync` deliver it: the event plus its cursor. */
 export type StoredEvent = z.infer<typeof storedEvent>;
+
+/** GET /api/v1/sync: the REST twin of the socket's sync frame. */
+export const syncResponse = z.object({
+  events: z.array(storedEvent),
+  /** Pass as `since` next time; past every event this page covered. */
+  cursor,
+  has_more: z.boolean(),
+});
 
 export const CHAT_EVENT_TYPES = all.map((e) => e.type) as ChatEventType[];

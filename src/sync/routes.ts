@@ -4,8 +4,10 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
-import { syncQuery, syncResponse } from "../protocol/chat.js";
-import { eventFrame, type SyncService } from "./service.js";
+import { syncQuery } from "../protocol/chat.js";
+import { syncResponse } from "../protocol/events.js";
+import { loggedEventFrame } from "../realtime/frames.js";
+import type { SyncService } from "./service.js";
 
 export function registerSyncRoutes(root: FastifyInstance, sync: SyncService): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -23,9 +25,9 @@ export function registerSyncRoutes(root: FastifyInstance, sync: SyncService): vo
       request.query.limit,
     );
     // The log holds each event as the JSON this server wrote from the same views (the
-    // Event schema): spliced in as stored, as the socket sends them, rather than parsed
-    // and serialised again. A string body bypasses the schema's serialiser.
-    const events = page.events.map(eventFrame).join(",");
+    // Event schema): spliced in as stored with its cursor, exactly as the socket sends
+    // them, rather than parsed and serialised again.
+    const events = page.events.map((e) => loggedEventFrame(e.payload, e.id)).join(",");
     const body = `{"events":[${events}],"cursor":${page.cursor},"has_more":${page.hasMore}}`;
     return reply.type("application/json; charset=utf-8").send(body as never);
   });

@@ -11,10 +11,6 @@ export interface SyncPage {
   hasMore: boolean;
 }
 
-export function eventObject(event: LoggedEvent): Record<string, unknown> {
-  return { ...(JSON.parse(event.payload) as Record<string, unknown>), cursor: event.id };
-}
-
 export class SyncService {
   constructor(private readonly store: Store) {}
 
