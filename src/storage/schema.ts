@@ -2,7 +2,9 @@
  * Table types as the application sees them. Migrations never import this file: they are
  * frozen in time and speak Kysely<any>.
  */
+
 import type { Generated } from "kysely";
+import type { StoredMessage } from "../protocol/present-message.js";
 
 export interface UsersTable {
   id: string;
@@ -72,18 +74,8 @@ export interface ConversationMembersTable {
   read_seq: number;
 }
 
-export interface MessagesTable {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
-  client_id: string | null;
-  reply_to: string | null;
-  created_at: number;
-  edited_at: number | null;
-  deleted_at: number | null;
-}
+/** The row is the stored message the presenter reads (src/protocol/present-message.ts). */
+export type MessagesTable = StoredMessage;
 
 export interface ReactionsTable {
   message_id: string;
