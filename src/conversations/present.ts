@@ -6,6 +6,7 @@ import { presentUser } from "../auth/present.js";
 import { presentMessage } from "../messages/present.js";
 import type { ConversationSummary, ConversationView, MemberView } from "../protocol/chat.js";
 import type { Conversation, Member } from "../storage/conversations.js";
+import { seqWindow, windowHolds } from "../storage/membership-window.js";
 import type { MessageRow } from "../storage/messages.js";
 import type { User } from "../storage/users.js";
 
@@ -61,8 +62,10 @@ export interface ConversationParts {
 
 export function presentConversation(parts: ConversationParts): ConversationView {
   const { conversation, self, lastMessage } = parts;
+  // Only the current period is loaded here: an older last message shows as none, which
+  // never shows more than the member may read.
   const visibleLast =
-    lastMessage && lastMessage.seq > Number(self.joined_seq) ? lastMessage : undefined;
+    lastMessage && windowHolds(seqWindow(self, []), lastMessage.seq) ? lastMessage : undefined;
   return {
     id: conversation.id,
     type: conversation.type,
