@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import { AdminService, CLI_ACTOR } from "../../src/admin/service.js";
-import { ENGINES } from "../helpers/databases.js";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser, uniqueUsername } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { connect } from "../helpers/socket.js";
 
 /** An admin made the way `chat-server user create --admin` makes one, then signed in. */
@@ -21,13 +21,13 @@ async function seedAdmin(server: TestServer): Promise<TestUser> {
   return { id: user.id, username, password, token: login.body.token };
 }
 
-describe("admin API: invites, sessions and the audit log", () => {
+forEachEngine("admin API: invites, sessions and the audit log", { redis: true }, ({ start }) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
   let admin: TestUser;
 
   before(async () => {
-    server = await startTestServer({ auth: { registration: "invite" } });
+    server = await start({ auth: { registration: "invite" } });
     api = client(server.url);
     admin = await seedAdmin(server);
   });
@@ -154,11 +154,9 @@ describe("admin API: invites, sessions and the audit log", () => {
     const invite = await api.post("/api/v1/admin/invites", {}, { token: admin.token });
     return createUser(server.url, { invite_code: invite.body.code });
   }
-});
 
-for (const engine of ENGINES) {
-  it(`[${engine}] an admin disables a user over REST: socket closed, token dead, audited`, async () => {
-    const server = await startTestServer({}, { database: engine });
+  it("an admin disables a user over REST: socket closed, token dead, audited", async () => {
+    const server = await start();
     try {
       const api = client(server.url);
       const admin = await createUser(server.url);
@@ -191,4 +189,4 @@ for (const engine of ENGINES) {
       await server.stop();
     }
   });
-}
+});

@@ -1,18 +1,19 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser, uniqueUsername } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { connect } from "../helpers/socket.js";
 
-describe("admin API: accounts", () => {
+forEachEngine("admin API: accounts", { redis: true }, ({ start }) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
   let admin: TestUser;
   let member: TestUser;
 
   before(async () => {
-    server = await startTestServer();
+    server = await start();
     api = client(server.url);
     admin = await createUser(server.url);
     member = await createUser(server.url);

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
+import { forEachEngine } from "../helpers/engines.js";
 import { client } from "../helpers/http.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 
 const SAMPLE_LINE =
   /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?([0-9.e+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/;
 
-describe("operations endpoints", () => {
+forEachEngine("operations endpoints", ({ engine, start }) => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer();
+    server = await start();
   });
   after(() => server.stop());
 
@@ -29,7 +30,7 @@ describe("operations endpoints", () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.connections, 0);
     assert.match(res.body.version, /^\d+\.\d+\.\d+/);
-    assert.equal(res.body.database, "sqlite");
+    assert.equal(res.body.database, engine);
     assert.ok(Number.isInteger(res.body.uptime_seconds));
   });
 
@@ -66,7 +67,7 @@ describe("operations endpoints", () => {
   });
 
   it("/health answers 503 unhealthy when the database check fails", async () => {
-    const broken = await startTestServer();
+    const broken = await start();
     try {
       await broken.ctx.store.close();
       const res = await client(broken.url).get("/health");

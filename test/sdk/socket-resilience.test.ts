@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, it } from "node:test";
 import WebSocket from "ws";
 import {
   ApiClient,
@@ -7,9 +7,10 @@ import {
   type StoredEvent,
   type WebSocketFactory,
 } from "../../src/sdk/index.js";
+import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { type FlakyProxy, startProxy } from "../helpers/proxy.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { sleep } from "../helpers/socket.js";
 
 const FAST_BACKOFF = { baseMs: 20, maxMs: 200 };
@@ -31,11 +32,11 @@ async function until(check: () => boolean, what: string, timeoutMs = 15_000): Pr
   }
 }
 
-describe("SDK over a flaky network", () => {
+forEachEngine("SDK over a flaky network", { redis: true }, ({ start }) => {
   let server: TestServer;
   let proxy: FlakyProxy;
   before(async () => {
-    server = await startTestServer({ rate_limit: { enabled: false } });
+    server = await start({ rate_limit: { enabled: false } });
     proxy = await startProxy(server.url);
   });
   after(async () => {
