@@ -81,8 +81,12 @@ export class Store extends Repositories {
     return migrateToLatest(this.db, this.type);
   }
 
-  async close(): Promise<void> {
-    await this.closeHandle();
+  private closing: Promise<void> | undefined;
+
+  /** Closes the connections once; later calls wait for the same close. */
+  close(): Promise<void> {
+    this.closing ??= this.closeHandle();
+    return this.closing;
   }
 }
 

@@ -7,7 +7,7 @@ import type { TestServer } from "../helpers/server.js";
 const SAMPLE_LINE =
   /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?([0-9.e+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/;
 
-forEachEngine("operations endpoints", ({ engine, start }) => {
+forEachEngine("operations endpoints", { redis: true }, ({ engine, start }) => {
   let server: TestServer;
   before(async () => {
     server = await start();
@@ -75,7 +75,7 @@ forEachEngine("operations endpoints", ({ engine, start }) => {
       assert.equal(res.body.status, "unhealthy");
       assert.deepEqual(Object.keys(res.body), ["status", "timestamp", "uptime_seconds"]);
     } finally {
-      await broken.app.close();
+      await broken.stop();
     }
   });
 });
