@@ -80,3 +80,34 @@ export function describeEachEngine(
     });
   }
 }
+
+/**
+ * describe() on SQLite with messages stored on a writer thread, as the server runs: the
+ * same suite body as describeEachEngine's, against its own connection and thread.
+ */
+export function describeOnWriterThread(
+  title: string,
+  body: (get: () => Pick<OpenedStore, "store">) => void,
+): void {
+  describe(`${title} [sqlite, writer thread]`, () => {
+    let dir: string;
+    let store: Store | undefined;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), "chat-writer-"));
+      const database = loadConfig({
+        env: {},
+        overrides: { database: { path: join(dir, "chat.db") } },
+      }).database;
+      store = openStore(database, { backgroundThreads: true });
+      await store.migrate();
+    });
+    after(async () => {
+      await store?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    body(() => {
+      if (!store) throw new Error("store not open yet");
+      return { store };
+    });
+  });
+}

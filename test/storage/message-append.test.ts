@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { loadConfig } from "../../src/config/load.js";
+import { it } from "node:test";
 import type { AppendRequest, AppendResult } from "../../src/storage/message-rules.js";
-import { openStore, type Store } from "../../src/storage/store.js";
+import type { Store } from "../../src/storage/store.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";
-import { describeEachEngine } from "../helpers/databases.js";
+import { describeEachEngine, describeOnWriterThread } from "../helpers/databases.js";
 
 function append(store: Store, requests: AppendRequest[], now = Date.now()) {
   return store.appender.append({ requests, now });
@@ -113,22 +109,4 @@ function appendSuite(get: () => { store: Store }) {
 
 describeEachEngine("message append path", (get) => appendSuite(get));
 
-// The server stores messages on a writer thread with its own connection.
-describe("message append path [sqlite, writer thread]", () => {
-  let dir: string;
-  let store: Store | undefined;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "chat-append-"));
-    const database = loadConfig({
-      env: {},
-      overrides: { database: { path: join(dir, "chat.db") } },
-    }).database;
-    store = openStore(database, { backgroundThreads: true });
-    await store.migrate();
-  });
-  after(async () => {
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  appendSuite(() => ({ store: store as Store }));
-});
+describeOnWriterThread("message append path", (get) => appendSuite(get));

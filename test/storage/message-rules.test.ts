@@ -4,19 +4,15 @@
  * on both engines and on SQLite's writer thread.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { loadConfig } from "../../src/config/load.js";
+import { it } from "node:test";
 import { AppError } from "../../src/errors.js";
 import { type CommittedEvent, DomainEvents } from "../../src/events/bus.js";
 import { MessageService } from "../../src/messages/service.js";
 import type { SendMessageBody } from "../../src/protocol/chat.js";
-import { openStore, type Store } from "../../src/storage/store.js";
+import type { Store } from "../../src/storage/store.js";
 import type { User } from "../../src/storage/users.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";
-import { describeEachEngine } from "../helpers/databases.js";
+import { describeEachEngine, describeOnWriterThread } from "../helpers/databases.js";
 
 interface Fixture {
   store: Store;
@@ -160,21 +156,4 @@ function rulesSuite(get: () => { store: Store }) {
 
 describeEachEngine("message rules, plain and general alike", (get) => rulesSuite(get));
 
-describe("message rules, plain and general alike [sqlite, writer thread]", () => {
-  let dir: string;
-  let store: Store | undefined;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "chat-rules-"));
-    const database = loadConfig({
-      env: {},
-      overrides: { database: { path: join(dir, "chat.db") } },
-    }).database;
-    store = openStore(database, { backgroundThreads: true });
-    await store.migrate();
-  });
-  after(async () => {
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  rulesSuite(() => ({ store: store as Store }));
-});
+describeOnWriterThread("message rules, plain and general alike", (get) => rulesSuite(get));
