@@ -10,7 +10,7 @@ npm run --silent build
 npm run --silent lint
 npm run --silent typecheck
 
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test packages -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then
   echo "no test files found" >&2
   exit 1
@@ -20,9 +20,11 @@ CHAT_TEST_LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/chat-test-logs.XXXXXX")"
 export CHAT_TEST_LOG_DIR
 
 tests=0
-node --import tsx --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
+# The workspace packages run from their TypeScript sources (see scripts/source-node-args.ts).
+source_node=(--conditions=@private-chat/source --import tsx)
+node "${source_node[@]}" --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
 audit=0
-node --import tsx scripts/audit-test-logs.ts "$CHAT_TEST_LOG_DIR" || audit=$?
+node "${source_node[@]}" scripts/audit-test-logs.ts "$CHAT_TEST_LOG_DIR" || audit=$?
 if [ "$audit" -eq 0 ]; then
   rm -rf "$CHAT_TEST_LOG_DIR"
 else

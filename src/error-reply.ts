@@ -4,9 +4,10 @@
  * (realtime/frame-handlers.ts) and the socket handshake (realtime/socket-server.ts) all
  * answer through it, so one failure reads the same on every surface.
  */
+
+import type { ErrorBody, ErrorCode } from "@private-chat/protocol/errors";
 import { ZodError } from "zod";
 import { AppError } from "./errors.js";
-import type { ErrorBody, ErrorCode } from "./protocol/errors.js";
 import { isDatabaseUnavailable } from "./storage/errors.js";
 
 export interface ErrorReply {

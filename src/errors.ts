@@ -2,7 +2,7 @@
  * AppError: the only error type that services throw on purpose. Anything else reaching
  * the edge is a bug and leaves the server as `internal_error`.
  */
-import { type ErrorBody, type ErrorCode, errorCatalogue } from "./protocol/errors.js";
+import { type ErrorBody, type ErrorCode, errorCatalogue } from "@private-chat/protocol/errors";
 
 export class AppError extends Error {
   readonly status: number;

@@ -5,10 +5,15 @@
  * fails, as a client behind a list of server addresses would. Everything each client
  * sees is recorded for the checker.
  */
+
+import type {
+  MessageView,
+  MinimalWebSocket,
+  StoredEvent,
+  WebSocketFactory,
+} from "@private-chat/sdk";
+import { ChatSocket } from "@private-chat/sdk";
 import WebSocket from "ws";
-import type { MessageView, StoredEvent } from "../../src/sdk/index.js";
-import { ChatSocket } from "../../src/sdk/socket.js";
-import type { MinimalWebSocket, WebSocketFactory } from "../../src/sdk/socket-types.js";
 import type { Random } from "./prng.js";
 
 export interface Received {

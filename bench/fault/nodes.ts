@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { hasExited, waitForExit } from "../lib/child-exit.js";
 import { freePort } from "../lib/free-port.js";
 
@@ -79,7 +80,7 @@ async function createNode(index: number, settings: NodeSettings, secret: string)
   let stopped = false;
 
   const spawnOnce = async (): Promise<void> => {
-    const proc = spawn(process.execPath, ["--import", "tsx", ENTRY, "--config", configFile], {
+    const proc = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, "--config", configFile], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;

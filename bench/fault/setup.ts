@@ -3,7 +3,7 @@
  * SDK: direct chats between neighbours and seeded groups, so most messages have several
  * recipients.
  */
-import { ApiClient } from "../../src/sdk/rest.js";
+import { ApiClient } from "@private-chat/sdk";
 import { type BenchUser, registerUsers } from "../lib/accounts.js";
 import type { Random } from "./prng.js";
 

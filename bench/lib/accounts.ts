@@ -5,7 +5,7 @@
  * from the measurement.
  */
 import { randomBytes } from "node:crypto";
-import { ApiClient } from "../../src/sdk/rest.js";
+import { ApiClient } from "@private-chat/sdk";
 import { mapBounded } from "./pool.js";
 
 export interface BenchUser {

@@ -4,6 +4,7 @@
  * resort when the harness exits.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { hasExited, waitForExit } from "./child-exit.js";
 import { onCleanup, onExitKill } from "./cleanup.js";
 import { listeningPorts, type ProcSample, sampleProcess } from "./proc.js";
@@ -58,7 +59,7 @@ async function findPort(name: string, child: ChildProcess, output: () => string)
   );
 }
 
-/** Spawns `node --import tsx ENTRY ARGS` and resolves once it answers GET /health. */
+/** Spawns `node ENTRY ARGS` from source (SOURCE_NODE_ARGS) and resolves once it answers GET /health. */
 export async function startService(
   name: string,
   entry: string,
@@ -69,7 +70,7 @@ export async function startService(
   const profile = process.env.BENCH_PROFILE_DIR
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", entry, ...args], {
+  const child = spawn(process.execPath, [...profile, ...SOURCE_NODE_ARGS, entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -3,7 +3,7 @@
  * at random positions in one conversation of N messages. The messages are inserted
  * straight into the database while the server is stopped (see lib/seed-history.ts).
  */
-import { ApiClient } from "../../src/sdk/rest.js";
+import { ApiClient } from "@private-chat/sdk";
 import { createPairs, registerUsers } from "../lib/accounts.js";
 import { prepareServer, startChatServer } from "../lib/chat-server.js";
 import { mapBounded } from "../lib/pool.js";

@@ -4,7 +4,7 @@
  * session lookup, conversations loaded, `ready` sent), each socket closed again after
  * its `ready`, the relay's plain connects alongside for scale.
  */
-import { ApiClient } from "../../src/sdk/rest.js";
+import { ApiClient } from "@private-chat/sdk";
 import { type BenchUser, chatSocketUrl, registerUsers, relaySocketUrl } from "../lib/accounts.js";
 import { BenchSocket, type FrameSink } from "../lib/bench-socket.js";
 import { prepareServer, startChatServer } from "../lib/chat-server.js";

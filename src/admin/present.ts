@@ -2,7 +2,12 @@
  * What leaves the server about accounts, invites and audit entries for an administrator:
  * more than the directory shows (flags, activity), never a hash.
  */
-import type { AdminUserView, AuditEntryView, InviteStatus, InviteView } from "../protocol/admin.js";
+import type {
+  AdminUserView,
+  AuditEntryView,
+  InviteStatus,
+  InviteView,
+} from "@private-chat/protocol/admin";
 import type { AuditEntry } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
 import type { User } from "../storage/users.js";

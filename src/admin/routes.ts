@@ -3,11 +3,7 @@
  * Registered inside the authenticated scope, so a missing token is a 401 before the admin
  * check turns a non-admin away with 403.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { caller } from "../auth/authenticate.js";
-import { AppError } from "../errors.js";
-import { empty } from "../http/openapi.js";
+
 import {
   type AdminCreatedInvite,
   type AdminCreatedUser,
@@ -26,8 +22,13 @@ import {
   DEFAULT_INVITE_HOURS,
   invitesResponse,
   revokeAllSessionsResponse,
-} from "../protocol/admin.js";
-import { idParams } from "../protocol/rest.js";
+} from "@private-chat/protocol/admin";
+import { idParams } from "@private-chat/protocol/rest";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { caller } from "../auth/authenticate.js";
+import { AppError } from "../errors.js";
+import { empty } from "../http/openapi.js";
 import { presentAdminUser, presentAuditEntry, presentInvite } from "./present.js";
 import { AdminService, type AdminServiceDeps, actorOf } from "./service.js";
 

@@ -2,8 +2,9 @@
  * Messages carrying attachments: the checks and links the send path makes inside its
  * transaction, and the batched lookup history uses (one query per page, not per message).
  */
+
+import type { AttachmentView } from "@private-chat/protocol/attachments";
 import { AppError } from "../errors.js";
-import type { AttachmentView } from "../protocol/attachments.js";
 import type { AttachmentRow } from "../storage/attachments.js";
 import type { Repositories } from "../storage/store.js";
 import { presentAttachment } from "./present.js";

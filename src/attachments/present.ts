@@ -1,8 +1,8 @@
 /**
  * The attachment shape that leaves the server, and attaching those views to messages.
  */
-import type { AttachmentView } from "../protocol/attachments.js";
-import type { MessageView } from "../protocol/chat.js";
+import type { AttachmentView } from "@private-chat/protocol/attachments";
+import type { MessageView } from "@private-chat/protocol/chat";
 import type { AttachmentRow } from "../storage/attachments.js";
 
 export function presentAttachment(row: AttachmentRow): AttachmentView {

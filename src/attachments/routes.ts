@@ -3,13 +3,13 @@
  * ranges, and the thumbnail of an image.
  */
 import multipart from "@fastify/multipart";
+import { attachmentView, isInlineImage } from "@private-chat/protocol/attachments";
+import { idParams } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
 import { bytes, empty } from "../http/openapi.js";
-import { attachmentView, isInlineImage } from "../protocol/attachments.js";
-import { idParams } from "../protocol/rest.js";
 import { parseRange } from "./range.js";
 import { type AttachmentService, type Download, malformedForm } from "./service.js";
 

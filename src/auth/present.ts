@@ -2,7 +2,7 @@
  * What leaves the server about users and sessions: never a hash, never a flag the caller
  * has no business reading.
  */
-import type { SessionView, UserView } from "../protocol/rest.js";
+import type { SessionView, UserView } from "@private-chat/protocol/rest";
 import type { Session } from "../storage/sessions.js";
 import type { User } from "../storage/users.js";
 

@@ -1,9 +1,7 @@
 /**
  * /api/v1/auth/*, /api/v1/me and /api/v1/sessions.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { empty, PUBLIC } from "../http/openapi.js";
+
 import {
   authResponse,
   changePasswordBody,
@@ -13,7 +11,10 @@ import {
   registerBody,
   sessionsResponse,
   socketTicketResponse,
-} from "../protocol/rest.js";
+} from "@private-chat/protocol/rest";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { empty, PUBLIC } from "../http/openapi.js";
 import { caller, requireAuth } from "./authenticate.js";
 import { presentSession, presentUser } from "./present.js";
 import type { AuthService, ClientContext } from "./service.js";

@@ -3,8 +3,6 @@
  * password. Used by the REST routes, the socket handshake and the admin CLI alike.
  */
 import { randomUUID } from "node:crypto";
-import { AppError } from "../errors.js";
-import type { DomainEvents } from "../events/bus.js";
 import {
   type AuthResponse,
   type ChangePasswordBody,
@@ -13,7 +11,9 @@ import {
   PASSWORD_MIN,
   type RegisterBody,
   USERNAME_PATTERN,
-} from "../protocol/rest.js";
+} from "@private-chat/protocol/rest";
+import { AppError } from "../errors.js";
+import type { DomainEvents } from "../events/bus.js";
 import type { Session } from "../storage/sessions.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";

@@ -2,9 +2,14 @@
  * Conversation views: the summary every member shares, and the per-caller view with
  * role, unread count and last message.
  */
+
+import type {
+  ConversationSummary,
+  ConversationView,
+  MemberView,
+} from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { presentMessage } from "../messages/present.js";
-import type { ConversationSummary, ConversationView, MemberView } from "../protocol/chat.js";
 import type { Conversation, Member } from "../storage/conversations.js";
 import { seqWindow, windowHolds } from "../storage/membership-window.js";
 import type { MessageRow } from "../storage/messages.js";

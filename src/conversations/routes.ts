@@ -1,10 +1,7 @@
 /**
  * /api/v1/conversations: create, list, read, rename, members and roles, read marks.
  */
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { caller } from "../auth/authenticate.js";
-import { empty } from "../http/openapi.js";
+
 import {
   addMembersBody,
   conversationsResponse,
@@ -15,8 +12,12 @@ import {
   readResponse,
   updateConversationBody,
   updateMemberBody,
-} from "../protocol/chat.js";
-import { idParams } from "../protocol/rest.js";
+} from "@private-chat/protocol/chat";
+import { idParams } from "@private-chat/protocol/rest";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { caller } from "../auth/authenticate.js";
+import { empty } from "../http/openapi.js";
 import type { ConversationService } from "./service.js";
 
 export function registerConversationRoutes(

@@ -3,12 +3,12 @@
  * members and roles, and record how far each member has read.
  */
 import { randomUUID } from "node:crypto";
+import type { ConversationView } from "@private-chat/protocol/chat";
+import { type CreateConversationBody, MAX_TITLE, type Role } from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import { type EventLog, writeWithEvents } from "../events/log.js";
-import type { ConversationView } from "../protocol/chat.js";
-import { type CreateConversationBody, MAX_TITLE, type Role } from "../protocol/chat.js";
 import type { Conversation, Member } from "../storage/conversations.js";
 import { isUniqueViolation } from "../storage/errors.js";
 import type { Repositories, Store } from "../storage/store.js";

@@ -4,7 +4,7 @@
  * middle of a database write.
  */
 import { EventEmitter } from "node:events";
-import type { ChatEvent, ChatEventType } from "../protocol/frames.js";
+import type { ChatEvent, ChatEventType } from "@private-chat/protocol/frames";
 
 /** Where an event's cause came from: a socket request, which gets an ack for it. */
 export interface EventOrigin {

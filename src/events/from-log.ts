@@ -2,7 +2,7 @@
  * Rebuilds a committed event from its row in the log, for nodes that fill a gap from the
  * database instead of hearing the event over pub/sub.
  */
-import type { ChatEvent } from "../protocol/frames.js";
+import type { ChatEvent } from "@private-chat/protocol/frames";
 import type { LoggedEvent } from "../storage/events.js";
 import type { CommittedEvent } from "./bus.js";
 import type { AppendOptions } from "./log.js";

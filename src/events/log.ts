@@ -2,7 +2,7 @@
  * Writes chat events inside a transaction and announces them only after it commits, so
  * nothing is delivered (or acked) that the database does not hold.
  */
-import type { ChatEvent } from "../protocol/frames.js";
+import type { ChatEvent } from "@private-chat/protocol/frames";
 import type { Repositories, Store } from "../storage/store.js";
 import type { CommittedEvent, DomainEvents, EventOrigin } from "./bus.js";
 

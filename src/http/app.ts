@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
+import { containsUnsafeText, UNSAFE_TEXT_MESSAGE } from "@private-chat/protocol/unsafe-text";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
@@ -16,7 +17,6 @@ import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
-import { containsUnsafeText, UNSAFE_TEXT_MESSAGE } from "../protocol/unsafe-text.js";
 import { registerSearchRoutes } from "../search/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";

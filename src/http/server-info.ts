@@ -1,10 +1,11 @@
 /**
  * GET /api/v1/server: what a client needs to know before signing in.
  */
+
+import { serverInfoResponse } from "@private-chat/protocol/rest";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "../config/schema.js";
-import { serverInfoResponse } from "../protocol/rest.js";
 import { VERSION } from "../version.js";
 import { PUBLIC } from "./openapi.js";
 

@@ -1,14 +1,16 @@
 /**
- * Serves the built web app (dist/web) at "/": hashed assets cached for a year, the page
+ * Serves the built web app (the @private-chat/web package's dist/) at "/": hashed assets cached for a year, the page
  * itself revalidated on every load so a new release is picked up at once.
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 
-// Both src/http (run from source) and dist/http (built) sit two levels below the root.
-export const WEB_ROOT = fileURLToPath(new URL("../../dist/web/", import.meta.url));
+// The web app is a workspace package; its build lands in dist/ beside its package.json.
+const webPackage = createRequire(import.meta.url).resolve("@private-chat/web/package.json");
+export const WEB_ROOT = join(dirname(webPackage), "dist");
 
 export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Promise<void> {
   if (!existsSync(`${root}/index.html`)) {

@@ -5,11 +5,12 @@
  * before anything is written, attachments are linked to the new row, and each mentioned
  * member gets a `mention` event after the message's own.
  */
+
+import type { MessageView } from "@private-chat/protocol/chat";
 import { type PreparedAttachments, prepareAttachments } from "../attachments/link.js";
 import { AppError } from "../errors.js";
 import type { EventOrigin } from "../events/bus.js";
 import type { EventLog } from "../events/log.js";
-import type { MessageView } from "../protocol/chat.js";
 import { memberSees } from "../storage/membership-window.js";
 import {
   type AppendRequest,

@@ -4,14 +4,15 @@
  * shown through presentMessages, so every endpoint that lists them (history, search, one
  * message) shows the same fields.
  */
+
+import type { MessageView } from "@private-chat/protocol/chat";
+import { presentMessage } from "@private-chat/protocol/present-message";
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
-import type { MessageView } from "../protocol/chat.js";
-import { presentMessage } from "../protocol/present-message.js";
 import type { MessageRow } from "../storage/messages.js";
 import type { Repositories } from "../storage/store.js";
 
-export { presentMessage, presentReactions } from "../protocol/present-message.js";
+export { presentMessage, presentReactions } from "@private-chat/protocol/present-message";
 
 /** Stored messages as clients see them, reactions and files included (one query each). */
 export async function presentMessages(

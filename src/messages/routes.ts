@@ -1,9 +1,7 @@
 /**
  * Messages over REST: send and page through a conversation, edit, delete, react.
  */
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { caller } from "../auth/authenticate.js";
+
 import {
   editMessageBody,
   historyQuery,
@@ -12,8 +10,11 @@ import {
   reactionBody,
   reactionParams,
   sendMessageBody,
-} from "../protocol/chat.js";
-import { idParams } from "../protocol/rest.js";
+} from "@private-chat/protocol/chat";
+import { idParams } from "@private-chat/protocol/rest";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { caller } from "../auth/authenticate.js";
 import type { MessageService } from "./service.js";
 
 export function registerMessageRoutes(root: FastifyInstance, messages: MessageService): void {

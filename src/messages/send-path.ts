@@ -5,12 +5,13 @@
  * append plan of storage/message-rules.ts, and their results are answered here alike. A
  * send is answered only after its transaction commits.
  */
+
+import type { MessageView, SendMessageBody } from "@private-chat/protocol/chat";
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { conversationNotFound } from "../conversations/policy.js";
 import type { CommittedEvent, DomainEvents, EventOrigin } from "../events/bus.js";
 import { committedEvent, writeWithEvents } from "../events/log.js";
-import type { MessageView, SendMessageBody } from "../protocol/chat.js";
 import { isUniqueViolation } from "../storage/errors.js";
 import { type AppendRequest, type AppendResult, runAppendAsync } from "../storage/message-rules.js";
 import type { MessageRow } from "../storage/messages.js";

@@ -2,6 +2,8 @@
  * Messages: send (idempotent per client_id; stored by send-path.ts), read history, edit,
  * delete, react.
  */
+
+import type { MessageView, SendMessageBody } from "@private-chat/protocol/chat";
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { isAdmin } from "../conversations/policy.js";
@@ -9,7 +11,6 @@ import { loadMembership } from "../conversations/service.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents, EventOrigin } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
-import type { MessageView, SendMessageBody } from "../protocol/chat.js";
 import { memberSees, seqWindow } from "../storage/membership-window.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";

@@ -2,11 +2,12 @@
  * Operations endpoints: /health for load balancers, /status for operators, /metrics for
  * Prometheus. They sit outside /api/v1 and outside the REST rate limit.
  */
+
+import { errorBody, healthResponse, statusResponse } from "@private-chat/protocol/rest";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { bytes, PUBLIC } from "../http/openapi.js";
-import { errorBody, healthResponse, statusResponse } from "../protocol/rest.js";
 import type { Store } from "../storage/store.js";
 import type { Metrics } from "./metrics.js";
 

@@ -4,10 +4,10 @@
  * `sync`), live events wait in a small buffer so that nothing arrives out of order.
  */
 import type { Duplex } from "node:stream";
+import type { ErrorCode } from "@private-chat/protocol/errors";
+import { CLOSE_CODES } from "@private-chat/protocol/frames";
 import type { WebSocket } from "ws";
 import type { CommittedEvent } from "../events/bus.js";
-import type { ErrorCode } from "../protocol/errors.js";
-import { CLOSE_CODES } from "../protocol/frames.js";
 import type { User } from "../storage/users.js";
 import { ackFrame, errorFrame } from "./frames.js";
 import { TokenBucket } from "./token-bucket.js";

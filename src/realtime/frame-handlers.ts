@@ -2,17 +2,18 @@
  * What the server does with each client frame. Every failure becomes an `error` frame
  * with a catalogue code; the socket stays open and usable.
  */
+
+import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "@private-chat/protocol/frames";
+import {
+  containsUnsafeText,
+  mayContainUnsafeText,
+  UNSAFE_TEXT_MESSAGE,
+} from "@private-chat/protocol/unsafe-text";
 import type { ConversationService } from "../conversations/service.js";
 import { errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
 import type { MessageService } from "../messages/service.js";
 import type { Metrics } from "../ops/metrics.js";
-import { CLIENT_FRAME_TYPES, type ClientFrame, clientFrame } from "../protocol/frames.js";
-import {
-  containsUnsafeText,
-  mayContainUnsafeText,
-  UNSAFE_TEXT_MESSAGE,
-} from "../protocol/unsafe-text.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";
 import type { Connection } from "./connection.js";

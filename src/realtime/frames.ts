@@ -3,11 +3,12 @@
  * Each returns the frame's text, serialised once: a fan-out writes that one string to
  * every recipient.
  */
+
+import type { MessageView } from "@private-chat/protocol/chat";
+import type { ErrorCode } from "@private-chat/protocol/errors";
+import type { ServerFrame } from "@private-chat/protocol/frames";
+import type { UserView } from "@private-chat/protocol/rest";
 import type { CommittedEvent } from "../events/bus.js";
-import type { MessageView } from "../protocol/chat.js";
-import type { ErrorCode } from "../protocol/errors.js";
-import type { ServerFrame } from "../protocol/frames.js";
-import type { UserView } from "../protocol/rest.js";
 
 type RequestId = string | number;
 

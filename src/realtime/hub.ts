@@ -4,13 +4,13 @@
  * string is written to every recipient.
  */
 import { randomUUID } from "node:crypto";
+import { CLOSE_CODES } from "@private-chat/protocol/frames";
 import type { WebSocket } from "ws";
 import { presentUser } from "../auth/present.js";
 import type { Authenticated } from "../auth/service.js";
 import type { CommittedEvent } from "../events/bus.js";
 import { committedFromLog } from "../events/from-log.js";
 import type { Metrics } from "../ops/metrics.js";
-import { CLOSE_CODES } from "../protocol/frames.js";
 import type { Store } from "../storage/store.js";
 import type { SyncService } from "../sync/service.js";
 import { catchUp } from "./catch-up.js";

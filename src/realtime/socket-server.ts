@@ -5,12 +5,12 @@
  */
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
+import { CLOSE_CODES, MAX_FRAME_BYTES } from "@private-chat/protocol/frames";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
 import { errorReply } from "../error-reply.js";
-import { CLOSE_CODES, MAX_FRAME_BYTES } from "../protocol/frames.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { Hub } from "./hub.js";
 

@@ -1,10 +1,11 @@
 /**
  * GET /api/v1/search: full-text search over the messages the caller may read.
  */
+
+import { searchQuery, searchResponse } from "@private-chat/protocol/search";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
-import { searchQuery, searchResponse } from "../protocol/search.js";
 import type { Store } from "../storage/store.js";
 import { SearchService } from "./service.js";
 

@@ -3,10 +3,11 @@
  * for the matches the caller may read. Nothing is indexed here: the database keeps its
  * index current on its own (migration 006).
  */
+
+import type { MessageView } from "@private-chat/protocol/chat";
+import type { SearchQuery, SearchResponse } from "@private-chat/protocol/search";
 import { loadMembership } from "../conversations/service.js";
 import { presentMessages } from "../messages/present.js";
-import type { MessageView } from "../protocol/chat.js";
-import type { SearchQuery, SearchResponse } from "../protocol/search.js";
 import type { SearchHit } from "../storage/search.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";

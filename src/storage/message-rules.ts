@@ -15,8 +15,8 @@
  * 5. write: the rows; each sender's read mark moves to their newest seq; one
  *    `message.new` event per stored message, in row order, its id being the cursor.
  */
-import type { AttachmentView } from "../protocol/attachments.js";
-import { presentMessage } from "../protocol/present-message.js";
+import type { AttachmentView } from "@private-chat/protocol/attachments";
+import { presentMessage } from "@private-chat/protocol/present-message";
 import type { MessageRow } from "./messages.js";
 import { timeOrderedId } from "./time-ordered-id.js";
 

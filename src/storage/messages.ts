@@ -2,15 +2,16 @@
  * Messages and their reactions. A deleted message keeps its row (a tombstone with the
  * body erased) so that seqs stay gapless and replies still point somewhere.
  */
+
+import type { ReactionSummary } from "@private-chat/protocol/present-message";
 import type { Kysely, Selectable } from "kysely";
-import type { ReactionSummary } from "../protocol/present-message.js";
 import { type SeqWindow, seqInWindow } from "./membership-window.js";
 import type { Database, MessagesTable } from "./schema.js";
 import { indexMessage } from "./sqlite/search-index.js";
 
 export type MessageRow = Selectable<MessagesTable>;
 
-export type { ReactionSummary } from "../protocol/present-message.js";
+export type { ReactionSummary } from "@private-chat/protocol/present-message";
 
 /** A page of history inside the reader's window of membership. */
 export interface PageOptions extends SeqWindow {

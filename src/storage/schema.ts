@@ -3,8 +3,8 @@
  * frozen in time and speak Kysely<any>.
  */
 
+import type { StoredMessage } from "@private-chat/protocol/present-message";
 import type { Generated } from "kysely";
-import type { StoredMessage } from "../protocol/present-message.js";
 
 export interface UsersTable {
   id: string;
@@ -74,7 +74,7 @@ export interface ConversationMembersTable {
   read_seq: number;
 }
 
-/** The row is the stored message the presenter reads (src/protocol/present-message.ts). */
+/** The row is the stored message the presenter reads (packages/protocol/src/present-message.ts). */
 export type MessagesTable = StoredMessage;
 
 export interface ReactionsTable {

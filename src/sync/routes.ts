@@ -1,11 +1,12 @@
 /**
  * GET /api/v1/sync?since=<cursor>: the REST twin of the socket's sync frame.
  */
+
+import { syncQuery } from "@private-chat/protocol/chat";
+import { syncResponse } from "@private-chat/protocol/events";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
-import { syncQuery } from "../protocol/chat.js";
-import { syncResponse } from "../protocol/events.js";
 import { loggedEventFrame } from "../realtime/frames.js";
 import type { SyncService } from "./service.js";
 

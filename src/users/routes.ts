@@ -1,14 +1,15 @@
 /**
  * The user directory: search by username prefix, look one user up.
  */
+
+import { usersQuery } from "@private-chat/protocol/chat";
+import { idParams, userProfileResponse, usersResponse } from "@private-chat/protocol/rest";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { presentUser } from "../auth/present.js";
 import type { PresenceLookup } from "../conversations/present.js";
 import { notFound } from "../errors.js";
-import { usersQuery } from "../protocol/chat.js";
-import { idParams, userProfileResponse, usersResponse } from "../protocol/rest.js";
 import type { Store } from "../storage/store.js";
 
 /** Whether `viewerId` may see `userId`'s presence: themselves, or a shared conversation. */

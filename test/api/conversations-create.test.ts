@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
-import type { ConversationView } from "../../src/protocol/chat.js";
+import type { ConversationView } from "@private-chat/protocol/chat";
 import { apiSuite } from "../helpers/api-suite.js";
 import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";

@@ -1,7 +1,7 @@
 /**
  * Member lookups the conversations API suites share.
  */
-import type { ConversationView, MemberView } from "../../src/protocol/chat.js";
+import type { ConversationView, MemberView } from "@private-chat/protocol/chat";
 
 export const V1 = "/api/v1";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { it } from "node:test";
-import type { MessageView } from "../../src/protocol/chat.js";
+import type { MessageView } from "@private-chat/protocol/chat";
 import { addMembers, createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";

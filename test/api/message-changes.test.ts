@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
-import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
+import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
 import { createDirect, createGroup, sendMany, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";

@@ -3,7 +3,7 @@
  * and engine.
  */
 import assert from "node:assert/strict";
-import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
+import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
 import { apiSuite } from "../helpers/api-suite.js";
 import type { EngineRun } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";

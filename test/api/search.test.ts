@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, it } from "node:test";
-import type { MessageView } from "../../src/protocol/chat.js";
-import type { SearchResponse } from "../../src/protocol/search.js";
+import type { MessageView } from "@private-chat/protocol/chat";
+import type { SearchResponse } from "@private-chat/protocol/search";
 import { addMembers, createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";

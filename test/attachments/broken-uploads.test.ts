@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { isInlineImage } from "@private-chat/protocol/attachments";
 import { sql } from "kysely";
 import sharp from "sharp";
-import { isInlineImage } from "../../src/protocol/attachments.js";
 import { createGroup } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";

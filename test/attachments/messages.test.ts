@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import type { MessageView } from "../../src/protocol/chat.js";
+import type { MessageView } from "@private-chat/protocol/chat";
 import { addMembers, createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";

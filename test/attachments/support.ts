@@ -4,8 +4,8 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { AttachmentView } from "@private-chat/protocol/attachments";
 import sharp from "sharp";
-import type { AttachmentView } from "../../src/protocol/attachments.js";
 import type { TestUser } from "../helpers/factories.js";
 import { checkAgainstContract } from "../helpers/openapi-contract.js";
 

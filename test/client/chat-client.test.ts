@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ApiClient, type ConversationView } from "../../src/sdk/index.js";
+import { ApiClient, type ConversationView } from "@private-chat/sdk";
 import {
   configDir,
   loggedIn,

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { ApiClient, ChatSocket, type StoredEvent, type WebSocketFactory } from "@private-chat/sdk";
 import WebSocket from "ws";
-import {
-  ApiClient,
-  ChatSocket,
-  type StoredEvent,
-  type WebSocketFactory,
-} from "../../src/sdk/index.js";
 import { createDirect } from "../helpers/chat.js";
 import { addressesByNode, type Cluster, getFrom, startCluster } from "../helpers/cluster.js";
 import { createUser, type TestUser } from "../helpers/factories.js";

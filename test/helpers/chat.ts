@@ -3,7 +3,7 @@
  * loudly when the server does not answer as expected.
  */
 import { randomUUID } from "node:crypto";
-import type { ConversationView, MessageView } from "../../src/protocol/chat.js";
+import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
 import type { TestUser } from "./factories.js";
 import { request } from "./http.js";
 

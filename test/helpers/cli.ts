@@ -3,6 +3,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { keepLogLines } from "./log-dir.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
@@ -18,7 +19,7 @@ export function spawnCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

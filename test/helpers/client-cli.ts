@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import type { TestUser } from "./factories.js";
 
-const ENTRY = fileURLToPath(new URL("../../src/client/chat-client.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../../packages/client/src/chat-client.ts", import.meta.url));
 export const RUN_TIMEOUT_MS = 20_000;
 export const WAIT_TIMEOUT_MS = 15_000;
 
@@ -36,7 +37,7 @@ export function configDir(): string {
 }
 
 export function start(args: string[], dir: string, input?: string): Client {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
     env: { ...process.env, CHAT_CLIENT_CONFIG_DIR: dir, NO_COLOR: "1" },
     stdio: ["pipe", "pipe", "pipe"],
   });

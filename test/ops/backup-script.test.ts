@@ -21,6 +21,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import SqliteDatabase from "better-sqlite3";
+import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { createDirect, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
 import { createUser } from "../helpers/factories.js";
@@ -65,9 +66,13 @@ async function runFile(file: string, args: string[], env: NodeJS.ProcessEnv): Pr
 /** An executable chat-server that runs this checkout from source, for CHAT_SERVER. */
 function chatServerWrapper(dir: string): string {
   const file = join(dir, "chat-server");
-  writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" --import tsx "${ENTRY}" "$@"\n`, {
-    mode: 0o755,
-  });
+  writeFileSync(
+    file,
+    `#!/bin/sh\nexec "${process.execPath}" ${SOURCE_NODE_ARGS.join(" ")} "${ENTRY}" "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
   return file;
 }
 

@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { ERROR_CODES, errorCatalogue } from "../../src/protocol/errors.js";
+import { ERROR_CODES, errorCatalogue } from "@private-chat/protocol/errors";
 import {
   CHAT_EVENT_TYPES,
   CLIENT_FRAME_TYPES,
   CONTROL_FRAME_TYPES,
   closeAdvice,
   closeCodeCatalogue,
-} from "../../src/protocol/frames.js";
+} from "@private-chat/protocol/frames";
 
 const protocol = readFileSync(new URL("../../docs/PROTOCOL.md", import.meta.url), "utf8");
 const apiDoc = readFileSync(new URL("../../docs/API.md", import.meta.url), "utf8");

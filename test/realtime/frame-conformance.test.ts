@@ -7,9 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import sharp from "sharp";
-import WebSocket from "ws";
-import { decodeWith } from "../../src/protocol/decode.js";
+import { decodeWith } from "@private-chat/protocol/decode";
 import {
   CHAT_EVENT_TYPES,
   closeAdvice,
@@ -17,7 +15,9 @@ import {
   decodeServerFrame,
   SERVER_FRAME_TYPES,
   storedEvent,
-} from "../../src/protocol/frames.js";
+} from "@private-chat/protocol/frames";
+import sharp from "sharp";
+import WebSocket from "ws";
 import { ENGINES } from "../helpers/databases.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { ApiClient, ChatSocket, type StoredEvent, type WebSocketFactory } from "@private-chat/sdk";
 import WebSocket from "ws";
-import {
-  ApiClient,
-  ChatSocket,
-  type StoredEvent,
-  type WebSocketFactory,
-} from "../../src/sdk/index.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { type FlakyProxy, startProxy } from "../helpers/proxy.js";

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { auditText } from "../../scripts/audit-test-logs.js";
+import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { DEFAULT_TEST_PASSWORD } from "../helpers/factories.js";
 import { startTestServer } from "../helpers/server.js";
 
@@ -27,7 +28,7 @@ function logDir(files: Record<string, string>): string {
 }
 
 function audit(dir: string) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, dir], {
+  const run = spawnSync(process.execPath, [...SOURCE_NODE_ARGS, SCRIPT, dir], {
     encoding: "utf8",
     timeout: 60_000,
   });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { CLIENT_FRAME_TYPES } from "../../src/protocol/frames.js";
+import { CLIENT_FRAME_TYPES } from "@private-chat/protocol/frames";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { connect, type Frame, sleep, socketUrl, type TestSocket } from "../helpers/socket.js";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { MessageView } from "../../src/protocol/chat.js";
+import type { MessageView } from "@private-chat/protocol/chat";
 import { addMembers, createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser, uniqueUsername } from "../helpers/factories.js";
 import { client, request } from "../helpers/http.js";

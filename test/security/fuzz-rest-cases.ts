@@ -6,8 +6,8 @@
  * handful of extreme bodies (over a megabyte, very deep, very wide) sent once each.
  */
 import { randomUUID } from "node:crypto";
+import { PASSWORD_MAX } from "@private-chat/protocol/rest";
 import fc from "fast-check";
-import { PASSWORD_MAX } from "../../src/protocol/rest.js";
 import { ENDPOINTS, type Endpoint, type Fixture } from "./fuzz-rest-endpoints.js";
 import {
   BROKEN_JSON,

@@ -6,9 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import fc from "fast-check";
-import type { z } from "zod/mini";
-import { adminCreateUserBody } from "../../src/protocol/admin.js";
+import { adminCreateUserBody } from "@private-chat/protocol/admin";
 import {
   addMembersBody,
   createConversationBody,
@@ -18,7 +16,7 @@ import {
   sendMessageBody,
   updateConversationBody,
   updateMemberBody,
-} from "../../src/protocol/chat.js";
+} from "@private-chat/protocol/chat";
 import {
   changePasswordBody,
   loginBody,
@@ -26,7 +24,9 @@ import {
   PASSWORD_MIN,
   registerBody,
   USERNAME_PATTERN,
-} from "../../src/protocol/rest.js";
+} from "@private-chat/protocol/rest";
+import fc from "fast-check";
+import type { z } from "zod/mini";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { MAX_FRAME_BYTES } from "@private-chat/protocol/frames";
 import type WebSocket from "ws";
-import { MAX_FRAME_BYTES } from "../../src/protocol/frames.js";
 import { startTestServer } from "../helpers/server.js";
 import { connect, type TestSocket } from "../helpers/socket.js";
 import { type Fixture, setUpFixture, stillServing } from "./fuzz-socket-fixture.js";

@@ -6,8 +6,8 @@
  * and binary frames. Also which error id each frame's answer must carry.
  */
 import { randomUUID } from "node:crypto";
+import { clientFrame, MAX_FRAME_BYTES } from "@private-chat/protocol/frames";
 import fc from "fast-check";
-import { clientFrame, MAX_FRAME_BYTES } from "../../src/protocol/frames.js";
 import type { Fixture } from "./fuzz-socket-fixture.js";
 import {
   BROKEN_JSON,

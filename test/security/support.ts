@@ -5,9 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
+import { errorCatalogue } from "@private-chat/protocol/errors";
 import { sql } from "kysely";
 import WebSocket from "ws";
-import { errorCatalogue } from "../../src/protocol/errors.js";
 import type { Store } from "../../src/storage/store.js";
 
 /** A fixed default seed keeps CI deterministic; set FUZZ_SEED to explore other runs. */

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import type { SendMessageBody } from "@private-chat/protocol/chat";
 import { AppError } from "../../src/errors.js";
 import { type CommittedEvent, DomainEvents } from "../../src/events/bus.js";
 import { MessageService } from "../../src/messages/service.js";
-import type { SendMessageBody } from "../../src/protocol/chat.js";
 import type { Store } from "../../src/storage/store.js";
 import type { User } from "../../src/storage/users.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ApiClient } from "@private-chat/sdk";
 import type { Browser, Page } from "playwright-core";
-import { ApiClient } from "../../src/sdk/index.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { loggedIn, removeConfigDirs, run, start, stop, waitFor } from "../helpers/client-cli.js";
 import { createUser, type TestUser } from "../helpers/factories.js";

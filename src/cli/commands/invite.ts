@@ -2,10 +2,11 @@
  * `chat-server invite create|list|revoke`: single-use invite codes from the server's
  * machine, each change audited with the actor "cli".
  */
+
+import { DEFAULT_INVITE_HOURS, MAX_INVITE_HOURS } from "@private-chat/protocol/admin";
 import { inviteStatus, presentInvite } from "../../admin/present.js";
 import { AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
-import { DEFAULT_INVITE_HOURS, MAX_INVITE_HOURS } from "../../protocol/admin.js";
 import type { Invite } from "../../storage/invites.js";
 import type { Store } from "../../storage/store.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";

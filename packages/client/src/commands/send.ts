@@ -1,0 +1,86 @@
+/**
+ * send: one message through the socket, so it is stored exactly once even if the
+ * connection drops mid-send (the SDK re-sends it with the same client_id), and printed
+ * as the server stored it once the server has committed it.
+ */
+import { openAsBlob } from "node:fs";
+import { basename } from "node:path";
+import { randomId } from "@private-chat/sdk";
+import type { Values } from "../args.js";
+import { requireCredentials } from "../credentials.js";
+import { CliError, EXIT_OK } from "../errors.js";
+import { formatMessage } from "../format.js";
+import type { Io } from "../io.js";
+import { readAllStdin } from "../prompt.js";
+import { resolveConversation } from "../resolve.js";
+import { safeJson } from "../sanitize.js";
+import { apiFor, socketFor, watchSession } from "../session.js";
+
+const SEND_TIMEOUT_MS = 30_000;
+
+async function messageText(words: string[]): Promise<string> {
+  if (words.length === 1 && words[0] === "-") {
+    return (await readAllStdin()).replace(/(\r?\n)+$/, "");
+  }
+  return words.join(" ");
+}
+
+/** Uploads each `--attach` file (streamed from disk) and returns their ids. */
+async function uploadFiles(
+  api: ReturnType<typeof apiFor>,
+  conversationId: string,
+  paths: Values[string],
+): Promise<string[]> {
+  const list = Array.isArray(paths) ? paths : typeof paths === "string" ? [paths] : [];
+  const ids: string[] = [];
+  for (const path of list) {
+    let file: Blob;
+    try {
+      file = await openAsBlob(path);
+    } catch (err) {
+      throw new CliError("invalid_request", `cannot read ${path}: ${(err as Error).message}`);
+    }
+    ids.push((await api.uploadAttachment(conversationId, file, basename(path))).id);
+  }
+  return ids;
+}
+
+export async function send(values: Values, positionals: string[], io: Io): Promise<number> {
+  const [query = "", ...words] = positionals;
+  const credentials = requireCredentials();
+  const api = apiFor(credentials);
+  const text = await messageText(words);
+  if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
+  const conversation = resolveConversation(await api.conversations(), query, credentials.user_id);
+  const attachmentIds = await uploadFiles(api, conversation.id, values.attach);
+
+  const socket = socketFor(credentials);
+  const clientId = randomId();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopWatching = () => {};
+  try {
+    const message = await new Promise<Awaited<ReturnType<typeof socket.send>>>(
+      (resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new CliError(
+              "network_error",
+              `no acknowledgement within ${SEND_TIMEOUT_MS / 1000}s; the message may not have been stored`,
+            ),
+          );
+        }, SEND_TIMEOUT_MS);
+        stopWatching = watchSession(socket, api, reject);
+        socket.send(conversation.id, text, { clientId, attachmentIds }).then(resolve, reject);
+        socket.connect();
+      },
+    );
+    if (values.json) io.out(safeJson(message));
+    else io.out(formatMessage(message, credentials.username, io.outStyle));
+    return EXIT_OK;
+  } finally {
+    clearTimeout(timer);
+    stopWatching();
+    socket.cancel(clientId);
+    socket.close();
+  }
+}

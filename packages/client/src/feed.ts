@@ -1,0 +1,145 @@
+/**
+ * One conversation's timeline on the terminal: recent history, then live events, with no
+ * gap and no repeats between the two. The socket is opened first and its events held
+ * back while the history loads; afterwards the held events that the history already
+ * covered are dropped (keyed by message id) and the rest printed in cursor order.
+ */
+import type { ApiClient, ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
+import { formatEvent, formatMessage } from "./format.js";
+import type { NameBook } from "./names.js";
+import { safeJson } from "./sanitize.js";
+import type { Style } from "./style.js";
+
+const PAGE = 100;
+
+/** The newest `count` messages, oldest first, paging back as far as needed. */
+export async function fetchHistory(
+  api: ApiClient,
+  conversationId: string,
+  count: number,
+): Promise<MessageView[]> {
+  const messages: MessageView[] = [];
+  let before: number | undefined;
+  while (messages.length < count) {
+    const limit = Math.min(PAGE, count - messages.length);
+    const page = await api.history(
+      conversationId,
+      before === undefined ? { limit } : { limit, before },
+    );
+    messages.unshift(...page);
+    const oldest = page[0];
+    if (!oldest || page.length < limit) break;
+    before = oldest.seq;
+  }
+  return messages;
+}
+
+export interface FeedOptions {
+  json: boolean;
+  style: Style;
+  write: (line: string) => void;
+  /** Called for each message shown, e.g. to move the read position. */
+  onShown?: (message: MessageView) => void;
+}
+
+export class ConversationFeed {
+  private held: StoredEvent[] | undefined = [];
+  private queue: Promise<void> = Promise.resolve();
+  private readonly shown = new Set<string>();
+  private readonly shownEdits = new Map<string, number>();
+  private readonly shownDeletes = new Set<string>();
+
+  constructor(
+    readonly conversation: ConversationView,
+    private readonly api: ApiClient,
+    private readonly names: NameBook,
+    private readonly options: FeedOptions,
+  ) {
+    names.addConversation(conversation);
+  }
+
+  /** Feeds a socket event; events of other conversations are ignored. */
+  accept(event: StoredEvent): void {
+    if (event.conversation_id !== this.conversation.id) return;
+    if (this.held) this.held.push(event);
+    else this.enqueue(() => this.render(event));
+  }
+
+  /** Prints the last `count` messages, then everything that arrived meanwhile. */
+  async start(count: number): Promise<void> {
+    const history = count > 0 ? await fetchHistory(this.api, this.conversation.id, count) : [];
+    for (const message of history) {
+      this.remember(message);
+      if (this.options.json) {
+        // The same shape as a live event, minus the cursor REST history does not have.
+        this.options.write(
+          safeJson({ type: "message.new", conversation_id: message.conversation_id, message }),
+        );
+      } else {
+        const sender = await this.names.name(message.sender_id);
+        this.options.write(formatMessage(message, sender, this.options.style));
+      }
+      this.options.onShown?.(message);
+    }
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.enqueue(() => this.render(event));
+    await this.queue;
+  }
+
+  /** Shows a message we sent ourselves (the socket acks it instead of echoing it). */
+  showOwn(message: MessageView): void {
+    this.enqueue(async () => {
+      if (this.shown.has(message.id)) return;
+      this.remember(message);
+      if (this.options.json) {
+        const event = { type: "message.new", conversation_id: message.conversation_id, message };
+        this.options.write(safeJson(event));
+      } else {
+        const sender = await this.names.name(message.sender_id);
+        this.options.write(formatMessage(message, sender, this.options.style));
+      }
+    });
+  }
+
+  /** Resolves when everything accepted so far has been printed. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private remember(message: MessageView): void {
+    this.shown.add(message.id);
+    if (message.edited_at !== undefined) this.shownEdits.set(message.id, message.edited_at);
+    if (message.deleted) this.shownDeletes.add(message.id);
+  }
+
+  private alreadyShown(event: StoredEvent): boolean {
+    switch (event.type) {
+      case "message.new":
+        return this.shown.has(event.message.id);
+      case "message.updated":
+        return this.shownEdits.get(event.message.id) === event.message.edited_at;
+      case "message.deleted":
+        return this.shownDeletes.has(event.message.id);
+      default:
+        return false;
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    // Name lookups are async; chaining keeps lines in the order the events came.
+    this.queue = this.queue.then(task).catch(() => {});
+  }
+
+  private async render(event: StoredEvent): Promise<void> {
+    if (this.alreadyShown(event)) return;
+    if ("message" in event) this.remember(event.message);
+    if (this.options.json) {
+      this.options.write(safeJson(event));
+    } else {
+      const line = await formatEvent(event, this.names, this.options.style);
+      if (line !== undefined) this.options.write(line);
+    }
+    if (event.type === "message.new") this.options.onShown?.(event.message);
+  }
+}

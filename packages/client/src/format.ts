@@ -1,0 +1,127 @@
+/**
+ * How messages, events and conversations look on a terminal: one line each, every
+ * user-supplied part cleaned by sanitize.ts before any of our own styling is added.
+ */
+import type { ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
+import type { NameBook } from "./names.js";
+import { conversationName, shortId } from "./resolve.js";
+import { safeBody, safeInline, truncate } from "./sanitize.js";
+import type { Style } from "./style.js";
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** HH:MM for today, the date too for anything older, in local time. */
+export function formatTime(ms: number, now: number = Date.now()): string {
+  const d = new Date(ms);
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (new Date(now).toDateString() === d.toDateString()) return time;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+export type MessageKind = "new" | "edited" | "deleted";
+
+export function formatMessage(
+  message: MessageView,
+  sender: string,
+  style: Style,
+  kind: MessageKind = "new",
+): string {
+  const deleted = kind === "deleted" || message.deleted === true;
+  const at = kind === "edited" && message.edited_at ? message.edited_at : message.created_at;
+  const who = style.name(safeInline(sender));
+  if (deleted) return `${style.dim(formatTime(at))} ${who} ${style.dim("(message deleted)")}`;
+  const body = safeBody(message.body);
+  if (kind === "edited")
+    return `${style.dim(formatTime(at))} ${who} ${style.dim("(edited)")} ${body}`;
+  const edited = message.edited_at ? style.dim(" (edited)") : "";
+  return `${style.dim(formatTime(at))} ${who} ${body}${edited}${attachmentList(message, style)}`;
+}
+
+/** The files a message carries, as " [file: name (size)]" after its text. */
+function attachmentList(message: MessageView, style: Style): string {
+  const files = message.attachments ?? [];
+  return files
+    .map((file) => style.dim(` [file: ${safeInline(file.name)} (${formatSize(file.size)})]`))
+    .join("");
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * One line for a live event of the conversation being shown, or undefined for events
+ * not worth a line in text mode (read positions, reactions, typing).
+ */
+export async function formatEvent(
+  event: StoredEvent,
+  names: NameBook,
+  style: Style,
+): Promise<string | undefined> {
+  const note = (text: string) => style.dim(`${formatTime(Date.now())} * ${text}`);
+  switch (event.type) {
+    case "message.new":
+      return formatMessage(event.message, await names.name(event.message.sender_id), style);
+    case "message.updated":
+      return formatMessage(
+        event.message,
+        await names.name(event.message.sender_id),
+        style,
+        "edited",
+      );
+    case "message.deleted":
+      return formatMessage(
+        event.message,
+        await names.name(event.message.sender_id),
+        style,
+        "deleted",
+      );
+    case "member.joined":
+      names.add(event.user);
+      return note(`${safeInline(event.user.username)} joined`);
+    case "member.left": {
+      const who = safeInline(await names.name(event.user_id));
+      if (event.removed_by === event.user_id) return note(`${who} left`);
+      return note(`${who} was removed by ${safeInline(await names.name(event.removed_by))}`);
+    }
+    case "member.role":
+      return note(`${safeInline(await names.name(event.user_id))} is now ${event.role}`);
+    case "conversation.updated": {
+      const by = safeInline(await names.name(event.updated_by));
+      const title = event.title ? `"${safeInline(event.title)}"` : "(no title)";
+      return note(`${by} renamed the conversation to ${title}`);
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function messagePreview(message: MessageView | null, names: NameBook): string {
+  if (!message) return "";
+  const who = safeInline(names.known(message.sender_id) ?? shortId(message.sender_id));
+  const body = message.deleted ? "(message deleted)" : truncate(safeBody(message.body), 60);
+  return `${who}: ${body}`;
+}
+
+/** The listing line: short id, type, name, unread count, last message. */
+export function formatConversation(
+  conversation: ConversationView,
+  meId: string,
+  names: NameBook,
+  style: Style,
+): string {
+  const name = truncate(safeInline(conversationName(conversation, meId)), 24).padEnd(24);
+  const unread = conversation.unread_count > 0 ? `${conversation.unread_count} unread` : "";
+  const shownName = conversation.unread_count > 0 ? style.bold(name) : name;
+  return [
+    style.dim(shortId(conversation.id)),
+    conversation.type.padEnd(6),
+    shownName,
+    unread.padEnd(10),
+    messagePreview(conversation.last_message, names),
+  ]
+    .join("  ")
+    .trimEnd();
+}

@@ -1,0 +1,240 @@
+/**
+ * Interactive mode (no arguments, on a terminal): a conversation list, /open to follow
+ * one, and plain lines sent to it. One socket serves the whole session; messages in
+ * conversations that are not open show up as one-line notices.
+ */
+import type { ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
+import { requireCredentials } from "./credentials.js";
+import { type CliError, EXIT_OK, toCliError, usageError } from "./errors.js";
+import { ConversationFeed } from "./feed.js";
+import { formatConversation, formatMessage } from "./format.js";
+import type { Io } from "./io.js";
+import { NameBook } from "./names.js";
+import { completerFor, REPL_HELP } from "./repl-commands.js";
+import { conversationName, resolveConversation, shortId } from "./resolve.js";
+import { safeInline } from "./sanitize.js";
+import { Screen } from "./screen.js";
+import { apiFor, describeState, socketFor, watchSession } from "./session.js";
+
+const HISTORY = 20;
+const SLOW_SEND_MS = 3000;
+
+export async function interactive(io: Io): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw usageError("no command given, and interactive mode needs a terminal");
+  }
+  const credentials = requireCredentials();
+  const me = credentials.user_id;
+  const api = apiFor(credentials);
+  const names = new NameBook(api);
+  const style = io.outStyle;
+  let list = await api.conversations();
+  let feed: ConversationFeed | undefined;
+  let readSeq = 0;
+
+  const screen = new Screen(
+    process.stdin,
+    process.stdout,
+    completerFor(() => list, me),
+  );
+  const socket = socketFor(credentials);
+
+  let done = false;
+  let finish: (result: number | CliError) => void = () => {};
+  const finished = new Promise<number | CliError>((resolve) => {
+    finish = (result) => {
+      done = true;
+      resolve(result);
+    };
+  });
+
+  const nameOf = (id: string) => {
+    const c = list.find((x) => x.id === id);
+    return c ? safeInline(conversationName(c, me)) : shortId(id);
+  };
+
+  const showList = () => {
+    for (const c of list) names.addConversation(c);
+    if (list.length === 0) screen.print(style.dim("no conversations yet"));
+    list.forEach((c, i) => {
+      screen.print(`${String(i + 1).padStart(3)}  ${formatConversation(c, me, names, style)}`);
+    });
+  };
+
+  // One read frame per burst (opening a conversation shows 20 messages at once), since
+  // socket frames are rate-limited.
+  let readTimer: ReturnType<typeof setTimeout> | undefined;
+  const markRead = (message: MessageView) => {
+    if (message.sender_id === me || message.seq <= readSeq) return;
+    readSeq = message.seq;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => socket.read(message.conversation_id, message.seq), 300);
+  };
+
+  const notify = async (event: StoredEvent) => {
+    if (event.type === "conversation.created" || event.type === "member.joined") {
+      list = await api.conversations().catch(() => list);
+    }
+    if (event.type !== "message.new" || event.message.sender_id === me) return;
+    if (!list.some((c) => c.id === event.conversation_id)) {
+      list = await api.conversations().catch(() => list);
+    }
+    const sender = await names.name(event.message.sender_id);
+    screen.print(
+      `${style.bold(`[${nameOf(event.conversation_id)}]`)} ${formatMessage(event.message, sender, style)}`,
+    );
+  };
+
+  const open = async (query: string) => {
+    const number = /^\d{1,3}$/.test(query) ? Number(query) : 0;
+    let target: ConversationView | undefined = number > 0 ? list[number - 1] : undefined;
+    if (!target) {
+      list = await api.conversations();
+      target = resolveConversation(list, query, me);
+    }
+    const title = safeInline(conversationName(target, me));
+    readSeq = 0;
+    feed = new ConversationFeed(target, api, names, {
+      json: false,
+      style,
+      write: (line) => screen.print(line),
+      onShown: markRead,
+    });
+    const members = target.members.length;
+    screen.print(
+      style.dim(`── ${title} · ${target.type} · ${members} member${members === 1 ? "" : "s"} ──`),
+    );
+    screen.setPrompt(`${style.bold(title)}> `);
+    const opened = feed;
+    try {
+      await opened.start(HISTORY);
+    } catch (err) {
+      // A feed that never started would hold its events forever.
+      if (feed === opened) {
+        feed = undefined;
+        screen.setPrompt("> ");
+      }
+      throw err;
+    }
+  };
+
+  const sendLine = (text: string) => {
+    const current = feed;
+    if (!current) {
+      screen.print("open a conversation first: /open <name> (/list shows them)");
+      return;
+    }
+    const slow = setTimeout(() => {
+      screen.print(style.dim(`not delivered yet (${socket.state}); it will go out once connected`));
+    }, SLOW_SEND_MS);
+    socket
+      .send(current.conversation.id, text)
+      .then((message) => {
+        if (feed === current) current.showOwn(message);
+        else screen.print(style.dim(`sent to ${nameOf(message.conversation_id)}`));
+      })
+      .catch((err: unknown) => {
+        const error = toCliError(err, true);
+        screen.print(
+          style.error(`not sent: ${safeInline(error.code)}: ${safeInline(error.message)}`),
+        );
+      })
+      .finally(() => clearTimeout(slow));
+  };
+
+  const handle = async (line: string) => {
+    const [word = ""] = line.trim().split(/\s+/);
+    const argument = line.trim().slice(word.length).trim();
+    switch (word) {
+      case "/help":
+      case "/?":
+        for (const help of REPL_HELP) screen.print(help);
+        return;
+      case "/list":
+      case "/ls":
+        list = await api.conversations();
+        showList();
+        return;
+      case "/open":
+      case "/o":
+        if (argument === "") screen.print("usage: /open <name|N>");
+        else await open(argument);
+        return;
+      case "/close":
+        feed = undefined;
+        screen.setPrompt("> ");
+        return;
+      case "/quit":
+      case "/exit":
+      case "/q":
+        finish(EXIT_OK);
+        return;
+      default:
+        if (word.startsWith("/") && !word.startsWith("//")) {
+          screen.print(`unknown command ${safeInline(word)}; /help lists them`);
+          return;
+        }
+        sendLine(line.startsWith("//") ? line.slice(1) : line);
+    }
+  };
+
+  let queue: Promise<void> = Promise.resolve();
+  screen.rl.on("line", (line) => {
+    const isMessage =
+      line.trim() !== "" && feed && (!line.startsWith("/") || line.startsWith("//"));
+    if (isMessage) screen.eraseEntered(line);
+    if (line.trim() === "") {
+      screen.prompt();
+      return;
+    }
+    queue = queue
+      .then(() => handle(line))
+      .catch((err: unknown) => {
+        const error = toCliError(err, true);
+        screen.print(style.error(`${safeInline(error.code)}: ${safeInline(error.message)}`));
+      })
+      .then(() => {
+        if (!done) screen.prompt();
+      });
+  });
+  screen.rl.on("SIGINT", () => {
+    if (screen.rl.line !== "") {
+      screen.rl.write(null, { ctrl: true, name: "u" });
+      return;
+    }
+    finish(EXIT_OK);
+  });
+  screen.rl.on("close", () => finish(EXIT_OK));
+
+  let everOpen = false;
+  socket.on("state", ({ state, reason }) => {
+    if (state === "closed") return; // only ever our own doing
+    if (state === "open" && !everOpen) {
+      everOpen = true;
+      return;
+    }
+    if (everOpen || state === "reconnecting") screen.print(style.dim(describeState(state, reason)));
+  });
+  socket.on("event", (event) => {
+    if (feed && event.conversation_id === feed.conversation.id) feed.accept(event);
+    else void notify(event);
+  });
+  const stopWatching = watchSession(socket, api, (error) => finish(error));
+  socket.connect();
+
+  screen.print(
+    `${style.bold("Private Chat")} · ${safeInline(credentials.username)} on ${safeInline(credentials.server)} · /help for commands`,
+  );
+  showList();
+  screen.prompt();
+  try {
+    const result = await finished;
+    if (typeof result !== "number") throw result;
+    return result;
+  } finally {
+    stopWatching();
+    socket.close();
+    screen.close();
+    process.stdout.write("\n");
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The client SDK: typed REST calls and a resilient socket, shared by the web app, the
+ * terminal client and the benchmarks.
+ */
+
+export type { AttachmentView } from "@private-chat/protocol/attachments";
+export type {
+  ConversationView,
+  MemberView,
+  MessageView,
+  ReactionView,
+  Role,
+} from "@private-chat/protocol/chat";
+export { type ErrorCode, isRetryable } from "@private-chat/protocol/errors";
+export {
+  type ChatEvent,
+  type ChatEventType,
+  closeAdvice,
+  decodeServerFrame,
+  type ServerFrame,
+  type StoredEvent,
+} from "@private-chat/protocol/frames";
+export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
+export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
+export { type BackoffOptions, backoffDelay } from "./backoff.js";
+export { ApiError } from "./errors.js";
+export { randomId } from "./ids.js";
+export { ApiClient, type ServerInfo, type SyncResponse } from "./rest.js";
+export {
+  ChatSocket,
+  type ChatSocketEvents,
+  type ChatSocketOptions,
+  type ConnectionState,
+  type MinimalWebSocket,
+  type OutboxEntry,
+  type WebSocketFactory,
+} from "./socket.js";

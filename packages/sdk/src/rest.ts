@@ -1,0 +1,360 @@
+/**
+ * Typed calls to the REST API. `fetch` is injectable; every refusal becomes an ApiError.
+ */
+
+import { type AttachmentView, attachmentView } from "@private-chat/protocol/attachments";
+import {
+  type ConversationView,
+  type CreateConversationBody,
+  conversationView,
+  type MessageView,
+  messageView,
+  type Role,
+  type SendMessageBody,
+} from "@private-chat/protocol/chat";
+import { decodeWith } from "@private-chat/protocol/decode";
+import { type ErrorCode, errorBody } from "@private-chat/protocol/errors";
+import { cursor, type StoredEvent, storedEvent } from "@private-chat/protocol/events";
+import {
+  type AuthResponse,
+  authResponse,
+  type SessionView,
+  sessionView,
+  type UserView,
+  userView,
+} from "@private-chat/protocol/rest";
+import { type SearchResponse, searchResponse } from "@private-chat/protocol/search";
+import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
+import { z } from "zod/mini";
+import { ApiError } from "./errors.js";
+
+export type { ServerInfo };
+
+export interface SyncResponse {
+  /** The events this version understands; those of newer types are left out. */
+  events: StoredEvent[];
+  cursor: number;
+  has_more: boolean;
+}
+
+const userBody = z.object({ user: userView });
+const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
+
+/** The code for an error answer without a catalogue body (a proxy's page, say). */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return "unauthorized";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  return status >= 500 ? "internal_error" : "invalid_request";
+}
+
+export interface ApiClientOptions {
+  /** Server base URL, e.g. https://chat.example.com; "" for the page's own origin. */
+  baseUrl: string;
+  token?: string | undefined;
+  fetch?: typeof fetch;
+}
+
+export interface HistoryOptions {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export class ApiClient {
+  token: string | undefined;
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /**
+   * Calls the API and decodes the answer with `schema`. Fields the schema does not know
+   * are dropped (a newer server may add some); an answer that does not match is an
+   * ApiError, never an untyped value.
+   */
+  async request<S extends z.core.$ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.output<S>> {
+    const parsed = await this.call(method, path, body);
+    const decoded = decodeWith(schema, parsed);
+    if (!decoded.ok)
+      throw new ApiError(
+        0,
+        "internal_error",
+        `the server's answer to ${method} ${path.split("?")[0]} is not understood: ${decoded.problem}`,
+      );
+    return decoded.value;
+  }
+
+  /** Calls the API and returns its JSON answer undecoded (for answers without a body). */
+  async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    // A form (a file upload) sets its own multipart content type and boundary.
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers["content-type"] = "application/json";
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? null : form ? body : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(0, "network_error", `cannot reach the server: ${(err as Error).message}`);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw new ApiError(
+        response.status,
+        response.ok ? "internal_error" : codeForStatus(response.status),
+        `the server's answer is not JSON (HTTP ${response.status}); is the server URL right?`,
+        retryAfterMs(response),
+      );
+    }
+    if (!response.ok) {
+      const decoded = errorBody.safeParse(parsed);
+      const error = decoded.success ? decoded.data.error : undefined;
+      throw new ApiError(
+        response.status,
+        error?.code ?? codeForStatus(response.status),
+        error?.message ?? `HTTP ${response.status}`,
+        retryAfterMs(response),
+        error?.details,
+      );
+    }
+    return parsed;
+  }
+
+  serverInfo(): Promise<ServerInfo> {
+    return this.request("GET", "/api/v1/server", serverInfo);
+  }
+
+  async register(input: {
+    username: string;
+    password: string;
+    display_name?: string;
+    invite_code?: string;
+  }): Promise<AuthResponse> {
+    const result = await this.request("POST", "/api/v1/auth/register", authResponse, input);
+    this.token = result.token;
+    return result;
+  }
+
+  async login(username: string, password: string): Promise<AuthResponse> {
+    const result = await this.request("POST", "/api/v1/auth/login", authResponse, {
+      username,
+      password,
+    });
+    this.token = result.token;
+    return result;
+  }
+
+  async logout(): Promise<void> {
+    await this.call("POST", "/api/v1/auth/logout");
+    this.token = undefined;
+  }
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.call("POST", "/api/v1/auth/password", {
+      current_password: currentPassword,
+      new_password: newPassword,
+    });
+  }
+
+  async me(): Promise<UserView> {
+    return (await this.request("GET", "/api/v1/me", userBody)).user;
+  }
+
+  async sessions(): Promise<SessionView[]> {
+    const sessions = z.object({ sessions: z.array(sessionView) });
+    return (await this.request("GET", "/api/v1/sessions", sessions)).sessions;
+  }
+
+  async revokeSession(id: string): Promise<void> {
+    await this.call("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`);
+  }
+
+  async searchUsers(prefix: string, limit = 20): Promise<UserView[]> {
+    const query = new URLSearchParams({ q: prefix, limit: String(limit) });
+    const users = z.object({ users: z.array(userView) });
+    return (await this.request("GET", `/api/v1/users?${query}`, users)).users;
+  }
+
+  async user(id: string): Promise<UserView> {
+    return (await this.request("GET", `/api/v1/users/${encodeURIComponent(id)}`, userBody)).user;
+  }
+
+  /**
+   * Uploads a file to a conversation; send its id with a message (`attachmentIds`) for the
+   * members to see it. The server sniffs the type from the bytes and ignores `blob.type`.
+   */
+  async uploadAttachment(
+    conversationId: string,
+    file: Blob,
+    name: string,
+  ): Promise<AttachmentView> {
+    const form = new FormData();
+    form.append("file", file, name);
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(conversationId)}/attachments`,
+      attachmentView,
+      form,
+    );
+  }
+
+  async conversations(): Promise<ConversationView[]> {
+    const list = z.object({ conversations: z.array(conversationView) });
+    return (await this.request("GET", "/api/v1/conversations", list)).conversations;
+  }
+
+  conversation(id: string): Promise<ConversationView> {
+    return this.request("GET", `/api/v1/conversations/${encodeURIComponent(id)}`, conversationView);
+  }
+
+  createConversation(body: CreateConversationBody): Promise<ConversationView> {
+    return this.request("POST", "/api/v1/conversations", conversationView, body);
+  }
+
+  renameConversation(id: string, title: string): Promise<ConversationView> {
+    return this.request(
+      "PATCH",
+      `/api/v1/conversations/${encodeURIComponent(id)}`,
+      conversationView,
+      { title },
+    );
+  }
+
+  addMembers(id: string, userIds: string[]): Promise<ConversationView> {
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(id)}/members`,
+      conversationView,
+      { user_ids: userIds },
+    );
+  }
+
+  async removeMember(id: string, userId: string): Promise<void> {
+    await this.call(
+      "DELETE",
+      `/api/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`,
+    );
+  }
+
+  setRole(id: string, userId: string, role: Role): Promise<ConversationView> {
+    return this.request(
+      "PATCH",
+      `/api/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`,
+      conversationView,
+      { role },
+    );
+  }
+
+  async markRead(id: string, seq: number): Promise<number> {
+    return (
+      await this.request(
+        "POST",
+        `/api/v1/conversations/${encodeURIComponent(id)}/read`,
+        z.object({ read_seq: z.number() }),
+        { seq },
+      )
+    ).read_seq;
+  }
+
+  async history(id: string, options: HistoryOptions = {}): Promise<MessageView[]> {
+    const query = new URLSearchParams();
+    if (options.before !== undefined) query.set("before", String(options.before));
+    if (options.after !== undefined) query.set("after", String(options.after));
+    if (options.limit !== undefined) query.set("limit", String(options.limit));
+    const suffix = query.size > 0 ? `?${query}` : "";
+    return (
+      await this.request(
+        "GET",
+        `/api/v1/conversations/${encodeURIComponent(id)}/messages${suffix}`,
+        z.object({ messages: z.array(messageView) }),
+      )
+    ).messages;
+  }
+
+  message(id: string): Promise<MessageView> {
+    return this.request("GET", `/api/v1/messages/${encodeURIComponent(id)}`, messageView);
+  }
+
+  sendMessage(id: string, body: SendMessageBody): Promise<MessageView> {
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(id)}/messages`,
+      messageView,
+      body,
+    );
+  }
+
+  editMessage(id: string, body: string): Promise<MessageView> {
+    return this.request("PATCH", `/api/v1/messages/${encodeURIComponent(id)}`, messageView, {
+      body,
+    });
+  }
+
+  deleteMessage(id: string): Promise<MessageView> {
+    return this.request("DELETE", `/api/v1/messages/${encodeURIComponent(id)}`, messageView);
+  }
+
+  react(id: string, emoji: string): Promise<MessageView> {
+    return this.request(
+      "POST",
+      `/api/v1/messages/${encodeURIComponent(id)}/reactions`,
+      messageView,
+      { emoji },
+    );
+  }
+
+  unreact(id: string, emoji: string): Promise<MessageView> {
+    return this.request(
+      "DELETE",
+      `/api/v1/messages/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`,
+      messageView,
+    );
+  }
+
+  /** The events after `since`; each is decoded alone, so one of a newer type is skipped. */
+  async sync(since: number, limit = 500): Promise<SyncResponse> {
+    const page = await this.request("GET", `/api/v1/sync?since=${since}&limit=${limit}`, syncBody);
+    const events = page.events.flatMap((raw) => {
+      const decoded = decodeWith(storedEvent, raw);
+      return decoded.ok ? [decoded.value] : [];
+    });
+    return { events, cursor: page.cursor, has_more: page.has_more };
+  }
+
+  /** Message search; `before` is the previous page's `next_before`. */
+  search(params: {
+    q: string;
+    conversation_id?: string;
+    before?: string;
+    limit?: number;
+  }): Promise<SearchResponse> {
+    const query = new URLSearchParams({ q: params.q });
+    if (params.conversation_id) query.set("conversation_id", params.conversation_id);
+    if (params.before) query.set("before", params.before);
+    if (params.limit !== undefined) query.set("limit", String(params.limit));
+    return this.request("GET", `/api/v1/search?${query}`, searchResponse);
+  }
+}
+
+/** The server's Retry-After (seconds) in milliseconds, when it sent one. */
+function retryAfterMs(response: Response): number | undefined {
+  const seconds = Number(response.headers.get("retry-after"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}

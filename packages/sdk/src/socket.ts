@@ -1,0 +1,377 @@
+/**
+ * ChatSocket: one logical connection to /socket that survives network drops. It
+ * reconnects with jittered backoff, resumes with `sync` from the last cursor it saw, and
+ * keeps unacknowledged sends in an outbox that it re-sends with the same client_id, so
+ * a flaky network neither loses nor doubles a message.
+ */
+import type { MessageView } from "@private-chat/protocol/chat";
+import { isRetryable } from "@private-chat/protocol/errors";
+import {
+  type AckFrame,
+  CLOSE_CODES,
+  type ClientFrame,
+  closeAdvice,
+  decodeServerFrame,
+  type ErrorFrame,
+  encodeClientFrame,
+  type ReadyFrame,
+  type SyncedFrame,
+} from "@private-chat/protocol/frames";
+import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { Emitter } from "./emitter.js";
+import { ApiError } from "./errors.js";
+import { randomId } from "./ids.js";
+import { oversized, sendFrameOf } from "./outbox-frame.js";
+import { RecentCursors } from "./recent-cursors.js";
+import type {
+  ChatSocketEvents,
+  ChatSocketOptions,
+  ConnectionState,
+  MinimalWebSocket,
+  OutboxEntry,
+  WebSocketFactory,
+} from "./socket-types.js";
+
+export type {
+  ChatSocketEvents,
+  ChatSocketOptions,
+  ConnectionState,
+  MinimalWebSocket,
+  OutboxEntry,
+  WebSocketFactory,
+} from "./socket-types.js";
+
+interface PendingSend {
+  entry: OutboxEntry;
+  /** Retryable refusals of this send so far, for its backoff. */
+  refusals: number;
+  resolve: (message: MessageView) => void;
+  reject: (error: ApiError) => void;
+}
+
+const OPEN = 1;
+// A client-side close of a socket that stopped answering.
+const NO_PONG = CLOSE_CODES.noPong;
+// Between re-sends of a message the server refused with a retryable code.
+const RETRY_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
+
+export function socketUrl(baseUrl: string): string {
+  const page = (globalThis as { location?: { origin: string } }).location;
+  const origin = baseUrl === "" ? (page?.origin ?? "") : baseUrl.replace(/\/+$/, "");
+  return `${origin.replace(/^http/, "ws")}/socket`;
+}
+
+export class ChatSocket extends Emitter<ChatSocketEvents> {
+  private ws: MinimalWebSocket | undefined;
+  private stateValue: ConnectionState = "idle";
+  private cursorValue: number | undefined;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly outbox = new Map<string, PendingSend>();
+  private readonly seen = new RecentCursors();
+  private readonly WebSocketImpl: WebSocketFactory;
+
+  constructor(private readonly options: ChatSocketOptions) {
+    super();
+    this.cursorValue = options.cursor;
+    const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
+    if (!impl) throw new Error("no WebSocket implementation: pass options.WebSocket");
+    this.WebSocketImpl = impl;
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  get cursor(): number | undefined {
+    return this.cursorValue;
+  }
+
+  /** Sends not yet acknowledged, oldest first. */
+  pending(): OutboxEntry[] {
+    return [...this.outbox.values()].map((p) => p.entry);
+  }
+
+  connect(): void {
+    if (
+      this.stateValue !== "idle" &&
+      this.stateValue !== "closed" &&
+      this.stateValue !== "unauthorized"
+    )
+      return;
+    this.open("connect");
+  }
+
+  /** Skips the backoff wait, e.g. when the browser says it is online again. */
+  reconnectNow(): void {
+    if (this.stateValue !== "reconnecting") return;
+    clearTimeout(this.reconnectTimer);
+    this.open("reconnect requested");
+  }
+
+  close(): void {
+    clearTimeout(this.reconnectTimer);
+    this.stopPing();
+    this.setState("closed", "closed by the client");
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close(CLOSE_CODES.normal, "bye");
+  }
+
+  /** Sends a message; resolves with the stored message once the server has committed it. */
+  send(
+    conversationId: string,
+    body: string,
+    options: { replyTo?: string; clientId?: string; attachmentIds?: string[] } = {},
+  ): Promise<MessageView> {
+    const entry: OutboxEntry = {
+      clientId: options.clientId ?? randomId(),
+      conversationId,
+      body,
+      replyTo: options.replyTo,
+      attachmentIds: options.attachmentIds,
+      createdAt: Date.now(),
+    };
+    const size = oversized(entry);
+    if (size !== undefined)
+      return Promise.reject(
+        new ApiError(0, "payload_too_large", `the message is too large to send (${size} bytes)`),
+      );
+    return new Promise((resolve, reject) => {
+      this.outbox.set(entry.clientId, { entry, refusals: 0, resolve, reject });
+      if (this.stateValue === "open") this.transmit(entry);
+    });
+  }
+
+  /** Drops an unacknowledged send from the outbox (its promise rejects). */
+  cancel(clientId: string): void {
+    const pending = this.outbox.get(clientId);
+    if (!pending) return;
+    this.outbox.delete(clientId);
+    pending.reject(new ApiError(0, "network_error", "cancelled"));
+  }
+
+  typing(conversationId: string): void {
+    this.sendFrame({ type: "typing", conversation_id: conversationId });
+  }
+
+  read(conversationId: string, seq: number): void {
+    this.sendFrame({ type: "read", conversation_id: conversationId, seq });
+  }
+
+  private sendFrame(frame: ClientFrame): boolean {
+    if (this.stateValue !== "open" || this.ws?.readyState !== OPEN) return false;
+    this.ws.send(encodeClientFrame(frame));
+    return true;
+  }
+
+  private transmit(entry: OutboxEntry): void {
+    this.sendFrame(sendFrameOf(entry));
+  }
+
+  private setState(state: ConnectionState, reason: string): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit("state", { state, reason });
+  }
+
+  private open(reason: string): void {
+    const token = this.options.token();
+    if (!token) {
+      this.setState("unauthorized", "no token");
+      return;
+    }
+    this.setState("connecting", reason);
+    // With a cursor, the server replays what we missed before sending anything live.
+    const resume = this.cursorValue === undefined ? "" : `?since=${this.cursorValue}`;
+    const ws = new this.WebSocketImpl(`${socketUrl(this.options.baseUrl)}${resume}`, [
+      "chat.v1",
+      `bearer.${token}`,
+    ]);
+    this.ws = ws;
+    ws.onmessage = (event) => {
+      if (this.ws === ws) this.receive(String(event.data));
+    };
+    ws.onclose = (event) => {
+      if (this.ws === ws) this.dropped(event.code, event.reason);
+    };
+    ws.onerror = () => {
+      // onclose follows and decides what to do.
+    };
+  }
+
+  private dropped(code: number, reason: string): void {
+    this.ws = undefined;
+    this.stopPing();
+    if (this.stateValue === "closed") return;
+    const advice = closeAdvice(code);
+    if (advice.reauthenticate || !advice.reconnect) {
+      this.setState(advice.reauthenticate ? "unauthorized" : "closed", reason || advice.meaning);
+      return;
+    }
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.setState("reconnecting", `connection lost (${code}${reason ? `: ${reason}` : ""})`);
+    this.reconnectTimer = setTimeout(() => this.open("reconnect"), delay);
+  }
+
+  /** Moves the resume cursor forward: every event up to it has been handled. */
+  private advance(cursor: number): void {
+    if (this.cursorValue !== undefined && cursor <= this.cursorValue) return;
+    this.cursorValue = cursor;
+    this.options.onCursor?.(cursor);
+  }
+
+  /**
+   * Whether an event is new to us. While syncing, live events (sent between `ready` and
+   * our `sync`) can arrive before older replayed ones, so the cursor only moves at
+   * `synced`, and a set of recent cursors catches the replayed copies.
+   */
+  private firstSighting(cursor: number): boolean {
+    if (this.cursorValue !== undefined && cursor <= this.cursorValue) return false;
+    if (!this.seen.add(cursor)) return false;
+    if (this.stateValue === "open") this.advance(cursor);
+    return true;
+  }
+
+  private receive(text: string): void {
+    const decoded = decodeServerFrame(text);
+    if (!decoded.ok) {
+      // A frame type from a newer server is skipped; a broken frame is reported.
+      this.emit("invalid_frame", {
+        type: decoded.type,
+        unknownType: decoded.unknownType,
+        problem: decoded.problem,
+      });
+      return;
+    }
+    const frame = decoded.frame;
+    switch (frame.type) {
+      case "ready":
+        this.onReady(frame);
+        return;
+      case "synced":
+        this.onSynced(frame);
+        return;
+      case "ack":
+        this.onAck(frame);
+        return;
+      case "error":
+        this.failed(frame);
+        return;
+      case "pong":
+        clearTimeout(this.pongTimer);
+        return;
+      case "typing":
+        this.emit("typing", { conversation_id: frame.conversation_id, user_id: frame.user_id });
+        return;
+      case "presence": {
+        const { user_id, status, last_seen_at } = frame;
+        this.emit("presence", { user_id, status, last_seen_at });
+        return;
+      }
+      default:
+        if (this.firstSighting(frame.cursor)) this.emit("event", frame);
+    }
+  }
+
+  private onReady(ready: ReadyFrame): void {
+    this.attempt = 0;
+    this.startPing();
+    this.emit("ready", { user: ready.user, cursor: ready.cursor });
+    if (this.cursorValue === undefined) {
+      this.advance(ready.cursor);
+      this.becameOpen("ready");
+    } else {
+      // The replay asked for in the URL follows, ended by a `synced` frame.
+      this.setState("syncing", "catching up");
+    }
+  }
+
+  private onSynced(synced: SyncedFrame): void {
+    this.advance(synced.cursor);
+    if (synced.has_more) {
+      this.ws?.send(encodeClientFrame({ type: "sync", since: this.cursorValue ?? synced.cursor }));
+      return;
+    }
+    this.emit("synced", { cursor: this.cursorValue ?? synced.cursor });
+    this.becameOpen("caught up");
+  }
+
+  private onAck(ack: AckFrame): void {
+    if (this.stateValue === "open") this.advance(ack.cursor);
+    const pending = this.outbox.get(String(ack.id));
+    if (!pending) return;
+    this.outbox.delete(String(ack.id));
+    this.emit("ack", { clientId: pending.entry.clientId, message: ack.message });
+    pending.resolve(ack.message);
+  }
+
+  /** An error frame: a send's refusal is retried when the catalogue says it may succeed. */
+  private failed(error: ErrorFrame): void {
+    const pending = error.id === undefined ? undefined : this.outbox.get(String(error.id));
+    if (!pending) {
+      this.emit("error", { code: error.code, message: error.message });
+      return;
+    }
+    if (!isRetryable(error.code)) {
+      this.outbox.delete(pending.entry.clientId);
+      pending.reject(new ApiError(0, error.code, error.message));
+      return;
+    }
+    // Throttled or a server hiccup: try the same send again after a backoff.
+    const delay = backoffDelay(pending.refusals++, RETRY_BACKOFF);
+    setTimeout(() => {
+      if (this.outbox.has(pending.entry.clientId) && this.stateValue === "open")
+        this.transmit(pending.entry);
+    }, delay);
+  }
+
+  private becameOpen(reason: string): void {
+    this.setState("open", reason);
+    for (const pending of this.outbox.values()) this.transmit(pending.entry);
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const interval = this.options.pingIntervalMs ?? 25_000;
+    const timeout = this.options.pongTimeoutMs ?? 10_000;
+    this.pingTimer = setInterval(() => {
+      if (this.ws?.readyState !== OPEN) return;
+      this.ws.send(encodeClientFrame({ type: "ping" }));
+      clearTimeout(this.pongTimer);
+      this.pongTimer = setTimeout(() => this.abandon("no pong"), timeout);
+    }, interval);
+  }
+
+  /** Gives up on a socket that stopped answering, without waiting for a close handshake. */
+  private abandon(reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = undefined;
+    ws.onclose = null;
+    ws.onmessage = null;
+    try {
+      ws.close(NO_PONG, reason);
+    } catch {
+      // already closing
+    }
+    this.dropped(NO_PONG, reason);
+  }
+
+  /**
+   * Treats the connection as lost now (e.g. the browser went offline). With
+   * `waitForOnline`, no reconnect is attempted until reconnectNow() is called.
+   */
+  disconnectNow(reason = "offline", options: { waitForOnline?: boolean } = {}): void {
+    if (this.ws) this.abandon(reason);
+    if (options.waitForOnline && this.stateValue === "reconnecting")
+      clearTimeout(this.reconnectTimer);
+  }
+
+  private stopPing(): void {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+  }
+}

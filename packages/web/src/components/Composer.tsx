@@ -1,0 +1,205 @@
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, Escape cancels a reply or an
+ * edit, ArrowUp in an empty box edits your last message. Drafts are kept per
+ * conversation while the app is open.
+ */
+
+import type { MessageView } from "@private-chat/sdk";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, getSocket } from "../api.js";
+import { memberName } from "../format.js";
+import { editMessage } from "../state/actions.js";
+import { type Conv, chat } from "../state/chat.js";
+import { sendMessage } from "../state/send.js";
+import { useStore } from "../state/store.js";
+import { addFiles, takeReady, uploads } from "../state/uploads.js";
+import { UploadTray } from "./Attachments.js";
+import { Icon } from "./icons.js";
+
+interface Props {
+  conv: Conv;
+  replyTo: MessageView | null;
+  editing: MessageView | null;
+  onCancelReply: () => void;
+  onCancelEdit: () => void;
+  onEditLast: (m: MessageView) => void;
+}
+
+const drafts = new Map<string, string>();
+const NO_UPLOADS: never[] = [];
+let maxChars = 4000;
+let infoRequested = false;
+let lastTyping = 0;
+// The server relays one typing notice per person and conversation every 2 s.
+const TYPING_EVERY_MS = 2100;
+
+export function Composer({
+  conv,
+  replyTo,
+  editing,
+  onCancelReply,
+  onCancelEdit,
+  onEditLast,
+}: Props) {
+  // Keyed by the edited message, so the text is right from the first render.
+  const [text, setText] = useState(() => (editing ? editing.body : (drafts.get(conv.id) ?? "")));
+  const [, setMax] = useState(maxChars);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const files = useStore(uploads, (all) => all[conv.id] ?? NO_UPLOADS);
+  const uploading = files.some((f) => !f.view && !f.error);
+  const ready = files.some((f) => f.view);
+
+  useEffect(() => {
+    if (infoRequested) return;
+    infoRequested = true;
+    api.serverInfo().then(
+      (info) => {
+        maxChars = info.max_body_chars;
+        setMax(maxChars);
+      },
+      () => {
+        infoRequested = false;
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    if (!matchMedia("(pointer: coarse)").matches) box.current?.focus();
+  }, [conv.id, replyTo, editing]);
+
+  const update = (value: string) => {
+    setText(value);
+    if (!editing) drafts.set(conv.id, value);
+    const now = Date.now();
+    if (value.trim() && !editing && now - lastTyping > TYPING_EVERY_MS) {
+      lastTyping = now;
+      getSocket()?.typing(conv.id);
+    }
+  };
+
+  const length = [...text].length;
+  const tooLong = length > maxChars;
+
+  async function submit(event?: Event) {
+    event?.preventDefault();
+    const body = text.trim();
+    if (editing) {
+      if (!body || tooLong) return;
+      if (body === editing.body || (await editMessage(editing.id, body))) onCancelEdit();
+      return;
+    }
+    if ((!body && !ready) || tooLong || uploading) return;
+    sendMessage(conv.id, body, replyTo?.id, ready ? takeReady(conv.id) : undefined);
+    drafts.delete(conv.id);
+    setText("");
+    if (replyTo) onCancelReply();
+  }
+
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void submit();
+    } else if (event.key === "Escape") {
+      if (editing) onCancelEdit();
+      else if (replyTo) onCancelReply();
+    } else if (event.key === "ArrowUp" && !text && !editing) {
+      const me = chat.get().me?.id;
+      const mine = chat
+        .get()
+        .timelines[conv.id]?.messages.filter((m) => m.sender_id === me && !m.deleted)
+        .pop();
+      if (mine) {
+        event.preventDefault();
+        onEditLast(mine);
+      }
+    }
+  }
+
+  function onPaste(event: ClipboardEvent) {
+    const pasted = [...(event.clipboardData?.files ?? [])];
+    if (pasted.length === 0 || editing) return;
+    event.preventDefault();
+    addFiles(conv.id, pasted);
+  }
+
+  return (
+    <form class="composer" onSubmit={submit}>
+      {!editing && <UploadTray conversationId={conv.id} items={files} />}
+      {(replyTo || editing) && (
+        <div class="composer-context">
+          <Icon name={editing ? "edit" : "reply"} />
+          <div class="context-text">
+            <strong>
+              {editing
+                ? "Editing message"
+                : `Replying to ${memberName(conv, replyTo?.sender_id ?? "")}`}
+            </strong>
+            <span>{(editing ?? replyTo)?.body}</span>
+          </div>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={editing ? "Cancel editing" : "Cancel reply"}
+            onClick={editing ? onCancelEdit : onCancelReply}
+          >
+            <Icon name="close" />
+          </button>
+        </div>
+      )}
+      <div class="composer-row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              aria-label="Attach files"
+              onChange={(e) => {
+                addFiles(conv.id, e.currentTarget.files ?? []);
+                e.currentTarget.value = "";
+              }}
+            />
+            <button
+              type="button"
+              class="icon-btn attach"
+              aria-label="Attach files"
+              title="Attach files"
+              onClick={() => picker.current?.click()}
+            >
+              <Icon name="clip" />
+            </button>
+          </>
+        )}
+        <textarea
+          ref={box}
+          aria-label="Message"
+          placeholder="Message"
+          rows={1}
+          value={text}
+          onInput={(e) => update(e.currentTarget.value)}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          aria-invalid={tooLong}
+          aria-describedby={tooLong ? "too-long" : undefined}
+        />
+        <button
+          type="submit"
+          class="send"
+          aria-label={editing ? "Save edit" : "Send"}
+          disabled={
+            editing ? !text.trim() || tooLong : (!text.trim() && !ready) || tooLong || uploading
+          }
+        >
+          <Icon name="send" />
+        </button>
+      </div>
+      {length > maxChars * 0.9 && (
+        <p id="too-long" class={tooLong ? "counter error" : "counter"}>
+          {length} / {maxChars}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * One conversation: header, timeline, typing line and composer, with the members panel
+ * beside it (or instead of it, on a phone) when open.
+ */
+
+import type { MessageView } from "@private-chat/sdk";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { conversationTitle, joinNames, lastSeen, memberName, otherMembers } from "../format.js";
+import { chatHref } from "../router.js";
+import { openTimeline } from "../state/actions.js";
+import { chat } from "../state/chat.js";
+import { markRead, setViewing } from "../state/read.js";
+import { useStore } from "../state/store.js";
+import { addFiles } from "../state/uploads.js";
+import { Avatar } from "./Avatar.js";
+import { Composer } from "./Composer.js";
+import { Icon } from "./icons.js";
+import { MembersPanel } from "./MembersPanel.js";
+import { Timeline } from "./Timeline.js";
+
+function useVisible(): boolean {
+  const [visible, setVisible] = useState(document.visibilityState === "visible");
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState === "visible");
+    document.addEventListener("visibilitychange", update);
+    window.addEventListener("focus", update);
+    return () => {
+      document.removeEventListener("visibilitychange", update);
+      window.removeEventListener("focus", update);
+    };
+  }, []);
+  return visible;
+}
+
+export function ConversationView({ id, info }: { id: string; info: boolean }) {
+  const conv = useStore(chat, (s) => s.convs[id]);
+  const me = useStore(chat, (s) => s.me);
+  const loaded = useStore(chat, (s) => s.loaded);
+  const conn = useStore(chat, (s) => s.conn);
+  const online = useStore(chat, (s) => s.online);
+  const seen = useStore(chat, (s) => s.seen);
+  const typing = useStore(chat, (s) => s.typing[id]);
+  const visible = useVisible();
+  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
+  const [editing, setEditing] = useState<MessageView | null>(null);
+  const exists = conv !== undefined;
+  const act = useMemo(
+    () => ({
+      reply: (m: MessageView) => {
+        setEditing(null);
+        setReplyTo(m);
+      },
+      edit: (m: MessageView) => {
+        setReplyTo(null);
+        setEditing(m);
+      },
+    }),
+    [],
+  );
+
+  useEffect(() => {
+    if (exists) openTimeline(id);
+  }, [id, exists]);
+
+  useEffect(() => {
+    setViewing(visible && exists ? id : null);
+    return () => setViewing(null);
+  }, [id, visible, exists]);
+
+  useEffect(() => {
+    if (visible) markRead(id);
+  }, [id, conv?.last_seq, conv?.unread_count, conn, visible]);
+
+  if (!conv) {
+    return (
+      <div class="empty-main">
+        {loaded ? (
+          <p>
+            This conversation is not available. <a href="#/">Back to conversations</a>
+          </p>
+        ) : (
+          <p>Loading…</p>
+        )}
+      </div>
+    );
+  }
+
+  const title = conversationTitle(conv, me?.id);
+  const other = conv.type === "direct" ? otherMembers(conv, me?.id)[0] : undefined;
+  const otherOnline = other ? (online[other.user.id] ?? other.online) : undefined;
+  const typers = Object.entries(typing ?? {})
+    .filter(([, until]) => until > Date.now())
+    .map(([userId]) => memberName(conv, userId));
+  const typingText =
+    typers.length === 0
+      ? ""
+      : typers.length > 3
+        ? "Several people are typing…"
+        : `${joinNames(typers)} ${typers.length === 1 ? "is" : "are"} typing…`;
+  const subtitle = other
+    ? otherOnline
+      ? "online"
+      : lastSeen(seen[other.user.id] ?? other.last_seen_at)
+    : `${conv.members.length} member${conv.members.length === 1 ? "" : "s"}`;
+
+  return (
+    <div class={info ? "conversation with-panel" : "conversation"}>
+      <section
+        class="thread"
+        aria-label={`Conversation with ${title}`}
+        onDragOver={(e) => {
+          // Files dropped anywhere on the conversation are attached to the next message.
+          if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+        }}
+        onDrop={(e) => {
+          if (!e.dataTransfer?.files.length) return;
+          e.preventDefault();
+          addFiles(id, e.dataTransfer.files);
+        }}
+      >
+        <header class="thread-head">
+          <a class="icon-btn back" href="#/" aria-label="Back to conversations">
+            <Icon name="back" />
+          </a>
+          <Avatar id={other?.user.id ?? conv.id} name={title} online={otherOnline} />
+          <div class="thread-title">
+            <h2>{title}</h2>
+            <p class={otherOnline ? "sub online" : "sub"}>{subtitle}</p>
+          </div>
+          <a
+            class={info ? "icon-btn active" : "icon-btn"}
+            href={chatHref(id, !info)}
+            aria-label={conv.type === "group" ? "Group members" : "Conversation details"}
+            aria-expanded={info}
+            title="Details"
+          >
+            <Icon name="info" />
+          </a>
+        </header>
+        <Timeline conv={conv} me={me} onReply={act.reply} onEdit={act.edit} />
+        <p class="typing" aria-live="polite">
+          {typingText && (
+            <>
+              <span class="typing-dots" aria-hidden="true">
+                <i />
+                <i />
+                <i />
+              </span>
+              {typingText}
+            </>
+          )}
+        </p>
+        <Composer
+          key={editing?.id ?? "new"}
+          conv={conv}
+          replyTo={replyTo}
+          editing={editing}
+          onCancelReply={() => setReplyTo(null)}
+          onCancelEdit={() => setEditing(null)}
+          onEditLast={act.edit}
+        />
+      </section>
+      {info && <MembersPanel conv={conv} />}
+    </div>
+  );
+}

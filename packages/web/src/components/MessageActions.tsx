@@ -1,0 +1,154 @@
+/**
+ * The toolbar on a message: react (a small emoji picker), reply, edit, delete (confirmed).
+ * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
+ * take focus, Escape closes them, and focus returns to the button that opened them.
+ */
+
+import type { MessageView } from "@private-chat/sdk";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { deleteMessage, toggleReaction } from "../state/actions.js";
+import { Icon } from "./icons.js";
+
+export const EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
+
+interface Props {
+  message: MessageView;
+  mine: boolean;
+  canDelete: boolean;
+  onReply: (m: MessageView) => void;
+  onEdit: (m: MessageView) => void;
+}
+
+type Mode = "idle" | "react" | "delete";
+
+export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Props) {
+  const [mode, setMode] = useState<Mode>("idle");
+  const bar = useRef<HTMLDivElement>(null);
+  // The button to give focus back to, when the keyboard opened the picker or confirmation.
+  const back = useRef<string | null>(null);
+
+  useEffect(() => {
+    const root = bar.current;
+    if (!root || !back.current) return;
+    if (mode === "react") root.querySelector<HTMLElement>("fieldset button")?.focus();
+    else if (mode === "delete") root.querySelector<HTMLElement>("[data-cancel]")?.focus();
+    else {
+      root.querySelector<HTMLElement>(`[aria-label="${back.current}"]`)?.focus();
+      back.current = null;
+    }
+  }, [mode]);
+
+  const open = (next: Mode, label: string) => (event: MouseEvent) => {
+    // A click from the keyboard (Enter or Space) has detail 0.
+    back.current = event.detail === 0 ? label : null;
+    setMode(next);
+  };
+
+  const react = (emoji: string) => {
+    setMode("idle");
+    void toggleReaction(message, emoji);
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Escape" && mode !== "idle") {
+      event.stopPropagation();
+      setMode("idle");
+    }
+  };
+
+  return (
+    <div
+      ref={bar}
+      role="toolbar"
+      aria-label="Message actions"
+      class={mode === "idle" ? "actions" : "actions open"}
+      onKeyDown={onKeyDown}
+    >
+      {mode === "delete" ? (
+        <>
+          <span class="confirm-text">Delete for everyone?</span>
+          <button
+            type="button"
+            class="danger small"
+            onClick={() => {
+              back.current = null;
+              setMode("idle");
+              void deleteMessage(message.id);
+            }}
+          >
+            Delete
+          </button>
+          <button type="button" class="small" data-cancel onClick={() => setMode("idle")}>
+            Cancel
+          </button>
+        </>
+      ) : mode === "react" ? (
+        <fieldset class="picker">
+          <legend class="sr-only">Pick a reaction</legend>
+          {EMOJI.map((e) => (
+            <button
+              type="button"
+              key={e}
+              class="icon-btn"
+              aria-label={`React ${e}`}
+              onClick={() => react(e)}
+            >
+              {e}
+            </button>
+          ))}
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="Close reactions"
+            onClick={() => setMode("idle")}
+          >
+            <Icon name="close" />
+          </button>
+        </fieldset>
+      ) : (
+        <>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="React"
+            title="React"
+            onClick={open("react", "React")}
+          >
+            <Icon name="smile" />
+          </button>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="Reply"
+            title="Reply"
+            onClick={() => onReply(message)}
+          >
+            <Icon name="reply" />
+          </button>
+          {mine && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Edit"
+              title="Edit"
+              onClick={() => onEdit(message)}
+            >
+              <Icon name="edit" />
+            </button>
+          )}
+          {canDelete && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Delete"
+              title="Delete"
+              onClick={open("delete", "Delete")}
+            >
+              <Icon name="trash" />
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,158 @@
+/**
+ * One message: bubble (text only, links and mentions rendered safely), reply quote,
+ * reactions, time and receipt, and the actions on it.
+ */
+import type { MessageView } from "@private-chat/sdk";
+import { clockTime, fullTime } from "../format.js";
+import { memo } from "../memo.js";
+import { toggleReaction } from "../state/actions.js";
+import type { PendingMessage } from "../state/chat.js";
+import { discardSend, retrySend } from "../state/send.js";
+import { isEmojiOnly, renderText } from "../text.js";
+import { AttachmentList } from "./Attachments.js";
+import { Avatar } from "./Avatar.js";
+import { MessageActions } from "./MessageActions.js";
+
+export type NameOf = (userId: string) => string;
+
+interface Props {
+  message: MessageView;
+  /** The reader: their id and username (for highlighting their mentions). */
+  myId: string;
+  myUsername: string | undefined;
+  group: boolean;
+  canModerate: boolean;
+  nameOf: NameOf;
+  continued: boolean;
+  quote: MessageView | null;
+  receipt: string | undefined;
+  onReply: (m: MessageView) => void;
+  onEdit: (m: MessageView) => void;
+}
+
+export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: NameOf }) {
+  if (!quote) return <div class="quote muted-i">Original message unavailable</div>;
+  return (
+    <div class="quote">
+      <span class="quote-name">{nameOf(quote.sender_id)}</span>
+      <span class="quote-text">{quote.deleted ? "message deleted" : quote.body}</span>
+    </div>
+  );
+}
+
+function Body({ message, myUsername }: { message: MessageView; myUsername: string | undefined }) {
+  if (message.deleted) return <p class="text tombstone">message deleted</p>;
+  if (message.body === "" && message.attachments?.length) return null;
+  return (
+    <p class={isEmojiOnly(message.body) ? "text big" : "text"}>
+      {renderText(message.body, myUsername)}
+    </p>
+  );
+}
+
+export const MessageItem = memo(function MessageItem(props: Props) {
+  const { message, myId, myUsername, group, nameOf, continued, quote, receipt } = props;
+  const mine = message.sender_id === myId;
+  const name = nameOf(message.sender_id);
+  const showName = !mine && group && !continued;
+  const cls = `msg${mine ? " mine" : ""}${continued ? " cont" : ""}${message.deleted ? " deleted" : ""}`;
+
+  return (
+    <li class={cls} data-seq={message.seq}>
+      {showName && <div class="sender">{name}</div>}
+      <div class="msg-row">
+        {!mine && group && (
+          <span class="msg-avatar">
+            {!continued && <Avatar id={message.sender_id} name={name} size="sm" />}
+          </span>
+        )}
+        <div class="bubble-col">
+          <div class={!message.deleted && isEmojiOnly(message.body) ? "bubble big" : "bubble"}>
+            {!showName && <span class="sr-only">{mine ? "You" : name}: </span>}
+            {message.reply_to && !message.deleted && <Quote quote={quote} nameOf={nameOf} />}
+            {message.attachments && !message.deleted && (
+              <AttachmentList attachments={message.attachments} />
+            )}
+            <Body message={message} myUsername={myUsername} />
+            <span class="stamp">
+              {message.edited_at && !message.deleted && <span class="edited">(edited) </span>}
+              <time
+                dateTime={new Date(message.created_at).toISOString()}
+                title={fullTime(message.created_at)}
+              >
+                {clockTime(message.created_at)}
+              </time>
+            </span>
+          </div>
+          {message.reactions && message.reactions.length > 0 && (
+            <div class="reactions">
+              {message.reactions.map((r) => {
+                const reacted = r.user_ids.includes(myId);
+                return (
+                  <button
+                    type="button"
+                    key={r.emoji}
+                    class={reacted ? "reaction on" : "reaction"}
+                    aria-pressed={reacted}
+                    aria-label={`${r.emoji} ${r.count}`}
+                    title={r.user_ids.map(nameOf).join(", ")}
+                    onClick={() => void toggleReaction(message, r.emoji)}
+                  >
+                    {r.emoji} <span>{r.count}</span>
+                  </button>
+                );
+              })}
+            </div>
+          )}
+        </div>
+        {!message.deleted && (
+          <MessageActions
+            message={message}
+            mine={mine}
+            canDelete={mine || props.canModerate}
+            onReply={props.onReply}
+            onEdit={props.onEdit}
+          />
+        )}
+      </div>
+      {receipt && <div class="receipt">{receipt}</div>}
+    </li>
+  );
+});
+
+interface PendingProps {
+  pending: PendingMessage;
+  myUsername: string | undefined;
+  nameOf: NameOf;
+  quote: MessageView | null;
+}
+
+export function PendingItem({ pending, myUsername, nameOf, quote }: PendingProps) {
+  return (
+    <li class={pending.failed ? "msg mine pending failed" : "msg mine pending"}>
+      <div class="msg-row">
+        <div class="bubble-col">
+          <div class="bubble">
+            <span class="sr-only">You: </span>
+            {pending.reply_to && <Quote quote={quote} nameOf={nameOf} />}
+            {pending.attachments && <AttachmentList attachments={pending.attachments} />}
+            {pending.body && <p class="text">{renderText(pending.body, myUsername)}</p>}
+          </div>
+        </div>
+      </div>
+      {pending.failed ? (
+        <div class="receipt failed" role="alert">
+          Not sent: {pending.failed}{" "}
+          <button type="button" class="link" onClick={() => retrySend(pending)}>
+            Retry
+          </button>{" "}
+          <button type="button" class="link" onClick={() => discardSend(pending)}>
+            Discard
+          </button>
+        </div>
+      ) : (
+        <div class="receipt">Sending…</div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * Your account: sessions (sign out the others), password change, sign out.
+ */
+
+import type { SessionView } from "@private-chat/sdk";
+import { useEffect, useState } from "preact/hooks";
+import { api, errorText } from "../api.js";
+import { listTime } from "../format.js";
+import { chat } from "../state/chat.js";
+import { session, signOut } from "../state/live.js";
+import { toast } from "../state/notices.js";
+import { useStore } from "../state/store.js";
+import { Avatar } from "./Avatar.js";
+import { PageHead } from "./PageHead.js";
+
+function device(agent: string): string {
+  if (!agent) return "Unknown device";
+  const browser = /Firefox|Edg|Chrome|Safari/.exec(agent)?.[0]?.replace("Edg", "Edge") ?? "";
+  const os =
+    /Android|iPhone|iPad|Windows|Mac OS X|Linux/.exec(agent)?.[0]?.replace("Mac OS X", "macOS") ??
+    "";
+  return [browser, os].filter(Boolean).join(" on ") || agent.slice(0, 60);
+}
+
+export function Settings() {
+  const user = useStore(session, (s) => s.user);
+  const conn = useStore(chat, (s) => s.conn);
+  const [sessions, setSessions] = useState<SessionView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = () =>
+    api.sessions().then(
+      (list) => {
+        setSessions(list);
+        setError(null);
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  useEffect(() => void load(), []);
+
+  async function signOutOthers() {
+    setBusy(true);
+    const others = (sessions ?? []).filter((s) => !s.current);
+    const results = await Promise.allSettled(others.map((s) => api.revokeSession(s.id)));
+    const failed = results.filter((r) => r.status === "rejected").length;
+    toast(
+      failed ? `${failed} session(s) could not be signed out.` : "Signed out of other sessions.",
+    );
+    await load();
+    setBusy(false);
+  }
+
+  async function changePassword(event: Event) {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const next = String(data.get("new") ?? "");
+    if (next !== String(data.get("confirm") ?? "")) return toast("The new passwords do not match.");
+    setBusy(true);
+    try {
+      await api.changePassword(String(data.get("current") ?? ""), next);
+      form.reset();
+      toast("Password changed. Other sessions were signed out.");
+      await load();
+    } catch (err) {
+      toast(errorText(err));
+    }
+    setBusy(false);
+  }
+
+  const others = (sessions ?? []).filter((s) => !s.current).length;
+  return (
+    <section class="page" aria-labelledby="settings-title">
+      <PageHead id="settings-title" title="Settings" />
+      <div class="page-body">
+        {user && (
+          <div class="card profile">
+            <Avatar id={user.id} name={user.display_name} online={conn === "open"} />
+            <div>
+              <p class="strong">{user.display_name}</p>
+              <p class="muted">@{user.username}</p>
+            </div>
+            <button type="button" class="danger-outline" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </div>
+        )}
+        <div class="card">
+          <h3>Sessions</h3>
+          {error && (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          )}
+          {!sessions && !error && <p class="muted">Loading…</p>}
+          <ul class="sessions">
+            {sessions?.map((s) => (
+              <li key={s.id}>
+                <span class="strong">{device(s.user_agent)}</span>
+                {s.current && <span class="role">this device</span>}
+                <span class="muted">
+                  {s.ip || "unknown address"} · active {listTime(s.last_seen_at)}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <button type="button" disabled={busy || others === 0} onClick={signOutOthers}>
+            Sign out other sessions{others > 0 ? ` (${others})` : ""}
+          </button>
+        </div>
+        <form class="card stack" onSubmit={changePassword}>
+          <h3>Change password</h3>
+          <input
+            type="text"
+            name="username"
+            autoComplete="username"
+            value={user?.username ?? ""}
+            hidden
+            readOnly
+          />
+          <label>
+            Current password
+            <input name="current" type="password" autoComplete="current-password" required />
+          </label>
+          <label>
+            New password
+            <input name="new" type="password" autoComplete="new-password" minLength={8} required />
+          </label>
+          <label>
+            Confirm new password
+            <input
+              name="confirm"
+              type="password"
+              autoComplete="new-password"
+              minLength={8}
+              required
+            />
+          </label>
+          <button type="submit" class="primary" disabled={busy}>
+            Change password
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}

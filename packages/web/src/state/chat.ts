@@ -1,0 +1,85 @@
+/**
+ * The app's chat state: conversations, loaded timelines, the outbox of unacknowledged
+ * sends, typing notices and presence. One store; components select slices of it.
+ */
+import type {
+  AttachmentView,
+  ConnectionState,
+  ConversationView,
+  MessageView,
+  UserView,
+} from "@private-chat/sdk";
+import { createStore } from "./store.js";
+
+export type Conv = ConversationView & { mentioned?: boolean };
+
+export interface Timeline {
+  /** Confirmed messages of the loaded range, ordered by seq, each once. */
+  messages: MessageView[];
+  hasOlder: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
+/** A send the server has not acknowledged yet (or refused). */
+export interface PendingMessage {
+  clientId: string;
+  conversation_id: string;
+  body: string;
+  reply_to?: string | undefined;
+  attachments?: AttachmentView[] | undefined;
+  created_at: number;
+  failed?: string | undefined;
+}
+
+export interface ChatState {
+  me: UserView | null;
+  conn: ConnectionState;
+  loaded: boolean;
+  loadError: string | null;
+  convs: Record<string, Conv>;
+  timelines: Record<string, Timeline>;
+  outbox: Record<string, PendingMessage[]>;
+  /** conversation id -> user id -> when the typing notice expires. */
+  typing: Record<string, Record<string, number>>;
+  online: Record<string, boolean>;
+  /** Last-seen times learnt from presence events, newer than the members' ones. */
+  seen: Record<string, number>;
+  /** Replied-to messages fetched because they are outside the loaded range. */
+  quotes: Record<string, MessageView | null>;
+}
+
+export function emptyState(me: UserView | null = null): ChatState {
+  return {
+    me,
+    conn: "idle",
+    loaded: false,
+    loadError: null,
+    convs: {},
+    timelines: {},
+    outbox: {},
+    typing: {},
+    online: {},
+    seen: {},
+    quotes: {},
+  };
+}
+
+export const chat = createStore<ChatState>(emptyState());
+
+export function meId(): string | undefined {
+  return chat.get().me?.id;
+}
+
+export function myReadSeq(conv: ConversationView, me: string | undefined): number {
+  return conv.members.find((m) => m.user.id === me)?.read_seq ?? 0;
+}
+
+export function activityOf(conv: ConversationView): number {
+  return Math.max(conv.last_activity_at, conv.last_message?.created_at ?? 0, conv.created_at);
+}
+
+/** Conversations, most recent activity first. */
+export function sortedConversations(convs: Record<string, Conv>): Conv[] {
+  return Object.values(convs).sort((a, b) => activityOf(b) - activityOf(a));
+}

@@ -1,0 +1,217 @@
+/**
+ * The signed-in session: starts the socket, loads the conversation list, and applies the
+ * socket's events to the chat state. Events that arrive before the list is loaded are
+ * held and applied after it, in order.
+ */
+import { ApiError, type AuthResponse, type StoredEvent, type UserView } from "@private-chat/sdk";
+import {
+  api,
+  clearSession,
+  closeSocket,
+  createSocket,
+  errorText,
+  getSocket,
+  isAuthError,
+  loadSession,
+  saveSession,
+  storedCursor,
+} from "../api.js";
+import { conversationTitle, memberName } from "../format.js";
+import { chat, emptyState } from "./chat.js";
+import { announce } from "./notices.js";
+import { isViewing, markRead, resetReadMarks } from "./read.js";
+import { applyEvent, mergeConversations, removeConversation } from "./reduce.js";
+import { restoreOutbox } from "./send.js";
+import { createStore } from "./store.js";
+
+export const session = createStore<{ user: UserView | null; notice: string | null }>({
+  user: null,
+  notice: null,
+});
+
+const TYPING_MS = 4000;
+let held: StoredEvent[] | null = null;
+let cleanups: (() => void)[] = [];
+let snapshotLoading = false;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let typingTimer: ReturnType<typeof setTimeout> | undefined;
+let readyCount = 0;
+const fetching = new Set<string>();
+
+function listen(target: EventTarget, name: string, fn: () => void): () => void {
+  target.addEventListener(name, fn);
+  return () => target.removeEventListener(name, fn);
+}
+
+/** At startup: picks up a stored session, if any. */
+export function resume(): void {
+  const stored = loadSession();
+  if (stored) start(stored.user);
+}
+
+export function signedIn(auth: AuthResponse): void {
+  saveSession({ token: auth.token, user: auth.user });
+  start(auth.user);
+}
+
+function start(user: UserView): void {
+  stop();
+  session.set({ user, notice: null });
+  chat.set(emptyState(user));
+  held = [];
+  const hadCursor = storedCursor(user.id) !== undefined;
+  const socket = createSocket(user.id);
+  cleanups = [
+    socket.on("state", ({ state }) => {
+      chat.update((s) => ({ ...s, conn: state }));
+      if (state === "open") resetReadMarks();
+      if (state === "unauthorized") end("Your session has ended. Please sign in again.");
+    }),
+    socket.on("ready", ({ user: fresh }) => {
+      readyCount++;
+      chat.update((s) => ({ ...s, me: fresh }));
+      session.update((s) => ({ ...s, user: fresh }));
+      if (api.token) saveSession({ token: api.token, user: fresh });
+      // The first connection without a stored cursor starts from "now": load the list
+      // after it so nothing falls in between. Later ones refresh presence.
+      if (!chat.get().loaded || readyCount > 1) void loadSnapshot();
+    }),
+    socket.on("event", (event) => {
+      if (held) held.push(event);
+      else handle(event);
+    }),
+    socket.on("typing", ({ conversation_id, user_id }) => onTyping(conversation_id, user_id)),
+    socket.on("presence", ({ user_id, status, last_seen_at }) =>
+      chat.update((s) => ({
+        ...s,
+        online: { ...s.online, [user_id]: status === "online" },
+        seen: last_seen_at ? { ...s.seen, [user_id]: last_seen_at } : s.seen,
+      })),
+    ),
+    listen(window, "offline", () => socket.disconnectNow("offline")),
+    listen(window, "online", () => socket.reconnectNow()),
+  ];
+  socket.connect();
+  if (hadCursor) void loadSnapshot();
+  // Without a socket (a proxy refusing WebSockets, say) still show the list.
+  else retryTimer = setTimeout(() => void loadSnapshot(), 3000);
+  restoreOutbox(user.id);
+}
+
+function stop(): void {
+  for (const cleanup of cleanups) cleanup();
+  cleanups = [];
+  closeSocket();
+  clearTimeout(retryTimer);
+  clearTimeout(typingTimer);
+  held = null;
+  readyCount = 0;
+  fetching.clear();
+}
+
+/** Ends the session locally (after sign-out, or when the server ended it). */
+export function end(notice: string | null): void {
+  const userId = session.get().user?.id;
+  stop();
+  clearSession(userId);
+  chat.set(emptyState());
+  session.set({ user: null, notice });
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api.logout();
+  } catch {
+    // Signed out locally all the same.
+  }
+  end(null);
+}
+
+async function loadSnapshot(): Promise<void> {
+  if (snapshotLoading) return;
+  snapshotLoading = true;
+  clearTimeout(retryTimer);
+  const socket = getSocket();
+  try {
+    const list = await api.conversations();
+    if (socket !== getSocket()) return;
+    chat.update((s) => ({ ...mergeConversations(s, list), loaded: true, loadError: null }));
+    const queued = held ?? [];
+    held = null;
+    for (const event of queued) handle(event);
+  } catch (err) {
+    if (socket !== getSocket()) return;
+    if (isAuthError(err)) return end("Your session has ended. Please sign in again.");
+    chat.update((s) => ({ ...s, loadError: errorText(err) }));
+    // Retry what may succeed unchanged (the catalogue says), after the server's Retry-After.
+    const failure = err instanceof ApiError ? err : undefined;
+    if (!failure || failure.retryable)
+      retryTimer = setTimeout(() => void loadSnapshot(), failure?.retryAfterMs ?? 4000);
+  } finally {
+    snapshotLoading = false;
+  }
+}
+
+async function fetchConversation(id: string): Promise<void> {
+  if (fetching.has(id)) return;
+  fetching.add(id);
+  try {
+    const conv = await api.conversation(id);
+    if (fetching.has(id)) chat.update((s) => mergeConversations(s, [conv]));
+  } catch (err) {
+    if (isAuthError(err)) return end("Your session has ended. Please sign in again.");
+    if (err instanceof ApiError && err.status === 404)
+      chat.update((s) => removeConversation(s, id));
+  } finally {
+    fetching.delete(id);
+  }
+}
+
+function handle(event: StoredEvent): void {
+  const known = event.conversation_id in chat.get().convs;
+  chat.update((s) => applyEvent(s, event));
+  const state = chat.get();
+  const cid = event.conversation_id;
+  // A message in the conversation on screen is read at once (no unread badge flashes).
+  if (event.type === "message.new" && isViewing(cid)) markRead(cid);
+  if (event.type !== "member.left" && (!known || !(cid in state.convs)))
+    void fetchConversation(cid);
+  if (
+    event.type === "message.new" &&
+    event.message.sender_id !== state.me?.id &&
+    getSocket()?.state === "open"
+  ) {
+    const conv = state.convs[cid];
+    const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
+    announce(`${memberName(conv, event.message.sender_id)}${where}: ${event.message.body}`);
+  }
+}
+
+function onTyping(conversationId: string, userId: string): void {
+  if (userId === chat.get().me?.id) return;
+  chat.update((s) => ({
+    ...s,
+    typing: {
+      ...s.typing,
+      [conversationId]: { ...s.typing[conversationId], [userId]: Date.now() + TYPING_MS },
+    },
+  }));
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(pruneTyping, TYPING_MS + 50);
+}
+
+function pruneTyping(): void {
+  const now = Date.now();
+  let next = Infinity;
+  chat.update((s) => {
+    const typing: typeof s.typing = {};
+    for (const [cid, users] of Object.entries(s.typing)) {
+      const alive = Object.entries(users).filter(([, until]) => until > now);
+      for (const [, until] of alive) next = Math.min(next, until);
+      if (alive.length > 0) typing[cid] = Object.fromEntries(alive);
+    }
+    return { ...s, typing };
+  });
+  if (next !== Infinity) typingTimer = setTimeout(pruneTyping, next - now + 50);
+}

@@ -1,0 +1,179 @@
+/**
+ * Files being attached: uploads in progress per conversation (XMLHttpRequest, for its
+ * upload progress), and attachment bytes fetched with the session's token and shown
+ * through blob: URLs, since the page's CSP only loads images from itself, data: and blob:.
+ */
+import { attachmentView } from "@private-chat/protocol/attachments";
+import { decodeWith, parseJson } from "@private-chat/protocol/decode";
+import { errorBody } from "@private-chat/protocol/errors";
+import type { AttachmentView } from "@private-chat/sdk";
+import { api, SERVER_URL } from "../api.js";
+import { createStore } from "./store.js";
+
+export interface UploadItem {
+  key: string;
+  name: string;
+  size: number;
+  /** 0..1 while sending. */
+  progress: number;
+  view?: AttachmentView | undefined;
+  error?: string | undefined;
+}
+
+/** conversation id -> its uploads, in the order they were added. */
+export const uploads = createStore<Record<string, UploadItem[]>>({});
+
+export const MAX_ATTACHMENTS = 10;
+const requests = new Map<string, XMLHttpRequest>();
+let nextKey = 0;
+
+function patch(conversationId: string, key: string, change: Partial<UploadItem>): void {
+  uploads.update((all) => ({
+    ...all,
+    [conversationId]: (all[conversationId] ?? []).map((item) =>
+      item.key === key ? { ...item, ...change } : item,
+    ),
+  }));
+}
+
+const UPLOAD_ERRORS: Partial<Record<string, string>> = {
+  file_too_large: "File is too large",
+  quota_exceeded: "Your storage is full",
+  invalid_image: "This image can't be read",
+};
+
+/** The answer's JSON decoded with `schema`, or undefined when it is not that. */
+function answer<T>(xhr: XMLHttpRequest, decode: (value: unknown) => T | undefined): T | undefined {
+  const json = parseJson(xhr.responseText);
+  return json.ok ? decode(json.value) : undefined;
+}
+
+function failure(xhr: XMLHttpRequest): string {
+  const body = answer(xhr, (value) => {
+    const decoded = decodeWith(errorBody, value);
+    return decoded.ok ? decoded.value.error : undefined;
+  });
+  if (body) return UPLOAD_ERRORS[body.code] ?? body.message;
+  return xhr.status === 0 ? "Can't reach the server" : `Upload failed (HTTP ${xhr.status})`;
+}
+
+function start(conversationId: string, key: string, file: File): void {
+  const xhr = new XMLHttpRequest();
+  requests.set(key, xhr);
+  xhr.open(
+    "POST",
+    `${SERVER_URL}/api/v1/conversations/${encodeURIComponent(conversationId)}/attachments`,
+  );
+  if (api.token) xhr.setRequestHeader("authorization", `Bearer ${api.token}`);
+  xhr.upload.onprogress = (event) => {
+    if (event.lengthComputable)
+      patch(conversationId, key, { progress: event.loaded / event.total });
+  };
+  xhr.onload = () => {
+    requests.delete(key);
+    const view =
+      xhr.status === 201
+        ? answer(xhr, (value) => {
+            const decoded = decodeWith(attachmentView, value);
+            return decoded.ok ? decoded.value : undefined;
+          })
+        : undefined;
+    if (view) {
+      patch(conversationId, key, { progress: 1, view });
+    } else if (xhr.status === 201) {
+      patch(conversationId, key, { error: "The server's answer was not understood" });
+    } else {
+      patch(conversationId, key, { error: failure(xhr) });
+    }
+  };
+  xhr.onerror = () => {
+    requests.delete(key);
+    patch(conversationId, key, { error: failure(xhr) });
+  };
+  const form = new FormData();
+  form.append("file", file, file.name || "pasted file");
+  xhr.send(form);
+}
+
+/** Starts uploading each file to the conversation (at most MAX_ATTACHMENTS pending). */
+export function addFiles(conversationId: string, files: Iterable<File>): void {
+  const room = MAX_ATTACHMENTS - (uploads.get()[conversationId]?.length ?? 0);
+  const added = [...files].slice(0, Math.max(0, room));
+  if (added.length === 0) return;
+  const items = added.map((file) => {
+    nextKey += 1;
+    return { key: `u${nextKey}`, name: file.name || "pasted file", size: file.size, progress: 0 };
+  });
+  uploads.update((all) => ({
+    ...all,
+    [conversationId]: [...(all[conversationId] ?? []), ...items],
+  }));
+  items.forEach((item, i) => {
+    const file = added[i];
+    if (file) start(conversationId, item.key, file);
+  });
+}
+
+export function removeUpload(conversationId: string, key: string): void {
+  requests.get(key)?.abort();
+  requests.delete(key);
+  uploads.update((all) => ({
+    ...all,
+    [conversationId]: (all[conversationId] ?? []).filter((item) => item.key !== key),
+  }));
+}
+
+/** Takes the finished uploads for a message, leaving failed or unfinished ones behind. */
+export function takeReady(conversationId: string): AttachmentView[] {
+  const list = uploads.get()[conversationId] ?? [];
+  const ready = list.flatMap((item) => (item.view ? [item.view] : []));
+  uploads.update((all) => ({ ...all, [conversationId]: list.filter((item) => !item.view) }));
+  return ready;
+}
+
+const blobUrls = new Map<string, Promise<string>>();
+// Enough for a screenful of previews; older URLs are revoked to free their memory.
+const MAX_BLOB_URLS = 200;
+
+/** A blob: URL of an attachment (or its thumbnail), fetched once with the token. */
+export function attachmentUrl(id: string, variant: "file" | "thumbnail"): Promise<string> {
+  const key = `${id}:${variant}`;
+  const cached = blobUrls.get(key);
+  if (cached) return cached;
+  const path = `/api/v1/attachments/${encodeURIComponent(id)}${variant === "thumbnail" ? "/thumbnail" : ""}`;
+  const loading = fetch(`${SERVER_URL}${path}`, {
+    headers: api.token ? { authorization: `Bearer ${api.token}` } : {},
+  }).then(async (response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return URL.createObjectURL(await response.blob());
+  });
+  loading.catch(() => blobUrls.delete(key));
+  blobUrls.set(key, loading);
+  if (blobUrls.size > MAX_BLOB_URLS) {
+    const [oldest, url] = blobUrls.entries().next().value as [string, Promise<string>];
+    blobUrls.delete(oldest);
+    url.then(
+      (u) => URL.revokeObjectURL(u),
+      () => undefined,
+    );
+  }
+  return loading;
+}
+
+/** Saves an attachment as a file, the way a download link would. */
+export async function saveAttachment(view: AttachmentView): Promise<void> {
+  const url = await attachmentUrl(view.id, "file");
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = view.name;
+  link.rel = "noopener";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
