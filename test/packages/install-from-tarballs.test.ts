@@ -102,6 +102,15 @@ describe("the SDK and client packages, installed from their tarballs", () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  it("in the checkout, npm links the chat-client command for npx", async () => {
+    const { stdout } = await exec("npx", ["--no-install", "chat-client", "--version"], {
+      cwd: REPO,
+      env: { ...process.env, NODE_OPTIONS: "" },
+      timeout: 60_000,
+    });
+    assert.match(stdout, /0\.\d+\.\d+/);
+  });
+
   it("packs compiled code with its types, and no tests", () => {
     assert.deepEqual(packs.map((pack) => pack.name).sort(), [...PACKED].sort());
     for (const pack of packs) {
