@@ -4,6 +4,11 @@
  */
 
 import type { MessageView, SendMessageBody } from "@private-chat/protocol/chat";
+import {
+  isReactionEmoji,
+  MAX_REACTIONS_PER_MESSAGE,
+  MAX_REACTIONS_PER_PERSON,
+} from "@private-chat/protocol/emoji";
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { isAdmin } from "../conversations/policy.js";
@@ -12,6 +17,7 @@ import { AppError } from "../errors.js";
 import type { DomainEvents, EventOrigin } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
 import { memberSees, seqWindow } from "../storage/membership-window.js";
+import type { ReactionSummary } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { presentMessage, presentMessages } from "./present.js";
@@ -139,19 +145,25 @@ export class MessageService {
     action: "added" | "removed",
   ): Promise<MessageView> {
     const clean = emoji.trim();
-    if (clean === "" || [...clean].length > 8)
-      throw new AppError("invalid_request", "a reaction is one emoji (at most 8 code points)");
+    if (clean === "" || (action === "added" && !isReactionEmoji(clean)))
+      throw new AppError("invalid_request", "a reaction is exactly one emoji");
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
       const { row } = await this.visibleMessage(tx, user, messageId);
       if (row.deleted_at !== null)
         throw new AppError("conflict", "a deleted message takes no reactions");
+      const before = (await tx.messages.reactionsOf([messageId])).get(messageId) ?? [];
+      if (action === "added") checkReactionLimits(before, user.id, clean);
       const changed =
         action === "added"
           ? await tx.messages.addReaction(messageId, user.id, clean, Date.now())
           : await tx.messages.removeReaction(messageId, user.id, clean);
-      const reactions = await tx.messages.reactionsOf([messageId]);
-      const message = presentMessage(row, reactions.get(messageId));
+      const reactions = changed
+        ? ((await tx.messages.reactionsOf([messageId])).get(messageId) ?? [])
+        : before;
+      const message = presentMessage(row, reactions);
       if (changed) {
+        // Only the change: a copy of the whole list in every event would grow the log
+        // with the square of the number of reactions.
         await log.append({
           type: "reaction",
           conversation_id: row.conversation_id,
@@ -159,10 +171,26 @@ export class MessageService {
           user_id: user.id,
           emoji: clean,
           action,
-          reactions: message.reactions ?? [],
         });
       }
       return message;
     });
   }
+}
+
+/** Refuses a new reaction past the per-person or per-message limit; a repeat is no change. */
+function checkReactionLimits(existing: ReactionSummary[], userId: string, emoji: string): void {
+  const same = existing.find((r) => r.emoji === emoji);
+  if (same?.userIds.includes(userId)) return;
+  const mine = existing.filter((r) => r.userIds.includes(userId)).length;
+  if (mine >= MAX_REACTIONS_PER_PERSON)
+    throw new AppError(
+      "too_many_reactions",
+      `one person may leave at most ${MAX_REACTIONS_PER_PERSON} different reactions on a message`,
+    );
+  if (!same && existing.length >= MAX_REACTIONS_PER_MESSAGE)
+    throw new AppError(
+      "too_many_reactions",
+      `a message may carry at most ${MAX_REACTIONS_PER_MESSAGE} different reactions`,
+    );
 }

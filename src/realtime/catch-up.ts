@@ -7,8 +7,9 @@ import type { SyncService } from "../sync/service.js";
 import type { Connection } from "./connection.js";
 import { loggedEventFrame, syncedFrame } from "./frames.js";
 
-// One catch-up replays at most SYNC_PAGE * SYNC_MAX_PAGES events; the client syncs again
-// for the rest.
+// One catch-up replays at most SYNC_PAGE * SYNC_MAX_PAGES events, and stops early once
+// the socket holds half of what it may buffer; the client syncs again for the rest. So a
+// replay never trips the slow-consumer limit, however large the events it replays.
 const SYNC_PAGE = 500;
 const SYNC_MAX_PAGES = 20;
 
@@ -22,8 +23,10 @@ export async function catchUp(
   let cursor = since;
   let complete = false;
   try {
+    const budget = connection.replayBudgetBytes;
     for (let page = 0; page < SYNC_MAX_PAGES; page++) {
-      const result = await sync.since(connection.user.id, cursor, SYNC_PAGE);
+      if (page > 0 && connection.ws.bufferedAmount > budget) break;
+      const result = await sync.since(connection.user.id, cursor, SYNC_PAGE, budget);
       for (const event of result.events) connection.send(loggedEventFrame(event.payload, event.id));
       cursor = result.cursor;
       complete = !result.hasMore;

@@ -91,6 +91,14 @@ export class Connection {
     this.bucket = new TokenBucket(limits.frameBurst, limits.framesPerSecond);
   }
 
+  /**
+   * What one replay page may hold, and what may still be unsent before the next one:
+   * half the buffer limit each, so a replay plus its `synced` frame stays under it.
+   */
+  get replayBudgetBytes(): number {
+    return Math.floor(this.limits.maxBufferedBytes / 2);
+  }
+
   get open(): boolean {
     return this.ws.readyState === this.ws.OPEN;
   }

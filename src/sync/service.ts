@@ -4,6 +4,12 @@
 import type { LoggedEvent } from "../storage/events.js";
 import type { Store } from "../storage/store.js";
 
+/**
+ * A REST sync page holds at most this many bytes of events (always at least one event),
+ * whatever the count asked for: a page of large events stays a bounded response.
+ */
+export const SYNC_PAGE_MAX_BYTES = 1024 * 1024;
+
 export interface SyncPage {
   events: LoggedEvent[];
   /** Where the next sync starts; past every event this page covered, seen or not. */
@@ -19,14 +25,32 @@ export class SyncService {
     return this.store.events.latestId();
   }
 
-  async since(userId: string, since: number, limit: number): Promise<SyncPage> {
+  /** At most `limit` events and about `maxBytes` of them (never fewer than one). */
+  async since(
+    userId: string,
+    since: number,
+    limit: number,
+    maxBytes = SYNC_PAGE_MAX_BYTES,
+  ): Promise<SyncPage> {
     // Read the head first: every event up to it is committed, so a page that reaches it
     // may jump the cursor there, past events this user cannot see.
     const head = await this.store.events.latestId();
-    const events = (await this.store.events.visibleSince(userId, since, limit)).filter(
+    const found = (await this.store.events.visibleSince(userId, since, limit)).filter(
       (e) => e.id <= head,
     );
-    if (events.length < limit) return { events, cursor: head, hasMore: false };
+    const events = withinBytes(found, maxBytes);
+    if (events.length === found.length && found.length < limit)
+      return { events, cursor: head, hasMore: false };
     return { events, cursor: events[events.length - 1]?.id ?? since, hasMore: true };
   }
+}
+
+/** The leading events whose payloads fit in `maxBytes`, and always the first one. */
+function withinBytes(events: LoggedEvent[], maxBytes: number): LoggedEvent[] {
+  let total = 0;
+  for (let i = 0; i < events.length; i++) {
+    total += Buffer.byteLength(events[i]?.payload ?? "");
+    if (total > maxBytes && i > 0) return events.slice(0, i);
+  }
+  return events;
 }

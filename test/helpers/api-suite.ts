@@ -4,12 +4,13 @@
  * way to make users on it.
  */
 import { after, before } from "node:test";
+import type { ConfigOverrides } from "../../src/config/schema.js";
 import type { EngineRun } from "./engines.js";
 import { createUser, type TestUser } from "./factories.js";
 import { client } from "./http.js";
 import type { TestServer } from "./server.js";
 
-export function apiSuite(run: EngineRun) {
+export function apiSuite(run: EngineRun, overrides: ConfigOverrides = {}) {
   let server: TestServer | undefined;
   let api: ReturnType<typeof client> | undefined;
   const started = () => {
@@ -17,7 +18,7 @@ export function apiSuite(run: EngineRun) {
     return { server, api };
   };
   before(async () => {
-    server = await run.start({ rate_limit: { enabled: false } });
+    server = await run.start({ rate_limit: { enabled: false }, ...overrides });
     api = client(server.url);
   });
   after(() => server?.stop());

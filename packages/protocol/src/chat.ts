@@ -4,6 +4,7 @@
  */
 import { z } from "zod/mini";
 import { attachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
+import { isReactionEmoji } from "./emoji.js";
 import { userView } from "./rest.js";
 
 export const MAX_PAGE = 100;
@@ -48,8 +49,14 @@ export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
 export const editMessageBody = z.strictObject({ body });
 export const reactionBody = z.strictObject({
-  emoji: z.string().check(z.minLength(1), z.maxLength(MAX_EMOJI_LENGTH)),
+  emoji: z.string().check(
+    z.minLength(1),
+    z.maxLength(MAX_EMOJI_LENGTH),
+    z.refine((text) => isReactionEmoji(text.trim()), "a reaction is exactly one emoji"),
+  ),
 });
+// Taking a reaction back accepts any stored text, so reactions left before only emoji
+// were allowed can still be removed.
 export const reactionParams = z.strictObject({
   id,
   emoji: z.string().check(z.minLength(1), z.maxLength(MAX_EMOJI_LENGTH * 4)),

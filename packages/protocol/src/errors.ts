@@ -27,6 +27,7 @@ export const errorCatalogue = {
   not_found: { status: 404, retryable: false },
   username_taken: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
+  too_many_reactions: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   file_too_large: { status: 413, retryable: false },
   quota_exceeded: { status: 413, retryable: false },

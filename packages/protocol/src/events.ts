@@ -3,7 +3,7 @@
  * with its cursor. The schemas are the definition; the types are inferred from them.
  */
 import { z } from "zod/mini";
-import { conversationSummary, memberRole, messageView, reactionView } from "./chat.js";
+import { conversationSummary, memberRole, messageView } from "./chat.js";
 import { userView } from "./rest.js";
 
 const id = z.string();
@@ -23,7 +23,6 @@ const reaction = event("reaction", {
   user_id: id,
   emoji: z.string(),
   action: z.enum(["added", "removed"]),
-  reactions: z.array(reactionView),
 });
 const read = event("read", { user_id: id, seq: z.int().check(z.minimum(0)) });
 const conversationUpdated = event("conversation.updated", {

@@ -25,6 +25,7 @@ export type { SearchResponse, SearchResultView } from "@private-chat/protocol/se
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
+export { applyReaction, type ReactionChange } from "./reactions.js";
 export { ApiClient, type ServerInfo, type SyncResponse } from "./rest.js";
 export {
   ChatSocket,

@@ -2,7 +2,13 @@
  * Pure state transitions. Every one is idempotent, so a replayed event (after a reload
  * or a reconnect) or an event that races a REST answer leaves the same state.
  */
-import type { ConversationView, MemberView, MessageView, StoredEvent } from "@private-chat/sdk";
+import {
+  applyReaction,
+  type ConversationView,
+  type MemberView,
+  type MessageView,
+  type StoredEvent,
+} from "@private-chat/sdk";
 import { type ChatState, type Conv, myReadSeq, type Timeline } from "./chat.js";
 
 /** Inserts or replaces a message, keeping the list ordered by seq. */
@@ -150,10 +156,11 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
     case "message.deleted":
       return upsertMessage(state, event.message);
     case "reaction":
-      return patchMessage(state, event.conversation_id, event.message_id, (m) => ({
-        ...m,
-        reactions: event.reactions,
-      }));
+      return patchMessage(state, event.conversation_id, event.message_id, (m) => {
+        const reactions = applyReaction(m.reactions, event);
+        const { reactions: _old, ...rest } = m;
+        return reactions ? { ...rest, reactions } : rest;
+      });
     case "read": {
       if (!conv) return state;
       let c = setMemberRead(conv, event.user_id, event.seq);
