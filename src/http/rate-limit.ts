@@ -3,6 +3,10 @@
  * the web app's static files are cached by browsers and cost nothing to serve, and one
  * page load must not spend a user's budget. Routes opt out with
  * `config: { rateLimit: false }`; the socket upgrade never passes through here.
+ *
+ * Whether a request is an API request is decided from the route it matched, never from
+ * the raw URL: the router decodes the path, so `/%61pi/v1/...` reaches the API's routes
+ * while its raw URL does not start with `/api/`.
  */
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
@@ -10,6 +14,13 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { AppError } from "../errors.js";
 import type { Metrics } from "../ops/metrics.js";
+
+const API_PREFIX = "/api/";
+
+/** Whether a route pattern (not a request's path) belongs to the REST API. */
+export function isApiRoute(routeUrl: string | undefined): boolean {
+  return routeUrl?.startsWith(API_PREFIX) === true;
+}
 
 export async function installRateLimit(
   app: FastifyInstance,
@@ -25,7 +36,7 @@ export async function installRateLimit(
     max: config.rate_limit.max_requests_per_minute,
     timeWindow: 60_000,
     keyGenerator: (request) => request.ip,
-    allowList: (request) => !request.url.startsWith("/api/"),
+    allowList: (request) => !isApiRoute(request.routeOptions.url),
     onExceeded: () => metrics.rateLimited.inc({ limit: "rest" }),
     errorResponseBuilder: (_request, context) =>
       new AppError(

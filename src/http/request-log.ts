@@ -17,7 +17,8 @@ export function installRequestLog(app: FastifyInstance, metrics: Metrics): void 
     const status = reply.statusCode;
     metrics.httpRequests.inc({ method: request.method, route, status: String(status) });
     metrics.httpDuration.observe({ method: request.method, route }, seconds);
-    if (route === "/health" || route === "/metrics") return;
+    // Scrapes and health checks would drown the log; a refused one is worth a line.
+    if ((route === "/health" || route === "/metrics") && status < 400) return;
     request.log.info(
       {
         method: request.method,

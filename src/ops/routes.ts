@@ -1,13 +1,20 @@
 /**
  * Operations endpoints: /health for load balancers, /status for operators, /metrics for
  * Prometheus. They sit outside /api/v1 and outside the REST rate limit.
+ *
+ * /status and /metrics answer only their exact path. The router would also take
+ * `/metrics/` (trailing slashes are ignored) and `/%6detrics` (it decodes the path) for
+ * them, while a reverse proxy that keeps them private matches paths its own way: any
+ * spelling its rule does not foresee would pass through to these answers.
  */
 
 import { errorBody, healthResponse, statusResponse } from "@private-chat/protocol/rest";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { AppError } from "../errors.js";
 import { bytes, PUBLIC } from "../http/openapi.js";
+import { pathOnly } from "../http/request-log.js";
 import type { Store } from "../storage/store.js";
 import type { Metrics } from "./metrics.js";
 
@@ -22,10 +29,19 @@ export interface OpsDeps {
   clustered: boolean;
 }
 
+/** onRequest of a private endpoint: any spelling but the route's own is unknown here. */
+async function exactPathOnly(request: FastifyRequest): Promise<void> {
+  const path = pathOnly(request.url);
+  if (path !== request.routeOptions.url) {
+    throw new AppError("not_found", `no route for ${request.method} ${path}`);
+  }
+}
+
 export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const uptimeSeconds = () => Math.floor((Date.now() - deps.startedAt) / 1000);
-  const config = { rateLimit: false };
+  const config = { rateLimit: false as const };
+  const exactPath = { config, onRequest: exactPathOnly };
   const tags = ["ops"];
 
   const health = {
@@ -61,7 +77,7 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     security: PUBLIC,
     response: { 200: statusResponse },
   };
-  app.get("/status", { config, schema: status }, async (_request, reply) => {
+  app.get("/status", { ...exactPath, schema: status }, async (_request, reply) => {
     reply.header("cache-control", "no-store");
     return {
       connections: deps.connections(),
@@ -82,7 +98,7 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     security: PUBLIC,
     response: { 200: bytes("Metrics in the Prometheus text format", "text/plain") },
   };
-  app.get("/metrics", { config, schema: metrics }, async (_request, reply) => {
+  app.get("/metrics", { ...exactPath, schema: metrics }, async (_request, reply) => {
     deps.metrics.socketConnections.set(deps.connections());
     reply.header("content-type", deps.metrics.contentType).header("cache-control", "no-store");
     return deps.metrics.render();
