@@ -6,9 +6,8 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AttachmentService } from "./attachments/service.js";
 import { createAttachmentService } from "./attachments/setup.js";
-import { LoginThrottle, MemoryAttemptCounter } from "./auth/login-throttle.js";
-import { RedisAttemptCounter } from "./auth/redis-attempt-counter.js";
 import { AuthService } from "./auth/service.js";
+import { createAuthThrottles } from "./auth/throttles.js";
 import { MemoryRedeemedTickets, RedisRedeemedTickets, TicketService } from "./auth/tickets.js";
 import { TokenService } from "./auth/tokens.js";
 import type { Config } from "./config/schema.js";
@@ -79,17 +78,10 @@ export function createContext(
           onError,
         });
   const pubsub: PubSub = redis ?? new LocalPubSub();
-  const throttle = new LoginThrottle(
-    redis
-      ? new RedisAttemptCounter(redis.client, config.redis.key_prefix)
-      : new MemoryAttemptCounter(),
-    config.rate_limit.max_auth_attempts,
-    config.rate_limit.enabled,
-  );
   const auth = new AuthService({
     store,
     tokens,
-    throttle,
+    throttles: createAuthThrottles(config, redis?.client),
     events,
     registration: config.auth.registration,
     tokenExpirySeconds: config.auth.token_expiry_seconds,

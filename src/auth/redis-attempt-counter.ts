@@ -1,9 +1,10 @@
 /**
- * Sign-in failure counts kept in Redis, so a lockout holds across every node of a
- * cluster. Each key is a sorted set of failure times, trimmed to the window.
+ * Failure counts of the auth throttles kept in Redis, so a lockout holds across every
+ * node of a cluster. Each key is a sorted set of failure times, trimmed to the window and
+ * to the newest `limit` entries (which is all a lockout at `limit` needs to know).
  */
 import type { Redis } from "ioredis";
-import { type AttemptCounter, AUTH_WINDOW_MS, MemoryAttemptCounter } from "./login-throttle.js";
+import { type AttemptCounter, AUTH_WINDOW_MS, MemoryAttemptCounter } from "./auth-throttle.js";
 
 export class RedisAttemptCounter implements AttemptCounter {
   // While Redis is away, this node counts on its own: the lockout weakens to per node
@@ -18,17 +19,17 @@ export class RedisAttemptCounter implements AttemptCounter {
     this.fallback = new MemoryAttemptCounter(windowMs);
   }
 
-  async failures(key: string, now: number) {
+  async failures(key: string, now: number, limit: number) {
     try {
-      return await this.sharedFailures(key, now);
+      return await this.sharedFailures(key, now, limit);
     } catch {
-      return this.fallback.failures(key, now);
+      return this.fallback.failures(key, now, limit);
     }
   }
 
-  async recordFailure(key: string, now: number) {
-    await this.fallback.recordFailure(key, now);
-    await this.sharedRecordFailure(key, now).catch(() => {});
+  async recordFailure(key: string, now: number, limit: number) {
+    await this.fallback.recordFailure(key, now, limit);
+    await this.sharedRecordFailure(key, now, limit).catch(() => {});
   }
 
   async reset(key: string) {
@@ -40,24 +41,28 @@ export class RedisAttemptCounter implements AttemptCounter {
     return `${this.prefix}auth:${key}`;
   }
 
-  private async sharedFailures(key: string, now: number) {
+  private async sharedFailures(key: string, now: number, limit: number) {
     const redisKey = this.key(key);
-    const [, oldest, count] = (await this.redis
+    // The entry `limit` places from the newest is the one whose expiry ends a lockout;
+    // with fewer entries than that the range is empty.
+    const [, total, oldestCounted] = (await this.redis
       .multi()
       .zremrangebyscore(redisKey, 0, now - this.windowMs)
-      .zrange(redisKey, 0, 0, "WITHSCORES")
       .zcard(redisKey)
-      .exec()) as [unknown, [unknown, string[]], [unknown, number]];
-    const first = Number(oldest[1][1] ?? now);
-    return { count: Number(count[1]), resetAt: first + this.windowMs };
+      .zrange(redisKey, -limit, -limit, "WITHSCORES")
+      .exec()) as [unknown, [unknown, number], [unknown, string[]]];
+    const count = Math.min(Number(total[1]), limit);
+    const first = Number(oldestCounted[1][1] ?? now);
+    return { count, resetAt: first + this.windowMs };
   }
 
-  private async sharedRecordFailure(key: string, now: number) {
+  private async sharedRecordFailure(key: string, now: number, limit: number) {
     const redisKey = this.key(key);
     await this.redis
       .multi()
       .zadd(redisKey, now, `${now}:${Math.random().toString(36).slice(2)}`)
       .zremrangebyscore(redisKey, 0, now - this.windowMs)
+      .zremrangebyrank(redisKey, 0, -(limit + 1))
       .pexpire(redisKey, this.windowMs)
       .exec();
   }

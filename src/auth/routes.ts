@@ -100,7 +100,7 @@ export function registerAuthRoutes(
       },
     },
     async (request, reply) => {
-      await auth.changePassword(caller(request), request.body);
+      await auth.changePassword(caller(request), request.body, clientOf(request));
       reply.code(204);
     },
   );

@@ -18,9 +18,9 @@ import type { Session } from "../storage/sessions.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { withoutHash } from "../storage/users.js";
-import type { LoginThrottle } from "./login-throttle.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { presentUser } from "./present.js";
+import type { AuthThrottles } from "./throttles.js";
 import type { TokenService } from "./tokens.js";
 
 /** Who is making a request, as far as the network tells. */
@@ -61,7 +61,7 @@ export function validatePassword(password: string): void {
 export interface AuthServiceDeps {
   store: Store;
   tokens: TokenService;
-  throttle: LoginThrottle;
+  throttles: AuthThrottles;
   events: DomainEvents;
   registration: RegistrationMode;
   tokenExpirySeconds: number;
@@ -86,6 +86,12 @@ export class AuthService {
     return { user: presentUser(user), token, expires_at: expiresAt };
   }
 
+  /**
+   * The invite is checked before the username, so a bad or missing code answers the same
+   * whatever the username, and before the password is hashed, so a guess costs no argon2
+   * work. Unknown invite codes and taken usernames count as failures of the registration
+   * throttle (per username and per address, like sign-in).
+   */
   async register(body: RegisterBody, client: ClientContext): Promise<AuthResponse> {
     const mode = this.deps.registration;
     if (mode === "closed") {
@@ -94,44 +100,70 @@ export class AuthService {
         "this server does not accept new accounts; ask an administrator",
       );
     }
-    if (mode === "invite" && !body.invite_code) {
-      throw new AppError("invite_required", "this server needs an invite code to register");
+    const throttle = this.deps.throttles.registration;
+    const now = Date.now();
+    await throttle.check(body.username, client.ip, now);
+    const refuse = async (error: AppError): Promise<never> => {
+      await throttle.recordFailure(body.username, client.ip, now);
+      throw error;
+    };
+    const badInvite = () =>
+      new AppError("invalid_invite", "the invite code is unknown, used, revoked or expired");
+    if (mode === "invite") {
+      if (!body.invite_code) {
+        throw new AppError("invite_required", "this server needs an invite code to register");
+      }
+      if (!(await this.deps.store.invites.usable(body.invite_code, now))) {
+        return refuse(badInvite());
+      }
     }
     validateUsername(body.username);
     validatePassword(body.password);
+    if (await this.deps.store.users.byUsername(body.username)) {
+      return refuse(new AppError("username_taken", `the username "${body.username}" is taken`));
+    }
     const displayName = body.display_name?.trim() || body.username;
     const passwordHash = await hashPassword(body.password);
-    const now = Date.now();
-    const user = await this.deps.store.transaction(async (tx) => {
-      const created = await tx.users.create({
-        id: randomUUID(),
-        username: body.username,
-        displayName,
-        passwordHash,
-        admin: "first",
-        now,
+    let user: User;
+    try {
+      user = await this.deps.store.transaction(async (tx) => {
+        const created = await tx.users.create({
+          id: randomUUID(),
+          username: body.username,
+          displayName,
+          passwordHash,
+          admin: "first",
+          now,
+        });
+        // Checked again here: another registration may have used the code meanwhile.
+        if (
+          mode === "invite" &&
+          !(await tx.invites.consume(body.invite_code ?? "", created.id, now))
+        ) {
+          throw badInvite();
+        }
+        return created;
       });
+    } catch (err) {
+      // Lost a race for the username or the invite: a failure like the checks above.
       if (
-        mode === "invite" &&
-        !(await tx.invites.consume(body.invite_code ?? "", created.id, now))
-      ) {
-        throw new AppError(
-          "invalid_invite",
-          "the invite code is unknown, used, revoked or expired",
-        );
-      }
-      return created;
-    });
+        err instanceof AppError &&
+        (err.code === "username_taken" || err.code === "invalid_invite")
+      )
+        return refuse(err);
+      throw err;
+    }
     return this.issue(user, client);
   }
 
   async login(body: LoginBody, client: ClientContext): Promise<AuthResponse> {
     const now = Date.now();
-    await this.deps.throttle.check(body.username, client.ip, now);
+    const throttle = this.deps.throttles.signIn;
+    await throttle.check(body.username, client.ip, now);
     const found = await this.deps.store.users.byUsername(body.username);
     const valid = await verifyPassword(found?.passwordHash, body.password);
     if (!found || !valid) {
-      await this.deps.throttle.recordFailure(body.username, client.ip, now);
+      await throttle.recordFailure(body.username, client.ip, now);
       this.deps.onAuthFailure?.("invalid_credentials");
       throw new AppError("invalid_credentials", "the username or password is wrong");
     }
@@ -139,7 +171,7 @@ export class AuthService {
       this.deps.onAuthFailure?.("account_disabled");
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     }
-    await this.deps.throttle.recordSuccess(body.username);
+    await throttle.recordSuccess(body.username);
     return this.issue(withoutHash(found), client);
   }
 
@@ -202,13 +234,26 @@ export class AuthService {
     this.deps.events.emit("sessions.revoked", { userId: auth.user.id, sessionIds: [sessionId] });
   }
 
-  /** Changes the password and ends every other session of the user. */
-  async changePassword(auth: Authenticated, body: ChangePasswordBody): Promise<void> {
+  /**
+   * Changes the password and ends every other session of the user. Wrong current
+   * passwords spend the sign-in budget of the username and the address, so a stolen token
+   * gives no more guesses at the password than the sign-in form does.
+   */
+  async changePassword(
+    auth: Authenticated,
+    body: ChangePasswordBody,
+    client: ClientContext,
+  ): Promise<void> {
+    const throttle = this.deps.throttles.signIn;
+    const now = Date.now();
+    await throttle.check(auth.user.username, client.ip, now);
     const user = await this.deps.store.users.byId(auth.user.id);
     if (!user || !(await verifyPassword(user.passwordHash, body.current_password))) {
+      await throttle.recordFailure(auth.user.username, client.ip, now);
       this.deps.onAuthFailure?.("invalid_credentials");
       throw new AppError("invalid_credentials", "the current password is wrong");
     }
+    await throttle.recordSuccess(user.username);
     validatePassword(body.new_password);
     await this.deps.store.users.setPasswordHash(user.id, await hashPassword(body.new_password));
     const ended = await this.deps.store.sessions.revokeAllForUser(

@@ -60,7 +60,12 @@ export const rateLimitSection = z
   .strictObject({
     enabled: z.boolean().default(true),
     max_requests_per_minute: z.int().min(1).default(1000),
-    max_auth_attempts: z.int().min(1).default(5),
+    max_auth_attempts: z.int().min(1).max(1000).default(5),
+    auth_window_seconds: z
+      .int()
+      .min(1)
+      .max(24 * 3600)
+      .default(15 * 60),
     socket_frames_per_second: z.number().positive().default(30),
     socket_frame_burst: z.int().min(1).default(60),
   })

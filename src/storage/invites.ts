@@ -56,6 +56,22 @@ export class InviteStore {
     return toInvite(row);
   }
 
+  /**
+   * Whether `code` names an invite that could be used now, without using it: registration
+   * asks this before anything else, so a bad code answers the same whatever the username.
+   */
+  async usable(code: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("invites")
+      .select("id")
+      .where("code_hash", "=", hashInviteCode(code))
+      .where("used_at", "is", null)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Marks a usable invite as used by `userId`; false when the code is unknown or spent. */
   async consume(code: string, userId: string, now: number): Promise<boolean> {
     const result = await this.db
