@@ -31,7 +31,11 @@ export interface ConversationServiceDeps {
   store: Store;
   bus: DomainEvents;
   presence: PresenceLookup;
+  /** `[limits] group_adds_per_day`: groups others may add one person to in 24 hours. */
+  groupAddsPerDay?: number;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface Created {
   conversation: ConversationView;
@@ -92,6 +96,8 @@ export class ConversationService {
         creator: user,
         memberIds: [user.id, ...others],
       });
+      // After the insert, which the record refers to; a refusal rolls both back.
+      await this.countGroupAdds(tx, id, user, others);
     });
     return { conversation: await this.get(user, id), created: true };
   }
@@ -125,6 +131,33 @@ export class ConversationService {
       return { conversation: await this.get(user, raced.id), created: false };
     }
     return { conversation: await this.get(user, id), created: true };
+  }
+
+  /**
+   * Records that `actor` adds `userIds` to a group, or refuses the whole request when it
+   * would take one of them past the day's cap. Runs in the write transaction, whose event
+   * log lock serialises writers, so two adds at once cannot both take the last place.
+   */
+  private async countGroupAdds(
+    tx: Repositories,
+    conversationId: string,
+    actor: User,
+    userIds: string[],
+  ): Promise<void> {
+    const cap = this.deps.groupAddsPerDay;
+    const added = userIds.filter((id) => id !== actor.id);
+    if (cap === undefined || added.length === 0) return;
+    const now = Date.now();
+    const counts = await tx.groupAdds.countsSince(added, now - DAY_MS);
+    const full = added.filter((id) => (counts.get(id) ?? 0) >= cap);
+    if (full.length > 0) {
+      throw new AppError(
+        "group_add_limit",
+        `${full.length === 1 ? "this person has" : "these people have"} been added to ${cap} groups by others in the last 24 hours; try again later`,
+        { user_ids: full },
+      );
+    }
+    await tx.groupAdds.record(conversationId, actor.id, added, now, now - DAY_MS);
   }
 
   /** Inserts a conversation with its members and logs conversation.created. */
@@ -255,6 +288,7 @@ export class ConversationService {
       const fresh = [...new Set(userIds)].filter((id) => !current.has(id));
       if (fresh.length === 0) return;
       const users = await this.activeUsers(tx, fresh);
+      await this.countGroupAdds(tx, conversationId, user, fresh);
       const now = Date.now();
       const cursor = await tx.events.latestId();
       const lastSeq = Number(conversation.last_seq);
