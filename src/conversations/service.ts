@@ -4,15 +4,21 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ConversationView } from "@private-chat/protocol/chat";
-import { type CreateConversationBody, MAX_TITLE, type Role } from "@private-chat/protocol/chat";
+import {
+  type ConversationsQuery,
+  type CreateConversationBody,
+  MAX_TITLE,
+  type Role,
+} from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import { type EventLog, writeWithEvents } from "../events/log.js";
-import type { Conversation, Member } from "../storage/conversations.js";
+import type { Conversation, Member, MembershipRow } from "../storage/conversations.js";
 import { isUniqueViolation } from "../storage/errors.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { readListCursor, writeListCursor } from "./list-cursor.js";
 import {
   conversationNotFound,
   mayRemove,
@@ -228,13 +234,34 @@ export class ConversationService {
     });
   }
 
-  async list(user: User): Promise<ConversationView[]> {
+  /**
+   * One page of the user's conversations, the most recently active first, and the cursor
+   * of the next page (null on the last).
+   */
+  async list(
+    user: User,
+    page: ConversationsQuery,
+  ): Promise<{ conversations: ConversationView[]; next_cursor: string | null }> {
     const repos = this.deps.store;
-    const memberships = await repos.conversations.membershipsOf(user.id);
+    const after = page.cursor === undefined ? undefined : readListCursor(page.cursor);
+    // One more than asked, to know whether another page follows.
+    const found = await repos.conversations.membershipsOf(user.id, {
+      limit: page.limit + 1,
+      after,
+    });
+    const memberships = found.slice(0, page.limit);
+    const last = memberships.at(-1);
+    const next_cursor =
+      found.length > page.limit && last ? writeListCursor(last.conversation) : null;
+    return { conversations: await this.present(user, memberships), next_cursor };
+  }
+
+  private async present(user: User, memberships: MembershipRow[]): Promise<ConversationView[]> {
+    const repos = this.deps.store;
     const ids = memberships.map((m) => m.conversation_id);
     const members = await repos.conversations.membersOf(ids);
     const users = await repos.users.byIds(members.map((m) => m.user_id));
-    const last = await repos.messages.lastOf(ids);
+    const lastMessages = await repos.messages.lastOf(ids);
     const unread = await repos.conversations.unreadCounts(user.id);
     const byConversation = new Map<string, Member[]>();
     for (const m of members) {
@@ -251,7 +278,7 @@ export class ConversationService {
           users,
           this.deps.presence,
         ),
-        lastMessage: last.get(membership.conversation_id),
+        lastMessage: lastMessages.get(membership.conversation_id),
         unread: unread.get(membership.conversation_id) ?? 0,
       }),
     );
