@@ -86,6 +86,8 @@ export class RedisSocketQuota implements SocketQuota {
   private readonly held = new Map<string, Set<string>>();
   private readonly renewer: NodeJS.Timeout;
   private readonly leaseMs: number;
+  /** Set once the node stops: its sockets' last releases may race Redis's disconnect. */
+  private closed = false;
 
   constructor(private readonly options: RedisSocketQuotaOptions) {
     this.local = new LocalSocketQuota(options.max);
@@ -137,7 +139,8 @@ export class RedisSocketQuota implements SocketQuota {
         set?.delete(member);
         if (set?.size === 0) this.held.delete(userId);
         this.options.redis.zrem(this.key(userId), member).catch((err: unknown) => {
-          this.options.onError(err, "socket quota");
+          // A slot whose release was lost frees itself when its lease runs out.
+          if (!this.closed) this.options.onError(err, "socket quota");
         });
       },
     };
@@ -158,6 +161,7 @@ export class RedisSocketQuota implements SocketQuota {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.renewer);
   }
 }

@@ -5,10 +5,12 @@
  * both engines; the PostgreSQL pass shares its counts through Redis.
  */
 import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import { after, before, it } from "node:test";
 import { closeCodeCatalogue } from "@private-chat/protocol/close-codes";
 import { ChatSocket, type WebSocketFactory } from "@private-chat/sdk";
 import WebSocket from "ws";
+import { clientAddress, compileTrust } from "../../src/realtime/client-address.js";
 import { addressKey } from "../../src/realtime/handshake-limit.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
@@ -281,6 +283,43 @@ forEachEngine("socket handshakes per address", ({ start }) => {
       headers: { "x-forwarded-for": "203.0.113.11" },
     });
     await socket.close();
+  });
+
+  it("shares one budget among the addresses of one IPv6 /64", async () => {
+    const user = await createUser(server.url);
+    for (let i = 1; i <= 3; i++) {
+      const headers = { "x-forwarded-for": `2001:db8:77:1::${i}` };
+      await (await connect(server.url, user.token, { headers })).close();
+    }
+    const sameNetwork = await handshakeAnswer(socketUrl(server.url, user.token), {
+      "x-forwarded-for": "2001:db8:77:1:ffff:1:2:3",
+    });
+    assert.ok(sameNetwork !== "upgraded" && sameNetwork.status === 429);
+    const otherNetwork = await connect(server.url, user.token, {
+      headers: { "x-forwarded-for": "2001:db8:77:2::1" },
+    });
+    await otherNetwork.close();
+  });
+
+  it("finds the client address the way trust_proxy's entries say", () => {
+    const loopback = compileTrust(["loopback"]);
+    for (const address of ["127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1"])
+      assert.ok(loopback(address), address);
+    for (const address of ["10.0.0.1", "::2", "not an address", ""])
+      assert.ok(!loopback(address), address);
+    const ranges = compileTrust(["10.0.0.0/8", "fd00::/8", "192.0.2.1"]);
+    assert.ok(ranges("10.200.0.1") && ranges("fd12::1") && ranges("192.0.2.1"));
+    assert.ok(!ranges("11.0.0.1") && !ranges("fe80::1") && !ranges("192.0.2.2"));
+    const request = (peer: string, forwarded?: string) =>
+      ({
+        socket: { remoteAddress: peer },
+        headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded },
+      }) as unknown as IncomingMessage;
+    assert.equal(clientAddress(request("192.0.2.50", "1.1.1.1"), ranges), "192.0.2.50");
+    assert.equal(clientAddress(request("10.0.0.1", "1.1.1.1, 10.0.0.2"), ranges), "1.1.1.1");
+    assert.equal(clientAddress(request("10.0.0.1", "9.9.9.9, 1.1.1.1"), ranges), "1.1.1.1");
+    assert.equal(clientAddress(request("10.0.0.1"), ranges), "10.0.0.1");
+    assert.equal(clientAddress(request("10.0.0.1", "10.0.0.3, 10.0.0.2"), ranges), "10.0.0.3");
   });
 
   it("counts an IPv6 client by its /64", () => {
