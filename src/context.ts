@@ -114,7 +114,12 @@ export function createContext(
       frameBurst: config.rate_limit.enabled ? config.rate_limit.socket_frame_burst : 10_000,
     },
   });
-  const conversations = new ConversationService({ store, bus: events, presence: hub });
+  const conversations = new ConversationService({
+    store,
+    bus: events,
+    presence: hub,
+    groupAddsPerDay: config.limits.group_adds_per_day,
+  });
   const messages = new MessageService({
     store,
     bus: events,

@@ -11,8 +11,10 @@ import { createContext, type ServerContext } from "./context.js";
 import { buildApp } from "./http/app.js";
 import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
+import { HandshakeLimit } from "./realtime/handshake-limit.js";
 import type { Hub } from "./realtime/hub.js";
 import type { RedisPubSub } from "./realtime/redis-pubsub.js";
+import { createSocketQuota } from "./realtime/socket-quota.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
 import { type OpenStoreOptions, openStore } from "./storage/store.js";
 
@@ -70,7 +72,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
       hub: ctx.hub,
       handlers: ctx.frames,
       logger,
+      metrics: ctx.metrics,
       allowedOrigins: config.server.cors_origins,
+      trustProxy: config.server.trust_proxy,
+      handshakes: config.rate_limit.enabled
+        ? new HandshakeLimit({
+            perSecond: config.rate_limit.socket_handshakes_per_second,
+            burst: config.rate_limit.socket_handshake_burst,
+          })
+        : undefined,
+      quota: createSocketQuota(config, ctx.redis?.client, logger),
+      maxSocketsPerUser: config.limits.sockets_per_user,
     });
     hub = ctx.hub;
     await ctx.hub.start();

@@ -53,6 +53,9 @@ jwt_secret = "${secret}"
 [rate_limit]
 enabled = false
 
+[limits]
+sockets_per_user = 100000
+
 [redis]
 url = "${settings.redisUrl}"
 key_prefix = "fault:"

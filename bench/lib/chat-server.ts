@@ -89,6 +89,10 @@ token_expiry_seconds = 86400
 
 [rate_limit]
 enabled = false
+
+# The idle workload spreads thousands of sockets over a few users.
+[limits]
+sockets_per_user = 100000
 ${redis}`;
 }
 

@@ -68,6 +68,17 @@ export const rateLimitSection = z
       .default(15 * 60),
     socket_frames_per_second: z.number().positive().default(30),
     socket_frame_burst: z.int().min(1).default(60),
+    socket_handshakes_per_second: z.number().positive().default(5),
+    socket_handshake_burst: z.int().min(1).default(30),
+  })
+  .prefault({});
+
+// What one person may hold or have done to them, whatever the rate: caps, not rates, so
+// they hold with [rate_limit] enabled = false too.
+export const limitsSection = z
+  .strictObject({
+    sockets_per_user: z.int().min(1).max(100_000).default(50),
+    group_adds_per_day: z.int().min(1).max(1_000_000).default(100),
   })
   .prefault({});
 
@@ -112,6 +123,7 @@ export const configSchema = z.strictObject({
   database: databaseSection,
   auth: authSection,
   rate_limit: rateLimitSection,
+  limits: limitsSection,
   messages: messagesSection,
   redis: redisSection,
   uploads: uploadsSection,

@@ -4,6 +4,7 @@
 
 import {
   addMembersBody,
+  conversationsQuery,
   conversationsResponse,
   conversationView,
   createConversationBody,
@@ -51,13 +52,16 @@ export function registerConversationRoutes(
     "/conversations",
     {
       schema: {
-        summary: "The caller's conversations",
+        summary: "The caller's conversations, a page at a time",
+        description:
+          "The most recently active first. Follow `next_cursor` (null on the last page) to read them all.",
         operationId: "listConversations",
         tags,
+        querystring: conversationsQuery,
         response: { 200: conversationsResponse },
       },
     },
-    async (request) => ({ conversations: await conversations.list(caller(request).user) }),
+    async (request) => conversations.list(caller(request).user, request.query),
   );
 
   app.get(

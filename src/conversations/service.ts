@@ -4,15 +4,21 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ConversationView } from "@private-chat/protocol/chat";
-import { type CreateConversationBody, MAX_TITLE, type Role } from "@private-chat/protocol/chat";
+import {
+  type ConversationsQuery,
+  type CreateConversationBody,
+  MAX_TITLE,
+  type Role,
+} from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import { type EventLog, writeWithEvents } from "../events/log.js";
-import type { Conversation, Member } from "../storage/conversations.js";
+import type { Conversation, Member, MembershipRow } from "../storage/conversations.js";
 import { isUniqueViolation } from "../storage/errors.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { readListCursor, writeListCursor } from "./list-cursor.js";
 import {
   conversationNotFound,
   mayRemove,
@@ -31,7 +37,11 @@ export interface ConversationServiceDeps {
   store: Store;
   bus: DomainEvents;
   presence: PresenceLookup;
+  /** `[limits] group_adds_per_day`: groups others may add one person to in 24 hours. */
+  groupAddsPerDay?: number;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface Created {
   conversation: ConversationView;
@@ -92,6 +102,8 @@ export class ConversationService {
         creator: user,
         memberIds: [user.id, ...others],
       });
+      // After the insert, which the record refers to; a refusal rolls both back.
+      await this.countGroupAdds(tx, id, user, others);
     });
     return { conversation: await this.get(user, id), created: true };
   }
@@ -125,6 +137,33 @@ export class ConversationService {
       return { conversation: await this.get(user, raced.id), created: false };
     }
     return { conversation: await this.get(user, id), created: true };
+  }
+
+  /**
+   * Records that `actor` adds `userIds` to a group, or refuses the whole request when it
+   * would take one of them past the day's cap. Runs in the write transaction, whose event
+   * log lock serialises writers, so two adds at once cannot both take the last place.
+   */
+  private async countGroupAdds(
+    tx: Repositories,
+    conversationId: string,
+    actor: User,
+    userIds: string[],
+  ): Promise<void> {
+    const cap = this.deps.groupAddsPerDay;
+    const added = userIds.filter((id) => id !== actor.id);
+    if (cap === undefined || added.length === 0) return;
+    const now = Date.now();
+    const counts = await tx.groupAdds.countsSince(added, now - DAY_MS);
+    const full = added.filter((id) => (counts.get(id) ?? 0) >= cap);
+    if (full.length > 0) {
+      throw new AppError(
+        "group_add_limit",
+        `${full.length === 1 ? "this person has" : "these people have"} been added to ${cap} groups by others in the last 24 hours; try again later`,
+        { user_ids: full },
+      );
+    }
+    await tx.groupAdds.record(conversationId, actor.id, added, now, now - DAY_MS);
   }
 
   /** Inserts a conversation with its members and logs conversation.created. */
@@ -195,13 +234,34 @@ export class ConversationService {
     });
   }
 
-  async list(user: User): Promise<ConversationView[]> {
+  /**
+   * One page of the user's conversations, the most recently active first, and the cursor
+   * of the next page (null on the last).
+   */
+  async list(
+    user: User,
+    page: ConversationsQuery,
+  ): Promise<{ conversations: ConversationView[]; next_cursor: string | null }> {
     const repos = this.deps.store;
-    const memberships = await repos.conversations.membershipsOf(user.id);
+    const after = page.cursor === undefined ? undefined : readListCursor(page.cursor);
+    // One more than asked, to know whether another page follows.
+    const found = await repos.conversations.membershipsOf(user.id, {
+      limit: page.limit + 1,
+      after,
+    });
+    const memberships = found.slice(0, page.limit);
+    const last = memberships.at(-1);
+    const next_cursor =
+      found.length > page.limit && last ? writeListCursor(last.conversation) : null;
+    return { conversations: await this.present(user, memberships), next_cursor };
+  }
+
+  private async present(user: User, memberships: MembershipRow[]): Promise<ConversationView[]> {
+    const repos = this.deps.store;
     const ids = memberships.map((m) => m.conversation_id);
     const members = await repos.conversations.membersOf(ids);
     const users = await repos.users.byIds(members.map((m) => m.user_id));
-    const last = await repos.messages.lastOf(ids);
+    const lastMessages = await repos.messages.lastOf(ids);
     const unread = await repos.conversations.unreadCounts(user.id);
     const byConversation = new Map<string, Member[]>();
     for (const m of members) {
@@ -218,7 +278,7 @@ export class ConversationService {
           users,
           this.deps.presence,
         ),
-        lastMessage: last.get(membership.conversation_id),
+        lastMessage: lastMessages.get(membership.conversation_id),
         unread: unread.get(membership.conversation_id) ?? 0,
       }),
     );
@@ -255,6 +315,7 @@ export class ConversationService {
       const fresh = [...new Set(userIds)].filter((id) => !current.has(id));
       if (fresh.length === 0) return;
       const users = await this.activeUsers(tx, fresh);
+      await this.countGroupAdds(tx, conversationId, user, fresh);
       const now = Date.now();
       const cursor = await tx.events.latestId();
       const lastSeq = Number(conversation.last_seq);

@@ -11,8 +11,12 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
 import { errorReply } from "../error-reply.js";
+import type { Metrics } from "../ops/metrics.js";
+import { clientAddress, compileTrust } from "./client-address.js";
 import type { FrameHandlers } from "./frame-handlers.js";
+import type { HandshakeLimit } from "./handshake-limit.js";
 import type { Hub } from "./hub.js";
+import type { SocketQuota } from "./socket-quota.js";
 
 export const SOCKET_PATH = "/socket";
 const PROTOCOL_NAME = "chat.v1";
@@ -26,13 +30,22 @@ export interface SocketServerDeps {
   hub: Hub;
   handlers: FrameHandlers;
   logger: Logger;
+  metrics: Metrics;
   allowedOrigins: string[];
+  /** `[server] trust_proxy`, to find the client address behind a proxy. */
+  trustProxy: string[];
+  /** Handshakes per client address; undefined when rate limits are off. */
+  handshakes?: HandshakeLimit | undefined;
+  /** Open sockets per user. */
+  quota: SocketQuota;
+  /** The cap the quota holds, for the close reason. */
+  maxSocketsPerUser: number;
 }
 
-function reject(socket: Duplex, status: number, code: string, message: string): void {
+function reject(socket: Duplex, status: number, code: string, message: string, headers = ""): void {
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n${headers}` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -103,6 +116,9 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     },
   });
 
+  const trusted = compileTrust(deps.trustProxy);
+  wss.on("close", () => deps.quota.close());
+
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     let url: URL;
@@ -113,6 +129,19 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     }
     if (url.pathname !== SOCKET_PATH)
       return reject(socket, 404, "not_found", "no WebSocket endpoint here");
+    // Before anything that costs: a flood of handshakes is refused at the price of a
+    // map lookup, and no token is verified for it.
+    const wait = deps.handshakes?.take(clientAddress(request, trusted)) ?? 0;
+    if (wait > 0) {
+      deps.metrics.rateLimited.inc({ limit: "socket_handshake" });
+      return reject(
+        socket,
+        429,
+        "rate_limited",
+        `too many socket handshakes from this address; retry in ${wait} s`,
+        `Retry-After: ${wait}\r\n`,
+      );
+    }
     // Checked here so that a malformed handshake gets our JSON error, not ws's HTML page.
     const key = request.headers["sec-websocket-key"];
     const version = request.headers["sec-websocket-version"];
@@ -146,19 +175,41 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
     if (!ticket && !token) {
       return refuse("unauthorized", "pass ?ticket=, ?token=<JWT> or the subprotocol bearer.<JWT>");
     }
-    (ticket ? deps.tickets.redeem(ticket) : deps.auth.authenticate(token as string)).then(
-      (auth) => {
-        if (socket.destroyed) return;
-        wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, deps, auth, since));
-      },
-      (err: unknown) => {
-        const failure = errorReply(err);
-        if (failure.status === 401 || failure.status === 403)
-          return refuse(failure.code, failure.message);
-        if (failure.unexpected) deps.logger.error({ err }, "socket authentication failed");
-        reject(socket, failure.status, failure.code, failure.message);
-      },
-    );
+    (ticket ? deps.tickets.redeem(ticket) : deps.auth.authenticate(token as string))
+      .then(
+        async (auth) => {
+          if (socket.destroyed) return;
+          const lease = await deps.quota.acquire(auth.user.id);
+          if (!lease) {
+            deps.metrics.rateLimited.inc({ limit: "sockets_per_user" });
+            // Completed and closed, as for 4401: a browser sees the code, not a bare 1006.
+            wss.handleUpgrade(request, socket, head, (ws) => {
+              ws.on("error", () => ws.terminate());
+              ws.close(
+                CLOSE_CODES.tooManySockets,
+                `too many sockets: this account already has ${deps.maxSocketsPerUser} open`,
+              );
+            });
+            return;
+          }
+          // The slot is the TCP connection's: given back however it ends, even when the
+          // upgrade itself is abandoned.
+          socket.once("close", () => lease.release());
+          if (socket.destroyed) return lease.release();
+          wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, deps, auth, since));
+        },
+        (err: unknown) => {
+          const failure = errorReply(err);
+          if (failure.status === 401 || failure.status === 403)
+            return refuse(failure.code, failure.message);
+          if (failure.unexpected) deps.logger.error({ err }, "socket authentication failed");
+          reject(socket, failure.status, failure.code, failure.message);
+        },
+      )
+      .catch((err: unknown) => {
+        deps.logger.error({ err }, "socket handshake failed");
+        socket.destroy();
+      });
   };
 
   deps.server.on("upgrade", onUpgrade);

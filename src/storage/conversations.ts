@@ -199,9 +199,15 @@ export class ConversationStore {
     return rows.map((r) => r.conversation_id);
   }
 
-  /** The user's memberships with their conversations, most recent activity first. */
-  async membershipsOf(userId: string): Promise<MembershipRow[]> {
-    const rows = await this.db
+  /**
+   * The user's memberships with their conversations, most recent activity first (ties by
+   * id). With `page`, at most `limit` of them, starting after the one `after` names.
+   */
+  async membershipsOf(
+    userId: string,
+    page?: { limit: number; after?: { activity: number; id: string } | undefined },
+  ): Promise<MembershipRow[]> {
+    let query = this.db
       .selectFrom("conversation_members as m")
       .innerJoin("conversations as c", "c.id", "m.conversation_id")
       .selectAll("m")
@@ -217,8 +223,18 @@ export class ConversationStore {
       ])
       .where("m.user_id", "=", userId)
       .orderBy("c.last_activity_at", "desc")
-      .orderBy("c.id")
-      .execute();
+      .orderBy("c.id");
+    const after = page?.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("c.last_activity_at", "<", after.activity),
+          eb.and([eb("c.last_activity_at", "=", after.activity), eb("c.id", ">", after.id)]),
+        ]),
+      );
+    }
+    if (page) query = query.limit(page.limit);
+    const rows = await query.execute();
     return rows.map((row) => ({
       conversation_id: row.conversation_id,
       user_id: row.user_id,

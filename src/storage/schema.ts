@@ -135,6 +135,14 @@ export interface AttachmentsTable {
   deleted_at: number | null;
 }
 
+export interface GroupAddsTable {
+  id: string;
+  user_id: string;
+  conversation_id: string;
+  added_by: string;
+  added_at: number;
+}
+
 export interface Database {
   nodes: NodesTable;
   users: UsersTable;
@@ -143,6 +151,7 @@ export interface Database {
   conversations: ConversationsTable;
   conversation_members: ConversationMembersTable;
   membership_periods: MembershipPeriodsTable;
+  group_adds: GroupAddsTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;

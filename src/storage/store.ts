@@ -8,6 +8,7 @@ import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
+import { GroupAddStore } from "./group-adds.js";
 import { InviteStore } from "./invites.js";
 import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
@@ -38,6 +39,7 @@ export class Repositories {
   readonly audit: AuditStore;
   readonly search: SearchStore;
   readonly attachments: AttachmentStore;
+  readonly groupAdds: GroupAddStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -53,6 +55,7 @@ export class Repositories {
     this.audit = new AuditStore(db);
     this.search = new SearchStore(db, type);
     this.attachments = new AttachmentStore(db);
+    this.groupAdds = new GroupAddStore(db);
   }
 }
 

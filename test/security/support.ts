@@ -196,6 +196,7 @@ const COUNTED_TABLES = [
   "audit_log",
   "attachments",
   "membership_periods",
+  "group_adds",
 ] as const;
 
 /** Row counts of every table that input could write to, in one round trip. */

@@ -75,6 +75,19 @@ export const syncQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 500),
 });
 
+/** The most conversations one page of `GET /api/v1/conversations` holds, and its default. */
+export const MAX_CONVERSATIONS_PAGE = 500;
+
+export const conversationsQuery = z.strictObject({
+  limit: z._default(
+    z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_CONVERSATIONS_PAGE)),
+    MAX_CONVERSATIONS_PAGE,
+  ),
+  /** `next_cursor` of the previous page, as the server wrote it. */
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+});
+export type ConversationsQuery = z.infer<typeof conversationsQuery>;
+
 export const usersQuery = z.strictObject({
   q: z._default(z.string().check(z.maxLength(32)), ""),
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE)), 20),
@@ -153,6 +166,10 @@ export type ConversationView = z.infer<typeof conversationView>;
 
 // Response envelopes.
 
-export const conversationsResponse = z.object({ conversations: z.array(conversationView) });
+export const conversationsResponse = z.object({
+  conversations: z.array(conversationView),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: z.nullable(z.string()),
+});
 export const messagesResponse = z.object({ messages: z.array(messageView) });
 export const readResponse = z.object({ read_seq: z.number() });

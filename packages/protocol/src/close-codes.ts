@@ -11,6 +11,11 @@ export interface CloseCode {
   reconnect: boolean;
   /** Whether a new token is needed first: reconnecting with the old one is refused. */
   reauthenticate: boolean;
+  /**
+   * The least a client waits before reconnecting, whatever its backoff says: for a close
+   * that an immediate retry would only repeat.
+   */
+  minReconnectDelayMs?: number;
 }
 
 export const closeCodeCatalogue = {
@@ -57,6 +62,16 @@ export const closeCodeCatalogue = {
     meaning: "closed by the client: the server stopped answering pings (never sent by the server)",
     reconnect: true,
     reauthenticate: false,
+  },
+  tooManySockets: {
+    code: 4429,
+    // The user's other sockets may close (a tab shut, a device offline), so the client
+    // tries again, but slowly: at once, the same cap would refuse it again.
+    meaning:
+      "the user already holds as many open sockets as the server allows ([limits] sockets_per_user)",
+    reconnect: true,
+    reauthenticate: false,
+    minReconnectDelayMs: 60_000,
   },
   authentication: {
     code: 4401,

@@ -38,6 +38,8 @@ export const errorCatalogue = {
   unsupported_media_type: { status: 415, retryable: false },
   rate_limited: { status: 429, retryable: true },
   too_many_auth_attempts: { status: 429, retryable: true },
+  // Not retryable: the same add succeeds only once a day's worth of adds has aged out.
+  group_add_limit: { status: 429, retryable: false },
   internal_error: { status: 500, retryable: true },
   database_unavailable: { status: 503, retryable: true },
   shutting_down: { status: 503, retryable: true },

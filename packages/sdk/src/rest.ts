@@ -215,9 +215,44 @@ export class ApiClient {
     );
   }
 
+  /**
+   * Every conversation of the caller, the most recently active first: the pages of
+   * conversationsPage() read to the end.
+   */
   async conversations(): Promise<ConversationView[]> {
-    const list = z.object({ conversations: z.array(conversationView) });
-    return (await this.request("GET", "/api/v1/conversations", list)).conversations;
+    const all: ConversationView[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.conversationsPage({ cursor });
+      // A page is read after the previous one: a conversation that became active in
+      // between moved ahead of the cursor (its event tells of it), and none comes twice;
+      // the check only guards against a server that would repeat one.
+      for (const conversation of page.conversations) {
+        if (seen.has(conversation.id)) continue;
+        seen.add(conversation.id);
+        all.push(conversation);
+      }
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /** One page of the caller's conversations; pass `next_cursor` back for the next. */
+  async conversationsPage(
+    options: { limit?: number | undefined; cursor?: string | undefined } = {},
+  ): Promise<{ conversations: ConversationView[]; next_cursor: string | null }> {
+    const query = new URLSearchParams();
+    if (options.limit !== undefined) query.set("limit", String(options.limit));
+    if (options.cursor !== undefined) query.set("cursor", options.cursor);
+    const suffix = query.size > 0 ? `?${query}` : "";
+    // An older server sends no next_cursor: its one answer is the whole list.
+    const page = z.object({
+      conversations: z.array(conversationView),
+      next_cursor: z.optional(z.nullable(z.string())),
+    });
+    const answer = await this.request("GET", `/api/v1/conversations${suffix}`, page);
+    return { conversations: answer.conversations, next_cursor: answer.next_cursor ?? null };
   }
 
   conversation(id: string): Promise<ConversationView> {

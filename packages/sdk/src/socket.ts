@@ -211,7 +211,12 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       this.setState(advice.reauthenticate ? "unauthorized" : "closed", reason || advice.meaning);
       return;
     }
-    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    // A close an immediate retry would only repeat (too many sockets open) waits at least
+    // the catalogue's delay; the backoff's jitter on top keeps many tabs from returning
+    // together.
+    const delay =
+      (advice.minReconnectDelayMs ?? 0) +
+      backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
     this.setState("reconnecting", `connection lost (${code}${reason ? `: ${reason}` : ""})`);
     this.reconnectTimer = setTimeout(() => this.open("reconnect"), delay);
   }

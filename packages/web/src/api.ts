@@ -109,10 +109,14 @@ const FRIENDLY: Partial<Record<string, string>> = {
   body_too_long: "That message is too long.",
   forbidden: "You're not allowed to do that.",
   not_found: "That no longer exists.",
+  group_add_limit:
+    "Someone here has been added to too many groups today. Try adding them again tomorrow.",
 };
 
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
+    // A cap, not a rate: waiting a moment would not help.
+    if (err.code === "group_add_limit") return FRIENDLY[err.code] ?? err.message;
     if (err.status === 429 || err.code === "rate_limited") {
       const wait = err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : "";
       return `Slow down — try again${wait}.`;

@@ -19,6 +19,7 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "conversations" },
   { name: "conversation_members" },
   { name: "membership_periods" },
+  { name: "group_adds" },
   { name: "messages" },
   { name: "reactions" },
   { name: "attachments" },
