@@ -6,6 +6,7 @@ import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
 import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
+import { BlobRecords } from "./blobs.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
 import { InviteStore } from "./invites.js";
@@ -38,6 +39,7 @@ export class Repositories {
   readonly audit: AuditStore;
   readonly search: SearchStore;
   readonly attachments: AttachmentStore;
+  readonly blobs: BlobRecords;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -53,6 +55,7 @@ export class Repositories {
     this.audit = new AuditStore(db);
     this.search = new SearchStore(db, type);
     this.attachments = new AttachmentStore(db);
+    this.blobs = new BlobRecords(db, type);
   }
 }
 

@@ -11,6 +11,7 @@ import { attachments } from "./005_attachments.js";
 import { search } from "./006_search.js";
 import { membershipPeriods } from "./007_membership_periods.js";
 import { searchIndexPerBatch } from "./008_search_index_per_batch.js";
+import { blobNames } from "./009_blob_names.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -24,6 +25,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "006_search": search(engine),
     "007_membership_periods": membershipPeriods,
     "008_search_index_per_batch": searchIndexPerBatch(engine),
+    "009_blob_names": blobNames,
   };
 }
 
