@@ -52,7 +52,7 @@ before(async () => {
     address: "127.0.0.1",
     silent: true,
     directory: dir,
-    configureBuckets: [{ name: "race-0" }, { name: "race-1" }],
+    configureBuckets: [0, 1, 2, 3, 4, 5].map((n) => ({ name: `race-${n}` })),
   });
   const { port } = await s3.run();
   s3Endpoint = `http://127.0.0.1:${port}`;
@@ -122,121 +122,154 @@ interface Acknowledged {
   uploader: TestUser;
 }
 
-forEachEngine("uploads raced against deletes of the same bytes", ({ start }) => {
-  for (const store of ["local", "s3"] as const) {
-    describe(`[${store} store]`, () => {
-      let server: TestServer;
-      let bucket = "";
-      let api: ReturnType<typeof client>;
-      let author: TestUser;
-      let racer: TestUser;
-      let conversationId: string;
+forEachEngine(
+  "uploads raced against deletes of the same bytes",
+  { redis: true },
+  ({ engine, start }) => {
+    // On PostgreSQL also as a cluster: a second node, sharing the database, Redis and the
+    // files, takes half the racing uploads while both collect.
+    const layouts = engine === "postgres" ? [1, 2] : [1];
+    for (const [store, nodes] of (["local", "s3"] as const).flatMap((s) =>
+      layouts.map((n) => [s, n] as const),
+    )) {
+      describe(`[${store} store${nodes === 2 ? ", two nodes" : ""}]`, () => {
+        let server: TestServer;
+        let second: TestServer | undefined;
+        /** Where the racing uploads go, in turn. */
+        let racingUrls: string[] = [];
+        let bucket = "";
+        let api: ReturnType<typeof client>;
+        let author: TestUser;
+        let racer: TestUser;
+        let conversationId: string;
 
-      before(async () => {
-        const uploads = store === "s3" ? s3Uploads() : undefined;
-        bucket = uploads?.s3_bucket ?? "";
-        server = await start({ rate_limit: { enabled: false }, ...(uploads ? { uploads } : {}) });
-        api = client(server.url);
-        [author, racer] = await Promise.all([createUser(server.url), createUser(server.url)]);
-        conversationId = (await createGroup(server.url, author, [racer])).id;
-      });
-      after(() => server?.stop());
-
-      it(`keeps every acknowledged upload through ${ROUNDS} seeded rounds`, async () => {
-        const random = seeded(SEED + (store === "s3" ? 1 : 0));
-        const kept: Acknowledged[] = [];
-        const deleted: AttachmentView[] = [];
-        let raced = 0;
-        for (let round = 0; round < ROUNDS; round++) {
-          // Bytes new to this round, so that its delete is what may free their blob; one
-          // round in four an image, whose thumbnail is a blob of its own.
-          const bytes =
-            random() < 0.25
-              ? await pngImage(16 + round, 12 + Math.floor(random() * 40))
-              : Buffer.from(
-                  Array.from({ length: 64 + Math.floor(random() * 4096) }, () => random() * 256),
-                );
-          const first = await upload(server.url, author, conversationId, bytes);
-          assert.equal(first.status, 201, first.text);
-          const sent = await api.post<MessageView>(
-            `${API}/conversations/${conversationId}/messages`,
-            { body: `round ${round}`, attachment_ids: [first.body.id] },
-            { token: author.token },
-          );
-          assert.equal(sent.status, 201, sent.text);
-          // The delete (and the collection it starts) and uploads of the same bytes, each
-          // after a seeded delay of a few milliseconds.
-          const deleteAfter = Math.floor(random() * 6);
-          const uploadDelays = [Math.floor(random() * 6), Math.floor(random() * 6)];
-          const [removed, ...uploads] = await Promise.all([
-            sleep(deleteAfter).then(() =>
-              api.delete(`${API}/messages/${sent.body.id}`, { token: author.token }),
-            ),
-            ...uploadDelays.map((delay) =>
-              sleep(delay).then(() => upload(server.url, racer, conversationId, bytes)),
-            ),
-          ]);
-          assert.equal(removed.status, 200, removed.text);
-          deleted.push(first.body as AttachmentView);
-          for (const result of uploads) {
-            assert.equal(result.status, 201, result.text);
-            kept.push({ view: result.body as AttachmentView, bytes, uploader: racer });
-            raced++;
+        before(async () => {
+          const uploads = store === "s3" ? s3Uploads() : undefined;
+          bucket = uploads?.s3_bucket ?? "";
+          server = await start({ rate_limit: { enabled: false }, ...(uploads ? { uploads } : {}) });
+          racingUrls = [server.url, server.url];
+          if (nodes === 2) {
+            second = await start({
+              rate_limit: { enabled: false },
+              database: server.config.database,
+              redis: server.config.redis,
+              auth: { jwt_secret: server.config.auth.jwt_secret },
+              uploads: uploads ?? { path: join(server.dir, "uploads") },
+            });
+            racingUrls = [second.url, server.url];
           }
-          // Now and then the bytes' own message is deleted too, so a live blob loses its
-          // last reference while other rounds upload it again.
-          if (random() < 0.3) {
-            const again = kept.splice(Math.floor(random() * kept.length), 1)[0];
-            if (again) {
-              const token = again.uploader.token;
-              const carrier = await api.post<MessageView>(
-                `${API}/conversations/${conversationId}/messages`,
-                { body: "carry", attachment_ids: [again.view.id] },
-                { token },
-              );
-              assert.equal(carrier.status, 201, carrier.text);
-              const gone = await api.delete(`${API}/messages/${carrier.body.id}`, { token });
-              assert.equal(gone.status, 200, gone.text);
-              deleted.push(again.view);
+          api = client(server.url);
+          [author, racer] = await Promise.all([createUser(server.url), createUser(server.url)]);
+          conversationId = (await createGroup(server.url, author, [racer])).id;
+        });
+        after(async () => {
+          await second?.stop();
+          await server?.stop();
+        });
+
+        it(`keeps every acknowledged upload through ${ROUNDS} seeded rounds`, async () => {
+          const random = seeded(SEED + (store === "s3" ? 1 : 0) + nodes * 2);
+          const kept: Acknowledged[] = [];
+          const deleted: AttachmentView[] = [];
+          let raced = 0;
+          for (let round = 0; round < ROUNDS; round++) {
+            // Bytes new to this round, so that its delete is what may free their blob; one
+            // round in four an image, whose thumbnail is a blob of its own.
+            const bytes =
+              random() < 0.25
+                ? await pngImage(16 + round, 12 + Math.floor(random() * 40))
+                : Buffer.from(
+                    Array.from({ length: 64 + Math.floor(random() * 4096) }, () => random() * 256),
+                  );
+            const first = await upload(server.url, author, conversationId, bytes);
+            assert.equal(first.status, 201, first.text);
+            const sent = await api.post<MessageView>(
+              `${API}/conversations/${conversationId}/messages`,
+              { body: `round ${round}`, attachment_ids: [first.body.id] },
+              { token: author.token },
+            );
+            assert.equal(sent.status, 201, sent.text);
+            // The delete (and the collection it starts) and uploads of the same bytes, each
+            // after a seeded delay of a few milliseconds.
+            const deleteAfter = Math.floor(random() * 6);
+            const uploadDelays = [Math.floor(random() * 6), Math.floor(random() * 6)];
+            const [removed, ...uploads] = await Promise.all([
+              sleep(deleteAfter).then(() =>
+                api.delete(`${API}/messages/${sent.body.id}`, { token: author.token }),
+              ),
+              ...uploadDelays.map((delay, i) =>
+                sleep(delay).then(() =>
+                  upload(racingUrls[i] as string, racer, conversationId, bytes),
+                ),
+              ),
+            ]);
+            assert.equal(removed.status, 200, removed.text);
+            deleted.push(first.body as AttachmentView);
+            for (const result of uploads) {
+              assert.equal(result.status, 201, result.text);
+              kept.push({ view: result.body as AttachmentView, bytes, uploader: racer });
+              raced++;
+            }
+            // Now and then the bytes' own message is deleted too, so a live blob loses its
+            // last reference while other rounds upload it again.
+            if (random() < 0.3) {
+              const again = kept.splice(Math.floor(random() * kept.length), 1)[0];
+              if (again) {
+                const token = again.uploader.token;
+                const carrier = await api.post<MessageView>(
+                  `${API}/conversations/${conversationId}/messages`,
+                  { body: "carry", attachment_ids: [again.view.id] },
+                  { token },
+                );
+                assert.equal(carrier.status, 201, carrier.text);
+                const gone = await api.delete(`${API}/messages/${carrier.body.id}`, { token });
+                assert.equal(gone.status, 200, gone.text);
+                deleted.push(again.view);
+              }
             }
           }
-        }
-        await server.ctx.attachments.collect();
+          await second?.ctx.attachments.collect();
+          await server.ctx.attachments.collect();
 
-        // Every acknowledged upload still there downloads whole, with its own bytes...
-        const lost: string[] = [];
-        for (const { view, bytes, uploader } of kept) {
-          const got = await download(server.url, uploader, `/attachments/${view.id}`);
-          const whole = view.thumbnail ? got.bytes.length === view.size : got.bytes.equals(bytes);
-          if (got.status !== 200 || !whole) lost.push(`${view.id}: ${got.status}`);
-          if (view.thumbnail) {
-            const thumb = await download(server.url, uploader, `/attachments/${view.id}/thumbnail`);
-            if (thumb.status !== 200) lost.push(`${view.id} thumbnail: ${thumb.status}`);
+          // Every acknowledged upload still there downloads whole, with its own bytes...
+          const lost: string[] = [];
+          for (const { view, bytes, uploader } of kept) {
+            const got = await download(server.url, uploader, `/attachments/${view.id}`);
+            const whole = view.thumbnail ? got.bytes.length === view.size : got.bytes.equals(bytes);
+            if (got.status !== 200 || !whole) lost.push(`${view.id}: ${got.status}`);
+            if (view.thumbnail) {
+              const thumb = await download(
+                server.url,
+                uploader,
+                `/attachments/${view.id}/thumbnail`,
+              );
+              if (thumb.status !== 200) lost.push(`${view.id} thumbnail: ${thumb.status}`);
+            }
           }
-        }
-        assert.deepEqual(lost, [], `${lost.length} of ${kept.length} acknowledged uploads lost`);
-        // ...every deleted one is gone...
-        for (const view of deleted) {
-          const got = await download(server.url, author, `/attachments/${view.id}`);
-          assert.equal(got.status, 404);
-        }
-        // ...every stored blob has a reference, and every reference its blob...
-        const referenced = await referencedBlobs(server);
-        const stored =
-          store === "s3"
-            ? (await bucketNames(bucket)).map(lastSegment)
-            : filesUnder(join(server.dir, "uploads", "blobs")).map(lastSegment);
-        assert.deepEqual(new Set(stored), referenced);
-        assert.equal(stored.length, referenced.size);
-        // ...and each quota counts exactly the uploads kept.
-        for (const user of [author, racer]) {
-          const expected = kept
-            .filter(({ uploader }) => uploader === user)
-            .reduce((sum, { view }) => sum + view.size, 0);
-          assert.equal(await server.ctx.store.attachments.bytesUsedBy(user.id), expected);
-        }
-        assert.ok(raced >= ROUNDS);
+          assert.deepEqual(lost, [], `${lost.length} of ${kept.length} acknowledged uploads lost`);
+          // ...every deleted one is gone...
+          for (const view of deleted) {
+            const got = await download(server.url, author, `/attachments/${view.id}`);
+            assert.equal(got.status, 404);
+          }
+          // ...every stored blob has a reference, and every reference its blob...
+          const referenced = await referencedBlobs(server);
+          const stored =
+            store === "s3"
+              ? (await bucketNames(bucket)).map(lastSegment)
+              : filesUnder(join(server.dir, "uploads", "blobs")).map(lastSegment);
+          assert.deepEqual(new Set(stored), referenced);
+          assert.equal(stored.length, referenced.size);
+          // ...and each quota counts exactly the uploads kept.
+          for (const user of [author, racer]) {
+            const expected = kept
+              .filter(({ uploader }) => uploader === user)
+              .reduce((sum, { view }) => sum + view.size, 0);
+            assert.equal(await server.ctx.store.attachments.bytesUsedBy(user.id), expected);
+          }
+          assert.ok(raced >= ROUNDS);
+        });
       });
-    });
-  }
-});
+    }
+  },
+);
