@@ -133,7 +133,10 @@ export class AttachmentService {
         filePath = prepared.file;
         thumbnailPath = prepared.thumbnail;
       }
-      const file = await hashFile(filePath);
+      // Hashed as it was received; an image is stored as re-encoded, hashed anew.
+      const file = prepared
+        ? await hashFile(filePath)
+        : { sha256: staged.sha256, size: staged.size };
       const thumbnail = thumbnailPath === null ? null : await hashFile(thumbnailPath);
       const image = prepared?.info;
       const row: AttachmentRow = {
