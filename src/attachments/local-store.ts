@@ -1,33 +1,27 @@
 /**
- * Blobs as files under the uploads directory: `blobs/ab/cd/<sha256>`, private to the
+ * Blobs as files under the uploads directory: `blobs/ab/cd/<name>`, private to the
  * server's user (directories 0700, files 0600). Bytes are written to a temporary file
  * beside the blobs and renamed into place once complete, so a reader never sees half a
  * file and a failed upload leaves nothing behind.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { assertKey, type BlobStore, type ByteRange, type StoredBlob } from "./blob-store.js";
+import {
+  assertKey,
+  BlobMismatch,
+  type BlobStore,
+  type ByteRange,
+  type StoredBlob,
+  sha256OfName,
+} from "./blob-store.js";
+import { hashingCounter } from "./content-hash.js";
 import { createPrivateFile } from "./private-file.js";
 
 const DIR_MODE = 0o700;
-
-/** A pass-through that hashes and counts what flows through it. */
-export function hashingCounter(): Transform & { digest(): StoredBlob } {
-  const hash = createHash("sha256");
-  let size = 0;
-  const transform = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  return Object.assign(transform, { digest: () => ({ key: hash.digest("hex"), size }) });
-}
 
 export class LocalBlobStore implements BlobStore {
   private readonly blobs: string;
@@ -47,21 +41,22 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  private pathOf(key: string): string {
-    assertKey(key);
-    return join(this.blobs, key.slice(0, 2), key.slice(2, 4), key);
+  private pathOf(name: string): string {
+    assertKey(name);
+    return join(this.blobs, name.slice(0, 2), name.slice(2, 4), name);
   }
 
-  async put(source: Readable): Promise<StoredBlob> {
+  async put(name: string, source: Readable): Promise<StoredBlob> {
+    const target = this.pathOf(name);
     await this.init();
     const temp = join(this.tmp, `${randomUUID()}.part`);
     const counter = hashingCounter();
     try {
       await pipeline(source, counter, await createPrivateFile(temp));
       const stored = counter.digest();
-      const target = this.pathOf(stored.key);
+      if (stored.sha256 !== sha256OfName(name)) throw new BlobMismatch(name, stored.sha256);
       await mkdir(join(target, ".."), { recursive: true, mode: DIR_MODE });
-      // Same key, same bytes: replacing an existing blob changes nothing.
+      // Same name, same bytes: replacing an existing blob changes nothing.
       await rename(temp, target);
       return stored;
     } catch (err) {
@@ -70,14 +65,14 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Readable | undefined> {
-    if (!(await this.exists(key))) return undefined;
-    return createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
+  async get(name: string, range?: ByteRange): Promise<Readable | undefined> {
+    if (!(await this.exists(name))) return undefined;
+    return createReadStream(this.pathOf(name), range ? { start: range.start, end: range.end } : {});
   }
 
-  async size(key: string): Promise<number | undefined> {
+  async size(name: string): Promise<number | undefined> {
     try {
-      const info = await stat(this.pathOf(key));
+      const info = await stat(this.pathOf(name));
       return info.isFile() ? info.size : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
@@ -85,11 +80,11 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    return (await this.size(key)) !== undefined;
+  async exists(name: string): Promise<boolean> {
+    return (await this.size(name)) !== undefined;
   }
 
-  async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+  async delete(name: string): Promise<void> {
+    await rm(this.pathOf(name), { force: true });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Blobs in an S3-compatible bucket (AWS S3, MinIO, Garage, Ceph...), under the same
- * content-addressed keys as the local store. The key is only known once every byte has
- * been hashed, so a blob is first spooled to a private local file, then uploaded whole.
+ * content-addressed names as the local store. The bytes must match their name before any
+ * reaches the bucket, so a blob is first spooled (and hashed) to a private local file,
+ * then uploaded whole.
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -10,8 +11,15 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { assertKey, type BlobStore, type ByteRange, type StoredBlob } from "./blob-store.js";
-import { hashingCounter } from "./local-store.js";
+import {
+  assertKey,
+  BlobMismatch,
+  type BlobStore,
+  type ByteRange,
+  type StoredBlob,
+  sha256OfName,
+} from "./blob-store.js";
+import { hashingCounter } from "./content-hash.js";
 import { createPrivateFile } from "./private-file.js";
 
 export interface S3StoreOptions {
@@ -68,29 +76,30 @@ export class S3BlobStore implements BlobStore {
     return this.connection;
   }
 
-  private objectKey(key: string): string {
-    assertKey(key);
-    return `blobs/${key.slice(0, 2)}/${key}`;
+  private objectKey(name: string): string {
+    assertKey(name);
+    return `blobs/${name.slice(0, 2)}/${name}`;
   }
 
-  async put(source: Readable): Promise<StoredBlob> {
+  async put(name: string, source: Readable): Promise<StoredBlob> {
+    const key = this.objectKey(name);
     await mkdir(this.options.spoolDir, { recursive: true, mode: 0o700 });
     const spool = join(this.options.spoolDir, `${randomUUID()}.s3`);
     const counter = hashingCounter();
     try {
       await pipeline(source, counter, await createPrivateFile(spool));
       const stored = counter.digest();
-      if (!(await this.exists(stored.key))) {
-        const { sdk, client } = await this.connect();
-        await client.send(
-          new sdk.PutObjectCommand({
-            Bucket: this.options.bucket,
-            Key: this.objectKey(stored.key),
-            Body: createReadStream(spool),
-            ContentLength: stored.size,
-            ContentType: "application/octet-stream",
-          }),
-        );
+      if (stored.sha256 !== sha256OfName(name)) throw new BlobMismatch(name, stored.sha256);
+      // The same content uploaded twice at once is sent once: the second waits for the first.
+      for (let busy = this.sending.get(name); busy; busy = this.sending.get(name)) {
+        await busy.catch(() => {});
+      }
+      const sending = this.send(name, key, spool, stored.size);
+      this.sending.set(name, sending);
+      try {
+        await sending;
+      } finally {
+        if (this.sending.get(name) === sending) this.sending.delete(name);
       }
       return stored;
     } finally {
@@ -98,13 +107,30 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Readable | undefined> {
+  private readonly sending = new Map<string, Promise<void>>();
+
+  private async send(name: string, key: string, spool: string, size: number): Promise<void> {
+    // The caller holds a reference to this blob, so bytes already there stay: skip them.
+    if (await this.exists(name)) return;
+    const { sdk, client } = await this.connect();
+    await client.send(
+      new sdk.PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: createReadStream(spool),
+        ContentLength: size,
+        ContentType: "application/octet-stream",
+      }),
+    );
+  }
+
+  async get(name: string, range?: ByteRange): Promise<Readable | undefined> {
     const { sdk, client } = await this.connect();
     try {
       const result = await client.send(
         new sdk.GetObjectCommand({
           Bucket: this.options.bucket,
-          Key: this.objectKey(key),
+          Key: this.objectKey(name),
           ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
         }),
       );
@@ -118,11 +144,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async size(key: string): Promise<number | undefined> {
+  async size(name: string): Promise<number | undefined> {
     const { sdk, client } = await this.connect();
     try {
       const head = await client.send(
-        new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }),
+        new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(name) }),
       );
       return head.ContentLength ?? 0;
     } catch (err) {
@@ -131,14 +157,14 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    return (await this.size(key)) !== undefined;
+  async exists(name: string): Promise<boolean> {
+    return (await this.size(name)) !== undefined;
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(name: string): Promise<void> {
     const { sdk, client } = await this.connect();
     await client.send(
-      new sdk.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }),
+      new sdk.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(name) }),
     );
   }
 

@@ -14,7 +14,9 @@ import type { AttachmentRow } from "../storage/attachments.js";
 import { memberSees } from "../storage/membership-window.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { claimBlobs, collectBlobs, discardUnclaimed } from "./blob-lives.js";
 import type { BlobStore } from "./blob-store.js";
+import { hashFile } from "./content-hash.js";
 import { type PreparedImage, prepareImage, THUMBNAIL_TYPE } from "./images.js";
 import { presentAttachment } from "./present.js";
 import { sniffContentType } from "./sniff.js";
@@ -41,6 +43,7 @@ export interface Upload {
 
 /** What a download needs: which blob, and how to describe it. */
 export interface Download {
+  /** The blob's name in the store. */
   key: string;
   contentType: string;
   name: string;
@@ -117,36 +120,40 @@ export class AttachmentService {
         throw malformedForm();
       },
     );
-    const stored: string[] = [];
     let prepared: PreparedImage | undefined;
+    let recorded: AttachmentRow | undefined;
+    let acknowledged = false;
     try {
       const contentType = await sniffContentType(staged.head);
-      let file: { key: string; size: number };
-      let thumbKey: string | null = null;
+      let filePath = staged.path;
+      let thumbnailPath: string | null = null;
       if (isInlineImage(contentType)) {
         // Decoded whole before anything is stored: a broken image is refused, not half kept.
         prepared = await prepareImage(staged.path, contentType, this.deps.stagingDir);
-        file = await this.deps.blobs.put(createReadStream(prepared.file));
-        stored.push(file.key);
-        thumbKey = (await this.deps.blobs.put(createReadStream(prepared.thumbnail))).key;
-        stored.push(thumbKey);
-      } else {
-        file = await this.deps.blobs.put(createReadStream(staged.path));
-        stored.push(file.key);
+        filePath = prepared.file;
+        thumbnailPath = prepared.thumbnail;
       }
+      // Hashed as it was received; an image is stored as re-encoded, hashed anew.
+      const file = prepared
+        ? await hashFile(filePath)
+        : { sha256: staged.sha256, size: staged.size };
+      const thumbnail = thumbnailPath === null ? null : await hashFile(thumbnailPath);
       const image = prepared?.info;
       const row: AttachmentRow = {
         id: randomUUID(),
         conversation_id: conversationId,
         uploader_id: user.id,
-        sha256: file.key,
+        sha256: file.sha256,
         name: cleanFileName(upload.filename),
         size: file.size,
         content_type: contentType,
         width: image?.width ?? null,
         height: image?.height ?? null,
-        has_thumbnail: thumbKey ? 1 : 0,
-        thumbnail_sha256: thumbKey,
+        has_thumbnail: thumbnail ? 1 : 0,
+        thumbnail_sha256: thumbnail?.sha256 ?? null,
+        blob: "",
+        thumbnail_blob: null,
+        pending: 1,
         created_at: Date.now(),
         message_id: null,
         position: 0,
@@ -157,14 +164,40 @@ export class AttachmentService {
         if (!(await tx.conversations.member(conversationId, user.id))) throw conversationNotFound();
         const used = await tx.attachments.bytesUsedBy(user.id);
         if (used + row.size > this.deps.userQuotaBytes) throw this.quotaExceeded();
+        // The reference is recorded before any byte is written (src/attachments/blob-lives.ts).
+        const shas = thumbnail ? [file.sha256, thumbnail.sha256] : [file.sha256];
+        const names = await claimBlobs(tx, shas, row.created_at);
+        row.blob = names.get(file.sha256) as string;
+        row.thumbnail_blob = thumbnail ? (names.get(thumbnail.sha256) as string) : null;
         await tx.attachments.insert(row);
       });
-      stored.length = 0;
-      return presentAttachment(row);
+      recorded = row;
+      await this.deps.blobs.put(row.blob, createReadStream(filePath));
+      if (thumbnailPath !== null && row.thumbnail_blob !== null) {
+        await this.deps.blobs.put(row.thumbnail_blob, createReadStream(thumbnailPath));
+      }
+      if (!(await this.deps.store.attachments.markStored(row.id))) {
+        throw new Error("the upload expired before its bytes were stored");
+      }
+      acknowledged = true;
+      return presentAttachment({ ...row, pending: 0 });
     } finally {
       await staged.discard();
       await prepared?.discard();
-      for (const key of stored) await this.deleteIfUnreferenced(key, "");
+      if (recorded && !acknowledged) await this.withdraw(recorded);
+    }
+  }
+
+  /** Gives up an upload that failed after its row was recorded, bytes and all. */
+  private async withdraw(row: AttachmentRow): Promise<void> {
+    try {
+      await this.deps.store.attachments.withdraw(row.id, Date.now());
+      await this.collect();
+      const names = [row.blob, ...(row.thumbnail_blob ? [row.thumbnail_blob] : [])];
+      await discardUnclaimed(this.deps.store, this.deps.blobs, names);
+    } catch (err) {
+      // The upload's own failure is what the caller hears; the next sweep finishes this.
+      this.deps.onError(err, "attachments.withdraw");
     }
   }
 
@@ -173,11 +206,10 @@ export class AttachmentService {
     const row = await this.deps.store.attachments.byId(attachmentId);
     if (!row || !(await this.mayRead(user, row))) throw attachmentNotFound();
     if (variant === "thumbnail") {
-      if (!row.thumbnail_sha256)
-        throw new AppError("not_found", "this attachment has no thumbnail");
-      return { key: row.thumbnail_sha256, contentType: THUMBNAIL_TYPE, name: row.name };
+      if (!row.thumbnail_blob) throw new AppError("not_found", "this attachment has no thumbnail");
+      return { key: row.thumbnail_blob, contentType: THUMBNAIL_TYPE, name: row.name };
     }
-    return { key: row.sha256, contentType: row.content_type, name: row.name };
+    return { key: row.blob, contentType: row.content_type, name: row.name };
   }
 
   /**
@@ -200,12 +232,6 @@ export class AttachmentService {
 
   blobSize(key: string): Promise<number | undefined> {
     return this.deps.blobs.size(key);
-  }
-
-  private async deleteIfUnreferenced(key: string, exceptId: string): Promise<void> {
-    if (!(await this.deps.store.attachments.referencesBlob(key, exceptId))) {
-      await this.deps.blobs.delete(key);
-    }
   }
 
   /** Sweeps now (finishing what a crash left) and then every hour, until stop(). */
@@ -240,10 +266,11 @@ export class AttachmentService {
   }
 
   /**
-   * Removes the rows of deleted messages' attachments, and each blob no other row names.
+   * Removes the rows of deleted messages' attachments (and of expired or failed uploads),
+   * and the bytes of each blob no row names any more (src/attachments/blob-lives.ts).
    * Runs after the deleting transaction commits; overlapping calls coalesce into one more
-   * pass. A row is removed only after its blobs, so a crash leaves work to retry, not
-   * files without an owner.
+   * pass. A blob's deletion is recorded before its bytes go, so a crash leaves work to
+   * retry, not files without an owner.
    */
   collect(): Promise<void> {
     if (this.collecting) {
@@ -254,7 +281,7 @@ export class AttachmentService {
       try {
         do {
           this.collectAgain = false;
-          await this.collectPass();
+          await collectBlobs(this.deps.store, this.deps.blobs);
         } while (this.collectAgain);
       } catch (err) {
         this.deps.onError(err, "attachments.collect");
@@ -263,17 +290,5 @@ export class AttachmentService {
       }
     })();
     return this.collecting;
-  }
-
-  private async collectPass(): Promise<void> {
-    for (;;) {
-      const rows = await this.deps.store.attachments.awaitingCollection(100);
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        await this.deleteIfUnreferenced(row.sha256, row.id);
-        if (row.thumbnail_sha256) await this.deleteIfUnreferenced(row.thumbnail_sha256, row.id);
-        await this.deps.store.attachments.remove(row.id);
-      }
-    }
   }
 }

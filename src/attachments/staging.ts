@@ -3,7 +3,7 @@
  * counted (and the upload cut off at its limit) and the first ones kept for sniffing.
  * Nothing of it is ever held in memory whole.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
@@ -21,6 +21,8 @@ export class UploadTooLarge extends Error {
 export interface StagedFile {
   path: string;
   size: number;
+  /** Hex SHA-256 of the bytes, which name the blob they are stored in. */
+  sha256: string;
   /** The first bytes, for sniffing the type. */
   head: Buffer;
   /** Removes the temporary file (safe to call twice). */
@@ -51,6 +53,7 @@ export async function stageUpload(
   const path = join(dir, `${randomUUID()}.upload`);
   const discard = () => rm(path, { force: true });
   let size = 0;
+  const hash = createHash("sha256");
   const heads: Buffer[] = [];
   let headBytes = 0;
   const meter = new Transform({
@@ -60,6 +63,7 @@ export async function stageUpload(
         done(new UploadTooLarge());
         return;
       }
+      hash.update(chunk);
       if (headBytes < SNIFF_BYTES) {
         const part = chunk.subarray(0, SNIFF_BYTES - headBytes);
         heads.push(Buffer.from(part));
@@ -76,5 +80,5 @@ export async function stageUpload(
     await discard();
     throw err;
   }
-  return { path, size, head: Buffer.concat(heads), discard };
+  return { path, size, sha256: hash.digest("hex"), head: Buffer.concat(heads), discard };
 }

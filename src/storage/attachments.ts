@@ -1,6 +1,7 @@
 /**
- * Attachment rows: uploads waiting to be sent, those carried by messages, and those whose
- * message was deleted and whose blobs wait to be collected.
+ * Attachment rows: uploads whose bytes are being stored (pending), uploads waiting to be
+ * sent, those carried by messages, and those whose message was deleted and whose blobs
+ * wait to be collected. Every row, in any of these states, is a reference to its blobs.
  */
 import type { Kysely, Selectable } from "kysely";
 import type { AttachmentsTable, Database } from "./schema.js";
@@ -11,6 +12,7 @@ function normalise(row: AttachmentRow): AttachmentRow {
   return {
     ...row,
     size: Number(row.size),
+    pending: Number(row.pending),
     created_at: Number(row.created_at),
     deleted_at: row.deleted_at === null ? null : Number(row.deleted_at),
   };
@@ -23,13 +25,14 @@ export class AttachmentStore {
     await this.db.insertInto("attachments").values(row).execute();
   }
 
-  /** A live attachment (one whose message was not deleted). */
+  /** A live attachment (stored, and its message not deleted). */
   async byId(id: string): Promise<AttachmentRow | undefined> {
     const row = await this.db
       .selectFrom("attachments")
       .selectAll()
       .where("id", "=", id)
       .where("deleted_at", "is", null)
+      .where("pending", "=", 0)
       .executeTakeFirst();
     return row ? normalise(row) : undefined;
   }
@@ -41,11 +44,12 @@ export class AttachmentStore {
       .selectAll()
       .where("id", "in", ids)
       .where("deleted_at", "is", null)
+      .where("pending", "=", 0)
       .execute();
     return rows.map(normalise);
   }
 
-  /** Bytes the user's live uploads take, which the quota bounds. */
+  /** Bytes the user's live uploads take (and those being stored), which the quota bounds. */
   async bytesUsedBy(uploaderId: string): Promise<number> {
     const row = await this.db
       .selectFrom("attachments")
@@ -69,6 +73,7 @@ export class AttachmentStore {
         .where("id", "=", id)
         .where("message_id", "is", null)
         .where("deleted_at", "is", null)
+        .where("pending", "=", 0)
         .executeTakeFirst();
       linked += Number(result.numUpdatedRows);
     }
@@ -96,6 +101,31 @@ export class AttachmentStore {
     return result;
   }
 
+  /**
+   * The upload's bytes are in place: it may be served and sent. False when it was expired
+   * or withdrawn meanwhile, and must not be acknowledged.
+   */
+  async markStored(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("attachments")
+      .set({ pending: 0 })
+      .where("id", "=", id)
+      .where("pending", "=", 1)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Gives up an upload that was never acknowledged: it awaits collection. */
+  async withdraw(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable("attachments")
+      .set({ deleted_at: now })
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .execute();
+  }
+
   /** Unlinks a deleted message's attachments: they stop being served and await collection. */
   async markDeletedWithMessage(messageId: string, now: number): Promise<number> {
     const result = await this.db
@@ -107,7 +137,10 @@ export class AttachmentStore {
     return Number(result.numUpdatedRows);
   }
 
-  /** Marks uploads never sent and older than `createdBefore` for collection. */
+  /**
+   * Marks uploads never sent and older than `createdBefore` for collection, with those
+   * whose bytes were never stored (a crash mid-upload).
+   */
   async expireUnsent(createdBefore: number, now: number): Promise<number> {
     const result = await this.db
       .updateTable("attachments")
@@ -135,13 +168,12 @@ export class AttachmentStore {
     await this.db.deleteFrom("attachments").where("id", "=", id).execute();
   }
 
-  /** Whether any row but `exceptId` (live, pending or awaiting collection) names this blob. */
-  async referencesBlob(sha256: string, exceptId: string): Promise<boolean> {
+  /** Whether any row (pending, live or awaiting collection) names this blob. */
+  async referencesBlob(name: string): Promise<boolean> {
     const row = await this.db
       .selectFrom("attachments")
       .select("id")
-      .where((eb) => eb.or([eb("sha256", "=", sha256), eb("thumbnail_sha256", "=", sha256)]))
-      .where("id", "!=", exceptId)
+      .where((eb) => eb.or([eb("blob", "=", name), eb("thumbnail_blob", "=", name)]))
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;

@@ -119,7 +119,7 @@ export interface AttachmentsTable {
   id: string;
   conversation_id: string;
   uploader_id: string;
-  /** The blob store's key of the stored bytes. */
+  /** Hex SHA-256 of the stored bytes. */
   sha256: string;
   name: string;
   size: number;
@@ -128,6 +128,11 @@ export interface AttachmentsTable {
   height: number | null;
   has_thumbnail: number;
   thumbnail_sha256: string | null;
+  /** The name of the file's blob (a row of `blobs`, and the blob store's key). */
+  blob: string;
+  thumbnail_blob: string | null;
+  /** 1 from the row's insert until its bytes are stored: neither served nor sendable. */
+  pending: number;
   created_at: number;
   message_id: string | null;
   position: number;
@@ -141,6 +146,18 @@ export interface GroupAddsTable {
   conversation_id: string;
   added_by: string;
   added_at: number;
+}
+
+/**
+ * One stored blob: bytes under `name` in the blob store. Live while `deleting_at` is
+ * null (at most one live blob per content); once set, its bytes are being deleted and
+ * nothing may refer to it again.
+ */
+export interface BlobsTable {
+  name: string;
+  sha256: string;
+  created_at: number;
+  deleting_at: number | null;
 }
 
 export interface Database {
@@ -157,4 +174,5 @@ export interface Database {
   events: EventsTable;
   audit_log: AuditLogTable;
   attachments: AttachmentsTable;
+  blobs: BlobsTable;
 }

@@ -6,6 +6,7 @@ import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
 import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
+import { BlobRecords } from "./blobs.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
 import { GroupAddStore } from "./group-adds.js";
@@ -40,6 +41,7 @@ export class Repositories {
   readonly search: SearchStore;
   readonly attachments: AttachmentStore;
   readonly groupAdds: GroupAddStore;
+  readonly blobs: BlobRecords;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -56,6 +58,7 @@ export class Repositories {
     this.search = new SearchStore(db, type);
     this.attachments = new AttachmentStore(db);
     this.groupAdds = new GroupAddStore(db);
+    this.blobs = new BlobRecords(db, type);
   }
 }
 

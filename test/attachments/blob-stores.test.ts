@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { after, before, describe, it } from "node:test";
 import S3rver from "s3rver";
-import type { BlobStore } from "../../src/attachments/blob-store.js";
+import { BlobMismatch, type BlobStore, newBlobName } from "../../src/attachments/blob-store.js";
 import { LocalBlobStore } from "../../src/attachments/local-store.js";
 import { S3BlobStore } from "../../src/attachments/s3-store.js";
 import { createGroup } from "../helpers/chat.js";
@@ -78,11 +78,12 @@ for (const [kind, open] of Object.entries(kinds)) {
       opened = open();
     });
 
-    it("stores a stream under the SHA-256 of its bytes and reads it back", async () => {
+    it("stores a stream under a name made of the SHA-256 of its bytes and reads it back", async () => {
       const stored = await opened.store.put(
+        HELLO_SHA256,
         Readable.from([Buffer.from("hello "), Buffer.from("world")]),
       );
-      assert.deepEqual(stored, { key: HELLO_SHA256, size: 11 });
+      assert.deepEqual(stored, { sha256: HELLO_SHA256, size: 11 });
       assert.equal(await opened.store.exists(HELLO_SHA256), true);
       assert.equal(await opened.store.size(HELLO_SHA256), 11);
       const whole = await opened.store.get(HELLO_SHA256);
@@ -91,8 +92,34 @@ for (const [kind, open] of Object.entries(kinds)) {
       const part = await opened.store.get(HELLO_SHA256, { start: 6, end: 9 });
       assert.ok(part);
       assert.equal(await text(part), "worl");
-      // The same bytes again: same key, still one blob.
-      assert.deepEqual(await opened.store.put(Readable.from([Buffer.from("hello world")])), stored);
+      // The same bytes again: same name, still one blob.
+      assert.deepEqual(
+        await opened.store.put(HELLO_SHA256, Readable.from([Buffer.from("hello world")])),
+        stored,
+      );
+      // Another life of the same content: a name of its own, deleted on its own.
+      const later = newBlobName(HELLO_SHA256);
+      assert.notEqual(later, newBlobName(HELLO_SHA256));
+      await opened.store.put(later, Readable.from([Buffer.from("hello world")]));
+      await opened.store.delete(HELLO_SHA256);
+      const kept = await opened.store.get(later);
+      assert.ok(kept);
+      assert.equal(await text(kept), "hello world");
+      await opened.store.delete(later);
+      await opened.store.put(HELLO_SHA256, Readable.from([Buffer.from("hello world")]));
+    });
+
+    it("refuses bytes that do not hash to their name, and keeps nothing of them", async () => {
+      const name = newBlobName(HELLO_SHA256);
+      await assert.rejects(
+        opened.store.put(name, Readable.from([Buffer.from("hello there")])),
+        BlobMismatch,
+      );
+      assert.equal(await opened.store.exists(name), false);
+      assert.deepEqual(
+        filesUnder(opened.localDir).filter((f) => !f.startsWith("blobs/")),
+        [],
+      );
     });
 
     it("answers undefined for a missing blob, and deleting twice is fine", async () => {
@@ -112,15 +139,23 @@ for (const [kind, open] of Object.entries(kinds)) {
           this.destroy(new Error("client went away"));
         },
       });
-      await assert.rejects(opened.store.put(failing), /client went away/);
+      await assert.rejects(
+        opened.store.put(newBlobName(HELLO_SHA256), failing),
+        /client went away/,
+      );
       assert.deepEqual(
         filesUnder(opened.localDir).filter((f) => !f.startsWith("blobs/")),
         [],
       );
     });
 
-    it("refuses a key that is not a SHA-256", async () => {
-      await assert.rejects(opened.store.get("../../etc/passwd"), /not a blob key/);
+    it("refuses a name that is not a SHA-256 (with its suffix)", async () => {
+      await assert.rejects(opened.store.get("../../etc/passwd"), /not a blob name/);
+      await assert.rejects(opened.store.get(`${HELLO_SHA256}-../../x`), /not a blob name/);
+      await assert.rejects(
+        opened.store.put(`${HELLO_SHA256}/..`, Readable.from([Buffer.from("hello world")])),
+        /not a blob name/,
+      );
     });
   });
 }

@@ -10,11 +10,15 @@ function attachmentRow(
   uploaderId: string,
   overrides: Partial<AttachmentRow> = {},
 ): AttachmentRow {
+  const sha256 = overrides.sha256 ?? randomBytes(32).toString("hex");
   return {
     id: randomUUID(),
     conversation_id: conversationId,
     uploader_id: uploaderId,
-    sha256: randomBytes(32).toString("hex"),
+    sha256,
+    blob: sha256,
+    thumbnail_blob: overrides.thumbnail_sha256 ?? null,
+    pending: 0,
     name: "file.bin",
     size: 100,
     content_type: "application/octet-stream",
@@ -117,14 +121,63 @@ describeEachEngine("attachment store", (get) => {
     assert.equal(waiting[0]?.id, gone.id);
     assert.equal(waiting[0]?.deleted_at, 1234);
     assert.ok(!waiting.some((r) => r.id === twin.id));
-    // The content is still named by the twin upload; the thumbnail by nobody else.
-    assert.equal(await store.attachments.referencesBlob(gone.sha256, gone.id), true);
-    assert.equal(await store.attachments.referencesBlob(thumb, gone.id), false);
-    assert.equal(await store.attachments.referencesBlob(thumb, ""), true);
+    // A row awaiting collection still names its blobs.
+    assert.equal(await store.attachments.referencesBlob(thumb), true);
     await store.attachments.remove(gone.id);
     const after = await store.attachments.awaitingCollection(100);
     assert.ok(!after.some((r) => r.id === gone.id));
-    assert.equal(await store.attachments.referencesBlob(gone.sha256, twin.id), false);
+    // The content is still named by the twin upload; the thumbnail by nobody else.
+    assert.equal(await store.attachments.referencesBlob(gone.blob), true);
+    assert.equal(await store.attachments.referencesBlob(thumb), false);
+  });
+
+  it("neither serves nor sends an upload whose bytes are not stored yet, but counts it", async () => {
+    const { store, alice, conversationId } = await setup();
+    const message = messageRow(conversationId, 1, alice);
+    await store.messages.insert(message);
+    const row = attachmentRow(conversationId, alice, { pending: 1, size: 40 });
+    await store.attachments.insert(row);
+    assert.equal(await store.attachments.byId(row.id), undefined);
+    assert.deepEqual(await store.attachments.byIds([row.id]), []);
+    assert.equal(await store.attachments.link([row.id], message.id), 0);
+    assert.equal(await store.attachments.bytesUsedBy(alice), 40);
+    assert.equal(await store.attachments.referencesBlob(row.blob), true);
+
+    assert.equal(await store.attachments.markStored(row.id), true);
+    assert.equal(await store.attachments.markStored(row.id), false);
+    assert.equal((await store.attachments.byId(row.id))?.pending, 0);
+
+    // Withdrawn (or expired) before it was stored: never acknowledged.
+    const late = attachmentRow(conversationId, alice, { pending: 1 });
+    await store.attachments.insert(late);
+    await store.attachments.withdraw(late.id, 99);
+    assert.equal(await store.attachments.markStored(late.id), false);
+    const waiting = await store.attachments.awaitingCollection(100);
+    assert.equal(waiting.find((r) => r.id === late.id)?.deleted_at, 99);
+  });
+
+  it("gives a content one live blob, and a new one once that is being deleted", async () => {
+    const { store } = await setup();
+    const sha = randomBytes(32).toString("hex");
+    const first = await store.transaction((tx) => tx.blobs.claim(sha, `${sha}-a`, 1));
+    assert.equal(first, `${sha}-a`);
+    // Claimed again while live: the same blob, whatever name is offered.
+    assert.equal(await store.transaction((tx) => tx.blobs.claim(sha, `${sha}-b`, 2)), first);
+    assert.equal(await store.blobs.isLive(first), true);
+    await store.transaction(async (tx) => {
+      await tx.blobs.lock([first]);
+      await tx.blobs.markDeleting(first, 3);
+    });
+    assert.equal(await store.blobs.isLive(first), false);
+    assert.ok((await store.blobs.deleting(1000)).includes(first));
+    // Being deleted: never handed out again.
+    const second = await store.transaction((tx) => tx.blobs.claim(sha, `${sha}-c`, 4));
+    assert.equal(second, `${sha}-c`);
+    await store.blobs.remove(first);
+    assert.ok(!(await store.blobs.deleting(1000)).includes(first));
+    // A live blob is never forgotten by remove().
+    await store.blobs.remove(second);
+    assert.equal(await store.blobs.isLive(second), true);
   });
 
   it("goes with its conversation", async () => {

@@ -23,6 +23,7 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "messages" },
   { name: "reactions" },
   { name: "attachments" },
+  { name: "blobs" },
   { name: "events" },
   {
     name: "nodes",

@@ -12,6 +12,7 @@ import { search } from "./006_search.js";
 import { membershipPeriods } from "./007_membership_periods.js";
 import { searchIndexPerBatch } from "./008_search_index_per_batch.js";
 import { groupAdds } from "./009_group_adds.js";
+import { blobNames } from "./010_blob_names.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -26,6 +27,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "007_membership_periods": membershipPeriods,
     "008_search_index_per_batch": searchIndexPerBatch(engine),
     "009_group_adds": groupAdds,
+    "010_blob_names": blobNames,
   };
 }
 
