@@ -195,8 +195,8 @@ function cutPng(png: Buffer, where: "no IEND" | "in IDAT"): Buffer {
 function largePicture(): Sharp {
   return sharp({
     create: {
-      width: 900,
-      height: 700,
+      width: 480,
+      height: 360,
       channels: 3,
       background: "grey",
       noise: { type: "gaussian", mean: 128, sigma: 40 },
@@ -237,7 +237,13 @@ async function solidAnimation(
  * times its frames, too many frames, a huge declared size), each only a few bytes to a
  * few kilobytes: every one must be refused from its header, before decoding.
  */
-export async function overLimitImages(): Promise<BrokenFile[]> {
+export function overLimitImages(): Promise<BrokenFile[]> {
+  overLimit ??= makeOverLimitImages();
+  return overLimit;
+}
+let overLimit: Promise<BrokenFile[]> | undefined;
+
+async function makeOverLimitImages(): Promise<BrokenFile[]> {
   return [
     { name: "GIF 2,000 x 2,000 screen, 15 one-pixel frames", bytes: canvasBombGif(2000, 2000, 15) },
     { name: "GIF 1,000 x 1,000 screen, 60 one-pixel frames", bytes: canvasBombGif(1000, 1000, 60) },
@@ -270,7 +276,13 @@ export interface BrokenSet {
  * Every broken file of the decoded types: each type truncated and corrupted, animations
  * with broken frames, and huge declared dimensions. All of them sniff as images.
  */
-export async function brokenImages(): Promise<BrokenSet> {
+export function brokenImages(): Promise<BrokenSet> {
+  broken ??= makeBrokenImages();
+  return broken;
+}
+let broken: Promise<BrokenSet> | undefined;
+
+async function makeBrokenImages(): Promise<BrokenSet> {
   const header: Record<DecodedType, number> = {
     "image/png": 33, // signature and IHDR
     "image/jpeg": 20, // SOI and APP0
@@ -318,7 +330,8 @@ export async function brokenImages(): Promise<BrokenSet> {
     ["large progressive JPEG", await largePicture().jpeg({ progressive: true }).toBuffer()],
     ["large WebP", await largePicture().webp().toBuffer()],
     ["large lossless WebP", await largePicture().webp({ lossless: true }).toBuffer()],
-    ["large GIF", await largePicture().gif().toBuffer()],
+    // A smooth picture: a noisy GIF takes seconds to encode.
+    ["large GIF", await picture(480, 360).gif().toBuffer()],
   ];
   for (const [label, bytes] of large) {
     for (const fraction of [0.3, 0.7, 0.99]) {
