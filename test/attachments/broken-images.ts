@@ -1,7 +1,9 @@
 /**
  * Broken images for the upload tests: valid files of every type the server decodes, made
  * with sharp, then cut short, corrupted, reduced to their header or given a huge declared
- * size; and files of the image types the server keeps as opaque files, broken the same way.
+ * size; files written by hand that announce more decoding work than the limits allow
+ * (large canvases with many tiny frames, too many frames, frames of no size); and files of
+ * the image types the server keeps as opaque files, broken the same way.
  */
 import { deflateSync } from "node:zlib";
 import sharp, { type Sharp } from "sharp";
@@ -125,6 +127,140 @@ export function hugeGif(gif: Buffer): Buffer {
   return out;
 }
 
+// --- by hand: GIF blocks, PNG chunks, WebP headers ----------------------------------------
+
+/**
+ * A GIF of a `width` x `height` logical screen holding `frames` one-pixel frames: a few
+ * bytes per frame, while every frame decodes onto the whole screen.
+ */
+export function canvasBombGif(width: number, height: number, frames: number): Buffer {
+  const screen = Buffer.alloc(13);
+  screen.write("GIF89a", 0, "latin1");
+  screen.writeUInt16LE(width, 6);
+  screen.writeUInt16LE(height, 8);
+  screen[10] = 0x80; // a global colour table of two colours
+  const palette = Buffer.from([0, 0, 0, 255, 255, 255]);
+  const loop = Buffer.from([0x21, 0xff, 0x0b, ...Buffer.from("NETSCAPE2.0"), 3, 1, 0, 0, 0]);
+  const parts = [screen, palette, loop];
+  for (let i = 0; i < frames; i++) {
+    const control = Buffer.from([0x21, 0xf9, 4, 0, 1, 0, 0, 0]);
+    const descriptor = Buffer.alloc(10);
+    descriptor[0] = 0x2c;
+    descriptor.writeUInt16LE(i % width, 1);
+    descriptor.writeUInt16LE(1, 5);
+    descriptor.writeUInt16LE(1, 7);
+    // LZW, minimum code size 2: clear, pixel 0, end, in one sub-block.
+    parts.push(control, descriptor, Buffer.from([2, 2, 0x44, 0x01, 0]));
+  }
+  return Buffer.concat([...parts, Buffer.from([0x3b])]);
+}
+
+/** `gif` with its first frame's width and height set to zero. */
+export function zeroFrameGif(gif: Buffer): Buffer {
+  const out = Buffer.from(gif);
+  const flags = out[10] as number;
+  // Past the screen and its colour table, then past any extension blocks.
+  let descriptor = 13 + (flags & 0x80 ? 3 * 2 ** ((flags & 0x07) + 1) : 0);
+  while (out[descriptor] === 0x21) {
+    descriptor += 2;
+    while (out[descriptor] !== 0) descriptor += 1 + (out[descriptor] as number);
+    descriptor += 1;
+  }
+  if (out[descriptor] !== 0x2c) throw new Error("no image descriptor in the GIF");
+  out.writeUInt16LE(0, descriptor + 5);
+  out.writeUInt16LE(0, descriptor + 7);
+  return out;
+}
+
+/** A lossy WebP whose VP8 frame header claims 16,383 x 16,383 pixels. */
+export function hugeWebp(webp: Buffer): Buffer {
+  const out = Buffer.from(webp);
+  // VP8 key frame start code 9d 01 2a, then 14-bit width and height.
+  const start = out.indexOf(Buffer.from([0x9d, 0x01, 0x2a]));
+  if (start < 0) throw new Error("no VP8 key frame in the WebP");
+  out.writeUInt16LE(0x3fff, start + 3);
+  out.writeUInt16LE(0x3fff, start + 5);
+  return out;
+}
+
+/** A PNG without its IEND chunk (pixel data whole), or cut inside its IDAT data. */
+function cutPng(png: Buffer, where: "no IEND" | "in IDAT"): Buffer {
+  if (where === "no IEND") return png.subarray(0, png.length - 12);
+  const idat = png.indexOf("IDAT");
+  const length = png.readUInt32BE(idat - 4);
+  return png.subarray(0, idat + 4 + Math.floor(length / 2));
+}
+
+/** A detailed picture large enough that a cut lands in the middle of its pixel data. */
+function largePicture(): Sharp {
+  return sharp({
+    create: {
+      width: 480,
+      height: 360,
+      channels: 3,
+      background: "grey",
+      noise: { type: "gaussian", mean: 128, sigma: 40 },
+    },
+  });
+}
+
+/** `frames` distinct solid frames of `width` x `height` joined into an animation. */
+async function solidAnimation(
+  type: "image/gif" | "image/webp",
+  width: number,
+  height: number,
+  frames: number,
+): Promise<Buffer> {
+  const parts = await Promise.all(
+    Array.from({ length: frames }, (_, i) =>
+      sharp({
+        // Colours far apart, so that no encoder merges two frames into one.
+        create: {
+          width,
+          height,
+          channels: 3,
+          background: { r: (i * 29) % 256, g: (i * 71) % 256, b: (i * 13) % 256 },
+        },
+      })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  const joined = sharp(parts, { join: { animated: true } });
+  return type === "image/gif"
+    ? joined.gif().toBuffer()
+    : joined.webp({ quality: 10, effort: 0 }).toBuffer();
+}
+
+/**
+ * Files that announce more decoding work than the limits allow (an animation's canvas
+ * times its frames, too many frames, a huge declared size), each only a few bytes to a
+ * few kilobytes: every one must be refused from its header, before decoding.
+ */
+export function overLimitImages(): Promise<BrokenFile[]> {
+  overLimit ??= makeOverLimitImages();
+  return overLimit;
+}
+let overLimit: Promise<BrokenFile[]> | undefined;
+
+async function makeOverLimitImages(): Promise<BrokenFile[]> {
+  return [
+    { name: "GIF 2,000 x 2,000 screen, 15 one-pixel frames", bytes: canvasBombGif(2000, 2000, 15) },
+    { name: "GIF 1,000 x 1,000 screen, 60 one-pixel frames", bytes: canvasBombGif(1000, 1000, 60) },
+    // The largest screen the GIF decoder honours (a larger one decodes as the frames' size).
+    { name: "GIF 2,048 x 2,048 screen, 8 one-pixel frames", bytes: canvasBombGif(2048, 2048, 8) },
+    { name: "GIF 1 x 1, 5,000 frames", bytes: canvasBombGif(1, 1, 5000) },
+    { name: "GIF 16 x 16, 301 frames", bytes: canvasBombGif(16, 16, 301) },
+    {
+      name: "WebP 2,000 x 2,000, 9 frames",
+      bytes: await solidAnimation("image/webp", 2000, 2000, 9),
+    },
+    { name: "WebP 8 x 8, 301 frames", bytes: await solidAnimation("image/webp", 8, 8, 301) },
+    { name: "PNG declaring 10,000 x 7,000", bytes: hugePng(10_000, 7_000) },
+    { name: "WebP declaring 16,383 x 16,383", bytes: hugeWebp(await validImage("image/webp")) },
+  ];
+}
+
 export interface BrokenSet {
   /** Files no decoder can read whole: each must be refused with invalid_image. */
   refused: BrokenFile[];
@@ -140,7 +276,13 @@ export interface BrokenSet {
  * Every broken file of the decoded types: each type truncated and corrupted, animations
  * with broken frames, and huge declared dimensions. All of them sniff as images.
  */
-export async function brokenImages(): Promise<BrokenSet> {
+export function brokenImages(): Promise<BrokenSet> {
+  broken ??= makeBrokenImages();
+  return broken;
+}
+let broken: Promise<BrokenSet> | undefined;
+
+async function makeBrokenImages(): Promise<BrokenSet> {
   const header: Record<DecodedType, number> = {
     "image/png": 33, // signature and IHDR
     "image/jpeg": 20, // SOI and APP0
@@ -169,10 +311,34 @@ export async function brokenImages(): Promise<BrokenSet> {
     { name: "PNG declaring 100,000 x 100,000", bytes: hugePng(100_000, 100_000) },
     { name: "PNG declaring 2^31-1 x 1", bytes: hugePng(0x7fffffff, 1) },
     { name: "JPEG declaring 65,000 x 65,000", bytes: hugeJpeg(await validImage("image/jpeg")) },
-  );
-  tolerated.push(
+    // libvips keeps the frames a cut GIF has: the container walk finds the cut.
     { name: "animated GIF cut in its second frame", bytes: cut(gif, 0.4) },
     { name: "animated GIF cut in its last frame", bytes: cut(gif, 0.8) },
+    { name: "animated GIF without its trailer", bytes: gif.subarray(0, gif.length - 1) },
+    { name: "GIF with a frame of no size", bytes: zeroFrameGif(await validImage("image/gif")) },
+    { name: "animated GIF with a frame of no size", bytes: zeroFrameGif(gif) },
+    { name: "PNG without IEND", bytes: cutPng(await validImage("image/png"), "no IEND") },
+    { name: "PNG cut inside IDAT", bytes: cutPng(await validImage("image/png"), "in IDAT") },
+    // Under the pixel limit, with 1 KiB of pixel data for 64 megapixels.
+    { name: "PNG declaring 7,999 x 7,999 with 1 KiB of data", bytes: hugePng(7_999, 7_999) },
+    ...(await overLimitImages()),
+  );
+  // Cut in the middle of their pixel data (a JPEG mid-scan, baseline and progressive).
+  const large: [string, Buffer][] = [
+    ["large PNG", await largePicture().png().toBuffer()],
+    ["large JPEG", await largePicture().jpeg().toBuffer()],
+    ["large progressive JPEG", await largePicture().jpeg({ progressive: true }).toBuffer()],
+    ["large WebP", await largePicture().webp().toBuffer()],
+    ["large lossless WebP", await largePicture().webp({ lossless: true }).toBuffer()],
+    // A smooth picture: a noisy GIF takes seconds to encode.
+    ["large GIF", await picture(480, 360).gif().toBuffer()],
+  ];
+  for (const [label, bytes] of large) {
+    for (const fraction of [0.3, 0.7, 0.99]) {
+      refused.push({ name: `${label} cut at ${fraction * 100}%`, bytes: cut(bytes, fraction) });
+    }
+  }
+  tolerated.push(
     {
       name: "animated GIF with junk in a later frame",
       bytes: corrupt(gif, Math.floor(gif.length * 0.7), 48),

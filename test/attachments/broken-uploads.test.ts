@@ -15,7 +15,7 @@ import { createGroup } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { rawRequest } from "../security/support.js";
-import { type BrokenFile, brokenImages, opaqueImages } from "./broken-images.js";
+import { type BrokenFile, brokenImages, opaqueImages, overLimitImages } from "./broken-images.js";
 import { API, download, filesUnder, upload } from "./support.js";
 
 for (const database of ["sqlite", "postgres"] as const) {
@@ -69,6 +69,16 @@ for (const database of ["sqlite", "postgres"] as const) {
         [],
         "nothing staged",
       );
+    });
+
+    it("refuses images over the decoding limits from their header, naming the limit", async () => {
+      const files = await overLimitImages();
+      for (const file of files) {
+        const res = await send(file);
+        assert.equal(res.status, 422, `${file.name}: ${res.text}`);
+        assert.equal(res.body.error.code, "invalid_image", file.name);
+        assert.match(res.body.error.message, /at most [\d,.]+ (frames|megapixels)/, file.name);
+      }
     });
 
     it("stores damage a decoder reads past only as a clean re-encoded image", async () => {

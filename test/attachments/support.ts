@@ -15,6 +15,7 @@ export interface UploadResult {
   status: number;
   body: any;
   text: string;
+  headers: Headers;
 }
 
 /** Uploads one file as multipart/form-data, declaring whatever type the test wants. */
@@ -52,7 +53,7 @@ export async function upload(
     text,
     body,
   });
-  return { status: response.status, body, text };
+  return { status: response.status, body, text, headers: response.headers };
 }
 
 /** Uploads and expects 201. */

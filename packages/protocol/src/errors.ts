@@ -43,6 +43,7 @@ export const errorCatalogue = {
   internal_error: { status: 500, retryable: true },
   database_unavailable: { status: 503, retryable: true },
   shutting_down: { status: 503, retryable: true },
+  server_busy: { status: 503, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
