@@ -12,6 +12,7 @@ import type { AuditActor, AuditEntry } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
 import type { Repositories, Store } from "../storage/store.js";
 import { type User, withoutHash } from "../storage/users.js";
+import { storedDisplayName } from "../users/display-name.js";
 
 /** The actor recorded for commands run on the server's own machine. */
 export const CLI_ACTOR: AuditActor = { id: null, label: "cli" };
@@ -122,6 +123,7 @@ export class AdminService {
     input: NewUserInput,
   ): Promise<{ user: User; generatedPassword?: string }> {
     validateUsername(input.username);
+    const displayName = storedDisplayName(input.displayName, input.username);
     const password = input.password ?? generatePassword();
     validatePassword(password);
     const passwordHash = await hashPassword(password);
@@ -130,7 +132,7 @@ export class AdminService {
       const created = await tx.users.create({
         id: randomUUID(),
         username: input.username,
-        displayName: input.displayName?.trim() || input.username,
+        displayName,
         passwordHash,
         admin: input.admin,
         now,

@@ -8,6 +8,7 @@ import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import { type AttachmentView, isInlineImage } from "@private-chat/protocol/attachments";
+import { cleanName } from "@private-chat/protocol/names";
 import { conversationNotFound } from "../conversations/policy.js";
 import { AppError } from "../errors.js";
 import type { AttachmentRow } from "../storage/attachments.js";
@@ -65,10 +66,9 @@ function attachmentNotFound(): AppError {
 
 /** A display name: no directories, no control characters, bounded length. */
 export function cleanFileName(raw: string): string {
-  const base = basename(raw.replaceAll("\\", "/"))
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-    .replace(/[\u0000-\u001f\u007f]/g, "")
-    .trim();
+  // The shared name rules: no bidi controls ("invoice\u202Egpj.exe"), separators or
+  // hidden characters; a name with nothing visible left becomes "file" below.
+  const base = cleanName(basename(raw.replaceAll("\\", "/")));
   const bounded = [...base].slice(0, MAX_NAME).join("");
   return bounded === "" || bounded === "." || bounded === ".." ? "file" : bounded;
 }

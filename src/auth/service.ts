@@ -18,6 +18,7 @@ import type { Session } from "../storage/sessions.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { withoutHash } from "../storage/users.js";
+import { storedDisplayName } from "../users/display-name.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { presentUser } from "./present.js";
 import type { AuthThrottles } from "./throttles.js";
@@ -122,7 +123,7 @@ export class AuthService {
     if (await this.deps.store.users.byUsername(body.username)) {
       return refuse(new AppError("username_taken", `the username "${body.username}" is taken`));
     }
-    const displayName = body.display_name?.trim() || body.username;
+    const displayName = storedDisplayName(body.display_name, body.username);
     const passwordHash = await hashPassword(body.password);
     let user: User;
     try {

@@ -10,6 +10,7 @@ import {
   MAX_TITLE,
   type Role,
 } from "@private-chat/protocol/chat";
+import { INVISIBLE_NAME_MESSAGE, normaliseName } from "@private-chat/protocol/names";
 import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
@@ -52,12 +53,16 @@ function directKey(a: string, b: string): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
+/** A group title as stored: the shared name rules, then the length bound. */
 function cleanTitle(title: string): string {
-  const trimmed = title.trim();
-  if (trimmed === "" || trimmed.length > MAX_TITLE) {
+  const clean = normaliseName(title);
+  if (clean === undefined) {
+    throw new AppError("invalid_request", `a group title ${INVISIBLE_NAME_MESSAGE}`);
+  }
+  if (clean.length > MAX_TITLE) {
     throw new AppError("invalid_request", `a group title is 1 to ${MAX_TITLE} characters`);
   }
-  return trimmed;
+  return clean;
 }
 
 /** Loads a conversation and the caller's membership, or answers not_found. */

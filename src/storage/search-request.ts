@@ -3,6 +3,7 @@
  * the cursor and the snippet markers. How each engine matches and ranks lives in
  * sqlite/search.ts and postgres/search.ts.
  */
+import { randomBytes } from "node:crypto";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import { insideMembership } from "./membership-window.js";
 import type { MessageRow } from "./messages.js";
@@ -51,14 +52,28 @@ export interface RankedMatch {
   marked: string;
 }
 
-/** How one engine finds, ranks and excerpts matches. */
+/** How one engine finds, ranks and excerpts matches, marking each match with `marks`. */
 export interface SearchDialect {
-  find(db: Kysely<Database>, request: SearchRequest): Promise<RankedMatch[]>;
+  find(db: Kysely<Database>, request: SearchRequest, marks: SnippetMarks): Promise<RankedMatch[]>;
 }
 
-// Control characters never meant to be seen; the engines put them around each match.
-export const MARK_OPEN = "\u0002";
-export const MARK_CLOSE = "\u0003";
+/** What an engine puts around each match in its excerpt. */
+export interface SnippetMarks {
+  open: string;
+  close: string;
+}
+
+/**
+ * Fresh marks for one search. A message body may hold any character (control characters
+ * included), so a fixed marker could be typed into a body to forge highlights; a random
+ * nonce in each mark, new for every search, cannot be. The control character in front
+ * keeps the marks from joining the words the engines see around them.
+ */
+export function newSnippetMarks(): SnippetMarks {
+  const nonce = randomBytes(12).toString("hex");
+  return { open: `\u0002${nonce}o`, close: `\u0003${nonce}c` };
+}
+
 export const SNIPPET_WORDS = 24;
 
 /**
@@ -83,15 +98,23 @@ export function afterCursor(cursor: SearchCursor | undefined, rank: RawBuilder<u
   return sql`(${rank} < ${cursor.rank} or (${rank} = ${cursor.rank} and h.id < ${cursor.id}))`;
 }
 
-/** Turns an engine's marked excerpt into plain text plus the ranges to highlight. */
-export function parseMarkedSnippet(marked: string): Snippet {
+/**
+ * Turns an engine's marked excerpt into plain text plus the ranges to highlight. Only the
+ * exact marks of this search count; anything else, a body's own control characters
+ * included, is text.
+ */
+export function parseMarkedSnippet(marked: string, marks: SnippetMarks): Snippet {
   let text = "";
   const highlights: [number, number][] = [];
   let openedAt: number | undefined;
-  for (const char of marked) {
-    if (char === MARK_OPEN) {
+  const pattern = new RegExp(`${escapeRegExp(marks.open)}|${escapeRegExp(marks.close)}`, "g");
+  let from = 0;
+  for (const found of marked.matchAll(pattern)) {
+    text += marked.slice(from, found.index);
+    from = found.index + found[0].length;
+    if (found[0] === marks.open) {
       openedAt ??= text.length;
-    } else if (char === MARK_CLOSE) {
+    } else {
       if (openedAt !== undefined && text.length > openedAt) {
         const previous = highlights.at(-1);
         // Matches only whitespace apart (a phrase's words) read better as one range.
@@ -100,11 +123,15 @@ export function parseMarkedSnippet(marked: string): Snippet {
         } else highlights.push([openedAt, text.length]);
       }
       openedAt = undefined;
-    } else {
-      text += char;
     }
   }
+  text += marked.slice(from);
   return { text, highlights };
+}
+
+/** `text` matched literally inside a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** A term's text as the engines may take it: NUL, which PostgreSQL refuses, as a space. */

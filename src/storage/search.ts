@@ -6,6 +6,7 @@ import type { MessageRow } from "./messages.js";
 import { postgresSearch } from "./postgres/search.js";
 import type { Database } from "./schema.js";
 import {
+  newSnippetMarks,
   parseMarkedSnippet,
   type SearchDialect,
   type SearchHit,
@@ -38,7 +39,8 @@ export class SearchStore {
   /** The best matches the user may read, most relevant first, after `before` if given. */
   async search(request: SearchRequest): Promise<SearchHit[]> {
     if (request.terms.length === 0 || request.conversationIds?.length === 0) return [];
-    const matches = await this.dialect.find(this.db, request);
+    const marks = newSnippetMarks();
+    const matches = await this.dialect.find(this.db, request, marks);
     if (matches.length === 0) return [];
     const rows = await this.db
       .selectFrom("messages")
@@ -55,7 +57,7 @@ export class SearchStore {
       const message = byId.get(match.id);
       // Gone between the two reads (deleted meanwhile): leave it out.
       if (!message || message.deleted_at !== null) continue;
-      hits.push({ message, rank: match.rank, snippet: parseMarkedSnippet(match.marked) });
+      hits.push({ message, rank: match.rank, snippet: parseMarkedSnippet(match.marked, marks) });
     }
     return hits;
   }

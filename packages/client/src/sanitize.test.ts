@@ -116,3 +116,8 @@ describe("truncate", () => {
     assert.equal(truncate("abc", 1), "…");
   });
 });
+
+it("drops the bidi marks as well as the overrides and isolates", () => {
+  assert.equal(safeInline("invoice\u200fgpj\u061c.exe\u200e"), "invoicegpj.exe");
+  assert.equal(safeJson("a\u200fb"), '"a\\u200fb"');
+});

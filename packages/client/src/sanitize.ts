@@ -16,9 +16,10 @@ const ESCAPE_SEQUENCE = new RegExp(
   "g",
 );
 
-// Remaining C0 and C1 controls and DEL, plus the bidirectional overrides and isolates
-// that can make text read differently from what it is ("Trojan Source").
-const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+// Remaining C0 and C1 controls and DEL, plus the bidirectional overrides, isolates and
+// marks that can make text read differently from what it is ("Trojan Source"): the same
+// bidi controls the server strips from names (@private-chat/protocol/names).
+const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/gu;
 const LINE_BREAK = /\r\n|[\n\r\u2028\u2029\u0085]/g;
 
 function strip(text: string): string {
@@ -37,7 +38,7 @@ export function safeBody(text: string): string {
 
 // JSON.stringify escapes C0 controls but not DEL, C1 or the bidi controls; escaping them
 // too keeps --json output both valid JSON and inert on a terminal.
-const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
 export function safeJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(

@@ -20,6 +20,13 @@ export {
   type ServerFrame,
   type StoredEvent,
 } from "@private-chat/protocol/frames";
+export {
+  cleanName,
+  INVISIBLE_NAME_MESSAGE,
+  isVisibleName,
+  normaliseName,
+  showName,
+} from "@private-chat/protocol/names";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";

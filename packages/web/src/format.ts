@@ -1,6 +1,7 @@
 /**
  * Names, initials, colours and times as the app shows them.
  */
+import { showName } from "@private-chat/protocol/names";
 import type { ConversationView, MemberView, UserView } from "@private-chat/sdk";
 import { personName } from "./state/people.js";
 
@@ -9,17 +10,16 @@ export function otherMembers(conv: ConversationView, meId: string | undefined): 
 }
 
 export function conversationTitle(conv: ConversationView, meId: string | undefined): string {
-  if (conv.type === "group") return conv.title?.trim() || "Untitled group";
+  // Names stored before the server normalised them are cleaned here the same way.
+  if (conv.type === "group") return showName(conv.title ?? "", "Untitled group");
   const other = otherMembers(conv, meId)[0];
-  return other ? other.user.display_name : "Just you";
+  return other ? showName(other.user.display_name, other.user.username) : "Just you";
 }
 
 export function memberName(conv: ConversationView | undefined, userId: string): string {
-  return (
-    conv?.members.find((m) => m.user.id === userId)?.user.display_name ??
-    personName(userId) ??
-    "Former member"
-  );
+  const user = conv?.members.find((m) => m.user.id === userId)?.user;
+  if (user) return showName(user.display_name, user.username);
+  return personName(userId) ?? "Former member";
 }
 
 export function initials(name: string): string {
@@ -41,9 +41,8 @@ export function colourClass(id: string): string {
 }
 
 export function userLabel(user: UserView): string {
-  return user.display_name === user.username
-    ? `@${user.username}`
-    : `${user.display_name} (@${user.username})`;
+  const name = showName(user.display_name, user.username);
+  return name === user.username ? `@${user.username}` : `${name} (@${user.username})`;
 }
 
 const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });

@@ -8,12 +8,12 @@ import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../schema.js";
 import {
   afterCursor,
-  MARK_CLOSE,
-  MARK_OPEN,
+  escapeRegExp,
   type RankedMatch,
   type SearchDialect,
   type SearchTerm,
   SNIPPET_WORDS,
+  type SnippetMarks,
   searchableText,
   visibleAndFiltered,
 } from "../search-request.js";
@@ -22,8 +22,10 @@ import {
 const DOCUMENT = sql`to_tsvector('simple'::regconfig, replace(m.body, '<', ' '))`;
 
 // ts_headline would drop what looks like HTML from the excerpt, so '<' travels through it
-// as a control character and comes back afterwards (a body's own U+0004 shows as '<').
+// as a control character and comes back afterwards. A body's own U+0004 is first made
+// U+FFFD, so that it cannot come back as a '<' the sender never wrote.
 const LESS_THAN_STAND_IN = "\u0004";
+const STAND_IN_STAND_IN = "\ufffd";
 
 /** A tsquery requiring every term: a word's lexemes, or a phrase's in order. */
 export function tsQuery(terms: SearchTerm[]): RawBuilder<unknown> {
@@ -36,24 +38,45 @@ export function tsQuery(terms: SearchTerm[]): RawBuilder<unknown> {
 }
 
 // The default (non-fragment) mode keeps a short message whole, punctuation included.
-const HEADLINE_OPTIONS =
-  `StartSel=${MARK_OPEN}, StopSel=${MARK_CLOSE}, MaxWords=${SNIPPET_WORDS}, ` +
-  `MinWords=${Math.floor(SNIPPET_WORDS / 2)}, ShortWord=0`;
+function headlineOptions(marks: SnippetMarks): string {
+  return (
+    `StartSel=${marks.open}, StopSel=${marks.close}, MaxWords=${SNIPPET_WORDS}, ` +
+    `MinWords=${Math.floor(SNIPPET_WORDS / 2)}, ShortWord=0`
+  );
+}
 
-/** The headline with '<' restored, and an ellipsis where it cuts the body short. */
-function excerpt(body: string, headline: string): string {
+/**
+ * The headline with '<' restored, and an ellipsis where it cuts the body short. The
+ * stand-ins are one code unit for one, so once the headline's text is found in the body,
+ * its characters are taken from the body itself: a body's own U+0004 comes back as it was.
+ */
+function excerpt(rawBody: string, headline: string, marks: SnippetMarks): string {
+  const body = rawBody.replaceAll(LESS_THAN_STAND_IN, STAND_IN_STAND_IN);
   const marked = headline.replaceAll(LESS_THAN_STAND_IN, "<");
-  const plain = marked.replaceAll(MARK_OPEN, "").replaceAll(MARK_CLOSE, "");
-  return `${body.startsWith(plain) ? "" : "…"}${marked}${body.endsWith(plain) ? "" : "…"}`;
+  const plain = marked.replaceAll(marks.open, "").replaceAll(marks.close, "");
+  const at = body.indexOf(plain);
+  if (at < 0) return `…${marked}…`;
+  let offset = at;
+  const restored = marked
+    .split(new RegExp(`(${escapeRegExp(marks.open)}|${escapeRegExp(marks.close)})`))
+    .map((part) => {
+      if (part === marks.open || part === marks.close) return part;
+      const original = rawBody.slice(offset, offset + part.length);
+      offset += part.length;
+      return original;
+    })
+    .join("");
+  return `${at === 0 ? "" : "…"}${restored}${at + plain.length === body.length ? "" : "…"}`;
 }
 
 export const postgresSearch: SearchDialect = {
-  async find(db: Kysely<Database>, request) {
+  async find(db: Kysely<Database>, request, marks) {
     const query = tsQuery(request.terms);
     const { rows } = await sql<{ id: string; rank: number; body: string; marked: string }>`
       select h.id, h.rank, h.body,
-        ts_headline('simple'::regconfig, replace(h.body, '<', ${LESS_THAN_STAND_IN}), ${query},
-          ${HEADLINE_OPTIONS}) as marked
+        ts_headline('simple'::regconfig,
+          replace(replace(h.body, ${LESS_THAN_STAND_IN}, ${STAND_IN_STAND_IN}), '<', ${LESS_THAN_STAND_IN}),
+          ${query}, ${headlineOptions(marks)}) as marked
       from (
         select m.id, m.body, ts_rank(${DOCUMENT}, ${query})::float8 as rank
         from messages m
@@ -65,7 +88,11 @@ export const postgresSearch: SearchDialect = {
       order by h.rank desc, h.id desc
       limit ${request.limit}`.execute(db);
     return rows.map(
-      (row): RankedMatch => ({ id: row.id, rank: row.rank, marked: excerpt(row.body, row.marked) }),
+      (row): RankedMatch => ({
+        id: row.id,
+        rank: row.rank,
+        marked: excerpt(row.body, row.marked, marks),
+      }),
     );
   },
 };

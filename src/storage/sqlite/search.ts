@@ -7,8 +7,6 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../schema.js";
 import {
   afterCursor,
-  MARK_CLOSE,
-  MARK_OPEN,
   type RankedMatch,
   type SearchDialect,
   type SearchTerm,
@@ -23,7 +21,7 @@ export function ftsMatch(terms: SearchTerm[]): string {
 }
 
 export const sqliteSearch: SearchDialect = {
-  async find(db: Kysely<Database>, request) {
+  async find(db: Kysely<Database>, request, marks) {
     const match = ftsMatch(request.terms);
     const ranked = await sql<{ id: string; doc_id: number; rank: number }>`
       select h.id, h.doc_id, h.rank from (
@@ -43,7 +41,7 @@ export const sqliteSearch: SearchDialect = {
     // Excerpts only for the page, not for every match that was ranked.
     const excerpts = await sql<{ doc_id: number; marked: string }>`
       select rowid as doc_id,
-        snippet(message_search, 0, ${MARK_OPEN}, ${MARK_CLOSE}, '…', ${SNIPPET_WORDS}) as marked
+        snippet(message_search, 0, ${marks.open}, ${marks.close}, '…', ${SNIPPET_WORDS}) as marked
       from message_search
       where message_search match ${match}
         and rowid in (${sql.join(ranked.rows.map((r) => r.doc_id))})`.execute(db);
