@@ -28,7 +28,7 @@ const ERROR_STATUSES = {
   422: "The file claims to be an image but cannot be decoded.",
   429: "Too many requests; retry after the `retry-after` header's seconds.",
   500: "An internal error; retry later.",
-  503: "The database is unavailable or the server is restarting; retry shortly.",
+  503: "The database is unavailable, the server is restarting, or it is too busy for the request (image work); retry shortly, after Retry-After when given.",
 } as const;
 export type ErrorStatus = keyof typeof ERROR_STATUSES;
 
