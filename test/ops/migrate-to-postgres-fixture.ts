@@ -84,16 +84,16 @@ export async function buildChat(baseUrl: string): Promise<TestUser[]> {
   for (const [user, emoji] of [
     [alice, "👍"],
     [bob, "👍"],
-    [carol, "a"],
-    [carol, "B"],
+    [carol, "🍎"],
+    [carol, "🍌"],
     [carol, "❤️"],
-    [alice, "Z"],
+    [alice, "🍒"],
   ] as const) {
     const res = await api.post(`${V1}/messages/${first.id}/reactions`, { emoji }, as(user));
     assert.equal(res.status, 200, res.text);
   }
   await api.post(`${V1}/messages/${third.id}/reactions`, { emoji: "🎉" }, as(alice));
-  assert.equal((await api.delete(`${V1}/messages/${first.id}/reactions/Z`, as(alice))).status, 200);
+  assert.equal((await api.delete(`${V1}/messages/${first.id}/reactions/${encodeURIComponent("🍒")}`, as(alice))).status, 200);
   assert.equal(
     (await api.patch(`${V1}/messages/${second.id}`, { body: "edited" }, as(bob))).status,
     200,
