@@ -30,7 +30,7 @@ import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
 import { empty } from "../http/openapi.js";
 import { presentAdminUser, presentAuditEntry, presentInvite } from "./present.js";
-import { AdminService, type AdminServiceDeps, actorOf } from "./service.js";
+import { type AdminActor, AdminService, type AdminServiceDeps, actorOf } from "./service.js";
 
 async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   if (!caller(request).user.isAdmin)
@@ -45,9 +45,15 @@ export async function registerAdminRoutes(
   await root.register(async (scope) => {
     // After the scope's authentication (parents' hooks run first), before any body is read.
     scope.addHook("preParsing", requireAdmin);
+    // Again once the body is parsed (the scope's recheck has refreshed the caller by then);
+    // the service checks a third time inside the transaction that makes the change.
+    scope.addHook("preHandler", requireAdmin);
     const app = scope.withTypeProvider<ZodTypeProvider>();
     const tags = ["admin"];
-    const actor = (request: FastifyRequest) => actorOf(caller(request).user);
+    const actor = (request: FastifyRequest): AdminActor => {
+      const auth = caller(request);
+      return { ...actorOf(auth.user), caller: auth };
+    };
 
     app.get(
       "/admin/users",

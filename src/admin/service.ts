@@ -5,7 +5,8 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword } from "../auth/passwords.js";
-import { validatePassword, validateUsername } from "../auth/service.js";
+import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
+import { type Authenticated, validatePassword, validateUsername } from "../auth/service.js";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import type { AuditActor, AuditEntry } from "../storage/audit.js";
@@ -19,6 +20,15 @@ export const CLI_ACTOR: AuditActor = { id: null, label: "cli" };
 
 export function actorOf(user: User): AuditActor {
   return { id: user.id, label: user.username };
+}
+
+/**
+ * Who makes an admin change. Over REST it carries the caller's session, which is checked
+ * again (live, enabled, still an admin) inside the transaction that makes the change; the
+ * CLI runs on the server's own machine and has none.
+ */
+export interface AdminActor extends AuditActor {
+  caller?: Authenticated;
 }
 
 export type AdminAction =
@@ -84,16 +94,29 @@ export class AdminService {
     this.announceRevoked(userId);
   }
 
+  /**
+   * One admin change: serialised with every other (on PostgreSQL), and made only if the
+   * REST caller is still allowed to make it when it commits, whatever happened while its
+   * body was arriving.
+   */
+  private change<T>(actor: AdminActor, work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.store.transaction(async (tx) => {
+      await lockAdminChanges(tx);
+      if (actor.caller) await recheckCaller(tx, actor.caller, { admin: true });
+      return work(tx);
+    });
+  }
+
   private async record(
     tx: Repositories,
-    actor: AuditActor,
+    actor: AdminActor,
     action: AdminAction,
     target: { type: "user" | "invite" | "sessions"; id: string | null },
     details: Record<string, unknown>,
     now: number,
   ): Promise<void> {
     await tx.audit.append({
-      actor,
+      actor: { id: actor.id, label: actor.label },
       action,
       targetType: target.type,
       targetId: target.id,
@@ -119,7 +142,7 @@ export class AdminService {
   }
 
   async createUser(
-    actor: AuditActor,
+    actor: AdminActor,
     input: NewUserInput,
   ): Promise<{ user: User; generatedPassword?: string }> {
     validateUsername(input.username);
@@ -128,7 +151,7 @@ export class AdminService {
     validatePassword(password);
     const passwordHash = await hashPassword(password);
     const now = Date.now();
-    const user = await this.store.transaction(async (tx) => {
+    const user = await this.change(actor, async (tx) => {
       const created = await tx.users.create({
         id: randomUUID(),
         username: input.username,
@@ -155,7 +178,7 @@ export class AdminService {
    * Disabling ends every session of the account. An admin may do neither to themselves,
    * so a server is never left without an admin who can sign in by accident.
    */
-  async updateUser(actor: AuditActor, userId: string, changes: UserChanges): Promise<UserUpdate> {
+  async updateUser(actor: AdminActor, userId: string, changes: UserChanges): Promise<UserUpdate> {
     if (actor.id === userId && changes.disabled === true) {
       throw new AppError(
         "invalid_request",
@@ -169,7 +192,7 @@ export class AdminService {
       );
     }
     const now = Date.now();
-    const update = await this.store.transaction(async (tx) => {
+    const update = await this.change(actor, async (tx) => {
       const before = await tx.users.byId(userId);
       if (!before) throw notFound("user");
       const actions: AdminAction[] = [];
@@ -194,6 +217,18 @@ export class AdminService {
       }
       const after = await tx.users.byId(userId);
       if (!after) throw notFound("user");
+      // Decided by this transaction, under the admin-changes lock: two admins removing each
+      // other cannot both see the other one left. The CLI may leave none, on purpose (it
+      // warns); it is how an operator recovers.
+      const wasActiveAdmin = before.isAdmin && !before.disabled;
+      if (actor.caller && wasActiveAdmin && !(after.isAdmin && !after.disabled)) {
+        if ((await tx.users.activeAdminCount()) === 0) {
+          throw new AppError(
+            "conflict",
+            "this would leave the server without an enabled administrator",
+          );
+        }
+      }
       return { user: withoutHash(after), actions, sessionsEnded };
     });
     if (update.actions.includes("user.disable")) this.announceDisabled(userId);
@@ -202,7 +237,7 @@ export class AdminService {
 
   /** Sets a new password (generated unless given) and ends every session of the account. */
   async resetPassword(
-    actor: AuditActor,
+    actor: AdminActor,
     userId: string,
     password?: string,
   ): Promise<{ user: User; password: string; sessionsEnded: number }> {
@@ -210,7 +245,7 @@ export class AdminService {
     validatePassword(chosen);
     const passwordHash = await hashPassword(chosen);
     const now = Date.now();
-    const result = await this.store.transaction(async (tx) => {
+    const result = await this.change(actor, async (tx) => {
       const user = await tx.users.byId(userId);
       if (!user) throw notFound("user");
       await tx.users.setPasswordHash(userId, passwordHash);
@@ -234,7 +269,7 @@ export class AdminService {
   }
 
   async createInvite(
-    actor: AuditActor,
+    actor: AdminActor,
     options: { expiresInHours: number },
   ): Promise<{ invite: Invite; code: string }> {
     if (!Number.isFinite(options.expiresInHours) || options.expiresInHours <= 0) {
@@ -245,7 +280,7 @@ export class AdminService {
     }
     const code = randomBytes(12).toString("base64url");
     const now = Date.now();
-    const invite = await this.store.transaction(async (tx) => {
+    const invite = await this.change(actor, async (tx) => {
       const created = await tx.invites.create({
         id: randomUUID(),
         code,
@@ -271,9 +306,9 @@ export class AdminService {
   }
 
   /** Revokes an unused invite; not_found when it is unknown, used or revoked already. */
-  async revokeInvite(actor: AuditActor, inviteId: string): Promise<void> {
+  async revokeInvite(actor: AdminActor, inviteId: string): Promise<void> {
     const now = Date.now();
-    await this.store.transaction(async (tx) => {
+    await this.change(actor, async (tx) => {
       if (!(await tx.invites.revoke(inviteId, now))) {
         throw new AppError("not_found", "no unused invite has that id (used or revoked already?)");
       }
@@ -282,9 +317,9 @@ export class AdminService {
   }
 
   /** Ends every session on the server, the caller's own included; returns how many. */
-  async revokeAllSessions(actor: AuditActor): Promise<number> {
+  async revokeAllSessions(actor: AdminActor): Promise<number> {
     const now = Date.now();
-    const { ended, userIds } = await this.store.transaction(async (tx) => {
+    const { ended, userIds } = await this.change(actor, async (tx) => {
       const users = await tx.users.list({ limit: EVERY_USER, includeDisabled: true });
       const count = await tx.sessions.revokeAll(now);
       await this.record(

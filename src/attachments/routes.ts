@@ -8,6 +8,7 @@ import { idParams } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
+import { recheckCaller } from "../auth/recheck.js";
 import { AppError } from "../errors.js";
 import { bytes, empty } from "../http/openapi.js";
 import { parseRange } from "./range.js";
@@ -122,6 +123,8 @@ export async function registerAttachmentRoutes(
         const view = await service.upload(user, request.params.id, allowance, {
           source: part.file,
           filename: part.filename,
+          // The file arrives after the door's check: the caller is checked again when it commits.
+          authorise: (tx) => recheckCaller(tx, caller(request)),
         });
         reply.code(201);
         return view;

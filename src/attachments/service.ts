@@ -13,7 +13,7 @@ import { conversationNotFound } from "../conversations/policy.js";
 import { AppError } from "../errors.js";
 import type { AttachmentRow } from "../storage/attachments.js";
 import { memberSees } from "../storage/membership-window.js";
-import type { Store } from "../storage/store.js";
+import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { claimBlobs, collectBlobs, discardUnclaimed } from "./blob-lives.js";
 import type { BlobStore } from "./blob-store.js";
@@ -40,6 +40,8 @@ const SWEEP_EVERY_MS = 60 * 60 * 1000;
 export interface Upload {
   source: UploadSource;
   filename: string;
+  /** Throws unless the uploader may still upload; run inside the committing transaction. */
+  authorise?: (tx: Repositories) => Promise<unknown>;
 }
 
 /** What a download needs: which blob, and how to describe it. */
@@ -160,6 +162,7 @@ export class AttachmentService {
         deleted_at: null,
       };
       await this.deps.store.transaction(async (tx) => {
+        await upload.authorise?.(tx);
         // Checked again now that the stored size is known and the member may have left.
         if (!(await tx.conversations.member(conversationId, user.id))) throw conversationNotFound();
         const used = await tx.attachments.bytesUsedBy(user.id);

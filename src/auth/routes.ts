@@ -17,6 +17,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { empty, PUBLIC } from "../http/openapi.js";
 import { caller, requireAuth } from "./authenticate.js";
 import { presentSession, presentUser } from "./present.js";
+import { recheckAfterBody } from "./recheck.js";
 import type { AuthService, ClientContext } from "./service.js";
 import type { TicketService } from "./tickets.js";
 
@@ -30,8 +31,8 @@ export function registerAuthRoutes(
   tickets: TicketService,
 ): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  // After the rate limit, before the body is parsed (see app.ts).
-  const authed = { preParsing: requireAuth(auth) };
+  // After the rate limit, before the body is parsed, and again once it is (see app.ts).
+  const authed = { preParsing: requireAuth(auth), preHandler: recheckAfterBody(auth) };
   const tags = ["auth"];
   const ended = empty("Done; nothing to return");
 

@@ -21,6 +21,7 @@ import { withoutHash } from "../storage/users.js";
 import { storedDisplayName } from "../users/display-name.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { presentUser } from "./present.js";
+import { recheckCaller } from "./recheck.js";
 import type { AuthThrottles } from "./throttles.js";
 import type { TokenService } from "./tokens.js";
 
@@ -256,12 +257,14 @@ export class AuthService {
     }
     await throttle.recordSuccess(user.username);
     validatePassword(body.new_password);
-    await this.deps.store.users.setPasswordHash(user.id, await hashPassword(body.new_password));
-    const ended = await this.deps.store.sessions.revokeAllForUser(
-      user.id,
-      Date.now(),
-      auth.session.id,
-    );
+    const passwordHash = await hashPassword(body.new_password);
+    // The session that asked must still be live when the new password commits: a request
+    // sent before a revoke (or before the account was disabled) changes nothing after it.
+    const ended = await this.deps.store.transaction(async (tx) => {
+      await recheckCaller(tx, auth);
+      await tx.users.setPasswordHash(user.id, passwordHash);
+      return tx.sessions.revokeAllForUser(user.id, Date.now(), auth.session.id);
+    });
     if (ended.length > 0)
       this.deps.events.emit("sessions.revoked", { userId: user.id, sessionIds: ended });
   }

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerAttachmentRoutes } from "../attachments/routes.js";
 import { requireAuth } from "../auth/authenticate.js";
+import { recheckAfterBody } from "../auth/recheck.js";
 import { registerAuthRoutes } from "../auth/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
@@ -143,6 +144,8 @@ export async function buildApp(
         // After the rate limit (onRequest) and before any body is read or validated: a
         // caller without a valid token learns nothing of the schemas and costs no parsing.
         authed.addHook("preParsing", requireAuth(ctx.auth));
+        // And again once the body has arrived: a slow body must not outlive its session.
+        authed.addHook("preHandler", recheckAfterBody(ctx.auth));
         registerConversationRoutes(authed, ctx.conversations);
         registerMessageRoutes(authed, ctx.messages);
         await registerAttachmentRoutes(authed, ctx.attachments);

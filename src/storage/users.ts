@@ -165,6 +165,17 @@ export class UserStore {
     return Number(row.n);
   }
 
+  /** Enabled accounts with the admin right. */
+  async activeAdminCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("is_admin", "=", 1)
+      .where("disabled", "=", 0)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db
       .updateTable("users")
