@@ -93,7 +93,15 @@ export async function buildChat(baseUrl: string): Promise<TestUser[]> {
     assert.equal(res.status, 200, res.text);
   }
   await api.post(`${V1}/messages/${third.id}/reactions`, { emoji: "🎉" }, as(alice));
-  assert.equal((await api.delete(`${V1}/messages/${first.id}/reactions/${encodeURIComponent("🍒")}`, as(alice))).status, 200);
+  assert.equal(
+    (
+      await api.delete(
+        `${V1}/messages/${first.id}/reactions/${encodeURIComponent("🍒")}`,
+        as(alice),
+      )
+    ).status,
+    200,
+  );
   assert.equal(
     (await api.patch(`${V1}/messages/${second.id}`, { body: "edited" }, as(bob))).status,
     200,
