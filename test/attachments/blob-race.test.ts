@@ -15,6 +15,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { AttachmentView } from "@private-chat/protocol/attachments";
 import type { MessageView } from "@private-chat/protocol/chat";
 import S3rver from "s3rver";
+import { seededRandom } from "../../bench/fault/prng.js";
 import type { ConfigOverrides } from "../../src/config/schema.js";
 import { createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -25,18 +26,6 @@ import { API, download, filesUnder, pngImage, upload } from "./support.js";
 
 const ROUNDS = 200;
 const SEED = 0x5eed_b10b;
-
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -168,7 +157,8 @@ forEachEngine(
         });
 
         it(`keeps every acknowledged upload through ${ROUNDS} seeded rounds`, async () => {
-          const random = seeded(SEED + (store === "s3" ? 1 : 0) + nodes * 2);
+          const rng = seededRandom(SEED + (store === "s3" ? 1 : 0) + nodes * 2);
+          const random = () => rng.next();
           const kept: Acknowledged[] = [];
           const deleted: AttachmentView[] = [];
           let raced = 0;
