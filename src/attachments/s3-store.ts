@@ -35,6 +35,17 @@ export interface S3StoreOptions {
 
 type Sdk = typeof import("@aws-sdk/client-s3");
 
+/** A failure on the storage side (5xx) that the same request may not meet again. */
+function isServerFailure(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+// The SDK retries failed requests itself, but not a PutObject whose body is a stream it
+// has already read: the store retries those with a fresh stream from the spool file.
+const PUT_ATTEMPTS = 3;
+const PUT_RETRY_DELAY_MS = 50;
+
 function isMissing(err: unknown): boolean {
   const failure = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return (
@@ -113,15 +124,23 @@ export class S3BlobStore implements BlobStore {
     // The caller holds a reference to this blob, so bytes already there stay: skip them.
     if (await this.exists(name)) return;
     const { sdk, client } = await this.connect();
-    await client.send(
-      new sdk.PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: key,
-        Body: createReadStream(spool),
-        ContentLength: size,
-        ContentType: "application/octet-stream",
-      }),
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.send(
+          new sdk.PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: key,
+            Body: createReadStream(spool),
+            ContentLength: size,
+            ContentType: "application/octet-stream",
+          }),
+        );
+        return;
+      } catch (err) {
+        if (attempt >= PUT_ATTEMPTS || !isServerFailure(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, PUT_RETRY_DELAY_MS * attempt));
+      }
+    }
   }
 
   async get(name: string, range?: ByteRange): Promise<Readable | undefined> {
