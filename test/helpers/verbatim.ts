@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { readResponse } from "./read-response.js";
 
 export interface VerbatimResponse {
   status: number;
@@ -51,19 +52,7 @@ export function verbatim(
         ...(secure ? { rejectUnauthorized: false, servername: "chat.example.com" } : {}),
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = text === "" ? undefined : JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers });
-        });
+        readResponse(res).then(resolve, reject);
       },
     );
     req.on("error", reject);

@@ -9,6 +9,7 @@ import { errorCatalogue } from "@private-chat/protocol/errors";
 import { sql } from "kysely";
 import WebSocket from "ws";
 import type { Store } from "../../src/storage/store.js";
+import { readResponse } from "../helpers/read-response.js";
 
 /** A fixed default seed keeps CI deterministic; set FUZZ_SEED to explore other runs. */
 export function fuzzSeed(offset = 0): number {
@@ -55,19 +56,7 @@ export function rawRequest(
         headers,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = text === "" ? undefined : JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, text, json });
-        });
+        readResponse(res).then(resolve, reject);
       },
     );
     req.on("error", reject);
