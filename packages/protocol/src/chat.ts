@@ -136,6 +136,17 @@ export type MemberView = z.infer<typeof memberView>;
 
 const conversationType = z.enum(["direct", "group"]);
 
+/**
+ * A direct conversation opened by someone who shared no conversation with the other
+ * person is a message request until that person accepts it. Seen by the caller:
+ * `pending` (someone asks you; no presence, typing or read receipts flow either way),
+ * `declined` (you turned it down; it stays out of your list and nothing reaches you),
+ * `sent` (you asked and wait; declining looks the same as waiting). Absent once accepted,
+ * and on every conversation that never was a request.
+ */
+export const requestState = z.enum(["pending", "declined", "sent"]);
+export type RequestState = z.infer<typeof requestState>;
+
 /** A conversation as every member sees it, without per-member fields. */
 export const conversationSummary = z
   .object({
@@ -144,6 +155,11 @@ export const conversationSummary = z
     title: z.nullable(z.string()),
     created_at: z.number(),
     members: z.array(z.object({ user: userView, role: memberRole })),
+    /**
+     * true on a direct conversation that began as a message request: its creator
+     * (`created_by` of the event) sees it as `sent`, the other member as `pending`.
+     */
+    request: z.optional(z.literal(true)),
   })
   .register(z.globalRegistry, { id: "ConversationSummary" });
 export type ConversationSummary = z.infer<typeof conversationSummary>;
@@ -160,6 +176,8 @@ export const conversationView = z
     last_message: z.nullable(messageView),
     unread_count: z.number(),
     role: memberRole,
+    /** Absent unless this direct conversation is a message request (see `requestState`). */
+    request: z.optional(requestState),
   })
   .register(z.globalRegistry, { id: "Conversation" });
 export type ConversationView = z.infer<typeof conversationView>;
@@ -173,3 +191,15 @@ export const conversationsResponse = z.object({
 });
 export const messagesResponse = z.object({ messages: z.array(messageView) });
 export const readResponse = z.object({ read_seq: z.number() });
+
+// Blocking: a person you block cannot open a direct conversation with you, send to one
+// you share, or add you to a group; their messages in groups you share stay hidden for
+// you, and no presence or typing flows between you either way.
+
+export const blockBody = z.strictObject({ user_id: id });
+export const blockParams = z.strictObject({ user_id: id });
+export const blockView = z
+  .object({ user: userView, created_at: z.number() })
+  .register(z.globalRegistry, { id: "Block" });
+export type BlockView = z.infer<typeof blockView>;
+export const blocksResponse = z.object({ blocks: z.array(blockView) });

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   session_revoked: { status: 401, retryable: false },
   account_disabled: { status: 403, retryable: false },
   forbidden: { status: 403, retryable: false },
+  not_accepting: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
   username_taken: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },

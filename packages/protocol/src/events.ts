@@ -36,6 +36,8 @@ const conversationCreated = event("conversation.created", {
 const memberJoined = event("member.joined", { user: userView, role: memberRole, added_by: id });
 const memberLeft = event("member.left", { user_id: id, removed_by: id });
 const memberRoleChanged = event("member.role", { user_id: id, role: memberRole, changed_by: id });
+/** The recipient of a message request accepted it: presence, typing and receipts flow. */
+const requestAccepted = event("request.accepted", { user_id: id });
 const mention = event("mention", {
   message_id: id,
   seq: z.int().check(z.minimum(0)),
@@ -53,6 +55,7 @@ const all = [
   memberJoined,
   memberLeft,
   memberRoleChanged,
+  requestAccepted,
   mention,
 ] as const;
 
@@ -67,6 +70,7 @@ export const chatEvent = z.discriminatedUnion("type", [
   memberJoined.event,
   memberLeft.event,
   memberRoleChanged.event,
+  requestAccepted.event,
   mention.event,
 ]);
 /** Events stored in the log and replayed by sync. */
@@ -85,6 +89,7 @@ export const storedEvent = z
     memberJoined.stored,
     memberLeft.stored,
     memberRoleChanged.stored,
+    requestAccepted.stored,
     mention.stored,
   ])
   .register(z.globalRegistry, { id: "Event" });
