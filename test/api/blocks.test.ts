@@ -54,7 +54,10 @@ forEachEngine("blocks API", (run) => {
       const [a] = (await users(1)) as [TestUser];
       const self = await block(a, a);
       assert.equal(self.status, 400);
-      assert.equal(self.body.error.code, "invalid_request");
+      assert.equal(
+        (self.body as unknown as { error: { code: string } }).error.code,
+        "invalid_request",
+      );
       const unknown = await api.post(`${V1}/blocks`, { user_id: randomUUID() }, as(a));
       assert.equal(unknown.status, 404);
       const extra = await api.post(`${V1}/blocks`, { user_id: a.id, why: "x" }, as(a));
