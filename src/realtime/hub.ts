@@ -81,6 +81,8 @@ export class Hub {
   async start(): Promise<void> {
     await this.relations.load(this.deps.store);
     await this.sequencer.start();
+    // Again: a change made while the sequencer started is in the log before its cursor.
+    await this.relations.load(this.deps.store);
     this.unsubscribe = this.deps.pubsub.subscribe((message) => this.receive(message));
     this.presence.start();
     this.heartbeat = setInterval(() => this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);

@@ -19,20 +19,38 @@ const pairKey = (blockerId: string, blockedId: string) => `${blockerId}>${blocke
 export class Relations {
   private requests = new Map<string, RequestFacts>();
   private blocks = new Set<string>();
-  /** Counts changes, so a reload that raced with one is dropped (the next one holds it). */
-  private changes = 0;
+  /** Changes heard while a load runs: replayed over what it read, which may predate them. */
+  private heard: RelationChange[] | undefined;
 
-  /** Replaces what this node knows with what the database holds. */
-  async load(store: Store): Promise<void> {
-    const before = this.changes;
-    const [requests, blocks] = await Promise.all([store.requests.all(), store.blocks.all()]);
-    if (this.changes !== before) return;
-    this.requests = new Map(requests.map((r) => [r.conversationId, r]));
-    this.blocks = new Set(blocks.map((b) => pairKey(b.blockerId, b.blockedId)));
+  private loading: Promise<void> | undefined;
+
+  /** Replaces what this node knows with what the database holds (one load at a time). */
+  load(store: Store): Promise<void> {
+    this.loading ??= this.read(store).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async read(store: Store): Promise<void> {
+    const heard: RelationChange[] = [];
+    this.heard = heard;
+    try {
+      const [requests, blocks] = await Promise.all([store.requests.all(), store.blocks.all()]);
+      this.requests = new Map(requests.map((r) => [r.conversationId, r]));
+      this.blocks = new Set(blocks.map((b) => pairKey(b.blockerId, b.blockedId)));
+      for (const change of heard) this.change(change);
+    } finally {
+      this.heard = undefined;
+    }
   }
 
   apply(change: RelationChange): void {
-    this.changes++;
+    this.heard?.push(change);
+    this.change(change);
+  }
+
+  private change(change: RelationChange): void {
     switch (change.type) {
       case "request":
         this.requests.set(change.request.conversationId, change.request);
