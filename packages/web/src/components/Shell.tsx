@@ -12,6 +12,7 @@ import { ConversationList } from "./ConversationList.js";
 import { ConversationView } from "./ConversationView.js";
 import { Icon } from "./icons.js";
 import { NewChat } from "./NewChat.js";
+import { RequestsPage } from "./RequestsPage.js";
 import { SearchPanel } from "./SearchPanel.js";
 import { Settings } from "./Settings.js";
 
@@ -38,6 +39,7 @@ export function Shell() {
           )}
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}
+          {route.name === "requests" && <RequestsPage />}
           {route.name === "search" && <SearchPanel q={route.q} />}
           {route.name === "home" && (
             <div class="empty-main">
