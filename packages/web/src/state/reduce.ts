@@ -222,7 +222,7 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
       });
     }
     case "request.accepted":
-      return conv ? withConv(state, withoutRequest(conv)) : state;
+      return conv?.request !== undefined ? withConv(state, withoutRequest(conv)) : state;
     case "mention": {
       if (!conv || event.seq <= myReadSeq(conv, me)) return state;
       return withConv(state, { ...conv, mentioned: true });
