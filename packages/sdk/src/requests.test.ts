@@ -41,7 +41,7 @@ describe("withoutRequest", () => {
   });
 
   it("returns the same object when there is no request (idempotent)", () => {
-    const conv = { id: "c1" };
+    const conv: { id: string; request?: "sent" } = { id: "c1" };
     assert.equal(withoutRequest(conv), conv);
   });
 });
