@@ -10,6 +10,7 @@ import { AuthService } from "./auth/service.js";
 import { createAuthThrottles } from "./auth/throttles.js";
 import { MemoryRedeemedTickets, RedisRedeemedTickets, TicketService } from "./auth/tickets.js";
 import { TokenService } from "./auth/tokens.js";
+import { BlockService } from "./blocks/service.js";
 import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
@@ -37,6 +38,7 @@ export interface ServerContext {
   pubsub: PubSub;
   hub: Hub;
   conversations: ConversationService;
+  blocks: BlockService;
   messages: MessageService;
   attachments: AttachmentService;
   sync: SyncService;
@@ -120,6 +122,7 @@ export function createContext(
     presence: hub,
     groupAddsPerDay: config.limits.group_adds_per_day,
   });
+  const blocks = new BlockService(store, events);
   const messages = new MessageService({
     store,
     bus: events,
@@ -140,6 +143,7 @@ export function createContext(
   events.on("sessions.revoked", ({ userId, sessionIds }) =>
     pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" }),
   );
+  events.on("relations.changed", (change) => pubsub.publish({ kind: "relations", change }));
   events.on("user.disabled", ({ userId }) =>
     pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" }),
   );
@@ -157,6 +161,7 @@ export function createContext(
     pubsub,
     hub,
     conversations,
+    blocks,
     messages,
     attachments,
     sync,

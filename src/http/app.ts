@@ -13,6 +13,7 @@ import { registerAttachmentRoutes } from "../attachments/routes.js";
 import { requireAuth } from "../auth/authenticate.js";
 import { recheckAfterBody } from "../auth/recheck.js";
 import { registerAuthRoutes } from "../auth/routes.js";
+import { registerBlockRoutes } from "../blocks/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
@@ -147,6 +148,7 @@ export async function buildApp(
         // And again once the body has arrived: a slow body must not outlive its session.
         authed.addHook("preHandler", recheckAfterBody(ctx.auth));
         registerConversationRoutes(authed, ctx.conversations);
+        registerBlockRoutes(authed, ctx.blocks);
         registerMessageRoutes(authed, ctx.messages);
         await registerAttachmentRoutes(authed, ctx.attachments);
         registerUserRoutes(authed, ctx.store, ctx.hub);

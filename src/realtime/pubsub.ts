@@ -4,6 +4,7 @@
  * implementation over Redis delivers locally at once and relays to the other nodes.
  */
 import type { CommittedEvent } from "../events/bus.js";
+import type { RelationChange } from "./relations.js";
 
 export type RealtimeMessage =
   | { kind: "events"; events: CommittedEvent[] }
@@ -22,7 +23,8 @@ export type RealtimeMessage =
       state: "hello" | "alive" | "down";
       users: { userId: string; rooms: string[] }[];
     }
-  | { kind: "revoke"; userId: string; sessionIds: string[] | "all"; reason: string };
+  | { kind: "revoke"; userId: string; sessionIds: string[] | "all"; reason: string }
+  | { kind: "relations"; change: RelationChange };
 
 export type RealtimeHandler = (message: RealtimeMessage) => void;
 

@@ -148,6 +148,25 @@ export interface GroupAddsTable {
   added_at: number;
 }
 
+/** `blocker_id` blocked `blocked_id`. */
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+/**
+ * A direct conversation that is a message request: its creator (the conversation's
+ * `created_by`) asked `recipient_id`, who has not accepted. Gone once accepted.
+ */
+export interface MessageRequestsTable {
+  conversation_id: string;
+  recipient_id: string;
+  state: "pending" | "declined";
+  created_at: number;
+  updated_at: number;
+}
+
 /**
  * One stored blob: bytes under `name` in the blob store. Live while `deleting_at` is
  * null (at most one live blob per content); once set, its bytes are being deleted and
@@ -169,6 +188,8 @@ export interface Database {
   conversation_members: ConversationMembersTable;
   membership_periods: MembershipPeriodsTable;
   group_adds: GroupAddsTable;
+  blocks: BlocksTable;
+  message_requests: MessageRequestsTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;

@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.js";
 import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
 import { BlobRecords } from "./blobs.js";
+import { BlockStore } from "./blocks.js";
 import { ConversationStore } from "./conversations.js";
 import { EventStore } from "./events.js";
 import { GroupAddStore } from "./group-adds.js";
@@ -17,6 +18,7 @@ import { migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
+import { RequestStore } from "./requests.js";
 import type { Database } from "./schema.js";
 import { SearchStore } from "./search.js";
 import { SessionStore } from "./sessions.js";
@@ -42,6 +44,8 @@ export class Repositories {
   readonly attachments: AttachmentStore;
   readonly groupAdds: GroupAddStore;
   readonly blobs: BlobRecords;
+  readonly blocks: BlockStore;
+  readonly requests: RequestStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -59,6 +63,8 @@ export class Repositories {
     this.attachments = new AttachmentStore(db);
     this.groupAdds = new GroupAddStore(db);
     this.blobs = new BlobRecords(db, type);
+    this.blocks = new BlockStore(db);
+    this.requests = new RequestStore(db);
   }
 }
 
