@@ -33,10 +33,12 @@ describe("terminal client and web app together", () => {
     browser = await launchBrowser();
     alice = await createUser(server.url);
     bob = await createUser(server.url);
-    await new ApiClient({ baseUrl: server.url, token: alice.token }).createConversation({
-      type: "direct",
-      member_ids: [bob.id],
-    });
+    const direct = await new ApiClient({
+      baseUrl: server.url,
+      token: alice.token,
+    }).createConversation({ type: "direct", member_ids: [bob.id] });
+    // They shared nothing, so it began as a message request: Bob accepts it.
+    await new ApiClient({ baseUrl: server.url, token: bob.token }).acceptRequest(direct.id);
     aliceDir = loggedIn(server.url, alice);
     page = await (await browser.newContext()).newPage();
     await signIn(page, server.url, { username: bob.username, displayName: bob.username });

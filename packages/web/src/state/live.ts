@@ -186,6 +186,9 @@ function handle(event: StoredEvent): void {
   if (event.type === "message.new" && isViewing(cid)) markRead(cid);
   if (event.type !== "member.left" && (!known || !(cid in state.convs)))
     void fetchConversation(cid);
+  // Read positions and presence were kept from each other until the request was
+  // accepted: the fresh view brings them.
+  else if (event.type === "request.accepted") void fetchConversation(cid);
   if (
     event.type === "message.new" &&
     event.message.sender_id !== state.me?.id &&
