@@ -19,7 +19,11 @@ import { Settings } from "./Settings.js";
 function useUnreadTitle() {
   const convs = useStore(chat, (s) => s.convs);
   useEffect(() => {
-    const unread = Object.values(convs).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0);
+    // A declined request is out of sight, and so is what it holds.
+    const unread = Object.values(convs).reduce(
+      (n, c) => n + (c.unread_count > 0 && c.request !== "declined" ? 1 : 0),
+      0,
+    );
     document.title = unread > 0 ? `(${unread}) Private Chat` : "Private Chat";
   }, [convs]);
 }
