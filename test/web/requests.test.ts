@@ -135,11 +135,16 @@ describe("message requests and blocking", { timeout: 180_000 }, () => {
     await thread(a).getByRole("button", { name: "Decline" }).click();
     await gone(link);
     assert.equal(await conversationLink(a, bob.username).count(), 0, "declined: out of the list");
+    // Bob is not told and may go on writing; none of it reaches Alice while declined.
+    assert.equal((await say(bob, opened.id, "sent while declined")).status, 201);
     await nav(a).getByRole("link", { name: "Declined requests (1)" }).click();
     await visible(a.getByRole("heading", { name: "Message requests", level: 2 }));
     await a.getByRole("button", { name: `Accept the request from ${bob.username}` }).click();
     await visible(conversationLink(a, bob.username));
     await visible(a.getByText("No declined requests."));
+    await conversationLink(a, bob.username).click();
+    await visible(messageList(a).getByText("sent while declined"));
+    await visible(a.getByLabel("Message", { exact: true }));
   });
 
   it("blocks the sender of a request after confirming; Settings lists and unblocks", async () => {

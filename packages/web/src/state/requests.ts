@@ -4,6 +4,7 @@
  */
 import type { UserView } from "@private-chat/sdk";
 import { api, errorText, isAuthError } from "../api.js";
+import { openTimeline } from "./actions.js";
 import { chat } from "./chat.js";
 import { end } from "./live.js";
 import { toast } from "./notices.js";
@@ -16,9 +17,18 @@ function failed(err: unknown): false {
 }
 
 export async function acceptRequest(id: string): Promise<boolean> {
+  const wasDeclined = chat.get().convs[id]?.request === "declined";
   try {
     const conv = await api.acceptRequest(id);
     chat.update((s) => mergeConversations(s, [conv]));
+    if (wasDeclined) {
+      // Nothing reached a declined request: load its messages afresh.
+      chat.update((s) => {
+        const { [id]: _stale, ...timelines } = s.timelines;
+        return { ...s, timelines };
+      });
+      openTimeline(id);
+    }
     return true;
   } catch (err) {
     return failed(err);
