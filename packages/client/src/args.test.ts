@@ -38,6 +38,12 @@ const EXAMPLES: Record<string, string[]> = {
   conversations: ["conversations"],
   send: ["send", "team", "hello", "world"],
   tail: ["tail", "team", "--history", "5"],
+  requests: ["requests", "--json"],
+  accept: ["accept", "@eve"],
+  decline: ["decline", "@eve"],
+  block: ["block", "@eve"],
+  unblock: ["unblock", "eve"],
+  blocked: ["blocked"],
 };
 
 describe("parseCommandLine", () => {

@@ -12,13 +12,18 @@ import { ConversationList } from "./ConversationList.js";
 import { ConversationView } from "./ConversationView.js";
 import { Icon } from "./icons.js";
 import { NewChat } from "./NewChat.js";
+import { RequestsPage } from "./RequestsPage.js";
 import { SearchPanel } from "./SearchPanel.js";
 import { Settings } from "./Settings.js";
 
 function useUnreadTitle() {
   const convs = useStore(chat, (s) => s.convs);
   useEffect(() => {
-    const unread = Object.values(convs).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0);
+    // A declined request is out of sight, and so is what it holds.
+    const unread = Object.values(convs).reduce(
+      (n, c) => n + (c.unread_count > 0 && c.request !== "declined" ? 1 : 0),
+      0,
+    );
     document.title = unread > 0 ? `(${unread}) Private Chat` : "Private Chat";
   }, [convs]);
 }
@@ -38,6 +43,7 @@ export function Shell() {
           )}
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}
+          {route.name === "requests" && <RequestsPage />}
           {route.name === "search" && <SearchPanel q={route.q} />}
           {route.name === "home" && (
             <div class="empty-main">
