@@ -68,9 +68,7 @@ describe("two people chat in the web app", { timeout: 120_000 }, () => {
     await b.getByRole("button", { name: "Accept" }).click();
     await visible(b.getByLabel("Message", { exact: true }));
     await gone(a.getByText(`Waiting for ${bob.displayName} to accept`));
-    await b.evaluate(() => {
-      location.hash = "#/";
-    });
+    await b.evaluate('location.hash = "#/"');
     await visible(b.getByText("Select a conversation, or start a new one."));
   });
 

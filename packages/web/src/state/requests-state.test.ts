@@ -5,14 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { BlockView, ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
-import { emptyState } from "../../packages/web/src/state/chat.js";
-import {
-  applyEvent,
-  dropBlock,
-  mergeConversations,
-  putBlock,
-  upsertMessage,
-} from "../../packages/web/src/state/reduce.js";
+import { emptyState } from "./chat.js";
+import { applyEvent, dropBlock, mergeConversations, putBlock, upsertMessage } from "./reduce.js";
 
 const user = (id: string) => ({ id, username: id, display_name: id.toUpperCase() }) as never;
 const me = user("me");
