@@ -12,8 +12,6 @@ import { buildApp } from "./http/app.js";
 import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
 import { HandshakeLimit } from "./realtime/handshake-limit.js";
-import type { Hub } from "./realtime/hub.js";
-import type { RedisPubSub } from "./realtime/redis-pubsub.js";
 import { createSocketQuota } from "./realtime/socket-quota.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
 import { type OpenStoreOptions, openStore } from "./storage/store.js";
@@ -41,9 +39,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
 
   const store = openStore(config.database, { ...options, backgroundThreads: true });
-  let app: FastifyInstance | undefined;
-  let hub: Hub | undefined;
-  let redis: RedisPubSub | undefined;
+  // What has started, to stop in reverse order: on close, and just as well when the start
+  // fails part way (a busy port), so nothing started keeps running into a closed store.
+  const started: (() => unknown)[] = [() => store.close()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of started.splice(0).reverse()) await stop();
+  };
   try {
     const migration = await store.migrate();
     if (migration.applied.length > 0) {
@@ -60,11 +61,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
       );
     }
     const ctx = createContext(config, store, secrets, logger);
-    redis = ctx.redis;
+    started.push(() => ctx.pubsub.close());
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
     });
-    app = await buildApp(ctx, { logger });
+    const app = await buildApp(ctx, { logger });
+    started.push(() => app.close());
     const sockets = attachSocketServer({
       server: app.server,
       auth: ctx.auth,
@@ -84,43 +86,41 @@ export async function startServer(config: Config, options: StartOptions): Promis
       quota: createSocketQuota(config, ctx.redis?.client, logger),
       maxSocketsPerUser: config.limits.sockets_per_user,
     });
-    hub = ctx.hub;
+    // Stop taking sockets first, then say goodbye to those open.
+    started.push(() => ctx.hub.close());
+    started.push(() => sockets.close());
     await ctx.hub.start();
-    ctx.attachments.start();
     await app.listen({ port: config.server.port, host: config.server.host });
-    // Registered only once listening, so a failed start leaves no entry behind.
+    // Started only once listening: a failed start sweeps nothing and leaves no registry entry.
+    ctx.attachments.start();
     const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger);
+    // Stopped after the sockets and the hub, as before them: slot in ahead of those two.
+    started.splice(
+      started.length - 2,
+      0,
+      () => registry.stop(),
+      () => ctx.attachments.stop(),
+    );
     await registry.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-    const listening = app;
     let closing: Promise<void> | undefined;
     return {
-      app: listening,
+      app,
       ctx,
       port,
-      routes: registeredRoutes(listening),
+      routes: registeredRoutes(app),
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
       close() {
-        closing ??= (async () => {
-          // Stop taking sockets first, then say goodbye to those open.
-          sockets.close();
-          await ctx.hub.close();
-          await ctx.attachments.stop();
-          await registry.stop();
-          await listening.close();
-          await ctx.pubsub.close();
-          await store.close();
-        })();
+        closing ??= stopAll();
         return closing;
       },
     };
   } catch (err) {
-    await hub?.close().catch(() => {});
-    await redis?.close().catch(() => {});
-    await app?.close().catch(() => {});
-    await store.close().catch(() => {});
+    // The start's own error is what the operator hears; a second failure while undoing
+    // it would only hide that.
+    await stopAll().catch(() => {});
     throw err;
   }
 }

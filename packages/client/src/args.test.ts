@@ -80,6 +80,10 @@ describe("parseCommandLine", () => {
       assert.deepEqual(parseCommandLine(argv), { kind: "help" }, argv.join(" "));
     }
     // ("send --help" above: --help wins over the missing positionals.)
+    for (const name of Object.keys(COMMANDS)) {
+      for (const flag of ["--help", "-h"])
+        assert.deepEqual(parseCommandLine([name, flag]), { kind: "help" }, `${name} ${flag}`);
+    }
     assert.deepEqual(parseCommandLine(["--version"]), { kind: "version" });
     assert.deepEqual(parseCommandLine(["-V"]), { kind: "version" });
   });

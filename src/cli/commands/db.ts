@@ -5,11 +5,11 @@
 import { loadConfig } from "../../config/load.js";
 import { schemaStatus } from "../../storage/migrate.js";
 import { openStore } from "../../storage/store.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 export async function dbCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, configOption);
+  const { values, positionals } = parseCommandArgs(args, configFlag);
   const action = positionals.length === 1 ? positionals[0] : undefined;
   if (action !== "migrate" && action !== "status")
     throw new UsageError("usage: chat-server db migrate|status [--config FILE]");
@@ -40,5 +40,6 @@ export const dbCmd: Command = {
     ["db migrate", "apply pending schema migrations and exit"],
     ["db status", "list applied and pending schema migrations"],
   ],
+  flags: configFlag,
   run: dbCommand,
 };

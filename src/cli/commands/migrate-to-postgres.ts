@@ -15,12 +15,15 @@ const USAGE =
 const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 100_000;
 
-const options = {
-  from: { type: "string" },
-  to: { type: "string" },
-  schema: { type: "string" },
-  resume: { type: "boolean" },
-  "batch-size": { type: "string" },
+const flags = {
+  from: { value: "PATH", description: "the SQLite database file to copy (opened read-only)" },
+  to: { value: "URL", description: "the PostgreSQL connection URL to copy into" },
+  schema: { value: "NAME", description: "the PostgreSQL schema to create the tables in" },
+  resume: { description: "continue an interrupted copy instead of starting over" },
+  "batch-size": {
+    value: "N",
+    description: `rows copied per batch (default ${DEFAULT_BATCH_SIZE}, at most ${MAX_BATCH_SIZE})`,
+  },
 } as const;
 
 function batchSizeOf(value: string | undefined): number {
@@ -46,7 +49,7 @@ function onInterrupt(): void {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, options);
+  const { values, positionals } = parseCommandArgs(args, flags);
   if (positionals.length > 0 || !values.from || !values.to) {
     throw new UsageError(`usage: chat-server ${USAGE}`);
   }
@@ -91,5 +94,6 @@ export const migrateToPostgresCmd: Command = {
       "copy a stopped server's SQLite database into PostgreSQL (never writing the SQLite file), verify counts and checksums per table; --resume continues an interrupted copy",
     ],
   ],
+  flags,
   run,
 };

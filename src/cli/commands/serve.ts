@@ -6,11 +6,11 @@
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../ops/logger.js";
 import { startServer } from "../../server.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, configOption);
+  const { values, positionals } = parseCommandArgs(args, configFlag);
   if (positionals.length > 0) throw new UsageError(`unknown command: ${positionals.join(" ")}`);
   const config = loadConfig({ file: values.config });
   const logger = createLogger(config.server.log_level);
@@ -55,5 +55,6 @@ export const serveCmd: Command = {
   usage: [
     ["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"],
   ],
+  flags: configFlag,
   run: serveCommand,
 };
