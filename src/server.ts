@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { prepareUploadsDir } from "./attachments/uploads-dir.js";
 import { ConfigError } from "./config/load.js";
 import type { Config } from "./config/schema.js";
 import { checkSecrets, resolveJwtSecrets } from "./config/secrets.js";
@@ -46,7 +47,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     for (const stop of started.splice(0).reverse()) await stop();
   };
   try {
+    store.checkIntegrity();
     const migration = await store.migrate();
+    // The schema is known and current; its tables must also be readable.
+    await store.checkReads();
+    await prepareUploadsDir(config, store);
     if (migration.applied.length > 0) {
       logger.info(
         { applied: migration.applied, database: store.type },

@@ -3,8 +3,10 @@
  * The chat-server command: serves by default, and carries the operator's subcommands
  * (listed in command-line.ts). This module turns their outcome into an exit status.
  */
+import { UploadsDirError } from "../attachments/uploads-dir.js";
 import { ConfigError } from "../config/load.js";
 import { AppError } from "../errors.js";
+import { DamagedDatabaseError } from "../storage/damage.js";
 import { SchemaTooNewError } from "../storage/migrate.js";
 import { EXIT_CONFIG, EXIT_USAGE, UsageError } from "./args.js";
 import { readCommandLine } from "./command-line.js";
@@ -33,6 +35,8 @@ main(process.argv.slice(2)).then(
       process.exitCode = EXIT_CONFIG;
     } else if (err instanceof UsageError) fail(err.message, EXIT_USAGE);
     else if (err instanceof SchemaTooNewError) fail(err.message, EXIT_CONFIG);
+    else if (err instanceof DamagedDatabaseError || err instanceof UploadsDirError)
+      fail(err.message, 1);
     else if (err instanceof AppError) fail(`${err.code}: ${err.message}`, 1);
     else if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
       fail(`${(err as Error).message}: is another server running?`, 1);

@@ -10,6 +10,7 @@ import { validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerAttachmentRoutes } from "../attachments/routes.js";
+import { uploadsDir } from "../attachments/setup.js";
 import { requireAuth } from "../auth/authenticate.js";
 import { recheckAfterBody } from "../auth/recheck.js";
 import { registerAuthRoutes } from "../auth/routes.js";
@@ -134,6 +135,7 @@ export async function buildApp(
     connections: () => ctx.hub.size,
     nodeId: ctx.nodeId,
     clustered: ctx.redis !== undefined,
+    uploadsDir: uploadsDir(config),
   });
 
   await app.register(

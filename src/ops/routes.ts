@@ -16,6 +16,7 @@ import { AppError } from "../errors.js";
 import { bytes, PUBLIC } from "../http/openapi.js";
 import { pathOnly } from "../http/request-log.js";
 import type { Store } from "../storage/store.js";
+import { healthChecks } from "./health.js";
 import type { Metrics } from "./metrics.js";
 
 export interface OpsDeps {
@@ -27,6 +28,8 @@ export interface OpsDeps {
   nodeId: string;
   /** True when nodes share real-time events over Redis. */
   clustered: boolean;
+  /** Where attachments are stored (local store) or spooled (S3). */
+  uploadsDir: string;
 }
 
 /** onRequest of a private endpoint: any spelling but the route's own is unknown here. */
@@ -52,22 +55,21 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     response: {
       200: healthResponse.check(z.describe("Healthy")),
       // Or, while the server is shutting down, the usual error body.
-      503: z.union([healthResponse, errorBody]).describe("The database does not answer"),
+      503: z
+        .union([healthResponse, errorBody])
+        .describe("The database cannot be read, or the uploads directory cannot be written"),
     },
   };
-  app.get("/health", { config, schema: health }, async (_request, reply) => {
-    let healthy = true;
-    try {
-      await deps.store.ping();
-    } catch {
-      healthy = false;
-    }
-    reply.code(healthy ? 200 : 503).header("cache-control", "no-store");
-    return {
-      status: healthy ? ("healthy" as const) : ("unhealthy" as const),
+  const checks = healthChecks(deps);
+  app.get("/health", { config, schema: health }, async (request, reply) => {
+    const failing = await checks(request.log);
+    reply.code(failing.length === 0 ? 200 : 503).header("cache-control", "no-store");
+    const body = {
+      status: failing.length === 0 ? ("healthy" as const) : ("unhealthy" as const),
       timestamp: Date.now(),
       uptime_seconds: uptimeSeconds(),
     };
+    return failing.length === 0 ? body : { ...body, failing };
   });
 
   const status = {

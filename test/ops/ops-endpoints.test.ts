@@ -100,14 +100,15 @@ forEachEngine("operations endpoints", { redis: true }, ({ engine, start }) => {
     assert.equal(check.output.trim(), "", check.output);
   });
 
-  it("/health answers 503 unhealthy when the database check fails", async () => {
+  it("/health answers 503 unhealthy, naming the check, when the database check fails", async () => {
     const broken = await start();
     try {
       await broken.ctx.store.close();
       const res = await client(broken.url).get("/health");
       assert.equal(res.status, 503);
       assert.equal(res.body.status, "unhealthy");
-      assert.deepEqual(Object.keys(res.body), ["status", "timestamp", "uptime_seconds"]);
+      assert.deepEqual(Object.keys(res.body), ["status", "timestamp", "uptime_seconds", "failing"]);
+      assert.deepEqual(res.body.failing, ["database"]);
     } finally {
       await broken.stop();
     }

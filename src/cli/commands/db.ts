@@ -17,6 +17,8 @@ export async function dbCommand(args: string[]): Promise<number> {
   const store = openStore(config.database);
   try {
     if (action === "migrate") {
+      // Migrating writes: never into a damaged file. `status` only reads, for diagnosis.
+      store.checkIntegrity();
       const result = await store.migrate();
       const applied = result.applied.length > 0 ? result.applied.join(", ") : "nothing to apply";
       process.stdout.write(`schema at ${result.current}: ${applied}\n`);

@@ -3,6 +3,7 @@
  * the copy, and prints a per-table summary. The work lives in ops/migrate-to-postgres/.
  */
 import { MigrationError } from "../../ops/migrate-to-postgres/errors.js";
+import { nextConfig } from "../../ops/migrate-to-postgres/next-config.js";
 import { Progress } from "../../ops/migrate-to-postgres/progress.js";
 import { migrateToPostgres } from "../../ops/migrate-to-postgres/run.js";
 import { mismatchLine, rate, summaryTable } from "../../ops/migrate-to-postgres/summary.js";
@@ -77,6 +78,14 @@ async function run(args: string[]): Promise<number> {
     process.stdout.write(
       "verified: every copied table has the same rows and checksum on both sides\n",
     );
+    const next = nextConfig({
+      from: values.from,
+      to: values.to,
+      schema: values.schema ?? "",
+      storedFiles: report.checks.find((check) => check.table === "blobs")?.sourceRows ?? 0,
+    });
+    process.stdout.write(`\n${next.toml}`);
+    if (next.warning) process.stderr.write(`chat-server: migrate-to-postgres: ${next.warning}\n`);
     return 0;
   } catch (err) {
     if (err instanceof MigrationError) return fail(err.message);
