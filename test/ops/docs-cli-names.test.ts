@@ -29,7 +29,7 @@ function help(program: Program, args: string[]): string | undefined {
 interface Usage {
   /** Subcommand paths ("" for the bare command), each with the flags it takes. */
   commands: Map<string, Set<string>>;
-  /** Flags every command line may carry (--help, --version, --config). */
+  /** Flags every command line may carry (--help, --version). */
   global: Set<string>;
 }
 
@@ -68,12 +68,13 @@ function usage(program: Program): Usage {
     }
   }
   const global = new Set(["--help", "-h", "--version", "-v"]);
-  for (const flag of top.match(/--config|-c(?= FILE)/g) ?? []) global.add(flag);
+  // The top-level help names the options most commands share in a sentence of its own.
+  const shared = top.match(/--config FILE \(-c FILE\)/) ? ["--config", "-c"] : [];
   for (const [path, flags] of commands) {
-    if (path === "" || flags.has("--help")) continue;
-    const own = help(program, path.split(" "));
+    const own = path === "" || flags.has("--help") ? undefined : help(program, path.split(" "));
     const section = own?.split(/^Flags:$/m)[1];
-    if (section) for (const flag of section.match(FLAG) ?? []) flags.add(flag);
+    const listed = section ? (section.match(FLAG) ?? []) : shared;
+    for (const flag of listed) flags.add(flag);
   }
   return { commands, global };
 }
