@@ -4,7 +4,7 @@
  */
 import { ConfigError } from "../config/load.js";
 import { AppError } from "../errors.js";
-import { SchemaTooNewError } from "../storage/migrate.js";
+import { SchemaMismatchError } from "../storage/migrate.js";
 import { VERSION } from "../version.js";
 import { EXIT_CONFIG, EXIT_USAGE, UsageError } from "./args.js";
 import type { Command } from "./command.js";
@@ -12,6 +12,7 @@ import { auditCmd } from "./commands/audit.js";
 import { backupCmd } from "./commands/backup.js";
 import { configCmd } from "./commands/config-check.js";
 import { dbCmd } from "./commands/db.js";
+import { drainCmd } from "./commands/drain.js";
 import { inviteCmd } from "./commands/invite.js";
 import { migrateToPostgresCmd } from "./commands/migrate-to-postgres.js";
 import { restoreCmd } from "./commands/restore.js";
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   serveCmd,
   configCmd,
   dbCmd,
+  drainCmd,
   userCmd,
   inviteCmd,
   sessionsCmd,
@@ -82,7 +84,7 @@ main(process.argv.slice(2)).then(
       for (const line of err.problems) process.stderr.write(`${line}\n`);
       process.exitCode = EXIT_CONFIG;
     } else if (err instanceof UsageError) fail(err.message, EXIT_USAGE);
-    else if (err instanceof SchemaTooNewError) fail(err.message, EXIT_CONFIG);
+    else if (err instanceof SchemaMismatchError) fail(err.message, EXIT_CONFIG);
     else if (err instanceof AppError) fail(`${err.code}: ${err.message}`, 1);
     else if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
       fail(`${(err as Error).message}: is another server running?`, 1);

@@ -133,6 +133,7 @@ export async function buildApp(
     connections: () => ctx.hub.size,
     nodeId: ctx.nodeId,
     clustered: ctx.redis !== undefined,
+    draining: () => ctx.draining,
   });
 
   await app.register(

@@ -27,6 +27,8 @@ export interface OpsDeps {
   nodeId: string;
   /** True when nodes share real-time events over Redis. */
   clustered: boolean;
+  /** True once the node drains before stopping. */
+  draining: () => boolean;
 }
 
 /** onRequest of a private endpoint: any spelling but the route's own is unknown here. */
@@ -51,11 +53,18 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     security: PUBLIC,
     response: {
       200: healthResponse.check(z.describe("Healthy")),
-      // Or, while the server is shutting down, the usual error body.
-      503: z.union([healthResponse, errorBody]).describe("The database does not answer"),
+      // Or, while the server drains or shuts down, the usual error body.
+      503: z
+        .union([healthResponse, errorBody])
+        .describe("The database does not answer, or the node is draining or stopping"),
     },
   };
   app.get("/health", { config, schema: health }, async (_request, reply) => {
+    // Load balancers stop sending new work here; requests in progress still finish.
+    if (deps.draining()) {
+      reply.header("cache-control", "no-store");
+      throw new AppError("shutting_down", "this node is draining before it stops");
+    }
     let healthy = true;
     try {
       await deps.store.ping();

@@ -1,6 +1,13 @@
 /**
  * The ordered list of schema migrations. Names sort in the order they apply; a database
  * that has applied a name missing here was written by a newer chat-server.
+ *
+ * Each migration has a phase, told by its name so that an older chat-server reading the
+ * migration table can tell it too: an expand step (any name) only adds, and older code
+ * keeps working on the schema it leaves; a contract step (named `NNN_contract_<what>`)
+ * removes or changes what older code still uses, and is applied only by
+ * `chat-server db migrate --contract`, once every node runs a version that knows it.
+ * Code must work both before and after each contract step it knows.
  */
 import type { Migration } from "kysely";
 import { accounts } from "./001_accounts.js";
@@ -32,3 +39,16 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
 }
 
 export const MIGRATION_NAMES = Object.keys(migrationsFor("sqlite"));
+
+export type Phase = "expand" | "contract";
+
+/** A migration's phase, from its name alone (see above). */
+export function phaseOf(name: string): Phase {
+  return /^\d+_contract_/.test(name) ? "contract" : "expand";
+}
+
+/**
+ * Contract steps this version relies on having been applied before it starts (those of
+ * an earlier release, which an upgrade may not skip). None yet.
+ */
+export const REQUIRED_CONTRACT_STEPS: readonly string[] = [];
