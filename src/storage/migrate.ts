@@ -26,6 +26,8 @@ export interface MigrateOptions {
   through?: string | undefined;
   /** Apply contract steps too: only once every node runs this version. */
   contract?: boolean | undefined;
+  /** A rehearsal's own migrations instead of this version's (upgrade tests). */
+  migrations?: Record<string, Migration> | undefined;
 }
 
 /** Stands for a migration a newer chat-server applied: already run, never run here. */
@@ -42,7 +44,7 @@ const APPLIED_ELSEWHERE: Migration = {
  */
 function providerFor(engine: Engine, status: SchemaStatus, options: MigrateOptions) {
   const chosen: Record<string, Migration> = {};
-  for (const [name, migration] of Object.entries(migrationsFor(engine))) {
+  for (const [name, migration] of Object.entries(options.migrations ?? migrationsFor(engine))) {
     const applied = status.applied.includes(name);
     if (!applied && options.through !== undefined && name > options.through) continue;
     if (!applied && !options.contract && phaseOf(name) === "contract") continue;
@@ -132,9 +134,12 @@ export interface SchemaStatus {
 
 const inPhase = (names: string[], phase: Phase) => names.filter((n) => phaseOf(n) === phase);
 
-export async function schemaStatus(db: Kysely<any>, engine: Engine): Promise<SchemaStatus> {
+export async function schemaStatus(
+  db: Kysely<any>,
+  engine: Engine,
+  known: readonly string[] = MIGRATION_NAMES,
+): Promise<SchemaStatus> {
   const applied = await appliedMigrations(db, engine);
-  const known = MIGRATION_NAMES;
   const pending = known.filter((name) => !applied.includes(name));
   const unknown = applied.filter((name) => !known.includes(name));
   return {
@@ -224,21 +229,18 @@ export async function migrateToLatest(
   // Another node may apply a newer version's step between our look and our lock: Kysely
   // then finds a migration it was not told of, and a fresh look settles it.
   for (let attempt = 1; ; attempt++) {
-    const status = await schemaStatus(db, engine);
+    const known = options.migrations ? Object.keys(options.migrations) : MIGRATION_NAMES;
+    const status = await schemaStatus(db, engine, known);
     const refusal = unservable(status);
     if (refusal) throw refusal;
     try {
       const applied = await runOnce(db, engine, status, options);
-      return { applied, current: currentOf(status, applied) };
+      // Read again: another node may have applied what this run found done.
+      return { applied, current: (await appliedMigrations(db, engine)).sort().at(-1) };
     } catch (err) {
       if (attempt >= 3 || !/corrupted migrations/.test(String((err as Error)?.message))) throw err;
     }
   }
-}
-
-/** The newest migration applied once the run is over. */
-function currentOf(status: SchemaStatus, applied: string[]): string | undefined {
-  return [...status.applied, ...applied].sort().at(-1);
 }
 
 async function runOnce(
