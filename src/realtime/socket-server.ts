@@ -121,7 +121,15 @@ function serveSocket(
   let stopped = false;
   const entry: ServedSocket = {
     ws,
-    settled: () => queue.catch(() => {}),
+    // Sends are pipelined: a frame's handler returns while its message is still being
+    // stored, and its ack follows; every send taken is waited for.
+    settled: async () => {
+      await queue.catch(() => {});
+      const connection = await accepted.catch(() => undefined);
+      while (connection && connection.sendsInFlight > 0 && ws.readyState === ws.OPEN) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     stop: () => {
       stopped = true;
     },

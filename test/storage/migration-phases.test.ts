@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { type Kysely, type Migration, sql } from "kysely";
+import type { Kysely, Migration } from "kysely";
 import {
   SchemaTooNewError,
   SchemaTooOldError,
@@ -19,9 +19,6 @@ const table = (name: string): Migration => ({
     await db.schema.createTable(name).addColumn("a", "integer").execute();
   },
 });
-
-const record = (name: string) => sql`insert into schema_migrations (name, timestamp)
-  values (${name}, '2030-01-01T00:00:00.000Z')`;
 
 describe("migration phases", () => {
   it("tells a contract step by its name", () => {
