@@ -20,6 +20,7 @@ import { conversationsOf, populate } from "../../bench/fault/setup.js";
 import { hasExited, waitForExit } from "../../bench/lib/child-exit.js";
 import { freePort } from "../../bench/lib/free-port.js";
 import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
+import { latestSchemaVersion } from "../../src/storage/migrate.js";
 import { runCli } from "../helpers/cli.js";
 import { TEST_REDIS_URL } from "../helpers/env.js";
 import { createTestSchema, type TestSchema } from "../helpers/postgres.js";
@@ -84,7 +85,8 @@ async function start(node: Node, root: string, version: Node["version"]): Promis
       if (hasExited(child)) throw new Error(`node :${node.port} exited:\n${node.log}`);
       return healthy(node.url);
     },
-    60_000,
+    // Only a guard: a node compiles its sources with tsx at start, slow on a busy machine.
+    240_000,
     `node :${node.port} (${version}) to start`,
   );
   mark(`started :${node.port}`);
@@ -147,6 +149,20 @@ after(async () => {
   previous?.remove();
 });
 
+/** What the nodes table says each live node's version knows. */
+async function knownBy(): Promise<(string | null)[]> {
+  const db = new pg.Client({ connectionString: schema.url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ knows_through: string | null }>(
+      `select knows_through from ${schema.schema}.nodes`,
+    );
+    return rows.map((r) => r.knows_through);
+  } finally {
+    await db.end();
+  }
+}
+
 /** Stops one node the way its version allows, and checks it left cleanly. */
 async function stop(node: Node): Promise<void> {
   const child = node.child as ChildProcess;
@@ -204,6 +220,11 @@ it("upgrades a three-node cluster one node at a time under SDK load, losing, dou
     const status = await runCli(["db", "status", "--json", "--config", node.config]);
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).can_serve, true);
+    // Each node says which schema it knows; the older ones leave it empty.
+    const known = await knownBy();
+    const upgradedSoFar = nodes.filter((n) => n.version === "current").length;
+    assert.equal(known.filter((k) => k === latestSchemaVersion()).length, upgradedSoFar);
+    assert.equal(known.filter((k) => k === null).length, 3 - upgradedSoFar);
   }
   // And a drain of the current version itself, as the next upgrade will do it.
   await sleep(1000);

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Kysely, Migration } from "kysely";
+import { olderNodes } from "../../src/cli/commands/db.js";
 import {
+  latestSchemaVersion,
   SchemaTooNewError,
   SchemaTooOldError,
   schemaStatus,
@@ -88,6 +90,36 @@ describe("migration phases", () => {
         });
       } finally {
         await newer.close();
+        await opened.cleanup();
+      }
+    });
+  }
+});
+
+describe("db migrate --contract and the nodes still running", () => {
+  for (const engine of ENGINES) {
+    it(`[${engine}] waits for every live node to know the contract step`, async () => {
+      const opened = await openTestStore(engine);
+      try {
+        const now = Date.now();
+        const row = { hostname: "h", clustered: 1, started_at: now, last_seen_at: now };
+        const step = "013_contract_rehearsal";
+        await opened.store.nodes.register({ ...row, id: "new", pid: 1, knows_through: step });
+        assert.equal(await olderNodes(opened.store, step), undefined);
+        await opened.store.nodes.register({ ...row, id: "old", pid: 2, knows_through: null });
+        await opened.store.nodes.register({
+          ...row,
+          id: "mid",
+          pid: 3,
+          knows_through: latestSchemaVersion(),
+        });
+        const refused = await olderNodes(opened.store, step);
+        assert.match(refused ?? "", /older version still run \(h:2 \(before 012\), h:3 \(/);
+        // A node gone quiet (crashed) holds nothing up once its row is stale.
+        await opened.store.nodes.remove("mid");
+        await opened.store.nodes.heartbeat("old", now - 60_000);
+        assert.equal(await olderNodes(opened.store, step), undefined);
+      } finally {
         await opened.cleanup();
       }
     });

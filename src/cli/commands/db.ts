@@ -5,13 +5,14 @@
  */
 
 import { loadConfig } from "../../config/load.js";
+import { STALE_MS } from "../../ops/node-registry.js";
 import { type SchemaStatus, schemaStatus, unservable } from "../../storage/migrate.js";
 import {
   MIGRATION_NAMES,
   phaseOf,
   REQUIRED_CONTRACT_STEPS,
 } from "../../storage/migrations/index.js";
-import { openStore } from "../../storage/store.js";
+import { openStore, type Store } from "../../storage/store.js";
 import { configOption, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
@@ -64,6 +65,27 @@ function statusText(status: SchemaStatus): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * A contract step removes what older versions use: while a node of one runs (its row in
+ * the nodes table is fresh and it does not know the step), nothing is contracted.
+ */
+async function refusal(store: Store): Promise<string | undefined> {
+  // Expand steps first: they bring the column the check reads.
+  await store.migrate();
+  const { pendingContract } = await schemaStatus(store.db, store.type);
+  const last = pendingContract.at(-1);
+  return last === undefined ? undefined : olderNodes(store, last);
+}
+
+/** Why `step` may not be applied yet: the live nodes whose version does not know it. */
+export async function olderNodes(store: Store, step: string): Promise<string | undefined> {
+  const live = await store.nodes.others("", Date.now() - STALE_MS);
+  const older = live.filter((node) => node.knows_through === null || node.knows_through < step);
+  if (older.length === 0) return undefined;
+  const names = older.map((n) => `${n.hostname}:${n.pid} (${n.knows_through ?? "before 012"})`);
+  return `nodes of an older version still run (${names.join(", ")}): upgrade or drain them before \`db migrate --contract\` (a stopped node's row is ignored after ${STALE_MS / 1000} s)`;
+}
+
 export async function dbCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS);
   const action = positionals.length === 1 ? positionals[0] : undefined;
@@ -76,6 +98,11 @@ export async function dbCommand(args: string[]): Promise<number> {
   const store = openStore(config.database);
   try {
     if (action === "migrate") {
+      const refused = values.contract ? await refusal(store) : undefined;
+      if (refused) {
+        process.stderr.write(`chat-server: ${refused}\n`);
+        return 1;
+      }
       const result = await store.migrate({ contract: values.contract });
       const applied = result.applied.length > 0 ? result.applied.join(", ") : "nothing to apply";
       process.stdout.write(`schema at ${result.current}: ${applied}\n`);

@@ -20,6 +20,7 @@ import { membershipPeriods } from "./007_membership_periods.js";
 import { searchIndexPerBatch } from "./008_search_index_per_batch.js";
 import { groupAdds } from "./009_group_adds.js";
 import { blobNames } from "./010_blob_names.js";
+import { nodeSchemaVersions } from "./012_node_schema_versions.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -35,6 +36,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "008_search_index_per_batch": searchIndexPerBatch(engine),
     "009_group_adds": groupAdds,
     "010_blob_names": blobNames,
+    "012_node_schema_versions": nodeSchemaVersions,
   };
 }
 
