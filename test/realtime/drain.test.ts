@@ -3,9 +3,11 @@
  * finish the sends they made and are closed with 1001 and a reconnect hint.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { it } from "node:test";
 import { closeAdvice } from "@private-chat/protocol/frames";
 import { DRAIN_CLOSE_REASON } from "../../src/realtime/socket-server.js";
+import { runCli } from "../helpers/cli.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
@@ -62,4 +64,17 @@ forEachEngine("draining a node", { redis: true }, ({ start }) => {
       await server.stop();
     }
   });
+});
+
+it("chat-server drain signals only a chat-server process", async () => {
+  const other = spawn("sleep", ["30"], { stdio: "ignore" });
+  try {
+    const refused = await runCli(["drain", String(other.pid)]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is not a chat-server/);
+    assert.equal(other.exitCode, null, "the process was left alone");
+    assert.equal((await runCli(["drain", "not-a-pid"])).code, 64);
+  } finally {
+    other.kill();
+  }
 });
