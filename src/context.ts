@@ -44,6 +44,8 @@ export interface ServerContext {
   sync: SyncService;
   frames: FrameHandlers;
   startedAt: number;
+  /** Set once the node drains (before a stop): /health answers 503 from then on. */
+  draining: boolean;
 }
 
 /** Logs failures of background work, at most once a minute per kind, so an outage cannot flood the log. */
@@ -167,5 +169,6 @@ export function createContext(
     sync,
     frames,
     startedAt: Date.now(),
+    draining: false,
   };
 }

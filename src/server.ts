@@ -15,6 +15,7 @@ import { NodeRegistry } from "./ops/node-registry.js";
 import { HandshakeLimit } from "./realtime/handshake-limit.js";
 import { createSocketQuota } from "./realtime/socket-quota.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
+import { schemaStatus } from "./storage/migrate.js";
 import { type OpenStoreOptions, openStore } from "./storage/store.js";
 
 export interface RunningServer {
@@ -25,6 +26,12 @@ export interface RunningServer {
   port: number;
   /** Every HTTP route the app registered (method + URL pattern). */
   routes: readonly RouteEntry[];
+  /**
+   * Stops taking sockets (handshakes get 503, /health 503), lets open sockets finish the
+   * frames they sent, then closes them with 1001; REST keeps answering until close().
+   */
+  drain(): Promise<void>;
+  /** Drains, then stops everything. */
   close(): Promise<void>;
 }
 
@@ -56,6 +63,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       logger.info(
         { applied: migration.applied, database: store.type },
         "applied schema migrations",
+      );
+    }
+    const schema = await schemaStatus(store.db, store.type);
+    if (schema.unknownExpand.length > 0) {
+      // Normal mid-way through a rolling upgrade; worth a line, since it should not last.
+      logger.warn(
+        { newer: schema.unknownExpand },
+        "the schema has expand steps of a newer chat-server; this version serves it, but upgrade this node too",
       );
     }
     const secrets = resolveJwtSecrets(config);
@@ -111,14 +126,20 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
     let closing: Promise<void> | undefined;
+    const drain = () => {
+      ctx.draining = true;
+      return sockets.drain();
+    };
     return {
       app,
       ctx,
       port,
       routes: registeredRoutes(app),
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      drain,
       close() {
-        closing ??= stopAll();
+        // Stop taking sockets and let the open ones finish their sends, then stop the rest.
+        closing ??= drain().then(stopAll);
         return closing;
       },
     };

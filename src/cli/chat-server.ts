@@ -7,7 +7,7 @@ import { UploadsDirError } from "../attachments/uploads-dir.js";
 import { ConfigError } from "../config/load.js";
 import { AppError } from "../errors.js";
 import { DamagedDatabaseError } from "../storage/damage.js";
-import { SchemaTooNewError } from "../storage/migrate.js";
+import { SchemaMismatchError } from "../storage/migrate.js";
 import { EXIT_CONFIG, EXIT_USAGE, UsageError } from "./args.js";
 import { readCommandLine } from "./command-line.js";
 
@@ -34,7 +34,7 @@ main(process.argv.slice(2)).then(
       for (const line of err.problems) process.stderr.write(`${line}\n`);
       process.exitCode = EXIT_CONFIG;
     } else if (err instanceof UsageError) fail(err.message, EXIT_USAGE);
-    else if (err instanceof SchemaTooNewError) fail(err.message, EXIT_CONFIG);
+    else if (err instanceof SchemaMismatchError) fail(err.message, EXIT_CONFIG);
     else if (err instanceof DamagedDatabaseError || err instanceof UploadsDirError)
       fail(err.message, 1);
     else if (err instanceof AppError) fail(`${err.code}: ${err.message}`, 1);

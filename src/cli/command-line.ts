@@ -9,6 +9,7 @@ import { auditCmd } from "./commands/audit.js";
 import { backupCmd } from "./commands/backup.js";
 import { configCmd } from "./commands/config-check.js";
 import { dbCmd } from "./commands/db.js";
+import { drainCmd } from "./commands/drain.js";
 import { inviteCmd } from "./commands/invite.js";
 import { migrateToPostgresCmd } from "./commands/migrate-to-postgres.js";
 import { restoreCmd } from "./commands/restore.js";
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   serveCmd,
   configCmd,
   dbCmd,
+  drainCmd,
   userCmd,
   inviteCmd,
   sessionsCmd,

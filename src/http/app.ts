@@ -136,6 +136,7 @@ export async function buildApp(
     nodeId: ctx.nodeId,
     clustered: ctx.redis !== undefined,
     uploadsDir: uploadsDir(config),
+    draining: () => ctx.draining,
   });
 
   await app.register(

@@ -30,6 +30,8 @@ export interface OpsDeps {
   clustered: boolean;
   /** Where attachments are stored (local store) or spooled (S3). */
   uploadsDir: string;
+  /** True once the node drains before stopping. */
+  draining: () => boolean;
 }
 
 /** onRequest of a private endpoint: any spelling but the route's own is unknown here. */
@@ -54,14 +56,21 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     security: PUBLIC,
     response: {
       200: healthResponse.check(z.describe("Healthy")),
-      // Or, while the server is shutting down, the usual error body.
+      // Or, while the server drains or shuts down, the usual error body.
       503: z
         .union([healthResponse, errorBody])
-        .describe("The database cannot be read, or the uploads directory cannot be written"),
+        .describe(
+          "The database cannot be read, the uploads directory cannot be written, or the node is draining or stopping",
+        ),
     },
   };
   const checks = healthChecks(deps);
   app.get("/health", { config, schema: health }, async (request, reply) => {
+    // Load balancers stop sending new work here; requests in progress still finish.
+    if (deps.draining()) {
+      reply.header("cache-control", "no-store");
+      throw new AppError("shutting_down", "this node is draining before it stops");
+    }
     const failing = await checks(request.log);
     reply.code(failing.length === 0 ? 200 : 503).header("cache-control", "no-store");
     const body = {

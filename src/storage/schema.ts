@@ -100,6 +100,8 @@ export interface NodesTable {
   clustered: number;
   started_at: number;
   last_seen_at: number;
+  /** The newest migration the node's version knows; null for versions before 012. */
+  knows_through: string | null;
 }
 
 export interface AuditLogTable {

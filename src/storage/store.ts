@@ -15,7 +15,7 @@ import { GroupAddStore } from "./group-adds.js";
 import { InviteStore } from "./invites.js";
 import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
-import { migrateToLatest } from "./migrate.js";
+import { type MigrateOptions, migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
@@ -130,8 +130,8 @@ export class Store extends Repositories {
     await sql`select 1`.execute(this.db);
   }
 
-  async migrate() {
-    return migrateToLatest(this.db, this.type);
+  async migrate(options: MigrateOptions = {}) {
+    return migrateToLatest(this.db, this.type, options);
   }
 
   private closing: Promise<void> | undefined;

@@ -1,6 +1,8 @@
 /**
- * `chat-server [--config FILE]`: runs the server until SIGTERM or SIGINT, then drains and
- * exits 0 within the configured shutdown timeout.
+ * `chat-server [--config FILE]`: runs the server until SIGTERM, SIGINT or SIGUSR2 (what
+ * `chat-server drain` sends), then drains and exits 0 within the configured shutdown
+ * timeout. Draining: no new sockets (503), open ones finish the frames they sent and are
+ * closed with 1001 and a reconnect hint, requests in progress finish.
  */
 
 import { loadConfig } from "../../config/load.js";
@@ -25,7 +27,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "shutting down");
+      logger.info({ signal }, "draining and shutting down");
       const timer = setTimeout(() => {
         logger.error("shutdown took too long; exiting anyway");
         // Something still holds the event loop open; leave without waiting for it.
@@ -47,6 +49,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGUSR2", () => stop("SIGUSR2"));
   });
 }
 
