@@ -10,7 +10,10 @@ import type { Command } from "../command.js";
 
 const USAGE = "usage: chat-server drain PID [--timeout SECONDS]";
 const flags = {
-  timeout: { value: "SECONDS", description: "how long to wait for the server to stop (default 60)" },
+  timeout: {
+    value: "SECONDS",
+    description: "how long to wait for the server to stop (default 60)",
+  },
 } as const satisfies Flags;
 
 function alive(pid: number): boolean {
