@@ -29,6 +29,11 @@ export function Shell() {
   const showMain = route.name !== "home";
   return (
     <div class={showMain ? "shell show-main" : "shell"}>
+      {/* One h1 on every screen, in a landmark: on a phone the list (and its "Chats"
+          heading) is hidden while a conversation or page is open. */}
+      <header class="sr-only">
+        <h1>Private Chat</h1>
+      </header>
       <ConnectionBanner />
       <div class="panes">
         <ConversationList route={route} />
