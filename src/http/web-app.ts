@@ -39,6 +39,9 @@ export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Pro
         "cache-control",
         immutable ? "public, max-age=31536000, immutable" : "no-cache",
       );
+      // The same URL answers in brotli, gzip or plain: caches must key on the request's
+      // Accept-Encoding (@fastify/static does not say so itself).
+      res.setHeader("vary", "accept-encoding");
     },
   });
 }

@@ -12,7 +12,7 @@ import { createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { conversationLink, messageList, signIn, visible, WAIT, watchErrors } from "./helpers.js";
+import { conversationLink, messageList, signIn, visible, watchErrors } from "./helpers.js";
 
 interface Setup {
   url: string;
