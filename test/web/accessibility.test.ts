@@ -226,20 +226,16 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
 
   before(async () => {
     server = await startTestServer({ rate_limit: { enabled: false } });
-    const [a, bob, carol, n] = await Promise.all([0, 1, 2, 3].map(() => createUser(server.url)));
-    alice = a as TestUser;
-    newcomer = n as TestUser;
-    const direct = await createDirect(server.url, alice, bob as TestUser);
+    const make = () => createUser(server.url);
+    const [a, bob, carol, n] = await Promise.all([make(), make(), make(), make()]);
+    alice = a;
+    newcomer = n;
+    const direct = await createDirect(server.url, alice, bob);
     const groupTitle = "Walking group";
-    const group = await createGroup(
-      server.url,
-      alice,
-      [bob as TestUser, carol as TestUser],
-      groupTitle,
-    );
+    const group = await createGroup(server.url, alice, [bob, carol], groupTitle);
     const received = await sendMessage(
       server.url,
-      bob as TestUser,
+      bob,
       direct.id,
       "hello there, a long message that wraps onto more than one line on a phone",
     );
@@ -254,7 +250,7 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
     })
       .png()
       .toBuffer();
-    const image = await upload(server.url, bob as TestUser, direct.id, "sea.png", "image/png", png);
+    const image = await upload(server.url, bob, direct.id, "sea.png", "image/png", png);
     const file = await upload(
       server.url,
       alice,
@@ -283,7 +279,7 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
       },
     );
     assert.equal(fileOnly.status, 201, fileOnly.text);
-    await sendMessage(server.url, carol as TestUser, group.id, "hello everyone");
+    await sendMessage(server.url, carol, group.id, "hello everyone");
     setup = { url: server.url, direct: direct.id, group: group.id, groupTitle };
     browser = await launchBrowser();
   });
