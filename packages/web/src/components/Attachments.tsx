@@ -98,13 +98,16 @@ function ImagePreview({ view }: { view: AttachmentView }) {
 
 function FileCard({ view }: { view: AttachmentView }) {
   return (
-    <button type="button" class="att-file" onClick={() => void saveAttachment(view)}>
-      {/* Named by its visible text: "Download <name>, <size>". */}
-      <span class="sr-only">Download </span>
+    <button
+      type="button"
+      class="att-file"
+      aria-label={`Download ${view.name}, ${formatSize(view.size)}`}
+      onClick={() => void saveAttachment(view)}
+    >
       <Icon name="file" />
       <span class="att-name">{view.name}</span>
-      <span class="sr-only">, </span>
-      <span class="att-size">{formatSize(view.size)}</span>
+      {/* The leading space keeps name and size apart in the text the label must contain. */}
+      <span class="att-size"> {formatSize(view.size)}</span>
     </button>
   );
 }

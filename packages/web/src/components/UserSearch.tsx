@@ -5,6 +5,7 @@
 import type { UserView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
+import { userLabel } from "../format.js";
 import { Avatar } from "./Avatar.js";
 
 interface Props {
@@ -71,21 +72,21 @@ export function UserSearch({ label, exclude, onPick, actionLabel, busy }: Props)
       <ul class="people" aria-busy={searching}>
         {shown.map((user) => (
           <li key={user.id}>
-            <button type="button" class="person" disabled={busy} onClick={() => onPick(user)}>
-              {/* The name comes from the visible text (with hidden words around it), so what
-                  is read out is what is shown: "Add Bob (@bob)", or "Add @bob" when the
-                  display name is the username. */}
-              {actionLabel && <span class="sr-only">{actionLabel} </span>}
+            <button
+              type="button"
+              class="person"
+              disabled={busy}
+              onClick={() => onPick(user)}
+              aria-label={`${actionLabel ? `${actionLabel} ` : ""}${userLabel(user)}`}
+            >
+              {/* The label holds every word shown (speech control users say what they
+                  see): a display name that is just the username is shown once, and the
+                  handle starts with a space so the two words do not run together. */}
               <Avatar id={user.id} name={user.display_name} size="sm" />
-              <span
-                class="person-name"
-                aria-hidden={user.display_name === user.username ? "true" : undefined}
-              >
-                {user.display_name}
-              </span>
-              {user.display_name !== user.username && <span class="sr-only"> (</span>}
-              <span class="person-handle">@{user.username}</span>
-              {user.display_name !== user.username && <span class="sr-only">)</span>}
+              {user.display_name !== user.username && (
+                <span class="person-name">{user.display_name}</span>
+              )}
+              <span class="person-handle"> @{user.username}</span>
             </button>
           </li>
         ))}
