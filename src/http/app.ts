@@ -25,6 +25,7 @@ import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
 import { installBodyDeadlines } from "./body-deadline.js";
+import { registerCompression } from "./compression.js";
 import { frameworkErrors, installErrorHandlers } from "./error-handler.js";
 import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
@@ -141,6 +142,7 @@ export async function buildApp(
 
   await app.register(
     async (api) => {
+      await registerCompression(api);
       registerServerInfoRoute(api, config);
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets);

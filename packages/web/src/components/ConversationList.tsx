@@ -53,7 +53,7 @@ export function ConversationList({ route }: { route: Route }) {
   return (
     <nav class="sidebar" aria-label="Conversations">
       <header class="side-head">
-        <h1>Chats</h1>
+        <h2>Chats</h2>
         <a
           class={route.name === "search" ? "icon-btn active" : "icon-btn"}
           href="#/search/"
