@@ -47,6 +47,10 @@ type = "postgres"
 url = "${settings.databaseUrl}"
 pool_size = 8
 
+[uploads]
+# Shared by every node, as a cluster's uploads directory is.
+path = "${join(settings.dir, "uploads")}"
+
 [auth]
 jwt_secret = "${secret}"
 

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -69,7 +69,7 @@ function configText(setup: Omit<ServerSetup, "configFile">, secret: string, redi
   const { options } = setup;
   const database =
     options.database === "postgres"
-      ? `type = "postgres"\nurl = "${POSTGRES_URL}"\nschema = "${setup.postgresSchema}"\npool_size = ${options.poolSize}`
+      ? `type = "postgres"\nurl = "${POSTGRES_URL}"\nschema = "${setup.postgresSchema}"\npool_size = ${options.poolSize}\n\n[uploads]\npath = "${join(dirname(setup.sqlitePath), "uploads")}"`
       : `type = "sqlite"\npath = "${setup.sqlitePath}"`;
   const redis = options.redis
     ? `\n[redis]\nurl = "${REDIS_URL}"\nkey_prefix = "${redisPrefix}"\n`

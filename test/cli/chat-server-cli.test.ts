@@ -127,7 +127,7 @@ describe("chat-server command", () => {
       const dir = tempDir();
       const schema = engine === "postgres" ? await createTestSchema() : undefined;
       const database = schema
-        ? `type = "postgres"\nurl = "${schema.url}"\nschema = "${schema.schema}"`
+        ? `type = "postgres"\nurl = "${schema.url}"\nschema = "${schema.schema}"\n[uploads]\npath = "${join(dir, "uploads")}"`
         : `path = "${join(dir, "chat.db")}"`;
       const blocker: Server = createServer();
       await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

@@ -223,6 +223,7 @@ describe("PostgreSQL deployments", () => {
       const env = {
         CHAT_DATABASE_TYPE: "postgres",
         CHAT_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
+        CHAT_UPLOADS_PATH: join(dir, "uploads"),
       };
       const out = join(dir, "b.db");
       const backup = await runCli(["backup", "--out", out], { env });

@@ -8,7 +8,7 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { launchBrowser } from "../helpers/browser.js";
-import { createDirect, createGroup, sendMessage } from "../helpers/chat.js";
+import { createDirect, createGroup, requestDirect, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -19,6 +19,11 @@ interface Setup {
   direct: string;
   group: string;
   groupTitle: string;
+  /** A stranger's message request waiting for Alice, one Alice sent, one she declined. */
+  pending: string;
+  sent: string;
+  strangerName: string;
+  blockedName: string;
 }
 
 /** One view: how to reach it from a signed-in page (or a fresh one), and what shows it. */
@@ -124,7 +129,7 @@ const VIEWS: View[] = [
     open: async (page, s) => {
       await go(page, `#/c/${s.group}`);
       await visible(messageList(page).getByText("hello everyone"));
-      await visible(thread(page).getByText("3 members"));
+      await visible(thread(page).getByText("4 members"));
     },
   },
   {
@@ -181,10 +186,59 @@ const VIEWS: View[] = [
   {
     name: "settings",
     as: "alice",
-    open: async (page) => {
+    open: async (page, s) => {
       await go(page, "#/settings");
       await visible(page.getByRole("heading", { name: "Sessions" }));
       await visible(page.getByRole("button", { name: /sign out/i }).first());
+      await visible(
+        page
+          .getByRole("list", { name: "Blocked people" })
+          .getByText(s.blockedName, { exact: true }),
+      );
+    },
+  },
+  {
+    name: "a message request",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.pending}`);
+      await visible(page.getByRole("heading", { name: `${s.strangerName} wants to message you` }));
+    },
+  },
+  {
+    name: "blocking a request's sender, asked first",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.pending}`);
+      await thread(page)
+        .getByRole("button", { name: `Block ${s.strangerName}` })
+        .click();
+      await visible(page.getByRole("button", { name: `Block ${s.strangerName}`, exact: true }));
+    },
+  },
+  {
+    name: "a sent request, waiting",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.sent}`);
+      await visible(page.getByText(/^Waiting for .+ to accept$/));
+    },
+  },
+  {
+    name: "message requests, waiting and declined",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/requests");
+      await visible(page.getByRole("heading", { name: "Message requests", level: 2 }));
+      await visible(page.getByRole("button", { name: /^Accept the request from / }));
+    },
+  },
+  {
+    name: "a group with a blocked person's message collapsed",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}`);
+      await visible(messageList(page).getByText("from a person you blocked"));
     },
   },
 ];
@@ -215,7 +269,7 @@ async function upload(
   return ((await res.json()) as { id: string }).id;
 }
 
-// Long: 4 layouts x 17 views, each a full axe run with colour contrast.
+// Long: 4 layouts x 23 views, each a full axe run with colour contrast.
 describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -227,12 +281,21 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
   before(async () => {
     server = await startTestServer({ rate_limit: { enabled: false } });
     const make = () => createUser(server.url);
-    const [a, bob, carol, n] = await Promise.all([make(), make(), make(), make()]);
+    const [a, bob, carol, n, stranger, asked, declined, blocked] = await Promise.all([
+      make(),
+      make(),
+      make(),
+      make(),
+      make(),
+      make(),
+      make(),
+      make(),
+    ]);
     alice = a;
     newcomer = n;
     const direct = await createDirect(server.url, alice, bob);
     const groupTitle = "Walking group";
-    const group = await createGroup(server.url, alice, [bob, carol], groupTitle);
+    const group = await createGroup(server.url, alice, [bob, carol, blocked], groupTitle);
     const received = await sendMessage(
       server.url,
       bob,
@@ -280,7 +343,37 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
     );
     assert.equal(fileOnly.status, 201, fileOnly.text);
     await sendMessage(server.url, carol, group.id, "hello everyone");
-    setup = { url: server.url, direct: direct.id, group: group.id, groupTitle };
+    // Requests: one waiting for Alice, one she sent, one she declined; and a group member
+    // she blocked, whose message the group then shows collapsed.
+    const pending = await requestDirect(server.url, stranger, alice);
+    await sendMessage(server.url, stranger, pending.id, "hello, we have not met");
+    const sent = await requestDirect(server.url, alice, asked);
+    await sendMessage(server.url, alice, sent.id, "hello, may I ask you something?");
+    const refused = await requestDirect(server.url, declined, alice);
+    await sendMessage(server.url, declined, refused.id, "buy my things");
+    const declining = await request(
+      server.url,
+      "POST",
+      `/api/v1/conversations/${refused.id}/decline`,
+      { token: alice.token },
+    );
+    assert.equal(declining.status, 200, declining.text);
+    await sendMessage(server.url, blocked, group.id, "something unkind");
+    const blocking = await request(server.url, "POST", "/api/v1/blocks", {
+      token: alice.token,
+      body: { user_id: blocked.id },
+    });
+    assert.equal(blocking.status, 201, blocking.text);
+    setup = {
+      url: server.url,
+      direct: direct.id,
+      group: group.id,
+      groupTitle,
+      pending: pending.id,
+      sent: sent.id,
+      strangerName: stranger.username,
+      blockedName: blocked.username,
+    };
     browser = await launchBrowser();
   });
 
