@@ -41,6 +41,7 @@ function cliEnv(server: TestServer): NodeJS.ProcessEnv {
       CHAT_DATABASE_TYPE: "postgres",
       CHAT_DATABASE_URL: db.url,
       CHAT_DATABASE_SCHEMA: db.schema,
+      CHAT_UPLOADS_PATH: join(server.dir, "uploads"),
     };
   return { CHAT_DATABASE_PATH: db.path };
 }
