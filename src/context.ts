@@ -16,6 +16,8 @@ import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { MessageService } from "./messages/service.js";
 import { Metrics } from "./ops/metrics.js";
+import { type PushSetup, setUpPush } from "./push/setup.js";
+import type { VapidKeys } from "./push/vapid-keys.js";
 import { FrameHandlers } from "./realtime/frame-handlers.js";
 import { Hub } from "./realtime/hub.js";
 import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
@@ -41,6 +43,7 @@ export interface ServerContext {
   attachments: AttachmentService;
   sync: SyncService;
   frames: FrameHandlers;
+  push: PushSetup;
   startedAt: number;
 }
 
@@ -60,6 +63,7 @@ export function createContext(
   store: Store,
   secrets: JwtSecrets,
   logger: Logger,
+  vapidKeys?: VapidKeys,
 ): ServerContext {
   const metrics = new Metrics();
   const events = new DomainEvents();
@@ -127,6 +131,16 @@ export function createContext(
   });
   const attachments = createAttachmentService(config, store, events, onError);
   const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
+  const push = setUpPush({
+    config,
+    store,
+    keys: vapidKeys,
+    metrics,
+    nodeId,
+    logger,
+    isActive: (userId) => hub.isActive(userId),
+    onError,
+  });
 
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
@@ -136,13 +150,16 @@ export function createContext(
       metrics.messageBatchSize.observe(stored);
     }
     pubsub.publish({ kind: "events", events: committed });
+    push.service.onEvents(committed);
   });
-  events.on("sessions.revoked", ({ userId, sessionIds }) =>
-    pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" }),
-  );
-  events.on("user.disabled", ({ userId }) =>
-    pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" }),
-  );
+  events.on("sessions.revoked", ({ userId, sessionIds }) => {
+    pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" });
+    push.service.sessionsEnded(userId, sessionIds);
+  });
+  events.on("user.disabled", ({ userId }) => {
+    pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" });
+    push.service.sessionsEnded(userId, "all");
+  });
 
   return {
     config,
@@ -161,6 +178,7 @@ export function createContext(
     attachments,
     sync,
     frames,
+    push,
     startedAt: Date.now(),
   };
 }

@@ -11,6 +11,7 @@ import { createContext, type ServerContext } from "./context.js";
 import { buildApp } from "./http/app.js";
 import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
+import { checkVapidKeys, resolveVapidKeys } from "./push/vapid-keys.js";
 import { HandshakeLimit } from "./realtime/handshake-limit.js";
 import type { Hub } from "./realtime/hub.js";
 import type { RedisPubSub } from "./realtime/redis-pubsub.js";
@@ -36,7 +37,10 @@ export interface StartOptions extends OpenStoreOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const problems = checkSecrets(config, options.source);
+  const problems = [
+    ...checkSecrets(config, options.source),
+    ...checkVapidKeys(config, options.source),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   const { logger } = options;
 
@@ -59,7 +63,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
         "using the generated JWT secret kept in the data directory; set [auth] jwt_secret to choose one",
       );
     }
-    const ctx = createContext(config, store, secrets, logger);
+    const vapidKeys = resolveVapidKeys(config);
+    if (vapidKeys?.generatedFile) {
+      logger.info(
+        { file: vapidKeys.generatedFile },
+        "using the generated VAPID keys kept in the data directory; set [push] vapid_public_key and vapid_private_key to choose them",
+      );
+    } else if (!vapidKeys) {
+      logger.warn(
+        "Web Push is off: a server on PostgreSQL needs [push] vapid_public_key and vapid_private_key (chat-server push generate-keys prints a pair)",
+      );
+    }
+    const ctx = createContext(config, store, secrets, logger, vapidKeys);
     redis = ctx.redis;
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
@@ -93,6 +108,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await registry.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
+    ctx.push.listening(config.server.host, port);
+    ctx.push.worker?.start();
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
     const listening = app;
     let closing: Promise<void> | undefined;
@@ -107,6 +124,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
           // Stop taking sockets first, then say goodbye to those open.
           sockets.close();
           await ctx.hub.close();
+          await ctx.push.worker?.stop();
+          ctx.push.guard.close();
           await ctx.attachments.stop();
           await registry.stop();
           await listening.close();

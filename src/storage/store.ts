@@ -17,6 +17,7 @@ import { migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
+import { PushStore } from "./push.js";
 import type { Database } from "./schema.js";
 import { SearchStore } from "./search.js";
 import { SessionStore } from "./sessions.js";
@@ -42,6 +43,7 @@ export class Repositories {
   readonly attachments: AttachmentStore;
   readonly groupAdds: GroupAddStore;
   readonly blobs: BlobRecords;
+  readonly push: PushStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -59,6 +61,7 @@ export class Repositories {
     this.attachments = new AttachmentStore(db);
     this.groupAdds = new GroupAddStore(db);
     this.blobs = new BlobRecords(db, type);
+    this.push = new PushStore(db, type);
   }
 }
 

@@ -13,6 +13,7 @@ import { membershipPeriods } from "./007_membership_periods.js";
 import { searchIndexPerBatch } from "./008_search_index_per_batch.js";
 import { groupAdds } from "./009_group_adds.js";
 import { blobNames } from "./010_blob_names.js";
+import { push } from "./013_push.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -28,6 +29,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "008_search_index_per_batch": searchIndexPerBatch(engine),
     "009_group_adds": groupAdds,
     "010_blob_names": blobNames,
+    "013_push": push,
   };
 }
 
