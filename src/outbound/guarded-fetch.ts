@@ -75,8 +75,9 @@ export class GuardedFetch {
   constructor(private readonly options: GuardOptions) {
     this.resolve = options.resolve ?? systemResolve;
     this.selfAddresses = new Set((options.self?.addresses ?? []).map(canonicalAddress));
-    // No keep-alive: every request connects, so every connect passes the check.
-    this.agent = new Agent({ keepAlive: false, lookup: this.lookup });
+    // No keep-alive: every request connects, so every connect passes the check. The
+    // lookup is given per request (with its port): an agent's own would override it.
+    this.agent = new Agent({ keepAlive: false });
   }
 
   /** The server's own addresses and port, known once it listens (port 0 picks one). */
@@ -144,9 +145,20 @@ export class GuardedFetch {
     return url;
   }
 
-  // Called by the TLS socket as it connects: the addresses used are the ones checked.
-  private readonly lookup: LookupFunction = (hostname, options, callback) => {
-    const port = (options as { port?: number }).port ?? 443;
+  /**
+   * The resolver the TLS socket calls as it connects, for a request to `port` (the
+   * resolver is not told the port): the addresses used are the ones checked.
+   */
+  private lookupFor(port: number): LookupFunction {
+    return (hostname, options, callback) => this.lookup(hostname, port, options, callback);
+  }
+
+  private lookup(
+    hostname: string,
+    port: number,
+    options: Parameters<LookupFunction>[1],
+    callback: Parameters<LookupFunction>[2],
+  ): void {
     this.checkHost(hostname, port).then(
       (addresses) => {
         if ((options as { all?: boolean }).all) {
@@ -158,7 +170,7 @@ export class GuardedFetch {
       },
       (err: Error) => callback(err as NodeJS.ErrnoException, "", 0),
     );
-  };
+  }
 
   /** Sends one request; a redirect comes back as the response it is, never followed. */
   async send(text: string, init: OutboundRequest): Promise<OutboundResponse> {
@@ -188,6 +200,7 @@ export class GuardedFetch {
         method: init.method,
         headers: init.headers,
         agent: this.agent,
+        lookup: this.lookupFor(port),
         servername: isIP(host) ? undefined : host,
       });
       const total = setTimeout(
