@@ -87,7 +87,7 @@ export class PushService {
   }
 
   async list(userId: string): Promise<PushSubscriptionView[]> {
-    return (await this.deps.store.push.listForUser(userId)).map(present);
+    return (await this.deps.store.push.listForUser(userId, Date.now())).map(present);
   }
 
   async remove(userId: string, id: string): Promise<void> {

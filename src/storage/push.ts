@@ -52,12 +52,16 @@ export class PushStore {
       .execute();
   }
 
-  listForUser(userId: string): Promise<PushSubscriptionRow[]> {
+  /** The user's subscriptions whose session is live, oldest first. */
+  listForUser(userId: string, now: number): Promise<PushSubscriptionRow[]> {
     return this.db
-      .selectFrom("push_subscriptions")
-      .selectAll()
-      .where("user_id", "=", userId)
-      .orderBy("created_at", "asc")
+      .selectFrom("push_subscriptions as p")
+      .innerJoin("sessions as s", "s.id", "p.session_id")
+      .selectAll("p")
+      .where("p.user_id", "=", userId)
+      .where("s.revoked_at", "is", null)
+      .where("s.expires_at", ">", now)
+      .orderBy("p.created_at", "asc")
       .execute();
   }
 
