@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { forEachEngine } from "../helpers/engines.js";
+import type { Response } from "../helpers/http.js";
 import { connect } from "../helpers/socket.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { eventually, pushSuite, SUBJECT, V1 } from "./push-fixture.js";
@@ -248,7 +249,7 @@ if (tls) {
           "https://[::ffff:127.0.0.1]/push/1",
           "https://192.168.1.10/push/1",
         ]) {
-          const res = await started().api.post(
+          const res: Response = await started().api.post(
             `${V1}/push/subscriptions`,
             { endpoint, keys },
             as(alice),
