@@ -39,6 +39,14 @@ export interface ReceivedPush {
 /** What the double answers a push with: a status and headers, or no answer at all. */
 export type Answer = { status: number; headers?: Record<string, string> } | "hang";
 
+/** One request that reached the double, decrypted, whatever it was answered. */
+export interface Attempt {
+  subscriber: string;
+  payload: unknown;
+  topic: string | undefined;
+  answer: Answer;
+}
+
 /** Decrypts an `aes128gcm` body (RFC 8188 + RFC 8291 §3.4) for the subscriber. */
 export function decryptPush(
   body: Buffer,
@@ -113,6 +121,9 @@ export function makeSubscriberKeys(): Pick<Subscriber, "privateKey" | "publicKey
 
 export class PushServiceDouble {
   readonly received: ReceivedPush[] = [];
+  readonly attempts: Attempt[] = [];
+  /** How long the double takes before it answers each push (a slow push service). */
+  delayMs = 0;
   /** Requests that arrived, decrypted or not, by subscriber id. */
   readonly arrivals = new Map<string, number>();
   /** Problems found in a request (bad encryption or token): a test asserts it stays empty. */
@@ -137,19 +148,35 @@ export class PushServiceDouble {
         const id = (req.url ?? "").replace(/^\/push\//, "");
         this.arrivals.set(id, (this.arrivals.get(id) ?? 0) + 1);
         const answer = this.answers.get(id)?.shift() ?? { status: 201 };
+        const subscriber = this.subscribers.get(id);
+        const body = Buffer.concat(chunks);
+        if (subscriber) this.record(subscriber, req.headers, body, answer);
         if (answer === "hang") {
           this.hung.push(res.socket as unknown as { destroy(): void });
           return;
         }
-        const subscriber = this.subscribers.get(id);
-        if (answer.status === 201 && subscriber)
-          this.accept(subscriber, req.headers, Buffer.concat(chunks));
-        res.writeHead(answer.status, answer.headers).end();
+        if (answer.status === 201 && subscriber) this.accept(subscriber, req.headers, body);
+        setTimeout(() => res.writeHead(answer.status, answer.headers).end(), this.delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     const port = (this.server.address() as { port: number }).port;
     this.origin = `https://127.0.0.1:${port}`;
+  }
+
+  private record(
+    subscriber: Subscriber,
+    headers: ReceivedPush["headers"],
+    body: Buffer,
+    answer: Answer,
+  ): void {
+    try {
+      const payload = JSON.parse(decryptPush(body, subscriber).toString("utf8"));
+      const topic = typeof headers.topic === "string" ? headers.topic : undefined;
+      this.attempts.push({ subscriber: subscriber.id, payload, topic, answer });
+    } catch (err) {
+      this.problems.push(`${subscriber.id}: ${(err as Error).message}`);
+    }
   }
 
   private accept(subscriber: Subscriber, headers: ReceivedPush["headers"], body: Buffer): void {
