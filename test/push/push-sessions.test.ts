@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { before, it } from "node:test";
+import { ApiClient } from "@private-chat/sdk";
 import { generateVapidKeys } from "../../src/push/vapid-keys.js";
 import { apiSuite } from "../helpers/api-suite.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -133,5 +134,28 @@ forEachEngine("Web Push subscriptions and sessions", { redis: true }, (run) => {
     );
     assert.equal(enabled.status, 200, enabled.text);
     assert.deepEqual(await ids(await login(user)), []);
+  });
+
+  it("the SDK gets the key and registers, lists and removes subscriptions", async () => {
+    const [user] = await users(1);
+    assert.ok(user);
+    const sdk = new ApiClient({ baseUrl: started().server.url, token: user.token });
+    assert.equal(await sdk.pushKey(), keys.publicKey);
+    const subscriber = makeSubscriberKeys();
+    const created = await sdk.subscribePush({
+      endpoint: "https://127.0.0.1:9/push/sdk",
+      expirationTime: null,
+      keys: {
+        p256dh: subscriber.publicKey.toString("base64url"),
+        auth: subscriber.auth.toString("base64url"),
+      },
+    });
+    assert.equal(created.endpoint, "https://127.0.0.1:9/push/sdk");
+    assert.deepEqual(
+      (await sdk.pushSubscriptions()).map((s) => s.id),
+      [created.id],
+    );
+    await sdk.unsubscribePush(created.id);
+    assert.deepEqual(await sdk.pushSubscriptions(), []);
   });
 });
