@@ -124,8 +124,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
           // Stop taking sockets first, then say goodbye to those open.
           sockets.close();
           await ctx.hub.close();
-          await ctx.push.worker?.stop();
+          // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
+          const pushStopped = ctx.push.worker?.stop();
           ctx.push.guard.close();
+          await pushStopped;
           await ctx.attachments.stop();
           await registry.stop();
           await listening.close();

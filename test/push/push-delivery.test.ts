@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ChatSocket, type WebSocketFactory } from "@private-chat/sdk";
+import WebSocket from "ws";
 import { forEachEngine } from "../helpers/engines.js";
 import type { Response } from "../helpers/http.js";
 import { connect } from "../helpers/socket.js";
@@ -142,6 +144,43 @@ if (tls) {
         socket.send({ type: "focus", active: true });
       } finally {
         await socket.close();
+      }
+    });
+
+    it("the SDK socket's focus(false) lets pushes through, and holds across a reconnect", async () => {
+      const [alice, bob] = await users(2);
+      assert.ok(alice && bob);
+      const bobs = await subscribe(bob);
+      const id = await group(alice, [bob]);
+      const focusFrames = async () => {
+        const metrics = await started().api.get("/metrics");
+        const match = /chat_websocket_frames_total\{type="focus",outcome="ok"\} (\d+)/.exec(
+          metrics.text,
+        );
+        return Number(match?.[1] ?? 0);
+      };
+      const before = await focusFrames();
+      const socket = new ChatSocket({
+        baseUrl: started().server.url,
+        token: () => bob.token,
+        WebSocket: WebSocket as unknown as WebSocketFactory,
+      });
+      try {
+        socket.connect();
+        await eventually(() => socket.state === "open");
+        socket.focus(false);
+        socket.reconnectNow();
+        // Said once on the first socket, and again by the SDK on the new one.
+        await eventually(async () => (await focusFrames()) >= before + 2);
+        await eventually(() => socket.state === "open");
+        const sent = await send(alice, id, "while hidden");
+        await double.next(
+          (p) =>
+            p.subscriber === bobs.id &&
+            (p.payload as { message_id: string }).message_id === sent.id,
+        );
+      } finally {
+        socket.close();
       }
     });
 
