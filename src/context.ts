@@ -138,7 +138,7 @@ export function createContext(
     metrics,
     nodeId,
     logger,
-    isActive: (userId) => hub.isActive(userId),
+    wasActiveAt: (userId, at) => hub.wasActiveAt(userId, at),
     onError,
   });
 

@@ -28,7 +28,8 @@ export interface PushServiceDeps {
   guard: GuardedFetch;
   worker: QueueWorker | undefined;
   includeContent: boolean;
-  isActive(userId: string): boolean;
+  /** Whether the user had an active socket at `at` (or has one now). */
+  wasActiveAt(userId: string, at: number): boolean;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -108,7 +109,9 @@ export class PushService {
     for (const committed of events) {
       const { event } = committed;
       if (event.type === "message.new") {
-        this.queueMessage(event.message).catch((err: unknown) =>
+        // Who is away is judged as of now, not after the look-ups below.
+        const at = Date.now();
+        this.queueMessage(event.message, at).catch((err: unknown) =>
           this.deps.onError(err, "push for a new message"),
         );
       } else if (event.type === "read") {
@@ -119,16 +122,20 @@ export class PushService {
     }
   }
 
-  private async queueMessage(message: {
-    id: string;
-    conversation_id: string;
-    seq: number;
-    sender_id: string;
-    body: string;
-  }): Promise<void> {
+  private async queueMessage(
+    message: {
+      id: string;
+      conversation_id: string;
+      seq: number;
+      sender_id: string;
+      body: string;
+    },
+    at: number,
+  ): Promise<void> {
     const { store } = this.deps;
     const facts = { conversationId: message.conversation_id, senderId: message.sender_id };
-    const userIds = await pushRecipients({ store, isActive: this.deps.isActive }, facts);
+    const isActive = (userId: string) => this.deps.wasActiveAt(userId, at);
+    const userIds = await pushRecipients({ store, isActive }, facts);
     if (userIds.length === 0) return;
     const now = Date.now();
     const subscriptions = await store.push.liveForUsers(userIds, now);

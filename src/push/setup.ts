@@ -30,7 +30,7 @@ export interface PushSetupDeps {
   metrics: Metrics;
   nodeId: string;
   logger: Logger;
-  isActive(userId: string): boolean;
+  wasActiveAt(userId: string, at: number): boolean;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -84,7 +84,7 @@ export function setUpPush(deps: PushSetupDeps): PushSetup {
     guard,
     worker,
     includeContent: push.include_content,
-    isActive: deps.isActive,
+    wasActiveAt: deps.wasActiveAt,
     onError: deps.onError,
   });
   return {

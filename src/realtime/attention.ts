@@ -18,6 +18,8 @@ export class Attention {
   /** node -> its users with an active socket, for nodes other than this one. */
   private readonly remote = new Map<string, Set<string>>();
   private readonly heardFrom = new Map<string, number>();
+  /** userId -> when they were last seen to stop being active, for `wasActiveAt`. */
+  private readonly wentAway = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -29,6 +31,19 @@ export class Attention {
     if (this.local.has(userId)) return true;
     for (const users of this.remote.values()) if (users.has(userId)) return true;
     return false;
+  }
+
+  /**
+   * Whether the user was active at `at` (a moment just past): active now, or seen to stop
+   * being active since. A decision made after some awaits then answers for the moment
+   * its cause happened.
+   */
+  wasActiveAt(userId: string, at: number): boolean {
+    return this.isActive(userId) || (this.wentAway.get(userId) ?? 0) >= at;
+  }
+
+  private noteIfAway(userId: string): void {
+    if (!this.isActive(userId)) this.wentAway.set(userId, Date.now());
   }
 
   start(): void {
@@ -58,6 +73,7 @@ export class Attention {
       return;
     }
     this.local.delete(userId);
+    this.noteIfAway(userId);
     this.pubsub.publish({ kind: "attention", node: this.nodeId, userId, active: false });
   }
 
@@ -65,7 +81,10 @@ export class Attention {
     if (message.node === this.nodeId) return;
     this.heardFrom.set(message.node, Date.now());
     if (message.users) {
+      const before = this.remote.get(message.node);
       this.remote.set(message.node, new Set(message.users));
+      for (const userId of before ?? [])
+        if (!message.users.includes(userId)) this.noteIfAway(userId);
       return;
     }
     if (!message.userId) return;
@@ -73,11 +92,14 @@ export class Attention {
     if (message.active) users.add(message.userId);
     else users.delete(message.userId);
     this.remote.set(message.node, users);
+    if (!message.active) this.noteIfAway(message.userId);
   }
 
   private beat(): void {
     this.pubsub.publish({ kind: "attention", node: this.nodeId, users: [...this.local.keys()] });
     const now = Date.now();
+    for (const [userId, at] of [...this.wentAway])
+      if (now - at > 60_000) this.wentAway.delete(userId);
     for (const [node, at] of [...this.heardFrom]) {
       if (now - at > NODE_TIMEOUT_MS) {
         this.heardFrom.delete(node);

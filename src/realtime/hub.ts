@@ -138,6 +138,11 @@ export class Hub {
     return this.attention.isActive(userId);
   }
 
+  /** Was active at `at`: active now, or stopped being active since. */
+  wasActiveAt(userId: string, at: number): boolean {
+    return this.attention.wasActiveAt(userId, at);
+  }
+
   /** A `focus` frame: whether the person is looking at this socket's client. */
   setFocus(connection: Connection, active: boolean): void {
     if (connection.active === active) return;

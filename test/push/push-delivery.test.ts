@@ -164,12 +164,14 @@ if (tls) {
         baseUrl: started().server.url,
         token: () => bob.token,
         WebSocket: WebSocket as unknown as WebSocketFactory,
+        backoff: { baseMs: 20, maxMs: 200 },
       });
       try {
         socket.connect();
         await eventually(() => socket.state === "open");
         socket.focus(false);
-        socket.reconnectNow();
+        // The connection drops; the SDK connects again by itself.
+        socket.disconnectNow("test");
         // Said once on the first socket, and again by the SDK on the new one.
         await eventually(async () => (await focusFrames()) >= before + 2);
         await eventually(() => socket.state === "open");
