@@ -10,6 +10,7 @@ import { AuthService } from "./auth/service.js";
 import { createAuthThrottles } from "./auth/throttles.js";
 import { MemoryRedeemedTickets, RedisRedeemedTickets, TicketService } from "./auth/tickets.js";
 import { TokenService } from "./auth/tokens.js";
+import { BlockService } from "./blocks/service.js";
 import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
@@ -39,12 +40,15 @@ export interface ServerContext {
   pubsub: PubSub;
   hub: Hub;
   conversations: ConversationService;
+  blocks: BlockService;
   messages: MessageService;
   attachments: AttachmentService;
   sync: SyncService;
   frames: FrameHandlers;
   push: PushSetup;
   startedAt: number;
+  /** Set once the node drains (before a stop): /health answers 503 from then on. */
+  draining: boolean;
 }
 
 /** Logs failures of background work, at most once a minute per kind, so an outage cannot flood the log. */
@@ -124,6 +128,7 @@ export function createContext(
     presence: hub,
     groupAddsPerDay: config.limits.group_adds_per_day,
   });
+  const blocks = new BlockService(store, events);
   const messages = new MessageService({
     store,
     bus: events,
@@ -160,6 +165,7 @@ export function createContext(
     pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" });
     push.service.sessionsEnded(userId, "all");
   });
+  events.on("relations.changed", (change) => pubsub.publish({ kind: "relations", change }));
 
   return {
     config,
@@ -174,11 +180,13 @@ export function createContext(
     pubsub,
     hub,
     conversations,
+    blocks,
     messages,
     attachments,
     sync,
     frames,
     push,
     startedAt: Date.now(),
+    draining: false,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { prepareUploadsDir } from "./attachments/uploads-dir.js";
 import { ConfigError } from "./config/load.js";
 import type { Config } from "./config/schema.js";
 import { checkSecrets, resolveJwtSecrets } from "./config/secrets.js";
@@ -13,10 +14,9 @@ import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
 import { checkVapidKeys, resolveVapidKeys } from "./push/vapid-keys.js";
 import { HandshakeLimit } from "./realtime/handshake-limit.js";
-import type { Hub } from "./realtime/hub.js";
-import type { RedisPubSub } from "./realtime/redis-pubsub.js";
 import { createSocketQuota } from "./realtime/socket-quota.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
+import { schemaStatus } from "./storage/migrate.js";
 import { type OpenStoreOptions, openStore } from "./storage/store.js";
 
 export interface RunningServer {
@@ -27,6 +27,12 @@ export interface RunningServer {
   port: number;
   /** Every HTTP route the app registered (method + URL pattern). */
   routes: readonly RouteEntry[];
+  /**
+   * Stops taking sockets (handshakes get 503, /health 503), lets open sockets finish the
+   * frames they sent, then closes them with 1001; REST keeps answering until close().
+   */
+  drain(): Promise<void>;
+  /** Drains, then stops everything. */
   close(): Promise<void>;
 }
 
@@ -45,15 +51,30 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
 
   const store = openStore(config.database, { ...options, backgroundThreads: true });
-  let app: FastifyInstance | undefined;
-  let hub: Hub | undefined;
-  let redis: RedisPubSub | undefined;
+  // What has started, to stop in reverse order: on close, and just as well when the start
+  // fails part way (a busy port), so nothing started keeps running into a closed store.
+  const started: (() => unknown)[] = [() => store.close()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of started.splice(0).reverse()) await stop();
+  };
   try {
+    store.checkIntegrity();
     const migration = await store.migrate();
+    // The schema is known and current; its tables must also be readable.
+    await store.checkReads();
+    await prepareUploadsDir(config, store);
     if (migration.applied.length > 0) {
       logger.info(
         { applied: migration.applied, database: store.type },
         "applied schema migrations",
+      );
+    }
+    const schema = await schemaStatus(store.db, store.type);
+    if (schema.unknownExpand.length > 0) {
+      // Normal mid-way through a rolling upgrade; worth a line, since it should not last.
+      logger.warn(
+        { newer: schema.unknownExpand },
+        "the schema has expand steps of a newer chat-server; this version serves it, but upgrade this node too",
       );
     }
     const secrets = resolveJwtSecrets(config);
@@ -75,11 +96,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
       );
     }
     const ctx = createContext(config, store, secrets, logger, vapidKeys);
-    redis = ctx.redis;
+    started.push(() => ctx.pubsub.close());
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
     });
-    app = await buildApp(ctx, { logger });
+    const app = await buildApp(ctx, { logger });
+    started.push(() => app.close());
     const sockets = attachSocketServer({
       server: app.server,
       auth: ctx.auth,
@@ -99,49 +121,55 @@ export async function startServer(config: Config, options: StartOptions): Promis
       quota: createSocketQuota(config, ctx.redis?.client, logger),
       maxSocketsPerUser: config.limits.sockets_per_user,
     });
-    hub = ctx.hub;
+    // Stop taking sockets first, then say goodbye to those open.
+    started.push(() => ctx.hub.close());
+    started.push(() => sockets.close());
     await ctx.hub.start();
-    ctx.attachments.start();
     await app.listen({ port: config.server.port, host: config.server.host });
-    // Registered only once listening, so a failed start leaves no entry behind.
+    // Started only once listening: a failed start sweeps nothing and leaves no registry entry.
+    ctx.attachments.start();
     const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger);
+    // Stopped after the sockets and the hub, as before them: slot in ahead of those two.
+    started.splice(
+      started.length - 2,
+      0,
+      () => registry.stop(),
+      () => ctx.attachments.stop(),
+    );
     await registry.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     ctx.push.listening(config.server.host, port);
     ctx.push.worker?.start();
+    // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
+    started.push(async () => {
+      const pushStopped = ctx.push.worker?.stop();
+      ctx.push.guard.close();
+      await pushStopped;
+    });
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-    const listening = app;
     let closing: Promise<void> | undefined;
+    const drain = () => {
+      ctx.draining = true;
+      return sockets.drain();
+    };
     return {
-      app: listening,
+      app,
       ctx,
       port,
-      routes: registeredRoutes(listening),
+      routes: registeredRoutes(app),
       url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      drain,
       close() {
-        closing ??= (async () => {
-          // Stop taking sockets first, then say goodbye to those open.
-          sockets.close();
-          await ctx.hub.close();
-          // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
-          const pushStopped = ctx.push.worker?.stop();
-          ctx.push.guard.close();
-          await pushStopped;
-          await ctx.attachments.stop();
-          await registry.stop();
-          await listening.close();
-          await ctx.pubsub.close();
-          await store.close();
-        })();
+        // Stop taking sockets and let the open ones finish their sends, then stop the rest.
+        closing ??= drain().then(stopAll);
         return closing;
       },
     };
   } catch (err) {
-    await hub?.close().catch(() => {});
-    await redis?.close().catch(() => {});
-    await app?.close().catch(() => {});
-    await store.close().catch(() => {});
+    // The start's own error is what the operator hears; a second failure while undoing
+    // it would only hide that.
+    await stopAll().catch(() => {});
     throw err;
   }
 }

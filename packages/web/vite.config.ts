@@ -2,8 +2,54 @@
  * Builds the web app into dist/, which chat-server serves at "/". Assets get content
  * hashes in their names, so the server can cache them for a year.
  */
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultClientConditions, defineConfig } from "vite";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { defaultClientConditions, defineConfig, type Plugin } from "vite";
+
+/** Text files worth compressing; images and fonts are compressed formats already. */
+const COMPRESSIBLE = /\.(?:html|js|mjs|css|svg|json|webmanifest|txt)$/;
+/** Below this, the encoded answer is hardly smaller than the file. */
+const MIN_BYTES = 512;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/**
+ * Writes a .br and a .gz beside each text file of the build, at the strongest settings:
+ * this runs once per release, and chat-server sends them as they are (preCompressed in
+ * src/http/web-app.ts), so no request pays for compression.
+ */
+function precompress(): Plugin {
+  return {
+    name: "precompress",
+    apply: "build",
+    writeBundle(options) {
+      if (!options.dir) return;
+      for (const file of filesUnder(options.dir)) {
+        if (!COMPRESSIBLE.test(file)) continue;
+        const bytes = readFileSync(file);
+        if (bytes.length < MIN_BYTES) continue;
+        writeFileSync(
+          `${file}.br`,
+          brotliCompressSync(bytes, {
+            params: {
+              [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+              [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+              [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+            },
+          }),
+        );
+        writeFileSync(`${file}.gz`, gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }));
+      }
+    },
+  };
+}
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
@@ -19,6 +65,7 @@ export default defineConfig({
       transformIndexHtml: (html) =>
         html.replace("%CHAT_SERVER_URL%", process.env.CHAT_SERVER_URL ?? ""),
     },
+    precompress(),
   ],
   build: {
     outDir: fileURLToPath(new URL("./dist", import.meta.url)),

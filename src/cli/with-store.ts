@@ -12,6 +12,7 @@ export async function withStore<T>(
   const config = loadConfig({ file: configFile });
   const store = openStore(config.database);
   try {
+    store.checkIntegrity();
     await store.migrate();
     return await work(store, config);
   } finally {

@@ -3,6 +3,7 @@ import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { uploadsDir } from "../attachments/setup.js";
 import { ConfigError, loadConfig } from "./load.js";
 import { checkSecrets, resolveJwtSecrets } from "./secrets.js";
 
@@ -129,6 +130,31 @@ max_auth_attempts = 5
     );
   });
 
+  it("on PostgreSQL with local files, wants to know where the attachments are", () => {
+    const postgres = { CHAT_DATABASE_TYPE: "postgres", CHAT_DATABASE_URL: "postgres://x@h/db" };
+    // The migration guide's section once left out `path`: attachments moved to ./data/uploads.
+    const file = write(
+      "postgres.toml",
+      `[database]\ntype = "postgres"\nurl = "postgres://chat@db/chat"\nschema = "chat"\n`,
+    );
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    assert.deepEqual(problems, [
+      `${file}: [uploads] path: expected the directory that holds the attachments when [database] type = "postgres" and [database] path is not set (e.g. path = "/var/lib/chat-server/uploads", where a server on /var/lib/chat-server/chat.db kept them)`,
+    ]);
+    // Either key says where they are; S3 keeps no files locally worth following.
+    for (const extra of [
+      { CHAT_UPLOADS_PATH: "/srv/uploads" },
+      { CHAT_DATABASE_PATH: "/var/lib/chat-server/chat.db" },
+      { CHAT_UPLOADS_STORE: "s3", CHAT_UPLOADS_S3_BUCKET: "chat" },
+    ]) {
+      assert.doesNotThrow(() => loadConfig({ env: { ...postgres, ...extra } }));
+    }
+    const kept = loadConfig({
+      env: { ...postgres, CHAT_DATABASE_PATH: "/var/lib/chat-server/chat.db" },
+    });
+    assert.equal(uploadsDir(kept), "/var/lib/chat-server/uploads");
+  });
+
   it("requires a URL for postgres", () => {
     const problems = problemsOf(() => loadConfig({ env: { CHAT_DATABASE_TYPE: "postgres" } }));
     assert.match(problems[0]!, /\[database\] url: expected a postgres:\/\/ URL/);
@@ -151,7 +177,11 @@ describe("JWT secrets", () => {
 
   it("requires an explicit secret on PostgreSQL, where nodes must share it", () => {
     const config = loadConfig({
-      env: { CHAT_DATABASE_TYPE: "postgres", CHAT_DATABASE_URL: "postgres://x@h/db" },
+      env: {
+        CHAT_DATABASE_TYPE: "postgres",
+        CHAT_DATABASE_URL: "postgres://x@h/db",
+        CHAT_UPLOADS_PATH: "/var/lib/chat-server/uploads",
+      },
     });
     assert.match(checkSecrets(config)[0]!, /required with type = "postgres"/);
   });

@@ -145,7 +145,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!parsed.success) {
     throw new ConfigError(formatIssues(parsed.error.issues, source, fromEnv, raw));
   }
-  const problems = crossCheck(parsed.data, source);
+  const problems = crossCheck(parsed.data, source, raw);
   if (problems.length > 0) throw new ConfigError(problems);
   return parsed.data;
 }
@@ -163,8 +163,19 @@ function isProxyAddress(entry: string): boolean {
   return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * On PostgreSQL, `[database] path` serves only to place the uploads directory beside it.
+ * A section written for PostgreSQL without it would move attachments to the built-in
+ * `./data/uploads` unnoticed, so one of the two keys must say where they are.
+ */
+function uploadsPlaceProblem(config: Config, source: string, raw: Raw): string | undefined {
+  if (config.database.type !== "postgres" || config.uploads.store !== "local") return undefined;
+  if (config.uploads.path !== "" || raw.database?.path !== undefined) return undefined;
+  return `${source}: [uploads] path: expected the directory that holds the attachments when [database] type = "postgres" and [database] path is not set (e.g. path = "/var/lib/chat-server/uploads", where a server on /var/lib/chat-server/chat.db kept them)`;
+}
+
 /** Rules that involve more than one key, or more than a type. */
-function crossCheck(config: Config, source: string): string[] {
+function crossCheck(config: Config, source: string, raw: Raw): string[] {
   const problems: string[] = [];
   if (config.database.type === "postgres" && config.database.url === "") {
     problems.push(
@@ -187,5 +198,7 @@ function crossCheck(config: Config, source: string): string[] {
   if (config.uploads.store === "s3" && config.uploads.s3_bucket === "") {
     problems.push(`${source}: [uploads] s3_bucket: expected a bucket name when store = "s3"`);
   }
+  const uploadsPlace = uploadsPlaceProblem(config, source, raw);
+  if (uploadsPlace) problems.push(uploadsPlace);
   return problems;
 }

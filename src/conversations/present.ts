@@ -7,6 +7,7 @@ import type {
   ConversationSummary,
   ConversationView,
   MemberView,
+  RequestState,
 } from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { presentMessage } from "../messages/present.js";
@@ -19,22 +20,35 @@ export interface PresenceLookup {
   isOnline(userId: string): boolean;
 }
 
+/**
+ * What a viewer may not learn of some members: their presence (across a block, or in a
+ * request) and how far they have read (in a request).
+ */
+export interface Veil {
+  presence: Set<string>;
+  reads: Set<string>;
+}
+
+export const NO_VEIL: Veil = { presence: new Set(), reads: new Set() };
+
 export function presentMembers(
   members: Member[],
   users: Map<string, User>,
   presence: PresenceLookup,
+  veil: Veil = NO_VEIL,
 ): MemberView[] {
   const views: MemberView[] = [];
   for (const member of members) {
     const user = users.get(member.user_id);
     if (!user) continue;
+    const hidden = veil.presence.has(user.id);
     views.push({
       user: presentUser(user),
       role: member.role,
       joined_at: member.joined_at,
-      read_seq: Number(member.read_seq),
-      online: presence.isOnline(user.id),
-      last_seen_at: user.lastSeenAt,
+      read_seq: veil.reads.has(user.id) ? Number(member.joined_seq) : Number(member.read_seq),
+      online: !hidden && presence.isOnline(user.id),
+      last_seen_at: hidden ? null : user.lastSeenAt,
     });
   }
   return views;
@@ -44,8 +58,9 @@ export function presentSummary(
   conversation: Conversation,
   members: Member[],
   users: Map<string, User>,
+  request = false,
 ): ConversationSummary {
-  return {
+  const summary: ConversationSummary = {
     id: conversation.id,
     type: conversation.type,
     title: conversation.title,
@@ -55,6 +70,8 @@ export function presentSummary(
       return user ? [{ user: presentUser(user), role: m.role }] : [];
     }),
   };
+  if (request) summary.request = true;
+  return summary;
 }
 
 export interface ConversationParts {
@@ -63,6 +80,8 @@ export interface ConversationParts {
   members: MemberView[];
   lastMessage: MessageRow | undefined;
   unread: number;
+  /** The request state as the caller sees it, while the conversation is a request. */
+  request?: RequestState | undefined;
 }
 
 export function presentConversation(parts: ConversationParts): ConversationView {
@@ -71,7 +90,7 @@ export function presentConversation(parts: ConversationParts): ConversationView 
   // never shows more than the member may read.
   const visibleLast =
     lastMessage && windowHolds(seqWindow(self, []), lastMessage.seq) ? lastMessage : undefined;
-  return {
+  const view: ConversationView = {
     id: conversation.id,
     type: conversation.type,
     title: conversation.title,
@@ -83,4 +102,6 @@ export function presentConversation(parts: ConversationParts): ConversationView 
     unread_count: parts.unread,
     role: self.role,
   };
+  if (parts.request) view.request = parts.request;
+  return view;
 }

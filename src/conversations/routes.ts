@@ -33,12 +33,13 @@ export function registerConversationRoutes(
     {
       schema: {
         summary: "Start a direct conversation or create a group",
-        description: "A direct conversation that already exists is answered with 200.",
+        description:
+          "A direct conversation that already exists is answered with 200. One with someone who shares no conversation with the caller is a message request (`request`: `sent` for the caller, `pending` for the other). Someone who blocked the caller answers 403 `not_accepting`, to a direct conversation and to being added to a group.",
         operationId: "createConversation",
         tags,
         body: createConversationBody,
         response: { 200: conversationView, 201: conversationView },
-        errors: [404],
+        errors: [404, 409],
       },
     },
     async (request, reply) => {
@@ -101,6 +102,7 @@ export function registerConversationRoutes(
     {
       schema: {
         summary: "Add members to a group",
+        description: "Someone who blocked the caller answers 403 `not_accepting`.",
         operationId: "addMembers",
         tags,
         params: idParams,
@@ -155,6 +157,40 @@ export function registerConversationRoutes(
       );
       reply.code(204);
     },
+  );
+
+  app.post(
+    "/conversations/:id/accept",
+    {
+      schema: {
+        summary: "Accept a message request",
+        description:
+          "Only the person asked may accept (403 `forbidden` for the one who asked); a declined request may be accepted too. A conversation that is no request answers 409 `conflict`.",
+        operationId: "acceptRequest",
+        tags,
+        params: idParams,
+        response: { 200: conversationView },
+        errors: [404, 409],
+      },
+    },
+    async (request) => conversations.accept(caller(request).user, request.params.id),
+  );
+
+  app.post(
+    "/conversations/:id/decline",
+    {
+      schema: {
+        summary: "Decline a message request",
+        description:
+          "Nothing of the conversation reaches the caller until they accept it after all; the one who asked sees no difference. Only the person asked may decline (403 `forbidden` for the one who asked); a conversation that is no request answers 409 `conflict`.",
+        operationId: "declineRequest",
+        tags,
+        params: idParams,
+        response: { 200: conversationView },
+        errors: [404, 409],
+      },
+    },
+    async (request) => conversations.decline(caller(request).user, request.params.id),
   );
 
   app.post(

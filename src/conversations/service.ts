@@ -33,6 +33,7 @@ import {
   presentMembers,
   presentSummary,
 } from "./present.js";
+import { requestStateFor, veilFor, viewerRelations } from "./veil.js";
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -63,6 +64,20 @@ function cleanTitle(title: string): string {
     throw new AppError("invalid_request", `a group title is 1 to ${MAX_TITLE} characters`);
   }
   return clean;
+}
+
+/** The answer to someone refused by a block; it names nobody. */
+export function notAccepting(action: string): AppError {
+  return new AppError("not_accepting", `this person does not accept ${action} from you`);
+}
+
+/** Refuses `actor` adding any of `userIds` who blocked them to a group. */
+async function refuseBlockedAdds(tx: Repositories, actor: User, userIds: string[]): Promise<void> {
+  const blockers = await tx.blocks.blockersAmong(
+    userIds.filter((id) => id !== actor.id),
+    actor.id,
+  );
+  if (blockers.length > 0) throw notAccepting("being added to groups");
 }
 
 /** Loads a conversation and the caller's membership, or answers not_found. */
@@ -98,6 +113,7 @@ export class ConversationService {
     const id = randomUUID();
     await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
       const users = await this.activeUsers(tx, others);
+      await refuseBlockedAdds(tx, user, others);
       users.set(user.id, user);
       await this.startConversation(tx, log, users, {
         id,
@@ -115,6 +131,10 @@ export class ConversationService {
 
   private async createDirect(user: User, otherId: string): Promise<Created> {
     const key = directKey(user.id, otherId);
+    // Before anything else, so the answer is the same whether or not a chat exists.
+    if (otherId !== user.id && (await this.deps.store.blocks.get(otherId, user.id))) {
+      throw notAccepting("direct messages");
+    }
     const existing = await this.deps.store.conversations.byDirectKey(key);
     if (existing && (await this.deps.store.conversations.member(existing.id, user.id))) {
       return { conversation: await this.get(user, existing.id), created: false };
@@ -124,6 +144,8 @@ export class ConversationService {
       await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
         const users = await this.activeUsers(tx, [otherId]);
         users.set(user.id, user);
+        // Someone who shares nothing with the other person only asks: a message request.
+        const request = otherId !== user.id && !(await tx.requests.shareAny(user.id, otherId));
         await this.startConversation(tx, log, users, {
           id,
           type: "direct",
@@ -131,6 +153,7 @@ export class ConversationService {
           directKey: key,
           creator: user,
           memberIds: [...new Set([user.id, otherId])],
+          requestTo: request ? otherId : undefined,
         });
       });
     } catch (err) {
@@ -183,6 +206,8 @@ export class ConversationService {
       directKey: string | null;
       creator: User;
       memberIds: string[];
+      /** The recipient, when the conversation is a message request. */
+      requestTo?: string | undefined;
     },
   ): Promise<void> {
     const now = Date.now();
@@ -208,6 +233,7 @@ export class ConversationService {
       read_seq: 0,
     }));
     await tx.conversations.addMembers(members);
+    if (spec.requestTo) await tx.requests.create(spec.id, spec.requestTo, now);
     await log.append(
       {
         type: "conversation.created",
@@ -216,6 +242,7 @@ export class ConversationService {
           (await tx.conversations.byId(spec.id)) as Conversation,
           members,
           users,
+          spec.requestTo !== undefined,
         ),
         created_by: spec.creator.id,
       },
@@ -230,12 +257,22 @@ export class ConversationService {
     const users = await repos.users.byIds(members.map((m) => m.user_id));
     const last = await repos.messages.lastOf([conversationId]);
     const unread = await repos.conversations.unreadCounts(user.id);
+    const relations = await viewerRelations(repos, user.id, [conversationId]);
+    const request = relations.requests.get(conversationId);
+    const state = requestStateFor(request, user.id);
     return presentConversation({
       conversation,
       self,
-      members: presentMembers(members, users, this.deps.presence),
+      members: presentMembers(
+        members,
+        users,
+        this.deps.presence,
+        veilFor(user.id, members, request, relations.blocked),
+      ),
       lastMessage: last.get(conversationId),
-      unread: unread.get(conversationId) ?? 0,
+      // A declined request counts nothing unread: nothing of it reaches the one who declined.
+      unread: state === "declined" ? 0 : (unread.get(conversationId) ?? 0),
+      request: state,
     });
   }
 
@@ -268,25 +305,32 @@ export class ConversationService {
     const users = await repos.users.byIds(members.map((m) => m.user_id));
     const lastMessages = await repos.messages.lastOf(ids);
     const unread = await repos.conversations.unreadCounts(user.id);
+    const relations = await viewerRelations(repos, user.id, ids);
     const byConversation = new Map<string, Member[]>();
     for (const m of members) {
       const list = byConversation.get(m.conversation_id) ?? [];
       list.push(m);
       byConversation.set(m.conversation_id, list);
     }
-    return memberships.map((membership) =>
-      presentConversation({
+    return memberships.map((membership) => {
+      const id = membership.conversation_id;
+      const members = byConversation.get(id) ?? [];
+      const request = relations.requests.get(id);
+      const state = requestStateFor(request, user.id);
+      return presentConversation({
         conversation: membership.conversation,
         self: membership,
         members: presentMembers(
-          byConversation.get(membership.conversation_id) ?? [],
+          members,
           users,
           this.deps.presence,
+          veilFor(user.id, members, request, relations.blocked),
         ),
-        lastMessage: lastMessages.get(membership.conversation_id),
-        unread: unread.get(membership.conversation_id) ?? 0,
-      }),
-    );
+        lastMessage: lastMessages.get(id),
+        unread: state === "declined" ? 0 : (unread.get(id) ?? 0),
+        request: state,
+      });
+    });
   }
 
   async rename(user: User, conversationId: string, title: string): Promise<ConversationView> {
@@ -320,6 +364,7 @@ export class ConversationService {
       const fresh = [...new Set(userIds)].filter((id) => !current.has(id));
       if (fresh.length === 0) return;
       const users = await this.activeUsers(tx, fresh);
+      await refuseBlockedAdds(tx, user, fresh);
       await this.countGroupAdds(tx, conversationId, user, fresh);
       const now = Date.now();
       const cursor = await tx.events.latestId();
@@ -436,6 +481,60 @@ export class ConversationService {
     return this.get(user, conversationId);
   }
 
+  /**
+   * Accepts a message request (a declined one too), as the person asked: presence,
+   * typing and receipts flow from now on. The one who asked may not accept it.
+   */
+  async accept(user: User, conversationId: string): Promise<ConversationView> {
+    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
+      await loadMembership(tx, conversationId, user.id);
+      await this.requireRecipient(tx, conversationId, user, "accept");
+      await tx.requests.remove(conversationId);
+      await log.append({
+        type: "request.accepted",
+        conversation_id: conversationId,
+        user_id: user.id,
+      });
+    });
+    return this.get(user, conversationId);
+  }
+
+  /**
+   * Declines a message request, as the person asked: nothing of it reaches them until
+   * they accept it after all. The one who asked sees no difference.
+   */
+  async decline(user: User, conversationId: string): Promise<ConversationView> {
+    const repos = this.deps.store;
+    const { conversation } = await loadMembership(repos, conversationId, user.id);
+    const request = await this.requireRecipient(repos, conversationId, user, "decline");
+    if (request.state !== "declined") {
+      await repos.requests.setState(conversationId, "declined", Date.now());
+      this.deps.bus.emit("relations.changed", {
+        type: "request",
+        request: {
+          conversationId,
+          creatorId: conversation.created_by ?? "",
+          recipientId: user.id,
+          state: "declined",
+        },
+      });
+    }
+    return this.get(user, conversationId);
+  }
+
+  private async requireRecipient(
+    tx: Repositories,
+    conversationId: string,
+    user: User,
+    action: string,
+  ) {
+    const request = await tx.requests.of(conversationId);
+    if (!request) throw new AppError("conflict", "this conversation is no message request");
+    if (request.recipient_id !== user.id)
+      throw new AppError("forbidden", `only the person asked can ${action} a message request`);
+    return request;
+  }
+
   /** Records that the user has read up to `seq`; tells the other members. */
   async markRead(user: User, conversationId: string, seq: number): Promise<number> {
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
@@ -443,12 +542,12 @@ export class ConversationService {
       const target = Math.min(seq, Number(conversation.last_seq));
       if (target <= Number(self.read_seq)) return Number(self.read_seq);
       await tx.conversations.advanceRead(conversationId, user.id, target);
-      await log.append({
-        type: "read",
-        conversation_id: conversationId,
-        user_id: user.id,
-        seq: target,
-      });
+      // In a request no receipt reaches the other side: only the reader's own devices.
+      const request = conversation.type === "direct" && (await tx.requests.of(conversationId));
+      await log.append(
+        { type: "read", conversation_id: conversationId, user_id: user.id, seq: target },
+        request ? { userId: user.id } : {},
+      );
       return target;
     });
   }

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { ChatEvent, ChatEventType } from "@private-chat/protocol/frames";
+import type { RelationChange } from "../realtime/relations.js";
 
 /** Where an event's cause came from: a socket request, which gets an ack for it. */
 export interface EventOrigin {
@@ -41,6 +42,8 @@ export interface DomainEventMap {
   "sessions.revoked": { userId: string; sessionIds: string[] | "all" };
   /** A user was disabled: every socket of theirs closes. */
   "user.disabled": { userId: string };
+  /** A block or a declined request: every node's real-time filters must learn it. */
+  "relations.changed": RelationChange;
 }
 
 export type DomainEventName = keyof DomainEventMap;

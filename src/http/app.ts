@@ -10,9 +10,11 @@ import { validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerAttachmentRoutes } from "../attachments/routes.js";
+import { uploadsDir } from "../attachments/setup.js";
 import { requireAuth } from "../auth/authenticate.js";
 import { recheckAfterBody } from "../auth/recheck.js";
 import { registerAuthRoutes } from "../auth/routes.js";
+import { registerBlockRoutes } from "../blocks/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
@@ -24,6 +26,7 @@ import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
 import { installBodyDeadlines } from "./body-deadline.js";
+import { registerCompression } from "./compression.js";
 import { frameworkErrors, installErrorHandlers } from "./error-handler.js";
 import { registerOpenApi, registerOpenApiRoute } from "./openapi.js";
 import { installRateLimit } from "./rate-limit.js";
@@ -134,10 +137,13 @@ export async function buildApp(
     connections: () => ctx.hub.size,
     nodeId: ctx.nodeId,
     clustered: ctx.redis !== undefined,
+    uploadsDir: uploadsDir(config),
+    draining: () => ctx.draining,
   });
 
   await app.register(
     async (api) => {
+      await registerCompression(api);
       registerServerInfoRoute(api, config);
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets);
@@ -148,6 +154,7 @@ export async function buildApp(
         // And again once the body has arrived: a slow body must not outlive its session.
         authed.addHook("preHandler", recheckAfterBody(ctx.auth));
         registerConversationRoutes(authed, ctx.conversations);
+        registerBlockRoutes(authed, ctx.blocks);
         registerMessageRoutes(authed, ctx.messages);
         await registerAttachmentRoutes(authed, ctx.attachments);
         registerUserRoutes(authed, ctx.store, ctx.hub);

@@ -145,9 +145,13 @@ function withoutUnusedComponents<T extends JsonObject>(document: T): T {
 
 const TAGS = [
   { name: "auth", description: "Accounts, sign-in, sessions and socket tickets" },
-  { name: "conversations", description: "Direct and group conversations, members, read marks" },
+  {
+    name: "conversations",
+    description: "Direct and group conversations, message requests, members, read marks",
+  },
   { name: "messages", description: "Sending, paging, editing, deleting and reacting" },
   { name: "attachments", description: "Uploading and downloading files" },
+  { name: "blocks", description: "Blocking people" },
   { name: "users", description: "The user directory" },
   { name: "sync", description: "Events missed since a cursor" },
   { name: "search", description: "Full-text message search" },

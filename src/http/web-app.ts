@@ -1,6 +1,7 @@
 /**
  * Serves the built web app (the @private-chat/web package's dist/) at "/": hashed assets cached for a year, the page
- * itself revalidated on every load so a new release is picked up at once.
+ * itself revalidated on every load so a new release is picked up at once. Text files go out
+ * as the .br or .gz the build wrote beside them, when the browser accepts one.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -26,6 +27,9 @@ export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Pro
     prefix: "/",
     index: ["index.html"],
     wildcard: false,
+    // Sends file.br or file.gz (with Content-Encoding and Vary: Accept-Encoding) when the
+    // request accepts it; the build writes them (packages/web/vite.config.ts).
+    preCompressed: true,
     cacheControl: false,
     etag: true,
     lastModified: true,
@@ -35,6 +39,9 @@ export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Pro
         "cache-control",
         immutable ? "public, max-age=31536000, immutable" : "no-cache",
       );
+      // The same URL answers in brotli, gzip or plain: caches must key on the request's
+      // Accept-Encoding (@fastify/static does not say so itself).
+      res.setHeader("vary", "accept-encoding");
     },
   });
 }

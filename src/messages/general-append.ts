@@ -135,8 +135,16 @@ export function generalEngine(
 async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Promise<void> {
   const names = findMentions(row.body);
   if (names.length === 0) return;
-  for (const target of await tx.users.membersNamed(row.conversation_id, names)) {
-    if (target.id === row.sender_id) continue;
+  const targets = await tx.users.membersNamed(row.conversation_id, names);
+  // Nobody is told of a mention by someone they blocked.
+  const blockers = new Set(
+    await tx.blocks.blockersAmong(
+      targets.map((t) => t.id),
+      row.sender_id,
+    ),
+  );
+  for (const target of targets) {
+    if (target.id === row.sender_id || blockers.has(target.id)) continue;
     await log.append(
       {
         type: "mention",

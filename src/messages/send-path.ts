@@ -10,6 +10,7 @@ import type { MessageView, SendMessageBody } from "@private-chat/protocol/chat";
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { conversationNotFound } from "../conversations/policy.js";
+import { notAccepting } from "../conversations/service.js";
 import type { CommittedEvent, DomainEvents, EventOrigin } from "../events/bus.js";
 import { committedEvent, writeWithEvents } from "../events/log.js";
 import { isUniqueViolation } from "../storage/errors.js";
@@ -84,8 +85,27 @@ export class SendPath {
     return this.queue.submit({ user, conversationId, input, origin, plain });
   }
 
-  /** Stores a batch in request order, each run of alike sends on its path. */
+  /**
+   * Stores a batch in request order, each run of alike sends on its path. Sends into a
+   * direct conversation whose other member blocked the sender are refused first, with
+   * one query for the whole batch.
+   */
   private async sendBatch(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
+    const refused = await this.store.blocks.refusedSends(
+      items.map((item) => ({ conversationId: item.conversationId, senderId: item.user.id })),
+    );
+    if (refused.size === 0) return this.storeBatch(items);
+    const isRefused = (item: PendingSend) => refused.has(`${item.conversationId}:${item.user.id}`);
+    const stored = await this.storeBatch(items.filter((item) => !isRefused(item)));
+    let next = 0;
+    return items.map((item) =>
+      isRefused(item)
+        ? { ok: false, error: notAccepting("messages") }
+        : (stored[next++] as Outcome<SendResult>),
+    );
+  }
+
+  private async storeBatch(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
     const outcomes: Outcome<SendResult>[] = [];
     let start = 0;
     while (start < items.length) {

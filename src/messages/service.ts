@@ -12,7 +12,7 @@ import {
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { isAdmin } from "../conversations/policy.js";
-import { loadMembership } from "../conversations/service.js";
+import { loadMembership, notAccepting } from "../conversations/service.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents, EventOrigin } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
@@ -83,6 +83,12 @@ export class MessageService {
     return presentMessages(this.deps.store, rows);
   }
 
+  /** Refuses a change to a direct conversation whose other member blocked the user. */
+  private async refuseBlocked(tx: Repositories, conversationId: string, user: User) {
+    const refused = await tx.blocks.refusedSends([{ conversationId, senderId: user.id }]);
+    if (refused.size > 0) throw notAccepting("messages");
+  }
+
   /** Loads a message the user may see, with the user's membership of its conversation. */
   private async visibleMessage(tx: Repositories, user: User, messageId: string) {
     const row = await tx.messages.byId(messageId);
@@ -105,6 +111,7 @@ export class MessageService {
       const { row } = await this.visibleMessage(tx, user, messageId);
       if (row.sender_id !== user.id)
         throw new AppError("forbidden", "only the author can edit a message");
+      await this.refuseBlocked(tx, row.conversation_id, user);
       if (row.deleted_at !== null)
         throw new AppError("conflict", "a deleted message cannot be edited");
       const now = Date.now();
@@ -151,6 +158,7 @@ export class MessageService {
       const { row } = await this.visibleMessage(tx, user, messageId);
       if (row.deleted_at !== null)
         throw new AppError("conflict", "a deleted message takes no reactions");
+      await this.refuseBlocked(tx, row.conversation_id, user);
       const before = (await tx.messages.reactionsOf([messageId])).get(messageId) ?? [];
       if (action === "added") checkReactionLimits(before, user.id, clean);
       const changed =

@@ -4,10 +4,12 @@
  */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { latestSchemaVersion } from "../storage/migrate.js";
 import type { Store } from "../storage/store.js";
 
 const HEARTBEAT_MS = 10_000;
-const STALE_MS = 30_000;
+/** A node not heard from for this long is gone (its row is left by a crash). */
+export const STALE_MS = 30_000;
 
 export class NodeRegistry {
   private timer: NodeJS.Timeout | undefined;
@@ -30,6 +32,7 @@ export class NodeRegistry {
       clustered: this.clustered ? 1 : 0,
       started_at: now,
       last_seen_at: now,
+      knows_through: latestSchemaVersion(),
     });
     const names = others.map((n) => `${n.hostname}:${n.pid}`);
     if (others.length > 0 && this.store.type === "sqlite") {

@@ -16,6 +16,7 @@ import { AppError } from "../errors.js";
 import { bytes, PUBLIC } from "../http/openapi.js";
 import { pathOnly } from "../http/request-log.js";
 import type { Store } from "../storage/store.js";
+import { healthChecks } from "./health.js";
 import type { Metrics } from "./metrics.js";
 
 export interface OpsDeps {
@@ -27,6 +28,10 @@ export interface OpsDeps {
   nodeId: string;
   /** True when nodes share real-time events over Redis. */
   clustered: boolean;
+  /** Where attachments are stored (local store) or spooled (S3). */
+  uploadsDir: string;
+  /** True once the node drains before stopping. */
+  draining: () => boolean;
 }
 
 /** onRequest of a private endpoint: any spelling but the route's own is unknown here. */
@@ -51,23 +56,29 @@ export function registerOpsRoutes(root: FastifyInstance, deps: OpsDeps): void {
     security: PUBLIC,
     response: {
       200: healthResponse.check(z.describe("Healthy")),
-      // Or, while the server is shutting down, the usual error body.
-      503: z.union([healthResponse, errorBody]).describe("The database does not answer"),
+      // Or, while the server drains or shuts down, the usual error body.
+      503: z
+        .union([healthResponse, errorBody])
+        .describe(
+          "The database cannot be read, the uploads directory cannot be written, or the node is draining or stopping",
+        ),
     },
   };
-  app.get("/health", { config, schema: health }, async (_request, reply) => {
-    let healthy = true;
-    try {
-      await deps.store.ping();
-    } catch {
-      healthy = false;
+  const checks = healthChecks(deps);
+  app.get("/health", { config, schema: health }, async (request, reply) => {
+    // Load balancers stop sending new work here; requests in progress still finish.
+    if (deps.draining()) {
+      reply.header("cache-control", "no-store");
+      throw new AppError("shutting_down", "this node is draining before it stops");
     }
-    reply.code(healthy ? 200 : 503).header("cache-control", "no-store");
-    return {
-      status: healthy ? ("healthy" as const) : ("unhealthy" as const),
+    const failing = await checks(request.log);
+    reply.code(failing.length === 0 ? 200 : 503).header("cache-control", "no-store");
+    const body = {
+      status: failing.length === 0 ? ("healthy" as const) : ("unhealthy" as const),
       timestamp: Date.now(),
       uptime_seconds: uptimeSeconds(),
     };
+    return failing.length === 0 ? body : { ...body, failing };
   });
 
   const status = {

@@ -19,12 +19,15 @@ import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.
 import { eventFrame, readyFrame, typingFrame } from "./frames.js";
 import { Presence } from "./presence.js";
 import type { PubSub, RealtimeMessage } from "./pubsub.js";
+import { Relations } from "./relations.js";
 import { Sequencer } from "./sequencer.js";
 
 const HEARTBEAT_MS = 30_000;
 const TYPING_INTERVAL_MS = 2_000;
 // Open sockets' sessions are checked against the database at least this often.
 const RECHECK_MS = 5_000;
+// Blocks and requests are reloaded this often, in case a change missed this node.
+const RELATIONS_RELOAD_MS = 60_000;
 
 export interface HubDeps {
   /** This process's id in the cluster. */
@@ -50,6 +53,9 @@ export class Hub {
   private readonly limits: ConnectionLimits;
   private heartbeat: NodeJS.Timeout | undefined;
   private recheck: NodeJS.Timeout | undefined;
+  private reload: NodeJS.Timeout | undefined;
+  /** Blocks and requests: who may not see whose presence, typing and events. */
+  readonly relations = new Relations();
   private unsubscribe: (() => void) | undefined;
   private readonly presence: Presence;
   private readonly attention: Attention;
@@ -76,7 +82,10 @@ export class Hub {
 
   /** Starts listening: events from here on are delivered live, in cursor order. */
   async start(): Promise<void> {
+    await this.relations.load(this.deps.store);
     await this.sequencer.start();
+    // Again: a change made while the sequencer started is in the log before its cursor.
+    await this.relations.load(this.deps.store);
     this.unsubscribe = this.deps.pubsub.subscribe((message) => this.receive(message));
     this.presence.start();
     this.attention.start();
@@ -87,6 +96,14 @@ export class Hub {
       this.deps.recheckMs ?? RECHECK_MS,
     );
     this.recheck.unref();
+    this.reload = setInterval(
+      () =>
+        void this.relations
+          .load(this.deps.store)
+          .catch((err: unknown) => this.deps.onError?.(err, "relations reload")),
+      RELATIONS_RELOAD_MS,
+    );
+    this.reload.unref();
   }
 
   /**
@@ -208,12 +225,17 @@ export class Hub {
     }
   }
 
-  /** Writes a frame once to each local socket sharing one of `rooms`, but the user's own. */
+  /**
+   * Writes a presence frame once to each local socket sharing one of `rooms`, but the
+   * user's own. A request is no shared room, and nothing passes a block either way.
+   */
   private tellRooms(userId: string, rooms: string[], frame: string): void {
     const told = new Set<Connection>();
     for (const room of rooms) {
+      if (this.relations.isRequest(room)) continue;
       for (const connection of this.rooms.get(room) ?? []) {
         if (connection.user.id === userId || told.has(connection)) continue;
+        if (this.relations.eitherBlocked(userId, connection.user.id)) continue;
         told.add(connection);
         connection.send(frame);
       }
@@ -251,12 +273,19 @@ export class Hub {
         this.sequencer.push(message.events);
         return;
       case "typing": {
+        // Nobody learns that the other types in a request, nor across a block.
+        if (this.relations.isRequest(message.conversationId)) return;
         const frame = typingFrame(message.conversationId, message.userId);
         for (const connection of this.rooms.get(message.conversationId) ?? []) {
-          if (connection.user.id !== message.userId) connection.send(frame);
+          if (connection.user.id === message.userId) continue;
+          if (this.relations.eitherBlocked(message.userId, connection.user.id)) continue;
+          connection.send(frame);
         }
         return;
       }
+      case "relations":
+        this.relations.apply(message.change);
+        return;
       case "presence":
       case "node":
         this.presence.receive(message);
@@ -276,6 +305,7 @@ export class Hub {
 
   private fanOut(event: CommittedEvent): void {
     const { membership, conversationId } = event;
+    this.relations.observe(event);
     if (membership?.action === "joined" && conversationId) {
       for (const userId of membership.userIds) {
         for (const connection of this.byUser.get(userId) ?? [])
@@ -285,12 +315,18 @@ export class Hub {
     // Serialised once, whatever the number of recipients.
     const frame = eventFrame(event);
     if (event.userId !== null) {
+      // A declined request's events (its mentions too) stay away from the one who declined.
+      if (conversationId && this.relations.declinedBy(conversationId, event.userId)) return;
       for (const connection of this.byUser.get(event.userId) ?? [])
         connection.deliver(event, frame);
     } else if (conversationId) {
       const leaving = membership?.action === "left" ? new Set(membership.userIds) : undefined;
       for (const connection of this.rooms.get(conversationId) ?? []) {
-        if (!leaving?.has(connection.user.id)) connection.deliver(event, frame);
+        if (leaving?.has(connection.user.id)) continue;
+        // The socket that caused an event still gets its ack in the event's place.
+        const own = event.origin?.socket_id === connection.id;
+        if (!own && this.relations.declinedBy(conversationId, connection.user.id)) continue;
+        connection.deliver(event, frame);
       }
     }
     if (membership?.action === "left" && conversationId) {
@@ -320,6 +356,7 @@ export class Hub {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.recheck);
+    clearInterval(this.reload);
     this.sequencer.stop();
     this.presence.stop();
     this.attention.stop();

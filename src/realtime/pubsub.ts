@@ -4,6 +4,7 @@
  * implementation over Redis delivers locally at once and relays to the other nodes.
  */
 import type { CommittedEvent } from "../events/bus.js";
+import type { RelationChange } from "./relations.js";
 
 export type RealtimeMessage =
   | { kind: "events"; events: CommittedEvent[] }
@@ -31,7 +32,8 @@ export type RealtimeMessage =
       active?: boolean;
       /** The whole list of `node`'s users with an active socket. */
       users?: string[];
-    };
+    }
+  | { kind: "relations"; change: RelationChange };
 
 export type RealtimeHandler = (message: RealtimeMessage) => void;
 

@@ -22,6 +22,29 @@ export const SOCKET_PATH = "/socket";
 const PROTOCOL_NAME = "chat.v1";
 const BEARER_PREFIX = "bearer.";
 const MAX_QUEUED_FRAMES = 256;
+/** How long a draining node waits for a socket's frames in hand, then for its close. */
+const DRAIN_FRAMES_MS = 5000;
+const DRAIN_CLOSE_MS = 2000;
+export const DRAIN_CLOSE_REASON = "server draining: reconnect, another node takes the socket";
+
+/** An accepted socket, as far as draining needs it. */
+interface ServedSocket {
+  ws: WebSocket;
+  /** Settles once every frame taken so far is handled (its ack written). */
+  settled(): Promise<unknown>;
+  /** Take no more frames: the client sends unacknowledged ones again on its next socket. */
+  stop(): void;
+}
+
+export interface SocketServer {
+  wss: WebSocketServer;
+  /**
+   * Drains: refuses new handshakes (503, so a proxy tries another node), lets each open
+   * socket finish the frames it has sent, then closes it with 1001 and a reconnect hint.
+   */
+  drain(): Promise<void>;
+  close(): void;
+}
 
 export interface SocketServerDeps {
   server: Server;
@@ -78,7 +101,13 @@ function originAllowed(request: IncomingMessage, allowed: string[]): boolean {
  * Runs an accepted socket. Kept apart from the upgrade handler so that what lives as long
  * as the socket does not hold on to the handshake (request, URL, token).
  */
-function serveSocket(ws: WebSocket, deps: SocketServerDeps, auth: Authenticated, since?: number) {
+function serveSocket(
+  ws: WebSocket,
+  deps: SocketServerDeps,
+  auth: Authenticated,
+  served: Set<ServedSocket>,
+  since?: number,
+) {
   ws.on("error", () => ws.terminate());
   // Frames are handled one at a time per socket, in arrival order, starting once the
   // connection is set up; frames that arrive earlier wait their turn.
@@ -89,7 +118,26 @@ function serveSocket(ws: WebSocket, deps: SocketServerDeps, auth: Authenticated,
     ws.close(1011, "internal error");
   });
   let waiting = 0;
+  let stopped = false;
+  const entry: ServedSocket = {
+    ws,
+    // Sends are pipelined: a frame's handler returns while its message is still being
+    // stored, and its ack follows; every send taken is waited for.
+    settled: async () => {
+      await queue.catch(() => {});
+      const connection = await accepted.catch(() => undefined);
+      while (connection && connection.sendsInFlight > 0 && ws.readyState === ws.OPEN) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    stop: () => {
+      stopped = true;
+    },
+  };
+  served.add(entry);
+  ws.once("close", () => served.delete(entry));
   ws.on("message", (data, isBinary) => {
+    if (stopped) return;
     // A client cannot make the server hold more than a bounded number of frames.
     if (++waiting > MAX_QUEUED_FRAMES) {
       ws.close(CLOSE_CODES.policyViolation, "too many frames in flight");
@@ -104,7 +152,27 @@ function serveSocket(ws: WebSocket, deps: SocketServerDeps, auth: Authenticated,
   });
 }
 
-export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
+/** Closes with 1001 once the frames in hand are handled; resolves when the socket is shut. */
+async function drainOne(entry: ServedSocket): Promise<void> {
+  entry.stop();
+  let timer: NodeJS.Timeout | undefined;
+  const within = (ms: number) =>
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+  await Promise.race([entry.settled(), within(DRAIN_FRAMES_MS)]);
+  clearTimeout(timer);
+  const { ws } = entry;
+  const shut = () => (ws.readyState as number) === ws.CLOSED;
+  if (shut()) return;
+  const closed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
+  if (ws.readyState === ws.OPEN) ws.close(CLOSE_CODES.goingAway, DRAIN_CLOSE_REASON);
+  await Promise.race([closed, within(DRAIN_CLOSE_MS)]);
+  clearTimeout(timer);
+  if (!shut()) ws.terminate();
+}
+
+export function attachSocketServer(deps: SocketServerDeps): SocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
@@ -118,9 +186,22 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
 
   const trusted = compileTrust(deps.trustProxy);
   wss.on("close", () => deps.quota.close());
+  const served = new Set<ServedSocket>();
+  let draining = false;
+  // A 503 before the upgrade: nginx (proxy_next_upstream http_503) and clients with a
+  // list of nodes try another one at once.
+  const refuseDraining = (socket: Duplex) =>
+    reject(
+      socket,
+      503,
+      "shutting_down",
+      "this node is draining; connect again (another node takes the socket)",
+      "Retry-After: 1\r\n",
+    );
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
+    if (draining) return refuseDraining(socket);
     let url: URL;
     try {
       url = new URL(request.url ?? "/", "http://localhost");
@@ -196,7 +277,10 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
           // upgrade itself is abandoned.
           socket.once("close", () => lease.release());
           if (socket.destroyed) return lease.release();
-          wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, deps, auth, since));
+          if (draining) return refuseDraining(socket);
+          wss.handleUpgrade(request, socket, head, (ws) =>
+            serveSocket(ws, deps, auth, served, since),
+          );
         },
         (err: unknown) => {
           const failure = errorReply(err);
@@ -213,5 +297,14 @@ export function attachSocketServer(deps: SocketServerDeps): WebSocketServer {
   };
 
   deps.server.on("upgrade", onUpgrade);
-  return wss;
+  let drained: Promise<void> | undefined;
+  return {
+    wss,
+    drain() {
+      draining = true;
+      drained ??= Promise.all([...served].map(drainOne)).then(() => {});
+      return drained;
+    },
+    close: () => wss.close(),
+  };
 }

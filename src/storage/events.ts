@@ -109,7 +109,7 @@ export class EventStore {
   /**
    * Events after `since` that `userId` may see: those of conversations they are a member
    * of (from when they joined, and from any earlier period of membership) and those
-   * addressed to them, in cursor order.
+   * addressed to them, in cursor order; none of a message request they declined.
    */
   async visibleSince(userId: string, since: number, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.db
@@ -128,6 +128,17 @@ export class EventStore {
             insideMembership("cursor", "e.id", "m"),
           ]),
         ]),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("message_requests as r")
+              .select("r.conversation_id")
+              .whereRef("r.conversation_id", "=", "e.conversation_id")
+              .where("r.recipient_id", "=", userId)
+              .where("r.state", "=", "declined"),
+          ),
+        ),
       )
       .orderBy("e.id")
       .limit(limit)

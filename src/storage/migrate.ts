@@ -1,28 +1,79 @@
 /**
  * Applies schema migrations at start (or alone, with `chat-server db migrate`). Kysely's
  * migrator takes a lock, so several nodes starting together apply each migration once.
+ *
+ * Rolling upgrades: a start (and `db migrate`) applies expand steps only; contract steps
+ * wait for `db migrate --contract` (see migrations/index.ts). A node serves a schema that
+ * has expand steps it does not know (a newer node applied them while this one runs), and
+ * refuses one with a contract step it does not know, or lacking one it requires.
  */
-import { type Kysely, type MigrationProvider, Migrator, sql } from "kysely";
-import { type Engine, MIGRATION_NAMES, migrationsFor } from "./migrations/index.js";
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import {
+  type Engine,
+  MIGRATION_NAMES,
+  migrationsFor,
+  type Phase,
+  phaseOf,
+  REQUIRED_CONTRACT_STEPS,
+} from "./migrations/index.js";
 
 // Migrations speak to the schema as it was, so this module uses Kysely<any> throughout.
 const MIGRATION_TABLE = "schema_migrations";
 const MIGRATION_LOCK_TABLE = "schema_migrations_lock";
 
-function providerFor(engine: Engine, through?: string): MigrationProvider {
-  const all = migrationsFor(engine);
-  if (through === undefined) return { getMigrations: async () => all };
-  const upTo = Object.fromEntries(Object.entries(all).filter(([name]) => name <= through));
-  return { getMigrations: async () => upTo };
+export interface MigrateOptions {
+  /** Stop after this migration (a rehearsal of an older release's schema). */
+  through?: string | undefined;
+  /** Apply contract steps too: only once every node runs this version. */
+  contract?: boolean | undefined;
+  /** A rehearsal's own migrations instead of this version's (upgrade tests). */
+  migrations?: Record<string, Migration> | undefined;
 }
 
-export class SchemaTooNewError extends Error {
+/** Stands for a migration a newer chat-server applied: already run, never run here. */
+const APPLIED_ELSEWHERE: Migration = {
+  async up() {
+    throw new Error("a migration of a newer chat-server cannot run here");
+  },
+};
+
+/**
+ * The migrations Kysely is to consider: this version's, less the contract steps not yet
+ * asked for (and those after `through`), plus stand-ins for what a newer version applied
+ * (Kysely refuses a table naming migrations it was not given).
+ */
+function providerFor(engine: Engine, status: SchemaStatus, options: MigrateOptions) {
+  const chosen: Record<string, Migration> = {};
+  for (const [name, migration] of Object.entries(options.migrations ?? migrationsFor(engine))) {
+    const applied = status.applied.includes(name);
+    if (!applied && options.through !== undefined && name > options.through) continue;
+    if (!applied && !options.contract && phaseOf(name) === "contract") continue;
+    chosen[name] = migration;
+  }
+  for (const name of status.unknown) chosen[name] = APPLIED_ELSEWHERE;
+  return { getMigrations: async () => chosen } satisfies MigrationProvider;
+}
+
+/** A schema this chat-server cannot serve; the start stops with exit code 78. */
+export class SchemaMismatchError extends Error {}
+
+export class SchemaTooNewError extends SchemaMismatchError {
   constructor(readonly unknownMigrations: string[]) {
     super(
-      `the database has schema migrations this chat-server does not know (${unknownMigrations.join(", ")}): ` +
-        "it was written by a newer version; run that version or restore a backup made for this one",
+      `the database has contract steps this chat-server does not know (${unknownMigrations.join(", ")}): ` +
+        "a newer version removed or changed what this one uses; run that version (or a later one), or restore a backup made for this one",
     );
     this.name = "SchemaTooNewError";
+  }
+}
+
+export class SchemaTooOldError extends SchemaMismatchError {
+  constructor(readonly missingMigrations: string[]) {
+    super(
+      `the database lacks contract steps this chat-server requires (${missingMigrations.join(", ")}): ` +
+        "upgrade every node to the previous release, run `chat-server db migrate --contract` with it, then upgrade to this one",
+    );
+    this.name = "SchemaTooOldError";
   }
 }
 
@@ -67,26 +118,66 @@ export function latestSchemaVersion(): string {
   return [...MIGRATION_NAMES].sort().at(-1) ?? "";
 }
 
+export interface SchemaStatus {
+  applied: string[];
+  /** This version's migrations not applied yet (both phases). */
+  pending: string[];
+  pendingExpand: string[];
+  pendingContract: string[];
+  /** Applied by a newer chat-server. */
+  unknown: string[];
+  unknownExpand: string[];
+  unknownContract: string[];
+  /** Contract steps this version requires (REQUIRED_CONTRACT_STEPS) not applied yet. */
+  missingRequired: string[];
+}
+
+const inPhase = (names: string[], phase: Phase) => names.filter((n) => phaseOf(n) === phase);
+
 export async function schemaStatus(
   db: Kysely<any>,
   engine: Engine,
-): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
+  known: readonly string[] = MIGRATION_NAMES,
+): Promise<SchemaStatus> {
   const applied = await appliedMigrations(db, engine);
-  const known = MIGRATION_NAMES;
+  const pending = known.filter((name) => !applied.includes(name));
+  const unknown = applied.filter((name) => !known.includes(name));
   return {
     applied,
-    pending: known.filter((name) => !applied.includes(name)),
-    unknown: applied.filter((name) => !known.includes(name)),
+    pending,
+    pendingExpand: inPhase(pending, "expand"),
+    pendingContract: inPhase(pending, "contract"),
+    unknown,
+    unknownExpand: inPhase(unknown, "expand"),
+    unknownContract: inPhase(unknown, "contract"),
+    missingRequired: REQUIRED_CONTRACT_STEPS.filter((name) => !applied.includes(name)),
   };
 }
 
-/** `through` stops the run after that migration; without it every migration applies. */
-async function runMigrator(db: Kysely<any>, engine: Engine, through?: string): Promise<string[]> {
+/**
+ * Why this chat-server cannot serve the schema, or undefined if it can. Pending expand
+ * steps do not count: a start applies them.
+ */
+export function unservable(status: SchemaStatus): SchemaMismatchError | undefined {
+  if (status.unknownContract.length > 0) return new SchemaTooNewError(status.unknownContract);
+  if (status.missingRequired.length > 0) return new SchemaTooOldError(status.missingRequired);
+  return undefined;
+}
+
+async function runMigrator(
+  db: Kysely<any>,
+  engine: Engine,
+  status: SchemaStatus,
+  options: MigrateOptions,
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: providerFor(engine, through),
+    provider: providerFor(engine, status, options),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    // A contract step waits while later expand steps apply, and a newer node's steps may
+    // sit between ours: the order of names is not the order of application.
+    allowUnorderedMigrations: true,
     ...(engine === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
@@ -106,10 +197,14 @@ const CATALOG_RACES = new Set(["3F000", "42P01", "42703", "XX000"]);
  * database; another deployment (or test run) changing its own schema at that moment can
  * fail the listing. That says nothing about ours, so the run is tried again.
  */
-async function runPostgresMigrator(db: Kysely<any>, through?: string): Promise<string[]> {
+async function runPostgresMigrator(
+  db: Kysely<any>,
+  status: SchemaStatus,
+  options: MigrateOptions,
+): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runMigrator(db, "postgres", through);
+      return await runMigrator(db, "postgres", status, options);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code !== "string" || !CATALOG_RACES.has(code) || attempt >= 5) throw err;
@@ -119,12 +214,53 @@ async function runPostgresMigrator(db: Kysely<any>, through?: string): Promise<s
 }
 
 /**
- * Applies pending migrations. PostgreSQL serialises nodes with Kysely's advisory lock;
- * SQLite gets one IMMEDIATE transaction around the whole run, so two processes on one
- * file cannot interleave and a failed migration leaves nothing half-applied.
+ * Applies pending migrations (expand steps only, unless `options.contract`). PostgreSQL
+ * serialises nodes with Kysely's advisory lock; SQLite gets one IMMEDIATE transaction
+ * around the whole run, so two processes on one file cannot interleave and a failed
+ * migration leaves nothing half-applied. Throws a SchemaMismatchError for a schema this
+ * version cannot serve.
  */
-export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<MigrationResult> {
-  return migrateThrough(db, engine, undefined);
+export async function migrateToLatest(
+  db: Kysely<any>,
+  engine: Engine,
+  options: MigrateOptions = {},
+): Promise<MigrationResult> {
+  if (engine === "postgres") await currentSchema(db);
+  // Another node may apply a newer version's step between our look and our lock: Kysely
+  // then finds a migration it was not told of, and a fresh look settles it.
+  for (let attempt = 1; ; attempt++) {
+    const known = options.migrations ? Object.keys(options.migrations) : MIGRATION_NAMES;
+    const status = await schemaStatus(db, engine, known);
+    const refusal = unservable(status);
+    if (refusal) throw refusal;
+    try {
+      const applied = await runOnce(db, engine, status, options);
+      // Read again: another node may have applied what this run found done.
+      return { applied, current: (await appliedMigrations(db, engine)).sort().at(-1) };
+    } catch (err) {
+      if (attempt >= 3 || !/corrupted migrations/.test(String((err as Error)?.message))) throw err;
+    }
+  }
+}
+
+async function runOnce(
+  db: Kysely<any>,
+  engine: Engine,
+  status: SchemaStatus,
+  options: MigrateOptions,
+): Promise<string[]> {
+  if (engine === "postgres") return runPostgresMigrator(db, status, options);
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const names = await runMigrator(conn, engine, status, options);
+      await sql`commit`.execute(conn);
+      return names;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
+  });
 }
 
 /**
@@ -136,21 +272,5 @@ export async function migrateThrough(
   engine: Engine,
   through: string | undefined,
 ): Promise<MigrationResult> {
-  if (engine === "postgres") await currentSchema(db);
-  const { unknown } = await schemaStatus(db, engine);
-  if (unknown.length > 0) throw new SchemaTooNewError(unknown);
-  const current = through ?? latestSchemaVersion();
-  if (engine === "postgres") return { applied: await runPostgresMigrator(db, through), current };
-  const applied = await db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const names = await runMigrator(conn, engine, through);
-      await sql`commit`.execute(conn);
-      return names;
-    } catch (err) {
-      await sql`rollback`.execute(conn).catch(() => {});
-      throw err;
-    }
-  });
-  return { applied, current };
+  return migrateToLatest(db, engine, { through, contract: true });
 }

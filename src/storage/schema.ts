@@ -100,6 +100,8 @@ export interface NodesTable {
   clustered: number;
   started_at: number;
   last_seen_at: number;
+  /** The newest migration the node's version knows; null for versions before 012. */
+  knows_through: string | null;
 }
 
 export interface AuditLogTable {
@@ -146,6 +148,25 @@ export interface GroupAddsTable {
   conversation_id: string;
   added_by: string;
   added_at: number;
+}
+
+/** `blocker_id` blocked `blocked_id`. */
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+/**
+ * A direct conversation that is a message request: its creator (the conversation's
+ * `created_by`) asked `recipient_id`, who has not accepted. Gone once accepted.
+ */
+export interface MessageRequestsTable {
+  conversation_id: string;
+  recipient_id: string;
+  state: "pending" | "declined";
+  created_at: number;
+  updated_at: number;
 }
 
 /**
@@ -202,6 +223,8 @@ export interface Database {
   conversation_members: ConversationMembersTable;
   membership_periods: MembershipPeriodsTable;
   group_adds: GroupAddsTable;
+  blocks: BlocksTable;
+  message_requests: MessageRequestsTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;

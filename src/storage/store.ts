@@ -7,22 +7,26 @@ import type { Config } from "../config/schema.js";
 import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
 import { BlobRecords } from "./blobs.js";
+import { BlockStore } from "./blocks.js";
 import { ConversationStore } from "./conversations.js";
+import { DamagedDatabaseError, DamageWatch, isDatabaseDamage } from "./damage.js";
 import { EventStore } from "./events.js";
 import { GroupAddStore } from "./group-adds.js";
 import { InviteStore } from "./invites.js";
 import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
-import { migrateToLatest } from "./migrate.js";
+import { type MigrateOptions, migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
 import { PushStore } from "./push.js";
+import { RequestStore } from "./requests.js";
 import type { Database } from "./schema.js";
 import { SearchStore } from "./search.js";
 import { SessionStore } from "./sessions.js";
 import { startCheckpointer } from "./sqlite/checkpointer.js";
-import { openSqlite } from "./sqlite/connect.js";
+import { openSqlite, type SqliteHandle } from "./sqlite/connect.js";
+import { quickCheckProblems } from "./sqlite/integrity.js";
 import { SqliteMessageAppender } from "./sqlite/message-append.js";
 import { ThreadMessageAppender } from "./sqlite/thread-appender.js";
 import { UserStore } from "./users.js";
@@ -44,6 +48,8 @@ export class Repositories {
   readonly groupAdds: GroupAddStore;
   readonly blobs: BlobRecords;
   readonly push: PushStore;
+  readonly blocks: BlockStore;
+  readonly requests: RequestStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -62,8 +68,13 @@ export class Repositories {
     this.groupAdds = new GroupAddStore(db);
     this.blobs = new BlobRecords(db, type);
     this.push = new PushStore(db, type);
+    this.blocks = new BlockStore(db);
+    this.requests = new RequestStore(db);
   }
 }
+
+/** Tables whose newest row /health reads: the ones every client's sync goes through. */
+const HEALTH_TABLES = ["users", "conversations", "messages", "events"] as const;
 
 export class Store extends Repositories {
   constructor(
@@ -72,8 +83,44 @@ export class Store extends Repositories {
     /** Stores batches of plain messages on the engine's fastest path. */
     readonly appender: MessageAppender,
     private readonly closeHandle: () => Promise<void>,
+    /** Failed queries of this store that met a damaged database. */
+    readonly damage: DamageWatch = new DamageWatch(),
+    /** SQLite: the problems `PRAGMA quick_check` finds (none on PostgreSQL). */
+    private readonly integrityProblems: () => string[] = () => [],
+    /** The database's name in messages: the SQLite file, or "PostgreSQL". */
+    readonly where: string = type,
   ) {
     super(db, type);
+  }
+
+  /**
+   * Throws DamagedDatabaseError when the engine finds the database's structure damaged
+   * (SQLite's quick_check: every page, without matching indexes to their tables). Its cost
+   * grows with the file: run at start, not per request.
+   */
+  checkIntegrity(): void {
+    let problems: string[];
+    try {
+      problems = this.integrityProblems();
+    } catch (err) {
+      if (!isDatabaseDamage(err)) throw err;
+      problems = [(err as Error).message];
+    }
+    if (problems.length > 0) throw new DamagedDatabaseError(this.where, problems.join("; "));
+  }
+
+  /**
+   * Throws unless the newest row of the main tables can be read: a database can answer
+   * `select 1` while its tables cannot be read (a damaged file, a revoked grant, a
+   * dropped table). Also throws once any query of this store met damage.
+   */
+  async checkReads(): Promise<void> {
+    if (this.damage.damage !== undefined) {
+      throw new DamagedDatabaseError(this.where, this.damage.damage);
+    }
+    for (const table of HEALTH_TABLES) {
+      await sql`select id from ${sql.table(table)} order by id desc limit 1`.execute(this.db);
+    }
   }
 
   /** Runs `work` in one transaction: all of it commits, or none of it does. */
@@ -86,8 +133,8 @@ export class Store extends Repositories {
     await sql`select 1`.execute(this.db);
   }
 
-  async migrate() {
-    return migrateToLatest(this.db, this.type);
+  async migrate(options: MigrateOptions = {}) {
+    return migrateToLatest(this.db, this.type, options);
   }
 
   private closing: Promise<void> | undefined;
@@ -111,29 +158,58 @@ export interface OpenStoreOptions {
   backgroundThreads?: boolean;
 }
 
+/** Opens the SQLite file, telling a damaged file apart from other failures. */
+function openSqliteFile(path: string, damage: DamageWatch): SqliteHandle {
+  try {
+    return openSqlite(path, { log: damage.onQueryLog });
+  } catch (err) {
+    if (isDatabaseDamage(err)) throw new DamagedDatabaseError(path, (err as Error).message);
+    throw err;
+  }
+}
+
 export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
+  const damage = new DamageWatch();
   if (database.type === "postgres") {
     const schema = options.postgresSchema ?? database.schema;
     const { db } = openPostgres({
       url: database.url,
       poolSize: database.pool_size,
       statementTimeoutMs: database.statement_timeout_ms,
+      log: damage.onQueryLog,
       ...(schema ? { schema } : {}),
       ...(options.postgresConnectionTimeoutMs
         ? { connectionTimeoutMs: options.postgresConnectionTimeoutMs }
         : {}),
     });
-    return new Store(db, "postgres", new PostgresMessageAppender(db), () => db.destroy());
+    return new Store(
+      db,
+      "postgres",
+      new PostgresMessageAppender(db),
+      () => db.destroy(),
+      damage,
+      () => [],
+      "PostgreSQL",
+    );
   }
-  const { db, raw } = openSqlite(database.path);
+  const { db, raw } = openSqliteFile(database.path, damage);
   const threads = options.backgroundThreads && database.path !== ":memory:";
   const checkpointer = threads ? startCheckpointer(raw, database.path) : undefined;
   const writer = threads ? new ThreadMessageAppender(database.path) : undefined;
   const appender = writer ?? new SqliteMessageAppender(db, raw);
-  return new Store(db, "sqlite", appender, async () => {
+  const close = async () => {
     await writer?.stop();
     await checkpointer?.stop();
     await db.destroy();
     if (raw.open) raw.close();
-  });
+  };
+  return new Store(
+    db,
+    "sqlite",
+    appender,
+    close,
+    damage,
+    () => quickCheckProblems(raw),
+    database.path,
+  );
 }

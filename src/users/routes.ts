@@ -12,15 +12,17 @@ import type { PresenceLookup } from "../conversations/present.js";
 import { notFound } from "../errors.js";
 import type { Store } from "../storage/store.js";
 
-/** Whether `viewerId` may see `userId`'s presence: themselves, or a shared conversation. */
+/**
+ * Whether `viewerId` may see `userId`'s presence: themselves, or a shared conversation
+ * that is no message request, and no block between the two either way.
+ */
 async function seesPresenceOf(store: Store, viewerId: string, userId: string): Promise<boolean> {
   if (viewerId === userId) return true;
-  const [mine, theirs] = await Promise.all([
-    store.conversations.conversationIdsOf(viewerId),
-    store.conversations.conversationIdsOf(userId),
+  const [shared, blocked] = await Promise.all([
+    store.requests.shareAccepted(viewerId, userId),
+    store.blocks.between(viewerId, userId),
   ]);
-  const shared = new Set(mine);
-  return theirs.some((id) => shared.has(id));
+  return shared && !blocked;
 }
 
 export function registerUserRoutes(
@@ -63,7 +65,7 @@ export function registerUserRoutes(
     async (request) => {
       const user = await store.users.byId(request.params.id);
       if (!user || user.disabled) throw notFound("user");
-      // Presence is told only to those who share a conversation, as on the socket.
+      // Presence is told only to those who share an accepted conversation, as on the socket.
       const visible = await seesPresenceOf(store, caller(request).user.id, user.id);
       return {
         user: presentUser(user),

@@ -169,7 +169,7 @@ forEachEngine("users and sync API", ({ start }) => {
 
     before(async () => {
       [a, b, c, stranger] = (await users(4)) as [TestUser, TestUser, TestUser, TestUser];
-      directId = (await createDirect(server.url, a, b)).id; // conversation.created
+      directId = (await createDirect(server.url, a, b)).id; // conversation.created, request.accepted
       groupId = (await createGroup(server.url, a, [b], "sync group")).id; // conversation.created
       m1 = (await sendMessage(server.url, a, directId, "hello b")).id; // message.new
       m2 = (await sendMessage(server.url, b, groupId, "hello group")).id; // message.new
@@ -191,6 +191,7 @@ forEachEngine("users and sync API", ({ start }) => {
       const page = await sync(a, 0);
       assert.deepEqual(types(page.events), [
         "conversation.created",
+        "request.accepted",
         "conversation.created",
         "message.new",
         "message.new",
@@ -212,7 +213,8 @@ forEachEngine("users and sync API", ({ start }) => {
       assert.equal(typeof page.cursor, "number");
       assert.ok(page.cursor >= page.events[page.events.length - 1]!.cursor);
 
-      const [created, , firstMessage, , reaction, updated, deleted] = page.events as [
+      const [created, , , firstMessage, , reaction, updated, deleted] = page.events as [
+        SyncEvent,
         SyncEvent,
         SyncEvent,
         SyncEvent,

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import SqliteDatabase from "better-sqlite3";
 import { finished, runCli, spawnCli } from "../helpers/cli.js";
+import { ENGINES } from "../helpers/databases.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
+import { createTestSchema } from "../helpers/postgres.js";
 import { testSecret } from "../helpers/server.js";
 
 function tempDir(): string {
@@ -118,6 +121,42 @@ describe("chat-server command", () => {
       await finished(server);
     }
   });
+
+  for (const engine of ENGINES) {
+    it(`a busy port fails the start with exit 1, one clear message, and no error logged after it [${engine}]`, async () => {
+      const dir = tempDir();
+      const schema = engine === "postgres" ? await createTestSchema() : undefined;
+      const database = schema
+        ? `type = "postgres"\nurl = "${schema.url}"\nschema = "${schema.schema}"`
+        : `path = "${join(dir, "chat.db")}"`;
+      const blocker: Server = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+      const address = blocker.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      try {
+        const file = writeConfig(
+          dir,
+          `[server]\nport = ${port}\nhost = "127.0.0.1"\n[database]\n${database}\n[auth]\njwt_secret = "${testSecret()}"\n`,
+        );
+        const result = await runCli(["--config", file]);
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(
+          result.stderr,
+          new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}.*is another server running\\?`),
+        );
+        assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+        const errors = result.stdout
+          .split("\n")
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line) as { level: number; msg: string })
+          .filter((entry) => entry.level >= 50);
+        assert.deepEqual(errors, []);
+      } finally {
+        blocker.close();
+        await schema?.drop();
+      }
+    });
+  }
 
   it("SIGTERM stops the server with exit 0 and the database intact", async () => {
     const dir = tempDir();

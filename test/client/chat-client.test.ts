@@ -35,6 +35,8 @@ describe("chat-client", () => {
     carol = await createUser(server.url);
     const api = new ApiClient({ baseUrl: server.url, token: alice.token });
     direct = await api.createConversation({ type: "direct", member_ids: [bob.id] });
+    // Alice and Bob shared nothing: Bob accepts her message request to chat as friends do.
+    if (direct.request === "sent") await bobApi().acceptRequest(direct.id);
     teamTitle = `Team ${uniqueUsername("t")}`;
     team = await api.createConversation({ type: "group", title: teamTitle, member_ids: [bob.id] });
     await api.createConversation({ type: "group", title: "Dup", member_ids: [carol.id] });
@@ -255,6 +257,7 @@ describe("chat-client", () => {
     const erin = await createUser(server.url);
     const erinApi = new ApiClient({ baseUrl: server.url, token: erin.token });
     const chat = await erinApi.createConversation({ type: "direct", member_ids: [bob.id] });
+    if (chat.request === "sent") await bobApi().acceptRequest(chat.id);
     await erinApi.sendMessage(chat.id, { body: "first" });
     const tail = start(["tail", bob.username, "--history", "1"], loggedIn(server.url, erin));
     try {

@@ -146,10 +146,16 @@ describe("a cluster of three nodes on PostgreSQL and Redis behind nginx", () => 
   it("shares presence and session revocation across nodes", async () => {
     const alice = await createUser(cluster.nodes[0]!.url);
     const bob = await createUser(cluster.nodes[1]!.url);
-    await client(cluster.nodes[0]!.url).post(
+    const chat = await client(cluster.nodes[0]!.url).post(
       "/api/v1/conversations",
       { type: "direct", member_ids: [bob.id] },
       { token: alice.token },
+    );
+    // Presence flows once bob accepts alice's request.
+    await client(cluster.nodes[1]!.url).post(
+      `/api/v1/conversations/${chat.body.id}/accept`,
+      undefined,
+      { token: bob.token },
     );
     const watcher = await connect(cluster.nodes[1]!.url, bob.token);
     const aliceSocket = await connect(cluster.nodes[0]!.url, alice.token);

@@ -44,6 +44,24 @@ forEachEngine("the shipped nginx site", { redis: true }, ({ start }) => {
     }
   });
 
+  it("sends each security header exactly once, from the server or (HSTS) nginx", async () => {
+    const once = [
+      "strict-transport-security",
+      "x-frame-options",
+      "x-content-type-options",
+      "referrer-policy",
+      "content-security-policy",
+    ];
+    for (const path of ["/", "/api/v1/me", "/health", "/api/v1/nothing-here"]) {
+      const res = await verbatim(site.url, path, { localAddress: OUTSIDE });
+      const names = res.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+      for (const header of once) {
+        const count = names.filter((name) => name === header).length;
+        assert.equal(count, 1, `${path} (${res.status}): ${header} sent ${count} times`);
+      }
+    }
+  });
+
   it("refuses /metrics and /status to another machine", async () => {
     for (const path of ["/metrics", "/status", "/metrics?x=1", "/status?"]) {
       const res = await verbatim(site.url, path, { localAddress: OUTSIDE });

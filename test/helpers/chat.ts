@@ -13,8 +13,28 @@ function expectStatus(what: string, status: number, expected: number[], text: st
   if (!expected.includes(status)) throw new Error(`${what} failed: ${status} ${text}`);
 }
 
-/** Starts (or finds) the direct conversation between `a` and `b`, as `a`. */
+/**
+ * Starts (or finds) the direct conversation between `a` and `b`, as `a`. Between people
+ * who shared nothing it begins as a message request, which `b` accepts here, so that
+ * the two chat as any two people do; `requestDirect` leaves the request open.
+ */
 export async function createDirect(
+  baseUrl: string,
+  a: TestUser,
+  b: TestUser,
+): Promise<ConversationView> {
+  const opened = await requestDirect(baseUrl, a, b);
+  if (opened.request !== "sent") return opened;
+  await acceptRequest(baseUrl, b, opened.id);
+  const res = await request<ConversationView>(baseUrl, "GET", `${API}/conversations/${opened.id}`, {
+    token: a.token,
+  });
+  expectStatus("read direct", res.status, [200], res.text);
+  return res.body;
+}
+
+/** Starts (or finds) the direct conversation between `a` and `b`, as `a`, as it comes. */
+export async function requestDirect(
   baseUrl: string,
   a: TestUser,
   b: TestUser,
@@ -24,6 +44,22 @@ export async function createDirect(
     body: { type: "direct", member_ids: [b.id] },
   });
   expectStatus("create direct", res.status, [200, 201], res.text);
+  return res.body;
+}
+
+/** Accepts the message request `conversationId` as `recipient`. */
+export async function acceptRequest(
+  baseUrl: string,
+  recipient: TestUser,
+  conversationId: string,
+): Promise<ConversationView> {
+  const res = await request<ConversationView>(
+    baseUrl,
+    "POST",
+    `${API}/conversations/${conversationId}/accept`,
+    { token: recipient.token },
+  );
+  expectStatus("accept request", res.status, [200], res.text);
   return res.body;
 }
 

@@ -15,14 +15,21 @@ export interface CliResult {
   stderr: string;
 }
 
-export function spawnCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): ChildProcess {
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run as this user and group (the test runs as root), as a service account would. */
+  uid?: number;
+  gid?: number;
+}
+
+export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
   const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   keepLogLines(
     [child.stdout, child.stderr],
@@ -46,9 +53,6 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-export function runCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return finished(spawnCli(args, options));
 }

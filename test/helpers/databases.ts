@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
 import { loadConfig } from "../../src/config/load.js";
+import { databaseSection } from "../../src/config/schema.js";
 import { openStore, type Store } from "../../src/storage/store.js";
 import { createTestSchema } from "./postgres.js";
 
@@ -39,10 +40,8 @@ export async function openTestStore(engine: Engine, migrate = true): Promise<Ope
     };
   }
   const schema = await createTestSchema();
-  const database = loadConfig({
-    env: {},
-    overrides: { database: { type: "postgres", url: schema.url } },
-  }).database;
+  // Only the [database] section: the whole configuration would also want [uploads] path.
+  const database = databaseSection.parse({ type: "postgres", url: schema.url });
   const store = openStore(database, {
     postgresSchema: schema.schema,
     postgresConnectionTimeoutMs: 60_000,

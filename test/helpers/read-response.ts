@@ -10,6 +10,8 @@ export interface ReadResponse {
   // Tests read answers of many shapes.
   json: any;
   headers: IncomingHttpHeaders;
+  /** Names and values as sent, alternating; a header sent twice appears twice. */
+  rawHeaders: string[];
 }
 
 export function readResponse(res: IncomingMessage): Promise<ReadResponse> {
@@ -25,7 +27,13 @@ export function readResponse(res: IncomingMessage): Promise<ReadResponse> {
       } catch {
         json = undefined;
       }
-      resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers });
+      resolve({
+        status: res.statusCode ?? 0,
+        text,
+        json,
+        headers: res.headers,
+        rawHeaders: res.rawHeaders,
+      });
     });
   });
 }

@@ -14,6 +14,7 @@ export interface VerbatimResponse {
   text: string;
   json: any;
   headers: http.IncomingHttpHeaders;
+  rawHeaders: string[];
 }
 
 export interface VerbatimOptions {

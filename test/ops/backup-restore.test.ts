@@ -44,11 +44,15 @@ function modeOf(path: string): number {
   return statSync(path).mode & 0o777;
 }
 
-/** Everything in a directory, with a hash of each file: to prove nothing was touched. */
+/**
+ * Everything in a directory, with a hash of each file: to prove nothing was touched.
+ * Subdirectories (the uploads directory the server creates at start) are listed by name.
+ */
 function snapshotDir(dir: string): string[] {
   return readdirSync(dir)
     .sort()
     .map((name) => {
+      if (statSync(join(dir, name)).isDirectory()) return `${name}/`;
       const hash = createHash("sha256")
         .update(readFileSync(join(dir, name)))
         .digest("hex");

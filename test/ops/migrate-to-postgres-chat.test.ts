@@ -8,7 +8,10 @@ import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import SqliteDatabase from "better-sqlite3";
+import { parse as parseToml } from "smol-toml";
+import { UploadsDirError } from "../../src/attachments/uploads-dir.js";
 import { latestSchemaVersion } from "../../src/storage/migrate.js";
+import { download } from "../attachments/support.js";
 import { runCli } from "../helpers/cli.js";
 import type { TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
@@ -60,9 +63,34 @@ describe("chat-server migrate-to-postgres: a chat built through the API", () => 
     assert.equal(fileBytes(path), sqliteBefore, "the SQLite file is never written");
     await assertSameRows(path, schema);
 
+    // The sections it prints keep the attachments where the SQLite server kept them.
+    const printed = parseToml(result.stdout.slice(result.stdout.indexOf("\n[database]\n"))) as any;
+    assert.deepEqual(
+      { ...printed.database },
+      {
+        type: "postgres",
+        url: schema.url,
+        schema: schema.schema,
+        path,
+      },
+    );
+    assert.deepEqual({ ...printed.uploads }, { path: join(dir, "uploads") });
+    assert.doesNotMatch(result.stderr, /holds none/);
+    const database = { type: "postgres" as const, url: schema.url, schema: schema.schema };
+    // Without them the server would look for the files beside the built-in database path.
+    const elsewhere = tempDir();
+    await assert.rejects(
+      startTestServer(
+        { database, uploads: { path: join(elsewhere, "data", "uploads") } },
+        { dir: elsewhere },
+      ),
+      UploadsDirError,
+    );
+
     const server = await startTestServer({
       rate_limit: { enabled: false },
-      database: { type: "postgres", url: schema.url, schema: schema.schema },
+      database,
+      uploads: { path: printed.uploads.path },
     });
     try {
       const api = client(server.url);
@@ -92,6 +120,19 @@ describe("chat-server migrate-to-postgres: a chat built through the API", () => 
       assert.equal(sync.body.events[0].type, "message.new");
       assert.equal(sync.body.events[0].message.id, sent.body.id);
       assert.equal(sync.body.events[0].cursor, lastCursor + 1);
+      const dave = users.find((user) => user.username.startsWith("dave"))!;
+      const sqlite = new SqliteDatabase(path, { readonly: true });
+      const notes = sqlite.prepare("select id from attachments where name = 'notes.txt'").get() as {
+        id: string;
+      };
+      sqlite.close();
+      const file = await download(
+        server.url,
+        { ...dave, token: tokens[dave.id]! },
+        `/attachments/${notes.id}`,
+      );
+      assert.equal(file.status, 200);
+      assert.equal(file.bytes.toString(), "minutes");
     } finally {
       await server.stop();
     }

@@ -123,6 +123,15 @@ export async function buildChat(baseUrl: string): Promise<TestUser[]> {
   await api.delete(`${V1}/conversations/${group.id}/members/${carol.id}`, as(carol));
   await api.post(`${V1}/conversations/${group.id}/read`, { seq: 2 }, as(bob));
   await api.post(`${V1}/conversations/${direct.id}/read`, { seq: 3 }, as(alice));
+  // Carol, who shares nothing with Alice any more, asks her (a message request), and
+  // dave blocks carol: the rows of blocks and message_requests travel too.
+  const asked = await api.post(
+    `${V1}/conversations`,
+    { type: "direct", member_ids: [alice.id] },
+    as(carol),
+  );
+  assert.equal(asked.body.request, "sent", asked.text);
+  assert.equal((await api.post(`${V1}/blocks`, { user_id: carol.id }, as(dave))).status, 201);
   // A second session of bob's, ended: sessions hold revoked rows too.
   const bobAgain = await api.post(`${V1}/auth/login`, { username: "BOB", password: bob.password });
   await api.post(`${V1}/auth/logout`, undefined, { token: bobAgain.body.token });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { after, before, it } from "node:test";
 import { forEachEngine } from "../helpers/engines.js";
 import { client } from "../helpers/http.js";
@@ -6,6 +7,28 @@ import type { TestServer } from "../helpers/server.js";
 
 const SAMPLE_LINE =
   /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?([0-9.e+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/;
+
+/** Prometheus' own linter, from the Debian package `prometheus`; CI machines have it. */
+const PROMTOOL_MISSING =
+  spawnSync("promtool", ["--version"]).error === undefined
+    ? false
+    : "promtool is not installed (apt-get install prometheus)";
+
+function promtoolCheckMetrics(text: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("promtool", ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output }));
+    child.stdin.end(text);
+  });
+}
 
 forEachEngine("operations endpoints", { redis: true }, ({ engine, start }) => {
   let server: TestServer;
@@ -66,14 +89,26 @@ forEachEngine("operations endpoints", { redis: true }, ({ engine, start }) => {
     );
   });
 
-  it("/health answers 503 unhealthy when the database check fails", async () => {
+  it("/metrics passes promtool check metrics", { skip: PROMTOOL_MISSING }, async () => {
+    const api = client(server.url);
+    await api.get("/api/v1/me");
+    await api.get("/health");
+    const res = await api.get("/metrics");
+    assert.equal(res.status, 200);
+    const check = await promtoolCheckMetrics(res.text);
+    assert.equal(check.code, 0, check.output);
+    assert.equal(check.output.trim(), "", check.output);
+  });
+
+  it("/health answers 503 unhealthy, naming the check, when the database check fails", async () => {
     const broken = await start();
     try {
       await broken.ctx.store.close();
       const res = await client(broken.url).get("/health");
       assert.equal(res.status, 503);
       assert.equal(res.body.status, "unhealthy");
-      assert.deepEqual(Object.keys(res.body), ["status", "timestamp", "uptime_seconds"]);
+      assert.deepEqual(Object.keys(res.body), ["status", "timestamp", "uptime_seconds", "failing"]);
+      assert.deepEqual(res.body.failing, ["database"]);
     } finally {
       await broken.stop();
     }

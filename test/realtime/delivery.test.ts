@@ -24,6 +24,13 @@ forEachEngine("realtime delivery", { redis: true }, ({ start }) => {
       { token: a.token },
     );
     assert.ok(res.status === 201 || res.status === 200, res.text);
+    // Strangers' chats begin as requests; these tests chat as people who accepted.
+    if (res.body.request === "sent") {
+      const accepted = await api.post(`/api/v1/conversations/${res.body.id}/accept`, undefined, {
+        token: b.token,
+      });
+      assert.equal(accepted.status, 200, accepted.text);
+    }
     return res.body.id;
   }
 

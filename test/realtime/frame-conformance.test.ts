@@ -184,6 +184,22 @@ for (const engine of ENGINES) {
         await api.delete(`/api/v1/conversations/${conversationId}/members/${carol.id}`, token);
         await b.next(ofType("member.left"));
 
+        // A message request to someone who shares nothing with Alice, accepted.
+        const request = await api.post(
+          "/api/v1/conversations",
+          { type: "direct", member_ids: [carol.id] },
+          token,
+        );
+        assert.equal(request.body.request, "sent", request.text);
+        await a.next((f) => f.type === "conversation.created" && f.conversation.request === true);
+        const accepted = await api.post(
+          `/api/v1/conversations/${request.body.id}/accept`,
+          undefined,
+          { token: carol.token },
+        );
+        assert.equal(accepted.status, 200, accepted.text);
+        await a.next(ofType("request.accepted"));
+
         // Sync, ping and errors (bad JSON, an unknown type, a refused send).
         a.send({ type: "sync", since: 0, id: "s1" });
         await a.next((f) => f.type === "synced" && f.id === "s1");

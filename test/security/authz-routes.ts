@@ -98,6 +98,18 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     scope: "conversation",
     call: (w) => ({ path: `${g(w)}/members/${w.member.id}` }),
   },
+  "POST /api/v1/conversations/:id/accept": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/accept` }),
+  },
+  "POST /api/v1/conversations/:id/decline": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/decline` }),
+  },
+  // --- the caller's own blocks: private to them, about nobody in the world ----------------
+  "POST /api/v1/blocks": { scope: "self", call: fixed("/blocks", { user_id: randomUUID() }) },
+  "GET /api/v1/blocks": { scope: "self", call: fixed("/blocks") },
+  "DELETE /api/v1/blocks/:user_id": { scope: "self", call: fixed(`/blocks/${randomUUID()}`) },
   "POST /api/v1/conversations/:id/read": {
     scope: "conversation",
     call: (w) => ({ path: `${g(w)}/read`, body: { seq: 1 } }),

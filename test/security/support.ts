@@ -186,6 +186,8 @@ const COUNTED_TABLES = [
   "attachments",
   "membership_periods",
   "group_adds",
+  "blocks",
+  "message_requests",
 ] as const;
 
 /** Row counts of every table that input could write to, in one round trip. */

@@ -47,15 +47,15 @@ it("[postgres] migrations apply once, even when two nodes start together", async
 });
 
 for (const engine of ENGINES) {
-  it(`[${engine}] a database from a newer version is refused`, async () => {
+  it(`[${engine}] a database with a newer version's contract step is refused`, async () => {
     const opened = await openTestStore(engine);
     try {
-      await sql`insert into schema_migrations (name, timestamp) values ('999_from_the_future', '2030-01-01')`.execute(
+      await sql`insert into schema_migrations (name, timestamp) values ('999_contract_from_the_future', '2030-01-01')`.execute(
         opened.store.db,
       );
       await assert.rejects(opened.store.migrate(), (err: unknown) => {
         assert.ok(err instanceof SchemaTooNewError);
-        assert.match(err.message, /999_from_the_future.*newer version/);
+        assert.match(err.message, /999_contract_from_the_future.*newer version/);
         return true;
       });
     } finally {

@@ -1,7 +1,7 @@
 /**
  * Two people chat through the web app in two browser contexts: registration, a direct
- * chat started by search, live messages both ways, typing, read receipts, reload, and
- * delivery after going offline.
+ * chat started by search (a message request the other accepts), live messages both
+ * ways, typing, read receipts, reload, and delivery after going offline.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -61,8 +61,15 @@ describe("two people chat in the web app", { timeout: 120_000 }, () => {
       .click();
     await visible(a.getByRole("heading", { name: bob.displayName, level: 2 }));
     assert.match(a.url(), /#\/c\/[\w-]+$/);
-    // The new conversation appears in Bob's list without a reload.
-    await visible(conversationLink(b, alice.displayName));
+    // The new conversation appears in Bob's list without a reload, as a message request
+    // (they shared nothing), which Bob accepts; Alice then stops waiting.
+    await visible(a.getByText(`Waiting for ${bob.displayName} to accept`));
+    await conversationLink(b, alice.displayName).click();
+    await b.getByRole("button", { name: "Accept" }).click();
+    await visible(b.getByLabel("Message", { exact: true }));
+    await gone(a.getByText(`Waiting for ${bob.displayName} to accept`));
+    await b.evaluate('location.hash = "#/"');
+    await visible(b.getByText("Select a conversation, or start a new one."));
   });
 
   it("delivers messages live both ways and shows Delivered, then Seen", async () => {

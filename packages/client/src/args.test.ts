@@ -38,6 +38,12 @@ const EXAMPLES: Record<string, string[]> = {
   conversations: ["conversations"],
   send: ["send", "team", "hello", "world"],
   tail: ["tail", "team", "--history", "5"],
+  requests: ["requests", "--json"],
+  accept: ["accept", "@eve"],
+  decline: ["decline", "@eve"],
+  block: ["block", "@eve"],
+  unblock: ["unblock", "eve"],
+  blocked: ["blocked"],
 };
 
 describe("parseCommandLine", () => {
@@ -74,6 +80,10 @@ describe("parseCommandLine", () => {
       assert.deepEqual(parseCommandLine(argv), { kind: "help" }, argv.join(" "));
     }
     // ("send --help" above: --help wins over the missing positionals.)
+    for (const name of Object.keys(COMMANDS)) {
+      for (const flag of ["--help", "-h"])
+        assert.deepEqual(parseCommandLine([name, flag]), { kind: "help" }, `${name} ${flag}`);
+    }
     assert.deepEqual(parseCommandLine(["--version"]), { kind: "version" });
     assert.deepEqual(parseCommandLine(["-V"]), { kind: "version" });
   });

@@ -20,14 +20,29 @@ Usage:
   chat-client whoami [--json]     show the saved user and server
   chat-client conversations [--json]
                                   one line per conversation: short id, type, name,
-                                  unread count, last message (--json: the raw array)
+                                  unread count, last message (--json: the raw array);
+                                  message requests are marked [request], [request
+                                  sent] or [declined]
+  chat-client requests [--json]   the message requests waiting for your answer, then
+                                  the declined ones
+  chat-client accept <conversation> [--json]
+                                  accept a message request (or a declined one)
+  chat-client decline <conversation> [--json]
+                                  decline a message request
+  chat-client block <username> [--json]
+                                  block a person: no direct chats or group adds from
+                                  them; their group messages are hidden here
+  chat-client unblock <username>  unblock a person
+  chat-client blocked [--json]    the people you blocked
   chat-client send <conversation> <text...> [--attach FILE]... [--json]
                                   send a message (text "-" reads it from stdin; put
                                   "--" before text that starts with "-"); each
                                   --attach uploads a file and sends it with the text
   chat-client tail <conversation> [--history N] [--json]
                                   print the last N messages (default 20), then follow
-                                  new ones until Ctrl-C (--json: one event per line)
+                                  new ones until Ctrl-C (--json: one event per line);
+                                  group messages of people you blocked show as a
+                                  "hidden" line (--json leaves them in)
   chat-client --help | --version
 
 <conversation> is a full id, a unique id prefix, a group title, or for a direct chat the
@@ -74,6 +89,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     rest: true,
   },
   tail: { options: { ...json, history: { type: "string" } }, positionals: ["conversation"] },
+  requests: { options: json, positionals: [] },
+  accept: { options: json, positionals: ["conversation"] },
+  decline: { options: json, positionals: ["conversation"] },
+  block: { options: json, positionals: ["username"] },
+  unblock: { options: {}, positionals: ["username"] },
+  blocked: { options: json, positionals: [] },
 };
 
 export type Values = Record<string, string | boolean | string[] | undefined>;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { HELP, parseCommandLine } from "./args.js";
 import { login, logout, register, whoami } from "./commands/auth.js";
+import { block, blocked, unblock } from "./commands/blocks.js";
 import { conversations } from "./commands/conversations.js";
+import { answer, requests } from "./commands/requests.js";
 import { send } from "./commands/send.js";
 import { tail } from "./commands/tail.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
@@ -41,6 +43,17 @@ async function run(argv: string[], io: Io): Promise<number> {
       return send(values, positionals, io);
     case "tail":
       return tail(values, positionals, io);
+    case "requests":
+      return requests(values, io);
+    case "accept":
+    case "decline":
+      return answer(name, values, positionals, io);
+    case "block":
+      return block(values, positionals, io);
+    case "unblock":
+      return unblock(positionals, io);
+    case "blocked":
+      return blocked(values, io);
     default:
       throw new Error(`command "${name}" has no handler`);
   }

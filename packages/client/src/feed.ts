@@ -2,11 +2,20 @@
  * One conversation's timeline on the terminal: recent history, then live events, with no
  * gap and no repeats between the two. The socket is opened first and its events held
  * back while the history loads; afterwards the held events that the history already
- * covered are dropped (keyed by message id) and the rest printed in cursor order.
+ * covered are dropped (keyed by message id) and the rest printed in cursor order. In a
+ * group, messages of people the user blocked are shown as one "hidden" line per run
+ * (text mode only: --json prints every event as the server sent it).
  */
-import type { ApiClient, ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
+import {
+  type ApiClient,
+  type ConversationView,
+  isHiddenMessage,
+  type MessageView,
+  type StoredEvent,
+} from "@private-chat/sdk";
 import { formatEvent, formatMessage } from "./format.js";
 import type { NameBook } from "./names.js";
+import { hiddenLine } from "./people.js";
 import { safeJson } from "./sanitize.js";
 import type { Style } from "./style.js";
 
@@ -40,6 +49,8 @@ export interface FeedOptions {
   write: (line: string) => void;
   /** Called for each message shown, e.g. to move the read position. */
   onShown?: (message: MessageView) => void;
+  /** The people the user blocked: their group messages are hidden in text mode. */
+  blocked?: ReadonlySet<string>;
 }
 
 export class ConversationFeed {
@@ -68,8 +79,16 @@ export class ConversationFeed {
   /** Prints the last `count` messages, then everything that arrived meanwhile. */
   async start(count: number): Promise<void> {
     const history = count > 0 ? await fetchHistory(this.api, this.conversation.id, count) : [];
+    let hiddenRun = 0;
     for (const message of history) {
       this.remember(message);
+      if (this.hides(message)) {
+        hiddenRun++;
+        this.options.onShown?.(message);
+        continue;
+      }
+      if (hiddenRun > 0) this.options.write(this.options.style.dim(hiddenLine(hiddenRun)));
+      hiddenRun = 0;
       if (this.options.json) {
         // The same shape as a live event, minus the cursor REST history does not have.
         this.options.write(
@@ -81,6 +100,7 @@ export class ConversationFeed {
       }
       this.options.onShown?.(message);
     }
+    if (hiddenRun > 0) this.options.write(this.options.style.dim(hiddenLine(hiddenRun)));
     const held = this.held ?? [];
     this.held = undefined;
     for (const event of held) this.enqueue(() => this.render(event));
@@ -105,6 +125,13 @@ export class ConversationFeed {
   /** Resolves when everything accepted so far has been printed. */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /** Whether a message is left out of text output (a blocked person's, in a group). */
+  private hides(message: MessageView): boolean {
+    const blocked = this.options.blocked;
+    if (this.options.json || !blocked) return false;
+    return isHiddenMessage(message, blocked, this.conversation.type);
   }
 
   private remember(message: MessageView): void {
@@ -134,6 +161,14 @@ export class ConversationFeed {
   private async render(event: StoredEvent): Promise<void> {
     if (this.alreadyShown(event)) return;
     if ("message" in event) this.remember(event.message);
+    if ("message" in event && this.hides(event.message)) {
+      // One line says a new message was hidden; its edits and deletion say nothing.
+      if (event.type === "message.new") {
+        this.options.write(this.options.style.dim(hiddenLine(1)));
+        this.options.onShown?.(event.message);
+      }
+      return;
+    }
     if (this.options.json) {
       this.options.write(safeJson(event));
     } else {

@@ -2,8 +2,14 @@
  * How messages, events and conversations look on a terminal: one line each, every
  * user-supplied part cleaned by sanitize.ts before any of our own styling is added.
  */
-import type { ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
+import {
+  type ConversationView,
+  isHiddenMessage,
+  type MessageView,
+  type StoredEvent,
+} from "@private-chat/sdk";
 import type { NameBook } from "./names.js";
+import { requestMark } from "./people.js";
 import { conversationName, shortId } from "./resolve.js";
 import { safeBody, safeInline, truncate } from "./sanitize.js";
 import type { Style } from "./style.js";
@@ -98,29 +104,39 @@ export async function formatEvent(
   }
 }
 
-export function messagePreview(message: MessageView | null, names: NameBook): string {
+export function messagePreview(
+  message: MessageView | null,
+  names: NameBook,
+  hidden = false,
+): string {
   if (!message) return "";
+  if (hidden) return "(message from a person you blocked)";
   const who = safeInline(names.known(message.sender_id) ?? shortId(message.sender_id));
   const body = message.deleted ? "(message deleted)" : truncate(safeBody(message.body), 60);
   return `${who}: ${body}`;
 }
 
-/** The listing line: short id, type, name, unread count, last message. */
+/** The listing line: short id, type, name, unread count, request mark, last message. */
 export function formatConversation(
   conversation: ConversationView,
   meId: string,
   names: NameBook,
   style: Style,
+  blocked: ReadonlySet<string> = new Set(),
 ): string {
+  const last = conversation.last_message;
+  const hidden = last !== null && isHiddenMessage(last, blocked, conversation.type);
   const name = truncate(safeInline(conversationName(conversation, meId)), 24).padEnd(24);
   const unread = conversation.unread_count > 0 ? `${conversation.unread_count} unread` : "";
   const shownName = conversation.unread_count > 0 ? style.bold(name) : name;
+  const mark = requestMark(conversation);
   return [
     style.dim(shortId(conversation.id)),
     conversation.type.padEnd(6),
     shownName,
     unread.padEnd(10),
-    messagePreview(conversation.last_message, names),
+    ...(mark ? [style.bold(mark)] : []),
+    messagePreview(last, names, hidden),
   ]
     .join("  ")
     .trimEnd();

@@ -3,13 +3,19 @@
  * one, and plain lines sent to it. One socket serves the whole session; messages in
  * conversations that are not open show up as one-line notices.
  */
-import type { ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
+import {
+  type ConversationView,
+  isHiddenMessage,
+  type MessageView,
+  type StoredEvent,
+} from "@private-chat/sdk";
 import { requireCredentials } from "./credentials.js";
 import { type CliError, EXIT_OK, toCliError, usageError } from "./errors.js";
 import { ConversationFeed } from "./feed.js";
 import { formatConversation, formatMessage } from "./format.js";
 import type { Io } from "./io.js";
 import { NameBook } from "./names.js";
+import { blockedSet, findBlocked, findUser, requestsOf } from "./people.js";
 import { completerFor, REPL_HELP } from "./repl-commands.js";
 import { conversationName, resolveConversation, shortId } from "./resolve.js";
 import { safeInline } from "./sanitize.js";
@@ -29,6 +35,7 @@ export async function interactive(io: Io): Promise<number> {
   const names = new NameBook(api);
   const style = io.outStyle;
   let list = await api.conversations();
+  const blocked = await blockedSet(api);
   let feed: ConversationFeed | undefined;
   let readSeq = 0;
 
@@ -57,8 +64,74 @@ export async function interactive(io: Io): Promise<number> {
     for (const c of list) names.addConversation(c);
     if (list.length === 0) screen.print(style.dim("no conversations yet"));
     list.forEach((c, i) => {
-      screen.print(`${String(i + 1).padStart(3)}  ${formatConversation(c, me, names, style)}`);
+      screen.print(
+        `${String(i + 1).padStart(3)}  ${formatConversation(c, me, names, style, blocked)}`,
+      );
     });
+  };
+
+  const showRequests = () => {
+    const asking = requestsOf(list);
+    if (asking.length === 0) screen.print(style.dim("no message requests"));
+    for (const c of asking) {
+      names.addConversation(c);
+      const n = list.indexOf(c) + 1;
+      screen.print(`${String(n).padStart(3)}  ${formatConversation(c, me, names, style, blocked)}`);
+    }
+  };
+
+  /** A conversation by list number or name; the open one when none is given. */
+  const pick = async (query: string): Promise<ConversationView | undefined> => {
+    if (query === "") return feed?.conversation;
+    const number = /^\d{1,3}$/.test(query) ? Number(query) : 0;
+    const numbered = number > 0 ? list[number - 1] : undefined;
+    if (numbered) return numbered;
+    list = await api.conversations();
+    return resolveConversation(list, query, me);
+  };
+
+  const answer = async (action: "accept" | "decline", query: string) => {
+    const target = await pick(query);
+    if (!target) {
+      screen.print(`usage: /${action} <name|N> (or open the request first)`);
+      return;
+    }
+    const result =
+      action === "accept"
+        ? await api.acceptRequest(target.id)
+        : await api.declineRequest(target.id);
+    list = list.map((c) => (c.id === result.id ? result : c));
+    const name = safeInline(conversationName(result, me));
+    screen.print(action === "accept" ? `accepted ${name}` : `declined ${name}`);
+    if (action === "decline" && feed?.conversation.id === result.id) {
+      feed = undefined;
+      screen.setPrompt("> ");
+    }
+  };
+
+  const blockOrUnblock = async (action: "block" | "unblock", query: string) => {
+    if (query === "") {
+      screen.print(`usage: /${action} @user`);
+      return;
+    }
+    if (action === "block") {
+      const user = await findUser(api, query);
+      await api.block(user.id);
+      blocked.add(user.id);
+      screen.print(`blocked @${safeInline(user.username)}`);
+    } else {
+      const found = findBlocked(await api.blocks(), query);
+      await api.unblock(found.user.id);
+      blocked.delete(found.user.id);
+      screen.print(`unblocked @${safeInline(found.user.username)}`);
+    }
+  };
+
+  const showBlocked = async () => {
+    const blocks = await api.blocks();
+    if (blocks.length === 0) screen.print(style.dim("you have not blocked anyone"));
+    for (const b of blocks)
+      screen.print(`@${safeInline(b.user.username)}  ${safeInline(b.user.display_name)}`);
   };
 
   // One read frame per burst (opening a conversation shows 20 messages at once), since
@@ -72,13 +145,31 @@ export async function interactive(io: Io): Promise<number> {
   };
 
   const notify = async (event: StoredEvent) => {
-    if (event.type === "conversation.created" || event.type === "member.joined") {
+    if (
+      event.type === "conversation.created" ||
+      event.type === "member.joined" ||
+      event.type === "request.accepted"
+    ) {
       list = await api.conversations().catch(() => list);
+    }
+    if (event.type === "conversation.created" && event.created_by !== me) {
+      const asking = list.find((c) => c.id === event.conversation_id);
+      if (asking?.request === "pending")
+        screen.print(
+          style.bold(
+            `message request from ${nameOf(asking.id)}: /open it, then /accept or /decline`,
+          ),
+        );
+    }
+    if (event.type === "request.accepted" && event.user_id !== me) {
+      screen.print(style.dim(`${nameOf(event.conversation_id)} accepted your message request`));
     }
     if (event.type !== "message.new" || event.message.sender_id === me) return;
     if (!list.some((c) => c.id === event.conversation_id)) {
       list = await api.conversations().catch(() => list);
     }
+    const where = list.find((c) => c.id === event.conversation_id);
+    if (where && isHiddenMessage(event.message, blocked, where.type)) return;
     const sender = await names.name(event.message.sender_id);
     screen.print(
       `${style.bold(`[${nameOf(event.conversation_id)}]`)} ${formatMessage(event.message, sender, style)}`,
@@ -99,11 +190,18 @@ export async function interactive(io: Io): Promise<number> {
       style,
       write: (line) => screen.print(line),
       onShown: markRead,
+      blocked,
     });
     const members = target.members.length;
     screen.print(
       style.dim(`── ${title} · ${target.type} · ${members} member${members === 1 ? "" : "s"} ──`),
     );
+    if (target.request === "pending" || target.request === "declined")
+      screen.print(
+        style.bold("a message request: /accept to reply, /decline, or /block the sender"),
+      );
+    if (target.request === "sent")
+      screen.print(style.dim(`waiting for ${title} to accept your message request`));
     screen.setPrompt(`${style.bold(title)}> `);
     const opened = feed;
     try {
@@ -159,6 +257,21 @@ export async function interactive(io: Io): Promise<number> {
       case "/o":
         if (argument === "") screen.print("usage: /open <name|N>");
         else await open(argument);
+        return;
+      case "/requests":
+        list = await api.conversations();
+        showRequests();
+        return;
+      case "/accept":
+      case "/decline":
+        await answer(word === "/accept" ? "accept" : "decline", argument);
+        return;
+      case "/block":
+      case "/unblock":
+        await blockOrUnblock(word === "/block" ? "block" : "unblock", argument);
+        return;
+      case "/blocked":
+        await showBlocked();
         return;
       case "/close":
         feed = undefined;

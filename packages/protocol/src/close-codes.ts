@@ -29,7 +29,9 @@ export const closeCodeCatalogue = {
   },
   goingAway: {
     code: 1001,
-    meaning: "the server is stopping",
+    // A draining node (a rolling upgrade) closes with this once the socket's sends are
+    // acked: reconnecting at once reaches another node, and resumes from the cursor.
+    meaning: "the server is stopping or draining; reconnect, another node takes the socket",
     reconnect: true,
     reauthenticate: false,
   },

@@ -99,11 +99,18 @@ export const errorBody = z
   })
   .register(z.globalRegistry, { id: "Error" });
 
-/** GET /health: 200 when the database answers, 503 (same body) when it does not. */
+/** What GET /health checks: the database's tables can be read; uploads can be written. */
+export const healthCheck = z.enum(["database", "uploads"]);
+export type HealthCheck = z.infer<typeof healthCheck>;
+/**
+ * GET /health: 200 when every check passes, 503 (same body, plus the names of the failing
+ * checks) when one does not.
+ */
 export const healthResponse = z.object({
   status: z.enum(["healthy", "unhealthy"]),
   timestamp: z.number(),
   uptime_seconds: z.number(),
+  failing: z.optional(z.array(healthCheck)),
 });
 /** GET /status: what an operator checks on one node. */
 export const statusResponse = z.object({

@@ -5,6 +5,8 @@
 
 export type { AttachmentView } from "@private-chat/protocol/attachments";
 export type {
+  BlockView,
+  ConversationSummary,
   ConversationView,
   MemberView,
   MessageView,
@@ -33,6 +35,16 @@ export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
 export { applyReaction, type ReactionChange } from "./reactions.js";
+export {
+  createdRequestState,
+  hideBlocked,
+  isHiddenMessage,
+  listSection,
+  type RequestState,
+  sharesPresence,
+  type TimelineItem,
+  withoutRequest,
+} from "./requests.js";
 export { ApiClient, type ServerInfo, type SyncResponse } from "./rest.js";
 export {
   ChatSocket,

@@ -4,6 +4,9 @@
 
 import { type AttachmentView, attachmentView } from "@private-chat/protocol/attachments";
 import {
+  type BlockView,
+  blocksResponse,
+  blockView,
   type ConversationView,
   type CreateConversationBody,
   conversationView,
@@ -324,6 +327,38 @@ export class ApiClient {
       conversationView,
       { role },
     );
+  }
+
+  /** Accepts a message request: presence, typing and read receipts flow from now on. */
+  acceptRequest(id: string): Promise<ConversationView> {
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(id)}/accept`,
+      conversationView,
+    );
+  }
+
+  /** Declines a message request: it stays listed as `declined` and sends no more events. */
+  declineRequest(id: string): Promise<ConversationView> {
+    return this.request(
+      "POST",
+      `/api/v1/conversations/${encodeURIComponent(id)}/decline`,
+      conversationView,
+    );
+  }
+
+  /** Blocks a person; blocking someone already blocked answers the same block. */
+  block(userId: string): Promise<BlockView> {
+    return this.request("POST", "/api/v1/blocks", blockView, { user_id: userId });
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.call("DELETE", `/api/v1/blocks/${encodeURIComponent(userId)}`);
+  }
+
+  /** The people the caller blocked. */
+  async blocks(): Promise<BlockView[]> {
+    return (await this.request("GET", "/api/v1/blocks", blocksResponse)).blocks;
   }
 
   async markRead(id: string, seq: number): Promise<number> {

@@ -109,6 +109,7 @@ const FRIENDLY: Partial<Record<string, string>> = {
   body_too_long: "That message is too long.",
   forbidden: "You're not allowed to do that.",
   not_found: "That no longer exists.",
+  not_accepting: "This person is not accepting messages from you.",
   group_add_limit:
     "Someone here has been added to too many groups today. Try adding them again tomorrow.",
 };

@@ -1,5 +1,5 @@
 /**
- * Hash routing: #/ (list), #/new, #/settings, #/search/<query>, #/c/<id>, #/c/<id>/info.
+ * Hash routing: #/ (list), #/new, #/settings, #/requests, #/search/<query>, #/c/<id>, #/c/<id>/info.
  */
 import { useEffect, useState } from "preact/hooks";
 
@@ -7,6 +7,7 @@ export type Route =
   | { name: "home" }
   | { name: "new" }
   | { name: "settings" }
+  | { name: "requests" }
   | { name: "search"; q: string }
   | { name: "chat"; id: string; info: boolean };
 
@@ -14,6 +15,7 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   if (parts[0] === "new") return { name: "new" };
   if (parts[0] === "settings") return { name: "settings" };
+  if (parts[0] === "requests") return { name: "requests" };
   if (parts[0] === "search") return { name: "search", q: parts[1] ?? "" };
   if (parts[0] === "c" && parts[1])
     return { name: "chat", id: parts[1], info: parts[2] === "info" };

@@ -6,11 +6,17 @@ import { presentAuditEntry } from "../../admin/present.js";
 import { AdminService } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
 import type { AuditEntry } from "../../storage/audit.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
 const DEFAULT_LIMIT = 50;
+
+const flags = {
+  ...configFlag,
+  limit: { value: "N", description: `how many entries to show (default ${DEFAULT_LIMIT})` },
+  json: { description: "print the entries as JSON" },
+} as const;
 
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LIMIT;
@@ -40,11 +46,7 @@ function auditTable(entries: AuditEntry[]): string {
 }
 
 export async function auditCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...configOption,
-    limit: { type: "string" },
-    json: { type: "boolean" },
-  });
+  const { values, positionals } = parseCommandArgs(args, flags);
   if (positionals.length > 0)
     throw new UsageError("usage: chat-server audit [--limit N] [--json] [--config FILE]");
   const limit = parseLimit(values.limit);
@@ -60,5 +62,6 @@ export async function auditCommand(args: string[]): Promise<number> {
 export const auditCmd: Command = {
   name: "audit",
   usage: [["audit [--limit N] [--json]", "show the log of administrative actions, newest first"]],
+  flags,
   run: auditCommand,
 };

@@ -11,17 +11,24 @@ import type { Config } from "../../config/schema.js";
 import { BackupError, operatorMessage } from "../../ops/backup/backup-error.js";
 import { readPassphraseFile } from "../../ops/backup/passphrase.js";
 import { backupSqlite } from "../../ops/backup/sqlite-backup.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 const USAGE =
   "usage: chat-server backup --out FILE|- [--encrypt --passphrase-file FILE] [--config FILE]";
 
-const options = {
-  ...configOption,
-  out: { type: "string", short: "o" },
-  encrypt: { type: "boolean" },
-  "passphrase-file": { type: "string" },
+const flags = {
+  ...configFlag,
+  out: {
+    value: "FILE|-",
+    short: "o",
+    description: "where to write the backup (file mode 0600); - writes it to stdout",
+  },
+  encrypt: { description: "seal the backup with AES-256-GCM (needs --passphrase-file)" },
+  "passphrase-file": {
+    value: "FILE",
+    description: "file whose first line is the passphrase for --encrypt",
+  },
 } as const;
 
 /** The local uploads directory when it holds files this backup leaves out. */
@@ -40,7 +47,7 @@ function log(line: string): void {
 }
 
 async function backupCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, options);
+  const { values, positionals } = parseCommandArgs(args, flags);
   const out = values.out;
   const passphraseFile = values["passphrase-file"];
   if (out === undefined || out === "" || positionals.length > 0) throw new UsageError(USAGE);
@@ -103,5 +110,6 @@ export const backupCmd: Command = {
       "copy the SQLite database while the server runs (online backup; file mode 0600; - is stdout); --encrypt seals it with AES-256-GCM",
     ],
   ],
+  flags,
   run: backupCommand,
 };

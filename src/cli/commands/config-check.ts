@@ -4,11 +4,11 @@
 import { ConfigError, loadConfig } from "../../config/load.js";
 import { checkSecrets } from "../../config/secrets.js";
 import { checkVapidKeys } from "../../push/vapid-keys.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 export async function configCheckCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, configOption);
+  const { values, positionals } = parseCommandArgs(args, configFlag);
   if (positionals.length > 0)
     throw new UsageError(`unexpected arguments: ${positionals.join(" ")}`);
   const config = loadConfig({ file: values.config });
@@ -27,6 +27,7 @@ export const configCmd: Command = {
   usage: [
     ["config check [--config FILE]", "validate the configuration (file and environment) and exit"],
   ],
+  flags: configFlag,
   run: (args) => {
     if (args[0] !== "check")
       throw new UsageError("usage: chat-server config check [--config FILE]");

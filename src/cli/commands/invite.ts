@@ -9,7 +9,7 @@ import { AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
 import type { Invite } from "../../storage/invites.js";
 import type { Store } from "../../storage/store.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
@@ -21,6 +21,15 @@ const USAGE: [string, string][] = [
   ["invite list [--json]", "list invites with their status (active, used, revoked, expired)"],
   ["invite revoke ID", "revoke an unused invite"],
 ];
+
+const flags = {
+  ...configFlag,
+  "expires-in-hours": {
+    value: "N",
+    description: `hours until a created invite expires (default ${DEFAULT_INVITE_HOURS}, at most ${MAX_INVITE_HOURS})`,
+  },
+  json: { description: "print the list as JSON" },
+} as const;
 
 function usage(): UsageError {
   return new UsageError(
@@ -59,11 +68,7 @@ async function inviteTable(store: Store, invites: Invite[]): Promise<string> {
 }
 
 export async function inviteCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...configOption,
-    "expires-in-hours": { type: "string" },
-    json: { type: "boolean" },
-  });
+  const { values, positionals } = parseCommandArgs(args, flags);
   const [action, ...operands] = positionals;
   const hoursGiven = values["expires-in-hours"] !== undefined;
   if (action === "create") {
@@ -105,5 +110,6 @@ export async function inviteCommand(args: string[]): Promise<number> {
 export const inviteCmd: Command = {
   name: "invite",
   usage: USAGE,
+  flags,
   run: inviteCommand,
 };

@@ -3,6 +3,7 @@
  * the copy, and prints a per-table summary. The work lives in ops/migrate-to-postgres/.
  */
 import { MigrationError } from "../../ops/migrate-to-postgres/errors.js";
+import { nextConfig } from "../../ops/migrate-to-postgres/next-config.js";
 import { Progress } from "../../ops/migrate-to-postgres/progress.js";
 import { migrateToPostgres } from "../../ops/migrate-to-postgres/run.js";
 import { mismatchLine, rate, summaryTable } from "../../ops/migrate-to-postgres/summary.js";
@@ -15,12 +16,15 @@ const USAGE =
 const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 100_000;
 
-const options = {
-  from: { type: "string" },
-  to: { type: "string" },
-  schema: { type: "string" },
-  resume: { type: "boolean" },
-  "batch-size": { type: "string" },
+const flags = {
+  from: { value: "PATH", description: "the SQLite database file to copy (opened read-only)" },
+  to: { value: "URL", description: "the PostgreSQL connection URL to copy into" },
+  schema: { value: "NAME", description: "the PostgreSQL schema to create the tables in" },
+  resume: { description: "continue an interrupted copy instead of starting over" },
+  "batch-size": {
+    value: "N",
+    description: `rows copied per batch (default ${DEFAULT_BATCH_SIZE}, at most ${MAX_BATCH_SIZE})`,
+  },
 } as const;
 
 function batchSizeOf(value: string | undefined): number {
@@ -46,7 +50,7 @@ function onInterrupt(): void {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, options);
+  const { values, positionals } = parseCommandArgs(args, flags);
   if (positionals.length > 0 || !values.from || !values.to) {
     throw new UsageError(`usage: chat-server ${USAGE}`);
   }
@@ -74,6 +78,14 @@ async function run(args: string[]): Promise<number> {
     process.stdout.write(
       "verified: every copied table has the same rows and checksum on both sides\n",
     );
+    const next = nextConfig({
+      from: values.from,
+      to: values.to,
+      schema: values.schema ?? "",
+      storedFiles: report.checks.find((check) => check.table === "blobs")?.sourceRows ?? 0,
+    });
+    process.stdout.write(`\n${next.toml}`);
+    if (next.warning) process.stderr.write(`chat-server: migrate-to-postgres: ${next.warning}\n`);
     return 0;
   } catch (err) {
     if (err instanceof MigrationError) return fail(err.message);
@@ -91,5 +103,6 @@ export const migrateToPostgresCmd: Command = {
       "copy a stopped server's SQLite database into PostgreSQL (never writing the SQLite file), verify counts and checksums per table; --resume continues an interrupted copy",
     ],
   ],
+  flags,
   run,
 };

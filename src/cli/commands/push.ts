@@ -9,12 +9,6 @@ import type { Command } from "../command.js";
 const USAGE = "usage: chat-server push generate-keys";
 
 export async function pushCommand(args: string[]): Promise<number> {
-  if (args[0] === "--help" || args[0] === "-h") {
-    process.stdout.write(
-      `${USAGE}\n\nPrints a new VAPID key pair (P-256, base64url) as the [push] keys of the configuration.\nChanging the pair makes browsers subscribe again; the web app does this by itself.\n`,
-    );
-    return 0;
-  }
   if (args[0] !== "generate-keys" || args.length > 1) throw new UsageError(USAGE);
   const keys = generateVapidKeys();
   process.stdout.write(
@@ -25,6 +19,12 @@ export async function pushCommand(args: string[]): Promise<number> {
 
 export const pushCmd: Command = {
   name: "push",
-  usage: [["push generate-keys", "print a new VAPID key pair for [push] (Web Push)"]],
+  usage: [
+    [
+      "push generate-keys",
+      "print a new VAPID key pair (P-256, base64url) for [push] (Web Push); every node takes the same pair, and a new pair makes browsers subscribe again, which the web app does by itself",
+    ],
+  ],
+  flags: {},
   run: pushCommand,
 };

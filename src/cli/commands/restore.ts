@@ -8,12 +8,18 @@ import { loadConfig } from "../../config/load.js";
 import { BackupError, operatorMessage } from "../../ops/backup/backup-error.js";
 import { readPassphraseFile } from "../../ops/backup/passphrase.js";
 import { restoreSqlite } from "../../ops/backup/restore.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 const USAGE = "usage: chat-server restore FILE|- [--passphrase-file FILE] [--config FILE]";
 
-const options = { ...configOption, "passphrase-file": { type: "string" } } as const;
+const flags = {
+  ...configFlag,
+  "passphrase-file": {
+    value: "FILE",
+    description: "file whose first line is the passphrase of an encrypted backup",
+  },
+} as const;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -33,7 +39,7 @@ function report(target: string, schemaVersion: string, pending: string[], aside?
 }
 
 async function restoreCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, options);
+  const { values, positionals } = parseCommandArgs(args, flags);
   const from = positionals[0];
   if (from === undefined || positionals.length > 1) throw new UsageError(USAGE);
   if (from === "-" && process.stdin.isTTY) {
@@ -80,5 +86,6 @@ export const restoreCmd: Command = {
       "check a backup (integrity, schema version) and put it in place of the SQLite database, keeping the old one aside; the server must be stopped",
     ],
   ],
+  flags,
   run: restoreCommand,
 };

@@ -1,16 +1,18 @@
 /**
- * `chat-server [--config FILE]`: runs the server until SIGTERM or SIGINT, then drains and
- * exits 0 within the configured shutdown timeout.
+ * `chat-server [--config FILE]`: runs the server until SIGTERM, SIGINT or SIGUSR2 (what
+ * `chat-server drain` sends), then drains and exits 0 within the configured shutdown
+ * timeout. Draining: no new sockets (503), open ones finish the frames they sent and are
+ * closed with 1001 and a reconnect hint, requests in progress finish.
  */
 
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../ops/logger.js";
 import { startServer } from "../../server.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, configOption);
+  const { values, positionals } = parseCommandArgs(args, configFlag);
   if (positionals.length > 0) throw new UsageError(`unknown command: ${positionals.join(" ")}`);
   const config = loadConfig({ file: values.config });
   const logger = createLogger(config.server.log_level);
@@ -25,7 +27,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "shutting down");
+      logger.info({ signal }, "draining and shutting down");
       const timer = setTimeout(() => {
         logger.error("shutdown took too long; exiting anyway");
         // Something still holds the event loop open; leave without waiting for it.
@@ -47,6 +49,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGUSR2", () => stop("SIGUSR2"));
   });
 }
 
@@ -55,5 +58,6 @@ export const serveCmd: Command = {
   usage: [
     ["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"],
   ],
+  flags: configFlag,
   run: serveCommand,
 };

@@ -3,12 +3,12 @@
  * token leak. A running server closes the sockets when it next rechecks sessions.
  */
 import { AdminService, CLI_ACTOR } from "../../admin/service.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
 export async function sessionsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, configOption);
+  const { values, positionals } = parseCommandArgs(args, configFlag);
   if (positionals[0] !== "revoke-all" || positionals.length > 1)
     throw new UsageError("usage: chat-server sessions revoke-all [--config FILE]");
   const ended = await withStore(values.config, (store) =>
@@ -21,5 +21,6 @@ export async function sessionsCommand(args: string[]): Promise<number> {
 export const sessionsCmd: Command = {
   name: "sessions",
   usage: [["sessions revoke-all", "end every session on the server (suspected token leak)"]],
+  flags: configFlag,
   run: sessionsCommand,
 };

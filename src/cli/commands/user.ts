@@ -8,7 +8,7 @@ import { presentAdminUser } from "../../admin/present.js";
 import { AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
 import type { User } from "../../storage/users.js";
-import { configOption, parseCommandArgs, UsageError } from "../args.js";
+import { configFlag, type FlagValues, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { withStore } from "../with-store.js";
 
@@ -29,15 +29,18 @@ const USAGE: [string, string][] = [
 ];
 
 const OPTIONS = {
-  ...configOption,
-  admin: { type: "boolean" },
-  "password-file": { type: "string" },
-  "display-name": { type: "string" },
-  json: { type: "boolean" },
+  ...configFlag,
+  admin: { description: "create the account as an administrator" },
+  "password-file": {
+    value: "FILE",
+    description: "file whose first line is the password (otherwise one is generated and printed)",
+  },
+  "display-name": { value: "NAME", description: "the name others see (1 to 64 characters)" },
+  json: { description: "print the list as JSON" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
-type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>["values"];
+type Values = FlagValues<typeof OPTIONS>;
 
 interface Action {
   /** Options the action takes besides --config. */
@@ -213,5 +216,6 @@ export async function userCommand(args: string[]): Promise<number> {
 export const userCmd: Command = {
   name: "user",
   usage: USAGE,
+  flags: OPTIONS,
   run: userCommand,
 };

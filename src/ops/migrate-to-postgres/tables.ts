@@ -20,6 +20,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "conversation_members" },
   { name: "membership_periods" },
   { name: "group_adds" },
+  { name: "blocks" },
+  { name: "message_requests" },
   { name: "messages" },
   { name: "reactions" },
   { name: "attachments" },

@@ -1,6 +1,13 @@
 /**
  * The ordered list of schema migrations. Names sort in the order they apply; a database
  * that has applied a name missing here was written by a newer chat-server.
+ *
+ * Each migration has a phase, told by its name so that an older chat-server reading the
+ * migration table can tell it too: an expand step (any name) only adds, and older code
+ * keeps working on the schema it leaves; a contract step (named `NNN_contract_<what>`)
+ * removes or changes what older code still uses, and is applied only by
+ * `chat-server db migrate --contract`, once every node runs a version that knows it.
+ * Code must work both before and after each contract step it knows.
  */
 import type { Migration } from "kysely";
 import { accounts } from "./001_accounts.js";
@@ -13,6 +20,8 @@ import { membershipPeriods } from "./007_membership_periods.js";
 import { searchIndexPerBatch } from "./008_search_index_per_batch.js";
 import { groupAdds } from "./009_group_adds.js";
 import { blobNames } from "./010_blob_names.js";
+import { blocksAndRequests } from "./011_blocks_and_requests.js";
+import { nodeSchemaVersions } from "./012_node_schema_versions.js";
 import { push } from "./013_push.js";
 
 export type Engine = "sqlite" | "postgres";
@@ -29,8 +38,23 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "008_search_index_per_batch": searchIndexPerBatch(engine),
     "009_group_adds": groupAdds,
     "010_blob_names": blobNames,
+    "011_blocks_and_requests": blocksAndRequests,
+    "012_node_schema_versions": nodeSchemaVersions,
     "013_push": push,
   };
 }
 
 export const MIGRATION_NAMES = Object.keys(migrationsFor("sqlite"));
+
+export type Phase = "expand" | "contract";
+
+/** A migration's phase, from its name alone (see above). */
+export function phaseOf(name: string): Phase {
+  return /^\d+_contract_/.test(name) ? "contract" : "expand";
+}
+
+/**
+ * Contract steps this version relies on having been applied before it starts (those of
+ * an earlier release, which an upgrade may not skip). None yet.
+ */
+export const REQUIRED_CONTRACT_STEPS: readonly string[] = [];

@@ -2,7 +2,7 @@
  * Opens a PostgreSQL pool. 64-bit integers (our millisecond timestamps and cursors) come
  * back as numbers: every value we store fits in 2^53.
  */
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, type LogConfig, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "../schema.js";
 
@@ -16,6 +16,8 @@ export interface PostgresOptions {
   schema?: string;
   /** How long a query may wait for a pooled connection before failing (default 5 s). */
   connectionTimeoutMs?: number;
+  /** Kysely's query log hook (the store watches failed queries for damage). */
+  log?: LogConfig;
 }
 
 export interface PostgresHandle {
@@ -44,6 +46,9 @@ export function openPostgres(options: PostgresOptions): PostgresHandle {
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.log ? { log: options.log } : {}),
+  });
   return { db, pool };
 }

@@ -6,7 +6,12 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, type SqliteDatabase as SqliteDatabaseLike, SqliteDialect } from "kysely";
+import {
+  Kysely,
+  type LogConfig,
+  type SqliteDatabase as SqliteDatabaseLike,
+  SqliteDialect,
+} from "kysely";
 import type { Database } from "../schema.js";
 
 export interface SqliteHandle {
@@ -65,7 +70,13 @@ function cachingStatements(raw: SqliteDatabase.Database): SqliteDatabaseLike {
   };
 }
 
-export function openSqlite(path: string, options: { readonly?: boolean } = {}): SqliteHandle {
+export interface SqliteOpenOptions {
+  readonly?: boolean;
+  /** Kysely's query log hook (the store watches failed queries for damage). */
+  log?: LogConfig;
+}
+
+export function openSqlite(path: string, options: SqliteOpenOptions = {}): SqliteHandle {
   if (path !== ":memory:") {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     if (!options.readonly) closeSync(openSync(path, "a", 0o600));
@@ -74,10 +85,17 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
   });
-  applyPragmas(raw, options.readonly);
+  try {
+    applyPragmas(raw, options.readonly);
+  } catch (err) {
+    // A file that is not a database (or a damaged one) fails here, on the first read.
+    raw.close();
+    throw err;
+  }
   if (path !== ":memory:" && !options.readonly) restrictFiles(path);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingStatements(raw) }),
+    ...(options.log ? { log: options.log } : {}),
   });
   return { db, raw };
 }

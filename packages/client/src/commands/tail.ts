@@ -9,6 +9,7 @@ import { type CliError, EXIT_OK, usageError } from "../errors.js";
 import { ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
+import { blockedSet } from "../people.js";
 import { resolveConversation } from "../resolve.js";
 import { apiFor, describeState, socketFor, waitForOpen, watchSession } from "../session.js";
 
@@ -39,6 +40,7 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
     json: values.json === true,
     style: io.outStyle,
     write: io.out,
+    blocked: await blockedSet(api),
   });
 
   const socket = socketFor(credentials);

@@ -106,7 +106,8 @@ function FileCard({ view }: { view: AttachmentView }) {
     >
       <Icon name="file" />
       <span class="att-name">{view.name}</span>
-      <span class="att-size">{formatSize(view.size)}</span>
+      {/* The leading space keeps name and size apart in the text the label must contain. */}
+      <span class="att-size"> {formatSize(view.size)}</span>
     </button>
   );
 }

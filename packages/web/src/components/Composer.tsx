@@ -72,7 +72,9 @@ export function Composer({
     setText(value);
     if (!editing) drafts.set(conv.id, value);
     const now = Date.now();
-    if (value.trim() && !editing && now - lastTyping > TYPING_EVERY_MS) {
+    // No typing notices flow in a request until it is accepted.
+    const quiet = conv.request !== undefined;
+    if (value.trim() && !editing && !quiet && now - lastTyping > TYPING_EVERY_MS) {
       lastTyping = now;
       getSocket()?.typing(conv.id);
     }

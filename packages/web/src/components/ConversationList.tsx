@@ -1,13 +1,15 @@
 /**
  * The sidebar: conversations by latest activity, with unread badges, last-message
- * previews and presence for direct chats.
+ * previews and presence for direct chats. Message requests waiting for an answer are
+ * listed apart, above the conversations; declined ones only on the requests page.
  */
 
+import { isHiddenMessage, listSection } from "@private-chat/sdk";
 import { useMemo, useState } from "preact/hooks";
 import { conversationTitle, listTime, memberName, otherMembers } from "../format.js";
 import { memo } from "../memo.js";
 import { chatHref, type Route } from "../router.js";
-import { activityOf, type Conv, chat, sortedConversations } from "../state/chat.js";
+import { activityOf, blockedIds, type Conv, chat, sortedConversations } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { Icon } from "./icons.js";
@@ -19,18 +21,39 @@ export function ConversationList({ route }: { route: Route }) {
   const me = useStore(chat, (s) => s.me?.id);
   const loaded = useStore(chat, (s) => s.loaded);
   const loadError = useStore(chat, (s) => s.loadError);
+  const blocked = useStore(chat, (s) => s.blocked);
   const [filter, setFilter] = useState("");
-  const sorted = useMemo(() => sortedConversations(convs), [convs]);
+  const all = useMemo(() => sortedConversations(convs), [convs]);
+  const sorted = useMemo(() => all.filter((c) => listSection(c) === "main"), [all]);
+  const requests = useMemo(() => all.filter((c) => listSection(c) === "requests"), [all]);
+  const declined = all.length - sorted.length - requests.length;
   const needle = filter.trim().toLowerCase();
-  const shown = needle
-    ? sorted.filter((c) => conversationTitle(c, me).toLowerCase().includes(needle))
-    : sorted;
+  const matches = (c: Conv) => !needle || conversationTitle(c, me).toLowerCase().includes(needle);
+  const shown = sorted.filter(matches);
   const activeId = route.name === "chat" ? route.id : null;
+  const hiding = blockedIds(blocked);
+  const item = (c: Conv) => {
+    const other = c.type === "direct" ? otherMembers(c, me)[0] : undefined;
+    const until = Object.values(typing[c.id] ?? {});
+    // A request shows no presence or typing, either way, until it is accepted.
+    const quiet = c.request !== undefined;
+    return (
+      <Item
+        key={c.id}
+        conv={c}
+        active={c.id === activeId}
+        me={me}
+        online={other && !quiet ? (online[other.user.id] ?? other.online) : undefined}
+        typing={!quiet && until.some((t) => t > Date.now())}
+        hidden={!!c.last_message && isHiddenMessage(c.last_message, hiding, c.type)}
+      />
+    );
+  };
 
   return (
     <nav class="sidebar" aria-label="Conversations">
       <header class="side-head">
-        <h1>Chats</h1>
+        <h2>Chats</h2>
         <a
           class={route.name === "search" ? "icon-btn active" : "icon-btn"}
           href="#/search/"
@@ -72,7 +95,25 @@ export function ConversationList({ route }: { route: Route }) {
         </p>
       )}
       {!loaded && !loadError && <p class="side-note">Loading…</p>}
-      {loaded && sorted.length === 0 && (
+      {requests.length > 0 && (
+        <section class="requests" aria-labelledby="requests-title">
+          <h2 id="requests-title" class="side-section">
+            <a href="#/requests">
+              Requests <span class="badge">{requests.length}</span>
+              <span class="sr-only"> waiting for your answer</span>
+            </a>
+          </h2>
+          <ul class="conv-list" aria-label="Message requests">
+            {requests.filter(matches).map(item)}
+          </ul>
+        </section>
+      )}
+      {requests.length === 0 && declined > 0 && (
+        <p class="side-section">
+          <a href="#/requests">Declined requests ({declined})</a>
+        </p>
+      )}
+      {loaded && sorted.length === 0 && requests.length === 0 && (
         <div class="side-note">
           <p>No conversations yet.</p>
           <a class="button primary" href="#/new">
@@ -80,30 +121,24 @@ export function ConversationList({ route }: { route: Route }) {
           </a>
         </div>
       )}
-      <ul class="conv-list">
-        {shown.map((c) => {
-          const other = c.type === "direct" ? otherMembers(c, me)[0] : undefined;
-          const until = Object.values(typing[c.id] ?? {});
-          return (
-            <Item
-              key={c.id}
-              conv={c}
-              active={c.id === activeId}
-              me={me}
-              online={other ? (online[other.user.id] ?? other.online) : undefined}
-              typing={until.some((t) => t > Date.now())}
-            />
-          );
-        })}
+      {requests.length > 0 && (
+        <h2 class="side-section" id="chats-title">
+          Conversations
+        </h2>
+      )}
+      <ul class="conv-list" aria-labelledby={requests.length > 0 ? "chats-title" : undefined}>
+        {shown.map(item)}
       </ul>
     </nav>
   );
 }
 
-function preview(conv: Conv, me: string | undefined): string {
+function preview(conv: Conv, me: string | undefined, hidden: boolean): string {
   const m = conv.last_message;
+  if (conv.request === "sent" && !m) return "Request sent";
   if (!m) return conv.type === "group" ? `${conv.members.length} members` : "Say hello 👋";
   if (m.deleted) return "message deleted";
+  if (hidden) return "Message from a person you blocked";
   const who =
     m.sender_id === me
       ? "You: "
@@ -121,9 +156,11 @@ interface ItemProps {
   me: string | undefined;
   online: boolean | undefined;
   typing: boolean;
+  /** The last message is a blocked person's, hidden in the timeline too. */
+  hidden: boolean;
 }
 
-const Item = memo(function Item({ conv, active, me, online, typing }: ItemProps) {
+const Item = memo(function Item({ conv, active, me, online, typing, hidden }: ItemProps) {
   const title = conversationTitle(conv, me);
   const other = conv.type === "direct" ? otherMembers(conv, me)[0] : undefined;
   const unread = conv.unread_count;
@@ -144,8 +181,10 @@ const Item = memo(function Item({ conv, active, me, online, typing }: ItemProps)
           </span>
           <span class="conv-bottom">
             <span class={conv.last_message?.deleted ? "conv-preview muted-i" : "conv-preview"}>
-              {typing ? <em class="typing-text">typing…</em> : preview(conv, me)}
+              {typing ? <em class="typing-text">typing…</em> : preview(conv, me, hidden)}
             </span>
+            {conv.request === "sent" && <span class="role">waiting</span>}
+            {conv.request === "pending" && <span class="role">request</span>}
             {conv.mentioned && (
               <span class="badge at" title="You were mentioned">
                 @

@@ -1,6 +1,7 @@
 /**
  * One conversation: header, timeline, typing line and composer, with the members panel
- * beside it (or instead of it, on a phone) when open.
+ * beside it (or instead of it, on a phone) when open. A message request asking the user
+ * shows the request bar instead of the composer; one the user sent shows no presence.
  */
 
 import type { MessageView } from "@private-chat/sdk";
@@ -16,6 +17,7 @@ import { Avatar } from "./Avatar.js";
 import { Composer } from "./Composer.js";
 import { Icon } from "./icons.js";
 import { MembersPanel } from "./MembersPanel.js";
+import { RequestBar } from "./RequestBar.js";
 import { Timeline } from "./Timeline.js";
 
 function useVisible(): boolean {
@@ -87,8 +89,10 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
 
   const title = conversationTitle(conv, me?.id);
   const other = conv.type === "direct" ? otherMembers(conv, me?.id)[0] : undefined;
-  const otherOnline = other ? (online[other.user.id] ?? other.online) : undefined;
-  const typers = Object.entries(typing ?? {})
+  // No presence or typing flows in a request, either way, until it is accepted.
+  const quiet = conv.request !== undefined;
+  const otherOnline = other && !quiet ? (online[other.user.id] ?? other.online) : undefined;
+  const typers = Object.entries(quiet ? {} : (typing ?? {}))
     .filter(([, until]) => until > Date.now())
     .map(([userId]) => memberName(conv, userId));
   const typingText =
@@ -98,9 +102,13 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
         ? "Several people are typing…"
         : `${joinNames(typers)} ${typers.length === 1 ? "is" : "are"} typing…`;
   const subtitle = other
-    ? otherOnline
-      ? "online"
-      : lastSeen(seen[other.user.id] ?? other.last_seen_at)
+    ? conv.request === "sent"
+      ? `Waiting for ${other.user.display_name} to accept`
+      : quiet
+        ? "Message request"
+        : otherOnline
+          ? "online"
+          : lastSeen(seen[other.user.id] ?? other.last_seen_at)
     : `${conv.members.length} member${conv.members.length === 1 ? "" : "s"}`;
 
   return (
@@ -150,15 +158,19 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
             </>
           )}
         </p>
-        <Composer
-          key={editing?.id ?? "new"}
-          conv={conv}
-          replyTo={replyTo}
-          editing={editing}
-          onCancelReply={() => setReplyTo(null)}
-          onCancelEdit={() => setEditing(null)}
-          onEditLast={act.edit}
-        />
+        {conv.request === "pending" || conv.request === "declined" ? (
+          <RequestBar conv={conv} me={me?.id} />
+        ) : (
+          <Composer
+            key={editing?.id ?? "new"}
+            conv={conv}
+            replyTo={replyTo}
+            editing={editing}
+            onCancelReply={() => setReplyTo(null)}
+            onCancelEdit={() => setEditing(null)}
+            onEditLast={act.edit}
+          />
+        )}
       </section>
       {info && <MembersPanel conv={conv} />}
     </div>

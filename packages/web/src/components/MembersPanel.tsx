@@ -11,6 +11,7 @@ import { addMembers, leaveGroup, removeMember, renameGroup } from "../state/acti
 import { type Conv, chat } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
+import { BlockButton } from "./BlockButton.js";
 import { Icon } from "./icons.js";
 import { UserSearch } from "./UserSearch.js";
 
@@ -44,7 +45,9 @@ export function MembersPanel({ conv }: { conv: Conv }) {
     setBusy(false);
   }
 
-  const isOnline = (m: MemberView) => (m.user.id === me ? true : (online[m.user.id] ?? m.online));
+  // No presence flows in a message request until it is accepted.
+  const isOnline = (m: MemberView) =>
+    m.user.id === me ? true : conv.request !== undefined ? false : (online[m.user.id] ?? m.online);
 
   return (
     <aside class="panel" aria-labelledby="panel-title">
@@ -90,10 +93,15 @@ export function MembersPanel({ conv }: { conv: Conv }) {
                   </span>
                   <span class="member-sub">
                     @{m.user.username} ·{" "}
-                    {on ? "online" : lastSeen(seen[m.user.id] ?? m.last_seen_at)}
+                    {conv.request !== undefined && m.user.id !== me
+                      ? "message request"
+                      : on
+                        ? "online"
+                        : lastSeen(seen[m.user.id] ?? m.last_seen_at)}
                   </span>
                 </span>
                 {m.role !== "member" && <span class="role">{m.role}</span>}
+                {m.user.id !== me && <BlockButton user={m.user} />}
                 {removable && (
                   <button
                     type="button"

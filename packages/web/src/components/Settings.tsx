@@ -1,5 +1,6 @@
 /**
- * Your account: sessions (sign out the others), password change, sign out.
+ * Your account: sessions (sign out the others), password change, the people you
+ * blocked, sign out.
  */
 
 import type { SessionView } from "@private-chat/sdk";
@@ -9,8 +10,10 @@ import { listTime } from "../format.js";
 import { chat } from "../state/chat.js";
 import { session, signOut } from "../state/live.js";
 import { toast } from "../state/notices.js";
+import { loadBlocks } from "../state/requests.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
+import { BlockButton } from "./BlockButton.js";
 import { PageHead } from "./PageHead.js";
 
 function device(agent: string): string {
@@ -28,6 +31,7 @@ export function Settings() {
   const [sessions, setSessions] = useState<SessionView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const blocked = useStore(chat, (s) => s.blocked);
 
   const load = () =>
     api.sessions().then(
@@ -38,6 +42,7 @@ export function Settings() {
       (err: unknown) => setError(errorText(err)),
     );
   useEffect(() => void load(), []);
+  useEffect(() => void loadBlocks(), []);
 
   async function signOutOthers() {
     setBusy(true);
@@ -108,6 +113,25 @@ export function Settings() {
           <button type="button" disabled={busy || others === 0} onClick={signOutOthers}>
             Sign out other sessions{others > 0 ? ` (${others})` : ""}
           </button>
+        </div>
+        <div class="card">
+          <h3>Blocked people</h3>
+          {Object.keys(blocked).length === 0 ? (
+            <p class="muted">You have not blocked anyone.</p>
+          ) : (
+            <ul class="blocked-list" aria-label="Blocked people">
+              {Object.values(blocked).map((b) => (
+                <li key={b.user.id}>
+                  <Avatar id={b.user.id} name={b.user.display_name} size="sm" />
+                  <span>
+                    <span class="strong">{b.user.display_name}</span>{" "}
+                    <span class="muted">@{b.user.username}</span>
+                  </span>
+                  <BlockButton user={b.user} />
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
         <form class="card stack" onSubmit={changePassword}>
           <h3>Change password</h3>

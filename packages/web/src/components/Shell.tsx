@@ -3,6 +3,7 @@
  * phone), the connection banner, toasts and the live region for screen readers.
  */
 import { useEffect } from "preact/hooks";
+import { lazyView } from "../lazy.js";
 import { useRoute } from "../router.js";
 import { chat } from "../state/chat.js";
 import { announcements, dismissToast, toasts } from "../state/notices.js";
@@ -11,14 +12,20 @@ import { ConnectionBanner } from "./ConnectionBanner.js";
 import { ConversationList } from "./ConversationList.js";
 import { ConversationView } from "./ConversationView.js";
 import { Icon } from "./icons.js";
-import { NewChat } from "./NewChat.js";
-import { SearchPanel } from "./SearchPanel.js";
-import { Settings } from "./Settings.js";
+import { RequestsPage } from "./RequestsPage.js";
+
+const NewChat = lazyView(() => import("./NewChat.js").then((m) => m.NewChat));
+const SearchPanel = lazyView(() => import("./SearchPanel.js").then((m) => m.SearchPanel));
+const Settings = lazyView(() => import("./Settings.js").then((m) => m.Settings));
 
 function useUnreadTitle() {
   const convs = useStore(chat, (s) => s.convs);
   useEffect(() => {
-    const unread = Object.values(convs).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0);
+    // A declined request is out of sight, and so is what it holds.
+    const unread = Object.values(convs).reduce(
+      (n, c) => n + (c.unread_count > 0 && c.request !== "declined" ? 1 : 0),
+      0,
+    );
     document.title = unread > 0 ? `(${unread}) Private Chat` : "Private Chat";
   }, [convs]);
 }
@@ -29,23 +36,30 @@ export function Shell() {
   const showMain = route.name !== "home";
   return (
     <div class={showMain ? "shell show-main" : "shell"}>
+      {/* One h1 on every screen, in a landmark: on a phone the list (and its "Chats"
+          heading) is hidden while a conversation or page is open. */}
+      <header class="sr-only">
+        <h1>Private Chat</h1>
+      </header>
       <ConnectionBanner />
-      <div class="panes">
+      {/* The main landmark holds both panes: on a phone the list is the only one shown. */}
+      <main class="panes">
         <ConversationList route={route} />
-        <main class="main" id="main">
+        <div class="main" id="main">
           {route.name === "chat" && (
             <ConversationView key={route.id} id={route.id} info={route.info} />
           )}
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}
+          {route.name === "requests" && <RequestsPage />}
           {route.name === "search" && <SearchPanel q={route.q} />}
           {route.name === "home" && (
             <div class="empty-main">
               <p>Select a conversation, or start a new one.</p>
             </div>
           )}
-        </main>
-      </div>
+        </div>
+      </main>
       <Toasts />
       <LiveRegion />
     </div>

@@ -1,13 +1,14 @@
 /**
  * The message list. It scrolls from the bottom (column-reverse), so new messages stay in
- * view and older pages load above without moving what is on screen.
+ * view and older pages load above without moving what is on screen. In a group, each run
+ * of messages from people the user blocked is one collapsed line with a Show button.
  */
 
-import type { MessageView, UserView } from "@private-chat/sdk";
+import { hideBlocked, type MessageView, type UserView } from "@private-chat/sdk";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { dayLabel, joinNames, sameDay } from "../format.js";
 import { fetchQuote, loadOlder } from "../state/actions.js";
-import { type Conv, chat, myReadSeq } from "../state/chat.js";
+import { blockedIds, type Conv, chat, myReadSeq } from "../state/chat.js";
 import { people, personName } from "../state/people.js";
 import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
@@ -25,6 +26,8 @@ const GROUP_GAP_MS = 5 * 60_000;
 
 /** Who among the others has read up to this message. */
 function receiptFor(conv: Conv, message: MessageView, meId: string | undefined): string {
+  // No read receipts flow in a message request until it is accepted.
+  if (conv.request !== undefined) return "Sent";
   const seen = conv.members.filter((m) => m.user.id !== meId && m.read_seq >= message.seq);
   if (seen.length === 0) return "Delivered";
   if (conv.type === "direct") return "Seen";
@@ -39,6 +42,9 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const timeline = useStore(chat, (s) => s.timelines[id]);
   const pending = useStore(chat, (s) => s.outbox[id]);
   const quotes = useStore(chat, (s) => s.quotes);
+  const blocked = useStore(chat, (s) => s.blocked);
+  // Runs of hidden messages the user chose to show, by their first message's id.
+  const [revealed, setRevealed] = useState<ReadonlySet<string>>(() => new Set());
   const scroller = useRef<HTMLDivElement>(null);
   const [away, setAway] = useState(false);
   useReveal(id, scroller);
@@ -89,49 +95,77 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
       break;
     }
   }
-  const firstUnread = messages.find((m) => m.seq > readAtOpen && m.sender_id !== meId);
+  const runs = hideBlocked(messages, blockedIds(blocked), conv.type);
+  const hidden = new Set<string>();
+  for (const run of runs)
+    if (run.kind === "hidden" && !revealed.has(run.messages[0]?.id ?? ""))
+      for (const m of run.messages) hidden.add(m.id);
+  const firstUnread = messages.find(
+    (m) => m.seq > readAtOpen && m.sender_id !== meId && !hidden.has(m.id),
+  );
   const items = [];
   let prev: MessageView | undefined;
-  for (const m of messages) {
-    const newDay = !prev || !sameDay(prev.created_at, m.created_at);
-    if (newDay) {
+  for (const run of runs) {
+    const first = run.kind === "hidden" ? run.messages[0] : undefined;
+    if (first && hidden.has(first.id)) {
+      const n = run.kind === "hidden" ? run.messages.length : 0;
       items.push(
-        <li class="divider" key={`d${m.id}`}>
-          <span>{dayLabel(m.created_at)}</span>
+        <li class="hidden-run" key={`h${first.id}`}>
+          <span>{n === 1 ? "Message" : `${n} messages`} from a person you blocked</span>
+          <button
+            type="button"
+            class="link"
+            onClick={() => setRevealed((set) => new Set(set).add(first.id))}
+          >
+            Show
+          </button>
         </li>,
       );
+      // The next message starts a new group of its own (its sender differs).
+      prev = run.kind === "hidden" ? run.messages.at(-1) : prev;
+      continue;
     }
-    if (m === firstUnread) {
+    for (const m of run.kind === "hidden" ? run.messages : [run.message]) {
+      const newDay = !prev || !sameDay(prev.created_at, m.created_at);
+      if (newDay) {
+        items.push(
+          <li class="divider" key={`d${m.id}`}>
+            <span>{dayLabel(m.created_at)}</span>
+          </li>,
+        );
+      }
+      if (m === firstUnread) {
+        items.push(
+          <li class="divider unread" key="unread">
+            <span>New messages</span>
+          </li>,
+        );
+      }
+      const continued =
+        !!prev &&
+        !newDay &&
+        m !== firstUnread &&
+        prev.sender_id === m.sender_id &&
+        m.created_at - prev.created_at < GROUP_GAP_MS;
+      const quote = m.reply_to ? (byId.get(m.reply_to) ?? quotes[m.reply_to] ?? null) : null;
       items.push(
-        <li class="divider unread" key="unread">
-          <span>New messages</span>
-        </li>,
+        <MessageItem
+          key={m.id}
+          message={m}
+          myId={meId ?? ""}
+          myUsername={me?.username}
+          group={conv.type === "group"}
+          canModerate={conv.type === "group" && conv.role !== "member"}
+          nameOf={nameOf}
+          continued={continued}
+          quote={quote}
+          receipt={m === lastMine ? receiptFor(conv, m, meId) : undefined}
+          onReply={onReply}
+          onEdit={onEdit}
+        />,
       );
+      prev = m;
     }
-    const continued =
-      !!prev &&
-      !newDay &&
-      m !== firstUnread &&
-      prev.sender_id === m.sender_id &&
-      m.created_at - prev.created_at < GROUP_GAP_MS;
-    const quote = m.reply_to ? (byId.get(m.reply_to) ?? quotes[m.reply_to] ?? null) : null;
-    items.push(
-      <MessageItem
-        key={m.id}
-        message={m}
-        myId={meId ?? ""}
-        myUsername={me?.username}
-        group={conv.type === "group"}
-        canModerate={conv.type === "group" && conv.role !== "member"}
-        nameOf={nameOf}
-        continued={continued}
-        quote={quote}
-        receipt={m === lastMine ? receiptFor(conv, m, meId) : undefined}
-        onReply={onReply}
-        onEdit={onEdit}
-      />,
-    );
-    prev = m;
   }
 
   return (

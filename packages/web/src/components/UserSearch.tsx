@@ -79,9 +79,14 @@ export function UserSearch({ label, exclude, onPick, actionLabel, busy }: Props)
               onClick={() => onPick(user)}
               aria-label={`${actionLabel ? `${actionLabel} ` : ""}${userLabel(user)}`}
             >
+              {/* The label holds every word shown (speech control users say what they
+                  see): a display name that is just the username is shown once, and the
+                  handle starts with a space so the two words do not run together. */}
               <Avatar id={user.id} name={user.display_name} size="sm" />
-              <span class="person-name">{user.display_name}</span>
-              <span class="person-handle">@{user.username}</span>
+              {user.display_name !== user.username && (
+                <span class="person-name">{user.display_name}</span>
+              )}
+              <span class="person-handle"> @{user.username}</span>
             </button>
           </li>
         ))}

@@ -4,6 +4,7 @@
  */
 import type {
   AttachmentView,
+  BlockView,
   ConnectionState,
   ConversationView,
   MessageView,
@@ -47,6 +48,8 @@ export interface ChatState {
   seen: Record<string, number>;
   /** Replied-to messages fetched because they are outside the loaded range. */
   quotes: Record<string, MessageView | null>;
+  /** The people the user blocked, by user id; their group messages are hidden. */
+  blocked: Record<string, BlockView>;
 }
 
 export function emptyState(me: UserView | null = null): ChatState {
@@ -62,6 +65,7 @@ export function emptyState(me: UserView | null = null): ChatState {
     online: {},
     seen: {},
     quotes: {},
+    blocked: {},
   };
 }
 
@@ -77,6 +81,17 @@ export function myReadSeq(conv: ConversationView, me: string | undefined): numbe
 
 export function activityOf(conv: ConversationView): number {
   return Math.max(conv.last_activity_at, conv.last_message?.created_at ?? 0, conv.created_at);
+}
+
+/** The ids of the people the user blocked (stable while the block list is unchanged). */
+const blockedSets = new WeakMap<Record<string, BlockView>, ReadonlySet<string>>();
+export function blockedIds(blocked: Record<string, BlockView>): ReadonlySet<string> {
+  let set = blockedSets.get(blocked);
+  if (!set) {
+    set = new Set(Object.keys(blocked));
+    blockedSets.set(blocked, set);
+  }
+  return set;
 }
 
 /** Conversations, most recent activity first. */

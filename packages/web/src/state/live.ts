@@ -3,7 +3,13 @@
  * socket's events to the chat state. Events that arrive before the list is loaded are
  * held and applied after it, in order.
  */
-import { ApiError, type AuthResponse, type StoredEvent, type UserView } from "@private-chat/sdk";
+import {
+  ApiError,
+  type AuthResponse,
+  isHiddenMessage,
+  type StoredEvent,
+  type UserView,
+} from "@private-chat/sdk";
 import {
   api,
   clearSession,
@@ -17,10 +23,11 @@ import {
   storedCursor,
 } from "../api.js";
 import { conversationTitle, memberName } from "../format.js";
-import { chat, emptyState } from "./chat.js";
+import { blockedIds, chat, emptyState } from "./chat.js";
 import { announce } from "./notices.js";
 import { isViewing, markRead, resetReadMarks } from "./read.js";
 import { applyEvent, mergeConversations, removeConversation } from "./reduce.js";
+import { loadBlocks } from "./requests.js";
 import { restoreOutbox } from "./send.js";
 import { createStore } from "./store.js";
 
@@ -134,6 +141,8 @@ async function loadSnapshot(): Promise<void> {
   clearTimeout(retryTimer);
   const socket = getSocket();
   try {
+    // The block list comes first, so no hidden message shows for a moment.
+    await loadBlocks();
     const list = await api.conversations();
     if (socket !== getSocket()) return;
     chat.update((s) => ({ ...mergeConversations(s, list), loaded: true, loadError: null }));
@@ -177,19 +186,26 @@ function handle(event: StoredEvent): void {
   if (event.type === "message.new" && isViewing(cid)) markRead(cid);
   if (event.type !== "member.left" && (!known || !(cid in state.convs)))
     void fetchConversation(cid);
+  // Read positions and presence were kept from each other until the request was
+  // accepted: the fresh view brings them.
+  else if (event.type === "request.accepted") void fetchConversation(cid);
   if (
     event.type === "message.new" &&
     event.message.sender_id !== state.me?.id &&
     getSocket()?.state === "open"
   ) {
     const conv = state.convs[cid];
+    if (conv && isHiddenMessage(event.message, blockedIds(state.blocked), conv.type)) return;
     const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
     announce(`${memberName(conv, event.message.sender_id)}${where}: ${event.message.body}`);
   }
 }
 
 function onTyping(conversationId: string, userId: string): void {
-  if (userId === chat.get().me?.id) return;
+  const state = chat.get();
+  // Nothing of a request or of a blocked person shows (the server sends none either).
+  if (userId === state.me?.id || userId in state.blocked) return;
+  if (state.convs[conversationId]?.request !== undefined) return;
   chat.update((s) => ({
     ...s,
     typing: {

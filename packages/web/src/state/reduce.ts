@@ -4,12 +4,16 @@
  */
 import {
   applyReaction,
+  type BlockView,
   type ConversationView,
+  createdRequestState,
+  isHiddenMessage,
   type MemberView,
   type MessageView,
   type StoredEvent,
+  withoutRequest,
 } from "@private-chat/sdk";
-import { type ChatState, type Conv, myReadSeq, type Timeline } from "./chat.js";
+import { blockedIds, type ChatState, type Conv, myReadSeq, type Timeline } from "./chat.js";
 
 /** Inserts or replaces a message, keeping the list ordered by seq. */
 export function putMessage(list: MessageView[], message: MessageView): MessageView[] {
@@ -82,12 +86,14 @@ export function upsertMessage(state: ChatState, message: MessageView): ChatState
     let c: Conv = conv;
     if (message.seq > c.last_seq) {
       const mine = message.sender_id === me;
+      // A blocked person's message in a group is hidden, so it counts as nothing unread.
+      const hidden = isHiddenMessage(message, blockedIds(next.blocked), c.type);
       c = {
         ...c,
         last_seq: message.seq,
         last_message: message,
         last_activity_at: Math.max(c.last_activity_at, message.created_at),
-        unread_count: mine ? 0 : c.unread_count + (message.deleted ? 0 : 1),
+        unread_count: mine ? 0 : c.unread_count + (message.deleted || hidden ? 0 : 1),
       };
       if (mine) c = { ...c, mentioned: false };
       // The server moves a sender's read position to what they send, with no read event.
@@ -173,10 +179,12 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
       return conv ? withConv(state, { ...conv, title: event.title }) : state;
     case "conversation.created": {
       if (conv) return state;
-      const summary = event.conversation;
+      const { request: _flag, ...summary } = event.conversation;
+      const request = createdRequestState(event.conversation, event.created_by, me);
       const now = Date.now();
       const draft: Conv = {
         ...summary,
+        ...(request ? { request } : {}),
         last_seq: 0,
         last_activity_at: now,
         last_message: null,
@@ -213,6 +221,8 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
         role: event.user_id === me ? event.role : conv.role,
       });
     }
+    case "request.accepted":
+      return conv?.request !== undefined ? withConv(state, withoutRequest(conv)) : state;
     case "mention": {
       if (!conv || event.seq <= myReadSeq(conv, me)) return state;
       return withConv(state, { ...conv, mentioned: true });
@@ -248,4 +258,15 @@ export function mergeConversations(state: ChatState, list: ConversationView[]): 
     for (const m of fresh.members) online[m.user.id] = m.online;
   }
   return { ...state, convs, online };
+}
+
+/** The block list after a block (or a repeated one) was confirmed. */
+export function putBlock(state: ChatState, block: BlockView): ChatState {
+  return { ...state, blocked: { ...state.blocked, [block.user.id]: block } };
+}
+
+export function dropBlock(state: ChatState, userId: string): ChatState {
+  if (!(userId in state.blocked)) return state;
+  const { [userId]: _gone, ...blocked } = state.blocked;
+  return { ...state, blocked };
 }
