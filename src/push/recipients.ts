@@ -1,7 +1,7 @@
 /**
- * Who is sent a push for a new message: the one place that decides it. Today every
- * member of the conversation but the sender who has no active socket anywhere in the
- * cluster. Per-conversation notification preferences (levels, mute, do not disturb) are
+ * Who is sent a push for a new message: the one place that decides it. Every member of
+ * the conversation but the sender who has no active socket anywhere in the cluster, less
+ * those who blocked the sender or declined the request. Per-conversation notification preferences (levels, mute, do not disturb) are
  * to be consulted here as well.
  */
 import type { Store } from "../storage/store.js";
@@ -18,16 +18,23 @@ export interface NewMessageFacts {
 }
 
 /**
- * The hook for message requests and blocks: members for whom this conversation is a
- * pending or declined message request, or who blocked the sender, are to be left out
- * here. This server has no such state yet, so nobody is.
+ * Message requests and blocks: nobody is woken by someone they blocked, and the
+ * recipient of a declined request hears nothing of it (a pending one does notify: it is
+ * how a request is noticed at all). The sender of a request is never told anything either
+ * way, since they are the sender.
  */
 export async function withoutRequestsOrBlocks(
-  _store: Store,
-  _facts: NewMessageFacts,
+  store: Store,
+  facts: NewMessageFacts,
   userIds: string[],
 ): Promise<string[]> {
-  return userIds;
+  const [request, blockers] = await Promise.all([
+    store.requests.of(facts.conversationId),
+    store.blocks.blockersAmong(userIds, facts.senderId),
+  ]);
+  const silent = new Set(blockers);
+  if (request?.state === "declined") silent.add(request.recipient_id);
+  return userIds.filter((id) => !silent.has(id));
 }
 
 /** The users to push a new message to. */

@@ -186,6 +186,39 @@ if (tls) {
       }
     });
 
+    it("wakes nobody for a sender they blocked, nor for a request they declined", async () => {
+      const { api } = started();
+      const [alice, bob, carol, dave] = await users(4);
+      assert.ok(alice && bob && carol && dave);
+      const bobs = await subscribe(bob);
+      const id = await group(carol, [alice, bob]);
+      const blocked = await api.post(`${V1}/blocks`, { user_id: alice.id }, as(bob));
+      assert.equal(blocked.status, 201, blocked.text);
+      const fromBlocked = await send(alice, id, "from someone bob blocked");
+      // Dave shares nothing with Bob: his direct chat is a request, which Bob declines.
+      const asked = await api.post(
+        `${V1}/conversations`,
+        { type: "direct", member_ids: [bob.id] },
+        as(dave),
+      );
+      assert.equal(asked.status, 201, asked.text);
+      const declined = await api.post(
+        `${V1}/conversations/${asked.body.id}/decline`,
+        undefined,
+        as(bob),
+      );
+      assert.equal(declined.status, 200, declined.text);
+      const fromDeclined = await send(dave, asked.body.id, "buy my things");
+      // Queued after the two above: once it arrives, theirs would have too.
+      const marker = await send(carol, id, "from a friend");
+      await double.next((p) => (p.payload as { message_id: string }).message_id === marker.id);
+      const ids = double
+        .pushesTo(bobs)
+        .map((p) => (p.payload as { message_id: string }).message_id);
+      assert.ok(!ids.includes(fromBlocked.id), "no push from a blocked sender");
+      assert.ok(!ids.includes(fromDeclined.id), "no push for a declined request");
+    });
+
     it("drops a subscription the push service says is gone (410)", async () => {
       const [alice, bob] = await users(2);
       assert.ok(alice && bob);
