@@ -17,6 +17,8 @@ import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { MessageService } from "./messages/service.js";
 import { Metrics } from "./ops/metrics.js";
+import { type PushSetup, setUpPush } from "./push/setup.js";
+import type { VapidKeys } from "./push/vapid-keys.js";
 import { FrameHandlers } from "./realtime/frame-handlers.js";
 import { Hub } from "./realtime/hub.js";
 import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
@@ -43,6 +45,7 @@ export interface ServerContext {
   attachments: AttachmentService;
   sync: SyncService;
   frames: FrameHandlers;
+  push: PushSetup;
   startedAt: number;
   /** Set once the node drains (before a stop): /health answers 503 from then on. */
   draining: boolean;
@@ -64,6 +67,7 @@ export function createContext(
   store: Store,
   secrets: JwtSecrets,
   logger: Logger,
+  vapidKeys?: VapidKeys,
 ): ServerContext {
   const metrics = new Metrics();
   const events = new DomainEvents();
@@ -132,6 +136,16 @@ export function createContext(
   });
   const attachments = createAttachmentService(config, store, events, onError);
   const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
+  const push = setUpPush({
+    config,
+    store,
+    keys: vapidKeys,
+    metrics,
+    nodeId,
+    logger,
+    wasActiveAt: (userId, at) => hub.wasActiveAt(userId, at),
+    onError,
+  });
 
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
@@ -141,14 +155,17 @@ export function createContext(
       metrics.messageBatchSize.observe(stored);
     }
     pubsub.publish({ kind: "events", events: committed });
+    push.service.onEvents(committed);
   });
-  events.on("sessions.revoked", ({ userId, sessionIds }) =>
-    pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" }),
-  );
+  events.on("sessions.revoked", ({ userId, sessionIds }) => {
+    pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" });
+    push.service.sessionsEnded(userId, sessionIds);
+  });
+  events.on("user.disabled", ({ userId }) => {
+    pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" });
+    push.service.sessionsEnded(userId, "all");
+  });
   events.on("relations.changed", (change) => pubsub.publish({ kind: "relations", change }));
-  events.on("user.disabled", ({ userId }) =>
-    pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" }),
-  );
 
   return {
     config,
@@ -168,6 +185,7 @@ export function createContext(
     attachments,
     sync,
     frames,
+    push,
     startedAt: Date.now(),
     draining: false,
   };

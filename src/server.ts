@@ -12,6 +12,7 @@ import { createContext, type ServerContext } from "./context.js";
 import { buildApp } from "./http/app.js";
 import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
+import { checkVapidKeys, resolveVapidKeys } from "./push/vapid-keys.js";
 import { HandshakeLimit } from "./realtime/handshake-limit.js";
 import { createSocketQuota } from "./realtime/socket-quota.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
@@ -42,7 +43,10 @@ export interface StartOptions extends OpenStoreOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const problems = checkSecrets(config, options.source);
+  const problems = [
+    ...checkSecrets(config, options.source),
+    ...checkVapidKeys(config, options.source),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   const { logger } = options;
 
@@ -80,7 +84,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
         "using the generated JWT secret kept in the data directory; set [auth] jwt_secret to choose one",
       );
     }
-    const ctx = createContext(config, store, secrets, logger);
+    const vapidKeys = resolveVapidKeys(config);
+    if (vapidKeys?.generatedFile) {
+      logger.info(
+        { file: vapidKeys.generatedFile },
+        "using the generated VAPID keys kept in the data directory; set [push] vapid_public_key and vapid_private_key to choose them",
+      );
+    } else if (!vapidKeys) {
+      logger.warn(
+        "Web Push is off: a server on PostgreSQL needs [push] vapid_public_key and vapid_private_key (chat-server push generate-keys prints a pair)",
+      );
+    }
+    const ctx = createContext(config, store, secrets, logger, vapidKeys);
     started.push(() => ctx.pubsub.close());
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
@@ -124,6 +139,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await registry.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
+    ctx.push.listening(config.server.host, port);
+    ctx.push.worker?.start();
+    // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
+    started.push(async () => {
+      const pushStopped = ctx.push.worker?.stop();
+      ctx.push.guard.close();
+      await pushStopped;
+    });
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
     let closing: Promise<void> | undefined;
     const drain = () => {

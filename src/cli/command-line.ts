@@ -12,6 +12,7 @@ import { dbCmd } from "./commands/db.js";
 import { drainCmd } from "./commands/drain.js";
 import { inviteCmd } from "./commands/invite.js";
 import { migrateToPostgresCmd } from "./commands/migrate-to-postgres.js";
+import { pushCmd } from "./commands/push.js";
 import { restoreCmd } from "./commands/restore.js";
 import { serveCmd } from "./commands/serve.js";
 import { sessionsCmd } from "./commands/sessions.js";
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   backupCmd,
   restoreCmd,
   migrateToPostgresCmd,
+  pushCmd,
 ];
 
 function help(): string {

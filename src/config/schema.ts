@@ -118,6 +118,29 @@ export const uploadsSection = z
   })
   .prefault({});
 
+// Web Push (RFC 8030/8291/8292): VAPID keys, what a push carries, and how it is sent.
+export const pushSection = z
+  .strictObject({
+    /** Empty (with the private key empty too): generated once into the data directory. */
+    vapid_public_key: z.string().default(""),
+    vapid_private_key: z.string().default(""),
+    /** A contact for the push services: a mailto: or https: URL (empty: a placeholder, logged). */
+    subject: z
+      .string()
+      .regex(/^((mailto:|https:\/\/).+)?$/, "expected a mailto: or https:// URL")
+      .default(""),
+    include_content: z.boolean().default(true),
+    allow_private_endpoints: z.boolean().default(false),
+    timeout_seconds: z.int().min(1).max(120).default(10),
+    ttl_seconds: z
+      .int()
+      .min(0)
+      .max(28 * 24 * 3600)
+      .default(24 * 3600),
+    max_attempts: z.int().min(1).max(100).default(8),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -127,6 +150,7 @@ export const configSchema = z.strictObject({
   messages: messagesSection,
   redis: redisSection,
   uploads: uploadsSection,
+  push: pushSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

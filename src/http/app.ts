@@ -20,6 +20,7 @@ import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
+import { registerPushRoutes } from "../push/routes.js";
 import { registerSearchRoutes } from "../search/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
 import { registerUserRoutes } from "../users/routes.js";
@@ -159,6 +160,7 @@ export async function buildApp(
         registerUserRoutes(authed, ctx.store, ctx.hub);
         registerSyncRoutes(authed, ctx.sync);
         registerSearchRoutes(authed, ctx.store);
+        registerPushRoutes(authed, ctx.push.service);
         await registerAdminRoutes(authed, ctx);
       });
     },

@@ -68,6 +68,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly pushSent = new Counter({
+    name: "chat_push_sent_total",
+    help: "Web Push messages a push service accepted",
+    registers: [this.registry],
+  });
+
+  readonly pushFailed = new Counter({
+    name: "chat_push_failed_total",
+    help: "Web Push attempts that failed, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushQueued = new Gauge({
+    name: "chat_push_queued",
+    help: "Web Push messages waiting in the queue (all nodes)",
+    registers: [this.registry],
+  });
+
+  readonly pushOldestAge = new Gauge({
+    name: "chat_push_oldest_queued_seconds",
+    help: "Age of the oldest Web Push message in the queue, in seconds (0 when empty)",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // A `_total` suffix promises a counter; prom-client's sums of active handles, requests

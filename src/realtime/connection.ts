@@ -67,6 +67,8 @@ export class Connection {
   sendsInFlight = 0;
   /** Set once the ready frame went out and presence counted this socket. */
   ready = false;
+  /** The person is looking at this client (until a `focus` frame says otherwise). */
+  active = true;
   private catchingUp = true;
   /** Held events with their frames (made once per event by the fan-out). */
   private pending: [CommittedEvent, string][] = [];

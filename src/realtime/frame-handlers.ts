@@ -157,6 +157,9 @@ export class FrameHandlers {
         return;
       case "sync":
         return catchUp(connection, this.deps.sync, frame.since, frame.id);
+      case "focus":
+        this.deps.hub.setFocus(connection, frame.active);
+        return;
     }
   }
 

@@ -13,6 +13,7 @@ import { committedFromLog } from "../events/from-log.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { Store } from "../storage/store.js";
 import type { SyncService } from "../sync/service.js";
+import { Attention } from "./attention.js";
 import { catchUp } from "./catch-up.js";
 import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
 import { eventFrame, readyFrame, typingFrame } from "./frames.js";
@@ -57,6 +58,7 @@ export class Hub {
   readonly relations = new Relations();
   private unsubscribe: (() => void) | undefined;
   private readonly presence: Presence;
+  private readonly attention: Attention;
   private readonly sequencer: Sequencer;
   private readonly countSlowConsumer = () => this.deps.metrics.slowConsumers.inc();
 
@@ -67,6 +69,7 @@ export class Hub {
       pubsub: deps.pubsub,
       tell: (userId, rooms, frame) => this.tellRooms(userId, rooms, frame),
     });
+    this.attention = new Attention(deps.nodeId, deps.pubsub);
     this.sequencer = new Sequencer({
       readRange: async (from, to) =>
         (await deps.store.events.range(from, to)).map(committedFromLog),
@@ -85,6 +88,7 @@ export class Hub {
     await this.relations.load(this.deps.store);
     this.unsubscribe = this.deps.pubsub.subscribe((message) => this.receive(message));
     this.presence.start();
+    this.attention.start();
     this.heartbeat = setInterval(() => this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
     this.recheck = setInterval(
@@ -146,6 +150,25 @@ export class Hub {
     return this.presence.isOnline(userId);
   }
 
+  /** Has a socket anywhere in the cluster that the person is looking at. */
+  isActive(userId: string): boolean {
+    return this.attention.isActive(userId);
+  }
+
+  /** Was active at `at`: active now, or stopped being active since. */
+  wasActiveAt(userId: string, at: number): boolean {
+    return this.attention.wasActiveAt(userId, at);
+  }
+
+  /** A `focus` frame: whether the person is looking at this socket's client. */
+  setFocus(connection: Connection, active: boolean): void {
+    if (connection.active === active) return;
+    connection.active = active;
+    if (!connection.ready || !this.connections.has(connection.id)) return;
+    if (active) this.attention.activated(connection.user.id);
+    else this.attention.deactivated(connection.user.id);
+  }
+
   /**
    * Takes over an authenticated socket: rooms, ready frame, presence, expiry. With a
    * resume cursor (`since`), the missed events are replayed before anything live.
@@ -180,6 +203,7 @@ export class Hub {
     else await catchUp(connection, this.deps.sync, since);
     connection.ready = true;
     this.presence.socketOpened(auth.user.id, conversationIds);
+    if (connection.active) this.attention.activated(auth.user.id);
     return connection;
   }
 
@@ -192,6 +216,7 @@ export class Hub {
     if (connection.ready) {
       const now = Date.now();
       this.presence.socketClosed(connection.user.id, rooms, now);
+      if (connection.active) this.attention.deactivated(connection.user.id);
       if (!this.byUser.has(connection.user.id)) {
         this.deps.store.users
           .touchLastSeen(connection.user.id, now)
@@ -265,6 +290,9 @@ export class Hub {
       case "node":
         this.presence.receive(message);
         return;
+      case "attention":
+        this.attention.receive(message);
+        return;
       case "revoke":
         for (const connection of [...(this.byUser.get(message.userId) ?? [])]) {
           if (message.sessionIds === "all" || message.sessionIds.includes(connection.sessionId)) {
@@ -331,6 +359,7 @@ export class Hub {
     clearInterval(this.reload);
     this.sequencer.stop();
     this.presence.stop();
+    this.attention.stop();
     this.unsubscribe?.();
     const closing = [...this.connections.values()].map(
       (connection) =>

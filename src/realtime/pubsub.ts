@@ -24,6 +24,15 @@ export type RealtimeMessage =
       users: { userId: string; rooms: string[] }[];
     }
   | { kind: "revoke"; userId: string; sessionIds: string[] | "all"; reason: string }
+  | {
+      kind: "attention";
+      node: string;
+      /** A change: `userId` now has (or no longer has) an active socket on `node`. */
+      userId?: string;
+      active?: boolean;
+      /** The whole list of `node`'s users with an active socket. */
+      users?: string[];
+    }
   | { kind: "relations"; change: RelationChange };
 
 export type RealtimeHandler = (message: RealtimeMessage) => void;

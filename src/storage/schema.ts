@@ -181,6 +181,39 @@ export interface BlobsTable {
   deleting_at: number | null;
 }
 
+/** A browser's push subscription (RFC 8030), ended with the session that made it. */
+export interface PushSubscriptionsTable {
+  id: string;
+  user_id: string;
+  session_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  created_at: number;
+}
+
+/** A push waiting to be sent; claimed by one node for a lease while it sends. */
+export interface PushQueueTable {
+  id: string;
+  subscription_id: string;
+  topic: string;
+  urgency: string;
+  /** The JSON payload before encryption (it is encrypted for each attempt). */
+  payload: string;
+  created_at: number;
+  due_at: number;
+  attempts: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+}
+
+/** A conversation a subscription was sent a message push of, since it was last read. */
+export interface PushNotifiedTable {
+  subscription_id: string;
+  conversation_id: string;
+  at: number;
+}
+
 export interface Database {
   nodes: NodesTable;
   users: UsersTable;
@@ -198,4 +231,7 @@ export interface Database {
   audit_log: AuditLogTable;
   attachments: AttachmentsTable;
   blobs: BlobsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  push_queue: PushQueueTable;
+  push_notified: PushNotifiedTable;
 }

@@ -19,6 +19,7 @@ import { type MigrateOptions, migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
+import { PushStore } from "./push.js";
 import { RequestStore } from "./requests.js";
 import type { Database } from "./schema.js";
 import { SearchStore } from "./search.js";
@@ -46,6 +47,7 @@ export class Repositories {
   readonly attachments: AttachmentStore;
   readonly groupAdds: GroupAddStore;
   readonly blobs: BlobRecords;
+  readonly push: PushStore;
   readonly blocks: BlockStore;
   readonly requests: RequestStore;
 
@@ -65,6 +67,7 @@ export class Repositories {
     this.attachments = new AttachmentStore(db);
     this.groupAdds = new GroupAddStore(db);
     this.blobs = new BlobRecords(db, type);
+    this.push = new PushStore(db, type);
     this.blocks = new BlockStore(db);
     this.requests = new RequestStore(db);
   }

@@ -144,6 +144,8 @@ export interface ClusterOptions {
   /** PostgreSQL and Redis URLs, e.g. through a proxy that a test can cut. */
   databaseUrl?: string;
   redisUrl?: string;
+  /** More configuration (TOML sections) for every node. */
+  extraConfig?: string;
 }
 
 export async function startCluster(size = 3, options: ClusterOptions = {}): Promise<Cluster> {
@@ -177,7 +179,7 @@ path = "${join(dir, "uploads")}"
 [redis]
 url = "${options.redisUrl ?? TEST_REDIS_URL}"
 key_prefix = "${redisPrefix}"
-`,
+${options.extraConfig ?? ""}`,
   );
   const nodes: ClusterNode[] = [];
   const nginxPort = await freePort();

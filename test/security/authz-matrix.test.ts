@@ -201,7 +201,10 @@ for (const database of ["sqlite", "postgres"] as const)
     });
 
     it("every socket frame type has a case; outsiders get not_found and learn nothing", async () => {
-      const frames: Record<string, { needsMembership: boolean; frame: Record<string, unknown> }> = {
+      const frames: Record<
+        string,
+        { needsMembership: boolean; noReply?: boolean; frame: Record<string, unknown> }
+      > = {
         "message.send": {
           needsMembership: true,
           frame: { type: "message.send", id: "f1", conversation_id: world.group, body: "hi" },
@@ -216,6 +219,11 @@ for (const database of ["sqlite", "postgres"] as const)
         },
         sync: { needsMembership: false, frame: { type: "sync", id: "f4", since: 0 } },
         ping: { needsMembership: false, frame: { type: "ping", id: "f5" } },
+        focus: {
+          needsMembership: false,
+          noReply: true,
+          frame: { type: "focus", id: "f6", active: false },
+        },
       };
       assert.deepEqual(
         CLIENT_FRAME_TYPES.filter((t) => !Object.hasOwn(frames, t)),
@@ -224,8 +232,15 @@ for (const database of ["sqlite", "postgres"] as const)
       );
       for (const attacker of ["nonMember", "removed", "left"] as const) {
         const socket = await connect(server.url, (await freshToken(world, attacker)) as string);
-        for (const [type, { needsMembership, frame }] of Object.entries(frames)) {
+        for (const [type, { needsMembership, noReply, frame }] of Object.entries(frames)) {
           socket.send(frame);
+          if (noReply) {
+            // Answered by nothing: a ping after it shows it was taken without an error.
+            socket.send({ type: "ping", id: `${String(frame.id)}-after` });
+            await socket.next((f) => f.id === `${String(frame.id)}-after`);
+            assert.ok(!socket.frames.some((f) => f.id === frame.id), `${type} as ${attacker}`);
+            continue;
+          }
           const answer = await socket.next((f) => f.id === frame.id);
           if (needsMembership) {
             assert.deepEqual(

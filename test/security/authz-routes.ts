@@ -157,6 +157,22 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: (w) => ({ path: `${API}/search?q=body&conversation_id=${w.group}` }),
   },
 
+  // --- Web Push: the caller's own subscriptions -----------------------------------------
+  "GET /api/v1/push/key": { scope: "self", call: fixed("/push/key") },
+  "GET /api/v1/push/subscriptions": { scope: "self", call: fixed("/push/subscriptions") },
+  "POST /api/v1/push/subscriptions": {
+    scope: "self",
+    call: fixed("/push/subscriptions", {
+      endpoint: "https://push.example.invalid/send/1",
+      keys: { p256dh: "BAAA", auth: "AAAA" },
+    }),
+  },
+  // Another user's subscription ids are never shown; any id answers as one of the caller's.
+  "DELETE /api/v1/push/subscriptions/:id": {
+    scope: "self",
+    call: () => ({ path: `${API}/push/subscriptions/${randomUUID()}` }),
+  },
+
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
   "POST /api/v1/admin/users": {

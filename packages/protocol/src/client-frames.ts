@@ -39,6 +39,9 @@ export const clientFrame = z.discriminatedUnion("type", [
     id: z.optional(requestId),
   }),
   z.strictObject({ type: z.literal("ping"), id: z.optional(requestId) }),
+  // Whether the person is looking at this client: a socket that says false no longer
+  // keeps Web Push away from the user's other devices.
+  z.strictObject({ type: z.literal("focus"), active: z.boolean(), id: z.optional(requestId) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -48,6 +51,7 @@ export const CLIENT_FRAME_TYPES = [
   "read",
   "sync",
   "ping",
+  "focus",
 ] as const satisfies readonly ClientFrameType[];
 
 /**

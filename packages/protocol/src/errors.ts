@@ -36,6 +36,8 @@ export const errorCatalogue = {
   request_timeout: { status: 408, retryable: true },
   headers_too_large: { status: 431, retryable: false },
   invalid_image: { status: 422, retryable: false },
+  invalid_push_endpoint: { status: 422, retryable: false },
+  push_unavailable: { status: 404, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   rate_limited: { status: 429, retryable: true },
   too_many_auth_attempts: { status: 429, retryable: true },

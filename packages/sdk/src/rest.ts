@@ -19,6 +19,13 @@ import { decodeWith } from "@private-chat/protocol/decode";
 import { type ErrorCode, errorBody } from "@private-chat/protocol/errors";
 import { cursor, type StoredEvent, storedEvent } from "@private-chat/protocol/events";
 import {
+  type PushSubscriptionBody,
+  type PushSubscriptionView,
+  pushKeyResponse,
+  pushSubscriptionsResponse,
+  pushSubscriptionView,
+} from "@private-chat/protocol/push";
+import {
   type AuthResponse,
   authResponse,
   type SessionView,
@@ -187,6 +194,28 @@ export class ApiClient {
 
   async revokeSession(id: string): Promise<void> {
     await this.call("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** The server's VAPID public key (base64url), for `pushManager.subscribe()`. */
+  async pushKey(): Promise<string> {
+    return (await this.request("GET", "/api/v1/push/key", pushKeyResponse)).public_key;
+  }
+
+  /**
+   * Registers a browser's push subscription (`PushSubscription.toJSON()`) for this
+   * session; it ends with the session.
+   */
+  subscribePush(subscription: PushSubscriptionBody): Promise<PushSubscriptionView> {
+    return this.request("POST", "/api/v1/push/subscriptions", pushSubscriptionView, subscription);
+  }
+
+  async pushSubscriptions(): Promise<PushSubscriptionView[]> {
+    return (await this.request("GET", "/api/v1/push/subscriptions", pushSubscriptionsResponse))
+      .subscriptions;
+  }
+
+  async unsubscribePush(id: string): Promise<void> {
+    await this.call("DELETE", `/api/v1/push/subscriptions/${encodeURIComponent(id)}`);
   }
 
   async searchUsers(prefix: string, limit = 20): Promise<UserView[]> {

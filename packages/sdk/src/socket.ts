@@ -72,6 +72,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private readonly outbox = new Map<string, PendingSend>();
   private readonly seen = new RecentCursors();
   private readonly WebSocketImpl: WebSocketFactory;
+  private focused = true;
 
   constructor(private readonly options: ChatSocketOptions) {
     super();
@@ -159,6 +160,17 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   read(conversationId: string, seq: number): void {
     this.sendFrame({ type: "read", conversation_id: conversationId, seq });
+  }
+
+  /**
+   * Whether the person is looking at this client (a web page sends false when hidden).
+   * While no socket of theirs is active, the server sends Web Push for new messages. Kept
+   * across reconnects: a new socket starts active and is told at once when it is not.
+   */
+  focus(active: boolean): void {
+    if (this.focused === active) return;
+    this.focused = active;
+    this.sendFrame({ type: "focus", active });
   }
 
   private sendFrame(frame: ClientFrame): boolean {
@@ -284,6 +296,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private onReady(ready: ReadyFrame): void {
     this.attempt = 0;
     this.startPing();
+    if (!this.focused) this.ws?.send(encodeClientFrame({ type: "focus", active: false }));
     this.emit("ready", { user: ready.user, cursor: ready.cursor });
     if (this.cursorValue === undefined) {
       this.advance(ready.cursor);

@@ -3,6 +3,7 @@
  */
 import { ConfigError, loadConfig } from "../../config/load.js";
 import { checkSecrets } from "../../config/secrets.js";
+import { checkVapidKeys } from "../../push/vapid-keys.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 
@@ -11,7 +12,8 @@ export async function configCheckCommand(args: string[]): Promise<number> {
   if (positionals.length > 0)
     throw new UsageError(`unexpected arguments: ${positionals.join(" ")}`);
   const config = loadConfig({ file: values.config });
-  const problems = checkSecrets(config, values.config ?? "(defaults)");
+  const source = values.config ?? "(defaults)";
+  const problems = [...checkSecrets(config, source), ...checkVapidKeys(config, source)];
   if (problems.length > 0) throw new ConfigError(problems);
   const where = config.database.type === "sqlite" ? config.database.path : "postgres";
   process.stdout.write(

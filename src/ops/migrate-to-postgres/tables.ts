@@ -27,6 +27,9 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "attachments" },
   { name: "blobs" },
   { name: "events" },
+  { name: "push_subscriptions" },
+  { name: "push_queue" },
+  { name: "push_notified" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",

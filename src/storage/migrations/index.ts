@@ -22,6 +22,7 @@ import { groupAdds } from "./009_group_adds.js";
 import { blobNames } from "./010_blob_names.js";
 import { blocksAndRequests } from "./011_blocks_and_requests.js";
 import { nodeSchemaVersions } from "./012_node_schema_versions.js";
+import { push } from "./013_push.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -39,6 +40,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "010_blob_names": blobNames,
     "011_blocks_and_requests": blocksAndRequests,
     "012_node_schema_versions": nodeSchemaVersions,
+    "013_push": push,
   };
 }
 

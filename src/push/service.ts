@@ -1,0 +1,201 @@
+/**
+ * Web Push for one server process: the VAPID key, browsers' subscriptions (bound to the
+ * session that made them), and turning committed events into queued pushes: a new
+ * message for each member away from every socket, and a "read" push that closes the
+ * notifications on a user's other devices once they read the conversation.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  MAX_PUSH_SUBSCRIPTIONS,
+  type PushSubscriptionBody,
+  type PushSubscriptionView,
+} from "@private-chat/protocol/push";
+import type { Authenticated } from "../auth/service.js";
+import { AppError } from "../errors.js";
+import type { CommittedEvent } from "../events/bus.js";
+import { type GuardedFetch, OutboundError } from "../outbound/guarded-fetch.js";
+import type { PushSubscriptionRow } from "../storage/push.js";
+import type { Store } from "../storage/store.js";
+import { messagePayload, readPayload, topicFor } from "./payload.js";
+import type { QueueWorker } from "./queue-worker.js";
+import { pushRecipients } from "./recipients.js";
+import type { VapidKeys } from "./vapid-keys.js";
+
+export interface PushServiceDeps {
+  store: Store;
+  /** Undefined when push is off (a cluster without configured keys). */
+  keys: VapidKeys | undefined;
+  guard: GuardedFetch;
+  worker: QueueWorker | undefined;
+  includeContent: boolean;
+  /** Whether the user had an active socket at `at` (or has one now). */
+  wasActiveAt(userId: string, at: number): boolean;
+  onError: (err: unknown, context: string) => void;
+}
+
+function present(row: PushSubscriptionRow): PushSubscriptionView {
+  return { id: row.id, endpoint: row.endpoint, created_at: Number(row.created_at) };
+}
+
+/** Apple's push service counts a push that shows nothing against the subscription. */
+function showsNothingIsPunished(endpoint: string): boolean {
+  try {
+    return new URL(endpoint).hostname.endsWith(".push.apple.com");
+  } catch {
+    return true;
+  }
+}
+
+export class PushService {
+  constructor(private readonly deps: PushServiceDeps) {}
+
+  get enabled(): boolean {
+    return this.deps.keys !== undefined;
+  }
+
+  private unavailable(): AppError {
+    return new AppError(
+      "push_unavailable",
+      "Web Push is not set up on this server: it needs [push] VAPID keys",
+    );
+  }
+
+  publicKey(): string {
+    if (!this.deps.keys) throw this.unavailable();
+    return this.deps.keys.publicKey;
+  }
+
+  async subscribe(auth: Authenticated, body: PushSubscriptionBody): Promise<PushSubscriptionView> {
+    if (!this.deps.keys) throw this.unavailable();
+    try {
+      await this.deps.guard.checkUrl(body.endpoint);
+    } catch (err) {
+      if (err instanceof OutboundError)
+        throw new AppError("invalid_push_endpoint", `the push endpoint is refused: ${err.message}`);
+      throw err;
+    }
+    const row: PushSubscriptionRow = {
+      id: randomUUID(),
+      user_id: auth.user.id,
+      session_id: auth.session.id,
+      endpoint: body.endpoint,
+      p256dh: body.keys.p256dh,
+      auth: body.keys.auth,
+      created_at: Date.now(),
+    };
+    await this.deps.store.transaction((tx) => tx.push.save(row, MAX_PUSH_SUBSCRIPTIONS));
+    return present(row);
+  }
+
+  async list(userId: string): Promise<PushSubscriptionView[]> {
+    return (await this.deps.store.push.listForUser(userId, Date.now())).map(present);
+  }
+
+  async remove(userId: string, id: string): Promise<void> {
+    if (!(await this.deps.store.push.remove(id, userId)))
+      throw new AppError("not_found", "push subscription not found");
+  }
+
+  /** Sessions ended: their subscriptions go (the database is shared, so on every node). */
+  sessionsEnded(userId: string, sessionIds: string[] | "all"): void {
+    this.deps.store.push
+      .removeForSessions(userId, sessionIds)
+      .catch((err: unknown) => this.deps.onError(err, "push subscriptions of ended sessions"));
+  }
+
+  /** Committed events, on the node that committed them: queue the pushes they call for. */
+  onEvents(events: CommittedEvent[]): void {
+    if (!this.enabled) return;
+    for (const committed of events) {
+      const { event } = committed;
+      if (event.type === "message.new") {
+        // Who is away is judged as of now, not after the look-ups below.
+        const at = Date.now();
+        this.queueMessage(event.message, at).catch((err: unknown) =>
+          this.deps.onError(err, "push for a new message"),
+        );
+      } else if (event.type === "read") {
+        this.queueRead(event.user_id, event.conversation_id, event.seq).catch((err: unknown) =>
+          this.deps.onError(err, "push for a read conversation"),
+        );
+      }
+    }
+  }
+
+  private async queueMessage(
+    message: {
+      id: string;
+      conversation_id: string;
+      seq: number;
+      sender_id: string;
+      body: string;
+    },
+    at: number,
+  ): Promise<void> {
+    const { store } = this.deps;
+    const facts = { conversationId: message.conversation_id, senderId: message.sender_id };
+    const isActive = (userId: string) => this.deps.wasActiveAt(userId, at);
+    const userIds = await pushRecipients({ store, isActive }, facts);
+    if (userIds.length === 0) return;
+    const now = Date.now();
+    const subscriptions = await store.push.liveForUsers(userIds, now);
+    if (subscriptions.length === 0) return;
+    const [conversation, sender] = await Promise.all([
+      store.conversations.byId(message.conversation_id),
+      store.users.byId(message.sender_id),
+    ]);
+    if (!conversation) return;
+    const senderName = sender?.displayName ?? "";
+    const payload = messagePayload(
+      {
+        conversationId: message.conversation_id,
+        title: conversation.type === "group" ? (conversation.title ?? "") : senderName,
+        senderName,
+        messageId: message.id,
+        seq: message.seq,
+        text: message.body,
+      },
+      this.deps.includeContent,
+    );
+    const topic = topicFor(message.conversation_id);
+    await store.transaction(async (tx) => {
+      await tx.push.enqueue(
+        subscriptions.map((s) => ({
+          id: randomUUID(),
+          subscriptionId: s.id,
+          topic,
+          urgency: "high",
+          payload,
+          now,
+        })),
+      );
+      await tx.push.markNotified(
+        subscriptions.map((s) => s.id),
+        message.conversation_id,
+        now,
+      );
+    });
+    this.deps.worker?.wake();
+  }
+
+  private async queueRead(userId: string, conversationId: string, seq: number): Promise<void> {
+    const { store } = this.deps;
+    const now = Date.now();
+    const told = await store.push.takeNotified(userId, conversationId, now);
+    const targets = told.filter((s) => !showsNothingIsPunished(s.endpoint));
+    if (targets.length === 0) return;
+    // The same topic as the message pushes: an undelivered one is replaced by this.
+    const topic = topicFor(conversationId);
+    await store.push.enqueue(
+      targets.map((s) => ({
+        id: randomUUID(),
+        subscriptionId: s.id,
+        topic,
+        urgency: "normal",
+        payload: readPayload(conversationId, seq),
+        now,
+      })),
+    );
+    this.deps.worker?.wake();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A throw-away TLS certificate for 127.0.0.1 and localhost, trusted by the test process
+ * the way an operator trusts a private CA: through NODE_EXTRA_CA_CERTS, which Node.js
+ * reads only at start. A test file calls `trustedCert(import.meta.url)` at its top: the
+ * first time, it makes the certificate and runs the same file again in a child process
+ * with the variable set (one test that passes when every test of the child does); in
+ * that child it returns the certificate.
+ */
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+export interface TrustedCert {
+  cert: string;
+  key: string;
+}
+
+const CERT_ENV = "CHAT_TEST_TRUSTED_CERT_DIR";
+
+export function makeCertificate(dir: string): void {
+  const result = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
+}
+
+function childEnv(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [CERT_ENV]: dir,
+    NODE_EXTRA_CA_CERTS: join(dir, "cert.pem"),
+  };
+  // Set by the test runner for its own children: the child here runs a test run of its own.
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
+export function trustedCert(testFile: string): TrustedCert | undefined {
+  const dir = process.env[CERT_ENV];
+  if (dir && process.env.NODE_EXTRA_CA_CERTS) {
+    return {
+      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+      key: readFileSync(join(dir, "key.pem"), "utf8"),
+    };
+  }
+  it("runs with a certificate the process trusts (NODE_EXTRA_CA_CERTS)", () => {
+    const made = mkdtempSync(join(tmpdir(), "chat-test-cert-"));
+    makeCertificate(made);
+    const file = fileURLToPath(testFile);
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--conditions=@private-chat/source",
+        "--import",
+        "tsx",
+        "--test",
+        "--test-reporter=spec",
+        file,
+      ],
+      {
+        encoding: "utf8",
+        env: childEnv(made),
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    assert.equal(child.status, 0, `${child.stdout}\n${child.stderr}`);
+  });
+  return undefined;
+}
