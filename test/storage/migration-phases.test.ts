@@ -103,7 +103,7 @@ describe("db migrate --contract and the nodes still running", () => {
       try {
         const now = Date.now();
         const row = { hostname: "h", clustered: 1, started_at: now, last_seen_at: now };
-        const step = "013_contract_rehearsal";
+        const step = "999_contract_rehearsal";
         await opened.store.nodes.register({ ...row, id: "new", pid: 1, knows_through: step });
         assert.equal(await olderNodes(opened.store, step), undefined);
         await opened.store.nodes.register({ ...row, id: "old", pid: 2, knows_through: null });
