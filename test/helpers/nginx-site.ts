@@ -4,12 +4,13 @@
  * ports in place of 80 and 443, and a test server as the upstream. Everything else is the
  * file as shipped, so what the deployment guide installs is what the tests attack.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../bench/lib/free-port.js";
+import { makeCertificate } from "./certificate.js";
 import { finished } from "./cli.js";
 import { LOCATIONS_CONF, NGINX } from "./cluster.js";
 import { verbatim } from "./verbatim.js";
@@ -24,32 +25,6 @@ function replaceShipped(text: string, from: string, to: string): string {
   return text.replaceAll(from, to);
 }
 
-/** Writes a self-signed certificate for chat.example.com into `dir`. */
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, "fullchain.pem");
-  const key = join(dir, "privkey.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=chat.example.com",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  return { cert, key };
-}
-
 export interface SitePorts {
   http: number;
   https: number;
@@ -61,7 +36,11 @@ export interface SitePorts {
  * `ports`, also listening on loopback only and proxying to a test server.
  */
 export function shippedSite(dir: string, ports?: SitePorts): string {
-  const { cert, key } = makeCertificate(dir);
+  const { cert, key } = makeCertificate(dir, {
+    name: "chat.example.com",
+    certFile: "fullchain.pem",
+    keyFile: "privkey.pem",
+  });
   let site = readFileSync(SITE_CONF, "utf8");
   site = replaceShipped(site, "/etc/letsencrypt/live/chat.example.com/fullchain.pem", cert);
   site = replaceShipped(site, "/etc/letsencrypt/live/chat.example.com/privkey.pem", key);

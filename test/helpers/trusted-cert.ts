@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { makeLoopbackCertificate } from "./certificate.js";
 
 export interface TrustedCert {
   cert: string;
@@ -21,33 +22,6 @@ export interface TrustedCert {
 }
 
 const CERT_ENV = "CHAT_TEST_TRUSTED_CERT_DIR";
-
-export function makeCertificate(dir: string): void {
-  const result = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ],
-    { encoding: "utf8" },
-  );
-  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
-}
 
 function childEnv(dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -70,7 +44,7 @@ export function trustedCert(testFile: string): TrustedCert | undefined {
   }
   it("runs with a certificate the process trusts (NODE_EXTRA_CA_CERTS)", () => {
     const made = mkdtempSync(join(tmpdir(), "chat-test-cert-"));
-    makeCertificate(made);
+    makeLoopbackCertificate(made);
     const file = fileURLToPath(testFile);
     const child = spawnSync(
       process.execPath,
