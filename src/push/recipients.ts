@@ -37,13 +37,23 @@ export async function withoutRequestsOrBlocks(
   return userIds.filter((id) => !silent.has(id));
 }
 
-/** The users to push a new message to. */
+/**
+ * The users to push each new message to, in the messages' order. One membership query
+ * serves a whole batch of committed messages: this runs for every message sent, and
+ * while everyone is looking at the app it is all the push work a message costs.
+ */
 export async function pushRecipients(
   deps: RecipientDeps,
-  facts: NewMessageFacts,
-): Promise<string[]> {
-  const members = await deps.store.conversations.memberIds(facts.conversationId);
-  const away = members.filter((id) => id !== facts.senderId && !deps.isActive(id));
-  if (away.length === 0) return [];
-  return withoutRequestsOrBlocks(deps.store, facts, away);
+  messages: NewMessageFacts[],
+): Promise<string[][]> {
+  const conversationIds = [...new Set(messages.map((m) => m.conversationId))];
+  const members = await deps.store.conversations.memberIdsByConversation(conversationIds);
+  return Promise.all(
+    messages.map((facts) => {
+      const away = (members.get(facts.conversationId) ?? []).filter(
+        (id) => id !== facts.senderId && !deps.isActive(id),
+      );
+      return away.length === 0 ? [] : withoutRequestsOrBlocks(deps.store, facts, away);
+    }),
+  );
 }

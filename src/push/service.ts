@@ -33,6 +33,15 @@ export interface PushServiceDeps {
   onError: (err: unknown, context: string) => void;
 }
 
+/** What a push for a new message is made of. */
+interface NewMessage {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  body: string;
+}
+
 function present(row: PushSubscriptionRow): PushSubscriptionView {
   return { id: row.id, endpoint: row.endpoint, created_at: Number(row.created_at) };
 }
@@ -106,37 +115,38 @@ export class PushService {
   /** Committed events, on the node that committed them: queue the pushes they call for. */
   onEvents(events: CommittedEvent[]): void {
     if (!this.enabled) return;
-    for (const committed of events) {
-      const { event } = committed;
-      if (event.type === "message.new") {
-        // Who is away is judged as of now, not after the look-ups below.
-        const at = Date.now();
-        this.queueMessage(event.message, at).catch((err: unknown) =>
-          this.deps.onError(err, "push for a new message"),
-        );
-      } else if (event.type === "read") {
+    const messages: NewMessage[] = [];
+    for (const { event } of events) {
+      if (event.type === "message.new") messages.push(event.message);
+      else if (event.type === "read") {
         this.queueRead(event.user_id, event.conversation_id, event.seq).catch((err: unknown) =>
           this.deps.onError(err, "push for a read conversation"),
         );
       }
     }
+    if (messages.length === 0) return;
+    // Who is away is judged as of now, not after the look-ups below.
+    const at = Date.now();
+    this.queueMessages(messages, at).catch((err: unknown) =>
+      this.deps.onError(err, "push for new messages"),
+    );
   }
 
-  private async queueMessage(
-    message: {
-      id: string;
-      conversation_id: string;
-      seq: number;
-      sender_id: string;
-      body: string;
-    },
-    at: number,
-  ): Promise<void> {
-    const { store } = this.deps;
-    const facts = { conversationId: message.conversation_id, senderId: message.sender_id };
+  private async queueMessages(messages: NewMessage[], at: number): Promise<void> {
     const isActive = (userId: string) => this.deps.wasActiveAt(userId, at);
-    const userIds = await pushRecipients({ store, isActive }, facts);
-    if (userIds.length === 0) return;
+    const recipients = await pushRecipients(
+      { store: this.deps.store, isActive },
+      messages.map((m) => ({ conversationId: m.conversation_id, senderId: m.sender_id })),
+    );
+    // One after the other: a conversation's pushes are queued in the order of its messages.
+    for (const [i, message] of messages.entries()) {
+      const userIds = recipients[i] ?? [];
+      if (userIds.length > 0) await this.queueMessage(message, userIds);
+    }
+  }
+
+  private async queueMessage(message: NewMessage, userIds: string[]): Promise<void> {
+    const { store } = this.deps;
     const now = Date.now();
     const subscriptions = await store.push.liveForUsers(userIds, now);
     if (subscriptions.length === 0) return;

@@ -178,6 +178,25 @@ export class ConversationStore {
     return rows.map((r) => r.user_id);
   }
 
+  /** The member ids of several conversations at once, by conversation. */
+  async memberIdsByConversation(conversationIds: string[]): Promise<Map<string, string[]>> {
+    const byConversation = new Map<string, string[]>();
+    // Chunked: SQLite caps the number of bound parameters in one statement.
+    for (let i = 0; i < conversationIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("conversation_members")
+        .select(["conversation_id", "user_id"])
+        .where("conversation_id", "in", conversationIds.slice(i, i + 500))
+        .execute();
+      for (const row of rows) {
+        const list = byConversation.get(row.conversation_id);
+        if (list) list.push(row.user_id);
+        else byConversation.set(row.conversation_id, [row.user_id]);
+      }
+    }
+    return byConversation;
+  }
+
   /** Members of several conversations, each conversation's in the order they joined. */
   async membersOf(conversationIds: string[]): Promise<Member[]> {
     if (conversationIds.length === 0) return [];
