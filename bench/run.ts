@@ -13,14 +13,15 @@ import { group } from "./workloads/group.js";
 import { history } from "./workloads/history.js";
 import { idle } from "./workloads/idle.js";
 import { login } from "./workloads/login.js";
+import { push } from "./workloads/push.js";
 
-const WORKLOADS: Workload[] = [direct, group, idle, history, login];
+const WORKLOADS: Workload[] = [direct, group, idle, history, login, push];
 
 const COMMON = {
   database: { type: "string", default: "sqlite" },
   redis: { type: "boolean", default: false },
   "no-relay": { type: "boolean", default: false },
-  timeout: { type: "string", default: "120" },
+  timeout: { type: "string" },
   "server-log": { type: "string", default: "warn" },
   "pool-size": { type: "string", default: "10" },
   nodes: { type: "string", default: "1" },
@@ -36,7 +37,7 @@ function usage(): string {
     "                              postgres://postgres@127.0.0.1:5432/test, dropped afterwards)",
     "  --redis                     also give the server [redis] (redis://127.0.0.1:6379)",
     "  --no-relay                  skip the raw relay baseline",
-    "  --timeout S                 global time limit of the workload (default 120)",
+    "  --timeout S                 global time limit of the workload (default 120; push 900)",
     "  --server-log LEVEL          the server's log_level (default warn)",
     "  --pool-size N               PostgreSQL pool size (default 10)",
     "  --nodes N                   direct/group: N chat-server nodes sharing PostgreSQL and Redis;",
@@ -92,8 +93,8 @@ function parse(argv: string[]): { workload: Workload; ctx: WorkloadContext; time
   if (database !== "sqlite" && database !== "postgres")
     throw new Error("--database must be sqlite or postgres");
   const timeoutS =
-    numberFlag("timeout", values.timeout as string, {
-      default: 120,
+    numberFlag("timeout", values.timeout as string | undefined, {
+      default: workload.defaultTimeoutS ?? 120,
       min: 1,
       max: 3600,
       help: "",

@@ -122,8 +122,11 @@ export async function prepareServer(options: ServerOptions): Promise<ServerSetup
 }
 
 /** Starts `chat-server --config FILE` from source and waits until it answers /health. */
-export function startChatServer(setup: ServerSetup): Promise<ChildService> {
-  return startService("chat-server", ENTRY, ["--config", setup.configFile]);
+export function startChatServer(
+  setup: ServerSetup,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildService> {
+  return startService("chat-server", ENTRY, ["--config", setup.configFile], env);
 }
 
 /** Runs a query batch against the benchmark's own PostgreSQL schema. */

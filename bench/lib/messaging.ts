@@ -38,6 +38,13 @@ export interface MessagingPlan {
   /** Closed-loop messages per sender sent and discarded before measuring. */
   warmupPerSender: number;
   connectConcurrency: number;
+  /**
+   * Starts this run's client_ids, so that several runs on one server do not repeat them
+   * (the server answers a repeated client_id with the stored message, not a new one).
+   */
+  runTag?: string;
+  /** Frames every socket sends once it is ready (a `focus` frame, say). */
+  initialFrames?: string[];
   /** When the whole phase must be over (performance.now() time). */
   deadline: number;
 }
@@ -79,7 +86,7 @@ async function warmUp(plan: MessagingPlan, sockets: BenchSocket[]): Promise<void
   const tracker = new DeliveryTracker(
     plan.senders.length * plan.warmupPerSender,
     sockets.length,
-    "w",
+    `w${plan.runTag ?? ""}`,
   );
   for (const socket of sockets) socket.sink = tracker;
   const deadline = Math.min(plan.deadline, performance.now() + 30_000);
@@ -104,10 +111,11 @@ export async function runMessaging(
     plan.rate !== undefined
       ? Math.round(plan.rate * plan.durationSec)
       : plan.senders.length * plan.messagesPerSender;
-  const tracker = new DeliveryTracker(total, plan.urls.length);
+  const tracker = new DeliveryTracker(total, plan.urls.length, `b${plan.runTag ?? ""}`);
   const connectStart = performance.now();
   const sockets = await openSockets(plan.urls, tracker, plan.connectConcurrency);
   const connectMs = performance.now() - connectStart;
+  for (const socket of sockets) for (const frame of plan.initialFrames ?? []) socket.send(frame);
   // Presence frames follow each connect; start once the sockets have been quiet a while.
   await waitForQuiet(() => tracker.lastFrameAt, 300, 30_000);
   await warmUp(plan, sockets);

@@ -37,6 +37,8 @@ export interface Workload {
   name: string;
   summary: string;
   flags: Record<string, FlagSpec>;
+  /** The global time limit when --timeout is not given (default 120 s). */
+  defaultTimeoutS?: number;
   run(ctx: WorkloadContext): Promise<WorkloadOutput>;
 }
 
