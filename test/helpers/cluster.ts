@@ -60,7 +60,8 @@ export function getFrom(url: string, localAddress: string): Promise<{ status: nu
 
 function waitForListening(node: ChildProcess, output: () => string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${output()}`)), 30_000);
+    // Generous: a node starting from source on a loaded CI machine can take half a minute.
+    const timer = setTimeout(() => reject(new Error(`node did not start:\n${output()}`)), 90_000);
     const check = () => {
       const match = /"url":"(http:\/\/[^"]+)".*"msg":"chat-server listening"/.exec(output());
       if (match?.[1]) {

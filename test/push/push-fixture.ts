@@ -6,11 +6,10 @@ import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import type { ConfigOverrides } from "../../src/config/schema.js";
 import { generateVapidKeys } from "../../src/push/vapid-keys.js";
+import { apiSuite } from "../helpers/api-suite.js";
 import type { EngineRun } from "../helpers/engines.js";
-import { createUser, type TestUser } from "../helpers/factories.js";
-import { client } from "../helpers/http.js";
+import type { TestUser } from "../helpers/factories.js";
 import { PushServiceDouble, type Subscriber } from "../helpers/push-double.js";
-import type { TestServer } from "../helpers/server.js";
 import { sleep } from "../helpers/socket.js";
 
 export const V1 = "/api/v1";
@@ -28,35 +27,19 @@ export function pushSuite(
 ) {
   const keys = generateVapidKeys();
   const double = new PushServiceDouble(tls);
-  let server: TestServer | undefined;
-  let api: ReturnType<typeof client> | undefined;
-  const started = () => {
-    if (!server || !api) throw new Error("the server is not up yet");
-    return { server, api };
-  };
-  before(async () => {
-    await double.start();
-    server = await run.start({
-      rate_limit: { enabled: false },
-      push: {
-        vapid_public_key: keys.publicKey,
-        vapid_private_key: keys.privateKey,
-        subject: SUBJECT,
-        allow_private_endpoints: true,
-        timeout_seconds: 1,
-        ...push,
-      },
-    });
-    api = client(server.url);
+  // Registered before the server's hooks: the double is up first and stopped last.
+  before(() => double.start());
+  const { started, as, users } = apiSuite(run, {
+    push: {
+      vapid_public_key: keys.publicKey,
+      vapid_private_key: keys.privateKey,
+      subject: SUBJECT,
+      allow_private_endpoints: true,
+      timeout_seconds: 1,
+      ...push,
+    },
   });
-  after(async () => {
-    await server?.stop();
-    await double.stop();
-  });
-
-  const as = (user: TestUser) => ({ token: user.token });
-  const users = (n: number) =>
-    Promise.all(Array.from({ length: n }, () => createUser(started().server.url)));
+  after(() => double.stop());
 
   /** Registers a new browser subscription for the user's session (or `token`'s). */
   async function subscribe(
