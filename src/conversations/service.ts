@@ -1,39 +1,32 @@
 /**
  * Conversations: start a direct chat or a group, list and read them, rename, manage
- * members and roles, and record how far each member has read.
+ * members and roles, and record how far each member has read. Member changes live in
+ * members.ts, message requests in requests.ts, the insert of a new one in start.ts.
  */
 import { randomUUID } from "node:crypto";
-import type { ConversationView } from "@private-chat/protocol/chat";
-import {
-  type ConversationsQuery,
-  type CreateConversationBody,
-  MAX_TITLE,
-  type Role,
+import type {
+  ConversationsQuery,
+  ConversationView,
+  CreateConversationBody,
+  Role,
 } from "@private-chat/protocol/chat";
-import { INVISIBLE_NAME_MESSAGE, normaliseName } from "@private-chat/protocol/names";
-import { presentUser } from "../auth/present.js";
-import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
-import { type EventLog, writeWithEvents } from "../events/log.js";
-import type { Conversation, Member, MembershipRow } from "../storage/conversations.js";
+import { writeWithEvents } from "../events/log.js";
+import type { Member, MembershipRow } from "../storage/conversations.js";
 import { isUniqueViolation } from "../storage/errors.js";
-import type { Repositories, Store } from "../storage/store.js";
+import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { readListCursor, writeListCursor } from "./list-cursor.js";
-import {
-  conversationNotFound,
-  mayRemove,
-  requireAdmin,
-  requireGroup,
-  requireOwner,
-} from "./policy.js";
-import {
-  type PresenceLookup,
-  presentConversation,
-  presentMembers,
-  presentSummary,
-} from "./present.js";
+import { addMembers, removeMember, setRole } from "./members.js";
+import { activeUsers, loadMembership, notAccepting, refuseBlockedAdds } from "./membership.js";
+import { requireAdmin, requireGroup } from "./policy.js";
+import { type PresenceLookup, presentConversation, presentMembers } from "./present.js";
+import { acceptRequest, declineRequest } from "./requests.js";
+import { cleanTitle, countGroupAdds, directKey, startConversation } from "./start.js";
 import { requestStateFor, veilFor, viewerRelations } from "./veil.js";
+
+// Other services check membership and blocks the same way; they import these from here.
+export { loadMembership, notAccepting };
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -43,79 +36,23 @@ export interface ConversationServiceDeps {
   groupAddsPerDay?: number;
 }
 
-const DAY_MS = 24 * 3600 * 1000;
-
 export interface Created {
   conversation: ConversationView;
   created: boolean;
 }
 
-function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
-}
-
-/** A group title as stored: the shared name rules, then the length bound. */
-function cleanTitle(title: string): string {
-  const clean = normaliseName(title);
-  if (clean === undefined) {
-    throw new AppError("invalid_request", `a group title ${INVISIBLE_NAME_MESSAGE}`);
-  }
-  if (clean.length > MAX_TITLE) {
-    throw new AppError("invalid_request", `a group title is 1 to ${MAX_TITLE} characters`);
-  }
-  return clean;
-}
-
-/** The answer to someone refused by a block; it names nobody. */
-export function notAccepting(action: string): AppError {
-  return new AppError("not_accepting", `this person does not accept ${action} from you`);
-}
-
-/** Refuses `actor` adding any of `userIds` who blocked them to a group. */
-async function refuseBlockedAdds(tx: Repositories, actor: User, userIds: string[]): Promise<void> {
-  const blockers = await tx.blocks.blockersAmong(
-    userIds.filter((id) => id !== actor.id),
-    actor.id,
-  );
-  if (blockers.length > 0) throw notAccepting("being added to groups");
-}
-
-/** Loads a conversation and the caller's membership, or answers not_found. */
-export async function loadMembership(
-  repos: Repositories,
-  conversationId: string,
-  userId: string,
-): Promise<{ conversation: Conversation; self: Member }> {
-  const self = await repos.conversations.member(conversationId, userId);
-  const conversation = self ? await repos.conversations.byId(conversationId) : undefined;
-  if (!self || !conversation) throw conversationNotFound();
-  return { conversation, self };
-}
-
 export class ConversationService {
   constructor(private readonly deps: ConversationServiceDeps) {}
-
-  private async activeUsers(repos: Repositories, ids: string[]): Promise<Map<string, User>> {
-    const users = await repos.users.byIds(ids);
-    const missing = ids.filter((id) => !users.get(id) || users.get(id)?.disabled);
-    if (missing.length > 0) {
-      throw new AppError("not_found", `no such user: ${missing.slice(0, 5).join(", ")}`, {
-        user_ids: missing,
-      });
-    }
-    return users;
-  }
-
   async create(user: User, body: CreateConversationBody): Promise<Created> {
     if (body.type === "direct") return this.createDirect(user, body.member_ids[0] as string);
     const title = cleanTitle(body.title);
     const others = [...new Set(body.member_ids)].filter((id) => id !== user.id);
     const id = randomUUID();
     await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const users = await this.activeUsers(tx, others);
+      const users = await activeUsers(tx, others);
       await refuseBlockedAdds(tx, user, others);
       users.set(user.id, user);
-      await this.startConversation(tx, log, users, {
+      await startConversation(tx, log, users, {
         id,
         type: "group",
         title,
@@ -124,7 +61,7 @@ export class ConversationService {
         memberIds: [user.id, ...others],
       });
       // After the insert, which the record refers to; a refusal rolls both back.
-      await this.countGroupAdds(tx, id, user, others);
+      await countGroupAdds(tx, this.deps.groupAddsPerDay, id, user, others);
     });
     return { conversation: await this.get(user, id), created: true };
   }
@@ -142,11 +79,11 @@ export class ConversationService {
     const id = randomUUID();
     try {
       await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-        const users = await this.activeUsers(tx, [otherId]);
+        const users = await activeUsers(tx, [otherId]);
         users.set(user.id, user);
         // Someone who shares nothing with the other person only asks: a message request.
         const request = otherId !== user.id && !(await tx.requests.shareAny(user.id, otherId));
-        await this.startConversation(tx, log, users, {
+        await startConversation(tx, log, users, {
           id,
           type: "direct",
           title: null,
@@ -165,89 +102,6 @@ export class ConversationService {
       return { conversation: await this.get(user, raced.id), created: false };
     }
     return { conversation: await this.get(user, id), created: true };
-  }
-
-  /**
-   * Records that `actor` adds `userIds` to a group, or refuses the whole request when it
-   * would take one of them past the day's cap. Runs in the write transaction, whose event
-   * log lock serialises writers, so two adds at once cannot both take the last place.
-   */
-  private async countGroupAdds(
-    tx: Repositories,
-    conversationId: string,
-    actor: User,
-    userIds: string[],
-  ): Promise<void> {
-    const cap = this.deps.groupAddsPerDay;
-    const added = userIds.filter((id) => id !== actor.id);
-    if (cap === undefined || added.length === 0) return;
-    const now = Date.now();
-    const counts = await tx.groupAdds.countsSince(added, now - DAY_MS);
-    const full = added.filter((id) => (counts.get(id) ?? 0) >= cap);
-    if (full.length > 0) {
-      throw new AppError(
-        "group_add_limit",
-        `${full.length === 1 ? "this person has" : "these people have"} been added to ${cap} groups by others in the last 24 hours; try again later`,
-        { user_ids: full },
-      );
-    }
-    await tx.groupAdds.record(conversationId, actor.id, added, now, now - DAY_MS);
-  }
-
-  /** Inserts a conversation with its members and logs conversation.created. */
-  private async startConversation(
-    tx: Repositories,
-    log: EventLog,
-    users: Map<string, User>,
-    spec: {
-      id: string;
-      type: "direct" | "group";
-      title: string | null;
-      directKey: string | null;
-      creator: User;
-      memberIds: string[];
-      /** The recipient, when the conversation is a message request. */
-      requestTo?: string | undefined;
-    },
-  ): Promise<void> {
-    const now = Date.now();
-    const cursor = await tx.events.latestId();
-    await tx.conversations.create({
-      id: spec.id,
-      type: spec.type,
-      title: spec.title,
-      direct_key: spec.directKey,
-      created_by: spec.creator.id,
-      created_at: now,
-      updated_at: now,
-      last_seq: 0,
-      last_activity_at: now,
-    });
-    const members: Member[] = spec.memberIds.map((userId) => ({
-      conversation_id: spec.id,
-      user_id: userId,
-      role: spec.type === "group" && userId === spec.creator.id ? "owner" : "member",
-      joined_at: now,
-      joined_seq: 0,
-      joined_cursor: cursor,
-      read_seq: 0,
-    }));
-    await tx.conversations.addMembers(members);
-    if (spec.requestTo) await tx.requests.create(spec.id, spec.requestTo, now);
-    await log.append(
-      {
-        type: "conversation.created",
-        conversation_id: spec.id,
-        conversation: presentSummary(
-          (await tx.conversations.byId(spec.id)) as Conversation,
-          members,
-          users,
-          spec.requestTo !== undefined,
-        ),
-        created_by: spec.creator.id,
-      },
-      { membership: { userIds: members.map((m) => m.user_id), action: "joined" } },
-    );
   }
 
   async get(user: User, conversationId: string): Promise<ConversationView> {
@@ -356,94 +210,13 @@ export class ConversationService {
     conversationId: string,
     userIds: string[],
   ): Promise<ConversationView> {
-    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
-      requireGroup(conversation, "change its members");
-      requireAdmin(self, "add members");
-      const current = new Set(await tx.conversations.memberIds(conversationId));
-      const fresh = [...new Set(userIds)].filter((id) => !current.has(id));
-      if (fresh.length === 0) return;
-      const users = await this.activeUsers(tx, fresh);
-      await refuseBlockedAdds(tx, user, fresh);
-      await this.countGroupAdds(tx, conversationId, user, fresh);
-      const now = Date.now();
-      const cursor = await tx.events.latestId();
-      const lastSeq = Number(conversation.last_seq);
-      await tx.conversations.addMembers(
-        fresh.map((userId) => ({
-          conversation_id: conversationId,
-          user_id: userId,
-          role: "member" as const,
-          joined_at: now,
-          // A new member sees what is said from now on, not what came before.
-          joined_seq: lastSeq,
-          joined_cursor: cursor,
-          read_seq: lastSeq,
-        })),
-      );
-      await tx.conversations.touchActivity(conversationId, now);
-      for (const userId of fresh) {
-        await log.append(
-          {
-            type: "member.joined",
-            conversation_id: conversationId,
-            user: presentUser(users.get(userId) as User),
-            role: "member",
-            added_by: user.id,
-          },
-          { membership: { userIds: [userId], action: "joined" } },
-        );
-      }
-    });
+    await addMembers(this.deps, user, conversationId, userIds);
     return this.get(user, conversationId);
   }
 
   /** Removes a member, or lets the caller leave; the owner's role passes on when they go. */
   async removeMember(user: User, conversationId: string, targetId: string): Promise<void> {
-    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
-      requireGroup(conversation, "change its members");
-      const target =
-        targetId === user.id ? self : await tx.conversations.member(conversationId, targetId);
-      if (!target) throw new AppError("not_found", "that user is not a member");
-      if (!mayRemove(self, target))
-        throw new AppError("forbidden", "you cannot remove this member");
-      if (target.role === "owner")
-        await this.passOwnership(tx, log, conversationId, target.user_id);
-      // The period ends before the removal's own events: the one removed gets a copy.
-      const leftCursor = await tx.events.latestId();
-      await tx.conversations.removeMember(conversationId, target.user_id, leftCursor);
-      const event = {
-        type: "member.left" as const,
-        conversation_id: conversationId,
-        user_id: target.user_id,
-        removed_by: user.id,
-      };
-      await log.append(event, { membership: { userIds: [target.user_id], action: "left" } });
-      // The one who left is no member any more, so they get their own copy.
-      await log.append(event, { userId: target.user_id });
-    });
-  }
-
-  private async passOwnership(
-    tx: Repositories,
-    log: EventLog,
-    conversationId: string,
-    ownerId: string,
-  ): Promise<void> {
-    const others = (await tx.conversations.members(conversationId)).filter(
-      (m) => m.user_id !== ownerId,
-    );
-    const heir = others.find((m) => m.role === "admin") ?? others[0];
-    if (!heir) return;
-    await tx.conversations.setRole(conversationId, heir.user_id, "owner");
-    await log.append({
-      type: "member.role",
-      conversation_id: conversationId,
-      user_id: heir.user_id,
-      role: "owner",
-      changed_by: ownerId,
-    });
+    await removeMember(this.deps, user, conversationId, targetId);
   }
 
   /** Promote, demote, or (role "owner") hand over ownership; owner only. */
@@ -453,31 +226,7 @@ export class ConversationService {
     targetId: string,
     role: Role,
   ): Promise<ConversationView> {
-    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const { conversation, self } = await loadMembership(tx, conversationId, user.id);
-      requireGroup(conversation, "have roles");
-      requireOwner(self, "change roles");
-      const target = await tx.conversations.member(conversationId, targetId);
-      if (!target) throw new AppError("not_found", "that user is not a member");
-      if (target.user_id === user.id)
-        throw new AppError("invalid_request", "hand ownership to another member instead");
-      if (target.role === role) return;
-      await tx.conversations.setRole(conversationId, targetId, role);
-      const changes: [string, Role][] = [[targetId, role]];
-      if (role === "owner") {
-        await tx.conversations.setRole(conversationId, user.id, "admin");
-        changes.push([user.id, "admin"]);
-      }
-      for (const [userId, newRole] of changes) {
-        await log.append({
-          type: "member.role",
-          conversation_id: conversationId,
-          user_id: userId,
-          role: newRole,
-          changed_by: user.id,
-        });
-      }
-    });
+    await setRole(this.deps, user, conversationId, targetId, role);
     return this.get(user, conversationId);
   }
 
@@ -486,16 +235,7 @@ export class ConversationService {
    * typing and receipts flow from now on. The one who asked may not accept it.
    */
   async accept(user: User, conversationId: string): Promise<ConversationView> {
-    await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      await loadMembership(tx, conversationId, user.id);
-      await this.requireRecipient(tx, conversationId, user, "accept");
-      await tx.requests.remove(conversationId);
-      await log.append({
-        type: "request.accepted",
-        conversation_id: conversationId,
-        user_id: user.id,
-      });
-    });
+    await acceptRequest(this.deps, user, conversationId);
     return this.get(user, conversationId);
   }
 
@@ -504,35 +244,8 @@ export class ConversationService {
    * they accept it after all. The one who asked sees no difference.
    */
   async decline(user: User, conversationId: string): Promise<ConversationView> {
-    const repos = this.deps.store;
-    const { conversation } = await loadMembership(repos, conversationId, user.id);
-    const request = await this.requireRecipient(repos, conversationId, user, "decline");
-    if (request.state !== "declined") {
-      await repos.requests.setState(conversationId, "declined", Date.now());
-      this.deps.bus.emit("relations.changed", {
-        type: "request",
-        request: {
-          conversationId,
-          creatorId: conversation.created_by ?? "",
-          recipientId: user.id,
-          state: "declined",
-        },
-      });
-    }
+    await declineRequest(this.deps, user, conversationId);
     return this.get(user, conversationId);
-  }
-
-  private async requireRecipient(
-    tx: Repositories,
-    conversationId: string,
-    user: User,
-    action: string,
-  ) {
-    const request = await tx.requests.of(conversationId);
-    if (!request) throw new AppError("conflict", "this conversation is no message request");
-    if (request.recipient_id !== user.id)
-      throw new AppError("forbidden", `only the person asked can ${action} a message request`);
-    return request;
   }
 
   /** Records that the user has read up to `seq`; tells the other members. */

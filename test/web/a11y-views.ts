@@ -1,0 +1,240 @@
+/**
+ * The views the accessibility suite checks with axe-core: how to reach each from a
+ * signed-in page (or a fresh one) and what shows it. A new screen adds one entry to VIEWS.
+ */
+import type { Page } from "playwright-core";
+import { conversationLink, messageList, visible } from "./helpers.js";
+
+export interface Setup {
+  url: string;
+  direct: string;
+  group: string;
+  groupTitle: string;
+  /** A stranger's message request waiting for Alice, one Alice sent, one she declined. */
+  pending: string;
+  sent: string;
+  strangerName: string;
+  blockedName: string;
+}
+
+/** One view: how to reach it from a signed-in page (or a fresh one), and what shows it. */
+export interface View {
+  name: string;
+  /** Who looks at it: the member with chats, one with none, or nobody signed in. */
+  as: "alice" | "newcomer" | "signed-out";
+  open: (page: Page, setup: Setup) => Promise<void>;
+}
+
+async function go(page: Page, hash: string): Promise<void> {
+  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+}
+
+const thread = (page: Page) => page.getByRole("region", { name: /^Conversation with/ });
+
+export const VIEWS: View[] = [
+  {
+    name: "sign-in",
+    as: "signed-out",
+    open: async (page, s) => {
+      await page.goto(s.url);
+      await visible(page.getByRole("button", { name: "Sign in" }));
+    },
+  },
+  {
+    name: "sign-in with an error",
+    as: "signed-out",
+    open: async (page, s) => {
+      await page.goto(s.url);
+      await page.getByLabel("Username").fill("nobody_here");
+      await page.getByLabel("Password").fill("not the password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await visible(page.getByRole("alert"));
+    },
+  },
+  {
+    name: "register",
+    as: "signed-out",
+    open: async (page, s) => {
+      await page.goto(s.url);
+      await page.getByRole("button", { name: "Create an account" }).click();
+      await visible(page.getByLabel("Display name"));
+    },
+  },
+  {
+    name: "empty conversation list",
+    as: "newcomer",
+    open: async (page) => {
+      await go(page, "#/");
+      await visible(page.getByText("No conversations yet."));
+    },
+  },
+  {
+    name: "conversation list",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, "#/");
+      await visible(conversationLink(page, s.groupTitle));
+    },
+  },
+  {
+    name: "direct chat with replies, reactions and attachments",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}`);
+      await visible(messageList(page).getByText("a reply to you"));
+      await visible(messageList(page).getByRole("button", { name: "Open image sea.png" }));
+      await visible(messageList(page).getByRole("button", { name: /^Download notes\.txt/ }));
+    },
+  },
+  {
+    name: "message actions",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}`);
+      const mine = messageList(page).getByText("a reply to you");
+      await visible(mine);
+      await mine.hover();
+      await visible(page.getByRole("toolbar", { name: "Message actions" }).first());
+    },
+  },
+  {
+    name: "image viewer",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}`);
+      await messageList(page).getByRole("button", { name: "Open image sea.png" }).click();
+      await visible(page.getByRole("dialog", { name: "sea.png" }).locator("img"));
+    },
+  },
+  {
+    name: "direct chat details",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}/info`);
+      await visible(page.getByRole("complementary"));
+    },
+  },
+  {
+    name: "group chat",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}`);
+      await visible(messageList(page).getByText("hello everyone"));
+      await visible(thread(page).getByText("4 members"));
+    },
+  },
+  {
+    name: "group members panel, adding members",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}/info`);
+      const panel = page.getByRole("complementary", { name: "Group info" });
+      await panel.getByRole("button", { name: "Add members" }).click();
+      await visible(panel.getByLabel("Search people to add"));
+    },
+  },
+  {
+    name: "unknown conversation",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/c/00000000-0000-4000-8000-000000000000");
+      await visible(page.getByText("This conversation is not available."));
+    },
+  },
+  {
+    name: "new direct chat",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/new");
+      await visible(page.getByRole("button", { name: "Group" }));
+    },
+  },
+  {
+    name: "new group",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/new");
+      await page.getByRole("button", { name: "Group" }).click();
+      await visible(page.getByLabel("Group name"));
+    },
+  },
+  {
+    name: "search with results",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/search/hello");
+      await visible(page.getByRole("list", { name: "Search results" }).getByRole("link").first());
+    },
+  },
+  {
+    name: "search without results",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/search/zzzqqq");
+      await visible(page.getByRole("status").getByText(/No messages/i));
+    },
+  },
+  {
+    name: "settings",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, "#/settings");
+      await visible(page.getByRole("heading", { name: "Sessions" }));
+      await visible(page.getByRole("button", { name: /sign out/i }).first());
+      await visible(
+        page
+          .getByRole("list", { name: "Blocked people" })
+          .getByText(s.blockedName, { exact: true }),
+      );
+    },
+  },
+  {
+    name: "a message request",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.pending}`);
+      await visible(page.getByRole("heading", { name: `${s.strangerName} wants to message you` }));
+    },
+  },
+  {
+    name: "blocking a request's sender, asked first",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.pending}`);
+      await thread(page)
+        .getByRole("button", { name: `Block ${s.strangerName}` })
+        .click();
+      await visible(page.getByRole("button", { name: `Block ${s.strangerName}`, exact: true }));
+    },
+  },
+  {
+    name: "a sent request, waiting",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.sent}`);
+      await visible(page.getByText(/^Waiting for .+ to accept$/));
+    },
+  },
+  {
+    name: "message requests, waiting and declined",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/requests");
+      await visible(page.getByRole("heading", { name: "Message requests", level: 2 }));
+      await visible(page.getByRole("button", { name: /^Accept the request from / }));
+    },
+  },
+  {
+    name: "a group with a blocked person's message collapsed",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}`);
+      await visible(messageList(page).getByText("from a person you blocked"));
+    },
+  },
+];
+
+export const LAYOUTS = [
+  { label: "desktop", viewport: { width: 1280, height: 800 } },
+  { label: "phone", viewport: { width: 390, height: 844 } },
+] as const;
