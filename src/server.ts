@@ -62,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const migration = await store.migrate();
     // The schema is known and current; its tables must also be readable.
     await store.checkReads();
+    store.appender.start?.();
     await prepareUploadsDir(config, store);
     if (migration.applied.length > 0) {
       logger.info(

@@ -273,4 +273,9 @@ export interface MessageAppender {
    * the order they were handed over, so callers may keep more than one in flight.
    */
   readonly keepsOrder: boolean;
+  /**
+   * Starts whatever stores the batches (a writer thread) now, once the schema is current,
+   * so that the first message sent does not wait for it.
+   */
+  start?(): void;
 }

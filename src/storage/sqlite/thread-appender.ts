@@ -1,6 +1,7 @@
 /**
  * The server's SQLite append path: batches go to the writer thread (writer-thread.ts) and
- * come back committed. The thread starts on the first batch, after the migrations.
+ * come back committed. The thread starts once the migrations ran (`start`), or else on
+ * the first batch.
  */
 import type { Worker } from "node:worker_threads";
 import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
@@ -26,7 +27,7 @@ export class ThreadMessageAppender implements MessageAppender {
   constructor(private readonly path: string) {}
 
   append(batch: AppendBatch): Promise<AppendResult[]> {
-    const worker = this.start();
+    const worker = this.running();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -46,7 +47,11 @@ export class ThreadMessageAppender implements MessageAppender {
     await worker.terminate();
   }
 
-  private start(): Worker {
+  start(): void {
+    this.running();
+  }
+
+  private running(): Worker {
     if (this.worker) return this.worker;
     const worker = startWorker("writer-thread", { path: this.path });
     worker.unref();
