@@ -20,6 +20,8 @@ export interface Timeline {
   hasOlder: boolean;
   loading: boolean;
   error: string | null;
+  /** Shown from the local copy: the newest page is fetched again when next opened. */
+  stale?: boolean;
 }
 
 /** A send the server has not acknowledged yet (or refused). */
@@ -36,7 +38,10 @@ export interface PendingMessage {
 export interface ChatState {
   me: UserView | null;
   conn: ConnectionState;
+  /** The server's conversation list arrived (else the list shows the local copy, or nothing). */
   loaded: boolean;
+  /** The conversations and timelines shown come from the local copy on this device. */
+  restored: boolean;
   loadError: string | null;
   convs: Record<string, Conv>;
   timelines: Record<string, Timeline>;
@@ -57,6 +62,7 @@ export function emptyState(me: UserView | null = null): ChatState {
     me,
     conn: "idle",
     loaded: false,
+    restored: false,
     loadError: null,
     convs: {},
     timelines: {},
