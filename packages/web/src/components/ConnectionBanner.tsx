@@ -19,13 +19,13 @@ export function ConnectionBanner() {
   const text =
     reach === "offline"
       ? "You're offline — showing what was saved on this device. Messages you send will go when you're back online."
-      : reach === "unreachable" && !loaded
-        ? "Can't reach the server — showing what was saved on this device. Messages you send will go when it's back."
+      : reach === "unreachable"
+        ? loaded
+          ? "Connection lost. Reconnecting…"
+          : "Can't reach the server — showing what was saved on this device. Messages you send will go when it's back."
         : conn === "syncing"
           ? "Catching up…"
-          : conn === "reconnecting"
-            ? "Connection lost. Reconnecting…"
-            : "Connecting…";
+          : "Connecting…";
   return (
     <div class={reach !== "online" ? "banner offline" : "banner"} role="status">
       <span class="spinner" aria-hidden="true" />

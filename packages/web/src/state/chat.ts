@@ -38,6 +38,8 @@ export interface PendingMessage {
 export interface ChatState {
   me: UserView | null;
   conn: ConnectionState;
+  /** A connection attempt failed or dropped and none succeeded since (kept across retries). */
+  unreachable: boolean;
   /** The server's conversation list arrived (else the list shows the local copy, or nothing). */
   loaded: boolean;
   /** The conversations and timelines shown come from the local copy on this device. */
@@ -61,6 +63,7 @@ export function emptyState(me: UserView | null = null): ChatState {
   return {
     me,
     conn: "idle",
+    unreachable: false,
     loaded: false,
     restored: false,
     loadError: null,

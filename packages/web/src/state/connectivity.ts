@@ -3,16 +3,15 @@
  * server that does not answer) the app shows what it has, read-only, and the composer
  * still queues messages in the outbox. Actions that need the server say why they are off.
  */
-import type { ConnectionState } from "@private-chat/sdk";
 import { chat } from "./chat.js";
 import { createStore, useStore } from "./store.js";
 
 export type Reach = "online" | "offline" | "unreachable";
 
-/** The browser has no network, or it has but the connection to the server is down. */
-export function reachOf(conn: ConnectionState, browserOnline: boolean): Reach {
+/** The browser has no network, or it has but the server does not answer (`unreachable`). */
+export function reachOf(unreachable: boolean, browserOnline: boolean): Reach {
   if (!browserOnline) return "offline";
-  return conn === "reconnecting" ? "unreachable" : "online";
+  return unreachable ? "unreachable" : "online";
 }
 
 /** Why an action that needs the server is off, or null when it is not. */
@@ -31,9 +30,9 @@ if (typeof window !== "undefined") {
 }
 
 export function useReach(): Reach {
-  const conn = useStore(chat, (s) => s.conn);
+  const unreachable = useStore(chat, (s) => s.unreachable);
   return reachOf(
-    conn,
+    unreachable,
     useStore(browserOnline, (online) => online),
   );
 }

@@ -90,7 +90,18 @@ function start(user: UserView): void {
   cleanups = [
     keepLocalCopy(user.id),
     socket.on("state", ({ state }) => {
-      chat.update((s) => ({ ...s, conn: state }));
+      // Each retry goes through "connecting": the server counts as unreachable until one
+      // gets through, so the banner does not flicker between attempts.
+      chat.update((s) => ({
+        ...s,
+        conn: state,
+        unreachable:
+          state === "reconnecting"
+            ? true
+            : state === "open" || state === "syncing"
+              ? false
+              : s.unreachable,
+      }));
       if (state === "open") resetReadMarks();
       if (state === "unauthorized") end("Your session has ended. Please sign in again.");
     }),

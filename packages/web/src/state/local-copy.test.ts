@@ -195,10 +195,10 @@ describe("a kept timeline meets the newest page", () => {
 
 describe("reaching the server", () => {
   it("tells offline from unreachable, and says why actions are off", () => {
-    assert.equal(reachOf("open", false), "offline");
-    assert.equal(reachOf("reconnecting", true), "unreachable");
-    assert.equal(reachOf("open", true), "online");
-    assert.equal(reachOf("connecting", true), "online");
+    assert.equal(reachOf(false, false), "offline");
+    assert.equal(reachOf(true, false), "offline");
+    assert.equal(reachOf(true, true), "unreachable");
+    assert.equal(reachOf(false, true), "online");
     assert.equal(unavailableReason("online"), null);
     assert.match(unavailableReason("offline") ?? "", /offline/);
   });
