@@ -10,6 +10,7 @@ import { api, getSocket } from "../api.js";
 import { memberName } from "../format.js";
 import { editMessage } from "../state/actions.js";
 import { type Conv, chat } from "../state/chat.js";
+import { unavailableReason, useReach } from "../state/connectivity.js";
 import { sendMessage } from "../state/send.js";
 import { useStore } from "../state/store.js";
 import { addFiles, takeReady, uploads } from "../state/uploads.js";
@@ -49,6 +50,8 @@ export function Composer({
   const files = useStore(uploads, (all) => all[conv.id] ?? NO_UPLOADS);
   const uploading = files.some((f) => !f.view && !f.error);
   const ready = files.some((f) => f.view);
+  // Offline a message waits in the outbox; uploads and edits need the server.
+  const off = unavailableReason(useReach());
 
   useEffect(() => {
     if (infoRequested) return;
@@ -87,7 +90,7 @@ export function Composer({
     event?.preventDefault();
     const body = text.trim();
     if (editing) {
-      if (!body || tooLong) return;
+      if (!body || tooLong || off) return;
       if (body === editing.body || (await editMessage(editing.id, body))) onCancelEdit();
       return;
     }
@@ -167,7 +170,8 @@ export function Composer({
               type="button"
               class="icon-btn attach"
               aria-label="Attach files"
-              title="Attach files"
+              title={off ?? "Attach files"}
+              disabled={off !== null}
               onClick={() => picker.current?.click()}
             >
               <Icon name="clip" />
@@ -190,8 +194,11 @@ export function Composer({
           type="submit"
           class="send"
           aria-label={editing ? "Save edit" : "Send"}
+          title={editing && off ? off : undefined}
           disabled={
-            editing ? !text.trim() || tooLong : (!text.trim() && !ready) || tooLong || uploading
+            editing
+              ? !text.trim() || tooLong || off !== null
+              : (!text.trim() && !ready) || tooLong || uploading
           }
         >
           <Icon name="send" />

@@ -19,7 +19,8 @@ export function ConversationList({ route }: { route: Route }) {
   const online = useStore(chat, (s) => s.online);
   const typing = useStore(chat, (s) => s.typing);
   const me = useStore(chat, (s) => s.me?.id);
-  const loaded = useStore(chat, (s) => s.loaded);
+  // The local copy shows like a loaded list (the banner says when it is all there is).
+  const loaded = useStore(chat, (s) => s.loaded || s.restored);
   const loadError = useStore(chat, (s) => s.loadError);
   const blocked = useStore(chat, (s) => s.blocked);
   const [filter, setFilter] = useState("");

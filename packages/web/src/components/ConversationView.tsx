@@ -60,9 +60,10 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
     [],
   );
 
+  // Again once the server's list arrives: messages shown from the local copy are refreshed.
   useEffect(() => {
     if (exists) openTimeline(id);
-  }, [id, exists]);
+  }, [id, exists, loaded]);
 
   useEffect(() => {
     setViewing(visible && exists ? id : null);

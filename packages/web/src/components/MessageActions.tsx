@@ -7,6 +7,7 @@
 import type { MessageView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { deleteMessage, toggleReaction } from "../state/actions.js";
+import { unavailableReason, useReach } from "../state/connectivity.js";
 import { Icon } from "./icons.js";
 
 export const EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
@@ -23,6 +24,8 @@ type Mode = "idle" | "react" | "delete";
 
 export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Props) {
   const [mode, setMode] = useState<Mode>("idle");
+  // Reacting, editing and deleting need the server; replying queues like any message.
+  const off = unavailableReason(useReach());
   const bar = useRef<HTMLDivElement>(null);
   // The button to give focus back to, when the keyboard opened the picker or confirmation.
   const back = useRef<string | null>(null);
@@ -111,7 +114,8 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Pr
             type="button"
             class="icon-btn"
             aria-label="React"
-            title="React"
+            title={off ?? "React"}
+            disabled={off !== null}
             onClick={open("react", "React")}
           >
             <Icon name="smile" />
@@ -130,7 +134,8 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Pr
               type="button"
               class="icon-btn"
               aria-label="Edit"
-              title="Edit"
+              title={off ?? "Edit"}
+              disabled={off !== null}
               onClick={() => onEdit(message)}
             >
               <Icon name="edit" />
@@ -141,7 +146,8 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Pr
               type="button"
               class="icon-btn"
               aria-label="Delete"
-              title="Delete"
+              title={off ?? "Delete"}
+              disabled={off !== null}
               onClick={open("delete", "Delete")}
             >
               <Icon name="trash" />

@@ -7,6 +7,8 @@ import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { api, errorText, isAuthError } from "../api.js";
 import { chat, type Timeline } from "./chat.js";
 import { end } from "./live.js";
+import { refreshTimeline } from "./local-copy.js";
+import { noteOpened } from "./local-store.js";
 import { toast } from "./notices.js";
 import { mergeConversations, mergePage, removeConversation, upsertMessage } from "./reduce.js";
 
@@ -44,10 +46,33 @@ async function loadPage(id: string, before: number | undefined): Promise<void> {
   }
 }
 
-/** Loads the newest page of a conversation the first time it is opened. */
+/**
+ * Loads the newest page of a conversation the first time it is opened, or when what shows
+ * came from the local copy.
+ */
 export function openTimeline(id: string): void {
+  noteOpened(id);
   const timeline = chat.get().timelines[id];
   if (!timeline || (timeline.error && timeline.messages.length === 0)) void loadPage(id, undefined);
+  else if (timeline.stale && !timeline.loading) void refreshStale(id);
+}
+
+async function refreshStale(id: string): Promise<void> {
+  // Offline the kept messages stay as they are (the banner says so), with no error.
+  if (!navigator.onLine) return;
+  setTimeline(id, (t) => ({ ...t, loading: true }));
+  try {
+    const page = await api.history(id, { limit: PAGE });
+    setTimeline(id, (t) => ({
+      ...t,
+      ...refreshTimeline(t.messages, t.hasOlder, page, PAGE),
+      loading: false,
+      stale: false,
+    }));
+  } catch (err) {
+    setTimeline(id, (t) => ({ ...t, loading: false }));
+    if (isAuthError(err)) end("Your session has ended. Please sign in again.");
+  }
 }
 
 export function loadOlder(id: string): void {

@@ -20,6 +20,8 @@ export interface Timeline {
   hasOlder: boolean;
   loading: boolean;
   error: string | null;
+  /** Shown from the local copy: the newest page is fetched again when next opened. */
+  stale?: boolean;
 }
 
 /** A send the server has not acknowledged yet (or refused). */
@@ -36,7 +38,12 @@ export interface PendingMessage {
 export interface ChatState {
   me: UserView | null;
   conn: ConnectionState;
+  /** A connection attempt failed or dropped and none succeeded since (kept across retries). */
+  unreachable: boolean;
+  /** The server's conversation list arrived (else the list shows the local copy, or nothing). */
   loaded: boolean;
+  /** The conversations and timelines shown come from the local copy on this device. */
+  restored: boolean;
   loadError: string | null;
   convs: Record<string, Conv>;
   timelines: Record<string, Timeline>;
@@ -56,7 +63,9 @@ export function emptyState(me: UserView | null = null): ChatState {
   return {
     me,
     conn: "idle",
+    unreachable: false,
     loaded: false,
+    restored: false,
     loadError: null,
     convs: {},
     timelines: {},

@@ -24,6 +24,14 @@ import {
 } from "../api.js";
 import { conversationTitle, memberName } from "../format.js";
 import { blockedIds, chat, emptyState } from "./chat.js";
+import { confirmList, restoreCopy } from "./local-copy.js";
+import {
+  deleteCopy,
+  deleteOtherCopies,
+  keepLocalCopy,
+  readCopy,
+  seedRecent,
+} from "./local-store.js";
 import { announce } from "./notices.js";
 import { isViewing, markRead, resetReadMarks } from "./read.js";
 import { applyEvent, mergeConversations, removeConversation } from "./reduce.js";
@@ -58,7 +66,17 @@ export function resume(): void {
 
 export function signedIn(auth: AuthResponse): void {
   saveSession({ token: auth.token, user: auth.user });
+  // Someone else's copy (a person who closed the tab without signing out) is not kept.
+  void deleteOtherCopies(auth.user.id);
   start(auth.user);
+}
+
+/** Shows the local copy while the server's list is on its way (or unreachable). */
+async function restoreLocal(userId: string): Promise<void> {
+  const copy = await readCopy(userId);
+  if (!copy || session.get().user?.id !== userId) return;
+  seedRecent(copy.timelines.map((t) => t.id));
+  chat.update((s) => restoreCopy(s, copy));
 }
 
 function start(user: UserView): void {
@@ -68,9 +86,22 @@ function start(user: UserView): void {
   held = [];
   const hadCursor = storedCursor(user.id) !== undefined;
   const socket = createSocket(user.id);
+  void restoreLocal(user.id);
   cleanups = [
+    keepLocalCopy(user.id),
     socket.on("state", ({ state }) => {
-      chat.update((s) => ({ ...s, conn: state }));
+      // Each retry goes through "connecting": the server counts as unreachable until one
+      // gets through, so the banner does not flicker between attempts.
+      chat.update((s) => ({
+        ...s,
+        conn: state,
+        unreachable:
+          state === "reconnecting"
+            ? true
+            : state === "open" || state === "syncing"
+              ? false
+              : s.unreachable,
+      }));
       if (state === "open") resetReadMarks();
       if (state === "unauthorized") end("Your session has ended. Please sign in again.");
     }),
@@ -121,6 +152,8 @@ export function end(notice: string | null): void {
   const userId = session.get().user?.id;
   stop();
   clearSession(userId);
+  // What this device kept of the user goes with the session.
+  if (userId) void deleteCopy(userId);
   chat.set(emptyState());
   session.set({ user: null, notice });
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
@@ -145,7 +178,12 @@ async function loadSnapshot(): Promise<void> {
     await loadBlocks();
     const list = await api.conversations();
     if (socket !== getSocket()) return;
-    chat.update((s) => ({ ...mergeConversations(s, list), loaded: true, loadError: null }));
+    chat.update((s) => ({
+      ...mergeConversations(confirmList(s, list), list),
+      loaded: true,
+      restored: false,
+      loadError: null,
+    }));
     const queued = held ?? [];
     held = null;
     for (const event of queued) handle(event);

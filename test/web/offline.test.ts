@@ -1,0 +1,227 @@
+/**
+ * The app without the network: what was loaded stays on screen, read-only, under an
+ * offline banner; a message typed offline waits and is stored exactly once when the
+ * network returns. A new page opens with the copy kept on this device while the server
+ * cannot be reached, and signing out (or someone else signing in) deletes that copy.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { MessageView } from "@private-chat/protocol/chat";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "../helpers/browser.js";
+import { createDirect, sendMessage } from "../helpers/chat.js";
+import { createUser, type TestUser } from "../helpers/factories.js";
+import { request } from "../helpers/http.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import {
+  conversationLink,
+  gone,
+  messageList,
+  PASSWORD,
+  send,
+  signIn,
+  visible,
+  WAIT,
+  watchErrors,
+} from "./helpers.js";
+
+/** The user ids whose local copy this page's origin holds in IndexedDB. */
+function keptCopies(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = (globalThis as any).indexedDB.open("private-chat");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("local-copy")) return resolve([]);
+          const keys = db.transaction("local-copy").objectStore("local-copy").getAllKeys();
+          keys.onsuccess = () => resolve(keys.result.map(String) as string[]);
+          keys.onerror = () => reject(keys.error);
+        };
+      }),
+  );
+}
+
+/** Waits until the kept copy of `userId` holds a message `text` in one of its timelines. */
+async function copyHolds(page: Page, userId: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([id, wanted]) =>
+      new Promise<boolean>((resolve) => {
+        const open = (globalThis as any).indexedDB.open("private-chat");
+        open.onerror = () => resolve(false);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("local-copy")) return resolve(false);
+          const get = db
+            .transaction("local-copy")
+            .objectStore("local-copy")
+            .get(id as string);
+          get.onsuccess = () =>
+            resolve(
+              (get.result?.timelines ?? []).some((t: any) =>
+                t.messages.some((m: any) => m.body === wanted),
+              ),
+            );
+          get.onerror = () => resolve(false);
+        };
+      }),
+    [userId, text],
+    { timeout: WAIT, polling: 200 },
+  );
+}
+
+describe("the web app offline", { timeout: 120_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let alice: TestUser;
+  let bob: TestUser;
+  let directId: string;
+  const errors: string[] = [];
+
+  before(async () => {
+    server = await startTestServer({ rate_limit: { enabled: false } });
+    browser = await launchBrowser();
+    alice = await createUser(server.url, { password: PASSWORD });
+    bob = await createUser(server.url, { password: PASSWORD });
+    directId = (await createDirect(server.url, bob, alice)).id;
+    for (const body of ["kept one", "kept two", "kept three"])
+      await sendMessage(server.url, bob, directId, body);
+    context = await browser.newContext();
+    page = await context.newPage();
+    watchErrors(page, errors);
+    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const banner = (p: Page, text: RegExp) => p.getByRole("status").filter({ hasText: text });
+
+  it("keeps what was loaded on screen offline, and sends what was typed once when back", async () => {
+    await conversationLink(page, bob.username).click();
+    await visible(messageList(page).getByText("kept three"));
+
+    await context.setOffline(true);
+    await visible(banner(page, /You're offline — showing what was saved on this device/));
+    await visible(messageList(page).getByText("kept one"));
+    await visible(conversationLink(page, bob.username));
+    // What needs the server is off, and says why; the composer still takes a message.
+    const react = messageList(page).getByRole("button", { name: "React" }).first();
+    assert.equal(await react.isDisabled(), true);
+    assert.equal(await react.getAttribute("title"), "Not available offline");
+    await send(page, "typed while offline");
+    await visible(messageList(page).getByText("Sending…"));
+
+    await context.setOffline(false);
+    await gone(messageList(page).getByText("Sending…"));
+    await gone(banner(page, /offline/i));
+    assert.equal(await react.isDisabled(), false);
+
+    const history = await request<{ messages: MessageView[] }>(
+      server.url,
+      "GET",
+      `/api/v1/conversations/${directId}/messages?limit=50`,
+      { token: bob.token },
+    );
+    assert.equal(history.status, 200, history.text);
+    const copies = history.body.messages.filter((m) => m.body === "typed while offline");
+    assert.equal(copies.length, 1, "stored exactly once");
+  });
+
+  it("opens a new page with the copy kept on this device while the server cannot be reached", async () => {
+    await copyHolds(page, alice.id, "typed while offline");
+    await page.close();
+
+    page = await context.newPage();
+    watchErrors(page, errors);
+    // The page loads; the server's API and socket do not answer until `down` is cleared.
+    let down = true;
+    await page.route("**/api/**", (route) =>
+      down ? route.abort("connectionrefused") : route.continue(),
+    );
+    await page.routeWebSocket(/\/socket/, (ws) => {
+      if (down) void ws.close();
+      else ws.connectToServer();
+    });
+    await page.goto(`${server.url}/#/c/${directId}`);
+
+    await visible(banner(page, /Can't reach the server — showing what was saved on this device/));
+    await visible(conversationLink(page, bob.username));
+    await visible(messageList(page).getByText("kept three"));
+    await visible(messageList(page).getByText("typed while offline"));
+    // The list shows no load error of its own: the banner says it all.
+    assert.equal(
+      await page.getByRole("navigation", { name: "Conversations" }).getByRole("alert").count(),
+      0,
+    );
+
+    down = false;
+    await page.getByRole("button", { name: "Retry now" }).click();
+    await gone(banner(page, /Can't reach the server/));
+    await sendMessage(server.url, bob, directId, "after the server came back");
+    await visible(messageList(page).getByText("after the server came back"));
+  });
+
+  it("deletes the copy at sign-out", async () => {
+    await copyHolds(page, alice.id, "after the server came back");
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await visible(page.getByRole("button", { name: "Sign in" }));
+    await page.waitForFunction(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const open = (globalThis as any).indexedDB.open("private-chat");
+          open.onsuccess = () => {
+            const get = open.result.transaction("local-copy").objectStore("local-copy").count();
+            get.onsuccess = () => resolve(get.result === 0);
+            get.onerror = () => resolve(false);
+          };
+          open.onerror = () => resolve(false);
+        }),
+      undefined,
+      { timeout: WAIT, polling: 200 },
+    );
+    assert.deepEqual(await keptCopies(page), []);
+  });
+
+  it("shows nothing of one person to the next one signing in on the same browser", async () => {
+    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    await conversationLink(page, bob.username).click();
+    await visible(messageList(page).getByText("kept three"));
+    await copyHolds(page, alice.id, "kept three");
+    // Alice leaves without signing out; her session is gone from this browser (expired).
+    await page.evaluate(() => (globalThis as any).localStorage.removeItem("pc.session"));
+    await signIn(page, server.url, { username: bob.username, displayName: bob.username });
+    await visible(conversationLink(page, alice.username));
+    await page.waitForFunction(
+      (aliceId) =>
+        new Promise<boolean>((resolve) => {
+          const open = (globalThis as any).indexedDB.open("private-chat");
+          open.onsuccess = () => {
+            const keys = open.result
+              .transaction("local-copy")
+              .objectStore("local-copy")
+              .getAllKeys();
+            keys.onsuccess = () => resolve(!keys.result.includes(aliceId));
+            keys.onerror = () => resolve(false);
+          };
+          open.onerror = () => resolve(false);
+        }),
+      alice.id,
+      { timeout: WAIT, polling: 200 },
+    );
+    assert.ok(!(await keptCopies(page)).includes(alice.id));
+  });
+
+  it("logged no errors", () => {
+    assert.deepEqual(
+      errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e)),
+      [],
+    );
+  });
+});
