@@ -11,15 +11,15 @@
 #                    of the user running the script (GNUPGHOME picks the keyring)
 #   PASSPHRASE_FILE  or: encrypt with chat-server's AES-256-GCM and the passphrase on the
 #                    first line of this file (mode 0600, kept away from the backups)
-#   CHAT_SERVER      the chat-server command, or its .js entry point
-#                    (default /opt/chat-server/dist/cli/chat-server.js, a built checkout)
+#   CHAT_SERVER      the chat-server command, or its .js entry point (default
+#                    /usr/local/bin/chat-server, the wrapper docs/DEPLOYMENT.md installs)
 #   CHAT_CONFIG      the server's configuration (default /opt/chat-server/config.toml)
 #   BACKUP_DIR       where backups go (default /var/backups/chat-server)
 #   KEEP_DAYS        how many days of backups to keep (default 7)
 set -euo pipefail
 umask 077
 
-CHAT_SERVER="${CHAT_SERVER:-/opt/chat-server/dist/cli/chat-server.js}"
+CHAT_SERVER="${CHAT_SERVER:-/usr/local/bin/chat-server}"
 CHAT_CONFIG="${CHAT_CONFIG:-/opt/chat-server/config.toml}"
 BACKUP_DIR="${BACKUP_DIR:-/var/backups/chat-server}"
 KEEP_DAYS="${KEEP_DAYS:-7}"
@@ -32,7 +32,7 @@ fail() {
 }
 
 chat_server() {
-  # A built checkout has the entry point but no executable wrapper for it.
+  # An entry point given by hand (a checkout without the installed wrapper) runs with node.
   case "$CHAT_SERVER" in
     *.js) node "$CHAT_SERVER" "$@" ;;
     *) "$CHAT_SERVER" "$@" ;;

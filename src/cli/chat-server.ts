@@ -3,16 +3,11 @@
  * The chat-server command: serves by default, and carries the operator's subcommands
  * (listed in command-line.ts). This module turns their outcome into an exit status.
  */
-import { UploadsDirError } from "../attachments/uploads-dir.js";
-import { ConfigError } from "../config/load.js";
-import { AppError } from "../errors.js";
-import { DamagedDatabaseError } from "../storage/damage.js";
-import { SchemaMismatchError } from "../storage/migrate.js";
 import { EXIT_CONFIG, EXIT_USAGE, UsageError } from "./args.js";
 import { readCommandLine } from "./command-line.js";
 
 async function main(argv: string[]): Promise<number> {
-  const line = readCommandLine(argv);
+  const line = await readCommandLine(argv);
   if (line.kind === "print") {
     process.stdout.write(line.text);
     return 0;
@@ -29,7 +24,22 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
+    // Loaded only on failure: their modules pull in the configuration schema, the storage
+    // and the uploads code, which `--version` and `--help` have no need of.
+    const [
+      { UploadsDirError },
+      { ConfigError },
+      { AppError },
+      { DamagedDatabaseError },
+      { SchemaMismatchError },
+    ] = await Promise.all([
+      import("../attachments/uploads-dir.js"),
+      import("../config/load.js"),
+      import("../errors.js"),
+      import("../storage/damage.js"),
+      import("../storage/migrate.js"),
+    ]);
     if (err instanceof ConfigError) {
       for (const line of err.problems) process.stderr.write(`${line}\n`);
       process.exitCode = EXIT_CONFIG;

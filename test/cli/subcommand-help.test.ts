@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readCommandLine } from "../../src/cli/command-line.js";
+import { COMMANDS, readCommandLine } from "../../src/cli/command-line.js";
+import { USAGE } from "../../src/cli/usage.js";
 import { runCli } from "../helpers/cli.js";
 
 /**
@@ -23,15 +24,15 @@ function listedFlags(help: string): string[] {
   return [...section.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1] ?? "");
 }
 
-function printed(argv: string[]): string {
-  const line = readCommandLine(argv);
+async function printed(argv: string[]): Promise<string> {
+  const line = await readCommandLine(argv);
   assert.equal(line.kind, "print", `${argv.join(" ")} prints instead of running`);
   return line.kind === "print" ? line.text : "";
 }
 
 describe("chat-server COMMAND --help", () => {
-  it("prints the usage and flags of every subcommand and action the top-level help names", () => {
-    const usageLines = printed(["--help"])
+  it("prints the usage and flags of every subcommand and action the top-level help names", async () => {
+    const usageLines = (await printed(["--help"]))
       .split("\n")
       .filter((l) => l.startsWith("  chat-server "));
     // Each command path (`user`, `user create`) with the top-level usage lines it covers.
@@ -48,7 +49,7 @@ describe("chat-server COMMAND --help", () => {
 
     for (const [path, lines] of paths) {
       for (const helpFlag of ["--help", "-h"]) {
-        const help = printed([...path.split(" "), helpFlag]);
+        const help = await printed([...path.split(" "), helpFlag]);
         assert.match(help, /^Usage:\n/, path);
         const flags = listedFlags(help);
         assert.ok(flags.includes("--help"), `${path} lists --help`);
@@ -61,8 +62,8 @@ describe("chat-server COMMAND --help", () => {
     }
   });
 
-  it("lists every flag a command takes, and an action's help only its own", () => {
-    assert.deepEqual(listedFlags(printed(["user", "--help"])).sort(), [
+  it("lists every flag a command takes, and an action's help only its own", async () => {
+    assert.deepEqual(listedFlags(await printed(["user", "--help"])).sort(), [
       "--admin",
       "--config",
       "--display-name",
@@ -70,16 +71,24 @@ describe("chat-server COMMAND --help", () => {
       "--json",
       "--password-file",
     ]);
-    const list = printed(["user", "list", "--config", "x.toml", "--help"]);
+    const list = await printed(["user", "list", "--config", "x.toml", "--help"]);
     assert.deepEqual(listedFlags(list).sort(), ["--config", "--help", "--json"]);
     assert.doesNotMatch(list, /user create/);
-    assert.deepEqual(listedFlags(printed(["backup", "-h"])).sort(), [
+    assert.deepEqual(listedFlags(await printed(["backup", "-h"])).sort(), [
       "--config",
       "--encrypt",
       "--help",
       "--out",
       "--passphrase-file",
     ]);
+  });
+
+  it("loads, for each name, the command of that name with the usage lines the top-level help prints", async () => {
+    for (const [name, load] of Object.entries(COMMANDS)) {
+      const command = await load();
+      assert.equal(command.name, name);
+      assert.deepEqual(command.usage, USAGE[name as keyof typeof USAGE]);
+    }
   });
 
   it("answers --help from the real command with exit 0, and still rejects unknown flags", async () => {

@@ -8,6 +8,7 @@ import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js"
 import type { AuditEntry } from "../../storage/audit.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 import { withStore } from "../with-store.js";
 
 const DEFAULT_LIMIT = 50;
@@ -61,7 +62,7 @@ export async function auditCommand(args: string[]): Promise<number> {
 
 export const auditCmd: Command = {
   name: "audit",
-  usage: [["audit [--limit N] [--json]", "show the log of administrative actions, newest first"]],
+  usage: COMMAND_USAGE.audit,
   flags,
   run: auditCommand,
 };

@@ -13,6 +13,7 @@ import { readPassphraseFile } from "../../ops/backup/passphrase.js";
 import { backupSqlite } from "../../ops/backup/sqlite-backup.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 const USAGE =
   "usage: chat-server backup --out FILE|- [--encrypt --passphrase-file FILE] [--config FILE]";
@@ -104,12 +105,7 @@ async function backupCommand(args: string[]): Promise<number> {
 
 export const backupCmd: Command = {
   name: "backup",
-  usage: [
-    [
-      "backup --out FILE|- [--encrypt --passphrase-file FILE]",
-      "copy the SQLite database while the server runs (online backup; file mode 0600; - is stdout); --encrypt seals it with AES-256-GCM",
-    ],
-  ],
+  usage: COMMAND_USAGE.backup,
   flags,
   run: backupCommand,
 };

@@ -6,6 +6,7 @@ import { checkSecrets } from "../../config/secrets.js";
 import { checkVapidKeys } from "../../push/vapid-keys.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 export async function configCheckCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, configFlag);
@@ -24,9 +25,7 @@ export async function configCheckCommand(args: string[]): Promise<number> {
 
 export const configCmd: Command = {
   name: "config",
-  usage: [
-    ["config check [--config FILE]", "validate the configuration (file and environment) and exit"],
-  ],
+  usage: COMMAND_USAGE.config,
   flags: configFlag,
   run: (args) => {
     if (args[0] !== "check")

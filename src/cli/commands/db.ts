@@ -15,6 +15,7 @@ import {
 import { openStore, type Store } from "../../storage/store.js";
 import { configFlag, type Flags, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 const USAGE = "usage: chat-server db migrate [--contract] | db status [--json] [--config FILE]";
 
@@ -130,14 +131,7 @@ export async function dbCommand(args: string[]): Promise<number> {
 
 export const dbCmd: Command = {
   name: "db",
-  usage: [
-    ["db migrate", "apply pending expand steps (safe while older nodes run) and exit"],
-    ["db migrate --contract", "also apply contract steps: only once every node runs this version"],
-    [
-      "db status [--json]",
-      "applied, pending expand and pending contract steps; whether this version can serve the schema",
-    ],
-  ],
+  usage: COMMAND_USAGE.db,
   flags,
   run: dbCommand,
 };

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { type Flags, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 const USAGE = "usage: chat-server drain PID [--timeout SECONDS]";
 const flags = {
@@ -68,12 +69,7 @@ export async function drainCommand(args: string[]): Promise<number> {
 
 export const drainCmd: Command = {
   name: "drain",
-  usage: [
-    [
-      "drain PID [--timeout SECONDS]",
-      "drain the running server PID (no new sockets, open ones closed with 1001 once their sends are done) and wait until it stops",
-    ],
-  ],
+  usage: COMMAND_USAGE.drain,
   flags,
   run: drainCommand,
 };

@@ -11,16 +11,8 @@ import type { Invite } from "../../storage/invites.js";
 import type { Store } from "../../storage/store.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 import { withStore } from "../with-store.js";
-
-const USAGE: [string, string][] = [
-  [
-    "invite create [--expires-in-hours N]",
-    `print a single-use invite code (default ${DEFAULT_INVITE_HOURS} h)`,
-  ],
-  ["invite list [--json]", "list invites with their status (active, used, revoked, expired)"],
-  ["invite revoke ID", "revoke an unused invite"],
-];
 
 const flags = {
   ...configFlag,
@@ -109,7 +101,7 @@ export async function inviteCommand(args: string[]): Promise<number> {
 
 export const inviteCmd: Command = {
   name: "invite",
-  usage: USAGE,
+  usage: COMMAND_USAGE.invite,
   flags,
   run: inviteCommand,
 };

@@ -10,9 +10,8 @@ import { mismatchLine, rate, summaryTable } from "../../ops/migrate-to-postgres/
 import { targetArgumentProblem } from "../../ops/migrate-to-postgres/target.js";
 import { parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE, MIGRATE_TO_POSTGRES_USAGE } from "../usage.js";
 
-const USAGE =
-  "migrate-to-postgres --from PATH --to URL [--schema NAME] [--resume] [--batch-size N]";
 const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_SIZE = 100_000;
 
@@ -52,7 +51,7 @@ function onInterrupt(): void {
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, flags);
   if (positionals.length > 0 || !values.from || !values.to) {
-    throw new UsageError(`usage: chat-server ${USAGE}`);
+    throw new UsageError(`usage: chat-server ${MIGRATE_TO_POSTGRES_USAGE}`);
   }
   const batchSize = batchSizeOf(values["batch-size"]);
   const problem = targetArgumentProblem(values.to, values.schema ?? "");
@@ -97,12 +96,7 @@ async function run(args: string[]): Promise<number> {
 
 export const migrateToPostgresCmd: Command = {
   name: "migrate-to-postgres",
-  usage: [
-    [
-      USAGE,
-      "copy a stopped server's SQLite database into PostgreSQL (never writing the SQLite file), verify counts and checksums per table; --resume continues an interrupted copy",
-    ],
-  ],
+  usage: COMMAND_USAGE["migrate-to-postgres"],
   flags,
   run,
 };

@@ -5,6 +5,7 @@
 import { generateVapidKeys } from "../../push/vapid-keys.js";
 import { UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 const USAGE = "usage: chat-server push generate-keys";
 
@@ -19,12 +20,7 @@ export async function pushCommand(args: string[]): Promise<number> {
 
 export const pushCmd: Command = {
   name: "push",
-  usage: [
-    [
-      "push generate-keys",
-      "print a new VAPID key pair (P-256, base64url) for [push] (Web Push); every node takes the same pair, and a new pair makes browsers subscribe again, which the web app does by itself",
-    ],
-  ],
+  usage: COMMAND_USAGE.push,
   flags: {},
   run: pushCommand,
 };

@@ -10,6 +10,7 @@ import { readPassphraseFile } from "../../ops/backup/passphrase.js";
 import { restoreSqlite } from "../../ops/backup/restore.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 const USAGE = "usage: chat-server restore FILE|- [--passphrase-file FILE] [--config FILE]";
 
@@ -80,12 +81,7 @@ async function restoreCommand(args: string[]): Promise<number> {
 
 export const restoreCmd: Command = {
   name: "restore",
-  usage: [
-    [
-      "restore FILE|- [--passphrase-file FILE]",
-      "check a backup (integrity, schema version) and put it in place of the SQLite database, keeping the old one aside; the server must be stopped",
-    ],
-  ],
+  usage: COMMAND_USAGE.restore,
   flags,
   run: restoreCommand,
 };

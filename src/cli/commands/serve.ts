@@ -10,6 +10,7 @@ import { createLogger } from "../../ops/logger.js";
 import { startServer } from "../../server.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, configFlag);
@@ -55,9 +56,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
 export const serveCmd: Command = {
   name: "serve",
-  usage: [
-    ["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"],
-  ],
+  usage: COMMAND_USAGE.serve,
   flags: configFlag,
   run: serveCommand,
 };

@@ -5,6 +5,7 @@
 import { AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 import { withStore } from "../with-store.js";
 
 export async function sessionsCommand(args: string[]): Promise<number> {
@@ -20,7 +21,7 @@ export async function sessionsCommand(args: string[]): Promise<number> {
 
 export const sessionsCmd: Command = {
   name: "sessions",
-  usage: [["sessions revoke-all", "end every session on the server (suspected token leak)"]],
+  usage: COMMAND_USAGE.sessions,
   flags: configFlag,
   run: sessionsCommand,
 };

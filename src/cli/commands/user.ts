@@ -10,23 +10,10 @@ import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js"
 import type { User } from "../../storage/users.js";
 import { configFlag, type FlagValues, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { USAGE as COMMAND_USAGE } from "../usage.js";
 import { withStore } from "../with-store.js";
 
-const USAGE: [string, string][] = [
-  [
-    "user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]",
-    "create an account (prints a generated password unless --password-file is given)",
-  ],
-  ["user list [PREFIX] [--json]", "list every account, disabled ones included"],
-  ["user disable USERNAME", "stop an account signing in and end its sessions"],
-  ["user enable USERNAME", "let a disabled account sign in again"],
-  [
-    "user reset-password USERNAME [--password-file FILE]",
-    "set a new password (prints a generated one unless --password-file is given) and end the account's sessions",
-  ],
-  ["user promote USERNAME", "make an account an administrator"],
-  ["user demote USERNAME", "take administrator rights away from an account"],
-];
+const USAGE = COMMAND_USAGE.user;
 
 const OPTIONS = {
   ...configFlag,
@@ -215,7 +202,7 @@ export async function userCommand(args: string[]): Promise<number> {
 
 export const userCmd: Command = {
   name: "user",
-  usage: USAGE,
+  usage: COMMAND_USAGE.user,
   flags: OPTIONS,
   run: userCommand,
 };

@@ -1,0 +1,85 @@
+/**
+ * Every subcommand's usage lines, "usage  description" pairs, in the order the top-level
+ * help lists them. They live apart from the commands so that `chat-server --help` prints
+ * them without loading any command (and the database drivers and server behind them).
+ */
+import { DEFAULT_INVITE_HOURS } from "@private-chat/protocol/admin";
+
+export type UsageLines = [string, string][];
+
+export const MIGRATE_TO_POSTGRES_USAGE =
+  "migrate-to-postgres --from PATH --to URL [--schema NAME] [--resume] [--batch-size N]";
+
+export const USAGE = {
+  serve: [
+    ["[serve] [--config FILE]", "run the server (embedded SQLite defaults without --config)"],
+  ],
+  config: [
+    ["config check [--config FILE]", "validate the configuration (file and environment) and exit"],
+  ],
+  db: [
+    ["db migrate", "apply pending expand steps (safe while older nodes run) and exit"],
+    ["db migrate --contract", "also apply contract steps: only once every node runs this version"],
+    [
+      "db status [--json]",
+      "applied, pending expand and pending contract steps; whether this version can serve the schema",
+    ],
+  ],
+  drain: [
+    [
+      "drain PID [--timeout SECONDS]",
+      "drain the running server PID (no new sockets, open ones closed with 1001 once their sends are done) and wait until it stops",
+    ],
+  ],
+  user: [
+    [
+      "user create USERNAME [--admin] [--password-file FILE] [--display-name NAME]",
+      "create an account (prints a generated password unless --password-file is given)",
+    ],
+    ["user list [PREFIX] [--json]", "list every account, disabled ones included"],
+    ["user disable USERNAME", "stop an account signing in and end its sessions"],
+    ["user enable USERNAME", "let a disabled account sign in again"],
+    [
+      "user reset-password USERNAME [--password-file FILE]",
+      "set a new password (prints a generated one unless --password-file is given) and end the account's sessions",
+    ],
+    ["user promote USERNAME", "make an account an administrator"],
+    ["user demote USERNAME", "take administrator rights away from an account"],
+  ],
+  invite: [
+    [
+      "invite create [--expires-in-hours N]",
+      `print a single-use invite code (default ${DEFAULT_INVITE_HOURS} h)`,
+    ],
+    ["invite list [--json]", "list invites with their status (active, used, revoked, expired)"],
+    ["invite revoke ID", "revoke an unused invite"],
+  ],
+  sessions: [["sessions revoke-all", "end every session on the server (suspected token leak)"]],
+  audit: [["audit [--limit N] [--json]", "show the log of administrative actions, newest first"]],
+  backup: [
+    [
+      "backup --out FILE|- [--encrypt --passphrase-file FILE]",
+      "copy the SQLite database while the server runs (online backup; file mode 0600; - is stdout); --encrypt seals it with AES-256-GCM",
+    ],
+  ],
+  restore: [
+    [
+      "restore FILE|- [--passphrase-file FILE]",
+      "check a backup (integrity, schema version) and put it in place of the SQLite database, keeping the old one aside; the server must be stopped",
+    ],
+  ],
+  "migrate-to-postgres": [
+    [
+      MIGRATE_TO_POSTGRES_USAGE,
+      "copy a stopped server's SQLite database into PostgreSQL (never writing the SQLite file), verify counts and checksums per table; --resume continues an interrupted copy",
+    ],
+  ],
+  push: [
+    [
+      "push generate-keys",
+      "print a new VAPID key pair (P-256, base64url) for [push] (Web Push); every node takes the same pair, and a new pair makes browsers subscribe again, which the web app does by itself",
+    ],
+  ],
+} satisfies Record<string, UsageLines>;
+
+export type CommandName = keyof typeof USAGE;
