@@ -192,11 +192,18 @@ describe("chat-server command", () => {
   });
 });
 
-/** Waits for the "chat-server listening" log line and returns its URL. */
+/**
+ * Waits for the "chat-server listening" log line and returns its URL. A server that does
+ * not get there is killed, so it cannot keep the test run alive.
+ */
 function listeningUrl(child: ReturnType<typeof spawnCli>): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${buffer}`)), 20_000);
+    // Generous: starting from source on a loaded CI machine can take half a minute.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start: ${buffer}`));
+    }, 90_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       buffer += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)".*"msg":"chat-server listening"/.exec(buffer);
