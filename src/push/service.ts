@@ -106,12 +106,21 @@ export class PushService {
   /** Committed events, on the node that committed them: queue the pushes they call for. */
   onEvents(events: CommittedEvent[]): void {
     if (!this.enabled) return;
+    // A message's mentions are logged right after it, in the same batch.
+    const mentioned = new Map<string, Set<string>>();
+    for (const { event, userId } of events) {
+      if (event.type !== "mention" || userId === null) continue;
+      const users = mentioned.get(event.message_id) ?? new Set<string>();
+      users.add(userId);
+      mentioned.set(event.message_id, users);
+    }
     for (const committed of events) {
       const { event } = committed;
       if (event.type === "message.new") {
         // Who is away is judged as of now, not after the look-ups below.
         const at = Date.now();
-        this.queueMessage(event.message, at).catch((err: unknown) =>
+        const users = mentioned.get(event.message.id) ?? new Set<string>();
+        this.queueMessage(event.message, users, at).catch((err: unknown) =>
           this.deps.onError(err, "push for a new message"),
         );
       } else if (event.type === "read") {
@@ -130,10 +139,16 @@ export class PushService {
       sender_id: string;
       body: string;
     },
+    mentioned: ReadonlySet<string>,
     at: number,
   ): Promise<void> {
     const { store } = this.deps;
-    const facts = { conversationId: message.conversation_id, senderId: message.sender_id };
+    const facts = {
+      conversationId: message.conversation_id,
+      senderId: message.sender_id,
+      mentioned,
+      at,
+    };
     const isActive = (userId: string) => this.deps.wasActiveAt(userId, at);
     const userIds = await pushRecipients({ store, isActive }, facts);
     if (userIds.length === 0) return;
