@@ -16,6 +16,7 @@ import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { MessageService } from "./messages/service.js";
+import { NotificationService } from "./notifications/service.js";
 import { Metrics } from "./ops/metrics.js";
 import { type PushSetup, setUpPush } from "./push/setup.js";
 import type { VapidKeys } from "./push/vapid-keys.js";
@@ -41,6 +42,7 @@ export interface ServerContext {
   hub: Hub;
   conversations: ConversationService;
   blocks: BlockService;
+  notifications: NotificationService;
   messages: MessageService;
   attachments: AttachmentService;
   sync: SyncService;
@@ -129,6 +131,7 @@ export function createContext(
     groupAddsPerDay: config.limits.group_adds_per_day,
   });
   const blocks = new BlockService(store, events);
+  const notifications = new NotificationService(store, events);
   const messages = new MessageService({
     store,
     bus: events,
@@ -181,6 +184,7 @@ export function createContext(
     hub,
     conversations,
     blocks,
+    notifications,
     messages,
     attachments,
     sync,

@@ -2,6 +2,7 @@
  * /api/v1/conversations: create, list, read, rename, members and roles, read marks.
  */
 
+import type { ConversationView } from "@private-chat/protocol/chat";
 import {
   addMembersBody,
   conversationsQuery,
@@ -19,13 +20,18 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { empty } from "../http/openapi.js";
+import type { NotificationService } from "../notifications/service.js";
 import type { ConversationService } from "./service.js";
 
 export function registerConversationRoutes(
   root: FastifyInstance,
   conversations: ConversationService,
+  notifications: NotificationService,
 ): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
+  // Every conversation answered carries the caller's notification preference.
+  const withPrefs = async (userId: string, view: ConversationView) =>
+    (await notifications.decorate(userId, [view]))[0] ?? view;
   const tags = ["conversations"];
 
   app.post(
@@ -45,7 +51,7 @@ export function registerConversationRoutes(
     async (request, reply) => {
       const result = await conversations.create(caller(request).user, request.body);
       reply.code(result.created ? 201 : 200);
-      return result.conversation;
+      return withPrefs(caller(request).user.id, result.conversation);
     },
   );
 
@@ -62,7 +68,11 @@ export function registerConversationRoutes(
         response: { 200: conversationsResponse },
       },
     },
-    async (request) => conversations.list(caller(request).user, request.query),
+    async (request) => {
+      const { user } = caller(request);
+      const page = await conversations.list(user, request.query);
+      return { ...page, conversations: await notifications.decorate(user.id, page.conversations) };
+    },
   );
 
   app.get(
@@ -77,7 +87,11 @@ export function registerConversationRoutes(
         errors: [404],
       },
     },
-    async (request) => conversations.get(caller(request).user, request.params.id),
+    async (request) =>
+      withPrefs(
+        caller(request).user.id,
+        await conversations.get(caller(request).user, request.params.id),
+      ),
   );
 
   app.patch(
@@ -94,7 +108,10 @@ export function registerConversationRoutes(
       },
     },
     async (request) =>
-      conversations.rename(caller(request).user, request.params.id, request.body.title),
+      withPrefs(
+        caller(request).user.id,
+        await conversations.rename(caller(request).user, request.params.id, request.body.title),
+      ),
   );
 
   app.post(
@@ -112,7 +129,14 @@ export function registerConversationRoutes(
       },
     },
     async (request) =>
-      conversations.addMembers(caller(request).user, request.params.id, request.body.user_ids),
+      withPrefs(
+        caller(request).user.id,
+        await conversations.addMembers(
+          caller(request).user,
+          request.params.id,
+          request.body.user_ids,
+        ),
+      ),
   );
 
   app.patch(
@@ -129,11 +153,14 @@ export function registerConversationRoutes(
       },
     },
     async (request) =>
-      conversations.setRole(
-        caller(request).user,
-        request.params.id,
-        request.params.user_id,
-        request.body.role,
+      withPrefs(
+        caller(request).user.id,
+        await conversations.setRole(
+          caller(request).user,
+          request.params.id,
+          request.params.user_id,
+          request.body.role,
+        ),
       ),
   );
 
@@ -173,7 +200,11 @@ export function registerConversationRoutes(
         errors: [404, 409],
       },
     },
-    async (request) => conversations.accept(caller(request).user, request.params.id),
+    async (request) =>
+      withPrefs(
+        caller(request).user.id,
+        await conversations.accept(caller(request).user, request.params.id),
+      ),
   );
 
   app.post(
@@ -190,7 +221,11 @@ export function registerConversationRoutes(
         errors: [404, 409],
       },
     },
-    async (request) => conversations.decline(caller(request).user, request.params.id),
+    async (request) =>
+      withPrefs(
+        caller(request).user.id,
+        await conversations.decline(caller(request).user, request.params.id),
+      ),
   );
 
   app.post(

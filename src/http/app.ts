@@ -19,6 +19,7 @@ import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
 import { registerMessageRoutes } from "../messages/routes.js";
+import { registerNotificationRoutes } from "../notifications/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
 import { registerPushRoutes } from "../push/routes.js";
 import { registerSearchRoutes } from "../search/routes.js";
@@ -153,7 +154,8 @@ export async function buildApp(
         authed.addHook("preParsing", requireAuth(ctx.auth));
         // And again once the body has arrived: a slow body must not outlive its session.
         authed.addHook("preHandler", recheckAfterBody(ctx.auth));
-        registerConversationRoutes(authed, ctx.conversations);
+        registerConversationRoutes(authed, ctx.conversations, ctx.notifications);
+        registerNotificationRoutes(authed, ctx.notifications);
         registerBlockRoutes(authed, ctx.blocks);
         registerMessageRoutes(authed, ctx.messages);
         await registerAttachmentRoutes(authed, ctx.attachments);

@@ -115,9 +115,15 @@ export class PushService {
   /** Committed events, on the node that committed them: queue the pushes they call for. */
   onEvents(events: CommittedEvent[]): void {
     if (!this.enabled) return;
+    // A message's mentions are logged right after it, in the same batch.
+    const mentioned = new Map<string, Set<string>>();
     const messages: NewMessage[] = [];
-    for (const { event } of events) {
-      if (event.type === "message.new") messages.push(event.message);
+    for (const { event, userId } of events) {
+      if (event.type === "mention" && userId !== null) {
+        const users = mentioned.get(event.message_id) ?? new Set<string>();
+        users.add(userId);
+        mentioned.set(event.message_id, users);
+      } else if (event.type === "message.new") messages.push(event.message);
       else if (event.type === "read") {
         this.queueRead(event.user_id, event.conversation_id, event.seq).catch((err: unknown) =>
           this.deps.onError(err, "push for a read conversation"),
@@ -127,16 +133,25 @@ export class PushService {
     if (messages.length === 0) return;
     // Who is away is judged as of now, not after the look-ups below.
     const at = Date.now();
-    this.queueMessages(messages, at).catch((err: unknown) =>
+    this.queueMessages(messages, mentioned, at).catch((err: unknown) =>
       this.deps.onError(err, "push for new messages"),
     );
   }
 
-  private async queueMessages(messages: NewMessage[], at: number): Promise<void> {
+  private async queueMessages(
+    messages: NewMessage[],
+    mentioned: ReadonlyMap<string, ReadonlySet<string>>,
+    at: number,
+  ): Promise<void> {
     const isActive = (userId: string) => this.deps.wasActiveAt(userId, at);
     const recipients = await pushRecipients(
       { store: this.deps.store, isActive },
-      messages.map((m) => ({ conversationId: m.conversation_id, senderId: m.sender_id })),
+      messages.map((m) => ({
+        conversationId: m.conversation_id,
+        senderId: m.sender_id,
+        mentioned: mentioned.get(m.id) ?? new Set<string>(),
+        at,
+      })),
     );
     // One after the other: a conversation's pushes are queued in the order of its messages.
     for (const [i, message] of messages.entries()) {

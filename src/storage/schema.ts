@@ -214,6 +214,24 @@ export interface PushNotifiedTable {
   at: number;
 }
 
+/** A member's notification preference of one conversation (level null: the default). */
+export interface NotificationPreferencesTable {
+  user_id: string;
+  conversation_id: string;
+  level: string | null;
+  muted_until: number | null;
+  updated_at: number;
+}
+
+/** A user's do-not-disturb hours; the three dnd columns are all null when off. */
+export interface NotificationSettingsTable {
+  user_id: string;
+  dnd_start: string | null;
+  dnd_end: string | null;
+  dnd_time_zone: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   nodes: NodesTable;
   users: UsersTable;
@@ -234,4 +252,6 @@ export interface Database {
   push_subscriptions: PushSubscriptionsTable;
   push_queue: PushQueueTable;
   push_notified: PushNotifiedTable;
+  notification_preferences: NotificationPreferencesTable;
+  notification_settings: NotificationSettingsTable;
 }

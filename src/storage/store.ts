@@ -17,6 +17,7 @@ import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
 import { type MigrateOptions, migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
+import { NotificationStore } from "./notifications.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
 import { PushStore } from "./push.js";
@@ -50,6 +51,7 @@ export class Repositories {
   readonly push: PushStore;
   readonly blocks: BlockStore;
   readonly requests: RequestStore;
+  readonly notifications: NotificationStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -70,6 +72,7 @@ export class Repositories {
     this.push = new PushStore(db, type);
     this.blocks = new BlockStore(db);
     this.requests = new RequestStore(db);
+    this.notifications = new NotificationStore(db);
   }
 }
 

@@ -64,6 +64,8 @@ export function client(baseUrl: string) {
       request<T>(baseUrl, "POST", path, { ...options, body }),
     patch: <T = any>(path: string, body?: unknown, options?: RequestOptions) =>
       request<T>(baseUrl, "PATCH", path, { ...options, body }),
+    put: <T = any>(path: string, body?: unknown, options?: RequestOptions) =>
+      request<T>(baseUrl, "PUT", path, { ...options, body }),
     delete: <T = any>(path: string, options?: RequestOptions) =>
       request<T>(baseUrl, "DELETE", path, options),
   };

@@ -123,6 +123,19 @@ export async function buildChat(baseUrl: string): Promise<TestUser[]> {
   await api.delete(`${V1}/conversations/${group.id}/members/${carol.id}`, as(carol));
   await api.post(`${V1}/conversations/${group.id}/read`, { seq: 2 }, as(bob));
   await api.post(`${V1}/conversations/${direct.id}/read`, { seq: 3 }, as(alice));
+  // Notification preferences: a muted group and do-not-disturb hours travel too.
+  const muted = await api.put(
+    `${V1}/conversations/${group.id}/notifications`,
+    { level: "mentions", muted_until: 8_640_000_000_000_000 },
+    as(bob),
+  );
+  assert.equal(muted.status, 200, muted.text);
+  const quiet = await api.put(
+    `${V1}/me/notifications`,
+    { dnd: { start: "22:00", end: "07:00", time_zone: "Europe/Berlin" } },
+    as(bob),
+  );
+  assert.equal(quiet.status, 200, quiet.text);
   // Carol, who shares nothing with Alice any more, asks her (a message request), and
   // dave blocks carol: the rows of blocks and message_requests travel too.
   const asked = await api.post(

@@ -200,6 +200,22 @@ for (const engine of ENGINES) {
         assert.equal(accepted.status, 200, accepted.text);
         await a.next(ofType("request.accepted"));
 
+        // Notification preferences reach the user's own sockets.
+        const muted = await api.put(
+          `/api/v1/conversations/${conversationId}/notifications`,
+          { level: "mentions", muted_until: null },
+          token,
+        );
+        assert.equal(muted.status, 200, muted.text);
+        await a.next(ofType("notifications.updated"));
+        const dnd = await api.put(
+          "/api/v1/me/notifications",
+          { dnd: { start: "22:00", end: "07:00", time_zone: "Europe/Berlin" } },
+          token,
+        );
+        assert.equal(dnd.status, 200, dnd.text);
+        await a.next(ofType("dnd.updated"));
+
         // Sync, ping and errors (bad JSON, an unknown type, a refused send).
         a.send({ type: "sync", since: 0, id: "s1" });
         await a.next((f) => f.type === "synced" && f.id === "s1");

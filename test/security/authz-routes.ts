@@ -79,6 +79,14 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
 
   // --- the group ------------------------------------------------------------------------
   "GET /api/v1/conversations/:id": { scope: "conversation", call: (w) => ({ path: g(w) }) },
+  "GET /api/v1/conversations/:id/notifications": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/notifications` }),
+  },
+  "PUT /api/v1/conversations/:id/notifications": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/notifications`, body: { level: "none" } }),
+  },
   "PATCH /api/v1/conversations/:id": {
     scope: "conversation",
     call: (w) => ({ path: g(w), body: { title: "taken over" } }),
@@ -155,6 +163,15 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   "GET /api/v1/search": {
     scope: "conversation",
     call: (w) => ({ path: `${API}/search?q=body&conversation_id=${w.group}` }),
+  },
+
+  // --- notification settings: the caller's own ------------------------------------------
+  "GET /api/v1/me/notifications": { scope: "self", call: fixed("/me/notifications") },
+  "PUT /api/v1/me/notifications": {
+    scope: "self",
+    call: fixed("/me/notifications", {
+      dnd: { start: "22:00", end: "07:00", time_zone: "Europe/Berlin" },
+    }),
   },
 
   // --- Web Push: the caller's own subscriptions -----------------------------------------

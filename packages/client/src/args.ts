@@ -34,6 +34,15 @@ Usage:
                                   them; their group messages are hidden here
   chat-client unblock <username>  unblock a person
   chat-client blocked [--json]    the people you blocked
+  chat-client mute <conversation> [--for DURATION] [--json]
+                                  push no notifications of it on any device, for a
+                                  while (--for 30m, 8h, 2d) or until unmuted
+  chat-client unmute <conversation> [--json]
+                                  notify of it again
+  chat-client notify <conversation> all|mentions|none [--json]
+                                  what of it notifies: every message, only those
+                                  that @mention you, or nothing (a mention notifies
+                                  unless it is none or muted)
   chat-client send <conversation> <text...> [--attach FILE]... [--json]
                                   send a message (text "-" reads it from stdin; put
                                   "--" before text that starts with "-"); each
@@ -95,6 +104,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
   block: { options: json, positionals: ["username"] },
   unblock: { options: {}, positionals: ["username"] },
   blocked: { options: json, positionals: [] },
+  mute: { options: { ...json, for: { type: "string" } }, positionals: ["conversation"] },
+  unmute: { options: json, positionals: ["conversation"] },
+  notify: { options: json, positionals: ["conversation", "level"] },
 };
 
 export type Values = Record<string, string | boolean | string[] | undefined>;

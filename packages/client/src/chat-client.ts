@@ -3,6 +3,7 @@ import { HELP, parseCommandLine } from "./args.js";
 import { login, logout, register, whoami } from "./commands/auth.js";
 import { block, blocked, unblock } from "./commands/blocks.js";
 import { conversations } from "./commands/conversations.js";
+import { mute, notify, unmute } from "./commands/notifications.js";
 import { answer, requests } from "./commands/requests.js";
 import { send } from "./commands/send.js";
 import { tail } from "./commands/tail.js";
@@ -54,6 +55,12 @@ async function run(argv: string[], io: Io): Promise<number> {
       return unblock(positionals, io);
     case "blocked":
       return blocked(values, io);
+    case "mute":
+      return mute(values, positionals, io);
+    case "unmute":
+      return unmute(values, positionals, io);
+    case "notify":
+      return notify(values, positionals, io);
     default:
       throw new Error(`command "${name}" has no handler`);
   }

@@ -5,6 +5,7 @@
 import {
   type ConversationView,
   isHiddenMessage,
+  isMuted,
   type MessageView,
   type StoredEvent,
 } from "@private-chat/sdk";
@@ -129,7 +130,8 @@ export function formatConversation(
   const name = truncate(safeInline(conversationName(conversation, meId)), 24).padEnd(24);
   const unread = conversation.unread_count > 0 ? `${conversation.unread_count} unread` : "";
   const shownName = conversation.unread_count > 0 ? style.bold(name) : name;
-  const mark = requestMark(conversation);
+  const muted = isMuted(conversation.notifications?.muted_until) ? "[muted]" : "";
+  const mark = requestMark(conversation) || muted;
   return [
     style.dim(shortId(conversation.id)),
     conversation.type.padEnd(6),

@@ -5,6 +5,7 @@
 import { z } from "zod/mini";
 import { attachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 import { isReactionEmoji } from "./emoji.js";
+import { notificationState } from "./notifications.js";
 import { userView } from "./rest.js";
 
 export const MAX_PAGE = 100;
@@ -178,6 +179,8 @@ export const conversationView = z
     role: memberRole,
     /** Absent unless this direct conversation is a message request (see `requestState`). */
     request: z.optional(requestState),
+    /** The caller's notification preference (level, mute) of this conversation. */
+    notifications: z.optional(notificationState),
   })
   .register(z.globalRegistry, { id: "Conversation" });
 export type ConversationView = z.infer<typeof conversationView>;

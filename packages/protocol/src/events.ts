@@ -4,6 +4,7 @@
  */
 import { z } from "zod/mini";
 import { conversationSummary, memberRole, messageView } from "./chat.js";
+import { doNotDisturb, preferenceFields } from "./notifications.js";
 import { userView } from "./rest.js";
 
 const id = z.string();
@@ -44,6 +45,18 @@ const mention = event("mention", {
   sender_id: id,
 });
 
+/** The user changed their notification preference of a conversation: only they see it. */
+const notifications = event("notifications.updated", preferenceFields);
+
+/** One of an event about the user alone, not a conversation: `conversation_id` is null. */
+function userEvent<T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) {
+  const fields = { type: z.literal(type), conversation_id: z.null(), ...shape };
+  return { type, event: z.object(fields), stored: z.object({ ...fields, cursor }) };
+}
+
+/** The user changed their do-not-disturb hours (null: off); only they see it. */
+const dndUpdated = userEvent("dnd.updated", { dnd: z.nullable(doNotDisturb) });
+
 const all = [
   messageNew,
   messageUpdated,
@@ -57,6 +70,8 @@ const all = [
   memberRoleChanged,
   requestAccepted,
   mention,
+  notifications,
+  dndUpdated,
 ] as const;
 
 export const chatEvent = z.discriminatedUnion("type", [
@@ -72,6 +87,8 @@ export const chatEvent = z.discriminatedUnion("type", [
   memberRoleChanged.event,
   requestAccepted.event,
   mention.event,
+  notifications.event,
+  dndUpdated.event,
 ]);
 /** Events stored in the log and replayed by sync. */
 export type ChatEvent = z.infer<typeof chatEvent>;
@@ -91,6 +108,8 @@ export const storedEvent = z
     memberRoleChanged.stored,
     requestAccepted.stored,
     mention.stored,
+    notifications.stored,
+    dndUpdated.stored,
   ])
   .register(z.globalRegistry, { id: "Event" });
 /** A logged event as the socket and `sync` deliver it: the event plus its cursor. */

@@ -29,6 +29,20 @@ export {
   normaliseName,
   showName,
 } from "@private-chat/protocol/names";
+export {
+  type ConversationNotifications,
+  type ConversationNotificationsBody,
+  type DoNotDisturb,
+  defaultLevel,
+  inDoNotDisturb,
+  isMuted,
+  MENTIONS_DEFAULT_ABOVE,
+  MUTED_FOREVER,
+  type NotificationLevel,
+  type NotificationState,
+  type UserNotifications,
+  type UserNotificationsBody,
+} from "@private-chat/protocol/notifications";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";

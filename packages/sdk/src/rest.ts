@@ -19,6 +19,14 @@ import { decodeWith } from "@private-chat/protocol/decode";
 import { type ErrorCode, errorBody } from "@private-chat/protocol/errors";
 import { cursor, type StoredEvent, storedEvent } from "@private-chat/protocol/events";
 import {
+  type ConversationNotifications,
+  type ConversationNotificationsBody,
+  conversationNotifications,
+  type UserNotifications,
+  type UserNotificationsBody,
+  userNotifications,
+} from "@private-chat/protocol/notifications";
+import {
   type PushSubscriptionBody,
   type PushSubscriptionView,
   pushKeyResponse,
@@ -216,6 +224,41 @@ export class ApiClient {
 
   async unsubscribePush(id: string): Promise<void> {
     await this.call("DELETE", `/api/v1/push/subscriptions/${encodeURIComponent(id)}`);
+  }
+
+  /** The caller's notification preference of a conversation (level, mute). */
+  conversationNotifications(id: string): Promise<ConversationNotifications> {
+    return this.request(
+      "GET",
+      `/api/v1/conversations/${encodeURIComponent(id)}/notifications`,
+      conversationNotifications,
+    );
+  }
+
+  /**
+   * Changes the caller's notification preference of a conversation; a field left out
+   * stays. `muted_until: MUTED_FOREVER` mutes until unmuted, null unmutes; `level: null`
+   * goes back to the default.
+   */
+  setConversationNotifications(
+    id: string,
+    body: ConversationNotificationsBody,
+  ): Promise<ConversationNotifications> {
+    return this.request(
+      "PUT",
+      `/api/v1/conversations/${encodeURIComponent(id)}/notifications`,
+      conversationNotifications,
+      body,
+    );
+  }
+
+  /** The caller's do-not-disturb hours (`dnd: null` when off). */
+  myNotifications(): Promise<UserNotifications> {
+    return this.request("GET", "/api/v1/me/notifications", userNotifications);
+  }
+
+  setMyNotifications(body: UserNotificationsBody): Promise<UserNotifications> {
+    return this.request("PUT", "/api/v1/me/notifications", userNotifications, body);
   }
 
   async searchUsers(prefix: string, limit = 20): Promise<UserView[]> {

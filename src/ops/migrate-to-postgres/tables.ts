@@ -30,6 +30,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "push_subscriptions" },
   { name: "push_queue" },
   { name: "push_notified" },
+  { name: "notification_preferences" },
+  { name: "notification_settings" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",

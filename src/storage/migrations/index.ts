@@ -23,6 +23,7 @@ import { blobNames } from "./010_blob_names.js";
 import { blocksAndRequests } from "./011_blocks_and_requests.js";
 import { nodeSchemaVersions } from "./012_node_schema_versions.js";
 import { push } from "./013_push.js";
+import { notificationPreferences } from "./014_notification_preferences.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -41,6 +42,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "011_blocks_and_requests": blocksAndRequests,
     "012_node_schema_versions": nodeSchemaVersions,
     "013_push": push,
+    "014_notification_preferences": notificationPreferences,
   };
 }
 

@@ -10,6 +10,7 @@ import { conversationTitle, listTime, memberName, otherMembers } from "../format
 import { memo } from "../memo.js";
 import { chatHref, type Route } from "../router.js";
 import { activityOf, blockedIds, type Conv, chat, sortedConversations } from "../state/chat.js";
+import { convMuted } from "../state/notifications.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { Icon } from "./icons.js";
@@ -166,11 +167,12 @@ const Item = memo(function Item({ conv, active, me, online, typing, hidden }: It
   const other = conv.type === "direct" ? otherMembers(conv, me)[0] : undefined;
   const unread = conv.unread_count;
   const when = activityOf(conv);
+  const muted = convMuted(conv);
   return (
     <li>
       <a
         href={chatHref(conv.id)}
-        class={unread > 0 ? "conv unread" : "conv"}
+        class={`conv${unread > 0 ? " unread" : ""}${muted ? " muted" : ""}`}
         aria-current={active ? "page" : undefined}
       >
         <Avatar id={other?.user.id ?? conv.id} name={title} online={online} />
@@ -178,6 +180,12 @@ const Item = memo(function Item({ conv, active, me, online, typing, hidden }: It
           <span class="conv-top">
             <span class="conv-title">{title}</span>
             {online && <span class="sr-only"> (online)</span>}
+            {muted && (
+              <span class="conv-muted" title="Muted">
+                <Icon name="bellOff" />
+                <span class="sr-only"> (muted)</span>
+              </span>
+            )}
             <time class="conv-time">{listTime(when)}</time>
           </span>
           <span class="conv-bottom">

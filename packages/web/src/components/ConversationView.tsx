@@ -17,6 +17,7 @@ import { Avatar } from "./Avatar.js";
 import { Composer } from "./Composer.js";
 import { Icon } from "./icons.js";
 import { MembersPanel } from "./MembersPanel.js";
+import { NotificationMenu } from "./NotificationMenu.js";
 import { RequestBar } from "./RequestBar.js";
 import { Timeline } from "./Timeline.js";
 
@@ -136,6 +137,7 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
             <h2>{title}</h2>
             <p class={otherOnline ? "sub online" : "sub"}>{subtitle}</p>
           </div>
+          <NotificationMenu conv={conv} />
           <a
             class={info ? "icon-btn active" : "icon-btn"}
             href={chatHref(id, !info)}

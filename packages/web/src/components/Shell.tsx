@@ -2,11 +2,12 @@
  * The signed-in layout: conversation list beside the open screen (one pane at a time on a
  * phone), the connection banner, toasts and the live region for screen readers.
  */
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { lazyView } from "../lazy.js";
 import { useRoute } from "../router.js";
 import { chat } from "../state/chat.js";
 import { announcements, dismissToast, toasts } from "../state/notices.js";
+import { convMuted } from "../state/notifications.js";
 import { useStore } from "../state/store.js";
 import { ConnectionBanner } from "./ConnectionBanner.js";
 import { ConversationList } from "./ConversationList.js";
@@ -20,14 +21,27 @@ const Settings = lazyView(() => import("./Settings.js").then((m) => m.Settings))
 
 function useUnreadTitle() {
   const convs = useStore(chat, (s) => s.convs);
+  // Bumped when the next mute runs out, so the count takes that conversation in again.
+  const [expired, setExpired] = useState(0);
   useEffect(() => {
-    // A declined request is out of sight, and so is what it holds.
+    const now = Date.now();
+    // A declined request is out of sight, and so is what it holds; a muted conversation
+    // asks for no attention.
     const unread = Object.values(convs).reduce(
-      (n, c) => n + (c.unread_count > 0 && c.request !== "declined" ? 1 : 0),
+      (n, c) => n + (c.unread_count > 0 && c.request !== "declined" && !convMuted(c, now) ? 1 : 0),
       0,
     );
     document.title = unread > 0 ? `(${unread}) Private Chat` : "Private Chat";
-  }, [convs]);
+    const next = Math.min(
+      ...Object.values(convs).map((c) =>
+        convMuted(c, now) ? (c.notifications?.muted_until ?? Infinity) : Infinity,
+      ),
+    );
+    // Timers take at most 2^31-1 ms; "until unmuted" never runs out.
+    if (next - now > 2 ** 31 - 1) return;
+    const timer = setTimeout(() => setExpired((n) => n + 1), next - now + 1);
+    return () => clearTimeout(timer);
+  }, [convs, expired]);
 }
 
 export function Shell() {

@@ -216,6 +216,11 @@ async function fetchConversation(id: string): Promise<void> {
 }
 
 function handle(event: StoredEvent): void {
+  // Events about the user alone (do-not-disturb hours) belong to no conversation.
+  if (event.conversation_id === null) {
+    chat.update((s) => applyEvent(s, event));
+    return;
+  }
   const known = event.conversation_id in chat.get().convs;
   chat.update((s) => applyEvent(s, event));
   const state = chat.get();

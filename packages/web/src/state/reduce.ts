@@ -154,6 +154,8 @@ export function removeConversation(state: ChatState, id: string): ChatState {
 }
 
 export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
+  // Do-not-disturb hours concern pushes only; nothing on screen shows them.
+  if (event.type === "dnd.updated") return state;
   const me = state.me?.id;
   const conv = state.convs[event.conversation_id];
   switch (event.type) {
@@ -226,6 +228,11 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
     case "mention": {
       if (!conv || event.seq <= myReadSeq(conv, me)) return state;
       return withConv(state, { ...conv, mentioned: true });
+    }
+    case "notifications.updated": {
+      if (!conv) return state;
+      const { level, is_default, muted_until } = event;
+      return withConv(state, { ...conv, notifications: { level, is_default, muted_until } });
     }
     default:
       return state;
