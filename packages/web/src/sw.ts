@@ -81,7 +81,16 @@ async function onPush(data: PushMessageData | null): Promise<void> {
   await self.registration.showNotification(content.title, content.options);
 }
 
-self.addEventListener("push", (event) => event.waitUntil(onPush(event.data)));
+// One push at a time: two close together would both count the same shown notification.
+let pushes: Promise<void> = Promise.resolve();
+self.addEventListener("push", (event) => {
+  const data = event.data;
+  pushes = pushes.then(
+    () => onPush(data),
+    () => onPush(data),
+  );
+  event.waitUntil(pushes);
+});
 
 async function openConversation(conversationId: string | undefined): Promise<void> {
   const url = conversationId ? conversationUrl(SCOPE, conversationId) : SCOPE;
