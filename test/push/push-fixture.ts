@@ -25,6 +25,7 @@ export function pushSuite(
   run: EngineRun,
   tls: { cert: string; key: string },
   push: ConfigOverrides["push"] = {},
+  more: Omit<ConfigOverrides, "push" | "rate_limit"> = {},
 ) {
   const keys = generateVapidKeys();
   const double = new PushServiceDouble(tls);
@@ -37,6 +38,7 @@ export function pushSuite(
   before(async () => {
     await double.start();
     server = await run.start({
+      ...more,
       rate_limit: { enabled: false },
       push: {
         vapid_public_key: keys.publicKey,

@@ -9,6 +9,8 @@
 export interface NotificationData {
   conversation_id: string;
   count: number;
+  /** The newest message it stands for, so the page does not show it a second time. */
+  message_id?: string | undefined;
 }
 
 export interface NotificationFacts {
@@ -18,6 +20,7 @@ export interface NotificationFacts {
   sender_name?: string | undefined;
   text?: string | undefined;
   group: boolean;
+  message_id?: string | undefined;
 }
 
 export interface NotificationContent {
@@ -55,7 +58,7 @@ export function messageNotification(
     options: {
       body,
       tag: facts.conversation_id,
-      data: { conversation_id: facts.conversation_id, count },
+      data: { conversation_id: facts.conversation_id, count, message_id: facts.message_id },
       icon: new URL("icons/icon-192.png", iconBase).href,
       badge: new URL("icons/icon-192.png", iconBase).href,
     },

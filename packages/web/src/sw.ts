@@ -60,6 +60,14 @@ async function onPush(data: PushMessageData | null): Promise<void> {
     return;
   }
   const payload = decoded.value;
+  if (payload.type === "test") {
+    await self.registration.showNotification(payload.title, {
+      body: payload.text,
+      tag: "test",
+      icon: new URL("icons/icon-192.png", SCOPE).href,
+    });
+    return;
+  }
   const shown = await self.registration.getNotifications({ tag: payload.conversation_id });
   if (payload.type === "read") {
     // Read on another device: this one's notification is stale. Chrome may show its own
@@ -74,6 +82,7 @@ async function onPush(data: PushMessageData | null): Promise<void> {
       sender_name: payload.sender_name,
       text: payload.text,
       group: payload.sender_name !== undefined && payload.sender_name !== payload.title,
+      message_id: payload.message_id,
     },
     countOf(shown),
     SCOPE,
