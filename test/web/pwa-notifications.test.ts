@@ -98,7 +98,7 @@ describe("notifications from the service worker", { timeout: 120_000 }, () => {
         title: "Lunch club",
         body: "Bob: message 1",
         tag: "c-group",
-        data: { conversation_id: "c-group", count: 1 },
+        data: { conversation_id: "c-group", count: 1, message_id: "m1" },
       },
     ]);
 
@@ -106,7 +106,7 @@ describe("notifications from the service worker", { timeout: 120_000 }, () => {
     await push(messagePayload(facts("c-group", 3), true));
     list = await until("c-group", (l) => l[0]?.body === "3 new messages");
     assert.equal(list.length, 1);
-    assert.deepEqual(list[0]?.data, { conversation_id: "c-group", count: 3 });
+    assert.deepEqual(list[0]?.data, { conversation_id: "c-group", count: 3, message_id: "m3" });
 
     // Another conversation gets its own; a direct one names the person, without "Bob:".
     await push(messagePayload(facts("c-direct", 4, "Bob"), true));
