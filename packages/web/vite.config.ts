@@ -1,12 +1,15 @@
 /**
  * Builds the web app into dist/, which chat-server serves at "/". Assets get content
- * hashes in their names, so the server can cache them for a year.
+ * hashes in their names, so the server can cache them for a year. The web app manifest
+ * and the service worker (src/sw.ts) are built beside index.html by vite-plugin-pwa; the
+ * app registers the worker from its bundle (src/pwa.ts), as the CSP allows no inline script.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { defaultClientConditions, defineConfig, type Plugin } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
 
 /** Text files worth compressing; images and fonts are compressed formats already. */
 const COMPRESSIBLE = /\.(?:html|js|mjs|css|svg|json|webmanifest|txt)$/;
@@ -29,27 +32,41 @@ function precompress(): Plugin {
   return {
     name: "precompress",
     apply: "build",
-    writeBundle(options) {
-      if (!options.dir) return;
-      for (const file of filesUnder(options.dir)) {
-        if (!COMPRESSIBLE.test(file)) continue;
-        const bytes = readFileSync(file);
-        if (bytes.length < MIN_BYTES) continue;
-        writeFileSync(
-          `${file}.br`,
-          brotliCompressSync(bytes, {
-            params: {
-              [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-              [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-              [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-            },
-          }),
-        );
-        writeFileSync(`${file}.gz`, gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }));
-      }
+    // After everything is written, the service worker too (vite-plugin-pwa builds it when
+    // the app's bundle is closed).
+    closeBundle: {
+      order: "post",
+      sequential: true,
+      handler() {
+        compressAll(OUT_DIR);
+      },
     },
   };
 }
+
+function compressAll(dir: string): void {
+  for (const file of filesUnder(dir)) {
+    if (!COMPRESSIBLE.test(file)) continue;
+    const bytes = readFileSync(file);
+    if (bytes.length < MIN_BYTES) continue;
+    writeFileSync(
+      `${file}.br`,
+      brotliCompressSync(bytes, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+          [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+        },
+      }),
+    );
+    writeFileSync(`${file}.gz`, gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }));
+  }
+}
+
+const OUT_DIR = fileURLToPath(new URL("./dist", import.meta.url));
+
+/** Light and dark, as in index.html's theme-color; the manifest takes one (the light). */
+const LIGHT_BACKGROUND = "#f6f7f9";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
@@ -65,10 +82,58 @@ export default defineConfig({
       transformIndexHtml: (html) =>
         html.replace("%CHAT_SERVER_URL%", process.env.CHAT_SERVER_URL ?? ""),
     },
+    VitePWA({
+      strategies: "injectManifest",
+      srcDir: "src",
+      filename: "sw.ts",
+      // Registered by src/pwa.ts from the bundle: an injected script would be inline or
+      // an extra file the CSP and the precache would have to know about.
+      injectRegister: false,
+      manifestFilename: "manifest.webmanifest",
+      // The glob below precaches every file of the shell, icons included, once each.
+      includeAssets: [],
+      includeManifestIcons: false,
+      integration: {
+        // As quiet as the app's own build (--logLevel warn).
+        configureCustomSWViteBuild(config) {
+          config.logLevel = "warn";
+        },
+      },
+      injectManifest: {
+        globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        // The worker's own build: the SDK and protocol from their sources, as the app.
+        buildPlugins: { vite: [] },
+        // A classic worker: module service workers are newer than some browsers we serve.
+        rollupFormat: "iife",
+        minify: true,
+        sourcemap: false,
+      },
+      manifest: {
+        id: "./",
+        name: "Private Chat",
+        short_name: "Chat",
+        description: "Private Chat: your own, self-hosted messenger.",
+        start_url: "./",
+        scope: "./",
+        display: "standalone",
+        theme_color: LIGHT_BACKGROUND,
+        background_color: LIGHT_BACKGROUND,
+        icons: [
+          { src: "icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+          { src: "icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+          {
+            src: "icons/icon-maskable-512.png",
+            sizes: "512x512",
+            type: "image/png",
+            purpose: "maskable",
+          },
+        ],
+      },
+    }),
     precompress(),
   ],
   build: {
-    outDir: fileURLToPath(new URL("./dist", import.meta.url)),
+    outDir: OUT_DIR,
     emptyOutDir: true,
     target: "es2022",
     sourcemap: false,

@@ -34,6 +34,8 @@ export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Pro
     etag: true,
     lastModified: true,
     setHeaders(res, path) {
+      // sw.js and manifest.webmanifest keep their names across releases, so they are
+      // revalidated like the page (browsers also check sw.js at least daily by themselves).
       const immutable = /[/\\]assets[/\\]/.test(path);
       res.setHeader(
         "cache-control",
@@ -42,6 +44,8 @@ export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Pro
       // The same URL answers in brotli, gzip or plain: caches must key on the request's
       // Accept-Encoding (@fastify/static does not say so itself).
       res.setHeader("vary", "accept-encoding");
+      if (path.endsWith(".webmanifest"))
+        res.setHeader("content-type", "application/manifest+json; charset=utf-8");
     },
   });
 }

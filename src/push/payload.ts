@@ -74,3 +74,13 @@ export function readPayload(conversationId: string, seq: number): string {
   const payload: PushPayload = { type: "read", conversation_id: conversationId, seq };
   return JSON.stringify(payload);
 }
+
+/** The notification a person asks for in Settings, to see that pushes reach this browser. */
+export function testPayload(): string {
+  const payload: PushPayload = {
+    type: "test",
+    title: "Private Chat",
+    text: "Notifications work on this device.",
+  };
+  return JSON.stringify(payload);
+}

@@ -64,6 +64,24 @@ export function registerPushRoutes(root: FastifyInstance, push: PushService): vo
     async (request) => ({ subscriptions: await push.list(caller(request).user.id) }),
   );
 
+  app.post(
+    "/push/subscriptions/:id/test",
+    {
+      schema: {
+        summary: "Send a test notification to one of the caller's push subscriptions",
+        operationId: "testPushSubscription",
+        tags,
+        params: idParams,
+        response: { 204: empty("Queued") },
+        errors: [404, 429],
+      },
+    },
+    async (request, reply) => {
+      await push.sendTest(caller(request).user.id, request.params.id);
+      reply.code(204);
+    },
+  );
+
   app.delete(
     "/push/subscriptions/:id",
     {

@@ -16,7 +16,7 @@ import type { CommittedEvent } from "../events/bus.js";
 import { type GuardedFetch, OutboundError } from "../outbound/guarded-fetch.js";
 import type { PushSubscriptionRow } from "../storage/push.js";
 import type { Store } from "../storage/store.js";
-import { messagePayload, readPayload, topicFor } from "./payload.js";
+import { messagePayload, readPayload, testPayload, topicFor } from "./payload.js";
 import type { QueueWorker } from "./queue-worker.js";
 import { pushRecipients } from "./recipients.js";
 import type { VapidKeys } from "./vapid-keys.js";
@@ -32,6 +32,9 @@ export interface PushServiceDeps {
   wasActiveAt(userId: string, at: number): boolean;
   onError: (err: unknown, context: string) => void;
 }
+
+/** A subscription gets at most one test push in this long (per process). */
+export const TEST_PUSH_EVERY_MS = 10_000;
 
 /** What a push for a new message is made of. */
 interface NewMessage {
@@ -56,6 +59,9 @@ function showsNothingIsPunished(endpoint: string): boolean {
 }
 
 export class PushService {
+  /** When each subscription was last sent a test push; pruned as it is read. */
+  private readonly lastTest = new Map<string, number>();
+
   constructor(private readonly deps: PushServiceDeps) {}
 
   get enabled(): boolean {
@@ -103,6 +109,43 @@ export class PushService {
   async remove(userId: string, id: string): Promise<void> {
     if (!(await this.deps.store.push.remove(id, userId)))
       throw new AppError("not_found", "push subscription not found");
+  }
+
+  /**
+   * Queues a test notification to one of the caller's live subscriptions (and only it),
+   * at most one per subscription every TEST_PUSH_EVERY_MS: someone else's, or one whose
+   * session ended, is not found.
+   */
+  async sendTest(userId: string, id: string): Promise<void> {
+    if (!this.deps.keys) throw this.unavailable();
+    const now = Date.now();
+    const subscription = await this.deps.store.push.liveById(id, now);
+    if (!subscription || subscription.user_id !== userId)
+      throw new AppError("not_found", "push subscription not found");
+    for (const [key, at] of this.lastTest)
+      if (now - at >= TEST_PUSH_EVERY_MS) this.lastTest.delete(key);
+    const last = this.lastTest.get(id);
+    if (last !== undefined) {
+      const wait = Math.ceil((last + TEST_PUSH_EVERY_MS - now) / 1000);
+      throw new AppError(
+        "rate_limited",
+        `a test notification was just sent to this subscription; retry in ${wait} s`,
+        undefined,
+        wait,
+      );
+    }
+    this.lastTest.set(id, now);
+    await this.deps.store.push.enqueue([
+      {
+        id: randomUUID(),
+        subscriptionId: id,
+        topic: topicFor(`test:${id}`),
+        urgency: "high",
+        payload: testPayload(),
+        now,
+      },
+    ]);
+    this.deps.worker?.wake();
   }
 
   /** Sessions ended: their subscriptions go (the database is shared, so on every node). */

@@ -24,12 +24,14 @@ export function pushSuite(
   run: EngineRun,
   tls: { cert: string; key: string },
   push: ConfigOverrides["push"] = {},
+  more: Omit<ConfigOverrides, "push" | "rate_limit"> = {},
 ) {
   const keys = generateVapidKeys();
   const double = new PushServiceDouble(tls);
   // Registered before the server's hooks: the double is up first and stopped last.
   before(() => double.start());
   const { started, as, users } = apiSuite(run, {
+    ...more,
     push: {
       vapid_public_key: keys.publicKey,
       vapid_private_key: keys.privateKey,

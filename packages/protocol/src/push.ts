@@ -71,5 +71,16 @@ export const pushReadPayload = z.object({
   seq: z.number(),
 });
 
-export const pushPayload = z.discriminatedUnion("type", [pushMessagePayload, pushReadPayload]);
+/** A test notification the person asked for (`POST /push/subscriptions/:id/test`). */
+export const pushTestPayload = z.object({
+  type: z.literal("test"),
+  title: z.string(),
+  text: z.string(),
+});
+
+export const pushPayload = z.discriminatedUnion("type", [
+  pushMessagePayload,
+  pushReadPayload,
+  pushTestPayload,
+]);
 export type PushPayload = z.infer<typeof pushPayload>;

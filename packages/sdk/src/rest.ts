@@ -222,6 +222,11 @@ export class ApiClient {
       .subscriptions;
   }
 
+  /** Queues a test notification to one of the caller's subscriptions (one per 10 s). */
+  async testPush(id: string): Promise<void> {
+    await this.call("POST", `/api/v1/push/subscriptions/${encodeURIComponent(id)}/test`);
+  }
+
   async unsubscribePush(id: string): Promise<void> {
     await this.call("DELETE", `/api/v1/push/subscriptions/${encodeURIComponent(id)}`);
   }

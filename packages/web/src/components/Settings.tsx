@@ -1,6 +1,6 @@
 /**
- * Your account: sessions (sign out the others), password change, the people you
- * blocked, sign out.
+ * Your account: sessions (sign out the others), notifications, password change, the
+ * people you blocked, sign out.
  */
 
 import type { SessionView } from "@private-chat/sdk";
@@ -14,6 +14,7 @@ import { loadBlocks } from "../state/requests.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
+import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
 
 function device(agent: string): string {
@@ -114,6 +115,7 @@ export function Settings() {
             Sign out other sessions{others > 0 ? ` (${others})` : ""}
           </button>
         </div>
+        <NotificationSettings />
         <div class="card">
           <h3>Blocked people</h3>
           {Object.keys(blocked).length === 0 ? (

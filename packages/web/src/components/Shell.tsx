@@ -13,6 +13,7 @@ import { ConnectionBanner } from "./ConnectionBanner.js";
 import { ConversationList } from "./ConversationList.js";
 import { ConversationView } from "./ConversationView.js";
 import { Icon } from "./icons.js";
+import { NotifyHint } from "./NotifyHint.js";
 import { RequestsPage } from "./RequestsPage.js";
 
 const NewChat = lazyView(() => import("./NewChat.js").then((m) => m.NewChat));
@@ -60,6 +61,7 @@ export function Shell() {
       <main class="panes">
         <ConversationList route={route} />
         <div class="main" id="main">
+          <NotifyHint hidden={route.name === "settings"} />
           {route.name === "chat" && (
             <ConversationView key={route.id} id={route.id} info={route.info} />
           )}

@@ -23,6 +23,7 @@ import {
   storedCursor,
 } from "../api.js";
 import { conversationTitle, memberName } from "../format.js";
+import { notifyInBackground } from "../notify.js";
 import { blockedIds, chat, emptyState } from "./chat.js";
 import { confirmList, restoreCopy } from "./local-copy.js";
 import {
@@ -241,6 +242,16 @@ function handle(event: StoredEvent): void {
     if (conv && isHiddenMessage(event.message, blockedIds(state.blocked), conv.type)) return;
     const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
     announce(`${memberName(conv, event.message.sender_id)}${where}: ${event.message.body}`);
+    // Hidden page: a notification, unless a push showed this message already.
+    if (conv)
+      void notifyInBackground({
+        conversation_id: cid,
+        message_id: event.message.id,
+        title: conversationTitle(conv, state.me?.id),
+        sender_name: memberName(conv, event.message.sender_id),
+        text: event.message.body,
+        group: conv.type === "group",
+      }).catch(() => undefined);
   }
 }
 

@@ -1,0 +1,42 @@
+/**
+ * A one-time hint that notifications exist, pointing to Settings. It asks the browser for
+ * nothing (permission is requested only by the Settings button), shows only while the
+ * permission was never asked and the server has push, and goes for good once dismissed
+ * or followed.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { z } from "zod/mini";
+import { api, readStored, write } from "../api.js";
+import { pushSupported } from "../push.js";
+
+const DISMISSED_KEY = "pc.notify.hint-dismissed";
+
+export function NotifyHint({ hidden }: { hidden: boolean }) {
+  const [show, setShow] = useState(false);
+  useEffect(() => {
+    if (readStored(DISMISSED_KEY, z.boolean()) || !pushSupported()) return;
+    if (Notification.permission !== "default") return;
+    api.pushKey().then(
+      () => setShow(true),
+      () => undefined, // Push off on the server (or unreachable): nothing to suggest.
+    );
+  }, []);
+  if (!show || hidden) return null;
+  const dismiss = () => {
+    write(DISMISSED_KEY, true);
+    setShow(false);
+  };
+  return (
+    <div class="notify-hint" role="note" aria-label="Notifications hint">
+      <p>
+        Get a notification when a message arrives while Private Chat is closed.{" "}
+        <a href="#/settings" onClick={dismiss}>
+          Turn them on in Settings
+        </a>
+      </p>
+      <button type="button" onClick={dismiss} aria-label="Dismiss the notifications hint">
+        Dismiss
+      </button>
+    </div>
+  );
+}
