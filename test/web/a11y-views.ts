@@ -23,6 +23,8 @@ export interface View {
   /** Who looks at it: the member with chats, one with none, or nobody signed in. */
   as: "alice" | "newcomer" | "signed-out";
   open: (page: Page, setup: Setup) => Promise<void>;
+  /** Undoes what `open` changed, for the views after it (and the next layout's run). */
+  close?: (page: Page, setup: Setup) => Promise<void>;
 }
 
 async function go(page: Page, hash: string): Promise<void> {
@@ -230,6 +232,49 @@ export const VIEWS: View[] = [
     open: async (page, s) => {
       await go(page, `#/c/${s.group}`);
       await visible(messageList(page).getByText("from a person you blocked"));
+    },
+  },
+  {
+    name: "a conversation's notifications menu",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}`);
+      await page.getByRole("button", { name: "Notifications", exact: true }).click();
+      await visible(page.getByRole("button", { name: "Mute for 1 hour" }));
+    },
+  },
+  {
+    name: "a muted conversation: its menu, and the list marking it",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}`);
+      await page.getByRole("button", { name: "Notifications", exact: true }).click();
+      await page.getByRole("button", { name: "Mute until I unmute" }).click();
+      await page.getByRole("button", { name: "Notifications (muted)" }).click();
+      await visible(page.getByRole("button", { name: "Unmute" }));
+    },
+    close: async (page) => {
+      // Escape closed the menu after the check: open it again to unmute.
+      await page.getByRole("button", { name: "Notifications (muted)" }).click();
+      await page.getByRole("button", { name: "Unmute" }).click();
+      await visible(page.getByRole("button", { name: "Notifications", exact: true }));
+    },
+  },
+  {
+    name: "offline, showing what this device kept",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}`);
+      await visible(messageList(page).getByText("a reply to you").first());
+      await page.context().setOffline(true);
+      await visible(page.getByRole("status").getByText(/You're offline/));
+    },
+    close: async (page) => {
+      await page.context().setOffline(false);
+      await page
+        .getByRole("status")
+        .getByText(/You're offline/)
+        .waitFor({ state: "hidden" });
     },
   },
 ];

@@ -62,6 +62,18 @@ export const conversationNotifications = z
   .register(z.globalRegistry, { id: "ConversationNotifications" });
 export type ConversationNotifications = z.infer<typeof conversationNotifications>;
 
+/**
+ * What notifies now under a preference: "none" while muted, else its level ("all" when
+ * there is none to go by, as for a conversation just opened).
+ */
+export function levelNow(
+  state: NotificationState | undefined,
+  now = Date.now(),
+): NotificationLevel {
+  if (!state) return "all";
+  return isMuted(state.muted_until, now) ? "none" : state.level;
+}
+
 /** Whether `zone` is an IANA time zone name this runtime knows. */
 export function isTimeZone(zone: string): boolean {
   // Names only: offsets such as "+01:00" are accepted by some runtimes but follow no rules.

@@ -3,6 +3,7 @@
  * socket's events to the chat state. Events that arrive before the list is loaded are
  * held and applied after it, in order.
  */
+import { levelNow } from "@private-chat/protocol/notifications";
 import {
   ApiError,
   type AuthResponse,
@@ -24,7 +25,7 @@ import {
 } from "../api.js";
 import { conversationTitle, memberName } from "../format.js";
 import { notifyInBackground } from "../notify.js";
-import { blockedIds, chat, emptyState } from "./chat.js";
+import { blockedIds, type Conv, chat, emptyState } from "./chat.js";
 import { confirmList, restoreCopy } from "./local-copy.js";
 import {
   deleteCopy,
@@ -242,17 +243,28 @@ function handle(event: StoredEvent): void {
     if (conv && isHiddenMessage(event.message, blockedIds(state.blocked), conv.type)) return;
     const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
     announce(`${memberName(conv, event.message.sender_id)}${where}: ${event.message.body}`);
-    // Hidden page: a notification, unless a push showed this message already.
-    if (conv)
-      void notifyInBackground({
-        conversation_id: cid,
-        message_id: event.message.id,
-        title: conversationTitle(conv, state.me?.id),
-        sender_name: memberName(conv, event.message.sender_id),
-        text: event.message.body,
-        group: conv.type === "group",
-      }).catch(() => undefined);
+    // Hidden page: a notification, unless a push showed this message already or the
+    // conversation's preference keeps it quiet (a mention under "mentions" is told below).
+    if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, event.message);
   }
+  // Mentions reach only the one mentioned.
+  if (event.type === "mention") {
+    const conv = state.convs[cid];
+    const message = state.timelines[cid]?.messages.find((m) => m.id === event.message_id);
+    if (conv && message && levelNow(conv.notifications) === "mentions") notifyHidden(conv, message);
+  }
+}
+
+function notifyHidden(conv: Conv, message: { id: string; sender_id: string; body: string }): void {
+  const me = chat.get().me?.id;
+  void notifyInBackground({
+    conversation_id: conv.id,
+    message_id: message.id,
+    title: conversationTitle(conv, me),
+    sender_name: memberName(conv, message.sender_id),
+    text: message.body,
+    group: conv.type === "group",
+  }).catch(() => undefined);
 }
 
 function onTyping(conversationId: string, userId: string): void {
