@@ -89,7 +89,9 @@ describe("the web app offline", { timeout: 120_000 }, () => {
     directId = (await createDirect(server.url, bob, alice)).id;
     for (const body of ["kept one", "kept two", "kept three"])
       await sendMessage(server.url, bob, directId, body);
-    context = await browser.newContext();
+    // The local copy alone: the service worker's offline start is test/web/pwa.test.ts's,
+    // and with it in the way page.route would not see the app's requests.
+    context = await browser.newContext({ serviceWorkers: "block" });
     page = await context.newPage();
     watchErrors(page, errors);
     await signIn(page, server.url, { username: alice.username, displayName: alice.username });
