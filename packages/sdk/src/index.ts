@@ -69,3 +69,4 @@ export {
   type OutboxEntry,
   type WebSocketFactory,
 } from "./socket.js";
+export type { ApiClientOptions } from "./transport.js";

@@ -16,7 +16,6 @@ import {
   type SendMessageBody,
 } from "@private-chat/protocol/chat";
 import { decodeWith } from "@private-chat/protocol/decode";
-import { type ErrorCode, errorBody } from "@private-chat/protocol/errors";
 import { cursor, type StoredEvent, storedEvent } from "@private-chat/protocol/events";
 import {
   type ConversationNotifications,
@@ -44,7 +43,7 @@ import {
 import { type SearchResponse, searchResponse } from "@private-chat/protocol/search";
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
 import { z } from "zod/mini";
-import { ApiError } from "./errors.js";
+import { RestTransport } from "./transport.js";
 
 export type { ServerInfo };
 
@@ -58,103 +57,13 @@ export interface SyncResponse {
 const userBody = z.object({ user: userView });
 const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
 
-/** The code for an error answer without a catalogue body (a proxy's page, say). */
-function codeForStatus(status: number): ErrorCode {
-  if (status === 401) return "unauthorized";
-  if (status === 404) return "not_found";
-  if (status === 429) return "rate_limited";
-  return status >= 500 ? "internal_error" : "invalid_request";
-}
-
-export interface ApiClientOptions {
-  /** Server base URL, e.g. https://chat.example.com; "" for the page's own origin. */
-  baseUrl: string;
-  token?: string | undefined;
-  fetch?: typeof fetch;
-}
-
 export interface HistoryOptions {
   before?: number;
   after?: number;
   limit?: number;
 }
 
-export class ApiClient {
-  token: string | undefined;
-  readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
-
-  constructor(options: ApiClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.token = options.token;
-    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  }
-
-  /**
-   * Calls the API and decodes the answer with `schema`. Fields the schema does not know
-   * are dropped (a newer server may add some); an answer that does not match is an
-   * ApiError, never an untyped value.
-   */
-  async request<S extends z.core.$ZodType>(
-    method: string,
-    path: string,
-    schema: S,
-    body?: unknown,
-  ): Promise<z.output<S>> {
-    const parsed = await this.call(method, path, body);
-    const decoded = decodeWith(schema, parsed);
-    if (!decoded.ok)
-      throw new ApiError(
-        0,
-        "internal_error",
-        `the server's answer to ${method} ${path.split("?")[0]} is not understood: ${decoded.problem}`,
-      );
-    return decoded.value;
-  }
-
-  /** Calls the API and returns its JSON answer undecoded (for answers without a body). */
-  async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = {};
-    // A form (a file upload) sets its own multipart content type and boundary.
-    const form = body instanceof FormData;
-    if (body !== undefined && !form) headers["content-type"] = "application/json";
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? null : form ? body : JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new ApiError(0, "network_error", `cannot reach the server: ${(err as Error).message}`);
-    }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      throw new ApiError(
-        response.status,
-        response.ok ? "internal_error" : codeForStatus(response.status),
-        `the server's answer is not JSON (HTTP ${response.status}); is the server URL right?`,
-        retryAfterMs(response),
-      );
-    }
-    if (!response.ok) {
-      const decoded = errorBody.safeParse(parsed);
-      const error = decoded.success ? decoded.data.error : undefined;
-      throw new ApiError(
-        response.status,
-        error?.code ?? codeForStatus(response.status),
-        error?.message ?? `HTTP ${response.status}`,
-        retryAfterMs(response),
-        error?.details,
-      );
-    }
-    return parsed;
-  }
-
+export class ApiClient extends RestTransport {
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
   }
@@ -498,10 +407,4 @@ export class ApiClient {
     if (params.limit !== undefined) query.set("limit", String(params.limit));
     return this.request("GET", `/api/v1/search?${query}`, searchResponse);
   }
-}
-
-/** The server's Retry-After (seconds) in milliseconds, when it sent one. */
-function retryAfterMs(response: Response): number | undefined {
-  const seconds = Number(response.headers.get("retry-after"));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
