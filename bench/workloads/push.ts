@@ -91,6 +91,15 @@ export const push: Workload = {
     // 1. Fan-out to a group whose members are all away.
     const group = everyone.slice(0, members);
     const groupId = await createGroup(server.url, group);
+    // A group this size notifies only mentions by default: every member asks for all.
+    await mapBounded(group.length, 32, async (i) => {
+      const member = group[i];
+      if (!member) return;
+      await new ApiClient({
+        baseUrl: server.url,
+        token: member.token,
+      }).setConversationNotifications(groupId, { level: "all" });
+    });
     const owner = new ApiClient({ baseUrl: server.url, token: group[0]?.token ?? "" });
     const messages = flag(ctx, "messages");
     const expected = (members - 1) * messages;
