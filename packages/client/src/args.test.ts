@@ -44,6 +44,9 @@ const EXAMPLES: Record<string, string[]> = {
   block: ["block", "@eve"],
   unblock: ["unblock", "eve"],
   blocked: ["blocked"],
+  mute: ["mute", "team", "--for", "8h"],
+  unmute: ["unmute", "team", "--json"],
+  notify: ["notify", "team", "mentions"],
 };
 
 describe("parseCommandLine", () => {
