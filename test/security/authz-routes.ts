@@ -189,6 +189,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     scope: "self",
     call: () => ({ path: `${API}/push/subscriptions/${randomUUID()}` }),
   },
+  "POST /api/v1/push/subscriptions/:id/test": {
+    scope: "self",
+    call: () => ({ path: `${API}/push/subscriptions/${randomUUID()}/test` }),
+  },
 
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
