@@ -88,7 +88,7 @@ describe("account and layout", { timeout: 120_000 }, () => {
     const page = await (await browser.newContext()).newPage();
     watchErrors(page, errors);
     await signIn(page, server.url, me());
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     await visible(page.getByText("this device"));
     await page.getByRole("button", { name: /^Sign out other sessions/ }).click();
     await visible(page.getByText("Signed out of other sessions."));

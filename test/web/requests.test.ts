@@ -168,7 +168,7 @@ describe("message requests and blocking", { timeout: 180_000 }, () => {
     assert.equal(refused.status, 403, refused.text);
     assert.equal(refused.body.error.code, "not_accepting");
 
-    await nav(a).getByRole("link", { name: "Settings" }).click();
+    await nav(a).getByRole("link", { name: "Settings", exact: true }).click();
     const blocked = a.getByRole("list", { name: "Blocked people" });
     await visible(blocked.getByText(carol.username, { exact: true }));
     await blocked.getByRole("button", { name: `Unblock ${carol.username}` }).click();
