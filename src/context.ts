@@ -69,8 +69,9 @@ export function createContext(
   store: Store,
   secrets: JwtSecrets,
   logger: Logger,
-  vapidKeys?: VapidKeys,
+  options: { vapidKeys?: VapidKeys | undefined; postgresSchema?: string } = {},
 ): ServerContext {
+  const { vapidKeys } = options;
   const metrics = new Metrics();
   const events = new DomainEvents();
   const tokens = new TokenService(secrets);
@@ -142,6 +143,7 @@ export function createContext(
   const push = setUpPush({
     config,
     store,
+    ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
     keys: vapidKeys,
     metrics,
     nodeId,

@@ -96,7 +96,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
         "Web Push is off: a server on PostgreSQL needs [push] vapid_public_key and vapid_private_key (chat-server push generate-keys prints a pair)",
       );
     }
-    const ctx = createContext(config, store, secrets, logger, vapidKeys);
+    const ctx = createContext(config, store, secrets, logger, {
+      vapidKeys,
+      ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
+    });
     started.push(() => ctx.pubsub.close());
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
@@ -141,10 +144,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     ctx.push.listening(config.server.host, port);
-    ctx.push.worker?.start();
+    ctx.push.sender?.start();
     // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
     started.push(async () => {
-      const pushStopped = ctx.push.worker?.stop();
+      const pushStopped = ctx.push.sender?.stop();
       ctx.push.guard.close();
       await pushStopped;
     });

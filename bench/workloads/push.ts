@@ -103,7 +103,7 @@ export const push: Workload = {
     const owner = new ApiClient({ baseUrl: server.url, token: group[0]?.token ?? "" });
     const messages = flag(ctx, "messages");
     const expected = (members - 1) * messages;
-    sink.reset();
+    await sink.reset();
     const fanUsage = usageOver(server);
     const sendStart = performance.now();
     for (let i = 0; i < messages; i++) {
@@ -116,7 +116,7 @@ export const push: Workload = {
       messages,
       expected,
       received: sink.received,
-      repeats: sink.repeatsOver(messages),
+      repeats: await sink.repeatsOver(messages),
       seconds: round((sink.lastAt - sendStart) / 1000, 3),
       pushes_per_s: perSecond(sink.received, sink.lastAt - sendStart),
       first_push_ms: round(sink.firstAt - sendStart, 1),
@@ -142,7 +142,7 @@ export const push: Workload = {
     }[] = [];
     for (let round_ = 0; round_ < flag(ctx, "rounds"); round_++) {
       for (const mode of ["off", "on"] as const) {
-        sink.reset();
+        await sink.reset();
         progress(`send path, push ${mode} (round ${round_ + 1})...`);
         const result = await runMessaging(
           {

@@ -58,6 +58,11 @@ export interface OutboundResponse {
 }
 
 const DEFAULTS = { connectTimeoutMs: 5_000, totalTimeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
+/** Open connections: per origin (a push service takes many pushes at once), and in all. */
+const MAX_SOCKETS_PER_ORIGIN = 32;
+const MAX_SOCKETS = 256;
+/** A kept connection unused this long is closed. */
+const IDLE_SOCKET_MS = 30_000;
 
 function systemResolve(host: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
@@ -75,9 +80,18 @@ export class GuardedFetch {
   constructor(private readonly options: GuardOptions) {
     this.resolve = options.resolve ?? systemResolve;
     this.selfAddresses = new Set((options.self?.addresses ?? []).map(canonicalAddress));
-    // No keep-alive: every request connects, so every connect passes the check. The
-    // lookup is given per request (with its port): an agent's own would override it.
-    this.agent = new Agent({ keepAlive: false });
+    // Connections are kept and reused: a TLS handshake per push cost more than the
+    // push. The check runs where a connection is made (the lookup below), so a reused
+    // one goes only to an address that passed it. The lookup is given per request (with
+    // its port): an agent's own would override it.
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: MAX_SOCKETS_PER_ORIGIN,
+      maxTotalSockets: MAX_SOCKETS,
+      maxFreeSockets: MAX_SOCKETS_PER_ORIGIN,
+      timeout: IDLE_SOCKET_MS,
+      scheduling: "lifo",
+    });
   }
 
   /** The server's own addresses and port, known once it listens (port 0 picks one). */
@@ -212,7 +226,9 @@ export class GuardedFetch {
         connectMs,
       );
       req.on("socket", (socket) => {
-        socket.once("secureConnect", () => clearTimeout(connect));
+        // A kept connection is connected already and says so no more.
+        if (req.reusedSocket) clearTimeout(connect);
+        else socket.once("secureConnect", () => clearTimeout(connect));
       });
       req.on("error", (err) => {
         if (err instanceof OutboundError) fail(err);

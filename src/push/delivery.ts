@@ -35,6 +35,40 @@ export interface DeliveryOptions {
   ttlSeconds: number;
 }
 
+/** How long a signed VAPID header is valid (RFC 8292 allows up to 24 h) and reused. */
+const VAPID_VALID_S = 12 * 3600;
+const VAPID_REUSE_MS = 60 * 60_000;
+/** Push service origins remembered at once; a push service is one of a handful of origins. */
+const VAPID_ORIGINS = 1_000;
+
+/**
+ * The VAPID `Authorization` header per push service origin. The JWT names only the
+ * origin (`aud`), its expiry and our contact, so one signature serves every push to that
+ * origin for an hour: signing is what a push cost most.
+ */
+export class VapidHeaders {
+  private readonly byOrigin = new Map<string, { value: string; renewAt: number }>();
+
+  constructor(private readonly options: Pick<DeliveryOptions, "keys" | "subject">) {}
+
+  for(endpoint: string, now = Date.now()): string {
+    const origin = new URL(endpoint).origin;
+    const cached = this.byOrigin.get(origin);
+    if (cached && cached.renewAt > now) return cached.value;
+    const { Authorization } = webpush.getVapidHeaders(
+      origin,
+      this.options.subject,
+      this.options.keys.publicKey,
+      this.options.keys.privateKey,
+      "aes128gcm",
+      Math.floor(now / 1000) + VAPID_VALID_S,
+    );
+    if (this.byOrigin.size >= VAPID_ORIGINS) this.byOrigin.clear();
+    this.byOrigin.set(origin, { value: Authorization, renewAt: now + VAPID_REUSE_MS });
+    return Authorization;
+  }
+}
+
 /** Retry-After as seconds or an HTTP date, in milliseconds from now. */
 export function retryAfterMs(
   value: string | string[] | undefined,
@@ -50,11 +84,15 @@ export function retryAfterMs(
 export async function deliver(
   guard: GuardedFetch,
   options: DeliveryOptions,
+  vapid: VapidHeaders,
   push: QueuedPush,
   subscription: PushSubscriptionRow,
 ): Promise<Outcome> {
   let details: ReturnType<typeof webpush.generateRequestDetails>;
+  let authorization: string;
   try {
+    authorization = vapid.for(subscription.endpoint);
+    // No vapidDetails: web-push would sign afresh for every push.
     details = webpush.generateRequestDetails(
       {
         endpoint: subscription.endpoint,
@@ -62,11 +100,6 @@ export async function deliver(
       },
       push.payload,
       {
-        vapidDetails: {
-          subject: options.subject,
-          publicKey: options.keys.publicKey,
-          privateKey: options.keys.privateKey,
-        },
         TTL: options.ttlSeconds,
         urgency: push.urgency as webpush.Urgency,
         topic: push.topic,
@@ -77,7 +110,7 @@ export async function deliver(
     // Keys the browser never made (not a P-256 point, a wrong-sized secret).
     return { kind: "drop", reason: "invalid_subscription", dropSubscription: true };
   }
-  const headers: Record<string, string | number> = {};
+  const headers: Record<string, string | number> = { Authorization: authorization };
   for (const [name, value] of Object.entries(details.headers))
     headers[name] = value as string | number;
   try {

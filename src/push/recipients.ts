@@ -9,8 +9,8 @@ import type { Store } from "../storage/store.js";
 
 export interface RecipientDeps {
   store: Store;
-  /** Whether the user has a socket, on any node, that the person is looking at. */
-  isActive(userId: string): boolean;
+  /** Whether the user had a socket, on any node, that the person was looking at, at `at`. */
+  isActive(userId: string, at: number): boolean;
 }
 
 export interface NewMessageFacts {
@@ -18,77 +18,73 @@ export interface NewMessageFacts {
   senderId: string;
   /** The members the message @mentions (their `mention` events). */
   mentioned?: ReadonlySet<string>;
-  /** When the message was stored: mutes and do-not-disturb hours are judged at it. */
-  at?: number;
+  /** When the message was stored: presence, mutes and do-not-disturb hours are judged at it. */
+  at: number;
 }
 
 /**
+ * The users to push each new message to, in the messages' order. This runs for every
+ * message sent, so a whole batch of committed messages costs a fixed handful of
+ * statements, not a handful per message; while everyone is looking at the app it is
+ * one (the members).
+ *
  * Message requests and blocks: nobody is woken by someone they blocked, and the
  * recipient of a declined request hears nothing of it (a pending one does notify: it is
  * how a request is noticed at all). The sender of a request is never told anything either
  * way, since they are the sender.
- */
-export async function withoutRequestsOrBlocks(
-  store: Store,
-  facts: NewMessageFacts,
-  userIds: string[],
-): Promise<string[]> {
-  const [request, blockers] = await Promise.all([
-    store.requests.of(facts.conversationId),
-    store.blocks.blockersAmong(userIds, facts.senderId),
-  ]);
-  const silent = new Set(blockers);
-  if (request?.state === "declined") silent.add(request.recipient_id);
-  return userIds.filter((id) => !silent.has(id));
-}
-
-/**
+ *
  * Notification preferences: a muted conversation, level `none`, or do-not-disturb hours
- * send nothing; level `mentions` only what @mentions the user. The preferences of every
- * recipient come in one query; who chose nothing has the default level, which follows
- * the conversation's size.
- */
-export async function withoutSilenced(
-  store: Store,
-  facts: NewMessageFacts,
-  memberCount: number,
-  userIds: string[],
-): Promise<string[]> {
-  const [prefs, conversation] = await Promise.all([
-    store.notifications.forRecipients(facts.conversationId, userIds),
-    store.conversations.byId(facts.conversationId),
-  ]);
-  if (!conversation) return [];
-  const fallback = defaultLevel(conversation.type, memberCount);
-  const at = facts.at ?? Date.now();
-  return userIds.filter((id) => {
-    const pref = prefs.get(id);
-    if (pref && (isMuted(pref.muted_until, at) || inDoNotDisturb(pref.dnd, at))) return false;
-    const level = pref?.level ?? fallback;
-    if (level === "none") return false;
-    return level === "all" || (facts.mentioned?.has(id) ?? false);
-  });
-}
-
-/**
- * The users to push each new message to, in the messages' order. One membership query
- * serves a whole batch of committed messages: this runs for every message sent, and
- * while everyone is looking at the app it is all the push work a message costs.
+ * send nothing; level `mentions` only what @mentions the user. Who chose nothing has the
+ * default level, which follows the conversation's size.
  */
 export async function pushRecipients(
   deps: RecipientDeps,
   messages: NewMessageFacts[],
 ): Promise<string[][]> {
+  const { store } = deps;
   const conversationIds = [...new Set(messages.map((m) => m.conversationId))];
-  const byConversation = await deps.store.conversations.memberIdsByConversation(conversationIds);
-  return Promise.all(
-    messages.map(async (facts) => {
-      const members = byConversation.get(facts.conversationId) ?? [];
-      const away = members.filter((id) => id !== facts.senderId && !deps.isActive(id));
-      if (away.length === 0) return [];
-      const allowed = await withoutRequestsOrBlocks(deps.store, facts, away);
-      if (allowed.length === 0) return [];
-      return withoutSilenced(deps.store, facts, members.length, allowed);
-    }),
+  const members = await store.conversations.memberIdsByConversation(conversationIds);
+  const away = messages.map((facts) =>
+    (members.get(facts.conversationId) ?? []).filter(
+      (id) => id !== facts.senderId && !deps.isActive(id, facts.at),
+    ),
   );
+  const awayIn = new Map<string, Set<string>>();
+  for (const [i, facts] of messages.entries()) {
+    const users = awayIn.get(facts.conversationId) ?? new Set<string>();
+    for (const id of away[i] ?? []) users.add(id);
+    awayIn.set(facts.conversationId, users);
+  }
+  const everyone = [...new Set(away.flat())];
+  if (everyone.length === 0) return messages.map(() => []);
+  const wanted = [...awayIn].filter(([, users]) => users.size > 0).map(([id]) => id);
+  const senders = [...new Set(messages.map((m) => m.senderId))];
+  const [requests, blocked, prefs, conversations] = await Promise.all([
+    store.requests.among(wanted),
+    store.blocks.blockedPairs(everyone, senders),
+    store.notifications.forRecipients(
+      new Map(wanted.map((id) => [id, [...(awayIn.get(id) ?? [])]])),
+    ),
+    store.conversations.byIds(wanted),
+  ]);
+  return messages.map((facts, i) => {
+    const conversation = conversations.get(facts.conversationId);
+    if (!conversation) return [];
+    const request = requests.get(facts.conversationId);
+    const fallback = defaultLevel(
+      conversation.type,
+      (members.get(facts.conversationId) ?? []).length,
+    );
+    const preferences = prefs.get(facts.conversationId);
+    const { at } = facts;
+    return (away[i] ?? []).filter((id) => {
+      if (blocked.has(`${id} ${facts.senderId}`)) return false;
+      if (request?.state === "declined" && request.recipient_id === id) return false;
+      const pref = preferences?.get(id);
+      if (pref && (isMuted(pref.muted_until, at) || inDoNotDisturb(pref.dnd, at))) return false;
+      const level = pref?.level ?? fallback;
+      if (level === "none") return false;
+      return level === "all" || (facts.mentioned?.has(id) ?? false);
+    });
+  });
 }

@@ -16,9 +16,10 @@ import type { CommittedEvent } from "../events/bus.js";
 import { type GuardedFetch, OutboundError } from "../outbound/guarded-fetch.js";
 import type { PushSubscriptionRow } from "../storage/push.js";
 import type { Store } from "../storage/store.js";
-import { messagePayload, readPayload, testPayload, topicFor } from "./payload.js";
-import type { QueueWorker } from "./queue-worker.js";
+import type { NewMessage } from "./enqueue.js";
+import { readPayload, testPayload, topicFor } from "./payload.js";
 import { pushRecipients } from "./recipients.js";
+import type { PushSender } from "./sender.js";
 import type { VapidKeys } from "./vapid-keys.js";
 
 export interface PushServiceDeps {
@@ -26,7 +27,7 @@ export interface PushServiceDeps {
   /** Undefined when push is off (a cluster without configured keys). */
   keys: VapidKeys | undefined;
   guard: GuardedFetch;
-  worker: QueueWorker | undefined;
+  sender: PushSender | undefined;
   includeContent: boolean;
   /** Whether the user had an active socket at `at` (or has one now). */
   wasActiveAt(userId: string, at: number): boolean;
@@ -36,13 +37,11 @@ export interface PushServiceDeps {
 /** A subscription gets at most one test push in this long (per process). */
 export const TEST_PUSH_EVERY_MS = 10_000;
 
-/** What a push for a new message is made of. */
-interface NewMessage {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string;
-  body: string;
+interface WaitingMessage {
+  message: NewMessage;
+  mentioned: ReadonlySet<string> | undefined;
+  /** When it was committed: who is away is judged as of then. */
+  at: number;
 }
 
 function present(row: PushSubscriptionRow): PushSubscriptionView {
@@ -59,6 +58,9 @@ function showsNothingIsPunished(endpoint: string): boolean {
 }
 
 export class PushService {
+  /** Committed messages whose pushes are still to be worked out, and the run doing it. */
+  private waiting: WaitingMessage[] = [];
+  private queueing: Promise<void> | undefined;
   /** When each subscription was last sent a test push; pruned as it is read. */
   private readonly lastTest = new Map<string, number>();
 
@@ -145,7 +147,7 @@ export class PushService {
         now,
       },
     ]);
-    this.deps.worker?.wake();
+    this.deps.sender?.wake();
   }
 
   /** Sessions ended: their subscriptions go (the database is shared, so on every node). */
@@ -176,74 +178,42 @@ export class PushService {
     if (messages.length === 0) return;
     // Who is away is judged as of now, not after the look-ups below.
     const at = Date.now();
-    this.queueMessages(messages, mentioned, at).catch((err: unknown) =>
-      this.deps.onError(err, "push for new messages"),
-    );
+    for (const message of messages)
+      this.waiting.push({ message, mentioned: mentioned.get(message.id), at });
+    this.queueSoon();
   }
 
-  private async queueMessages(
-    messages: NewMessage[],
-    mentioned: ReadonlyMap<string, ReadonlySet<string>>,
-    at: number,
-  ): Promise<void> {
-    const isActive = (userId: string) => this.deps.wasActiveAt(userId, at);
+  /**
+   * Queues the pushes of the messages waiting, one run at a time: what commits meanwhile
+   * waits for the next run and shares it, so the statements per message fall as the load
+   * rises rather than piling up on the database.
+   */
+  private queueSoon(): void {
+    if (this.queueing || this.waiting.length === 0) return;
+    const batch = this.waiting.splice(0);
+    this.queueing = this.queueMessages(batch)
+      .catch((err: unknown) => this.deps.onError(err, "push for new messages"))
+      .finally(() => {
+        this.queueing = undefined;
+        this.queueSoon();
+      });
+  }
+
+  private async queueMessages(batch: WaitingMessage[]): Promise<void> {
     const recipients = await pushRecipients(
-      { store: this.deps.store, isActive },
-      messages.map((m) => ({
-        conversationId: m.conversation_id,
-        senderId: m.sender_id,
-        mentioned: mentioned.get(m.id) ?? new Set<string>(),
+      { store: this.deps.store, isActive: this.deps.wasActiveAt },
+      batch.map(({ message, mentioned, at }) => ({
+        conversationId: message.conversation_id,
+        senderId: message.sender_id,
+        mentioned: mentioned ?? new Set<string>(),
         at,
       })),
     );
-    // One after the other: a conversation's pushes are queued in the order of its messages.
-    for (const [i, message] of messages.entries()) {
-      const userIds = recipients[i] ?? [];
-      if (userIds.length > 0) await this.queueMessage(message, userIds);
-    }
-  }
-
-  private async queueMessage(message: NewMessage, userIds: string[]): Promise<void> {
-    const { store } = this.deps;
-    const now = Date.now();
-    const subscriptions = await store.push.liveForUsers(userIds, now);
-    if (subscriptions.length === 0) return;
-    const [conversation, sender] = await Promise.all([
-      store.conversations.byId(message.conversation_id),
-      store.users.byId(message.sender_id),
-    ]);
-    if (!conversation) return;
-    const senderName = sender?.displayName ?? "";
-    const payload = messagePayload(
-      {
-        conversationId: message.conversation_id,
-        title: conversation.type === "group" ? (conversation.title ?? "") : senderName,
-        senderName,
-        messageId: message.id,
-        seq: message.seq,
-        text: message.body,
-      },
-      this.deps.includeContent,
-    );
-    const topic = topicFor(message.conversation_id);
-    await store.transaction(async (tx) => {
-      await tx.push.enqueue(
-        subscriptions.map((s) => ({
-          id: randomUUID(),
-          subscriptionId: s.id,
-          topic,
-          urgency: "high",
-          payload,
-          now,
-        })),
-      );
-      await tx.push.markNotified(
-        subscriptions.map((s) => s.id),
-        message.conversation_id,
-        now,
-      );
-    });
-    this.deps.worker?.wake();
+    const wanted = batch
+      .map(({ message }, i) => ({ message, userIds: recipients[i] ?? [] }))
+      .filter((m) => m.userIds.length > 0);
+    // The sender builds, encrypts and stores the pushes, off this event loop.
+    if (wanted.length > 0) await this.deps.sender?.queue(wanted);
   }
 
   private async queueRead(userId: string, conversationId: string, seq: number): Promise<void> {
@@ -264,6 +234,6 @@ export class PushService {
         now,
       })),
     );
-    this.deps.worker?.wake();
+    this.deps.sender?.wake();
   }
 }

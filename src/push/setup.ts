@@ -6,18 +6,21 @@ import { networkInterfaces } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "../ops/metrics.js";
-import { GuardedFetch } from "../outbound/guarded-fetch.js";
+import { GuardedFetch, type GuardOptions } from "../outbound/guarded-fetch.js";
 import type { Store } from "../storage/store.js";
 import { QueueWorker } from "./queue-worker.js";
+import { LocalSender, metricsCounters, type PushSender, ThreadSender } from "./sender.js";
 import { PushService } from "./service.js";
 import type { VapidKeys } from "./vapid-keys.js";
 
 /** Used when `[push] subject` is empty; push services accept it, Apple's may not. */
+const SENDER_POOL_SIZE = 4;
+
 export const PLACEHOLDER_SUBJECT = "mailto:postmaster@example.invalid";
 
 export interface PushSetup {
   service: PushService;
-  worker: QueueWorker | undefined;
+  sender: PushSender | undefined;
   guard: GuardedFetch;
   /** Tells the guard which address and port this server listens on, once it does. */
   listening(host: string, port: number): void;
@@ -26,6 +29,8 @@ export interface PushSetup {
 export interface PushSetupDeps {
   config: Config;
   store: Store;
+  /** The PostgreSQL schema the store uses, when not the configured one (tests). */
+  postgresSchema?: string;
   keys: VapidKeys | undefined;
   metrics: Metrics;
   nodeId: string;
@@ -52,13 +57,14 @@ export function setUpPush(deps: PushSetupDeps): PushSetup {
     );
   }
   const timeoutMs = push.timeout_seconds * 1000;
-  const guard = new GuardedFetch({
+  const guardOptions: GuardOptions = {
     allowPrivate: push.allow_private_endpoints,
     self: { addresses: listenAddresses(config.server.host), port: config.server.port },
     connectTimeoutMs: timeoutMs,
     totalTimeoutMs: timeoutMs,
     maxResponseBytes: 64 * 1024,
-  });
+  };
+  const guard = new GuardedFetch(guardOptions);
   let subject = push.subject;
   if (deps.keys && subject === "") {
     subject = PLACEHOLDER_SUBJECT;
@@ -66,32 +72,61 @@ export function setUpPush(deps: PushSetupDeps): PushSetup {
       `[push] subject is empty: pushes name ${PLACEHOLDER_SUBJECT} as their contact; set a mailto: or https: address (Apple's push service may refuse the placeholder)`,
     );
   }
-  const worker = deps.keys
-    ? new QueueWorker({
+  const keys = deps.keys;
+  const delivery = keys && { keys, subject, ttlSeconds: push.ttl_seconds };
+  const database = config.database;
+  let sender: PushSender | undefined;
+  if (delivery && database.type === "sqlite" && database.path === ":memory:") {
+    // Only this connection sees an in-memory database: send from this event loop.
+    sender = new LocalSender(
+      new QueueWorker({
         store: deps.store,
         guard,
-        delivery: { keys: deps.keys, subject, ttlSeconds: push.ttl_seconds },
-        metrics: deps.metrics,
+        delivery,
+        counters: metricsCounters(deps.metrics),
         nodeId: deps.nodeId,
         maxAttempts: push.max_attempts,
         timeoutMs,
         onError: deps.onError,
-      })
-    : undefined;
+      }),
+      deps.store,
+      push.include_content,
+    );
+  } else if (delivery) {
+    sender = new ThreadSender(
+      () => ({
+        // A few connections of its own: it works through its queue a batch at a time.
+        database:
+          database.type === "postgres"
+            ? { ...database, pool_size: Math.min(database.pool_size, SENDER_POOL_SIZE) }
+            : database,
+        ...(deps.postgresSchema ? { postgresSchema: deps.postgresSchema } : {}),
+        guard: guardOptions,
+        delivery,
+        includeContent: push.include_content,
+        nodeId: deps.nodeId,
+        maxAttempts: push.max_attempts,
+        timeoutMs,
+      }),
+      deps.metrics,
+      deps.onError,
+    );
+  }
   const service = new PushService({
     store: deps.store,
     keys: deps.keys,
     guard,
-    worker,
+    sender,
     includeContent: push.include_content,
     wasActiveAt: deps.wasActiveAt,
     onError: deps.onError,
   });
   return {
     service,
-    worker,
+    sender,
     guard,
     listening(host, port) {
+      // The guard keeps these options: the sender thread starts with them.
       guard.setSelf({ addresses: listenAddresses(host), port });
     },
   };

@@ -56,6 +56,26 @@ export class BlockStore {
   }
 
   /** Which of `blockerIds` blocked `blockedId`. */
+  /**
+   * Which of `blockerIds` blocked which of `blockedIds`, as "blocker blocked" keys: for a
+   * whole batch of messages, their senders and recipients, in one statement (per 500).
+   */
+  async blockedPairs(blockerIds: string[], blockedIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < blockerIds.length; i += 500) {
+      for (let j = 0; j < blockedIds.length; j += 500) {
+        const rows = await this.db
+          .selectFrom("blocks")
+          .select(["blocker_id", "blocked_id"])
+          .where("blocker_id", "in", blockerIds.slice(i, i + 500))
+          .where("blocked_id", "in", blockedIds.slice(j, j + 500))
+          .execute();
+        for (const row of rows) found.add(`${row.blocker_id} ${row.blocked_id}`);
+      }
+    }
+    return found;
+  }
+
   async blockersAmong(blockerIds: string[], blockedId: string): Promise<string[]> {
     if (blockerIds.length === 0) return [];
     const found: string[] = [];

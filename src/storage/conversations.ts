@@ -32,6 +32,21 @@ export class ConversationStore {
     return this.db.selectFrom("conversations").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
+  /** The conversations among `ids`, by id (a missing one is left out). */
+  async byIds(ids: string[]): Promise<Map<string, Conversation>> {
+    const found = new Map<string, Conversation>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("conversations")
+        .selectAll()
+        .where("id", "in", unique.slice(i, i + 500))
+        .execute();
+      for (const row of rows) found.set(row.id, row);
+    }
+    return found;
+  }
+
   async byDirectKey(key: string): Promise<Conversation | undefined> {
     return this.db
       .selectFrom("conversations")

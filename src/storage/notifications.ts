@@ -118,39 +118,57 @@ export class NotificationStore {
   }
 
   /**
-   * For the send path: the preference of `conversationId` and the do-not-disturb hours
-   * of each of `userIds` who has either, in one statement (per 500 users).
+   * For the push path: what keeps each pair of a conversation and one of its recipients
+   * quiet, for a whole batch of messages in two statements (per 500 users): each pair's
+   * preference, and each user's do-not-disturb hours. Pairs and users with neither are
+   * missing; the result is keyed by conversation, then user.
    */
   async forRecipients(
-    conversationId: string,
-    userIds: string[],
-  ): Promise<Map<string, RecipientPreference>> {
-    const found = new Map<string, RecipientPreference>();
+    recipients: ReadonlyMap<string, readonly string[]>,
+  ): Promise<Map<string, Map<string, RecipientPreference>>> {
+    const conversationIds = [...recipients.keys()];
+    const userIds = [...new Set([...recipients.values()].flat())];
+    const prefs = new Map<string, { level: string | null; muted_until: number | string | null }>();
+    const dnd = new Map<string, DoNotDisturb>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      const rows = await this.db
-        .selectFrom("users as u")
-        .leftJoin("notification_preferences as p", (join) =>
-          join.onRef("p.user_id", "=", "u.id").on("p.conversation_id", "=", conversationId),
-        )
-        .leftJoin("notification_settings as s", "s.user_id", "u.id")
-        .select([
-          "u.id as user_id",
-          "p.level",
-          "p.muted_until",
-          "s.dnd_start",
-          "s.dnd_end",
-          "s.dnd_time_zone",
-        ])
-        .where("u.id", "in", userIds.slice(i, i + CHUNK))
-        .where((eb) => eb.or([eb("p.user_id", "is not", null), eb("s.dnd_start", "is not", null)]))
+      const users = userIds.slice(i, i + CHUNK);
+      for (let j = 0; j < conversationIds.length; j += CHUNK) {
+        const rows = await this.db
+          .selectFrom("notification_preferences")
+          .select(["user_id", "conversation_id", "level", "muted_until"])
+          .where("user_id", "in", users)
+          .where("conversation_id", "in", conversationIds.slice(j, j + CHUNK))
+          .execute();
+        for (const row of rows) prefs.set(`${row.conversation_id} ${row.user_id}`, row);
+      }
+      const hours = await this.db
+        .selectFrom("notification_settings")
+        .select(["user_id", "dnd_start", "dnd_end", "dnd_time_zone"])
+        .where("user_id", "in", users)
+        .where("dnd_start", "is not", null)
         .execute();
-      for (const row of rows) {
-        found.set(row.user_id, {
-          level: row.level as NotificationLevel | null,
-          muted_until: row.muted_until === null ? null : Number(row.muted_until),
-          dnd: dndOf(row),
+      for (const row of hours) {
+        const window = dndOf(row);
+        if (window) dnd.set(row.user_id, window);
+      }
+    }
+    const found = new Map<string, Map<string, RecipientPreference>>();
+    for (const [conversationId, users] of recipients) {
+      const forConversation = new Map<string, RecipientPreference>();
+      for (const userId of users) {
+        const pref = prefs.get(`${conversationId} ${userId}`);
+        const window = dnd.get(userId) ?? null;
+        if (!pref && !window) continue;
+        forConversation.set(userId, {
+          level: (pref?.level ?? null) as NotificationLevel | null,
+          muted_until:
+            pref?.muted_until === null || pref?.muted_until === undefined
+              ? null
+              : Number(pref.muted_until),
+          dnd: window,
         });
       }
+      found.set(conversationId, forConversation);
     }
     return found;
   }

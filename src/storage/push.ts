@@ -114,20 +114,25 @@ export class PushStore {
     return Number(result.numDeletedRows);
   }
 
+  /** Subscriptions whose session is live and whose user is not disabled. */
+  private live(now: number) {
+    return this.db
+      .selectFrom("push_subscriptions as p")
+      .innerJoin("sessions as s", "s.id", "p.session_id")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .selectAll("p")
+      .where("s.revoked_at", "is", null)
+      .where("s.expires_at", ">", now)
+      .where("u.disabled", "=", 0);
+  }
+
   /** The subscriptions of `userIds` whose session is still live. */
   async liveForUsers(userIds: string[], now: number): Promise<PushSubscriptionRow[]> {
     const rows: PushSubscriptionRow[] = [];
     for (let i = 0; i < userIds.length; i += 500) {
       rows.push(
-        ...(await this.db
-          .selectFrom("push_subscriptions as p")
-          .innerJoin("sessions as s", "s.id", "p.session_id")
-          .innerJoin("users as u", "u.id", "p.user_id")
-          .selectAll("p")
+        ...(await this.live(now)
           .where("p.user_id", "in", userIds.slice(i, i + 500))
-          .where("s.revoked_at", "is", null)
-          .where("s.expires_at", ">", now)
-          .where("u.disabled", "=", 0)
           .execute()),
       );
     }
@@ -136,16 +141,20 @@ export class PushStore {
 
   /** The live subscription with this id, or undefined when it or its session is gone. */
   async liveById(id: string, now: number): Promise<PushSubscriptionRow | undefined> {
-    return this.db
-      .selectFrom("push_subscriptions as p")
-      .innerJoin("sessions as s", "s.id", "p.session_id")
-      .innerJoin("users as u", "u.id", "p.user_id")
-      .selectAll("p")
-      .where("p.id", "=", id)
-      .where("s.revoked_at", "is", null)
-      .where("s.expires_at", ">", now)
-      .where("u.disabled", "=", 0)
-      .executeTakeFirst();
+    return (await this.liveByIds([id], now)).get(id);
+  }
+
+  /** The live subscriptions among `ids`, by id: one whose session is gone is missing. */
+  async liveByIds(ids: string[], now: number): Promise<Map<string, PushSubscriptionRow>> {
+    const found = new Map<string, PushSubscriptionRow>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.live(now)
+        .where("p.id", "in", unique.slice(i, i + 500))
+        .execute();
+      for (const row of rows) found.set(row.id, row);
+    }
+    return found;
   }
 
   async enqueue(pushes: NewQueuedPush[]): Promise<void> {
@@ -239,13 +248,15 @@ export class PushStore {
       .execute();
   }
 
-  /** Deletes a push this node has sent or given up on. */
-  async finish(id: string, nodeId: string): Promise<void> {
-    await this.db
-      .deleteFrom("push_queue")
-      .where("id", "=", id)
-      .where("claimed_by", "=", nodeId)
-      .execute();
+  /** Deletes pushes this node has sent or given up on. */
+  async finish(ids: string[], nodeId: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db
+        .deleteFrom("push_queue")
+        .where("id", "in", ids.slice(i, i + 500))
+        .where("claimed_by", "=", nodeId)
+        .execute();
+    }
   }
 
   /** Puts a push back in the queue, to be tried again at `dueAt`. */

@@ -105,9 +105,10 @@ if (tls) {
       });
       assert.equal(test.status, 404, test.text);
 
-      // The sweep every node's queue worker runs each minute deletes the row and leaves
-      // Carol's (live) one; run here directly rather than waited for.
-      assert.equal(await store.push.removeEnded(Date.now()), 1);
+      // The sweep every node's push sender runs as it starts and then each minute deletes
+      // the row and leaves Carol's (live) one; run here directly rather than waited for
+      // (the sender's own first sweep may have come after the expiry and done it already).
+      assert.ok((await store.push.removeEnded(Date.now())) <= 1);
       const rows = await store.db.selectFrom("push_subscriptions").select("id").execute();
       assert.ok(!rows.some((r) => r.id === bobs.serverId));
       assert.ok(rows.some((r) => r.id === carols.serverId));

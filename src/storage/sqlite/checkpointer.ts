@@ -5,7 +5,7 @@
  * in the writer lets the next transaction restart the WAL from its beginning).
  */
 import type SqliteDatabase from "better-sqlite3";
-import { startWorker } from "./start-worker.js";
+import { startWorker } from "../../threads/start-worker.js";
 
 /** 16,384 pages of 4 KiB: the WAL may reach 64 MiB before the writer checkpoints itself. */
 export const WRITER_CHECKPOINT_PAGES = 16_384;
@@ -22,7 +22,7 @@ export function startCheckpointer(
   raw.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   // After the WAL restarts, the file is cut back instead of keeping its largest size.
   raw.pragma(`journal_size_limit = ${WRITER_CHECKPOINT_PAGES * 4096}`);
-  const worker = startWorker("checkpoint-worker", { path, intervalMs });
+  const worker = startWorker(import.meta.url, "checkpoint-worker", { path, intervalMs });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   worker.on("error", () => {

@@ -4,8 +4,8 @@
  * the first batch.
  */
 import type { Worker } from "node:worker_threads";
+import { startWorker } from "../../threads/start-worker.js";
 import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
-import { startWorker } from "./start-worker.js";
 
 interface Pending {
   resolve: (results: AppendResult[]) => void;
@@ -53,7 +53,7 @@ export class ThreadMessageAppender implements MessageAppender {
 
   private running(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWorker("writer-thread", { path: this.path });
+    const worker = startWorker(import.meta.url, "writer-thread", { path: this.path });
     worker.unref();
     worker.on("message", (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
