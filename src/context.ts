@@ -15,7 +15,9 @@ import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
+import { PinService } from "./messages/pins.js";
 import { MessageService } from "./messages/service.js";
+import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
 import { Metrics } from "./ops/metrics.js";
 import { type PushSetup, setUpPush } from "./push/setup.js";
@@ -44,6 +46,8 @@ export interface ServerContext {
   blocks: BlockService;
   notifications: NotificationService;
   messages: MessageService;
+  pins: PinService;
+  threads: ThreadService;
   attachments: AttachmentService;
   sync: SyncService;
   frames: FrameHandlers;
@@ -138,6 +142,8 @@ export function createContext(
     bus: events,
     maxBodyChars: config.messages.max_body_chars,
   });
+  const pins = new PinService({ store, bus: events });
+  const threads = new ThreadService({ store, bus: events });
   const attachments = createAttachmentService(config, store, events, onError);
   const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
   const push = setUpPush({
@@ -188,6 +194,8 @@ export function createContext(
     blocks,
     notifications,
     messages,
+    pins,
+    threads,
     attachments,
     sync,
     frames,

@@ -34,3 +34,11 @@ export function mayRemove(actor: Member, target: Member): boolean {
   if (actor.user_id === target.user_id) return true;
   return RANK[actor.role] > RANK[target.role];
 }
+
+/**
+ * Whether `member` may pin and unpin messages: both people of a direct conversation; in
+ * a group the owner and admins, or every member when the group allows it.
+ */
+export function mayPin(conversation: Conversation, member: Member): boolean {
+  return conversation.type === "direct" || isAdmin(member) || conversation.members_can_pin === 1;
+}

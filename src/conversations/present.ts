@@ -103,5 +103,6 @@ export function presentConversation(parts: ConversationParts): ConversationView 
     role: self.role,
   };
   if (parts.request) view.request = parts.request;
+  if (conversation.type === "group") view.members_can_pin = conversation.members_can_pin === 1;
   return view;
 }

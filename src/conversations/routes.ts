@@ -98,7 +98,9 @@ export function registerConversationRoutes(
     "/conversations/:id",
     {
       schema: {
-        summary: "Rename a group",
+        summary: "Rename a group, or set who may pin",
+        description:
+          "Owner and admins only. `members_can_pin` true lets every member pin messages; false (the default) leaves pinning to the owner and admins. Fields left out stay as they are.",
         operationId: "renameConversation",
         tags,
         params: idParams,
@@ -110,7 +112,7 @@ export function registerConversationRoutes(
     async (request) =>
       withPrefs(
         caller(request).user.id,
-        await conversations.rename(caller(request).user, request.params.id, request.body.title),
+        await conversations.update(caller(request).user, request.params.id, request.body),
       ),
   );
 

@@ -9,6 +9,7 @@ import type {
   ConversationView,
   CreateConversationBody,
   Role,
+  UpdateConversationBody,
 } from "@private-chat/protocol/chat";
 import type { DomainEvents } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
@@ -187,20 +188,40 @@ export class ConversationService {
     });
   }
 
-  async rename(user: User, conversationId: string, title: string): Promise<ConversationView> {
-    const clean = cleanTitle(title);
+  /** Renames a group and sets who may pin; admins only. Each change is its own event. */
+  async update(
+    user: User,
+    conversationId: string,
+    changes: UpdateConversationBody,
+  ): Promise<ConversationView> {
+    const clean = changes.title === undefined ? undefined : cleanTitle(changes.title);
     await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
       const { conversation, self } = await loadMembership(tx, conversationId, user.id);
-      requireGroup(conversation, "be renamed");
-      requireAdmin(self, "rename a group");
-      if (conversation.title === clean) return;
-      await tx.conversations.setTitle(conversationId, clean, Date.now());
-      await log.append({
-        type: "conversation.updated",
-        conversation_id: conversationId,
-        title: clean,
-        updated_by: user.id,
-      });
+      requireGroup(conversation, "be renamed or have its settings changed");
+      requireAdmin(self, "change a group");
+      const now = Date.now();
+      let title = conversation.title;
+      if (clean !== undefined && clean !== title) {
+        await tx.conversations.setTitle(conversationId, clean, now);
+        title = clean;
+        await log.append({
+          type: "conversation.updated",
+          conversation_id: conversationId,
+          title,
+          updated_by: user.id,
+        });
+      }
+      const allowed = changes.members_can_pin;
+      if (allowed !== undefined && allowed !== (conversation.members_can_pin === 1)) {
+        await tx.conversations.setMembersCanPin(conversationId, allowed, now);
+        await log.append({
+          type: "conversation.updated",
+          conversation_id: conversationId,
+          title,
+          members_can_pin: allowed,
+          updated_by: user.id,
+        });
+      }
     });
     return this.get(user, conversationId);
   }

@@ -50,6 +50,7 @@ export class EventLog {
       type: event.type,
       payload,
       now: this.now,
+      messageId: "message" in event ? event.message.id : null,
     });
     this.committed.push(committedEvent(cursor, event, payload, options));
     return cursor;

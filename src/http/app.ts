@@ -18,7 +18,9 @@ import { registerBlockRoutes } from "../blocks/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
+import { registerPinRoutes } from "../messages/pin-routes.js";
 import { registerMessageRoutes } from "../messages/routes.js";
+import { registerThreadRoutes } from "../messages/thread-routes.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
 import { registerPushRoutes } from "../push/routes.js";
@@ -161,6 +163,8 @@ export async function buildApp(
         registerNotificationRoutes(authed, ctx.notifications);
         registerBlockRoutes(authed, ctx.blocks);
         registerMessageRoutes(authed, ctx.messages);
+        registerPinRoutes(authed, ctx.pins);
+        registerThreadRoutes(authed, ctx.threads);
         await registerAttachmentRoutes(authed, ctx.attachments);
         registerUserRoutes(authed, ctx.store, ctx.hub);
         registerSyncRoutes(authed, ctx.sync);

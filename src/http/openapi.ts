@@ -150,6 +150,7 @@ const TAGS = [
     description: "Direct and group conversations, message requests, members, read marks",
   },
   { name: "messages", description: "Sending, paging, editing, deleting and reacting" },
+  { name: "threads", description: "Threads: their replies, following them, read positions" },
   { name: "attachments", description: "Uploading and downloading files" },
   { name: "blocks", description: "Blocking people" },
   { name: "users", description: "The user directory" },

@@ -2,11 +2,12 @@
  * The general send path's answers to the append plan (storage/message-rules.ts): the same
  * steps as the engines' batch appenders, run through the repositories of one transaction,
  * plus what only the general path has: the reply target and the attachments are checked
- * before anything is written, attachments are linked to the new row, and each mentioned
- * member gets a `mention` event after the message's own.
+ * before anything is written, a thread reply takes its place in the thread, attachments
+ * are linked to the new row, and each mentioned member gets a `mention` event after the
+ * message's own (a thread reply's `thread.updated` comes between).
  */
 
-import type { MessageView } from "@private-chat/protocol/chat";
+import type { MessageView, ThreadSummary } from "@private-chat/protocol/chat";
 import { type PreparedAttachments, prepareAttachments } from "../attachments/link.js";
 import { AppError } from "../errors.js";
 import type { EventOrigin } from "../events/bus.js";
@@ -49,6 +50,30 @@ async function checkReply(tx: Repositories, request: AppendRequest): Promise<voi
   }
 }
 
+/**
+ * The root of the thread a request posts in: the message it names, or that message's own
+ * root when it names a reply. The root must be a message of the conversation the sender
+ * may see.
+ */
+async function threadRoot(
+  tx: Repositories,
+  request: AppendRequest,
+): Promise<MessageRow | undefined> {
+  if (!request.threadId) return undefined;
+  const named = await tx.messages.byId(request.threadId);
+  const root = named?.thread_id ? await tx.messages.byId(named.thread_id) : named;
+  const self = await tx.conversations.member(request.conversationId, request.senderId);
+  if (
+    !root ||
+    !self ||
+    root.conversation_id !== request.conversationId ||
+    !(await memberSees(tx.conversations, self, root.seq))
+  ) {
+    throw new AppError("invalid_request", "thread_id names no message of this conversation");
+  }
+  return root;
+}
+
 export function generalEngine(
   tx: Repositories,
   log: EventLog,
@@ -56,6 +81,7 @@ export function generalEngine(
 ): GeneralEngine {
   const byRequest = new Map(sends.map((send) => [send.request, send]));
   const prepared = new Map<AppendRequest, PreparedAttachments>();
+  const threads = new Map<AppendRequest, { summary: ThreadSummary; root: MessageRow }>();
   const views = new Map<string, MessageView>();
   return {
     views,
@@ -76,11 +102,12 @@ export function generalEngine(
       return { members, earlier };
     },
 
-    async check(requests) {
+    async check(requests, now) {
       const verdicts: Checked[] = [];
       for (const request of requests) {
         try {
           await checkReply(tx, request);
+          const root = await threadRoot(tx, request);
           const files = await prepareAttachments(
             tx,
             request.conversationId,
@@ -88,7 +115,22 @@ export function generalEngine(
             byRequest.get(request)?.attachmentIds,
           );
           prepared.set(request, files);
-          verdicts.push({ attachments: files.views });
+          if (!root) {
+            verdicts.push({ attachments: files.views });
+            continue;
+          }
+          // Last: nothing after this refuses, so the thread's places stay gapless.
+          const place = await tx.threads.addReply(
+            root.id,
+            request.conversationId,
+            request.senderId,
+            now,
+          );
+          threads.set(request, { summary: place.summary, root });
+          verdicts.push({
+            attachments: files.views,
+            thread: { rootId: root.id, seq: place.seq },
+          });
         } catch (err) {
           // Refusals come before anything is written, so the batch stays sound.
           if (!(err instanceof AppError)) throw err;
@@ -125,11 +167,36 @@ export function generalEngine(
             payloads[i],
           ),
         );
+        const thread = requests[i] && threads.get(requests[i]);
+        if (thread && row.thread_id) await logReply(tx, log, row, thread);
         await logMentions(tx, log, row);
       }
       return cursors;
     },
   };
+}
+
+/**
+ * A thread reply's consequences: the new summary for every member, the root's author
+ * follows the thread (unless they chose not to), the replier follows it and has read it
+ * up to their own reply.
+ */
+async function logReply(
+  tx: Repositories,
+  log: EventLog,
+  row: MessageRow,
+  { summary, root }: { summary: ThreadSummary; root: MessageRow },
+): Promise<void> {
+  await log.append({
+    type: "thread.updated",
+    conversation_id: row.conversation_id,
+    root_id: root.id,
+    thread: summary,
+  });
+  if (root.sender_id !== row.sender_id)
+    await tx.threadFollows.follow(root.id, root.sender_id, "auto");
+  await tx.threadFollows.follow(root.id, row.sender_id, "join");
+  await tx.threadFollows.markRead(root.id, row.sender_id, Number(row.thread_seq));
 }
 
 async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Promise<void> {
@@ -145,6 +212,8 @@ async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Pr
   );
   for (const target of targets) {
     if (target.id === row.sender_id || blockers.has(target.id)) continue;
+    // Mentioned in a thread: they follow it, so its replies reach their list of threads.
+    if (row.thread_id) await tx.threadFollows.follow(row.thread_id, target.id, "join");
     await log.append(
       {
         type: "mention",

@@ -14,7 +14,10 @@ import type { Repositories } from "../storage/store.js";
 
 export { presentMessage, presentReactions } from "@private-chat/protocol/present-message";
 
-/** Stored messages as clients see them, reactions and files included (one query each). */
+/**
+ * Stored messages as clients see them, reactions, files and thread summaries included
+ * (one query each).
+ */
 export async function presentMessages(
   repos: Repositories,
   rows: readonly MessageRow[],
@@ -22,5 +25,21 @@ export async function presentMessages(
   const ids = rows.map((row) => row.id);
   const reactions = await repos.messages.reactionsOf(ids);
   const files = await attachmentsByMessage(repos, ids);
-  return rows.map((row) => withAttachments(presentMessage(row, reactions.get(row.id)), files));
+  // Only top-level messages can be roots.
+  const threads = await repos.threads.summariesOf(
+    rows.filter((row) => !row.thread_id).map((row) => row.id),
+  );
+  return rows.map((row) => {
+    const view = withAttachments(presentMessage(row, reactions.get(row.id)), files);
+    const thread = threads.get(row.id);
+    if (thread) view.thread = thread;
+    return view;
+  });
+}
+
+/** A message changed one at a time (edited, deleted) keeps its thread's summary. */
+export async function withThread(repos: Repositories, view: MessageView): Promise<MessageView> {
+  if (view.thread_id) return view;
+  const thread = (await repos.threads.summariesOf([view.id])).get(view.id);
+  return thread ? { ...view, thread } : view;
 }

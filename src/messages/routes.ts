@@ -1,11 +1,13 @@
 /**
- * Messages over REST: send and page through a conversation, edit, delete, react.
+ * Messages over REST: send and page through a conversation, edit (and read the earlier
+ * versions), delete, react. Threads have their own routes (thread-routes.ts).
  */
 
 import {
   editMessageBody,
   historyQuery,
   messagesResponse,
+  messageVersionsResponse,
   messageView,
   reactionBody,
   reactionParams,
@@ -73,6 +75,25 @@ export function registerMessageRoutes(root: FastifyInstance, messages: MessageSe
       },
     },
     async (request) => messages.get(caller(request).user, request.params.id),
+  );
+
+  app.get(
+    "/messages/:id/versions",
+    {
+      schema: {
+        summary: "A message's earlier versions",
+        description:
+          "The bodies an edited message had before, oldest first, each with the time it was written (the send time for the original). The current body is the message's own. Empty for a message never edited, and for a deleted one.",
+        operationId: "listMessageVersions",
+        tags,
+        params: idParams,
+        response: { 200: messageVersionsResponse },
+        errors: [404],
+      },
+    },
+    async (request) => ({
+      versions: await messages.versions(caller(request).user, request.params.id),
+    }),
   );
 
   app.patch(

@@ -1,6 +1,6 @@
 /**
  * How sends are stored: queued into group commits, then each batch in request order,
- * runs of plain messages (no reply, mention or attachment) through the storage engine's
+ * runs of plain messages (no reply, thread, mention or attachment) through the storage engine's
  * appender and the rest through the general engine (general-append.ts). Both run the one
  * append plan of storage/message-rules.ts, and their results are answered here alike. A
  * send is answered only after its transaction commits.
@@ -34,7 +34,7 @@ interface PendingSend {
   conversationId: string;
   input: SendMessageBody;
   origin: EventOrigin | undefined;
-  /** Decided once, when queued: no reply, no attachment, nobody mentioned. */
+  /** Decided once, when queued: no reply, no thread, no attachment, nobody mentioned. */
   plain: boolean;
 }
 
@@ -46,6 +46,10 @@ function requestOf({ conversationId, user, input }: PendingSend): AppendRequest 
     clientId: input.client_id ?? null,
   };
   if (input.reply_to !== undefined) request.replyTo = input.reply_to;
+  if (input.thread_id !== undefined) {
+    request.threadId = input.thread_id;
+    request.alsoToConversation = input.also_to_conversation === true;
+  }
   return request;
 }
 
@@ -80,6 +84,7 @@ export class SendPath {
   ): Promise<SendResult> {
     const plain =
       input.reply_to === undefined &&
+      input.thread_id === undefined &&
       !input.attachment_ids?.length &&
       findMentions(input.body).length === 0;
     return this.queue.submit({ user, conversationId, input, origin, plain });
@@ -181,7 +186,7 @@ export class SendPath {
     return outcomes;
   }
 
-  /** Replies, mentions, attachments: the same plan, through the general engine. */
+  /** Replies, threads, mentions, attachments: the same plan, through the general engine. */
   private async appendGeneral(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
     const requests = items.map(requestOf);
     const { results, views } = await writeWithEvents(this.store, this.bus, async (tx, log) => {

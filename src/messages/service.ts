@@ -3,7 +3,7 @@
  * delete, react.
  */
 
-import type { MessageView, SendMessageBody } from "@private-chat/protocol/chat";
+import type { MessageVersionView, MessageView, SendMessageBody } from "@private-chat/protocol/chat";
 import {
   isReactionEmoji,
   MAX_REACTIONS_PER_MESSAGE,
@@ -16,12 +16,14 @@ import { loadMembership, notAccepting } from "../conversations/service.js";
 import { AppError } from "../errors.js";
 import type { DomainEvents, EventOrigin } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
-import { memberSees, seqWindow } from "../storage/membership-window.js";
+import { seqWindow } from "../storage/membership-window.js";
 import type { ReactionSummary } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
-import { presentMessage, presentMessages } from "./present.js";
+import { removePin } from "./pins.js";
+import { presentMessage, presentMessages, withThread } from "./present.js";
 import { SendPath, type SendResult } from "./send-path.js";
+import { messageNotFound, visibleMessage } from "./visible.js";
 
 export interface MessageServiceDeps {
   store: Store;
@@ -33,10 +35,6 @@ export interface HistoryQuery {
   before?: number | undefined;
   after?: number | undefined;
   limit: number;
-}
-
-function messageNotFound(): AppError {
-  return new AppError("not_found", "message not found");
 }
 
 export class MessageService {
@@ -66,6 +64,8 @@ export class MessageService {
   ): Promise<SendResult> {
     // Files alone make a message, so its text may be empty when it carries some.
     if (input.body !== "" || !input.attachment_ids?.length) this.checkBody(input.body);
+    if (input.also_to_conversation !== undefined && input.thread_id === undefined)
+      throw new AppError("invalid_request", "also_to_conversation goes with thread_id");
     return this.sends.submit(user, conversationId, input, origin);
   }
 
@@ -89,26 +89,25 @@ export class MessageService {
     if (refused.size > 0) throw notAccepting("messages");
   }
 
-  /** Loads a message the user may see, with the user's membership of its conversation. */
-  private async visibleMessage(tx: Repositories, user: User, messageId: string) {
-    const row = await tx.messages.byId(messageId);
-    if (!row) throw messageNotFound();
-    const self = await tx.conversations.member(row.conversation_id, user.id);
-    if (!self || !(await memberSees(tx.conversations, self, row.seq))) throw messageNotFound();
-    return { row, self };
-  }
-
   async get(user: User, messageId: string): Promise<MessageView> {
-    const { row } = await this.visibleMessage(this.deps.store, user, messageId);
+    const { row } = await visibleMessage(this.deps.store, user.id, messageId);
     const [message] = await presentMessages(this.deps.store, [row]);
     if (!message) throw messageNotFound();
     return message;
   }
 
+  /** The earlier versions of a message the user may see, oldest first (none once deleted). */
+  async versions(user: User, messageId: string): Promise<MessageVersionView[]> {
+    await visibleMessage(this.deps.store, user.id, messageId);
+    const versions = await this.deps.store.messages.versionsOf(messageId);
+    return versions.map((v) => ({ body: v.body, edited_at: v.writtenAt }));
+  }
+
+  /** Edits one's own message; the body it replaces is kept in the same transaction. */
   async edit(user: User, messageId: string, body: string): Promise<MessageView> {
     this.checkBody(body);
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const { row } = await this.visibleMessage(tx, user, messageId);
+      const { row } = await visibleMessage(tx, user.id, messageId);
       if (row.sender_id !== user.id)
         throw new AppError("forbidden", "only the author can edit a message");
       await this.refuseBlocked(tx, row.conversation_id, user);
@@ -119,16 +118,19 @@ export class MessageService {
       const reactions = await tx.messages.reactionsOf([messageId]);
       const files = await attachmentsByMessage(tx, [messageId]);
       const edited = presentMessage({ ...row, body, edited_at: now }, reactions.get(messageId));
-      const message = withAttachments(edited, files);
+      const message = await withThread(tx, withAttachments(edited, files));
       await log.append({ type: "message.updated", conversation_id: row.conversation_id, message });
       return message;
     });
   }
 
-  /** Erases the body and leaves a tombstone; the author or a group admin may do it. */
+  /**
+   * Erases the body and every copy of it, leaving a tombstone; the author or a group admin
+   * may do it.
+   */
   async delete(user: User, messageId: string): Promise<MessageView> {
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const { row, self } = await this.visibleMessage(tx, user, messageId);
+      const { row, self } = await visibleMessage(tx, user.id, messageId);
       const conversation = await tx.conversations.byId(row.conversation_id);
       const moderator = conversation?.type === "group" && isAdmin(self);
       if (row.sender_id !== user.id && !moderator) {
@@ -139,8 +141,25 @@ export class MessageService {
       await tx.messages.tombstone(messageId, now);
       // Its files are unlinked now and removed once this commits.
       await tx.attachments.markDeletedWithMessage(messageId, now);
-      const message = presentMessage({ ...row, body: "", deleted_at: now });
+      const message = await withThread(tx, presentMessage({ ...row, body: "", deleted_at: now }));
+      // Copies of the text go too: the log's events of it (replayed by sync) become the
+      // tombstone, and pushes not yet sent are dropped.
+      await tx.events.eraseMessage(row.conversation_id, messageId, message);
+      await tx.push.dropForMessage(messageId);
       await log.append({ type: "message.deleted", conversation_id: row.conversation_id, message });
+      if (row.thread_id) {
+        // A deleted reply leaves the thread's count.
+        const thread = await tx.threads.removeReply(row.thread_id);
+        if (thread)
+          await log.append({
+            type: "thread.updated",
+            conversation_id: row.conversation_id,
+            root_id: row.thread_id,
+            thread,
+          });
+      }
+      // A deleted message is pinned no more; the event keeps every member's pins right.
+      await removePin(tx, log, row, user.id);
       return message;
     });
   }
@@ -155,7 +174,7 @@ export class MessageService {
     if (clean === "" || (action === "added" && !isReactionEmoji(clean)))
       throw new AppError("invalid_request", "a reaction is exactly one emoji");
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const { row } = await this.visibleMessage(tx, user, messageId);
+      const { row } = await visibleMessage(tx, user.id, messageId);
       if (row.deleted_at !== null)
         throw new AppError("conflict", "a deleted message takes no reactions");
       await this.refuseBlocked(tx, row.conversation_id, user);

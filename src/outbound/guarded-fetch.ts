@@ -12,6 +12,7 @@ import { Agent, request } from "node:https";
 import type { LookupFunction } from "node:net";
 import { isIP } from "node:net";
 import { canonicalAddress, classifyAddress } from "./address-policy.js";
+import { RequestSlots } from "./request-slots.js";
 
 export type OutboundFailure =
   | "not_https"
@@ -74,6 +75,7 @@ function systemResolve(host: string): Promise<LookupAddress[]> {
 
 export class GuardedFetch {
   private readonly agent: Agent;
+  private readonly slots = new RequestSlots(MAX_SOCKETS_PER_ORIGIN, MAX_SOCKETS);
   private readonly resolve: (host: string) => Promise<LookupAddress[]>;
   private selfAddresses: Set<string>;
 
@@ -196,7 +198,9 @@ export class GuardedFetch {
     const connectMs = this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     const totalMs = this.options.totalTimeoutMs ?? DEFAULTS.totalTimeoutMs;
     const maxBytes = this.options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
-    return new Promise<OutboundResponse>((resolve, reject) => {
+    // The timers start once a connection is there for this request.
+    const freeSlot = await this.slots.acquire(`${host}:${port}`);
+    const answer = new Promise<OutboundResponse>((resolve, reject) => {
       let settled = false;
       const fail = (err: OutboundError) => {
         if (settled) return;
@@ -262,6 +266,7 @@ export class GuardedFetch {
       });
       req.end(init.body);
     });
+    return answer.finally(freeSlot);
   }
 
   close(): void {

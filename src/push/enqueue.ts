@@ -4,6 +4,7 @@
  * nothing.
  */
 import { randomUUID } from "node:crypto";
+import { plainText } from "@private-chat/protocol/markup";
 import type { NewQueuedPush, PushSubscriptionRow } from "../storage/push.js";
 import type { Store } from "../storage/store.js";
 import { messagePayload, topicFor } from "./payload.js";
@@ -47,7 +48,7 @@ export async function queuePushes(
     store.conversations.byIds(conversationIds),
     store.users.byIds([...new Set(wanted.map((w) => w.message.sender_id))]),
   ]);
-  const pushes: NewQueuedPush[] = [];
+  const pushes: (NewQueuedPush & { messageId: string })[] = [];
   /** Subscriptions told of each conversation (once each: one upsert per row). */
   const told = new Map<string, Set<string>>();
   for (const { message, userIds: to } of wanted) {
@@ -61,7 +62,8 @@ export async function queuePushes(
         senderName,
         messageId: message.id,
         seq: message.seq,
-        text: message.body,
+        // What a notification can show: the words, not the formatting characters.
+        text: plainText(message.body),
       },
       includeContent,
     );
@@ -77,16 +79,67 @@ export async function queuePushes(
           urgency: "high",
           payload,
           now,
+          messageId: message.id,
         });
         marks.add(s.id);
       }
     }
   }
   if (pushes.length === 0) return 0;
-  await store.transaction(async (tx) => {
-    await tx.push.enqueue(pushes);
+  return store.transaction(async (tx) => {
+    // A message deleted since it was sent is not pushed: its text must not leave later.
+    const deleted = await tx.push.deletedAmong(wanted.map((w) => w.message.id));
+    const kept = deleted.size === 0 ? pushes : pushes.filter((p) => !deleted.has(p.messageId));
+    if (kept.length === 0) return 0;
+    await tx.push.enqueue(kept);
     for (const [conversationId, ids] of told)
       await tx.push.markNotified([...ids], conversationId, now);
+    return kept.length;
   });
-  return pushes.length;
+}
+
+/** Recipients stored per transaction: a burst is stored in turns, not all at once. */
+const RECIPIENTS_PER_BATCH = 2000;
+
+/**
+ * Stores wanted pushes a batch at a time, in the order they came. (Storing each handed-over
+ * batch at once let a burst start hundreds of transactions that waited on the one
+ * connection together, each holding its payloads: the thread's heap passed 250 MB.)
+ */
+export class PushEnqueuer {
+  private pending: PushesFor[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly includeContent: boolean,
+    private readonly onQueued: () => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  add(wanted: readonly PushesFor[]): void {
+    for (const entry of wanted) this.pending.push(entry);
+    this.runSoon();
+  }
+
+  /** Resolves once everything handed over so far is stored (or has failed). */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private runSoon(): void {
+    if (this.running || this.pending.length === 0) return;
+    let take = 0;
+    for (let recipients = 0; take < this.pending.length && recipients < RECIPIENTS_PER_BATCH; )
+      recipients += this.pending[take++]?.userIds.length ?? 0;
+    const batch = this.pending.splice(0, take);
+    this.running = queuePushes(this.store, this.includeContent, batch)
+      .then((queued) => {
+        if (queued > 0) this.onQueued();
+      }, this.onError)
+      .finally(() => {
+        this.running = undefined;
+        this.runSoon();
+      });
+  }
 }

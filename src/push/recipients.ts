@@ -2,7 +2,8 @@
  * Who is sent a push for a new message: the one place that decides it. Every member of
  * the conversation but the sender who has no active socket anywhere in the cluster, less
  * those who blocked the sender or declined the request, less those whose notification
- * preferences keep it quiet (level, mute, do-not-disturb hours).
+ * preferences keep it quiet (level, mute, do-not-disturb hours). A reply kept to its
+ * thread goes only to those who follow the thread.
  */
 import { defaultLevel, inDoNotDisturb, isMuted } from "@private-chat/protocol/notifications";
 import type { Store } from "../storage/store.js";
@@ -20,6 +21,8 @@ export interface NewMessageFacts {
   mentioned?: ReadonlySet<string>;
   /** When the message was stored: presence, mutes and do-not-disturb hours are judged at it. */
   at: number;
+  /** A thread reply the timeline does not show: the root's id. */
+  threadOnly?: string | undefined;
 }
 
 /**
@@ -59,13 +62,15 @@ export async function pushRecipients(
   if (everyone.length === 0) return messages.map(() => []);
   const wanted = [...awayIn].filter(([, users]) => users.size > 0).map(([id]) => id);
   const senders = [...new Set(messages.map((m) => m.senderId))];
-  const [requests, blocked, prefs, conversations] = await Promise.all([
+  const threads = [...new Set(messages.flatMap((m) => (m.threadOnly ? [m.threadOnly] : [])))];
+  const [requests, blocked, prefs, conversations, followers] = await Promise.all([
     store.requests.among(wanted),
     store.blocks.blockedPairs(everyone, senders),
     store.notifications.forRecipients(
       new Map(wanted.map((id) => [id, [...(awayIn.get(id) ?? [])]])),
     ),
     store.conversations.byIds(wanted),
+    store.threadFollows.followersOf(threads),
   ]);
   return messages.map((facts, i) => {
     const conversation = conversations.get(facts.conversationId);
@@ -77,7 +82,9 @@ export async function pushRecipients(
     );
     const preferences = prefs.get(facts.conversationId);
     const { at } = facts;
+    const following = facts.threadOnly ? followers.get(facts.threadOnly) : undefined;
     return (away[i] ?? []).filter((id) => {
+      if (facts.threadOnly && !following?.has(id)) return false;
       if (blocked.has(`${id} ${facts.senderId}`)) return false;
       if (request?.state === "declined" && request.recipient_id === id) return false;
       const pref = preferences?.get(id);

@@ -11,7 +11,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { GuardedFetch } from "../outbound/guarded-fetch.js";
 import { openStore } from "../storage/store.js";
 import type { FailureReason } from "./delivery.js";
-import { queuePushes } from "./enqueue.js";
+import { PushEnqueuer } from "./enqueue.js";
 import { type PushCounters, QueueWorker } from "./queue-worker.js";
 import type { FromSender, SenderThreadData, ToSender } from "./sender-protocol.js";
 
@@ -81,18 +81,23 @@ const onError = (err: unknown, context: string) => {
   });
 };
 
+const enqueuer = new PushEnqueuer(
+  store,
+  data.includeContent,
+  () => worker.wake(),
+  (err) => onError(err, "push for new messages"),
+);
+
 port.on("message", (message: ToSender) => {
   if (message.type === "wake") worker.wake();
-  else if (message.type === "queue") {
-    queuePushes(store, data.includeContent, message.wanted).then(
-      (queued) => queued > 0 && worker.wake(),
-      (err: unknown) => onError(err, "push for new messages"),
-    );
-  } else if (message.type === "stop") void stop();
+  else if (message.type === "queue") enqueuer.add(message.wanted);
+  else if (message.type === "stop") void stop();
 });
 
 async function stop(): Promise<void> {
-  // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
+  // What was handed over is stored first; pushes in flight are cut off rather than
+  // waited for: unsent, they stay queued.
+  await enqueuer.drain();
   const stopped = worker.stop();
   guard.close();
   await stopped;

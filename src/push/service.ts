@@ -5,6 +5,7 @@
  * notifications on a user's other devices once they read the conversation.
  */
 import { randomUUID } from "node:crypto";
+import type { MessageView } from "@private-chat/protocol/chat";
 import {
   MAX_PUSH_SUBSCRIPTIONS,
   type PushSubscriptionBody,
@@ -42,6 +43,8 @@ interface WaitingMessage {
   mentioned: ReadonlySet<string> | undefined;
   /** When it was committed: who is away is judged as of then. */
   at: number;
+  /** A reply the timeline does not show goes to its thread's followers only. */
+  threadOnly: string | undefined;
 }
 
 function present(row: PushSubscriptionRow): PushSubscriptionView {
@@ -162,7 +165,7 @@ export class PushService {
     if (!this.enabled) return;
     // A message's mentions are logged right after it, in the same batch.
     const mentioned = new Map<string, Set<string>>();
-    const messages: NewMessage[] = [];
+    const messages: MessageView[] = [];
     for (const { event, userId } of events) {
       if (event.type === "mention" && userId !== null) {
         const users = mentioned.get(event.message_id) ?? new Set<string>();
@@ -179,7 +182,12 @@ export class PushService {
     // Who is away is judged as of now, not after the look-ups below.
     const at = Date.now();
     for (const message of messages)
-      this.waiting.push({ message, mentioned: mentioned.get(message.id), at });
+      this.waiting.push({
+        message,
+        mentioned: mentioned.get(message.id),
+        at,
+        threadOnly: message.also_to_conversation ? undefined : message.thread_id,
+      });
     this.queueSoon();
   }
 
@@ -202,11 +210,12 @@ export class PushService {
   private async queueMessages(batch: WaitingMessage[]): Promise<void> {
     const recipients = await pushRecipients(
       { store: this.deps.store, isActive: this.deps.wasActiveAt },
-      batch.map(({ message, mentioned, at }) => ({
+      batch.map(({ message, mentioned, at, threadOnly }) => ({
         conversationId: message.conversation_id,
         senderId: message.sender_id,
         mentioned: mentioned ?? new Set<string>(),
         at,
+        threadOnly,
       })),
     );
     const wanted = batch

@@ -184,6 +184,10 @@ export class FrameHandlers {
           ...(frame.client_id ? { client_id: frame.client_id } : {}),
           ...(frame.reply_to ? { reply_to: frame.reply_to } : {}),
           ...(frame.attachment_ids ? { attachment_ids: frame.attachment_ids } : {}),
+          ...(frame.thread_id ? { thread_id: frame.thread_id } : {}),
+          ...(frame.also_to_conversation !== undefined
+            ? { also_to_conversation: frame.also_to_conversation }
+            : {}),
         },
         { node_id: this.deps.hub.nodeId, socket_id: connection.id, request_id: frame.id },
       )

@@ -2,7 +2,7 @@
  * Conversations and their members: who is in which conversation, with what role, since
  * which message, and how far each has read.
  */
-import type { Kysely, Selectable } from "kysely";
+import type { Insertable, Kysely, Selectable } from "kysely";
 import type { ConversationMembersTable, ConversationsTable, Database } from "./schema.js";
 
 export type Conversation = Selectable<ConversationsTable>;
@@ -24,7 +24,7 @@ export interface Period {
 export class ConversationStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(conversation: Conversation): Promise<void> {
+  async create(conversation: Insertable<ConversationsTable>): Promise<void> {
     await this.db.insertInto("conversations").values(conversation).execute();
   }
 
@@ -53,6 +53,14 @@ export class ConversationStore {
       .selectAll()
       .where("direct_key", "=", key)
       .executeTakeFirst();
+  }
+
+  async setMembersCanPin(id: string, allowed: boolean, now: number): Promise<void> {
+    await this.db
+      .updateTable("conversations")
+      .set({ members_can_pin: allowed ? 1 : 0, updated_at: now })
+      .where("id", "=", id)
+      .execute();
   }
 
   async setTitle(id: string, title: string, now: number): Promise<void> {
@@ -254,6 +262,7 @@ export class ConversationStore {
         "c.updated_at",
         "c.last_seq",
         "c.last_activity_at",
+        "c.members_can_pin",
       ])
       .where("m.user_id", "=", userId)
       .orderBy("c.last_activity_at", "desc")
@@ -287,6 +296,7 @@ export class ConversationStore {
         updated_at: row.updated_at,
         last_seq: Number(row.last_seq),
         last_activity_at: row.last_activity_at,
+        members_can_pin: Number(row.members_can_pin),
       },
     }));
   }
@@ -319,7 +329,10 @@ export class ConversationStore {
       .execute();
   }
 
-  /** Unread messages per conversation for a user: others' live messages past the read mark. */
+  /**
+   * Unread messages per conversation for a user: others' live messages of the timeline past
+   * the read mark.
+   */
   async unreadCounts(userId: string): Promise<Map<string, number>> {
     const rows = await this.db
       .selectFrom("conversation_members as m")
@@ -332,6 +345,10 @@ export class ConversationStore {
       .where("m.user_id", "=", userId)
       .where("msg.sender_id", "!=", userId)
       .where("msg.deleted_at", "is", null)
+      // Replies kept to their thread are counted by the thread, not the conversation.
+      .where((eb) =>
+        eb.or([eb("msg.thread_id", "is", null), eb("msg.also_in_conversation", "=", 1)]),
+      )
       .groupBy("m.conversation_id")
       .execute();
     return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));

@@ -14,7 +14,12 @@ export interface NewEvent {
   /** The event, serialised as JSON. */
   payload: string;
   now: number;
+  /** The message a message.* event carries, so that deleting it finds the event. */
+  messageId?: string | null;
 }
+
+/** The events that carry a message's body, rewritten when the message is deleted. */
+export const MESSAGE_EVENTS_WITH_BODY = ["message.new", "message.updated"] as const;
 
 export interface LoggedEvent {
   id: number;
@@ -80,10 +85,48 @@ export class EventStore {
         type: event.type,
         payload: event.payload,
         created_at: event.now,
+        message_id: event.messageId ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
     return Number(row.id);
+  }
+
+  /**
+   * Rewrites every event that carried the message's body to carry `tombstone` instead,
+   * keeping ids and types so that cursors stay gapless: nothing sync or a gap fill replays
+   * shows the text again. Events written without message_id (by a node of a version before
+   * migration 017, during a rolling upgrade) are found by their payload, among the few
+   * rows of the conversation that lack it. Call inside the delete's transaction.
+   */
+  async eraseMessage(conversationId: string, messageId: string, tombstone: object): Promise<void> {
+    const namesMessage =
+      this.engine === "postgres"
+        ? sql<boolean>`(payload::json->'message'->>'id') = ${messageId}`
+        : sql<boolean>`json_extract(payload, '$.message.id') = ${messageId}`;
+    for (const type of MESSAGE_EVENTS_WITH_BODY) {
+      await this.db
+        .updateTable("events")
+        .set({
+          payload: JSON.stringify({ type, conversation_id: conversationId, message: tombstone }),
+          message_id: messageId,
+        })
+        .where("type", "=", type)
+        .where((eb) =>
+          eb.or([
+            eb("message_id", "=", messageId),
+            eb.and([
+              eb("message_id", "is", null),
+              eb("conversation_id", "=", conversationId),
+              // Literally the partial index's condition (events_message_id_missing), so
+              // that both engines use it: a bound list would not prove it.
+              sql<boolean>`type in ('message.new', 'message.updated')`,
+              namesMessage,
+            ]),
+          ]),
+        )
+        .execute();
+    }
   }
 
   async latestId(): Promise<number> {

@@ -8,8 +8,9 @@
  *    (conversation, sender, client_id) already name a stored message.
  * 2. decide: a sender who is no member is refused; a client_id seen before, stored or
  *    earlier in the same batch, is answered with that earlier row and stores nothing.
- * 3. check: what the general path adds (reply target, attachments); plain messages have
- *    nothing to check. A refusal here writes nothing.
+ * 3. check: what the general path adds (reply target, thread, attachments); plain
+ *    messages have nothing to check. A refusal here writes nothing; a thread reply's
+ *    place in its thread is taken last, once nothing can refuse it.
  * 4. reserve: seq = last_seq + 1 per conversation, gapless: n seqs per conversation at
  *    once, handed out in request order.
  * 5. write: the rows; each sender's read mark moves to their newest seq; one
@@ -27,6 +28,10 @@ export interface AppendRequest {
   clientId: string | null;
   /** General path only: the message this one answers. */
   replyTo?: string | null;
+  /** General path only: post in the thread of this message (its root, or a reply of it). */
+  threadId?: string | null;
+  /** With threadId: the timeline shows the reply too. */
+  alsoToConversation?: boolean;
 }
 
 /** What happened to one request of the batch, in request order. */
@@ -50,8 +55,16 @@ export interface Found {
   earlier: Map<string, MessageRow>;
 }
 
+/** A thread reply's root and its place in the thread, taken by the check. */
+export interface ThreadPlace {
+  rootId: string;
+  seq: number;
+}
+
 /** A check's verdict on one message: refused, or what the message carries besides. */
-export type Checked = { refused: unknown } | { attachments?: AttachmentView[] };
+export type Checked =
+  | { refused: unknown }
+  | { attachments?: AttachmentView[]; thread?: ThreadPlace };
 
 export interface ReadMark {
   conversationId: string;
@@ -80,7 +93,7 @@ export interface AppendEngine {
 /** The same answered asynchronously (PostgreSQL, the general path), plus the checks. */
 export interface AsyncAppendEngine {
   find(requests: AppendRequest[]): Promise<Found>;
-  check?(requests: AppendRequest[]): Promise<Checked[]>;
+  check?(requests: AppendRequest[], now: number): Promise<Checked[]>;
   reserve(counts: Map<string, number>, now: number): Promise<Map<string, number>>;
   write(
     rows: MessageRow[],
@@ -102,7 +115,7 @@ export function messageNewPayload(row: MessageRow, attachments?: AttachmentView[
 
 type Step =
   | { step: "find"; requests: AppendRequest[] }
-  | { step: "check"; requests: AppendRequest[] }
+  | { step: "check"; requests: AppendRequest[]; now: number }
   | { step: "reserve"; counts: Map<string, number>; now: number }
   | {
       step: "write";
@@ -146,7 +159,11 @@ function* appendPlan({ requests, now }: AppendBatch): Generator<Step, AppendResu
   // 3. check (the general path's additions)
   let extras: Checked[] = [];
   if (fresh.length > 0) {
-    extras = (yield { step: "check", requests: fresh.map((i) => requests[i]!) }) as Checked[];
+    extras = (yield {
+      step: "check",
+      requests: fresh.map((i) => requests[i]!),
+      now,
+    }) as Checked[];
     const kept: number[] = [];
     const keptExtras: Checked[] = [];
     fresh.forEach((index, i) => {
@@ -169,10 +186,12 @@ function* appendPlan({ requests, now }: AppendBatch): Generator<Step, AppendResu
     }
     const last = (yield { step: "reserve", counts, now }) as Map<string, number>;
     const next = new Map([...counts].map(([id, n]) => [id, (last.get(id) ?? 0) - n + 1]));
-    const rows = fresh.map((index): MessageRow => {
+    const rows = fresh.map((index, i): MessageRow => {
       const request = requests[index]!;
       const seq = next.get(request.conversationId) ?? 0;
       next.set(request.conversationId, seq + 1);
+      const extra = extras[i];
+      const thread = extra && "thread" in extra ? extra.thread : undefined;
       return {
         id: timeOrderedId(now),
         conversation_id: request.conversationId,
@@ -184,6 +203,11 @@ function* appendPlan({ requests, now }: AppendBatch): Generator<Step, AppendResu
         created_at: now,
         edited_at: null,
         deleted_at: null,
+        ...(thread && {
+          thread_id: thread.rootId,
+          thread_seq: thread.seq,
+          also_in_conversation: request.alsoToConversation ? 1 : 0,
+        }),
       };
     });
     // 5. write: the sender's read mark moves to their newest message of the batch
@@ -257,7 +281,7 @@ export async function runAppendAsync(
     let answer: unknown;
     if (s.step === "find") answer = await engine.find(s.requests);
     else if (s.step === "check")
-      answer = engine.check ? await engine.check(s.requests) : NOTHING_TO_CHECK(s.requests);
+      answer = engine.check ? await engine.check(s.requests, s.now) : NOTHING_TO_CHECK(s.requests);
     else if (s.step === "reserve") answer = await engine.reserve(s.counts, s.now);
     else answer = await engine.write(s.rows, s.marks, s.payloads, s.now, s.requests);
     next = plan.next(answer);

@@ -3,13 +3,22 @@
  * body erased) so that seqs stay gapless and replies still point somewhere.
  */
 
+import { MAX_MESSAGE_VERSIONS } from "@private-chat/protocol/chat";
 import type { ReactionSummary } from "@private-chat/protocol/present-message";
-import type { Kysely, Selectable } from "kysely";
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
 import { type SeqWindow, seqInWindow } from "./membership-window.js";
-import type { Database, MessagesTable } from "./schema.js";
+import { type MessageRow, normaliseMessage } from "./message-row.js";
+import type { Database } from "./schema.js";
 import { indexMessage } from "./sqlite/search-index.js";
 
-export type MessageRow = Selectable<MessagesTable>;
+export type { MessageRow } from "./message-row.js";
+export { normaliseMessage } from "./message-row.js";
+
+/** An earlier body of an edited message and when it was written. */
+export interface MessageVersion {
+  body: string;
+  writtenAt: number;
+}
 
 export type { ReactionSummary } from "@private-chat/protocol/present-message";
 
@@ -20,8 +29,9 @@ export interface PageOptions extends SeqWindow {
   limit: number;
 }
 
-function normalise(row: MessageRow): MessageRow {
-  return { ...row, seq: Number(row.seq) };
+/** SQL: the message shows in its conversation's timeline (not a reply kept to its thread). */
+export function inTimeline(eb: ExpressionBuilder<Database, "messages">) {
+  return eb.or([eb("thread_id", "is", null), eb("also_in_conversation", "=", 1)]);
 }
 
 export class MessageStore {
@@ -42,7 +52,7 @@ export class MessageStore {
       .selectAll()
       .where("id", "=", id)
       .executeTakeFirst();
-    return row ? normalise(row) : undefined;
+    return row ? normaliseMessage(row) : undefined;
   }
 
   async byClientId(
@@ -57,29 +67,47 @@ export class MessageStore {
       .where("sender_id", "=", senderId)
       .where("client_id", "=", clientId)
       .executeTakeFirst();
-    return row ? normalise(row) : undefined;
+    return row ? normaliseMessage(row) : undefined;
   }
 
   /** A page of history, oldest to newest. */
-  async page(conversationId: string, options: PageOptions): Promise<MessageRow[]> {
+  page(conversationId: string, options: PageOptions): Promise<MessageRow[]> {
+    return this.pageBy(
+      "seq",
+      (eb) => eb.and([eb("conversation_id", "=", conversationId), inTimeline(eb)]),
+      options,
+    );
+  }
+
+  /** A page of a thread's replies, oldest first; `before` and `after` are thread_seqs. */
+  threadPage(rootId: string, options: PageOptions): Promise<MessageRow[]> {
+    return this.pageBy("thread_seq", (eb) => eb("thread_id", "=", rootId), options);
+  }
+
+  /** The paging both share: inside the reader's window, ordered by `column`. */
+  private async pageBy(
+    column: "seq" | "thread_seq",
+    scope: (eb: ExpressionBuilder<Database, "messages">) => Expression<SqlBool>,
+    options: PageOptions,
+  ): Promise<MessageRow[]> {
     let query = this.db
       .selectFrom("messages")
       .selectAll()
-      .where("conversation_id", "=", conversationId)
+      .where(scope)
       .where(seqInWindow("seq", options));
-    if (options.before !== undefined) query = query.where("seq", "<", options.before);
-    if (options.after !== undefined) query = query.where("seq", ">", options.after);
+    if (options.before !== undefined) query = query.where(column, "<", options.before);
+    if (options.after !== undefined) query = query.where(column, ">", options.after);
     // With only `after`, read forward from it; otherwise read back from the newest.
     const forward = options.after !== undefined && options.before === undefined;
     const rows = await query
-      .orderBy("seq", forward ? "asc" : "desc")
+      .orderBy(column, forward ? "asc" : "desc")
       .limit(options.limit)
       .execute();
     const ordered = forward ? rows : rows.reverse();
-    return ordered.map(normalise);
+    return ordered.map(normaliseMessage);
   }
 
-  /** The message at each conversation's last seq. */
+  /** Each conversation's last message in its timeline. */
   async lastOf(conversationIds: string[]): Promise<Map<string, MessageRow>> {
     if (conversationIds.length === 0) return new Map();
     const rows = await this.db
@@ -90,10 +118,67 @@ export class MessageStore {
       .selectAll("m")
       .where("m.conversation_id", "in", conversationIds)
       .execute();
-    return new Map(rows.map((r) => [r.conversation_id, normalise(r)]));
+    const last = new Map(rows.map((r) => [r.conversation_id, normaliseMessage(r)]));
+    // Where the last is a reply kept to its thread, the timeline's last stands for it.
+    const threadOnly = [...last.values()]
+      .filter((row) => row.thread_id && !row.also_in_conversation)
+      .map((row) => row.conversation_id);
+    if (threadOnly.length === 0) return last;
+    for (const id of threadOnly) last.delete(id);
+    const shown = await this.db
+      .selectFrom("messages as m")
+      .selectAll("m")
+      .where("m.conversation_id", "in", threadOnly)
+      .where((eb) =>
+        eb(
+          "m.seq",
+          "=",
+          eb
+            .selectFrom("messages as t")
+            .select((t) => t.fn.max("t.seq").as("seq"))
+            .whereRef("t.conversation_id", "=", "m.conversation_id")
+            .where((t) =>
+              t.or([t("t.thread_id", "is", null), t("t.also_in_conversation", "=", 1)]),
+            ),
+        ),
+      )
+      .execute();
+    for (const row of shown) last.set(row.conversation_id, normaliseMessage(row));
+    return last;
   }
 
+  /**
+   * Replaces the body, keeping the body it replaces as an earlier version written when it
+   * became current (the send time, or the edit before this one). Only the latest
+   * MAX_MESSAGE_VERSIONS earlier versions are kept. Call inside the edit's transaction.
+   */
   async edit(id: string, body: string, now: number): Promise<void> {
+    const current = await this.db
+      .selectFrom("messages")
+      .select(["body", "created_at", "edited_at"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!current) return;
+    const last = await this.db
+      .selectFrom("message_versions")
+      .select((eb) => eb.fn.max("position").as("position"))
+      .where("message_id", "=", id)
+      .executeTakeFirst();
+    const position = Number(last?.position ?? 0) + 1;
+    await this.db
+      .insertInto("message_versions")
+      .values({
+        message_id: id,
+        position,
+        body: current.body,
+        written_at: Number(current.edited_at ?? current.created_at),
+      })
+      .execute();
+    await this.db
+      .deleteFrom("message_versions")
+      .where("message_id", "=", id)
+      .where("position", "<=", position - MAX_MESSAGE_VERSIONS)
+      .execute();
     await this.db
       .updateTable("messages")
       .set({ body, edited_at: now })
@@ -101,12 +186,25 @@ export class MessageStore {
       .execute();
   }
 
+  /** A message's earlier bodies, oldest first. */
+  async versionsOf(id: string): Promise<MessageVersion[]> {
+    const rows = await this.db
+      .selectFrom("message_versions")
+      .select(["body", "written_at"])
+      .where("message_id", "=", id)
+      .orderBy("position")
+      .execute();
+    return rows.map((r) => ({ body: r.body, writtenAt: Number(r.written_at) }));
+  }
+
+  /** Erases the body and everything kept of it: earlier versions go, not just hidden. */
   async tombstone(id: string, now: number): Promise<void> {
     await this.db
       .updateTable("messages")
       .set({ body: "", deleted_at: now })
       .where("id", "=", id)
       .execute();
+    await this.db.deleteFrom("message_versions").where("message_id", "=", id).execute();
     await this.db.deleteFrom("reactions").where("message_id", "=", id).execute();
   }
 

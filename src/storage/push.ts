@@ -4,7 +4,7 @@
  * session has ended is never sent to. The queue is claimed in batches with a lease, with
  * `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two nodes never claim the same push.
  */
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database, PushQueueTable, PushSubscriptionsTable } from "./schema.js";
 import type { DatabaseType } from "./store.js";
 
@@ -177,6 +177,38 @@ export class PushStore {
         )
         .execute();
     }
+  }
+
+  /**
+   * Drops the queued pushes of a deleted message, which may carry its text. A push names
+   * its message in its payload; the queue holds only pushes not yet sent, so reading
+   * payloads stays cheap. Call inside the delete's transaction.
+   */
+  async dropForMessage(messageId: string): Promise<void> {
+    const needle = `"message_id":${JSON.stringify(messageId)}`;
+    const found =
+      this.type === "postgres"
+        ? sql<boolean>`strpos(payload, ${needle}) > 0`
+        : sql<boolean>`instr(payload, ${needle}) > 0`;
+    await this.db.deleteFrom("push_queue").where(found).execute();
+  }
+
+  /**
+   * Which of these messages are deleted. On PostgreSQL the rows are locked for share until
+   * the transaction ends, so a delete cannot commit between this check and the pushes the
+   * caller then queues (the delete's dropForMessage would miss them).
+   */
+  async deletedAmong(messageIds: string[]): Promise<Set<string>> {
+    const deleted = new Set<string>();
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const query = this.db
+        .selectFrom("messages")
+        .select(["id", "deleted_at"])
+        .where("id", "in", messageIds.slice(i, i + 500));
+      const rows = await (this.type === "postgres" ? query.forShare() : query).execute();
+      for (const row of rows) if (row.deleted_at !== null) deleted.add(row.id);
+    }
+    return deleted;
   }
 
   /** Remembers that these subscriptions were told of a message in `conversationId`. */

@@ -50,6 +50,8 @@ export interface ConversationsTable {
   updated_at: number;
   last_seq: number;
   last_activity_at: number;
+  /** 1: every member of the group may pin messages; 0: only the owner and admins. */
+  members_can_pin: Generated<number>;
 }
 
 export interface MembershipPeriodsTable {
@@ -84,6 +86,15 @@ export interface ReactionsTable {
   created_at: number;
 }
 
+/** An earlier body of an edited message, with the time it was written. */
+export interface MessageVersionsTable {
+  message_id: string;
+  /** Orders a message's versions; only grows. */
+  position: number;
+  body: string;
+  written_at: number;
+}
+
 export interface EventsTable {
   id: Generated<number>;
   conversation_id: string | null;
@@ -91,6 +102,8 @@ export interface EventsTable {
   type: string;
   payload: string;
   created_at: number;
+  /** The message a message.* event carries (null on rows written before migration 017). */
+  message_id: string | null;
 }
 
 export interface NodesTable {
@@ -214,6 +227,37 @@ export interface PushNotifiedTable {
   at: number;
 }
 
+/** A thread's root and its replies in short (migration 018). */
+export interface ThreadsTable {
+  root_id: string;
+  conversation_id: string;
+  /** The last thread_seq handed out. */
+  last_seq: number;
+  /** Live replies: a deleted one no longer counts. */
+  reply_count: number;
+  last_reply_at: number | null;
+  /** JSON array of at most 5 user ids, who replied most recently first. */
+  participant_ids: string;
+}
+
+/** Who follows a thread and how far they read it (migration 018). */
+export interface ThreadFollowsTable {
+  root_id: string;
+  user_id: string;
+  /** 0: they chose to stop following. */
+  following: number;
+  /** The thread_seq read up to. */
+  read_seq: number;
+}
+
+/** A pinned message (a message is pinned at most once). */
+export interface PinsTable {
+  message_id: string;
+  conversation_id: string;
+  pinned_by: string;
+  pinned_at: number;
+}
+
 /** A member's notification preference of one conversation (level null: the default). */
 export interface NotificationPreferencesTable {
   user_id: string;
@@ -245,6 +289,7 @@ export interface Database {
   message_requests: MessageRequestsTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
+  message_versions: MessageVersionsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
   attachments: AttachmentsTable;
@@ -254,4 +299,7 @@ export interface Database {
   push_notified: PushNotifiedTable;
   notification_preferences: NotificationPreferencesTable;
   notification_settings: NotificationSettingsTable;
+  pins: PinsTable;
+  threads: ThreadsTable;
+  thread_follows: ThreadFollowsTable;
 }

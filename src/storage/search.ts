@@ -2,7 +2,7 @@
  * Full-text search over the messages a user may read, over either engine.
  */
 import type { Kysely } from "kysely";
-import type { MessageRow } from "./messages.js";
+import { normaliseMessage } from "./messages.js";
 import { postgresSearch } from "./postgres/search.js";
 import type { Database } from "./schema.js";
 import {
@@ -21,10 +21,6 @@ export type {
   SearchTerm,
   Snippet,
 } from "./search-request.js";
-
-function normalise(row: MessageRow): MessageRow {
-  return { ...row, seq: Number(row.seq) };
-}
 
 export class SearchStore {
   private readonly dialect: SearchDialect;
@@ -51,7 +47,7 @@ export class SearchStore {
         matches.map((m) => m.id),
       )
       .execute();
-    const byId = new Map(rows.map((row) => [row.id, normalise(row)]));
+    const byId = new Map(rows.map((row) => [row.id, normaliseMessage(row)]));
     const hits: SearchHit[] = [];
     for (const match of matches) {
       const message = byId.get(match.id);

@@ -18,6 +18,7 @@ import { MessageStore } from "./messages.js";
 import { type MigrateOptions, migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { NotificationStore } from "./notifications.js";
+import { PinStore } from "./pins.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
 import { PushStore } from "./push.js";
@@ -30,6 +31,8 @@ import { openSqlite, type SqliteHandle } from "./sqlite/connect.js";
 import { quickCheckProblems } from "./sqlite/integrity.js";
 import { SqliteMessageAppender } from "./sqlite/message-append.js";
 import { ThreadMessageAppender } from "./sqlite/thread-appender.js";
+import { ThreadFollowStore } from "./thread-follows.js";
+import { ThreadStore } from "./threads.js";
 import { UserStore } from "./users.js";
 
 export type DatabaseType = "sqlite" | "postgres";
@@ -52,6 +55,9 @@ export class Repositories {
   readonly blocks: BlockStore;
   readonly requests: RequestStore;
   readonly notifications: NotificationStore;
+  readonly pins: PinStore;
+  readonly threads: ThreadStore;
+  readonly threadFollows: ThreadFollowStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -73,6 +79,9 @@ export class Repositories {
     this.blocks = new BlockStore(db);
     this.requests = new RequestStore(db);
     this.notifications = new NotificationStore(db);
+    this.pins = new PinStore(db);
+    this.threads = new ThreadStore(db);
+    this.threadFollows = new ThreadFollowStore(db);
   }
 }
 

@@ -71,6 +71,30 @@ forEachEngine("search API", ({ start }) => {
     );
   });
 
+  it("finds formatted messages by their words, the stored body staying as written", async () => {
+    const [a, b] = await users(2);
+    const direct = await createDirect(server.url, a!, b!);
+    const bold = "**bold** word";
+    const inline = "_italic_ ~~struck~~ `code` [linked text](https://example.com/page)";
+    const blocks = "> quoted\n\n- listed\n\n```\nfenced\n```";
+    for (const body of [bold, inline, blocks]) await sendMessage(server.url, b!, direct.id, body);
+
+    assert.deepEqual(await found(a!, { q: "bold" }), [bold]);
+    assert.deepEqual(await found(a!, { q: '"bold word"' }), [bold]);
+    for (const q of ["italic", "struck", "code", "linked text", '"linked text"'])
+      assert.deepEqual(await found(a!, { q }), [inline], q);
+    for (const q of ["quoted", "listed", "fenced"])
+      assert.deepEqual(await found(a!, { q }), [blocks], q);
+    // Markup characters are no words: searching them finds nothing, and never fails.
+    assert.deepEqual(await found(a!, { q: "bold **" }), [bold]);
+    const res = await search(a!, { q: "bold" });
+    const [hit] = res.body.results;
+    assert.deepEqual(
+      hit!.highlights.map(([s, e]) => hit!.snippet.slice(s, e)),
+      ["bold"],
+    );
+  });
+
   it("answers invalid_query for a query with nothing to search, too long or malformed", async () => {
     const [a] = await users(1);
     for (const q of ["", "   ", "***", "from:alice", "from: x", "in:a in:b x", "a".repeat(257)]) {

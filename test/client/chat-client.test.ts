@@ -286,6 +286,18 @@ describe("chat-client", () => {
     assert.ok(!listed.stdout.includes("\u001b"));
   });
 
+  it("shows formatted messages as their words off a terminal, the body stored as typed", async () => {
+    const body = "**bold** and `code` in [the docs](https://example.com/d)";
+    const sent = await run(["send", `@${bob.username}`, body], aliceDir);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, / bold and code in the docs \(https:\/\/example\.com\/d\)\n$/);
+    assert.ok(!sent.stdout.includes("\u001b"));
+    const listed = await run(["conversations"], aliceDir);
+    assert.match(listed.stdout, new RegExp(`${alice.username}: bold and code in the docs`));
+    const json = await run(["send", `@${bob.username}`, "--json", body], aliceDir);
+    assert.equal(JSON.parse(json.stdout).body, body);
+  });
+
   describe("over a flaky network", () => {
     let proxy: FlakyProxy;
     before(async () => {

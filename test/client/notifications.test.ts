@@ -1,7 +1,8 @@
 /**
- * chat-client mute, unmute and notify against a real server on each storage engine: the
- * preference lands on the server (where the web app reads it), durations parse, bad
- * input is a usage error before anything is sent, and conversations marks the muted.
+ * chat-client mute, unmute, notify and dnd against a real server on each storage engine:
+ * the preference lands on the server (where the web app reads it), durations, times and
+ * zones parse, bad input is a usage error before anything is sent, and conversations
+ * marks the muted.
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
@@ -10,6 +11,7 @@ import {
   type ConversationNotifications,
   type ConversationView,
   MUTED_FOREVER,
+  type UserNotifications,
 } from "@private-chat/sdk";
 import { loggedIn, removeConfigDirs, run } from "../helpers/client-cli.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -83,5 +85,66 @@ forEachEngine("chat-client: notification preferences", (engine) => {
     const nowhere = await run(["mute", "no such group"], aliceDir);
     assert.equal(nowhere.code, 1);
     assert.equal((await api(alice).conversationNotifications(group.id)).muted_until, null);
+  });
+
+  it("shows, sets and turns off do-not-disturb hours", async () => {
+    const off = await run(["dnd"], aliceDir);
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(off.stdout, "do not disturb: off\n");
+
+    const set = await run(["dnd", "22:00", "7:00", "--zone", "europe/berlin"], aliceDir);
+    assert.equal(set.code, 0, set.stderr);
+    // The server spells the zone its own way; the hour is padded.
+    assert.equal(set.stdout, "do not disturb: 22:00 to 07:00 (Europe/Berlin)\n");
+    const stored = { start: "22:00", end: "07:00", time_zone: "Europe/Berlin" };
+    assert.deepEqual((await api(alice).myNotifications()).dnd, stored);
+    assert.equal((await api(bob).myNotifications()).dnd, null);
+    const shown = await run(["dnd", "--json"], aliceDir);
+    assert.deepEqual(JSON.parse(shown.stdout) as UserNotifications, { dnd: stored });
+
+    // Without --zone: this machine's zone, as the runtime names it.
+    const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const here = await run(["dnd", "09:00", "09:00", "--json"], aliceDir);
+    assert.equal(here.code, 0, here.stderr);
+    const allDay = (JSON.parse(here.stdout) as UserNotifications).dnd;
+    assert.deepEqual(allDay && { start: allDay.start, end: allDay.end }, {
+      start: "09:00",
+      end: "09:00",
+    });
+    assert.equal(allDay?.time_zone.toLowerCase(), local.toLowerCase());
+    assert.match((await run(["dnd"], aliceDir)).stdout, /^do not disturb: all day \(.+\)\n$/);
+
+    const turnedOff = await run(["dnd", "off"], aliceDir);
+    assert.equal(turnedOff.code, 0, turnedOff.stderr);
+    assert.equal(turnedOff.stdout, "do not disturb: off\n");
+    assert.equal((await api(alice).myNotifications()).dnd, null);
+  });
+
+  it("refuses bad times, zones and arguments of dnd as usage errors", async () => {
+    await api(alice).setMyNotifications({
+      dnd: { start: "23:00", end: "06:00", time_zone: "UTC" },
+    });
+    for (const [args, text] of [
+      [["dnd", "24:00", "07:00"], 'not "24:00"'],
+      [["dnd", "22:00", "7pm"], 'not "7pm"'],
+      [["dnd", "22:00", "07:00", "--zone", "Mars/Olympus"], 'not "Mars/Olympus"'],
+      [["dnd", "22:00", "07:00", "--zone", "+01:00"], 'not "+01:00"'],
+      [["dnd", "tonight"], 'or off, not "tonight"'],
+      [["dnd", "22:00"], 'or off, not "22:00"'],
+      [["dnd", "off", "--zone", "UTC"], "--zone goes with"],
+      [["dnd", "22:00", "07:00", "08:00"], 'unexpected argument "08:00"'],
+    ] as const) {
+      const refused = await run([...args], aliceDir);
+      assert.equal(refused.code, 1, `${args.join(" ")}: ${refused.stdout}`);
+      assert.match(refused.stderr, /^chat-client: usage: /, args.join(" "));
+      assert.ok(refused.stderr.includes(text), `${args.join(" ")}: ${refused.stderr}`);
+      assert.equal(refused.stdout, "");
+    }
+    // Nothing was sent.
+    assert.deepEqual((await api(alice).myNotifications()).dnd, {
+      start: "23:00",
+      end: "06:00",
+      time_zone: "UTC",
+    });
   });
 });

@@ -25,7 +25,15 @@ export async function makeUsers(repos: Repositories, count: number): Promise<str
   return ids;
 }
 
-export function conversationRow(overrides: Partial<Conversation> = {}): Conversation {
+/**
+ * A conversation row. Settings of later steps (`members_can_pin`) are left to their column
+ * defaults unless given, so the row also fits a schema from before them (tests of earlier
+ * migration steps use it).
+ */
+export type ConversationRow = Omit<Conversation, "members_can_pin"> &
+  Partial<Pick<Conversation, "members_can_pin">>;
+
+export function conversationRow(overrides: Partial<Conversation> = {}): ConversationRow {
   const now = Date.now();
   return {
     id: randomUUID(),
@@ -88,7 +96,7 @@ export async function makeConversation(
   const conversation = conversationRow(overrides);
   await repos.conversations.create(conversation);
   await repos.conversations.addMembers(userIds.map((u) => memberRow(conversation.id, u)));
-  return conversation;
+  return { members_can_pin: 0, ...conversation };
 }
 
 /** Appends messages the way the service does: a seq taken from the conversation, then the row. */

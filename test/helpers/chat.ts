@@ -98,6 +98,8 @@ export async function addMembers(
 export interface SendOptions {
   client_id?: string;
   reply_to?: string;
+  thread_id?: string;
+  also_to_conversation?: boolean;
 }
 
 /** Sends a message as `sender`; expects a fresh message (201). */

@@ -27,8 +27,18 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const PACKED = ["@private-chat/protocol", "@private-chat/sdk", "@private-chat/client"];
-// What an install of the tarballs may bring: the three packages and their two libraries.
-const EXPECTED_PACKAGES = [...PACKED, "ws", "zod"].sort();
+// What an install of the tarballs may bring: the three packages, their libraries (ws, zod,
+// markdown-it) and markdown-it's own, none native or with an install script.
+const LIBRARIES = ["ws", "zod", "markdown-it"];
+const MARKDOWN_IT_DEPENDENCIES = [
+  "argparse",
+  "entities",
+  "linkify-it",
+  "mdurl",
+  "punycode.js",
+  "uc.micro",
+];
+const EXPECTED_PACKAGES = [...PACKED, ...LIBRARIES, ...MARKDOWN_IT_DEPENDENCIES].sort();
 const NPM_TIMEOUT_MS = 180_000;
 
 interface PackResult {
@@ -132,7 +142,7 @@ describe("the SDK and client packages, installed from their tarballs", () => {
     }
   });
 
-  it("installs only the packages and their two libraries, none with an install script", () => {
+  it("installs only the packages and their libraries, none with an install script", () => {
     const installed = installedPackages(app);
     assert.deepEqual(installed.map((pkg) => pkg.name).sort(), EXPECTED_PACKAGES);
     for (const { name, dir } of installed) {

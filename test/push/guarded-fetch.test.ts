@@ -36,6 +36,8 @@ if (tls) {
           res.writeHead(302, { location: "https://127.0.0.1:1/elsewhere" }).end();
         } else if (req.url === "/big") {
           res.end(Buffer.alloc(100_000, 97));
+        } else if (req.url === "/slow") {
+          setTimeout(() => res.writeHead(201).end("ok"), 1_500);
         } else if (req.url === "/hang") {
           // Never answers.
         } else {
@@ -171,6 +173,24 @@ if (tls) {
         "too_large",
       );
       guard.close();
+    });
+
+    it("keeps a request that waits for a free connection from timing out while it waits", async () => {
+      // More requests than connections to one origin: those beyond wait for a connection
+      // longer than the connect deadline, which runs only once they have one.
+      const guard = new GuardedFetch({
+        allowPrivate: true,
+        connectTimeoutMs: 1_000,
+        totalTimeoutMs: 5_000,
+      });
+      const answers = await Promise.allSettled(
+        Array.from({ length: 40 }, () =>
+          guard.send(`https://127.0.0.1:${port}/slow`, { method: "POST", body: "x" }),
+        ),
+      );
+      guard.close();
+      const failed = answers.flatMap((a) => (a.status === "rejected" ? [String(a.reason)] : []));
+      assert.deepEqual(failed, []);
     });
 
     it("costs one deadline for a server that never answers, or never finishes the handshake", async () => {

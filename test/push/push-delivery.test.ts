@@ -124,6 +124,31 @@ if (tls) {
       assert.deepEqual(double.problems, []);
     });
 
+    it("carries a formatted message's words without its markup, cut after the markup is gone", async () => {
+      const [alice, bob] = await users(2);
+      assert.ok(alice && bob);
+      const bobs = await subscribe(bob);
+      const id = await group(alice, [bob], "Menu");
+      const sent = await send(
+        alice,
+        id,
+        "**Lunch** at _noon_, see [the menu](https://example.com/menu)\n\n- soup\n- `bread`",
+      );
+      const push = await double.next(
+        (p) => (p.payload as { message_id: string }).message_id === sent.id,
+      );
+      assert.equal(
+        (push.payload as { text: string }).text,
+        "Lunch at noon, see the menu\nsoup\nbread",
+      );
+      const long = await send(alice, id, `**${"a".repeat(150)}** ${"x".repeat(150)}`);
+      const cut = await double.next(
+        (p) => (p.payload as { message_id: string }).message_id === long.id,
+      );
+      assert.equal((cut.payload as { text: string }).text, `${"a".repeat(150)} ${"x".repeat(49)}`);
+      assert.equal(double.pushesTo(bobs).length >= 2, true);
+    });
+
     it("keeps quiet while a socket is active, and pushes once it says focus:false", async () => {
       const [alice, bob] = await users(2);
       assert.ok(alice && bob);

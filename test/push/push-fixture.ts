@@ -74,10 +74,15 @@ export function pushSuite(
     return res.body.id as string;
   }
 
-  async function send(user: TestUser, conversationId: string, body: string) {
+  async function send(
+    user: TestUser,
+    conversationId: string,
+    body: string,
+    extra: { thread_id?: string; also_to_conversation?: boolean } = {},
+  ) {
     const res = await started().api.post(
       `${V1}/conversations/${conversationId}/messages`,
-      { body },
+      { body, ...extra },
       as(user),
     );
     assert.equal(res.status, 201, res.text);

@@ -90,6 +90,23 @@ if (tls) {
       assert.ok(!messageIds(bobs).includes(namedLarge.id), "carol's mention is not bob's");
     });
 
+    it("sends a reply kept to its thread only to those who follow the thread", async () => {
+      const [alice, bob, carol] = (await users(3)) as [TestUser, TestUser, TestUser];
+      const alices = await subscribe(alice);
+      const bobs = await subscribe(bob);
+      const id = await group(alice, [bob, carol], "Threads");
+      const root = await send(bob, id, "a question");
+      const reply = await send(carol, id, "an answer", { thread_id: root.id });
+      // Bob wrote the root, so he follows the thread; Alice does not.
+      await double.next((p) => p.subscriber === bobs.id && pushOf(reply.id)(p));
+      const both = await send(carol, id, "for everyone", {
+        thread_id: root.id,
+        also_to_conversation: true,
+      });
+      await double.next((p) => p.subscriber === alices.id && pushOf(both.id)(p));
+      assert.ok(!messageIds(alices).includes(reply.id), "alice follows no thread");
+    });
+
     it("sends nothing during do-not-disturb hours, and again after them", async () => {
       const [alice, bob, carol] = (await users(3)) as [TestUser, TestUser, TestUser];
       const bobs = await subscribe(bob);

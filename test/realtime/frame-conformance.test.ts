@@ -153,11 +153,49 @@ for (const engine of ENGINES) {
           token: bob.token,
         });
         await a.next((f) => f.type === "reaction" && f.action === "removed");
+        // Pins, by Alice, who owns the group.
+        const pinned = await api.post(`/api/v1/messages/${messageId}/pin`, undefined, token);
+        assert.equal(pinned.status, 200, pinned.text);
+        await b.next(ofType("message.pinned"));
+        assert.equal((await api.delete(`/api/v1/messages/${messageId}/pin`, token)).status, 204);
+        await b.next(ofType("message.unpinned"));
+        const threadReply = await api.post(
+          `/api/v1/conversations/${conversationId}/messages`,
+          { body: "in a thread", thread_id: messageId },
+          token,
+        );
+        assert.equal(threadReply.status, 201, threadReply.text);
+        await b.next(ofType("thread.updated"));
+        // Bob answers; Alice reads the thread and stops following it (her own devices hear).
+        const bobReply = await api.post(
+          `/api/v1/conversations/${conversationId}/messages`,
+          { body: "answered", thread_id: messageId },
+          { token: bob.token },
+        );
+        assert.equal(bobReply.status, 201, bobReply.text);
+        const threadRead = await api.post(
+          `/api/v1/messages/${messageId}/thread/read`,
+          { thread_seq: 2 },
+          token,
+        );
+        assert.equal(threadRead.status, 200, threadRead.text);
+        await a.next(ofType("thread.read"));
+        const unfollow = await api.delete(`/api/v1/messages/${messageId}/follow`, token);
+        assert.equal(unfollow.status, 200, unfollow.text);
+        await a.next(ofType("thread.followed"));
         assert.equal((await api.delete(`/api/v1/messages/${messageId}`, token)).status, 200);
         await b.next(ofType("message.deleted"));
 
-        // Read positions and typing over the socket.
-        b.send({ type: "read", conversation_id: conversationId, seq: 2 });
+        // Read positions and typing over the socket (Bob's reply moved his read to it, so
+        // he reads a newer message).
+        const latest = await api.post(
+          `/api/v1/conversations/${conversationId}/messages`,
+          { body: "latest" },
+          token,
+        );
+        assert.equal(latest.status, 201, latest.text);
+        await b.next((f) => f.type === "message.new" && f.message.id === latest.body.id);
+        b.send({ type: "read", conversation_id: conversationId, seq: latest.body.seq });
         await a.next(ofType("read"));
         b.send({ type: "typing", conversation_id: conversationId });
         await a.next(ofType("typing"));

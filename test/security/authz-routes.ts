@@ -131,6 +131,27 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: (w) => ({ path: `${g(w)}/messages?limit=100` }),
   },
   "GET /api/v1/messages/:id": { scope: "message", call: (w) => ({ path: m(w) }) },
+  "GET /api/v1/messages/:id/thread": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/thread?limit=100` }),
+  },
+  "PUT /api/v1/messages/:id/follow": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/follow` }),
+  },
+  "DELETE /api/v1/messages/:id/follow": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/follow` }),
+  },
+  "POST /api/v1/messages/:id/thread/read": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/thread/read`, body: { thread_seq: 1 } }),
+  },
+  "GET /api/v1/threads": { scope: "self", call: fixed("/threads?limit=100") },
+  "GET /api/v1/messages/:id/versions": {
+    scope: "message",
+    call: (w) => ({ path: `${m(w)}/versions` }),
+  },
   "PATCH /api/v1/messages/:id": {
     scope: "message",
     call: (w) => ({ path: m(w), body: { body: "rewritten" } }),
@@ -143,6 +164,12 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   "DELETE /api/v1/messages/:id/reactions/:emoji": {
     scope: "message",
     call: (w) => ({ path: `${m(w)}/reactions/${encodeURIComponent("👍")}` }),
+  },
+  "POST /api/v1/messages/:id/pin": { scope: "message", call: (w) => ({ path: `${m(w)}/pin` }) },
+  "DELETE /api/v1/messages/:id/pin": { scope: "message", call: (w) => ({ path: `${m(w)}/pin` }) },
+  "GET /api/v1/conversations/:id/pins": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/pins` }),
   },
   "POST /api/v1/conversations/:id/attachments": {
     scope: "conversation",

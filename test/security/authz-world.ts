@@ -80,7 +80,15 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const group = (
     await createGroup(server.url, owner, [member, removed, left, disabled, revoked], earlyTitle)
   ).id;
-  const early = await sendMessage(server.url, member, group, `early-body-${tag()}`);
+  const original = await sendMessage(server.url, member, group, `early-original-${tag()}`);
+  // Edited, so its earlier version is a secret of the group too.
+  const edited = await api.patch(
+    `${API}/messages/${original.id}`,
+    { body: `early-body-${tag()}` },
+    { token: member.token },
+  );
+  ok("edit", edited.status, edited.text, [200]);
+  const early = edited.body as MessageView;
   const fileName = `early-file-${tag()}.txt`;
   const attachmentId = await upload(server.url, owner, group, fileName, `early-bytes-${tag()}`);
   const withFile = await api.post(
@@ -95,6 +103,12 @@ export async function buildWorld(server: TestServer): Promise<World> {
     { token: owner.token },
   );
   ok("react", reacted.status, reacted.text, [200]);
+  const threadReply = await api.post(
+    `${API}/conversations/${group}/messages`,
+    { body: `early-thread-reply-${tag()}`, thread_id: early.id },
+    { token: owner.token },
+  );
+  ok("reply in a thread", threadReply.status, threadReply.text, [201]);
 
   const sockets = {
     removed: await connect(server.url, removed.token),
@@ -158,10 +172,13 @@ export async function buildWorld(server: TestServer): Promise<World> {
       group,
       earlyTitle,
       early.body,
+      original.body,
       early.id,
       fileName,
       attachmentId,
       withFile.body.body,
+      threadReply.body.body,
+      threadReply.body.id,
       ...[owner, member, removed, left, disabled, revoked].map((u) => u.username),
     ],
     lateSecrets: [lateTitle, late.body, late.id, latecomer.username],

@@ -181,6 +181,7 @@ const COUNTED_TABLES = [
   "conversation_members",
   "messages",
   "reactions",
+  "message_versions",
   "events",
   "audit_log",
   "attachments",

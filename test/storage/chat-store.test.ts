@@ -24,6 +24,7 @@ describeEachEngine("conversation store", (get) => {
       title: null,
       direct_key: key,
       created_by: alice!,
+      members_can_pin: 0,
     });
     await store.conversations.create(direct);
     assert.deepEqual(await store.conversations.byId(direct.id), direct);

@@ -95,6 +95,9 @@ export const VIEWS: View[] = [
       await go(page, `#/c/${s.direct}`);
       const mine = messageList(page).getByText("a reply to you");
       await visible(mine);
+      // From off the messages: a pointer left over another message keeps its toolbar open
+      // on top of this one.
+      await page.mouse.move(0, 0);
       await mine.hover();
       await visible(page.getByRole("toolbar", { name: "Message actions" }).first());
     },
@@ -106,6 +109,16 @@ export const VIEWS: View[] = [
       await go(page, `#/c/${s.direct}`);
       await messageList(page).getByRole("button", { name: "Open image sea.png" }).click();
       await visible(page.getByRole("dialog", { name: "sea.png" }).locator("img"));
+    },
+  },
+  {
+    name: "earlier versions of an edited message",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.direct}`);
+      await messageList(page).getByRole("button", { name: "(edited)" }).click();
+      const dialog = page.getByRole("dialog", { name: "Earlier versions" });
+      await visible(dialog.getByText("a reply to yuo"));
     },
   },
   {
@@ -126,6 +139,30 @@ export const VIEWS: View[] = [
     },
   },
   {
+    name: "group info with a pinned message",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}`);
+      const message = messageList(page).getByRole("listitem").filter({ hasText: "hello everyone" });
+      await message.hover();
+      await message.getByRole("button", { name: "Pin", exact: true }).click();
+      await visible(message.getByRole("button", { name: "Unpin", exact: true }));
+      await go(page, `#/c/${s.group}/info`);
+      const panel = page.getByRole("complementary", { name: "Group info" });
+      await visible(panel.getByRole("list", { name: "Pinned", exact: true }).getByRole("link"));
+      await visible(panel.getByRole("checkbox", { name: "Every member can pin messages" }));
+    },
+    close: async (page, s) => {
+      await go(page, `#/c/${s.group}`);
+      const message = messageList(page).getByRole("listitem").filter({ hasText: "hello everyone" });
+      await message.hover();
+      await message.getByRole("button", { name: "Unpin", exact: true }).click();
+      await visible(message.getByRole("button", { name: "Pin", exact: true }));
+      // Off the message, so its toolbar does not stay open over the next view's messages.
+      await page.mouse.move(0, 0);
+    },
+  },
+  {
     name: "group members panel, adding members",
     as: "alice",
     open: async (page, s) => {
@@ -141,6 +178,15 @@ export const VIEWS: View[] = [
     open: async (page) => {
       await go(page, "#/c/00000000-0000-4000-8000-000000000000");
       await visible(page.getByText("This conversation is not available."));
+    },
+  },
+  {
+    name: "message not found",
+    as: "alice",
+    open: async (page, s) => {
+      // A malformed link: it is not found without asking the server (no 404 in the console).
+      await go(page, `#/c/${s.group}/m/`);
+      await visible(page.getByRole("heading", { name: "Message not found" }));
     },
   },
   {
@@ -188,6 +234,29 @@ export const VIEWS: View[] = [
           .getByRole("list", { name: "Blocked people" })
           .getByText(s.blockedName, { exact: true }),
       );
+      await visible(
+        page
+          .getByRole("region", { name: "Do not disturb" })
+          .getByRole("status")
+          .getByText("Do not disturb is off."),
+      );
+    },
+  },
+  {
+    name: "settings: do-not-disturb hours with an error",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/settings");
+      const dnd = page.getByRole("region", { name: "Do not disturb" });
+      await visible(dnd.getByRole("status").getByText("Do not disturb is off."));
+      await dnd.getByRole("checkbox", { name: "Pause notifications every day" }).check();
+      await dnd.getByLabel("Time zone").fill("Nowhere/Special");
+      await dnd.getByRole("button", { name: "Save" }).click();
+      await visible(dnd.getByRole("alert"));
+    },
+    close: async (page) => {
+      // Nothing was saved: leaving Settings drops the form.
+      await go(page, "#/");
     },
   },
   {

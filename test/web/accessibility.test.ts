@@ -37,7 +37,7 @@ async function upload(
   return ((await res.json()) as { id: string }).id;
 }
 
-// Long: 4 layouts x 23 views, each a full axe run with colour contrast.
+// Long: 4 layouts x 27 views, each a full axe run with colour contrast.
 describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -70,12 +70,28 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
       direct.id,
       "hello there, a long message that wraps onto more than one line on a phone",
     );
-    await sendMessage(server.url, alice, direct.id, "a reply to you", { reply_to: received.id });
+    // Sent with a typo and corrected: "(edited)" opens the earlier version.
+    const reply = await sendMessage(server.url, alice, direct.id, "a reply to yuo", {
+      reply_to: received.id,
+    });
+    const corrected = await request(server.url, "PATCH", `/api/v1/messages/${reply.id}`, {
+      token: alice.token,
+      body: { body: "a reply to you" },
+    });
+    assert.equal(corrected.status, 200, corrected.text);
     const reacted = await request(server.url, "POST", `/api/v1/messages/${received.id}/reactions`, {
       token: alice.token,
       body: { emoji: "👍" },
     });
     assert.equal(reacted.status, 200, reacted.text);
+    // Formatted text on both bubble colours: a code block that scrolls sideways (its Copy
+    // button), a quote, a list, a link, bold, italic, strikethrough and inline code.
+    const formatted = (who: string) =>
+      `**bold** _italic_ ~~struck~~ \`code\` [a link](https://example.com/${who})\n\n` +
+      `> a quote\n\n- one\n- two\n\n1. first\n\n` +
+      "```ts\nconst line = 'a very long line of code that cannot wrap and must scroll sideways on a phone';\n```";
+    await sendMessage(server.url, bob, direct.id, formatted("bob"));
+    await sendMessage(server.url, alice, direct.id, formatted("alice"));
     const png = await sharp({
       create: { width: 640, height: 400, channels: 3, background: { r: 30, g: 120, b: 190 } },
     })

@@ -1,6 +1,7 @@
 /**
  * Acting on messages in the web app, seen live by the other person: reply with a quote,
- * react and un-react, edit ("(edited)"), delete ("message deleted"), all by role and label.
+ * react and un-react, edit ("(edited)", which opens the earlier versions), delete ("message
+ * deleted"), all by role and label.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -115,6 +116,28 @@ describe("message actions", { timeout: 120_000 }, () => {
     await box.press("Enter");
     await visible(item(b, "My edited reply").getByText("(edited)"));
     await visible(item(a, "My edited reply").getByText("(edited)"));
+  });
+
+  it("(edited) opens the earlier versions, by mouse or keyboard, and Escape closes them", async () => {
+    const mark = item(b, "My edited reply").getByRole("button", { name: "(edited)" });
+    await mark.click();
+    const dialog = b.getByRole("dialog", { name: "Earlier versions" });
+    await visible(dialog.getByRole("listitem").filter({ hasText: "My reply" }));
+    assert.equal(await dialog.getByRole("listitem").count(), 1);
+    await dialog.getByRole("button", { name: "Close earlier versions" }).click();
+    await gone(dialog);
+
+    await mark.focus();
+    await b.keyboard.press("Enter");
+    const close = dialog.getByRole("button", { name: "Close earlier versions" });
+    await visible(dialog.getByText("My reply", { exact: true }));
+    const focused = (el: unknown) => el === (globalThis as any).document.activeElement;
+    assert.equal(await close.evaluate(focused), true, "focus moves into the dialog");
+    await b.keyboard.press("Tab");
+    assert.equal(await close.evaluate(focused), true, "and stays there");
+    await b.keyboard.press("Escape");
+    await gone(dialog);
+    await b.waitForFunction(focused, await mark.elementHandle(), { timeout: WAIT });
   });
 
   it("edits the last message with ArrowUp and cancels with Escape", async () => {

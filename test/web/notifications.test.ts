@@ -2,7 +2,8 @@
  * Notification preferences in the web app, in headless Chromium: the conversation's
  * notifications menu (mute for a while or until unmuted, unmute, the level) from the
  * keyboard; a muted conversation dimmed with a labelled icon in the list and left out of
- * the tab title's unread count; a change made on another device arriving live.
+ * the tab title's unread count; a change made on another device arriving live; the
+ * do-not-disturb hours in Settings, saved to the server and following other devices.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -140,6 +141,74 @@ describe("notification preferences in the web app", { timeout: 180_000 }, () => 
     await visible(page.getByRole("button", { name: "Notifications", exact: true }));
     assert.equal((await prefs(ids.Plans ?? "")).muted_until, null);
     assert.doesNotMatch((await conversationLink(page, "Plans").textContent()) ?? "", /\(muted\)/);
+    assert.deepEqual(errors, []);
+  });
+
+  it("sets do-not-disturb hours in Settings, follows another device, turns them off", async () => {
+    // A browser in Tokyo: the hours default to its zone.
+    const tokyo = await (await browser.newContext({ timezoneId: "Asia/Tokyo" })).newPage();
+    watchErrors(tokyo, errors);
+    await signIn(tokyo, server.url, { username: alice.username, displayName: alice.username });
+    await tokyo.evaluate(`location.hash = "#/settings"`);
+    const section = tokyo.getByRole("region", { name: "Do not disturb" });
+    const pause = section.getByRole("checkbox", { name: "Pause notifications every day" });
+    const from = section.getByLabel("From", { exact: true });
+    const to = section.getByLabel("To", { exact: true });
+    const zone = section.getByLabel("Time zone");
+    const status = section.getByRole("status");
+    const save = section.getByRole("button", { name: "Save" });
+    const stored = async () =>
+      (await request(server.url, "GET", "/api/v1/me/notifications", { token: alice.token })).body
+        .dnd;
+    await visible(status.getByText("Do not disturb is off."));
+    assert.equal(await pause.isChecked(), false);
+    assert.equal(await zone.inputValue(), "Asia/Tokyo");
+    assert.ok(await from.isDisabled(), "the hours wait for the switch");
+
+    await pause.check();
+    await from.fill("22:30");
+    await to.fill("06:45");
+    await save.click();
+    await visible(
+      status.getByText(
+        "Saved. Notifications are paused from 22:30 to 06:45 every day (Asia/Tokyo).",
+      ),
+    );
+    assert.deepEqual(await stored(), { start: "22:30", end: "06:45", time_zone: "Asia/Tokyo" });
+
+    // A zone that is no zone is refused here, in an alert, and nothing is sent.
+    await zone.fill("Mars/Olympus");
+    await save.click();
+    await visible(section.getByRole("alert").getByText(/"Mars\/Olympus" is not a time zone/));
+    assert.equal(await zone.getAttribute("aria-invalid"), "true");
+    assert.equal((await stored()).time_zone, "Asia/Tokyo");
+
+    // Another device changes the hours: the form shows them, and the alert goes.
+    const res = await request(server.url, "PUT", "/api/v1/me/notifications", {
+      token: alice.token,
+      body: { dnd: { start: "21:00", end: "08:00", time_zone: "Europe/Berlin" } },
+    });
+    assert.equal(res.status, 200, res.text);
+    await visible(
+      status.getByText("Notifications are paused from 21:00 to 08:00 every day (Europe/Berlin).", {
+        exact: true,
+      }),
+    );
+    assert.equal(await from.inputValue(), "21:00");
+    assert.equal(await to.inputValue(), "08:00");
+    assert.equal(await zone.inputValue(), "Europe/Berlin");
+    await gone(section.getByRole("alert"));
+
+    // Settings opened afresh loads what the server holds.
+    await tokyo.reload();
+    await visible(status.getByText(/from 21:00 to 08:00/));
+    assert.ok(await pause.isChecked());
+
+    await pause.uncheck();
+    await save.click();
+    await visible(status.getByText("Saved. Do not disturb is off."));
+    assert.equal(await stored(), null);
+    await tokyo.context().close();
     assert.deepEqual(errors, []);
   });
 });

@@ -47,6 +47,7 @@ const EXAMPLES: Record<string, string[]> = {
   mute: ["mute", "team", "--for", "8h"],
   unmute: ["unmute", "team", "--json"],
   notify: ["notify", "team", "mentions"],
+  dnd: ["dnd", "22:00", "07:00", "--zone", "Europe/Berlin"],
 };
 
 describe("parseCommandLine", () => {
@@ -67,6 +68,16 @@ describe("parseCommandLine", () => {
     assert.deepEqual(send.values.attach, ["a.png", "b.pdf"]);
     assert.deepEqual(command(EXAMPLES.tail!).positionals, ["team"]);
     assert.equal(command(EXAMPLES.tail!).values.history, "5");
+    const dnd = command(EXAMPLES.dnd!);
+    assert.deepEqual(dnd.positionals, ["22:00", "07:00"]);
+    assert.equal(dnd.values.zone, "Europe/Berlin");
+  });
+
+  it("takes up to the optional positionals of a command that has them", () => {
+    assert.deepEqual(command(["dnd"]).positionals, []);
+    assert.deepEqual(command(["dnd", "off", "--json"]).positionals, ["off"]);
+    assertUsage(["dnd", "22:00", "07:00", "08:00"], 'dnd: unexpected argument "08:00"');
+    assertUsage(["dnd", "22:00", "--zone"], "dnd: ");
   });
 
   it("takes text after -- and a lone - as positionals", () => {

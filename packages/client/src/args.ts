@@ -43,6 +43,14 @@ Usage:
                                   what of it notifies: every message, only those
                                   that @mention you, or nothing (a mention notifies
                                   unless it is none or muted)
+  chat-client dnd [--json]        show your do-not-disturb hours
+  chat-client dnd START END [--zone ZONE] [--json]
+                                  push nothing to any device from START to END
+                                  (HH:MM, every day; 22:00 07:00 spans the night;
+                                  equal times mean all day) in ZONE, an IANA time
+                                  zone such as Europe/Berlin (default: this
+                                  machine's zone)
+  chat-client dnd off [--json]    turn do not disturb off
   chat-client send <conversation> <text...> [--attach FILE]... [--json]
                                   send a message (text "-" reads it from stdin; put
                                   "--" before text that starts with "-"); each
@@ -69,6 +77,8 @@ interface CommandSpec {
   options: Options;
   /** Names of the required positionals; `rest` takes one or more further words. */
   positionals: string[];
+  /** At most this many positionals after the required ones (the command checks which). */
+  optional?: number;
   rest?: boolean;
 }
 
@@ -107,6 +117,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   mute: { options: { ...json, for: { type: "string" } }, positionals: ["conversation"] },
   unmute: { options: json, positionals: ["conversation"] },
   notify: { options: json, positionals: ["conversation", "level"] },
+  dnd: { options: { ...json, zone: { type: "string" } }, positionals: [], optional: 2 },
 };
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -143,8 +154,9 @@ export function parseCommandLine(argv: string[]): Parsed {
   const { positionals } = parsed;
   const missing = spec.positionals[positionals.length];
   if (missing !== undefined) throw usageError(`${first}: missing <${missing}>`);
-  if (!spec.rest && positionals.length > spec.positionals.length) {
-    throw usageError(`${first}: unexpected argument "${positionals[spec.positionals.length]}"`);
+  const most = spec.positionals.length + (spec.optional ?? 0);
+  if (!spec.rest && positionals.length > most) {
+    throw usageError(`${first}: unexpected argument "${positionals[most]}"`);
   }
   return { kind: "command", name: first, values: parsed.values, positionals };
 }

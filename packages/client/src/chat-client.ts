@@ -3,6 +3,7 @@ import { HELP, parseCommandLine } from "./args.js";
 import { login, logout, register, whoami } from "./commands/auth.js";
 import { block, blocked, unblock } from "./commands/blocks.js";
 import { conversations } from "./commands/conversations.js";
+import { dnd } from "./commands/dnd.js";
 import { mute, notify, unmute } from "./commands/notifications.js";
 import { answer, requests } from "./commands/requests.js";
 import { send } from "./commands/send.js";
@@ -61,6 +62,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return unmute(values, positionals, io);
     case "notify":
       return notify(values, positionals, io);
+    case "dnd":
+      return dnd(values, positionals, io);
     default:
       throw new Error(`command "${name}" has no handler`);
   }

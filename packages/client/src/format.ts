@@ -1,17 +1,20 @@
 /**
  * How messages, events and conversations look on a terminal: one line each, every
- * user-supplied part cleaned by sanitize.ts before any of our own styling is added.
+ * user-supplied part cleaned by sanitize.ts before any of our own styling is added
+ * (message formatting: rich-text.ts).
  */
 import {
   type ConversationView,
   isHiddenMessage,
   isMuted,
   type MessageView,
+  plainText,
   type StoredEvent,
 } from "@private-chat/sdk";
 import type { NameBook } from "./names.js";
 import { requestMark } from "./people.js";
 import { conversationName, shortId } from "./resolve.js";
+import { formatBody } from "./rich-text.js";
 import { safeBody, safeInline, truncate } from "./sanitize.js";
 import type { Style } from "./style.js";
 
@@ -37,7 +40,7 @@ export function formatMessage(
   const at = kind === "edited" && message.edited_at ? message.edited_at : message.created_at;
   const who = style.name(safeInline(sender));
   if (deleted) return `${style.dim(formatTime(at))} ${who} ${style.dim("(message deleted)")}`;
-  const body = safeBody(message.body);
+  const body = formatBody(message.body, style);
   if (kind === "edited")
     return `${style.dim(formatTime(at))} ${who} ${style.dim("(edited)")} ${body}`;
   const edited = message.edited_at ? style.dim(" (edited)") : "";
@@ -85,6 +88,10 @@ export async function formatEvent(
         style,
         "deleted",
       );
+    case "message.pinned":
+      return note(`${safeInline(await names.name(event.pinned_by))} pinned a message`);
+    case "message.unpinned":
+      return note(`${safeInline(await names.name(event.unpinned_by))} unpinned a message`);
     case "member.joined":
       names.add(event.user);
       return note(`${safeInline(event.user.username)} joined`);
@@ -97,6 +104,13 @@ export async function formatEvent(
       return note(`${safeInline(await names.name(event.user_id))} is now ${event.role}`);
     case "conversation.updated": {
       const by = safeInline(await names.name(event.updated_by));
+      if (event.members_can_pin !== undefined) {
+        return note(
+          event.members_can_pin
+            ? `${by} let every member pin messages`
+            : `${by} left pinning messages to admins`,
+        );
+      }
       const title = event.title ? `"${safeInline(event.title)}"` : "(no title)";
       return note(`${by} renamed the conversation to ${title}`);
     }
@@ -113,7 +127,9 @@ export function messagePreview(
   if (!message) return "";
   if (hidden) return "(message from a person you blocked)";
   const who = safeInline(names.known(message.sender_id) ?? shortId(message.sender_id));
-  const body = message.deleted ? "(message deleted)" : truncate(safeBody(message.body), 60);
+  const body = message.deleted
+    ? "(message deleted)"
+    : truncate(safeBody(plainText(message.body)), 60);
   return `${who}: ${body}`;
 }
 

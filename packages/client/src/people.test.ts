@@ -12,7 +12,7 @@ import { findBlocked, hiddenLine, requestMark, requestsOf } from "./people.js";
 import type { Style } from "./style.js";
 
 const plain = (text: string) => text;
-const plainStyle: Style = { dim: plain, bold: plain, name: plain, error: plain };
+const plainStyle: Style = { dim: plain, bold: plain, code: plain, name: plain, error: plain };
 
 const conv = (id: string, request?: ConversationView["request"]) =>
   ({

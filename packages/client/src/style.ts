@@ -5,6 +5,8 @@
 export interface Style {
   dim(text: string): string;
   bold(text: string): string;
+  /** Inline code and code blocks in messages. */
+  code(text: string): string;
   name(text: string): string;
   error(text: string): string;
 }
@@ -26,11 +28,13 @@ export function styleFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = pr
   const on = stream.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
   if (!on) {
     const plain = (text: string) => text;
-    return { dim: plain, bold: plain, name: plain, error: plain };
+    return { dim: plain, bold: plain, code: plain, name: plain, error: plain };
   }
   return {
     dim: (text) => sgr(2, text),
     bold: (text) => sgr(1, text),
+    // Reverse video marks code on any palette, light or dark.
+    code: (text) => sgr(7, text),
     name: (text) => sgr(`1;${colourOf(text)}`, text),
     error: (text) => sgr(31, text),
   };

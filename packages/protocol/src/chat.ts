@@ -30,9 +30,12 @@ export const createConversationBody = z.discriminatedUnion("type", [
 ]);
 export type CreateConversationBody = z.infer<typeof createConversationBody>;
 
+/** A group's changes: its title, who may pin (admins only). Fields left out stay as they are. */
 export const updateConversationBody = z.strictObject({
-  title: z.string().check(z.maxLength(MAX_TITLE)),
+  title: z.optional(z.string().check(z.maxLength(MAX_TITLE))),
+  members_can_pin: z.optional(z.boolean()),
 });
+export type UpdateConversationBody = z.infer<typeof updateConversationBody>;
 export const addMembersBody = z.strictObject({
   user_ids: z.array(id).check(z.minLength(1), z.maxLength(MAX_GROUP_MEMBERS)),
 });
@@ -45,6 +48,10 @@ export const sendMessageBody = z.strictObject({
   client_id: z.optional(clientId),
   reply_to: z.optional(id),
   attachment_ids: z.optional(z.array(z.uuid()).check(z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE))),
+  /** Posts a reply in the thread of this message (a reply's id names its thread's root). */
+  thread_id: z.optional(id),
+  /** A thread reply shown in the conversation's timeline too. */
+  also_to_conversation: z.optional(z.boolean()),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
@@ -70,6 +77,11 @@ export const historyQuery = z.strictObject({
   after: z.optional(seqParam),
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE)), 50),
 });
+/**
+ * GET /api/v1/messages/:id/thread: the same paging, where `after` and `before` are
+ * positions in the thread (a reply's `thread_seq`).
+ */
+export const threadQuery = historyQuery;
 
 export const syncQuery = z.strictObject({
   since: z.coerce.number().check(z.int(), z.minimum(0)),
@@ -105,6 +117,20 @@ export const reactionView = z
   .register(z.globalRegistry, { id: "Reaction" });
 export type ReactionView = z.infer<typeof reactionView>;
 
+/**
+ * Under a thread's root: how many replies it has (deleted ones not counted), when the
+ * last came, and up to MAX_THREAD_PARTICIPANTS people who replied, the most recent first.
+ */
+export const threadSummary = z
+  .object({
+    reply_count: z.number(),
+    last_reply_at: z.nullable(z.number()),
+    participant_ids: z.array(z.string()),
+  })
+  .register(z.globalRegistry, { id: "ThreadSummary" });
+export type ThreadSummary = z.infer<typeof threadSummary>;
+export const MAX_THREAD_PARTICIPANTS = 5;
+
 export const messageView = z
   .object({
     id: z.string(),
@@ -119,9 +145,25 @@ export const messageView = z
     reply_to: z.optional(z.string()),
     reactions: z.optional(z.array(reactionView)),
     attachments: z.optional(z.array(attachmentView)),
+    /** A thread reply: its root's id, and its place in the thread (1, 2, ... gapless). */
+    thread_id: z.optional(z.string()),
+    thread_seq: z.optional(z.number()),
+    /** A thread reply that the conversation's timeline shows too. */
+    also_to_conversation: z.optional(z.literal(true)),
+    /** A thread's root: the summary of its replies. */
+    thread: z.optional(threadSummary),
   })
   .register(z.globalRegistry, { id: "Message" });
 export type MessageView = z.infer<typeof messageView>;
+
+/** The most messages one conversation may have pinned at once. */
+export const MAX_PINS = 50;
+
+/** A pinned message: the message as everywhere, with who pinned it and when. */
+export const pinnedMessageView = z
+  .extend(messageView, { pinned_by: z.string(), pinned_at: z.number() })
+  .register(z.globalRegistry, { id: "PinnedMessage" });
+export type PinnedMessageView = z.infer<typeof pinnedMessageView>;
 
 export const memberView = z
   .object({
@@ -179,6 +221,11 @@ export const conversationView = z
     role: memberRole,
     /** Absent unless this direct conversation is a message request (see `requestState`). */
     request: z.optional(requestState),
+    /**
+     * Groups: whether every member may pin messages (false: only the owner and admins).
+     * Absent on direct conversations, where both people may.
+     */
+    members_can_pin: z.optional(z.boolean()),
     /** The caller's notification preference (level, mute) of this conversation. */
     notifications: z.optional(notificationState),
   })
@@ -193,6 +240,68 @@ export const conversationsResponse = z.object({
   next_cursor: z.nullable(z.string()),
 });
 export const messagesResponse = z.object({ messages: z.array(messageView) });
+
+/** The most earlier versions kept of one message; an edit past it drops the oldest. */
+export const MAX_MESSAGE_VERSIONS = 100;
+
+/**
+ * An earlier body of an edited message. `edited_at` is when this version was written:
+ * the send time for the original, the time of the edit that wrote it for later ones.
+ */
+export const messageVersionView = z
+  .object({ body: z.string(), edited_at: z.number() })
+  .register(z.globalRegistry, { id: "MessageVersion" });
+export type MessageVersionView = z.infer<typeof messageVersionView>;
+
+/** `GET /api/v1/messages/:id/versions`: the earlier versions, oldest first. */
+export const messageVersionsResponse = z.object({ versions: z.array(messageVersionView) });
+export type MessageVersionsResponse = z.infer<typeof messageVersionsResponse>;
+
+/**
+ * GET /api/v1/messages/:id/thread: a page of replies, oldest first, and where the caller
+ * stands: whether they follow the thread and the thread_seq they read up to.
+ */
+export const threadResponse = z.object({
+  messages: z.array(messageView),
+  following: z.boolean(),
+  read_thread_seq: z.number(),
+});
+export type ThreadResponse = z.infer<typeof threadResponse>;
+
+export const followResponse = z.object({ following: z.boolean() });
+export const threadReadBody = z.strictObject({ thread_seq: z.int().check(z.minimum(0)) });
+export const threadReadResponse = z.object({ read_thread_seq: z.number() });
+
+/** The most threads one page of `GET /api/v1/threads` holds, and its default. */
+export const MAX_THREADS_PAGE = 100;
+export const threadsQuery = z.strictObject({
+  limit: z._default(
+    z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_THREADS_PAGE)),
+    50,
+  ),
+  cursor: z.optional(z.string().check(z.maxLength(200))),
+});
+
+/** A thread the caller follows: its root (with the summary) and the replies not yet read. */
+export const followedThreadView = z
+  .object({
+    root: messageView,
+    unread_count: z.number(),
+    read_thread_seq: z.number(),
+  })
+  .register(z.globalRegistry, { id: "FollowedThread" });
+export type FollowedThreadView = z.infer<typeof followedThreadView>;
+
+/** GET /api/v1/threads: followed threads, the latest reply first. */
+export const threadsResponse = z.object({
+  threads: z.array(followedThreadView),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: z.nullable(z.string()),
+});
+export type ThreadsResponse = z.infer<typeof threadsResponse>;
+
+/** GET /api/v1/conversations/:id/pins: the most recently pinned first. */
+export const pinsResponse = z.object({ messages: z.array(pinnedMessageView) });
 export const readResponse = z.object({ read_seq: z.number() });
 
 // Blocking: a person you block cannot open a direct conversation with you, send to one

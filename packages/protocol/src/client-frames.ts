@@ -21,6 +21,8 @@ export const clientFrame = z.discriminatedUnion("type", [
     client_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     reply_to: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     attachment_ids: z.optional(z.array(z.uuid()).check(z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE))),
+    thread_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    also_to_conversation: z.optional(z.boolean()),
   }),
   z.strictObject({
     type: z.literal("typing"),

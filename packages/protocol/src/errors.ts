@@ -25,10 +25,14 @@ export const errorCatalogue = {
   account_disabled: { status: 403, retryable: false },
   forbidden: { status: 403, retryable: false },
   not_accepting: { status: 403, retryable: false },
+  // A group member without the right to pin (only the owner and admins, unless the
+  // group lets every member).
+  pin_not_allowed: { status: 403, retryable: false },
   not_found: { status: 404, retryable: false },
   username_taken: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
   too_many_reactions: { status: 409, retryable: false },
+  too_many_pins: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   file_too_large: { status: 413, retryable: false },
   quota_exceeded: { status: 413, retryable: false },

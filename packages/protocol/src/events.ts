@@ -3,7 +3,7 @@
  * with its cursor. The schemas are the definition; the types are inferred from them.
  */
 import { z } from "zod/mini";
-import { conversationSummary, memberRole, messageView } from "./chat.js";
+import { conversationSummary, memberRole, messageView, threadSummary } from "./chat.js";
 import { doNotDisturb, preferenceFields } from "./notifications.js";
 import { userView } from "./rest.js";
 
@@ -25,9 +25,36 @@ const reaction = event("reaction", {
   emoji: z.string(),
   action: z.enum(["added", "removed"]),
 });
+/** Pins carry no message text: the message's view comes from history or GET pins. */
+const messagePinned = event("message.pinned", {
+  message_id: id,
+  seq: z.int().check(z.minimum(0)),
+  pinned_by: id,
+  pinned_at: z.number(),
+});
+/** Unpinned by someone (`unpinned_by`), or because the message was deleted. */
+const messageUnpinned = event("message.unpinned", {
+  message_id: id,
+  seq: z.int().check(z.minimum(0)),
+  unpinned_by: id,
+});
+/** A thread's summary changed: a reply came, or one was deleted. */
+const threadUpdated = event("thread.updated", {
+  root_id: id,
+  thread: threadSummary,
+});
+/** Only the user's own devices: they read a thread up to `thread_seq`. */
+const threadRead = event("thread.read", {
+  root_id: id,
+  thread_seq: z.int().check(z.minimum(0)),
+});
+/** Only the user's own devices: they followed a thread or stopped following it. */
+const threadFollowed = event("thread.followed", { root_id: id, following: z.boolean() });
 const read = event("read", { user_id: id, seq: z.int().check(z.minimum(0)) });
+/** A change of a group: `title` is always the current one; `members_can_pin` only when it changed. */
 const conversationUpdated = event("conversation.updated", {
   title: z.nullable(z.string()),
+  members_can_pin: z.optional(z.boolean()),
   updated_by: id,
 });
 const conversationCreated = event("conversation.created", {
@@ -62,6 +89,11 @@ const all = [
   messageUpdated,
   messageDeleted,
   reaction,
+  messagePinned,
+  messageUnpinned,
+  threadUpdated,
+  threadRead,
+  threadFollowed,
   read,
   conversationUpdated,
   conversationCreated,
@@ -79,6 +111,11 @@ export const chatEvent = z.discriminatedUnion("type", [
   messageUpdated.event,
   messageDeleted.event,
   reaction.event,
+  messagePinned.event,
+  messageUnpinned.event,
+  threadUpdated.event,
+  threadRead.event,
+  threadFollowed.event,
   read.event,
   conversationUpdated.event,
   conversationCreated.event,
@@ -100,6 +137,11 @@ export const storedEvent = z
     messageUpdated.stored,
     messageDeleted.stored,
     reaction.stored,
+    messagePinned.stored,
+    messageUnpinned.stored,
+    threadUpdated.stored,
+    threadRead.stored,
+    threadFollowed.stored,
     read.stored,
     conversationUpdated.stored,
     conversationCreated.stored,

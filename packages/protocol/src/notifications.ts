@@ -86,9 +86,14 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-const clock = z
-  .string()
-  .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day is HH:MM, 00:00 to 23:59"));
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** Whether `text` is a time of day as do-not-disturb hours take it: HH:MM, 00:00 to 23:59. */
+export function isClockTime(text: string): boolean {
+  return CLOCK.test(text);
+}
+
+const clock = z.string().check(z.regex(CLOCK, "a time of day is HH:MM, 00:00 to 23:59"));
 
 /**
  * Hours of do not disturb: from `start` to `end` (local times, `end` excluded) in

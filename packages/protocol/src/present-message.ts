@@ -17,6 +17,12 @@ export interface StoredMessage {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  // Optional because the batch appenders' rows (never thread replies) leave them out.
+  /** A thread reply's root. */
+  thread_id?: string | null;
+  thread_seq?: number | null;
+  /** 1 for a thread reply shown in the timeline too. */
+  also_in_conversation?: number;
 }
 
 export interface ReactionSummary {
@@ -42,6 +48,11 @@ export function presentMessage(row: StoredMessage, reactions?: ReactionSummary[]
   if (row.edited_at !== null) view.edited_at = row.edited_at;
   if (row.deleted_at !== null) view.deleted = true;
   if (row.reply_to !== null) view.reply_to = row.reply_to;
+  if (row.thread_id) {
+    view.thread_id = row.thread_id;
+    view.thread_seq = Number(row.thread_seq);
+    if (row.also_in_conversation) view.also_to_conversation = true;
+  }
   if (reactions && reactions.length > 0 && row.deleted_at === null)
     view.reactions = presentReactions(reactions);
   return view;

@@ -9,10 +9,13 @@ export type {
   ConversationSummary,
   ConversationView,
   MemberView,
+  MessageVersionView,
   MessageView,
+  PinnedMessageView,
   ReactionView,
   Role,
 } from "@private-chat/protocol/chat";
+export { MAX_PINS } from "@private-chat/protocol/chat";
 export { type ErrorCode, isRetryable } from "@private-chat/protocol/errors";
 export {
   type ChatEvent,
@@ -22,6 +25,14 @@ export {
   type ServerFrame,
   type StoredEvent,
 } from "@private-chat/protocol/frames";
+export {
+  type Block,
+  type Inline,
+  isSafeHref,
+  type ListItem,
+  parseMarkup,
+  plainText,
+} from "@private-chat/protocol/markup";
 export {
   cleanName,
   INVISIBLE_NAME_MESSAGE,
@@ -35,7 +46,9 @@ export {
   type DoNotDisturb,
   defaultLevel,
   inDoNotDisturb,
+  isClockTime,
   isMuted,
+  isTimeZone,
   MENTIONS_DEFAULT_ABOVE,
   MUTED_FOREVER,
   type NotificationLevel,
@@ -48,6 +61,8 @@ export type { SearchResponse, SearchResultView } from "@private-chat/protocol/se
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
+export { MessageCalls } from "./message-calls.js";
+export { mayPin, PinCalls } from "./pins.js";
 export { applyReaction, type ReactionChange } from "./reactions.js";
 export {
   createdRequestState,

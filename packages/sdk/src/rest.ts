@@ -10,10 +10,7 @@ import {
   type ConversationView,
   type CreateConversationBody,
   conversationView,
-  type MessageView,
-  messageView,
   type Role,
-  type SendMessageBody,
 } from "@private-chat/protocol/chat";
 import { decodeWith } from "@private-chat/protocol/decode";
 import { cursor, type StoredEvent, storedEvent } from "@private-chat/protocol/events";
@@ -43,8 +40,9 @@ import {
 import { type SearchResponse, searchResponse } from "@private-chat/protocol/search";
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
 import { z } from "zod/mini";
-import { RestTransport } from "./transport.js";
+import { MessageCalls } from "./message-calls.js";
 
+export type { HistoryOptions } from "./message-calls.js";
 export type { ServerInfo };
 
 export interface SyncResponse {
@@ -57,13 +55,7 @@ export interface SyncResponse {
 const userBody = z.object({ user: userView });
 const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
 
-export interface HistoryOptions {
-  before?: number;
-  after?: number;
-  limit?: number;
-}
-
-export class ApiClient extends RestTransport {
+export class ApiClient extends MessageCalls {
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
   }
@@ -327,61 +319,6 @@ export class ApiClient extends RestTransport {
         { seq },
       )
     ).read_seq;
-  }
-
-  async history(id: string, options: HistoryOptions = {}): Promise<MessageView[]> {
-    const query = new URLSearchParams();
-    if (options.before !== undefined) query.set("before", String(options.before));
-    if (options.after !== undefined) query.set("after", String(options.after));
-    if (options.limit !== undefined) query.set("limit", String(options.limit));
-    const suffix = query.size > 0 ? `?${query}` : "";
-    return (
-      await this.request(
-        "GET",
-        `/api/v1/conversations/${encodeURIComponent(id)}/messages${suffix}`,
-        z.object({ messages: z.array(messageView) }),
-      )
-    ).messages;
-  }
-
-  message(id: string): Promise<MessageView> {
-    return this.request("GET", `/api/v1/messages/${encodeURIComponent(id)}`, messageView);
-  }
-
-  sendMessage(id: string, body: SendMessageBody): Promise<MessageView> {
-    return this.request(
-      "POST",
-      `/api/v1/conversations/${encodeURIComponent(id)}/messages`,
-      messageView,
-      body,
-    );
-  }
-
-  editMessage(id: string, body: string): Promise<MessageView> {
-    return this.request("PATCH", `/api/v1/messages/${encodeURIComponent(id)}`, messageView, {
-      body,
-    });
-  }
-
-  deleteMessage(id: string): Promise<MessageView> {
-    return this.request("DELETE", `/api/v1/messages/${encodeURIComponent(id)}`, messageView);
-  }
-
-  react(id: string, emoji: string): Promise<MessageView> {
-    return this.request(
-      "POST",
-      `/api/v1/messages/${encodeURIComponent(id)}/reactions`,
-      messageView,
-      { emoji },
-    );
-  }
-
-  unreact(id: string, emoji: string): Promise<MessageView> {
-    return this.request(
-      "DELETE",
-      `/api/v1/messages/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`,
-      messageView,
-    );
   }
 
   /** The events after `since`; each is decoded alone, so one of a newer type is skipped. */

@@ -6,6 +6,7 @@
  * conversation's tag. Also the optional sound, off unless turned on in Settings.
  */
 
+import { plainText } from "@private-chat/protocol/markup";
 import { z } from "zod/mini";
 import { getSocket, readStored, write } from "./api.js";
 import { countOf, isNotificationData, messageNotification } from "./notify-text.js";
@@ -62,7 +63,9 @@ export async function notifyInBackground(message: IncomingMessage): Promise<void
   // A push already showed this message.
   if (shown.some((n) => isNotificationData(n.data) && n.data.message_id === message.message_id))
     return;
-  const content = messageNotification(message, countOf(shown), registration.scope);
+  // A notification shows the words, not the formatting characters.
+  const facts = { ...message, text: plainText(message.text) };
+  const content = messageNotification(facts, countOf(shown), registration.scope);
   await registration.showNotification(content.title, content.options);
 }
 

@@ -1,5 +1,6 @@
 /**
- * Hash routing: #/ (list), #/new, #/settings, #/requests, #/search/<query>, #/c/<id>, #/c/<id>/info.
+ * Hash routing: #/ (list), #/new, #/settings, #/requests, #/search/<query>, #/c/<id>,
+ * #/c/<id>/info, and #/c/<id>/m/<message id> (a link to one message).
  */
 import { useEffect, useState } from "preact/hooks";
 
@@ -9,10 +10,30 @@ export type Route =
   | { name: "settings" }
   | { name: "requests" }
   | { name: "search"; q: string }
-  | { name: "chat"; id: string; info: boolean };
+  | { name: "chat"; id: string; info: boolean }
+  /** A link to a message. Either id is "" when the link is malformed: it shows not found. */
+  | { name: "message"; conversationId: string; messageId: string };
+
+/** A percent-escape that does not decode (say, a link cut short) stands for nothing. */
+function decode(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+}
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const raw = hash.replace(/^#\/?/, "").split("/");
+  const parts = raw.map((part) => decode(part) ?? "");
+  if (parts[0] === "c" && parts[2] === "m") {
+    const [, conversationId = "", , messageId = ""] = parts;
+    const whole =
+      raw.length === 4 && raw.every((part) => decode(part) !== null) && conversationId && messageId;
+    return whole
+      ? { name: "message", conversationId, messageId }
+      : { name: "message", conversationId: "", messageId: "" };
+  }
   if (parts[0] === "new") return { name: "new" };
   if (parts[0] === "settings") return { name: "settings" };
   if (parts[0] === "requests") return { name: "requests" };
@@ -24,6 +45,15 @@ export function parseRoute(hash: string): Route {
 
 export function chatHref(id: string, info = false): string {
   return `#/c/${encodeURIComponent(id)}${info ? "/info" : ""}`;
+}
+
+export function messageHref(conversationId: string, messageId: string): string {
+  return `${chatHref(conversationId)}/m/${encodeURIComponent(messageId)}`;
+}
+
+/** The absolute address of a message, to share: this page's address with the message's hash. */
+export function messageUrl(conversationId: string, messageId: string, page: string): string {
+  return new URL(messageHref(conversationId, messageId), page).href;
 }
 
 export function searchHref(q: string): string {

@@ -24,6 +24,7 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "message_requests" },
   { name: "messages" },
   { name: "reactions" },
+  { name: "message_versions" },
   { name: "attachments" },
   { name: "blobs" },
   { name: "events" },
@@ -32,6 +33,9 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "push_notified" },
   { name: "notification_preferences" },
   { name: "notification_settings" },
+  { name: "pins" },
+  { name: "threads" },
+  { name: "thread_follows" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",

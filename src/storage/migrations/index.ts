@@ -24,6 +24,10 @@ import { blocksAndRequests } from "./011_blocks_and_requests.js";
 import { nodeSchemaVersions } from "./012_node_schema_versions.js";
 import { push } from "./013_push.js";
 import { notificationPreferences } from "./014_notification_preferences.js";
+import { messageVersions } from "./015_message_versions.js";
+import { pins } from "./016_pins.js";
+import { eventMessageIds } from "./017_event_message_ids.js";
+import { threads } from "./018_threads.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -43,6 +47,10 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "012_node_schema_versions": nodeSchemaVersions,
     "013_push": push,
     "014_notification_preferences": notificationPreferences,
+    "015_message_versions": messageVersions,
+    "016_pins": pins,
+    "017_event_message_ids": eventMessageIds(engine),
+    "018_threads": threads,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql, type Transaction } from "kysely";
 import { lockEventLog } from "../events.js";
+import { type MessageRow, normaliseMessage } from "../message-row.js";
 import {
   type AppendBatch,
   type AppendResult,
@@ -14,7 +15,6 @@ import {
   runAppendAsync,
   sendKey,
 } from "../message-rules.js";
-import type { MessageRow } from "../messages.js";
 import type { Database } from "../schema.js";
 
 function engine(trx: Transaction<Database>): AsyncAppendEngine {
@@ -45,7 +45,7 @@ function engine(trx: Transaction<Database>): AsyncAppendEngine {
           ) m`.execute(trx);
         for (const row of rows) {
           const key = sendKey(row.conversation_id, row.sender_id, row.client_id ?? "");
-          earlier.set(key, { ...row, seq: Number(row.seq) });
+          earlier.set(key, normaliseMessage(row));
         }
       }
       return {
@@ -84,10 +84,10 @@ function engine(trx: Transaction<Database>): AsyncAppendEngine {
             as r(conversation_id, user_id, seq)
           where m.conversation_id = r.conversation_id and m.user_id = r.user_id and m.read_seq < r.seq
         )
-        insert into events (conversation_id, user_id, type, payload, created_at)
-        select r.conversation_id, null, 'message.new', r.payload, ${now}
-        from unnest(${rows.map((r) => r.conversation_id)}::text[], ${payloads}::text[])
-          with ordinality as r(conversation_id, payload, n)
+        insert into events (conversation_id, user_id, type, payload, created_at, message_id)
+        select r.conversation_id, null, 'message.new', r.payload, ${now}, r.message_id
+        from unnest(${rows.map((r) => r.conversation_id)}::text[], ${payloads}::text[], ${rows.map((r) => r.id)}::text[])
+          with ordinality as r(conversation_id, payload, message_id, n)
         order by r.n
         returning id`.execute(trx);
       return ids.map((r) => Number(r.id)).sort((x, y) => x - y);

@@ -6,6 +6,7 @@
  * thread.
  */
 import type SqliteDatabase from "better-sqlite3";
+import { type MessageRow, normaliseMessage } from "../message-row.js";
 import {
   type AppendBatch,
   type AppendEngine,
@@ -13,7 +14,6 @@ import {
   runAppend,
   sendKey,
 } from "../message-rules.js";
-import type { MessageRow } from "../messages.js";
 import { searchIndexer } from "./search-index.js";
 
 function engine(raw: SqliteDatabase.Database): AppendEngine {
@@ -32,8 +32,8 @@ function engine(raw: SqliteDatabase.Database): AppendEngine {
   const moveRead = raw.prepare<[number, string, string, number]>(
     "update conversation_members set read_seq = ? where conversation_id = ? and user_id = ? and read_seq < ?",
   );
-  const insertEvent = raw.prepare<[string, string, number], { id: number }>(
-    "insert into events (conversation_id, user_id, type, payload, created_at) values (?, null, 'message.new', ?, ?) returning id",
+  const insertEvent = raw.prepare<[string, string, number, string], { id: number }>(
+    "insert into events (conversation_id, user_id, type, payload, created_at, message_id) values (?, null, 'message.new', ?, ?, ?) returning id",
   );
   return {
     find(requests) {
@@ -45,7 +45,7 @@ function engine(raw: SqliteDatabase.Database): AppendEngine {
         if (clientId === null || !members.has(who)) continue;
         const original = byClientId.get(conversationId, senderId, clientId);
         if (original) {
-          earlier.set(sendKey(who, clientId), { ...original, seq: Number(original.seq) });
+          earlier.set(sendKey(who, clientId), normaliseMessage(original));
         }
       }
       return { members, earlier };
@@ -73,7 +73,7 @@ function engine(raw: SqliteDatabase.Database): AppendEngine {
       }
       for (const m of marks) moveRead.run(m.seq, m.conversationId, m.userId, m.seq);
       return rows.map((r, i) =>
-        Number(insertEvent.get(r.conversation_id, payloads[i] ?? "", now)?.id),
+        Number(insertEvent.get(r.conversation_id, payloads[i] ?? "", now, r.id)?.id),
       );
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Opens the embedded SQLite database with the pragmas from the deployment guide (WAL,
- * synchronous NORMAL, 64 MB cache, temp_store MEMORY), foreign keys and a busy timeout.
+ * synchronous NORMAL, 64 MB cache, temp_store MEMORY, secure_delete), foreign keys and a
+ * busy timeout.
  * The directory is kept at 0700 and the files at 0600.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
@@ -26,6 +27,9 @@ export const SQLITE_PRAGMAS = [
   "temp_store = MEMORY",
   "foreign_keys = ON",
   "busy_timeout = 5000",
+  // Deleted content is overwritten with zeros, not left in free space: a deleted message's
+  // text must not stay in the file (see docs/ADMIN.md, "What deletion removes").
+  "secure_delete = ON",
 ] as const;
 
 /** Applies the guide's pragmas to a connection (the server's writer thread opens its own). */

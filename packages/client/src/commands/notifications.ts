@@ -4,13 +4,12 @@
  */
 import { type ConversationNotifications, isMuted, MUTED_FOREVER } from "@private-chat/sdk";
 import type { Values } from "../args.js";
-import { requireCredentials } from "../credentials.js";
+import { namedConversation } from "../conversation-arg.js";
 import { EXIT_OK, usageError } from "../errors.js";
 import { formatTime } from "../format.js";
 import type { Io } from "../io.js";
-import { conversationName, resolveConversation } from "../resolve.js";
+import { conversationName } from "../resolve.js";
 import { safeInline, safeJson } from "../sanitize.js";
-import { apiFor } from "../session.js";
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** A year: longer than that is what "until unmuted" is for. */
@@ -47,13 +46,7 @@ async function change(
   io: Io,
   body: { level?: (typeof LEVELS)[number]; muted_until?: number | null },
 ): Promise<number> {
-  const credentials = requireCredentials();
-  const api = apiFor(credentials);
-  const target = resolveConversation(
-    await api.conversations(),
-    positionals[0] ?? "",
-    credentials.user_id,
-  );
+  const { credentials, api, conversation: target } = await namedConversation(positionals[0]);
   const result = await api.setConversationNotifications(target.id, body);
   if (values.json) io.out(safeJson(result));
   else

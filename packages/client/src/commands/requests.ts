@@ -3,13 +3,14 @@
  * conversation with the user wait as message requests until accepted.
  */
 import type { Values } from "../args.js";
+import { namedConversation } from "../conversation-arg.js";
 import { requireCredentials } from "../credentials.js";
 import { EXIT_OK } from "../errors.js";
 import { formatConversation } from "../format.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
 import { requestsOf } from "../people.js";
-import { conversationName, resolveConversation } from "../resolve.js";
+import { conversationName } from "../resolve.js";
 import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
 
@@ -39,13 +40,7 @@ export async function answer(
   positionals: string[],
   io: Io,
 ): Promise<number> {
-  const credentials = requireCredentials();
-  const api = apiFor(credentials);
-  const target = resolveConversation(
-    await api.conversations(),
-    positionals[0] ?? "",
-    credentials.user_id,
-  );
+  const { credentials, api, conversation: target } = await namedConversation(positionals[0]);
   const result =
     action === "accept" ? await api.acceptRequest(target.id) : await api.declineRequest(target.id);
   if (values.json) io.out(safeJson(result));

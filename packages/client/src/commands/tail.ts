@@ -4,14 +4,13 @@
  * only reports connection changes on stderr and stops with exit 2 if the session ends.
  */
 import type { Values } from "../args.js";
-import { requireCredentials } from "../credentials.js";
+import { namedConversation } from "../conversation-arg.js";
 import { type CliError, EXIT_OK, usageError } from "../errors.js";
 import { ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
 import { blockedSet } from "../people.js";
-import { resolveConversation } from "../resolve.js";
-import { apiFor, describeState, socketFor, waitForOpen, watchSession } from "../session.js";
+import { describeState, socketFor, waitForOpen, watchSession } from "../session.js";
 
 const DEFAULT_HISTORY = 20;
 const MAX_HISTORY = 10_000;
@@ -29,13 +28,7 @@ function historyCount(values: Values): number {
 
 export async function tail(values: Values, positionals: string[], io: Io): Promise<number> {
   const count = historyCount(values);
-  const credentials = requireCredentials();
-  const api = apiFor(credentials);
-  const conversation = resolveConversation(
-    await api.conversations(),
-    positionals[0] ?? "",
-    credentials.user_id,
-  );
+  const { credentials, api, conversation } = await namedConversation(positionals[0]);
   const feed = new ConversationFeed(conversation, api, new NameBook(api), {
     json: values.json === true,
     style: io.outStyle,

@@ -4,7 +4,7 @@
  * conversation while the app is open.
  */
 
-import type { MessageView } from "@private-chat/sdk";
+import { type MessageView, plainText } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, getSocket } from "../api.js";
 import { memberName } from "../format.js";
@@ -140,7 +140,7 @@ export function Composer({
                 ? "Editing message"
                 : `Replying to ${memberName(conv, replyTo?.sender_id ?? "")}`}
             </strong>
-            <span>{(editing ?? replyTo)?.body}</span>
+            <span>{plainText((editing ?? replyTo)?.body ?? "")}</span>
           </div>
           <button
             type="button"

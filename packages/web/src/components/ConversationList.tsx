@@ -4,7 +4,7 @@
  * listed apart, above the conversations; declined ones only on the requests page.
  */
 
-import { isHiddenMessage, listSection } from "@private-chat/sdk";
+import { isHiddenMessage, listSection, plainText } from "@private-chat/sdk";
 import { useMemo, useState } from "preact/hooks";
 import { conversationTitle, listTime, memberName, otherMembers } from "../format.js";
 import { memo } from "../memo.js";
@@ -149,7 +149,8 @@ function preview(conv: Conv, me: string | undefined, hidden: boolean): string {
         : "";
   // A message of files alone has no text to show.
   if (m.body === "") return `${who}📎 ${m.attachments?.[0]?.name ?? "Attachment"}`;
-  return who + m.body.replace(/\s+/g, " ").slice(0, 120);
+  // The words only: formatting characters would be noise in one line.
+  return who + plainText(m.body).replace(/\s+/g, " ").slice(0, 120);
 }
 
 interface ItemProps {

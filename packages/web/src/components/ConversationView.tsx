@@ -10,6 +10,7 @@ import { conversationTitle, joinNames, lastSeen, memberName, otherMembers } from
 import { chatHref } from "../router.js";
 import { openTimeline } from "../state/actions.js";
 import { chat } from "../state/chat.js";
+import { loadPins } from "../state/pins.js";
 import { markRead, setViewing } from "../state/read.js";
 import { useStore } from "../state/store.js";
 import { addFiles } from "../state/uploads.js";
@@ -65,6 +66,12 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
   useEffect(() => {
     if (exists) openTimeline(id);
   }, [id, exists, loaded]);
+
+  // The pins, so each message's actions offer Pin or Unpin (read again when dropped).
+  const pinsLoaded = useStore(chat, (s) => s.pins[id] !== undefined);
+  useEffect(() => {
+    if (exists && !pinsLoaded) void loadPins(id);
+  }, [id, exists, pinsLoaded]);
 
   useEffect(() => {
     setViewing(visible && exists ? id : null);

@@ -1,6 +1,6 @@
 /**
- * Members of a conversation with roles and presence. Admins rename the group and add or
- * remove members; anyone can leave a group.
+ * Members of a conversation with roles and presence, and its pinned messages. Admins
+ * rename the group and add or remove members; anyone can leave a group.
  */
 
 import type { MemberView, Role } from "@private-chat/sdk";
@@ -13,6 +13,7 @@ import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
 import { Icon } from "./icons.js";
+import { PinnedList } from "./PinnedList.js";
 import { UserSearch } from "./UserSearch.js";
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
@@ -76,6 +77,7 @@ export function MembersPanel({ conv }: { conv: Conv }) {
         ) : (
           <p class="panel-title">{conversationTitle(conv, me)}</p>
         )}
+        <PinnedList conv={conv} />
         <h3>
           {members.length} member{members.length === 1 ? "" : "s"}
         </h3>

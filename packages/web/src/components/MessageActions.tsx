@@ -1,13 +1,19 @@
 /**
- * The toolbar on a message: react (a small emoji picker), reply, edit, delete (confirmed).
+ * The toolbar on a message: react (a small emoji picker), reply, copy link, pin, edit,
+ * delete (confirmed).
  * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
  * take focus, Escape closes them, and focus returns to the button that opened them.
  */
 
-import type { MessageView } from "@private-chat/sdk";
+import { type MessageView, mayPin } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { deleteMessage, toggleReaction } from "../state/actions.js";
+import { chat } from "../state/chat.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
+import { copyMessageLink } from "../state/message-links.js";
+import { isPinned } from "../state/pin-list.js";
+import { pinMessage, unpinMessage } from "../state/pins.js";
+import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
 
 export const EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
@@ -26,6 +32,12 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Pr
   const [mode, setMode] = useState<Mode>("idle");
   // Reacting, editing and deleting need the server; replying queues like any message.
   const off = unavailableReason(useReach());
+  // Pin is offered only to those the conversation lets pin.
+  const pinnable = useStore(chat, (s) => {
+    const conv = s.convs[message.conversation_id];
+    return conv !== undefined && mayPin(conv);
+  });
+  const pinned = useStore(chat, (s) => isPinned(s, message));
   const bar = useRef<HTMLDivElement>(null);
   // The button to give focus back to, when the keyboard opened the picker or confirmation.
   const back = useRef<string | null>(null);
@@ -129,6 +141,27 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Pr
           >
             <Icon name="reply" />
           </button>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label="Copy link"
+            title="Copy link"
+            onClick={() => void copyMessageLink(message)}
+          >
+            <Icon name="link" />
+          </button>
+          {pinnable && (
+            <button
+              type="button"
+              class={pinned ? "icon-btn active" : "icon-btn"}
+              aria-label={pinned ? "Unpin" : "Pin"}
+              title={off ?? (pinned ? "Unpin" : "Pin")}
+              disabled={off !== null}
+              onClick={() => void (pinned ? unpinMessage(message) : pinMessage(message))}
+            >
+              <Icon name="pin" />
+            </button>
+          )}
           {mine && (
             <button
               type="button"

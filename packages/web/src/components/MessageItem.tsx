@@ -2,15 +2,16 @@
  * One message: bubble (text only, links and mentions rendered safely), reply quote,
  * reactions, time and receipt, and the actions on it.
  */
-import type { MessageView } from "@private-chat/sdk";
+import { type MessageView, plainText } from "@private-chat/sdk";
 import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
 import { toggleReaction } from "../state/actions.js";
 import type { PendingMessage } from "../state/chat.js";
 import { discardSend, retrySend } from "../state/send.js";
-import { isEmojiOnly, renderText } from "../text.js";
+import { isEmojiOnly, MessageText } from "../text.js";
 import { AttachmentList } from "./Attachments.js";
 import { Avatar } from "./Avatar.js";
+import { EditedMark } from "./EditHistory.js";
 import { MessageActions } from "./MessageActions.js";
 
 export type NameOf = (userId: string) => string;
@@ -35,7 +36,7 @@ export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: Na
   return (
     <div class="quote">
       <span class="quote-name">{nameOf(quote.sender_id)}</span>
-      <span class="quote-text">{quote.deleted ? "message deleted" : quote.body}</span>
+      <span class="quote-text">{quote.deleted ? "message deleted" : plainText(quote.body)}</span>
     </div>
   );
 }
@@ -44,9 +45,11 @@ function Body({ message, myUsername }: { message: MessageView; myUsername: strin
   if (message.deleted) return <p class="text tombstone">message deleted</p>;
   if (message.body === "" && message.attachments?.length) return null;
   return (
-    <p class={isEmojiOnly(message.body) ? "text big" : "text"}>
-      {renderText(message.body, myUsername)}
-    </p>
+    <MessageText
+      body={message.body}
+      myUsername={myUsername}
+      class={isEmojiOnly(message.body) ? "text big" : "text"}
+    />
   );
 }
 
@@ -75,7 +78,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             )}
             <Body message={message} myUsername={myUsername} />
             <span class="stamp">
-              {message.edited_at && !message.deleted && <span class="edited">(edited) </span>}
+              {message.edited_at && !message.deleted && <EditedMark message={message} />}
               <time
                 dateTime={new Date(message.created_at).toISOString()}
                 title={fullTime(message.created_at)}
@@ -136,7 +139,9 @@ export function PendingItem({ pending, myUsername, nameOf, quote }: PendingProps
             <span class="sr-only">You: </span>
             {pending.reply_to && <Quote quote={quote} nameOf={nameOf} />}
             {pending.attachments && <AttachmentList attachments={pending.attachments} />}
-            {pending.body && <p class="text">{renderText(pending.body, myUsername)}</p>}
+            {pending.body && (
+              <MessageText body={pending.body} myUsername={myUsername} class="text" />
+            )}
           </div>
         </div>
       </div>

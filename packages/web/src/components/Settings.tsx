@@ -1,6 +1,6 @@
 /**
- * Your account: sessions (sign out the others), notifications, password change, the
- * people you blocked, sign out.
+ * Your account: sessions (sign out the others), notifications and do-not-disturb hours,
+ * password change, the people you blocked, sign out.
  */
 
 import type { SessionView } from "@private-chat/sdk";
@@ -14,6 +14,7 @@ import { loadBlocks } from "../state/requests.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
+import { DndSettings } from "./DndSettings.js";
 import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
 
@@ -116,6 +117,7 @@ export function Settings() {
           </button>
         </div>
         <NotificationSettings />
+        <DndSettings />
         <div class="card">
           <h3>Blocked people</h3>
           {Object.keys(blocked).length === 0 ? (

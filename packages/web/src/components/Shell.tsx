@@ -13,6 +13,7 @@ import { ConnectionBanner } from "./ConnectionBanner.js";
 import { ConversationList } from "./ConversationList.js";
 import { ConversationView } from "./ConversationView.js";
 import { Icon } from "./icons.js";
+import { MessageLink } from "./MessageLink.js";
 import { NotifyHint } from "./NotifyHint.js";
 import { RequestsPage } from "./RequestsPage.js";
 
@@ -64,6 +65,13 @@ export function Shell() {
           <NotifyHint hidden={route.name === "settings"} />
           {route.name === "chat" && (
             <ConversationView key={route.id} id={route.id} info={route.info} />
+          )}
+          {route.name === "message" && (
+            <MessageLink
+              key={`${route.conversationId}/${route.messageId}`}
+              conversationId={route.conversationId}
+              messageId={route.messageId}
+            />
           )}
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}

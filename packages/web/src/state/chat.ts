@@ -7,7 +7,9 @@ import type {
   BlockView,
   ConnectionState,
   ConversationView,
+  DoNotDisturb,
   MessageView,
+  PinnedMessageView,
   UserView,
 } from "@private-chat/sdk";
 import { createStore } from "./store.js";
@@ -57,6 +59,13 @@ export interface ChatState {
   quotes: Record<string, MessageView | null>;
   /** The people the user blocked, by user id; their group messages are hidden. */
   blocked: Record<string, BlockView>;
+  /** The user's do-not-disturb hours (null: off); undefined until Settings loads them. */
+  dnd: DoNotDisturb | null | undefined;
+  /**
+   * Each conversation's pinned messages, the most recently pinned first; absent until
+   * loaded, and again when a pin arrives for a message not loaded here (read afresh).
+   */
+  pins: Record<string, PinnedMessageView[]>;
 }
 
 export function emptyState(me: UserView | null = null): ChatState {
@@ -75,6 +84,8 @@ export function emptyState(me: UserView | null = null): ChatState {
     seen: {},
     quotes: {},
     blocked: {},
+    dnd: undefined,
+    pins: {},
   };
 }
 

@@ -3,6 +3,8 @@
  * socket's events to the chat state. Events that arrive before the list is loaded are
  * held and applied after it, in order.
  */
+
+import { plainText } from "@private-chat/protocol/markup";
 import { levelNow } from "@private-chat/protocol/notifications";
 import {
   ApiError,
@@ -234,15 +236,19 @@ function handle(event: StoredEvent): void {
   // Read positions and presence were kept from each other until the request was
   // accepted: the fresh view brings them.
   else if (event.type === "request.accepted") void fetchConversation(cid);
+  // A message deleted since is replayed by sync as its tombstone: nothing to tell.
   if (
     event.type === "message.new" &&
+    !event.message.deleted &&
     event.message.sender_id !== state.me?.id &&
     getSocket()?.state === "open"
   ) {
     const conv = state.convs[cid];
     if (conv && isHiddenMessage(event.message, blockedIds(state.blocked), conv.type)) return;
     const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
-    announce(`${memberName(conv, event.message.sender_id)}${where}: ${event.message.body}`);
+    announce(
+      `${memberName(conv, event.message.sender_id)}${where}: ${plainText(event.message.body)}`,
+    );
     // Hidden page: a notification, unless a push showed this message already or the
     // conversation's preference keeps it quiet (a mention under "mentions" is told below).
     if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, event.message);

@@ -14,6 +14,7 @@ import {
   withoutRequest,
 } from "@private-chat/sdk";
 import { blockedIds, type ChatState, type Conv, myReadSeq, type Timeline } from "./chat.js";
+import { applyPinEvent, refreshPinned } from "./pin-list.js";
 
 /** Inserts or replaces a message, keeping the list ordered by seq. */
 export function putMessage(list: MessageView[], message: MessageView): MessageView[] {
@@ -154,15 +155,19 @@ export function removeConversation(state: ChatState, id: string): ChatState {
 }
 
 export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
-  // Do-not-disturb hours concern pushes only; nothing on screen shows them.
-  if (event.type === "dnd.updated") return state;
+  // Another device (or this one) changed the do-not-disturb hours: Settings shows them.
+  if (event.type === "dnd.updated") return { ...state, dnd: event.dnd };
   const me = state.me?.id;
   const conv = state.convs[event.conversation_id];
   switch (event.type) {
     case "message.new":
+      return upsertMessage(state, event.message);
     case "message.updated":
     case "message.deleted":
-      return upsertMessage(state, event.message);
+      return refreshPinned(upsertMessage(state, event.message), event.message);
+    case "message.pinned":
+    case "message.unpinned":
+      return applyPinEvent(state, event);
     case "reaction":
       return patchMessage(state, event.conversation_id, event.message_id, (m) => {
         const reactions = applyReaction(m.reactions, event);
@@ -177,8 +182,15 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
       }
       return c === conv ? state : withConv(state, c);
     }
-    case "conversation.updated":
-      return conv ? withConv(state, { ...conv, title: event.title }) : state;
+    case "conversation.updated": {
+      if (!conv) return state;
+      const { members_can_pin } = event;
+      return withConv(state, {
+        ...conv,
+        title: event.title,
+        ...(members_can_pin === undefined ? {} : { members_can_pin }),
+      });
+    }
     case "conversation.created": {
       if (conv) return state;
       const { request: _flag, ...summary } = event.conversation;

@@ -1,0 +1,25 @@
+/**
+ * The first step of every command that acts on one conversation: the saved session, its
+ * REST client, and the conversation the command line names (resolved as in resolve.ts).
+ */
+import type { ApiClient, ConversationView } from "@private-chat/sdk";
+import { type Credentials, requireCredentials } from "./credentials.js";
+import { resolveConversation } from "./resolve.js";
+import { apiFor } from "./session.js";
+
+export interface NamedConversation {
+  credentials: Credentials;
+  api: ApiClient;
+  conversation: ConversationView;
+}
+
+export async function namedConversation(query: string | undefined): Promise<NamedConversation> {
+  const credentials = requireCredentials();
+  const api = apiFor(credentials);
+  const conversations = await api.conversations();
+  return {
+    credentials,
+    api,
+    conversation: resolveConversation(conversations, query ?? "", credentials.user_id),
+  };
+}

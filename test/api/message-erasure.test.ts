@@ -1,0 +1,212 @@
+/**
+ * Deleting a message removes its text, not just its visibility: after send, edit and
+ * delete, no trace of any of its bodies is left in what sync replays, in the event log's
+ * rows, in search (and SQLite's full-text index), in the push queue, or in the SQLite
+ * file itself once its WAL is checkpointed (secure_delete). Events written before
+ * migration 017 (without message_id) are found and erased too.
+ */
+import assert from "node:assert/strict";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { before, describe, it } from "node:test";
+import type { MessageView } from "@private-chat/protocol/chat";
+import { sql } from "kysely";
+import { queuePushes } from "../../src/push/enqueue.js";
+import { createGroup, sendMessage } from "../helpers/chat.js";
+import { forEachEngine } from "../helpers/engines.js";
+import type { TestUser } from "../helpers/factories.js";
+import type { client } from "../helpers/http.js";
+import type { TestServer } from "../helpers/server.js";
+import { messagesApi, V1 } from "./messages-fixture.js";
+
+/** A word no other message holds, so finding it anywhere means this message leaked. */
+const uniqueWord = (label: string) => `${label}${randomBytes(6).toString("hex")}`;
+
+forEachEngine("messages API: deletion erases the text", (run) => {
+  let server: TestServer;
+  let api: ReturnType<typeof client>;
+  const { started, as, users } = messagesApi(run);
+  before(() => {
+    ({ server, api } = started());
+  });
+  const db = () => server.ctx.store.db;
+
+  const edit = async (user: TestUser, id: string, body: string) => {
+    const res = await api.patch<MessageView>(`${V1}/messages/${id}`, { body }, as(user));
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  };
+  const remove = async (user: TestUser, id: string) => {
+    const res = await api.delete<MessageView>(`${V1}/messages/${id}`, as(user));
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  };
+  /** Every event `user` gets from sync since cursor 0, as one JSON text. */
+  const syncText = async (user: TestUser) => {
+    let cursor = 0;
+    let text = "";
+    for (let i = 0; i < 100; i++) {
+      const res = await api.get<{ events: unknown[]; cursor: number; has_more: boolean }>(
+        `${V1}/sync?since=${cursor}&limit=100`,
+        as(user),
+      );
+      assert.equal(res.status, 200, res.text);
+      text += res.text;
+      cursor = res.body.cursor;
+      if (!res.body.has_more) return text;
+    }
+    throw new Error("sync never finished");
+  };
+  const eventRows = () =>
+    db().selectFrom("events").select(["id", "type", "payload", "message_id"]).execute();
+  const searchFinds = async (user: TestUser, word: string) => {
+    const res = await api.get<{ results: unknown[] }>(
+      `${V1}/search?${new URLSearchParams({ q: word })}`,
+      as(user),
+    );
+    assert.equal(res.status, 200, res.text);
+    return res.body.results.length;
+  };
+  /** Rows of SQLite's full-text index matching the word (none on PostgreSQL). */
+  const ftsRows = async (word: string) => {
+    if (run.engine !== "sqlite") return 0;
+    const { rows } = await sql<{ n: number }>`
+      select count(*) as n from message_search where message_search match ${`"${word}"`}`.execute(
+      db(),
+    );
+    // The index's own segments, where a deleted row's terms could linger.
+    const { rows: data } = await sql<{ n: number }>`
+      select count(*) as n from message_search_data
+      where instr(block, cast(${word} as blob)) > 0`.execute(db());
+    return Number(rows[0]?.n) + Number(data[0]?.n);
+  };
+
+  it("leaves no trace of any body in sync, the event log, search or the file", async () => {
+    const [author, reader] = (await users(2)) as [TestUser, TestUser];
+    const group = await createGroup(server.url, author, [reader], "erasure");
+    const words = [uniqueWord("sent"), uniqueWord("edited"), uniqueWord("final")];
+    const [sent, edited, final] = words as [string, string, string];
+    const kept = uniqueWord("kept");
+    const message = await sendMessage(server.url, author, group.id, `first ${sent}`);
+    const other = await sendMessage(server.url, author, group.id, `another ${kept}`);
+
+    await edit(author, message.id, `second ${edited}`);
+    // While the message lives its edits are history: the old words no longer match.
+    assert.equal(await searchFinds(reader, sent), 0, "an edited message no longer matches");
+    assert.equal(await ftsRows(sent), 0, "the index forgot the replaced body");
+    await edit(author, message.id, `third ${final}`);
+    assert.equal(await searchFinds(reader, final), 1);
+    assert.ok((await syncText(reader)).includes(sent), "before the delete sync has the text");
+
+    const tombstone = await remove(author, message.id);
+    assert.equal(tombstone.body, "");
+    assert.equal(tombstone.deleted, true);
+
+    const replay = await syncText(reader);
+    for (const word of words) {
+      assert.ok(!replay.includes(word), `sync shows no "${word}"`);
+      assert.equal(await searchFinds(reader, word), 0, `search finds no "${word}"`);
+      assert.equal(await ftsRows(word), 0, `the full-text index holds no "${word}"`);
+    }
+    assert.ok(replay.includes(kept), "other messages are untouched");
+    assert.equal(await searchFinds(reader, kept), 1);
+
+    const rows = await eventRows();
+    for (const row of rows) {
+      for (const word of words) assert.ok(!row.payload.includes(word), `event ${row.id}`);
+    }
+    // Ids and types stay: cursors are gapless and the new/updated events still say what
+    // happened, now with the tombstone.
+    const mine = rows.filter((r) => r.message_id === message.id);
+    assert.deepEqual(
+      mine.map((r) => r.type),
+      ["message.new", "message.updated", "message.updated", "message.deleted"],
+    );
+    for (const row of mine) {
+      const event = JSON.parse(row.payload) as { type: string; message: MessageView };
+      assert.equal(event.type, row.type);
+      assert.deepEqual(event.message, tombstone);
+    }
+    assert.equal(rows.find((r) => r.message_id === other.id)?.type, "message.new");
+
+    if (run.engine === "sqlite") {
+      // Once the WAL is copied back and cut, the file itself holds none of the words:
+      // secure_delete overwrote what the erased rows and index entries held.
+      for (let i = 0; i < 50; i++) {
+        const { rows: result } = await sql<{
+          busy: number;
+        }>`pragma wal_checkpoint(TRUNCATE)`.execute(db());
+        if (Number(result[0]?.busy) === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const path = server.config.database.path;
+      const files = [path, `${path}-wal`].filter((f) => existsSync(f));
+      const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+      assert.ok(bytes.includes(kept), "the check can see a live message's words");
+      for (const word of words) assert.ok(!bytes.includes(word), `the file holds no "${word}"`);
+    }
+  });
+
+  it("erases events written before their message_id was recorded", async () => {
+    const [author, reader] = (await users(2)) as [TestUser, TestUser];
+    const group = await createGroup(server.url, author, [reader], "older events");
+    const word = uniqueWord("older");
+    const message = await sendMessage(server.url, author, group.id, `old ${word}`);
+    const newer = uniqueWord("newer");
+    await edit(author, message.id, `new ${newer}`);
+    // As a node of the version before migration 017 writes them.
+    await db()
+      .updateTable("events")
+      .set({ message_id: null })
+      .where("message_id", "=", message.id)
+      .execute();
+    await remove(author, message.id);
+    const left = (await eventRows()).filter((r) => r.payload.includes(message.id));
+    assert.equal(left.length, 3);
+    for (const row of left) {
+      assert.ok(!row.payload.includes(word) && !row.payload.includes(newer), row.payload);
+      assert.equal(row.message_id, message.id, "the rewritten row now names its message");
+    }
+    const replay = await syncText(reader);
+    assert.ok(!replay.includes(word) && !replay.includes(newer));
+  });
+
+  describe("pushes", () => {
+    it("drops the queued pushes of a deleted message and queues none later", async () => {
+      const [author, reader] = (await users(2)) as [TestUser, TestUser];
+      const group = await createGroup(server.url, author, [reader], "pushed");
+      const word = uniqueWord("pushed");
+      const message = await sendMessage(server.url, author, group.id, `push ${word}`);
+      const session = await db()
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", reader.id)
+        .executeTakeFirstOrThrow();
+      await server.ctx.store.push.save(
+        {
+          id: randomUUID(),
+          user_id: reader.id,
+          session_id: session.id,
+          endpoint: `https://push.invalid/${randomUUID()}`,
+          p256dh: "key",
+          auth: "auth",
+          created_at: Date.now(),
+        },
+        10,
+      );
+      const wanted = [{ message: { ...message, body: `push ${word}` }, userIds: [reader.id] }];
+      const queuedText = async () => {
+        const rows = await db().selectFrom("push_queue").select("payload").execute();
+        return rows.filter((r) => r.payload.includes(message.id));
+      };
+      assert.equal(await queuePushes(server.ctx.store, true, wanted), 1);
+      assert.ok((await queuedText())[0]?.payload.includes(word), "the push carries the text");
+
+      await remove(author, message.id);
+      assert.deepEqual(await queuedText(), [], "the delete dropped it");
+      // A push wanted before the delete but stored after it is not stored.
+      assert.equal(await queuePushes(server.ctx.store, true, wanted), 0);
+      assert.deepEqual(await queuedText(), []);
+    });
+  });
+});
