@@ -2,6 +2,7 @@
  * Attachments over REST: streaming multipart upload into a conversation, download with
  * ranges, and the thumbnail of an image.
  */
+import type { IncomingMessage } from "node:http";
 import multipart from "@fastify/multipart";
 import { attachmentView, isInlineImage } from "@private-chat/protocol/attachments";
 import { idParams } from "@private-chat/protocol/rest";
@@ -76,6 +77,23 @@ async function sendBlob(
   return reply.send(stream);
 }
 
+/** How long after the whole body arrived a file part may still be looked for. */
+const PART_GRACE_MS = 1000;
+
+/**
+ * A part header the parser cannot end (a line break inside a file name, say) makes it
+ * wait for the rest of the headers forever, and the request would hang until the
+ * server's timeout cut it with no answer. Once the body has arrived with no file part
+ * found, the form is malformed.
+ */
+function noPartAfterEnd(raw: IncomingMessage): Promise<never> {
+  return new Promise((_, reject) => {
+    const refuse = () => setTimeout(() => reject(malformedForm()), PART_GRACE_MS).unref();
+    if (raw.readableEnded) refuse();
+    else raw.once("end", refuse);
+  });
+}
+
 export async function registerAttachmentRoutes(
   root: FastifyInstance,
   service: AttachmentService,
@@ -110,7 +128,7 @@ export async function registerAttachmentRoutes(
         }
         // Membership and quota are checked before a single byte of the file is read.
         const allowance = await service.uploadAllowance(user, request.params.id);
-        const part = await request
+        const filePart = request
           .file({ limits: { fileSize: allowance, files: 1, fields: 4, parts: 5 } })
           .catch((err: unknown) => {
             // The plugin's own refusals carry a 4xx status; the parser's are plain errors.
@@ -119,6 +137,7 @@ export async function registerAttachmentRoutes(
               ? err
               : malformedForm();
           });
+        const part = await Promise.race([filePart, noPartAfterEnd(request.raw)]);
         if (!part) throw new AppError("invalid_request", "the form has no file part");
         const view = await service.upload(user, request.params.id, allowance, {
           source: part.file,
