@@ -179,7 +179,7 @@ export function generalEngine(
 /**
  * A thread reply's consequences: the new summary for every member, the root's author
  * follows the thread (unless they chose not to), the replier follows it and has read it
- * up to their own reply.
+ * up to their own reply (their devices hear of both).
  */
 async function logReply(
   tx: Repositories,
@@ -193,10 +193,41 @@ async function logReply(
     root_id: root.id,
     thread: summary,
   });
-  if (root.sender_id !== row.sender_id)
-    await tx.threadFollows.follow(root.id, root.sender_id, "auto");
-  await tx.threadFollows.follow(root.id, row.sender_id, "join");
-  await tx.threadFollows.markRead(root.id, row.sender_id, Number(row.thread_seq));
+  if (root.sender_id !== row.sender_id) await followAndTell(tx, log, row, root.sender_id, "auto");
+  await followAndTell(tx, log, row, row.sender_id, "join");
+  const before = (await tx.threadFollows.of(root.id, row.sender_id))?.readSeq ?? 0;
+  const read = await tx.threadFollows.markRead(root.id, row.sender_id, Number(row.thread_seq));
+  if (read > before)
+    await log.append(
+      {
+        type: "thread.read",
+        conversation_id: row.conversation_id,
+        root_id: root.id,
+        thread_seq: read,
+      },
+      { userId: row.sender_id },
+    );
+}
+
+/** Follows the reply's thread for `userId`; their own devices hear when that is news. */
+async function followAndTell(
+  tx: Repositories,
+  log: EventLog,
+  row: MessageRow,
+  userId: string,
+  mode: "auto" | "join",
+): Promise<void> {
+  const rootId = row.thread_id as string;
+  if (!(await tx.threadFollows.follow(rootId, userId, mode))) return;
+  await log.append(
+    {
+      type: "thread.followed",
+      conversation_id: row.conversation_id,
+      root_id: rootId,
+      following: true,
+    },
+    { userId },
+  );
 }
 
 async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Promise<void> {
@@ -213,7 +244,7 @@ async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Pr
   for (const target of targets) {
     if (target.id === row.sender_id || blockers.has(target.id)) continue;
     // Mentioned in a thread: they follow it, so its replies reach their list of threads.
-    if (row.thread_id) await tx.threadFollows.follow(row.thread_id, target.id, "join");
+    if (row.thread_id) await followAndTell(tx, log, row, target.id, "join");
     await log.append(
       {
         type: "mention",

@@ -94,10 +94,11 @@ export class ThreadService {
   async markRead(user: User, messageId: string, threadSeq: number): Promise<number> {
     const { root } = await this.root(user, messageId);
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      // Reading a thread nobody answered changes nothing.
-      if ((await tx.threads.summariesOf([root.id])).size === 0) return 0;
+      // Reading a thread nobody answered changes nothing; nobody reads past its last reply.
+      const last = await tx.threads.lastSeqOf(root.id);
+      if (last === 0) return 0;
       const before = (await tx.threadFollows.of(root.id, user.id))?.readSeq ?? 0;
-      const now = await tx.threadFollows.markRead(root.id, user.id, threadSeq);
+      const now = await tx.threadFollows.markRead(root.id, user.id, Math.min(threadSeq, last));
       if (now > before)
         await log.append(
           {

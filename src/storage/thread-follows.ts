@@ -26,8 +26,10 @@ export class ThreadFollowStore {
   /**
    * `auto`: follows unless the person chose to stop (the root's author). `join`: follows
    * in any case (a reply, a mention, a choice). A thread has its `threads` row already.
+   * Answers whether the person started following, for their other devices to hear.
    */
-  async follow(rootId: string, userId: string, mode: "auto" | "join"): Promise<void> {
+  async follow(rootId: string, userId: string, mode: "auto" | "join"): Promise<boolean> {
+    const before = await this.of(rootId, userId);
     await this.db
       .insertInto("thread_follows")
       .values({ root_id: rootId, user_id: userId, following: 1, read_seq: 0 })
@@ -37,6 +39,8 @@ export class ThreadFollowStore {
           : oc.columns(["root_id", "user_id"]).doUpdateSet({ following: 1 }),
       )
       .execute();
+    // Whether the person follows now and did not before.
+    return !before?.following && (mode === "join" || before === undefined);
   }
 
   async unfollow(rootId: string, userId: string): Promise<void> {

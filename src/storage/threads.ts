@@ -91,6 +91,16 @@ export class ThreadStore {
     return row ? summaryOf(row) : undefined;
   }
 
+  /** The last place handed out in the thread (0 when it never had a reply). */
+  async lastSeqOf(rootId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("threads")
+      .select("last_seq")
+      .where("root_id", "=", rootId)
+      .executeTakeFirst();
+    return row ? Number(row.last_seq) : 0;
+  }
+
   /** The summaries of those of `rootIds` that ever had a reply. */
   async summariesOf(rootIds: readonly string[]): Promise<Map<string, ThreadSummary>> {
     if (rootIds.length === 0) return new Map();

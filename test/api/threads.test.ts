@@ -321,6 +321,27 @@ forEachEngine("threads API", (run) => {
         as(d),
       );
       assert.deepEqual(back.body, { read_thread_seq: 1 });
+      // Nobody reads past the last reply (the next reply would count as read), and a
+      // position no thread can reach is refused, on either engine.
+      const ahead = await api.post(
+        `${V1}/messages/${newer.id}/thread/read`,
+        { thread_seq: 1000 },
+        as(d),
+      );
+      assert.deepEqual(ahead.body, { read_thread_seq: 1 });
+      for (const huge of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+        const tooFar = await api.post(
+          `${V1}/messages/${newer.id}/thread/read`,
+          { thread_seq: huge },
+          as(d),
+        );
+        assert.equal(tooFar.status, 400, tooFar.text);
+        for (const key of ["after", "before"]) {
+          const paged = await api.get(`${V1}/messages/${newer.id}/thread?${key}=${huge}`, as(d));
+          assert.equal(paged.status, 400, paged.text);
+          assert.equal(paged.body.error.code, "invalid_request");
+        }
+      }
       assert.equal((await followed(d)).threads[0]?.unread_count, 0);
       const page = await threadPage(d, newer.id);
       assert.equal(page.following, true);
@@ -389,10 +410,15 @@ forEachEngine("threads API", (run) => {
         await other.close();
         await peer.close();
       }
+      // Bob hears only of his own: replying followed the thread and read it up to his reply.
       const synced = await api.get<{ events: Frame[] }>(`${V1}/sync?since=0`, as(b));
-      assert.ok(
-        !synced.body.events.some((e) => e.type === "thread.read" || e.type === "thread.followed"),
-      );
+      const own = synced.body.events
+        .filter((e) => e.type === "thread.read" || e.type === "thread.followed")
+        .map((e) => [e.type, e.thread_seq ?? e.following]);
+      assert.deepEqual(own, [
+        ["thread.followed", true],
+        ["thread.read", 1],
+      ]);
     });
   });
 });

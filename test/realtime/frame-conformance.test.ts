@@ -179,10 +179,10 @@ for (const engine of ENGINES) {
           token,
         );
         assert.equal(threadRead.status, 200, threadRead.text);
-        await a.next(ofType("thread.read"));
+        await a.next((f) => f.type === "thread.read" && f.thread_seq === 2);
         const unfollow = await api.delete(`/api/v1/messages/${messageId}/follow`, token);
         assert.equal(unfollow.status, 200, unfollow.text);
-        await a.next(ofType("thread.followed"));
+        await a.next((f) => f.type === "thread.followed" && f.following === false);
         assert.equal((await api.delete(`/api/v1/messages/${messageId}`, token)).status, 200);
         await b.next(ofType("message.deleted"));
 

@@ -77,11 +77,18 @@ export const historyQuery = z.strictObject({
   after: z.optional(seqParam),
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE)), 50),
 });
+/** A thread holds at most this many replies: positions in it are 32-bit in storage. */
+export const MAX_THREAD_SEQ = 2_147_483_647;
+const threadSeqParam = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(MAX_THREAD_SEQ));
 /**
  * GET /api/v1/messages/:id/thread: the same paging, where `after` and `before` are
  * positions in the thread (a reply's `thread_seq`).
  */
-export const threadQuery = historyQuery;
+export const threadQuery = z.strictObject({
+  before: z.optional(threadSeqParam),
+  after: z.optional(threadSeqParam),
+  limit: historyQuery.shape.limit,
+});
 
 export const syncQuery = z.strictObject({
   since: z.coerce.number().check(z.int(), z.minimum(0)),
@@ -269,7 +276,9 @@ export const threadResponse = z.object({
 export type ThreadResponse = z.infer<typeof threadResponse>;
 
 export const followResponse = z.object({ following: z.boolean() });
-export const threadReadBody = z.strictObject({ thread_seq: z.int().check(z.minimum(0)) });
+export const threadReadBody = z.strictObject({
+  thread_seq: z.int().check(z.minimum(0), z.maximum(MAX_THREAD_SEQ)),
+});
 export const threadReadResponse = z.object({ read_thread_seq: z.number() });
 
 /** The most threads one page of `GET /api/v1/threads` holds, and its default. */

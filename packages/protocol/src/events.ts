@@ -43,12 +43,15 @@ const threadUpdated = event("thread.updated", {
   root_id: id,
   thread: threadSummary,
 });
-/** Only the user's own devices: they read a thread up to `thread_seq`. */
+/** Only the user's own devices: they read a thread up to `thread_seq` (or replied there). */
 const threadRead = event("thread.read", {
   root_id: id,
   thread_seq: z.int().check(z.minimum(0)),
 });
-/** Only the user's own devices: they followed a thread or stopped following it. */
+/**
+ * Only the user's own devices: they followed a thread or stopped following it, by
+ * choice or because a reply, a mention or a first reply to their root made them follow.
+ */
 const threadFollowed = event("thread.followed", { root_id: id, following: z.boolean() });
 const read = event("read", { user_id: id, seq: z.int().check(z.minimum(0)) });
 /** A change of a group: `title` is always the current one; `members_can_pin` only when it changed. */
