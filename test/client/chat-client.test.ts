@@ -58,7 +58,7 @@ describe("chat-client", () => {
       "logout",
       "conversations [--json]",
       "send <conversation> <text...>",
-      "tail <conversation> [--history N] [--json]",
+      "tail <conversation> [--history N] [--thread MESSAGE] [--json]",
     ]) {
       assert.ok(help.stdout.includes(usage), usage);
     }

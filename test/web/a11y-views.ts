@@ -10,6 +10,8 @@ export interface Setup {
   direct: string;
   group: string;
   groupTitle: string;
+  /** The group's message with a thread of three replies; Alice follows it. */
+  threadRoot: string;
   /** A stranger's message request waiting for Alice, one Alice sent, one she declined. */
   pending: string;
   sent: string;
@@ -136,6 +138,7 @@ export const VIEWS: View[] = [
       await go(page, `#/c/${s.group}`);
       await visible(messageList(page).getByText("hello everyone"));
       await visible(thread(page).getByText("4 members"));
+      await visible(messageList(page).getByRole("link", { name: /3 replies/ }));
     },
   },
   {
@@ -160,6 +163,25 @@ export const VIEWS: View[] = [
       await visible(message.getByRole("button", { name: "Pin", exact: true }));
       // Off the message, so its toolbar does not stay open over the next view's messages.
       await page.mouse.move(0, 0);
+    },
+  },
+  {
+    name: "followed threads",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/threads");
+      await visible(page.getByRole("link").filter({ hasText: "hello everyone" }));
+    },
+  },
+  {
+    name: "a thread beside the group",
+    as: "alice",
+    open: async (page, s) => {
+      await go(page, `#/c/${s.group}/t/${s.threadRoot}`);
+      const panel = page.getByRole("complementary", { name: "Thread" });
+      await visible(panel.getByRole("list", { name: "Replies" }).getByText("then Sunday at nine"));
+      await visible(panel.getByRole("button", { name: "Following" }));
+      await visible(panel.getByRole("checkbox", { name: "Also send to the conversation" }));
     },
   },
   {

@@ -126,7 +126,14 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
       },
     );
     assert.equal(fileOnly.status, 201, fileOnly.text);
-    await sendMessage(server.url, carol, group.id, "hello everyone");
+    const root = await sendMessage(server.url, carol, group.id, "hello everyone");
+    // A thread under it that Alice follows (she replied), with a reply she has not read.
+    for (const [who, text] of [
+      [bob, "shall we walk on Sunday?"],
+      [alice, "Sunday suits me"],
+      [bob, "then Sunday at nine"],
+    ] as const)
+      await sendMessage(server.url, who, group.id, text, { thread_id: root.id });
     // Requests: one waiting for Alice, one she sent, one she declined; and a group member
     // she blocked, whose message the group then shows collapsed.
     const pending = await requestDirect(server.url, stranger, alice);
@@ -153,6 +160,7 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
       direct: direct.id,
       group: group.id,
       groupTitle,
+      threadRoot: root.id,
       pending: pending.id,
       sent: sent.id,
       strangerName: stranger.username,

@@ -52,14 +52,20 @@ Usage:
                                   machine's zone)
   chat-client dnd off [--json]    turn do not disturb off
   chat-client send <conversation> <text...> [--attach FILE]... [--json]
+                  [--thread MESSAGE [--also-to-conversation]]
                                   send a message (text "-" reads it from stdin; put
                                   "--" before text that starts with "-"); each
-                                  --attach uploads a file and sends it with the text
-  chat-client tail <conversation> [--history N] [--json]
+                                  --attach uploads a file and sends it with the text;
+                                  --thread replies in the thread of MESSAGE (its id,
+                                  or its tag as tail prints it), and
+                                  --also-to-conversation shows the reply there too
+  chat-client tail <conversation> [--history N] [--thread MESSAGE] [--json]
                                   print the last N messages (default 20), then follow
                                   new ones until Ctrl-C (--json: one event per line);
                                   group messages of people you blocked show as a
-                                  "hidden" line (--json leaves them in)
+                                  "hidden" line (--json leaves them in); a reply in a
+                                  thread alone shows as a note; --thread follows the
+                                  replies of MESSAGE's thread instead
   chat-client --help | --version
 
 <conversation> is a full id, a unique id prefix, a group title, or for a direct chat the
@@ -103,11 +109,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
   whoami: { options: json, positionals: [] },
   conversations: { options: json, positionals: [] },
   send: {
-    options: { ...json, attach: { type: "string", multiple: true } },
+    options: {
+      ...json,
+      attach: { type: "string", multiple: true },
+      thread: { type: "string" },
+      "also-to-conversation": { type: "boolean" },
+    },
     positionals: ["conversation", "text"],
     rest: true,
   },
-  tail: { options: { ...json, history: { type: "string" } }, positionals: ["conversation"] },
+  tail: {
+    options: { ...json, history: { type: "string" }, thread: { type: "string" } },
+    positionals: ["conversation"],
+  },
   requests: { options: json, positionals: [] },
   accept: { options: json, positionals: ["conversation"] },
   decline: { options: json, positionals: ["conversation"] },

@@ -43,7 +43,28 @@ export async function fetchHistory(
   return messages;
 }
 
+/** The newest `count` replies of a thread, oldest first, paging back as far as needed. */
+export async function fetchThread(
+  api: ApiClient,
+  rootId: string,
+  count: number,
+): Promise<MessageView[]> {
+  const replies: MessageView[] = [];
+  let before: number | undefined;
+  while (replies.length < count) {
+    const limit = Math.min(PAGE, count - replies.length);
+    const page = await api.thread(rootId, before === undefined ? { limit } : { limit, before });
+    replies.unshift(...page.messages);
+    const oldest = page.messages[0]?.thread_seq;
+    if (oldest === undefined || page.messages.length < limit) break;
+    before = oldest;
+  }
+  return replies;
+}
+
 export interface FeedOptions {
+  /** Shows one thread (its root's id): its root, then its replies alone. */
+  thread?: string;
   json: boolean;
   style: Style;
   write: (line: string) => void;
@@ -72,13 +93,21 @@ export class ConversationFeed {
   /** Feeds a socket event; events of other conversations are ignored. */
   accept(event: StoredEvent): void {
     if (event.conversation_id !== this.conversation.id) return;
+    const thread = this.options.thread;
+    if (thread && !("message" in event && event.message.thread_id === thread)) return;
     if (this.held) this.held.push(event);
     else this.enqueue(() => this.render(event));
   }
 
   /** Prints the last `count` messages, then everything that arrived meanwhile. */
   async start(count: number): Promise<void> {
-    const history = count > 0 ? await fetchHistory(this.api, this.conversation.id, count) : [];
+    const thread = this.options.thread;
+    const history =
+      count === 0
+        ? []
+        : thread
+          ? [await this.api.message(thread), ...(await fetchThread(this.api, thread, count))]
+          : await fetchHistory(this.api, this.conversation.id, count);
     let hiddenRun = 0;
     for (const message of history) {
       this.remember(message);
@@ -172,7 +201,15 @@ export class ConversationFeed {
     if (this.options.json) {
       this.options.write(safeJson(event));
     } else {
-      const line = await formatEvent(event, this.names, this.options.style);
+      // In a thread's own feed its replies are messages, not notes about the thread.
+      const line =
+        this.options.thread && event.type === "message.new"
+          ? formatMessage(
+              event.message,
+              await this.names.name(event.message.sender_id),
+              this.options.style,
+            )
+          : await formatEvent(event, this.names, this.options.style);
       if (line !== undefined) this.options.write(line);
     }
     if (event.type === "message.new") this.options.onShown?.(event.message);

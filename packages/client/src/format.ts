@@ -7,13 +7,14 @@ import {
   type ConversationView,
   isHiddenMessage,
   isMuted,
+  isThreadOnly,
   type MessageView,
   plainText,
   type StoredEvent,
 } from "@private-chat/sdk";
 import type { NameBook } from "./names.js";
 import { requestMark } from "./people.js";
-import { conversationName, shortId } from "./resolve.js";
+import { conversationName, messageTag, shortId } from "./resolve.js";
 import { formatBody } from "./rich-text.js";
 import { safeBody, safeInline, truncate } from "./sanitize.js";
 import type { Style } from "./style.js";
@@ -44,7 +45,15 @@ export function formatMessage(
   if (kind === "edited")
     return `${style.dim(formatTime(at))} ${who} ${style.dim("(edited)")} ${body}`;
   const edited = message.edited_at ? style.dim(" (edited)") : "";
-  return `${style.dim(formatTime(at))} ${who} ${body}${edited}${attachmentList(message, style)}`;
+  const line = `${who} ${body}${edited}${attachmentList(message, style)}${threadNote(message, style)}`;
+  return `${style.dim(formatTime(at))} ${message.thread_id ? style.dim("↳ ") : ""}${line}`;
+}
+
+/** Under a thread's root: its replies and the tag that names the thread. */
+function threadNote(message: MessageView, style: Style): string {
+  const n = message.thread?.reply_count ?? 0;
+  if (n === 0) return "";
+  return style.dim(` (${n} ${n === 1 ? "reply" : "replies"}, thread ${messageTag(message.id)})`);
 }
 
 /** The files a message carries, as " [file: name (size)]" after its text. */
@@ -72,8 +81,14 @@ export async function formatEvent(
 ): Promise<string | undefined> {
   const note = (text: string) => style.dim(`${formatTime(Date.now())} * ${text}`);
   switch (event.type) {
-    case "message.new":
-      return formatMessage(event.message, await names.name(event.message.sender_id), style);
+    case "message.new": {
+      const sender = await names.name(event.message.sender_id);
+      // A reply in its thread alone: a note here, the reply in `tail --thread`.
+      const root = event.message.thread_id;
+      if (root && isThreadOnly(event.message))
+        return note(`${safeInline(sender)} replied in thread ${messageTag(root)}`);
+      return formatMessage(event.message, sender, style);
+    }
     case "message.updated":
       return formatMessage(
         event.message,

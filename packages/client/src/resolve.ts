@@ -11,6 +11,14 @@ export function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
+/** How many of a message id's last characters name it (ids begin with their time). */
+export const TAG_LENGTH = 8;
+
+/** A message's tag: the end of its id, which `--thread` takes. */
+export function messageTag(id: string): string {
+  return id.slice(-TAG_LENGTH);
+}
+
 /** The other member of a direct chat (or ourselves, in a chat with ourselves). */
 export function directPeer(conversation: ConversationView, meId: string): string | undefined {
   const other = conversation.members.find((m) => m.user.id !== meId) ?? conversation.members[0];

@@ -8,12 +8,15 @@ export type {
   BlockView,
   ConversationSummary,
   ConversationView,
+  FollowedThreadView,
   MemberView,
   MessageVersionView,
   MessageView,
   PinnedMessageView,
   ReactionView,
   Role,
+  ThreadResponse,
+  ThreadSummary,
 } from "@private-chat/protocol/chat";
 export { MAX_PINS } from "@private-chat/protocol/chat";
 export { type ErrorCode, isRetryable } from "@private-chat/protocol/errors";
@@ -82,6 +85,13 @@ export {
   type ConnectionState,
   type MinimalWebSocket,
   type OutboxEntry,
+  type SendOptions,
   type WebSocketFactory,
 } from "./socket.js";
+export {
+  type FollowedThreadsPage,
+  isThreadOnly,
+  ThreadCalls,
+  type ThreadPageOptions,
+} from "./threads.js";
 export type { ApiClientOptions } from "./transport.js";

@@ -11,7 +11,7 @@ import {
   type SendMessageBody,
 } from "@private-chat/protocol/chat";
 import { z } from "zod/mini";
-import { PinCalls } from "./pins.js";
+import { ThreadCalls } from "./threads.js";
 
 export interface HistoryOptions {
   before?: number;
@@ -19,7 +19,7 @@ export interface HistoryOptions {
   limit?: number;
 }
 
-export class MessageCalls extends PinCalls {
+export class MessageCalls extends ThreadCalls {
   async history(id: string, options: HistoryOptions = {}): Promise<MessageView[]> {
     const query = new URLSearchParams();
     if (options.before !== undefined) query.set("before", String(options.before));

@@ -20,6 +20,8 @@ export function sendFrameOf(entry: OutboxEntry): ClientFrame {
     client_id: entry.clientId,
     ...(entry.replyTo ? { reply_to: entry.replyTo } : {}),
     ...(entry.attachmentIds?.length ? { attachment_ids: entry.attachmentIds } : {}),
+    ...(entry.threadId ? { thread_id: entry.threadId } : {}),
+    ...(entry.threadId && entry.alsoToConversation ? { also_to_conversation: true } : {}),
   };
 }
 

@@ -36,7 +36,20 @@ export interface OutboxEntry {
   body: string;
   replyTo?: string | undefined;
   attachmentIds?: string[] | undefined;
+  /** A reply in the thread of this root message. */
+  threadId?: string | undefined;
+  /** A thread reply shown in the conversation's timeline too. */
+  alsoToConversation?: boolean | undefined;
   createdAt: number;
+}
+
+/** What a send may carry besides its conversation and text. */
+export interface SendOptions {
+  replyTo?: string;
+  clientId?: string;
+  attachmentIds?: string[];
+  threadId?: string;
+  alsoToConversation?: boolean;
 }
 
 export interface ChatSocketEvents extends Record<string, unknown> {

@@ -29,6 +29,7 @@ import type {
   ConnectionState,
   MinimalWebSocket,
   OutboxEntry,
+  SendOptions,
   WebSocketFactory,
 } from "./socket-types.js";
 
@@ -38,6 +39,7 @@ export type {
   ConnectionState,
   MinimalWebSocket,
   OutboxEntry,
+  SendOptions,
   WebSocketFactory,
 } from "./socket-types.js";
 
@@ -122,17 +124,15 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   }
 
   /** Sends a message; resolves with the stored message once the server has committed it. */
-  send(
-    conversationId: string,
-    body: string,
-    options: { replyTo?: string; clientId?: string; attachmentIds?: string[] } = {},
-  ): Promise<MessageView> {
+  send(conversationId: string, body: string, options: SendOptions = {}): Promise<MessageView> {
     const entry: OutboxEntry = {
       clientId: options.clientId ?? randomId(),
       conversationId,
       body,
       replyTo: options.replyTo,
       attachmentIds: options.attachmentIds,
+      threadId: options.threadId,
+      alsoToConversation: options.alsoToConversation,
       createdAt: Date.now(),
     };
     const size = oversized(entry);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chatHref, messageHref, messageUrl, parseRoute } from "./router.js";
+import { chatHref, messageHref, messageUrl, parseRoute, threadHref } from "./router.js";
 
 describe("parseRoute", () => {
   it("reads the existing routes", () => {
@@ -14,6 +14,18 @@ describe("parseRoute", () => {
     assert.deepEqual(parseRoute("#/search/a%20b"), { name: "search", q: "a b" });
     assert.deepEqual(parseRoute("#/c/abc"), { name: "chat", id: "abc", info: false });
     assert.deepEqual(parseRoute("#/c/abc/info"), { name: "chat", id: "abc", info: true });
+    assert.deepEqual(parseRoute("#/threads"), { name: "threads" });
+  });
+
+  it("reads a thread beside its conversation, and is the inverse of threadHref", () => {
+    assert.deepEqual(parseRoute(threadHref("a/b c", "r?#1")), {
+      name: "chat",
+      id: "a/b c",
+      info: false,
+      thread: "r?#1",
+    });
+    // A thread link without its root is the conversation alone.
+    assert.deepEqual(parseRoute("#/c/abc/t/"), { name: "chat", id: "abc", info: false });
   });
 
   it("reads a link to a message, and is the inverse of messageHref", () => {

@@ -1,6 +1,7 @@
 /**
- * Hash routing: #/ (list), #/new, #/settings, #/requests, #/search/<query>, #/c/<id>,
- * #/c/<id>/info, and #/c/<id>/m/<message id> (a link to one message).
+ * Hash routing: #/ (list), #/new, #/settings, #/requests, #/threads, #/search/<query>,
+ * #/c/<id>, #/c/<id>/info, #/c/<id>/t/<root id> (a thread open beside the conversation)
+ * and #/c/<id>/m/<message id> (a link to one message).
  */
 import { useEffect, useState } from "preact/hooks";
 
@@ -10,7 +11,9 @@ export type Route =
   | { name: "settings" }
   | { name: "requests" }
   | { name: "search"; q: string }
-  | { name: "chat"; id: string; info: boolean }
+  | { name: "threads" }
+  /** A conversation, with its details (`info`) or one thread (`thread`, a root's id) beside it. */
+  | { name: "chat"; id: string; info: boolean; thread?: string }
   /** A link to a message. Either id is "" when the link is malformed: it shows not found. */
   | { name: "message"; conversationId: string; messageId: string };
 
@@ -37,7 +40,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "new") return { name: "new" };
   if (parts[0] === "settings") return { name: "settings" };
   if (parts[0] === "requests") return { name: "requests" };
+  if (parts[0] === "threads") return { name: "threads" };
   if (parts[0] === "search") return { name: "search", q: parts[1] ?? "" };
+  if (parts[0] === "c" && parts[1] && parts[2] === "t" && parts[3])
+    return { name: "chat", id: parts[1], info: false, thread: parts[3] };
   if (parts[0] === "c" && parts[1])
     return { name: "chat", id: parts[1], info: parts[2] === "info" };
   return { name: "home" };
@@ -45,6 +51,10 @@ export function parseRoute(hash: string): Route {
 
 export function chatHref(id: string, info = false): string {
   return `#/c/${encodeURIComponent(id)}${info ? "/info" : ""}`;
+}
+
+export function threadHref(conversationId: string, rootId: string): string {
+  return `${chatHref(conversationId)}/t/${encodeURIComponent(rootId)}`;
 }
 
 export function messageHref(conversationId: string, messageId: string): string {

@@ -8,13 +8,14 @@ import { basename } from "node:path";
 import { randomId } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { requireCredentials } from "../credentials.js";
-import { CliError, EXIT_OK } from "../errors.js";
+import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { formatMessage } from "../format.js";
 import type { Io } from "../io.js";
 import { readAllStdin } from "../prompt.js";
 import { resolveConversation } from "../resolve.js";
 import { safeJson } from "../sanitize.js";
 import { apiFor, socketFor, watchSession } from "../session.js";
+import { threadRootOf } from "../thread-arg.js";
 
 const SEND_TIMEOUT_MS = 30_000;
 
@@ -52,6 +53,10 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
   const text = await messageText(words);
   if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
   const conversation = resolveConversation(await api.conversations(), query, credentials.user_id);
+  if (values["also-to-conversation"] && values.thread === undefined)
+    throw usageError("--also-to-conversation goes with --thread");
+  const threadId =
+    values.thread === undefined ? undefined : await threadRootOf(api, conversation, values.thread);
   const attachmentIds = await uploadFiles(api, conversation.id, values.attach);
 
   const socket = socketFor(credentials);
@@ -70,7 +75,14 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
           );
         }, SEND_TIMEOUT_MS);
         stopWatching = watchSession(socket, api, reject);
-        socket.send(conversation.id, text, { clientId, attachmentIds }).then(resolve, reject);
+        socket
+          .send(conversation.id, text, {
+            clientId,
+            attachmentIds,
+            ...(threadId ? { threadId } : {}),
+            ...(values["also-to-conversation"] ? { alsoToConversation: true } : {}),
+          })
+          .then(resolve, reject);
         socket.connect();
       },
     );

@@ -1,5 +1,6 @@
 /**
- * tail: recent history of one conversation, then its live events until Ctrl-C. Network
+ * tail: recent history of one conversation (or of one thread), then its live events
+ * until Ctrl-C. Network
  * drops are the SDK's business (it reconnects and replays what was missed); this command
  * only reports connection changes on stderr and stops with exit 2 if the session ends.
  */
@@ -11,6 +12,7 @@ import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
 import { blockedSet } from "../people.js";
 import { describeState, socketFor, waitForOpen, watchSession } from "../session.js";
+import { threadRootOf } from "../thread-arg.js";
 
 const DEFAULT_HISTORY = 20;
 const MAX_HISTORY = 10_000;
@@ -29,7 +31,10 @@ function historyCount(values: Values): number {
 export async function tail(values: Values, positionals: string[], io: Io): Promise<number> {
   const count = historyCount(values);
   const { credentials, api, conversation } = await namedConversation(positionals[0]);
+  const thread =
+    values.thread === undefined ? undefined : await threadRootOf(api, conversation, values.thread);
   const feed = new ConversationFeed(conversation, api, new NameBook(api), {
+    ...(thread ? { thread } : {}),
     json: values.json === true,
     style: io.outStyle,
     write: io.out,

@@ -1,7 +1,8 @@
 /**
  * The message box: Enter sends, Shift+Enter adds a line, Escape cancels a reply or an
  * edit, ArrowUp in an empty box edits your last message. Drafts are kept per
- * conversation while the app is open.
+ * conversation (and per thread) while the app is open. In a thread it replies there,
+ * and may send the reply to the conversation too.
  */
 
 import { type MessageView, plainText } from "@private-chat/sdk";
@@ -24,6 +25,8 @@ interface Props {
   onCancelReply: () => void;
   onCancelEdit: () => void;
   onEditLast: (m: MessageView) => void;
+  /** The root of the thread this box replies in. */
+  threadRoot?: string;
 }
 
 const drafts = new Map<string, string>();
@@ -41,9 +44,12 @@ export function Composer({
   onCancelReply,
   onCancelEdit,
   onEditLast,
+  threadRoot,
 }: Props) {
+  const draftKey = threadRoot ? `${conv.id}/${threadRoot}` : conv.id;
   // Keyed by the edited message, so the text is right from the first render.
-  const [text, setText] = useState(() => (editing ? editing.body : (drafts.get(conv.id) ?? "")));
+  const [text, setText] = useState(() => (editing ? editing.body : (drafts.get(draftKey) ?? "")));
+  const [alsoToConversation, setAlsoToConversation] = useState(false);
   const [, setMax] = useState(maxChars);
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -73,7 +79,7 @@ export function Composer({
 
   const update = (value: string) => {
     setText(value);
-    if (!editing) drafts.set(conv.id, value);
+    if (!editing) drafts.set(draftKey, value);
     const now = Date.now();
     // No typing notices flow in a request until it is accepted.
     const quiet = conv.request !== undefined;
@@ -95,8 +101,14 @@ export function Composer({
       return;
     }
     if ((!body && !ready) || tooLong || uploading) return;
-    sendMessage(conv.id, body, replyTo?.id, ready ? takeReady(conv.id) : undefined);
-    drafts.delete(conv.id);
+    if (threadRoot) {
+      if (!body) return;
+      sendMessage(conv.id, body, replyTo?.id, undefined, {
+        rootId: threadRoot,
+        alsoToConversation,
+      });
+    } else sendMessage(conv.id, body, replyTo?.id, ready ? takeReady(conv.id) : undefined);
+    drafts.delete(draftKey);
     setText("");
     if (replyTo) onCancelReply();
   }
@@ -109,11 +121,12 @@ export function Composer({
       if (editing) onCancelEdit();
       else if (replyTo) onCancelReply();
     } else if (event.key === "ArrowUp" && !text && !editing) {
-      const me = chat.get().me?.id;
-      const mine = chat
-        .get()
-        .timelines[conv.id]?.messages.filter((m) => m.sender_id === me && !m.deleted)
-        .pop();
+      const state = chat.get();
+      const me = state.me?.id;
+      const shown = threadRoot
+        ? state.threads[threadRoot]?.replies
+        : state.timelines[conv.id]?.messages;
+      const mine = shown?.filter((m) => m.sender_id === me && !m.deleted).pop();
       if (mine) {
         event.preventDefault();
         onEditLast(mine);
@@ -123,14 +136,14 @@ export function Composer({
 
   function onPaste(event: ClipboardEvent) {
     const pasted = [...(event.clipboardData?.files ?? [])];
-    if (pasted.length === 0 || editing) return;
+    if (pasted.length === 0 || editing || threadRoot) return;
     event.preventDefault();
     addFiles(conv.id, pasted);
   }
 
   return (
     <form class="composer" onSubmit={submit}>
-      {!editing && <UploadTray conversationId={conv.id} items={files} />}
+      {!editing && !threadRoot && <UploadTray conversationId={conv.id} items={files} />}
       {(replyTo || editing) && (
         <div class="composer-context">
           <Icon name={editing ? "edit" : "reply"} />
@@ -153,7 +166,7 @@ export function Composer({
         </div>
       )}
       <div class="composer-row">
-        {!editing && (
+        {!editing && !threadRoot && (
           <>
             <input
               ref={picker}
@@ -180,8 +193,8 @@ export function Composer({
         )}
         <textarea
           ref={box}
-          aria-label="Message"
-          placeholder="Message"
+          aria-label={threadRoot ? "Reply in thread" : "Message"}
+          placeholder={threadRoot ? "Reply…" : "Message"}
           rows={1}
           value={text}
           onInput={(e) => update(e.currentTarget.value)}
@@ -198,12 +211,24 @@ export function Composer({
           disabled={
             editing
               ? !text.trim() || tooLong || off !== null
-              : (!text.trim() && !ready) || tooLong || uploading
+              : threadRoot
+                ? !text.trim() || tooLong
+                : (!text.trim() && !ready) || tooLong || uploading
           }
         >
           <Icon name="send" />
         </button>
       </div>
+      {threadRoot && !editing && (
+        <label class="also-send">
+          <input
+            type="checkbox"
+            checked={alsoToConversation}
+            onChange={(e) => setAlsoToConversation(e.currentTarget.checked)}
+          />
+          Also send to the conversation
+        </label>
+      )}
       {length > maxChars * 0.9 && (
         <p id="too-long" class={tooLong ? "counter error" : "counter"}>
           {length} / {maxChars}

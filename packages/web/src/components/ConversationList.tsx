@@ -65,6 +65,14 @@ export function ConversationList({ route }: { route: Route }) {
           <Icon name="search" />
         </a>
         <a
+          class={route.name === "threads" ? "icon-btn active" : "icon-btn"}
+          href="#/threads"
+          aria-label="Threads"
+          title="Threads you follow"
+        >
+          <Icon name="thread" />
+        </a>
+        <a
           class={route.name === "new" ? "icon-btn active" : "icon-btn"}
           href="#/new"
           aria-label="New chat"

@@ -1,6 +1,6 @@
 /**
  * One conversation: header, timeline, typing line and composer, with the members panel
- * beside it (or instead of it, on a phone) when open. A message request asking the user
+ * or a thread beside it (or instead of it, on a phone) when open. A message request asking the user
  * shows the request bar instead of the composer; one the user sent shows no presence.
  */
 
@@ -20,23 +20,18 @@ import { Icon } from "./icons.js";
 import { MembersPanel } from "./MembersPanel.js";
 import { NotificationMenu } from "./NotificationMenu.js";
 import { RequestBar } from "./RequestBar.js";
+import { ThreadPanel } from "./ThreadPanel.js";
 import { Timeline } from "./Timeline.js";
+import { useVisible } from "./useVisible.js";
 
-function useVisible(): boolean {
-  const [visible, setVisible] = useState(document.visibilityState === "visible");
-  useEffect(() => {
-    const update = () => setVisible(document.visibilityState === "visible");
-    document.addEventListener("visibilitychange", update);
-    window.addEventListener("focus", update);
-    return () => {
-      document.removeEventListener("visibilitychange", update);
-      window.removeEventListener("focus", update);
-    };
-  }, []);
-  return visible;
+interface Props {
+  id: string;
+  info: boolean;
+  /** The root of the thread open beside the conversation. */
+  thread?: string | undefined;
 }
 
-export function ConversationView({ id, info }: { id: string; info: boolean }) {
+export function ConversationView({ id, info, thread }: Props) {
   const conv = useStore(chat, (s) => s.convs[id]);
   const me = useStore(chat, (s) => s.me);
   const loaded = useStore(chat, (s) => s.loaded);
@@ -121,7 +116,7 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
     : `${conv.members.length} member${conv.members.length === 1 ? "" : "s"}`;
 
   return (
-    <div class={info ? "conversation with-panel" : "conversation"}>
+    <div class={info || thread ? "conversation with-panel" : "conversation"}>
       <section
         class="thread"
         aria-label={`Conversation with ${title}`}
@@ -182,7 +177,11 @@ export function ConversationView({ id, info }: { id: string; info: boolean }) {
           />
         )}
       </section>
-      {info && <MembersPanel conv={conv} />}
+      {thread ? (
+        <ThreadPanel key={thread} conv={conv} rootId={thread} visible={visible} />
+      ) : (
+        info && <MembersPanel conv={conv} />
+      )}
     </div>
   );
 }

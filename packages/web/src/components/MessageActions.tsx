@@ -1,12 +1,13 @@
 /**
- * The toolbar on a message: react (a small emoji picker), reply, copy link, pin, edit,
- * delete (confirmed).
+ * The toolbar on a message: react (a small emoji picker), reply, reply in thread (in the
+ * timeline), copy link, pin, edit, delete (confirmed).
  * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
  * take focus, Escape closes them, and focus returns to the button that opened them.
  */
 
 import { type MessageView, mayPin } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { navigate, threadHref } from "../router.js";
 import { deleteMessage, toggleReaction } from "../state/actions.js";
 import { chat } from "../state/chat.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
@@ -24,11 +25,13 @@ interface Props {
   canDelete: boolean;
   onReply: (m: MessageView) => void;
   onEdit: (m: MessageView) => void;
+  /** Shown inside a thread, where every reply is in the thread already. */
+  inThread?: boolean;
 }
 
 type Mode = "idle" | "react" | "delete";
 
-export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Props) {
+export function MessageActions({ message, mine, canDelete, onReply, onEdit, inThread }: Props) {
   const [mode, setMode] = useState<Mode>("idle");
   // Reacting, editing and deleting need the server; replying queues like any message.
   const off = unavailableReason(useReach());
@@ -141,6 +144,19 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit }: Pr
           >
             <Icon name="reply" />
           </button>
+          {!inThread && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Reply in thread"
+              title="Reply in thread"
+              onClick={() =>
+                navigate(threadHref(message.conversation_id, message.thread_id ?? message.id))
+              }
+            >
+              <Icon name="thread" />
+            </button>
+          )}
           <button
             type="button"
             class="icon-btn"

@@ -5,6 +5,7 @@
 import { type MessageView, plainText } from "@private-chat/sdk";
 import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
+import { threadHref } from "../router.js";
 import { toggleReaction } from "../state/actions.js";
 import type { PendingMessage } from "../state/chat.js";
 import { discardSend, retrySend } from "../state/send.js";
@@ -12,6 +13,7 @@ import { isEmojiOnly, MessageText } from "../text.js";
 import { AttachmentList } from "./Attachments.js";
 import { Avatar } from "./Avatar.js";
 import { EditedMark } from "./EditHistory.js";
+import { Icon } from "./icons.js";
 import { MessageActions } from "./MessageActions.js";
 
 export type NameOf = (userId: string) => string;
@@ -29,6 +31,26 @@ interface Props {
   receipt: string | undefined;
   onReply: (m: MessageView) => void;
   onEdit: (m: MessageView) => void;
+  /** Shown in a thread's panel: no thread links, no "Reply in thread". */
+  inThread?: boolean;
+}
+
+/** Under a root in the timeline: its replies' count and the latest reply's time. */
+function ThreadLink({ message }: { message: MessageView }) {
+  const summary = message.thread;
+  if (!summary || summary.reply_count === 0) return null;
+  const n = summary.reply_count;
+  return (
+    <a class="thread-link" href={threadHref(message.conversation_id, message.id)}>
+      <Icon name="thread" />
+      <span>
+        {n} {n === 1 ? "reply" : "replies"}
+      </span>
+      {summary.last_reply_at !== null && (
+        <span class="muted"> · last {clockTime(summary.last_reply_at)}</span>
+      )}
+    </a>
+  );
 }
 
 export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: NameOf }) {
@@ -87,6 +109,13 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </time>
             </span>
           </div>
+          {!props.inThread && <ThreadLink message={message} />}
+          {!props.inThread && message.thread_id && (
+            <a class="thread-link" href={threadHref(message.conversation_id, message.thread_id)}>
+              <Icon name="thread" />
+              <span>Replied in a thread</span>
+            </a>
+          )}
           {message.reactions && message.reactions.length > 0 && (
             <div class="reactions">
               {message.reactions.map((r) => {
@@ -115,6 +144,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             canDelete={mine || props.canModerate}
             onReply={props.onReply}
             onEdit={props.onEdit}
+            inThread={props.inThread}
           />
         )}
       </div>

@@ -20,6 +20,7 @@ import { RequestsPage } from "./RequestsPage.js";
 const NewChat = lazyView(() => import("./NewChat.js").then((m) => m.NewChat));
 const SearchPanel = lazyView(() => import("./SearchPanel.js").then((m) => m.SearchPanel));
 const Settings = lazyView(() => import("./Settings.js").then((m) => m.Settings));
+const ThreadsPage = lazyView(() => import("./ThreadsPage.js").then((m) => m.ThreadsPage));
 
 function useUnreadTitle() {
   const convs = useStore(chat, (s) => s.convs);
@@ -64,7 +65,12 @@ export function Shell() {
         <div class="main" id="main">
           <NotifyHint hidden={route.name === "settings"} />
           {route.name === "chat" && (
-            <ConversationView key={route.id} id={route.id} info={route.info} />
+            <ConversationView
+              key={route.id}
+              id={route.id}
+              info={route.info}
+              thread={route.thread}
+            />
           )}
           {route.name === "message" && (
             <MessageLink
@@ -76,6 +82,7 @@ export function Shell() {
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}
           {route.name === "requests" && <RequestsPage />}
+          {route.name === "threads" && <ThreadsPage />}
           {route.name === "search" && <SearchPanel q={route.q} />}
           {route.name === "home" && (
             <div class="empty-main">

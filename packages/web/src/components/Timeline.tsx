@@ -8,11 +8,11 @@ import { hideBlocked, type MessageView, type UserView } from "@private-chat/sdk"
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { dayLabel, joinNames, sameDay } from "../format.js";
 import { fetchQuote, loadOlder } from "../state/actions.js";
-import { blockedIds, type Conv, chat, myReadSeq } from "../state/chat.js";
-import { people, personName } from "../state/people.js";
+import { blockedIds, type Conv, chat, inTimeline, myReadSeq } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
+import { useNameOf } from "./useNameOf.js";
 import { useReveal } from "./useReveal.js";
 
 interface Props {
@@ -40,7 +40,8 @@ function receiptFor(conv: Conv, message: MessageView, meId: string | undefined):
 export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const id = conv.id;
   const timeline = useStore(chat, (s) => s.timelines[id]);
-  const pending = useStore(chat, (s) => s.outbox[id]);
+  const outbox = useStore(chat, (s) => s.outbox[id]);
+  const pending = useMemo(() => outbox?.filter(inTimeline), [outbox]);
   const quotes = useStore(chat, (s) => s.quotes);
   const blocked = useStore(chat, (s) => s.blocked);
   // Runs of hidden messages the user chose to show, by their first message's id.
@@ -52,13 +53,7 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const [readAtOpen] = useState(() => myReadSeq(conv, me?.id));
   const messages = timeline?.messages ?? [];
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
-  // Names change only with membership, so message items need not re-render on reads.
-  const namesKey = conv.members.map((m) => `${m.user.id}\t${m.user.display_name}`).join("\n");
-  const others = useStore(people, (all) => all);
-  const nameOf = useMemo(() => {
-    const names = new Map(conv.members.map((m) => [m.user.id, m.user.display_name]));
-    return (userId: string) => names.get(userId) ?? personName(userId) ?? "Former member";
-  }, [namesKey, others]);
+  const nameOf = useNameOf(conv);
 
   const check = () => {
     const el = scroller.current;

@@ -19,6 +19,7 @@ const PATHS = {
   bellOff: "M6 16v-5a6 6 0 0 1 12 0v5l2 2H4l2-2Zm4 4a2 2 0 0 0 4 0M3 3l18 18",
   link: "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1",
   pin: "M9 4h6l-1 6 3 3H7l3-3-1-6Zm3 9v8",
+  thread: "M4 5h16v10H9l-5 4V5Zm4 4h8m-8 3h5",
   file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Zm0 0v5h5",
 } as const;
 

@@ -14,7 +14,7 @@ import { mergeConversations, mergePage, removeConversation, upsertMessage } from
 
 export const PAGE = 50;
 
-function failed(err: unknown): void {
+export function failed(err: unknown): void {
   if (isAuthError(err)) end("Your session has ended. Please sign in again.");
   else toast(errorText(err));
 }

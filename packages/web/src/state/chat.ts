@@ -26,6 +26,11 @@ export interface Timeline {
   stale?: boolean;
 }
 
+/** A pending send the conversation's timeline shows (a thread-only reply shows in its thread). */
+export function inTimeline(pending: PendingMessage): boolean {
+  return !pending.thread_id || pending.also_to_conversation === true;
+}
+
 /** A send the server has not acknowledged yet (or refused). */
 export interface PendingMessage {
   clientId: string;
@@ -33,8 +38,26 @@ export interface PendingMessage {
   body: string;
   reply_to?: string | undefined;
   attachments?: AttachmentView[] | undefined;
+  /** A reply in this root's thread. */
+  thread_id?: string | undefined;
+  /** A thread reply the conversation's timeline shows too. */
+  also_to_conversation?: boolean | undefined;
   created_at: number;
   failed?: string | undefined;
+}
+
+/** A thread opened on this device: its root, the replies loaded and where the user stands. */
+export interface ThreadState {
+  conversationId: string;
+  /** The root message; null until loaded. */
+  root: MessageView | null;
+  /** The loaded replies, oldest first (a thread's order is its conversation's order). */
+  replies: MessageView[];
+  hasOlder: boolean;
+  loading: boolean;
+  error: string | null;
+  following: boolean;
+  readThreadSeq: number;
 }
 
 export interface ChatState {
@@ -66,6 +89,10 @@ export interface ChatState {
    * loaded, and again when a pin arrives for a message not loaded here (read afresh).
    */
   pins: Record<string, PinnedMessageView[]>;
+  /** Threads opened on this device, by their root's id. */
+  threads: Record<string, ThreadState>;
+  /** Bumped by every thread event, so the list of followed threads knows to refresh. */
+  threadActivity: number;
 }
 
 export function emptyState(me: UserView | null = null): ChatState {
@@ -86,6 +113,8 @@ export function emptyState(me: UserView | null = null): ChatState {
     blocked: {},
     dnd: undefined,
     pins: {},
+    threads: {},
+    threadActivity: 0,
   };
 }
 

@@ -10,6 +10,8 @@ import {
   ApiError,
   type AuthResponse,
   isHiddenMessage,
+  isThreadOnly,
+  type MessageView,
   type StoredEvent,
   type UserView,
 } from "@private-chat/sdk";
@@ -149,6 +151,7 @@ function stop(): void {
   held = null;
   readyCount = 0;
   fetching.clear();
+  followsKnown.clear();
 }
 
 /** Ends the session locally (after sign-out, or when the server ended it). */
@@ -245,6 +248,12 @@ function handle(event: StoredEvent): void {
   ) {
     const conv = state.convs[cid];
     if (conv && isHiddenMessage(event.message, blockedIds(state.blocked), conv.type)) return;
+    // A reply in its thread alone is told only to those following the thread.
+    const rootId = event.message.thread_id;
+    if (rootId && isThreadOnly(event.message)) {
+      if (conv) void tellFollower(conv, rootId, event.message);
+      return;
+    }
     const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
     announce(
       `${memberName(conv, event.message.sender_id)}${where}: ${plainText(event.message.body)}`,
@@ -253,12 +262,57 @@ function handle(event: StoredEvent): void {
     // conversation's preference keeps it quiet (a mention under "mentions" is told below).
     if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, event.message);
   }
+  if (event.type === "thread.followed") remember(event.root_id, event.following);
+  // Replying follows the thread.
+  if (
+    event.type === "message.new" &&
+    event.message.thread_id &&
+    event.message.sender_id === state.me?.id
+  )
+    remember(event.message.thread_id, true);
   // Mentions reach only the one mentioned.
   if (event.type === "mention") {
     const conv = state.convs[cid];
     const message = state.timelines[cid]?.messages.find((m) => m.id === event.message_id);
     if (conv && message && levelNow(conv.notifications) === "mentions") notifyHidden(conv, message);
   }
+}
+
+/**
+ * Whether the user follows threads not opened here, as learnt: for a minute, since
+ * being mentioned or another device's reply follows a thread without telling this one.
+ */
+const followsKnown = new Map<string, { following: boolean; until: number }>();
+function remember(rootId: string, following: boolean): void {
+  if (followsKnown.size >= 1000) followsKnown.clear();
+  followsKnown.set(rootId, { following, until: Date.now() + 60_000 });
+}
+
+/** A thread-only reply: told as any message when the user follows its thread. */
+async function tellFollower(conv: Conv, rootId: string, message: MessageView): Promise<void> {
+  const opened = chat.get().threads[rootId];
+  if (opened) {
+    if (opened.following) tell(conv, message);
+    return;
+  }
+  // Only a hidden page asks the server (once a minute per thread): it may notify.
+  const known = followsKnown.get(rootId);
+  if (known && known.until > Date.now()) {
+    if (known.following) tell(conv, message);
+    return;
+  }
+  if (document.visibilityState === "visible") return;
+  const following = await api.thread(rootId, { limit: 1 }).then(
+    (page) => page.following,
+    () => false,
+  );
+  remember(rootId, following);
+  if (following) tell(conv, message);
+}
+
+function tell(conv: Conv, message: MessageView): void {
+  announce(`${memberName(conv, message.sender_id)} in a thread: ${plainText(message.body)}`);
+  if (levelNow(conv.notifications) === "all") notifyHidden(conv, message);
 }
 
 function notifyHidden(conv: Conv, message: { id: string; sender_id: string; body: string }): void {

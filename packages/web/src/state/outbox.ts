@@ -14,6 +14,8 @@ const pendingMessage = z.object({
   body: z.string(),
   reply_to: z.optional(z.string()),
   attachments: z.optional(z.array(attachmentView)),
+  thread_id: z.optional(z.string()),
+  also_to_conversation: z.optional(z.boolean()),
   created_at: z.number(),
 });
 // An entry that no longer decodes is dropped alone, not the whole outbox.

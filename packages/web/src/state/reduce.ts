@@ -8,6 +8,7 @@ import {
   type ConversationView,
   createdRequestState,
   isHiddenMessage,
+  isThreadOnly,
   type MemberView,
   type MessageView,
   type StoredEvent,
@@ -15,6 +16,14 @@ import {
 } from "@private-chat/sdk";
 import { blockedIds, type ChatState, type Conv, myReadSeq, type Timeline } from "./chat.js";
 import { applyPinEvent, refreshPinned } from "./pin-list.js";
+import {
+  dropThreadsOf,
+  patchInThreads,
+  putInThreads,
+  setFollowing,
+  setSummary,
+  setThreadRead,
+} from "./thread-state.js";
 
 /** Inserts or replaces a message, keeping the list ordered by seq. */
 export function putMessage(list: MessageView[], message: MessageView): MessageView[] {
@@ -71,9 +80,11 @@ function clearTyping(state: ChatState, conversationId: string, userId: string): 
 export function upsertMessage(state: ChatState, message: MessageView): ChatState {
   const me = state.me?.id;
   const cid = message.conversation_id;
-  let next = state;
+  // A reply in its thread alone stays out of the timeline, its preview and unread count.
+  const threadOnly = isThreadOnly(message);
+  let next = putInThreads(state, message);
   const timeline = next.timelines[cid];
-  if (timeline) {
+  if (timeline && !threadOnly) {
     next = withTimeline(next, cid, {
       ...timeline,
       messages: putMessage(timeline.messages, message),
@@ -85,7 +96,10 @@ export function upsertMessage(state: ChatState, message: MessageView): ChatState
   const conv = next.convs[cid];
   if (conv) {
     let c: Conv = conv;
-    if (message.seq > c.last_seq) {
+    if (threadOnly) {
+      if (message.seq > c.last_seq)
+        c = setMemberRead({ ...c, last_seq: message.seq }, message.sender_id, message.seq);
+    } else if (message.seq > c.last_seq) {
       const mine = message.sender_id === me;
       // A blocked person's message in a group is hidden, so it counts as nothing unread.
       const hidden = isHiddenMessage(message, blockedIds(next.blocked), c.type);
@@ -128,7 +142,7 @@ function patchMessage(
   if (conv?.last_message?.id === id) {
     next = withConv(next, { ...conv, last_message: patch(conv.last_message) });
   }
-  return next;
+  return patchInThreads(next, id, patch);
 }
 
 function newMember(
@@ -151,7 +165,12 @@ export function removeConversation(state: ChatState, id: string): ChatState {
   const { [id]: _c, ...convs } = state.convs;
   const { [id]: _t, ...timelines } = state.timelines;
   const { [id]: _o, ...outbox } = state.outbox;
-  return { ...state, convs, timelines, outbox };
+  return dropThreadsOf({ ...state, convs, timelines, outbox }, id);
+}
+
+/** Tells the list of followed threads that it may be out of date. */
+function bumpThreads(state: ChatState): ChatState {
+  return { ...state, threadActivity: state.threadActivity + 1 };
 }
 
 export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
@@ -168,6 +187,16 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
     case "message.pinned":
     case "message.unpinned":
       return applyPinEvent(state, event);
+    case "thread.updated":
+      return bumpThreads(
+        patchMessage(state, event.conversation_id, event.root_id, (m) =>
+          setSummary(m, event.thread),
+        ),
+      );
+    case "thread.read":
+      return bumpThreads(setThreadRead(state, event.root_id, event.thread_seq));
+    case "thread.followed":
+      return bumpThreads(setFollowing(state, event.root_id, event.following));
     case "reaction":
       return patchMessage(state, event.conversation_id, event.message_id, (m) => {
         const reactions = applyReaction(m.reactions, event);

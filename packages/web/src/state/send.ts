@@ -29,6 +29,8 @@ function transmit(pending: PendingMessage): void {
       ...(pending.attachments?.length
         ? { attachmentIds: pending.attachments.map((a) => a.id) }
         : {}),
+      ...(pending.thread_id ? { threadId: pending.thread_id } : {}),
+      ...(pending.also_to_conversation ? { alsoToConversation: true } : {}),
     })
     .then((message) => {
       forgetPending(userId, pending.clientId);
@@ -41,11 +43,18 @@ function transmit(pending: PendingMessage): void {
     });
 }
 
+/** Where a thread reply goes: its root, and whether the timeline shows it too. */
+export interface ThreadTarget {
+  rootId: string;
+  alsoToConversation: boolean;
+}
+
 export function sendMessage(
   conversationId: string,
   body: string,
   replyTo?: string,
   attachments?: AttachmentView[],
+  thread?: ThreadTarget,
 ): void {
   const userId = chat.get().me?.id;
   if (!userId) return;
@@ -55,6 +64,8 @@ export function sendMessage(
     body,
     reply_to: replyTo,
     attachments,
+    ...(thread ? { thread_id: thread.rootId } : {}),
+    ...(thread?.alsoToConversation ? { also_to_conversation: true } : {}),
     created_at: Date.now(),
   };
   persistPending(userId, pending);

@@ -1,0 +1,155 @@
+/**
+ * One thread beside its conversation (instead of it, on a phone): the root, its replies
+ * oldest first with earlier ones on request, Follow, and a box that replies in the
+ * thread. Replies shown while the page is visible count as read.
+ */
+
+import type { MessageView } from "@private-chat/sdk";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { chatHref } from "../router.js";
+import { type Conv, chat } from "../state/chat.js";
+import { useStore } from "../state/store.js";
+import { followThread, loadOlderReplies, openThread, readThread } from "../state/threads.js";
+import { Composer } from "./Composer.js";
+import { Icon } from "./icons.js";
+import { MessageItem, PendingItem } from "./MessageItem.js";
+import { useNameOf } from "./useNameOf.js";
+
+interface Props {
+  conv: Conv;
+  rootId: string;
+  visible: boolean;
+}
+
+export function ThreadPanel({ conv, rootId, visible }: Props) {
+  const thread = useStore(chat, (s) => s.threads[rootId]);
+  const me = useStore(chat, (s) => s.me);
+  const outbox = useStore(chat, (s) => s.outbox[conv.id]);
+  const quotes = useStore(chat, (s) => s.quotes);
+  const pending = useMemo(() => outbox?.filter((p) => p.thread_id === rootId), [outbox, rootId]);
+  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
+  const [editing, setEditing] = useState<MessageView | null>(null);
+  const nameOf = useNameOf(conv);
+  const act = useMemo(
+    () => ({
+      reply: (m: MessageView) => {
+        setEditing(null);
+        setReplyTo(m);
+      },
+      edit: (m: MessageView) => {
+        setReplyTo(null);
+        setEditing(m);
+      },
+    }),
+    [],
+  );
+
+  useEffect(() => openThread(conv.id, rootId), [conv.id, rootId]);
+  const lastSeq = thread?.replies.at(-1)?.thread_seq ?? 0;
+  useEffect(() => {
+    if (visible && !thread?.loading) void readThread(rootId);
+  }, [rootId, lastSeq, visible, thread?.loading]);
+
+  const root = thread?.root ?? null;
+  const replies = thread?.replies ?? [];
+  const byId = new Map([...(root ? [root] : []), ...replies].map((m) => [m.id, m]));
+  const quoteOf = (id: string | undefined) => (id ? (byId.get(id) ?? quotes[id] ?? null) : null);
+  const count = root?.thread?.reply_count ?? replies.filter((m) => !m.deleted).length;
+  const myId = me?.id ?? "";
+  const item = (m: MessageView) => (
+    <MessageItem
+      key={m.id}
+      message={m}
+      myId={myId}
+      myUsername={me?.username}
+      group={conv.type === "group"}
+      canModerate={conv.type === "group" && conv.role !== "member"}
+      nameOf={nameOf}
+      continued={false}
+      quote={quoteOf(m.reply_to)}
+      receipt={undefined}
+      onReply={act.reply}
+      onEdit={act.edit}
+      inThread
+    />
+  );
+
+  return (
+    <aside class="panel thread-panel" aria-labelledby="thread-panel-title">
+      <header class="panel-head">
+        <h2 id="thread-panel-title">Thread</h2>
+        {thread && !thread.error && (
+          <button
+            type="button"
+            class={thread.following ? "small active" : "small"}
+            aria-pressed={thread.following}
+            title={
+              thread.following
+                ? "You are told of new replies. Select to stop following."
+                : "Follow to be told of new replies"
+            }
+            onClick={() => void followThread(rootId, !thread.following)}
+          >
+            {thread.following ? "Following" : "Follow"}
+          </button>
+        )}
+        <a class="icon-btn" href={chatHref(conv.id)} aria-label="Close thread">
+          <Icon name="close" />
+        </a>
+      </header>
+      <div class="panel-body thread-body">
+        {thread?.error ? (
+          <p class="error" role="alert">
+            {thread.error}
+          </p>
+        ) : (
+          <>
+            {root && (
+              <ol class="messages thread-root" aria-label="Thread root">
+                {item(root)}
+              </ol>
+            )}
+            <p class="thread-count">
+              {count === 0 ? "No replies yet" : `${count} ${count === 1 ? "reply" : "replies"}`}
+            </p>
+            {thread?.hasOlder && (
+              <button
+                type="button"
+                class="link"
+                disabled={thread.loading}
+                onClick={() => void loadOlderReplies(rootId)}
+              >
+                Show earlier replies
+              </button>
+            )}
+            {thread?.loading && <p class="muted">Loading replies…</p>}
+            <ol class="messages" aria-label="Replies">
+              {replies.map(item)}
+              {pending?.map((p) => (
+                <PendingItem
+                  key={p.clientId}
+                  pending={p}
+                  myUsername={me?.username}
+                  nameOf={nameOf}
+                  quote={quoteOf(p.reply_to)}
+                />
+              ))}
+            </ol>
+          </>
+        )}
+      </div>
+      {!thread?.error && conv.request !== "pending" && conv.request !== "declined" && (
+        <Composer
+          key={editing?.id ?? "new"}
+          conv={conv}
+          threadRoot={rootId}
+          replyTo={replyTo}
+          editing={editing}
+          onCancelReply={() => setReplyTo(null)}
+          onCancelEdit={() => setEditing(null)}
+          onEditLast={act.edit}
+        />
+      )}
+    </aside>
+  );
+}
