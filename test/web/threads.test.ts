@@ -24,6 +24,7 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
   let bob: TestUser;
   let groupId: string;
   let root: MessageView;
+  let firstReply: MessageView;
   const errors: string[] = [];
 
   const item = (page: Page, text: string) =>
@@ -58,7 +59,9 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
   });
 
   it("a reply in a thread shows as its root's count, live, and not in the timeline", async () => {
-    await sendMessage(server.url, bob, groupId, "first thought", { thread_id: root.id });
+    firstReply = await sendMessage(server.url, bob, groupId, "first thought", {
+      thread_id: root.id,
+    });
     await visible(item(alicePage, "the release plan").getByRole("link", { name: /^1 reply/ }));
     // Something sent after it shows, and the reply still does not.
     await sendMessage(server.url, bob, groupId, "in the conversation");
@@ -97,6 +100,16 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
     const inTimeline = item(alicePage, "for everyone");
     await visible(inTimeline);
     await visible(inTimeline.getByRole("link", { name: "Replied in a thread" }));
+  });
+
+  it("a link to a reply in a thread, and a search hit on it, open the thread", async () => {
+    await alicePage.evaluate(`location.hash = "#/c/${groupId}/m/${firstReply.id}"`);
+    await visible(replies(alicePage).getByText("first thought"));
+    await alicePage.evaluate(`location.hash = "#/c/${groupId}"`);
+    await gone(panel(alicePage));
+    await alicePage.evaluate(`location.hash = "#/search/thought"`);
+    await alicePage.getByRole("link").filter({ hasText: "first thought" }).click();
+    await visible(replies(alicePage).getByText("first thought"));
   });
 
   it("the Threads page lists followed threads with the replies not read", async () => {

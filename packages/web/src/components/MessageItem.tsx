@@ -35,14 +35,21 @@ interface Props {
   inThread?: boolean;
 }
 
-/** Under a root in the timeline: its replies' count and the latest reply's time. */
-function ThreadLink({ message }: { message: MessageView }) {
+/**
+ * Under a root in the timeline: the faces of the latest repliers, the replies' count and
+ * the latest reply's time.
+ */
+function ThreadLink({ message, nameOf }: { message: MessageView; nameOf: NameOf }) {
   const summary = message.thread;
   if (!summary || summary.reply_count === 0) return null;
   const n = summary.reply_count;
   return (
     <a class="thread-link" href={threadHref(message.conversation_id, message.id)}>
-      <Icon name="thread" />
+      <span class="thread-faces">
+        {summary.participant_ids.slice(0, 3).map((id) => (
+          <Avatar key={id} id={id} name={nameOf(id)} size="sm" />
+        ))}
+      </span>
       <span>
         {n} {n === 1 ? "reply" : "replies"}
       </span>
@@ -109,7 +116,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </time>
             </span>
           </div>
-          {!props.inThread && <ThreadLink message={message} />}
+          {!props.inThread && <ThreadLink message={message} nameOf={nameOf} />}
           {!props.inThread && message.thread_id && (
             <a class="thread-link" href={threadHref(message.conversation_id, message.thread_id)}>
               <Icon name="thread" />

@@ -1,12 +1,13 @@
 /**
  * Opening a link to a message (#/c/<conversation>/m/<message>): asks the server for it,
  * then opens the conversation there, where the timeline loads history back to it,
- * highlights it and moves focus to it (as for a search result). A message the reader may
+ * highlights it and moves focus to it (as for a search result); a reply in its thread
+ * alone opens the thread beside the conversation. A message the reader may
  * not see, one deleted, one that never existed and a malformed link all get the same
  * "not found".
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { chatHref, navigate } from "../router.js";
+import { chatHref, navigate, threadHref } from "../router.js";
 import { type LinkOutcome, resolveMessageLink } from "../state/message-links.js";
 import { revealMessage } from "../state/search.js";
 import { PageHead } from "./PageHead.js";
@@ -30,7 +31,9 @@ export function MessageLink({ conversationId, messageId }: Props) {
         revealMessage(result.target);
         // The link has done its job: Back leaves the conversation, not back into the link.
         navigate(chatHref(conversationId), true);
-      } else setOutcome(result);
+      } else if (result.kind === "in-thread")
+        navigate(threadHref(conversationId, result.rootId), true);
+      else setOutcome(result);
     });
     return () => {
       live = false;

@@ -3,11 +3,13 @@
  * an excerpt whose matches are marked. Choosing a result opens the conversation at that
  * message. Excerpts are message text, so they are only ever rendered as text nodes.
  */
+
+import { isThreadOnly } from "@private-chat/sdk";
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.js";
 import { conversationTitle, fullTime, listTime, memberName } from "../format.js";
-import { chatHref, navigate, searchHref } from "../router.js";
+import { chatHref, navigate, searchHref, threadHref } from "../router.js";
 import { chat } from "../state/chat.js";
 import { revealMessage, type SearchResultView, searchMessages } from "../state/search.js";
 import { useStore } from "../state/store.js";
@@ -43,18 +45,23 @@ function Hit({ hit }: { hit: SearchResultView }) {
   const { message } = hit;
   const title = conv ? conversationTitle(conv, me) : "Conversation";
   const sender = message.sender_id === me ? "You" : memberName(conv, message.sender_id);
+  const inThread = isThreadOnly(message) ? message.thread_id : undefined;
   return (
     <li>
       <a
         class="search-hit"
-        href={chatHref(hit.conversation_id)}
-        onClick={() =>
-          revealMessage({
-            conversationId: hit.conversation_id,
-            messageId: message.id,
-            seq: message.seq,
-          })
+        href={
+          // A reply in its thread alone is found in the thread, beside the conversation.
+          inThread ? threadHref(hit.conversation_id, inThread) : chatHref(hit.conversation_id)
         }
+        onClick={() => {
+          if (!inThread)
+            revealMessage({
+              conversationId: hit.conversation_id,
+              messageId: message.id,
+              seq: message.seq,
+            });
+        }}
       >
         <span class="hit-top">
           <span class="hit-conv">{title}</span>

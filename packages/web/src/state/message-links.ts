@@ -5,7 +5,7 @@
  * reader's sight (not a member, or sent outside their membership): the server answers
  * 404 for all but deleted messages, whose tombstone is no more use to a link.
  */
-import { ApiError, type MessageView } from "@private-chat/sdk";
+import { ApiError, isThreadOnly, type MessageView } from "@private-chat/sdk";
 import { api, errorText } from "../api.js";
 import { messageUrl } from "../router.js";
 import { toast } from "./notices.js";
@@ -13,6 +13,8 @@ import type { RevealTarget } from "./search.js";
 
 export type LinkOutcome =
   | { kind: "found"; target: RevealTarget }
+  /** A reply in its thread alone: the link opens that thread. */
+  | { kind: "in-thread"; rootId: string }
   | { kind: "not-found" }
   | { kind: "failed"; error: string };
 
@@ -25,6 +27,8 @@ export async function resolveMessageLink(
     const message = await api.message(messageId);
     // A link whose conversation is not the message's is as broken as one to nothing.
     if (message.deleted || message.conversation_id !== conversationId) return { kind: "not-found" };
+    if (message.thread_id && isThreadOnly(message))
+      return { kind: "in-thread", rootId: message.thread_id };
     return { kind: "found", target: { conversationId, messageId, seq: message.seq } };
   } catch (err) {
     // 400 is an id the server cannot even look up (too long): a malformed link.
