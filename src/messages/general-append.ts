@@ -23,6 +23,7 @@ import type { MessageRow } from "../storage/messages.js";
 import type { Repositories } from "../storage/store.js";
 import { findMentions } from "./mentions.js";
 import { presentMessage } from "./present.js";
+import { moveThreadRead } from "./thread-read.js";
 
 /** What the general path knows of a request beyond the message itself. */
 export interface GeneralSend {
@@ -195,18 +196,13 @@ async function logReply(
   });
   if (root.sender_id !== row.sender_id) await followAndTell(tx, log, row, root.sender_id, "auto");
   await followAndTell(tx, log, row, row.sender_id, "join");
-  const before = (await tx.threadFollows.of(root.id, row.sender_id))?.readSeq ?? 0;
-  const read = await tx.threadFollows.markRead(root.id, row.sender_id, Number(row.thread_seq));
-  if (read > before)
-    await log.append(
-      {
-        type: "thread.read",
-        conversation_id: row.conversation_id,
-        root_id: root.id,
-        thread_seq: read,
-      },
-      { userId: row.sender_id },
-    );
+  await moveThreadRead(
+    tx,
+    log,
+    { rootId: root.id, conversationId: row.conversation_id },
+    row.sender_id,
+    Number(row.thread_seq),
+  );
 }
 
 /** Follows the reply's thread for `userId`; their own devices hear when that is news. */

@@ -18,6 +18,7 @@ import type { FollowCursor } from "../storage/thread-follows.js";
 import type { User } from "../storage/users.js";
 import { presentMessages } from "./present.js";
 import type { HistoryQuery } from "./service.js";
+import { moveThreadRead } from "./thread-read.js";
 import { visibleMessage } from "./visible.js";
 
 export interface ThreadServiceDeps {
@@ -97,19 +98,8 @@ export class ThreadService {
       // Reading a thread nobody answered changes nothing; nobody reads past its last reply.
       const last = await tx.threads.lastSeqOf(root.id);
       if (last === 0) return 0;
-      const before = (await tx.threadFollows.of(root.id, user.id))?.readSeq ?? 0;
-      const now = await tx.threadFollows.markRead(root.id, user.id, Math.min(threadSeq, last));
-      if (now > before)
-        await log.append(
-          {
-            type: "thread.read",
-            conversation_id: root.conversation_id,
-            root_id: root.id,
-            thread_seq: now,
-          },
-          { userId: user.id },
-        );
-      return now;
+      const place = { rootId: root.id, conversationId: root.conversation_id };
+      return moveThreadRead(tx, log, place, user.id, Math.min(threadSeq, last));
     });
   }
 

@@ -1,11 +1,11 @@
 /**
  * One conversation: header, timeline, typing line and composer, with the members panel
- * or a thread beside it (or instead of it, on a phone) when open. A message request asking the user
- * shows the request bar instead of the composer; one the user sent shows no presence.
+ * or a thread beside it (or instead of it, on a phone) when open. A message request
+ * asking the user shows the request bar instead of the composer; one the user sent
+ * shows no presence.
  */
 
-import type { MessageView } from "@private-chat/sdk";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { conversationTitle, joinNames, lastSeen, memberName, otherMembers } from "../format.js";
 import { chatHref } from "../router.js";
 import { openTimeline } from "../state/actions.js";
@@ -22,6 +22,7 @@ import { NotificationMenu } from "./NotificationMenu.js";
 import { RequestBar } from "./RequestBar.js";
 import { ThreadPanel } from "./ThreadPanel.js";
 import { Timeline } from "./Timeline.js";
+import { useReplyOrEdit } from "./useReplyOrEdit.js";
 import { useVisible } from "./useVisible.js";
 
 interface Props {
@@ -40,22 +41,9 @@ export function ConversationView({ id, info, thread }: Props) {
   const seen = useStore(chat, (s) => s.seen);
   const typing = useStore(chat, (s) => s.typing[id]);
   const visible = useVisible();
-  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
-  const [editing, setEditing] = useState<MessageView | null>(null);
+  const act = useReplyOrEdit();
+  const { replyTo, editing } = act;
   const exists = conv !== undefined;
-  const act = useMemo(
-    () => ({
-      reply: (m: MessageView) => {
-        setEditing(null);
-        setReplyTo(m);
-      },
-      edit: (m: MessageView) => {
-        setReplyTo(null);
-        setEditing(m);
-      },
-    }),
-    [],
-  );
 
   // Again once the server's list arrives: messages shown from the local copy are refreshed.
   useEffect(() => {
@@ -171,8 +159,8 @@ export function ConversationView({ id, info, thread }: Props) {
             conv={conv}
             replyTo={replyTo}
             editing={editing}
-            onCancelReply={() => setReplyTo(null)}
-            onCancelEdit={() => setEditing(null)}
+            onCancelReply={act.cancelReply}
+            onCancelEdit={act.cancelEdit}
             onEditLast={act.edit}
           />
         )}

@@ -5,7 +5,7 @@
  */
 
 import type { MessageView } from "@private-chat/sdk";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 import { chatHref } from "../router.js";
 import { type Conv, chat } from "../state/chat.js";
 import { useStore } from "../state/store.js";
@@ -14,6 +14,7 @@ import { Composer } from "./Composer.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
 import { useNameOf } from "./useNameOf.js";
+import { useReplyOrEdit } from "./useReplyOrEdit.js";
 
 interface Props {
   conv: Conv;
@@ -27,22 +28,9 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
   const outbox = useStore(chat, (s) => s.outbox[conv.id]);
   const quotes = useStore(chat, (s) => s.quotes);
   const pending = useMemo(() => outbox?.filter((p) => p.thread_id === rootId), [outbox, rootId]);
-  const [replyTo, setReplyTo] = useState<MessageView | null>(null);
-  const [editing, setEditing] = useState<MessageView | null>(null);
+  const act = useReplyOrEdit();
+  const { replyTo, editing } = act;
   const nameOf = useNameOf(conv);
-  const act = useMemo(
-    () => ({
-      reply: (m: MessageView) => {
-        setEditing(null);
-        setReplyTo(m);
-      },
-      edit: (m: MessageView) => {
-        setReplyTo(null);
-        setEditing(m);
-      },
-    }),
-    [],
-  );
 
   useEffect(() => openThread(conv.id, rootId), [conv.id, rootId]);
   const lastSeq = thread?.replies.at(-1)?.thread_seq ?? 0;
@@ -145,8 +133,8 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
           threadRoot={rootId}
           replyTo={replyTo}
           editing={editing}
-          onCancelReply={() => setReplyTo(null)}
-          onCancelEdit={() => setEditing(null)}
+          onCancelReply={act.cancelReply}
+          onCancelEdit={act.cancelEdit}
           onEditLast={act.edit}
         />
       )}
