@@ -30,7 +30,10 @@ export function NotificationMenu({ conv }: { conv: Conv }) {
   const panel = useRef<HTMLDivElement>(null);
   const muted = convMuted(conv);
   const prefs = conv.notifications;
-  const level = prefs?.level ?? "all";
+  // The level picked shows at once while the server confirms it (a re-render meanwhile
+  // would otherwise put the old one back); a refusal reverts to what the server keeps.
+  const [chosen, setChosen] = useState<NotificationLevel | null>(null);
+  const level = chosen ?? prefs?.level ?? "all";
   const panelId = `notify-${conv.id}`;
 
   useEffect(() => {
@@ -112,7 +115,11 @@ export function NotificationMenu({ conv }: { conv: Conv }) {
                   type="radio"
                   name={`level-${conv.id}`}
                   checked={level === option.level}
-                  onChange={() => void setNotifications(conv.id, { level: option.level })}
+                  onChange={async () => {
+                    setChosen(option.level);
+                    await setNotifications(conv.id, { level: option.level });
+                    setChosen(null);
+                  }}
                 />
                 {option.label}
                 {prefs?.is_default && level === option.level && (

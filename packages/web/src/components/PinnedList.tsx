@@ -52,7 +52,8 @@ function Pin({ conv, pin, me }: { conv: Conv; pin: PinnedMessageView; me: string
 export function PinnedList({ conv }: { conv: Conv }) {
   const pins = useStore(chat, (s) => s.pins[conv.id]);
   const me = useStore(chat, (s) => s.me?.id);
-  const [busy, setBusy] = useState(false);
+  // The choice shows at once while the server confirms it (and reverts if it refuses).
+  const [wanted, setWanted] = useState<boolean | null>(null);
   const loaded = pins !== undefined;
   useEffect(() => {
     if (!loaded) void loadPins(conv.id);
@@ -60,9 +61,9 @@ export function PinnedList({ conv }: { conv: Conv }) {
   const admin = conv.type === "group" && conv.role !== "member";
 
   async function allow(allowed: boolean) {
-    setBusy(true);
+    setWanted(allowed);
     await setMembersCanPin(conv.id, allowed);
-    setBusy(false);
+    setWanted(null);
   }
 
   return (
@@ -72,8 +73,8 @@ export function PinnedList({ conv }: { conv: Conv }) {
         <label class="check">
           <input
             type="checkbox"
-            checked={conv.members_can_pin === true}
-            disabled={busy}
+            checked={wanted ?? conv.members_can_pin === true}
+            disabled={wanted !== null}
             onChange={(e) => void allow((e.currentTarget as HTMLInputElement).checked)}
           />
           Every member can pin messages
