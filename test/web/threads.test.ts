@@ -1,8 +1,9 @@
 /**
  * Threads in the web app, in two browsers: a reply in a thread updates its root's count
  * live and stays out of the timeline, the count opens the thread beside the
- * conversation, a reply typed there reaches the other browser (and the timeline too when
- * asked), and the Threads page lists what the user follows with the unread replies.
+ * conversation, a reply typed there (with a file, too) reaches the other browser (and the
+ * timeline too when asked), a link or search hit opens the thread at the reply, and the
+ * Threads page lists what the user follows with the unread replies.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -102,14 +103,35 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
     await visible(inTimeline.getByRole("link", { name: "Replied in a thread" }));
   });
 
-  it("a link to a reply in a thread, and a search hit on it, open the thread", async () => {
+  it("a file attached in the thread's box goes with the reply, not with the conversation's", async () => {
+    await panel(bobPage)
+      .locator('input[type="file"]')
+      .setInputFiles({
+        name: "minutes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("y".repeat(3072)),
+      });
+    const tray = panel(bobPage).getByRole("list", { name: "Attachments to send" });
+    await visible(tray.getByText("3.0 KB"));
+    // The conversation's own box has nothing waiting.
+    assert.equal(await bobPage.getByRole("list", { name: "Attachments to send" }).count(), 1);
+    await replyInThread(bobPage, "the minutes");
+    await gone(tray);
+    const reply = replies(alicePage).getByRole("listitem").filter({ hasText: "the minutes" });
+    await visible(reply.getByRole("button", { name: "Download minutes.txt, 3.0 KB" }));
+    assert.equal(await item(alicePage, "the minutes").count(), 0);
+  });
+
+  it("a link to a reply in a thread, and a search hit on it, open the thread at it", async () => {
+    const found = (page: Page, text: string) =>
+      replies(page).locator("li.found:focus").filter({ hasText: text });
     await alicePage.evaluate(`location.hash = "#/c/${groupId}/m/${firstReply.id}"`);
-    await visible(replies(alicePage).getByText("first thought"));
+    await visible(found(alicePage, "first thought"));
     await alicePage.evaluate(`location.hash = "#/c/${groupId}"`);
     await gone(panel(alicePage));
     await alicePage.evaluate(`location.hash = "#/search/thought"`);
     await alicePage.getByRole("link").filter({ hasText: "first thought" }).click();
-    await visible(replies(alicePage).getByText("first thought"));
+    await visible(found(alicePage, "first thought"));
   });
 
   it("the Threads page lists followed threads with the replies not read", async () => {
@@ -142,6 +164,21 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
     await visible(panel(alicePage).getByRole("alert").getByText("This thread is not available."));
     const expected = errors.splice(logged).filter((e) => !e.includes("status of 404"));
     errors.push(...expected);
+  });
+
+  it("a link to a reply pages up through a long thread to it", async () => {
+    const long = await sendMessage(server.url, alice, groupId, "a long discussion");
+    const first = await sendMessage(server.url, bob, groupId, "the very first point", {
+      thread_id: long.id,
+    });
+    // More than one page of replies (50) after it.
+    for (let i = 0; i < 60; i += 1)
+      await sendMessage(server.url, bob, groupId, `point ${i}`, { thread_id: long.id });
+    await alicePage.evaluate(`location.hash = "#/c/${groupId}/m/${first.id}"`);
+    await visible(
+      replies(alicePage).locator("li.found:focus").filter({ hasText: "the very first point" }),
+    );
+    await visible(replies(alicePage).getByText("point 59"));
   });
 
   it("logged no errors", () => {

@@ -126,13 +126,7 @@ export function AttachmentList({ attachments }: { attachments: AttachmentView[] 
   );
 }
 
-export function UploadTray({
-  conversationId,
-  items,
-}: {
-  conversationId: string;
-  items: UploadItem[];
-}) {
+export function UploadTray({ tray, items }: { tray: string; items: UploadItem[] }) {
   if (items.length === 0) return null;
   return (
     <ul class="upload-tray" aria-label="Attachments to send">
@@ -153,7 +147,7 @@ export function UploadTray({
             type="button"
             class="icon-btn"
             aria-label={`Remove ${item.name}`}
-            onClick={() => removeUpload(conversationId, item.key)}
+            onClick={() => removeUpload(tray, item.key)}
           >
             <Icon name="close" />
           </button>

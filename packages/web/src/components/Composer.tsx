@@ -14,7 +14,7 @@ import { type Conv, chat } from "../state/chat.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
 import { sendMessage } from "../state/send.js";
 import { useStore } from "../state/store.js";
-import { addFiles, takeReady, uploads } from "../state/uploads.js";
+import { addFiles, takeReady, trayOf, uploads } from "../state/uploads.js";
 import { UploadTray } from "./Attachments.js";
 import { Icon } from "./icons.js";
 
@@ -46,14 +46,15 @@ export function Composer({
   onEditLast,
   threadRoot,
 }: Props) {
-  const draftKey = threadRoot ? `${conv.id}/${threadRoot}` : conv.id;
+  // A thread's box keeps its own draft and its own files.
+  const draftKey = trayOf(conv.id, threadRoot);
   // Keyed by the edited message, so the text is right from the first render.
   const [text, setText] = useState(() => (editing ? editing.body : (drafts.get(draftKey) ?? "")));
   const [alsoToConversation, setAlsoToConversation] = useState(false);
   const [, setMax] = useState(maxChars);
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const files = useStore(uploads, (all) => all[conv.id] ?? NO_UPLOADS);
+  const files = useStore(uploads, (all) => all[draftKey] ?? NO_UPLOADS);
   const uploading = files.some((f) => !f.view && !f.error);
   const ready = files.some((f) => f.view);
   // Offline a message waits in the outbox; uploads and edits need the server.
@@ -101,15 +102,13 @@ export function Composer({
       return;
     }
     if ((!body && !ready) || tooLong || uploading) return;
-    if (threadRoot) {
-      if (!body) return;
-      sendMessage(conv.id, body, replyTo?.id, undefined, {
-        rootId: threadRoot,
-        alsoToConversation,
-      });
-    } else sendMessage(conv.id, body, replyTo?.id, ready ? takeReady(conv.id) : undefined);
+    const attachments = ready ? takeReady(draftKey) : undefined;
+    const thread = threadRoot ? { rootId: threadRoot, alsoToConversation } : undefined;
+    sendMessage(conv.id, body, replyTo?.id, attachments, thread);
     drafts.delete(draftKey);
     setText("");
+    // Sending to the conversation too is chosen for one reply at a time.
+    setAlsoToConversation(false);
     if (replyTo) onCancelReply();
   }
 
@@ -136,14 +135,14 @@ export function Composer({
 
   function onPaste(event: ClipboardEvent) {
     const pasted = [...(event.clipboardData?.files ?? [])];
-    if (pasted.length === 0 || editing || threadRoot) return;
+    if (pasted.length === 0 || editing) return;
     event.preventDefault();
-    addFiles(conv.id, pasted);
+    addFiles(conv.id, pasted, threadRoot);
   }
 
   return (
     <form class="composer" onSubmit={submit}>
-      {!editing && !threadRoot && <UploadTray conversationId={conv.id} items={files} />}
+      {!editing && <UploadTray tray={draftKey} items={files} />}
       {(replyTo || editing) && (
         <div class="composer-context">
           <Icon name={editing ? "edit" : "reply"} />
@@ -166,7 +165,7 @@ export function Composer({
         </div>
       )}
       <div class="composer-row">
-        {!editing && !threadRoot && (
+        {!editing && (
           <>
             <input
               ref={picker}
@@ -175,7 +174,7 @@ export function Composer({
               hidden
               aria-label="Attach files"
               onChange={(e) => {
-                addFiles(conv.id, e.currentTarget.files ?? []);
+                addFiles(conv.id, e.currentTarget.files ?? [], threadRoot);
                 e.currentTarget.value = "";
               }}
             />
@@ -211,9 +210,7 @@ export function Composer({
           disabled={
             editing
               ? !text.trim() || tooLong || off !== null
-              : threadRoot
-                ? !text.trim() || tooLong
-                : (!text.trim() && !ready) || tooLong || uploading
+              : (!text.trim() && !ready) || tooLong || uploading
           }
         >
           <Icon name="send" />

@@ -2,7 +2,7 @@
  * Opening a link to a message (#/c/<conversation>/m/<message>): asks the server for it,
  * then opens the conversation there, where the timeline loads history back to it,
  * highlights it and moves focus to it (as for a search result); a reply in its thread
- * alone opens the thread beside the conversation. A message the reader may
+ * alone opens the thread beside the conversation, at that reply. A message the reader may
  * not see, one deleted, one that never existed and a malformed link all get the same
  * "not found".
  */
@@ -31,9 +31,10 @@ export function MessageLink({ conversationId, messageId }: Props) {
         revealMessage(result.target);
         // The link has done its job: Back leaves the conversation, not back into the link.
         navigate(chatHref(conversationId), true);
-      } else if (result.kind === "in-thread")
+      } else if (result.kind === "in-thread") {
+        revealMessage(result.target);
         navigate(threadHref(conversationId, result.rootId), true);
-      else setOutcome(result);
+      } else setOutcome(result);
     });
     return () => {
       live = false;

@@ -54,14 +54,16 @@ function Hit({ hit }: { hit: SearchResultView }) {
           // A reply in its thread alone is found in the thread, beside the conversation.
           inThread ? threadHref(hit.conversation_id, inThread) : chatHref(hit.conversation_id)
         }
-        onClick={() => {
-          if (!inThread)
-            revealMessage({
-              conversationId: hit.conversation_id,
-              messageId: message.id,
-              seq: message.seq,
-            });
-        }}
+        onClick={() =>
+          revealMessage({
+            conversationId: hit.conversation_id,
+            messageId: message.id,
+            seq: message.seq,
+            ...(inThread
+              ? { thread: { rootId: inThread, threadSeq: message.thread_seq ?? 0 } }
+              : {}),
+          })
+        }
       >
         <span class="hit-top">
           <span class="hit-conv">{title}</span>

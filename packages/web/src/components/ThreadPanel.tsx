@@ -5,16 +5,18 @@
  */
 
 import type { MessageView } from "@private-chat/sdk";
-import { useEffect, useMemo } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { chatHref } from "../router.js";
 import { type Conv, chat } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { followThread, loadOlderReplies, openThread, readThread } from "../state/threads.js";
+import { addFiles } from "../state/uploads.js";
 import { Composer } from "./Composer.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
 import { useNameOf } from "./useNameOf.js";
 import { useReplyOrEdit } from "./useReplyOrEdit.js";
+import { useThreadReveal } from "./useReveal.js";
 
 interface Props {
   conv: Conv;
@@ -32,7 +34,12 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
   const { replyTo, editing } = act;
   const nameOf = useNameOf(conv);
 
-  useEffect(() => openThread(conv.id, rootId), [conv.id, rootId]);
+  const body = useRef<HTMLDivElement>(null);
+  // Again when the state starts afresh (the server's list loaded again).
+  const loaded = useStore(chat, (s) => s.loaded);
+  useEffect(() => openThread(conv.id, rootId), [conv.id, rootId, loaded]);
+  // After openThread, whose load the reveal waits for.
+  useThreadReveal(rootId, body);
   const lastSeq = thread?.replies.at(-1)?.thread_seq ?? 0;
   useEffect(() => {
     if (visible && !thread?.loading) void readThread(rootId);
@@ -63,7 +70,20 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
   );
 
   return (
-    <aside class="panel thread-panel" aria-labelledby="thread-panel-title">
+    <aside
+      class="panel thread-panel"
+      aria-labelledby="thread-panel-title"
+      onDragOver={(e) => {
+        // Files dropped on the thread are attached to the next reply.
+        if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        if (!e.dataTransfer?.files.length) return;
+        e.preventDefault();
+        e.stopPropagation();
+        addFiles(conv.id, e.dataTransfer.files, rootId);
+      }}
+    >
       <header class="panel-head">
         <h2 id="thread-panel-title">Thread</h2>
         {thread && !thread.error && (
@@ -85,7 +105,7 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
           <Icon name="close" />
         </a>
       </header>
-      <div class="panel-body thread-body">
+      <div class="panel-body thread-body" ref={body}>
         {thread?.error ? (
           <p class="error" role="alert">
             {thread.error}

@@ -13,8 +13,8 @@ import type { RevealTarget } from "./search.js";
 
 export type LinkOutcome =
   | { kind: "found"; target: RevealTarget }
-  /** A reply in its thread alone: the link opens that thread. */
-  | { kind: "in-thread"; rootId: string }
+  /** A reply in its thread alone: the link opens that thread there. */
+  | { kind: "in-thread"; rootId: string; target: RevealTarget }
   | { kind: "not-found" }
   | { kind: "failed"; error: string };
 
@@ -27,9 +27,12 @@ export async function resolveMessageLink(
     const message = await api.message(messageId);
     // A link whose conversation is not the message's is as broken as one to nothing.
     if (message.deleted || message.conversation_id !== conversationId) return { kind: "not-found" };
-    if (message.thread_id && isThreadOnly(message))
-      return { kind: "in-thread", rootId: message.thread_id };
-    return { kind: "found", target: { conversationId, messageId, seq: message.seq } };
+    const target: RevealTarget = { conversationId, messageId, seq: message.seq };
+    if (message.thread_id && isThreadOnly(message)) {
+      const thread = { rootId: message.thread_id, threadSeq: message.thread_seq ?? 0 };
+      return { kind: "in-thread", rootId: thread.rootId, target: { ...target, thread } };
+    }
+    return { kind: "found", target };
   } catch (err) {
     // 400 is an id the server cannot even look up (too long): a malformed link.
     if (err instanceof ApiError && (err.status === 404 || err.status === 400))

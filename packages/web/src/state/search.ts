@@ -19,6 +19,8 @@ export interface RevealTarget {
   conversationId: string;
   messageId: string;
   seq: number;
+  /** A reply in its thread alone is shown in the thread beside the conversation. */
+  thread?: { rootId: string; threadSeq: number };
 }
 
 export const revealTarget = createStore<RevealTarget | null>(null);

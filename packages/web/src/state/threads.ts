@@ -33,6 +33,17 @@ function notAvailable(err: unknown): string {
     : errorText(err);
 }
 
+/** The load running for a thread (its newest page, or an older one), awaited by reveals. */
+const loads = new Map<string, Promise<void>>();
+
+function track(rootId: string, load: Promise<void>): Promise<void> {
+  const done = load.finally(() => {
+    if (loads.get(rootId) === done) loads.delete(rootId);
+  });
+  loads.set(rootId, done);
+  return done;
+}
+
 /** Opens a thread: loads it the first time, and again after it failed to load. */
 export function openThread(conversationId: string, rootId: string): void {
   const known = chat.get().threads[rootId];
@@ -49,7 +60,7 @@ export function openThread(conversationId: string, rootId: string): void {
       readThreadSeq: 0,
     }),
   );
-  void loadNewest(conversationId, rootId);
+  void track(rootId, loadNewest(conversationId, rootId));
 }
 
 async function loadNewest(conversationId: string, rootId: string): Promise<void> {
@@ -76,10 +87,15 @@ async function loadNewest(conversationId: string, rootId: string): Promise<void>
   }
 }
 
-export async function loadOlderReplies(rootId: string): Promise<void> {
+export function loadOlderReplies(rootId: string): Promise<void> {
   const thread = chat.get().threads[rootId];
   const first = thread?.replies[0]?.thread_seq;
-  if (!thread || thread.loading || !thread.hasOlder || first === undefined) return;
+  if (!thread || thread.loading || !thread.hasOlder || first === undefined)
+    return loads.get(rootId) ?? Promise.resolve();
+  return track(rootId, loadOlder(rootId, first));
+}
+
+async function loadOlder(rootId: string, first: number): Promise<void> {
   update(rootId, (t) => ({ ...t, loading: true }));
   try {
     const page = await api.thread(rootId, { before: first, limit: THREAD_PAGE });
@@ -92,6 +108,23 @@ export async function loadOlderReplies(rootId: string): Promise<void> {
   } catch (err) {
     update(rootId, (t) => ({ ...t, loading: false }));
     failed(err);
+  }
+}
+
+/**
+ * Loads a thread's pages back to the reply at `threadSeq` (after its first load), so that
+ * a link or a search hit can show that reply.
+ */
+export async function loadRepliesThrough(rootId: string, threadSeq: number): Promise<void> {
+  await loads.get(rootId);
+  for (;;) {
+    const thread = chat.get().threads[rootId];
+    const first = thread?.replies[0]?.thread_seq;
+    if (!thread || thread.error || !thread.hasOlder || first === undefined) return;
+    if (first <= threadSeq) return;
+    await loadOlderReplies(rootId);
+    // A failed page leaves the first reply where it was: stop rather than ask forever.
+    if (chat.get().threads[rootId]?.replies[0]?.thread_seq === first) return;
   }
 }
 

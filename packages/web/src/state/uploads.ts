@@ -1,5 +1,5 @@
 /**
- * Files being attached: uploads in progress per conversation (XMLHttpRequest, for its
+ * Files being attached: uploads in progress per message box (XMLHttpRequest, for its
  * upload progress), and attachment bytes fetched with the session's token and shown
  * through blob: URLs, since the page's CSP only loads images from itself, data: and blob:.
  */
@@ -20,19 +20,25 @@ export interface UploadItem {
   error?: string | undefined;
 }
 
-/** conversation id -> its uploads, in the order they were added. */
+/**
+ * A message box's tray of uploads: the conversation's own, or a thread's beside it (both
+ * upload to the conversation; the tray only keeps a thread's files out of the other box).
+ */
+export function trayOf(conversationId: string, threadRoot?: string): string {
+  return threadRoot ? `${conversationId}/${threadRoot}` : conversationId;
+}
+
+/** tray (trayOf) -> its uploads, in the order they were added. */
 export const uploads = createStore<Record<string, UploadItem[]>>({});
 
 export const MAX_ATTACHMENTS = 10;
 const requests = new Map<string, XMLHttpRequest>();
 let nextKey = 0;
 
-function patch(conversationId: string, key: string, change: Partial<UploadItem>): void {
+function patch(tray: string, key: string, change: Partial<UploadItem>): void {
   uploads.update((all) => ({
     ...all,
-    [conversationId]: (all[conversationId] ?? []).map((item) =>
-      item.key === key ? { ...item, ...change } : item,
-    ),
+    [tray]: (all[tray] ?? []).map((item) => (item.key === key ? { ...item, ...change } : item)),
   }));
 }
 
@@ -57,7 +63,7 @@ function failure(xhr: XMLHttpRequest): string {
   return xhr.status === 0 ? "Can't reach the server" : `Upload failed (HTTP ${xhr.status})`;
 }
 
-function start(conversationId: string, key: string, file: File): void {
+function start(conversationId: string, tray: string, key: string, file: File): void {
   const xhr = new XMLHttpRequest();
   requests.set(key, xhr);
   xhr.open(
@@ -66,8 +72,7 @@ function start(conversationId: string, key: string, file: File): void {
   );
   if (api.token) xhr.setRequestHeader("authorization", `Bearer ${api.token}`);
   xhr.upload.onprogress = (event) => {
-    if (event.lengthComputable)
-      patch(conversationId, key, { progress: event.loaded / event.total });
+    if (event.lengthComputable) patch(tray, key, { progress: event.loaded / event.total });
   };
   xhr.onload = () => {
     requests.delete(key);
@@ -79,25 +84,29 @@ function start(conversationId: string, key: string, file: File): void {
           })
         : undefined;
     if (view) {
-      patch(conversationId, key, { progress: 1, view });
+      patch(tray, key, { progress: 1, view });
     } else if (xhr.status === 201) {
-      patch(conversationId, key, { error: "The server's answer was not understood" });
+      patch(tray, key, { error: "The server's answer was not understood" });
     } else {
-      patch(conversationId, key, { error: failure(xhr) });
+      patch(tray, key, { error: failure(xhr) });
     }
   };
   xhr.onerror = () => {
     requests.delete(key);
-    patch(conversationId, key, { error: failure(xhr) });
+    patch(tray, key, { error: failure(xhr) });
   };
   const form = new FormData();
   form.append("file", file, file.name || "pasted file");
   xhr.send(form);
 }
 
-/** Starts uploading each file to the conversation (at most MAX_ATTACHMENTS pending). */
-export function addFiles(conversationId: string, files: Iterable<File>): void {
-  const room = MAX_ATTACHMENTS - (uploads.get()[conversationId]?.length ?? 0);
+/**
+ * Starts uploading each file to the conversation, into the tray of its message box or of
+ * the thread's (at most MAX_ATTACHMENTS pending per tray).
+ */
+export function addFiles(conversationId: string, files: Iterable<File>, threadRoot?: string): void {
+  const tray = trayOf(conversationId, threadRoot);
+  const room = MAX_ATTACHMENTS - (uploads.get()[tray]?.length ?? 0);
   const added = [...files].slice(0, Math.max(0, room));
   if (added.length === 0) return;
   const items = added.map((file) => {
@@ -106,28 +115,28 @@ export function addFiles(conversationId: string, files: Iterable<File>): void {
   });
   uploads.update((all) => ({
     ...all,
-    [conversationId]: [...(all[conversationId] ?? []), ...items],
+    [tray]: [...(all[tray] ?? []), ...items],
   }));
   items.forEach((item, i) => {
     const file = added[i];
-    if (file) start(conversationId, item.key, file);
+    if (file) start(conversationId, tray, item.key, file);
   });
 }
 
-export function removeUpload(conversationId: string, key: string): void {
+export function removeUpload(tray: string, key: string): void {
   requests.get(key)?.abort();
   requests.delete(key);
   uploads.update((all) => ({
     ...all,
-    [conversationId]: (all[conversationId] ?? []).filter((item) => item.key !== key),
+    [tray]: (all[tray] ?? []).filter((item) => item.key !== key),
   }));
 }
 
-/** Takes the finished uploads for a message, leaving failed or unfinished ones behind. */
-export function takeReady(conversationId: string): AttachmentView[] {
-  const list = uploads.get()[conversationId] ?? [];
+/** Takes the tray's finished uploads for a message, leaving failed or unfinished ones. */
+export function takeReady(tray: string): AttachmentView[] {
+  const list = uploads.get()[tray] ?? [];
   const ready = list.flatMap((item) => (item.view ? [item.view] : []));
-  uploads.update((all) => ({ ...all, [conversationId]: list.filter((item) => !item.view) }));
+  uploads.update((all) => ({ ...all, [tray]: list.filter((item) => !item.view) }));
   return ready;
 }
 
