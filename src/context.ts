@@ -16,6 +16,7 @@ import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { PinService } from "./messages/pins.js";
+import { RetentionSweeper } from "./messages/retention.js";
 import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
@@ -49,6 +50,7 @@ export interface ServerContext {
   pins: PinService;
   threads: ThreadService;
   attachments: AttachmentService;
+  retention: RetentionSweeper;
   sync: SyncService;
   frames: FrameHandlers;
   push: PushSetup;
@@ -134,6 +136,7 @@ export function createContext(
     bus: events,
     presence: hub,
     groupAddsPerDay: config.limits.group_adds_per_day,
+    retention: config.retention,
   });
   const blocks = new BlockService(store, events);
   const notifications = new NotificationService(store, events);
@@ -145,6 +148,14 @@ export function createContext(
   const pins = new PinService({ store, bus: events });
   const threads = new ThreadService({ store, bus: events });
   const attachments = createAttachmentService(config, store, events, onError);
+  const retention = new RetentionSweeper({
+    store,
+    bus: events,
+    policy: config.retention,
+    eventDays: config.events.retention_days,
+    nodeId,
+    onError,
+  });
   const frames = new FrameHandlers({ hub, messages, conversations, sync, metrics, onError });
   const push = setUpPush({
     config,
@@ -197,6 +208,7 @@ export function createContext(
     pins,
     threads,
     attachments,
+    retention,
     sync,
     frames,
     push,

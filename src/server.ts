@@ -139,8 +139,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
       0,
       () => registry.stop(),
       () => ctx.attachments.stop(),
+      () => ctx.retention.stop(),
     );
     await registry.start();
+    // After the registry: the sweep runs on the node with the smallest id of those live.
+    ctx.retention.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     ctx.push.listening(config.server.host, port);

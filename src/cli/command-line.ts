@@ -20,6 +20,7 @@ export const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   invite: async () => (await import("./commands/invite.js")).inviteCmd,
   sessions: async () => (await import("./commands/sessions.js")).sessionsCmd,
   audit: async () => (await import("./commands/audit.js")).auditCmd,
+  retention: async () => (await import("./commands/retention.js")).retentionCmd,
   backup: async () => (await import("./commands/backup.js")).backupCmd,
   restore: async () => (await import("./commands/restore.js")).restoreCmd,
   "migrate-to-postgres": async () =>

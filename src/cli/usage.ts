@@ -56,6 +56,12 @@ export const USAGE = {
   ],
   sessions: [["sessions revoke-all", "end every session on the server (suspected token leak)"]],
   audit: [["audit [--limit N] [--json]", "show the log of administrative actions, newest first"]],
+  retention: [
+    [
+      "retention run [--json]",
+      "erase now every message older than its conversation keeps them ([retention]; the server does it hourly) and the files only they used, and trim the event log to [events] retention_days",
+    ],
+  ],
   backup: [
     [
       "backup --out FILE|- [--encrypt --passphrase-file FILE]",

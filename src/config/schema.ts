@@ -2,6 +2,7 @@
  * The configuration file's shape: every section and key an operator may set, with its
  * default. The same table drives TOML validation, environment overrides and the docs.
  */
+import { MAX_RETENTION_DAYS } from "@private-chat/protocol/chat";
 import { z } from "zod";
 
 const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
@@ -141,6 +142,24 @@ export const pushSection = z
   })
   .prefault({});
 
+// How long messages are kept, in days; 0: for ever. A group's own setting
+// (retention_days) replaces messages_days for it, but never goes past max_days when that
+// is set (a time of 0 or beyond it counts as max_days).
+export const retentionSection = z
+  .strictObject({
+    messages_days: z.int().min(0).max(MAX_RETENTION_DAYS).default(0),
+    max_days: z.int().min(0).max(MAX_RETENTION_DAYS).default(0),
+  })
+  .prefault({});
+
+// The event log, which sync and resume replay: how long it keeps events. A client whose
+// cursor is older is told cursor_expired and reloads its state.
+export const eventsSection = z
+  .strictObject({
+    retention_days: z.int().min(1).max(3650).default(30),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -151,6 +170,8 @@ export const configSchema = z.strictObject({
   redis: redisSection,
   uploads: uploadsSection,
   push: pushSection,
+  retention: retentionSection,
+  events: eventsSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -103,6 +103,9 @@ export function presentConversation(parts: ConversationParts): ConversationView 
     role: self.role,
   };
   if (parts.request) view.request = parts.request;
-  if (conversation.type === "group") view.members_can_pin = conversation.members_can_pin === 1;
+  if (conversation.type === "group") {
+    view.members_can_pin = conversation.members_can_pin === 1;
+    view.retention_days = conversation.retention_days ?? null;
+  }
   return view;
 }

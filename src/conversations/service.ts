@@ -13,6 +13,11 @@ import type {
 } from "@private-chat/protocol/chat";
 import type { DomainEvents } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
+import {
+  checkRetention,
+  NO_RETENTION_LIMIT,
+  type RetentionPolicy,
+} from "../messages/retention-policy.js";
 import type { Member, MembershipRow } from "../storage/conversations.js";
 import { isUniqueViolation } from "../storage/errors.js";
 import type { Store } from "../storage/store.js";
@@ -35,6 +40,8 @@ export interface ConversationServiceDeps {
   presence: PresenceLookup;
   /** `[limits] group_adds_per_day`: groups others may add one person to in 24 hours. */
   groupAddsPerDay?: number;
+  /** `[retention]`: the most a group may set (default: no limit). */
+  retention?: RetentionPolicy;
 }
 
 export interface Created {
@@ -219,6 +226,18 @@ export class ConversationService {
           conversation_id: conversationId,
           title,
           members_can_pin: allowed,
+          updated_by: user.id,
+        });
+      }
+      const days = changes.retention_days;
+      if (days !== undefined && days !== (conversation.retention_days ?? null)) {
+        checkRetention(days, this.deps.retention ?? NO_RETENTION_LIMIT);
+        await tx.conversations.setRetention(conversationId, days, now);
+        await log.append({
+          type: "conversation.updated",
+          conversation_id: conversationId,
+          title,
+          retention_days: days,
           updated_by: user.id,
         });
       }

@@ -12,7 +12,7 @@ import { PUBLIC } from "./openapi.js";
 export function registerServerInfoRoute(root: FastifyInstance, config: Config): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const schema = {
-    summary: "The server's name, version and registration policy",
+    summary: "The server's name, version, registration policy and limits",
     operationId: "getServerInfo",
     tags: ["server"],
     security: PUBLIC,
@@ -23,5 +23,6 @@ export function registerServerInfoRoute(root: FastifyInstance, config: Config): 
     version: VERSION,
     registration: config.auth.registration,
     max_body_chars: config.messages.max_body_chars,
+    retention: config.retention,
   }));
 }

@@ -31,7 +31,7 @@ export async function removePin(
   tx: Repositories,
   log: EventLog,
   row: MessageRow,
-  by: string,
+  by: string | null,
 ): Promise<boolean> {
   if (!(await tx.pins.remove(row.id))) return false;
   await log.append({

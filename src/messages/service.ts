@@ -20,7 +20,7 @@ import { seqWindow } from "../storage/membership-window.js";
 import type { ReactionSummary } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
-import { removePin } from "./pins.js";
+import { eraseMessage } from "./erase.js";
 import { presentMessage, presentMessages, withThread } from "./present.js";
 import { SendPath, type SendResult } from "./send-path.js";
 import { messageNotFound, visibleMessage } from "./visible.js";
@@ -137,30 +137,7 @@ export class MessageService {
         throw new AppError("forbidden", "only the author or a group admin can delete a message");
       }
       if (row.deleted_at !== null) return presentMessage(row);
-      const now = Date.now();
-      await tx.messages.tombstone(messageId, now);
-      // Its files are unlinked now and removed once this commits.
-      await tx.attachments.markDeletedWithMessage(messageId, now);
-      const message = await withThread(tx, presentMessage({ ...row, body: "", deleted_at: now }));
-      // Copies of the text go too: the log's events of it (replayed by sync) become the
-      // tombstone, and pushes not yet sent are dropped.
-      await tx.events.eraseMessage(row.conversation_id, messageId, message);
-      await tx.push.dropForMessage(messageId);
-      await log.append({ type: "message.deleted", conversation_id: row.conversation_id, message });
-      if (row.thread_id) {
-        // A deleted reply leaves the thread's count.
-        const thread = await tx.threads.removeReply(row.thread_id);
-        if (thread)
-          await log.append({
-            type: "thread.updated",
-            conversation_id: row.conversation_id,
-            root_id: row.thread_id,
-            thread,
-          });
-      }
-      // A deleted message is pinned no more; the event keeps every member's pins right.
-      await removePin(tx, log, row, user.id);
-      return message;
+      return eraseMessage(tx, log, row, user.id, Date.now());
     });
   }
 

@@ -3,9 +3,10 @@
  * the live stream resume exactly where the replay ended. Used on connect (with
  * `?since=`) and for the `sync` frame.
  */
+import { AppError } from "../errors.js";
 import type { SyncService } from "../sync/service.js";
 import type { Connection } from "./connection.js";
-import { loggedEventFrame, syncedFrame } from "./frames.js";
+import { errorFrame, loggedEventFrame, syncedFrame } from "./frames.js";
 
 // One catch-up replays at most SYNC_PAGE * SYNC_MAX_PAGES events, and stops early once
 // the socket holds half of what it may buffer; the client syncs again for the rest. So a
@@ -22,6 +23,7 @@ export async function catchUp(
   connection.beginCatchUp();
   let cursor = since;
   let complete = false;
+  let expired = false;
   try {
     const budget = connection.replayBudgetBytes;
     for (let page = 0; page < SYNC_MAX_PAGES; page++) {
@@ -32,10 +34,16 @@ export async function catchUp(
       complete = !result.hasMore;
       if (complete || !connection.open) break;
     }
+  } catch (err) {
+    // Older than the log keeps: the client reloads its state and starts again from the
+    // newest cursor; until then the socket stays behind and sends nothing live.
+    if (!(err instanceof AppError && err.code === "cursor_expired")) throw err;
+    expired = true;
+    connection.send(errorFrame(err.code, err.message, requestId));
   } finally {
     // Held live events past the cursor go out before `synced`; a client keeps the
     // highest cursor it has seen.
     const behind = connection.endCatchUp(cursor, complete);
-    connection.send(syncedFrame(cursor, behind, requestId));
+    if (!expired) connection.send(syncedFrame(cursor, behind, requestId));
   }
 }

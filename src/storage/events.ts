@@ -18,6 +18,8 @@ export interface NewEvent {
   messageId?: string | null;
 }
 
+const PRUNED_THROUGH = "events_pruned_through";
+
 /** The events that carry a message's body, rewritten when the message is deleted. */
 export const MESSAGE_EVENTS_WITH_BODY = ["message.new", "message.updated"] as const;
 
@@ -127,6 +129,52 @@ export class EventStore {
         )
         .execute();
     }
+  }
+
+  /**
+   * The newest event id the log's retention removed (0: none): a cursor before it points
+   * into events that are gone.
+   */
+  async horizon(): Promise<number> {
+    const row = await this.db
+      .selectFrom("server_state")
+      .select("value")
+      .where("name", "=", PRUNED_THROUGH)
+      .executeTakeFirst();
+    return Number(row?.value ?? 0);
+  }
+
+  /**
+   * Removes up to `limit` of the oldest events written before `before`, never the newest
+   * event (whose id is the log's head), and moves the horizon past them. Returns how many
+   * went. Call inside a transaction, so the horizon moves with the rows.
+   */
+  async prune(before: number, limit: number): Promise<number> {
+    const oldest = await this.db
+      .selectFrom("events")
+      .select(["id", "created_at"])
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    // Creation time grows with id: what is old enough is a leading run.
+    let through = 0;
+    for (const row of oldest) {
+      if (Number(row.created_at) >= before) break;
+      through = Number(row.id);
+    }
+    const latest = await this.latestId();
+    through = Math.min(through, latest - 1);
+    if (through <= 0) return 0;
+    const removed = await this.db
+      .deleteFrom("events")
+      .where("id", "<=", through)
+      .executeTakeFirst();
+    await this.db
+      .insertInto("server_state")
+      .values({ name: PRUNED_THROUGH, value: through })
+      .onConflict((oc) => oc.column("name").doUpdateSet({ value: through }))
+      .execute();
+    return Number(removed.numDeletedRows);
   }
 
   async latestId(): Promise<number> {

@@ -55,6 +55,23 @@ export class MessageStore {
     return row ? normaliseMessage(row) : undefined;
   }
 
+  /** A conversation's messages after `afterSeq`, oldest first, thread replies included. */
+  async oldestAfter(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<MessageRow[]> {
+    const rows = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("seq", ">", afterSeq)
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+    return rows.map(normaliseMessage);
+  }
+
   async byClientId(
     conversationId: string,
     senderId: string,

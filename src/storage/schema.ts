@@ -52,6 +52,10 @@ export interface ConversationsTable {
   last_activity_at: number;
   /** 1: every member of the group may pin messages; 0: only the owner and admins. */
   members_can_pin: Generated<number>;
+  /** Days a group keeps its messages: null the server's default, 0 as long as allowed. */
+  retention_days: Generated<number | null>;
+  /** The retention sweep has dealt with every message up to this seq. */
+  expired_seq: Generated<number>;
 }
 
 export interface MembershipPeriodsTable {
@@ -104,6 +108,12 @@ export interface EventsTable {
   created_at: number;
   /** The message a message.* event carries (null on rows written before migration 017). */
   message_id: string | null;
+}
+
+/** Named numbers the server keeps (see migration 019). */
+export interface ServerStateTable {
+  name: string;
+  value: number;
 }
 
 export interface NodesTable {
@@ -302,4 +312,5 @@ export interface Database {
   pins: PinsTable;
   threads: ThreadsTable;
   thread_follows: ThreadFollowsTable;
+  server_state: ServerStateTable;
 }

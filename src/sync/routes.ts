@@ -14,11 +14,14 @@ export function registerSyncRoutes(root: FastifyInstance, sync: SyncService): vo
   const app = root.withTypeProvider<ZodTypeProvider>();
   const schema = {
     summary: "Events the caller missed since a cursor",
+    description:
+      "A cursor older than the event log keeps (`[events] retention_days`) answers 410 `cursor_expired`: load the conversations afresh and go on from the newest cursor.",
     operationId: "sync",
     tags: ["sync"],
     querystring: syncQuery,
     response: { 200: syncResponse },
-  };
+    errors: [410],
+  } as const;
   app.get("/sync", { schema }, async (request, reply) => {
     const page = await sync.since(
       caller(request).user.id,

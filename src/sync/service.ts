@@ -1,6 +1,7 @@
 /**
  * Sync: the events a user missed since a cursor, in order, without gaps or repeats.
  */
+import { AppError } from "../errors.js";
 import type { LoggedEvent } from "../storage/events.js";
 import type { Store } from "../storage/store.js";
 
@@ -38,6 +39,14 @@ export class SyncService {
     const found = (await this.store.events.visibleSince(userId, since, limit)).filter(
       (e) => e.id <= head,
     );
+    // Read after the events: a prune that removed some of those asked for has committed
+    // by then, and moved the horizon past `since`.
+    if (since < (await this.store.events.horizon())) {
+      throw new AppError(
+        "cursor_expired",
+        "this cursor is older than the event log keeps: load the conversations afresh and sync from the newest cursor",
+      );
+    }
     const events = withinBytes(found, maxBytes);
     if (events.length === found.length && found.length < limit)
       return { events, cursor: head, hasMore: false };

@@ -6,21 +6,17 @@
  * migration 017 (without message_id) are found and erased too.
  */
 import assert from "node:assert/strict";
-import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { MessageView } from "@private-chat/protocol/chat";
-import { sql } from "kysely";
 import { queuePushes } from "../../src/push/enqueue.js";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import type { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
+import { erasureChecks, uniqueWord } from "./erasure-fixture.js";
 import { messagesApi, V1 } from "./messages-fixture.js";
-
-/** A word no other message holds, so finding it anywhere means this message leaked. */
-const uniqueWord = (label: string) => `${label}${randomBytes(6).toString("hex")}`;
 
 forEachEngine("messages API: deletion erases the text", (run) => {
   let server: TestServer;
@@ -29,7 +25,7 @@ forEachEngine("messages API: deletion erases the text", (run) => {
   before(() => {
     ({ server, api } = started());
   });
-  const db = () => server.ctx.store.db;
+  const { db, syncText, searchFinds, ftsRows, fileBytes } = erasureChecks(started);
 
   const edit = async (user: TestUser, id: string, body: string) => {
     const res = await api.patch<MessageView>(`${V1}/messages/${id}`, { body }, as(user));
@@ -41,46 +37,8 @@ forEachEngine("messages API: deletion erases the text", (run) => {
     assert.equal(res.status, 200, res.text);
     return res.body;
   };
-  /** Every event `user` gets from sync since cursor 0, as one JSON text. */
-  const syncText = async (user: TestUser) => {
-    let cursor = 0;
-    let text = "";
-    for (let i = 0; i < 100; i++) {
-      const res = await api.get<{ events: unknown[]; cursor: number; has_more: boolean }>(
-        `${V1}/sync?since=${cursor}&limit=100`,
-        as(user),
-      );
-      assert.equal(res.status, 200, res.text);
-      text += res.text;
-      cursor = res.body.cursor;
-      if (!res.body.has_more) return text;
-    }
-    throw new Error("sync never finished");
-  };
   const eventRows = () =>
     db().selectFrom("events").select(["id", "type", "payload", "message_id"]).execute();
-  const searchFinds = async (user: TestUser, word: string) => {
-    const res = await api.get<{ results: unknown[] }>(
-      `${V1}/search?${new URLSearchParams({ q: word })}`,
-      as(user),
-    );
-    assert.equal(res.status, 200, res.text);
-    return res.body.results.length;
-  };
-  /** Rows of SQLite's full-text index matching the word (none on PostgreSQL). */
-  const ftsRows = async (word: string) => {
-    if (run.engine !== "sqlite") return 0;
-    const { rows } = await sql<{ n: number }>`
-      select count(*) as n from message_search where message_search match ${`"${word}"`}`.execute(
-      db(),
-    );
-    // The index's own segments, where a deleted row's terms could linger.
-    const { rows: data } = await sql<{ n: number }>`
-      select count(*) as n from message_search_data
-      where instr(block, cast(${word} as blob)) > 0`.execute(db());
-    return Number(rows[0]?.n) + Number(data[0]?.n);
-  };
-
   it("leaves no trace of any body in sync, the event log, search or the file", async () => {
     const [author, reader] = (await users(2)) as [TestUser, TestUser];
     const group = await createGroup(server.url, author, [reader], "erasure");
@@ -129,19 +87,10 @@ forEachEngine("messages API: deletion erases the text", (run) => {
     }
     assert.equal(rows.find((r) => r.message_id === other.id)?.type, "message.new");
 
-    if (run.engine === "sqlite") {
-      // Once the WAL is copied back and cut, the file itself holds none of the words:
-      // secure_delete overwrote what the erased rows and index entries held.
-      for (let i = 0; i < 50; i++) {
-        const { rows: result } = await sql<{
-          busy: number;
-        }>`pragma wal_checkpoint(TRUNCATE)`.execute(db());
-        if (Number(result[0]?.busy) === 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      const path = server.config.database.path;
-      const files = [path, `${path}-wal`].filter((f) => existsSync(f));
-      const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+    // Once the WAL is copied back and cut, the SQLite file itself holds none of the
+    // words: secure_delete overwrote what the erased rows and index entries held.
+    const bytes = await fileBytes();
+    if (bytes) {
       assert.ok(bytes.includes(kept), "the check can see a live message's words");
       for (const word of words) assert.ok(!bytes.includes(word), `the file holds no "${word}"`);
     }

@@ -4,14 +4,15 @@
  */
 import assert from "node:assert/strict";
 import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
+import type { ConfigOverrides } from "../../src/config/schema.js";
 import { apiSuite } from "../helpers/api-suite.js";
 import type { EngineRun } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 
 export const V1 = "/api/v1";
 
-export function messagesApi(run: EngineRun) {
-  const { started, as, users } = apiSuite(run);
+export function messagesApi(run: EngineRun, overrides: ConfigOverrides = {}) {
+  const { started, as, users } = apiSuite(run, overrides);
   const send = (user: TestUser, conversationId: string, body: unknown) =>
     started().api.post(`${V1}/conversations/${conversationId}/messages`, body, as(user));
   const history = async (user: TestUser, conversationId: string, query = "") => {

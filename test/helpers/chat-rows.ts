@@ -26,12 +26,13 @@ export async function makeUsers(repos: Repositories, count: number): Promise<str
 }
 
 /**
- * A conversation row. Settings of later steps (`members_can_pin`) are left to their column
- * defaults unless given, so the row also fits a schema from before them (tests of earlier
- * migration steps use it).
+ * A conversation row. Settings of later steps (`members_can_pin`, retention) are left to
+ * their column defaults unless given, so the row also fits a schema from before them
+ * (tests of earlier migration steps use it).
  */
-export type ConversationRow = Omit<Conversation, "members_can_pin"> &
-  Partial<Pick<Conversation, "members_can_pin">>;
+type LaterSettings = "members_can_pin" | "retention_days" | "expired_seq";
+export type ConversationRow = Omit<Conversation, LaterSettings> &
+  Partial<Pick<Conversation, LaterSettings>>;
 
 export function conversationRow(overrides: Partial<Conversation> = {}): ConversationRow {
   const now = Date.now();
@@ -96,7 +97,7 @@ export async function makeConversation(
   const conversation = conversationRow(overrides);
   await repos.conversations.create(conversation);
   await repos.conversations.addMembers(userIds.map((u) => memberRow(conversation.id, u)));
-  return { members_can_pin: 0, ...conversation };
+  return { members_can_pin: 0, retention_days: null, expired_seq: 0, ...conversation };
 }
 
 /** Appends messages the way the service does: a seq taken from the conversation, then the row. */

@@ -25,6 +25,8 @@ export interface ConnectOptions {
   ready?: boolean;
   /** Local address to connect from (nginx's ip_hash keys on it). */
   localAddress?: string;
+  /** Resume from this cursor (`?since=`). */
+  since?: number;
 }
 
 export function socketUrl(baseUrl: string, token?: string): string {
@@ -42,10 +44,13 @@ export async function connect(
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
   };
+  const url = via === "query" ? socketUrl(baseUrl, token) : socketUrl(baseUrl);
+  const resume =
+    options.since === undefined ? "" : `${url.includes("?") ? "&" : "?"}since=${options.since}`;
   const ws =
     via === "query"
-      ? new WebSocket(socketUrl(baseUrl, token), wsOptions)
-      : new WebSocket(socketUrl(baseUrl), [`bearer.${token}`], wsOptions);
+      ? new WebSocket(`${url}${resume}`, wsOptions)
+      : new WebSocket(`${url}${resume}`, [`bearer.${token}`], wsOptions);
   const frames: Frame[] = [];
   const waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   let consumed = 0;

@@ -25,6 +25,8 @@ describeEachEngine("conversation store", (get) => {
       direct_key: key,
       created_by: alice!,
       members_can_pin: 0,
+      retention_days: null,
+      expired_seq: 0,
     });
     await store.conversations.create(direct);
     assert.deepEqual(await store.conversations.byId(direct.id), direct);

@@ -1,12 +1,14 @@
 /**
  * Groups in the web app: create one with members found by search, rename it, add and
- * remove members, "Seen by <names>", and leave it; the other member sees each change live.
+ * remove members, choose how long it keeps messages, "Seen by <names>", and leave it; the
+ * other member sees each change live.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
+import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import {
   conversationLink,
@@ -95,6 +97,24 @@ describe("groups", { timeout: 120_000 }, () => {
     await visible(bobPanel.getByText("owner"));
     assert.equal(await bobPanel.getByRole("button", { name: /^Remove/ }).count(), 0);
     assert.equal(await bobPanel.getByLabel("Group name").count(), 0);
+  });
+
+  it("lets the owner choose how long messages are kept; members read it", async () => {
+    const panel = a.getByRole("complementary", { name: "Group info" });
+    const keep = panel.getByLabel("Keep messages");
+    await visible(keep);
+    assert.equal(await keep.inputValue(), "default");
+    await keep.selectOption({ label: "30 days" });
+    const bobPanel = b.getByRole("complementary", { name: "Group info" });
+    await visible(bobPanel.getByText("Messages are kept: 30 days"));
+    assert.equal(await bobPanel.getByLabel("Keep messages").count(), 0);
+    const res = await request<{ retention_days: number | null }>(
+      server.url,
+      "GET",
+      `/api/v1/conversations/${new URL(a.url()).hash.split("/")[2]}`,
+      { token: alice.token },
+    );
+    assert.equal(res.body.retention_days, 30);
   });
 
   it("lets a member leave", async () => {

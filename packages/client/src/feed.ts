@@ -74,6 +74,9 @@ export interface FeedOptions {
   blocked?: ReadonlySet<string>;
 }
 
+/** Messages looked at for what was missed when the server's event log no longer reached back. */
+export const CATCH_UP_HISTORY = 200;
+
 export class ConversationFeed {
   private held: StoredEvent[] | undefined = [];
   private queue: Promise<void> = Promise.resolve();
@@ -99,7 +102,21 @@ export class ConversationFeed {
     else this.enqueue(() => this.render(event));
   }
 
-  /** Prints the last `count` messages, then everything that arrived meanwhile. */
+  /**
+   * After events were missed (the server's log no longer reached our cursor): holds live
+   * events, prints those of the last `count` messages not shown yet, then what arrived
+   * meanwhile.
+   */
+  async catchUp(count: number): Promise<void> {
+    this.held ??= [];
+    await this.queue;
+    await this.start(count);
+  }
+
+  /**
+   * Prints the last `count` messages (those not shown already), then everything that
+   * arrived meanwhile.
+   */
   async start(count: number): Promise<void> {
     const thread = this.options.thread;
     const history =
@@ -110,6 +127,7 @@ export class ConversationFeed {
           : await fetchHistory(this.api, this.conversation.id, count);
     let hiddenRun = 0;
     for (const message of history) {
+      if (this.shown.has(message.id)) continue;
       this.remember(message);
       if (this.hides(message)) {
         hiddenRun++;

@@ -106,7 +106,11 @@ export async function formatEvent(
     case "message.pinned":
       return note(`${safeInline(await names.name(event.pinned_by))} pinned a message`);
     case "message.unpinned":
-      return note(`${safeInline(await names.name(event.unpinned_by))} unpinned a message`);
+      return note(
+        event.unpinned_by === null
+          ? "a pinned message expired"
+          : `${safeInline(await names.name(event.unpinned_by))} unpinned a message`,
+      );
     case "member.joined":
       names.add(event.user);
       return note(`${safeInline(event.user.username)} joined`);
@@ -126,6 +130,8 @@ export async function formatEvent(
             : `${by} left pinning messages to admins`,
         );
       }
+      if (event.retention_days !== undefined)
+        return note(`${by} ${keepsText(event.retention_days)}`);
       const title = event.title ? `"${safeInline(event.title)}"` : "(no title)";
       return note(`${by} renamed the conversation to ${title}`);
     }
@@ -173,4 +179,11 @@ export function formatConversation(
   ]
     .join("  ")
     .trimEnd();
+}
+
+/** A group's retention setting as a change note says it. */
+function keepsText(days: number | null): string {
+  if (days === null) return "set messages to be kept as long as the server keeps them";
+  if (days === 0) return "set messages to be kept as long as the server allows";
+  return `set messages to be kept ${days} day${days === 1 ? "" : "s"}`;
 }

@@ -11,7 +11,7 @@ import {
 } from "@private-chat/sdk";
 import { requireCredentials } from "./credentials.js";
 import { type CliError, EXIT_OK, toCliError, usageError } from "./errors.js";
-import { ConversationFeed } from "./feed.js";
+import { CATCH_UP_HISTORY, ConversationFeed } from "./feed.js";
 import { formatConversation, formatMessage } from "./format.js";
 import type { Io } from "./io.js";
 import { NameBook } from "./names.js";
@@ -327,6 +327,16 @@ export async function interactive(io: Io): Promise<number> {
       return;
     }
     if (everOpen || state === "reconnecting") screen.print(style.dim(describeState(state, reason)));
+  });
+  socket.on("expired", () => {
+    screen.print(style.dim("some events were missed while away: showing the messages since"));
+    void api.conversations().then(
+      (fresh) => {
+        list = fresh;
+      },
+      () => undefined,
+    );
+    void feed?.catchUp(CATCH_UP_HISTORY);
   });
   socket.on("event", (event) => {
     if (feed && event.conversation_id === feed.conversation.id) feed.accept(event);

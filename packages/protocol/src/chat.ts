@@ -31,9 +31,14 @@ export const createConversationBody = z.discriminatedUnion("type", [
 export type CreateConversationBody = z.infer<typeof createConversationBody>;
 
 /** A group's changes: its title, who may pin (admins only). Fields left out stay as they are. */
+/** The longest a group may keep its messages, in days (a hundred years). */
+export const MAX_RETENTION_DAYS = 36_500;
+/** A group's time to keep messages: days, 0 for as long as the server allows, null its default. */
+const retentionDays = z.nullable(z.int().check(z.minimum(0), z.maximum(MAX_RETENTION_DAYS)));
 export const updateConversationBody = z.strictObject({
   title: z.optional(z.string().check(z.maxLength(MAX_TITLE))),
   members_can_pin: z.optional(z.boolean()),
+  retention_days: z.optional(retentionDays),
 });
 export type UpdateConversationBody = z.infer<typeof updateConversationBody>;
 export const addMembersBody = z.strictObject({
@@ -233,6 +238,12 @@ export const conversationView = z
      * Absent on direct conversations, where both people may.
      */
     members_can_pin: z.optional(z.boolean()),
+    /**
+     * Groups: the group's own time to keep messages, in days (0: as long as the server
+     * allows; null: the server's default, see `GET /server`). Absent on direct
+     * conversations, which keep the server's default.
+     */
+    retention_days: z.optional(retentionDays),
     /** The caller's notification preference (level, mute) of this conversation. */
     notifications: z.optional(notificationState),
   })

@@ -37,6 +37,8 @@ export const errorCatalogue = {
   file_too_large: { status: 413, retryable: false },
   quota_exceeded: { status: 413, retryable: false },
   range_not_satisfiable: { status: 416, retryable: false },
+  // A sync or resume from a cursor older than the event log keeps: reload, then go on live.
+  cursor_expired: { status: 410, retryable: false },
   request_timeout: { status: 408, retryable: true },
   headers_too_large: { status: 431, retryable: false },
   invalid_image: { status: 422, retryable: false },

@@ -32,11 +32,14 @@ const messagePinned = event("message.pinned", {
   pinned_by: id,
   pinned_at: z.number(),
 });
-/** Unpinned by someone (`unpinned_by`), or because the message was deleted. */
+/**
+ * Unpinned by someone (`unpinned_by`), or because the message was deleted (by them), or
+ * expired under the conversation's retention (`unpinned_by` null).
+ */
 const messageUnpinned = event("message.unpinned", {
   message_id: id,
   seq: z.int().check(z.minimum(0)),
-  unpinned_by: id,
+  unpinned_by: z.nullable(id),
 });
 /** A thread's summary changed: a reply came, or one was deleted. */
 const threadUpdated = event("thread.updated", {
@@ -54,10 +57,14 @@ const threadRead = event("thread.read", {
  */
 const threadFollowed = event("thread.followed", { root_id: id, following: z.boolean() });
 const read = event("read", { user_id: id, seq: z.int().check(z.minimum(0)) });
-/** A change of a group: `title` is always the current one; `members_can_pin` only when it changed. */
+/**
+ * A change of a group: `title` is always the current one; `members_can_pin` and
+ * `retention_days` only when they changed.
+ */
 const conversationUpdated = event("conversation.updated", {
   title: z.nullable(z.string()),
   members_can_pin: z.optional(z.boolean()),
+  retention_days: z.optional(z.nullable(z.number())),
   updated_by: id,
 });
 const conversationCreated = event("conversation.created", {

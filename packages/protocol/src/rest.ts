@@ -78,12 +78,7 @@ export const userProfileResponse = z.object({
   /** null unless the caller shares a conversation with this user. */
   last_seen_at: z.nullable(z.number()),
 });
-export const serverInfoResponse = z.object({
-  name: z.string(),
-  version: z.string(),
-  registration: z.enum(["open", "invite", "closed"]),
-  max_body_chars: z.number(),
-});
+export { serverInfo as serverInfoResponse } from "./server-info.js";
 
 const errorCodes = Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]];
 

@@ -8,5 +8,10 @@ export const serverInfo = z.object({
   version: z.string(),
   registration: z.enum(["open", "invite", "closed"]),
   max_body_chars: z.number(),
+  /**
+   * How long messages are kept, in days (0: for ever): the server's default, and the most
+   * a group may set (0: no limit).
+   */
+  retention: z.object({ messages_days: z.number(), max_days: z.number() }),
 });
 export type ServerInfo = z.infer<typeof serverInfo>;

@@ -11,6 +11,7 @@ import {
   type CreateConversationBody,
   conversationView,
   type Role,
+  type UpdateConversationBody,
 } from "@private-chat/protocol/chat";
 import { decodeWith } from "@private-chat/protocol/decode";
 import { cursor, type StoredEvent, storedEvent } from "@private-chat/protocol/events";
@@ -244,13 +245,18 @@ export class ApiClient extends MessageCalls {
     return this.request("POST", "/api/v1/conversations", conversationView, body);
   }
 
-  renameConversation(id: string, title: string): Promise<ConversationView> {
+  /** Changes a group's settings: its title, who may pin, how long it keeps messages. */
+  updateConversation(id: string, changes: UpdateConversationBody): Promise<ConversationView> {
     return this.request(
       "PATCH",
       `/api/v1/conversations/${encodeURIComponent(id)}`,
       conversationView,
-      { title },
+      changes,
     );
+  }
+
+  renameConversation(id: string, title: string): Promise<ConversationView> {
+    return this.updateConversation(id, { title });
   }
 
   addMembers(id: string, userIds: string[]): Promise<ConversationView> {

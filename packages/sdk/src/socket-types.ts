@@ -61,6 +61,13 @@ export interface ChatSocketEvents extends Record<string, unknown> {
   typing: Omit<TypingFrame, "type">;
   presence: Omit<PresenceFrame, "type">;
   synced: { cursor: number };
+  /**
+   * The cursor we resumed from was older than the server's event log keeps, so events
+   * were missed. Emitted just before `ready` of a fresh connection that starts at
+   * `cursor`: live events from here on are complete. Reload what was built from events
+   * (conversations, loaded history) now.
+   */
+  expired: { cursor: number };
   /** A server error frame that answers no send of ours. */
   error: { code: ErrorCode; message: string };
   /**

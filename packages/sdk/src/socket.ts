@@ -72,7 +72,9 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly outbox = new Map<string, PendingSend>();
-  private readonly seen = new RecentCursors();
+  private seen = new RecentCursors();
+  /** The last connection's cursor had expired: say so when the fresh one is ready. */
+  private expiredPending = false;
   private readonly WebSocketImpl: WebSocketFactory;
   private focused = true;
 
@@ -297,6 +299,10 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     this.attempt = 0;
     this.startPing();
     if (!this.focused) this.ws?.send(encodeClientFrame({ type: "focus", active: false }));
+    if (this.expiredPending) {
+      this.expiredPending = false;
+      this.emit("expired", { cursor: ready.cursor });
+    }
     this.emit("ready", { user: ready.user, cursor: ready.cursor });
     if (this.cursorValue === undefined) {
       this.advance(ready.cursor);
@@ -328,6 +334,10 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** An error frame: a send's refusal is retried when the catalogue says it may succeed. */
   private failed(error: ErrorFrame): void {
+    if (error.code === "cursor_expired") {
+      this.startAfresh();
+      return;
+    }
     const pending = error.id === undefined ? undefined : this.outbox.get(String(error.id));
     if (!pending) {
       this.emit("error", { code: error.code, message: error.message });
@@ -386,6 +396,22 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     if (this.ws) this.abandon(reason);
     if (options.waitForOnline && this.stateValue === "reconnecting")
       clearTimeout(this.reconnectTimer);
+  }
+
+  /**
+   * The server's event log no longer reaches back to our cursor: connect again without
+   * one, from the newest cursor, and tell the application (`expired`) once that connection
+   * is ready, so it reloads what it built from events. Unacknowledged sends go again then.
+   */
+  private startAfresh(): void {
+    this.cursorValue = undefined;
+    this.seen = new RecentCursors();
+    this.expiredPending = true;
+    this.stopPing();
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close(CLOSE_CODES.normal, "cursor expired");
+    this.open("cursor expired");
   }
 
   private stopPing(): void {

@@ -28,6 +28,7 @@ import { messageVersions } from "./015_message_versions.js";
 import { pins } from "./016_pins.js";
 import { eventMessageIds } from "./017_event_message_ids.js";
 import { threads } from "./018_threads.js";
+import { retention } from "./019_retention.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -51,6 +52,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "016_pins": pins,
     "017_event_message_ids": eventMessageIds(engine),
     "018_threads": threads,
+    "019_retention": retention,
   };
 }
 

@@ -7,7 +7,7 @@
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
 import { type CliError, EXIT_OK, usageError } from "../errors.js";
-import { ConversationFeed } from "../feed.js";
+import { CATCH_UP_HISTORY, ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
 import { blockedSet } from "../people.js";
@@ -55,6 +55,10 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
       return;
     }
     if (everOpen || state === "reconnecting") io.err(io.errStyle.dim(describeState(state, reason)));
+  });
+  socket.on("expired", () => {
+    io.err(io.errStyle.dim("some events were missed while away: showing the messages since"));
+    void feed.catchUp(Math.max(count, CATCH_UP_HISTORY));
   });
   socket.on("event", (event) => {
     feed.accept(event);

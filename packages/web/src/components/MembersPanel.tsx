@@ -14,6 +14,7 @@ import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
 import { Icon } from "./icons.js";
 import { PinnedList } from "./PinnedList.js";
+import { RetentionSetting } from "./RetentionSetting.js";
 import { UserSearch } from "./UserSearch.js";
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
@@ -77,6 +78,7 @@ export function MembersPanel({ conv }: { conv: Conv }) {
         ) : (
           <p class="panel-title">{conversationTitle(conv, me)}</p>
         )}
+        <RetentionSetting conv={conv} />
         <PinnedList conv={conv} />
         <h3>
           {members.length} member{members.length === 1 ? "" : "s"}

@@ -54,6 +54,7 @@ const TYPING_MS = 4000;
 let held: StoredEvent[] | null = null;
 let cleanups: (() => void)[] = [];
 let snapshotLoading = false;
+let snapshotAgain = false;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let readyCount = 0;
@@ -110,6 +111,13 @@ function start(user: UserView): void {
       }));
       if (state === "open") resetReadMarks();
       if (state === "unauthorized") end("Your session has ended. Please sign in again.");
+    }),
+    socket.on("expired", () => {
+      // Away longer than the server keeps events: what was built from them may miss
+      // changes. Start again from the server's state; the open views load afresh, and
+      // live events wait until the list is in (the `ready` that follows loads it).
+      held = [];
+      chat.update((s) => ({ ...s, loaded: false, timelines: {}, threads: {}, pins: {} }));
     }),
     socket.on("ready", ({ user: fresh }) => {
       readyCount++;
@@ -176,7 +184,11 @@ export async function signOut(): Promise<void> {
 }
 
 async function loadSnapshot(): Promise<void> {
-  if (snapshotLoading) return;
+  if (snapshotLoading) {
+    // One asked for meanwhile (the state started afresh) follows this one.
+    snapshotAgain = true;
+    return;
+  }
   snapshotLoading = true;
   clearTimeout(retryTimer);
   const socket = getSocket();
@@ -204,6 +216,10 @@ async function loadSnapshot(): Promise<void> {
       retryTimer = setTimeout(() => void loadSnapshot(), failure?.retryAfterMs ?? 4000);
   } finally {
     snapshotLoading = false;
+    if (snapshotAgain) {
+      snapshotAgain = false;
+      void loadSnapshot();
+    }
   }
 }
 

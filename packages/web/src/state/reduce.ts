@@ -213,11 +213,12 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
     }
     case "conversation.updated": {
       if (!conv) return state;
-      const { members_can_pin } = event;
+      const { members_can_pin, retention_days } = event;
       return withConv(state, {
         ...conv,
         title: event.title,
         ...(members_can_pin === undefined ? {} : { members_can_pin }),
+        ...(retention_days === undefined ? {} : { retention_days }),
       });
     }
     case "conversation.created": {
