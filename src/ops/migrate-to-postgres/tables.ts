@@ -36,6 +36,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "pins" },
   { name: "threads" },
   { name: "thread_follows" },
+  // The event log's horizon: cursors from before it must still be told they expired.
+  { name: "server_state" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",
