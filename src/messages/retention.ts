@@ -113,6 +113,7 @@ export class RetentionSweeper {
       report.events += removed;
       if (removed < EVENT_BATCH) break;
     }
+    if (report.messages > 0 || report.events > 0) await store.reclaimFreePages();
     return report;
   }
 

@@ -140,6 +140,15 @@ export class Store extends Repositories {
     return this.db.transaction().execute((trx) => work(new Repositories(trx, this.type)));
   }
 
+  /**
+   * SQLite: gives the pages deletions freed back to the file system, so the file shrinks
+   * (databases made with incremental auto-vacuum; others keep them for reuse). PostgreSQL's
+   * autovacuum does its own.
+   */
+  async reclaimFreePages(): Promise<void> {
+    if (this.type === "sqlite") await sql`pragma incremental_vacuum`.execute(this.db);
+  }
+
   /** Throws unless the database answers a trivial query. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
+import { sql } from "kysely";
 import { DAY_MS } from "../../src/messages/retention-policy.js";
 import { uploadOk } from "../attachments/support.js";
 import { createDirect, createGroup, sendMessage } from "../helpers/chat.js";
@@ -158,6 +159,14 @@ forEachEngine("retention", (run) => {
         assert.ok(bytes.includes(keptWord), "the check can see a live message's words");
         for (const word of [oldWord, replyWord])
           assert.ok(!bytes.includes(word), `the file holds no "${word}"`);
+      }
+
+      if (run.engine === "sqlite") {
+        // A new database gives freed pages back to the file system after a sweep.
+        const pragma = async (name: string) =>
+          Number(Object.values((await sql.raw(`pragma ${name}`).execute(db())).rows[0] ?? {})[0]);
+        assert.equal(await pragma("auto_vacuum"), 2, "incremental auto-vacuum");
+        assert.equal(await pragma("freelist_count"), 0, "no free pages kept after the sweep");
       }
 
       // Done once: the next sweep finds nothing more here.

@@ -1,7 +1,8 @@
 /**
  * Opens the embedded SQLite database with the pragmas from the deployment guide (WAL,
  * synchronous NORMAL, 64 MB cache, temp_store MEMORY, secure_delete), foreign keys and a
- * busy timeout.
+ * busy timeout. A new database is made with incremental auto-vacuum, so that the pages
+ * deletion frees can be given back to the file system (Store.reclaimFreePages).
  * The directory is kept at 0700 and the files at 0600.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
@@ -90,6 +91,10 @@ export function openSqlite(path: string, options: SqliteOpenOptions = {}): Sqlit
     fileMustExist: options.readonly ?? false,
   });
   try {
+    // Only a database without pages can take it: existing ones need the one-time step in
+    // docs/ADMIN.md ("What deletion removes").
+    if (!options.readonly && raw.pragma("page_count", { simple: true }) === 0)
+      raw.pragma("auto_vacuum = INCREMENTAL");
     applyPragmas(raw, options.readonly);
   } catch (err) {
     // A file that is not a database (or a damaged one) fails here, on the first read.
