@@ -10,6 +10,7 @@ import { presentUser } from "../auth/present.js";
 import type { Authenticated } from "../auth/service.js";
 import type { CommittedEvent } from "../events/bus.js";
 import { committedFromLog } from "../events/from-log.js";
+import { hydrate } from "../events/hydrate.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { Store } from "../storage/store.js";
 import type { SyncService } from "../sync/service.js";
@@ -72,7 +73,7 @@ export class Hub {
     this.attention = new Attention(deps.nodeId, deps.pubsub);
     this.sequencer = new Sequencer({
       readRange: async (from, to) =>
-        (await deps.store.events.range(from, to)).map(committedFromLog),
+        (await hydrate(deps.store, await deps.store.events.range(from, to))).map(committedFromLog),
       latestCursor: () => deps.store.events.latestId(),
       release: (event) => this.fanOut(event),
       onError: (err) => deps.onError?.(err, "event sequencer"),

@@ -23,6 +23,22 @@ const PRUNED_THROUGH = "events_pruned_through";
 /** The events that carry a message's body, rewritten when the message is deleted. */
 export const MESSAGE_EVENTS_WITH_BODY = ["message.new", "message.updated"] as const;
 
+/**
+ * An event that carries a message (MESSAGE_EVENTS_WITH_BODY) stored as a reference: its
+ * type, conversation and the message's id, the message row holding the rest. Replay puts
+ * the message back as it is now (events/hydrate.ts). This version reads references but
+ * still stores whole events: a later one writes references once every node can read them
+ * (after its contract step), so that the log stops repeating message bodies.
+ */
+export function messageReference(type: string, conversationId: string, messageId: string): string {
+  return JSON.stringify({ type, conversation_id: conversationId, message_id: messageId });
+}
+
+/** Whether an event of `type` is stored as a reference to its message. */
+export function isReferenceType(type: string): boolean {
+  return (MESSAGE_EVENTS_WITH_BODY as readonly string[]).includes(type);
+}
+
 export interface LoggedEvent {
   id: number;
   conversationId: string | null;

@@ -55,6 +55,12 @@ export class MessageStore {
     return row ? normaliseMessage(row) : undefined;
   }
 
+  async byIds(ids: readonly string[]): Promise<MessageRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom("messages").selectAll().where("id", "in", ids).execute();
+    return rows.map(normaliseMessage);
+  }
+
   /** A conversation's messages after `afterSeq`, oldest first, thread replies included. */
   async oldestAfter(
     conversationId: string,

@@ -2,6 +2,7 @@
  * Sync: the events a user missed since a cursor, in order, without gaps or repeats.
  */
 import { AppError } from "../errors.js";
+import { hydrate } from "../events/hydrate.js";
 import type { LoggedEvent } from "../storage/events.js";
 import type { Store } from "../storage/store.js";
 
@@ -36,7 +37,7 @@ export class SyncService {
     // Read the head first: every event up to it is committed, so a page that reaches it
     // may jump the cursor there, past events this user cannot see.
     const head = await this.store.events.latestId();
-    const found = (await this.store.events.visibleSince(userId, since, limit)).filter(
+    const logged = (await this.store.events.visibleSince(userId, since, limit)).filter(
       (e) => e.id <= head,
     );
     // Read after the events: a prune that removed some of those asked for has committed
@@ -47,10 +48,14 @@ export class SyncService {
         "this cursor is older than the event log keeps: load the conversations afresh and sync from the newest cursor",
       );
     }
+    // The page's cursor counts what was read (a reference whose message is gone is left
+    // out of `found`, not re-read).
+    const found = await hydrate(this.store, logged);
     const events = withinBytes(found, maxBytes);
-    if (events.length === found.length && found.length < limit)
+    if (events.length === found.length && logged.length < limit)
       return { events, cursor: head, hasMore: false };
-    return { events, cursor: events[events.length - 1]?.id ?? since, hasMore: true };
+    const last = events.length === found.length ? logged.at(-1) : events.at(-1);
+    return { events, cursor: last?.id ?? since, hasMore: true };
   }
 }
 
