@@ -195,7 +195,10 @@ export class ConversationService {
     });
   }
 
-  /** Renames a group and sets who may pin; admins only. Each change is its own event. */
+  /**
+   * Renames a group, sets who may pin and how long it keeps messages; admins only. Each
+   * change is its own event, naming the setting it changed (and the title as it is).
+   */
   async update(
     user: User,
     conversationId: string,
@@ -208,38 +211,29 @@ export class ConversationService {
       requireAdmin(self, "change a group");
       const now = Date.now();
       let title = conversation.title;
-      if (clean !== undefined && clean !== title) {
-        await tx.conversations.setTitle(conversationId, clean, now);
-        title = clean;
-        await log.append({
+      const changed = (setting: { members_can_pin?: boolean; retention_days?: number | null }) =>
+        log.append({
           type: "conversation.updated",
           conversation_id: conversationId,
           title,
+          ...setting,
           updated_by: user.id,
         });
+      if (clean !== undefined && clean !== title) {
+        await tx.conversations.setTitle(conversationId, clean, now);
+        title = clean;
+        await changed({});
       }
       const allowed = changes.members_can_pin;
       if (allowed !== undefined && allowed !== (conversation.members_can_pin === 1)) {
         await tx.conversations.setMembersCanPin(conversationId, allowed, now);
-        await log.append({
-          type: "conversation.updated",
-          conversation_id: conversationId,
-          title,
-          members_can_pin: allowed,
-          updated_by: user.id,
-        });
+        await changed({ members_can_pin: allowed });
       }
       const days = changes.retention_days;
       if (days !== undefined && days !== (conversation.retention_days ?? null)) {
         checkRetention(days, this.deps.retention ?? NO_RETENTION_LIMIT);
         await tx.conversations.setRetention(conversationId, days, now);
-        await log.append({
-          type: "conversation.updated",
-          conversation_id: conversationId,
-          title,
-          retention_days: days,
-          updated_by: user.id,
-        });
+        await changed({ retention_days: days });
       }
     });
     return this.get(user, conversationId);
