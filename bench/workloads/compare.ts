@@ -17,6 +17,7 @@ import {
 import type { ProcSample } from "../lib/proc.js";
 import { startRelay } from "../lib/relay-service.js";
 import { round } from "../lib/stats.js";
+import { type StorageFootprint, storageFootprint } from "../lib/storage-footprint.js";
 import { flag, progress, ratio, type WorkloadContext } from "../lib/workload.js";
 
 export interface Topology {
@@ -40,6 +41,8 @@ export interface Comparison {
   };
   ours: MessagingResult;
   relay?: MessagingResult;
+  /** What the database holds once the server stopped (the relay stores nothing). */
+  storage: StorageFootprint;
 }
 
 /** The record's params every message workload shares: traffic shape and server setup. */
@@ -95,6 +98,7 @@ export async function compareMessaging(
     server,
   );
   await Promise.all(nodes.map((node) => node.stop()));
+  const storage = await storageFootprint(setup);
 
   const comparison: Comparison = {
     setup: {
@@ -104,6 +108,7 @@ export async function compareMessaging(
       conversations_s: round(conversationsSeconds),
     },
     ours,
+    storage,
   };
   if (ctx.relay) {
     const relay = await startRelay();
@@ -187,6 +192,12 @@ export function messagingTable(
       "generator CPU s",
       String(ours.generator_cpu_s),
       relay ? String(relay.generator_cpu_s) : "-",
+      "",
+    ],
+    [
+      "database bytes / message",
+      `${c.storage.bytes_per_message} (${c.storage.messages} messages)`,
+      "",
       "",
     ],
     [

@@ -169,6 +169,7 @@ export class SendPath {
     const results = await this.store.appender.append({
       requests: items.map(requestOf),
       now: Date.now(),
+      references: this.store.eventFormat.references,
     });
     const committed: CommittedEvent[] = [];
     const outcomes = await this.answer(items, results, (result, item) => {

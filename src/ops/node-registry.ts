@@ -1,5 +1,6 @@
 /**
- * Keeps this node's row in the nodes table fresh, and warns at start when other nodes
+ * Keeps this node's row in the nodes table fresh (and what it knows of the schema: see
+ * storage/event-format.ts), and warns at start when other nodes
  * share the database but real-time events cannot reach them (no [redis] configured).
  */
 import { hostname } from "node:os";
@@ -47,9 +48,10 @@ export class NodeRegistry {
       );
     }
     this.timer = setInterval(() => {
-      this.store.nodes.heartbeat(this.nodeId, Date.now()).catch(() => {
-        // The database being away is reported by /health; the next beat retries.
-      });
+      // The database being away is reported by /health; the next beat retries.
+      this.store.nodes.heartbeat(this.nodeId, Date.now()).catch(() => {});
+      // A contract step applied while this node runs changes how it writes the log.
+      this.store.refreshEventFormat().catch(() => {});
     }, HEARTBEAT_MS);
     this.timer.unref();
   }

@@ -3,6 +3,7 @@
  * that has seen cursor N has seen every visible event up to N.
  */
 import { type Kysely, sql } from "kysely";
+import { EventFormat } from "./event-format.js";
 import { insideMembership } from "./membership-window.js";
 import type { Database } from "./schema.js";
 
@@ -24,19 +25,21 @@ const PRUNED_THROUGH = "events_pruned_through";
 export const MESSAGE_EVENTS_WITH_BODY = ["message.new", "message.updated"] as const;
 
 /**
- * An event that carries a message (MESSAGE_EVENTS_WITH_BODY) stored as a reference: its
- * type, conversation and the message's id, the message row holding the rest. Replay puts
- * the message back as it is now (events/hydrate.ts). This version reads references but
- * still stores whole events: a later one writes references once every node can read them
- * (after its contract step), so that the log stops repeating message bodies.
+ * The payload of an event that carries a message (MESSAGE_EVENTS_WITH_BODY) stored as a
+ * reference to it: nothing, its columns (type, conversation_id, message_id) say the rest
+ * and the message row holds the message, so that the log does not repeat it. Replay puts
+ * the message back as it is now (events/hydrate.ts). Written once every node can read
+ * them (event-format.ts).
  */
-export function messageReference(type: string, conversationId: string, messageId: string): string {
-  return JSON.stringify({ type, conversation_id: conversationId, message_id: messageId });
-}
+export const REFERENCE_PAYLOAD = "";
 
-/** Whether an event of `type` is stored as a reference to its message. */
-export function isReferenceType(type: string): boolean {
-  return (MESSAGE_EVENTS_WITH_BODY as readonly string[]).includes(type);
+/** Whether a logged event is a reference to its message (see REFERENCE_PAYLOAD). */
+export function isReference(event: LoggedEvent): event is LoggedEvent & { messageId: string } {
+  return (
+    event.payload === REFERENCE_PAYLOAD &&
+    event.messageId !== null &&
+    (MESSAGE_EVENTS_WITH_BODY as readonly string[]).includes(event.type)
+  );
 }
 
 export interface LoggedEvent {
@@ -45,6 +48,8 @@ export interface LoggedEvent {
   userId: string | null;
   type: string;
   payload: string;
+  /** The message a message.* event is about. */
+  messageId: string | null;
 }
 
 interface EventRow {
@@ -53,6 +58,7 @@ interface EventRow {
   user_id: string | null;
   type: string;
   payload: string;
+  message_id: string | null;
 }
 
 function toLogged(row: EventRow): LoggedEvent {
@@ -62,6 +68,7 @@ function toLogged(row: EventRow): LoggedEvent {
     userId: row.user_id,
     type: row.type,
     payload: row.payload,
+    messageId: row.message_id,
   };
 }
 
@@ -87,7 +94,17 @@ export class EventStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: "sqlite" | "postgres",
+    private readonly format: EventFormat = new EventFormat(),
   ) {}
+
+  /** What the log keeps of an event: a reference for a message event, when it may. */
+  private stored(event: NewEvent): string {
+    const { type, conversationId, messageId } = event;
+    const referable = (MESSAGE_EVENTS_WITH_BODY as readonly string[]).includes(type);
+    return this.format.references && referable && conversationId && messageId
+      ? REFERENCE_PAYLOAD
+      : event.payload;
+  }
 
   /** Call inside the transaction, before append: see lockEventLog. */
   lockForAppend(): Promise<void> {
@@ -101,7 +118,7 @@ export class EventStore {
         conversation_id: event.conversationId,
         user_id: event.userId,
         type: event.type,
-        payload: event.payload,
+        payload: this.stored(event),
         created_at: event.now,
         message_id: event.messageId ?? null,
       })
@@ -111,8 +128,8 @@ export class EventStore {
   }
 
   /**
-   * Rewrites every event that carried the message's body to carry `tombstone` instead,
-   * keeping ids and types so that cursors stay gapless: nothing sync or a gap fill replays
+   * Rewrites every event that carried the message's body to carry `tombstone` instead (or
+   * a reference to the message, now a tombstone, when the log stores those), keeping ids and types so that cursors stay gapless: nothing sync or a gap fill replays
    * shows the text again. Events written without message_id (by a node of a version before
    * migration 017, during a rolling upgrade) are found by their payload, among the few
    * rows of the conversation that lack it. Call inside the delete's transaction.
@@ -123,12 +140,13 @@ export class EventStore {
         ? sql<boolean>`(payload::json->'message'->>'id') = ${messageId}`
         : sql<boolean>`json_extract(payload, '$.message.id') = ${messageId}`;
     for (const type of MESSAGE_EVENTS_WITH_BODY) {
+      // A reference replays as the tombstone the message row now is.
+      const payload = this.format.references
+        ? REFERENCE_PAYLOAD
+        : JSON.stringify({ type, conversation_id: conversationId, message: tombstone });
       await this.db
         .updateTable("events")
-        .set({
-          payload: JSON.stringify({ type, conversation_id: conversationId, message: tombstone }),
-          message_id: messageId,
-        })
+        .set({ payload, message_id: messageId })
         .where("type", "=", type)
         .where((eb) =>
           eb.or([
@@ -205,7 +223,7 @@ export class EventStore {
   async range(from: number, to: number): Promise<LoggedEvent[]> {
     const rows = await this.db
       .selectFrom("events")
-      .select(["id", "conversation_id", "user_id", "type", "payload"])
+      .select(["id", "conversation_id", "user_id", "type", "payload", "message_id"])
       .where("id", ">=", from)
       .where("id", "<=", to)
       .orderBy("id")
@@ -224,7 +242,7 @@ export class EventStore {
       .leftJoin("conversation_members as m", (join) =>
         join.onRef("m.conversation_id", "=", "e.conversation_id").on("m.user_id", "=", userId),
       )
-      .select(["e.id", "e.conversation_id", "e.user_id", "e.type", "e.payload"])
+      .select(["e.id", "e.conversation_id", "e.user_id", "e.type", "e.payload", "e.message_id"])
       .where("e.id", ">", since)
       .where((eb) =>
         eb.or([

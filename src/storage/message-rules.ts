@@ -18,6 +18,7 @@
  */
 import type { AttachmentView } from "@private-chat/protocol/attachments";
 import { presentMessage } from "@private-chat/protocol/present-message";
+import { REFERENCE_PAYLOAD } from "./events.js";
 import type { MessageRow } from "./messages.js";
 import { timeOrderedId } from "./time-ordered-id.js";
 
@@ -45,6 +46,8 @@ export type AppendResult =
 export interface AppendBatch {
   requests: AppendRequest[];
   now: number;
+  /** Log each message.new as a reference to its message (storage/event-format.ts). */
+  references?: boolean;
 }
 
 /** What step 1 found. */
@@ -79,7 +82,9 @@ export interface AppendEngine {
   reserve(counts: Map<string, number>, now: number): Map<string, number>;
   /**
    * Inserts rows, moves read marks, logs events; returns the events' ids in row order.
-   * `requests` are the rows' requests, for engines that carry more than the row.
+   * `payloads` are the whole events, `stored` what the log keeps of each (the payload or
+   * a reference to the message); `requests` the rows' requests, for engines that carry
+   * more than the row.
    */
   write(
     rows: MessageRow[],
@@ -87,6 +92,7 @@ export interface AppendEngine {
     payloads: string[],
     now: number,
     requests: AppendRequest[],
+    stored: string[],
   ): number[];
 }
 
@@ -101,6 +107,7 @@ export interface AsyncAppendEngine {
     payloads: string[],
     now: number,
     requests: AppendRequest[],
+    stored: string[],
   ): Promise<number[]>;
 }
 
@@ -122,12 +129,17 @@ type Step =
       rows: MessageRow[];
       marks: ReadMark[];
       payloads: string[];
+      stored: string[];
       now: number;
       requests: AppendRequest[];
     };
 
 /** The plan: yields each step for the engine to answer, returns the results. */
-function* appendPlan({ requests, now }: AppendBatch): Generator<Step, AppendResult[], unknown> {
+function* appendPlan({
+  requests,
+  now,
+  references,
+}: AppendBatch): Generator<Step, AppendResult[], unknown> {
   const results: AppendResult[] = new Array(requests.length);
   // 1. find
   const found = (yield { step: "find", requests }) as Found;
@@ -223,6 +235,7 @@ function* appendPlan({ requests, now }: AppendBatch): Generator<Step, AppendResu
         extra && "attachments" in extra ? extra.attachments : undefined,
       );
     });
+    const stored = references ? rows.map(() => REFERENCE_PAYLOAD) : payloads;
     const marks = [...newest.values()];
     const written = fresh.map((index) => requests[index]!);
     const cursors = (yield {
@@ -230,6 +243,7 @@ function* appendPlan({ requests, now }: AppendBatch): Generator<Step, AppendResu
       rows,
       marks,
       payloads,
+      stored,
       now,
       requests: written,
     }) as number[];
@@ -263,7 +277,7 @@ export function runAppend(engine: AppendEngine, batch: AppendBatch): AppendResul
     if (s.step === "find") answer = engine.find(s.requests);
     else if (s.step === "check") answer = NOTHING_TO_CHECK(s.requests);
     else if (s.step === "reserve") answer = engine.reserve(s.counts, s.now);
-    else answer = engine.write(s.rows, s.marks, s.payloads, s.now, s.requests);
+    else answer = engine.write(s.rows, s.marks, s.payloads, s.now, s.requests, s.stored);
     next = plan.next(answer);
   }
   return next.value;
@@ -283,7 +297,7 @@ export async function runAppendAsync(
     else if (s.step === "check")
       answer = engine.check ? await engine.check(s.requests, s.now) : NOTHING_TO_CHECK(s.requests);
     else if (s.step === "reserve") answer = await engine.reserve(s.counts, s.now);
-    else answer = await engine.write(s.rows, s.marks, s.payloads, s.now, s.requests);
+    else answer = await engine.write(s.rows, s.marks, s.payloads, s.now, s.requests, s.stored);
     next = plan.next(answer);
   }
   return next.value;

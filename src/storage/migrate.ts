@@ -3,7 +3,8 @@
  * migrator takes a lock, so several nodes starting together apply each migration once.
  *
  * Rolling upgrades: a start (and `db migrate`) applies expand steps only; contract steps
- * wait for `db migrate --contract` (see migrations/index.ts). A node serves a schema that
+ * wait for `db migrate --contract` (see migrations/index.ts), except on a brand-new
+ * database, which takes them at once. A node serves a schema that
  * has expand steps it does not know (a newer node applied them while this one runs), and
  * refuses one with a contract step it does not know, or lacking one it requires.
  */
@@ -233,8 +234,15 @@ export async function migrateToLatest(
     const status = await schemaStatus(db, engine, known);
     const refusal = unservable(status);
     if (refusal) throw refusal;
+    // A brand-new database has no older node to wait for: it takes its contract steps too.
+    const fresh = status.applied.length === 0 && options.through === undefined;
     try {
-      const applied = await runOnce(db, engine, status, options);
+      const applied = await runOnce(
+        db,
+        engine,
+        status,
+        fresh ? { ...options, contract: true } : options,
+      );
       // Read again: another node may have applied what this run found done.
       return { applied, current: (await appliedMigrations(db, engine)).sort().at(-1) };
     } catch (err) {

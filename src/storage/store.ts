@@ -10,6 +10,7 @@ import { BlobRecords } from "./blobs.js";
 import { BlockStore } from "./blocks.js";
 import { ConversationStore } from "./conversations.js";
 import { DamagedDatabaseError, DamageWatch, isDatabaseDamage } from "./damage.js";
+import { EventFormat } from "./event-format.js";
 import { EventStore } from "./events.js";
 import { GroupAddStore } from "./group-adds.js";
 import { InviteStore } from "./invites.js";
@@ -62,13 +63,15 @@ export class Repositories {
   constructor(
     readonly db: Kysely<Database>,
     readonly type: DatabaseType,
+    /** How the event log stores message events; shared by the store and its transactions. */
+    readonly eventFormat: EventFormat = new EventFormat(),
   ) {
     this.users = new UserStore(db);
     this.sessions = new SessionStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.messages = new MessageStore(db, type);
-    this.events = new EventStore(db, type);
+    this.events = new EventStore(db, type, eventFormat);
     this.nodes = new NodeStore(db);
     this.audit = new AuditStore(db);
     this.search = new SearchStore(db, type);
@@ -137,7 +140,9 @@ export class Store extends Repositories {
 
   /** Runs `work` in one transaction: all of it commits, or none of it does. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new Repositories(trx, this.type)));
+    return this.db
+      .transaction()
+      .execute((trx) => work(new Repositories(trx, this.type, this.eventFormat)));
   }
 
   /**
@@ -155,7 +160,14 @@ export class Store extends Repositories {
   }
 
   async migrate(options: MigrateOptions = {}) {
-    return migrateToLatest(this.db, this.type, options);
+    const result = await migrateToLatest(this.db, this.type, options);
+    await this.refreshEventFormat();
+    return result;
+  }
+
+  /** Learns whether the log may store references (see event-format.ts). */
+  refreshEventFormat(): Promise<boolean> {
+    return this.eventFormat.refresh(this.db);
   }
 
   private closing: Promise<void> | undefined;

@@ -2,14 +2,16 @@
  * Deleting a message removes its text, not just its visibility: after send, edit and
  * delete, no trace of any of its bodies is left in what sync replays, in the event log's
  * rows, in search (and SQLite's full-text index), in the push queue, or in the SQLite
- * file itself once its WAL is checkpointed (secure_delete). Events written before
- * migration 017 (without message_id) are found and erased too.
+ * file itself once its WAL is checkpointed (secure_delete). The log keeps references to
+ * messages; whole events (written before the contract step 020, or before migration 017
+ * without message_id) are found and erased too.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { MessageView } from "@private-chat/protocol/chat";
 import { queuePushes } from "../../src/push/enqueue.js";
+import { REFERENCE_PAYLOAD } from "../../src/storage/events.js";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
@@ -54,7 +56,7 @@ forEachEngine("messages API: deletion erases the text", (run) => {
     assert.equal(await ftsRows(sent), 0, "the index forgot the replaced body");
     await edit(author, message.id, `third ${final}`);
     assert.equal(await searchFinds(reader, final), 1);
-    assert.ok((await syncText(reader)).includes(sent), "before the delete sync has the text");
+    assert.ok((await syncText(reader)).includes(final), "before the delete sync has the text");
 
     const tombstone = await remove(author, message.id);
     assert.equal(tombstone.body, "");
@@ -74,15 +76,18 @@ forEachEngine("messages API: deletion erases the text", (run) => {
       for (const word of words) assert.ok(!row.payload.includes(word), `event ${row.id}`);
     }
     // Ids and types stay: cursors are gapless and the new/updated events still say what
-    // happened, now with the tombstone.
+    // happened, as references to the message, now its tombstone.
     const mine = rows.filter((r) => r.message_id === message.id);
     assert.deepEqual(
       mine.map((r) => r.type),
       ["message.new", "message.updated", "message.updated", "message.deleted"],
     );
     for (const row of mine) {
+      if (row.type !== "message.deleted") {
+        assert.equal(row.payload, REFERENCE_PAYLOAD);
+        continue;
+      }
       const event = JSON.parse(row.payload) as { type: string; message: MessageView };
-      assert.equal(event.type, row.type);
       assert.deepEqual(event.message, tombstone);
     }
     assert.equal(rows.find((r) => r.message_id === other.id)?.type, "message.new");
@@ -103,21 +108,50 @@ forEachEngine("messages API: deletion erases the text", (run) => {
     const message = await sendMessage(server.url, author, group.id, `old ${word}`);
     const newer = uniqueWord("newer");
     await edit(author, message.id, `new ${newer}`);
-    // As a node of the version before migration 017 writes them.
-    await db()
-      .updateTable("events")
-      .set({ message_id: null })
-      .where("message_id", "=", message.id)
-      .execute();
+    // As a node of the version before migration 017 writes them: whole, without message_id.
+    const bodies: Record<string, string> = {
+      "message.new": `old ${word}`,
+      "message.updated": `new ${newer}`,
+    };
+    for (const [type, body] of Object.entries(bodies)) {
+      const whole = { type, conversation_id: group.id, message: { ...message, body } };
+      await db()
+        .updateTable("events")
+        .set({ message_id: null, payload: JSON.stringify(whole) })
+        .where("message_id", "=", message.id)
+        .where("type", "=", type)
+        .execute();
+    }
+    assert.ok((await syncText(reader)).includes(newer), "replay shows the whole rows");
     await remove(author, message.id);
-    const left = (await eventRows()).filter((r) => r.payload.includes(message.id));
-    assert.equal(left.length, 3);
+    const left = (await eventRows()).filter((r) => r.message_id === message.id);
+    assert.equal(left.length, 3, "the rewritten rows now name their message");
     for (const row of left) {
       assert.ok(!row.payload.includes(word) && !row.payload.includes(newer), row.payload);
-      assert.equal(row.message_id, message.id, "the rewritten row now names its message");
     }
     const replay = await syncText(reader);
     assert.ok(!replay.includes(word) && !replay.includes(newer));
+  });
+
+  it("on a node before the contract step, erases the whole events it logged", async () => {
+    const [author, reader] = (await users(2)) as [TestUser, TestUser];
+    const group = await createGroup(server.url, author, [reader], "whole events");
+    const word = uniqueWord("whole");
+    const format = server.ctx.store.eventFormat;
+    format.references = false;
+    try {
+      const message = await sendMessage(server.url, author, group.id, `logged ${word}`);
+      const logged = (await eventRows()).filter((r) => r.message_id === message.id);
+      assert.ok(logged[0]?.payload.includes(word), "the event repeats the body");
+      const tombstone = await remove(author, message.id);
+      for (const row of (await eventRows()).filter((r) => r.message_id === message.id)) {
+        assert.ok(!row.payload.includes(word), row.payload);
+        assert.deepEqual((JSON.parse(row.payload) as { message: MessageView }).message, tombstone);
+      }
+      assert.ok(!(await syncText(reader)).includes(word));
+    } finally {
+      format.references = true;
+    }
   });
 
   describe("pushes", () => {

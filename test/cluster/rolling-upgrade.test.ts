@@ -2,8 +2,10 @@
  * A rolling upgrade under load: three nodes of the previous version on one PostgreSQL
  * schema and one Redis prefix, SDK clients sending all along, and each node in turn
  * stopped (the old version's SIGTERM, the new one's `chat-server drain`) and started
- * again from the current tree on the same port. No acknowledged message may be lost,
- * doubled or reordered, for any member, on whichever node they were.
+ * again from the current tree on the same port; then `db migrate --contract` under load,
+ * after which the nodes log references to messages instead of whole ones. No
+ * acknowledged message may be lost, doubled or reordered, for any member, on whichever
+ * node they were.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -149,19 +151,34 @@ after(async () => {
   previous?.remove();
 });
 
-/** What the nodes table says each live node's version knows. */
-async function knownBy(): Promise<(string | null)[]> {
+async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
   const db = new pg.Client({ connectionString: schema.url });
   await db.connect();
   try {
-    const { rows } = await db.query<{ knows_through: string | null }>(
-      `select knows_through from ${schema.schema}.nodes`,
-    );
-    return rows.map((r) => r.knows_through);
+    return (await db.query<T>(text)).rows;
   } finally {
     await db.end();
   }
 }
+
+const newestEvent = async () =>
+  Number((await query<{ id: string }>(`select max(id) as id from ${schema.schema}.events`))[0]?.id);
+
+/** The stored payloads of the message.new events after `id`. */
+const messageEventsAfter = async (id: number) =>
+  (
+    await query<{ payload: string }>(
+      `select payload from ${schema.schema}.events where id > ${id} and type = 'message.new'`,
+    )
+  ).map((r) => r.payload);
+
+/** What the nodes table says each live node's version knows. */
+const knownBy = async () =>
+  (
+    await query<{ knows_through: string | null }>(
+      `select knows_through from ${schema.schema}.nodes`,
+    )
+  ).map((r) => r.knows_through);
 
 /** Stops one node the way its version allows, and checks it left cleanly. */
 async function stop(node: Node): Promise<void> {
@@ -231,6 +248,14 @@ it("upgrades a three-node cluster one node at a time under SDK load, losing, dou
   await stop(nodes[1] as Node);
   await start(nodes[1] as Node, REPO_ROOT, "current");
   await sleep(1000);
+  // Every node runs the current version: the contract step may run, under load, and the
+  // running nodes start logging references to messages within a heartbeat (10 s).
+  const contracted = await runCli(["db", "migrate", "--contract", "--config", first.config]);
+  assert.equal(contracted.code, 0, contracted.stderr);
+  assert.match(contracted.stdout, /020_contract_event_references/);
+  await sleep(11_000);
+  const slimFrom = await newestEvent();
+  await sleep(2000);
   upgraded = true;
   await sending;
   mark("sends over");
@@ -261,6 +286,9 @@ it("upgrades a three-node cluster one node at a time under SDK load, losing, dou
   assert.equal(verdict.duplicated, 0);
   assert.equal(verdict.order_violations, 0);
   assert.equal(violated(verdict), false);
+  const logged = await messageEventsAfter(slimFrom);
+  assert.ok(logged.length > 0, "messages were sent after the contract step");
+  for (const payload of logged) assert.equal(payload, "", "logged as a reference");
   // Each client lost its socket at least once and came back.
   for (const c of clients) assert.ok(c.connections >= 2, `${c.userId} never reconnected`);
 });

@@ -49,6 +49,7 @@ describeEachEngine("event store", (get) => {
         userId: "someone",
         type: "mention",
         payload: '{"hello":"world","list":[1,2]}',
+        messageId: null,
       },
     ]);
   });

@@ -8,7 +8,9 @@ import { it } from "node:test";
 import type { SendMessageBody } from "@private-chat/protocol/chat";
 import { AppError } from "../../src/errors.js";
 import { type CommittedEvent, DomainEvents } from "../../src/events/bus.js";
+import { hydrate } from "../../src/events/hydrate.js";
 import { MessageService } from "../../src/messages/service.js";
+import { REFERENCE_PAYLOAD } from "../../src/storage/events.js";
 import type { Store } from "../../src/storage/store.js";
 import type { User } from "../../src/storage/users.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";
@@ -146,9 +148,14 @@ function rulesSuite(get: () => { store: Store }) {
       news.map((e) => e.origin),
       order.map((_, i) => ({ node_id: "n1", socket_id: "s1", request_id: i })),
     );
+    // Every path logs a reference to the message, which replay makes whole again.
     const logged = await f.store.events.range(cursors[0]!, cursors.at(-1)!);
     assert.deepEqual(
-      logged.map((e) => [e.id, JSON.parse(e.payload)]),
+      logged.map((e) => [e.payload, e.messageId]),
+      sent.map((s) => [REFERENCE_PAYLOAD, s.message.id]),
+    );
+    assert.deepEqual(
+      (await hydrate(f.store, logged)).map((e) => [e.id, JSON.parse(e.payload)]),
       news.map((e) => [e.cursor, e.event]),
     );
   });

@@ -29,6 +29,7 @@ import { pins } from "./016_pins.js";
 import { eventMessageIds } from "./017_event_message_ids.js";
 import { threads } from "./018_threads.js";
 import { retention } from "./019_retention.js";
+import { contractEventReferences } from "./020_contract_event_references.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -53,6 +54,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "017_event_message_ids": eventMessageIds(engine),
     "018_threads": threads,
     "019_retention": retention,
+    "020_contract_event_references": contractEventReferences,
   };
 }
 

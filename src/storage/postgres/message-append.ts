@@ -66,7 +66,7 @@ function engine(trx: Transaction<Database>): AsyncAppendEngine {
     },
 
     // One statement (one round trip) for the rows, the read marks and the events.
-    async write(rows, marks, payloads, now) {
+    async write(rows, marks, _payloads, now, _requests, stored) {
       // Event ids come from the sequence in ORDER BY order; sorting what RETURNING gives
       // back pairs them with the rows whatever order it lists them in.
       const { rows: ids } = await sql<{ id: number }>`
@@ -86,7 +86,7 @@ function engine(trx: Transaction<Database>): AsyncAppendEngine {
         )
         insert into events (conversation_id, user_id, type, payload, created_at, message_id)
         select r.conversation_id, null, 'message.new', r.payload, ${now}, r.message_id
-        from unnest(${rows.map((r) => r.conversation_id)}::text[], ${payloads}::text[], ${rows.map((r) => r.id)}::text[])
+        from unnest(${rows.map((r) => r.conversation_id)}::text[], ${stored}::text[], ${rows.map((r) => r.id)}::text[])
           with ordinality as r(conversation_id, payload, message_id, n)
         order by r.n
         returning id`.execute(trx);

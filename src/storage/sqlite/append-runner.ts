@@ -58,7 +58,7 @@ function engine(raw: SqliteDatabase.Database): AppendEngine {
       }
       return last;
     },
-    write(rows, marks, payloads, now) {
+    write(rows, marks, _payloads, now, _requests, stored) {
       for (const r of rows) {
         insertMessage.run(
           r.id,
@@ -73,7 +73,7 @@ function engine(raw: SqliteDatabase.Database): AppendEngine {
       }
       for (const m of marks) moveRead.run(m.seq, m.conversationId, m.userId, m.seq);
       return rows.map((r, i) =>
-        Number(insertEvent.get(r.conversation_id, payloads[i] ?? "", now, r.id)?.id),
+        Number(insertEvent.get(r.conversation_id, stored[i] ?? "", now, r.id)?.id),
       );
     },
   };

@@ -6,6 +6,7 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../../threads/start-worker.js";
 import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
+import type { WriterRequest } from "./writer-thread.js";
 
 interface Pending {
   resolve: (results: AppendResult[]) => void;
@@ -31,7 +32,12 @@ export class ThreadMessageAppender implements MessageAppender {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, requests: batch.requests, now: batch.now });
+      worker.postMessage({
+        id,
+        requests: batch.requests,
+        now: batch.now,
+        references: batch.references,
+      } satisfies WriterRequest);
     });
   }
 

@@ -14,6 +14,7 @@ export interface WriterRequest {
   id: number;
   requests: AppendRequest[];
   now: number;
+  references?: boolean | undefined;
 }
 
 const { path } = workerData as { path: string };
@@ -27,10 +28,10 @@ parentPort?.on("message", (message: WriterRequest | "stop") => {
     parentPort?.close();
     return;
   }
-  const { id, requests, now } = message;
+  const { id, requests, now, references } = message;
   try {
     run ??= appendRunner(db);
-    const results = run({ requests, now });
+    const results = run({ requests, now, references });
     parentPort?.postMessage({ id, results });
   } catch (err) {
     const { message: text, code } = err as { message?: string; code?: string };
