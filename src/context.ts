@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { AdminActor } from "./admin/service.js";
 import type { AttachmentService } from "./attachments/service.js";
 import { createAttachmentService } from "./attachments/setup.js";
 import { AuthService } from "./auth/service.js";
@@ -29,6 +30,7 @@ import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
 import { RedisPubSub } from "./realtime/redis-pubsub.js";
 import type { Store } from "./storage/store.js";
 import { SyncService } from "./sync/service.js";
+import { type DeletedAccount, deleteAccount } from "./users/account-deletion.js";
 
 export interface ServerContext {
   config: Config;
@@ -51,6 +53,8 @@ export interface ServerContext {
   threads: ThreadService;
   attachments: AttachmentService;
   retention: RetentionSweeper;
+  /** Deletes an account ([accounts] on_delete decides its messages). */
+  deleteAccount: (userId: string, actor: AdminActor) => Promise<DeletedAccount>;
   sync: SyncService;
   frames: FrameHandlers;
   push: PushSetup;
@@ -169,6 +173,20 @@ export function createContext(
     onError,
   });
 
+  const deleteUserAccount = (userId: string, actor: AdminActor) =>
+    deleteAccount(
+      {
+        store,
+        bus: events,
+        onDelete: config.accounts.on_delete,
+        startErasure: () => {
+          void retention.sweep().catch((err) => onError(err, "accounts.erase"));
+        },
+      },
+      userId,
+      actor,
+    );
+
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
     const stored = committed.filter((e) => e.type === "message.new").length;
@@ -209,6 +227,7 @@ export function createContext(
     threads,
     attachments,
     retention,
+    deleteAccount: deleteUserAccount,
     sync,
     frames,
     push,

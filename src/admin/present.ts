@@ -21,6 +21,7 @@ export function presentAdminUser(user: User): AdminUserView {
     disabled: user.disabled,
     created_at: user.createdAt,
     last_seen_at: user.lastSeenAt,
+    deleted_at: user.deletedAt,
   };
 }
 

@@ -146,6 +146,24 @@ export async function registerAdminRoutes(
       },
     );
 
+    app.delete(
+      "/admin/users/:id",
+      {
+        schema: {
+          summary: "Delete an account, for good",
+          operationId: "adminDeleteUser",
+          tags,
+          params: idParams,
+          response: { 204: empty("Deleted; nothing to return") },
+          errors: [404, 409],
+        },
+      },
+      async (request, reply) => {
+        await admin.deleteUser(actor(request), request.params.id);
+        reply.code(204);
+      },
+    );
+
     const listInvites = {
       summary: "All invites",
       operationId: "adminListInvites",

@@ -13,6 +13,7 @@ import type { AuditActor, AuditEntry } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
 import type { Repositories, Store } from "../storage/store.js";
 import { type User, withoutHash } from "../storage/users.js";
+import type { DeletedAccount } from "../users/account-deletion.js";
 import { storedDisplayName } from "../users/display-name.js";
 
 /** The actor recorded for commands run on the server's own machine. */
@@ -38,12 +39,17 @@ export type AdminAction =
   | "user.promote"
   | "user.demote"
   | "user.reset_password"
+  | "user.delete"
   | "invite.create"
   | "invite.revoke"
   | "sessions.revoke_all";
 
 // A page size that stands for "every account" on a self-hosted server.
 const EVERY_USER = 1_000_000;
+
+function accountDeleted(): AppError {
+  return new AppError("conflict", "this account was deleted; it cannot be changed or used again");
+}
 
 export function generatePassword(): string {
   return randomBytes(15).toString("base64url");
@@ -56,6 +62,8 @@ export interface AdminServiceDeps {
    * another process and has none: the server notices its changes by rechecking sessions.
    */
   events?: DomainEvents;
+  /** Deletes an account (users/account-deletion.ts, with the server's [accounts] choice). */
+  deleteAccount?: (userId: string, actor: AdminActor) => Promise<DeletedAccount>;
 }
 
 export interface NewUserInput {
@@ -195,6 +203,7 @@ export class AdminService {
     const update = await this.change(actor, async (tx) => {
       const before = await tx.users.byId(userId);
       if (!before) throw notFound("user");
+      if (before.deletedAt !== null) throw accountDeleted();
       const actions: AdminAction[] = [];
       let sessionsEnded = 0;
       const target = { type: "user", id: userId } as const;
@@ -248,6 +257,7 @@ export class AdminService {
     const result = await this.change(actor, async (tx) => {
       const user = await tx.users.byId(userId);
       if (!user) throw notFound("user");
+      if (user.deletedAt !== null) throw accountDeleted();
       await tx.users.setPasswordHash(userId, passwordHash);
       const sessionsEnded = (await tx.sessions.revokeAllForUser(userId, now)).length;
       await this.record(
@@ -266,6 +276,12 @@ export class AdminService {
     });
     this.announceRevoked(userId);
     return result;
+  }
+
+  /** Deletes an account for good; see users/account-deletion.ts. */
+  deleteUser(actor: AdminActor, userId: string): Promise<DeletedAccount> {
+    if (!this.deps.deleteAccount) throw new Error("account deletion is not set up here");
+    return this.deps.deleteAccount(userId, actor);
   }
 
   async createInvite(

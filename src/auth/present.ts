@@ -7,13 +7,15 @@ import type { Session } from "../storage/sessions.js";
 import type { User } from "../storage/users.js";
 
 export function presentUser(user: User): UserView {
-  return {
+  const view: UserView = {
     id: user.id,
     username: user.username,
     display_name: user.displayName,
     is_admin: user.isAdmin,
     created_at: user.createdAt,
   };
+  if (user.deletedAt !== null) view.deleted = true;
+  return view;
 }
 
 export function presentSession(session: Session, currentId: string): SessionView {

@@ -5,6 +5,7 @@
 import {
   authResponse,
   changePasswordBody,
+  deleteAccountBody,
   idParams,
   loginBody,
   meResponse,
@@ -14,6 +15,7 @@ import {
 } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { type AdminActor, actorOf } from "../admin/service.js";
 import { empty, PUBLIC } from "../http/openapi.js";
 import { caller, requireAuth } from "./authenticate.js";
 import { presentSession, presentUser } from "./present.js";
@@ -29,6 +31,8 @@ export function registerAuthRoutes(
   root: FastifyInstance,
   auth: AuthService,
   tickets: TicketService,
+  /** Deletes an account as asked by `actor` ([accounts] on_delete decides the messages). */
+  deleteAccount: (userId: string, actor: AdminActor) => Promise<unknown>,
 ): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   // After the rate limit, before the body is parsed, and again once it is (see app.ts).
@@ -132,6 +136,27 @@ export function registerAuthRoutes(
       },
     },
     async (request) => ({ user: presentUser(caller(request).user) }),
+  );
+
+  app.delete(
+    "/me",
+    {
+      ...authed,
+      schema: {
+        summary: "Delete the signed-in account, for good",
+        operationId: "deleteMe",
+        tags,
+        body: deleteAccountBody,
+        response: { 204: ended },
+        errors: [401, 409, 429],
+      },
+    },
+    async (request, reply) => {
+      const signedIn = caller(request);
+      await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+      await deleteAccount(signedIn.user.id, { ...actorOf(signedIn.user), caller: signedIn });
+      reply.code(204);
+    },
   );
 
   app.get(

@@ -16,7 +16,7 @@ import { AppError } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import type { Session } from "../storage/sessions.js";
 import type { Store } from "../storage/store.js";
-import type { User } from "../storage/users.js";
+import type { User, UserWithHash } from "../storage/users.js";
 import { withoutHash } from "../storage/users.js";
 import { storedDisplayName } from "../users/display-name.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
@@ -237,25 +237,38 @@ export class AuthService {
   }
 
   /**
-   * Changes the password and ends every other session of the user. Wrong current
-   * passwords spend the sign-in budget of the username and the address, so a stolen token
-   * gives no more guesses at the password than the sign-in form does.
+   * Checks the caller's current password before a change that needs it (a new password,
+   * deleting the account). Wrong passwords spend the sign-in budget of the username and
+   * the address, so a stolen token gives no more guesses than the sign-in form does.
+   */
+  async confirmPassword(
+    auth: Authenticated,
+    password: string,
+    client: ClientContext,
+  ): Promise<UserWithHash> {
+    const throttle = this.deps.throttles.signIn;
+    const now = Date.now();
+    await throttle.check(auth.user.username, client.ip, now);
+    const user = await this.deps.store.users.byId(auth.user.id);
+    if (!user || !(await verifyPassword(user.passwordHash, password))) {
+      await throttle.recordFailure(auth.user.username, client.ip, now);
+      this.deps.onAuthFailure?.("invalid_credentials");
+      throw new AppError("invalid_credentials", "the current password is wrong");
+    }
+    await throttle.recordSuccess(user.username);
+    return user;
+  }
+
+  /**
+   * Changes the password and ends every other session of the user (the current password
+   * checked by confirmPassword).
    */
   async changePassword(
     auth: Authenticated,
     body: ChangePasswordBody,
     client: ClientContext,
   ): Promise<void> {
-    const throttle = this.deps.throttles.signIn;
-    const now = Date.now();
-    await throttle.check(auth.user.username, client.ip, now);
-    const user = await this.deps.store.users.byId(auth.user.id);
-    if (!user || !(await verifyPassword(user.passwordHash, body.current_password))) {
-      await throttle.recordFailure(auth.user.username, client.ip, now);
-      this.deps.onAuthFailure?.("invalid_credentials");
-      throw new AppError("invalid_credentials", "the current password is wrong");
-    }
-    await throttle.recordSuccess(user.username);
+    const user = await this.confirmPassword(auth, body.current_password, client);
     validatePassword(body.new_password);
     const passwordHash = await hashPassword(body.new_password);
     // The session that asked must still be live when the new password commits: a request

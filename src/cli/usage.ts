@@ -43,6 +43,10 @@ export const USAGE = {
       "user reset-password USERNAME [--password-file FILE]",
       "set a new password (prints a generated one unless --password-file is given) and end the account's sessions",
     ],
+    [
+      "user delete USERNAME",
+      "delete an account for good: its name, password, sessions and group memberships go; its messages stay as a deleted user's or are erased, as [accounts] on_delete says",
+    ],
     ["user promote USERNAME", "make an account an administrator"],
     ["user demote USERNAME", "take administrator rights away from an account"],
   ],

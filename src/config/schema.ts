@@ -160,6 +160,14 @@ export const eventsSection = z
   })
   .prefault({});
 
+// What deleting an account does to the messages its person wrote: "anonymize" keeps
+// them, shown as a deleted user's; "erase" erases them for real, as a deletion does.
+export const accountsSection = z
+  .strictObject({
+    on_delete: z.enum(["anonymize", "erase"]).default("anonymize"),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -172,6 +180,7 @@ export const configSchema = z.strictObject({
   push: pushSection,
   retention: retentionSection,
   events: eventsSection,
+  accounts: accountsSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

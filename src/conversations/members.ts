@@ -62,7 +62,7 @@ export async function addMembers(
 
 /** Removes a member, or lets the caller leave; the owner's role passes on when they go. */
 export async function removeMember(
-  deps: ConversationServiceDeps,
+  deps: Pick<ConversationServiceDeps, "store" | "bus">,
   user: User,
   conversationId: string,
   targetId: string,

@@ -152,7 +152,7 @@ export async function buildApp(
       await registerCompression(api);
       registerServerInfoRoute(api, config);
       registerOpenApiRoute(api);
-      registerAuthRoutes(api, ctx.auth, ctx.tickets);
+      registerAuthRoutes(api, ctx.auth, ctx.tickets, ctx.deleteAccount);
       await api.register(async (authed) => {
         // After the rate limit (onRequest) and before any body is read or validated: a
         // caller without a valid token learns nothing of the schemas and costs no parsing.

@@ -24,5 +24,6 @@ export function registerServerInfoRoute(root: FastifyInstance, config: Config): 
     registration: config.auth.registration,
     max_body_chars: config.messages.max_body_chars,
     retention: config.retention,
+    accounts: { on_delete: config.accounts.on_delete },
   }));
 }

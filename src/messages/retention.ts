@@ -1,6 +1,7 @@
 /**
  * The retention sweep: erases, for real (erase.ts), every message older than its
- * conversation keeps them (retention-policy.ts), then removes the event log's events
+ * conversation keeps them (retention-policy.ts) and those of deleted accounts still to
+ * be erased (account-erasure.ts), then removes the event log's events
  * older than `[events] retention_days`. A conversation is swept oldest first in
  * small transactions, each going on from the seq the previous one reached
  * (conversations.expired_seq), so a sweep can stop anywhere and the next goes on.
@@ -13,6 +14,7 @@ import type { DomainEvents } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
 import { STALE_MS } from "../ops/node-registry.js";
 import type { Store } from "../storage/store.js";
+import { eraseDeletedAccounts } from "./account-erasure.js";
 import { eraseMessage } from "./erase.js";
 import {
   DAY_MS,
@@ -34,6 +36,8 @@ export interface SweepReport {
   messages: number;
   /** Events removed from the event log. */
   events: number;
+  /** Messages of deleted accounts erased ([accounts] on_delete = "erase"). */
+  account_messages: number;
 }
 
 export interface RetentionDeps {
@@ -89,7 +93,7 @@ export class RetentionSweeper {
 
   private async sweepAll(now: number): Promise<SweepReport> {
     const { store, policy } = this.deps;
-    const report: SweepReport = { conversations: 0, messages: 0, events: 0 };
+    const report: SweepReport = { conversations: 0, messages: 0, events: 0, account_messages: 0 };
     for (const { id, days: own } of await store.conversations.withRetention(
       expiresByDefault(policy),
     )) {
@@ -106,6 +110,7 @@ export class RetentionSweeper {
         report.messages += erased;
       }
     }
+    report.account_messages = await eraseDeletedAccounts(store, this.deps.bus);
     // After the messages: their erasure rewrote events, which may now go.
     const before = now - this.deps.eventDays * DAY_MS;
     for (;;) {
@@ -113,7 +118,8 @@ export class RetentionSweeper {
       report.events += removed;
       if (removed < EVENT_BATCH) break;
     }
-    if (report.messages > 0 || report.events > 0) await store.reclaimFreePages();
+    if (report.messages > 0 || report.events > 0 || report.account_messages > 0)
+      await store.reclaimFreePages();
     return report;
   }
 

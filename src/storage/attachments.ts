@@ -137,6 +137,18 @@ export class AttachmentStore {
     return Number(result.numUpdatedRows);
   }
 
+  /** Marks every upload of `uploaderId` not sent with a message for collection. */
+  async withdrawUnsentOf(uploaderId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable("attachments")
+      .set({ deleted_at: now })
+      .where("uploader_id", "=", uploaderId)
+      .where("message_id", "is", null)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /**
    * Marks uploads never sent and older than `createdBefore` for collection, with those
    * whose bytes were never stored (a crash mid-upload).

@@ -25,6 +25,11 @@ export class BlockStore {
   }
 
   /** Lifts a block; false when there was none. */
+  /** Removes every block the user made, for a deleted account. */
+  async removeAllBy(blockerId: string): Promise<void> {
+    await this.db.deleteFrom("blocks").where("blocker_id", "=", blockerId).execute();
+  }
+
   async remove(blockerId: string, blockedId: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom("blocks")

@@ -62,6 +62,26 @@ export class MessageStore {
   }
 
   /** A conversation's messages after `afterSeq`, oldest first, thread replies included. */
+  /** A sender's live messages of a conversation after `afterSeq`, oldest first. */
+  async bySenderAfter(
+    conversationId: string,
+    senderId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<MessageRow[]> {
+    const rows = await this.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("seq", ">", afterSeq)
+      .where("sender_id", "=", senderId)
+      .where("deleted_at", "is", null)
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+    return rows.map(normaliseMessage);
+  }
+
   async oldestAfter(
     conversationId: string,
     afterSeq: number,

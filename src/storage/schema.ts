@@ -16,6 +16,13 @@ export interface UsersTable {
   disabled: number;
   created_at: number;
   last_seen_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface AccountErasuresTable {
+  user_id: string;
+  conversation_id: string;
+  erased_seq: number;
 }
 
 export interface SessionsTable {
@@ -290,6 +297,7 @@ export interface Database {
   nodes: NodesTable;
   users: UsersTable;
   sessions: SessionsTable;
+  account_erasures: AccountErasuresTable;
   invites: InvitesTable;
   conversations: ConversationsTable;
   conversation_members: ConversationMembersTable;

@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
+import { AccountErasureStore } from "./account-erasures.js";
 import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
 import { BlobRecords } from "./blobs.js";
@@ -59,6 +60,7 @@ export class Repositories {
   readonly pins: PinStore;
   readonly threads: ThreadStore;
   readonly threadFollows: ThreadFollowStore;
+  readonly accountErasures: AccountErasureStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -85,6 +87,7 @@ export class Repositories {
     this.pins = new PinStore(db);
     this.threads = new ThreadStore(db);
     this.threadFollows = new ThreadFollowStore(db);
+    this.accountErasures = new AccountErasureStore(db);
   }
 }
 

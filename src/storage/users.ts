@@ -15,6 +15,8 @@ export interface User {
   disabled: boolean;
   createdAt: number;
   lastSeenAt: number | null;
+  /** Set when the account was deleted: its name and password are gone for good. */
+  deletedAt: number | null;
 }
 
 export interface UserWithHash extends User {
@@ -40,6 +42,7 @@ function toUser(row: Selectable<UsersTable>): UserWithHash {
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
+    deletedAt: row.deleted_at ?? null,
     passwordHash: row.password_hash,
   };
 }
@@ -182,6 +185,33 @@ export class UserStore {
       .set({ password_hash: passwordHash })
       .where("id", "=", id)
       .execute();
+  }
+
+  /**
+   * Deletes an account for good, keeping its id (messages and memberships point at it):
+   * the name is freed, the display name and password replaced, and it can neither sign
+   * in nor be enabled again. Returns false when it was deleted already.
+   */
+  async markDeleted(
+    id: string,
+    replacement: { username: string; displayName: string; passwordHash: string },
+    now: number,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable("users")
+      .set({
+        username: replacement.username,
+        username_lower: replacement.username.toLowerCase(),
+        display_name: replacement.displayName,
+        password_hash: replacement.passwordHash,
+        is_admin: 0,
+        disabled: 1,
+        deleted_at: now,
+      })
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {

@@ -30,6 +30,7 @@ forEachEngine("admin API: accounts", { redis: true }, ({ start }) => {
       ["POST", "/api/v1/admin/users", { username: uniqueUsername() }],
       ["PATCH", `/api/v1/admin/users/${member.id}`, { is_admin: true }],
       ["POST", `/api/v1/admin/users/${member.id}/reset-password`],
+      ["DELETE", `/api/v1/admin/users/${member.id}`],
       ["GET", "/api/v1/admin/invites"],
       ["POST", "/api/v1/admin/invites", {}],
       ["DELETE", "/api/v1/admin/invites/some-id"],
@@ -63,6 +64,7 @@ forEachEngine("admin API: accounts", { redis: true }, ({ start }) => {
     const found = all.body.users.find((u: { id: string }) => u.id === member.id);
     assert.deepEqual(Object.keys(found).sort(), [
       "created_at",
+      "deleted_at",
       "disabled",
       "display_name",
       "id",

@@ -282,6 +282,19 @@ export const VIEWS: View[] = [
     },
   },
   {
+    name: "settings: deleting the account, asked first",
+    as: "alice",
+    open: async (page) => {
+      await go(page, "#/settings");
+      const card = page.getByRole("form", { name: "Delete account" });
+      await card.getByRole("button", { name: "Delete my account…" }).click();
+      await visible(card.getByRole("button", { name: "Delete my account for good" }));
+    },
+    close: async (page) => {
+      await go(page, "#/");
+    },
+  },
+  {
     name: "a message request",
     as: "alice",
     open: async (page, s) => {

@@ -1,6 +1,7 @@
 /**
  * Accounts and layout: registration modes, keyboard-only sign-in, settings (sessions,
- * password, sign out), a session ended elsewhere, and single-pane navigation on a phone.
+ * password, sign out, deleting the account), a session ended elsewhere, and single-pane
+ * navigation on a phone.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -115,6 +116,33 @@ describe("account and layout", { timeout: 120_000 }, () => {
     await visible(page.getByRole("heading", { name: "Chats" }));
     await page.context().close();
     alice.password = "a brand new password";
+  });
+
+  it("deletes the account after asking for the password, and signs out", async () => {
+    const carol = await createUser(server.url, { password: PASSWORD });
+    await createDirect(server.url, carol, bob);
+    const page = await (await browser.newContext()).newPage();
+    watchErrors(page, errors);
+    await signIn(page, server.url, { username: carol.username, displayName: carol.username });
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    const card = page.getByRole("form", { name: "Delete account" });
+    await visible(card.getByText(/shown as from “Deleted user”/));
+    await card.getByRole("button", { name: "Delete my account…" }).click();
+    await card.getByLabel("Your password").fill("not my password");
+    await card.getByRole("button", { name: "Delete my account for good" }).click();
+    await visible(card.getByRole("alert"));
+    await card.getByLabel("Your password").fill(PASSWORD);
+    await card.getByRole("button", { name: "Delete my account for good" }).click();
+    await visible(page.getByText("Your account was deleted."));
+    await visible(page.getByRole("button", { name: "Sign in" }));
+    await page.context().close();
+
+    // Bob's conversation with carol now names a deleted user.
+    const other = await (await browser.newContext()).newPage();
+    watchErrors(other, errors);
+    await signIn(other, server.url, { username: bob.username, displayName: bob.username });
+    await visible(conversationLink(other, "Deleted user"));
+    await other.context().close();
   });
 
   it("shows one pane at a time at phone width", async () => {

@@ -64,6 +64,8 @@ export const adminUserView = z.object({
   disabled: z.boolean(),
   created_at: z.number(),
   last_seen_at: z.nullable(z.number()),
+  /** When the account was deleted (it is disabled for good then), or null. */
+  deleted_at: z.nullable(z.number()),
 });
 export type AdminUserView = z.infer<typeof adminUserView>;
 

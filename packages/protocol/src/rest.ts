@@ -31,6 +31,12 @@ export const changePasswordBody = z.strictObject({
 });
 export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
 
+/** `DELETE /api/v1/me`: the account's password, asked again. */
+export const deleteAccountBody = z.strictObject({
+  password: z.string().check(z.maxLength(PASSWORD_MAX * 4)),
+});
+export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;
+
 export const idParams = z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 export const userView = z
@@ -40,6 +46,8 @@ export const userView = z
     display_name: z.string(),
     is_admin: z.boolean(),
     created_at: z.number(),
+    /** Present (true) when the account was deleted: shown as "Deleted user". */
+    deleted: z.optional(z.literal(true)),
   })
   .register(z.globalRegistry, { id: "User" });
 export type UserView = z.infer<typeof userView>;

@@ -13,5 +13,7 @@ export const serverInfo = z.object({
    * a group may set (0: no limit).
    */
   retention: z.object({ messages_days: z.number(), max_days: z.number() }),
+  /** What deleting an account does to its messages ([accounts] on_delete). */
+  accounts: z.object({ on_delete: z.enum(["anonymize", "erase"]) }),
 });
 export type ServerInfo = z.infer<typeof serverInfo>;

@@ -93,6 +93,12 @@ export class ApiClient extends MessageCalls {
     });
   }
 
+  /** Deletes the signed-in account for good (the password asked again); forgets the token. */
+  async deleteAccount(password: string): Promise<void> {
+    await this.call("DELETE", "/api/v1/me", { password });
+    this.token = undefined;
+  }
+
   async me(): Promise<UserView> {
     return (await this.request("GET", "/api/v1/me", userBody)).user;
   }

@@ -1,13 +1,16 @@
 /**
- * `chat-server user create|list|disable|enable|reset-password|promote|demote`: account
+ * `chat-server user create|list|disable|enable|reset-password|delete|promote|demote`: account
  * administration from the server's machine. Changes are written to the database with an
  * audit row (actor "cli"); a running server notices them when it rechecks sessions.
  */
 import { readFileSync } from "node:fs";
 import { presentAdminUser } from "../../admin/present.js";
-import { AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { type AdminActor, AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
+import { DomainEvents } from "../../events/bus.js";
+import { eraseDeletedAccounts } from "../../messages/account-erasure.js";
 import type { User } from "../../storage/users.js";
+import { deleteAccount } from "../../users/account-deletion.js";
 import { configFlag, type FlagValues, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { USAGE as COMMAND_USAGE } from "../usage.js";
@@ -168,6 +171,18 @@ const ACTIONS: Record<string, Action> = {
       );
     },
   },
+  delete: {
+    options: [],
+    operands: 1,
+    async run(admin, ref) {
+      const user = await admin.findUser(ref ?? "");
+      const deleted = await admin.deleteUser(CLI_ACTOR, user.id);
+      write(
+        `deleted ${user.username} (id ${user.id}); ended ${deleted.sessionsEnded} session(s); messages ${deleted.mode === "erase" ? "erased" : "kept as a deleted user's"}\n`,
+      );
+      if (user.isAdmin) await warnIfNoAdminLeft(admin);
+    },
+  },
   demote: {
     options: [],
     operands: 1,
@@ -194,9 +209,26 @@ export async function userCommand(args: string[]): Promise<number> {
     if (option !== "config" && !action.options.includes(option))
       throw new UsageError(`--${option} does not apply to chat-server user ${name}`);
   }
-  await withStore(values.config, (store) =>
-    action.run(new AdminService({ store }), operands[0], values),
-  );
+  await withStore(values.config, async (store, config) => {
+    // No server to tell: sockets close when the server rechecks sessions, and members
+    // hear of the groups the account left at their next sync.
+    const bus = new DomainEvents();
+    const deleteUserAccount = async (userId: string, actor: AdminActor) => {
+      const deleted = await deleteAccount(
+        { store, bus, onDelete: config.accounts.on_delete },
+        userId,
+        actor,
+      );
+      // This process ends with the command: erase now rather than at the next sweep.
+      if (deleted.conversationsToErase > 0) await eraseDeletedAccounts(store, bus);
+      return deleted;
+    };
+    await action.run(
+      new AdminService({ store, deleteAccount: deleteUserAccount }),
+      operands[0],
+      values,
+    );
+  });
   return 0;
 }
 

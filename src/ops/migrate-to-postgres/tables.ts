@@ -38,6 +38,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "thread_follows" },
   // The event log's horizon: cursors from before it must still be told they expired.
   { name: "server_state" },
+  // Erasures of deleted accounts still under way: the target's sweep finishes them.
+  { name: "account_erasures" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",

@@ -30,6 +30,7 @@ import { eventMessageIds } from "./017_event_message_ids.js";
 import { threads } from "./018_threads.js";
 import { retention } from "./019_retention.js";
 import { contractEventReferences } from "./020_contract_event_references.js";
+import { accountDeletion } from "./021_account_deletion.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -55,6 +56,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "018_threads": threads,
     "019_retention": retention,
     "020_contract_event_references": contractEventReferences,
+    "021_account_deletion": accountDeletion,
   };
 }
 

@@ -7,12 +7,13 @@
 
 import { type MessageView, plainText } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, getSocket } from "../api.js";
+import { getSocket } from "../api.js";
 import { memberName } from "../format.js";
 import { editMessage } from "../state/actions.js";
 import { type Conv, chat } from "../state/chat.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
 import { sendMessage } from "../state/send.js";
+import { serverInfo } from "../state/server-info.js";
 import { useStore } from "../state/store.js";
 import { addFiles, takeReady, trayOf, uploads } from "../state/uploads.js";
 import { UploadTray } from "./Attachments.js";
@@ -63,7 +64,7 @@ export function Composer({
   useEffect(() => {
     if (infoRequested) return;
     infoRequested = true;
-    api.serverInfo().then(
+    serverInfo().then(
       (info) => {
         maxChars = info.max_body_chars;
         setMax(maxChars);

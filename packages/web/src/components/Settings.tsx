@@ -1,6 +1,6 @@
 /**
  * Your account: sessions (sign out the others), notifications and do-not-disturb hours,
- * password change, the people you blocked, sign out.
+ * password change, the people you blocked, sign out, deleting the account.
  */
 
 import type { SessionView } from "@private-chat/sdk";
@@ -14,6 +14,7 @@ import { loadBlocks } from "../state/requests.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
+import { DeleteAccount } from "./DeleteAccount.js";
 import { DndSettings } from "./DndSettings.js";
 import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
@@ -169,6 +170,7 @@ export function Settings() {
             Change password
           </button>
         </form>
+        <DeleteAccount />
       </div>
     </section>
   );

@@ -6,6 +6,7 @@ import type { ServerInfo } from "@private-chat/sdk";
 import { api } from "../api.js";
 import { failed } from "./actions.js";
 import { chat } from "./chat.js";
+import { serverInfo } from "./server-info.js";
 
 export type RetentionPolicy = ServerInfo["retention"];
 
@@ -42,18 +43,9 @@ export function retentionChoices(
   return choices;
 }
 
-let policy: Promise<RetentionPolicy> | undefined;
-
-/** The server's [retention], asked once. */
+/** The server's [retention]. */
 export function retentionPolicy(): Promise<RetentionPolicy> {
-  policy ??= api.serverInfo().then(
-    (info) => info.retention,
-    (err) => {
-      policy = undefined;
-      throw err;
-    },
-  );
-  return policy;
+  return serverInfo().then((info) => info.retention);
 }
 
 export async function setRetention(
