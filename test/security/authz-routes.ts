@@ -54,6 +54,11 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
   "POST /api/v1/socket-ticket": { scope: "self", call: fixed("/socket-ticket") },
   "GET /api/v1/me": { scope: "self", call: fixed("/me") },
+  "DELETE /api/v1/me": {
+    scope: "self",
+    // A wrong password: the route is reached, the account stays.
+    call: fixed("/me", { password: "not the password at all" }),
+  },
   "GET /api/v1/sessions": { scope: "self", call: fixed("/sessions") },
   "DELETE /api/v1/sessions/:id": {
     scope: "foreign",
@@ -230,6 +235,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   "PATCH /api/v1/admin/users/:id": {
     scope: "admin",
     call: (w) => ({ path: `${API}/admin/users/${w.owner.id}`, body: { disabled: true } }),
+  },
+  "DELETE /api/v1/admin/users/:id": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/users/${w.owner.id}` }),
   },
   "POST /api/v1/admin/users/:id/reset-password": {
     scope: "admin",
