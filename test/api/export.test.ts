@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { get as httpGet, type IncomingMessage } from "node:http";
 import { after, before, it } from "node:test";
 import type { MessageView } from "@private-chat/protocol/chat";
+import { ApiClient, ApiError } from "@private-chat/sdk";
 import { fromBufferPromise } from "yauzl";
 import { uploadOk } from "../attachments/support.js";
 import { createGroup, sendMessage } from "../helpers/chat.js";
@@ -294,6 +295,25 @@ forEachEngine("data export", ({ start }) => {
     assert.equal(again?.status, 200, "the slot was freed when the first client left");
     const files = await unzip(again?.bytes ?? Buffer.alloc(0));
     assert.equal(files.get(`files/${big.id}/${big.name}`)?.length, 20 * 1024 * 1024);
+  });
+
+  it("the SDK's exportData() answers the zip unread, and a refusal as an ApiError", async () => {
+    const sdk = new ApiClient({ baseUrl: server.url, token: alice.token });
+    const response = await sdk.exportData();
+    assert.equal(response.headers.get("content-type"), "application/zip");
+    const files = await unzip(Buffer.from(await response.arrayBuffer()));
+    assert.ok(files.has("profile.json"));
+    const refused = new ApiClient({ baseUrl: server.url, token: alice.token });
+    await assert.rejects(refused.exportConversation(groupId), (err: unknown) => {
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.code, "forbidden");
+      return true;
+    });
+    const asAdmin = new ApiClient({ baseUrl: server.url, token: admin.token });
+    const held = await unzip(
+      Buffer.from(await (await asAdmin.exportConversation(groupId)).arrayBuffer()),
+    );
+    assert.ok(held.has(`messages/${groupId}.jsonl`));
   });
 
   it("refuses without a token with a JSON error", async () => {
