@@ -32,7 +32,8 @@ import { empty } from "../http/openapi.js";
 import { presentAdminUser, presentAuditEntry, presentInvite } from "./present.js";
 import { type AdminActor, AdminService, type AdminServiceDeps, actorOf } from "./service.js";
 
-async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+/** Turns away a caller who is not an administrator (also guards src/users/export-routes.ts). */
+export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   if (!caller(request).user.isAdmin)
     throw new AppError("forbidden", "only an administrator can do this");
 }

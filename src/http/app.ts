@@ -26,6 +26,7 @@ import { registerOpsRoutes } from "../ops/routes.js";
 import { registerPushRoutes } from "../push/routes.js";
 import { registerSearchRoutes } from "../search/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
+import { registerExportRoutes } from "../users/export-routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
 import { installBodyDeadlines } from "./body-deadline.js";
@@ -171,6 +172,7 @@ export async function buildApp(
         registerSearchRoutes(authed, ctx.store);
         registerPushRoutes(authed, ctx.push.service);
         await registerAdminRoutes(authed, ctx);
+        await registerExportRoutes(authed, ctx);
       });
     },
     { prefix: "/api/v1" },

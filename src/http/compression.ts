@@ -16,6 +16,7 @@ import type { FastifyInstance, RouteOptions } from "fastify";
  *   never compressed; they are small anyway.
  * - attachments are files: images and archives are compressed already, and downloads are
  *   streamed with byte ranges that describe the stored bytes.
+ * - data exports are zips, compressed already, and hold their owner's session list.
  */
 const UNCOMPRESSED = [
   /\/auth\//,
@@ -23,6 +24,7 @@ const UNCOMPRESSED = [
   /\/admin\/invites/,
   /\/admin\/users\/:id\/reset-password$/,
   /\/attachments(\/|$)/,
+  /\/export$/,
 ];
 
 export function isUncompressedRoute(url: string): boolean {

@@ -60,6 +60,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: fixed("/me", { password: "not the password at all" }),
   },
   "GET /api/v1/sessions": { scope: "self", call: fixed("/sessions") },
+  // The caller's own data only: conversations they are in now, messages they wrote.
+  "GET /api/v1/me/export": { scope: "self", call: fixed("/me/export") },
   "DELETE /api/v1/sessions/:id": {
     scope: "foreign",
     call: (w) => ({ path: `${API}/sessions/${w.ownerSessionId}` }),
@@ -255,6 +257,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: fixed("/admin/sessions/revoke-all"),
   },
   "GET /api/v1/admin/audit": { scope: "admin", call: fixed("/admin/audit") },
+  "GET /api/v1/admin/conversations/:id/export": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/conversations/${w.group}/export` }),
+  },
 };
 
 /** Routes anyone may call without a token. */

@@ -42,6 +42,9 @@ export interface Figures {
   time: Map<string, number>;
 }
 
+/** Reads that write an audit row when they succeed (the data exports). */
+const AUDITED_READS = /\/export$/;
+
 /** Requests that may end the caller's own session when they succeed. */
 const ENDS_SESSION = /\/(logout|revoke-all|sessions)\b/;
 
@@ -109,8 +112,9 @@ export async function fuzzOperations(
         return;
       }
       if (ENDS_SESSION.test(op.path)) await world.ensureSession();
-      // A read stores nothing: only a write's success moves the fingerprint on.
-      if (op.method !== "GET") stored = await fingerprint();
+      // A read stores nothing: only a write's success moves the fingerprint on, and an
+      // export's, which records itself in the audit log.
+      if (op.method !== "GET" || AUDITED_READS.test(op.path)) stored = await fingerprint();
     });
     const started = Date.now();
     await fc.assert(property, {

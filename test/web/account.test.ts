@@ -6,8 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
+import { openPromise } from "yauzl";
 import { launchBrowser } from "../helpers/browser.js";
-import { createDirect } from "../helpers/chat.js";
+import { createDirect, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { conversationLink, gone, PASSWORD, signIn, visible, watchErrors } from "./helpers.js";
@@ -53,6 +54,7 @@ describe("account and layout", { timeout: 120_000 }, () => {
   let browser: Browser;
   let alice: TestUser;
   let bob: TestUser;
+  let direct: string;
   const errors: string[] = [];
   const me = () => ({ username: alice.username, displayName: alice.username });
 
@@ -61,7 +63,7 @@ describe("account and layout", { timeout: 120_000 }, () => {
     browser = await launchBrowser();
     alice = await createUser(server.url, { password: PASSWORD });
     bob = await createUser(server.url, { password: PASSWORD });
-    await createDirect(server.url, alice, bob);
+    direct = (await createDirect(server.url, alice, bob)).id;
   });
 
   after(async () => {
@@ -80,6 +82,30 @@ describe("account and layout", { timeout: 120_000 }, () => {
     await page.keyboard.press("Enter");
     await visible(page.getByRole("heading", { name: "Chats" }));
     await page.close();
+  });
+
+  it("downloads my data from Settings as a zip", async () => {
+    await sendMessage(server.url, alice, direct, "in my export");
+    const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    watchErrors(page, errors);
+    await signIn(page, server.url, me());
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download my data" }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^private-chat-export-.+-\d{4}-\d{2}-\d{2}\.zip$/);
+    const path = await download.path();
+    const zip = await openPromise(path, { lazyEntries: true });
+    const names: string[] = [];
+    for await (const entry of zip.eachEntry()) names.push(entry.fileName);
+    zip.close();
+    assert.ok(
+      names.includes("profile.json") && names.includes(`messages/${direct}.jsonl`),
+      names.join(),
+    );
+    await visible(page.getByRole("button", { name: "Download my data" }));
+    await page.context().close();
   });
 
   it("signs out other sessions, which then ask to sign in again", async () => {

@@ -112,6 +112,22 @@ export class ApiClient extends MessageCalls {
     await this.call("DELETE", `/api/v1/sessions/${encodeURIComponent(id)}`);
   }
 
+  /**
+   * The caller's data as a zip (profile, conversations, the messages they wrote and their
+   * files): the response unread, to stream or save. One export at a time per user; a
+   * second meanwhile is an ApiError `rate_limited`.
+   */
+  exportData(): Promise<Response> {
+    return this.download("/api/v1/me/export");
+  }
+
+  /** Administrators: one conversation with every member's messages, as a zip (legal hold). */
+  exportConversation(conversationId: string): Promise<Response> {
+    return this.download(
+      `/api/v1/admin/conversations/${encodeURIComponent(conversationId)}/export`,
+    );
+  }
+
   /** The server's VAPID public key (base64url), for `pushManager.subscribe()`. */
   async pushKey(): Promise<string> {
     return (await this.request("GET", "/api/v1/push/key", pushKeyResponse)).public_key;

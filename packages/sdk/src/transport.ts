@@ -56,16 +56,29 @@ export class RestTransport {
     return decoded.value;
   }
 
+  /**
+   * GETs a file (a download, an export) and returns the response unread, so its body can
+   * be streamed; a refusal is an ApiError as everywhere.
+   */
+  async download(path: string): Promise<Response> {
+    const response = await this.send("GET", path, undefined);
+    if (!response.ok) await this.decode(response);
+    return response;
+  }
+
   /** Calls the API and returns its JSON answer undecoded (for answers without a body). */
   async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.decode(await this.send(method, path, body));
+  }
+
+  private async send(method: string, path: string, body: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     // A form (a file upload) sets its own multipart content type and boundary.
     const form = body instanceof FormData;
     if (body !== undefined && !form) headers["content-type"] = "application/json";
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let response: Response;
     try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+      return await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
         headers,
         body: body === undefined ? null : form ? body : JSON.stringify(body),
@@ -73,6 +86,10 @@ export class RestTransport {
     } catch (err) {
       throw new ApiError(0, "network_error", `cannot reach the server: ${(err as Error).message}`);
     }
+  }
+
+  /** The JSON answer of `response`, or the ApiError of a refusal. */
+  private async decode(response: Response): Promise<unknown> {
     const text = await response.text();
     let parsed: unknown;
     try {

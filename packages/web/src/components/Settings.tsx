@@ -1,6 +1,7 @@
 /**
  * Your account: sessions (sign out the others), notifications and do-not-disturb hours,
- * password change, the people you blocked, sign out, deleting the account.
+ * password change, the people you blocked, a download of your data, sign out, deleting
+ * the account.
  */
 
 import type { SessionView } from "@private-chat/sdk";
@@ -26,6 +27,50 @@ function device(agent: string): string {
     /Android|iPhone|iPad|Windows|Mac OS X|Linux/.exec(agent)?.[0]?.replace("Mac OS X", "macOS") ??
     "";
   return [browser, os].filter(Boolean).join(" on ") || agent.slice(0, 60);
+}
+
+/** The file name the server gave the export, or a plain one. */
+function exportName(response: Response): string {
+  const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
+  return named?.[1] ?? "private-chat-export.zip";
+}
+
+/**
+ * Downloads the zip of your data. A link cannot carry the bearer token, so the zip is
+ * fetched with it and saved through a blob: URL, as attachments are.
+ */
+function DataExport() {
+  const [busy, setBusy] = useState(false);
+  async function download() {
+    setBusy(true);
+    try {
+      const response = await api.exportData();
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = exportName(response);
+      link.rel = "noopener";
+      document.body.append(link);
+      link.click();
+      link.remove();
+      // The browser has taken the file once the click is handled.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (err) {
+      toast(errorText(err));
+    }
+    setBusy(false);
+  }
+  return (
+    <section class="card" aria-labelledby="export-title">
+      <h3 id="export-title">Your data</h3>
+      <p class="muted">
+        A zip of your profile, your conversations, the messages you wrote and their files.
+      </p>
+      <button type="button" disabled={busy} onClick={() => void download()}>
+        {busy ? "Preparing download…" : "Download my data"}
+      </button>
+    </section>
+  );
 }
 
 export function Settings() {
@@ -138,6 +183,7 @@ export function Settings() {
             </ul>
           )}
         </div>
+        <DataExport />
         <form class="card stack" onSubmit={changePassword}>
           <h3>Change password</h3>
           <input
