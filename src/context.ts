@@ -4,6 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { AdminServerResponse } from "@private-chat/protocol/admin";
+import { serverStats } from "./admin/server-stats.js";
 import type { AdminActor } from "./admin/service.js";
 import type { AttachmentService } from "./attachments/service.js";
 import { createAttachmentService } from "./attachments/setup.js";
@@ -30,6 +32,7 @@ import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
 import { RedisPubSub } from "./realtime/redis-pubsub.js";
 import type { Store } from "./storage/store.js";
 import { SyncService } from "./sync/service.js";
+import { VERSION } from "./version.js";
 import { type DeletedAccount, deleteAccount } from "./users/account-deletion.js";
 
 export interface ServerContext {
@@ -53,6 +56,8 @@ export interface ServerContext {
   threads: ThreadService;
   attachments: AttachmentService;
   retention: RetentionSweeper;
+  /** The server at a glance, for the admin console. */
+  serverStats: () => Promise<AdminServerResponse>;
   /** Deletes an account ([accounts] on_delete decides its messages). */
   deleteAccount: (userId: string, actor: AdminActor) => Promise<DeletedAccount>;
   sync: SyncService;
@@ -173,6 +178,16 @@ export function createContext(
     onError,
   });
 
+  const startedAt = Date.now();
+  const stats = () =>
+    serverStats({
+      store,
+      version: VERSION,
+      nodeId,
+      startedAt,
+      sockets: () => hub.size,
+      push: vapidKeys !== undefined,
+    });
   const deleteUserAccount = (userId: string, actor: AdminActor) =>
     deleteAccount(
       {
@@ -228,10 +243,11 @@ export function createContext(
     attachments,
     retention,
     deleteAccount: deleteUserAccount,
+    serverStats: stats,
     sync,
     frames,
     push,
-    startedAt: Date.now(),
+    startedAt,
     draining: false,
   };
 }

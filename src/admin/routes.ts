@@ -5,6 +5,7 @@
  */
 
 import {
+  adminServerResponse,
   type AdminCreatedInvite,
   type AdminCreatedUser,
   adminCreatedInvite,
@@ -171,6 +172,22 @@ export async function registerAdminRoutes(
       tags,
       response: { 200: invitesResponse },
     };
+    app.get(
+      "/admin/server",
+      {
+        schema: {
+          summary: "The server at a glance: version, nodes, sockets, activity and sizes",
+          operationId: "adminServer",
+          tags,
+          response: { 200: adminServerResponse },
+        },
+      },
+      async (_request, reply) => {
+        reply.header("cache-control", "no-store");
+        return admin.serverStats();
+      },
+    );
+
     app.get("/admin/invites", { schema: listInvites }, async () => {
       const now = Date.now();
       const invites = await admin.listInvites();

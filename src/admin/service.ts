@@ -4,6 +4,7 @@
  * the domain events that close sockets go out only after the commit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import { hashPassword } from "../auth/passwords.js";
 import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
 import { type Authenticated, validatePassword, validateUsername } from "../auth/service.js";
@@ -62,6 +63,8 @@ export interface AdminServiceDeps {
    * another process and has none: the server notices its changes by rechecking sessions.
    */
   events?: DomainEvents;
+  /** The server at a glance (server-stats.ts); only the running server has it. */
+  serverStats?: () => Promise<AdminServerResponse>;
   /** Deletes an account (users/account-deletion.ts, with the server's [accounts] choice). */
   deleteAccount?: (userId: string, actor: AdminActor) => Promise<DeletedAccount>;
 }
@@ -276,6 +279,11 @@ export class AdminService {
     });
     this.announceRevoked(userId);
     return result;
+  }
+
+  serverStats(): Promise<AdminServerResponse> {
+    if (!this.deps.serverStats) throw new Error("server figures are only known to the server");
+    return this.deps.serverStats();
   }
 
   /** Deletes an account for good; see users/account-deletion.ts. */

@@ -246,6 +246,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     scope: "admin",
     call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/reset-password`, body: {} }),
   },
+  "GET /api/v1/admin/server": { scope: "admin", call: fixed("/admin/server") },
   "GET /api/v1/admin/invites": { scope: "admin", call: fixed("/admin/invites") },
   "POST /api/v1/admin/invites": { scope: "admin", call: fixed("/admin/invites", {}) },
   "DELETE /api/v1/admin/invites/:id": {

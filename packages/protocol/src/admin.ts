@@ -118,3 +118,36 @@ export const adminPasswordResponse = z.object({ password: z.string() });
 export const invitesResponse = z.object({ invites: z.array(inviteView) });
 export const revokeAllSessionsResponse = z.object({ sessions_ended: z.number() });
 export const auditResponse = z.object({ entries: z.array(auditEntryView) });
+
+/** GET /api/v1/admin/server: the server at a glance, for the admin console. */
+export const adminServerResponse = z.object({
+  version: z.string(),
+  database: z.enum(["sqlite", "postgres"]),
+  /** The node that answered, and how long it has run. */
+  node_id: z.string(),
+  uptime_seconds: z.number(),
+  /** Open WebSockets on the node that answered. */
+  sockets: z.number(),
+  /** The live nodes of the cluster (one on a single server). */
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      hostname: z.string(),
+      pid: z.number(),
+      started_at: z.number(),
+      last_seen_at: z.number(),
+      knows_through: z.nullable(z.string()),
+    }),
+  ),
+  /** Messages sent on each of the last 30 days (UTC), oldest first, today last. */
+  messages_per_day: z.array(z.object({ day: z.string(), messages: z.number() })),
+  /** Bytes the database holds (SQLite: the file's pages in use; PostgreSQL: the schema's tables). */
+  database_bytes: z.number(),
+  /** Events the log keeps (sync and resume replay them). */
+  event_log: z.object({ events: z.number(), oldest_cursor: z.number(), newest_cursor: z.number() }),
+  /** Uploaded files in use, each stored once. */
+  uploads: z.object({ files: z.number(), bytes: z.number() }),
+  /** Web Push deliveries waiting, when Web Push is on. */
+  push_queue: z.nullable(z.object({ queued: z.number(), oldest_at: z.nullable(z.number()) })),
+});
+export type AdminServerResponse = z.infer<typeof adminServerResponse>;
