@@ -3,8 +3,8 @@
  * passed down explicitly: nothing deeper reads configuration on its own.
  */
 import { randomUUID } from "node:crypto";
-import type { Logger } from "pino";
 import type { AdminServerResponse } from "@private-chat/protocol/admin";
+import type { Logger } from "pino";
 import { serverStats } from "./admin/server-stats.js";
 import type { AdminActor } from "./admin/service.js";
 import type { AttachmentService } from "./attachments/service.js";
@@ -32,8 +32,8 @@ import { LocalPubSub, type PubSub } from "./realtime/pubsub.js";
 import { RedisPubSub } from "./realtime/redis-pubsub.js";
 import type { Store } from "./storage/store.js";
 import { SyncService } from "./sync/service.js";
-import { VERSION } from "./version.js";
 import { type DeletedAccount, deleteAccount } from "./users/account-deletion.js";
+import { VERSION } from "./version.js";
 
 export interface ServerContext {
   config: Config;

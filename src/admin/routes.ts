@@ -5,7 +5,6 @@
  */
 
 import {
-  adminServerResponse,
   type AdminCreatedInvite,
   type AdminCreatedUser,
   adminCreatedInvite,
@@ -14,6 +13,7 @@ import {
   adminCreateUserBody,
   adminPasswordResponse,
   adminResetPasswordBody,
+  adminServerResponse,
   adminUpdateUserBody,
   adminUserResponse,
   adminUsersQuery,

@@ -30,7 +30,10 @@ export interface ServerStatsDeps {
   push: boolean;
 }
 
-async function messagesPerDay(store: Store, now: number): Promise<AdminServerResponse["messages_per_day"]> {
+async function messagesPerDay(
+  store: Store,
+  now: number,
+): Promise<AdminServerResponse["messages_per_day"]> {
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const days: AdminServerResponse["messages_per_day"] = [];
   for (let i = DAYS - 1; i >= 0; i--) {

@@ -4,8 +4,8 @@
  * uploaded file in the uploads, the node in the nodes.
  */
 import assert from "node:assert/strict";
-import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import { after, before, it } from "node:test";
+import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import { idFloor } from "../../src/admin/server-stats.js";
 import { timeOrderedId } from "../../src/storage/time-ordered-id.js";
 import { uploadOk } from "../attachments/support.js";
@@ -57,14 +57,18 @@ forEachEngine("admin API: the server at a glance", ({ start }) => {
     const today = new Date().toISOString().slice(0, 10);
     assert.equal(after.messages_per_day.at(-1)?.day, today);
     assert.equal(
-      (after.messages_per_day.at(-1)?.messages ?? 0) - (before.messages_per_day.at(-1)?.messages ?? 0),
+      (after.messages_per_day.at(-1)?.messages ?? 0) -
+        (before.messages_per_day.at(-1)?.messages ?? 0),
       3,
     );
     assert.ok(after.messages_per_day.slice(0, -1).every((d) => d.messages === 0));
     assert.equal(after.uploads.files, before.uploads.files + 1);
     assert.equal(after.uploads.bytes, before.uploads.bytes + "a file to count".length);
     assert.ok(after.event_log.newest_cursor > before.event_log.newest_cursor);
-    assert.equal(after.event_log.events, after.event_log.newest_cursor - after.event_log.oldest_cursor + 1);
+    assert.equal(
+      after.event_log.events,
+      after.event_log.newest_cursor - after.event_log.oldest_cursor + 1,
+    );
     assert.ok(after.database_bytes > 0);
     assert.equal(after.database, server.ctx.store.type);
     assert.ok(after.nodes.some((n) => n.id === server.ctx.nodeId) || after.nodes.length === 0);
