@@ -35,7 +35,7 @@ function eraseBatch(
     const from = await tx.accountErasures.progress(userId, conversationId);
     // Another sweep finished it meanwhile.
     if (from === undefined) return { erased: 0, done: true };
-    const rows = await tx.messages.bySenderAfter(conversationId, userId, from, BATCH);
+    const rows = await tx.messages.oldestAfter(conversationId, from, BATCH, userId);
     const now = Date.now();
     for (const row of rows) await eraseMessage(tx, log, row, null, now);
     if (rows.length < BATCH) await tx.accountErasures.finish(userId, conversationId);

@@ -61,40 +61,24 @@ export class MessageStore {
     return rows.map(normaliseMessage);
   }
 
-  /** A conversation's messages after `afterSeq`, oldest first, thread replies included. */
-  /** A sender's live messages of a conversation after `afterSeq`, oldest first. */
-  async bySenderAfter(
-    conversationId: string,
-    senderId: string,
-    afterSeq: number,
-    limit: number,
-  ): Promise<MessageRow[]> {
-    const rows = await this.db
-      .selectFrom("messages")
-      .selectAll()
-      .where("conversation_id", "=", conversationId)
-      .where("seq", ">", afterSeq)
-      .where("sender_id", "=", senderId)
-      .where("deleted_at", "is", null)
-      .orderBy("seq")
-      .limit(limit)
-      .execute();
-    return rows.map(normaliseMessage);
-  }
-
+  /**
+   * A conversation's messages after `afterSeq`, oldest first, thread replies included;
+   * with `liveBy`, only that sender's messages not deleted yet.
+   */
   async oldestAfter(
     conversationId: string,
     afterSeq: number,
     limit: number,
+    liveBy?: string,
   ): Promise<MessageRow[]> {
-    const rows = await this.db
+    let query = this.db
       .selectFrom("messages")
       .selectAll()
       .where("conversation_id", "=", conversationId)
-      .where("seq", ">", afterSeq)
-      .orderBy("seq")
-      .limit(limit)
-      .execute();
+      .where("seq", ">", afterSeq);
+    if (liveBy !== undefined)
+      query = query.where("sender_id", "=", liveBy).where("deleted_at", "is", null);
+    const rows = await query.orderBy("seq").limit(limit).execute();
     return rows.map(normaliseMessage);
   }
 
