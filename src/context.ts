@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import type { Logger } from "pino";
+import { RuntimeSettings, settingsFromConfig } from "./admin/runtime-settings.js";
 import { serverStats } from "./admin/server-stats.js";
 import type { AdminActor } from "./admin/service.js";
 import type { AttachmentService } from "./attachments/service.js";
@@ -56,6 +57,7 @@ export interface ServerContext {
   threads: ThreadService;
   attachments: AttachmentService;
   retention: RetentionSweeper;
+  settings: RuntimeSettings;
   /** The server at a glance, for the admin console. */
   serverStats: () => Promise<AdminServerResponse>;
   /** Deletes an account ([accounts] on_delete decides its messages). */
@@ -104,12 +106,15 @@ export function createContext(
           onError,
         });
   const pubsub: PubSub = redis ?? new LocalPubSub();
+  // Settings an admin may change at run time, over the file's values (refreshed at start
+  // and on every heartbeat by the server).
+  const settings = new RuntimeSettings(store, settingsFromConfig(config));
   const auth = new AuthService({
     store,
     tokens,
     throttles: createAuthThrottles(config, redis?.client),
     events,
-    registration: config.auth.registration,
+    registration: () => settings.registration(),
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
@@ -145,7 +150,7 @@ export function createContext(
     bus: events,
     presence: hub,
     groupAddsPerDay: config.limits.group_adds_per_day,
-    retention: config.retention,
+    retention: settings.retention,
   });
   const blocks = new BlockService(store, events);
   const notifications = new NotificationService(store, events);
@@ -156,11 +161,13 @@ export function createContext(
   });
   const pins = new PinService({ store, bus: events });
   const threads = new ThreadService({ store, bus: events });
-  const attachments = createAttachmentService(config, store, events, onError);
+  const attachments = createAttachmentService(config, store, events, onError, () =>
+    settings.maxFileBytes(),
+  );
   const retention = new RetentionSweeper({
     store,
     bus: events,
-    policy: config.retention,
+    policy: settings.retention,
     eventDays: config.events.retention_days,
     nodeId,
     onError,
@@ -244,6 +251,7 @@ export function createContext(
     retention,
     deleteAccount: deleteUserAccount,
     serverStats: stats,
+    settings,
     sync,
     frames,
     push,

@@ -101,6 +101,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
     });
     started.push(() => ctx.pubsub.close());
+    // Settings an admin changed at run time win over the file's from the first request.
+    await ctx.settings.refresh();
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
     });
@@ -132,7 +134,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await app.listen({ port: config.server.port, host: config.server.host });
     // Started only once listening: a failed start sweeps nothing and leaves no registry entry.
     ctx.attachments.start();
-    const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger);
+    const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger, () =>
+      ctx.settings.refresh(),
+    );
     // Stopped after the sockets and the hub, as before them: slot in ahead of those two.
     started.splice(
       started.length - 2,

@@ -22,7 +22,10 @@ import {
   auditResponse,
   DEFAULT_INVITE_HOURS,
   invitesResponse,
+  type RuntimeSettings as RuntimeSettingsValues,
   revokeAllSessionsResponse,
+  settingsBody,
+  settingsResponse,
 } from "@private-chat/protocol/admin";
 import { idParams } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -186,6 +189,36 @@ export async function registerAdminRoutes(
         reply.header("cache-control", "no-store");
         return admin.serverStats();
       },
+    );
+
+    const settingsView = async (values: RuntimeSettingsValues) => ({
+      settings: values,
+      defaults: deps.settings ? deps.settings.defaults : values,
+    });
+    app.get(
+      "/admin/settings",
+      {
+        schema: {
+          summary: "The settings an administrator may change while the server runs",
+          operationId: "adminSettings",
+          tags,
+          response: { 200: settingsResponse },
+        },
+      },
+      async () => settingsView(await admin.settings().refresh()),
+    );
+    app.patch(
+      "/admin/settings",
+      {
+        schema: {
+          summary: "Change run-time settings (null: back to the configuration file's value)",
+          operationId: "adminUpdateSettings",
+          tags,
+          body: settingsBody,
+          response: { 200: settingsResponse },
+        },
+      },
+      async (request) => settingsView(await admin.settings().update(actor(request), request.body)),
     );
 
     app.get("/admin/invites", { schema: listInvites }, async () => {

@@ -16,6 +16,7 @@ import type { Repositories, Store } from "../storage/store.js";
 import { type User, withoutHash } from "../storage/users.js";
 import type { DeletedAccount } from "../users/account-deletion.js";
 import { storedDisplayName } from "../users/display-name.js";
+import type { RuntimeSettings } from "./runtime-settings.js";
 
 /** The actor recorded for commands run on the server's own machine. */
 export const CLI_ACTOR: AuditActor = { id: null, label: "cli" };
@@ -41,6 +42,7 @@ export type AdminAction =
   | "user.demote"
   | "user.reset_password"
   | "user.delete"
+  | "settings.update"
   | "invite.create"
   | "invite.revoke"
   | "sessions.revoke_all";
@@ -63,6 +65,8 @@ export interface AdminServiceDeps {
    * another process and has none: the server notices its changes by rechecking sessions.
    */
   events?: DomainEvents;
+  /** Run-time settings (runtime-settings.ts); only the running server has them. */
+  settings?: RuntimeSettings;
   /** The server at a glance (server-stats.ts); only the running server has it. */
   serverStats?: () => Promise<AdminServerResponse>;
   /** Deletes an account (users/account-deletion.ts, with the server's [accounts] choice). */
@@ -279,6 +283,11 @@ export class AdminService {
     });
     this.announceRevoked(userId);
     return result;
+  }
+
+  settings(): RuntimeSettings {
+    if (!this.deps.settings) throw new Error("run-time settings are only known to the server");
+    return this.deps.settings;
   }
 
   serverStats(): Promise<AdminServerResponse> {

@@ -28,7 +28,8 @@ export interface AttachmentServiceDeps {
   blobs: BlobStore;
   /** Private directory where uploads are received before they are stored. */
   stagingDir: string;
-  maxFileBytes: number;
+  /** The largest file, read at each upload (an admin may change it at run time). */
+  maxFileBytes: () => number;
   userQuotaBytes: number;
   /** How long an upload may wait to be sent before it is deleted. */
   unsentTtlMs: number;
@@ -93,7 +94,7 @@ export class AttachmentService {
     const left =
       this.deps.userQuotaBytes - (await this.deps.store.attachments.bytesUsedBy(user.id));
     if (left <= 0) throw this.quotaExceeded();
-    return Math.min(this.deps.maxFileBytes, left);
+    return Math.min(this.deps.maxFileBytes(), left);
   }
 
   private quotaExceeded(): AppError {
@@ -104,8 +105,11 @@ export class AttachmentService {
   }
 
   private tooLarge(allowance: number): AppError {
-    if (allowance < this.deps.maxFileBytes) return this.quotaExceeded();
-    return new AppError("file_too_large", `a file may be at most ${this.deps.maxFileBytes} bytes`);
+    if (allowance < this.deps.maxFileBytes()) return this.quotaExceeded();
+    return new AppError(
+      "file_too_large",
+      `a file may be at most ${this.deps.maxFileBytes()} bytes`,
+    );
   }
 
   async upload(

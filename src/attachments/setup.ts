@@ -42,12 +42,13 @@ export function createAttachmentService(
   store: Store,
   events: DomainEvents,
   onError: (err: unknown, context: string) => void,
+  maxFileBytes: () => number = () => config.uploads.max_file_bytes,
 ): AttachmentService {
   const service = new AttachmentService({
     store,
     blobs: createBlobStore(config),
     stagingDir: join(uploadsDir(config), "tmp"),
-    maxFileBytes: config.uploads.max_file_bytes,
+    maxFileBytes,
     userQuotaBytes: config.uploads.user_quota_bytes,
     unsentTtlMs: UNSENT_TTL_MS,
     onError,

@@ -65,7 +65,8 @@ export interface AuthServiceDeps {
   tokens: TokenService;
   throttles: AuthThrottles;
   events: DomainEvents;
-  registration: RegistrationMode;
+  /** Read at each registration (an admin may change it at run time). */
+  registration: () => RegistrationMode;
   tokenExpirySeconds: number;
   onAuthFailure?: (reason: string) => void;
 }
@@ -95,7 +96,7 @@ export class AuthService {
    * throttle (per username and per address, like sign-in).
    */
   async register(body: RegisterBody, client: ClientContext): Promise<AuthResponse> {
-    const mode = this.deps.registration;
+    const mode = this.deps.registration();
     if (mode === "closed") {
       throw new AppError(
         "registration_closed",

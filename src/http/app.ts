@@ -151,7 +151,7 @@ export async function buildApp(
   await app.register(
     async (api) => {
       await registerCompression(api);
-      registerServerInfoRoute(api, config);
+      registerServerInfoRoute(api, config, ctx.settings);
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets, ctx.deleteAccount);
       await api.register(async (authed) => {

@@ -5,11 +5,16 @@
 import { serverInfoResponse } from "@private-chat/protocol/rest";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { RuntimeSettings } from "../admin/runtime-settings.js";
 import type { Config } from "../config/schema.js";
 import { VERSION } from "../version.js";
 import { PUBLIC } from "./openapi.js";
 
-export function registerServerInfoRoute(root: FastifyInstance, config: Config): void {
+export function registerServerInfoRoute(
+  root: FastifyInstance,
+  config: Config,
+  settings: RuntimeSettings,
+): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const schema = {
     summary: "The server's name, version, registration policy and limits",
@@ -21,9 +26,9 @@ export function registerServerInfoRoute(root: FastifyInstance, config: Config): 
   app.get("/server", { schema }, async () => ({
     name: "Private Chat",
     version: VERSION,
-    registration: config.auth.registration,
+    registration: settings.registration(),
     max_body_chars: config.messages.max_body_chars,
-    retention: config.retention,
+    retention: { ...settings.retention },
     accounts: { on_delete: config.accounts.on_delete },
   }));
 }

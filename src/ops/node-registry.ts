@@ -20,6 +20,8 @@ export class NodeRegistry {
     private readonly nodeId: string,
     private readonly clustered: boolean,
     private readonly logger: Logger,
+    /** Run on every heartbeat: what other nodes may have changed (run-time settings). */
+    private readonly onBeat: () => Promise<unknown> = async () => {},
   ) {}
 
   async start(): Promise<void> {
@@ -52,6 +54,7 @@ export class NodeRegistry {
       this.store.nodes.heartbeat(this.nodeId, Date.now()).catch(() => {});
       // A contract step applied while this node runs changes how it writes the log.
       this.store.refreshEventFormat().catch(() => {});
+      this.onBeat().catch(() => {});
     }, HEARTBEAT_MS);
     this.timer.unref();
   }

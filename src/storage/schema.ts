@@ -19,6 +19,13 @@ export interface UsersTable {
   deleted_at: number | null;
 }
 
+export interface ServerSettingsTable {
+  name: string;
+  /** JSON. */
+  value: string;
+  updated_at: number;
+}
+
 export interface AccountErasuresTable {
   user_id: string;
   conversation_id: string;
@@ -298,6 +305,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   account_erasures: AccountErasuresTable;
+  server_settings: ServerSettingsTable;
   invites: InvitesTable;
   conversations: ConversationsTable;
   conversation_members: ConversationMembersTable;

@@ -107,7 +107,7 @@ describeEachEngine("blob lives: uploads and deletes of the same bytes", (get) =>
       store: get().store,
       blobs,
       stagingDir: join(dir, "uploads", "tmp"),
-      maxFileBytes: 1024 * 1024,
+      maxFileBytes: () => 1024 * 1024,
       userQuotaBytes: 10 * 1024 * 1024,
       unsentTtlMs,
       onError: (err) => errors.push(err),

@@ -76,7 +76,7 @@ for (const engine of ENGINES) {
         store,
         blobs: new LocalBlobStore(uploads),
         stagingDir: join(uploads, "tmp"),
-        maxFileBytes: 1024,
+        maxFileBytes: () => 1024,
         userQuotaBytes: 1024 * 1024,
         unsentTtlMs: 60 * 60 * 1000,
         onError: (err) => assert.fail(String(err)),

@@ -41,7 +41,7 @@ describeEachEngine("attachment sweeps", (get) => {
       store: get().store,
       blobs: new LocalBlobStore(join(dir, "uploads")),
       stagingDir: join(dir, "uploads", "tmp"),
-      maxFileBytes: 1024 * 1024,
+      maxFileBytes: () => 1024 * 1024,
       userQuotaBytes: 10 * 1024 * 1024,
       unsentTtlMs,
       onError: (err) => errors.push(err),

@@ -247,6 +247,11 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/reset-password`, body: {} }),
   },
   "GET /api/v1/admin/server": { scope: "admin", call: fixed("/admin/server") },
+  "GET /api/v1/admin/settings": { scope: "admin", call: fixed("/admin/settings") },
+  "PATCH /api/v1/admin/settings": {
+    scope: "admin",
+    call: fixed("/admin/settings", { registration: "closed" }),
+  },
   "GET /api/v1/admin/invites": { scope: "admin", call: fixed("/admin/invites") },
   "POST /api/v1/admin/invites": { scope: "admin", call: fixed("/admin/invites", {}) },
   "DELETE /api/v1/admin/invites/:id": {

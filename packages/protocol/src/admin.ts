@@ -151,3 +151,30 @@ export const adminServerResponse = z.object({
   push_queue: z.nullable(z.object({ queued: z.number(), oldest_at: z.nullable(z.number()) })),
 });
 export type AdminServerResponse = z.infer<typeof adminServerResponse>;
+
+/** The settings an administrator may change while the server runs. */
+export const runtimeSettings = z.object({
+  registration: z.enum(["open", "invite", "closed"]),
+  retention_messages_days: z.int().check(z.minimum(0), z.maximum(36_500)),
+  retention_max_days: z.int().check(z.minimum(0), z.maximum(36_500)),
+  max_file_bytes: z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+});
+export type RuntimeSettings = z.infer<typeof runtimeSettings>;
+
+/** GET and PATCH /api/v1/admin/settings: what holds now, and the configuration's values. */
+export const settingsResponse = z.object({ settings: runtimeSettings, defaults: runtimeSettings });
+
+/** PATCH /api/v1/admin/settings: the settings to change; null goes back to the file's value. */
+export const settingsBody = z
+  .strictObject({
+    registration: z.optional(z.nullable(runtimeSettings.shape.registration)),
+    retention_messages_days: z.optional(z.nullable(runtimeSettings.shape.retention_messages_days)),
+    retention_max_days: z.optional(z.nullable(runtimeSettings.shape.retention_max_days)),
+    max_file_bytes: z.optional(z.nullable(runtimeSettings.shape.max_file_bytes)),
+  })
+  .check(
+    z.refine((body) => Object.keys(body).length > 0, {
+      message: "send at least one setting",
+    }),
+  );
+export type SettingsBody = z.infer<typeof settingsBody>;

@@ -4,6 +4,8 @@
  * then removes the files only those messages used. Connected clients hear of it at once
  * when the server shares events through [redis], else when they next sync.
  */
+
+import { RuntimeSettings, settingsFromConfig } from "../../admin/runtime-settings.js";
 import { collectBlobs } from "../../attachments/blob-lives.js";
 import { createBlobStore } from "../../attachments/setup.js";
 import { DomainEvents } from "../../events/bus.js";
@@ -20,10 +22,13 @@ export async function retentionCommand(args: string[]): Promise<number> {
   if (positionals[0] !== "run" || positionals.length > 1)
     throw new UsageError("usage: chat-server retention run [--json] [--config FILE]");
   const report = await withStore(values.config, async (store, config) => {
+    // The retention an admin set at run time wins over the file's, as in the server.
+    const settings = new RuntimeSettings(store, settingsFromConfig(config));
+    await settings.refresh();
     const sweeper = new RetentionSweeper({
       store,
       bus: new DomainEvents(),
-      policy: config.retention,
+      policy: settings.retention,
       eventDays: config.events.retention_days,
     });
     const swept = await sweeper.sweep();

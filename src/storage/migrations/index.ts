@@ -31,6 +31,7 @@ import { threads } from "./018_threads.js";
 import { retention } from "./019_retention.js";
 import { contractEventReferences } from "./020_contract_event_references.js";
 import { accountDeletion } from "./021_account_deletion.js";
+import { serverSettings } from "./022_server_settings.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -57,6 +58,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "019_retention": retention,
     "020_contract_event_references": contractEventReferences,
     "021_account_deletion": accountDeletion,
+    "022_server_settings": serverSettings,
   };
 }
 
