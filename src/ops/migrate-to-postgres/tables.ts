@@ -40,6 +40,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "server_state" },
   // Erasures of deleted accounts still under way: the target's sweep finishes them.
   { name: "account_erasures" },
+  // Settings an administrator changed while the server ran.
+  { name: "server_settings" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",
