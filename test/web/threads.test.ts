@@ -178,7 +178,8 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
     await visible(
       replies(alicePage).locator("li.found:focus").filter({ hasText: "the very first point" }),
     );
-    await visible(replies(alicePage).getByText("point 59"));
+    // Exact: the bubble's text runs on into its time ("point 59" then "9:58 AM").
+    await visible(replies(alicePage).getByText("point 59", { exact: true }));
   });
 
   it("logged no errors", () => {
