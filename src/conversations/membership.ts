@@ -13,6 +13,14 @@ export function notAccepting(action: string): AppError {
   return new AppError("not_accepting", `this person does not accept ${action} from you`);
 }
 
+/** The answer to a send into a direct conversation whose other member deleted their account. */
+export function accountDeleted(): AppError {
+  return new AppError(
+    "account_deleted",
+    "this person deleted their account: messages would reach nobody",
+  );
+}
+
 /** Refuses `actor` adding any of `userIds` who blocked them to a group. */
 export async function refuseBlockedAdds(
   tx: Repositories,

@@ -24,7 +24,13 @@ import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { readListCursor, writeListCursor } from "./list-cursor.js";
 import { addMembers, removeMember, setRole } from "./members.js";
-import { activeUsers, loadMembership, notAccepting, refuseBlockedAdds } from "./membership.js";
+import {
+  accountDeleted,
+  activeUsers,
+  loadMembership,
+  notAccepting,
+  refuseBlockedAdds,
+} from "./membership.js";
 import { requireAdmin, requireGroup } from "./policy.js";
 import { type PresenceLookup, presentConversation, presentMembers } from "./present.js";
 import { acceptRequest, declineRequest } from "./requests.js";
@@ -32,7 +38,7 @@ import { cleanTitle, countGroupAdds, directKey, startConversation } from "./star
 import { requestStateFor, veilFor, viewerRelations } from "./veil.js";
 
 // Other services check membership and blocks the same way; they import these from here.
-export { loadMembership, notAccepting };
+export { accountDeleted, loadMembership, notAccepting };
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -232,7 +238,7 @@ export class ConversationService {
       const days = changes.retention_days;
       if (days !== undefined && days !== (conversation.retention_days ?? null)) {
         checkRetention(days, this.deps.retention ?? NO_RETENTION_LIMIT);
-        await tx.conversations.setRetention(conversationId, days, now);
+        await tx.retention.setRetention(conversationId, days, now);
         await changed({ retention_days: days });
       }
     });

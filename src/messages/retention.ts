@@ -94,9 +94,7 @@ export class RetentionSweeper {
   private async sweepAll(now: number): Promise<SweepReport> {
     const { store, policy } = this.deps;
     const report: SweepReport = { conversations: 0, messages: 0, events: 0, account_messages: 0 };
-    for (const { id, days: own } of await store.conversations.withRetention(
-      expiresByDefault(policy),
-    )) {
+    for (const { id, days: own } of await store.retention.withRetention(expiresByDefault(policy))) {
       const days = effectiveDays(own, policy);
       if (days === 0) continue;
       let erased = 0;
@@ -130,7 +128,7 @@ export class RetentionSweeper {
     now: number,
   ): Promise<{ erased: number; done: boolean }> {
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
-      const from = await tx.conversations.expiredSeq(conversationId);
+      const from = await tx.retention.expiredSeq(conversationId);
       const rows = await tx.messages.oldestAfter(conversationId, from, BATCH);
       let through = from;
       let erased = 0;
@@ -146,7 +144,7 @@ export class RetentionSweeper {
         }
         through = row.seq;
       }
-      if (through > from) await tx.conversations.setExpiredSeq(conversationId, through);
+      if (through > from) await tx.retention.setExpiredSeq(conversationId, through);
       return { erased, done };
     });
   }

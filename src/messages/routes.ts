@@ -34,7 +34,7 @@ export function registerMessageRoutes(root: FastifyInstance, messages: MessageSe
         params: idParams,
         body: sendMessageBody,
         response: { 200: messageView, 201: messageView },
-        errors: [404],
+        errors: [404, 410],
       },
     },
     async (request, reply) => {

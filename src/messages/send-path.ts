@@ -10,7 +10,7 @@ import type { MessageView, SendMessageBody } from "@private-chat/protocol/chat";
 import { attachmentsByMessage } from "../attachments/link.js";
 import { withAttachments } from "../attachments/present.js";
 import { conversationNotFound } from "../conversations/policy.js";
-import { notAccepting } from "../conversations/service.js";
+import { accountDeleted, notAccepting } from "../conversations/service.js";
 import type { CommittedEvent, DomainEvents, EventOrigin } from "../events/bus.js";
 import { committedEvent, writeWithEvents } from "../events/log.js";
 import { isUniqueViolation } from "../storage/errors.js";
@@ -92,22 +92,30 @@ export class SendPath {
 
   /**
    * Stores a batch in request order, each run of alike sends on its path. Sends into a
-   * direct conversation whose other member blocked the sender are refused first, with
-   * one query for the whole batch.
+   * direct conversation whose other member blocked the sender, or deleted their account,
+   * are refused first, with one query each for the whole batch.
    */
   private async sendBatch(items: PendingSend[]): Promise<Outcome<SendResult>[]> {
-    const refused = await this.store.blocks.refusedSends(
-      items.map((item) => ({ conversationId: item.conversationId, senderId: item.user.id })),
-    );
-    if (refused.size === 0) return this.storeBatch(items);
-    const isRefused = (item: PendingSend) => refused.has(`${item.conversationId}:${item.user.id}`);
-    const stored = await this.storeBatch(items.filter((item) => !isRefused(item)));
+    const sends = items.map((item) => ({
+      conversationId: item.conversationId,
+      senderId: item.user.id,
+    }));
+    const [blocked, gone] = await Promise.all([
+      this.store.blocks.refusedSends(sends),
+      this.store.conversations.sendsToDeletedPeer(sends),
+    ]);
+    if (blocked.size === 0 && gone.size === 0) return this.storeBatch(items);
+    const refusal = (item: PendingSend) => {
+      const key = `${item.conversationId}:${item.user.id}`;
+      if (blocked.has(key)) return notAccepting("messages");
+      return gone.has(key) ? accountDeleted() : undefined;
+    };
+    const stored = await this.storeBatch(items.filter((item) => refusal(item) === undefined));
     let next = 0;
-    return items.map((item) =>
-      isRefused(item)
-        ? { ok: false, error: notAccepting("messages") }
-        : (stored[next++] as Outcome<SendResult>),
-    );
+    return items.map((item) => {
+      const error = refusal(item);
+      return error ? { ok: false, error } : (stored[next++] as Outcome<SendResult>);
+    });
   }
 
   private async storeBatch(items: PendingSend[]): Promise<Outcome<SendResult>[]> {

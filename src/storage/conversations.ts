@@ -63,45 +63,39 @@ export class ConversationStore {
       .execute();
   }
 
-  async setRetention(id: string, days: number | null, now: number): Promise<void> {
-    await this.db
-      .updateTable("conversations")
-      .set({ retention_days: days, updated_at: now })
-      .where("id", "=", id)
-      .execute();
-  }
-
   /**
-   * The conversations whose messages may expire, with their own setting: every one when
-   * the server keeps messages for a time or caps the time, else those that set one.
+   * Of these sends, those into a direct conversation of the sender whose other member
+   * deleted their account (nobody would read them), as `conversationId:senderId` keys.
+   * A sender who is not a member is not matched, so the answer tells them nothing.
    */
-  async withRetention(everyOne: boolean): Promise<{ id: string; days: number | null }[]> {
-    let query = this.db.selectFrom("conversations").select(["id", "retention_days"]);
-    if (!everyOne) query = query.where("retention_days", ">", 0);
-    const rows = await query.orderBy("id").execute();
-    return rows.map((r) => ({
-      id: r.id,
-      days: r.retention_days === null ? null : Number(r.retention_days),
-    }));
-  }
-
-  /** Where the retention sweep goes on from in this conversation (0: the start). */
-  async expiredSeq(id: string): Promise<number> {
-    const row = await this.db
-      .selectFrom("conversations")
-      .select("expired_seq")
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return Number(row?.expired_seq ?? 0);
-  }
-
-  async setExpiredSeq(id: string, seq: number): Promise<void> {
-    await this.db
-      .updateTable("conversations")
-      .set({ expired_seq: seq })
-      .where("id", "=", id)
-      .where("expired_seq", "<", seq)
-      .execute();
+  async sendsToDeletedPeer(
+    sends: { conversationId: string; senderId: string }[],
+  ): Promise<Set<string>> {
+    const found = new Set<string>();
+    const conversationIds = [...new Set(sends.map((s) => s.conversationId))];
+    const wanted = new Set(sends.map((s) => `${s.conversationId}:${s.senderId}`));
+    // Chunked: SQLite caps the number of bound parameters in one statement.
+    for (let i = 0; i < conversationIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("conversation_members as m")
+        .innerJoin("conversations as c", "c.id", "m.conversation_id")
+        .innerJoin("users as u", "u.id", "m.user_id")
+        .innerJoin("conversation_members as s", (join) =>
+          join
+            .onRef("s.conversation_id", "=", "m.conversation_id")
+            .onRef("s.user_id", "!=", "m.user_id"),
+        )
+        .select(["m.conversation_id", "s.user_id"])
+        .where("c.type", "=", "direct")
+        .where("m.conversation_id", "in", conversationIds.slice(i, i + 500))
+        .where("u.deleted_at", "is not", null)
+        .execute();
+      for (const row of rows) {
+        const key = `${row.conversation_id}:${row.user_id}`;
+        if (wanted.has(key)) found.add(key);
+      }
+    }
+    return found;
   }
 
   async setTitle(id: string, title: string, now: number): Promise<void> {

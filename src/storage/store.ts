@@ -9,6 +9,7 @@ import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
 import { BlobRecords } from "./blobs.js";
 import { BlockStore } from "./blocks.js";
+import { ConversationRetentionStore } from "./conversation-retention.js";
 import { ConversationStore } from "./conversations.js";
 import { DamagedDatabaseError, DamageWatch, isDatabaseDamage } from "./damage.js";
 import { EventFormat } from "./event-format.js";
@@ -45,6 +46,7 @@ export class Repositories {
   readonly sessions: SessionStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
+  readonly retention: ConversationRetentionStore;
   readonly messages: MessageStore;
   readonly events: EventStore;
   readonly nodes: NodeStore;
@@ -72,6 +74,7 @@ export class Repositories {
     this.sessions = new SessionStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
+    this.retention = new ConversationRetentionStore(db);
     this.messages = new MessageStore(db, type);
     this.events = new EventStore(db, type, eventFormat);
     this.nodes = new NodeStore(db);

@@ -145,6 +145,38 @@ for (const mode of ["anonymize", "erase"] as const) {
       }
     });
 
+    it("leaves a direct conversation readable but closed to new messages", async () => {
+      const [leaver, friend, stranger] = (await users(3)) as [TestUser, TestUser, TestUser];
+      const direct = await createDirect(server.url, friend, leaver);
+      const before = await sendMessage(server.url, friend, direct.id, "before the deletion");
+      assert.equal((await deleteMe(leaver)).status, 204);
+
+      const send = await api.post(
+        `${V1}/conversations/${direct.id}/messages`,
+        { body: "anyone there?" },
+        as(friend),
+      );
+      assert.equal(send.status, 410, send.text);
+      assert.equal(send.body.error.code, "account_deleted");
+      const socket = await connect(server.url, friend.token);
+      socket.send({ type: "message.send", id: "s1", conversation_id: direct.id, body: "hello?" });
+      const refused = await socket.next((f) => f.type === "error" && f.id === "s1");
+      assert.equal(refused.code, "account_deleted");
+      await socket.close();
+      // Someone outside it learns nothing: the conversation is not found for them.
+      const outside = await api.post(
+        `${V1}/conversations/${direct.id}/messages`,
+        { body: "hi" },
+        as(stranger),
+      );
+      assert.equal(outside.status, 404, outside.text);
+      // What was there stays, and one's own message can still be edited.
+      const shown = await history(friend, direct.id);
+      assert.ok(shown.some((m) => m.id === before.id));
+      const edit = await api.patch(`${V1}/messages/${before.id}`, { body: "edited" }, as(friend));
+      assert.equal(edit.status, 200, edit.text);
+    });
+
     it("is an admin's to do too, but never to the last admin", async () => {
       const [member, helper] = (await users(2)) as [TestUser, TestUser];
       const refused = await api.delete(`${V1}/admin/users/${helper.id}`, as(member));

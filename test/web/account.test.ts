@@ -168,6 +168,10 @@ describe("account and layout", { timeout: 120_000 }, () => {
     watchErrors(other, errors);
     await signIn(other, server.url, { username: bob.username, displayName: bob.username });
     await visible(conversationLink(other, "Deleted user"));
+    // Opened, it reads as before but offers no message box.
+    await conversationLink(other, "Deleted user").click();
+    await visible(other.getByRole("note").getByText(/This account was deleted/));
+    assert.equal(await other.getByRole("textbox", { name: /message/i }).count(), 0);
     await other.context().close();
   });
 

@@ -28,6 +28,8 @@ export const errorCatalogue = {
   // A group member without the right to pin (only the owner and admins, unless the
   // group lets every member).
   pin_not_allowed: { status: 403, retryable: false },
+  // A send into a direct conversation whose other member deleted their account.
+  account_deleted: { status: 410, retryable: false },
   not_found: { status: 404, retryable: false },
   username_taken: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },

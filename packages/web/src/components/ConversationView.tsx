@@ -153,6 +153,13 @@ export function ConversationView({ id, info, thread }: Props) {
         </p>
         {conv.request === "pending" || conv.request === "declined" ? (
           <RequestBar conv={conv} me={me?.id} />
+        ) : other?.user.deleted ? (
+          // The server refuses sends here (account_deleted): say why instead of a box.
+          <div class="request-bar" role="note">
+            <p>
+              This account was deleted. The conversation stays readable, but takes no new messages.
+            </p>
+          </div>
         ) : (
           <Composer
             key={editing?.id ?? "new"}
