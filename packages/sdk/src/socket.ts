@@ -5,7 +5,6 @@
  * a flaky network neither loses nor doubles a message.
  */
 import type { MessageView } from "@private-chat/protocol/chat";
-import { isRetryable } from "@private-chat/protocol/errors";
 import {
   type AckFrame,
   CLOSE_CODES,
@@ -19,9 +18,8 @@ import {
 } from "@private-chat/protocol/frames";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Emitter } from "./emitter.js";
-import { ApiError } from "./errors.js";
-import { randomId } from "./ids.js";
-import { oversized, sendFrameOf } from "./outbox-frame.js";
+import { Outbox } from "./outbox.js";
+import { sendFrameOf } from "./outbox-frame.js";
 import { RecentCursors } from "./recent-cursors.js";
 import type {
   ChatSocketEvents,
@@ -43,19 +41,9 @@ export type {
   WebSocketFactory,
 } from "./socket-types.js";
 
-interface PendingSend {
-  entry: OutboxEntry;
-  /** Retryable refusals of this send so far, for its backoff. */
-  refusals: number;
-  resolve: (message: MessageView) => void;
-  reject: (error: ApiError) => void;
-}
-
 const OPEN = 1;
 // A client-side close of a socket that stopped answering.
 const NO_PONG = CLOSE_CODES.noPong;
-// Between re-sends of a message the server refused with a retryable code.
-const RETRY_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
 export function socketUrl(baseUrl: string): string {
   const page = (globalThis as { location?: { origin: string } }).location;
@@ -71,7 +59,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly outbox = new Map<string, PendingSend>();
+  private readonly outbox = new Outbox((entry) => this.sendFrame(sendFrameOf(entry)));
   private seen = new RecentCursors();
   /** The last connection's cursor had expired: say so when the fresh one is ready. */
   private expiredPending = false;
@@ -96,7 +84,7 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** Sends not yet acknowledged, oldest first. */
   pending(): OutboxEntry[] {
-    return [...this.outbox.values()].map((p) => p.entry);
+    return this.outbox.entries();
   }
 
   connect(): void {
@@ -127,33 +115,12 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   /** Sends a message; resolves with the stored message once the server has committed it. */
   send(conversationId: string, body: string, options: SendOptions = {}): Promise<MessageView> {
-    const entry: OutboxEntry = {
-      clientId: options.clientId ?? randomId(),
-      conversationId,
-      body,
-      replyTo: options.replyTo,
-      attachmentIds: options.attachmentIds,
-      threadId: options.threadId,
-      alsoToConversation: options.alsoToConversation,
-      createdAt: Date.now(),
-    };
-    const size = oversized(entry);
-    if (size !== undefined)
-      return Promise.reject(
-        new ApiError(0, "payload_too_large", `the message is too large to send (${size} bytes)`),
-      );
-    return new Promise((resolve, reject) => {
-      this.outbox.set(entry.clientId, { entry, refusals: 0, resolve, reject });
-      if (this.stateValue === "open") this.transmit(entry);
-    });
+    return this.outbox.add(conversationId, body, options);
   }
 
   /** Drops an unacknowledged send from the outbox (its promise rejects). */
   cancel(clientId: string): void {
-    const pending = this.outbox.get(clientId);
-    if (!pending) return;
-    this.outbox.delete(clientId);
-    pending.reject(new ApiError(0, "network_error", "cancelled"));
+    this.outbox.cancel(clientId);
   }
 
   typing(conversationId: string): void {
@@ -179,10 +146,6 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
     if (this.stateValue !== "open" || this.ws?.readyState !== OPEN) return false;
     this.ws.send(encodeClientFrame(frame));
     return true;
-  }
-
-  private transmit(entry: OutboxEntry): void {
-    this.sendFrame(sendFrameOf(entry));
   }
 
   private setState(state: ConnectionState, reason: string): void {
@@ -325,40 +288,23 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
 
   private onAck(ack: AckFrame): void {
     if (this.stateValue === "open") this.advance(ack.cursor);
-    const pending = this.outbox.get(String(ack.id));
-    if (!pending) return;
-    this.outbox.delete(String(ack.id));
-    this.emit("ack", { clientId: pending.entry.clientId, message: ack.message });
-    pending.resolve(ack.message);
+    const clientId = this.outbox.acked(ack);
+    if (clientId !== undefined) this.emit("ack", { clientId, message: ack.message });
   }
 
-  /** An error frame: a send's refusal is retried when the catalogue says it may succeed. */
+  /** An error frame: an expired cursor starts afresh; a send's refusal goes to the outbox. */
   private failed(error: ErrorFrame): void {
     if (error.code === "cursor_expired") {
       this.startAfresh();
       return;
     }
-    const pending = error.id === undefined ? undefined : this.outbox.get(String(error.id));
-    if (!pending) {
+    if (!this.outbox.refused(error))
       this.emit("error", { code: error.code, message: error.message });
-      return;
-    }
-    if (!isRetryable(error.code)) {
-      this.outbox.delete(pending.entry.clientId);
-      pending.reject(new ApiError(0, error.code, error.message));
-      return;
-    }
-    // Throttled or a server hiccup: try the same send again after a backoff.
-    const delay = backoffDelay(pending.refusals++, RETRY_BACKOFF);
-    setTimeout(() => {
-      if (this.outbox.has(pending.entry.clientId) && this.stateValue === "open")
-        this.transmit(pending.entry);
-    }, delay);
   }
 
   private becameOpen(reason: string): void {
     this.setState("open", reason);
-    for (const pending of this.outbox.values()) this.transmit(pending.entry);
+    this.outbox.resendAll();
   }
 
   private startPing(): void {
