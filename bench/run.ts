@@ -25,6 +25,7 @@ const COMMON = {
   "server-log": { type: "string", default: "warn" },
   "pool-size": { type: "string", default: "10" },
   nodes: { type: "string", default: "1" },
+  encrypted: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -43,6 +44,7 @@ function usage(): string {
     "  --nodes N                   direct/group: N chat-server nodes sharing PostgreSQL and Redis;",
     "                              user i connects to node i mod N, so partners sit on different",
     "                              nodes (needs --database postgres --redis; default 1)",
+    "  --encrypted                 SQLite encrypted at rest ([database] encryption_key_file)",
   ];
   for (const w of WORKLOADS) {
     lines.push("", `${w.name}: ${w.summary}`);
@@ -111,6 +113,7 @@ function parse(argv: string[]): { workload: Workload; ctx: WorkloadContext; time
   if (nodes > 1 && (database !== "postgres" || !values.redis)) {
     throw new Error("--nodes above 1 needs --database postgres and --redis");
   }
+  if (values.encrypted && database !== "sqlite") throw new Error("--encrypted goes with SQLite");
   return {
     workload,
     timeoutS,
@@ -124,6 +127,7 @@ function parse(argv: string[]): { workload: Workload; ctx: WorkloadContext; time
         logLevel: String(values["server-log"]),
         poolSize,
         nodes,
+        encrypted: Boolean(values.encrypted),
       },
     },
   };

@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { applyKey, readKeyFile } from "../../src/storage/sqlite/encryption.js";
 import { type ChildService, startService } from "./children.js";
 import { onCleanup } from "./cleanup.js";
 
@@ -27,6 +29,8 @@ export interface ServerOptions {
   poolSize: number;
   /** Nodes started on the same configuration (several need PostgreSQL and Redis). */
   nodes: number;
+  /** SQLite only: the database encrypted at rest ([database] encryption_key_file). */
+  encrypted: boolean;
 }
 
 export interface ServerSetup {
@@ -36,6 +40,15 @@ export interface ServerSetup {
   /** The SQLite file (sqlite) or the schema name (postgres). */
   sqlitePath: string;
   postgresSchema: string;
+  /** The key file of an encrypted SQLite database, else "". */
+  keyFile: string;
+}
+
+/** A connection to the bench's SQLite file (the server stopped), keyed when encrypted. */
+export function openBenchSqlite(setup: ServerSetup): SqliteDatabase.Database {
+  const db = new SqliteDatabase(setup.sqlitePath);
+  if (setup.keyFile) applyKey(db, readKeyFile(setup.keyFile, 4));
+  return db;
 }
 
 async function withPostgres(run: (client: pg.Client) => Promise<unknown>): Promise<void> {
@@ -70,7 +83,7 @@ function configText(setup: Omit<ServerSetup, "configFile">, secret: string, redi
   const database =
     options.database === "postgres"
       ? `type = "postgres"\nurl = "${POSTGRES_URL}"\nschema = "${setup.postgresSchema}"\npool_size = ${options.poolSize}\n\n[uploads]\npath = "${join(dirname(setup.sqlitePath), "uploads")}"`
-      : `type = "sqlite"\npath = "${setup.sqlitePath}"`;
+      : `type = "sqlite"\npath = "${setup.sqlitePath}"${setup.keyFile ? `\nencryption_key_file = "${setup.keyFile}"` : ""}`;
   const redis = options.redis
     ? `\n[redis]\nurl = "${REDIS_URL}"\nkey_prefix = "${redisPrefix}"\n`
     : "";
@@ -106,7 +119,11 @@ export async function prepareServer(options: ServerOptions): Promise<ServerSetup
     dir,
     sqlitePath: join(dir, "chat.db"),
     postgresSchema: options.database === "postgres" ? `bench_${tag}` : "",
+    keyFile: options.encrypted ? join(dir, "db-key") : "",
   };
+  if (setup.keyFile) {
+    writeFileSync(setup.keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
+  }
   if (options.database === "postgres") {
     await withPostgres((c) => c.query(`create schema ${setup.postgresSchema}`));
     onCleanup(() =>

@@ -7,8 +7,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import SqliteDatabase from "better-sqlite3";
-import { inBenchSchema, type ServerSetup } from "./chat-server.js";
+import { inBenchSchema, openBenchSqlite, type ServerSetup } from "./chat-server.js";
 
 export interface SeedTarget {
   conversationId: string;
@@ -18,8 +17,8 @@ export interface SeedTarget {
 
 const BODY = "history message for the benchmark, about the length of a short chat line";
 
-function seedSqlite(path: string, target: SeedTarget): void {
-  const db = new SqliteDatabase(path);
+function seedSqlite(setup: ServerSetup, target: SeedTarget): void {
+  const db = openBenchSqlite(setup);
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
@@ -83,6 +82,6 @@ export async function seedHistory(setup: ServerSetup, target: SeedTarget): Promi
     await seedPostgres(setup, target);
     return "postgres: one INSERT ... SELECT FROM generate_series into the stopped server's schema";
   }
-  seedSqlite(setup.sqlitePath, target);
+  seedSqlite(setup, target);
   return "sqlite: better-sqlite3 prepared INSERTs in one transaction into the stopped server's file";
 }

@@ -5,8 +5,7 @@
  * and free pages are left out; on PostgreSQL the schema's tables with their indexes and
  * TOAST.
  */
-import SqliteDatabase from "better-sqlite3";
-import { inBenchSchema, type ServerSetup } from "./chat-server.js";
+import { inBenchSchema, openBenchSqlite, type ServerSetup } from "./chat-server.js";
 
 export interface StorageFootprint {
   messages: number;
@@ -31,8 +30,8 @@ function footprint(messages: number, events: number, sizes: [string, number][]):
   };
 }
 
-function sqliteFootprint(path: string): StorageFootprint {
-  const db = new SqliteDatabase(path);
+function sqliteFootprint(setup: ServerSetup): StorageFootprint {
+  const db = openBenchSqlite(setup);
   try {
     db.pragma("wal_checkpoint(TRUNCATE)");
     // Shadow tables of the full-text index (message_search_data, ...) count as one.
@@ -78,5 +77,5 @@ async function postgresFootprint(setup: ServerSetup): Promise<StorageFootprint> 
 export function storageFootprint(setup: ServerSetup): Promise<StorageFootprint> {
   return setup.options.database === "postgres"
     ? postgresFootprint(setup)
-    : Promise.resolve(sqliteFootprint(setup.sqlitePath));
+    : Promise.resolve(sqliteFootprint(setup));
 }

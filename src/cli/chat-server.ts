@@ -33,18 +33,21 @@ main(process.argv.slice(2)).then(
       { AppError },
       { DamagedDatabaseError },
       { SchemaMismatchError },
+      { DatabaseKeyError },
     ] = await Promise.all([
       import("../attachments/uploads-dir.js"),
       import("../config/load.js"),
       import("../errors.js"),
       import("../storage/damage.js"),
       import("../storage/migrate.js"),
+      import("../storage/sqlite/encryption.js"),
     ]);
     if (err instanceof ConfigError) {
       for (const line of err.problems) process.stderr.write(`${line}\n`);
       process.exitCode = EXIT_CONFIG;
     } else if (err instanceof UsageError) fail(err.message, EXIT_USAGE);
-    else if (err instanceof SchemaMismatchError) fail(err.message, EXIT_CONFIG);
+    else if (err instanceof SchemaMismatchError || err instanceof DatabaseKeyError)
+      fail(err.message, EXIT_CONFIG);
     else if (err instanceof DamagedDatabaseError || err instanceof UploadsDirError)
       fail(err.message, 1);
     else if (err instanceof AppError) fail(`${err.code}: ${err.message}`, 1);

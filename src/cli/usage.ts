@@ -8,7 +8,7 @@ import { DEFAULT_INVITE_HOURS } from "@private-chat/protocol/admin";
 export type UsageLines = [string, string][];
 
 export const MIGRATE_TO_POSTGRES_USAGE =
-  "migrate-to-postgres --from PATH --to URL [--schema NAME] [--resume] [--batch-size N]";
+  "migrate-to-postgres --from PATH [--key-file FILE] --to URL [--schema NAME] [--resume] [--batch-size N]";
 
 export const USAGE = {
   serve: [
@@ -23,6 +23,15 @@ export const USAGE = {
     [
       "db status [--json]",
       "applied, pending expand and pending contract steps; whether this version can serve the schema",
+    ],
+    [
+      "db encrypt",
+      "encrypt the SQLite database with the key of [database] encryption_key_file (the server stopped)",
+    ],
+    ["db decrypt", "turn the encrypted SQLite database back into a clear one (the server stopped)"],
+    [
+      "db rekey --new-key-file FILE",
+      "encrypt the SQLite database with a new key (the server stopped)",
     ],
   ],
   drain: [

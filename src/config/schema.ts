@@ -41,6 +41,12 @@ export const databaseSection = z
       .default(""),
     pool_size: z.int().min(1).max(1000).default(10),
     statement_timeout_ms: z.int().min(0).default(10_000),
+    /** Empty: the SQLite file is not encrypted (see storage/sqlite/encryption.ts). */
+    encryption_key_file: z.string().default(""),
+    /** The key itself, for an environment that hands it over as a variable (a secret). */
+    encryption_key: z.string().default(""),
+    /** The SQLCipher major version whose file format an encrypted database has. */
+    encryption_compatibility: z.int().min(3).max(4).default(4),
   })
   .prefault({});
 

@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   "*.ticket",
   "jwt_secret",
   "*.jwt_secret",
+  "encryption_key",
+  "*.encryption_key",
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

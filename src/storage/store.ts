@@ -31,6 +31,7 @@ import { SearchStore } from "./search.js";
 import { SessionStore } from "./sessions.js";
 import { startCheckpointer } from "./sqlite/checkpointer.js";
 import { openSqlite, type SqliteHandle } from "./sqlite/connect.js";
+import { databaseKey, keyProblem, type SqliteKey } from "./sqlite/encryption.js";
 import { quickCheckProblems } from "./sqlite/integrity.js";
 import { SqliteMessageAppender } from "./sqlite/message-append.js";
 import { ThreadMessageAppender } from "./sqlite/thread-appender.js";
@@ -198,10 +199,16 @@ export interface OpenStoreOptions {
 }
 
 /** Opens the SQLite file, telling a damaged file apart from other failures. */
-function openSqliteFile(path: string, damage: DamageWatch): SqliteHandle {
+function openSqliteFile(
+  path: string,
+  key: SqliteKey | undefined,
+  damage: DamageWatch,
+): SqliteHandle {
   try {
-    return openSqlite(path, { log: damage.onQueryLog });
+    return openSqlite(path, { log: damage.onQueryLog, key });
   } catch (err) {
+    const problem = keyProblem(path, key, err);
+    if (problem) throw problem;
     if (isDatabaseDamage(err)) throw new DamagedDatabaseError(path, (err as Error).message);
     throw err;
   }
@@ -209,6 +216,8 @@ function openSqliteFile(path: string, damage: DamageWatch): SqliteHandle {
 
 export function openStore(database: Config["database"], options: OpenStoreOptions = {}): Store {
   const damage = new DamageWatch();
+  // Read first: a key file that is wrong in itself (or set for PostgreSQL) stops the start.
+  const key = databaseKey(database);
   if (database.type === "postgres") {
     const schema = options.postgresSchema ?? database.schema;
     const { db } = openPostgres({
@@ -231,10 +240,10 @@ export function openStore(database: Config["database"], options: OpenStoreOption
       "PostgreSQL",
     );
   }
-  const { db, raw } = openSqliteFile(database.path, damage);
+  const { db, raw } = openSqliteFile(database.path, key, damage);
   const threads = options.backgroundThreads && database.path !== ":memory:";
-  const checkpointer = threads ? startCheckpointer(raw, database.path) : undefined;
-  const writer = threads ? new ThreadMessageAppender(database.path) : undefined;
+  const checkpointer = threads ? startCheckpointer(raw, database.path, key) : undefined;
+  const writer = threads ? new ThreadMessageAppender(database.path, key) : undefined;
   const appender = writer ?? new SqliteMessageAppender(db, raw);
   const close = async () => {
     await writer?.stop();

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { finished, runCli, spawnCli } from "../helpers/cli.js";
 import { ENGINES } from "../helpers/databases.js";
 import { createUser } from "../helpers/factories.js";

@@ -13,7 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { loadConfig } from "../../src/config/load.js";
 import { openStore } from "../../src/storage/store.js";
 

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Kysely, SqliteDialect } from "kysely";
 import { migrateThrough } from "../../src/storage/migrate.js";
 import { MIGRATION_NAMES } from "../../src/storage/migrations/index.js";
@@ -188,7 +188,7 @@ describe("chat-server restore", () => {
       process.execPath,
       [
         "-e",
-        `const D = require("better-sqlite3");
+        `const D = require("better-sqlite3-multiple-ciphers");
          const db = new D(process.argv[1]);
          db.pragma("wal_autocheckpoint = 0");
          db.exec("create table crash_marker (note text); insert into crash_marker values ('only in the wal')");

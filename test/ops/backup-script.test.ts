@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { createDirect, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";

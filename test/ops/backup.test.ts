@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import pg from "pg";
 import { loadConfig } from "../../src/config/load.js";
 import { decryptBackup, encryptBackup } from "../../src/ops/backup/backup-crypto.js";

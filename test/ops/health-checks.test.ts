@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { sql } from "kysely";
 import { uploadsDir } from "../../src/attachments/setup.js";
 import { UploadsDirError } from "../../src/attachments/uploads-dir.js";

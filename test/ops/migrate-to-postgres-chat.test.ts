@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { parse as parseToml } from "smol-toml";
 import { UploadsDirError } from "../../src/attachments/uploads-dir.js";
 import { latestSchemaVersion } from "../../src/storage/migrate.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import pg from "pg";
 import { KNOWN_TABLES } from "../../src/ops/migrate-to-postgres/tables.js";
 import { uploadOk } from "../attachments/support.js";

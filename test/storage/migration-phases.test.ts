@@ -134,7 +134,7 @@ describe("chat-server db status and the start on a newer schema", () => {
       const migrated = await runCli(["db", "migrate"], { env });
       assert.equal(migrated.code, 0, migrated.stderr);
 
-      const { default: Database } = await import("better-sqlite3");
+      const { default: Database } = await import("better-sqlite3-multiple-ciphers");
       const raw = new Database(join(dir, "chat.db"));
       raw
         .prepare("insert into schema_migrations (name, timestamp) values (?, ?)")

@@ -2,6 +2,7 @@
  * `chat-server db migrate [--contract]|status [--json]`: applies or lists schema
  * migrations without serving. Expand steps are safe while older nodes run; contract steps
  * only once every node runs this version (see src/storage/migrations/index.ts).
+ * `db encrypt|decrypt|rekey` convert the SQLite file (db-encryption.ts).
  */
 
 import { loadConfig } from "../../config/load.js";
@@ -16,8 +17,14 @@ import { openStore, type Store } from "../../storage/store.js";
 import { configFlag, type Flags, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { USAGE as COMMAND_USAGE } from "../usage.js";
+import { runEncryption } from "./db-encryption.js";
 
-const USAGE = "usage: chat-server db migrate [--contract] | db status [--json] [--config FILE]";
+const USAGE =
+  "usage: chat-server db migrate [--contract] | db status [--json] | db encrypt | db decrypt | db rekey --new-key-file FILE [--config FILE]";
+const ACTIONS = ["migrate", "status", "encrypt", "decrypt", "rekey"] as const;
+type Action = (typeof ACTIONS)[number];
+const isAction = (value: string | undefined): value is Action =>
+  (ACTIONS as readonly (string | undefined)[]).includes(value);
 
 const flags = {
   ...configFlag,
@@ -25,6 +32,7 @@ const flags = {
     description: "with migrate: also apply contract steps (only once every node runs this version)",
   },
   json: { description: "with status: print the report as JSON" },
+  "new-key-file": { value: "FILE", description: "with rekey: the file holding the new key" },
 } as const satisfies Flags;
 
 /** What `db status` reports: the database's steps and what this version makes of them. */
@@ -92,12 +100,16 @@ export async function olderNodes(store: Store, step: string): Promise<string | u
 export async function dbCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, flags);
   const action = positionals.length === 1 ? positionals[0] : undefined;
-  if (action !== "migrate" && action !== "status") throw new UsageError(USAGE);
+  if (!isAction(action)) throw new UsageError(USAGE);
   if (values.contract && action !== "migrate")
     throw new UsageError(`--contract goes with db migrate; ${USAGE}`);
   if (values.json && action !== "status")
     throw new UsageError(`--json goes with db status; ${USAGE}`);
+  if (values["new-key-file"] !== undefined && action !== "rekey")
+    throw new UsageError(`--new-key-file goes with db rekey; ${USAGE}`);
   const config = loadConfig({ file: values.config });
+  if (action === "encrypt" || action === "decrypt" || action === "rekey")
+    return runEncryption(action, config.database, values["new-key-file"]);
   const store = openStore(config.database);
   try {
     if (action === "migrate") {

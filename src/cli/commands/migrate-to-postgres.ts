@@ -17,6 +17,10 @@ const MAX_BATCH_SIZE = 100_000;
 
 const flags = {
   from: { value: "PATH", description: "the SQLite database file to copy (opened read-only)" },
+  "key-file": {
+    value: "FILE",
+    description: "the key of an encrypted SQLite file ([database] encryption_key_file)",
+  },
   to: { value: "URL", description: "the PostgreSQL connection URL to copy into" },
   schema: { value: "NAME", description: "the PostgreSQL schema to create the tables in" },
   resume: { description: "continue an interrupted copy instead of starting over" },
@@ -61,6 +65,7 @@ async function run(args: string[]): Promise<number> {
     const report = await migrateToPostgres(
       {
         from: values.from,
+        keyFile: values["key-file"],
         to: values.to,
         schema: values.schema ?? "",
         resume: values.resume ?? false,

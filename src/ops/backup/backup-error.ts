@@ -2,7 +2,7 @@
  * The error backup and restore throw on purpose. Its message is the one line the operator
  * reads on stderr, so it names the file involved and what to do next.
  */
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 
 export class BackupError extends Error {
   constructor(message: string) {

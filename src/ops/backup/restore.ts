@@ -18,7 +18,7 @@ import {
   statSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { latestSchemaVersion } from "../../storage/migrate.js";
 import { decryptBackup, isEncryptedBackup } from "./backup-crypto.js";
 import { BackupError, operatorMessage } from "./backup-error.js";

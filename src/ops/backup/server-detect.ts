@@ -5,7 +5,7 @@
  * a fresh one counts as running.
  */
 import { hostname } from "node:os";
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { hasTable } from "./sqlite-file.js";
 
 /** Three missed heartbeats (one every 10 s) and a node counts as gone. */

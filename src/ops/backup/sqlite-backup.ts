@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { encryptBackup } from "./backup-crypto.js";
 import { BackupError } from "./backup-error.js";
 import { PageProgress } from "./page-progress.js";

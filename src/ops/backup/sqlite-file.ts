@@ -3,7 +3,7 @@
  * image in rollback-journal mode so it stands alone without -wal/-shm files, and checking
  * a copy (integrity, and which schema migrations it has applied).
  */
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Kysely, SqliteDialect } from "kysely";
 import { schemaStatus } from "../../storage/migrate.js";
 

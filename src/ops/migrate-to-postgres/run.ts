@@ -14,6 +14,8 @@ import { type TableCheck, verifyTables } from "./verify.js";
 export interface MigrationOptions {
   /** The SQLite database file. */
   from: string;
+  /** The key of an encrypted SQLite file. */
+  keyFile?: string | undefined;
   /** The PostgreSQL connection URL. */
   to: string;
   /** The PostgreSQL schema, "" for the connection's default. */
@@ -57,7 +59,7 @@ export async function migrateToPostgres(
   options: MigrationOptions,
   progress: Progress,
 ): Promise<MigrationReport> {
-  const source = SqliteSource.open(options.from);
+  const source = SqliteSource.open(options.from, options.keyFile);
   let target: PostgresTarget | undefined;
   try {
     const schema = await source.checkSchema();

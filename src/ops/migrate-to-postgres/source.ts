@@ -4,11 +4,12 @@
  * verification see the same rows.
  */
 import { existsSync } from "node:fs";
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import type { Kysely } from "kysely";
 import { schemaStatus } from "../../storage/migrate.js";
 import type { Database } from "../../storage/schema.js";
 import { openSqlite } from "../../storage/sqlite/connect.js";
+import { keyProblem, readKeyFile, type SqliteKey } from "../../storage/sqlite/encryption.js";
 import { MigrationError, reasonOf } from "./errors.js";
 import { type CanonicalRow, canonicalFromSqlite } from "./rows.js";
 import { quoteIdent, type TablePlan } from "./tables.js";
@@ -29,14 +30,30 @@ export class SqliteSource {
     private readonly db: Kysely<Database>,
   ) {}
 
-  static open(path: string): SqliteSource {
+  /** Opens the file read-only; an encrypted one with its key, in either SQLCipher format. */
+  static open(path: string, keyFile?: string): SqliteSource {
     if (!existsSync(path)) throw new MigrationError(`--from ${path}: no such file`);
+    let keys: (SqliteKey | undefined)[] = [undefined];
     try {
-      const { raw, db } = openSqlite(path, { readonly: true });
-      return new SqliteSource(path, raw, db);
+      if (keyFile) keys = [readKeyFile(keyFile, 4), readKeyFile(keyFile, 3)];
     } catch (err) {
-      throw new MigrationError(`cannot open ${path} as a SQLite database: ${reasonOf(err)}`);
+      throw new MigrationError(`--key-file: ${reasonOf(err)}`);
     }
+    let failure: unknown;
+    for (const key of keys) {
+      try {
+        const { raw, db } = openSqlite(path, { readonly: true, key });
+        return new SqliteSource(path, raw, db);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    const problem = keyProblem(path, keys[0], failure);
+    throw new MigrationError(
+      problem
+        ? problem.message.replace("[database] encryption_key_file", "--key-file")
+        : `cannot open ${path} as a SQLite database: ${reasonOf(failure)}`,
+    );
   }
 
   /** Refuses a file whose schema is not exactly the one this build writes. */

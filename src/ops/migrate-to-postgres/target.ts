@@ -82,6 +82,9 @@ async function migrateTarget(url: string, schema: string): Promise<string[]> {
     schema,
     pool_size: 1,
     statement_timeout_ms: 0,
+    encryption_key_file: "",
+    encryption_key: "",
+    encryption_compatibility: 4,
   };
   const store = openStore(database);
   try {

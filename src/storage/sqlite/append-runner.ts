@@ -5,7 +5,7 @@
  * writes). Used on the server's writer thread and, for short-lived tools, on the calling
  * thread.
  */
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { type MessageRow, normaliseMessage } from "../message-row.js";
 import {
   type AppendBatch,

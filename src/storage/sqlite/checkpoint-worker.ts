@@ -4,10 +4,16 @@
  */
 import { statSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
+import { applyKey, type SqliteKeyData } from "./encryption.js";
 
-const { path, intervalMs } = workerData as { path: string; intervalMs: number };
+const { path, key, intervalMs } = workerData as {
+  path: string;
+  key: SqliteKeyData | undefined;
+  intervalMs: number;
+};
 const db = new SqliteDatabase(path, { fileMustExist: true });
+if (key) applyKey(db, key);
 
 /** The WAL's size and change time when it was last checkpointed. */
 let checkpointed = "";

@@ -4,8 +4,9 @@
  * bounds the WAL when the background one cannot keep up (a checkpoint that completes
  * in the writer lets the next transaction restart the WAL from its beginning).
  */
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { startWorker } from "../../threads/start-worker.js";
+import type { SqliteKey } from "./encryption.js";
 
 /** 16,384 pages of 4 KiB: the WAL may reach 64 MiB before the writer checkpoints itself. */
 export const WRITER_CHECKPOINT_PAGES = 16_384;
@@ -17,12 +18,13 @@ export interface Checkpointer {
 export function startCheckpointer(
   raw: SqliteDatabase.Database,
   path: string,
+  key: SqliteKey | undefined,
   intervalMs = 200,
 ): Checkpointer {
   raw.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   // After the WAL restarts, the file is cut back instead of keeping its largest size.
   raw.pragma(`journal_size_limit = ${WRITER_CHECKPOINT_PAGES * 4096}`);
-  const worker = startWorker(import.meta.url, "checkpoint-worker", { path, intervalMs });
+  const worker = startWorker(import.meta.url, "checkpoint-worker", { path, key, intervalMs });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   worker.on("error", () => {

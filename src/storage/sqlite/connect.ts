@@ -7,7 +7,7 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import {
   Kysely,
   type LogConfig,
@@ -15,6 +15,7 @@ import {
   SqliteDialect,
 } from "kysely";
 import type { Database } from "../schema.js";
+import { applyKey, type SqliteKey } from "./encryption.js";
 
 export interface SqliteHandle {
   db: Kysely<Database>;
@@ -79,6 +80,8 @@ export interface SqliteOpenOptions {
   readonly?: boolean;
   /** Kysely's query log hook (the store watches failed queries for damage). */
   log?: LogConfig;
+  /** The key of an encrypted database (docs/DEPLOYMENT.md, "Encryption at rest"). */
+  key?: SqliteKey | undefined;
 }
 
 export function openSqlite(path: string, options: SqliteOpenOptions = {}): SqliteHandle {
@@ -91,6 +94,7 @@ export function openSqlite(path: string, options: SqliteOpenOptions = {}): Sqlit
     fileMustExist: options.readonly ?? false,
   });
   try {
+    if (options.key) applyKey(raw, options.key);
     // Only a database without pages can take it: existing ones need the one-time step in
     // docs/ADMIN.md ("What deletion removes").
     if (!options.readonly && raw.pragma("page_count", { simple: true }) === 0)

@@ -3,7 +3,7 @@
  * verifies the b-tree structure (not that indexes match their tables, which the full
  * integrity_check does at a much higher cost).
  */
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 
 /** At most this many problems are listed: one is enough to refuse the file. */
 const MAX_PROBLEMS = 5;

@@ -2,7 +2,7 @@
  * The append path on the calling thread, for short-lived tools and tests: the batch runs
  * while Kysely's only connection is checked out to it, so nothing else touches it.
  */
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import type { Kysely } from "kysely";
 import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
 import type { Database } from "../schema.js";

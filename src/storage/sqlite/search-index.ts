@@ -5,7 +5,7 @@
  * terms whenever another statement begins, so one statement for the whole batch leaves
  * one index segment rather than one per message.
  */
-import type SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../schema.js";
 

@@ -6,6 +6,7 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../../threads/start-worker.js";
 import type { AppendBatch, AppendResult, MessageAppender } from "../message-rules.js";
+import type { SqliteKey } from "./encryption.js";
 import type { WriterRequest } from "./writer-thread.js";
 
 interface Pending {
@@ -25,7 +26,10 @@ export class ThreadMessageAppender implements MessageAppender {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly key: SqliteKey | undefined,
+  ) {}
 
   append(batch: AppendBatch): Promise<AppendResult[]> {
     const worker = this.running();
@@ -59,7 +63,10 @@ export class ThreadMessageAppender implements MessageAppender {
 
   private running(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWorker(import.meta.url, "writer-thread", { path: this.path });
+    const worker = startWorker(import.meta.url, "writer-thread", {
+      path: this.path,
+      key: this.key,
+    });
     worker.unref();
     worker.on("message", (reply: Reply) => {
       const waiting = this.pending.get(reply.id);

@@ -5,10 +5,11 @@
  * path that stores messages.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import SqliteDatabase from "better-sqlite3";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import type { AppendRequest } from "../message-rules.js";
 import { type AppendRunner, appendRunner } from "./append-runner.js";
 import { applyPragmas } from "./connect.js";
+import { applyKey, type SqliteKeyData } from "./encryption.js";
 
 export interface WriterRequest {
   id: number;
@@ -17,8 +18,9 @@ export interface WriterRequest {
   references?: boolean | undefined;
 }
 
-const { path } = workerData as { path: string };
+const { path, key } = workerData as { path: string; key: SqliteKeyData | undefined };
 const db = new SqliteDatabase(path, { fileMustExist: true });
+if (key) applyKey(db, key);
 applyPragmas(db);
 let run: AppendRunner | undefined;
 
