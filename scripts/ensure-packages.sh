@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives (Chromium for the web app tests,
-# nginx for the cluster tests, promtool from prometheus to judge /metrics) when they are missing and this user may install them.
+# nginx for the cluster tests, promtool from prometheus to judge /metrics, the sqlcipher
+# tool that must open an encrypted database) when they are missing and this user may
+# install them.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v sqlcipher >/dev/null 2>&1 || missing+=(sqlcipher)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

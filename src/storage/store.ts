@@ -31,7 +31,7 @@ import { SearchStore } from "./search.js";
 import { SessionStore } from "./sessions.js";
 import { startCheckpointer } from "./sqlite/checkpointer.js";
 import { openSqlite, type SqliteHandle } from "./sqlite/connect.js";
-import { databaseKey, keyProblem, type SqliteKey } from "./sqlite/encryption.js";
+import { databaseKey, isNotADatabase, keyProblem, type SqliteKey } from "./sqlite/encryption.js";
 import { quickCheckProblems } from "./sqlite/integrity.js";
 import { SqliteMessageAppender } from "./sqlite/message-append.js";
 import { ThreadMessageAppender } from "./sqlite/thread-appender.js";
@@ -209,7 +209,13 @@ function openSqliteFile(
   } catch (err) {
     const problem = keyProblem(path, key, err);
     if (problem) throw problem;
-    if (isDatabaseDamage(err)) throw new DamagedDatabaseError(path, (err as Error).message);
+    if (isDatabaseDamage(err)) {
+      const hint =
+        !key && isNotADatabase(err)
+          ? ", or it is encrypted and [database] encryption_key_file is not set"
+          : "";
+      throw new DamagedDatabaseError(path, `${(err as Error).message}${hint}`);
+    }
     throw err;
   }
 }

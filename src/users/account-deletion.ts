@@ -11,10 +11,12 @@
 import { randomBytes } from "node:crypto";
 import type { AdminActor } from "../admin/service.js";
 import { hashPassword } from "../auth/passwords.js";
+import { presentUser } from "../auth/present.js";
 import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
 import { removeMember } from "../conversations/members.js";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
+import { writeWithEvents } from "../events/log.js";
 import type { Store } from "../storage/store.js";
 import { withoutHash } from "../storage/users.js";
 
@@ -66,7 +68,8 @@ export async function deleteAccount(
   // Nobody knows this password: the hash only keeps the column's shape.
   const passwordHash = await hashPassword(randomBytes(32).toString("base64url"));
   const now = Date.now();
-  const result = await store.transaction(async (tx) => {
+  const directs = [...conversations.values()].filter((c) => c.type === "direct");
+  const result = await writeWithEvents(store, bus, async (tx, log) => {
     await lockAdminChanges(tx);
     if (actor.caller) await recheckCaller(tx, actor.caller, { admin: !self });
     if (actor.caller && target.isAdmin && !target.disabled) {
@@ -79,6 +82,17 @@ export async function deleteAccount(
       now,
     );
     if (!deleted) throw notFound("user");
+    // The other person of each direct conversation sees "Deleted user" at once.
+    const shown = await tx.users.byId(userId);
+    if (shown) {
+      for (const direct of directs) {
+        await log.append({
+          type: "member.updated",
+          conversation_id: direct.id,
+          user: presentUser(withoutHash(shown)),
+        });
+      }
+    }
     const sessionsEnded = (await tx.sessions.revokeAllForUser(userId, now)).length;
     await tx.push.removeForSessions(userId, "all");
     await tx.attachments.withdrawUnsentOf(userId, now);

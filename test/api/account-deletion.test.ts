@@ -149,7 +149,15 @@ for (const mode of ["anonymize", "erase"] as const) {
       const [leaver, friend, stranger] = (await users(3)) as [TestUser, TestUser, TestUser];
       const direct = await createDirect(server.url, friend, leaver);
       const before = await sendMessage(server.url, friend, direct.id, "before the deletion");
+      const watching = await connect(server.url, friend.token);
       assert.equal((await deleteMe(leaver)).status, 204);
+      // The friend's open client hears at once how the account shows now.
+      const updated = await watching.next((f) => f.type === "member.updated");
+      assert.equal(updated.conversation_id, direct.id);
+      assert.equal(updated.user.id, leaver.id);
+      assert.equal(updated.user.display_name, "Deleted user");
+      assert.equal(updated.user.deleted, true);
+      await watching.close();
 
       const send = await api.post(
         `${V1}/conversations/${direct.id}/messages`,

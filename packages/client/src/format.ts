@@ -119,6 +119,9 @@ export async function formatEvent(
       if (event.removed_by === event.user_id) return note(`${who} left`);
       return note(`${who} was removed by ${safeInline(await names.name(event.removed_by))}`);
     }
+    case "member.updated":
+      names.add(event.user);
+      return event.user.deleted ? note("the other person deleted their account") : undefined;
     case "member.role":
       return note(`${safeInline(await names.name(event.user_id))} is now ${event.role}`);
     case "conversation.updated": {

@@ -74,6 +74,8 @@ const conversationCreated = event("conversation.created", {
 const memberJoined = event("member.joined", { user: userView, role: memberRole, added_by: id });
 const memberLeft = event("member.left", { user_id: id, removed_by: id });
 const memberRoleChanged = event("member.role", { user_id: id, role: memberRole, changed_by: id });
+/** A member's account changed (it was deleted: "Deleted user"); `user` is how it shows now. */
+const memberUpdated = event("member.updated", { user: userView });
 /** The recipient of a message request accepted it: presence, typing and receipts flow. */
 const requestAccepted = event("request.accepted", { user_id: id });
 const mention = event("mention", {
@@ -110,6 +112,7 @@ const all = [
   memberJoined,
   memberLeft,
   memberRoleChanged,
+  memberUpdated,
   requestAccepted,
   mention,
   notifications,
@@ -132,6 +135,7 @@ export const chatEvent = z.discriminatedUnion("type", [
   memberJoined.event,
   memberLeft.event,
   memberRoleChanged.event,
+  memberUpdated.event,
   requestAccepted.event,
   mention.event,
   notifications.event,
@@ -158,6 +162,7 @@ export const storedEvent = z
     memberJoined.stored,
     memberLeft.stored,
     memberRoleChanged.stored,
+    memberUpdated.stored,
     requestAccepted.stored,
     mention.stored,
     notifications.stored,

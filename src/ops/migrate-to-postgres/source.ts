@@ -9,7 +9,12 @@ import type { Kysely } from "kysely";
 import { schemaStatus } from "../../storage/migrate.js";
 import type { Database } from "../../storage/schema.js";
 import { openSqlite } from "../../storage/sqlite/connect.js";
-import { keyProblem, readKeyFile, type SqliteKey } from "../../storage/sqlite/encryption.js";
+import {
+  isNotADatabase,
+  keyProblem,
+  readKeyFile,
+  type SqliteKey,
+} from "../../storage/sqlite/encryption.js";
 import { MigrationError, reasonOf } from "./errors.js";
 import { type CanonicalRow, canonicalFromSqlite } from "./rows.js";
 import { quoteIdent, type TablePlan } from "./tables.js";
@@ -49,10 +54,13 @@ export class SqliteSource {
       }
     }
     const problem = keyProblem(path, keys[0], failure);
+    if (problem) throw new MigrationError(problem.message);
+    const hint =
+      !keyFile && isNotADatabase(failure)
+        ? " (if it is encrypted, give its key with --key-file)"
+        : "";
     throw new MigrationError(
-      problem
-        ? problem.message.replace("[database] encryption_key_file", "--key-file")
-        : `cannot open ${path} as a SQLite database: ${reasonOf(failure)}`,
+      `cannot open ${path} as a SQLite database: ${reasonOf(failure)}${hint}`,
     );
   }
 

@@ -106,17 +106,22 @@ export function isPlainSqliteFile(header: Buffer): boolean {
   return header.subarray(0, 16).toString("latin1") === "SQLite format 3\u0000";
 }
 
+/** Whether opening failed because the file does not read as SQLite (damaged, or encrypted). */
+export function isNotADatabase(err: unknown): boolean {
+  return (err as { code?: string }).code === "SQLITE_NOTADB";
+}
+
 /**
- * Why a database file could not be opened, when the reason is its key: a clear file with
- * a key configured, an encrypted one without, or a key that does not open it. Undefined
- * when the failure is something else (a damaged file, say).
+ * Why a database file could not be opened with a key: it is a clear file, or the key
+ * does not open it. Undefined when no key was given (a file that does not read as SQLite
+ * may be damaged as well as encrypted: the caller says both) or the failure is another.
  */
 export function keyProblem(
   path: string,
   key: SqliteKey | undefined,
   err: unknown,
 ): DatabaseKeyError | undefined {
-  if ((err as { code?: string }).code !== "SQLITE_NOTADB") return undefined;
+  if (!key || !isNotADatabase(err)) return undefined;
   let header: Buffer;
   try {
     header = readFileSync(path).subarray(0, 16);
@@ -125,15 +130,11 @@ export function keyProblem(
   }
   if (header.length < 16) return undefined;
   if (isPlainSqliteFile(header)) {
-    return key
-      ? new DatabaseKeyError(
-          `${path} is not encrypted but a key is configured: encrypt it with \`chat-server db encrypt\` (the server stopped), or remove [database] encryption_key_file`,
-        )
-      : undefined;
+    return new DatabaseKeyError(
+      `${path} is not encrypted but a key is configured: encrypt it with \`chat-server db encrypt\` (the server stopped), or remove [database] encryption_key_file`,
+    );
   }
   return new DatabaseKeyError(
-    key
-      ? `${path} does not open with the configured key: a wrong key, or a file of another format (encryption_compatibility = ${key.compatibility})`
-      : `${path} is encrypted (or not a SQLite database): set [database] encryption_key_file to its key`,
+    `${path} does not open with the configured key: a wrong key, or a file of another format (encryption_compatibility = ${key.compatibility})`,
   );
 }

@@ -265,6 +265,13 @@ export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
         role: event.user_id === me ? event.role : conv.role,
       });
     }
+    case "member.updated": {
+      if (!conv) return state;
+      const members = conv.members.map((m) =>
+        m.user.id === event.user.id ? { ...m, user: event.user } : m,
+      );
+      return withConv(state, { ...conv, members });
+    }
     case "request.accepted":
       return conv?.request !== undefined ? withConv(state, withoutRequest(conv)) : state;
     case "mention": {
