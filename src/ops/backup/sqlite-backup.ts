@@ -46,7 +46,7 @@ export interface BackupResult {
   schemaVersion: string;
 }
 
-function openSource(path: string): SqliteDatabase.Database {
+export function openSource(path: string): SqliteDatabase.Database {
   if (!existsSync(path)) {
     throw new BackupError(
       `no database at ${path}: check [database] path in the configuration (or CHAT_DATABASE_PATH)`,
@@ -66,7 +66,7 @@ function openSource(path: string): SqliteDatabase.Database {
   return source;
 }
 
-function refuseUnsound(inspection: Inspection, sourcePath: string): void {
+export function refuseUnsound(inspection: Inspection, sourcePath: string): void {
   if (inspection.problems.length > 0) {
     throw new BackupError(
       `the copy of ${sourcePath} fails PRAGMA integrity_check (${inspection.problems[0]}); the database itself may be damaged`,
@@ -88,7 +88,7 @@ async function inspectFile(path: string): Promise<Inspection> {
   }
 }
 
-async function inspectImage(image: Buffer): Promise<Inspection> {
+export async function inspectImage(image: Buffer): Promise<Inspection> {
   const copy = new SqliteDatabase(image);
   try {
     return await inspectDatabase(copy);
