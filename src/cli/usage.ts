@@ -76,6 +76,10 @@ export const USAGE = {
       "check an --encrypt backup without restoring it: decrypt every part, integrity_check the database, compare every file with its SHA-256",
     ],
     [
+      "backup prune DIR [--keep N]",
+      "delete a backup folder's oldest backups beyond N, then the stored files no kept backup names (needs no key)",
+    ],
+    [
       "backup keygen --out FILE",
       "write a new age identity (mode 0600) to FILE and print its recipient, for --recipient-file",
     ],

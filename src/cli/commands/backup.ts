@@ -17,6 +17,7 @@ import {
 } from "../../ops/backup/backup-keys.js";
 import { writeKeyPair } from "../../ops/backup/keygen.js";
 import { readPassphraseFile } from "../../ops/backup/passphrase.js";
+import { pruneFolder } from "../../ops/backup/prune.js";
 import { backupSet } from "../../ops/backup/set-backup.js";
 import { verifySet } from "../../ops/backup/set-verify.js";
 import { backupSqlite } from "../../ops/backup/sqlite-backup.js";
@@ -25,7 +26,7 @@ import type { Command } from "../command.js";
 import { USAGE as COMMAND_USAGE } from "../usage.js";
 
 const USAGE =
-  "usage: chat-server backup --out FILE|- [--encrypt --passphrase-file FILE|--recipient-file FILE] [--no-uploads] [--config FILE]; chat-server backup verify FILE --passphrase-file FILE|--identity-file FILE; chat-server backup keygen --out FILE";
+  "usage: chat-server backup --out FILE|- [--encrypt --passphrase-file FILE|--recipient-file FILE] [--no-uploads] [--config FILE]; chat-server backup verify FILE --passphrase-file FILE|--identity-file FILE; chat-server backup prune DIR [--keep N]; chat-server backup keygen --out FILE";
 
 const flags = {
   ...configFlag,
@@ -52,6 +53,10 @@ const flags = {
     description: "file of age identities (AGE-SECRET-KEY-1...) that opens a backup, for verify",
   },
   "no-uploads": { description: "leave the uploaded files out of an --encrypt backup" },
+  keep: {
+    value: "N",
+    description: "for prune: keep the N newest backups of the folder, delete the older ones",
+  },
 } as const;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof flags>>["values"];
@@ -188,14 +193,33 @@ async function verify(file: string | undefined, values: Values): Promise<void> {
   );
 }
 
+function prune(dir: string | undefined, values: Values): void {
+  if (dir === undefined) throw new UsageError(USAGE);
+  let keep: number | undefined;
+  if (values.keep !== undefined) {
+    keep = Number(values.keep);
+    if (!/^[1-9][0-9]*$/.test(values.keep)) {
+      throw new UsageError(
+        `--keep takes a whole number of backups (at least 1), got '${values.keep}'`,
+      );
+    }
+  }
+  const result = pruneFolder(dir, keep);
+  process.stdout.write(
+    `pruned ${dir}: ${result.deletedBackups.length} backups deleted, ${result.keptBackups} kept; ${result.deletedBlobs} blobs no kept backup names deleted (${result.deletedBytes} bytes)\n`,
+  );
+}
+
 async function backupCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, flags);
   const [action, operand, ...extra] = positionals;
-  if (extra.length > 0 || (action !== "verify" && operand !== undefined)) {
+  const takesOperand = action === "verify" || action === "prune";
+  if (extra.length > 0 || (!takesOperand && operand !== undefined)) {
     throw new UsageError(USAGE);
   }
   try {
     if (action === "verify") await verify(operand, values);
+    else if (action === "prune") prune(operand, values);
     else if (action === "keygen") {
       if (values.out === undefined || values.out === "-") throw new UsageError(USAGE);
       process.stdout.write(`${await writeKeyPair(values.out)}\n`);

@@ -92,6 +92,15 @@ async function sealToFile(key: SealKey, source: AsyncIterable<Buffer>, target: s
   }
 }
 
+/**
+ * Marks a blob this backup names as used now: `backup prune` keeps every blob touched
+ * since the oldest kept backup began (prune.ts).
+ */
+function touch(path: string): void {
+  const now = new Date();
+  utimesSync(path, now, now);
+}
+
 /** The blob names under uploads/blobs/ab/cd/, skipping anything else. */
 function* uploadedBlobs(root: string): Generator<{ name: string; path: string }> {
   const blobs = join(root, "blobs");
@@ -127,9 +136,7 @@ async function storeUpload(
   }
   const entry = { name: upload.name, sha256: expected, size };
   if (existsSync(target)) {
-    // Touched, so a prune running meanwhile sees it as in use.
-    const now = new Date();
-    utimesSync(target, now, now);
+    touch(target);
     return { entry, written: false };
   }
   const sealed = await sealToFile(blobs, createReadStream(upload.path), target);
@@ -163,7 +170,8 @@ export async function backupSet(options: SetBackupOptions): Promise<SetBackupRes
   const databaseTarget = databaseBlobPath(dir, keys.tag, databaseSha);
   let written = 0;
   let writtenBytes = 0;
-  if (!existsSync(databaseTarget)) {
+  if (existsSync(databaseTarget)) touch(databaseTarget);
+  else {
     const sealed = await sealToFile(keys.blobs, Readable.from([image]), databaseTarget);
     await rename(sealed.temp, databaseTarget);
     written += 1;
