@@ -149,7 +149,7 @@ describe("deploy/backup.sh", () => {
     const env = { PATH: process.env.PATH, BACKUP_DIR: join(tempDir(), "b") };
     const none = await runFile("bash", [SCRIPT], env);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /set GPG_RECIPIENT \(gpg\) or PASSPHRASE_FILE/);
+    assert.match(none.stderr, /set RECIPIENT_FILE or PASSPHRASE_FILE .* or GPG_RECIPIENT/);
     const both = await runFile("bash", [SCRIPT], {
       ...env,
       GPG_RECIPIENT: "x",
@@ -165,7 +165,7 @@ describe("deploy/backup.sh", () => {
       const passphrase = join(s.work, "passphrase");
       writeFileSync(passphrase, "a long passphrase for the nightly test\n", { mode: 0o600 });
       const old = join(s.backups, "chat_20000101_020000.db.enc");
-      const recent = join(s.backups, "chat_20000102_020000.db.enc");
+      const recent = join(s.backups, "chat_20000102_020000.backup");
       const unrelated = join(s.backups, "notes.txt");
       for (const file of [old, recent, unrelated]) writeFileSync(file, "x");
       ageFile(old, 8);
@@ -176,12 +176,12 @@ describe("deploy/backup.sh", () => {
       assert.equal(result.code, 0, result.stderr);
       const names = readdirSync(s.backups).sort();
       const fresh = names.filter(
-        (name) => /^chat_\d{8}_\d{6}\.db\.enc$/.test(name) && !name.startsWith("chat_2000"),
+        (name) => /^chat_\d{8}_\d{6}\.backup$/.test(name) && !name.startsWith("chat_2000"),
       );
       assert.equal(fresh.length, 1, names.join(" "));
       assert.deepEqual(
         names.filter((name) => !fresh.includes(name)),
-        ["chat_20000102_020000.db.enc", "notes.txt"],
+        ["blob-key.age", "blobs", "chat_20000102_020000.backup", "notes.txt"],
       );
       const backup = join(s.backups, fresh[0] ?? "");
       assert.equal(statSync(backup).mode & 0o777, 0o600);

@@ -77,6 +77,7 @@ async function folderIdentity(dir: string, passphrase: string): Promise<string> 
       // link() refuses an existing name: of two backups starting at once, one key wins.
       try {
         linkSync(temp, path);
+        return identity;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
