@@ -165,6 +165,23 @@ describe("chat-server backup verify", () => {
     });
   }
 
+  it("says what is wrong with a file that is no such backup, or no file", async () => {
+    const plain = join(tempDir(), "plain.db");
+    const made = await runCli(["backup", "--out", plain, "--no-uploads"], { env: s.env });
+    assert.equal(made.code, 0, made.stderr);
+    const notOne = await verify(plain, s.passphrase);
+    assert.equal(notOne.code, 1);
+    assert.match(
+      notOne.stderr,
+      /^chat-server backup: .*plain\.db is not a backup made with backup --encrypt/,
+    );
+    const none = await verify(join(tempDir(), "absent.backup"), s.passphrase);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^chat-server backup: cannot read .*absent\.backup \(ENOENT\)\n$/);
+    const noKey = await runCli(["backup", "verify", plain]);
+    assert.equal(noKey.code, 64);
+  });
+
   it("fails on a wrong passphrase, and refuses restore with it, leaving the target alone", async () => {
     const wrong = join(tempDir(), "wrong");
     writeFileSync(wrong, "another passphrase, long enough\n", { mode: 0o600 });

@@ -9,7 +9,7 @@ import { mkdir, open, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type OpenKey, openSmall, openStream } from "./age-files.js";
+import { isAgeFile, type OpenKey, openSmall, openStream } from "./age-files.js";
 import { BackupError } from "./backup-error.js";
 import { blobOpenKey } from "./backup-keys.js";
 import {
@@ -31,11 +31,22 @@ export interface OpenedSet {
 }
 
 export async function openSet(path: string, key: OpenKey): Promise<OpenedSet> {
-  const size = statSync(path).size;
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    throw new BackupError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
   if (size > MANIFEST_LIMIT_BYTES) {
     throw new BackupError(`${path} is ${size} bytes, too large for a backup manifest`);
   }
-  const clear = await openSmall(key, readFileSync(path), path, MANIFEST_LIMIT_BYTES);
+  const sealed = readFileSync(path);
+  if (!isAgeFile(sealed)) {
+    throw new BackupError(
+      `${path} is not a backup made with backup --encrypt (a plain or .db.enc backup is checked by restoring it into a spare path; see docs/BACKUP.md)`,
+    );
+  }
+  const clear = await openSmall(key, sealed, path, MANIFEST_LIMIT_BYTES);
   const manifest = parseManifest(clear, path);
   return { manifest, dir: dirname(path), blobKey: blobOpenKey(manifest, key), label: path };
 }
