@@ -1,7 +1,7 @@
 /**
  * deploy/backup.sh and deploy/chat-backup.cron: the script parses, runs against a real
- * server with each encryption (age recipients, passphrase, gpg), keeps KEEP_DAYS of backups, leaves
- * nothing behind when a backup fails, and what it writes restores.
+ * server with each encryption (age recipients, passphrase, gpg), keeps KEEP_DAYS of
+ * backups, leaves nothing behind when a backup fails, and what it writes restores.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";

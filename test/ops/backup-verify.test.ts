@@ -165,6 +165,22 @@ describe("chat-server backup verify", () => {
     });
   }
 
+  it("refuses to add to a folder with another passphrase, writing nothing", async () => {
+    const other = join(tempDir(), "other");
+    writeFileSync(other, "another passphrase, long enough\n", { mode: 0o600 });
+    const before = filesUnder(s.folder).sort();
+    const out = join(s.folder, "other.backup");
+    const result = await runCli(["backup", "--out", out, "--encrypt", "--passphrase-file", other], {
+      env: s.env,
+    });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^chat-server backup: .*blob-key\.age does not open with this passphrase: .* use a new folder/,
+    );
+    assert.deepEqual(filesUnder(s.folder).sort(), before);
+  });
+
   it("says what is wrong with a file that is no such backup, or no file", async () => {
     const plain = join(tempDir(), "plain.db");
     const made = await runCli(["backup", "--out", plain, "--no-uploads"], { env: s.env });
