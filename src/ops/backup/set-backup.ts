@@ -146,6 +146,8 @@ async function storeUpload(
     return undefined;
   }
   await rename(sealed.temp, target);
+  // Durable before the manifest that names it is.
+  syncDirectoryOf(target);
   return { entry, written: true };
 }
 
@@ -174,6 +176,7 @@ export async function backupSet(options: SetBackupOptions): Promise<SetBackupRes
   else {
     const sealed = await sealToFile(keys.blobs, Readable.from([image]), databaseTarget);
     await rename(sealed.temp, databaseTarget);
+    syncDirectoryOf(databaseTarget);
     written += 1;
     writtenBytes += image.length;
   }

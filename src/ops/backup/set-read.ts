@@ -20,7 +20,7 @@ import {
   parseManifest,
   uploadBlobPath,
 } from "./backup-set.js";
-import { PRIVATE_MODE, removeQuietly } from "./private-files.js";
+import { PRIVATE_MODE, removeQuietly, syncDirectoryOf } from "./private-files.js";
 
 export interface OpenedSet {
   manifest: Manifest;
@@ -144,6 +144,7 @@ export async function restoreUploads(
       await extractUpload(set, entry, temp);
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await rename(temp, target);
+      syncDirectoryOf(target);
     } finally {
       removeQuietly(temp);
     }
