@@ -31,8 +31,13 @@ const KEY_FILE_LIMIT = 64 * 1024;
 function keyLines(path: string, prefix: string, what: string): string[] {
   let text: string;
   try {
+    // A key file is a few lines: anything larger is the wrong file, not read into memory.
+    if (statSync(path).size > KEY_FILE_LIMIT) {
+      throw new BackupError(`${path} is over ${KEY_FILE_LIMIT} bytes: not an age ${what} file`);
+    }
     text = readFileSync(path, "utf8");
   } catch (err) {
+    if (err instanceof BackupError) throw err;
     throw new BackupError(
       `cannot read the ${what} file ${path} (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
