@@ -1,13 +1,14 @@
 /**
  * `chat-server backup`: a consistent copy of the live SQLite database, taken while the
- * server keeps serving. A plain copy goes through SQLite's online backup API step by step;
- * an encrypted copy (or one written to stdout) is a snapshot serialised in memory, sealed
- * before a single byte is written. Either way the copy is checked before it is kept.
+ * server keeps serving: the database only. A copy to a file goes through SQLite's online
+ * backup API step by step; one written to stdout (for gpg) is a snapshot serialised in
+ * memory. Either way the copy is checked before it is kept. The encrypted backup with the
+ * uploaded files is set-backup.ts, which takes its snapshot with openSource and
+ * inspectImage from here.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { encryptBackup } from "./backup-crypto.js";
 import { BackupError } from "./backup-error.js";
 import { PageProgress } from "./page-progress.js";
 import {
@@ -17,7 +18,6 @@ import {
   sealFile,
   syncDirectoryOf,
   tempPathBeside,
-  writePrivateFile,
 } from "./private-files.js";
 import {
   asRollbackImage,
@@ -34,8 +34,6 @@ export interface BackupOptions {
   sourcePath: string;
   /** The backup file to create, or "-" for `stdout`. */
   out: string;
-  /** Seal the backup with this passphrase (see backup-crypto.ts). */
-  passphrase?: string;
   /** Progress and notes, one line each. */
   log: (line: string) => void;
   stdout?: NodeJS.WritableStream;
@@ -132,8 +130,8 @@ function writeChunks(stream: NodeJS.WritableStream, chunks: Buffer[]): Promise<v
   );
 }
 
-/** Serialises a snapshot in memory, checks it, seals it if asked, then writes it out. */
-async function backupInMemory(options: BackupOptions, source: SqliteDatabase.Database) {
+/** Serialises a snapshot in memory, checks it, then writes it to stdout. */
+async function backupToStdout(options: BackupOptions, source: SqliteDatabase.Database) {
   // serialize() reads every page inside one read transaction: a consistent snapshot.
   const image = asRollbackImage(source.serialize());
   const pageSize = Number(source.pragma("page_size", { simple: true }));
@@ -142,23 +140,8 @@ async function backupInMemory(options: BackupOptions, source: SqliteDatabase.Dat
   if (pages > LARGE_PAGES) options.log(`backup: snapshot of ${pages} pages taken in memory`);
   const inspection = await inspectImage(image);
   refuseUnsound(inspection, options.sourcePath);
-  const chunks =
-    options.passphrase === undefined ? [image] : await encryptBackup(image, options.passphrase);
-  const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const schemaVersion = schemaVersionOf(inspection.applied);
-  if (options.out === "-") {
-    await writeChunks(options.stdout ?? process.stdout, chunks);
-    return { bytes, schemaVersion };
-  }
-  const partial = tempPathBeside(options.out, "partial");
-  try {
-    writePrivateFile(partial, chunks);
-    moveNoClobber(partial, options.out);
-    syncDirectoryOf(options.out);
-  } finally {
-    removeQuietly(partial);
-  }
-  return { bytes, schemaVersion };
+  await writeChunks(options.stdout ?? process.stdout, [image]);
+  return { bytes: image.length, schemaVersion: schemaVersionOf(inspection.applied) };
 }
 
 export async function backupSqlite(options: BackupOptions): Promise<BackupResult> {
@@ -172,8 +155,9 @@ export async function backupSqlite(options: BackupOptions): Promise<BackupResult
   }
   const source = openSource(options.sourcePath);
   try {
-    const inMemory = options.passphrase !== undefined || options.out === "-";
-    return inMemory ? await backupInMemory(options, source) : await backupToFile(options, source);
+    return options.out === "-"
+      ? await backupToStdout(options, source)
+      : await backupToFile(options, source);
   } finally {
     source.close();
   }
