@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Nightly backup of the chat-server SQLite database, run by deploy/chat-backup.cron.
+# Nightly backup of chat-server (SQLite), run by deploy/chat-backup.cron.
 #
-# `chat-server backup` takes a consistent copy while the server keeps serving; the copy
-# is encrypted before it reaches the disk (piped straight into gpg, or sealed in memory
-# by chat-server's own --encrypt); backups older than KEEP_DAYS are then deleted.
-# Restoring is described in docs/BACKUP.md.
+# `chat-server backup` takes a consistent copy while the server keeps serving, encrypted
+# before it reaches the disk. With chat-server's own encryption (age) the backup holds the
+# uploaded files too, each stored once in BACKUP_DIR/blobs however many backups name it;
+# with gpg it holds the database only (piped straight into gpg), and the uploads directory
+# needs its own copy. Backups older than KEEP_DAYS are then deleted (and, with the built-in
+# encryption, the stored files no remaining backup names). Restoring: docs/BACKUP.md.
 #
 # Settings, from the environment (the cron file sets them):
-#   GPG_RECIPIENT    encrypt with gpg to this key; its public key must be in the keyring
-#                    of the user running the script (GNUPGHOME picks the keyring)
-#   PASSPHRASE_FILE  or: encrypt with chat-server's AES-256-GCM and the passphrase on the
-#                    first line of this file (mode 0600, kept away from the backups)
+#   RECIPIENT_FILE   encrypt with age to the recipients (age1...) in this file; the
+#                    identity that opens them stays off the server (recommended)
+#   PASSPHRASE_FILE  or: encrypt with age and the passphrase on the first line of this
+#                    file (mode 0600, kept away from the backups)
+#   GPG_RECIPIENT    or: encrypt the database only with gpg to this key; its public key
+#                    must be in the keyring of the user running the script (GNUPGHOME)
 #   CHAT_SERVER      the chat-server command, or its .js entry point (default
 #                    /usr/local/bin/chat-server, the wrapper docs/DEPLOYMENT.md installs)
 #   CHAT_CONFIG      the server's configuration (default /opt/chat-server/config.toml)
@@ -25,6 +29,7 @@ BACKUP_DIR="${BACKUP_DIR:-/var/backups/chat-server}"
 KEEP_DAYS="${KEEP_DAYS:-7}"
 GPG_RECIPIENT="${GPG_RECIPIENT:-}"
 PASSPHRASE_FILE="${PASSPHRASE_FILE:-}"
+RECIPIENT_FILE="${RECIPIENT_FILE:-}"
 
 fail() {
   echo "backup.sh: $*" >&2
@@ -39,11 +44,15 @@ chat_server() {
   esac
 }
 
-if [[ -n "$GPG_RECIPIENT" && -n "$PASSPHRASE_FILE" ]]; then
-  fail "set GPG_RECIPIENT or PASSPHRASE_FILE, not both"
+keys=0
+for setting in "$GPG_RECIPIENT" "$PASSPHRASE_FILE" "$RECIPIENT_FILE"; do
+  [[ -z "$setting" ]] || keys=$((keys + 1))
+done
+if ((keys > 1)); then
+  fail "set one of RECIPIENT_FILE, PASSPHRASE_FILE and GPG_RECIPIENT, not both"
 fi
-if [[ -z "$GPG_RECIPIENT" && -z "$PASSPHRASE_FILE" ]]; then
-  fail "set GPG_RECIPIENT (gpg) or PASSPHRASE_FILE (built-in encryption): backups are never kept in clear"
+if ((keys == 0)); then
+  fail "set RECIPIENT_FILE or PASSPHRASE_FILE (built-in encryption) or GPG_RECIPIENT (gpg): backups are never kept in clear"
 fi
 [[ "$KEEP_DAYS" =~ ^[1-9][0-9]*$ ]] || fail "KEEP_DAYS must be a whole number of days (at least 1), got '$KEEP_DAYS'"
 
@@ -64,12 +73,22 @@ if [[ -n "$GPG_RECIPIENT" ]]; then
   mv "$partial" "$final"
   partial=""
 else
-  final="$BACKUP_DIR/chat_$stamp.db.enc"
-  chat_server backup --config "$CHAT_CONFIG" --out "$final" \
-    --encrypt --passphrase-file "$PASSPHRASE_FILE"
+  # The database and the uploaded files; files an earlier backup stored are not copied again.
+  final="$BACKUP_DIR/chat_$stamp.backup"
+  if [[ -n "$RECIPIENT_FILE" ]]; then
+    key=(--recipient-file "$RECIPIENT_FILE")
+  else
+    key=(--passphrase-file "$PASSPHRASE_FILE")
+  fi
+  chat_server backup --config "$CHAT_CONFIG" --out "$final" --encrypt "${key[@]}"
 fi
 
 # Rotation runs only after a good backup, so a string of failures never empties the folder.
-find "$BACKUP_DIR" -maxdepth 1 -type f \( -name 'chat_*.db.gpg' -o -name 'chat_*.db.enc' \) \
+find "$BACKUP_DIR" -maxdepth 1 -type f \
+  \( -name 'chat_*.db.gpg' -o -name 'chat_*.db.enc' -o -name 'chat_*.backup' \) \
   -mmin "+$((KEEP_DAYS * 24 * 60))" -delete
+if [[ -z "$GPG_RECIPIENT" ]]; then
+  # The stored files that only deleted backups named (prune needs no key).
+  chat_server backup prune "$BACKUP_DIR" >/dev/null
+fi
 echo "backup.sh: wrote $final; backups older than $KEEP_DAYS days removed"

@@ -77,14 +77,26 @@ export const USAGE = {
   ],
   backup: [
     [
-      "backup --out FILE|- [--encrypt --passphrase-file FILE]",
-      "copy the SQLite database while the server runs (online backup; file mode 0600; - is stdout); --encrypt seals it with AES-256-GCM",
+      "backup --out FILE|- [--encrypt --passphrase-file FILE|--recipient-file FILE] [--no-uploads]",
+      "copy the SQLite database while the server runs (online backup; file mode 0600; - is stdout); --encrypt seals it and the uploaded files with age into the folder of FILE, storing only files earlier backups there lack (--no-uploads: the database only)",
+    ],
+    [
+      "backup verify FILE --passphrase-file FILE|--identity-file FILE",
+      "check an --encrypt backup without restoring it: decrypt every part, integrity_check the database, compare every file with its SHA-256",
+    ],
+    [
+      "backup prune DIR [--keep N]",
+      "delete a backup folder's oldest backups beyond N, then the stored files no kept backup names (needs no key)",
+    ],
+    [
+      "backup keygen --out FILE",
+      "write a new age identity (mode 0600) to FILE and print its recipient, for --recipient-file",
     ],
   ],
   restore: [
     [
-      "restore FILE|- [--passphrase-file FILE]",
-      "check a backup (integrity, schema version) and put it in place of the SQLite database, keeping the old one aside; the server must be stopped",
+      "restore FILE|- [--passphrase-file FILE|--identity-file FILE]",
+      "check a backup (integrity, schema version) and put it in place of the SQLite database, keeping the old one aside, with its uploaded files back in the uploads directory; the server must be stopped",
     ],
   ],
   "migrate-to-postgres": [

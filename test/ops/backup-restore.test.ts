@@ -23,6 +23,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Kysely, SqliteDialect } from "kysely";
+import { encryptBackup } from "../../src/ops/backup/backup-crypto.js";
 import { migrateThrough } from "../../src/storage/migrate.js";
 import { MIGRATION_NAMES } from "../../src/storage/migrations/index.js";
 import { createDirect, sendMessage } from "../helpers/chat.js";
@@ -218,13 +219,20 @@ describe("chat-server restore", () => {
     old.close();
   });
 
-  it("encrypted backups: a wrong passphrase or a damaged file touches nothing; the right one restores", async () => {
+  it("backups of the previous format (.db.enc): a wrong passphrase or a damaged file touches nothing; the right one restores", async () => {
     const s = await scene(8);
     const keys = tempDir();
     const passphrase = writePassphrase(keys, "passphrase");
     const wrong = writePassphrase(keys, "wrong");
     const sealed = join(keys, "backup.enc");
-    await backup(s, sealed, ["--encrypt", "--passphrase-file", passphrase]);
+    // Made as chat-server made them before backups moved to age, with its cost parameters.
+    const plain = join(keys, "backup.db");
+    await backup(s, plain);
+    const secret = readFileSync(passphrase, "utf8").trim();
+    writeFileSync(sealed, Buffer.concat(await encryptBackup(readFileSync(plain), secret)), {
+      mode: 0o600,
+    });
+    rmSync(plain);
     const later = await sendMessage(s.server.url, s.alice, s.conversation, "not in the backup");
     await s.server.stop();
 

@@ -1,10 +1,11 @@
 /**
  * deploy/backup.sh and deploy/chat-backup.cron: the script parses, runs against a real
- * server with both encryptions (built-in and gpg), keeps KEEP_DAYS of backups, leaves
- * nothing behind when a backup fails, and what it writes restores.
+ * server with each encryption (age recipients, passphrase, gpg), keeps KEEP_DAYS of
+ * backups, leaves nothing behind when a backup fails, and what it writes restores.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import {
   mkdirSync,
   mkdtempSync,
@@ -149,7 +150,7 @@ describe("deploy/backup.sh", () => {
     const env = { PATH: process.env.PATH, BACKUP_DIR: join(tempDir(), "b") };
     const none = await runFile("bash", [SCRIPT], env);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /set GPG_RECIPIENT \(gpg\) or PASSPHRASE_FILE/);
+    assert.match(none.stderr, /set RECIPIENT_FILE or PASSPHRASE_FILE .* or GPG_RECIPIENT/);
     const both = await runFile("bash", [SCRIPT], {
       ...env,
       GPG_RECIPIENT: "x",
@@ -165,7 +166,7 @@ describe("deploy/backup.sh", () => {
       const passphrase = join(s.work, "passphrase");
       writeFileSync(passphrase, "a long passphrase for the nightly test\n", { mode: 0o600 });
       const old = join(s.backups, "chat_20000101_020000.db.enc");
-      const recent = join(s.backups, "chat_20000102_020000.db.enc");
+      const recent = join(s.backups, "chat_20000102_020000.backup");
       const unrelated = join(s.backups, "notes.txt");
       for (const file of [old, recent, unrelated]) writeFileSync(file, "x");
       ageFile(old, 8);
@@ -176,12 +177,12 @@ describe("deploy/backup.sh", () => {
       assert.equal(result.code, 0, result.stderr);
       const names = readdirSync(s.backups).sort();
       const fresh = names.filter(
-        (name) => /^chat_\d{8}_\d{6}\.db\.enc$/.test(name) && !name.startsWith("chat_2000"),
+        (name) => /^chat_\d{8}_\d{6}\.backup$/.test(name) && !name.startsWith("chat_2000"),
       );
       assert.equal(fresh.length, 1, names.join(" "));
       assert.deepEqual(
         names.filter((name) => !fresh.includes(name)),
-        ["chat_20000102_020000.db.enc", "notes.txt"],
+        ["blob-key.age", "blobs", "chat_20000102_020000.backup", "notes.txt"],
       );
       const backup = join(s.backups, fresh[0] ?? "");
       assert.equal(statSync(backup).mode & 0o777, 0o600);
@@ -195,6 +196,58 @@ describe("deploy/backup.sh", () => {
       const ids = new Set(db.prepare("select id from messages").pluck().all() as string[]);
       db.close();
       for (const id of s.acked) assert.ok(ids.has(id), `message ${id} missing`);
+    } finally {
+      await s.server.stop();
+    }
+  });
+
+  it("with RECIPIENT_FILE: the uploaded files are in the backup, stored once over two nights", async () => {
+    const s = await setup();
+    try {
+      const keygen = await runFile(
+        s.env.CHAT_SERVER ?? "",
+        ["backup", "keygen", "--out", join(s.work, "identity")],
+        s.env,
+      );
+      assert.equal(keygen.code, 0, keygen.stderr);
+      const recipient = join(s.work, "recipient");
+      writeFileSync(recipient, keygen.stdout);
+      const bytes = randomBytes(50_000);
+      const name = createHash("sha256").update(bytes).digest("hex");
+      const blobDir = join(s.server.dir, "uploads", "blobs", name.slice(0, 2), name.slice(2, 4));
+      mkdirSync(blobDir, { recursive: true });
+      writeFileSync(join(blobDir, name), bytes);
+
+      const env = { ...s.env, RECIPIENT_FILE: recipient };
+      const first = await runFile("bash", [SCRIPT], env);
+      assert.equal(first.code, 0, first.stderr);
+      // Two backups a second apart: the names carry the time to the second.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const second = await runFile("bash", [SCRIPT], env);
+      assert.equal(second.code, 0, second.stderr);
+      const backups = readdirSync(s.backups)
+        .filter((f) => f.endsWith(".backup"))
+        .sort();
+      assert.equal(backups.length, 2, backups.join(" "));
+      const sealedFiles = readdirSync(join(s.backups, "blobs"), {
+        recursive: true,
+        encoding: "utf8",
+      }).filter((f) => f.endsWith(`${name}.age`));
+      assert.equal(sealedFiles.length, 1, "the file is stored once");
+
+      const verify = await runFile(
+        s.env.CHAT_SERVER ?? "",
+        [
+          "backup",
+          "verify",
+          join(s.backups, backups[1] ?? ""),
+          "--identity-file",
+          join(s.work, "identity"),
+        ],
+        s.env,
+      );
+      assert.equal(verify.code, 0, verify.stderr);
+      assert.match(verify.stdout, /is sound: .* 1 files \(50000 bytes\) match/);
     } finally {
       await s.server.stop();
     }

@@ -93,7 +93,7 @@ describe("chat-server backup", () => {
     }
   });
 
-  it("says that attached files are not in the backup, and where they are", async () => {
+  it("says that attached files are not in a database-only backup, and where they are", async () => {
     const server = await startTestServer({ rate_limit: { enabled: false } });
     try {
       const [a, , conversation] = await chatPair(server);
@@ -118,7 +118,7 @@ describe("chat-server backup", () => {
       assert.equal(result.code, 0, result.stderr);
       assert.ok(
         result.stderr.includes(
-          `note: attached files are not in this backup: copy ${join(server.dir, "uploads")} alongside it`,
+          `note: attached files are not in this database-only backup: use --encrypt to include them, or copy ${join(server.dir, "uploads")} alongside it`,
         ),
         result.stderr,
       );

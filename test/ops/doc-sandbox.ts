@@ -17,7 +17,7 @@
  * | `/usr/bin/node`                           | the Node.js running the tests                 |
  * | `https://chat.example.com`, `http://localhost:8080`, `http://127.0.0.1:8080`, `127.0.0.1:8080` | the test server's address |
  * | `read -r -s -p "password: " PASSWORD`     | `PASSWORD=` the last `password: ...` a command printed |
- * | `/var/backups/chat-server/chat_20251216_020000.db.enc` (a backup's example name) | the newest such backup there |
+ * | `/var/backups/chat-server/chat_20251216_020000.backup` (a backup's example name) | the newest such backup there |
  *
  * On the PATH first: `chat-server`, `chat-client`, `systemctl` (start, stop and restart
  * of `chat-server` only; anything else fails, so blocks needing it are host-only) and a
@@ -58,8 +58,8 @@ function substitutions(root: string, url: string, port: number): [string, string
     [" -o chat-server -g chat-server", ""],
     ['read -r -s -p "password: " PASSWORD', "PASSWORD=$(doc_test_password)"],
     [
-      "/var/backups/chat-server/chat_20251216_020000.db.enc",
-      `$(ls -t ${root}/var/backups/chat-server/chat_*.db.enc | head -n 1)`,
+      "/var/backups/chat-server/chat_20251216_020000.backup",
+      `$(ls -t ${root}/var/backups/chat-server/chat_*.backup | head -n 1)`,
     ],
     ["/opt/chat-server/config.toml", config],
     ["/etc/chat/config.toml", config],

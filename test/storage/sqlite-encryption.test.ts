@@ -225,6 +225,61 @@ describe("SQLite encryption at rest", () => {
     await back.close();
   });
 
+  it("backs up an encrypted database and restores it encrypted, with the same key", async () => {
+    const dir = tempDir();
+    const key = keyFile(dir);
+    const word = `backedword${randomBytes(4).toString("hex")}`;
+    const server = await serverWithMessage(dir, { encryption_key_file: key }, word);
+    const env = {
+      CHAT_DATABASE_PATH: join(dir, "chat.db"),
+      CHAT_DATABASE_ENCRYPTION_KEY_FILE: key,
+    };
+    const keys = tempDir();
+    const identity = join(keys, "identity.txt");
+    const made = await runCli(["backup", "keygen", "--out", identity]);
+    assert.equal(made.code, 0, made.stderr);
+    const recipient = join(keys, "recipient.txt");
+    writeFileSync(recipient, made.stdout);
+    const out = join(tempDir(), "chat.backup");
+    // Taken while the server runs, as a nightly backup is.
+    const took = await runCli(
+      ["backup", "--out", out, "--encrypt", "--recipient-file", recipient],
+      {
+        env,
+      },
+    );
+    assert.equal(took.code, 0, took.stderr);
+    // The database-only copy (for gpg) is a clear SQLite image of the encrypted database.
+    const plainCopy = join(tempDir(), "chat.db");
+    const copied = await runCli(["backup", "--out", plainCopy], { env });
+    assert.equal(copied.code, 0, copied.stderr);
+    assert.ok(readFileSync(plainCopy).subarray(0, 15).toString() === "SQLite format 3");
+    await server.close();
+    const verified = await runCli(["backup", "verify", out, "--identity-file", identity]);
+    assert.equal(verified.code, 0, verified.stderr);
+
+    const restoreDir = tempDir();
+    const restoreKey = keyFile(restoreDir);
+    const restored = await runCli(["restore", out, "--identity-file", identity], {
+      env: {
+        CHAT_DATABASE_PATH: join(restoreDir, "chat.db"),
+        CHAT_DATABASE_ENCRYPTION_KEY_FILE: restoreKey,
+      },
+    });
+    assert.equal(restored.code, 0, restored.stderr);
+    const bytes = fileBytes(join(restoreDir, "chat.db"));
+    assert.ok(!bytes.includes(word) && !bytes.includes("SQLite format 3"), "restored encrypted");
+    const back = await startTestServer(
+      { database: { encryption_key_file: restoreKey } },
+      {
+        dir: restoreDir,
+      },
+    );
+    const rows = back.ctx.store.db.selectFrom("messages").select("body");
+    assert.equal((await rows.where("body", "like", `${word}%`).execute()).length, 20);
+    await back.close();
+  });
+
   it("refuses a key for a clear file, and a key on PostgreSQL", async () => {
     const dir = tempDir();
     const server = await serverWithMessage(dir, {}, "clear");

@@ -4,15 +4,19 @@
  * The server must be stopped; PostgreSQL deployments use pg_restore (docs/BACKUP.md).
  */
 import { resolve } from "node:path";
+import { uploadsDir } from "../../attachments/setup.js";
 import { loadConfig } from "../../config/load.js";
 import { BackupError, operatorMessage } from "../../ops/backup/backup-error.js";
+import { readIdentityFile } from "../../ops/backup/backup-keys.js";
 import { readPassphraseFile } from "../../ops/backup/passphrase.js";
-import { restoreSqlite } from "../../ops/backup/restore.js";
+import { type RestoreResult, restoreSqlite } from "../../ops/backup/restore.js";
+import { databaseKey } from "../../storage/sqlite/encryption.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { USAGE as COMMAND_USAGE } from "../usage.js";
 
-const USAGE = "usage: chat-server restore FILE|- [--passphrase-file FILE] [--config FILE]";
+const USAGE =
+  "usage: chat-server restore FILE|- [--passphrase-file FILE|--identity-file FILE] [--config FILE]";
 
 const flags = {
   ...configFlag,
@@ -20,14 +24,24 @@ const flags = {
     value: "FILE",
     description: "file whose first line is the passphrase of an encrypted backup",
   },
+  "identity-file": {
+    value: "FILE",
+    description: "file of age identities (AGE-SECRET-KEY-1...) for a backup sealed to recipients",
+  },
 } as const;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function report(target: string, schemaVersion: string, pending: string[], aside?: string): string {
+function report(target: string, result: RestoreResult, uploads: string): string {
+  const { schemaVersion, pending, keptAside: aside } = result;
   const lines = [`restored ${target} (schema ${schemaVersion})`];
+  if (result.uploads) {
+    lines.push(
+      `uploaded files: ${result.uploads.restored} restored into ${uploads}, ${result.uploads.present} already there`,
+    );
+  }
   if (pending.length > 0) {
     lines.push(`migrations ${pending.join(", ")} apply when the server next starts`);
   }
@@ -62,14 +76,28 @@ async function restoreCommand(args: string[]): Promise<number> {
       if (read.warning) log(read.warning);
       passphrase = read.value;
     }
+    let identities: string[] | undefined;
+    const identityFile = values["identity-file"];
+    if (identityFile !== undefined) {
+      if (passphraseFile !== undefined) {
+        throw new UsageError("give --passphrase-file or --identity-file, not both");
+      }
+      const read = readIdentityFile(identityFile);
+      if (read.warning) log(read.warning);
+      identities = read.identities;
+    }
     const target = resolve(config.database.path);
+    const uploads = uploadsDir(config);
     const result = await restoreSqlite({
       from,
       targetPath: target,
+      key: databaseKey(config.database),
       log,
       ...(passphrase === undefined ? {} : { passphrase }),
+      ...(identities === undefined ? {} : { identities }),
+      ...(config.uploads.store === "local" ? { uploadsRoot: uploads } : {}),
     });
-    process.stdout.write(report(target, result.schemaVersion, result.pending, result.keptAside));
+    process.stdout.write(report(target, result, uploads));
     return 0;
   } catch (err) {
     const message = operatorMessage(err);

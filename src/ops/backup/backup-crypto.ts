@@ -1,7 +1,9 @@
 /**
- * The encrypted backup format, so a backup can leave the machine without ever having been
- * on disk in clear. A key is derived from the passphrase with scrypt (random salt) and the
- * database image is sealed with AES-256-GCM. The file is a 56-byte header, then the
+ * The previous encrypted backup format (`.db.enc`, database only), kept so backups made
+ * before backups moved to age (age-files.ts, backup-set.ts) still restore; chat-server no
+ * longer writes it (encryptBackup stays for the tests that make such files). A key is
+ * derived from the passphrase with scrypt (random salt) and the database image is sealed
+ * with AES-256-GCM. The file is a 56-byte header, then the
  * ciphertext (as long as the database image):
  *
  *   offset  bytes  field

@@ -20,6 +20,9 @@ import {
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { latestSchemaVersion } from "../../storage/migrate.js";
+import { convertEncryption } from "../../storage/sqlite/convert-encryption.js";
+import { applyKey, type SqliteKey } from "../../storage/sqlite/encryption.js";
+import { isAgeFile } from "./age-files.js";
 import { decryptBackup, isEncryptedBackup } from "./backup-crypto.js";
 import { BackupError, operatorMessage } from "./backup-error.js";
 import {
@@ -30,6 +33,7 @@ import {
   writePrivateFile,
 } from "./private-files.js";
 import { describeServer, liveServers } from "./server-detect.js";
+import { extractDatabase, type OpenedSet, openSet, restoreUploads } from "./set-read.js";
 import {
   asRollbackImage,
   hasTable,
@@ -44,6 +48,12 @@ export interface RestoreOptions {
   from: string;
   targetPath: string;
   passphrase?: string;
+  /** age identities, for a backup sealed to recipients. */
+  identities?: string[];
+  /** The local uploads directory; undefined when files live elsewhere (S3). */
+  uploadsRoot?: string;
+  /** The key of the database at rest: the restored database is encrypted with it. */
+  key?: SqliteKey | undefined;
   stdin?: NodeJS.ReadableStream;
   /** Notes and warnings, one line each. */
   log: (line: string) => void;
@@ -56,12 +66,17 @@ export interface RestoreResult {
   pending: string[];
   /** Where the replaced database now lives, if there was one. */
   keptAside: string | undefined;
+  /** Files put back into the uploads directory, and those already there. */
+  uploads?: { restored: number; present: number };
 }
 
 /** The files that together make one SQLite database. */
 const DATABASE_FILES = ["", "-wal", "-shm", "-journal"] as const;
 
-type BackupBytes = { kind: "image"; chunks: Buffer[] } | { kind: "file"; path: string };
+type BackupBytes =
+  | { kind: "image"; chunks: Buffer[] }
+  | { kind: "file"; path: string }
+  | { kind: "set"; set: OpenedSet };
 
 function labelOf(from: string): string {
   return from === "-" ? "the backup on stdin" : from;
@@ -101,11 +116,28 @@ async function unseal(sealed: Buffer, label: string, passphrase: string | undefi
   return decryptBackup(sealed, passphrase);
 }
 
+async function openBackupSet(options: RestoreOptions): Promise<OpenedSet> {
+  if (options.identities !== undefined) {
+    return openSet(options.from, { identities: options.identities });
+  }
+  if (options.passphrase !== undefined) {
+    return openSet(options.from, { passphrase: options.passphrase });
+  }
+  throw new BackupError(
+    `${options.from} is encrypted: give its key with --passphrase-file FILE or --identity-file FILE`,
+  );
+}
+
 /** Reads the backup and decrypts it if sealed; nothing is written yet. */
 async function readBackup(options: RestoreOptions): Promise<BackupBytes> {
   const label = labelOf(options.from);
   if (options.from === "-") {
     const data = await readAll(options.stdin ?? process.stdin);
+    if (isAgeFile(data)) {
+      throw new BackupError(
+        "the backup on stdin is a backup with files, whose blobs are in its folder: give the file's path instead of -",
+      );
+    }
     if (isEncryptedBackup(data)) {
       return { kind: "image", chunks: await unseal(data, label, options.passphrase) };
     }
@@ -113,6 +145,7 @@ async function readBackup(options: RestoreOptions): Promise<BackupBytes> {
     throw notABackup(label);
   }
   const head = readHead(options.from);
+  if (isAgeFile(head)) return { kind: "set", set: await openBackupSet(options) };
   if (isEncryptedBackup(head)) {
     const sealed = readFileSync(options.from);
     return { kind: "image", chunks: await unseal(sealed, label, options.passphrase) };
@@ -126,7 +159,11 @@ async function readBackup(options: RestoreOptions): Promise<BackupBytes> {
   return { kind: "file", path: options.from };
 }
 
-function stage(backup: BackupBytes, staged: string): void {
+async function stage(backup: BackupBytes, staged: string): Promise<void> {
+  if (backup.kind === "set") {
+    await extractDatabase(backup.set, staged);
+    return;
+  }
   if (backup.kind === "file") {
     copyToPrivateFile(backup.path, staged);
     return;
@@ -174,12 +211,17 @@ async function checkStaged(staged: string, label: string): Promise<Inspection> {
  * Refuses while a server uses the current database, then folds its WAL into the main
  * file, so the copy kept aside stands alone.
  */
-function releaseCurrent(target: string, log: (line: string) => void): void {
+function releaseCurrent(
+  target: string,
+  key: SqliteKey | undefined,
+  log: (line: string) => void,
+): void {
   if (!existsSync(target)) return;
   let walMode = false;
   try {
     const db = new SqliteDatabase(target, { fileMustExist: true });
     try {
+      if (key) applyKey(db, key);
       db.pragma("busy_timeout = 5000");
       const live = liveServers(db);
       if (live.length > 0) {
@@ -241,9 +283,10 @@ function moveAside(target: string, now: Date): string | undefined {
   return aside;
 }
 
-function confirmOpens(target: string): void {
+function confirmOpens(target: string, key: SqliteKey | undefined): void {
   const db = new SqliteDatabase(target, { fileMustExist: true });
   try {
+    if (key) applyKey(db, key);
     db.prepare("select count(*) from schema_migrations").get();
   } finally {
     db.close();
@@ -251,12 +294,17 @@ function confirmOpens(target: string): void {
 }
 
 /** Swaps the staged file in; puts the old set back if the new file does not open. */
-function putInPlace(staged: string, target: string, now: Date): string | undefined {
+function putInPlace(
+  staged: string,
+  target: string,
+  key: SqliteKey | undefined,
+  now: Date,
+): string | undefined {
   const aside = moveAside(target, now);
   renameSync(staged, target);
   syncDirectoryOf(target);
   try {
-    confirmOpens(target);
+    confirmOpens(target, key);
   } catch (err) {
     moveSet(target, staged);
     if (aside) moveSet(aside, target);
@@ -267,6 +315,27 @@ function putInPlace(staged: string, target: string, now: Date): string | undefin
   return aside;
 }
 
+function encryptStaged(staged: string, key: SqliteKey): void {
+  try {
+    convertEncryption(staged, undefined, key);
+  } catch (err) {
+    throw new BackupError(
+      `the restored database could not be encrypted: ${(err as Error).message}`,
+    );
+  }
+}
+
+async function putBackUploads(backup: BackupBytes, options: RestoreOptions) {
+  if (backup.kind !== "set" || backup.set.manifest.uploads === null) return undefined;
+  if (options.uploadsRoot === undefined) {
+    options.log(
+      "note: the backup holds uploaded files, but [uploads] store is not local: they are not restored",
+    );
+    return undefined;
+  }
+  return restoreUploads(backup.set, options.uploadsRoot);
+}
+
 export async function restoreSqlite(options: RestoreOptions): Promise<RestoreResult> {
   const label = labelOf(options.from);
   const target = options.targetPath;
@@ -274,14 +343,19 @@ export async function restoreSqlite(options: RestoreOptions): Promise<RestoreRes
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const staged = tempPathBeside(target, "restore");
   try {
-    stage(backup, staged);
+    await stage(backup, staged);
     const inspection = await checkStaged(staged, label);
-    releaseCurrent(target, options.log);
-    const keptAside = putInPlace(staged, target, options.now ?? new Date());
+    // A database encrypted at rest comes back encrypted, before it takes the old one's place.
+    if (options.key) encryptStaged(staged, options.key);
+    releaseCurrent(target, options.key, options.log);
+    // Files first: they are only added, so a failure here leaves the database as it was.
+    const uploads = await putBackUploads(backup, options);
+    const keptAside = putInPlace(staged, target, options.key, options.now ?? new Date());
     return {
       schemaVersion: schemaVersionOf(inspection.applied),
       pending: inspection.pending,
       keptAside,
+      ...(uploads === undefined ? {} : { uploads }),
     };
   } finally {
     for (const suffix of DATABASE_FILES) removeQuietly(`${staged}${suffix}`);

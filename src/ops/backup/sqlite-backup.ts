@@ -1,13 +1,15 @@
 /**
  * `chat-server backup`: a consistent copy of the live SQLite database, taken while the
- * server keeps serving. A plain copy goes through SQLite's online backup API step by step;
- * an encrypted copy (or one written to stdout) is a snapshot serialised in memory, sealed
- * before a single byte is written. Either way the copy is checked before it is kept.
+ * server keeps serving: the database only. A copy to a file goes through SQLite's online
+ * backup API step by step; one written to stdout (for gpg) is a snapshot serialised in
+ * memory. Either way the copy is checked before it is kept. The encrypted backup with the
+ * uploaded files is set-backup.ts, which takes its snapshot with openSource and
+ * inspectImage from here.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
-import { encryptBackup } from "./backup-crypto.js";
+import { applyKey, type SqliteKey } from "../../storage/sqlite/encryption.js";
 import { BackupError } from "./backup-error.js";
 import { PageProgress } from "./page-progress.js";
 import {
@@ -17,7 +19,6 @@ import {
   sealFile,
   syncDirectoryOf,
   tempPathBeside,
-  writePrivateFile,
 } from "./private-files.js";
 import {
   asRollbackImage,
@@ -32,10 +33,10 @@ const LARGE_PAGES = 1024;
 
 export interface BackupOptions {
   sourcePath: string;
+  /** The database's key when it is encrypted at rest; the backup holds it in clear. */
+  key?: SqliteKey | undefined;
   /** The backup file to create, or "-" for `stdout`. */
   out: string;
-  /** Seal the backup with this passphrase (see backup-crypto.ts). */
-  passphrase?: string;
   /** Progress and notes, one line each. */
   log: (line: string) => void;
   stdout?: NodeJS.WritableStream;
@@ -46,7 +47,7 @@ export interface BackupResult {
   schemaVersion: string;
 }
 
-function openSource(path: string): SqliteDatabase.Database {
+export function openSource(path: string, key?: SqliteKey): SqliteDatabase.Database {
   if (!existsSync(path)) {
     throw new BackupError(
       `no database at ${path}: check [database] path in the configuration (or CHAT_DATABASE_PATH)`,
@@ -59,14 +60,26 @@ function openSource(path: string): SqliteDatabase.Database {
   } finally {
     closeSync(fd);
   }
-  if (!isSqliteImage(head)) throw new BackupError(`${path} is not a SQLite database`);
+  if (!key && !isSqliteImage(head)) {
+    throw new BackupError(
+      `${path} is not a SQLite database, or it is encrypted and [database] encryption_key_file is not set`,
+    );
+  }
   // Read-write on purpose: a read-only connection would leave -wal/-shm files behind.
   const source = new SqliteDatabase(path, { fileMustExist: true });
-  source.pragma("busy_timeout = 5000");
+  try {
+    if (key) applyKey(source, key);
+    source.pragma("busy_timeout = 5000");
+  } catch (err) {
+    source.close();
+    throw new BackupError(
+      `${path} does not open with the configured key (${(err as Error).message})`,
+    );
+  }
   return source;
 }
 
-function refuseUnsound(inspection: Inspection, sourcePath: string): void {
+export function refuseUnsound(inspection: Inspection, sourcePath: string): void {
   if (inspection.problems.length > 0) {
     throw new BackupError(
       `the copy of ${sourcePath} fails PRAGMA integrity_check (${inspection.problems[0]}); the database itself may be damaged`,
@@ -88,7 +101,7 @@ async function inspectFile(path: string): Promise<Inspection> {
   }
 }
 
-async function inspectImage(image: Buffer): Promise<Inspection> {
+export async function inspectImage(image: Buffer): Promise<Inspection> {
   const copy = new SqliteDatabase(image);
   try {
     return await inspectDatabase(copy);
@@ -119,6 +132,24 @@ async function backupToFile(options: BackupOptions, source: SqliteDatabase.Datab
   }
 }
 
+/** The snapshot of an encrypted database, checked, into a 0600 file beside `out`. */
+async function snapshotToFile(options: BackupOptions, source: SqliteDatabase.Database) {
+  const image = asRollbackImage(source.serialize());
+  const inspection = await inspectImage(image);
+  refuseUnsound(inspection, options.sourcePath);
+  const partial = tempPathBeside(options.out, "partial");
+  createPrivateFile(partial);
+  try {
+    writeFileSync(partial, image);
+    sealFile(partial);
+    moveNoClobber(partial, options.out);
+    syncDirectoryOf(options.out);
+    return { bytes: image.length, schemaVersion: schemaVersionOf(inspection.applied) };
+  } finally {
+    removeQuietly(partial);
+  }
+}
+
 function writeChunks(stream: NodeJS.WritableStream, chunks: Buffer[]): Promise<void> {
   return chunks.reduce(
     (previous, chunk) =>
@@ -132,8 +163,8 @@ function writeChunks(stream: NodeJS.WritableStream, chunks: Buffer[]): Promise<v
   );
 }
 
-/** Serialises a snapshot in memory, checks it, seals it if asked, then writes it out. */
-async function backupInMemory(options: BackupOptions, source: SqliteDatabase.Database) {
+/** Serialises a snapshot in memory, checks it, then writes it to stdout. */
+async function backupToStdout(options: BackupOptions, source: SqliteDatabase.Database) {
   // serialize() reads every page inside one read transaction: a consistent snapshot.
   const image = asRollbackImage(source.serialize());
   const pageSize = Number(source.pragma("page_size", { simple: true }));
@@ -142,23 +173,8 @@ async function backupInMemory(options: BackupOptions, source: SqliteDatabase.Dat
   if (pages > LARGE_PAGES) options.log(`backup: snapshot of ${pages} pages taken in memory`);
   const inspection = await inspectImage(image);
   refuseUnsound(inspection, options.sourcePath);
-  const chunks =
-    options.passphrase === undefined ? [image] : await encryptBackup(image, options.passphrase);
-  const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const schemaVersion = schemaVersionOf(inspection.applied);
-  if (options.out === "-") {
-    await writeChunks(options.stdout ?? process.stdout, chunks);
-    return { bytes, schemaVersion };
-  }
-  const partial = tempPathBeside(options.out, "partial");
-  try {
-    writePrivateFile(partial, chunks);
-    moveNoClobber(partial, options.out);
-    syncDirectoryOf(options.out);
-  } finally {
-    removeQuietly(partial);
-  }
-  return { bytes, schemaVersion };
+  await writeChunks(options.stdout ?? process.stdout, [image]);
+  return { bytes: image.length, schemaVersion: schemaVersionOf(inspection.applied) };
 }
 
 export async function backupSqlite(options: BackupOptions): Promise<BackupResult> {
@@ -170,10 +186,15 @@ export async function backupSqlite(options: BackupOptions): Promise<BackupResult
       throw new BackupError(`the directory ${dirname(options.out)} does not exist`);
     }
   }
-  const source = openSource(options.sourcePath);
+  const source = openSource(options.sourcePath, options.key);
   try {
-    const inMemory = options.passphrase !== undefined || options.out === "-";
-    return inMemory ? await backupInMemory(options, source) : await backupToFile(options, source);
+    // SQLite's backup API copies pages as they are: an encrypted database goes through
+    // the in-memory snapshot, which reads them in clear.
+    return options.out === "-"
+      ? await backupToStdout(options, source)
+      : options.key
+        ? await snapshotToFile(options, source)
+        : await backupToFile(options, source);
   } finally {
     source.close();
   }
