@@ -8,15 +8,22 @@ import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { StoredBlob } from "./blob-store.js";
 
-/** A pass-through that hashes and counts what flows through it. */
-export function hashingCounter(): Transform & { digest(): StoredBlob } {
+/**
+ * A pass-through that hashes and counts what flows through it; past `limit` bytes (when
+ * given) it fails with `tooLong()` instead of passing more on.
+ */
+export function hashingCounter(
+  limit?: number,
+  tooLong?: () => Error,
+): Transform & { digest(): StoredBlob } {
   const hash = createHash("sha256");
   let size = 0;
   const transform = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       size += chunk.length;
-      done(null, chunk);
+      if (limit !== undefined && size > limit) done(tooLong?.() ?? new Error("too long"));
+      else done(null, chunk);
     },
   });
   return Object.assign(transform, { digest: () => ({ sha256: hash.digest("hex"), size }) });

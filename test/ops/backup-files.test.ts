@@ -6,35 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { API, download, uploadOk } from "../attachments/support.js";
 import { createDirect } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import { startTestServer, testSecret } from "../helpers/server.js";
+import { filesUnder, tempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "chat-backup-files-"));
-  dirs.push(dir);
-  return dir;
-}
-
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Every file under `dir` (recursive), relative. */
-function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter((entry) =>
-    statSync(join(dir, entry)).isFile(),
-  );
-}
+const tempDir = tempDirs("chat-backup-files-");
 
 function passphraseFile(dir: string): string {
   const file = join(dir, "passphrase");

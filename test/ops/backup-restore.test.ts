@@ -10,16 +10,14 @@ import { createHash, randomBytes } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Kysely, SqliteDialect } from "kysely";
@@ -31,15 +29,10 @@ import { finished, runCli } from "../helpers/cli.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import { startTestServer, type TestServer, testSecret } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "chat-restore-"));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs("chat-restore-");
 
 function modeOf(path: string): number {
   return statSync(path).mode & 0o777;
@@ -116,10 +109,6 @@ async function backup(s: Scene, out: string, extra: string[] = []): Promise<void
   const result = await runCli(["backup", "--out", out, ...extra], { env: s.env });
   assert.equal(result.code, 0, result.stderr);
 }
-
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 describe("chat-server restore", () => {
   it("restores into a stopped server's path; after a restart every acked message is there", async () => {

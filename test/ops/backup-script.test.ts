@@ -6,19 +6,9 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
@@ -27,6 +17,7 @@ import { createDirect, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
 import { createUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SCRIPT = join(REPO, "deploy", "backup.sh");
@@ -35,17 +26,7 @@ const ENTRY = join(REPO, "src", "cli", "chat-server.ts");
 const DAY_MS = 24 * 3600 * 1000;
 
 const exec = promisify(execFile);
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "chat-script-"));
-  dirs.push(dir);
-  return dir;
-}
-
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("chat-script-");
 
 interface Run {
   code: number;

@@ -10,39 +10,20 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
-  readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { finished, runCli, spawnCli } from "../helpers/cli.js";
 import { startTestServer, testSecret } from "../helpers/server.js";
+import { filesUnder, tempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "chat-backup-verify-"));
-  dirs.push(dir);
-  return dir;
-}
-
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter((entry) =>
-    statSync(join(dir, entry)).isFile(),
-  );
-}
+const tempDir = tempDirs("chat-backup-verify-");
 
 /** Puts files into the uploads directory as the server stores them (blobs/ab/cd/<sha256>). */
 function storeUploads(uploads: string, count: number, size: number): void {

@@ -9,28 +9,20 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import { createTestSchema } from "../helpers/postgres.js";
 import { startTestServer, type TestServer, testSecret } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
 const V1 = "/api/v1";
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "chat-encrypted-"));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs("chat-encrypted-");
 
 function keyFile(dir: string, name = "db-key"): string {
   const file = join(dir, name);

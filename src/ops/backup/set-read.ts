@@ -3,12 +3,12 @@
  * as a stream and checked against the SHA-256 and size the manifest gives (and the name
  * of an uploaded file, which is its SHA-256). Used by `backup verify` and by `restore`.
  */
-import { createHash } from "node:crypto";
 import { createWriteStream, readFileSync, statSync } from "node:fs";
 import { mkdir, open, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Transform, Writable } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { hashingCounter } from "../../attachments/content-hash.js";
 import { isAgeFile, type OpenKey, openSmall, openStream } from "./age-files.js";
 import { BackupError } from "./backup-error.js";
 import { blobOpenKey } from "./backup-keys.js";
@@ -60,17 +60,11 @@ async function extract(
   target: string | undefined,
 ): Promise<void> {
   const clear = await openStream(set.blobKey, blobPath, what);
-  const hash = createHash("sha256");
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      // Never write more than the manifest allows: a runaway blob cannot fill the disk.
-      if (size > expected.size) done(new BackupError(`${what} is longer than its manifest says`));
-      else done(null, chunk);
-    },
-  });
+  // Never write more than the manifest allows: a runaway blob cannot fill the disk.
+  const counter = hashingCounter(
+    expected.size,
+    () => new BackupError(`${what} is longer than its manifest says`),
+  );
   try {
     const sink =
       target === undefined
@@ -83,7 +77,7 @@ async function extract(
       `${what} is damaged or truncated (${err instanceof Error ? err.message : String(err)})`,
     );
   }
-  const sha256 = hash.digest("hex");
+  const { sha256, size } = counter.digest();
   if (sha256 !== expected.sha256 || size !== expected.size) {
     throw new BackupError(`${what} does not match its manifest (SHA-256 or size differs)`);
   }
