@@ -78,8 +78,12 @@ describe("chat-server COMMAND --help", () => {
       "--config",
       "--encrypt",
       "--help",
+      "--identity-file",
+      "--keep",
+      "--no-uploads",
       "--out",
       "--passphrase-file",
+      "--recipient-file",
     ]);
   });
 

@@ -36,6 +36,15 @@ export function previousRevision(): string {
   }
 }
 
+/**
+ * Packages an earlier version imports under a name this checkout no longer installs,
+ * with the drop-in successor installed instead (same API): the SQLite driver became its
+ * fork with encryption at rest.
+ */
+const SUCCESSORS: Record<string, string> = {
+  "better-sqlite3": "better-sqlite3-multiple-ciphers",
+};
+
 export interface PreviousVersion {
   revision: string;
   /** The copy's root: its src/cli/chat-server.ts is the old command. */
@@ -61,9 +70,14 @@ export function checkoutPrevious(revision = previousRevision()): PreviousVersion
     // Every installed package but the workspace's own, which point at the copy's packages/.
     const modules = join(root, "node_modules");
     mkdirSync(modules);
-    for (const name of readdirSync(join(REPO_ROOT, "node_modules"))) {
+    const installed = readdirSync(join(REPO_ROOT, "node_modules"));
+    for (const name of installed) {
       if (name === "@private-chat") continue;
       symlinkSync(join(REPO_ROOT, "node_modules", name), join(modules, name));
+    }
+    for (const [old, successor] of Object.entries(SUCCESSORS)) {
+      if (!installed.includes(old) && installed.includes(successor))
+        symlinkSync(join(REPO_ROOT, "node_modules", successor), join(modules, old));
     }
     mkdirSync(join(modules, "@private-chat"));
     for (const name of readdirSync(join(root, "packages"))) {

@@ -254,6 +254,14 @@ for (const engine of ENGINES) {
         assert.equal(dnd.status, 200, dnd.text);
         await a.next(ofType("dnd.updated"));
 
+        // Carol deletes her account: her direct conversation with Alice says so.
+        const gone = await api.delete("/api/v1/me", {
+          token: carol.token,
+          body: { password: carol.password },
+        });
+        assert.equal(gone.status, 204, gone.text);
+        await a.next(ofType("member.updated"));
+
         // Sync, ping and errors (bad JSON, an unknown type, a refused send).
         a.send({ type: "sync", since: 0, id: "s1" });
         await a.next((f) => f.type === "synced" && f.id === "s1");
