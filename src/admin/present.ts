@@ -26,7 +26,7 @@ export function presentAdminUser(user: User): AdminUserView {
 }
 
 export function inviteStatus(invite: Invite, now: number): InviteStatus {
-  if (invite.usedAt !== null) return "used";
+  if (invite.uses >= invite.maxUses) return "used";
   if (invite.revokedAt !== null) return "revoked";
   if (invite.expiresAt !== null && invite.expiresAt <= now) return "expired";
   return "active";
@@ -42,6 +42,8 @@ export function presentInvite(invite: Invite, now: number): InviteView {
     used_by: invite.usedBy,
     used_at: invite.usedAt,
     revoked_at: invite.revokedAt,
+    max_uses: invite.maxUses,
+    uses: invite.uses,
   };
 }
 

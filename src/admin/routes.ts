@@ -241,6 +241,7 @@ export async function registerAdminRoutes(
       async (request, reply): Promise<AdminCreatedInvite> => {
         const created = await admin.createInvite(actor(request), {
           expiresInHours: request.body?.expires_in_hours ?? DEFAULT_INVITE_HOURS,
+          ...(request.body?.max_uses !== undefined ? { maxUses: request.body.max_uses } : {}),
         });
         reply.code(201);
         return { invite: presentInvite(created.invite, Date.now()), code: created.code };

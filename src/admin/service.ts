@@ -4,7 +4,7 @@
  * the domain events that close sockets go out only after the commit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { AdminServerResponse } from "@private-chat/protocol/admin";
+import { type AdminServerResponse, MAX_INVITE_USES } from "@private-chat/protocol/admin";
 import { hashPassword } from "../auth/passwords.js";
 import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
 import { type Authenticated, validatePassword, validateUsername } from "../auth/service.js";
@@ -303,12 +303,19 @@ export class AdminService {
 
   async createInvite(
     actor: AdminActor,
-    options: { expiresInHours: number },
+    options: { expiresInHours: number; maxUses?: number },
   ): Promise<{ invite: Invite; code: string }> {
     if (!Number.isFinite(options.expiresInHours) || options.expiresInHours <= 0) {
       throw new AppError(
         "invalid_request",
         "an invite must expire after a positive number of hours",
+      );
+    }
+    const maxUses = options.maxUses ?? 1;
+    if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > MAX_INVITE_USES) {
+      throw new AppError(
+        "invalid_request",
+        `an invite opens from 1 to ${MAX_INVITE_USES} accounts`,
       );
     }
     const code = randomBytes(12).toString("base64url");
@@ -320,13 +327,14 @@ export class AdminService {
         createdBy: actor.id,
         now,
         expiresAt: now + Math.round(options.expiresInHours * 3_600_000),
+        maxUses,
       });
       await this.record(
         tx,
         actor,
         "invite.create",
         { type: "invite", id: created.id },
-        { expires_at: created.expiresAt },
+        { expires_at: created.expiresAt, max_uses: created.maxUses },
         now,
       );
       return created;

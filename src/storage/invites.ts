@@ -1,5 +1,5 @@
 /**
- * Single-use invite codes. Only a hash of each code is stored, so a database leak does not
+ * Invite codes, each good for `maxUses` accounts. Only a hash of each code is stored, so a database leak does not
  * hand out working invites.
  */
 import { createHash } from "node:crypto";
@@ -11,9 +11,12 @@ export interface Invite {
   createdBy: string | null;
   createdAt: number;
   expiresAt: number | null;
+  /** The account that used the code last, and when. */
   usedBy: string | null;
   usedAt: number | null;
   revokedAt: number | null;
+  maxUses: number;
+  uses: number;
 }
 
 export function hashInviteCode(code: string): string {
@@ -29,6 +32,8 @@ function toInvite(row: Selectable<InvitesTable>): Invite {
     usedBy: row.used_by,
     usedAt: row.used_at,
     revokedAt: row.revoked_at,
+    maxUses: row.max_uses,
+    uses: row.uses,
   };
 }
 
@@ -41,6 +46,8 @@ export class InviteStore {
     createdBy: string | null;
     now: number;
     expiresAt: number | null;
+    /** 1 unless told. */
+    maxUses?: number;
   }): Promise<Invite> {
     const row = {
       id: input.id,
@@ -51,6 +58,8 @@ export class InviteStore {
       used_by: null,
       used_at: null,
       revoked_at: null,
+      max_uses: input.maxUses ?? 1,
+      uses: 0,
     };
     await this.db.insertInto("invites").values(row).execute();
     return toInvite(row);
@@ -65,20 +74,23 @@ export class InviteStore {
       .selectFrom("invites")
       .select("id")
       .where("code_hash", "=", hashInviteCode(code))
-      .where("used_at", "is", null)
+      .where((eb) => eb("uses", "<", eb.ref("max_uses")))
       .where("revoked_at", "is", null)
       .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
       .executeTakeFirst();
     return row !== undefined;
   }
 
-  /** Marks a usable invite as used by `userId`; false when the code is unknown or spent. */
+  /**
+   * Counts a use of a usable invite by `userId`; false when the code is unknown or spent.
+   * One conditional update, so two registrations racing for the last use cannot both win.
+   */
   async consume(code: string, userId: string, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable("invites")
-      .set({ used_by: userId, used_at: now })
+      .set((eb) => ({ used_by: userId, used_at: now, uses: eb("uses", "+", 1) }))
       .where("code_hash", "=", hashInviteCode(code))
-      .where("used_at", "is", null)
+      .where((eb) => eb("uses", "<", eb.ref("max_uses")))
       .where("revoked_at", "is", null)
       .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
       .executeTakeFirst();
@@ -99,7 +111,7 @@ export class InviteStore {
       .updateTable("invites")
       .set({ revoked_at: now })
       .where("id", "=", id)
-      .where("used_at", "is", null)
+      .where((eb) => eb("uses", "<", eb.ref("max_uses")))
       .where("revoked_at", "is", null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;

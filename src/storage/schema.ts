@@ -52,6 +52,8 @@ export interface InvitesTable {
   used_by: string | null;
   used_at: number | null;
   revoked_at: number | null;
+  max_uses: number;
+  uses: number;
 }
 
 export interface ConversationsTable {

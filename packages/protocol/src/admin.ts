@@ -7,6 +7,9 @@ import { z } from "zod/mini";
 export const MAX_ADMIN_PAGE = 1000;
 export const MAX_INVITE_HOURS = 24 * 365;
 export const DEFAULT_INVITE_HOURS = 24 * 7;
+/** How many accounts one invite code may open, at most. */
+export const MAX_INVITE_USES = 1000;
+export const MAX_AUDIT_FILTER = 64;
 
 /** A page size in a query string: the text of an integer from 1 to `max`. */
 function pageSize(max: number) {
@@ -47,13 +50,29 @@ export const adminResetPasswordBody = z.nullish(
 export const adminCreateInviteBody = z.nullish(
   z.strictObject({
     expires_in_hours: z.optional(z.number().check(z.positive(), z.maximum(MAX_INVITE_HOURS))),
+    /** How many accounts the code may open (1 unless told). */
+    max_uses: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_INVITE_USES))),
   }),
 );
 
+/** A time in a query string: milliseconds since the epoch. */
+const instant = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
+
 export const auditQuery = z.strictObject({
   limit: z._default(pageSize(MAX_ADMIN_PAGE), 50),
+  /** An entry's id: the page goes on with older entries. */
   before: z.optional(z.coerce.number().check(z.int(), z.minimum(1))),
+  /** Who acted: a username, or `cli` for the server's command line. */
+  actor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_AUDIT_FILTER))),
+  /** One action (`user.disable`), or every action of a kind (`user.`). */
+  action: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_AUDIT_FILTER))),
+  /** Entries at or after this time (ms since the epoch). */
+  since: z.optional(instant),
+  /** Entries before this time (ms since the epoch). */
+  until: z.optional(instant),
 });
+/** A page of the audit log as a client asks for it: every field may be left out. */
+export type AuditQuery = Partial<z.output<typeof auditQuery>>;
 
 /** A user as an administrator sees them: flags and activity included. */
 export const adminUserView = z.object({
@@ -85,9 +104,12 @@ export const inviteView = z.object({
   created_by: z.nullable(z.string()),
   created_at: z.number(),
   expires_at: z.nullable(z.number()),
+  /** The account that used the code last, and when. */
   used_by: z.nullable(z.string()),
   used_at: z.nullable(z.number()),
   revoked_at: z.nullable(z.number()),
+  max_uses: z.number(),
+  uses: z.number(),
 });
 export type InviteView = z.infer<typeof inviteView>;
 
@@ -116,8 +138,23 @@ export const adminUsersResponse = z.object({ users: z.array(adminUserView) });
 export const adminUserResponse = z.object({ user: adminUserView });
 export const adminPasswordResponse = z.object({ password: z.string() });
 export const invitesResponse = z.object({ invites: z.array(inviteView) });
+/** How many sessions a revocation ended. */
 export const revokeAllSessionsResponse = z.object({ sessions_ended: z.number() });
 export const auditResponse = z.object({ entries: z.array(auditEntryView) });
+
+/** One session of an account, as an administrator sees it. */
+export const adminSessionView = z.object({
+  id: z.string(),
+  created_at: z.number(),
+  last_seen_at: z.number(),
+  expires_at: z.number(),
+  user_agent: z.string(),
+  ip: z.string(),
+});
+export type AdminSessionView = z.infer<typeof adminSessionView>;
+export const adminSessionsResponse = z.object({ sessions: z.array(adminSessionView) });
+const pathId = z.string().check(z.minLength(1), z.maxLength(64));
+export const adminSessionParams = z.strictObject({ id: pathId, sessionId: pathId });
 
 /** GET /api/v1/admin/server: the server at a glance, for the admin console. */
 export const adminServerResponse = z.object({

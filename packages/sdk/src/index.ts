@@ -3,6 +3,15 @@
  * terminal client and the benchmarks.
  */
 
+export type {
+  AdminServerResponse,
+  AdminSessionView,
+  AdminUserView,
+  AuditEntryView,
+  AuditQuery,
+  InviteView,
+  RuntimeSettings,
+} from "@private-chat/protocol/admin";
 export type { AttachmentView } from "@private-chat/protocol/attachments";
 export type {
   BlockView,
@@ -61,6 +70,7 @@ export {
 } from "@private-chat/protocol/notifications";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
+export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";

@@ -41,6 +41,7 @@ import {
 import { type SearchResponse, searchResponse } from "@private-chat/protocol/search";
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
 import { z } from "zod/mini";
+import { AdminCalls } from "./admin-calls.js";
 import { MessageCalls } from "./message-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
@@ -57,6 +58,9 @@ const userBody = z.object({ user: userView });
 const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
 
 export class ApiClient extends MessageCalls {
+  /** Administration, for administrators' clients. */
+  readonly admin = new AdminCalls(this);
+
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
   }

@@ -1,9 +1,13 @@
 /**
- * `chat-server invite create|list|revoke`: single-use invite codes from the server's
+ * `chat-server invite create|list|revoke`: invite codes from the server's
  * machine, each change audited with the actor "cli".
  */
 
-import { DEFAULT_INVITE_HOURS, MAX_INVITE_HOURS } from "@private-chat/protocol/admin";
+import {
+  DEFAULT_INVITE_HOURS,
+  MAX_INVITE_HOURS,
+  MAX_INVITE_USES,
+} from "@private-chat/protocol/admin";
 import { inviteStatus, presentInvite } from "../../admin/present.js";
 import { AdminService, CLI_ACTOR } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
@@ -20,12 +24,16 @@ const flags = {
     value: "N",
     description: `hours until a created invite expires (default ${DEFAULT_INVITE_HOURS}, at most ${MAX_INVITE_HOURS})`,
   },
+  uses: {
+    value: "N",
+    description: `how many accounts a created invite may open (default 1, at most ${MAX_INVITE_USES})`,
+  },
   json: { description: "print the list as JSON" },
 } as const;
 
 function usage(): UsageError {
   return new UsageError(
-    "usage: chat-server invite create [--expires-in-hours N] | list [--json] | revoke ID [--config FILE]",
+    "usage: chat-server invite create [--expires-in-hours N] [--uses N] | list [--json] | revoke ID [--config FILE]",
   );
 }
 
@@ -39,6 +47,14 @@ function parseHours(text: string | undefined): number {
   return hours;
 }
 
+function parseUses(text: string | undefined): number {
+  const uses = text === undefined ? 1 : Number(text);
+  if (!Number.isInteger(uses) || uses < 1 || uses > MAX_INVITE_USES) {
+    throw new UsageError(`--uses takes a whole number from 1 to ${MAX_INVITE_USES}`);
+  }
+  return uses;
+}
+
 async function inviteTable(store: Store, invites: Invite[]): Promise<string> {
   const now = Date.now();
   const names = await store.users.byIds(
@@ -47,10 +63,11 @@ async function inviteTable(store: Store, invites: Invite[]): Promise<string> {
   const who = (id: string | null, none: string) =>
     id === null ? none : (names.get(id)?.username ?? id);
   return formatTable(
-    ["id", "status", "created", "by", "expires", "used by"],
+    ["id", "status", "uses", "created", "by", "expires", "last used by"],
     invites.map((i) => [
       i.id,
       inviteStatus(i, now),
+      `${i.uses}/${i.maxUses}`,
       formatInstant(i.createdAt),
       who(i.createdBy, "cli"),
       formatInstant(i.expiresAt),
@@ -62,17 +79,18 @@ async function inviteTable(store: Store, invites: Invite[]): Promise<string> {
 export async function inviteCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, flags);
   const [action, ...operands] = positionals;
-  const hoursGiven = values["expires-in-hours"] !== undefined;
+  const hoursGiven = values["expires-in-hours"] !== undefined || values.uses !== undefined;
   if (action === "create") {
     if (operands.length > 0 || values.json) throw usage();
     const hours = parseHours(values["expires-in-hours"]);
+    const maxUses = parseUses(values.uses);
     const { invite, code } = await withStore(values.config, (store) =>
-      new AdminService({ store }).createInvite(CLI_ACTOR, { expiresInHours: hours }),
+      new AdminService({ store }).createInvite(CLI_ACTOR, { expiresInHours: hours, maxUses }),
     );
     // The code alone on stdout, so scripts can capture it; the rest is for the operator.
     process.stdout.write(`${code}\n`);
     process.stderr.write(
-      `single-use invite ${invite.id}, valid until ${new Date(invite.expiresAt ?? 0).toISOString()}\n`,
+      `${invite.maxUses === 1 ? "single-use invite" : `invite for ${invite.maxUses} accounts`} ${invite.id}, valid until ${new Date(invite.expiresAt ?? 0).toISOString()}\n`,
     );
     return 0;
   }

@@ -32,6 +32,7 @@ import { retention } from "./019_retention.js";
 import { contractEventReferences } from "./020_contract_event_references.js";
 import { accountDeletion } from "./021_account_deletion.js";
 import { serverSettings } from "./022_server_settings.js";
+import { inviteUses } from "./023_invite_uses.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -59,6 +60,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "020_contract_event_references": contractEventReferences,
     "021_account_deletion": accountDeletion,
     "022_server_settings": serverSettings,
+    "023_invite_uses": inviteUses,
   };
 }
 

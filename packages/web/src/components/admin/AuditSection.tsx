@@ -1,0 +1,4 @@
+/** The admin console's audit section (being written). */
+export function AuditSection() {
+  return <p>Audit</p>;
+}

@@ -1,0 +1,4 @@
+/** The admin console's invites section (being written). */
+export function InvitesSection() {
+  return <p>Invites</p>;
+}

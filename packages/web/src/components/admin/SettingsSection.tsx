@@ -1,0 +1,4 @@
+/** The admin console's settings section (being written). */
+export function SettingsSection() {
+  return <p>Settings</p>;
+}
