@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chatHref, messageHref, messageUrl, parseRoute, threadHref } from "./router.js";
+import { adminHref, chatHref, messageHref, messageUrl, parseRoute, threadHref } from "./router.js";
 
 describe("parseRoute", () => {
   it("reads the existing routes", () => {
@@ -15,6 +15,13 @@ describe("parseRoute", () => {
     assert.deepEqual(parseRoute("#/c/abc"), { name: "chat", id: "abc", info: false });
     assert.deepEqual(parseRoute("#/c/abc/info"), { name: "chat", id: "abc", info: true });
     assert.deepEqual(parseRoute("#/threads"), { name: "threads" });
+  });
+
+  it("reads the admin console's sections, its users when none or an unknown one is named", () => {
+    assert.deepEqual(parseRoute("#/admin"), { name: "admin", section: "users" });
+    assert.deepEqual(parseRoute("#/admin/audit"), { name: "admin", section: "audit" });
+    assert.deepEqual(parseRoute(adminHref("settings")), { name: "admin", section: "settings" });
+    assert.deepEqual(parseRoute("#/admin/nothing"), { name: "admin", section: "users" });
   });
 
   it("reads a thread beside its conversation, and is the inverse of threadHref", () => {

@@ -1,12 +1,18 @@
 /**
  * Hash routing: #/ (list), #/new, #/settings, #/requests, #/threads, #/search/<query>,
+ * #/admin/<section> (the admin console: users, invites, audit, server, settings),
  * #/c/<id>, #/c/<id>/info, #/c/<id>/t/<root id> (a thread open beside the conversation)
  * and #/c/<id>/m/<message id> (a link to one message).
  */
 import { useEffect, useState } from "preact/hooks";
 
+export const ADMIN_SECTIONS = ["users", "invites", "audit", "server", "settings"] as const;
+export type AdminSection = (typeof ADMIN_SECTIONS)[number];
+
 export type Route =
   | { name: "home" }
+  /** The admin console; #/admin and an unknown section show its users. */
+  | { name: "admin"; section: AdminSection }
   | { name: "new" }
   | { name: "settings" }
   | { name: "requests" }
@@ -37,6 +43,10 @@ export function parseRoute(hash: string): Route {
       ? { name: "message", conversationId, messageId }
       : { name: "message", conversationId: "", messageId: "" };
   }
+  if (parts[0] === "admin") {
+    const section = ADMIN_SECTIONS.find((name) => name === parts[1]) ?? "users";
+    return { name: "admin", section };
+  }
   if (parts[0] === "new") return { name: "new" };
   if (parts[0] === "settings") return { name: "settings" };
   if (parts[0] === "requests") return { name: "requests" };
@@ -64,6 +74,10 @@ export function messageHref(conversationId: string, messageId: string): string {
 /** The absolute address of a message, to share: this page's address with the message's hash. */
 export function messageUrl(conversationId: string, messageId: string, page: string): string {
   return new URL(messageHref(conversationId, messageId), page).href;
+}
+
+export function adminHref(section: AdminSection): string {
+  return `#/admin/${section}`;
 }
 
 export function searchHref(q: string): string {

@@ -20,6 +20,8 @@ export function ConversationList({ route }: { route: Route }) {
   const online = useStore(chat, (s) => s.online);
   const typing = useStore(chat, (s) => s.typing);
   const me = useStore(chat, (s) => s.me?.id);
+  // The console's entry is for administrators only; the API refuses anyone else anyway.
+  const isAdmin = useStore(chat, (s) => s.me?.is_admin === true);
   // The local copy shows like a loaded list (the banner says when it is all there is).
   const loaded = useStore(chat, (s) => s.loaded || s.restored);
   const loadError = useStore(chat, (s) => s.loadError);
@@ -80,6 +82,16 @@ export function ConversationList({ route }: { route: Route }) {
         >
           <Icon name="plus" />
         </a>
+        {isAdmin && (
+          <a
+            class={route.name === "admin" ? "icon-btn active" : "icon-btn"}
+            href="#/admin"
+            aria-label="Administration"
+            title="Administration"
+          >
+            <Icon name="shield" />
+          </a>
+        )}
         <a
           class={route.name === "settings" ? "icon-btn active" : "icon-btn"}
           href="#/settings"

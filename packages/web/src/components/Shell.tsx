@@ -17,6 +17,7 @@ import { MessageLink } from "./MessageLink.js";
 import { NotifyHint } from "./NotifyHint.js";
 import { RequestsPage } from "./RequestsPage.js";
 
+const AdminPage = lazyView(() => import("./admin/AdminPage.js").then((m) => m.AdminPage));
 const NewChat = lazyView(() => import("./NewChat.js").then((m) => m.NewChat));
 const SearchPanel = lazyView(() => import("./SearchPanel.js").then((m) => m.SearchPanel));
 const Settings = lazyView(() => import("./Settings.js").then((m) => m.Settings));
@@ -81,6 +82,7 @@ export function Shell() {
           )}
           {route.name === "new" && <NewChat />}
           {route.name === "settings" && <Settings />}
+          {route.name === "admin" && <AdminPage section={route.section} />}
           {route.name === "requests" && <RequestsPage />}
           {route.name === "threads" && <ThreadsPage />}
           {route.name === "search" && <SearchPanel q={route.q} />}
