@@ -2,7 +2,7 @@
  * What every account action in the console shares: one call at a time, and the server's
  * refusal (an administrator disabling themselves, a taken username) shown beside it.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../../api.js";
 
 export interface UserAction {
@@ -40,11 +40,15 @@ export function UserError({ error }: { error: string | null }) {
  * this once, as only its hash is kept.
  */
 export function UserPassword({ label, value }: { label: string; value: string }) {
+  const field = useRef<HTMLInputElement>(null);
+  // Brought into view and selected, ready to copy: below the form on a phone it would go unseen.
+  useEffect(() => field.current?.focus(), [value]);
   return (
     <div class="admin-secret">
       <label>
         {label}
         <input
+          ref={field}
           class="admin-secret-value"
           type="text"
           readOnly
