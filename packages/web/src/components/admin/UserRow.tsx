@@ -1,6 +1,6 @@
 /**
  * One account in the console's list: who it is, its flags as badges, when it was made
- * and last seen; its actions open under it, one account at a time kept short on a phone.
+ * and last seen; its actions open under it on demand, which keeps the list short on a phone.
  */
 import type { AdminUserView } from "@private-chat/sdk";
 import { useState } from "preact/hooks";
