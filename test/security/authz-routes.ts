@@ -60,8 +60,9 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: fixed("/me", { password: "not the password at all" }),
   },
   "GET /api/v1/sessions": { scope: "self", call: fixed("/sessions") },
-  // The caller's own data only: conversations they are in now, messages they wrote.
-  "GET /api/v1/me/export": { scope: "self", call: fixed("/me/export") },
+  // The caller's own data only: conversations they are in now or have left (the id of one
+  // left, nothing said since; test/api/export.test.ts reads the zip), messages they wrote.
+  "GET /api/v1/me/export": { scope: "self", showsOwnDeparture: true, call: fixed("/me/export") },
   "DELETE /api/v1/sessions/:id": {
     scope: "foreign",
     call: (w) => ({ path: `${API}/sessions/${w.ownerSessionId}` }),
