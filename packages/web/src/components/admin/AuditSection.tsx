@@ -1,4 +1,110 @@
-/** The admin console's audit section (being written). */
+/**
+ * The admin console's audit log: who did what to which account, invite or setting,
+ * newest first, narrowed by the filters and paged back with "Older entries".
+ */
+import type { AuditEntryView } from "@private-chat/protocol/admin";
+import { useEffect, useState } from "preact/hooks";
+import { api, errorText } from "../../api.js";
+import { fullTime } from "../../format.js";
+import { type AuditFilter, AuditFilters } from "./AuditFilters.js";
+
+const PAGE = 50;
+const SUMMARY_LENGTH = 160;
+
+function value(v: unknown): string {
+  if (v !== null && typeof v === "object" && !Array.isArray(v))
+    return Object.entries(v)
+      .map(([key, inner]) => `${key} ${JSON.stringify(inner)}`)
+      .join(", ");
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** The details on one line: "changes: registration "closed"", cut short when long. */
+function summary(details: Record<string, unknown>): string {
+  const line = Object.entries(details)
+    .map(([key, v]) => `${key}: ${value(v)}`)
+    .join("; ");
+  return line.length > SUMMARY_LENGTH ? `${line.slice(0, SUMMARY_LENGTH - 1)}…` : line;
+}
+
 export function AuditSection() {
-  return <p>Audit</p>;
+  const [filter, setFilter] = useState<AuditFilter>({});
+  const [entries, setEntries] = useState<AuditEntryView[] | null>(null);
+  const [more, setMore] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  /** The page after `before` (the first page without it), added to `shown`. */
+  async function load(shown: AuditEntryView[], before?: number) {
+    setBusy(true);
+    try {
+      const page = await api.admin.audit({ ...filter, limit: PAGE, before });
+      setEntries([...shown, ...page]);
+      setMore(page.length === PAGE);
+      setError(null);
+    } catch (err) {
+      setError(errorText(err));
+    }
+    setBusy(false);
+  }
+  // A new filter starts again from the newest entry.
+  useEffect(() => void load([]), [filter]);
+
+  const last = entries?.[entries.length - 1];
+  return (
+    <>
+      <AuditFilters onApply={setFilter} />
+      <section class="card" aria-labelledby="audit-title" aria-busy={busy}>
+        <h3 id="audit-title">Audit log</h3>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        {entries === null && !error && <p class="muted">Loading…</p>}
+        {entries?.length === 0 && <p class="muted">No entries.</p>}
+        {entries && entries.length > 0 && <AuditTable entries={entries} />}
+        {more && last && (
+          <button type="button" disabled={busy} onClick={() => void load(entries ?? [], last.id)}>
+            Older entries
+          </button>
+        )}
+      </section>
+    </>
+  );
+}
+
+function AuditTable({ entries }: { entries: AuditEntryView[] }) {
+  return (
+    <div class="admin-table-wrap">
+      <table class="admin-table">
+        <caption class="sr-only">Audit entries, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Action</th>
+            <th scope="col">Target</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.id}>
+              <td>{fullTime(entry.at)}</td>
+              <td>{entry.actor_label}</td>
+              <td>
+                <code>{entry.action}</code>
+              </td>
+              <td>
+                {entry.target_type}
+                {entry.target_id && <span class="muted admin-id"> {entry.target_id}</span>}
+              </td>
+              <td class="admin-details">{summary(entry.details)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
