@@ -4,6 +4,7 @@
  * on Save, which makes the setting follow the file again.
  */
 import type { RuntimeSettings, SettingsBody } from "@private-chat/protocol/admin";
+import { MAX_RETENTION_DAYS } from "@private-chat/protocol/chat";
 import type { SettingsState } from "@private-chat/sdk";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -133,6 +134,7 @@ function SettingsForm({
       type="number"
       inputMode={step === 1 ? "numeric" : "decimal"}
       min={name === "max_file_bytes" ? step : 0}
+      max={name === "max_file_bytes" ? undefined : MAX_RETENTION_DAYS}
       step={step}
       required
       value={draft[name]}
