@@ -11,19 +11,30 @@ import { type AuditFilter, AuditFilters } from "./AuditFilters.js";
 const PAGE = 50;
 const SUMMARY_LENGTH = 160;
 
-function value(v: unknown): string {
-  if (v !== null && typeof v === "object" && !Array.isArray(v))
-    return Object.entries(v)
-      .map(([key, inner]) => `${key} ${JSON.stringify(inner)}`)
-      .join(", ");
-  return typeof v === "string" ? v : JSON.stringify(v);
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** The details on one line: "changes: registration "closed"", cut short when long. */
-function summary(details: Record<string, unknown>): string {
-  const line = Object.entries(details)
-    .map(([key, v]) => `${key}: ${value(v)}`)
+/** One detail as words: times as dates, a change as "from → to", a record as its fields. */
+function shown(key: string, v: unknown): string {
+  if (typeof v === "number" && key.endsWith("_at")) return fullTime(v);
+  if (typeof v === "string") return v;
+  if (!isRecord(v)) return JSON.stringify(v);
+  if ("from" in v && "to" in v) return `${shown(key, v.from)} → ${shown(key, v.to)}`;
+  return fields(v);
+}
+
+function fields(record: Record<string, unknown>): string {
+  return Object.entries(record)
+    .map(([key, v]) => `${key}: ${shown(key, v)}`)
     .join("; ");
+}
+
+/** The details on one line, cut short when long; a wrapper such as `changes` is left out. */
+function summary(details: Record<string, unknown>): string {
+  const values = Object.values(details);
+  const only = values.length === 1 ? values[0] : undefined;
+  const line = isRecord(only) && !("from" in only) ? fields(only) : fields(details);
   return line.length > SUMMARY_LENGTH ? `${line.slice(0, SUMMARY_LENGTH - 1)}…` : line;
 }
 
@@ -77,7 +88,7 @@ export function AuditSection() {
 function AuditTable({ entries }: { entries: AuditEntryView[] }) {
   return (
     <div class="admin-table-wrap">
-      <table class="admin-table">
+      <table class="admin-table admin-stacked">
         <caption class="sr-only">Audit entries, newest first</caption>
         <thead>
           <tr>
@@ -91,16 +102,20 @@ function AuditTable({ entries }: { entries: AuditEntryView[] }) {
         <tbody>
           {entries.map((entry) => (
             <tr key={entry.id}>
-              <td>{fullTime(entry.at)}</td>
-              <td>{entry.actor_label}</td>
-              <td>
+              <td data-label="Time">{fullTime(entry.at)}</td>
+              <td data-label="Actor">{entry.actor_label}</td>
+              <td data-label="Action">
                 <code>{entry.action}</code>
               </td>
-              <td>
-                {entry.target_type}
-                {entry.target_id && <span class="muted admin-id"> {entry.target_id}</span>}
+              <td data-label="Target">
+                <span>
+                  {entry.target_type}
+                  {entry.target_id && <span class="muted admin-id"> {entry.target_id}</span>}
+                </span>
               </td>
-              <td class="admin-details">{summary(entry.details)}</td>
+              <td data-label="Details" class="admin-details">
+                {summary(entry.details)}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -21,7 +21,7 @@ export function InviteCode({ code }: { code: string }) {
     <section class="card" aria-labelledby="invite-code-title">
       <h3 id="invite-code-title">Invite created</h3>
       <p class="muted">Share this code now: it will not be shown again.</p>
-      <div class="admin-inline">
+      <div class="admin-inline admin-bottom">
         <label class="admin-grow">
           Invite code
           <input

@@ -50,7 +50,7 @@ function InviteTable({
 }) {
   return (
     <div class="admin-table-wrap">
-      <table class="admin-table">
+      <table class="admin-table admin-stacked">
         <caption class="sr-only">Invites, newest first</caption>
         <thead>
           <tr>
@@ -89,14 +89,16 @@ function InviteRow({ invite, onChanged }: { invite: InviteView; onChanged: () =>
   }
   return (
     <tr>
-      <td>
+      <td data-label="Status">
         <span class={`admin-badge ${invite.status}`}>{STATUS[invite.status]}</span>
       </td>
-      <td>
+      <td data-label="Uses">
         {invite.uses} / {invite.max_uses}
       </td>
-      <td>{invite.expires_at === null ? "Never" : fullTime(invite.expires_at)}</td>
-      <td>{created}</td>
+      <td data-label="Expires">
+        {invite.expires_at === null ? "Never" : fullTime(invite.expires_at)}
+      </td>
+      <td data-label="Created">{created}</td>
       <td>
         {invite.status === "active" && (
           <button

@@ -10,8 +10,6 @@ export interface DayCount {
 
 const WIDTH = 600;
 const HEIGHT = 160;
-/** Room under the bars for the first and last day's labels. */
-const AXIS = 18;
 const GAP = 2;
 
 export function ServerChart({ days }: { days: DayCount[] }) {
@@ -19,41 +17,41 @@ export function ServerChart({ days }: { days: DayCount[] }) {
   const top = Math.max(1, busiest);
   const total = days.reduce((sum, d) => sum + d.messages, 0);
   const slot = WIDTH / Math.max(1, days.length);
-  const plot = HEIGHT - AXIS;
+  const plot = HEIGHT - 1;
   const first = days[0]?.day ?? "";
   const last = days[days.length - 1]?.day ?? "";
   return (
-    <svg
-      class="admin-chart"
-      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-      role="img"
-      aria-labelledby="chart-title"
-      aria-describedby="chart-desc"
-    >
-      <title id="chart-title">Messages per day</title>
-      <desc id="chart-desc">
-        {`${total} messages from ${first} to ${last}; the busiest day had ${busiest}.`}
-      </desc>
-      <line class="admin-chart-axis" x1={0} x2={WIDTH} y1={plot + 0.5} y2={plot + 0.5} />
-      {days.map((d, i) => {
-        const height = (d.messages / top) * plot;
-        return (
-          <rect
-            key={d.day}
-            class="admin-chart-bar"
-            x={i * slot + GAP / 2}
-            y={plot - height}
-            width={slot - GAP}
-            height={height}
-          />
-        );
-      })}
-      <text class="admin-chart-label" x={0} y={HEIGHT - 4}>
-        {first}
-      </text>
-      <text class="admin-chart-label end" x={WIDTH} y={HEIGHT - 4}>
-        {last}
-      </text>
-    </svg>
+    <div class="admin-chart">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-labelledby="chart-title"
+        aria-describedby="chart-desc"
+      >
+        <title id="chart-title">Messages per day</title>
+        <desc id="chart-desc">
+          {`${total} messages from ${first} to ${last}; the busiest day had ${busiest}.`}
+        </desc>
+        <line class="admin-chart-axis" x1={0} x2={WIDTH} y1={plot + 0.5} y2={plot + 0.5} />
+        {days.map((d, i) => {
+          const height = (d.messages / top) * plot;
+          return (
+            <rect
+              key={d.day}
+              class="admin-chart-bar"
+              x={i * slot + GAP / 2}
+              y={plot - height}
+              width={slot - GAP}
+              height={height}
+            />
+          );
+        })}
+      </svg>
+      {/* In HTML, not SVG text, so the labels keep their size however wide the chart is. */}
+      <div class="admin-chart-days" aria-hidden="true">
+        <span>{first}</span>
+        <span>{last}</span>
+      </div>
+    </div>
   );
 }

@@ -15,7 +15,7 @@ export const REGISTRATION: Record<RuntimeSettings["registration"], string> = {
   closed: "Closed: no new accounts",
 };
 
-const days = (n: number) => (n === 0 ? "none (kept forever)" : `${n} days`);
+const days = (n: number, zero: string) => (n === 0 ? zero : `${n} days`);
 
 /** The setting as the form's field holds it (megabytes for the upload limit). */
 export function fieldValue(name: SettingName, settings: RuntimeSettings): string {
@@ -44,7 +44,9 @@ export function settingText(name: SettingName, settings: RuntimeSettings): strin
       return settings.registration;
     case "max_file_bytes":
       return formatSize(settings.max_file_bytes);
-    default:
-      return days(settings[name]);
+    case "retention_messages_days":
+      return days(settings.retention_messages_days, "kept forever");
+    case "retention_max_days":
+      return days(settings.retention_max_days, "no limit");
   }
 }

@@ -200,7 +200,7 @@ function SettingField({
   const hint = `setting-${name}-default`;
   const footer = (
     <div class="admin-inline">
-      <span id={hint} class="muted admin-grow">
+      <span id={hint} class="muted admin-grow admin-hint">
         Default: {settingText(name, state.defaults)}
         {resetting && " (used again once saved)"}
       </span>
