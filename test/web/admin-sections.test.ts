@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { AdminService, CLI_ACTOR } from "../../src/admin/service.js";
 import { launchBrowser } from "../helpers/browser.js";
@@ -217,5 +218,29 @@ describe("admin console sections", { timeout: 240_000 }, () => {
       });
       assert.ok(overflow <= 0, `${name} is ${overflow}px wider than the screen`);
     }
+  });
+
+  it("has no axe violations in either theme, on a phone and a desktop", async () => {
+    const found: string[] = [];
+    for (const colorScheme of ["light", "dark"] as const) {
+      for (const width of [375, 1280]) {
+        const context = await browser.newContext({ colorScheme, viewport: { width, height: 900 } });
+        const themed = await context.newPage();
+        watchErrors(themed, errors);
+        await signIn(themed, server.url, { username: admin.username, displayName: "" });
+        for (const section of ["invites", "audit", "server", "settings"]) {
+          await themed.goto(`${server.url}/#/admin/${section}`);
+          await visible(themed.locator(".admin-body .card").first());
+          await themed.waitForTimeout(300);
+          const result = await new AxeBuilder({ page: themed }).include(".admin-body").analyze();
+          for (const v of result.violations)
+            for (const node of v.nodes)
+              found.push(`${colorScheme} ${width} ${section}: ${v.id} ${node.target.join(" ")}`);
+        }
+        await context.close();
+      }
+    }
+    assert.deepEqual(found, []);
+    assert.deepEqual(errors, []);
   });
 });
