@@ -1,8 +1,9 @@
 /**
- * What leaves the server about accounts, invites and audit entries for an administrator:
+ * What leaves the server about accounts, their sessions, invites and audit entries for an administrator:
  * more than the directory shows (flags, activity), never a hash.
  */
 import type {
+  AdminSessionView,
   AdminUserView,
   AuditEntryView,
   InviteStatus,
@@ -10,6 +11,7 @@ import type {
 } from "@private-chat/protocol/admin";
 import type { AuditEntry } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
+import type { Session } from "../storage/sessions.js";
 import type { User } from "../storage/users.js";
 
 export function presentAdminUser(user: User): AdminUserView {
@@ -44,6 +46,17 @@ export function presentInvite(invite: Invite, now: number): InviteView {
     revoked_at: invite.revokedAt,
     max_uses: invite.maxUses,
     uses: invite.uses,
+  };
+}
+
+export function presentAdminSession(session: Session): AdminSessionView {
+  return {
+    id: session.id,
+    created_at: session.createdAt,
+    last_seen_at: session.lastSeenAt,
+    expires_at: session.expiresAt,
+    user_agent: session.userAgent,
+    ip: session.ip,
   };
 }
 

@@ -14,6 +14,8 @@ import {
   adminPasswordResponse,
   adminResetPasswordBody,
   adminServerResponse,
+  adminSessionParams,
+  adminSessionsResponse,
   adminUpdateUserBody,
   adminUserResponse,
   adminUsersQuery,
@@ -33,7 +35,12 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
 import { empty } from "../http/openapi.js";
-import { presentAdminUser, presentAuditEntry, presentInvite } from "./present.js";
+import {
+  presentAdminSession,
+  presentAdminUser,
+  presentAuditEntry,
+  presentInvite,
+} from "./present.js";
 import { type AdminActor, AdminService, type AdminServiceDeps, actorOf } from "./service.js";
 
 /** Turns away a caller who is not an administrator (also guards src/users/export-routes.ts). */
@@ -221,6 +228,59 @@ export async function registerAdminRoutes(
       async (request) => settingsView(await admin.settings().update(actor(request), request.body)),
     );
 
+    app.get(
+      "/admin/users/:id/sessions",
+      {
+        schema: {
+          summary: "An account's live sessions, newest first",
+          operationId: "adminListUserSessions",
+          tags,
+          params: idParams,
+          response: { 200: adminSessionsResponse },
+          errors: [404],
+        },
+      },
+      async (request) => ({
+        sessions: (await admin.listSessions(request.params.id)).map(presentAdminSession),
+      }),
+    );
+
+    app.delete(
+      "/admin/users/:id/sessions",
+      {
+        schema: {
+          summary: "End every session of an account; its sockets close on every node",
+          operationId: "adminRevokeUserSessions",
+          tags,
+          params: idParams,
+          response: { 200: revokeAllSessionsResponse },
+          errors: [404],
+        },
+      },
+      async (request) => ({
+        sessions_ended: await admin.revokeSessions(actor(request), request.params.id),
+      }),
+    );
+
+    app.delete(
+      "/admin/users/:id/sessions/:sessionId",
+      {
+        schema: {
+          summary: "End one session of an account; its sockets close on every node",
+          operationId: "adminRevokeUserSession",
+          tags,
+          params: adminSessionParams,
+          response: { 204: empty("Ended") },
+          errors: [404],
+        },
+      },
+      async (request, reply) => {
+        const { id, sessionId } = request.params;
+        await admin.revokeSessions(actor(request), id, sessionId);
+        reply.code(204);
+      },
+    );
+
     app.get("/admin/invites", { schema: listInvites }, async () => {
       const now = Date.now();
       const invites = await admin.listInvites();
@@ -283,7 +343,7 @@ export async function registerAdminRoutes(
       "/admin/audit",
       {
         schema: {
-          summary: "The audit log, newest first",
+          summary: "The audit log, newest first, narrowed by actor, action and time",
           operationId: "adminListAudit",
           tags,
           querystring: auditQuery,
@@ -291,9 +351,7 @@ export async function registerAdminRoutes(
         },
       },
       async (request) => {
-        const { limit, before } = request.query;
-        const page = before === undefined ? { limit } : { limit, before };
-        return { entries: (await admin.listAudit(page)).map(presentAuditEntry) };
+        return { entries: (await admin.listAudit(request.query)).map(presentAuditEntry) };
       },
     );
   });

@@ -10,8 +10,9 @@ import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
 import { type Authenticated, validatePassword, validateUsername } from "../auth/service.js";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
-import type { AuditActor, AuditEntry } from "../storage/audit.js";
+import type { AuditActor, AuditEntry, AuditFilter } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
+import type { Session } from "../storage/sessions.js";
 import type { Repositories, Store } from "../storage/store.js";
 import { type User, withoutHash } from "../storage/users.js";
 import type { DeletedAccount } from "../users/account-deletion.js";
@@ -42,6 +43,8 @@ export type AdminAction =
   | "user.demote"
   | "user.reset_password"
   | "user.delete"
+  | "user.sessions_revoked"
+  | "user.session_revoked"
   | "settings.update"
   | "invite.create"
   | "invite.revoke"
@@ -379,7 +382,37 @@ export class AdminService {
     return ended;
   }
 
-  listAudit(options: { limit: number; before?: number }): Promise<AuditEntry[]> {
-    return this.store.audit.list(options);
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    return this.store.audit.list(filter);
+  }
+
+  /** An account's live sessions; not_found for an unknown account. */
+  async listSessions(userId: string): Promise<Session[]> {
+    if (!(await this.store.users.byId(userId))) throw notFound("user");
+    return this.store.sessions.listActive(userId, Date.now());
+  }
+
+  /**
+   * Ends one session of an account (`sessionId`) or all of them, audited; its sockets close
+   * on every node once the change commits. Returns how many ended.
+   */
+  async revokeSessions(actor: AdminActor, userId: string, sessionId?: string): Promise<number> {
+    const now = Date.now();
+    const ended = await this.change(actor, async (tx) => {
+      const user = await tx.users.byId(userId);
+      if (!user) throw notFound("user");
+      let ids: string[];
+      if (sessionId === undefined) ids = await tx.sessions.revokeAllForUser(userId, now);
+      else if (await tx.sessions.revoke(sessionId, userId, now)) ids = [sessionId];
+      else throw new AppError("not_found", "this account has no live session with that id");
+      const details: Record<string, unknown> = { username: user.username };
+      if (sessionId === undefined) details.sessions_ended = ids.length;
+      else details.session_id = sessionId;
+      const action = sessionId === undefined ? "user.sessions_revoked" : "user.session_revoked";
+      await this.record(tx, actor, action, { type: "user", id: userId }, details, now);
+      return ids;
+    });
+    if (ended.length > 0) this.deps.events?.emit("sessions.revoked", { userId, sessionIds: ended });
+    return ended.length;
   }
 }

@@ -61,14 +61,19 @@ export const USAGE = {
   ],
   invite: [
     [
-      "invite create [--expires-in-hours N]",
-      `print a single-use invite code (default ${DEFAULT_INVITE_HOURS} h)`,
+      "invite create [--expires-in-hours N] [--uses N]",
+      `print an invite code for N accounts (default 1, valid ${DEFAULT_INVITE_HOURS} h)`,
     ],
     ["invite list [--json]", "list invites with their status (active, used, revoked, expired)"],
-    ["invite revoke ID", "revoke an unused invite"],
+    ["invite revoke ID", "revoke an invite with uses left"],
   ],
   sessions: [["sessions revoke-all", "end every session on the server (suspected token leak)"]],
-  audit: [["audit [--limit N] [--json]", "show the log of administrative actions, newest first"]],
+  audit: [
+    [
+      "audit [--limit N] [--actor NAME] [--action ACTION] [--since TIME] [--until TIME] [--json]",
+      "show the log of administrative actions, newest first, narrowed by who, what and when",
+    ],
+  ],
   retention: [
     [
       "retention run [--json]",

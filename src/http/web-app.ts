@@ -1,5 +1,6 @@
 /**
- * Serves the built web app (the @private-chat/web package's dist/) at "/": hashed assets cached for a year, the page
+ * Serves the built web app (the @private-chat/web package's dist/) at "/", and /admin as a
+ * way into its admin console: hashed assets cached for a year, the page
  * itself revalidated on every load so a new release is picked up at once. Text files go out
  * as the .br or .gz the build wrote beside them, when the browser accepts one.
  */
@@ -14,8 +15,10 @@ const webPackage = createRequire(import.meta.url).resolve("@private-chat/web/pac
 export const WEB_ROOT = join(dirname(webPackage), "dist");
 
 export async function registerWebApp(app: FastifyInstance, root = WEB_ROOT): Promise<void> {
+  const hidden = { config: { rateLimit: false }, schema: { hide: true } };
+  // The admin console is a route of the app (hash routing); /admin is its address to type.
+  app.get("/admin", hidden, async (_request, reply) => reply.redirect("/#/admin", 302));
   if (!existsSync(`${root}/index.html`)) {
-    const hidden = { config: { rateLimit: false }, schema: { hide: true } };
     app.get("/", hidden, async (_request, reply) => {
       reply.type("text/plain; charset=utf-8");
       return "chat-server is running, but the web app is not built: run `npm run build`.\n";

@@ -55,6 +55,21 @@ function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
   };
 }
 
+/** Which entries to list: all of them unless narrowed. */
+export interface AuditFilter {
+  limit: number;
+  /** An entry's id: older entries only. */
+  before?: number;
+  /** The actor's label: a username, or "cli". */
+  actor?: string;
+  /** One action, or every action of a kind when it ends in "." ("user."). */
+  action?: string;
+  /** At or after this time (ms). */
+  since?: number;
+  /** Before this time (ms). */
+  until?: number;
+}
+
 export class AuditStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -76,13 +91,23 @@ export class AuditStore {
   }
 
   /** Entries newest first; `before` (an id) pages further back. */
-  async list(options: { limit: number; before?: number }): Promise<AuditEntry[]> {
+  async list(filter: AuditFilter): Promise<AuditEntry[]> {
     let query = this.db
       .selectFrom("audit_log")
       .selectAll()
       .orderBy("id", "desc")
-      .limit(options.limit);
-    if (options.before !== undefined) query = query.where("id", "<", options.before);
+      .limit(filter.limit);
+    if (filter.before !== undefined) query = query.where("id", "<", filter.before);
+    if (filter.actor !== undefined) query = query.where("actor_label", "=", filter.actor);
+    if (filter.action?.endsWith(".")) {
+      // A kind of action: compared as a prefix, not a LIKE pattern, so "_" matches itself.
+      const kind = filter.action;
+      query = query.where((eb) =>
+        eb(eb.fn("substr", [eb.ref("action"), eb.lit(1), eb.lit(kind.length)]), "=", kind),
+      );
+    } else if (filter.action !== undefined) query = query.where("action", "=", filter.action);
+    if (filter.since !== undefined) query = query.where("at", ">=", filter.since);
+    if (filter.until !== undefined) query = query.where("at", "<", filter.until);
     const rows = await query.execute();
     return rows.map(toEntry);
   }

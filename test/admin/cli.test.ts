@@ -190,24 +190,27 @@ describe("chat-server admin commands", { concurrency: true }, () => {
     try {
       const code = (await ws.ok("invite", "create", "--expires-in-hours", "1")).trim();
       assert.match(code, /^[\w-]{16}$/);
-      await ws.ok("invite", "create");
+      await ws.ok("invite", "create", "--uses", "3");
       const invites = JSON.parse(await ws.ok("invite", "list", "--json")).invites;
       assert.equal(invites.length, 2);
       assert.ok(invites.every((i: { status: string }) => i.status === "active"));
       const [newest, oldest] = invites;
       assert.ok(newest.expires_at - oldest.expires_at > 100 * 3_600_000);
+      assert.deepEqual([newest.max_uses, oldest.max_uses], [3, 1]);
       assert.equal(await ws.ok("invite", "revoke", oldest.id), `revoked invite ${oldest.id}\n`);
       assertOneLineError(await ws.cli("invite", "revoke", oldest.id), 1, /not_found/);
       const table = await ws.ok("invite", "list");
-      assert.match(table, /^id\s+status\s+created\s+by\s+expires\s+used by\n/);
-      assert.match(table, new RegExp(`${oldest.id}\\s+revoked\\s+\\S+\\s+cli\\s`));
-      assert.match(table, new RegExp(`${newest.id}\\s+active\\s`));
+      assert.match(table, /^id\s+status\s+uses\s+created\s+by\s+expires\s+last used by\n/);
+      assert.match(table, new RegExp(`${oldest.id}\\s+revoked\\s+0/1\\s+\\S+\\s+cli\\s`));
+      assert.match(table, new RegExp(`${newest.id}\\s+active\\s+0/3\\s`));
       assertOneLineError(
         await ws.cli("invite", "create", "--expires-in-hours", "0"),
         64,
         /above 0 and at most 8760/,
       );
       assertOneLineError(await ws.cli("invite", "list", "extra"), 64, /usage/);
+      for (const uses of ["0", "1.5", "1001", "many"])
+        assertOneLineError(await ws.cli("invite", "create", "--uses", uses), 64, /--uses/);
 
       await ws.ok("user", "create", "erin");
       await ws.withStore(async (store) => {
@@ -248,6 +251,32 @@ describe("chat-server admin commands", { concurrency: true }, () => {
       );
       assert.match(text[2] ?? "", /Z\s+cli\s+user\.create\s+user erin\s+\{"is_admin":false\}$/);
       assertOneLineError(await ws.cli("audit", "--limit", "0"), 64, /--limit/);
+      const filtered = async (...flags: string[]) =>
+        JSON.parse(await ws.ok("audit", "--json", ...flags)).entries.map(
+          (e: { action: string }) => e.action,
+        );
+      assert.deepEqual(await filtered("--action", "invite."), [
+        "invite.revoke",
+        "invite.create",
+        "invite.create",
+      ]);
+      assert.deepEqual(await filtered("--action", "user.create", "--actor", "cli"), [
+        "user.create",
+      ]);
+      assert.deepEqual(await filtered("--actor", "erin"), []);
+      const today = new Date().toISOString().slice(0, 10);
+      assert.equal((await filtered("--since", today)).length, 5);
+      assert.deepEqual(await filtered("--until", today), []);
+      assert.equal(
+        (await filtered("--since", "2000-01-01T00:00", "--until", "2999-01-01")).length,
+        5,
+      );
+      for (const [flag, value] of [
+        ["--since", "yesterday"],
+        ["--until", "2026-13-45"],
+        ["--actor", ""],
+      ] as const)
+        assertOneLineError(await ws.cli("audit", flag, value), 64, new RegExp(flag));
     } finally {
       ws.cleanup();
     }

@@ -150,6 +150,131 @@ forEachEngine("admin API: invites, sessions and the audit log", { redis: true },
     assert.equal(bad.status, 400);
   });
 
+  it("an invite for several accounts counts its uses, and the last one spends it", async () => {
+    const created = await api.post(
+      "/api/v1/admin/invites",
+      { max_uses: 2 },
+      { token: admin.token },
+    );
+    assert.equal(created.status, 201);
+    assert.deepEqual([created.body.invite.max_uses, created.body.invite.uses], [2, 0]);
+    // Two registrations race for the two uses, then a third finds it spent.
+    await Promise.all([0, 1].map(() => createUser(server.url, { invite_code: created.body.code })));
+    const third = await api.post("/api/v1/auth/register", {
+      username: uniqueUsername(),
+      password: "a fine password",
+      invite_code: created.body.code,
+    });
+    assert.equal(third.body.error.code, "invalid_invite");
+    const listed = await api.get("/api/v1/admin/invites", { token: admin.token });
+    const invite = listed.body.invites.find((i: any) => i.id === created.body.invite.id);
+    assert.deepEqual([invite.status, invite.uses, invite.max_uses], ["used", 2, 2]);
+    const spent = await api.delete(`/api/v1/admin/invites/${invite.id}`, { token: admin.token });
+    assert.equal(spent.status, 404);
+    for (const max_uses of [0, 1.5, 1001, "2"]) {
+      const bad = await api.post("/api/v1/admin/invites", { max_uses }, { token: admin.token });
+      assert.equal(bad.status, 400, JSON.stringify(max_uses));
+    }
+  });
+
+  it("lists an account's sessions and ends one or all of them, closing their sockets", async () => {
+    const target = await createInvitedUser();
+    const second = await api.post("/api/v1/auth/login", {
+      username: target.username,
+      password: target.password,
+    });
+    const path = `/api/v1/admin/users/${target.id}/sessions`;
+    const listed = await api.get(path, { token: admin.token });
+    assert.equal(listed.status, 200);
+    assert.equal(listed.body.sessions.length, 2);
+    assert.deepEqual(Object.keys(listed.body.sessions[0]).sort(), [
+      "created_at",
+      "expires_at",
+      "id",
+      "ip",
+      "last_seen_at",
+      "user_agent",
+    ]);
+    const firstSocket = await connect(server.url, target.token);
+    const secondSocket = await connect(server.url, second.body.token);
+    const mine = await api.get("/api/v1/sessions", { token: target.token });
+    const firstId = mine.body.sessions.find((s: any) => s.current).id;
+
+    const one = await api.delete(`${path}/${firstId}`, { token: admin.token });
+    assert.equal(one.status, 204);
+    assert.equal((await firstSocket.closed).code, 4401);
+    assert.equal((await api.get("/api/v1/me", { token: target.token })).status, 401);
+    assert.equal((await api.get("/api/v1/me", { token: second.body.token })).status, 200);
+    const again = await api.delete(`${path}/${firstId}`, { token: admin.token });
+    assert.equal(again.status, 404);
+    // A session of another account is not found through this one.
+    const foreign = await api.get("/api/v1/sessions", { token: admin.token });
+    const adminSession = foreign.body.sessions[0].id;
+    assert.equal((await api.delete(`${path}/${adminSession}`, { token: admin.token })).status, 404);
+
+    const all = await api.delete(path, { token: admin.token });
+    assert.deepEqual([all.status, all.body.sessions_ended], [200, 1]);
+    assert.equal((await secondSocket.closed).code, 4401);
+    assert.deepEqual((await api.get(path, { token: admin.token })).body.sessions, []);
+    const unknown = await api.get("/api/v1/admin/users/nobody/sessions", { token: admin.token });
+    assert.equal(unknown.status, 404);
+
+    const audit = await api.get("/api/v1/admin/audit?action=user.session", {
+      token: admin.token,
+    });
+    assert.equal(audit.body.entries.length, 0, "an action is matched whole unless it ends in .");
+    const kinds = await api.get(`/api/v1/admin/audit?action=user.&limit=2`, {
+      token: admin.token,
+    });
+    assert.deepEqual(
+      kinds.body.entries.map((e: any) => [
+        e.action,
+        e.details.session_id ?? e.details.sessions_ended,
+      ]),
+      [
+        ["user.sessions_revoked", 1],
+        ["user.session_revoked", firstId],
+      ],
+    );
+  });
+
+  it("narrows the audit log by actor, action and time", async () => {
+    const start = Date.now();
+    const target = await createInvitedUser();
+    await api.patch(`/api/v1/admin/users/${target.id}`, { disabled: true }, { token: admin.token });
+    await new AdminService({ store: server.ctx.store }).updateUser(CLI_ACTOR, target.id, {
+      disabled: false,
+    });
+    const get = async (query: string) => {
+      const res = await api.get(`/api/v1/admin/audit?${query}`, { token: admin.token });
+      assert.equal(res.status, 200, `${query}: ${res.text}`);
+      return res.body.entries.map((e: any) => `${e.actor_label} ${e.action}`);
+    };
+    const since = `since=${start}`;
+    assert.deepEqual(await get(`${since}&action=user.`), [
+      "cli user.enable",
+      `${admin.username} user.disable`,
+    ]);
+    assert.deepEqual(await get(`${since}&actor=cli`), ["cli user.enable"]);
+    assert.deepEqual(await get(`${since}&actor=${admin.username}&action=invite.create`), [
+      `${admin.username} invite.create`,
+    ]);
+    assert.deepEqual(await get(`${since}&until=${start}`), []);
+    assert.deepEqual(await get(`until=${start}&action=user.enable&since=0`), []);
+    assert.deepEqual(await get(`${since}&actor=nobody`), []);
+    for (const bad of [
+      "since=yesterday",
+      "until=-1",
+      "actor=",
+      `action=${"x".repeat(65)}`,
+      "who=me",
+    ]) {
+      const res = await api.get(`/api/v1/admin/audit?${bad}`, { token: admin.token });
+      assert.equal(res.status, 400, bad);
+      assert.match(res.body.error.code, /^(invalid_request|unknown_fields)$/);
+    }
+  });
+
   async function createInvitedUser(): Promise<TestUser> {
     const invite = await api.post("/api/v1/admin/invites", {}, { token: admin.token });
     return createUser(server.url, { invite_code: invite.body.code });

@@ -84,3 +84,16 @@ forEachEngine("admin API: the server at a glance", ({ start }) => {
     assert.equal(refused.status, 403);
   });
 });
+
+forEachEngine("the admin console's address", ({ start }) => {
+  it("/admin leads into the web app's console, for anyone to sign in first", async () => {
+    const server = await start();
+    try {
+      const response = await fetch(`${server.url}/admin`, { redirect: "manual" });
+      assert.equal(response.status, 302);
+      assert.equal(response.headers.get("location"), "/#/admin");
+    } finally {
+      await server.stop();
+    }
+  });
+});

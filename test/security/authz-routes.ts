@@ -246,6 +246,18 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     scope: "admin",
     call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/reset-password`, body: {} }),
   },
+  "GET /api/v1/admin/users/:id/sessions": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/sessions` }),
+  },
+  "DELETE /api/v1/admin/users/:id/sessions": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/sessions` }),
+  },
+  "DELETE /api/v1/admin/users/:id/sessions/:sessionId": {
+    scope: "admin",
+    call: (w) => ({ path: `${API}/admin/users/${w.owner.id}/sessions/${w.ownerSessionId}` }),
+  },
   "GET /api/v1/admin/server": { scope: "admin", call: fixed("/admin/server") },
   "GET /api/v1/admin/settings": { scope: "admin", call: fixed("/admin/settings") },
   "PATCH /api/v1/admin/settings": {
@@ -278,8 +290,10 @@ export const PUBLIC_ROUTES = new Set([
   "POST /api/v1/auth/login",
   "GET /api/v1/server",
   "GET /api/v1/openapi.json",
-  // The page shown when the web app is not built.
+  // The page shown when the web app is not built, and the way into the admin console
+  // (a redirect to the app, which asks the API, which refuses anyone but an admin).
   "GET /",
+  "GET /admin",
 ]);
 
 function filesUnder(dir: string): string[] {
