@@ -189,8 +189,24 @@ describe("admin console sections", { timeout: 240_000 }, () => {
     assert.equal(await rows.count(), 57);
     assert.equal(await page.getByRole("button", { name: "Older entries" }).count(), 0);
 
+    // The command line made the administrator: the only entry with "cli" as its actor.
     await page.getByRole("button", { name: "Clear filters" }).click();
-    await visible(table.getByRole("cell", { name: "invite.revoke" }));
+    await page.getByLabel("Actor").fill("cli");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll("tbody tr").length === 1,
+      undefined,
+      { timeout: WAIT },
+    );
+    assert.deepEqual(await table.locator("tbody tr td:nth-child(3)").allTextContents(), [
+      "user.create",
+    ]);
+
+    // A range that ends before anything happened holds nothing.
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await page.getByLabel("Until").fill("2020-01-01T00:00");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await visible(page.getByText("No entries."));
   });
 
   it("shows the server's figures and a chart of messages per day", async () => {

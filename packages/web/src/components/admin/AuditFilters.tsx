@@ -15,12 +15,16 @@ const ACTIONS = [
   "user.demote",
   "user.reset_password",
   "user.delete",
+  "user.sessions_revoked",
+  "user.session_revoked",
   "invite.",
   "invite.create",
   "invite.revoke",
-  "sessions.",
-  "settings.",
+  "sessions.revoke_all",
+  "settings.update",
   "export.",
+  "export.account",
+  "export.conversation",
 ];
 
 /** A datetime-local value (the browser's time zone) as ms since the epoch, or none. */

@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../../api.js";
 import { fullTime } from "../../format.js";
 import { type AuditFilter, AuditFilters } from "./AuditFilters.js";
+import { SectionTable } from "./SectionTable.js";
 
 const PAGE = 50;
 const SUMMARY_LENGTH = 160;
@@ -87,39 +88,36 @@ export function AuditSection() {
 
 function AuditTable({ entries }: { entries: AuditEntryView[] }) {
   return (
-    <div class="admin-table-wrap">
-      <table class="admin-table admin-stacked">
-        <caption class="sr-only">Audit entries, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Details</th>
+    <SectionTable caption="Audit entries, newest first" stacked>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Actor</th>
+          <th scope="col">Action</th>
+          <th scope="col">Target</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((entry) => (
+          <tr key={entry.id}>
+            <td data-label="Time">{fullTime(entry.at)}</td>
+            <td data-label="Actor">{entry.actor_label}</td>
+            <td data-label="Action">
+              <code>{entry.action}</code>
+            </td>
+            <td data-label="Target">
+              <span>
+                {entry.target_type}
+                {entry.target_id && <span class="muted admin-id"> {entry.target_id}</span>}
+              </span>
+            </td>
+            <td data-label="Details" class="admin-details">
+              {summary(entry.details)}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {entries.map((entry) => (
-            <tr key={entry.id}>
-              <td data-label="Time">{fullTime(entry.at)}</td>
-              <td data-label="Actor">{entry.actor_label}</td>
-              <td data-label="Action">
-                <code>{entry.action}</code>
-              </td>
-              <td data-label="Target">
-                <span>
-                  {entry.target_type}
-                  {entry.target_id && <span class="muted admin-id"> {entry.target_id}</span>}
-                </span>
-              </td>
-              <td data-label="Details" class="admin-details">
-                {summary(entry.details)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </SectionTable>
   );
 }

@@ -9,6 +9,7 @@ import { fullTime } from "../../format.js";
 import { InviteCode } from "./InviteCode.js";
 import { InviteForm } from "./InviteForm.js";
 import { SectionState, useSectionData } from "./SectionData.js";
+import { SectionTable } from "./SectionTable.js";
 
 const STATUS: Record<InviteView["status"], string> = {
   active: "Active",
@@ -49,27 +50,24 @@ function InviteTable({
   onChanged: () => Promise<void>;
 }) {
   return (
-    <div class="admin-table-wrap">
-      <table class="admin-table admin-stacked">
-        <caption class="sr-only">Invites, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Status</th>
-            <th scope="col">Uses</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {invites.map((invite) => (
-            <InviteRow key={invite.id} invite={invite} onChanged={onChanged} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <SectionTable caption="Invites, newest first" stacked>
+      <thead>
+        <tr>
+          <th scope="col">Status</th>
+          <th scope="col">Uses</th>
+          <th scope="col">Expires</th>
+          <th scope="col">Created</th>
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {invites.map((invite) => (
+          <InviteRow key={invite.id} invite={invite} onChanged={onChanged} />
+        ))}
+      </tbody>
+    </SectionTable>
   );
 }
 

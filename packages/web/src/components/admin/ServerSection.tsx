@@ -8,6 +8,7 @@ import { api } from "../../api.js";
 import { duration, fullTime } from "../../format.js";
 import { formatSize } from "../../state/uploads.js";
 import { SectionState, useSectionData } from "./SectionData.js";
+import { SectionTable } from "./SectionTable.js";
 import { type DayCount, ServerChart } from "./ServerChart.js";
 
 const ENGINES: Record<AdminServerResponse["database"], string> = {
@@ -78,25 +79,22 @@ function Activity({ days }: { days: DayCount[] }) {
       <ServerChart days={days} />
       <details>
         <summary>The numbers as a table</summary>
-        <div class="admin-table-wrap">
-          <table class="admin-table">
-            <caption class="sr-only">Messages per day</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day (UTC)</th>
-                <th scope="col">Messages</th>
+        <SectionTable caption="Messages per day">
+          <thead>
+            <tr>
+              <th scope="col">Day (UTC)</th>
+              <th scope="col">Messages</th>
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((d) => (
+              <tr key={d.day}>
+                <td>{d.day}</td>
+                <td>{count(d.messages)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {days.map((d) => (
-                <tr key={d.day}>
-                  <td>{d.day}</td>
-                  <td>{count(d.messages)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </SectionTable>
       </details>
     </section>
   );
@@ -106,32 +104,29 @@ function Nodes({ server }: { server: AdminServerResponse }) {
   return (
     <section class="card" aria-labelledby="nodes-title">
       <h3 id="nodes-title">Nodes</h3>
-      <div class="admin-table-wrap">
-        <table class="admin-table">
-          <caption class="sr-only">The cluster's live nodes</caption>
-          <thead>
-            <tr>
-              <th scope="col">Host</th>
-              <th scope="col">Process</th>
-              <th scope="col">Started</th>
-              <th scope="col">Last seen</th>
+      <SectionTable caption="The cluster's live nodes">
+        <thead>
+          <tr>
+            <th scope="col">Host</th>
+            <th scope="col">Process</th>
+            <th scope="col">Started</th>
+            <th scope="col">Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {server.nodes.map((node) => (
+            <tr key={node.id}>
+              <td>
+                {node.hostname}
+                {node.id === server.node_id && <span class="muted"> (this node)</span>}
+              </td>
+              <td>{node.pid}</td>
+              <td>{fullTime(node.started_at)}</td>
+              <td>{fullTime(node.last_seen_at)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {server.nodes.map((node) => (
-              <tr key={node.id}>
-                <td>
-                  {node.hostname}
-                  {node.id === server.node_id && <span class="muted"> (this node)</span>}
-                </td>
-                <td>{node.pid}</td>
-                <td>{fullTime(node.started_at)}</td>
-                <td>{fullTime(node.last_seen_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </SectionTable>
     </section>
   );
 }
