@@ -3,7 +3,7 @@
  * newest first, narrowed by the filters and paged back with "Older entries".
  */
 import type { AuditEntryView } from "@private-chat/protocol/admin";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, errorText } from "../../api.js";
 import { fullTime } from "../../format.js";
 import { type AuditFilter, AuditFilters } from "./AuditFilters.js";
@@ -45,18 +45,26 @@ export function AuditSection() {
   const [more, setMore] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const latest = useRef(0);
 
   /** The page after `before` (the first page without it), added to `shown`. */
   async function load(shown: AuditEntryView[], before?: number) {
+    // Only the latest request shows: an answer for filters since replaced is dropped.
+    const request = ++latest.current;
     setBusy(true);
+    let page: AuditEntryView[] | undefined;
+    let failure: string | null = null;
     try {
-      const page = await api.admin.audit({ ...filter, limit: PAGE, before });
+      page = await api.admin.audit({ ...filter, limit: PAGE, before });
+    } catch (err) {
+      failure = errorText(err);
+    }
+    if (request !== latest.current) return;
+    if (page) {
       setEntries([...shown, ...page]);
       setMore(page.length === PAGE);
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
     }
+    setError(failure);
     setBusy(false);
   }
   // A new filter starts again from the newest entry.

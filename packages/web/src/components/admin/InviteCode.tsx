@@ -34,10 +34,10 @@ export function InviteCode({ code }: { code: string }) {
         <button type="button" onClick={() => void copy()}>
           Copy code
         </button>
+        <span role="status" class="muted">
+          {copied ?? ""}
+        </span>
       </div>
-      <p role="status" class="muted">
-        {copied ?? ""}
-      </p>
     </section>
   );
 }

@@ -165,12 +165,12 @@ function SettingsForm({
       {field("retention_messages_days", number("retention_messages_days"))}
       {field("retention_max_days", number("retention_max_days"))}
       {field("max_file_bytes", number("max_file_bytes", 0.01))}
-      <button type="submit" class="primary" disabled={busy}>
-        Save
-      </button>
-      <p role="status" class="admin-status">
-        {status}
-      </p>
+      <div class="admin-inline">
+        <button type="submit" class="primary" disabled={busy}>
+          Save
+        </button>
+        <span role="status">{status}</span>
+      </div>
       {error && (
         <p class="error" role="alert">
           {error}
