@@ -93,10 +93,12 @@ function InviteRow({ invite, onChanged }: { invite: InviteView; onChanged: () =>
       <td data-label="Uses">
         {invite.uses} / {invite.max_uses}
       </td>
-      <td data-label="Expires">
+      <td data-label="Expires" class="admin-time">
         {invite.expires_at === null ? "Never" : fullTime(invite.expires_at)}
       </td>
-      <td data-label="Created">{created}</td>
+      <td data-label="Created" class="admin-time">
+        {created}
+      </td>
       <td>
         {invite.status === "active" && (
           <button
