@@ -84,7 +84,7 @@ function SettingsForm({
     setStatus("");
   };
 
-  /** The settings that differ from what holds now, or the name of the first invalid one. */
+  /** The settings changed in the form, or the name of the first invalid one. */
   function changes(): SettingsBody | SettingName {
     const body: Record<string, unknown> = {};
     for (const name of NAMES) {
@@ -92,9 +92,12 @@ function SettingsForm({
         body[name] = null;
         continue;
       }
+      // Compared as shown: an upload limit of no whole number of megabytes, left as it is,
+      // must not come back rounded.
+      if (draft[name] === fieldValue(name, state.settings)) continue;
       const value = settingValue(name, draft[name]);
       if (value === undefined) return name;
-      if (value !== state.settings[name]) body[name] = value;
+      body[name] = value;
     }
     return body as SettingsBody;
   }
