@@ -5,6 +5,7 @@
  * holds a whole conversation in memory.
  */
 import type { Kysely } from "kysely";
+import type { Conversation } from "./conversations.js";
 import { type MessageRow, normaliseMessage } from "./message-row.js";
 import type { Database } from "./schema.js";
 
@@ -25,6 +26,28 @@ export interface ExportPage {
 
 export class ExportReads {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Conversations `userId` belonged to and has left (a closed period, no current one),
+   * oldest first: the messages they wrote there are still theirs to take.
+   */
+  async leftConversations(userId: string): Promise<Conversation[]> {
+    return this.db
+      .selectFrom("conversations as c")
+      .selectAll("c")
+      .where("c.id", "in", (eb) =>
+        eb.selectFrom("membership_periods").select("conversation_id").where("user_id", "=", userId),
+      )
+      .where("c.id", "not in", (eb) =>
+        eb
+          .selectFrom("conversation_members")
+          .select("conversation_id")
+          .where("user_id", "=", userId),
+      )
+      .orderBy("c.created_at")
+      .orderBy("c.id")
+      .execute();
+  }
 
   /** Live messages (tombstones left out) after `afterSeq`, thread replies included. */
   async messages(page: ExportPage): Promise<ExportedMessageRow[]> {

@@ -39,6 +39,11 @@ interface ConversationEntry {
   conversation: Conversation;
   /** The exporting person's own membership (account exports). */
   own?: Member;
+  /**
+   * A conversation the exporting person has left: only its id, type and creation go out,
+   * since its title and members may have changed since, which a former member does not see.
+   */
+  left?: true;
 }
 
 const README_COMMON = `conversations.json
@@ -76,7 +81,9 @@ profile.json
 
 ${README_COMMON}
 This export holds the conversations you are a member of now, and in them only the
-messages you wrote and their files.
+messages you wrote and their files. Conversations you have left are listed too, with
+"you_left": true and the messages you wrote in them, but without their title and
+members, which may have changed since you left.
 `;
 }
 
@@ -133,10 +140,11 @@ export class DataExport {
       sessions: sessions.map((s) => presentSession(s, sessionId)),
       notifications: { dnd, conversations: [...preferences.values()] },
     };
-    const entries: ConversationEntry[] = memberships.map(({ conversation, ...own }) => ({
-      conversation,
-      own,
-    }));
+    const left = await this.reads.leftConversations(user.id);
+    const entries: ConversationEntry[] = [
+      ...memberships.map(({ conversation, ...own }) => ({ conversation, own })),
+      ...left.map((conversation) => ({ conversation, left: true as const })),
+    ];
     return async (archive) => {
       archive.addText("README.txt", accountReadme(user, now));
       archive.addText("profile.json", `${JSON.stringify(profile, null, 2)}\n`);
@@ -174,30 +182,42 @@ export class DataExport {
     let first = true;
     for (let i = 0; i < entries.length; i += CONVERSATION_PAGE) {
       const page = entries.slice(i, i + CONVERSATION_PAGE);
-      const members = await store.conversations.membersOf(page.map((e) => e.conversation.id));
+      const members = await store.conversations.membersOf(
+        page.filter((e) => !e.left).map((e) => e.conversation.id),
+      );
       const users = await store.users.byIds(members.map((m) => m.user_id));
-      for (const { conversation, own } of page) {
-        const view = {
-          id: conversation.id,
-          type: conversation.type,
-          title: conversation.title,
-          created_at: Number(conversation.created_at),
-          created_by: conversation.created_by,
-          ...(own ? { your_role: own.role, you_joined_at: Number(own.joined_at) } : {}),
-          members: members
-            .filter((m) => m.conversation_id === conversation.id)
-            .map((m) => {
-              const user = users.get(m.user_id);
-              return {
-                id: m.user_id,
-                username: user?.username ?? null,
-                display_name: user?.displayName ?? null,
-                role: m.role,
-                joined_at: Number(m.joined_at),
-              };
-            }),
-          messages_file: messagesFile(conversation.id),
-        };
+      for (const { conversation, own, left } of page) {
+        const view = left
+          ? {
+              id: conversation.id,
+              type: conversation.type,
+              title: null,
+              created_at: Number(conversation.created_at),
+              you_left: true,
+              members: [],
+              messages_file: messagesFile(conversation.id),
+            }
+          : {
+              id: conversation.id,
+              type: conversation.type,
+              title: conversation.title,
+              created_at: Number(conversation.created_at),
+              created_by: conversation.created_by,
+              ...(own ? { your_role: own.role, you_joined_at: Number(own.joined_at) } : {}),
+              members: members
+                .filter((m) => m.conversation_id === conversation.id)
+                .map((m) => {
+                  const user = users.get(m.user_id);
+                  return {
+                    id: m.user_id,
+                    username: user?.username ?? null,
+                    display_name: user?.displayName ?? null,
+                    role: m.role,
+                    joined_at: Number(m.joined_at),
+                  };
+                }),
+              messages_file: messagesFile(conversation.id),
+            };
         yield `${first ? "\n" : ",\n"}${JSON.stringify(view)}`;
         first = false;
       }

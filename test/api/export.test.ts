@@ -198,6 +198,46 @@ forEachEngine("data export", ({ start }) => {
     assert.ok(!everything.includes(sent.deleted?.id as string), "the deleted message's id");
   });
 
+  it("holds what the caller wrote in a conversation they left, and nothing said since", async () => {
+    const left = (await createGroup(server.url, bob, [alice], "Before alice left")).id;
+    const mine = await sendMessage(server.url, alice, left, "alice wrote before leaving");
+    await sendMessage(server.url, bob, left, "bob wrote while alice was there");
+    const leave = await api.delete(`${API}/conversations/${left}/members/${alice.id}`, as(alice));
+    assert.ok(leave.status < 300, leave.text);
+    const renamed = await api.patch(
+      `${API}/conversations/${left}`,
+      { title: "Renamed since" },
+      as(bob),
+    );
+    assert.equal(renamed.status, 200, renamed.text);
+    const added = await api.post(
+      `${API}/conversations/${left}/members`,
+      { user_ids: [admin.id] },
+      as(bob),
+    );
+    assert.ok(added.status < 300, added.text);
+    await sendMessage(server.url, bob, left, "bob wrote after alice left");
+
+    const files = await unzip((await download(server.url, `${API}/me/export`, alice.token)).bytes);
+    const entry = json(files, "conversations.json").find((c: { id: string }) => c.id === left);
+    assert.deepEqual(entry, {
+      id: left,
+      type: "group",
+      title: null,
+      created_at: entry.created_at,
+      you_left: true,
+      members: [],
+      messages_file: `messages/${left}.jsonl`,
+    });
+    assert.deepEqual(
+      lines(files, `messages/${left}.jsonl`).map((m) => m.id),
+      [mine.id],
+    );
+    const everything = [...files.values()].map((b) => b.toString("latin1")).join("\n");
+    for (const hidden of ["Renamed since", admin.username, "bob wrote"])
+      assert.ok(!everything.includes(hidden), `"${hidden}" is not in the export`);
+  });
+
   it("audits the export before it is sent", async () => {
     const audit = await api.get(`${API}/admin/audit?limit=50`, as(admin));
     assert.equal(audit.status, 200, audit.text);

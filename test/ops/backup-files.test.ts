@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { statSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { API, download, uploadOk } from "../attachments/support.js";
@@ -64,6 +64,12 @@ describe("chat-server backup --encrypt with uploaded files", () => {
       for (const file of filesUnder(folder)) {
         assert.equal(statSync(join(folder, file)).mode & 0o777, 0o600, file);
       }
+      // The database went through a snapshot file beside it, removed once sealed; the
+      // backup folder only ever holds sealed bytes.
+      assert.deepEqual(
+        readdirSync(dir).filter((name) => name.includes("snapshot")),
+        [],
+      );
 
       await sendFiles([5000]);
       const second = join(folder, "chat_2.backup");

@@ -17,13 +17,15 @@ export interface Setup {
   sent: string;
   strangerName: string;
   blockedName: string;
+  /** One of Alice's contacts, whose account (and sessions) the administrator manages. */
+  memberName: string;
 }
 
 /** One view: how to reach it from a signed-in page (or a fresh one), and what shows it. */
 export interface View {
   name: string;
-  /** Who looks at it: the member with chats, one with none, or nobody signed in. */
-  as: "alice" | "newcomer" | "signed-out";
+  /** Who looks at it: the member with chats, one with none, the server's administrator, or nobody signed in. */
+  as: "alice" | "newcomer" | "admin" | "signed-out";
   open: (page: Page, setup: Setup) => Promise<void>;
   /** Undoes what `open` changed, for the views after it (and the next layout's run). */
   close?: (page: Page, setup: Setup) => Promise<void>;
@@ -34,6 +36,15 @@ async function go(page: Page, hash: string): Promise<void> {
 }
 
 const thread = (page: Page) => page.getByRole("region", { name: /^Conversation with/ });
+
+/** A section of the admin console, its tab marked as the current page. */
+async function adminSection(page: Page, section: string, label: string): Promise<void> {
+  await go(page, `#/admin/${section}`);
+  const tabs = page.getByRole("navigation", { name: "Console sections" });
+  await visible(tabs.locator('[aria-current="page"]').getByText(label, { exact: true }));
+}
+
+const accounts = (page: Page) => page.getByRole("list", { name: "Accounts" });
 
 export const VIEWS: View[] = [
   {
@@ -380,6 +391,69 @@ export const VIEWS: View[] = [
         .getByText(/You're offline/)
         .waitFor({ state: "hidden" });
     },
+  },
+  {
+    name: "admin console: users",
+    as: "admin",
+    open: async (page, s) => {
+      await adminSection(page, "users", "Users");
+      await visible(accounts(page).getByText(`@${s.memberName}`));
+      await visible(page.getByRole("form", { name: "Create an account" }));
+    },
+  },
+  {
+    name: "admin console: one user's actions and sessions",
+    as: "admin",
+    open: async (page, s) => {
+      await adminSection(page, "users", "Users");
+      await page.getByLabel("Search by username").fill(s.memberName);
+      const row = accounts(page)
+        .getByRole("listitem")
+        .filter({ hasText: `@${s.memberName}` });
+      await row.getByRole("button", { name: `Manage ${s.memberName}` }).click();
+      await visible(row.getByRole("list", { name: `Sessions of ${s.memberName}` }));
+      await row.getByRole("button", { name: "Delete account…" }).click();
+      await visible(row.getByLabel("Type the username to confirm"));
+    },
+    close: async (page) => {
+      // Nothing was sent: leaving the section drops the open row.
+      await go(page, "#/");
+    },
+  },
+  {
+    name: "admin console: an account created, its password shown once",
+    as: "admin",
+    open: async (page) => {
+      await adminSection(page, "users", "Users");
+      const form = page.getByRole("form", { name: "Create an account" });
+      const username = `shown_${Date.now().toString(36)}`;
+      await form.getByLabel("Username", { exact: true }).fill(username);
+      await form.getByRole("button", { name: "Create account" }).click();
+      await visible(form.getByLabel(`Password for ${username}`));
+    },
+    close: async (page) => {
+      await go(page, "#/");
+    },
+  },
+  {
+    name: "admin console: invites",
+    as: "admin",
+    open: (page) => adminSection(page, "invites", "Invites"),
+  },
+  {
+    name: "admin console: audit log",
+    as: "admin",
+    open: (page) => adminSection(page, "audit", "Audit log"),
+  },
+  {
+    name: "admin console: server",
+    as: "admin",
+    open: (page) => adminSection(page, "server", "Server"),
+  },
+  {
+    name: "admin console: settings",
+    as: "admin",
+    open: (page) => adminSection(page, "settings", "Settings"),
   },
 ];
 

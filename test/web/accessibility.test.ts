@@ -37,10 +37,11 @@ async function upload(
   return ((await res.json()) as { id: string }).id;
 }
 
-// Long: 4 layouts x 27 views, each a full axe run with colour contrast.
+// Long: 4 layouts x 39 views, each a full axe run with colour contrast.
 describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
   let server: TestServer;
   let browser: Browser;
+  let admin: TestUser;
   let alice: TestUser;
   let newcomer: TestUser;
   let setup: Setup;
@@ -49,6 +50,8 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
   before(async () => {
     server = await startTestServer({ rate_limit: { enabled: false } });
     const make = () => createUser(server.url);
+    // Before the others: the first account of a fresh server is its administrator.
+    admin = await make();
     const [a, bob, carol, n, stranger, asked, declined, blocked] = await Promise.all([
       make(),
       make(),
@@ -165,6 +168,7 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
       sent: sent.id,
       strangerName: stranger.username,
       blockedName: blocked.username,
+      memberName: bob.username,
     };
     browser = await launchBrowser();
   });
@@ -187,7 +191,7 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
           });
           const page = await context.newPage();
           watchErrors(page, errors);
-          const user = as === "alice" ? alice : as === "newcomer" ? newcomer : undefined;
+          const user = { alice, newcomer, admin, "signed-out": undefined }[as];
           if (user) await signIn(page, server.url, { ...user, displayName: user.username });
           contexts.set(as, { context, page });
           return page;

@@ -38,8 +38,8 @@ import {
   tempPathBeside,
   writePrivateFile,
 } from "./private-files.js";
-import { inspectImage, openSource, refuseUnsound } from "./sqlite-backup.js";
-import { asRollbackImage, schemaVersionOf } from "./sqlite-file.js";
+import { inspectImage, openSource, refuseUnsound, snapshotToPath } from "./sqlite-backup.js";
+import { asRollbackImage, type Inspection, schemaVersionOf } from "./sqlite-file.js";
 
 const BLOB_NAME = /^[0-9a-f]{64}(?:-[0-9a-f]{16})?$/;
 
@@ -154,6 +154,61 @@ async function storeUpload(
   return { entry, written: true };
 }
 
+/** A checked snapshot of the database, read as often as needed, then removed. */
+interface Snapshot {
+  inspection: Inspection;
+  size: number;
+  read: () => AsyncIterable<Buffer>;
+  sha256: () => Promise<string>;
+  remove: () => void;
+}
+
+/**
+ * A clear database is copied page by page into a 0600 file beside it (bounded memory). An encrypted one is serialised in memory: SQLite's backup API will not copy
+ * encrypted pages into a clear file, and a clear copy on disk would undo the encryption
+ * at rest.
+ */
+async function databaseSnapshot(options: SetBackupOptions): Promise<Snapshot> {
+  const source = openSource(options.sourcePath, options.databaseKey);
+  try {
+    if (options.databaseKey) {
+      // serialize() reads every page inside one read transaction: a consistent snapshot.
+      const image = asRollbackImage(source.serialize());
+      const inspection = await inspectImage(image);
+      refuseUnsound(inspection, options.sourcePath);
+      return {
+        inspection,
+        size: image.length,
+        read: () => Readable.from([image]),
+        sha256: async () => createHash("sha256").update(image).digest("hex"),
+        remove: () => {},
+      };
+    }
+    // Beside the database, not in the backup folder, which may be a less trusted place
+    // (a mounted remote disk): only sealed bytes go there.
+    const path = tempPathBeside(options.sourcePath, "backup-snapshot");
+    try {
+      const inspection = await snapshotToPath(source, path, options.sourcePath, options.log);
+      return {
+        inspection,
+        size: statSync(path).size,
+        read: () => createReadStream(path),
+        sha256: async () => {
+          const hash = createHash("sha256");
+          for await (const chunk of createReadStream(path)) hash.update(chunk);
+          return hash.digest("hex");
+        },
+        remove: () => removeQuietly(path),
+      };
+    } catch (err) {
+      removeQuietly(path);
+      throw err;
+    }
+  } finally {
+    source.close();
+  }
+}
+
 export async function backupSet(options: SetBackupOptions): Promise<SetBackupResult> {
   const dir = dirname(options.out);
   if (existsSync(options.out)) {
@@ -161,28 +216,25 @@ export async function backupSet(options: SetBackupOptions): Promise<SetBackupRes
   }
   if (!existsSync(dir)) throw new BackupError(`the directory ${dir} does not exist`);
   const keys = await prepareKeys(dir, options.key);
-  const source = openSource(options.sourcePath, options.databaseKey);
-  let image: Buffer;
-  try {
-    // serialize() reads every page inside one read transaction: a consistent snapshot.
-    image = asRollbackImage(source.serialize());
-  } finally {
-    source.close();
-  }
-  const inspection = await inspectImage(image);
-  refuseUnsound(inspection, options.sourcePath);
-  const databaseSha = createHash("sha256").update(image).digest("hex");
-  const databaseTarget = databaseBlobPath(dir, keys.tag, databaseSha);
+  const snapshot = await databaseSnapshot(options);
   let written = 0;
   let writtenBytes = 0;
-  if (existsSync(databaseTarget)) touch(databaseTarget);
-  else {
-    const sealed = await sealToFile(keys.blobs, Readable.from([image]), databaseTarget);
-    await rename(sealed.temp, databaseTarget);
-    syncDirectoryOf(databaseTarget);
-    written += 1;
-    writtenBytes += image.length;
+  let database: { sha256: string; size: number };
+  try {
+    database = { sha256: await snapshot.sha256(), size: snapshot.size };
+    const databaseTarget = databaseBlobPath(dir, keys.tag, database.sha256);
+    if (existsSync(databaseTarget)) touch(databaseTarget);
+    else {
+      const sealed = await sealToFile(keys.blobs, snapshot.read(), databaseTarget);
+      await rename(sealed.temp, databaseTarget);
+      syncDirectoryOf(databaseTarget);
+      written += 1;
+      writtenBytes += database.size;
+    }
+  } finally {
+    snapshot.remove();
   }
+  const { inspection } = snapshot;
   let uploads: BlobEntry[] | null = null;
   if (options.uploadsRoot !== undefined) {
     uploads = [];
@@ -203,7 +255,7 @@ export async function backupSet(options: SetBackupOptions): Promise<SetBackupRes
     schemaVersion: schemaVersionOf(inspection.applied),
     tag: keys.tag,
     ...(keys.blobIdentity === undefined ? {} : { blobIdentity: keys.blobIdentity }),
-    database: { sha256: databaseSha, size: image.length },
+    database,
     uploads,
   };
   const sealed = await encrypter(keys.manifest).encrypt(JSON.stringify(manifest));

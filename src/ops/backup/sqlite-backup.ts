@@ -6,8 +6,17 @@
  * uploaded files is set-backup.ts, which takes its snapshot with openSource and
  * inspectImage from here.
  */
-import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname } from "node:path";
+import { pipeline } from "node:stream/promises";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { applyKey, type SqliteKey } from "../../storage/sqlite/encryption.js";
 import { BackupError } from "./backup-error.js";
@@ -110,16 +119,31 @@ export async function inspectImage(image: Buffer): Promise<Inspection> {
   }
 }
 
+/**
+ * A consistent copy of a clear database into a new 0600 file at `path`, page by page
+ * through the online backup API, so memory stays bounded however large the database is;
+ * checked, and in rollback-journal mode. The caller removes `path`.
+ */
+export async function snapshotToPath(
+  source: SqliteDatabase.Database,
+  path: string,
+  sourcePath: string,
+  log: (line: string) => void,
+): Promise<Inspection> {
+  createPrivateFile(path);
+  const progress = new PageProgress(log);
+  await source.backup(path, { progress: progress.step });
+  progress.finish();
+  const inspection = await inspectFile(path);
+  refuseUnsound(inspection, sourcePath);
+  return inspection;
+}
+
 /** Copies page by page through the online backup API into a 0600 file beside `out`. */
 async function backupToFile(options: BackupOptions, source: SqliteDatabase.Database) {
   const partial = tempPathBeside(options.out, "partial");
-  createPrivateFile(partial);
   try {
-    const progress = new PageProgress(options.log);
-    await source.backup(partial, { progress: progress.step });
-    progress.finish();
-    const inspection = await inspectFile(partial);
-    refuseUnsound(inspection, options.sourcePath);
+    const inspection = await snapshotToPath(source, partial, options.sourcePath, options.log);
     sealFile(partial);
     moveNoClobber(partial, options.out);
     syncDirectoryOf(options.out);
@@ -163,7 +187,27 @@ function writeChunks(stream: NodeJS.WritableStream, chunks: Buffer[]): Promise<v
   );
 }
 
-/** Serialises a snapshot in memory, checks it, then writes it to stdout. */
+/**
+ * A clear database to stdout: a snapshot file beside the database (its disk is sized for
+ * it, where /tmp may be memory), checked, then streamed out, so memory stays bounded.
+ */
+async function streamToStdout(options: BackupOptions, source: SqliteDatabase.Database) {
+  const path = tempPathBeside(options.sourcePath, "backup-snapshot");
+  try {
+    const inspection = await snapshotToPath(source, path, options.sourcePath, options.log);
+    // `end: false`: the caller's stream (process.stdout) stays open for it to finish.
+    await pipeline(createReadStream(path), options.stdout ?? process.stdout, { end: false });
+    return { bytes: statSync(path).size, schemaVersion: schemaVersionOf(inspection.applied) };
+  } finally {
+    removeQuietly(path);
+  }
+}
+
+/**
+ * An encrypted database to stdout: SQLite's backup API will not copy encrypted pages into
+ * a clear file, and a clear copy on disk would undo the encryption at rest, so the
+ * snapshot is serialised in memory (as large as the database), checked, then written.
+ */
 async function backupToStdout(options: BackupOptions, source: SqliteDatabase.Database) {
   // serialize() reads every page inside one read transaction: a consistent snapshot.
   const image = asRollbackImage(source.serialize());
@@ -190,11 +234,13 @@ export async function backupSqlite(options: BackupOptions): Promise<BackupResult
   try {
     // SQLite's backup API copies pages as they are: an encrypted database goes through
     // the in-memory snapshot, which reads them in clear.
-    return options.out === "-"
-      ? await backupToStdout(options, source)
-      : options.key
-        ? await snapshotToFile(options, source)
-        : await backupToFile(options, source);
+    if (options.out === "-")
+      return options.key
+        ? await backupToStdout(options, source)
+        : await streamToStdout(options, source);
+    return options.key
+      ? await snapshotToFile(options, source)
+      : await backupToFile(options, source);
   } finally {
     source.close();
   }

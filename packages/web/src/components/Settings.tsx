@@ -20,7 +20,8 @@ import { DndSettings } from "./DndSettings.js";
 import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
 
-function device(agent: string): string {
+/** A short name for the device behind a user agent ("Firefox on Linux"). */
+export function device(agent: string): string {
   if (!agent) return "Unknown device";
   const browser = /Firefox|Edg|Chrome|Safari/.exec(agent)?.[0]?.replace("Edg", "Edge") ?? "";
   const os =
