@@ -88,7 +88,7 @@ function InviteRow({ invite, onChanged }: { invite: InviteView; onChanged: () =>
   return (
     <tr>
       <td data-label="Status">
-        <span class={`admin-badge ${invite.status}`}>{STATUS[invite.status]}</span>
+        <span class={`invite-status ${invite.status}`}>{STATUS[invite.status]}</span>
       </td>
       <td data-label="Uses">
         {invite.uses} / {invite.max_uses}

@@ -77,7 +77,7 @@ function Activity({ days }: { days: DayCount[] }) {
     <section class="card" aria-labelledby="activity-title">
       <h3 id="activity-title">Messages per day, last 30 days</h3>
       <ServerChart days={days} />
-      <details>
+      <details class="admin-more">
         <summary>The numbers as a table</summary>
         <SectionTable caption="Messages per day">
           <thead>
