@@ -103,3 +103,21 @@ export function joinNames(names: string[]): string {
   if (names.length === 3) return `${names[0]}, ${names[1]} and ${names[2]}`;
   return `${names[0]}, ${names[1]} and ${names.length - 2} others`;
 }
+
+/** A length of time in its two largest units: "3 d 4 h", "5 h 12 min", "40 s". */
+export function duration(seconds: number): string {
+  const units: [string, number][] = [
+    ["d", 86_400],
+    ["h", 3_600],
+    ["min", 60],
+    ["s", 1],
+  ];
+  const whole = Math.max(0, Math.floor(seconds));
+  const first = units.findIndex(([, size]) => whole >= size);
+  if (first < 0) return "0 s";
+  const [name, size] = units[first] as [string, number];
+  const text = `${Math.floor(whole / size)} ${name}`;
+  const next = units[first + 1];
+  const rest = next ? Math.floor((whole % size) / next[1]) : 0;
+  return next && rest > 0 ? `${text} ${rest} ${next[0]}` : text;
+}
