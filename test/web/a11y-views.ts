@@ -438,22 +438,35 @@ export const VIEWS: View[] = [
   {
     name: "admin console: invites",
     as: "admin",
-    open: (page) => adminSection(page, "invites", "Invites"),
+    open: async (page) => {
+      await adminSection(page, "invites", "Invites");
+      await visible(page.getByRole("button", { name: "Create invite" }));
+    },
   },
   {
     name: "admin console: audit log",
     as: "admin",
-    open: (page) => adminSection(page, "audit", "Audit log"),
+    open: async (page) => {
+      await adminSection(page, "audit", "Audit log");
+      // The account the views above created is in it.
+      await visible(page.getByRole("table", { name: "Audit entries, newest first" }));
+    },
   },
   {
     name: "admin console: server",
     as: "admin",
-    open: (page) => adminSection(page, "server", "Server"),
+    open: async (page) => {
+      await adminSection(page, "server", "Server");
+      await visible(page.getByRole("img", { name: "Messages per day" }));
+    },
   },
   {
     name: "admin console: settings",
     as: "admin",
-    open: (page) => adminSection(page, "settings", "Settings"),
+    open: async (page) => {
+      await adminSection(page, "settings", "Settings");
+      await visible(page.getByRole("radio", { name: /^Closed/ }));
+    },
   },
 ];
 
