@@ -9,6 +9,7 @@ import type {
   InviteStatus,
   InviteView,
 } from "@private-chat/protocol/admin";
+import { presentSession } from "../auth/present.js";
 import type { AuditEntry } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
 import type { Session } from "../storage/sessions.js";
@@ -50,14 +51,8 @@ export function presentInvite(invite: Invite, now: number): InviteView {
 }
 
 export function presentAdminSession(session: Session): AdminSessionView {
-  return {
-    id: session.id,
-    created_at: session.createdAt,
-    last_seen_at: session.lastSeenAt,
-    expires_at: session.expiresAt,
-    user_agent: session.userAgent,
-    ip: session.ip,
-  };
+  const { current: _never, ...view } = presentSession(session, "");
+  return view;
 }
 
 export function presentAuditEntry(entry: AuditEntry): AuditEntryView {

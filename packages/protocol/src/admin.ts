@@ -3,6 +3,7 @@
  * server sends back, shared with every client. Objects are strict like the rest of the API.
  */
 import { z } from "zod/mini";
+import { sessionView } from "./rest.js";
 
 export const MAX_ADMIN_PAGE = 1000;
 export const MAX_INVITE_HOURS = 24 * 365;
@@ -142,15 +143,8 @@ export const invitesResponse = z.object({ invites: z.array(inviteView) });
 export const revokeAllSessionsResponse = z.object({ sessions_ended: z.number() });
 export const auditResponse = z.object({ entries: z.array(auditEntryView) });
 
-/** One session of an account, as an administrator sees it. */
-export const adminSessionView = z.object({
-  id: z.string(),
-  created_at: z.number(),
-  last_seen_at: z.number(),
-  expires_at: z.number(),
-  user_agent: z.string(),
-  ip: z.string(),
-});
+/** One session of an account, as an administrator sees it: none of them is theirs. */
+export const adminSessionView = z.omit(sessionView, { current: true });
 export type AdminSessionView = z.infer<typeof adminSessionView>;
 export const adminSessionsResponse = z.object({ sessions: z.array(adminSessionView) });
 const pathId = z.string().check(z.minLength(1), z.maxLength(64));
