@@ -236,26 +236,27 @@ describe("admin console sections", { timeout: 240_000 }, () => {
     }
   });
 
-  it("has no axe violations in either theme, on a phone and a desktop", async () => {
+  // The shared accessibility suite sees each section in both themes and layouts, as a new
+  // server shows it; here they are full of what the tests above made, on a phone in dark,
+  // where the tables stack under their column names.
+  it("has no axe violations with lists full, on a phone in dark", async () => {
     const found: string[] = [];
-    for (const colorScheme of ["light", "dark"] as const) {
-      for (const width of [375, 1280]) {
-        const context = await browser.newContext({ colorScheme, viewport: { width, height: 900 } });
-        const themed = await context.newPage();
-        watchErrors(themed, errors);
-        await signIn(themed, server.url, { username: admin.username, displayName: "" });
-        for (const section of ["invites", "audit", "server", "settings"]) {
-          await themed.goto(`${server.url}/#/admin/${section}`);
-          await visible(themed.locator(".admin-body .card").first());
-          await themed.waitForTimeout(300);
-          const result = await new AxeBuilder({ page: themed }).include(".admin-body").analyze();
-          for (const v of result.violations)
-            for (const node of v.nodes)
-              found.push(`${colorScheme} ${width} ${section}: ${v.id} ${node.target.join(" ")}`);
-        }
-        await context.close();
-      }
+    const context = await browser.newContext({
+      colorScheme: "dark",
+      viewport: { width: 375, height: 900 },
+    });
+    const phone = await context.newPage();
+    watchErrors(phone, errors);
+    await signIn(phone, server.url, { username: admin.username, displayName: "" });
+    for (const section of ["invites", "audit", "server", "settings"]) {
+      await phone.goto(`${server.url}/#/admin/${section}`);
+      await visible(phone.locator(".admin-body .card").first());
+      await phone.waitForTimeout(300);
+      const result = await new AxeBuilder({ page: phone }).include(".admin-body").analyze();
+      for (const v of result.violations)
+        for (const node of v.nodes) found.push(`${section}: ${v.id} ${node.target.join(" ")}`);
     }
+    await context.close();
     assert.deepEqual(found, []);
     assert.deepEqual(errors, []);
   });
