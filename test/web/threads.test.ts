@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageView } from "@private-chat/sdk";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
@@ -14,7 +15,7 @@ import { createGroup, sendMessage } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { gone, messageList, PASSWORD, signedInPage, visible } from "./helpers.js";
+import { gone, messageList, PASSWORD, signedInPage, visible, WAIT } from "./helpers.js";
 
 describe("threads in the web app", { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -159,9 +160,20 @@ describe("threads in the web app", { timeout: 180_000 }, () => {
     assert.equal(res.body.threads.length, 0);
     // A thread link whose root is not a message of this conversation shows not available
     // (the browser logs the two 404 answers, which are expected here and nowhere else).
+    // The alert shows at the first answer; both are awaited so that the second is logged
+    // before the errors are sorted.
     const logged = errors.length;
+    const answered = (path: string) =>
+      alicePage.waitForResponse(
+        (r) => new URL(r.url()).pathname === `/api/v1/messages/not-a-message${path}`,
+      );
+    const answers = Promise.all([answered(""), answered("/thread")]);
     await alicePage.evaluate(`location.hash = "#/c/${groupId}/t/not-a-message"`);
     await visible(panel(alicePage).getByRole("alert").getByText("This thread is not available."));
+    for (const answer of await answers) assert.equal(answer.status(), 404);
+    // The console message of a 404 follows its response; wait until both are in.
+    const notFound = () => errors.slice(logged).filter((e) => e.includes("status of 404"));
+    for (let waited = 0; notFound().length < 2 && waited < WAIT; waited += 50) await sleep(50);
     const expected = errors.splice(logged).filter((e) => !e.includes("status of 404"));
     errors.push(...expected);
   });
