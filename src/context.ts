@@ -2,6 +2,7 @@
  * The services one chat-server process runs on, built once from the parsed config and
  * passed down explicitly: nothing deeper reads configuration on its own.
  */
+
 import { randomUUID } from "node:crypto";
 import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import type { Logger } from "pino";
@@ -10,11 +11,13 @@ import { serverStats } from "./admin/server-stats.js";
 import type { AdminActor } from "./admin/service.js";
 import type { AttachmentService } from "./attachments/service.js";
 import { createAttachmentService } from "./attachments/setup.js";
+import { AccessTokens } from "./auth/access-tokens.js";
 import { AuthService } from "./auth/service.js";
 import { createAuthThrottles } from "./auth/throttles.js";
 import { MemoryRedeemedTickets, RedisRedeemedTickets, TicketService } from "./auth/tickets.js";
 import { TokenService } from "./auth/tokens.js";
 import { BlockService } from "./blocks/service.js";
+import { BotService } from "./bots/service.js";
 import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
@@ -47,6 +50,8 @@ export interface ServerContext {
   tokens: TokenService;
   auth: AuthService;
   tickets: TicketService;
+  accessTokens: AccessTokens;
+  bots: BotService;
   pubsub: PubSub;
   hub: Hub;
   conversations: ConversationService;
@@ -209,6 +214,14 @@ export function createContext(
       actor,
     );
 
+  const accessTokens = new AccessTokens(store, events);
+  const bots = new BotService({
+    store,
+    tokens: accessTokens,
+    usersCanCreateBots: () => config.integrations.users_can_create_bots,
+    deleteAccount: deleteUserAccount,
+  });
+
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
     const stored = committed.filter((e) => e.type === "message.new").length;
@@ -226,6 +239,19 @@ export function createContext(
   events.on("user.disabled", ({ userId }) => {
     pubsub.publish({ kind: "revoke", userId, sessionIds: "all", reason: "account disabled" });
     push.service.sessionsEnded(userId, "all");
+    // A disabled owner's bots stop with them.
+    void store.users
+      .botsOf(userId)
+      .then((owned) => {
+        for (const bot of owned)
+          pubsub.publish({
+            kind: "revoke",
+            userId: bot.id,
+            sessionIds: "all",
+            reason: "owner disabled",
+          });
+      })
+      .catch((err) => onError(err, "bots.revoke"));
   });
   events.on("relations.changed", (change) => pubsub.publish({ kind: "relations", change }));
 
@@ -239,6 +265,8 @@ export function createContext(
     tokens,
     auth,
     tickets,
+    accessTokens,
+    bots,
     pubsub,
     hub,
     conversations,

@@ -21,6 +21,8 @@ export function presentAdminUser(user: User): AdminUserView {
     username: user.username,
     display_name: user.displayName,
     is_admin: user.isAdmin,
+    is_bot: user.isBot,
+    owner_id: user.ownerId,
     disabled: user.disabled,
     created_at: user.createdAt,
     last_seen_at: user.lastSeenAt,

@@ -1,9 +1,11 @@
 /**
  * The `requireAuth` hook (run before the body is parsed, after the rate limit): reads
- * `Authorization: Bearer <JWT>` and attaches the caller's user and session to the request.
+ * `Authorization: Bearer <JWT or access token>`, attaches the caller's user and session to
+ * the request, and refuses an access token outside its scopes.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
+import { allows, type RouteScope, scopeOfRoute } from "./route-scopes.js";
 import type { Authenticated, AuthService } from "./service.js";
 
 declare module "fastify" {
@@ -24,7 +26,20 @@ export function requireAuth(auth: AuthService) {
     if (!token)
       throw new AppError("unauthorized", "send an access token as 'Authorization: Bearer <token>'");
     request.auth = await auth.authenticate(token);
+    checkScope(request.auth, scopeOfRoute(request.method, request.routeOptions.url));
   };
+}
+
+/** Refuses a token whose scopes do not cover what the route needs (see route-scopes.ts). */
+export function checkScope(authenticated: Authenticated, needed: RouteScope | undefined): void {
+  const scopes = authenticated.session.scopes;
+  if (allows(scopes, needed)) return;
+  throw new AppError(
+    "insufficient_scope",
+    needed === undefined || needed === "sign-in"
+      ? "an access token cannot do this; sign in instead"
+      : `this access token lacks the ${needed} scope`,
+  );
 }
 
 /** The authenticated caller; only valid on routes behind requireAuth. */

@@ -12,6 +12,7 @@ export function presentUser(user: User): UserView {
     username: user.username,
     display_name: user.displayName,
     is_admin: user.isAdmin,
+    is_bot: user.isBot,
     created_at: user.createdAt,
   };
   if (user.deletedAt !== null) view.deleted = true;

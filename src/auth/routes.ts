@@ -23,7 +23,7 @@ import { recheckAfterBody } from "./recheck.js";
 import type { AuthService, ClientContext } from "./service.js";
 import type { TicketService } from "./tickets.js";
 
-function clientOf(request: FastifyRequest): ClientContext {
+export function clientOf(request: FastifyRequest): ClientContext {
   return { ip: request.ip, userAgent: String(request.headers["user-agent"] ?? "") };
 }
 

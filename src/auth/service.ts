@@ -19,6 +19,7 @@ import type { Store } from "../storage/store.js";
 import type { User, UserWithHash } from "../storage/users.js";
 import { withoutHash } from "../storage/users.js";
 import { storedDisplayName } from "../users/display-name.js";
+import { hashSecret, looksLikeAccessToken } from "./access-tokens.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { presentUser } from "./present.js";
 import { recheckCaller } from "./recheck.js";
@@ -164,7 +165,11 @@ export class AuthService {
     const throttle = this.deps.throttles.signIn;
     await throttle.check(body.username, client.ip, now);
     const found = await this.deps.store.users.byUsername(body.username);
-    const valid = await verifyPassword(found?.passwordHash, body.password);
+    // A bot has no password: it signs in with its tokens only.
+    const valid = await verifyPassword(
+      found?.isBot ? undefined : found?.passwordHash,
+      body.password,
+    );
     if (!found || !valid) {
       await throttle.recordFailure(body.username, client.ip, now);
       this.deps.onAuthFailure?.("invalid_credentials");
@@ -180,6 +185,14 @@ export class AuthService {
 
   /** Resolves a bearer token to its live session and user, or throws a 401/403 AppError. */
   async authenticate(token: string): Promise<Authenticated> {
+    if (looksLikeAccessToken(token)) {
+      const found = await this.deps.store.accessTokens.byHash(hashSecret(token));
+      if (!found) {
+        this.deps.onAuthFailure?.("unauthorized");
+        throw new AppError("unauthorized", "this access token is not valid");
+      }
+      return this.sessionOf(found.userId, found.sessionId);
+    }
     let claims: Awaited<ReturnType<TokenService["verify"]>>;
     try {
       claims = await this.deps.tokens.verify(token);
@@ -208,7 +221,7 @@ export class AuthService {
       this.deps.onAuthFailure?.("session_revoked");
       throw new AppError("session_revoked", "this session has ended; sign in again");
     }
-    if (user.disabled) {
+    if (user.disabled || (user.ownerId !== null && !(await this.ownerActive(user.ownerId)))) {
       this.deps.onAuthFailure?.("account_disabled");
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     }
@@ -217,6 +230,12 @@ export class AuthService {
       session.lastSeenAt = now;
     }
     return { user: withoutHash(user), session };
+  }
+
+  /** A bot works while its owner's account does: a disabled or deleted owner stops it. */
+  private async ownerActive(ownerId: string): Promise<boolean> {
+    const owner = await this.deps.store.users.byId(ownerId);
+    return owner !== undefined && !owner.disabled;
   }
 
   listSessions(userId: string): Promise<Session[]> {

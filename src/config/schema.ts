@@ -174,6 +174,16 @@ export const accountsSection = z
   })
   .prefault({});
 
+// Bots, tokens and webhooks. users_can_create_bots: every user may make bots, not only
+// administrators. allow_private_urls: webhooks and slash commands may call loopback and
+// private addresses (tests and closed networks); the server's own address stays refused.
+export const integrationsSection = z
+  .strictObject({
+    users_can_create_bots: z.boolean().default(false),
+    allow_private_urls: z.boolean().default(false),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -187,6 +197,7 @@ export const configSchema = z.strictObject({
   retention: retentionSection,
   events: eventsSection,
   accounts: accountsSection,
+  integrations: integrationsSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

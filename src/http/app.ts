@@ -1,6 +1,7 @@
 /**
  * buildApp(): the HTTP application, apart from listen() so tests can run it on port 0.
  */
+
 import { randomUUID } from "node:crypto";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
@@ -14,7 +15,9 @@ import { uploadsDir } from "../attachments/setup.js";
 import { requireAuth } from "../auth/authenticate.js";
 import { recheckAfterBody } from "../auth/recheck.js";
 import { registerAuthRoutes } from "../auth/routes.js";
+import { registerTokenRoutes } from "../auth/token-routes.js";
 import { registerBlockRoutes } from "../blocks/routes.js";
+import { registerBotRoutes } from "../bots/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { AppError } from "../errors.js";
@@ -171,6 +174,8 @@ export async function buildApp(
         registerSyncRoutes(authed, ctx.sync);
         registerSearchRoutes(authed, ctx.store);
         registerPushRoutes(authed, ctx.push.service);
+        registerTokenRoutes(authed, ctx.accessTokens, ctx.store);
+        registerBotRoutes(authed, ctx.bots);
         await registerAdminRoutes(authed, ctx);
         await registerExportRoutes(authed, ctx);
       });

@@ -159,6 +159,7 @@ const TAGS = [
   { name: "search", description: "Full-text message search" },
   { name: "push", description: "Web Push: the server's key and browsers' subscriptions" },
   { name: "notifications", description: "Notification levels, mutes and do-not-disturb hours" },
+  { name: "integrations", description: "Personal access tokens, bots and webhooks" },
   { name: "admin", description: "Administration: accounts, invites, sessions, audit log" },
   { name: "server", description: "What a client needs before signing in; this document" },
   { name: "ops", description: "Health, status and metrics for operators" },

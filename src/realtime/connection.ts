@@ -3,9 +3,11 @@
  * was sent, and a bounded outbound queue. While it catches up (on connect or on a
  * `sync`), live events wait in a small buffer so that nothing arrives out of order.
  */
+
 import type { Duplex } from "node:stream";
 import type { ErrorCode } from "@private-chat/protocol/errors";
 import { CLOSE_CODES } from "@private-chat/protocol/frames";
+import type { TokenScope } from "@private-chat/protocol/tokens";
 import type { WebSocket } from "ws";
 import type { CommittedEvent } from "../events/bus.js";
 import type { User } from "../storage/users.js";
@@ -87,6 +89,8 @@ export class Connection {
     readonly sessionId: string,
     /** When the token this socket opened with stops being valid (ms since the epoch). */
     readonly expiresAt: number,
+    /** The access token's scopes; null for a sign-in (see auth/route-scopes.ts). */
+    readonly scopes: readonly TokenScope[] | null,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: () => void,
   ) {

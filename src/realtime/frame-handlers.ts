@@ -9,6 +9,7 @@ import {
   mayContainUnsafeText,
   UNSAFE_TEXT_MESSAGE,
 } from "@private-chat/protocol/unsafe-text";
+import { allows, type RouteScope } from "../auth/route-scopes.js";
 import type { ConversationService } from "../conversations/service.js";
 import { errorReply, invalidInput } from "../error-reply.js";
 import { AppError } from "../errors.js";
@@ -22,6 +23,16 @@ import type { Hub } from "./hub.js";
 
 // Sends one socket may have waiting for their commit before its frames slow down.
 const MAX_SENDS_IN_FLIGHT = 64;
+
+/** What an access token needs for each frame (a socket needs messages:read to open). */
+const FRAME_SCOPES: Record<ClientFrame["type"], RouteScope> = {
+  ping: "any",
+  focus: "any",
+  sync: "messages:read",
+  "message.send": "messages:write",
+  typing: "messages:write",
+  read: "messages:write",
+};
 
 export interface FrameHandlerDeps {
   hub: Hub;
@@ -141,6 +152,11 @@ export class FrameHandlers {
   }
 
   private async dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
+    if (!allows(connection.scopes, FRAME_SCOPES[frame.type]))
+      throw new AppError(
+        "insufficient_scope",
+        `this access token lacks the ${FRAME_SCOPES[frame.type]} scope`,
+      );
     switch (frame.type) {
       case "ping":
         connection.send(pongFrame(frame.id));

@@ -181,6 +181,7 @@ export class Hub {
       auth.user,
       auth.session.id,
       auth.session.expiresAt,
+      auth.session.scopes,
       this.limits,
       this.countSlowConsumer,
     );

@@ -3,11 +3,13 @@
  * guide's form) or as the subprotocol `bearer.<JWT>`; it is checked before the upgrade
  * completes, so an unauthenticated client never holds an open socket.
  */
+
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { CLOSE_CODES, MAX_FRAME_BYTES } from "@private-chat/protocol/frames";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
+import { allows } from "../auth/route-scopes.js";
 import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
 import { errorReply } from "../error-reply.js";
@@ -260,6 +262,9 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
       .then(
         async (auth) => {
           if (socket.destroyed) return;
+          // Every event a socket carries is something read: a token needs messages:read.
+          if (!allows(auth.session.scopes, "messages:read"))
+            return refuse("insufficient_scope", "this access token lacks the messages:read scope");
           const lease = await deps.quota.acquire(auth.user.id);
           if (!lease) {
             deps.metrics.rateLimited.inc({ limit: "sockets_per_user" });

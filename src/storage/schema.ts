@@ -17,6 +17,8 @@ export interface UsersTable {
   created_at: number;
   last_seen_at: number | null;
   deleted_at: number | null;
+  is_bot: number;
+  owner_id: string | null;
 }
 
 export interface ServerSettingsTable {
@@ -41,6 +43,20 @@ export interface SessionsTable {
   user_agent: string;
   ip: string;
   revoked_at: number | null;
+  /** "password" (a sign-in) or "token" (a personal access token). */
+  kind: "password" | "token";
+  /** A token's scopes, a JSON array; null for a sign-in (all of its user's rights). */
+  scopes: string | null;
+}
+
+export interface AccessTokensTable {
+  session_id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the secret, hex: the secret itself is never stored. */
+  token_hash: string;
+  created_by: string;
+  expires_at: number | null;
 }
 
 export interface InvitesTable {
@@ -306,6 +322,7 @@ export interface Database {
   nodes: NodesTable;
   users: UsersTable;
   sessions: SessionsTable;
+  access_tokens: AccessTokensTable;
   account_erasures: AccountErasuresTable;
   server_settings: ServerSettingsTable;
   invites: InvitesTable;

@@ -2,8 +2,11 @@
  * Login sessions. Every token names one session (its `jti`); revoking the row ends the
  * token at once.
  */
+import type { TokenScope } from "@private-chat/protocol/tokens";
 import type { Kysely, Selectable } from "kysely";
 import type { Database, SessionsTable } from "./schema.js";
+
+export type SessionKind = "password" | "token";
 
 export interface Session {
   id: string;
@@ -14,6 +17,9 @@ export interface Session {
   userAgent: string;
   ip: string;
   revokedAt: number | null;
+  kind: SessionKind;
+  /** A token's scopes; null for a sign-in, which has all of its user's rights. */
+  scopes: TokenScope[] | null;
 }
 
 function toSession(row: Selectable<SessionsTable>): Session {
@@ -26,13 +32,18 @@ function toSession(row: Selectable<SessionsTable>): Session {
     userAgent: row.user_agent,
     ip: row.ip,
     revokedAt: row.revoked_at,
+    kind: row.kind,
+    scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as TokenScope[]),
   };
 }
 
 export class SessionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(session: Omit<Session, "revokedAt" | "lastSeenAt">): Promise<Session> {
+  async create(
+    session: Omit<Session, "revokedAt" | "lastSeenAt" | "kind" | "scopes"> &
+      Partial<Pick<Session, "kind" | "scopes">>,
+  ): Promise<Session> {
     const row = {
       id: session.id,
       user_id: session.userId,
@@ -42,7 +53,9 @@ export class SessionStore {
       user_agent: session.userAgent.slice(0, 512),
       ip: session.ip.slice(0, 64),
       revoked_at: null,
-    };
+      kind: session.kind ?? "password",
+      scopes: session.scopes ? JSON.stringify(session.scopes) : null,
+    } as const;
     await this.db.insertInto("sessions").values(row).execute();
     return toSession(row);
   }
@@ -56,12 +69,13 @@ export class SessionStore {
     return row ? toSession(row) : undefined;
   }
 
-  /** Sessions that can still be used, newest first. */
+  /** Sign-ins that can still be used, newest first (tokens are listed on their own). */
   async listActive(userId: string, now: number): Promise<Session[]> {
     const rows = await this.db
       .selectFrom("sessions")
       .selectAll()
       .where("user_id", "=", userId)
+      .where("kind", "=", "password")
       .where("revoked_at", "is", null)
       .where("expires_at", ">", now)
       .orderBy("created_at", "desc")
@@ -116,7 +130,7 @@ export class SessionStore {
 
   /**
    * Of the given sessions, those no longer usable at `now`: revoked, expired, gone, or
-   * belonging to a disabled user.
+   * belonging to a disabled user (or a bot of a disabled owner).
    */
   async endedAmong(ids: string[], now: number): Promise<Set<string>> {
     const alive = new Set<string>();
@@ -124,11 +138,14 @@ export class SessionStore {
       const rows = await this.db
         .selectFrom("sessions as s")
         .innerJoin("users as u", "u.id", "s.user_id")
+        .leftJoin("users as owner", "owner.id", "u.owner_id")
         .select("s.id")
         .where("s.id", "in", ids.slice(i, i + 500))
         .where("s.revoked_at", "is", null)
         .where("s.expires_at", ">", now)
         .where("u.disabled", "=", 0)
+        // A bot whose owner is disabled or gone is disabled with them.
+        .where((eb) => eb.or([eb("u.owner_id", "is", null), eb("owner.disabled", "=", 0)]))
         .execute();
       for (const row of rows) alive.add(row.id);
     }

@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Config } from "../config/schema.js";
+import { AccessTokenStore } from "./access-tokens.js";
 import { AccountErasureStore } from "./account-erasures.js";
 import { AttachmentStore } from "./attachments.js";
 import { AuditStore } from "./audit.js";
@@ -45,6 +46,7 @@ export type DatabaseType = "sqlite" | "postgres";
 export class Repositories {
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  readonly accessTokens: AccessTokenStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -73,6 +75,7 @@ export class Repositories {
   ) {
     this.users = new UserStore(db);
     this.sessions = new SessionStore(db);
+    this.accessTokens = new AccessTokenStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

@@ -17,6 +17,9 @@ export interface User {
   lastSeenAt: number | null;
   /** Set when the account was deleted: its name and password are gone for good. */
   deletedAt: number | null;
+  isBot: boolean;
+  /** A bot's owner: the person who made it. Null for a person's account. */
+  ownerId: string | null;
 }
 
 export interface UserWithHash extends User {
@@ -31,6 +34,8 @@ export interface NewUser {
   /** "first" makes the account an admin only when it is the first one on the server. */
   admin: boolean | "first";
   now: number;
+  /** A bot's owner; makes the account a bot. */
+  botOwnerId?: string;
 }
 
 function toUser(row: Selectable<UsersTable>): UserWithHash {
@@ -43,6 +48,8 @@ function toUser(row: Selectable<UsersTable>): UserWithHash {
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
     deletedAt: row.deleted_at ?? null,
+    isBot: row.is_bot === 1,
+    ownerId: row.owner_id ?? null,
     passwordHash: row.password_hash,
   };
 }
@@ -74,6 +81,8 @@ export class UserStore {
           disabled: 0,
           created_at: input.now,
           last_seen_at: null,
+          is_bot: input.botOwnerId ? 1 : 0,
+          owner_id: input.botOwnerId ?? null,
         })
         .execute();
     } catch (err) {
@@ -123,6 +132,18 @@ export class UserStore {
         "in",
         names.map((n) => n.toLowerCase()),
       )
+      .execute();
+    return rows.map((row) => withoutHash(toUser(row)));
+  }
+
+  /** The bots a person made, oldest first (deleted ones left out). */
+  async botsOf(ownerId: string): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("owner_id", "=", ownerId)
+      .where("deleted_at", "is", null)
+      .orderBy("created_at")
       .execute();
     return rows.map((row) => withoutHash(toUser(row)));
   }

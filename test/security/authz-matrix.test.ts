@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { CLIENT_FRAME_TYPES } from "@private-chat/protocol/frames";
+import { TOKEN_SCOPES } from "@private-chat/protocol/tokens";
+import { ROUTE_SCOPES } from "../../src/auth/route-scopes.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { connect, type Frame, sleep, socketUrl, type TestSocket } from "../helpers/socket.js";
@@ -49,6 +51,39 @@ for (const database of ["sqlite", "postgres"] as const)
       assert.deepEqual(uncovered, [], "routes without an authorisation case in authz-routes.ts");
       const stale = Object.keys(ROUTE_CASES).filter((k) => !covered.includes(k));
       assert.deepEqual(stale, [], "cases for routes the app no longer has");
+    });
+
+    it("every route names what an access token needs, and refuses a token without it", async () => {
+      const { covered } = routesNeedingCases(server.routes);
+      const unscoped = covered.filter((k) => !Object.hasOwn(ROUTE_SCOPES, k));
+      assert.deepEqual(unscoped, [], "routes without an entry in src/auth/route-scopes.ts");
+      // The administrator's tokens: each has every scope but the one a route needs, so
+      // the refusal can only come from that scope (or from the route being for sign-ins).
+      const tokens = new Map<string, string>();
+      const tokenWithout = async (needed: string) => {
+        const known = tokens.get(needed);
+        if (known) return known;
+        const res = await request(server.url, "POST", `${API}/tokens`, {
+          token: world.admin.token,
+          body: { name: `without ${needed}`, scopes: TOKEN_SCOPES.filter((s) => s !== needed) },
+        });
+        assert.equal(res.status, 201, res.text);
+        tokens.set(needed, res.body.token);
+        return res.body.token as string;
+      };
+      const failures: string[] = [];
+      for (const key of covered) {
+        const needed = ROUTE_SCOPES[key] as string;
+        if (needed === "any") continue;
+        const route = ROUTE_CASES[key] as RouteCase;
+        const token = await tokenWithout(needed);
+        const { response } = await callRoute(world, key, route, "nonMember", token);
+        if (response.status !== 403 || response.body?.error?.code !== "insufficient_scope")
+          failures.push(
+            `${key} (needs ${needed}): ${response.status} ${response.text.slice(0, 120)}`,
+          );
+      }
+      assert.deepEqual(failures, []);
     });
 
     it("every route refuses every outsider the right way and tells them nothing", async () => {

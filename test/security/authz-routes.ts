@@ -229,6 +229,43 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: () => ({ path: `${API}/push/subscriptions/${randomUUID()}/test` }),
   },
 
+  // --- tokens and bots: the caller's own ----------------------------------------------------
+  "GET /api/v1/tokens": { scope: "self", call: fixed("/tokens") },
+  "POST /api/v1/tokens": {
+    scope: "self",
+    call: fixed("/tokens", { name: "attacker's", scopes: ["messages:read"] }),
+  },
+  // Another user's token ids are never shown; any id answers as one of the caller's (404).
+  "DELETE /api/v1/tokens/:id": {
+    scope: "self",
+    call: () => ({ path: `${API}/tokens/${randomUUID()}` }),
+  },
+  "GET /api/v1/bots": { scope: "self", call: fixed("/bots") },
+  // Only administrators make bots here: everyone else gets 403.
+  "POST /api/v1/bots": {
+    scope: "self",
+    call: fixed("/bots", { username: `bot_${randomUUID().slice(0, 8)}` }),
+  },
+  "DELETE /api/v1/bots/:id": {
+    scope: "self",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}` }),
+  },
+  "GET /api/v1/bots/:id/tokens": {
+    scope: "self",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}/tokens` }),
+  },
+  "POST /api/v1/bots/:id/tokens": {
+    scope: "self",
+    call: (w) => ({
+      path: `${API}/bots/${w.owner.id}/tokens`,
+      body: { name: "x", scopes: ["messages:read"] },
+    }),
+  },
+  "DELETE /api/v1/bots/:id/tokens/:tokenId": {
+    scope: "self",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}/tokens/${w.ownerSessionId}` }),
+  },
+
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
   "POST /api/v1/admin/users": {

@@ -13,7 +13,14 @@ import { conversationName, directPeer, resolveConversation, shortId } from "./re
 const ME = "u-me";
 
 function member(id: string, username: string): ConversationView["members"][number] {
-  const user = { id, username, display_name: username, is_admin: false, created_at: 0 };
+  const user = {
+    id,
+    username,
+    display_name: username,
+    is_admin: false,
+    is_bot: false,
+    created_at: 0,
+  };
   return { user, role: "member", joined_at: 0, read_seq: 0, online: false, last_seen_at: null };
 }
 

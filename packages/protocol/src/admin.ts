@@ -81,6 +81,9 @@ export const adminUserView = z.object({
   username: z.string(),
   display_name: z.string(),
   is_admin: z.boolean(),
+  is_bot: z.boolean(),
+  /** A bot's owner (the person who made it), or null. */
+  owner_id: z.nullable(z.string()),
   disabled: z.boolean(),
   created_at: z.number(),
   last_seen_at: z.nullable(z.number()),

@@ -24,6 +24,8 @@ export const errorCatalogue = {
   session_revoked: { status: 401, retryable: false },
   account_disabled: { status: 403, retryable: false },
   forbidden: { status: 403, retryable: false },
+  // An access token used outside the scopes it was given.
+  insufficient_scope: { status: 403, retryable: false },
   not_accepting: { status: 403, retryable: false },
   // A group member without the right to pin (only the owner and admins, unless the
   // group lets every member).

@@ -45,6 +45,8 @@ export const userView = z
     username: z.string(),
     display_name: z.string(),
     is_admin: z.boolean(),
+    /** A bot: an account a person created for a program, signed in only by tokens. */
+    is_bot: z.boolean(),
     created_at: z.number(),
     /** Present (true) when the account was deleted: shown as "Deleted user". */
     deleted: z.optional(z.literal(true)),

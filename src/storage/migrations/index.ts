@@ -33,6 +33,7 @@ import { contractEventReferences } from "./020_contract_event_references.js";
 import { accountDeletion } from "./021_account_deletion.js";
 import { serverSettings } from "./022_server_settings.js";
 import { inviteUses } from "./023_invite_uses.js";
+import { accessTokensAndBots } from "./024_access_tokens_and_bots.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -61,6 +62,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "021_account_deletion": accountDeletion,
     "022_server_settings": serverSettings,
     "023_invite_uses": inviteUses,
+    "024_access_tokens_and_bots": accessTokensAndBots,
   };
 }
 

@@ -25,6 +25,7 @@ const user = (id: string): UserView => ({
   username: id,
   display_name: id.toUpperCase(),
   is_admin: false,
+  is_bot: false,
   created_at: 1,
 });
 const me = user("me");
