@@ -14,6 +14,7 @@ import { TEST_PASSWORD_PREFIX } from "../test/helpers/factories.js";
 export const CREDENTIAL_PATTERNS: { kind: string; pattern: RegExp }[] = [
   // A base64url JSON header: `{"` encodes to eyJ. Tickets are JWTs too.
   { kind: "JWT or socket ticket", pattern: /eyJ[A-Za-z0-9_-]{10,}\./ },
+  { kind: "personal access token", pattern: /pct_[A-Za-z0-9]{40}/ },
   { kind: "credential in a query string", pattern: /[?&](?:token|ticket)=[^&\s"]{8,}/ },
   { kind: "test password", pattern: new RegExp(TEST_PASSWORD_PREFIX) },
   { kind: "test password", pattern: /correct horse battery/ },

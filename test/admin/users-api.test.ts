@@ -69,7 +69,9 @@ forEachEngine("admin API: accounts", { redis: true }, ({ start }) => {
       "display_name",
       "id",
       "is_admin",
+      "is_bot",
       "last_seen_at",
+      "owner_id",
       "username",
     ]);
     assert.equal(found.disabled, false);

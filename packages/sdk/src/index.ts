@@ -70,10 +70,19 @@ export {
 } from "@private-chat/protocol/notifications";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
+export type {
+  BotView,
+  CreatedBotResponse,
+  CreatedTokenResponse,
+  TokenScope,
+  TokenView,
+} from "@private-chat/protocol/tokens";
+export { TOKEN_PREFIX, TOKEN_SCOPES } from "@private-chat/protocol/tokens";
 export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
+export { IntegrationCalls } from "./integration-calls.js";
 export { MessageCalls } from "./message-calls.js";
 export { mayPin, PinCalls } from "./pins.js";
 export { applyReaction, type ReactionChange } from "./reactions.js";

@@ -42,6 +42,7 @@ import { type SearchResponse, searchResponse } from "@private-chat/protocol/sear
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
 import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
+import { IntegrationCalls } from "./integration-calls.js";
 import { MessageCalls } from "./message-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
@@ -60,6 +61,8 @@ const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.bo
 export class ApiClient extends MessageCalls {
   /** Administration, for administrators' clients. */
   readonly admin = new AdminCalls(this);
+  /** Personal access tokens and bots. */
+  readonly integrations = new IntegrationCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);

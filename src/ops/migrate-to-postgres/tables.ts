@@ -15,6 +15,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "users" },
   { name: "audit_log" },
   { name: "sessions" },
+  // After sessions: each token's row points at its session.
+  { name: "access_tokens" },
   { name: "invites" },
   { name: "conversations" },
   { name: "conversation_members" },
