@@ -6,9 +6,9 @@
 import { randomUUID } from "node:crypto";
 import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import type { Logger } from "pino";
+import type { AdminActor } from "./admin/actors.js";
 import { RuntimeSettings, settingsFromConfig } from "./admin/runtime-settings.js";
 import { serverStats } from "./admin/server-stats.js";
-import type { AdminActor } from "./admin/service.js";
 import type { AttachmentService } from "./attachments/service.js";
 import { createAttachmentService } from "./attachments/setup.js";
 import { AccessTokens } from "./auth/access-tokens.js";

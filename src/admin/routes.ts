@@ -35,13 +35,14 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
 import { empty } from "../http/openapi.js";
+import { type AdminActor, actorOf } from "./actors.js";
 import {
   presentAdminSession,
   presentAdminUser,
   presentAuditEntry,
   presentInvite,
 } from "./present.js";
-import { type AdminActor, AdminService, type AdminServiceDeps, actorOf } from "./service.js";
+import { AdminService, type AdminServiceDeps } from "./service.js";
 
 /** Turns away a caller who is not an administrator (also guards src/users/export-routes.ts). */
 export async function requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {

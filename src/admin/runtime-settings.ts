@@ -15,7 +15,7 @@ import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
 import type { Config } from "../config/schema.js";
 import type { RetentionPolicy } from "../messages/retention-policy.js";
 import type { Store } from "../storage/store.js";
-import type { AdminActor } from "./service.js";
+import type { AdminActor } from "./actors.js";
 
 const NAMES = [
   "registration",

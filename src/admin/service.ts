@@ -4,51 +4,21 @@
  * the domain events that close sockets go out only after the commit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type AdminServerResponse, MAX_INVITE_USES } from "@private-chat/protocol/admin";
+import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import { hashPassword } from "../auth/passwords.js";
-import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
-import { type Authenticated, validatePassword, validateUsername } from "../auth/service.js";
+import { validatePassword, validateUsername } from "../auth/service.js";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
-import type { AuditActor, AuditEntry, AuditFilter } from "../storage/audit.js";
+import type { AuditEntry, AuditFilter } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
 import type { Session } from "../storage/sessions.js";
-import type { Repositories, Store } from "../storage/store.js";
+import type { Store } from "../storage/store.js";
 import { type User, withoutHash } from "../storage/users.js";
 import type { DeletedAccount } from "../users/account-deletion.js";
 import { storedDisplayName } from "../users/display-name.js";
+import { type AdminAction, type AdminActor, adminChange, recordAdminAction } from "./actors.js";
+import { createInvite, revokeInvite } from "./invites.js";
 import type { RuntimeSettings } from "./runtime-settings.js";
-
-/** The actor recorded for commands run on the server's own machine. */
-export const CLI_ACTOR: AuditActor = { id: null, label: "cli" };
-
-export function actorOf(user: User): AuditActor {
-  return { id: user.id, label: user.username };
-}
-
-/**
- * Who makes an admin change. Over REST it carries the caller's session, which is checked
- * again (live, enabled, still an admin) inside the transaction that makes the change; the
- * CLI runs on the server's own machine and has none.
- */
-export interface AdminActor extends AuditActor {
-  caller?: Authenticated;
-}
-
-export type AdminAction =
-  | "user.create"
-  | "user.disable"
-  | "user.enable"
-  | "user.promote"
-  | "user.demote"
-  | "user.reset_password"
-  | "user.delete"
-  | "user.sessions_revoked"
-  | "user.session_revoked"
-  | "settings.update"
-  | "invite.create"
-  | "invite.revoke"
-  | "sessions.revoke_all";
 
 // A page size that stands for "every account" on a self-hosted server.
 const EVERY_USER = 1_000_000;
@@ -112,37 +82,6 @@ export class AdminService {
     this.announceRevoked(userId);
   }
 
-  /**
-   * One admin change: serialised with every other (on PostgreSQL), and made only if the
-   * REST caller is still allowed to make it when it commits, whatever happened while its
-   * body was arriving.
-   */
-  private change<T>(actor: AdminActor, work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.store.transaction(async (tx) => {
-      await lockAdminChanges(tx);
-      if (actor.caller) await recheckCaller(tx, actor.caller, { admin: true });
-      return work(tx);
-    });
-  }
-
-  private async record(
-    tx: Repositories,
-    actor: AdminActor,
-    action: AdminAction,
-    target: { type: "user" | "invite" | "sessions"; id: string | null },
-    details: Record<string, unknown>,
-    now: number,
-  ): Promise<void> {
-    await tx.audit.append({
-      actor: { id: actor.id, label: actor.label },
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      details,
-      now,
-    });
-  }
-
   /** Accounts by username, disabled ones included. */
   listUsers(options: { prefix?: string; limit?: number } = {}): Promise<User[]> {
     return this.store.users.list({
@@ -169,7 +108,7 @@ export class AdminService {
     validatePassword(password);
     const passwordHash = await hashPassword(password);
     const now = Date.now();
-    const user = await this.change(actor, async (tx) => {
+    const user = await adminChange(this.store, actor, async (tx) => {
       const created = await tx.users.create({
         id: randomUUID(),
         username: input.username,
@@ -178,7 +117,7 @@ export class AdminService {
         admin: input.admin,
         now,
       });
-      await this.record(
+      await recordAdminAction(
         tx,
         actor,
         "user.create",
@@ -210,7 +149,7 @@ export class AdminService {
       );
     }
     const now = Date.now();
-    const update = await this.change(actor, async (tx) => {
+    const update = await adminChange(this.store, actor, async (tx) => {
       const before = await tx.users.byId(userId);
       if (!before) throw notFound("user");
       if (before.deletedAt !== null) throw accountDeleted();
@@ -225,13 +164,13 @@ export class AdminService {
           sessionsEnded = (await tx.sessions.revokeAllForUser(userId, now)).length;
           details.sessions_ended = sessionsEnded;
         }
-        await this.record(tx, actor, action, target, details, now);
+        await recordAdminAction(tx, actor, action, target, details, now);
         actions.push(action);
       }
       if (changes.isAdmin !== undefined && changes.isAdmin !== before.isAdmin) {
         await tx.users.setAdmin(userId, changes.isAdmin);
         const action = changes.isAdmin ? "user.promote" : "user.demote";
-        await this.record(tx, actor, action, target, { username: before.username }, now);
+        await recordAdminAction(tx, actor, action, target, { username: before.username }, now);
         actions.push(action);
       }
       const after = await tx.users.byId(userId);
@@ -264,13 +203,13 @@ export class AdminService {
     validatePassword(chosen);
     const passwordHash = await hashPassword(chosen);
     const now = Date.now();
-    const result = await this.change(actor, async (tx) => {
+    const result = await adminChange(this.store, actor, async (tx) => {
       const user = await tx.users.byId(userId);
       if (!user) throw notFound("user");
       if (user.deletedAt !== null) throw accountDeleted();
       await tx.users.setPasswordHash(userId, passwordHash);
       const sessionsEnded = (await tx.sessions.revokeAllForUser(userId, now)).length;
-      await this.record(
+      await recordAdminAction(
         tx,
         actor,
         "user.reset_password",
@@ -304,69 +243,28 @@ export class AdminService {
     return this.deps.deleteAccount(userId, actor);
   }
 
-  async createInvite(
+  createInvite(
     actor: AdminActor,
     options: { expiresInHours: number; maxUses?: number },
   ): Promise<{ invite: Invite; code: string }> {
-    if (!Number.isFinite(options.expiresInHours) || options.expiresInHours <= 0) {
-      throw new AppError(
-        "invalid_request",
-        "an invite must expire after a positive number of hours",
-      );
-    }
-    const maxUses = options.maxUses ?? 1;
-    if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > MAX_INVITE_USES) {
-      throw new AppError(
-        "invalid_request",
-        `an invite opens from 1 to ${MAX_INVITE_USES} accounts`,
-      );
-    }
-    const code = randomBytes(12).toString("base64url");
-    const now = Date.now();
-    const invite = await this.change(actor, async (tx) => {
-      const created = await tx.invites.create({
-        id: randomUUID(),
-        code,
-        createdBy: actor.id,
-        now,
-        expiresAt: now + Math.round(options.expiresInHours * 3_600_000),
-        maxUses,
-      });
-      await this.record(
-        tx,
-        actor,
-        "invite.create",
-        { type: "invite", id: created.id },
-        { expires_at: created.expiresAt, max_uses: created.maxUses },
-        now,
-      );
-      return created;
-    });
-    return { invite, code };
+    return createInvite(this.store, actor, options);
   }
 
   listInvites(): Promise<Invite[]> {
     return this.store.invites.list();
   }
 
-  /** Revokes an unused invite; not_found when it is unknown, used or revoked already. */
-  async revokeInvite(actor: AdminActor, inviteId: string): Promise<void> {
-    const now = Date.now();
-    await this.change(actor, async (tx) => {
-      if (!(await tx.invites.revoke(inviteId, now))) {
-        throw new AppError("not_found", "no unused invite has that id (used or revoked already?)");
-      }
-      await this.record(tx, actor, "invite.revoke", { type: "invite", id: inviteId }, {}, now);
-    });
+  revokeInvite(actor: AdminActor, inviteId: string): Promise<void> {
+    return revokeInvite(this.store, actor, inviteId);
   }
 
   /** Ends every session on the server, the caller's own included; returns how many. */
   async revokeAllSessions(actor: AdminActor): Promise<number> {
     const now = Date.now();
-    const { ended, userIds } = await this.change(actor, async (tx) => {
+    const { ended, userIds } = await adminChange(this.store, actor, async (tx) => {
       const users = await tx.users.list({ limit: EVERY_USER, includeDisabled: true });
       const count = await tx.sessions.revokeAll(now);
-      await this.record(
+      await recordAdminAction(
         tx,
         actor,
         "sessions.revoke_all",
@@ -398,7 +296,7 @@ export class AdminService {
    */
   async revokeSessions(actor: AdminActor, userId: string, sessionId?: string): Promise<number> {
     const now = Date.now();
-    const ended = await this.change(actor, async (tx) => {
+    const ended = await adminChange(this.store, actor, async (tx) => {
       const user = await tx.users.byId(userId);
       if (!user) throw notFound("user");
       let ids: string[];
@@ -409,7 +307,7 @@ export class AdminService {
       if (sessionId === undefined) details.sessions_ended = ids.length;
       else details.session_id = sessionId;
       const action = sessionId === undefined ? "user.sessions_revoked" : "user.session_revoked";
-      await this.record(tx, actor, action, { type: "user", id: userId }, details, now);
+      await recordAdminAction(tx, actor, action, { type: "user", id: userId }, details, now);
       return ids;
     });
     if (ended.length > 0) this.deps.events?.emit("sessions.revoked", { userId, sessionIds: ended });

@@ -15,7 +15,7 @@ import {
 } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { type AdminActor, actorOf } from "../admin/service.js";
+import { type AdminActor, actorOf } from "../admin/actors.js";
 import { empty, PUBLIC } from "../http/openapi.js";
 import { caller, requireAuth } from "./authenticate.js";
 import { presentSession, presentUser } from "./present.js";

@@ -11,7 +11,7 @@ import {
   TOKEN_SCOPES,
   type TokenScope,
 } from "@private-chat/protocol/tokens";
-import type { AdminActor } from "../admin/service.js";
+import { type AdminActor, actorOf } from "../admin/actors.js";
 import type { AccessTokens, IssuedToken } from "../auth/access-tokens.js";
 import type { ClientContext } from "../auth/service.js";
 import { validateUsername } from "../auth/service.js";
@@ -97,7 +97,7 @@ export class BotService {
 
   async remove(owner: User, botId: string): Promise<void> {
     const bot = await this.mine(owner, botId);
-    await this.deps.deleteAccount(bot.id, { id: owner.id, label: owner.username });
+    await this.deps.deleteAccount(bot.id, actorOf(owner));
   }
 
   async issueToken(

@@ -9,7 +9,7 @@
  * erases them for real, as a deletion does, in the background (account-erasure.ts).
  */
 import { randomBytes } from "node:crypto";
-import type { AdminActor } from "../admin/service.js";
+import type { AdminActor } from "../admin/actors.js";
 import { hashPassword } from "../auth/passwords.js";
 import { presentUser } from "../auth/present.js";
 import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";

@@ -6,8 +6,8 @@
 import { idParams } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { actorOf } from "../admin/actors.js";
 import { requireAdmin } from "../admin/routes.js";
-import { actorOf } from "../admin/service.js";
 import { contentDisposition } from "../attachments/routes.js";
 import { caller } from "../auth/authenticate.js";
 import type { ServerContext } from "../context.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { AdminService, CLI_ACTOR } from "../../src/admin/service.js";
+import { CLI_ACTOR } from "../../src/admin/actors.js";
+import { AdminService } from "../../src/admin/service.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser, uniqueUsername } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";

@@ -31,6 +31,12 @@ const PNG =
 /** What a document's blocks expect to exist before them, beyond DEPLOYMENT.md's steps. */
 const SETUP: Record<string, (s: Sandbox) => string> = {
   "docs/ADMIN.md": (s) => accounts(s, ["bob"]),
+  "docs/INTEGRATIONS.md": (s) => `printf '%s' 'pw-test-ops doc password' > ops.pw
+chat-server user create ops --admin --password-file ops.pw --config ${s.config} >/dev/null
+SESSION=$(jq -n --rawfile p ops.pw '{username: "ops", password: $p}' |
+  curl -s ${s.url}/api/v1/auth/login -H 'content-type: application/json' --data @- | jq -r .token)
+GROUP=$(curl -s ${s.url}/api/v1/conversations -H "authorization: Bearer $SESSION" \
+  -H 'content-type: application/json' --data '{"type":"group","title":"Deploys"}' | jq -r .id)`,
   "docs/CLIENT.md": (s) => `${accounts(s, ["alice", "bob"])}
 login() {
   jq -n --arg u "$1" --rawfile p "$1.pw" '{username: $u, password: $p}' |

@@ -8,8 +8,9 @@ import {
   MAX_INVITE_HOURS,
   MAX_INVITE_USES,
 } from "@private-chat/protocol/admin";
+import { CLI_ACTOR } from "../../admin/actors.js";
 import { inviteStatus, presentInvite } from "../../admin/present.js";
-import { AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { AdminService } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
 import type { Invite } from "../../storage/invites.js";
 import type { Store } from "../../storage/store.js";

@@ -2,7 +2,8 @@
  * `chat-server sessions revoke-all`: ends every session on the server, for a suspected
  * token leak. A running server closes the sockets when it next rechecks sessions.
  */
-import { AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { CLI_ACTOR } from "../../admin/actors.js";
+import { AdminService } from "../../admin/service.js";
 import { configFlag, parseCommandArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { USAGE as COMMAND_USAGE } from "../usage.js";

@@ -4,8 +4,9 @@
  * audit row (actor "cli"); a running server notices them when it rechecks sessions.
  */
 import { readFileSync } from "node:fs";
+import { type AdminActor, CLI_ACTOR } from "../../admin/actors.js";
 import { presentAdminUser } from "../../admin/present.js";
-import { type AdminActor, AdminService, CLI_ACTOR } from "../../admin/service.js";
+import { AdminService } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
 import { DomainEvents } from "../../events/bus.js";
 import { eraseDeletedAccounts } from "../../messages/account-erasure.js";
