@@ -187,6 +187,31 @@ describe("a cluster of three nodes on PostgreSQL and Redis behind nginx", () => 
     await watcher.close();
   });
 
+  it("closes a revoked access token's socket on another node within a second", async () => {
+    const carol = await createUser(cluster.nodes[0]!.url);
+    const made = await client(cluster.nodes[0]!.url).post(
+      "/api/v1/tokens",
+      { name: "watcher", scopes: ["messages:read"] },
+      { token: carol.token },
+    );
+    assert.equal(made.status, 201, made.text);
+    const socket = await connect(cluster.nodes[2]!.url, made.body.token, { via: "protocol" });
+    const revokedAt = Date.now();
+    const revoked = await client(cluster.nodes[1]!.url).delete(
+      `/api/v1/tokens/${made.body.access_token.id}`,
+      { token: carol.token },
+    );
+    assert.equal(revoked.status, 204, revoked.text);
+    const closed = await socket.closed;
+    assert.equal(closed.code, 4401);
+    // Reported, not asserted: timing belongs to the benchmarks, not to a test.
+    console.log(`token socket closed on another node ${Date.now() - revokedAt} ms after revoke`);
+    const after = await client(cluster.nodes[2]!.url).get("/api/v1/me", {
+      token: made.body.token,
+    });
+    assert.equal(after.status, 401);
+  });
+
   it("holds the sign-in lockout across nodes", async () => {
     const user = await createUser(cluster.nodes[0]!.url);
     for (let i = 0; i < 5; i++) {
