@@ -13,7 +13,29 @@ import { activityOf, blockedIds, type Conv, chat, sortedConversations } from "..
 import { convMuted } from "../state/notifications.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
-import { Icon } from "./icons.js";
+import { Icon, type IconName } from "./icons.js";
+
+/** An icon link in the sidebar's head, marked active on its own page. */
+function HeadLink(props: {
+  route: Route;
+  to: Route["name"];
+  href: string;
+  label: string;
+  icon: IconName;
+  /** The tooltip, when it says more than the label. */
+  children?: string;
+}) {
+  return (
+    <a
+      class={props.route.name === props.to ? "icon-btn active" : "icon-btn"}
+      href={props.href}
+      aria-label={props.label}
+      title={props.children ?? props.label}
+    >
+      <Icon name={props.icon} />
+    </a>
+  );
+}
 
 export function ConversationList({ route }: { route: Route }) {
   const convs = useStore(chat, (s) => s.convs);
@@ -58,48 +80,21 @@ export function ConversationList({ route }: { route: Route }) {
     <nav class="sidebar" aria-label="Conversations">
       <header class="side-head">
         <h2>Chats</h2>
-        <a
-          class={route.name === "search" ? "icon-btn active" : "icon-btn"}
+        <HeadLink
+          route={route}
+          to="search"
           href="#/search/"
-          aria-label="Search messages"
-          title="Search messages"
-        >
-          <Icon name="search" />
-        </a>
-        <a
-          class={route.name === "threads" ? "icon-btn active" : "icon-btn"}
-          href="#/threads"
-          aria-label="Threads"
-          title="Threads you follow"
-        >
-          <Icon name="thread" />
-        </a>
-        <a
-          class={route.name === "new" ? "icon-btn active" : "icon-btn"}
-          href="#/new"
-          aria-label="New chat"
-          title="New chat"
-        >
-          <Icon name="plus" />
-        </a>
+          label="Search messages"
+          icon="search"
+        />
+        <HeadLink route={route} to="threads" href="#/threads" label="Threads" icon="thread">
+          Threads you follow
+        </HeadLink>
+        <HeadLink route={route} to="new" href="#/new" label="New chat" icon="plus" />
         {isAdmin && (
-          <a
-            class={route.name === "admin" ? "icon-btn active" : "icon-btn"}
-            href="#/admin"
-            aria-label="Administration"
-            title="Administration"
-          >
-            <Icon name="shield" />
-          </a>
+          <HeadLink route={route} to="admin" href="#/admin" label="Administration" icon="shield" />
         )}
-        <a
-          class={route.name === "settings" ? "icon-btn active" : "icon-btn"}
-          href="#/settings"
-          aria-label="Settings"
-          title="Settings"
-        >
-          <Icon name="gear" />
-        </a>
+        <HeadLink route={route} to="settings" href="#/settings" label="Settings" icon="gear" />
       </header>
       <div class="side-search">
         <Icon name="search" />
