@@ -1,6 +1,6 @@
 /**
  * Your account: sessions (sign out the others), notifications and do-not-disturb hours,
- * password change, the people you blocked, a download of your data, sign out, deleting
+ * access tokens, password change, the people you blocked, a download of your data, sign out, deleting
  * the account.
  */
 
@@ -13,6 +13,7 @@ import { session, signOut } from "../state/live.js";
 import { toast } from "../state/notices.js";
 import { loadBlocks } from "../state/requests.js";
 import { useStore } from "../state/store.js";
+import { AccessTokens } from "./AccessTokens.js";
 import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
 import { DeleteAccount } from "./DeleteAccount.js";
@@ -184,6 +185,7 @@ export function Settings() {
             </ul>
           )}
         </div>
+        <AccessTokens />
         <DataExport />
         <form class="card stack" onSubmit={changePassword}>
           <h3>Change password</h3>
