@@ -24,6 +24,8 @@ export async function registerHookRoute(
 ): Promise<void> {
   // Its own scope: the form parser below is for this route only.
   await root.register(async (scope) => {
+    // JSON, or a form: plain text is no payload (415 rather than a confusing 400).
+    scope.removeContentTypeParser("text/plain");
     scope.addContentTypeParser(
       "application/x-www-form-urlencoded",
       { parseAs: "string", bodyLimit: WEBHOOK_BODY_LIMIT_BYTES },
