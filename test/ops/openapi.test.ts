@@ -23,6 +23,8 @@ const PUBLIC_OPERATIONS = [
   "getOpenApiDocument",
   "register",
   "login",
+  // A webhook's URL: the secret in its path is the credential.
+  "postWebhook",
 ].sort();
 
 // A parsed JSON document, walked by key.
@@ -227,7 +229,14 @@ describe("OpenAPI document", () => {
   it("the test client refuses responses the document does not describe", async () => {
     const url = new URL("/api/v1/me", server.url);
     const me = {
-      user: { id: "u", username: "ann", display_name: "Ann", is_admin: false, created_at: 1 },
+      user: {
+        id: "u",
+        username: "ann",
+        display_name: "Ann",
+        is_admin: false,
+        is_bot: false,
+        created_at: 1,
+      },
     };
     const ok = { method: "GET", url, status: 200, contentType: "application/json" };
     await checkAgainstContract({ ...ok, text: JSON.stringify(me), body: me });

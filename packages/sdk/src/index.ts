@@ -70,6 +70,12 @@ export {
 } from "@private-chat/protocol/notifications";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
+export type {
+  CreatedWebhookResponse,
+  WebhookPayload,
+  WebhookPostResponse,
+  WebhookView,
+} from "@private-chat/protocol/webhooks";
 export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
@@ -105,3 +111,4 @@ export {
   type ThreadPageOptions,
 } from "./threads.js";
 export type { ApiClientOptions } from "./transport.js";
+export { postToWebhook, WebhookCalls } from "./webhook-calls.js";

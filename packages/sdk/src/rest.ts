@@ -43,6 +43,7 @@ import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info"
 import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { MessageCalls } from "./message-calls.js";
+import { WebhookCalls } from "./webhook-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
 export type { ServerInfo };
@@ -60,6 +61,8 @@ const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.bo
 export class ApiClient extends MessageCalls {
   /** Administration, for administrators' clients. */
   readonly admin = new AdminCalls(this);
+  /** A group's incoming webhooks. */
+  readonly webhooks = new WebhookCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
