@@ -297,4 +297,20 @@ forEachEngine("incoming webhooks", (run) => {
     assert.equal(off.status, 200, off.text);
     assert.equal((await post(made.url, { text: "off" })).status, 404);
   });
+
+  it("stops when its creator deletes their account", async () => {
+    const { api } = started();
+    const erin = (await users(1))[0] as TestUser;
+    const added = await api.post(
+      `${V1}/conversations/${group}/members`,
+      { user_ids: [erin.id] },
+      as(alice),
+    );
+    assert.equal(added.status, 200, added.text);
+    const made = await makeHook(erin, "Erin's");
+    assert.equal((await post(made.url, { text: "on" })).status, 200);
+    const gone = await api.delete(`${V1}/me`, { ...as(erin), body: { password: erin.password } });
+    assert.equal(gone.status, 204, gone.text);
+    assert.equal((await post(made.url, { text: "off" })).status, 404);
+  });
 });
