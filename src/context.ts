@@ -38,6 +38,8 @@ import type { Store } from "./storage/store.js";
 import { SyncService } from "./sync/service.js";
 import { type DeletedAccount, deleteAccount } from "./users/account-deletion.js";
 import { VERSION } from "./version.js";
+import { HookRateLimit } from "./webhooks/rate-limit.js";
+import { WebhookService } from "./webhooks/service.js";
 
 export interface ServerContext {
   config: Config;
@@ -52,6 +54,7 @@ export interface ServerContext {
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
+  webhooks: WebhookService;
   pubsub: PubSub;
   hub: Hub;
   conversations: ConversationService;
@@ -221,6 +224,14 @@ export function createContext(
     usersCanCreateBots: () => config.integrations.users_can_create_bots,
     deleteAccount: deleteUserAccount,
   });
+  const webhooks = new WebhookService({
+    store,
+    bus: events,
+    messages,
+    deleteAccount: deleteUserAccount,
+    // 10 at once, then 1 a second, per hook and per node (see webhooks/rate-limit.ts).
+    rateLimit: new HookRateLimit(1, 10),
+  });
 
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
@@ -267,6 +278,7 @@ export function createContext(
     tickets,
     accessTokens,
     bots,
+    webhooks,
     pubsub,
     hub,
     conversations,

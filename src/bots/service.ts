@@ -52,6 +52,7 @@ export class BotService {
       throw new AppError("forbidden", "a bot's token cannot have the admin scope");
     return this.deps.store.transaction(async (tx) => {
       const mine = await tx.users.botsOf(owner.id);
+      // (Webhooks' bots count too: the cap bounds the accounts one person can make.)
       if (mine.length >= MAX_BOTS_PER_OWNER)
         throw new AppError("conflict", `you have ${MAX_BOTS_PER_OWNER} bots already`);
       const now = Date.now();
@@ -83,14 +84,22 @@ export class BotService {
     });
   }
 
-  list(owner: User): Promise<User[]> {
-    return this.deps.store.users.botsOf(owner.id);
+  /** The owner's bots, without the bot accounts of their webhooks. */
+  async list(owner: User): Promise<User[]> {
+    const bots = await this.deps.store.users.botsOf(owner.id);
+    const hooks = await Promise.all(
+      bots.map((bot) => this.deps.store.incomingWebhooks.isHookBot(bot.id)),
+    );
+    return bots.filter((_, i) => !hooks[i]);
   }
 
   /** One of the caller's bots, or 404: someone else's bot is not found, not forbidden. */
   async mine(owner: User, botId: string): Promise<User> {
     const bot = await this.deps.store.users.byId(botId);
     if (!bot || bot.ownerId !== owner.id || bot.deletedAt !== null)
+      throw new AppError("not_found", "bot not found");
+    // A webhook's bot is managed through its hook: no tokens, no deletion from here.
+    if (await this.deps.store.incomingWebhooks.isHookBot(bot.id))
       throw new AppError("not_found", "bot not found");
     return bot;
   }

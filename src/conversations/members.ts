@@ -6,6 +6,7 @@ import type { Role } from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import { type EventLog, writeWithEvents } from "../events/log.js";
+import type { Conversation } from "../storage/conversations.js";
 import type { Repositories } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { activeUsers, loadMembership, refuseBlockedAdds } from "./membership.js";
@@ -29,35 +30,55 @@ export async function addMembers(
     const users = await activeUsers(tx, fresh);
     await refuseBlockedAdds(tx, user, fresh);
     await countGroupAdds(tx, deps.groupAddsPerDay, conversationId, user, fresh);
-    const now = Date.now();
-    const cursor = await tx.events.latestId();
-    const lastSeq = Number(conversation.last_seq);
-    await tx.conversations.addMembers(
-      fresh.map((userId) => ({
-        conversation_id: conversationId,
-        user_id: userId,
-        role: "member" as const,
-        joined_at: now,
-        // A new member sees what is said from now on, not what came before.
-        joined_seq: lastSeq,
-        joined_cursor: cursor,
-        read_seq: lastSeq,
-      })),
+    await joinGroup(
+      tx,
+      log,
+      conversation,
+      user.id,
+      fresh.map((id) => users.get(id) as User),
     );
-    await tx.conversations.touchActivity(conversationId, now);
-    for (const userId of fresh) {
-      await log.append(
-        {
-          type: "member.joined",
-          conversation_id: conversationId,
-          user: presentUser(users.get(userId) as User),
-          role: "member",
-          added_by: user.id,
-        },
-        { membership: { userIds: [userId], action: "joined" } },
-      );
-    }
   });
+}
+
+/**
+ * Writes new members into a group with their `member.joined` events. Callers have
+ * decided who may join (addMembers: an admin's choice; webhooks: a hook's own bot).
+ */
+export async function joinGroup(
+  tx: Repositories,
+  log: EventLog,
+  conversation: Conversation,
+  addedBy: string,
+  users: User[],
+): Promise<void> {
+  const now = Date.now();
+  const cursor = await tx.events.latestId();
+  const lastSeq = Number(conversation.last_seq);
+  await tx.conversations.addMembers(
+    users.map((u) => ({
+      conversation_id: conversation.id,
+      user_id: u.id,
+      role: "member" as const,
+      joined_at: now,
+      // A new member sees what is said from now on, not what came before.
+      joined_seq: lastSeq,
+      joined_cursor: cursor,
+      read_seq: lastSeq,
+    })),
+  );
+  await tx.conversations.touchActivity(conversation.id, now);
+  for (const u of users) {
+    await log.append(
+      {
+        type: "member.joined",
+        conversation_id: conversation.id,
+        user: presentUser(u),
+        role: "member",
+        added_by: addedBy,
+      },
+      { membership: { userIds: [u.id], action: "joined" } },
+    );
+  }
 }
 
 /** Removes a member, or lets the caller leave; the owner's role passes on when they go. */

@@ -32,6 +32,8 @@ import { registerSyncRoutes } from "../sync/routes.js";
 import { registerExportRoutes } from "../users/export-routes.js";
 import { registerUserRoutes } from "../users/routes.js";
 import { VERSION } from "../version.js";
+import { registerHookRoute } from "../webhooks/hook-route.js";
+import { registerWebhookRoutes } from "../webhooks/routes.js";
 import { installBodyDeadlines } from "./body-deadline.js";
 import { registerCompression } from "./compression.js";
 import { frameworkErrors, installErrorHandlers } from "./error-handler.js";
@@ -157,6 +159,7 @@ export async function buildApp(
       registerServerInfoRoute(api, config, ctx.settings);
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets, ctx.deleteAccount);
+      await registerHookRoute(api, ctx.webhooks);
       await api.register(async (authed) => {
         // After the rate limit (onRequest) and before any body is read or validated: a
         // caller without a valid token learns nothing of the schemas and costs no parsing.
@@ -176,6 +179,7 @@ export async function buildApp(
         registerPushRoutes(authed, ctx.push.service);
         registerTokenRoutes(authed, ctx.accessTokens, ctx.store);
         registerBotRoutes(authed, ctx.bots);
+        registerWebhookRoutes(authed, ctx.webhooks);
         await registerAdminRoutes(authed, ctx);
         await registerExportRoutes(authed, ctx);
       });

@@ -59,6 +59,19 @@ export interface AccessTokensTable {
   expires_at: number | null;
 }
 
+export interface IncomingWebhooksTable {
+  id: string;
+  conversation_id: string;
+  /** The hook's own bot account, which its messages are sent as. */
+  bot_user_id: string;
+  created_by: string;
+  name: string;
+  /** SHA-256 of the URL's secret, hex: the secret itself is never stored. */
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface InvitesTable {
   id: string;
   code_hash: string;
@@ -323,6 +336,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   access_tokens: AccessTokensTable;
+  incoming_webhooks: IncomingWebhooksTable;
   account_erasures: AccountErasuresTable;
   server_settings: ServerSettingsTable;
   invites: InvitesTable;

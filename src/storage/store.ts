@@ -16,6 +16,7 @@ import { DamagedDatabaseError, DamageWatch, isDatabaseDamage } from "./damage.js
 import { EventFormat } from "./event-format.js";
 import { EventStore } from "./events.js";
 import { GroupAddStore } from "./group-adds.js";
+import { IncomingWebhookStore } from "./incoming-webhooks.js";
 import { InviteStore } from "./invites.js";
 import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
@@ -47,6 +48,7 @@ export class Repositories {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly accessTokens: AccessTokenStore;
+  readonly incomingWebhooks: IncomingWebhookStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -76,6 +78,7 @@ export class Repositories {
     this.users = new UserStore(db);
     this.sessions = new SessionStore(db);
     this.accessTokens = new AccessTokenStore(db);
+    this.incomingWebhooks = new IncomingWebhookStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

@@ -23,6 +23,8 @@ const PUBLIC_OPERATIONS = [
   "getOpenApiDocument",
   "register",
   "login",
+  // A webhook's URL: the secret in its path is the credential.
+  "postWebhook",
 ].sort();
 
 // A parsed JSON document, walked by key.

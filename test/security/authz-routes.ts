@@ -266,6 +266,21 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: (w) => ({ path: `${API}/bots/${w.owner.id}/tokens/${w.ownerSessionId}` }),
   },
 
+  // --- incoming webhooks: a group's, for its members -------------------------------------
+  "GET /api/v1/conversations/:id/webhooks": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/webhooks` }),
+  },
+  "POST /api/v1/conversations/:id/webhooks": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/webhooks`, body: { name: "attacker's hook" } }),
+  },
+  // Another group's hook ids are never shown to outsiders; any id is not found.
+  "DELETE /api/v1/webhooks/:id": {
+    scope: "foreign",
+    call: () => ({ path: `${API}/webhooks/${randomUUID()}` }),
+  },
+
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
   "POST /api/v1/admin/users": {
@@ -328,6 +343,8 @@ export const PUBLIC_ROUTES = new Set([
   "POST /api/v1/auth/login",
   "GET /api/v1/server",
   "GET /api/v1/openapi.json",
+  // A webhook's URL: its secret is the credential (see src/webhooks/hook-route.ts).
+  "POST /api/v1/hooks/:secret",
   // The page shown when the web app is not built, and the way into the admin console
   // (a redirect to the app, which asks the API, which refuses anyone but an admin).
   "GET /",

@@ -78,6 +78,12 @@ export type {
   TokenView,
 } from "@private-chat/protocol/tokens";
 export { TOKEN_PREFIX, TOKEN_SCOPES } from "@private-chat/protocol/tokens";
+export type {
+  CreatedWebhookResponse,
+  WebhookPayload,
+  WebhookPostResponse,
+  WebhookView,
+} from "@private-chat/protocol/webhooks";
 export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
@@ -114,3 +120,4 @@ export {
   type ThreadPageOptions,
 } from "./threads.js";
 export type { ApiClientOptions } from "./transport.js";
+export { postToWebhook, WebhookCalls } from "./webhook-calls.js";

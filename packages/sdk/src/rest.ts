@@ -44,6 +44,7 @@ import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
 import { MessageCalls } from "./message-calls.js";
+import { WebhookCalls } from "./webhook-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
 export type { ServerInfo };
@@ -63,6 +64,8 @@ export class ApiClient extends MessageCalls {
   readonly admin = new AdminCalls(this);
   /** Personal access tokens and bots. */
   readonly integrations = new IntegrationCalls(this);
+  /** A group's incoming webhooks. */
+  readonly webhooks = new WebhookCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);

@@ -44,6 +44,9 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "account_erasures" },
   // Settings an administrator changed while the server ran.
   { name: "server_settings" },
+  // Personal access tokens (their sessions come first) and incoming webhooks.
+  { name: "access_tokens" },
+  { name: "incoming_webhooks" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",

@@ -34,6 +34,7 @@ import { accountDeletion } from "./021_account_deletion.js";
 import { serverSettings } from "./022_server_settings.js";
 import { inviteUses } from "./023_invite_uses.js";
 import { accessTokensAndBots } from "./024_access_tokens_and_bots.js";
+import { incomingWebhooks } from "./025_incoming_webhooks.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -63,6 +64,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "022_server_settings": serverSettings,
     "023_invite_uses": inviteUses,
     "024_access_tokens_and_bots": accessTokensAndBots,
+    "025_incoming_webhooks": incomingWebhooks,
   };
 }
 

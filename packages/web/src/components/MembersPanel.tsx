@@ -12,6 +12,7 @@ import { type Conv, chat } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
+import { BotBadge } from "./BotBadge.js";
 import { Icon } from "./icons.js";
 import { PinnedList } from "./PinnedList.js";
 import { RetentionSetting } from "./RetentionSetting.js";
@@ -93,6 +94,7 @@ export function MembersPanel({ conv }: { conv: Conv }) {
                 <span class="member-info">
                   <span class="member-name">
                     {m.user.display_name}
+                    {m.user.is_bot && <BotBadge />}
                     {m.user.id === me && " (you)"}
                   </span>
                   <span class="member-sub">

@@ -12,6 +12,7 @@ import { discardSend, retrySend } from "../state/send.js";
 import { isEmojiOnly, MessageText } from "../text.js";
 import { AttachmentList } from "./Attachments.js";
 import { Avatar } from "./Avatar.js";
+import { BotBadge } from "./BotBadge.js";
 import { EditedMark } from "./EditHistory.js";
 import { Icon } from "./icons.js";
 import { MessageActions } from "./MessageActions.js";
@@ -26,6 +27,8 @@ interface Props {
   group: boolean;
   canModerate: boolean;
   nameOf: NameOf;
+  /** Whether a sender is a bot: its name gets a "bot" badge. */
+  botOf?: (userId: string) => boolean;
   continued: boolean;
   quote: MessageView | null;
   receipt: string | undefined;
@@ -86,12 +89,18 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const { message, myId, myUsername, group, nameOf, continued, quote, receipt } = props;
   const mine = message.sender_id === myId;
   const name = nameOf(message.sender_id);
+  const bot = props.botOf?.(message.sender_id) === true;
   const showName = !mine && group && !continued;
   const cls = `msg${mine ? " mine" : ""}${continued ? " cont" : ""}${message.deleted ? " deleted" : ""}`;
 
   return (
     <li class={cls} data-seq={message.seq}>
-      {showName && <div class="sender">{name}</div>}
+      {showName && (
+        <div class="sender">
+          {name}
+          {bot && <BotBadge />}
+        </div>
+      )}
       <div class="msg-row">
         {!mine && group && (
           <span class="msg-avatar">
@@ -100,7 +109,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         )}
         <div class="bubble-col">
           <div class={!message.deleted && isEmojiOnly(message.body) ? "bubble big" : "bubble"}>
-            {!showName && <span class="sr-only">{mine ? "You" : name}: </span>}
+            {!showName && (
+              <span class="sr-only">
+                {mine ? "You" : name}
+                {bot && !mine ? " (bot)" : ""}:{" "}
+              </span>
+            )}
             {message.reply_to && !message.deleted && <Quote quote={quote} nameOf={nameOf} />}
             {message.attachments && !message.deleted && (
               <AttachmentList attachments={message.attachments} />

@@ -14,7 +14,7 @@ import { addFiles } from "../state/uploads.js";
 import { Composer } from "./Composer.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
-import { useNameOf } from "./useNameOf.js";
+import { useBotOf, useNameOf } from "./useNameOf.js";
 import { useReplyOrEdit } from "./useReplyOrEdit.js";
 import { useThreadReveal } from "./useReveal.js";
 
@@ -33,6 +33,7 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
   const act = useReplyOrEdit();
   const { replyTo, editing } = act;
   const nameOf = useNameOf(conv);
+  const botOf = useBotOf(conv);
 
   const body = useRef<HTMLDivElement>(null);
   // Again when the state starts afresh (the server's list loaded again).
@@ -60,6 +61,7 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
       group={conv.type === "group"}
       canModerate={conv.type === "group" && conv.role !== "member"}
       nameOf={nameOf}
+      botOf={botOf}
       continued={false}
       quote={quoteOf(m.reply_to)}
       receipt={undefined}

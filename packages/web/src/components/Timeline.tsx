@@ -12,7 +12,7 @@ import { blockedIds, type Conv, chat, inTimeline, myReadSeq } from "../state/cha
 import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
-import { useNameOf } from "./useNameOf.js";
+import { useBotOf, useNameOf } from "./useNameOf.js";
 import { useReveal } from "./useReveal.js";
 
 interface Props {
@@ -54,6 +54,7 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const messages = timeline?.messages ?? [];
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const nameOf = useNameOf(conv);
+  const botOf = useBotOf(conv);
 
   const check = () => {
     const el = scroller.current;
@@ -152,6 +153,7 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
           group={conv.type === "group"}
           canModerate={conv.type === "group" && conv.role !== "member"}
           nameOf={nameOf}
+          botOf={botOf}
           continued={continued}
           quote={quote}
           receipt={m === lastMine ? receiptFor(conv, m, meId) : undefined}

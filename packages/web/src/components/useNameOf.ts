@@ -17,3 +17,15 @@ export function useNameOf(conv: Conv): NameOf {
     return (userId: string) => names.get(userId) ?? personName(userId) ?? "Former member";
   }, [namesKey, others]);
 }
+
+/** Whether a member of the conversation is a bot (stable while the members are). */
+export function useBotOf(conv: Conv): (userId: string) => boolean {
+  const botsKey = conv.members
+    .filter((m) => m.user.is_bot)
+    .map((m) => m.user.id)
+    .join("\n");
+  return useMemo(() => {
+    const bots = new Set(botsKey === "" ? [] : botsKey.split("\n"));
+    return (userId: string) => bots.has(userId);
+  }, [botsKey]);
+}
