@@ -1,6 +1,7 @@
 /**
  * axe-core on every view of the web app, in both themes and at a desktop and a phone
- * width: no violations anywhere. The views are a table in a11y-views.ts; a new screen adds a row.
+ * width: no violations anywhere. The views are tables in a11y-views.ts and (the admin
+ * console) a11y-admin-views.ts; a new screen adds a row.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -12,6 +13,7 @@ import { createDirect, createGroup, requestDirect, sendMessage } from "../helper
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { ADMIN_VIEWS } from "./a11y-admin-views.js";
 import { LAYOUTS, type Setup, VIEWS, type View } from "./a11y-views.js";
 import { signIn, watchErrors } from "./helpers.js";
 
@@ -199,7 +201,7 @@ describe("accessibility (axe-core)", { timeout: 1_800_000 }, () => {
         // Each finding once, with the views it was seen on: the list stays readable.
         const found = new Map<string, string[]>();
         try {
-          for (const view of VIEWS) {
+          for (const view of [...VIEWS, ...ADMIN_VIEWS]) {
             const page = await pageFor(view.as);
             await view.open(page, setup);
             // Let transitions (bubbles and panels fading in) end: axe reads the colours shown.
