@@ -36,9 +36,29 @@ export function configDir(): string {
   return dir;
 }
 
-export function start(args: string[], dir: string, input?: string): Client {
+/** Extra environment variables and a working directory for the child. */
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export function start(
+  args: string[],
+  dir: string,
+  input?: string,
+  options: RunOptions = {},
+): Client {
   const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
-    env: { ...process.env, CHAT_CLIENT_CONFIG_DIR: dir, NO_COLOR: "1" },
+    // A CHAT_TOKEN of whoever runs the tests must not stand in for the saved session.
+    env: {
+      ...process.env,
+      CHAT_CLIENT_CONFIG_DIR: dir,
+      NO_COLOR: "1",
+      CHAT_TOKEN: "",
+      CHAT_SERVER: "",
+      ...options.env,
+    },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
@@ -66,8 +86,13 @@ export function stop(client: Client): void {
 }
 
 /** Runs the client to completion, killing it if it takes too long. */
-export async function run(args: string[], dir: string, input?: string): Promise<Result> {
-  const client = start(args, dir, input);
+export async function run(
+  args: string[],
+  dir: string,
+  input?: string,
+  options: RunOptions = {},
+): Promise<Result> {
+  const client = start(args, dir, input, options);
   const timer = setTimeout(() => stop(client), RUN_TIMEOUT_MS);
   try {
     return await client.done;
