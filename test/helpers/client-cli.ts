@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import type { TestUser } from "./factories.js";
 
+// tsx named by its path, so that the child finds it from any working directory.
+const NODE_ARGS = SOURCE_NODE_ARGS.map((arg) => (arg === "tsx" ? import.meta.resolve("tsx") : arg));
 const ENTRY = fileURLToPath(new URL("../../packages/client/src/chat-client.ts", import.meta.url));
 export const RUN_TIMEOUT_MS = 20_000;
 export const WAIT_TIMEOUT_MS = 15_000;
@@ -48,7 +50,7 @@ export function start(
   input?: string,
   options: RunOptions = {},
 ): Client {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
+  const child = spawn(process.execPath, [...NODE_ARGS, ENTRY, ...args], {
     // A CHAT_TOKEN of whoever runs the tests must not stand in for the saved session.
     env: {
       ...process.env,
