@@ -79,8 +79,8 @@ Usage:
                                   add people to a group, or remove them (yourself:
                                   leave it)
   chat-client search <query...> [--in <conversation>] [--json]
-                                  messages matching the query, newest first: message
-                                  id, time, conversation, sender, excerpt
+                                  messages matching the query, most relevant first:
+                                  message id, time, conversation, sender, excerpt
   chat-client edit <message-id> <text...> [--json]
                                   replace the text of one of your messages
   chat-client delete <message-id> [--json]
