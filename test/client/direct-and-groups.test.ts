@@ -55,16 +55,18 @@ describe("chat-client direct chats and groups", () => {
   });
 
   it("dm --json says created for a new chat; an unknown person or a missing name fails", async () => {
-    const created = await run(["dm", dave.username, "--json"], loggedIn(server.url, carol));
+    const [created, unknown, missing] = await Promise.all([
+      run(["dm", dave.username, "--json"], loggedIn(server.url, carol)),
+      run(["dm", "@nobody-here-at-all"], aliceDir),
+      run(["dm"], aliceDir),
+    ]);
     assert.equal(created.code, 0, created.stderr);
     assert.equal((JSON.parse(created.stdout) as { created: boolean }).created, true);
 
-    const unknown = await run(["dm", "@nobody-here-at-all"], aliceDir);
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stdout, "");
     assert.equal(unknown.stderr, "chat-client: not_found: no user is named @nobody-here-at-all\n");
 
-    const missing = await run(["dm"], aliceDir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^chat-client: usage: dm: missing <username>/);
   });
@@ -150,25 +152,27 @@ describe("chat-client direct chats and groups", () => {
   it("members refuses an unknown person, a conversation you are not in, and missing words", async () => {
     const title = `Solo ${uniqueUsername("g")}`;
     await run(["group", "create", title], aliceDir);
-    const unknown = await run(["members", "add", title, "@nobody-here-at-all"], aliceDir);
+    const daveDir = loggedIn(server.url, dave);
+    const [unknown, notMember, noUsers, extra, badAction, noTitle] = await Promise.all([
+      run(["members", "add", title, "@nobody-here-at-all"], aliceDir),
+      run(["members", "add", title, alice.username], daveDir),
+      run(["members", "add", title], aliceDir),
+      run(["members", title, "extra"], aliceDir),
+      run(["group", "rename", "x"], aliceDir),
+      run(["group", "create", " "], aliceDir),
+    ]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^chat-client: not_found: no user is named/);
 
-    const daveDir = loggedIn(server.url, dave);
-    const notMember = await run(["members", "add", title, alice.username], daveDir);
     assert.equal(notMember.code, 1);
     assert.match(notMember.stderr, /^chat-client: not_found: no conversation matches/);
 
-    const noUsers = await run(["members", "add", title], aliceDir);
     assert.equal(noUsers.code, 1);
     assert.match(noUsers.stderr, /^chat-client: usage: members add: missing <username>/);
-    const extra = await run(["members", title, "extra"], aliceDir);
     assert.equal(extra.code, 1);
     assert.match(extra.stderr, /^chat-client: usage: members: unexpected argument "extra"/);
-    const badAction = await run(["group", "rename", "x"], aliceDir);
     assert.equal(badAction.code, 1);
     assert.match(badAction.stderr, /^chat-client: usage: group: unknown action "rename"/);
-    const noTitle = await run(["group", "create", " "], aliceDir);
     assert.equal(noTitle.code, 1);
     assert.match(noTitle.stderr, /^chat-client: usage: group create: the title is empty/);
   });
