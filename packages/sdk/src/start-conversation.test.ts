@@ -17,7 +17,7 @@ const conversation = {
 
 function clientAnswering(status: number): { api: ApiClient; calls: Request[] } {
   const calls: Request[] = [];
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+  const fetch = async (input: string | URL | Request, init?: RequestInit) => {
     calls.push(new Request(input, init));
     return new Response(JSON.stringify(conversation), {
       status,
