@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import type { TestUser } from "./factories.js";
 
+// tsx named by its path, so that the child finds it from any working directory.
+const NODE_ARGS = SOURCE_NODE_ARGS.map((arg) => (arg === "tsx" ? import.meta.resolve("tsx") : arg));
 const ENTRY = fileURLToPath(new URL("../../packages/client/src/chat-client.ts", import.meta.url));
 export const RUN_TIMEOUT_MS = 20_000;
 export const WAIT_TIMEOUT_MS = 15_000;
@@ -36,9 +38,29 @@ export function configDir(): string {
   return dir;
 }
 
-export function start(args: string[], dir: string, input?: string): Client {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
-    env: { ...process.env, CHAT_CLIENT_CONFIG_DIR: dir, NO_COLOR: "1" },
+/** Extra environment variables and a working directory for the child. */
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export function start(
+  args: string[],
+  dir: string,
+  input?: string,
+  options: RunOptions = {},
+): Client {
+  const child = spawn(process.execPath, [...NODE_ARGS, ENTRY, ...args], {
+    // A CHAT_TOKEN of whoever runs the tests must not stand in for the saved session.
+    env: {
+      ...process.env,
+      CHAT_CLIENT_CONFIG_DIR: dir,
+      NO_COLOR: "1",
+      CHAT_TOKEN: "",
+      CHAT_SERVER: "",
+      ...options.env,
+    },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
@@ -66,8 +88,13 @@ export function stop(client: Client): void {
 }
 
 /** Runs the client to completion, killing it if it takes too long. */
-export async function run(args: string[], dir: string, input?: string): Promise<Result> {
-  const client = start(args, dir, input);
+export async function run(
+  args: string[],
+  dir: string,
+  input?: string,
+  options: RunOptions = {},
+): Promise<Result> {
+  const client = start(args, dir, input, options);
   const timer = setTimeout(() => stop(client), RUN_TIMEOUT_MS);
   try {
     return await client.done;

@@ -48,12 +48,31 @@ const EXAMPLES: Record<string, string[]> = {
   unmute: ["unmute", "team", "--json"],
   notify: ["notify", "team", "mentions"],
   dnd: ["dnd", "22:00", "07:00", "--zone", "Europe/Berlin"],
+  dm: ["dm", "@bob", "--json"],
+  group: ["group", "create", "Ops", "@bob", "@carol"],
+  members: ["members", "add", "Ops", "@dave"],
+  search: ["search", "lunch", "friday", "--in", "team"],
+  edit: ["edit", "4617d686", "new", "text"],
+  delete: ["delete", "4617d686", "--json"],
+  react: ["react", "4617d686", "👍", "--remove"],
+  read: ["read", "team"],
+  download: ["download", "9c1e42d0", "--out", "a.pdf", "--force"],
 };
 
 describe("parseCommandLine", () => {
   it("has an example for every command, and each parses to that command", () => {
     assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(COMMANDS).sort());
     for (const [name, argv] of Object.entries(EXAMPLES)) assert.equal(command(argv).name, name);
+  });
+
+  it("takes the new commands' positionals and options", () => {
+    assert.deepEqual(command(EXAMPLES.group!).positionals, ["create", "Ops", "@bob", "@carol"]);
+    assert.equal(command(EXAMPLES.react!).values.remove, true);
+    assert.equal(command(EXAMPLES.download!).values.out, "a.pdf");
+    assertUsage(["react", "4617d686"], "react: missing <emoji>");
+    assertUsage(["download"], "download: missing <attachment-id>");
+    assertUsage(["read", "a", "b"], 'read: unexpected argument "b"');
+    assertUsage(["search", "x", "--in"], "search:");
   });
 
   it("returns option values and positionals", () => {

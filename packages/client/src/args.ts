@@ -66,12 +66,48 @@ Usage:
                                   "hidden" line (--json leaves them in); a reply in a
                                   thread alone shows as a note; --thread follows the
                                   replies of MESSAGE's thread instead
+  chat-client dm <username> [--json]
+                                  start a direct chat with a person, or open the one
+                                  there is, and print it; with someone who shares no
+                                  conversation with you it is a message request
+  chat-client group create <title> [<username>...] [--json]
+                                  create a group with those people
+  chat-client members <conversation> [--json]
+                                  list its members and their roles
+  chat-client members add <conversation> <username>... [--json]
+  chat-client members remove <conversation> <username>... [--json]
+                                  add people to a group, or remove them (yourself:
+                                  leave it)
+  chat-client search <query...> [--in <conversation>] [--json]
+                                  messages matching the query, most relevant first:
+                                  message id, time, conversation, sender, excerpt
+  chat-client edit <message-id> <text...> [--json]
+                                  replace the text of one of your messages
+  chat-client delete <message-id> [--json]
+                                  delete a message
+  chat-client react <message-id> <emoji> [--remove] [--json]
+                                  add your reaction to a message, or remove it
+  chat-client read <conversation> [--json]
+                                  mark it read up to its newest message
+  chat-client download <attachment-id> [--out PATH] [--force] [--json]
+                                  save a file: to PATH, or to this directory under
+                                  its own name made safe; an existing file is kept
+                                  unless --force
   chat-client --help | --version
+
+A message id is the full "id" that send --json, tail --json and search print; an
+attachment id is the "id" in a message's "attachments".
 
 <conversation> is a full id, a unique id prefix, a group title, or for a direct chat the
 other person's username (or @username). Several matches is an error listing them.
 
-Exit status: 0 ok, 1 error (chat-client: <code>: <message> on stderr), 2 not logged in.
+send @username starts the direct chat when there is none yet.
+
+Every command but login, register and logout takes --json: one JSON document on stdout.
+Exit status: 0 ok, 1 error (chat-client: <code>: <message> on stderr), 2 not logged in
+(or the session or CHAT_TOKEN refused).
+CHAT_TOKEN=<token> (with CHAT_SERVER=<url>, or the saved session's server) runs a command
+as the token's owner without a saved session; it is sent as Authorization: Bearer.
 The session is kept in $XDG_CONFIG_HOME/private-chat/credentials.json (default
 ~/.config/private-chat/; the CHAT_CLIENT_CONFIG_DIR environment variable overrides the
 directory), readable by you alone.
@@ -132,6 +168,21 @@ export const COMMANDS: Record<string, CommandSpec> = {
   unmute: { options: json, positionals: ["conversation"] },
   notify: { options: json, positionals: ["conversation", "level"] },
   dnd: { options: { ...json, zone: { type: "string" } }, positionals: [], optional: 2 },
+  dm: { options: json, positionals: ["username"] },
+  group: { options: json, positionals: ["action", "title"], rest: true },
+  members: { options: json, positionals: ["conversation"], rest: true },
+  search: { options: { ...json, in: { type: "string" } }, positionals: ["query"], rest: true },
+  edit: { options: json, positionals: ["message-id", "text"], rest: true },
+  delete: { options: json, positionals: ["message-id"] },
+  react: {
+    options: { ...json, remove: { type: "boolean" } },
+    positionals: ["message-id", "emoji"],
+  },
+  read: { options: json, positionals: ["conversation"] },
+  download: {
+    options: { ...json, out: { type: "string" }, force: { type: "boolean" } },
+    positionals: ["attachment-id"],
+  },
 };
 
 export type Values = Record<string, string | boolean | string[] | undefined>;

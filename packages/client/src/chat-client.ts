@@ -3,9 +3,14 @@ import { HELP, parseCommandLine } from "./args.js";
 import { login, logout, register, whoami } from "./commands/auth.js";
 import { block, blocked, unblock } from "./commands/blocks.js";
 import { conversations } from "./commands/conversations.js";
+import { dm } from "./commands/direct.js";
 import { dnd } from "./commands/dnd.js";
+import { download } from "./commands/download.js";
+import { group, members } from "./commands/groups.js";
+import { deleteCommand, edit, react, read } from "./commands/message-actions.js";
 import { mute, notify, unmute } from "./commands/notifications.js";
 import { answer, requests } from "./commands/requests.js";
+import { search } from "./commands/search.js";
 import { send } from "./commands/send.js";
 import { tail } from "./commands/tail.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
@@ -64,6 +69,24 @@ async function run(argv: string[], io: Io): Promise<number> {
       return notify(values, positionals, io);
     case "dnd":
       return dnd(values, positionals, io);
+    case "dm":
+      return dm(values, positionals, io);
+    case "group":
+      return group(values, positionals, io);
+    case "members":
+      return members(values, positionals, io);
+    case "search":
+      return search(values, positionals, io);
+    case "edit":
+      return edit(values, positionals, io);
+    case "delete":
+      return deleteCommand(values, positionals, io);
+    case "react":
+      return react(values, positionals, io);
+    case "read":
+      return read(values, positionals, io);
+    case "download":
+      return download(values, positionals, io);
     default:
       throw new Error(`command "${name}" has no handler`);
   }

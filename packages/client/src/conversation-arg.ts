@@ -3,7 +3,8 @@
  * REST client, and the conversation the command line names (resolved as in resolve.ts).
  */
 import type { ApiClient, ConversationView } from "@private-chat/sdk";
-import { type Credentials, requireCredentials } from "./credentials.js";
+import type { Credentials } from "./credentials.js";
+import { requireCredentials } from "./current-user.js";
 import { resolveConversation } from "./resolve.js";
 import { apiFor } from "./session.js";
 
@@ -14,7 +15,7 @@ export interface NamedConversation {
 }
 
 export async function namedConversation(query: string | undefined): Promise<NamedConversation> {
-  const credentials = requireCredentials();
+  const credentials = await requireCredentials();
   const api = apiFor(credentials);
   const conversations = await api.conversations();
   return {

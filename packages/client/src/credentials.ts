@@ -72,7 +72,7 @@ export function loadCredentials(): Credentials | undefined {
   return parsed;
 }
 
-export function requireCredentials(): Credentials {
+export function requireSavedCredentials(): Credentials {
   const credentials = loadCredentials();
   if (!credentials) throw notLoggedIn();
   return credentials;

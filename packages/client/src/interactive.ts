@@ -9,7 +9,7 @@ import {
   type MessageView,
   type StoredEvent,
 } from "@private-chat/sdk";
-import { requireCredentials } from "./credentials.js";
+import { requireCredentials } from "./current-user.js";
 import { type CliError, EXIT_OK, toCliError, usageError } from "./errors.js";
 import { CATCH_UP_HISTORY, ConversationFeed } from "./feed.js";
 import { formatConversation, formatMessage } from "./format.js";
@@ -29,7 +29,7 @@ export async function interactive(io: Io): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw usageError("no command given, and interactive mode needs a terminal");
   }
-  const credentials = requireCredentials();
+  const credentials = await requireCredentials();
   const me = credentials.user_id;
   const api = apiFor(credentials);
   const names = new NameBook(api);

@@ -85,4 +85,9 @@ export class MessageCalls extends ThreadCalls {
       messageView,
     );
   }
+
+  /** An attachment's bytes, unread, so they can be streamed to a file. */
+  downloadAttachment(id: string): Promise<Response> {
+    return this.download(`/api/v1/attachments/${encodeURIComponent(id)}`);
+  }
 }

@@ -277,6 +277,22 @@ export class ApiClient extends MessageCalls {
     return this.request("POST", "/api/v1/conversations", conversationView, body);
   }
 
+  /**
+   * Starts a conversation, or for a direct one opens the one that exists: `created` tells
+   * which (the server answers 201 or 200).
+   */
+  async startConversation(
+    body: CreateConversationBody,
+  ): Promise<{ conversation: ConversationView; created: boolean }> {
+    const answer = await this.requestWithStatus(
+      "POST",
+      "/api/v1/conversations",
+      conversationView,
+      body,
+    );
+    return { conversation: answer.value, created: answer.status === 201 };
+  }
+
   /** Changes a group's settings: its title, who may pin, how long it keeps messages. */
   updateConversation(id: string, changes: UpdateConversationBody): Promise<ConversationView> {
     return this.request(

@@ -57,6 +57,27 @@ export class RestTransport {
   }
 
   /**
+   * As request(), also telling the answer's HTTP status (200 found, 201 created, say).
+   */
+  async requestWithStatus<S extends z.core.$ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<{ status: number; value: z.output<S> }> {
+    const response = await this.send(method, path, body);
+    const parsed = await this.decode(response);
+    const decoded = decodeWith(schema, parsed);
+    if (!decoded.ok)
+      throw new ApiError(
+        0,
+        "internal_error",
+        `the server's answer to ${method} ${path.split("?")[0]} is not understood: ${decoded.problem}`,
+      );
+    return { status: response.status, value: decoded.value };
+  }
+
+  /**
    * GETs a file (a download, an export) and returns the response unread, so its body can
    * be streamed; a refusal is an ApiError as everywhere.
    */

@@ -10,9 +10,10 @@ import {
   credentialsPath,
   deleteCredentials,
   loadCredentials,
-  requireCredentials,
+  requireSavedCredentials,
   saveCredentials,
 } from "../credentials.js";
+import { requireCredentials } from "../current-user.js";
 import { CliError, EXIT_ERROR, EXIT_OK, isSessionGone, usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { Prompter } from "../prompt.js";
@@ -134,7 +135,7 @@ export async function register(values: Values, io: Io): Promise<number> {
 }
 
 export async function logout(_values: Values, io: Io): Promise<number> {
-  const credentials = requireCredentials();
+  const credentials = requireSavedCredentials();
   let failure: ApiError | undefined;
   try {
     await apiFor(credentials).logout();
@@ -155,7 +156,7 @@ export async function logout(_values: Values, io: Io): Promise<number> {
 }
 
 export async function whoami(values: Values, io: Io): Promise<number> {
-  const credentials = requireCredentials();
+  const credentials = await requireCredentials();
   const user = await apiFor(credentials).me();
   if (values.json) {
     io.out(safeJson({ server: credentials.server, user }));

@@ -3,7 +3,7 @@
  * add them to groups, and their messages in shared groups are hidden here.
  */
 import type { Values } from "../args.js";
-import { requireCredentials } from "../credentials.js";
+import { requireCredentials } from "../current-user.js";
 import { EXIT_OK } from "../errors.js";
 import { formatTime } from "../format.js";
 import type { Io } from "../io.js";
@@ -12,7 +12,7 @@ import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
 
 export async function block(values: Values, positionals: string[], io: Io): Promise<number> {
-  const api = apiFor(requireCredentials());
+  const api = apiFor(await requireCredentials());
   const user = await findUser(api, positionals[0] ?? "");
   const result = await api.block(user.id);
   if (values.json) io.out(safeJson(result));
@@ -21,7 +21,7 @@ export async function block(values: Values, positionals: string[], io: Io): Prom
 }
 
 export async function unblock(positionals: string[], io: Io): Promise<number> {
-  const api = apiFor(requireCredentials());
+  const api = apiFor(await requireCredentials());
   const found = findBlocked(await api.blocks(), positionals[0] ?? "");
   await api.unblock(found.user.id);
   io.out(`unblocked @${safeInline(found.user.username)}`);
@@ -29,7 +29,7 @@ export async function unblock(positionals: string[], io: Io): Promise<number> {
 }
 
 export async function blocked(values: Values, io: Io): Promise<number> {
-  const api = apiFor(requireCredentials());
+  const api = apiFor(await requireCredentials());
   const list = await api.blocks();
   if (values.json) {
     io.out(safeJson(list, 2));

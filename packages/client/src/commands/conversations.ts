@@ -2,7 +2,7 @@
  * conversations: the list, one line each, or the raw array with --json.
  */
 import type { Values } from "../args.js";
-import { requireCredentials } from "../credentials.js";
+import { requireCredentials } from "../current-user.js";
 import { EXIT_OK } from "../errors.js";
 import { formatConversation } from "../format.js";
 import type { Io } from "../io.js";
@@ -12,7 +12,7 @@ import { safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
 
 export async function conversations(values: Values, io: Io): Promise<number> {
-  const credentials = requireCredentials();
+  const credentials = await requireCredentials();
   const api = apiFor(credentials);
   const [list, blocked] = await Promise.all([api.conversations(), blockedSet(api)]);
   if (values.json) {

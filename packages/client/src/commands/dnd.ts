@@ -10,7 +10,7 @@ import {
   type UserNotifications,
 } from "@private-chat/sdk";
 import { stringOption, type Values } from "../args.js";
-import { requireCredentials } from "../credentials.js";
+import { requireCredentials } from "../current-user.js";
 import { EXIT_OK, usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { safeInline, safeJson } from "../sanitize.js";
@@ -67,7 +67,7 @@ export function dndChange(
 export async function dnd(values: Values, positionals: string[], io: Io): Promise<number> {
   // The command line is checked before anything is sent, or even the session read.
   const change = dndChange(values, positionals);
-  const api = apiFor(requireCredentials());
+  const api = apiFor(await requireCredentials());
   const result: UserNotifications = change
     ? await api.setMyNotifications(change)
     : await api.myNotifications();

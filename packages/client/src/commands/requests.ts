@@ -4,7 +4,7 @@
  */
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
-import { requireCredentials } from "../credentials.js";
+import { requireCredentials } from "../current-user.js";
 import { EXIT_OK } from "../errors.js";
 import { formatConversation } from "../format.js";
 import type { Io } from "../io.js";
@@ -15,7 +15,7 @@ import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
 
 export async function requests(values: Values, io: Io): Promise<number> {
-  const credentials = requireCredentials();
+  const credentials = await requireCredentials();
   const api = apiFor(credentials);
   const list = requestsOf(await api.conversations());
   if (values.json) {

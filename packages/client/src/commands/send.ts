@@ -7,12 +7,12 @@ import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import { randomId } from "@private-chat/sdk";
 import type { Values } from "../args.js";
-import { requireCredentials } from "../credentials.js";
+import { requireCredentials } from "../current-user.js";
+import { conversationToSend } from "../direct-chat.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { formatMessage } from "../format.js";
 import type { Io } from "../io.js";
 import { readAllStdin } from "../prompt.js";
-import { resolveConversation } from "../resolve.js";
 import { safeJson } from "../sanitize.js";
 import { apiFor, socketFor, watchSession } from "../session.js";
 import { threadRootOf } from "../thread-arg.js";
@@ -48,11 +48,11 @@ async function uploadFiles(
 
 export async function send(values: Values, positionals: string[], io: Io): Promise<number> {
   const [query = "", ...words] = positionals;
-  const credentials = requireCredentials();
+  const credentials = await requireCredentials();
   const api = apiFor(credentials);
   const text = await messageText(words);
   if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
-  const conversation = resolveConversation(await api.conversations(), query, credentials.user_id);
+  const conversation = await conversationToSend(api, query, credentials.user_id, io);
   if (values["also-to-conversation"] && values.thread === undefined)
     throw usageError("--also-to-conversation goes with --thread");
   const threadId =

@@ -1,0 +1,32 @@
+/**
+ * dm <username>: starts a direct chat with a person, or opens the one there is, and
+ * prints it (--json: {"created": bool, "conversation": {...}}).
+ */
+import type { Values } from "../args.js";
+import { requireCredentials } from "../current-user.js";
+import { requestNote, startDirectChat } from "../direct-chat.js";
+import { EXIT_OK } from "../errors.js";
+import { formatConversation } from "../format.js";
+import type { Io } from "../io.js";
+import { NameBook } from "../names.js";
+import { conversationName } from "../resolve.js";
+import { safeInline, safeJson } from "../sanitize.js";
+import { apiFor } from "../session.js";
+
+export async function dm(values: Values, positionals: string[], io: Io): Promise<number> {
+  const credentials = await requireCredentials();
+  const api = apiFor(credentials);
+  const { conversation, created } = await startDirectChat(api, positionals[0] ?? "");
+  if (values.json) {
+    io.out(safeJson({ created, conversation }));
+    return EXIT_OK;
+  }
+  const name = safeInline(conversationName(conversation, credentials.user_id));
+  io.err(io.errStyle.dim(created ? `started a direct chat with ${name}` : `opened ${name}`));
+  const note = requestNote(conversation, name);
+  if (note) io.err(note);
+  const names = new NameBook(api);
+  names.addConversation(conversation);
+  io.out(formatConversation(conversation, credentials.user_id, names, io.outStyle));
+  return EXIT_OK;
+}

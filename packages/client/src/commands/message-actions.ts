@@ -1,0 +1,84 @@
+/**
+ * edit, delete and react: changes to one message, named by its full id (tail --json and
+ * send --json print it); read marks a conversation read up to its newest message.
+ */
+import type { ApiClient, MessageView } from "@private-chat/sdk";
+import type { Values } from "../args.js";
+import { namedConversation } from "../conversation-arg.js";
+import { requireCredentials } from "../current-user.js";
+import { CliError, EXIT_OK } from "../errors.js";
+import { formatMessage } from "../format.js";
+import type { Io } from "../io.js";
+import { NameBook } from "../names.js";
+import { conversationName } from "../resolve.js";
+import { safeInline, safeJson } from "../sanitize.js";
+import { apiFor } from "../session.js";
+
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function messageId(value: string | undefined): string {
+  const id = (value ?? "").trim();
+  if (!MESSAGE_ID.test(id))
+    throw new CliError("invalid_request", `"${safeInline(id)}" is not a message id`);
+  return id;
+}
+
+async function show(api: ApiClient, message: MessageView, values: Values, io: Io) {
+  if (values.json) io.out(safeJson(message));
+  else {
+    const sender = await new NameBook(api).name(message.sender_id);
+    io.out(
+      formatMessage(
+        message,
+        sender,
+        io.outStyle,
+        message.deleted ? "deleted" : message.edited_at ? "edited" : "new",
+      ),
+    );
+  }
+  return EXIT_OK;
+}
+
+export async function edit(values: Values, positionals: string[], io: Io): Promise<number> {
+  const [id, ...words] = positionals;
+  const text = words.join(" ");
+  if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
+  const api = apiFor(await requireCredentials());
+  return show(api, await api.editMessage(messageId(id), text), values, io);
+}
+
+export async function deleteCommand(values: Values, positionals: string[], io: Io) {
+  const api = apiFor(await requireCredentials());
+  return show(api, await api.deleteMessage(messageId(positionals[0])), values, io);
+}
+
+export async function react(values: Values, positionals: string[], io: Io): Promise<number> {
+  const [id, emoji = ""] = positionals;
+  if (emoji.trim() === "") throw new CliError("usage", "the emoji is empty");
+  const api = apiFor(await requireCredentials());
+  const target = messageId(id);
+  const message = values.remove
+    ? await api.unreact(target, emoji.trim())
+    : await api.react(target, emoji.trim());
+  if (values.json) io.out(safeJson(message));
+  else {
+    const counts = (message.reactions ?? [])
+      .map((r) => `${safeInline(r.emoji)} ${r.count}`)
+      .join("  ");
+    io.out(
+      `${values.remove ? "removed" : "reacted"} ${safeInline(emoji.trim())}${counts ? `; now ${counts}` : ""}`,
+    );
+  }
+  return EXIT_OK;
+}
+
+export async function read(values: Values, positionals: string[], io: Io): Promise<number> {
+  const { credentials, api, conversation } = await namedConversation(positionals[0]);
+  const readSeq = await api.markRead(conversation.id, conversation.last_seq);
+  if (values.json) io.out(safeJson({ conversation_id: conversation.id, read_seq: readSeq }));
+  else
+    io.out(
+      `marked ${safeInline(conversationName(conversation, credentials.user_id))} read up to message ${readSeq}`,
+    );
+  return EXIT_OK;
+}
