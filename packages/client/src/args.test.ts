@@ -57,6 +57,9 @@ const EXAMPLES: Record<string, string[]> = {
   react: ["react", "4617d686", "👍", "--remove"],
   read: ["read", "team"],
   download: ["download", "9c1e42d0", "--out", "a.pdf", "--force"],
+  token: ["token", "create", "ci", "--scope", "messages:read", "--expires-in-days", "30"],
+  bot: ["bot", "create", "deploy-bot", "--display-name", "Deploys", "--scope", "messages:write"],
+  hook: ["hook", "create", "team", "CI", "builds", "--json"],
 };
 
 describe("parseCommandLine", () => {

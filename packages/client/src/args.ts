@@ -93,6 +93,28 @@ Usage:
                                   save a file: to PATH, or to this directory under
                                   its own name made safe; an existing file is kept
                                   unless --force
+  chat-client token create <name> --scope SCOPE... [--expires-in-days N] [--json]
+                                  make a personal access token (pct_...) and print
+                                  it, this once; SCOPE is messages:read,
+                                  messages:write, conversations:read,
+                                  conversations:write, files:write or admin
+  chat-client token list [--json] your tokens: id, name, scopes, last use, expiry
+  chat-client token revoke <id> [--json]
+                                  revoke a token; its sockets close
+  chat-client bot create <username> [--display-name NAME] [--scope SCOPE]... [--json]
+                                  make a bot and print its first token, this once
+  chat-client bot list [--json]   your bots
+  chat-client bot tokens <bot> [--json]
+                                  a bot's tokens
+  chat-client bot delete <bot> [--json]
+                                  delete a bot; its tokens stop
+  chat-client hook create <conversation> <name...> [--json]
+                                  make an incoming webhook for a group and print
+                                  its URL, this once
+  chat-client hook list <conversation> [--json]
+                                  the group's webhooks
+  chat-client hook delete <hook-id> [--json]
+                                  delete a webhook; its URL answers 404
   chat-client --help | --version
 
 A message id is the full "id" that send --json, tail --json and search print; an
@@ -183,6 +205,25 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: { ...json, out: { type: "string" }, force: { type: "boolean" } },
     positionals: ["attachment-id"],
   },
+  token: {
+    options: {
+      ...json,
+      scope: { type: "string", multiple: true },
+      "expires-in-days": { type: "string" },
+    },
+    positionals: ["action"],
+    optional: 1,
+  },
+  bot: {
+    options: {
+      ...json,
+      scope: { type: "string", multiple: true },
+      "display-name": { type: "string" },
+    },
+    positionals: ["action"],
+    optional: 1,
+  },
+  hook: { options: json, positionals: ["action"], rest: true },
 };
 
 export type Values = Record<string, string | boolean | string[] | undefined>;

@@ -7,12 +7,14 @@ import { dm } from "./commands/direct.js";
 import { dnd } from "./commands/dnd.js";
 import { download } from "./commands/download.js";
 import { group, members } from "./commands/groups.js";
+import { hook } from "./commands/hooks.js";
 import { deleteCommand, edit, react, read } from "./commands/message-actions.js";
 import { mute, notify, unmute } from "./commands/notifications.js";
 import { answer, requests } from "./commands/requests.js";
 import { search } from "./commands/search.js";
 import { send } from "./commands/send.js";
 import { tail } from "./commands/tail.js";
+import { bot, token } from "./commands/tokens.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
 import { interactive } from "./interactive.js";
 import { type Io, processIo } from "./io.js";
@@ -73,6 +75,12 @@ async function run(argv: string[], io: Io): Promise<number> {
       return dm(values, positionals, io);
     case "group":
       return group(values, positionals, io);
+    case "token":
+      return token(values, positionals, io);
+    case "bot":
+      return bot(values, positionals, io);
+    case "hook":
+      return hook(values, positionals, io);
     case "members":
       return members(values, positionals, io);
     case "search":

@@ -27,6 +27,16 @@ export function socketFor(credentials: Credentials): ChatSocket {
   });
 }
 
+/**
+ * Why the server closed the socket with 4401: a token without the scope to listen is a
+ * plain error (signing in again would not help); anything else ends the session.
+ */
+function refusedSocket(reason: string): CliError {
+  const scope = /^insufficient_scope: (.*)$/.exec(reason);
+  if (scope) return new CliError("insufficient_scope", scope[1] ?? reason);
+  return sessionGone(new ApiError(401, "unauthorized", reason));
+}
+
 /** Resolves once the socket is open; rejects after `timeoutMs` or if it becomes unauthorized. */
 export function waitForOpen(socket: ChatSocket, timeoutMs: number): Promise<void> {
   if (socket.state === "open") return Promise.resolve();
@@ -48,7 +58,7 @@ export function waitForOpen(socket: ChatSocket, timeoutMs: number): Promise<void
       } else if (state === "unauthorized") {
         clearTimeout(timer);
         off();
-        reject(sessionGone(new ApiError(401, "unauthorized", reason)));
+        reject(refusedSocket(reason));
       }
     });
   });
@@ -72,7 +82,7 @@ export function watchSession(
     onGone(error);
   };
   return socket.on("state", ({ state, reason }) => {
-    if (state === "unauthorized") fail(sessionGone(new ApiError(401, "unauthorized", reason)));
+    if (state === "unauthorized") fail(refusedSocket(reason));
     if (state !== "reconnecting" || probing) return;
     probing = true;
     api
