@@ -17,7 +17,7 @@ export interface UsersTable {
   created_at: number;
   last_seen_at: number | null;
   deleted_at: number | null;
-  is_bot: number;
+  is_bot: Generated<number>;
   owner_id: string | null;
 }
 
@@ -44,7 +44,7 @@ export interface SessionsTable {
   ip: string;
   revoked_at: number | null;
   /** "password" (a sign-in) or "token" (a personal access token). */
-  kind: "password" | "token";
+  kind: Generated<"password" | "token">;
   /** A token's scopes, a JSON array; null for a sign-in (all of its user's rights). */
   scopes: string | null;
 }

@@ -83,6 +83,7 @@ forEachEngine("users and sync API", ({ start }) => {
         "display_name",
         "id",
         "is_admin",
+        "is_bot",
         "username",
       ]);
       assert.equal(user.username, upper.username, "the original spelling is kept");
