@@ -45,8 +45,11 @@ export const userView = z
     username: z.string(),
     display_name: z.string(),
     is_admin: z.boolean(),
-    /** A bot: an account a person created for a program, signed in only by tokens. */
-    is_bot: z.boolean(),
+    /**
+     * A bot: an account a person created for a program, signed in only by tokens. Absent
+     * from servers older than bots (a client meets one during a rolling upgrade): false.
+     */
+    is_bot: z._default(z.boolean(), false),
     created_at: z.number(),
     /** Present (true) when the account was deleted: shown as "Deleted user". */
     deleted: z.optional(z.literal(true)),

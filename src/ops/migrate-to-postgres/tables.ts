@@ -44,8 +44,7 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "account_erasures" },
   // Settings an administrator changed while the server ran.
   { name: "server_settings" },
-  // Personal access tokens (their sessions come first) and incoming webhooks.
-  { name: "access_tokens" },
+  // Incoming webhooks (each names its bot, a user).
   { name: "incoming_webhooks" },
   {
     name: "nodes",
