@@ -28,6 +28,7 @@ import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
 import { Metrics } from "./ops/metrics.js";
+import { type OutgoingSetup, setUpOutgoing } from "./outgoing/setup.js";
 import { type PushSetup, setUpPush } from "./push/setup.js";
 import type { VapidKeys } from "./push/vapid-keys.js";
 import { FrameHandlers } from "./realtime/frame-handlers.js";
@@ -55,6 +56,7 @@ export interface ServerContext {
   accessTokens: AccessTokens;
   bots: BotService;
   webhooks: WebhookService;
+  outgoing: OutgoingSetup;
   pubsub: PubSub;
   hub: Hub;
   conversations: ConversationService;
@@ -232,6 +234,16 @@ export function createContext(
     // 10 at once, then 1 a second, per hook and per node (see webhooks/rate-limit.ts).
     rateLimit: new HookRateLimit(1, 10),
   });
+  const outgoing = setUpOutgoing({
+    config,
+    store,
+    bots,
+    messages,
+    metrics,
+    nodeId,
+    logger,
+    onError,
+  });
 
   // Committed events and revocations travel to every socket through the pub/sub.
   events.on("chat.events", (committed) => {
@@ -242,6 +254,8 @@ export function createContext(
     }
     pubsub.publish({ kind: "events", events: committed });
     push.service.onEvents(committed);
+    // Bots' subscriptions: the dispatcher reads the log (any node may; one does at a time).
+    outgoing.worker.wake();
   });
   events.on("sessions.revoked", ({ userId, sessionIds }) => {
     pubsub.publish({ kind: "revoke", userId, sessionIds, reason: "session ended" });
@@ -279,6 +293,7 @@ export function createContext(
     accessTokens,
     bots,
     webhooks,
+    outgoing,
     pubsub,
     hub,
     conversations,

@@ -152,6 +152,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = typeof address === "object" && address ? address.port : config.server.port;
     ctx.push.listening(config.server.host, port);
     ctx.push.sender?.start();
+    ctx.outgoing.listening(config.server.host, port);
+    ctx.outgoing.worker.start();
+    started.push(() => ctx.outgoing.close());
     // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
     started.push(async () => {
       const pushStopped = ctx.push.sender?.stop();

@@ -26,13 +26,13 @@ export const NEVER = Number.MAX_SAFE_INTEGER;
 /** More live tokens than this per account is a leak waiting to happen, not a need. */
 export const MAX_TOKENS_PER_USER = 100;
 
-export function newSecret(): string {
-  let out = TOKEN_PREFIX;
-  while (out.length < TOKEN_PREFIX.length + SECRET_LENGTH) {
+/** `prefix` and 40 characters of [A-Za-z0-9] (about 238 bits): a token or a signing secret. */
+export function newSecret(prefix: string = TOKEN_PREFIX): string {
+  let out = prefix;
+  while (out.length < prefix.length + SECRET_LENGTH) {
     for (const byte of randomBytes(64)) {
       // 248 = 4 × 62: bytes above it are dropped, so every character is equally likely.
-      if (byte < 248 && out.length < TOKEN_PREFIX.length + SECRET_LENGTH)
-        out += ALPHABET[byte % 62];
+      if (byte < 248 && out.length < prefix.length + SECRET_LENGTH) out += ALPHABET[byte % 62];
     }
   }
   return out;

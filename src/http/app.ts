@@ -26,6 +26,7 @@ import { registerMessageRoutes } from "../messages/routes.js";
 import { registerThreadRoutes } from "../messages/thread-routes.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
+import { registerOutgoingRoutes } from "../outgoing/routes.js";
 import { registerPushRoutes } from "../push/routes.js";
 import { registerSearchRoutes } from "../search/routes.js";
 import { registerSyncRoutes } from "../sync/routes.js";
@@ -180,6 +181,7 @@ export async function buildApp(
         registerTokenRoutes(authed, ctx.accessTokens, ctx.store);
         registerBotRoutes(authed, ctx.bots);
         registerWebhookRoutes(authed, ctx.webhooks);
+        registerOutgoingRoutes(authed, ctx.outgoing.service);
         await registerAdminRoutes(authed, ctx);
         await registerExportRoutes(authed, ctx);
       });

@@ -29,6 +29,7 @@ export async function eraseMessage(
   // Events that sync or a gap fill would replay become the tombstone.
   await tx.events.eraseMessage(row.conversation_id, row.id, message);
   await tx.push.dropForMessage(row.id);
+  await tx.eventSubscriptions.dropForMessage(row.id);
   await log.append({ type: "message.deleted", conversation_id: row.conversation_id, message });
   if (row.thread_id) {
     // A deleted reply leaves the thread's count.

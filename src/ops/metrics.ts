@@ -93,6 +93,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventDeliveriesSent = new Counter({
+    name: "chat_event_deliveries_sent_total",
+    help: "Bot event deliveries a receiver took (a 2xx answer)",
+    registers: [this.registry],
+  });
+
+  readonly eventDeliveriesFailed = new Counter({
+    name: "chat_event_deliveries_failed_total",
+    help: "Bot event delivery attempts that failed, and deliveries given up or refused, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventDeliveriesQueued = new Gauge({
+    name: "chat_event_deliveries_queued",
+    help: "Bot event deliveries waiting in the queue (all nodes)",
+    registers: [this.registry],
+  });
+
+  readonly eventDeliveriesOldestAge = new Gauge({
+    name: "chat_event_deliveries_oldest_queued_seconds",
+    help: "Age of the oldest queued bot event delivery, in seconds (0 when empty)",
+    registers: [this.registry],
+  });
+
+  readonly commandRuns = new Counter({
+    name: "chat_slash_commands_total",
+    help: "Slash commands run, by outcome (answered, no_answer)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // A `_total` suffix promises a counter; prom-client's sums of active handles, requests

@@ -72,6 +72,49 @@ export interface IncomingWebhooksTable {
   last_used_at: number | null;
 }
 
+export interface EventSubscriptionsTable {
+  id: string;
+  bot_id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  /** The signing secret itself: the server signs each delivery with it. */
+  secret: string;
+  created_at: number;
+  /** Events with an id above this are the subscription's (none from before it). */
+  from_cursor: number;
+  /** Failed attempts at the head delivery; 0 once one succeeds. */
+  attempts: Generated<number>;
+  retry_at: number | null;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  dropped: Generated<number>;
+}
+
+export interface EventDeliveriesTable {
+  subscription_id: string;
+  event_id: string;
+  cursor: number;
+  message_id: string | null;
+  payload: string;
+  created_at: number;
+}
+
+export interface SlashCommandsTable {
+  id: string;
+  bot_id: string;
+  name: string;
+  url: string;
+  description: string;
+  usage: string;
+  secret: string;
+  created_at: number;
+}
+
 export interface InvitesTable {
   id: string;
   code_hash: string;
@@ -337,6 +380,9 @@ export interface Database {
   sessions: SessionsTable;
   access_tokens: AccessTokensTable;
   incoming_webhooks: IncomingWebhooksTable;
+  event_subscriptions: EventSubscriptionsTable;
+  event_deliveries: EventDeliveriesTable;
+  slash_commands: SlashCommandsTable;
   account_erasures: AccountErasuresTable;
   server_settings: ServerSettingsTable;
   invites: InvitesTable;

@@ -97,6 +97,9 @@ export async function deleteAccount(
     await tx.push.removeForSessions(userId, "all");
     await tx.attachments.withdrawUnsentOf(userId, now);
     await tx.blocks.removeAllBy(userId);
+    // A deleted bot's outgoing integrations go, with their secrets and queued events.
+    await tx.eventSubscriptions.removeForBot(userId);
+    await tx.slashCommands.removeForBot(userId);
     const conversationsToErase = onDelete === "erase" ? await tx.accountErasures.queue(userId) : 0;
     await tx.audit.append({
       actor: { id: actor.id, label: actor.label },

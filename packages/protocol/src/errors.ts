@@ -47,6 +47,8 @@ export const errorCatalogue = {
   headers_too_large: { status: 431, retryable: false },
   invalid_image: { status: 422, retryable: false },
   invalid_push_endpoint: { status: 422, retryable: false },
+  // An outgoing URL (event subscription, slash command) that is not https or not public.
+  invalid_url: { status: 422, retryable: false },
   push_unavailable: { status: 404, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   rate_limited: { status: 429, retryable: true },

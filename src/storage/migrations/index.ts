@@ -35,6 +35,7 @@ import { serverSettings } from "./022_server_settings.js";
 import { inviteUses } from "./023_invite_uses.js";
 import { accessTokensAndBots } from "./024_access_tokens_and_bots.js";
 import { incomingWebhooks } from "./025_incoming_webhooks.js";
+import { outgoingIntegrations } from "./026_outgoing_integrations.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -65,6 +66,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "023_invite_uses": inviteUses,
     "024_access_tokens_and_bots": accessTokensAndBots,
     "025_incoming_webhooks": incomingWebhooks,
+    "026_outgoing_integrations": outgoingIntegrations,
   };
 }
 
