@@ -3,7 +3,8 @@
  * it records every request (path, headers, body) and answers as the test says, by default
  * 200 with an empty body. `answer` may also hang (never answer) to exercise deadlines.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { sleep } from "./socket.js";
 

@@ -68,6 +68,23 @@ export {
   type UserNotifications,
   type UserNotificationsBody,
 } from "@private-chat/protocol/notifications";
+export type {
+  AvailableCommand,
+  CommandRequest,
+  CommandView,
+  CreatedCommandResponse,
+  CreatedSubscriptionResponse,
+  EventDelivery,
+  RunCommandResponse,
+  SubscribableEvent,
+  SubscriptionView,
+} from "@private-chat/protocol/outgoing";
+export {
+  EVENT_ID_HEADER,
+  SIGNATURE_HEADER,
+  SUBSCRIBABLE_EVENTS,
+  TIMESTAMP_HEADER,
+} from "@private-chat/protocol/outgoing";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
 export type {
