@@ -181,10 +181,10 @@ export const integrationsSection = z
   .strictObject({
     users_can_create_bots: z.boolean().default(false),
     allow_private_urls: z.boolean().default(false),
-    event_timeout_seconds: z.number().positive().max(60).default(10),
+    event_timeout_seconds: z.int().min(1).max(60).default(10),
     event_retry_base_ms: z.int().min(1).max(3_600_000).default(5_000),
     event_retry_max_ms: z.int().min(1).max(86_400_000).default(3_600_000),
-    event_retry_hours: z.number().positive().max(168).default(24),
+    event_retry_hours: z.int().min(1).max(168).default(24),
     event_queue_max: z.int().min(1).max(1_000_000).default(10_000),
   })
   .prefault({});

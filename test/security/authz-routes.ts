@@ -281,6 +281,47 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     call: () => ({ path: `${API}/webhooks/${randomUUID()}` }),
   },
 
+  // --- bots' outgoing integrations: the owner's alone; slash commands: members' -----------
+  // The world's owner is no bot: for everyone, including attackers, the bot is not found.
+  "GET /api/v1/bots/:id/subscriptions": {
+    scope: "foreign",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}/subscriptions` }),
+  },
+  "POST /api/v1/bots/:id/subscriptions": {
+    scope: "foreign",
+    call: (w) => ({
+      path: `${API}/bots/${w.owner.id}/subscriptions`,
+      body: { url: "https://example.com/hook", events: ["message.new"] },
+    }),
+  },
+  "DELETE /api/v1/bots/:id/subscriptions/:subscriptionId": {
+    scope: "foreign",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}/subscriptions/${randomUUID()}` }),
+  },
+  "GET /api/v1/bots/:id/commands": {
+    scope: "foreign",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}/commands` }),
+  },
+  "POST /api/v1/bots/:id/commands": {
+    scope: "foreign",
+    call: (w) => ({
+      path: `${API}/bots/${w.owner.id}/commands`,
+      body: { name: "attack", url: "https://example.com/hook" },
+    }),
+  },
+  "DELETE /api/v1/bots/:id/commands/:commandId": {
+    scope: "foreign",
+    call: (w) => ({ path: `${API}/bots/${w.owner.id}/commands/${randomUUID()}` }),
+  },
+  "GET /api/v1/conversations/:id/commands": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/commands` }),
+  },
+  "POST /api/v1/conversations/:id/commands": {
+    scope: "conversation",
+    call: (w) => ({ path: `${g(w)}/commands`, body: { name: "deploy", text: "prod" } }),
+  },
+
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
   "POST /api/v1/admin/users": {

@@ -46,6 +46,11 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "server_settings" },
   // Incoming webhooks (each names its bot, a user).
   { name: "incoming_webhooks" },
+  // Bots' event subscriptions, their queued deliveries (kept: nothing acknowledged is
+  // lost; a lease of the source's servers has run out by then) and slash commands.
+  { name: "event_subscriptions" },
+  { name: "event_deliveries" },
+  { name: "slash_commands" },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",
