@@ -38,6 +38,11 @@ const IN_FLIGHT = 32;
 /** Deliveries one claim sends before it gives the subscription back. */
 const PER_CLAIM = 100;
 const IDLE_POLL_MS = 500;
+/**
+ * Cycles start at most this often, however many events wake the worker: under a burst
+ * of messages the dispatcher reads them in batches, not one transaction per commit.
+ */
+const MIN_GAP_MS = 100;
 const STATS_EVERY_MS = 5_000;
 /** The error text kept in a subscription's log. */
 const ERROR_MAX = 300;
@@ -54,6 +59,7 @@ export class DeliveryWorker {
   private stopped = true;
   private again = false;
   private lastStats = 0;
+  private lastCycle = 0;
   private readonly sending = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: DeliveryWorkerDeps) {}
@@ -75,6 +81,13 @@ export class DeliveryWorker {
       return;
     }
     clearTimeout(this.timer);
+    const wait = this.lastCycle + MIN_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => this.wake(), wait);
+      this.timer.unref();
+      return;
+    }
+    this.lastCycle = Date.now();
     this.running = this.cycle().finally(() => {
       this.running = undefined;
       if (this.stopped) return;
