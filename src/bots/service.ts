@@ -4,7 +4,6 @@
  * its owner's account is disabled or deleted. Administrators may make bots; every user
  * may when `[integrations] users_can_create_bots` is on.
  */
-import { randomUUID } from "node:crypto";
 import {
   type CreateBotBody,
   type CreateTokenBody,
@@ -20,9 +19,8 @@ import type { AccessToken } from "../storage/access-tokens.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { storedDisplayName } from "../users/display-name.js";
+import { createBotAccount } from "./account.js";
 
-/** Never an argon2 hash: no password matches it (sign-in also refuses bots outright). */
-const NO_PASSWORD = "!bot";
 export const MAX_BOTS_PER_OWNER = 50;
 const DEFAULT_SCOPES = TOKEN_SCOPES.filter((s) => s !== "admin") as TokenScope[];
 
@@ -56,14 +54,11 @@ export class BotService {
       if (mine.length >= MAX_BOTS_PER_OWNER)
         throw new AppError("conflict", `you have ${MAX_BOTS_PER_OWNER} bots already`);
       const now = Date.now();
-      const bot = await tx.users.create({
-        id: randomUUID(),
+      const bot = await createBotAccount(tx, {
         username: body.username,
         displayName,
-        passwordHash: NO_PASSWORD,
-        admin: false,
+        ownerId: owner.id,
         now,
-        botOwnerId: owner.id,
       });
       await tx.audit.append({
         actor: { id: owner.id, label: owner.username },

@@ -6,9 +6,11 @@
  * 404 like an unknown one, while its creator is no member of the group or is disabled
  * or deleted; deleting the hook deletes its row and its bot account (which leaves).
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { WEBHOOK_SECRET_PREFIX, type WebhookPayload } from "@private-chat/protocol/webhooks";
 import type { AdminActor } from "../admin/actors.js";
+import { hashSecret } from "../auth/access-tokens.js";
+import { createBotAccount } from "../bots/account.js";
 import { joinGroup } from "../conversations/members.js";
 import { loadMembership } from "../conversations/membership.js";
 import { requireGroup } from "../conversations/policy.js";
@@ -23,8 +25,6 @@ import { storedDisplayName } from "../users/display-name.js";
 import { payloadToBody } from "./payload.js";
 import type { HookRateLimit } from "./rate-limit.js";
 
-/** Never an argon2 hash: no password matches it (sign-in refuses bots outright too). */
-const NO_PASSWORD = "!bot";
 export const MAX_WEBHOOKS_PER_CONVERSATION = 20;
 
 export interface WebhookServiceDeps {
@@ -40,10 +40,6 @@ export interface HookWithState {
   bot: User;
   /** False while the creator is out of the group, disabled or deleted. */
   active: boolean;
-}
-
-export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
 }
 
 /** Every unknown, wrong, deleted or stopped hook answers alike: nothing tells them apart. */
@@ -80,15 +76,7 @@ export class WebhookService {
           `a conversation has at most ${MAX_WEBHOOKS_PER_CONVERSATION} webhooks`,
         );
       const now = Date.now();
-      const bot = await tx.users.create({
-        id: randomUUID(),
-        username,
-        displayName,
-        passwordHash: NO_PASSWORD,
-        admin: false,
-        now,
-        botOwnerId: user.id,
-      });
+      const bot = await createBotAccount(tx, { username, displayName, ownerId: user.id, now });
       const hook: IncomingWebhook = {
         id,
         conversationId,

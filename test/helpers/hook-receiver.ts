@@ -45,7 +45,8 @@ export class HookReceiver {
   }
 
   url(path: string): string {
-    const { port } = this.server?.address() as AddressInfo;
+    if (!this.server) throw new Error("the receiver is not started");
+    const { port } = this.server.address() as AddressInfo;
     return `https://127.0.0.1:${port}${path}`;
   }
 
