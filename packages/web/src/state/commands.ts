@@ -1,0 +1,122 @@
+/**
+ * Slash commands: the commands of a conversation's bots (read once per conversation and
+ * again when its members change, since a bot joining or leaving changes them), running
+ * one, and the answers only the caller sees. Those answers are never stored by the
+ * server, so they live here, per conversation, until dismissed or the app is closed.
+ */
+import type { AvailableCommand, ConversationView, UserView } from "@private-chat/sdk";
+import { api } from "../api.js";
+import { failed } from "./actions.js";
+import { createStore } from "./store.js";
+
+interface Listed {
+  /** The members the list was read for. */
+  members: string;
+  commands: AvailableCommand[];
+}
+
+/** conversation id -> its commands, once read. */
+export const commandLists = createStore<Record<string, Listed>>({});
+
+export interface CommandNotice {
+  id: number;
+  command: string;
+  bot: UserView;
+  text: string;
+  /** The bot did not answer: the text is the server's notice, shown as a warning. */
+  warning: boolean;
+}
+
+/** conversation id -> the answers shown to this user alone, oldest first. */
+export const commandNotices = createStore<Record<string, CommandNotice[]>>({});
+
+const NONE: AvailableCommand[] = [];
+// A few answers are plenty above a message box; older ones make way.
+const KEEP_NOTICES = 3;
+let nextId = 1;
+const loading = new Set<string>();
+
+function membersKey(conv: ConversationView): string {
+  return conv.members
+    .map((m) => m.user.id)
+    .sort()
+    .join(",");
+}
+
+/** The conversation's commands as read so far (none before they are). */
+export function commandsOf(lists: Record<string, Listed>, conversationId: string) {
+  return lists[conversationId]?.commands ?? NONE;
+}
+
+/** Reads the conversation's commands unless they are read for its current members. */
+export async function loadCommands(conv: ConversationView): Promise<void> {
+  const members = membersKey(conv);
+  if (commandLists.get()[conv.id]?.members === members || loading.has(conv.id)) return;
+  loading.add(conv.id);
+  try {
+    const commands = await api.integrations.availableCommands(conv.id);
+    commandLists.update((all) => ({ ...all, [conv.id]: { members, commands } }));
+  } catch {
+    // Without the list, text starting with "/" is simply sent as a message; the next
+    // "/" typed tries again.
+  } finally {
+    loading.delete(conv.id);
+  }
+}
+
+/** `/name rest` split into the command's name and its text; null for anything else. */
+export function parseCommand(text: string): { name: string; text: string } | null {
+  const match = /^\/([a-z0-9][a-z0-9_-]{0,31})(?:\s+([\s\S]*))?$/.exec(text.trim());
+  return match?.[1] ? { name: match[1], text: match[2]?.trim() ?? "" } : null;
+}
+
+/**
+ * The commands to offer while the name is typed: those starting with what follows "/".
+ * Once a space follows the name the user has chosen, and nothing is offered.
+ */
+export function matchingCommands(
+  commands: readonly AvailableCommand[],
+  text: string,
+): AvailableCommand[] {
+  if (!text.startsWith("/") || /\s/.test(text)) return NONE;
+  const typed = text.slice(1).toLowerCase();
+  return commands.filter((c) => c.name.startsWith(typed));
+}
+
+function addNotice(conversationId: string, notice: Omit<CommandNotice, "id">): void {
+  const id = nextId++;
+  commandNotices.update((all) => ({
+    ...all,
+    [conversationId]: [...(all[conversationId] ?? []).slice(1 - KEEP_NOTICES), { id, ...notice }],
+  }));
+}
+
+export function dismissCommandNotice(conversationId: string, id: number): void {
+  commandNotices.update((all) => ({
+    ...all,
+    [conversationId]: (all[conversationId] ?? []).filter((n) => n.id !== id),
+  }));
+}
+
+/**
+ * Runs `/name text` in the conversation. An answer for the caller alone, or the server's
+ * notice that the bot did not answer, is kept to be shown; an answer the bot posted
+ * arrives as a message like any other. False when the call itself failed (said in a toast).
+ */
+export async function runCommand(conversationId: string, name: string, text: string) {
+  try {
+    const result = await api.integrations.runCommand(conversationId, { name, text });
+    if (result.outcome === "no_answer" || result.visibility === "ephemeral") {
+      addNotice(conversationId, {
+        command: name,
+        bot: result.bot,
+        text: result.text,
+        warning: result.outcome === "no_answer",
+      });
+    }
+    return true;
+  } catch (err) {
+    failed(err);
+    return false;
+  }
+}
