@@ -13,14 +13,8 @@ import { getSocket } from "../api.js";
 import { memberName } from "../format.js";
 import { editMessage } from "../state/actions.js";
 import { type Conv, chat } from "../state/chat.js";
-import {
-  commandLists,
-  commandsOf,
-  loadCommands,
-  matchingCommands,
-  parseCommand,
-  runCommand,
-} from "../state/commands.js";
+import { matchingCommands, parseCommand } from "../state/command-text.js";
+import { commandLists, commandsOf, loadCommands, runCommand } from "../state/commands.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
 import { sendMessage } from "../state/send.js";
 import { serverInfo } from "../state/server-info.js";

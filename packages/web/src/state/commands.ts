@@ -64,25 +64,6 @@ export async function loadCommands(conv: ConversationView): Promise<void> {
   }
 }
 
-/** `/name rest` split into the command's name and its text; null for anything else. */
-export function parseCommand(text: string): { name: string; text: string } | null {
-  const match = /^\/([a-z0-9][a-z0-9_-]{0,31})(?:\s+([\s\S]*))?$/.exec(text.trim());
-  return match?.[1] ? { name: match[1], text: match[2]?.trim() ?? "" } : null;
-}
-
-/**
- * The commands to offer while the name is typed: those starting with what follows "/".
- * Once a space follows the name the user has chosen, and nothing is offered.
- */
-export function matchingCommands(
-  commands: readonly AvailableCommand[],
-  text: string,
-): AvailableCommand[] {
-  if (!text.startsWith("/") || /\s/.test(text)) return NONE;
-  const typed = text.slice(1).toLowerCase();
-  return commands.filter((c) => c.name.startsWith(typed));
-}
-
 function addNotice(conversationId: string, notice: Omit<CommandNotice, "id">): void {
   const id = nextId++;
   commandNotices.update((all) => ({
