@@ -72,6 +72,8 @@ export function Composer({
   const [menuClosed, setMenuClosed] = useState(false);
   const [active, setActive] = useState(0);
   const [running, setRunning] = useState<string | null>(null);
+  // Set at once, unlike `running`: a second Enter before the next render runs nothing twice.
+  const busy = useRef(false);
   const matches = commandsOn && !menuClosed ? matchingCommands(commands, text) : [];
   const menuOpen = matches.length > 0;
   const activeIndex = Math.min(active, matches.length - 1);
@@ -131,24 +133,29 @@ export function Composer({
   async function tryCommand(body: string): Promise<boolean> {
     const command = commandsOn ? parseCommand(body) : null;
     if (!command) return false;
-    // Sent before the list arrived (pasted and sent at once): it decides.
-    await loadCommands(conv);
-    const known = commandsOf(commandLists.get(), conv.id).some((c) => c.name === command.name);
-    if (!known) return false;
-    setRunning(command.name);
-    const done = await runCommand(conv.id, command.name, command.text);
-    setRunning(null);
-    // A call that failed keeps the text, to try again.
-    if (done) {
-      drafts.delete(draftKey);
-      setText("");
+    busy.current = true;
+    try {
+      // Sent before the list arrived (pasted and sent at once): it decides.
+      await loadCommands(conv);
+      const known = commandsOf(commandLists.get(), conv.id).some((c) => c.name === command.name);
+      if (!known) return false;
+      setRunning(command.name);
+      const done = await runCommand(conv.id, command.name, command.text);
+      setRunning(null);
+      // A call that failed keeps the text, to try again.
+      if (done) {
+        drafts.delete(draftKey);
+        setText("");
+      }
+      return true;
+    } finally {
+      busy.current = false;
     }
-    return true;
   }
 
   async function submit(event?: Event) {
     event?.preventDefault();
-    if (running) return;
+    if (busy.current) return;
     const body = text.trim();
     if (editing) {
       if (!body || tooLong || off) return;

@@ -34,7 +34,7 @@ const NONE: AvailableCommand[] = [];
 // A few answers are plenty above a message box; older ones make way.
 const KEEP_NOTICES = 3;
 let nextId = 1;
-const loading = new Set<string>();
+const loading = new Map<string, Promise<void>>();
 
 function membersKey(conv: ConversationView): string {
   return conv.members
@@ -48,20 +48,27 @@ export function commandsOf(lists: Record<string, Listed>, conversationId: string
   return lists[conversationId]?.commands ?? NONE;
 }
 
-/** Reads the conversation's commands unless they are read for its current members. */
-export async function loadCommands(conv: ConversationView): Promise<void> {
+/**
+ * Reads the conversation's commands unless they are read for its current members; a
+ * read under way is shared, so a send can wait for the list the menu asked for.
+ */
+export function loadCommands(conv: ConversationView): Promise<void> {
   const members = membersKey(conv);
-  if (commandLists.get()[conv.id]?.members === members || loading.has(conv.id)) return;
-  loading.add(conv.id);
-  try {
-    const commands = await api.integrations.availableCommands(conv.id);
-    commandLists.update((all) => ({ ...all, [conv.id]: { members, commands } }));
-  } catch {
-    // Without the list, text starting with "/" is simply sent as a message; the next
-    // "/" typed tries again.
-  } finally {
-    loading.delete(conv.id);
-  }
+  if (commandLists.get()[conv.id]?.members === members) return Promise.resolve();
+  const pending = loading.get(conv.id);
+  if (pending) return pending;
+  const read = api.integrations.availableCommands(conv.id).then(
+    (commands) => {
+      commandLists.update((all) => ({ ...all, [conv.id]: { members, commands } }));
+    },
+    () => {
+      // Without the list, text starting with "/" is simply sent as a message; the next
+      // "/" typed tries again.
+    },
+  );
+  const done = read.finally(() => loading.delete(conv.id));
+  loading.set(conv.id, done);
+  return done;
 }
 
 function addNotice(conversationId: string, notice: Omit<CommandNotice, "id">): void {
