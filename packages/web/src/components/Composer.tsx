@@ -2,21 +2,27 @@
  * The message box: Enter sends, Shift+Enter adds a line, Escape cancels a reply or an
  * edit, ArrowUp in an empty box edits your last message. Drafts are kept per
  * conversation (and per thread) while the app is open. In a thread it replies there,
- * and may send the reply to the conversation too.
+ * and may send the reply to the conversation too. In the conversation's own box, "/"
+ * offers the bots' slash commands, and `/name text` runs a command instead of sending
+ * (other text starting with "/" is an ordinary message).
  */
 
-import { type MessageView, plainText } from "@private-chat/sdk";
+import { type AvailableCommand, type MessageView, plainText } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { getSocket } from "../api.js";
 import { memberName } from "../format.js";
 import { editMessage } from "../state/actions.js";
 import { type Conv, chat } from "../state/chat.js";
+import { matchingCommands, parseCommand } from "../state/command-text.js";
+import { commandLists, commandsOf, loadCommands, runCommand } from "../state/commands.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
 import { sendMessage } from "../state/send.js";
 import { serverInfo } from "../state/server-info.js";
 import { useStore } from "../state/store.js";
 import { addFiles, takeReady, trayOf, uploads } from "../state/uploads.js";
 import { UploadTray } from "./Attachments.js";
+import { CommandMenu, optionId } from "./CommandMenu.js";
+import { CommandNotices } from "./CommandNotices.js";
 import { Icon } from "./icons.js";
 
 interface Props {
@@ -60,6 +66,24 @@ export function Composer({
   const ready = files.some((f) => f.view);
   // Offline a message waits in the outbox; uploads and edits need the server.
   const off = unavailableReason(useReach());
+  // Commands run in the conversation, so a thread's box (and an edit) sends text as it is.
+  const commandsOn = !threadRoot && !editing;
+  const commands = useStore(commandLists, (all) => commandsOf(all, conv.id));
+  const [menuClosed, setMenuClosed] = useState(false);
+  const [active, setActive] = useState(0);
+  const [running, setRunning] = useState<string | null>(null);
+  // Set at once, unlike `running`: a second Enter before the next render runs nothing twice.
+  const busy = useRef(false);
+  const matches = commandsOn && !menuClosed ? matchingCommands(commands, text) : [];
+  const menuOpen = matches.length > 0;
+  const activeIndex = Math.min(active, matches.length - 1);
+  const menuId = `commands-${conv.id}`;
+  const slash = commandsOn && text.startsWith("/");
+
+  // Read when first wanted, and again if the members (so perhaps the bots) changed.
+  useEffect(() => {
+    if (slash) void loadCommands(conv);
+  }, [slash, conv]);
 
   useEffect(() => {
     if (infoRequested) return;
@@ -81,6 +105,9 @@ export function Composer({
 
   const update = (value: string) => {
     setText(value);
+    // Typing again reopens a menu closed with Escape, from its first match.
+    setMenuClosed(false);
+    setActive(0);
     if (!editing) drafts.set(draftKey, value);
     const now = Date.now();
     // No typing notices flow in a request until it is accepted.
@@ -94,14 +121,48 @@ export function Composer({
   const length = [...text].length;
   const tooLong = length > maxChars;
 
+  function pick(command: AvailableCommand) {
+    const value = `/${command.name} `;
+    setText(value);
+    drafts.set(draftKey, value);
+    setActive(0);
+    box.current?.focus();
+  }
+
+  /** Runs `body` if it names one of the conversation's commands; false if it does not. */
+  async function tryCommand(body: string): Promise<boolean> {
+    const command = commandsOn ? parseCommand(body) : null;
+    if (!command) return false;
+    busy.current = true;
+    try {
+      // Sent before the list arrived (pasted and sent at once): it decides.
+      await loadCommands(conv);
+      const known = commandsOf(commandLists.get(), conv.id).some((c) => c.name === command.name);
+      if (!known) return false;
+      setRunning(command.name);
+      const done = await runCommand(conv.id, command.name, command.text);
+      setRunning(null);
+      // A call that failed keeps the text, to try again.
+      if (done) {
+        drafts.delete(draftKey);
+        setText("");
+      }
+      return true;
+    } finally {
+      busy.current = false;
+    }
+  }
+
   async function submit(event?: Event) {
     event?.preventDefault();
+    if (busy.current) return;
     const body = text.trim();
     if (editing) {
       if (!body || tooLong || off) return;
       if (body === editing.body || (await editMessage(editing.id, body))) onCancelEdit();
       return;
     }
+    if (await tryCommand(body)) return;
     if ((!body && !ready) || tooLong || uploading) return;
     const attachments = ready ? takeReady(draftKey) : undefined;
     const thread = threadRoot ? { rootId: threadRoot, alsoToConversation } : undefined;
@@ -113,7 +174,28 @@ export function Composer({
     if (replyTo) onCancelReply();
   }
 
+  function onMenuKey(event: KeyboardEvent): boolean {
+    const count = matches.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      setActive((activeIndex + step + count) % count);
+    } else if (
+      (event.key === "Enter" && !event.shiftKey && !event.isComposing) ||
+      event.key === "Tab"
+    ) {
+      const command = matches[activeIndex];
+      if (command) pick(command);
+    } else if (event.key === "Escape") {
+      setMenuClosed(true);
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
   function onKeyDown(event: KeyboardEvent) {
+    if (menuOpen && onMenuKey(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       void submit();
@@ -142,7 +224,17 @@ export function Composer({
   }
 
   return (
-    <form class="composer" onSubmit={submit}>
+    <form class="composer" onSubmit={submit} aria-busy={running !== null}>
+      {menuOpen && (
+        <CommandMenu
+          id={menuId}
+          commands={matches}
+          active={activeIndex}
+          onPick={pick}
+          onHover={setActive}
+        />
+      )}
+      {commandsOn && <CommandNotices conversationId={conv.id} running={running} />}
       {!editing && <UploadTray tray={draftKey} items={files} />}
       {(replyTo || editing) && (
         <div class="composer-context">
@@ -200,6 +292,9 @@ export function Composer({
           onInput={(e) => update(e.currentTarget.value)}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
+          aria-autocomplete={commandsOn ? "list" : undefined}
+          aria-controls={menuOpen ? menuId : undefined}
+          aria-activedescendant={menuOpen ? optionId(menuId, activeIndex) : undefined}
           aria-invalid={tooLong}
           aria-describedby={tooLong ? "too-long" : undefined}
         />
@@ -211,7 +306,7 @@ export function Composer({
           disabled={
             editing
               ? !text.trim() || tooLong || off !== null
-              : (!text.trim() && !ready) || tooLong || uploading
+              : (!text.trim() && !ready) || tooLong || uploading || running !== null
           }
         >
           <Icon name="send" />
