@@ -80,7 +80,7 @@ export const push: Workload = {
     await mapBounded(everyone.length, 32, async (i) => {
       const user = everyone[i];
       if (!user) return;
-      await new ApiClient({ baseUrl: server.url, token: user.token }).subscribePush({
+      await new ApiClient({ baseUrl: server.url, token: user.token }).push.subscribe({
         ...sink.subscription(i),
         expirationTime: null,
       });

@@ -140,9 +140,9 @@ forEachEngine("Web Push subscriptions and sessions", { redis: true }, (run) => {
     const [user] = await users(1);
     assert.ok(user);
     const sdk = new ApiClient({ baseUrl: started().server.url, token: user.token });
-    assert.equal(await sdk.pushKey(), keys.publicKey);
+    assert.equal(await sdk.push.key(), keys.publicKey);
     const subscriber = makeSubscriberKeys();
-    const created = await sdk.subscribePush({
+    const created = await sdk.push.subscribe({
       endpoint: "https://127.0.0.1:9/push/sdk",
       expirationTime: null,
       keys: {
@@ -152,10 +152,10 @@ forEachEngine("Web Push subscriptions and sessions", { redis: true }, (run) => {
     });
     assert.equal(created.endpoint, "https://127.0.0.1:9/push/sdk");
     assert.deepEqual(
-      (await sdk.pushSubscriptions()).map((s) => s.id),
+      (await sdk.push.subscriptions()).map((s) => s.id),
       [created.id],
     );
-    await sdk.unsubscribePush(created.id);
-    assert.deepEqual(await sdk.pushSubscriptions(), []);
+    await sdk.push.unsubscribe(created.id);
+    assert.deepEqual(await sdk.push.subscriptions(), []);
   });
 });

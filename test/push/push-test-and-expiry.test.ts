@@ -25,7 +25,7 @@ if (tls) {
       const second = await subscribe(alice);
 
       const sdk = new ApiClient({ baseUrl: server.url, token: alice.token });
-      await sdk.testPush(first.serverId);
+      await sdk.push.test(first.serverId);
       const push = await double.next((p) => p.subscriber === first.id);
       assert.deepEqual(push.payload, {
         type: "test",
@@ -57,10 +57,10 @@ if (tls) {
       assert.equal(anonymous.status, 401);
 
       // The other subscription has its own allowance; the first got exactly one push.
-      await sdk.testPush(second.serverId);
+      await sdk.push.test(second.serverId);
       await double.next((p) => p.subscriber === second.id);
       assert.equal(double.pushesTo(first).length, 1);
-      await assert.rejects(sdk.testPush(first.serverId), (err: unknown) => {
+      await assert.rejects(sdk.push.test(first.serverId), (err: unknown) => {
         assert.ok(err instanceof ApiError);
         assert.equal(err.status, 429);
         return true;

@@ -24,13 +24,6 @@ import {
   userNotifications,
 } from "@private-chat/protocol/notifications";
 import {
-  type PushSubscriptionBody,
-  type PushSubscriptionView,
-  pushKeyResponse,
-  pushSubscriptionsResponse,
-  pushSubscriptionView,
-} from "@private-chat/protocol/push";
-import {
   type AuthResponse,
   authResponse,
   type SessionView,
@@ -44,6 +37,7 @@ import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
 import { MessageCalls } from "./message-calls.js";
+import { PushCalls } from "./push-calls.js";
 import { WebhookCalls } from "./webhook-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
@@ -66,6 +60,8 @@ export class ApiClient extends MessageCalls {
   readonly integrations = new IntegrationCalls(this);
   /** A group's incoming webhooks. */
   readonly webhooks = new WebhookCalls(this);
+  /** Web Push subscriptions of this session. */
+  readonly push = new PushCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
@@ -136,33 +132,6 @@ export class ApiClient extends MessageCalls {
     return this.download(
       `/api/v1/admin/conversations/${encodeURIComponent(conversationId)}/export`,
     );
-  }
-
-  /** The server's VAPID public key (base64url), for `pushManager.subscribe()`. */
-  async pushKey(): Promise<string> {
-    return (await this.request("GET", "/api/v1/push/key", pushKeyResponse)).public_key;
-  }
-
-  /**
-   * Registers a browser's push subscription (`PushSubscription.toJSON()`) for this
-   * session; it ends with the session.
-   */
-  subscribePush(subscription: PushSubscriptionBody): Promise<PushSubscriptionView> {
-    return this.request("POST", "/api/v1/push/subscriptions", pushSubscriptionView, subscription);
-  }
-
-  async pushSubscriptions(): Promise<PushSubscriptionView[]> {
-    return (await this.request("GET", "/api/v1/push/subscriptions", pushSubscriptionsResponse))
-      .subscriptions;
-  }
-
-  /** Queues a test notification to one of the caller's subscriptions (one per 10 s). */
-  async testPush(id: string): Promise<void> {
-    await this.call("POST", `/api/v1/push/subscriptions/${encodeURIComponent(id)}/test`);
-  }
-
-  async unsubscribePush(id: string): Promise<void> {
-    await this.call("DELETE", `/api/v1/push/subscriptions/${encodeURIComponent(id)}`);
   }
 
   /** The caller's notification preference of a conversation (level, mute). */

@@ -31,7 +31,7 @@ export function pushSupported(): boolean {
 /** The server's VAPID key, or undefined when push is off there (404 push_unavailable). */
 async function serverKey(): Promise<string | undefined> {
   try {
-    return await api.pushKey();
+    return await api.push.key();
   } catch (err) {
     if (err instanceof ApiError && err.code === "push_unavailable") return undefined;
     throw err;
@@ -60,7 +60,7 @@ async function subscription(): Promise<PushSubscription | null> {
 /** Sends the subscription to the server (again), remembering its id there. */
 async function register(sub: PushSubscription): Promise<{ id: string; endpoint: string }> {
   const json = sub.toJSON();
-  const view = await api.subscribePush({
+  const view = await api.push.subscribe({
     endpoint: sub.endpoint,
     keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
   });
@@ -77,7 +77,7 @@ export async function pushState(): Promise<PushState> {
   if (Notification.permission === "default") return { kind: "default" };
   const sub = await subscription();
   const known = readStored(REGISTERED_KEY, registered);
-  const listed = sub ? await api.pushSubscriptions() : [];
+  const listed = sub ? await api.push.subscriptions() : [];
   const mine = listed.find((s) => s.endpoint === sub?.endpoint);
   return {
     kind: "granted",
@@ -108,11 +108,11 @@ export async function turnOnPush(): Promise<PushState> {
 export async function turnOffPush(): Promise<void> {
   const known = readStored(REGISTERED_KEY, registered);
   const sub = await subscription();
-  const listed = await api.pushSubscriptions().catch(() => []);
+  const listed = await api.push.subscriptions().catch(() => []);
   const ids = new Set(listed.filter((s) => s.endpoint === sub?.endpoint).map((s) => s.id));
   if (known) ids.add(known.id);
   for (const id of ids) {
-    await api.unsubscribePush(id).catch((err: unknown) => {
+    await api.push.unsubscribe(id).catch((err: unknown) => {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
     });
   }
@@ -135,7 +135,7 @@ export async function syncPush(): Promise<void> {
     await turnOnPush();
     return;
   }
-  const listed = await api.pushSubscriptions();
+  const listed = await api.push.subscriptions();
   const mine = listed.find((s) => s.endpoint === sub.endpoint);
   if (mine) write(REGISTERED_KEY, { id: mine.id, endpoint: mine.endpoint });
   else await register(sub);

@@ -87,7 +87,7 @@ export function NotificationSettings() {
             disabled={busy}
             onClick={() =>
               act(async () => {
-                await api.testPush(subscribed.id);
+                await api.push.test(subscribed.id);
                 toast("Test notification sent.");
               })
             }

@@ -18,7 +18,7 @@ export function NotifyHint({ hidden }: { hidden: boolean }) {
   useEffect(() => {
     if (readStored(DISMISSED_KEY, z.boolean()) || !pushSupported()) return;
     if (Notification.permission !== "default") return;
-    api.pushKey().then(
+    api.push.key().then(
       () => setShow(true),
       () => undefined, // Push off on the server (or unreachable): nothing to suggest.
     );
