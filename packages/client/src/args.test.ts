@@ -60,6 +60,8 @@ const EXAMPLES: Record<string, string[]> = {
   token: ["token", "create", "ci", "--scope", "messages:read", "--expires-in-days", "30"],
   bot: ["bot", "create", "deploy-bot", "--display-name", "Deploys", "--scope", "messages:write"],
   hook: ["hook", "create", "team", "CI", "builds", "--json"],
+  commands: ["commands", "team", "--json"],
+  run: ["run", "team", "/deploy", "prod", "--json"],
 };
 
 describe("parseCommandLine", () => {
@@ -76,6 +78,41 @@ describe("parseCommandLine", () => {
     assertUsage(["download"], "download: missing <attachment-id>");
     assertUsage(["read", "a", "b"], 'read: unexpected argument "b"');
     assertUsage(["search", "x", "--in"], "search:");
+  });
+
+  it("takes a bot's subscriptions and commands, and run's text", () => {
+    const subscribe = command(["bot", "subscribe", "@ci", "https://x/h", "message.new", "mention"]);
+    assert.deepEqual(subscribe.positionals, [
+      "subscribe",
+      "@ci",
+      "https://x/h",
+      "message.new",
+      "mention",
+    ]);
+    const add = command([
+      "bot",
+      "command",
+      "add",
+      "ci",
+      "deploy",
+      "https://x/c",
+      "--usage",
+      "<env>",
+    ]);
+    assert.deepEqual(add.positionals, ["command", "add", "ci", "deploy", "https://x/c"]);
+    assert.equal(add.values.usage, "<env>");
+    assert.equal(
+      command(["bot", "command", "add", "--description", "Deploys"]).values.description,
+      "Deploys",
+    );
+    assert.deepEqual(command(["run", "team", "/deploy", "--", "-f", "prod"]).positionals, [
+      "team",
+      "/deploy",
+      "-f",
+      "prod",
+    ]);
+    assertUsage(["run", "team"], "run: missing <command>");
+    assertUsage(["commands", "team", "extra"], 'commands: unexpected argument "extra"');
   });
 
   it("returns option values and positionals", () => {

@@ -108,6 +108,31 @@ Usage:
                                   a bot's tokens
   chat-client bot delete <bot> [--json]
                                   delete a bot; its tokens stop
+  chat-client bot subscribe <bot> <url> <event>... [--json]
+                                  POST the events of the bot's conversations to an
+                                  https URL, and print the signing secret, this
+                                  once; <event> is message.new, message.updated,
+                                  message.deleted, reaction, message.pinned,
+                                  message.unpinned, member.joined, member.left,
+                                  conversation.updated or mention
+  chat-client bot subscriptions <bot> [--json]
+                                  a bot's subscriptions: id, URL, events, deliveries
+                                  queued, last status or error
+  chat-client bot unsubscribe <bot> <subscription-id> [--json]
+                                  delete a subscription and what it had queued
+  chat-client bot command add <bot> <name> <url> [--description TEXT] [--usage TEXT]
+                              [--json]
+                                  register /name for a bot: running it POSTs to the
+                                  https URL; prints the signing secret, this once
+  chat-client bot command list <bot> [--json]
+                                  a bot's commands: id, /name, URL, description
+  chat-client bot command remove <bot> <name-or-id> [--json]
+                                  delete a command
+  chat-client commands <conversation> [--json]
+                                  the slash commands of the bots in a conversation
+  chat-client run <conversation> /name [text...] [--json]
+                                  run a bot's slash command and print its answer
+                                  (exit status 3 when the bot did not answer)
   chat-client hook create <conversation> <name...> [--json]
                                   make an incoming webhook for a group and print
                                   its URL, this once
@@ -127,7 +152,7 @@ send @username starts the direct chat when there is none yet.
 
 Every command but login, register and logout takes --json: one JSON document on stdout.
 Exit status: 0 ok, 1 error (chat-client: <code>: <message> on stderr), 2 not logged in
-(or the session or CHAT_TOKEN refused).
+(or the session or CHAT_TOKEN refused), 3 run: the bot did not answer.
 CHAT_TOKEN=<token> (with CHAT_SERVER=<url>, or the saved session's server) runs a command
 as the token's owner without a saved session; it is sent as Authorization: Bearer.
 The session is kept in $XDG_CONFIG_HOME/private-chat/credentials.json (default
@@ -219,11 +244,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...json,
       scope: { type: "string", multiple: true },
       "display-name": { type: "string" },
+      description: { type: "string" },
+      usage: { type: "string" },
     },
+    // Each action checks its own words (bot subscribe takes any number of events).
     positionals: ["action"],
-    optional: 1,
+    rest: true,
   },
   hook: { options: json, positionals: ["action"], rest: true },
+  commands: { options: json, positionals: ["conversation"] },
+  run: { options: json, positionals: ["conversation", "command"], rest: true },
 };
 
 export type Values = Record<string, string | boolean | string[] | undefined>;

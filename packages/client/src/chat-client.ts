@@ -13,6 +13,7 @@ import { mute, notify, unmute } from "./commands/notifications.js";
 import { answer, requests } from "./commands/requests.js";
 import { search } from "./commands/search.js";
 import { send } from "./commands/send.js";
+import { commands, run as runCommand } from "./commands/slash-commands.js";
 import { tail } from "./commands/tail.js";
 import { bot, token } from "./commands/tokens.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
@@ -20,7 +21,8 @@ import { interactive } from "./interactive.js";
 import { type Io, processIo } from "./io.js";
 /**
  * The chat-client command: parses the command line, runs one command, and turns its
- * outcome into an exit status (0 ok, 1 error, 2 not logged in) with a one-line message.
+ * outcome into an exit status (0 ok, 1 error, 2 not logged in, 3 a bot that did not
+ * answer `run`) with a one-line message.
  */
 import { VERSION } from "./version.js";
 
@@ -81,6 +83,10 @@ async function run(argv: string[], io: Io): Promise<number> {
       return bot(values, positionals, io);
     case "hook":
       return hook(values, positionals, io);
+    case "commands":
+      return commands(values, positionals, io);
+    case "run":
+      return runCommand(values, positionals, io);
     case "members":
       return members(values, positionals, io);
     case "search":

@@ -8,6 +8,8 @@ import { safeInline } from "./sanitize.js";
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_NOT_LOGGED_IN = 2;
+/** `run`: the bot did not answer, so a script can tell that from a refusal (1). */
+export const EXIT_NO_ANSWER = 3;
 
 export class CliError extends Error {
   constructor(

@@ -1,17 +1,20 @@
 /**
- * token create|list|revoke, bot create|list|delete: personal access tokens and bots.
- * A new token's secret goes to standard output alone (so `$(chat-client token create …)`
- * captures it), what it is to standard error; these need a saved sign-in, not a token.
+ * token create|list|revoke, bot create|list|tokens|delete: personal access tokens and
+ * bots (a bot's subscriptions and commands: outgoing.ts). A new token's secret goes to
+ * standard output alone (so `$(chat-client token create …)` captures it), what it is to
+ * standard error; these need a sign-in, not a personal access token.
  */
 import { TOKEN_SCOPES, type TokenScope, type TokenView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { stringOption } from "../args.js";
+import { findBot } from "../bot-arg.js";
 import { requireCredentials } from "../current-user.js";
 import { EXIT_OK, usageError } from "../errors.js";
 import { formatTime } from "../format.js";
 import type { Io } from "../io.js";
 import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
+import { botCommand, botSubscription } from "./outgoing.js";
 
 const DAY_MS = 86_400_000;
 
@@ -87,18 +90,30 @@ export async function token(values: Values, positionals: string[], io: Io): Prom
   }
 }
 
-/** One of the caller's bots, by username (with or without @) or id. */
-async function findBot(api: ReturnType<typeof apiFor>, ref: string) {
-  const name = ref.replace(/^@/, "").toLowerCase();
-  const found = (await api.integrations.bots()).find(
-    (b) => b.bot.id === ref || b.bot.username.toLowerCase() === name,
-  );
-  if (!found) throw usageError(`you have no bot "${ref}" (chat-client bot list shows yours)`);
-  return found.bot;
+/** The bot options each action takes; any other action given one is a usage error. */
+const BOT_OPTIONS: Record<string, string[]> = {
+  create: ["scope", "display-name"],
+  command: ["description", "usage"],
+};
+
+function checkBotArgs(values: Values, positionals: string[]): void {
+  const [action = "", ...words] = positionals;
+  for (const option of ["scope", "display-name", "description", "usage"])
+    if (values[option] !== undefined && !BOT_OPTIONS[action]?.includes(option))
+      throw usageError(`bot ${action}: does not take --${option}`);
+  // The subcommands that take their words themselves check how many they got.
+  const most: Record<string, number> = { create: 1, list: 0, tokens: 1, delete: 1 };
+  const limit = most[action];
+  if (limit !== undefined && words.length > limit)
+    throw usageError(`bot ${action}: unexpected argument "${words[limit]}"`);
 }
 
 export async function bot(values: Values, positionals: string[], io: Io): Promise<number> {
+  checkBotArgs(values, positionals);
   const [action, arg] = positionals;
+  if (action === "subscribe" || action === "subscriptions" || action === "unsubscribe")
+    return botSubscription(action, values, positionals.slice(1), io);
+  if (action === "command") return botCommand(values, positionals.slice(1), io);
   const api = apiFor(await requireCredentials());
   switch (action) {
     case "create": {
@@ -149,6 +164,8 @@ export async function bot(values: Values, positionals: string[], io: Io): Promis
       return EXIT_OK;
     }
     default:
-      throw usageError("bot: say create, list, tokens or delete");
+      throw usageError(
+        "bot: say create, list, tokens, delete, subscribe, subscriptions, unsubscribe or command",
+      );
   }
 }
