@@ -106,9 +106,9 @@ export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
 export { IntegrationCalls } from "./integration-calls.js";
-export { PushCalls } from "./push-calls.js";
 export { MessageCalls } from "./message-calls.js";
 export { mayPin, PinCalls } from "./pins.js";
+export { PushCalls } from "./push-calls.js";
 export { applyReaction, type ReactionChange } from "./reactions.js";
 export {
   createdRequestState,
