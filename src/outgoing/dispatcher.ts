@@ -123,6 +123,8 @@ export class EventDispatcher {
       }
       for (const subscription of targets) {
         if (event.id <= subscription.fromCursor || !subscription.events.includes(type)) continue;
+        // An event from before the bot joined is not its to see, however late it is read.
+        if (event.id <= (subscription.joinedCursor ?? 0)) continue;
         const envelope: EventDelivery = {
           id: `evt_${event.id}`,
           type,

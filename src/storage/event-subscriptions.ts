@@ -30,6 +30,8 @@ export interface Subscriber {
   fromCursor: number;
   /** Set for a conversation the bot is a member of; absent for events about the bot alone. */
   conversationId?: string;
+  /** Events of that conversation with an id above this are the bot's (it joined then). */
+  joinedCursor?: number;
 }
 
 const DISPATCH_CURSOR = "event_dispatch_cursor";
@@ -135,7 +137,14 @@ export class EventSubscriptionStore {
       .innerJoin("conversation_members as m", "m.user_id", "s.bot_id")
       .innerJoin("users as b", "b.id", "s.bot_id")
       .innerJoin("users as o", "o.id", "b.owner_id")
-      .select(["s.id", "s.bot_id", "s.events", "s.from_cursor", "m.conversation_id"])
+      .select([
+        "s.id",
+        "s.bot_id",
+        "s.events",
+        "s.from_cursor",
+        "m.conversation_id",
+        "m.joined_cursor",
+      ])
       .where("m.conversation_id", "in", conversationIds)
       .where("b.disabled", "=", 0)
       .where("b.deleted_at", "is", null)
@@ -148,6 +157,7 @@ export class EventSubscriptionStore {
       events: parseEvents(r.events),
       fromCursor: Number(r.from_cursor),
       conversationId: r.conversation_id,
+      joinedCursor: Number(r.joined_cursor),
     }));
   }
 

@@ -172,6 +172,30 @@ if (tls) {
       assert.equal(state?.last_status, 200);
     });
 
+    it("never deliver what was said before the bot joined, however late the log is read", async () => {
+      const { server } = started();
+      const sub = await subscribedBot("/late");
+      const later = await createGroup(server.url, admin, [alice]);
+      // The worker stopped: the log is read only after the bot has joined.
+      await server.ctx.outgoing.worker.stop();
+      try {
+        await sendMessage(server.url, alice, later.id, "before the bot");
+        await addMembers(server.url, admin, later.id, [
+          { id: sub.botId, username: "", password: "", token: "" },
+        ]);
+        await sendMessage(server.url, alice, later.id, "after the bot");
+      } finally {
+        server.ctx.outgoing.worker.start();
+      }
+      const [first] = await receiver.waitFor("/late", 1);
+      await sleep(300);
+      assert.deepEqual(
+        receiver.at("/late").map((r) => checkedDelivery(sub.secret, r).event.message?.body),
+        ["after the bot"],
+      );
+      assert.ok(first);
+    });
+
     it("retry a receiver that fails, keeping the order, and log each failure for the owner", async () => {
       const { server } = started();
       const sub = await subscribedBot("/flaky");
