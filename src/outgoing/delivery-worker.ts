@@ -8,6 +8,7 @@
  * addresses unless the operator allowed them.
  */
 import { type GuardedFetch, OutboundError } from "../outbound/guarded-fetch.js";
+import { WakeLoop } from "../outbound/wake-loop.js";
 import type { EventSubscriptionRow } from "../storage/event-subscriptions.js";
 import type { Store } from "../storage/store.js";
 import type { EventDispatcher } from "./dispatcher.js";
@@ -54,12 +55,8 @@ export function retryDelayMs(attempts: number, base: number, max: number, random
 }
 
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private again = false;
+  private readonly loop = new WakeLoop(() => this.cycle(), IDLE_POLL_MS, MIN_GAP_MS);
   private lastStats = 0;
-  private lastCycle = 0;
   private readonly sending = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: DeliveryWorkerDeps) {}
@@ -68,44 +65,22 @@ export class DeliveryWorker {
     return this.deps.timeoutMs * 2 + 5_000;
   }
 
+  private get stopped(): boolean {
+    return this.loop.stopped;
+  }
+
   start(): void {
-    this.stopped = false;
-    this.wake();
+    this.loop.start();
   }
 
   /** New events (or a subscription's first): look now rather than at the next poll. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    const wait = this.lastCycle + MIN_GAP_MS - Date.now();
-    if (wait > 0) {
-      this.timer = setTimeout(() => this.wake(), wait);
-      this.timer.unref();
-      return;
-    }
-    this.lastCycle = Date.now();
-    this.running = this.cycle().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else {
-        this.timer = setTimeout(() => this.wake(), IDLE_POLL_MS);
-        this.timer.unref();
-      }
-    });
+    this.loop.wake();
   }
 
   /** Stops; a delivery in flight finishes (or times out), the rest stay queued. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     await Promise.all(this.sending.values());
   }
 

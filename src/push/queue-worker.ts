@@ -8,6 +8,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { GuardedFetch } from "../outbound/guarded-fetch.js";
+import { WakeLoop } from "../outbound/wake-loop.js";
 import type { PushSubscriptionRow, QueuedPush } from "../storage/push.js";
 import type { Store } from "../storage/store.js";
 import {
@@ -53,10 +54,7 @@ export function backoffMs(attempts: number, random = Math.random()): number {
 }
 
 export class QueueWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private again = false;
+  private readonly loop = new WakeLoop(() => this.cycle(), IDLE_POLL_MS);
   private lastStats = 0;
   private lastSweep = 0;
   private readonly sending = new Set<Promise<void>>();
@@ -74,35 +72,16 @@ export class QueueWorker {
   }
 
   start(): void {
-    this.stopped = false;
-    this.wake();
+    this.loop.start();
   }
 
   /** Looks at the queue now (something was just queued) rather than at the next poll. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.cycle().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else {
-        this.timer = setTimeout(() => this.wake(), IDLE_POLL_MS);
-        this.timer.unref();
-      }
-    });
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     await Promise.all(this.sending);
     await this.flushing;
     await this.flush();
@@ -127,7 +106,7 @@ export class QueueWorker {
         );
         for (const push of claimed) this.track(this.sendOne(push, live.get(push.subscription_id)));
       }
-      if (claimed.length === room) this.again = true;
+      if (claimed.length === room) this.loop.runAgain();
       if (claimed.length > 0 || now - this.lastStats > STATS_EVERY_MS) await this.updateStats();
     } catch (err) {
       this.deps.onError(err, "push queue");

@@ -6,6 +6,7 @@
  * place in the event log is one row of `server_state`, locked while a batch is queued.
  */
 import type { Kysely, Selectable } from "kysely";
+import { BOT_AND_OWNER_ACTIVE } from "./active-bots.js";
 import type { Database, EventDeliveriesTable, EventSubscriptionsTable } from "./schema.js";
 import type { DatabaseType } from "./store.js";
 
@@ -146,10 +147,7 @@ export class EventSubscriptionStore {
         "m.joined_cursor",
       ])
       .where("m.conversation_id", "in", conversationIds)
-      .where("b.disabled", "=", 0)
-      .where("b.deleted_at", "is", null)
-      .where("o.disabled", "=", 0)
-      .where("o.deleted_at", "is", null)
+      .where(BOT_AND_OWNER_ACTIVE)
       .execute();
     return rows.map((r) => ({
       id: r.id,
@@ -170,10 +168,7 @@ export class EventSubscriptionStore {
       .innerJoin("users as o", "o.id", "b.owner_id")
       .select(["s.id", "s.bot_id", "s.events", "s.from_cursor"])
       .where("s.bot_id", "in", botIds)
-      .where("b.disabled", "=", 0)
-      .where("b.deleted_at", "is", null)
-      .where("o.disabled", "=", 0)
-      .where("o.deleted_at", "is", null)
+      .where(BOT_AND_OWNER_ACTIVE)
       .execute();
     return rows.map((r) => ({
       id: r.id,

@@ -3,6 +3,7 @@
  * name is unique on the server, so `/deploy` means one thing in every conversation.
  */
 import type { Kysely, Selectable } from "kysely";
+import { BOT_AND_OWNER_ACTIVE } from "./active-bots.js";
 import type { Database, SlashCommandsTable } from "./schema.js";
 
 export type SlashCommandRow = Selectable<SlashCommandsTable>;
@@ -64,10 +65,7 @@ export class SlashCommandStore {
       .innerJoin("users as o", "o.id", "b.owner_id")
       .selectAll("c")
       .where("m.conversation_id", "=", conversationId)
-      .where("b.disabled", "=", 0)
-      .where("b.deleted_at", "is", null)
-      .where("o.disabled", "=", 0)
-      .where("o.deleted_at", "is", null);
+      .where(BOT_AND_OWNER_ACTIVE);
     if (name !== undefined) query = query.where("c.name", "=", name);
     return query.orderBy("c.name").execute();
   }

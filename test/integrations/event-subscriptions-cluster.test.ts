@@ -6,14 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { addMembers, createGroup, sendMessage } from "../helpers/chat.js";
+import { subscribedBot } from "../helpers/bot-subscription.js";
+import { sendMessage } from "../helpers/chat.js";
 import { createUser } from "../helpers/factories.js";
 import { HookReceiver } from "../helpers/hook-receiver.js";
-import { client } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
-const V1 = "/api/v1";
 const tls = trustedCert(import.meta.url);
 const integrations = { allow_private_urls: true, event_retry_base_ms: 50 };
 
@@ -43,28 +42,12 @@ if (tls) {
   it("two nodes deliver each event once, in order", async () => {
     const admin = await createUser(first.url);
     const alice = await createUser(first.url);
-    const api = client(first.url);
-    const made = await api.post(
-      `${V1}/bots`,
-      { username: `clusterbot_${Date.now().toString(36)}` },
-      { token: admin.token },
-    );
-    assert.equal(made.status, 201, made.text);
-    const group = await createGroup(first.url, admin, [alice]);
-    await addMembers(first.url, admin, group.id, [
-      { id: made.body.bot.id, username: "", password: "", token: "" },
-    ]);
-    const sub = await api.post(
-      `${V1}/bots/${made.body.bot.id}/subscriptions`,
-      { url: receiver.url("/cluster"), events: ["message.new"] },
-      { token: admin.token },
-    );
-    assert.equal(sub.status, 201, sub.text);
+    const sub = await subscribedBot(first.url, admin, alice, receiver.url("/cluster"));
     const expected: string[] = [];
     for (let i = 1; i <= 30; i++) {
       const node = i % 2 === 0 ? first : second;
       expected.push(`via both ${i}`);
-      await sendMessage(node.url, alice, group.id, `via both ${i}`);
+      await sendMessage(node.url, alice, sub.groupId, `via both ${i}`);
     }
     const got = await receiver.waitFor("/cluster", 30);
     // A moment more: a second copy of any event would arrive now.

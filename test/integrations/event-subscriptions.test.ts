@@ -10,11 +10,11 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { verifySignature } from "../../src/outgoing/signature.js";
 import { apiSuite } from "../helpers/api-suite.js";
+import { subscribedBot as subscribeBot } from "../helpers/bot-subscription.js";
 import { addMembers, createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
-import type { TestUser } from "../helpers/factories.js";
+import { createUser, type TestUser } from "../helpers/factories.js";
 import { HookReceiver, type Received } from "../helpers/hook-receiver.js";
-import { client } from "../helpers/http.js";
 import { sleep } from "../helpers/socket.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
@@ -62,35 +62,17 @@ if (tls) {
     });
     after(() => receiver.stop());
 
-    let counter = 0;
     /** A bot of the admin's, in a new group with alice, subscribed to `events` at `path`. */
     async function subscribedBot(path: string, events: string[] = ["message.new"]) {
-      const { api, server } = started();
-      counter += 1;
-      const made = await api.post(
-        `${V1}/bots`,
-        { username: `hookbot${counter}_${Date.now().toString(36)}` },
-        as(admin),
+      const sub = await subscribeBot(
+        started().server.url,
+        admin,
+        alice,
+        receiver.url(path),
+        events,
       );
-      assert.equal(made.status, 201, made.text);
-      const bot = made.body.bot as { id: string };
-      const group = await createGroup(server.url, admin, [alice]);
-      await addMembers(server.url, admin, group.id, [
-        { id: bot.id, username: "", password: "", token: "" },
-      ]);
-      const res = await api.post(
-        `${V1}/bots/${bot.id}/subscriptions`,
-        { url: receiver.url(path), events },
-        as(admin),
-      );
-      assert.equal(res.status, 201, res.text);
-      assert.match(res.body.secret, /^pcs_[A-Za-z0-9]{40}$/);
-      return {
-        botId: bot.id,
-        groupId: group.id,
-        subscriptionId: res.body.subscription.id as string,
-        secret: res.body.secret as string,
-      };
+      assert.match(sub.secret, /^pcs_[A-Za-z0-9]{40}$/);
+      return sub;
     }
 
     async function subscriptionState(botId: string, id: string) {
@@ -145,9 +127,7 @@ if (tls) {
       const sub = await subscribedBot("/events", ["message.new", "mention"]);
       const elsewhere = await createGroup(server.url, admin, [alice]);
       await sendMessage(server.url, alice, elsewhere.id, "not for the bot");
-      const bot = (await started().api.get(`${V1}/bots`, as(admin))).body.bots.find(
-        (b: { bot: { id: string } }) => b.bot.id === sub.botId,
-      ).bot as { username: string };
+      const bot = { username: sub.botUsername };
       for (let i = 1; i <= 5; i++) await sendMessage(server.url, alice, sub.groupId, `hello ${i}`);
       await sendMessage(server.url, alice, sub.groupId, `@${bot.username} ping`);
       const got = await receiver.waitFor("/events", 7);
@@ -265,28 +245,12 @@ if (tls) {
       const first = await run.start({ rate_limit: { enabled: false }, integrations: FAST_RETRIES });
       let second: Awaited<ReturnType<typeof run.start>> | undefined;
       try {
-        const { createUser } = await import("../helpers/factories.js");
         const admin = await createUser(first.url);
         const alice = await createUser(first.url);
-        const api = client(first.url);
-        const made = await api.post(
-          `${V1}/bots`,
-          { username: `restartbot_${Date.now().toString(36)}` },
-          { token: admin.token },
-        );
-        assert.equal(made.status, 201, made.text);
-        const group = await createGroup(first.url, admin, [alice]);
-        await addMembers(first.url, admin, group.id, [
-          { id: made.body.bot.id, username: "", password: "", token: "" },
-        ]);
-        const sub = await api.post(
-          `${V1}/bots/${made.body.bot.id}/subscriptions`,
-          { url: receiver.url("/restart"), events: ["message.new"] },
-          { token: admin.token },
-        );
-        assert.equal(sub.status, 201, sub.text);
+        const group = await subscribeBot(first.url, admin, alice, receiver.url("/restart"));
         receiver.answer = () => ({ status: 500 });
-        for (let i = 1; i <= 5; i++) await sendMessage(first.url, alice, group.id, `queued ${i}`);
+        for (let i = 1; i <= 5; i++)
+          await sendMessage(first.url, alice, group.groupId, `queued ${i}`);
         await receiver.waitFor("/restart", 1);
         await first.close();
         receiver.answer = () => ({ status: 200 });
