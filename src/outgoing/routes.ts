@@ -43,11 +43,7 @@ export function registerOutgoingRoutes(root: FastifyInstance, outgoing: Outgoing
       },
     },
     async (request, reply) => {
-      const created = await outgoing.subscribe(
-        caller(request).user,
-        request.params.id,
-        request.body,
-      );
+      const created = await outgoing.subscribe(caller(request), request.params.id, request.body);
       reply.code(201);
       return created;
     },
@@ -68,7 +64,7 @@ export function registerOutgoingRoutes(root: FastifyInstance, outgoing: Outgoing
       },
     },
     async (request) => ({
-      subscriptions: await outgoing.subscriptions(caller(request).user, request.params.id),
+      subscriptions: await outgoing.subscriptions(caller(request), request.params.id),
     }),
   );
 
@@ -86,11 +82,7 @@ export function registerOutgoingRoutes(root: FastifyInstance, outgoing: Outgoing
       },
     },
     async (request, reply) => {
-      await outgoing.unsubscribe(
-        caller(request).user,
-        request.params.id,
-        request.params.subscriptionId,
-      );
+      await outgoing.unsubscribe(caller(request), request.params.id, request.params.subscriptionId);
       reply.code(204);
     },
   );
@@ -111,11 +103,7 @@ export function registerOutgoingRoutes(root: FastifyInstance, outgoing: Outgoing
       },
     },
     async (request, reply) => {
-      const created = await outgoing.addCommand(
-        caller(request).user,
-        request.params.id,
-        request.body,
-      );
+      const created = await outgoing.addCommand(caller(request), request.params.id, request.body);
       reply.code(201);
       return created;
     },
@@ -134,7 +122,7 @@ export function registerOutgoingRoutes(root: FastifyInstance, outgoing: Outgoing
       },
     },
     async (request) => ({
-      commands: await outgoing.commands(caller(request).user, request.params.id),
+      commands: await outgoing.commands(caller(request), request.params.id),
     }),
   );
 
@@ -151,11 +139,7 @@ export function registerOutgoingRoutes(root: FastifyInstance, outgoing: Outgoing
       },
     },
     async (request, reply) => {
-      await outgoing.removeCommand(
-        caller(request).user,
-        request.params.id,
-        request.params.commandId,
-      );
+      await outgoing.removeCommand(caller(request), request.params.id, request.params.commandId);
       reply.code(204);
     },
   );

@@ -1,7 +1,7 @@
 /**
- * A bot's outgoing integrations, as its owner manages them and members use them: event
- * subscriptions (an HTTPS URL and the events it wants; delivered by delivery-worker.ts)
- * and slash commands (run here: the member's `/name text` is POSTed, signed, to the
+ * A bot's outgoing integrations, as its owner (or the bot itself, with its token) manages
+ * them and members use them: event subscriptions (an HTTPS URL and the events it wants;
+ * delivered by delivery-worker.ts) and slash commands (run here: the member's `/name text` is POSTed, signed, to the
  * bot's URL, and its answer shown to them alone or posted as the bot). Every URL is
  * checked when it is given and again, by the guarded client, at each request.
  */
@@ -21,6 +21,7 @@ import {
 } from "@private-chat/protocol/outgoing";
 import { newSecret } from "../auth/access-tokens.js";
 import { presentUser } from "../auth/present.js";
+import type { Authenticated } from "../auth/service.js";
 import type { BotService } from "../bots/service.js";
 import { loadMembership } from "../conversations/membership.js";
 import { AppError } from "../errors.js";
@@ -86,6 +87,21 @@ export function presentCommand(row: SlashCommandRow): CommandView {
 export class OutgoingService {
   constructor(private readonly deps: OutgoingServiceDeps) {}
 
+  /**
+   * The bot whose integrations the caller may manage: with a sign-in, one of their bots;
+   * with an access token, only the bot the token belongs to (the bot's program sets up
+   * its own subscriptions and commands). Someone else's bot is not found.
+   */
+  private async managed(caller: Authenticated, botId: string): Promise<User> {
+    const { user, session } = caller;
+    if (session.scopes === null) return this.deps.bots.mine(user, botId);
+    if (user.isBot && user.id === botId) return user;
+    throw new AppError(
+      "insufficient_scope",
+      "an access token manages only its own bot's subscriptions and commands; sign in to manage your bots",
+    );
+  }
+
   /** The URL as it will be used, or 422 `invalid_url` saying what is wrong with it. */
   private async checkUrl(url: string): Promise<string> {
     try {
@@ -97,11 +113,11 @@ export class OutgoingService {
   }
 
   async subscribe(
-    owner: User,
+    caller: Authenticated,
     botId: string,
     body: CreateSubscriptionBody,
   ): Promise<{ subscription: SubscriptionView; secret: string }> {
-    const bot = await this.deps.bots.mine(owner, botId);
+    const bot = await this.managed(caller, botId);
     const url = await this.checkUrl(body.url);
     const { store } = this.deps;
     const secret = newSecret(SIGNING_SECRET_PREFIX);
@@ -124,7 +140,7 @@ export class OutgoingService {
         fromCursor: await tx.events.latestId(),
       });
       await tx.audit.append({
-        actor: { id: owner.id, label: owner.username },
+        actor: { id: caller.user.id, label: caller.user.username },
         action: "bot.subscribe",
         targetType: "user",
         targetId: bot.id,
@@ -138,22 +154,22 @@ export class OutgoingService {
     return { subscription: presentSubscription(row, 0), secret };
   }
 
-  async subscriptions(owner: User, botId: string): Promise<SubscriptionView[]> {
-    const bot = await this.deps.bots.mine(owner, botId);
+  async subscriptions(caller: Authenticated, botId: string): Promise<SubscriptionView[]> {
+    const bot = await this.managed(caller, botId);
     const rows = await this.deps.store.eventSubscriptions.forBot(bot.id);
     const lengths = await this.deps.store.eventSubscriptions.queueLengths(rows.map((r) => r.id));
     return rows.map((row) => presentSubscription(row, lengths.get(row.id) ?? 0));
   }
 
   /** Deletes a subscription and whatever it still had queued. */
-  async unsubscribe(owner: User, botId: string, subscriptionId: string): Promise<void> {
-    const bot = await this.deps.bots.mine(owner, botId);
+  async unsubscribe(caller: Authenticated, botId: string, subscriptionId: string): Promise<void> {
+    const bot = await this.managed(caller, botId);
     await this.deps.store.transaction(async (tx) => {
       const row = await tx.eventSubscriptions.byId(subscriptionId);
       if (!row || row.bot_id !== bot.id) throw new AppError("not_found", "subscription not found");
       await tx.eventSubscriptions.remove(row.id);
       await tx.audit.append({
-        actor: { id: owner.id, label: owner.username },
+        actor: { id: caller.user.id, label: caller.user.username },
         action: "bot.unsubscribe",
         targetType: "user",
         targetId: bot.id,
@@ -164,11 +180,11 @@ export class OutgoingService {
   }
 
   async addCommand(
-    owner: User,
+    caller: Authenticated,
     botId: string,
     body: CreateCommandBody,
   ): Promise<{ command: CommandView; secret: string }> {
-    const bot = await this.deps.bots.mine(owner, botId);
+    const bot = await this.managed(caller, botId);
     const url = await this.checkUrl(body.url);
     const row: SlashCommandRow = {
       id: randomUUID(),
@@ -187,7 +203,7 @@ export class OutgoingService {
         throw new AppError("conflict", `/${row.name} is taken on this server`);
       await tx.slashCommands.create(row);
       await tx.audit.append({
-        actor: { id: owner.id, label: owner.username },
+        actor: { id: caller.user.id, label: caller.user.username },
         action: "bot.command.create",
         targetType: "user",
         targetId: bot.id,
@@ -198,19 +214,19 @@ export class OutgoingService {
     return { command: presentCommand(row), secret: row.secret };
   }
 
-  async commands(owner: User, botId: string): Promise<CommandView[]> {
-    const bot = await this.deps.bots.mine(owner, botId);
+  async commands(caller: Authenticated, botId: string): Promise<CommandView[]> {
+    const bot = await this.managed(caller, botId);
     return (await this.deps.store.slashCommands.forBot(bot.id)).map(presentCommand);
   }
 
-  async removeCommand(owner: User, botId: string, commandId: string): Promise<void> {
-    const bot = await this.deps.bots.mine(owner, botId);
+  async removeCommand(caller: Authenticated, botId: string, commandId: string): Promise<void> {
+    const bot = await this.managed(caller, botId);
     await this.deps.store.transaction(async (tx) => {
       const row = await tx.slashCommands.byId(commandId);
       if (!row || row.bot_id !== bot.id) throw new AppError("not_found", "command not found");
       await tx.slashCommands.remove(row.id);
       await tx.audit.append({
-        actor: { id: owner.id, label: owner.username },
+        actor: { id: caller.user.id, label: caller.user.username },
         action: "bot.command.delete",
         targetType: "user",
         targetId: bot.id,

@@ -10,6 +10,8 @@ import { client } from "./http.js";
 export interface SubscribedBot {
   botId: string;
   botUsername: string;
+  /** The bot's own token. */
+  botToken: string;
   groupId: string;
   subscriptionId: string;
   secret: string;
@@ -41,6 +43,7 @@ export async function subscribedBot(
   return {
     botId,
     botUsername: username,
+    botToken: bot.body.token as string,
     groupId: group.id,
     subscriptionId: res.body.subscription.id as string,
     secret: res.body.secret as string,

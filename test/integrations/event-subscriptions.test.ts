@@ -91,7 +91,7 @@ if (tls) {
 
     it("are the bot owner's alone, and refuse bad input with a clear error", async () => {
       const { api } = started();
-      const { botId, subscriptionId } = await subscribedBot("/owner");
+      const { botId, subscriptionId, botToken } = await subscribedBot("/owner");
       const stranger = await api.get(`${V1}/bots/${botId}/subscriptions`, as(alice));
       assert.equal(stranger.status, 404, stranger.text);
       const theirs = await api.delete(
@@ -120,6 +120,27 @@ if (tls) {
         as(admin),
       );
       assert.equal(removed.status, 204, removed.text);
+      // The bot's own program may set up its own subscriptions with its token; a person's
+      // token may not manage their bots (that takes a sign-in).
+      const own = await api.post(
+        `${V1}/bots/${botId}/subscriptions`,
+        { url: receiver.url("/own"), events: ["mention"] },
+        { token: botToken },
+      );
+      assert.equal(own.status, 201, own.text);
+      const ownList = await api.get(`${V1}/bots/${botId}/subscriptions`, { token: botToken });
+      assert.equal(ownList.body.subscriptions.length, 1);
+      const personal = await api.post(
+        `${V1}/tokens`,
+        { name: "scripts", scopes: ["messages:read", "messages:write"] },
+        as(admin),
+      );
+      assert.equal(personal.status, 201, personal.text);
+      const byToken = await api.get(`${V1}/bots/${botId}/subscriptions`, {
+        token: personal.body.token,
+      });
+      assert.equal(byToken.status, 403, byToken.text);
+      assert.equal(byToken.body.error.code, "insufficient_scope");
     });
 
     it("deliver the bot's conversations' events, signed, in order, and nothing of others", async () => {
