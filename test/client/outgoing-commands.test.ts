@@ -30,6 +30,7 @@ if (tls) {
     let alice: TestUser;
     let adminDir: string;
     let aliceDir: string;
+    let botToken: string;
     const title = "Deploy room";
     // Command names are unique on a server: one per test keeps the tests apart.
     const unique = Date.now().toString(36);
@@ -47,6 +48,7 @@ if (tls) {
       const made = await run(["bot", "create", "@shipbot", "--json"], adminDir);
       assert.equal(made.code, 0, made.stderr);
       const bot = JSON.parse(made.stdout).bot as { id: string };
+      botToken = JSON.parse(made.stdout).token as string;
       const group = await createGroup(server.url, admin, [alice], title);
       await addMembers(server.url, admin, group.id, [
         { id: bot.id, username: "", password: "", token: "" },
@@ -107,6 +109,20 @@ if (tls) {
       const again = await run(["bot", "unsubscribe", "shipbot", first.id], adminDir);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^chat-client: not_found: /);
+      // The bot's own program, with the bot's token, sets up its own subscription.
+      const env = { CHAT_TOKEN: botToken, CHAT_SERVER: server.url };
+      const own = await run(
+        ["bot", "subscribe", "@shipbot", url, "mention", "--json"],
+        configDir(),
+        undefined,
+        { env },
+      );
+      assert.equal(own.code, 0, own.stderr);
+      const ownId = (JSON.parse(own.stdout) as { subscription: Subscription }).subscription.id;
+      const gone = await run(["bot", "unsubscribe", "shipbot", ownId], configDir(), undefined, {
+        env,
+      });
+      assert.equal(gone.code, 0, gone.stderr);
     });
 
     it("refuses an http URL, an unknown event or bot, and a wrong command line, with exit 1", async () => {
