@@ -37,7 +37,9 @@ export interface DeliveryWorkerDeps {
 /** Subscriptions sending at once on one node. */
 const IN_FLIGHT = 32;
 /** Deliveries one claim sends before it gives the subscription back. */
-const PER_CLAIM = 100;
+const PER_CLAIM = 200;
+/** Deliveries read (and, once sent, deleted) at a time. */
+const BATCH = 25;
 const IDLE_POLL_MS = 500;
 /**
  * Cycles start at most this often, however many events wake the worker: under a burst
@@ -121,52 +123,76 @@ export class DeliveryWorker {
     this.sending.set(subscription.id, run);
   }
 
-  /** Sends a claimed subscription's deliveries in order, until one fails or none is left. */
+  /**
+   * Sends a claimed subscription's deliveries in order, until one fails or none is left.
+   * Deliveries are read, and the sent ones deleted, a batch at a time: a node that dies
+   * mid-batch sends those again (at least once), never out of order.
+   */
   private async sendRun(subscription: EventSubscriptionRow): Promise<void> {
-    const { store, counters } = this.deps;
+    const { store, counters, nodeId, timeoutMs } = this.deps;
     const queue = store.eventSubscriptions;
     let attempts = subscription.attempts;
-    for (let sent = 0; sent < PER_CLAIM && !this.stopped; sent++) {
-      const head = await queue.head(subscription.id);
-      if (!head) return;
-      const started = Date.now();
-      // Each send renews the claim, so a long run never outlives it.
-      if (!(await queue.renew(subscription.id, this.deps.nodeId, started + this.leaseMs))) return;
-      if (started - Number(head.created_at) > this.deps.giveUpMs) {
-        counters.failed("gave_up");
-        await queue.finishHead(subscription.id, head.event_id, {
-          now: started,
-          status: null,
-          error: `${head.event_id} was given up: not delivered within ${Math.round(this.deps.giveUpMs / 3_600_000)} hours`,
-          gaveUp: true,
-        });
-        attempts = 0;
-        continue;
-      }
-      const outcome = await this.post(subscription, head.event_id, head.payload);
-      const now = Date.now();
-      if (outcome.ok) {
-        counters.sent();
-        await queue.finishHead(subscription.id, head.event_id, {
-          now,
-          status: outcome.status,
+    let leaseUntil = Number(subscription.claimed_until ?? 0);
+    let sent = 0;
+    while (sent < PER_CLAIM && !this.stopped) {
+      const batch = await queue.heads(subscription.id, BATCH);
+      if (batch.length === 0) return;
+      const done: string[] = [];
+      let lastStatus = 0;
+      const record = () =>
+        queue.finish(subscription.id, done.splice(0), {
+          now: Date.now(),
+          status: lastStatus,
           error: null,
           gaveUp: false,
         });
-        attempts = 0;
-        continue;
+      try {
+        for (const head of batch) {
+          if (this.stopped) return;
+          const started = Date.now();
+          // The claim is renewed before it could run out during a send.
+          if (started + timeoutMs + 2_000 > leaseUntil) {
+            if (!(await queue.renew(subscription.id, nodeId, started + this.leaseMs))) return;
+            leaseUntil = started + this.leaseMs;
+          }
+          if (started - Number(head.created_at) > this.deps.giveUpMs) {
+            await record();
+            counters.failed("gave_up");
+            const hours = Math.round(this.deps.giveUpMs / 3_600_000);
+            await queue.finish(subscription.id, [head.event_id], {
+              now: started,
+              status: null,
+              error: `${head.event_id} was given up: not delivered within ${hours} hours`,
+              gaveUp: true,
+            });
+            attempts = 0;
+            continue;
+          }
+          const outcome = await this.post(subscription, head.event_id, head.payload);
+          sent += 1;
+          if (outcome.ok) {
+            counters.sent();
+            done.push(head.event_id);
+            lastStatus = outcome.status;
+            attempts = 0;
+            continue;
+          }
+          await record();
+          counters.failed(outcome.reason);
+          const now = Date.now();
+          const wait = retryDelayMs(attempts, this.deps.retryBaseMs, this.deps.retryMaxMs);
+          await queue.failHead(subscription.id, {
+            now,
+            status: outcome.status,
+            error: outcome.error.slice(0, ERROR_MAX),
+            retryAt: now + wait,
+            attempts: attempts + 1,
+          });
+          return;
+        }
+      } finally {
+        await record();
       }
-      counters.failed(outcome.reason);
-      const wait = retryDelayMs(attempts, this.deps.retryBaseMs, this.deps.retryMaxMs);
-      attempts += 1;
-      await queue.failHead(subscription.id, {
-        now,
-        status: outcome.status,
-        error: outcome.error.slice(0, ERROR_MAX),
-        retryAt: now + wait,
-        attempts,
-      });
-      return;
     }
   }
 

@@ -268,28 +268,32 @@ export class EventSubscriptionStore {
     return claimed;
   }
 
-  /** The next delivery of a subscription, in the log's order. */
-  head(subscriptionId: string): Promise<EventDeliveryRow | undefined> {
+  /** The next `limit` deliveries of a subscription, in the log's order. */
+  heads(subscriptionId: string, limit: number): Promise<EventDeliveryRow[]> {
     return this.db
       .selectFrom("event_deliveries")
       .selectAll()
       .where("subscription_id", "=", subscriptionId)
       .orderBy("cursor")
       .orderBy("event_id")
-      .limit(1)
-      .executeTakeFirst();
+      .limit(limit)
+      .execute();
   }
 
-  /** The head was taken (or given up): it goes, and the subscription's state says so. */
-  async finishHead(
+  /**
+   * Deliveries at the head were taken (or one was given up): they go, and the
+   * subscription's state says so.
+   */
+  async finish(
     subscriptionId: string,
-    eventId: string,
+    eventIds: string[],
     outcome: { now: number; status: number | null; error: string | null; gaveUp: boolean },
   ): Promise<void> {
+    if (eventIds.length === 0) return;
     await this.db
       .deleteFrom("event_deliveries")
       .where("subscription_id", "=", subscriptionId)
-      .where("event_id", "=", eventId)
+      .where("event_id", "in", eventIds)
       .execute();
     await this.db
       .updateTable("event_subscriptions")
@@ -299,7 +303,9 @@ export class EventSubscriptionStore {
         last_attempt_at: outcome.now,
         last_status: outcome.status,
         last_error: outcome.error,
-        ...(outcome.gaveUp ? { dropped: eb("dropped", "+", 1) } : { last_success_at: outcome.now }),
+        ...(outcome.gaveUp
+          ? { dropped: eb("dropped", "+", eventIds.length) }
+          : { last_success_at: outcome.now }),
       }))
       .where("id", "=", subscriptionId)
       .execute();
