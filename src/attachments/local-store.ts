@@ -19,7 +19,7 @@ import {
   sha256OfName,
 } from "./blob-store.js";
 import { hashingCounter } from "./content-hash.js";
-import { createPrivateFile } from "./private-file.js";
+import { createPrivateFileIn } from "./private-file.js";
 
 const DIR_MODE = 0o700;
 
@@ -52,7 +52,7 @@ export class LocalBlobStore implements BlobStore {
     const temp = join(this.tmp, `${randomUUID()}.part`);
     const counter = hashingCounter();
     try {
-      await pipeline(source, counter, await createPrivateFile(temp));
+      await pipeline(source, counter, await createPrivateFileIn(temp));
       const stored = counter.digest();
       if (stored.sha256 !== sha256OfName(name)) throw new BlobMismatch(name, stored.sha256);
       await mkdir(join(target, ".."), { recursive: true, mode: DIR_MODE });

@@ -4,11 +4,11 @@
  * Nothing of it is ever held in memory whole.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createPrivateFile } from "./private-file.js";
+import { createPrivateFileIn } from "./private-file.js";
 import { SNIFF_BYTES } from "./sniff.js";
 
 export class UploadTooLarge extends Error {
@@ -49,7 +49,6 @@ export async function stageUpload(
   dir: string,
   limit: number,
 ): Promise<StagedFile> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${randomUUID()}.upload`);
   const discard = () => rm(path, { force: true });
   let size = 0;
@@ -73,7 +72,7 @@ export async function stageUpload(
     },
   });
   try {
-    await pipeline(source, meter, await createPrivateFile(path));
+    await pipeline(source, meter, await createPrivateFileIn(path));
     // The multipart parser stops a part at its limit and marks it truncated.
     if (source.truncated) throw new UploadTooLarge();
   } catch (err) {
