@@ -95,17 +95,19 @@ export class EventDispatcher {
     if (inConversations.length === 0 && ofBots.length === 0) return [];
     const byConversation = group(inConversations, (s) => s.conversationId ?? "");
     const byBot = group(ofBots, (s) => s.botId);
-    const mentionMessages = await this.mentionedMessages(tx, events);
+    // Each event's JSON is read once, here.
+    const parsed = events.flatMap((event) => {
+      try {
+        return [{ event, data: JSON.parse(event.payload) as Record<string, unknown> }];
+      } catch {
+        return [];
+      }
+    });
+    const mentionMessages = await this.mentionedMessages(tx, parsed);
     const now = Date.now();
     const rows: EventDeliveryRow[] = [];
-    for (const event of events) {
+    for (const { event, data } of parsed) {
       const type = event.type as SubscribableEvent;
-      let data: Record<string, unknown>;
-      try {
-        data = JSON.parse(event.payload) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
       const message = data.message as MessageView | undefined;
       // A message deleted since is not sent: its text must not leave now.
       if ((type === "message.new" || type === "message.updated") && message?.deleted) continue;
@@ -148,15 +150,14 @@ export class EventDispatcher {
     return rows;
   }
 
+  /** The messages that mentions point at, as members see them. */
   private async mentionedMessages(
     tx: Repositories,
-    events: LoggedEvent[],
+    parsed: { event: LoggedEvent; data: Record<string, unknown> }[],
   ): Promise<Map<string, MessageView>> {
     const ids = new Set<string>();
-    for (const event of events) {
-      if (event.type !== "mention") continue;
-      const match = /"message_id":"([^"]+)"/.exec(event.payload);
-      if (match?.[1]) ids.add(match[1]);
+    for (const { event, data } of parsed) {
+      if (event.type === "mention" && typeof data.message_id === "string") ids.add(data.message_id);
     }
     if (ids.size === 0) return new Map();
     const views = await presentMessages(tx, await tx.messages.byIds([...ids]));

@@ -100,7 +100,13 @@ export class EventSubscriptionStore {
 
   /** Deletes every subscription of these bots, with their queues (a bot deleted). */
   async removeForBot(botId: string): Promise<void> {
-    for (const row of await this.forBot(botId)) await this.remove(row.id);
+    await this.db
+      .deleteFrom("event_deliveries")
+      .where("subscription_id", "in", (eb) =>
+        eb.selectFrom("event_subscriptions").select("id").where("bot_id", "=", botId),
+      )
+      .execute();
+    await this.db.deleteFrom("event_subscriptions").where("bot_id", "=", botId).execute();
   }
 
   /** Whether any subscription exists: with none, the dispatcher only moves its cursor. */
