@@ -16,6 +16,8 @@ import { AuthService } from "./auth/service.js";
 import { createAuthThrottles } from "./auth/throttles.js";
 import { MemoryRedeemedTickets, RedisRedeemedTickets, TicketService } from "./auth/tickets.js";
 import { TokenService } from "./auth/tokens.js";
+import { SecondFactorPolicy } from "./auth/two-factor/policy.js";
+import { TwoFactorService } from "./auth/two-factor/service.js";
 import { BlockService } from "./blocks/service.js";
 import { BotService } from "./bots/service.js";
 import type { Config } from "./config/schema.js";
@@ -38,7 +40,7 @@ import { RedisPubSub } from "./realtime/redis-pubsub.js";
 import type { Store } from "./storage/store.js";
 import { SyncService } from "./sync/service.js";
 import { type DeletedAccount, deleteAccount } from "./users/account-deletion.js";
-import { VERSION } from "./version.js";
+import { PRODUCT_NAME, VERSION } from "./version.js";
 import { HookRateLimit } from "./webhooks/rate-limit.js";
 import { WebhookService } from "./webhooks/service.js";
 
@@ -52,6 +54,7 @@ export interface ServerContext {
   events: DomainEvents;
   tokens: TokenService;
   auth: AuthService;
+  twoFactor: TwoFactorService;
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
@@ -119,7 +122,14 @@ export function createContext(
   // Settings an admin may change at run time, over the file's values (refreshed at start
   // and on every heartbeat by the server).
   const settings = new RuntimeSettings(store, settingsFromConfig(config));
+  const twoFactor = new TwoFactorService({
+    store,
+    policy: new SecondFactorPolicy(config.auth.require_2fa, config.auth.require_2fa_grace_days),
+    publicUrl: config.server.public_url,
+    serverName: () => PRODUCT_NAME,
+  });
   const auth = new AuthService({
+    twoFactor,
     store,
     tokens,
     throttles: createAuthThrottles(config, redis?.client),
@@ -289,6 +299,7 @@ export function createContext(
     events,
     tokens,
     auth,
+    twoFactor,
     tickets,
     accessTokens,
     bots,

@@ -103,6 +103,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     started.push(() => ctx.pubsub.close());
     // Settings an admin changed at run time win over the file's from the first request.
     await ctx.settings.refresh();
+    await ctx.twoFactor.policy.load(ctx.store);
     await ctx.redis?.connect().catch((err: unknown) => {
       throw new Error(`cannot reach Redis ([redis] url): ${(err as Error).message}`);
     });

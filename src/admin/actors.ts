@@ -32,6 +32,7 @@ export type AdminAction =
   | "user.promote"
   | "user.demote"
   | "user.reset_password"
+  | "user.reset_two_factor"
   | "user.delete"
   | "user.sessions_revoked"
   | "user.session_revoked"

@@ -160,6 +160,26 @@ export async function registerAdminRoutes(
     );
 
     app.delete(
+      "/admin/users/:id/two-factor",
+      {
+        schema: {
+          summary: "Remove an account's second factors (a lost phone or key)",
+          description:
+            "Its authenticator app, passkeys and recovery codes go; its person signs in with the password alone and sets up new ones. Audited as user.reset_two_factor.",
+          operationId: "adminResetTwoFactor",
+          tags,
+          params: idParams,
+          response: { 204: empty("Done; nothing to return") },
+          errors: [404, 410],
+        },
+      },
+      async (request, reply) => {
+        await admin.resetTwoFactor(actor(request), request.params.id);
+        reply.code(204);
+      },
+    );
+
+    app.delete(
       "/admin/users/:id",
       {
         schema: {

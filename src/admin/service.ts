@@ -227,6 +227,31 @@ export class AdminService {
     return result;
   }
 
+  /**
+   * Removes every second factor of an account (its authenticator app, passkeys and
+   * recovery codes) when its person lost them: they sign in with the password alone and
+   * set up new ones. Its sessions stay.
+   */
+  async resetTwoFactor(actor: AdminActor, userId: string): Promise<User> {
+    return adminChange(this.store, actor, async (tx) => {
+      const user = await tx.users.byId(userId);
+      if (!user) throw notFound("user");
+      if (user.deletedAt !== null) throw accountDeleted();
+      const totp = await tx.secondFactors.totpOf(userId);
+      const passkeys = await tx.secondFactors.passkeysOf(userId);
+      await tx.secondFactors.removeAll(userId);
+      await recordAdminAction(
+        tx,
+        actor,
+        "user.reset_two_factor",
+        { type: "user", id: userId },
+        { username: user.username, totp: totp?.confirmedAt != null, passkeys: passkeys.length },
+        Date.now(),
+      );
+      return { ...withoutHash(user), secondFactor: false };
+    });
+  }
+
   settings(): RuntimeSettings {
     if (!this.deps.settings) throw new Error("run-time settings are only known to the server");
     return this.deps.settings;

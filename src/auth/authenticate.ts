@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
 import { allows, type RouteScope, scopeOfRoute } from "./route-scopes.js";
 import type { Authenticated, AuthService } from "./service.js";
+import { ENROLMENT_ROUTES } from "./two-factor/policy.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -27,7 +28,19 @@ export function requireAuth(auth: AuthService) {
       throw new AppError("unauthorized", "send an access token as 'Authorization: Bearer <token>'");
     request.auth = await auth.authenticate(token);
     checkScope(request.auth, scopeOfRoute(request.method, request.routeOptions.url));
+    if (
+      request.auth.enrolmentDue &&
+      !ENROLMENT_ROUTES.has(`${request.method} ${request.routeOptions.url}`)
+    )
+      throw enrolmentRequired();
   };
+}
+
+export function enrolmentRequired(): AppError {
+  return new AppError(
+    "second_factor_enrolment_required",
+    "this server requires a second factor: set up an authenticator app or a passkey first",
+  );
 }
 
 /** Refuses a token whose scopes do not cover what the route needs (see route-scopes.ts). */

@@ -28,5 +28,6 @@ export function presentSession(session: Session, currentId: string): SessionView
     user_agent: session.userAgent,
     ip: session.ip,
     current: session.id === currentId,
+    method: session.method,
   };
 }

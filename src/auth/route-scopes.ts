@@ -19,6 +19,15 @@ const F = "files:write";
 export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   "POST /api/v1/auth/logout": "sign-in",
   "POST /api/v1/auth/password": "sign-in",
+  // Second factors stay with a person at a client, like the password.
+  "GET /api/v1/me/two-factor": "sign-in",
+  "POST /api/v1/me/two-factor/totp": "sign-in",
+  "POST /api/v1/me/two-factor/totp/confirm": "sign-in",
+  "DELETE /api/v1/me/two-factor/totp": "sign-in",
+  "POST /api/v1/me/two-factor/recovery-codes": "sign-in",
+  "POST /api/v1/me/passkeys/options": "sign-in",
+  "POST /api/v1/me/passkeys": "sign-in",
+  "DELETE /api/v1/me/passkeys/:id": "sign-in",
   "POST /api/v1/socket-ticket": MR,
   "GET /api/v1/me": "any",
   "DELETE /api/v1/me": "sign-in",
@@ -104,6 +113,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   "PATCH /api/v1/admin/users/:id": "admin",
   "DELETE /api/v1/admin/users/:id": "admin",
   "POST /api/v1/admin/users/:id/reset-password": "admin",
+  "DELETE /api/v1/admin/users/:id/two-factor": "admin",
   "GET /api/v1/admin/users/:id/sessions": "admin",
   "DELETE /api/v1/admin/users/:id/sessions": "admin",
   "DELETE /api/v1/admin/users/:id/sessions/:sessionId": "admin",

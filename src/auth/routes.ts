@@ -24,7 +24,11 @@ import type { AuthService, ClientContext } from "./service.js";
 import type { TicketService } from "./tickets.js";
 
 export function clientOf(request: FastifyRequest): ClientContext {
-  return { ip: request.ip, userAgent: String(request.headers["user-agent"] ?? "") };
+  return {
+    ip: request.ip,
+    userAgent: String(request.headers["user-agent"] ?? ""),
+    origin: `${request.protocol}://${request.host}`,
+  };
 }
 
 export function registerAuthRoutes(
@@ -69,7 +73,7 @@ export function registerAuthRoutes(
         security: PUBLIC,
         body: loginBody,
         response: { 200: authResponse },
-        errors: [401, 403],
+        errors: [401, 403, 429],
       },
     },
     async (request) => auth.login(request.body, clientOf(request)),

@@ -25,16 +25,24 @@ import { presentUser } from "./present.js";
 import { recheckCaller } from "./recheck.js";
 import type { AuthThrottles } from "./throttles.js";
 import type { TokenService } from "./tokens.js";
+import type { SecondFactorInput, TwoFactorService } from "./two-factor/service.js";
 
 /** Who is making a request, as far as the network tells. */
 export interface ClientContext {
   ip: string;
   userAgent: string;
+  /** The origin the request was sent to (passkeys are bound to it); absent off HTTP. */
+  origin?: string;
 }
 
 export interface Authenticated {
   user: User;
   session: Session;
+  /**
+   * The server requires a second factor of this account ([auth] require_2fa), its grace
+   * period is over and it has none: it may only set one up.
+   */
+  enrolmentDue?: boolean;
 }
 
 export type RegistrationMode = "open" | "invite" | "closed";
@@ -70,12 +78,18 @@ export interface AuthServiceDeps {
   registration: () => RegistrationMode;
   tokenExpirySeconds: number;
   onAuthFailure?: (reason: string) => void;
+  /** Second factors; without it (tools, some tests) no account is asked for one. */
+  twoFactor?: TwoFactorService;
 }
 
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  private async issue(user: User, client: ClientContext): Promise<AuthResponse> {
+  private async issue(
+    user: User,
+    client: ClientContext,
+    method = "password",
+  ): Promise<AuthResponse> {
     const now = Date.now();
     const expiresAt = now + this.deps.tokenExpirySeconds * 1000;
     const session = await this.deps.store.sessions.create({
@@ -85,6 +99,7 @@ export class AuthService {
       expiresAt,
       userAgent: client.userAgent,
       ip: client.ip,
+      method,
     });
     const token = await this.deps.tokens.sign(user.id, session.id, now, expiresAt);
     return { user: presentUser(user), token, expires_at: expiresAt };
@@ -179,8 +194,52 @@ export class AuthService {
       this.deps.onAuthFailure?.("account_disabled");
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     }
+    const user = withoutHash(found);
+    let method = "password";
+    try {
+      if (this.deps.twoFactor) method = await this.deps.twoFactor.checkAtSignIn(user, body, client);
+    } catch (err) {
+      // A wrong code spends the same budget as a wrong password; a missing one does not.
+      if (err instanceof AppError && err.code === "invalid_second_factor") {
+        await throttle.recordFailure(body.username, client.ip, now);
+        this.deps.onAuthFailure?.("invalid_second_factor");
+      }
+      throw err;
+    }
     await throttle.recordSuccess(body.username);
-    return this.issue(withoutHash(found), client);
+    return this.issue(user, client, method);
+  }
+
+  /**
+   * Signs in with a passkey alone: the authenticator verified its person (PIN or
+   * biometrics), so it counts as two factors. Failures spend the address's budget (and
+   * the account's, when the passkey names one).
+   */
+  async passkeySignIn(
+    answer: SecondFactorInput["passkey"] & object,
+    client: ClientContext,
+  ): Promise<AuthResponse> {
+    const twoFactor = this.deps.twoFactor;
+    if (!twoFactor) throw new AppError("not_found", "passkeys are not enabled here");
+    const now = Date.now();
+    const throttle = this.deps.throttles.signIn;
+    const key = `passkey:${answer.id.slice(0, 128)}`;
+    await throttle.check(key, client.ip, now);
+    let userId: string;
+    try {
+      userId = await twoFactor.passkeyAlone(answer, client);
+    } catch (err) {
+      await throttle.recordFailure(key, client.ip, now);
+      this.deps.onAuthFailure?.("invalid_second_factor");
+      throw err;
+    }
+    const found = await this.deps.store.users.byId(userId);
+    if (!found || found.disabled || found.deletedAt !== null || found.isBot) {
+      this.deps.onAuthFailure?.("account_disabled");
+      throw new AppError("account_disabled", "this account is disabled; ask an administrator");
+    }
+    await throttle.recordSuccess(key);
+    return this.issue(withoutHash(found), client, "passkey");
   }
 
   /** Resolves a bearer token to its live session and user, or throws a 401/403 AppError. */
@@ -229,7 +288,9 @@ export class AuthService {
       await this.deps.store.sessions.touch(session.id, now);
       session.lastSeenAt = now;
     }
-    return { user: withoutHash(user), session };
+    const person = withoutHash(user);
+    const overdue = this.deps.twoFactor?.policy.overdue(person, now) ?? false;
+    return overdue ? { user: person, session, enrolmentDue: true } : { user: person, session };
   }
 
   /** A bot works while its owner's account does: a disabled or deleted owner stops it. */

@@ -53,6 +53,10 @@ export const USAGE = {
       "set a new password (prints a generated one unless --password-file is given) and end the account's sessions",
     ],
     [
+      "user reset-2fa USERNAME",
+      "remove an account's second factors (authenticator app, passkeys, recovery codes) when its person lost them",
+    ],
+    [
       "user delete USERNAME",
       "delete an account for good: its name, password, sessions and group memberships go; its messages stay as a deleted user's or are erased, as [accounts] on_delete says",
     ],

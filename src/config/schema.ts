@@ -5,6 +5,20 @@
 import { MAX_RETENTION_DAYS } from "@private-chat/protocol/chat";
 import { z } from "zod";
 
+function publicUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "expected an address such as https://chat.example.com";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return "expected an http:// or https:// address";
+  if (url.pathname !== "/" || url.search || url.hash || url.username || url.password)
+    return "expected the address alone, without a path, query or credentials";
+  return undefined;
+}
+
 const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
 export const serverSection = z
@@ -27,6 +41,14 @@ export const serverSection = z
       .int()
       .min(16 * 1024)
       .default(1024 * 1024),
+    // The address people reach the server at, when a proxy stands between: passkeys are
+    // bound to its host name (and sign-in providers send people back to it).
+    public_url: z
+      .string()
+      .default("")
+      .refine((value) => value === "" || publicUrlProblem(value) === undefined, {
+        error: (issue) => publicUrlProblem(String(issue.input)) ?? "invalid",
+      }),
   })
   .prefault({});
 
@@ -60,6 +82,8 @@ export const authSection = z
       .max(366 * 24 * 3600)
       .default(3600),
     registration: z.enum(["open", "invite", "closed"]).default("open"),
+    require_2fa: z.enum(["off", "admins", "everyone"]).default("off"),
+    require_2fa_grace_days: z.int().min(0).max(365).default(7),
   })
   .prefault({});
 

@@ -16,6 +16,7 @@ import { requireAuth } from "../auth/authenticate.js";
 import { recheckAfterBody } from "../auth/recheck.js";
 import { registerAuthRoutes } from "../auth/routes.js";
 import { registerTokenRoutes } from "../auth/token-routes.js";
+import { registerPasskeySignInRoutes, registerTwoFactorRoutes } from "../auth/two-factor/routes.js";
 import { registerBlockRoutes } from "../blocks/routes.js";
 import { registerBotRoutes } from "../bots/routes.js";
 import type { ServerContext } from "../context.js";
@@ -160,6 +161,7 @@ export async function buildApp(
       registerServerInfoRoute(api, config, ctx.settings);
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets, ctx.deleteAccount);
+      registerPasskeySignInRoutes(api, ctx.twoFactor, ctx.auth);
       await registerHookRoute(api, ctx.webhooks);
       await api.register(async (authed) => {
         // After the rate limit (onRequest) and before any body is read or validated: a
@@ -179,6 +181,7 @@ export async function buildApp(
         registerSearchRoutes(authed, ctx.store);
         registerPushRoutes(authed, ctx.push.service);
         registerTokenRoutes(authed, ctx.accessTokens, ctx.store);
+        registerTwoFactorRoutes(authed, ctx.twoFactor, ctx.auth);
         registerBotRoutes(authed, ctx.bots);
         registerWebhookRoutes(authed, ctx.webhooks);
         registerOutgoingRoutes(authed, ctx.outgoing.service);

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { RuntimeSettings } from "../admin/runtime-settings.js";
 import type { Config } from "../config/schema.js";
-import { VERSION } from "../version.js";
+import { PRODUCT_NAME, VERSION } from "../version.js";
 import { PUBLIC } from "./openapi.js";
 
 export function registerServerInfoRoute(
@@ -24,7 +24,7 @@ export function registerServerInfoRoute(
     response: { 200: serverInfoResponse },
   };
   app.get("/server", { schema }, async () => ({
-    name: "Private Chat",
+    name: PRODUCT_NAME,
     version: VERSION,
     registration: settings.registration(),
     max_body_chars: config.messages.max_body_chars,

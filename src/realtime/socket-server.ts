@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import { CLOSE_CODES, MAX_FRAME_BYTES } from "@private-chat/protocol/frames";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
+import { enrolmentRequired } from "../auth/authenticate.js";
 import { allows } from "../auth/route-scopes.js";
 import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
@@ -265,6 +266,10 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
           // Every event a socket carries is something read: a token needs messages:read.
           if (!allows(auth.session.scopes, "messages:read"))
             return refuse("insufficient_scope", "this access token lacks the messages:read scope");
+          if (auth.enrolmentDue) {
+            const { code, message } = enrolmentRequired();
+            return refuse(code, message);
+          }
           const lease = await deps.quota.acquire(auth.user.id);
           if (!lease) {
             deps.metrics.rateLimited.inc({ limit: "sockets_per_user" });

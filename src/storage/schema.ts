@@ -12,13 +12,23 @@ import type {
   IncomingWebhooksTable,
   SlashCommandsTable,
 } from "./schema-integrations.js";
+import type {
+  AuthChallengesTable,
+  PasskeysTable,
+  RecoveryCodesTable,
+  TotpFactorsTable,
+} from "./schema-second-factors.js";
 
 export type {
   AccessTokensTable,
+  AuthChallengesTable,
   EventDeliveriesTable,
   EventSubscriptionsTable,
   IncomingWebhooksTable,
+  PasskeysTable,
+  RecoveryCodesTable,
   SlashCommandsTable,
+  TotpFactorsTable,
 };
 
 export interface UsersTable {
@@ -34,6 +44,7 @@ export interface UsersTable {
   deleted_at: number | null;
   is_bot: Generated<number>;
   owner_id: string | null;
+  second_factor: Generated<number>;
 }
 
 export interface ServerSettingsTable {
@@ -62,6 +73,8 @@ export interface SessionsTable {
   kind: Generated<"password" | "token">;
   /** A token's scopes, a JSON array; null for a sign-in (all of its user's rights). */
   scopes: string | null;
+  /** How a sign-in was made ("password", "password+totp", "passkey", ...); null before 028. */
+  method: string | null;
 }
 
 export interface InvitesTable {
@@ -357,4 +370,8 @@ export interface Database {
   threads: ThreadsTable;
   thread_follows: ThreadFollowsTable;
   server_state: ServerStateTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  auth_challenges: AuthChallengesTable;
 }

@@ -20,6 +20,8 @@ export interface Session {
   kind: SessionKind;
   /** A token's scopes; null for a sign-in, which has all of its user's rights. */
   scopes: TokenScope[] | null;
+  /** How a sign-in was made: "password", "password+totp", "passkey", ...; null for a token. */
+  method: string | null;
 }
 
 function toSession(row: Selectable<SessionsTable>): Session {
@@ -34,6 +36,7 @@ function toSession(row: Selectable<SessionsTable>): Session {
     revokedAt: row.revoked_at,
     kind: row.kind ?? "password",
     scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as TokenScope[]),
+    method: row.method ?? null,
   };
 }
 
@@ -41,8 +44,8 @@ export class SessionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(
-    session: Omit<Session, "revokedAt" | "lastSeenAt" | "kind" | "scopes"> &
-      Partial<Pick<Session, "kind" | "scopes">>,
+    session: Omit<Session, "revokedAt" | "lastSeenAt" | "kind" | "scopes" | "method"> &
+      Partial<Pick<Session, "kind" | "scopes" | "method">>,
   ): Promise<Session> {
     const row = {
       id: session.id,
@@ -58,9 +61,10 @@ export class SessionStore {
       ...(session.kind === "token"
         ? { kind: "token" as const, scopes: JSON.stringify(session.scopes ?? []) }
         : {}),
+      ...(session.method ? { method: session.method.slice(0, 64) } : {}),
     };
     await this.db.insertInto("sessions").values(row).execute();
-    return toSession({ kind: "password", scopes: null, ...row });
+    return toSession({ kind: "password", scopes: null, method: null, ...row });
   }
 
   async byId(id: string): Promise<Session | undefined> {

@@ -31,6 +31,7 @@ import { PushStore } from "./push.js";
 import { RequestStore } from "./requests.js";
 import type { Database } from "./schema.js";
 import { SearchStore } from "./search.js";
+import { SecondFactorStore } from "./second-factors.js";
 import { SessionStore } from "./sessions.js";
 import { SlashCommandStore } from "./slash-commands.js";
 import { startCheckpointer } from "./sqlite/checkpointer.js";
@@ -53,6 +54,7 @@ export class Repositories {
   readonly incomingWebhooks: IncomingWebhookStore;
   readonly eventSubscriptions: EventSubscriptionStore;
   readonly slashCommands: SlashCommandStore;
+  readonly secondFactors: SecondFactorStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -85,6 +87,7 @@ export class Repositories {
     this.incomingWebhooks = new IncomingWebhookStore(db);
     this.eventSubscriptions = new EventSubscriptionStore(db, type);
     this.slashCommands = new SlashCommandStore(db);
+    this.secondFactors = new SecondFactorStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

@@ -20,6 +20,8 @@ export interface User {
   isBot: boolean;
   /** A bot's owner: the person who made it. Null for a person's account. */
   ownerId: string | null;
+  /** Whether the account has a second factor (a confirmed TOTP secret or a passkey). */
+  secondFactor: boolean;
 }
 
 export interface UserWithHash extends User {
@@ -50,6 +52,7 @@ function toUser(row: Selectable<UsersTable>): UserWithHash {
     deletedAt: row.deleted_at ?? null,
     isBot: row.is_bot === 1,
     ownerId: row.owner_id ?? null,
+    secondFactor: row.second_factor === 1,
     passwordHash: row.password_hash,
   };
 }

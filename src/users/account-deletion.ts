@@ -97,6 +97,8 @@ export async function deleteAccount(
     await tx.push.removeForSessions(userId, "all");
     await tx.attachments.withdrawUnsentOf(userId, now);
     await tx.blocks.removeAllBy(userId);
+    // Its second factors: the TOTP secret, passkeys' keys and recovery codes' hashes.
+    await tx.secondFactors.removeAll(userId);
     // A deleted bot's outgoing integrations go, with their secrets and queued events.
     await tx.eventSubscriptions.removeForBot(userId);
     await tx.slashCommands.removeForBot(userId);

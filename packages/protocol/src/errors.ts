@@ -20,9 +20,15 @@ export const errorCatalogue = {
   registration_closed: { status: 403, retryable: false },
   unauthorized: { status: 401, retryable: false },
   invalid_credentials: { status: 401, retryable: false },
+  // A sign-in with the right password for an account with a second factor, without one.
+  second_factor_required: { status: 401, retryable: false },
+  // A wrong, used or expired code or passkey answer at sign-in.
+  invalid_second_factor: { status: 401, retryable: false },
   token_expired: { status: 401, retryable: false },
   session_revoked: { status: 401, retryable: false },
   account_disabled: { status: 403, retryable: false },
+  // [auth] require_2fa: the grace period ended and the account has no second factor yet.
+  second_factor_enrolment_required: { status: 403, retryable: false },
   forbidden: { status: 403, retryable: false },
   // An access token used outside the scopes it was given.
   insufficient_scope: { status: 403, retryable: false },
@@ -33,6 +39,8 @@ export const errorCatalogue = {
   // A send into a direct conversation whose other member deleted their account.
   account_deleted: { status: 410, retryable: false },
   not_found: { status: 404, retryable: false },
+  // A code or passkey that does not prove a factor being set up (wrong code, stale challenge).
+  invalid_verification: { status: 422, retryable: false },
   username_taken: { status: 409, retryable: false },
   conflict: { status: 409, retryable: false },
   too_many_reactions: { status: 409, retryable: false },

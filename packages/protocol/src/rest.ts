@@ -6,6 +6,7 @@
  */
 import { z } from "zod/mini";
 import { type ErrorCode, errorCatalogue } from "./errors.js";
+import { secondFactorFields } from "./two-factor.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/i;
 export const PASSWORD_MIN = 8;
@@ -22,6 +23,8 @@ export type RegisterBody = z.infer<typeof registerBody>;
 export const loginBody = z.strictObject({
   username: z.string().check(z.maxLength(256)),
   password: z.string().check(z.maxLength(PASSWORD_MAX * 4)),
+  // An account with a second factor gives one of these too (see two-factor.ts).
+  ...secondFactorFields,
 });
 export type LoginBody = z.infer<typeof loginBody>;
 
@@ -72,6 +75,9 @@ export const sessionView = z.object({
   user_agent: z.string(),
   ip: z.string(),
   current: z.boolean(),
+  /** How it was signed in: "password", "password+totp", "password+recovery_code",
+   * "password+passkey" or "passkey"; null for a session from before methods were kept. */
+  method: z.nullable(z.string()),
 });
 export type SessionView = z.infer<typeof sessionView>;
 

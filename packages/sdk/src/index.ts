@@ -120,7 +120,7 @@ export {
   type TimelineItem,
   withoutRequest,
 } from "./requests.js";
-export { ApiClient, type ServerInfo, type SyncResponse } from "./rest.js";
+export { ApiClient, type SecondFactor, type ServerInfo, type SyncResponse } from "./rest.js";
 export {
   ChatSocket,
   type ChatSocketEvents,
@@ -138,4 +138,5 @@ export {
   type ThreadPageOptions,
 } from "./threads.js";
 export type { ApiClientOptions } from "./transport.js";
+export { TwoFactorCalls } from "./two-factor-calls.js";
 export { postToWebhook, WebhookCalls } from "./webhook-calls.js";

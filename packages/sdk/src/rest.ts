@@ -33,11 +33,17 @@ import {
 } from "@private-chat/protocol/rest";
 import { type SearchResponse, searchResponse } from "@private-chat/protocol/search";
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
+import {
+  type PasskeyAssertion,
+  type PasskeyOptionsResponse,
+  passkeyOptionsResponse,
+} from "@private-chat/protocol/two-factor";
 import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
 import { MessageCalls } from "./message-calls.js";
 import { PushCalls } from "./push-calls.js";
+import { TwoFactorCalls } from "./two-factor-calls.js";
 import { WebhookCalls } from "./webhook-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
@@ -53,6 +59,12 @@ export interface SyncResponse {
 const userBody = z.object({ user: userView });
 const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
 
+/** The second factor given with a password: a code from the app, a recovery code, or a passkey. */
+export type SecondFactor =
+  | { totp_code?: string; recovery_code?: never; passkey?: never }
+  | { recovery_code?: string; totp_code?: never; passkey?: never }
+  | { passkey?: PasskeyAssertion; totp_code?: never; recovery_code?: never };
+
 export class ApiClient extends MessageCalls {
   /** Administration, for administrators' clients. */
   readonly admin = new AdminCalls(this);
@@ -62,6 +74,8 @@ export class ApiClient extends MessageCalls {
   readonly webhooks = new WebhookCalls(this);
   /** Web Push subscriptions of this session. */
   readonly push = new PushCalls(this);
+  /** The caller's second factors: authenticator app, recovery codes, passkeys. */
+  readonly twoFactor = new TwoFactorCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
@@ -78,11 +92,33 @@ export class ApiClient extends MessageCalls {
     return result;
   }
 
-  async login(username: string, password: string): Promise<AuthResponse> {
+  /**
+   * Signs in. An account with a second factor needs one of `factor` too; without it the
+   * server answers `second_factor_required` (an ApiError), and the client asks for one.
+   */
+  async login(
+    username: string,
+    password: string,
+    factor: SecondFactor = {},
+  ): Promise<AuthResponse> {
     const result = await this.request("POST", "/api/v1/auth/login", authResponse, {
       username,
       password,
+      ...factor,
     });
+    this.token = result.token;
+    return result;
+  }
+
+  /** Options for `navigator.credentials.get()`, to sign in with a passkey. */
+  async passkeySignInOptions(): Promise<PasskeyOptionsResponse["options"]> {
+    return (await this.request("POST", "/api/v1/auth/passkey/options", passkeyOptionsResponse))
+      .options;
+  }
+
+  /** Signs in with a passkey alone: the browser's answer to passkeySignInOptions(). */
+  async passkeySignIn(passkey: PasskeyAssertion): Promise<AuthResponse> {
+    const result = await this.request("POST", "/api/v1/auth/passkey", authResponse, { passkey });
     this.token = result.token;
     return result;
   }

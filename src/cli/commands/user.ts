@@ -1,5 +1,5 @@
 /**
- * `chat-server user create|list|disable|enable|reset-password|delete|promote|demote`: account
+ * `chat-server user create|list|disable|enable|reset-password|reset-2fa|delete|promote|demote`: account
  * administration from the server's machine. Changes are written to the database with an
  * audit row (actor "cli"); a running server notices them when it rechecks sessions.
  */
@@ -157,6 +157,17 @@ const ACTIONS: Record<string, Action> = {
       const reset = await admin.resetPassword(CLI_ACTOR, user.id, password);
       write(`reset the password of ${user.username}; ended ${reset.sessionsEnded} session(s)\n`);
       if (password === undefined) write(`password: ${reset.password}\n`);
+    },
+  },
+  "reset-2fa": {
+    options: [],
+    operands: 1,
+    async run(admin, ref) {
+      const user = await admin.findUser(ref ?? "");
+      await admin.resetTwoFactor(CLI_ACTOR, user.id);
+      write(
+        `removed the second factors of ${user.username}; they sign in with their password and set up new ones\n`,
+      );
     },
   },
   promote: {

@@ -51,6 +51,14 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "event_subscriptions" },
   { name: "event_deliveries" },
   { name: "slash_commands" },
+  // Second factors of local accounts.
+  { name: "totp_factors" },
+  { name: "recovery_codes" },
+  { name: "passkeys" },
+  {
+    name: "auth_challenges",
+    skip: "passkey challenges last five minutes; a sign-in under way asks for a new one",
+  },
   {
     name: "nodes",
     skip: "running servers register themselves here; the rows of the SQLite servers are stale",

@@ -36,6 +36,7 @@ import { inviteUses } from "./023_invite_uses.js";
 import { accessTokensAndBots } from "./024_access_tokens_and_bots.js";
 import { incomingWebhooks } from "./025_incoming_webhooks.js";
 import { outgoingIntegrations } from "./026_outgoing_integrations.js";
+import { secondFactors } from "./028_second_factors.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -67,6 +68,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "024_access_tokens_and_bots": accessTokensAndBots,
     "025_incoming_webhooks": incomingWebhooks,
     "026_outgoing_integrations": outgoingIntegrations,
+    "028_second_factors": secondFactors,
   };
 }
 

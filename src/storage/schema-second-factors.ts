@@ -1,0 +1,44 @@
+/**
+ * The tables of second factors: TOTP secrets, recovery codes, passkeys and the challenges
+ * WebAuthn signs. Part of the Database of schema.ts.
+ */
+
+export interface TotpFactorsTable {
+  user_id: string;
+  /** Base32, as the authenticator app got it: the server computes codes from it. */
+  secret: string;
+  created_at: number;
+  /** Null until a first code proves the app holds the secret. */
+  confirmed_at: number | null;
+  /** The last time step a code was accepted for: a code is good once. */
+  last_step: number;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  /** SHA-256 of the code, hex: the code itself is never stored. */
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string;
+  user_id: string;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of the authenticator's transports. */
+  transports: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface AuthChallengesTable {
+  challenge: string;
+  purpose: "passkey.register" | "passkey.sign_in";
+  user_id: string | null;
+  expires_at: number;
+}
