@@ -23,6 +23,8 @@ const PUBLIC_OPERATIONS = [
   "getOpenApiDocument",
   "register",
   "login",
+  "passkeySignInOptions",
+  "passkeySignIn",
   // A webhook's URL: the secret in its path is the credential.
   "postWebhook",
 ].sort();

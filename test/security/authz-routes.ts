@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 import type { RouteEntry } from "../../src/http/route-table.js";
 import { WEB_ROOT } from "../../src/http/web-app.js";
 import { INTEGRATION_CASES } from "./authz-routes-integrations.js";
+import { TWO_FACTOR_CASES } from "./authz-routes-two-factor.js";
 import { API, type Attacker, type World } from "./authz-world.js";
 
 /**
@@ -231,6 +232,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
 
   ...INTEGRATION_CASES,
+  ...TWO_FACTOR_CASES,
 
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },
@@ -292,6 +294,9 @@ export const PUBLIC_ROUTES = new Set([
   "GET /metrics",
   "POST /api/v1/auth/register",
   "POST /api/v1/auth/login",
+  // Signing in with a passkey: the passkey's signature is the credential.
+  "POST /api/v1/auth/passkey/options",
+  "POST /api/v1/auth/passkey",
   "GET /api/v1/server",
   "GET /api/v1/openapi.json",
   // A webhook's URL: its secret is the credential (see src/webhooks/hook-route.ts).
