@@ -44,10 +44,11 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** `input`: all of stdin at once; null: stdin stays open for the test to write to. */
 export function start(
   args: string[],
   dir: string,
-  input?: string,
+  input?: string | null,
   options: RunOptions = {},
 ): Client {
   const child = spawn(process.execPath, [...NODE_ARGS, ENTRY, ...args], {
@@ -73,7 +74,7 @@ export function start(
   });
   child.stdin?.on("error", () => {});
   if (input === undefined) child.stdin?.end();
-  else child.stdin?.end(input);
+  else if (input !== null) child.stdin?.end(input);
   const done = new Promise<Result>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));

@@ -31,7 +31,7 @@ function command(argv: string[]): Extract<Parsed, { kind: "command" }> {
 
 // A minimal valid command line for each command.
 const EXAMPLES: Record<string, string[]> = {
-  login: ["login", "--server", "https://chat.example", "--username", "ann"],
+  login: ["login", "--server", "https://chat.example", "--username", "ann", "--code", "123456"],
   register: ["register", "--server=https://x", "--invite-code", "abc", "--display-name", "Ann"],
   logout: ["logout"],
   whoami: ["whoami", "--json"],
@@ -57,6 +57,7 @@ const EXAMPLES: Record<string, string[]> = {
   react: ["react", "4617d686", "👍", "--remove"],
   read: ["read", "team"],
   download: ["download", "9c1e42d0", "--out", "a.pdf", "--force"],
+  "2fa": ["2fa", "setup", "--password-file", "/run/pw"],
   token: ["token", "create", "ci", "--scope", "messages:read", "--expires-in-days", "30"],
   bot: ["bot", "create", "deploy-bot", "--display-name", "Deploys", "--scope", "messages:write"],
   hook: ["hook", "create", "team", "CI", "builds", "--json"],

@@ -10,9 +10,11 @@ export const HELP = `chat-client: the terminal client of Private Chat
 Usage:
   chat-client                     interactive mode (on a terminal): list conversations,
                                   /open one, type to send; /help inside for more
-  chat-client login --server URL [--username NAME] [--password-file FILE]
+  chat-client login --server URL [--username NAME] [--password-file FILE] [--code CODE]
                                   sign in and save the session; asks for what is missing
-                                  (when stdin is piped: username, then password, one a line)
+                                  (when stdin is piped: username, then password, then the
+                                  second factor's code, one a line); --code: a code from
+                                  the authenticator app, or a recovery code
   chat-client register --server URL [--username NAME] [--password-file FILE]
                        [--invite-code CODE] [--display-name NAME]
                                   create an account and save the session
@@ -133,6 +135,17 @@ Usage:
   chat-client run <conversation> /name [text...] [--json]
                                   run a bot's slash command and print its answer
                                   (exit status 3 when the bot did not answer)
+  chat-client 2fa [--json]        your second factors: authenticator app, recovery
+                                  codes left, passkeys, and whether the server
+                                  requires one
+  chat-client 2fa setup [--password-file FILE] [--json]
+                                  set up an authenticator app: shows its QR code and
+                                  secret, asks for a code it shows, prints the
+                                  recovery codes, this once
+  chat-client 2fa remove [--password-file FILE]
+                                  remove the authenticator app
+  chat-client 2fa recovery-codes [--password-file FILE] [--json]
+                                  replace the recovery codes and print the new ones
   chat-client hook create <conversation> <name...> [--json]
                                   make an incoming webhook for a group and print
                                   its URL, this once
@@ -179,7 +192,7 @@ const authOptions = {
 } as const;
 
 export const COMMANDS: Record<string, CommandSpec> = {
-  login: { options: authOptions, positionals: [] },
+  login: { options: { ...authOptions, code: { type: "string" } }, positionals: [] },
   register: {
     options: {
       ...authOptions,
@@ -229,6 +242,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   download: {
     options: { ...json, out: { type: "string" }, force: { type: "boolean" } },
     positionals: ["attachment-id"],
+  },
+  "2fa": {
+    options: { ...json, "password-file": { type: "string" } },
+    positionals: [],
+    optional: 1,
   },
   token: {
     options: {

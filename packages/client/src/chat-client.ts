@@ -16,6 +16,7 @@ import { send } from "./commands/send.js";
 import { commands, run as runCommand } from "./commands/slash-commands.js";
 import { tail } from "./commands/tail.js";
 import { bot, token } from "./commands/tokens.js";
+import { twoFactor } from "./commands/two-factor.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
 import { interactive } from "./interactive.js";
 import { type Io, processIo } from "./io.js";
@@ -79,6 +80,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return group(values, positionals, io);
     case "token":
       return token(values, positionals, io);
+    case "2fa":
+      return twoFactor(values, positionals, io);
     case "bot":
       return bot(values, positionals, io);
     case "hook":

@@ -96,6 +96,14 @@ export type {
 } from "@private-chat/protocol/tokens";
 export { TOKEN_PREFIX, TOKEN_SCOPES } from "@private-chat/protocol/tokens";
 export type {
+  FactorAdded,
+  PasskeyAssertion,
+  PasskeyAttestation,
+  PasskeyView,
+  TotpEnrolment,
+  TwoFactorStatus,
+} from "@private-chat/protocol/two-factor";
+export type {
   CreatedWebhookResponse,
   WebhookPayload,
   WebhookPostResponse,

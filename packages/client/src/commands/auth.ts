@@ -3,7 +3,7 @@
  * credentials file, and giving it back. The token itself is never printed.
  */
 import { readFileSync } from "node:fs";
-import { ApiClient, ApiError, type AuthResponse } from "@private-chat/sdk";
+import { ApiClient, ApiError, type AuthResponse, type SecondFactor } from "@private-chat/sdk";
 import { stringOption, type Values } from "../args.js";
 import {
   type Credentials,
@@ -34,7 +34,7 @@ export function normalizeServer(raw: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }
 
-function readPasswordFile(path: string): string {
+export function readPasswordFile(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -98,12 +98,34 @@ async function keep(server: string, auth: AuthResponse, io: Io, verb: string): P
   return EXIT_OK;
 }
 
+/**
+ * Six digits are a code from the authenticator app; anything else is taken for a
+ * recovery code (xxxx-xxxx-xxxx).
+ */
+export function secondFactorOf(answer: string): SecondFactor {
+  const text = answer.trim();
+  return /^\d{3}\s?\d{3}$/.test(text)
+    ? { totp_code: text.replace(/\s/g, "") }
+    : { recovery_code: text };
+}
+
 export async function login(values: Values, io: Io): Promise<number> {
   const prompter = new Prompter();
   try {
     const answers = await gather(values, prompter, false);
     const api = new ApiClient({ baseUrl: answers.server });
-    const auth = await api.login(answers.username, answers.password);
+    let auth: AuthResponse;
+    try {
+      auth = await api.login(answers.username, answers.password);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === "second_factor_required")) throw err;
+      // The password was right: ask for the code (a piped stdin gives it as the next line).
+      const code =
+        stringOption(values, "code") ??
+        (await prompter.ask("Code from your authenticator app, or a recovery code: ", "code"));
+      if (code === "") throw new CliError("usage", "the code is empty");
+      auth = await api.login(answers.username, answers.password, secondFactorOf(code));
+    }
     return await keep(answers.server, auth, io, "logged in");
   } finally {
     prompter.close();
