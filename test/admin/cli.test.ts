@@ -63,7 +63,7 @@ function assertOneLineError(result: CliResult, code: number, pattern: RegExp): v
 }
 
 describe("chat-server admin commands", { concurrency: true }, () => {
-  it("user create, list, promote, demote, disable, enable and reset-password", async () => {
+  it("user create, list, promote, demote, disable, enable, reset-password and reset-2fa", async () => {
     const ws = workspace();
     try {
       const pw = ws.file("pw", "alice password\n");
@@ -149,6 +149,22 @@ describe("chat-server admin commands", { concurrency: true }, () => {
         assert.equal(await verifyPassword(hash, "chosen by the operator"), true);
         assert.equal(await verifyPassword(hash, generated ?? ""), false);
         assert.equal(await verifyPassword(hash, bobPassword), false);
+      });
+
+      // A lost phone: the operator removes bob's second factors, audited.
+      await ws.withStore(async (store) => {
+        await store.secondFactors.putPendingTotp(bobView.id, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1);
+        await store.secondFactors.takeTotpStep(bobView.id, 1, 1, true);
+        await store.secondFactors.refreshFlag(bobView.id);
+        assert.equal((await store.users.byId(bobView.id))?.secondFactor, true);
+      });
+      assert.match(await ws.ok("user", "reset-2fa", "bob"), /^removed the second factors of bob;/);
+      await ws.withStore(async (store) => {
+        assert.equal((await store.users.byId(bobView.id))?.secondFactor, false);
+        assert.equal(await store.secondFactors.totpOf(bobView.id), undefined);
+        const [entry] = await store.audit.list({ limit: 1 });
+        assert.equal(entry?.action, "user.reset_two_factor");
+        assert.equal(entry?.actorLabel, "cli");
       });
 
       const demoteLast = await ws.cli("user", "demote", "alice");
