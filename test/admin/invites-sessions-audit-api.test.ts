@@ -194,8 +194,10 @@ forEachEngine("admin API: invites, sessions and the audit log", { redis: true },
       "id",
       "ip",
       "last_seen_at",
+      "method",
       "user_agent",
     ]);
+    assert.equal(listed.body.sessions[0].method, "password");
     const firstSocket = await connect(server.url, target.token);
     const secondSocket = await connect(server.url, second.body.token);
     const mine = await api.get("/api/v1/sessions", { token: target.token });
