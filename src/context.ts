@@ -29,6 +29,8 @@ import { RetentionSweeper } from "./messages/retention.js";
 import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
+import { OidcProviders } from "./oidc/providers.js";
+import { OidcSignIn } from "./oidc/sign-in.js";
 import { Metrics } from "./ops/metrics.js";
 import { type OutgoingSetup, setUpOutgoing } from "./outgoing/setup.js";
 import { type PushSetup, setUpPush } from "./push/setup.js";
@@ -55,6 +57,7 @@ export interface ServerContext {
   tokens: TokenService;
   auth: AuthService;
   twoFactor: TwoFactorService;
+  oidc: OidcSignIn;
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
@@ -137,6 +140,12 @@ export function createContext(
     registration: () => settings.registration(),
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
+  });
+  const oidc = new OidcSignIn({
+    store,
+    providers: new OidcProviders(config.oidc.providers),
+    auth,
+    publicUrl: config.server.public_url,
   });
   const tickets = new TicketService(
     tokens,
@@ -300,6 +309,7 @@ export function createContext(
     tokens,
     auth,
     twoFactor,
+    oidc,
     tickets,
     accessTokens,
     bots,

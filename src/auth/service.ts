@@ -90,19 +90,31 @@ export class AuthService {
     client: ClientContext,
     method = "password",
   ): Promise<AuthResponse> {
+    return this.tokenFor(user, await this.startSession(user, client, method));
+  }
+
+  /** A new sign-in session of `user`; tokenFor() gives its token. */
+  startSession(user: User, client: ClientContext, method: string): Promise<Session> {
     const now = Date.now();
-    const expiresAt = now + this.deps.tokenExpirySeconds * 1000;
-    const session = await this.deps.store.sessions.create({
+    return this.deps.store.sessions.create({
       id: randomUUID(),
       userId: user.id,
       createdAt: now,
-      expiresAt,
+      expiresAt: now + this.deps.tokenExpirySeconds * 1000,
       userAgent: client.userAgent,
       ip: client.ip,
       method,
     });
-    const token = await this.deps.tokens.sign(user.id, session.id, now, expiresAt);
-    return { user: presentUser(user), token, expires_at: expiresAt };
+  }
+
+  async tokenFor(user: User, session: Session): Promise<AuthResponse> {
+    const token = await this.deps.tokens.sign(
+      user.id,
+      session.id,
+      session.createdAt,
+      session.expiresAt,
+    );
+    return { user: presentUser(user), token, expires_at: session.expiresAt };
   }
 
   /**
@@ -289,7 +301,9 @@ export class AuthService {
       session.lastSeenAt = now;
     }
     const person = withoutHash(user);
-    const overdue = this.deps.twoFactor?.policy.overdue(person, now) ?? false;
+    // A sign-in through an OpenID Connect provider answers to the provider's own rules.
+    const local = !session.method?.startsWith("oidc:");
+    const overdue = local && (this.deps.twoFactor?.policy.overdue(person, now) ?? false);
     return overdue ? { user: person, session, enrolmentDue: true } : { user: person, session };
   }
 

@@ -34,6 +34,7 @@ main(process.argv.slice(2)).then(
       { DamagedDatabaseError },
       { SchemaMismatchError },
       { DatabaseKeyError },
+      { SecretFileError },
     ] = await Promise.all([
       import("../attachments/uploads-dir.js"),
       import("../config/load.js"),
@@ -41,12 +42,17 @@ main(process.argv.slice(2)).then(
       import("../storage/damage.js"),
       import("../storage/migrate.js"),
       import("../storage/sqlite/encryption.js"),
+      import("../config/secret-file.js"),
     ]);
     if (err instanceof ConfigError) {
       for (const line of err.problems) process.stderr.write(`${line}\n`);
       process.exitCode = EXIT_CONFIG;
     } else if (err instanceof UsageError) fail(err.message, EXIT_USAGE);
-    else if (err instanceof SchemaMismatchError || err instanceof DatabaseKeyError)
+    else if (
+      err instanceof SchemaMismatchError ||
+      err instanceof DatabaseKeyError ||
+      err instanceof SecretFileError
+    )
       fail(err.message, EXIT_CONFIG);
     else if (err instanceof DamagedDatabaseError || err instanceof UploadsDirError)
       fail(err.message, 1);

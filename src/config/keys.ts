@@ -11,9 +11,9 @@ import { configSchema } from "./schema.js";
 export interface ConfigKey {
   section: string;
   key: string;
-  /** `CHAT_<SECTION>_<KEY>`, the variable that overrides the key. */
+  /** `CHAT_<SECTION>_<KEY>`, the variable that overrides the key; "" for tables. */
   env: string;
-  type: "integer" | "number" | "string" | "boolean" | "array of strings";
+  type: "integer" | "number" | "string" | "boolean" | "array of strings" | "array of tables";
   /** The allowed values, for a key that takes one of a fixed set of strings. */
   values?: string[];
   minimum?: number;
@@ -45,6 +45,7 @@ function typeOf(node: JsonSchemaNode, where: string): ConfigKey["type"] {
       return node.type;
     case "array":
       if (node.items?.type === "string") return "array of strings";
+      if (node.items?.type === "object") return "array of tables";
   }
   throw new Error(`${where}: a key type the configuration list does not know`);
 }
@@ -58,11 +59,12 @@ export function configKeys(): ConfigKey[] {
       unknown
     >;
     for (const [key, node] of Object.entries(sectionNode.properties ?? {})) {
+      const type = typeOf(node, `[${section}] ${key}`);
       const entry: ConfigKey = {
         section,
         key,
-        env: envVarName(section, key),
-        type: typeOf(node, `[${section}] ${key}`),
+        env: type === "array of tables" ? "" : envVarName(section, key),
+        type,
         default: defaults[key],
       };
       if (node.enum) entry.values = node.enum.map(String);

@@ -21,6 +21,9 @@ type Raw = Record<string, Record<string, unknown>>;
 /** The defaults of every key, which also tell each key's type for env coercion. */
 export const configDefaults: Config = configSchema.parse({});
 
+/** Keys that hold a list of tables, which no environment variable overrides. */
+const TABLE_KEYS: ReadonlySet<string> = new Set(["oidc.providers"]);
+
 export function envVarName(section: string, key: string): string {
   return `CHAT_${section}_${key}`.toUpperCase();
 }
@@ -46,6 +49,8 @@ function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): Map<string, { name: string;
   const fromEnv = new Map<string, { name: string; value: string }>();
   for (const [section, keys] of Object.entries(configDefaults)) {
     for (const [key, def] of Object.entries(keys as Record<string, unknown>)) {
+      // A list of tables ([[oidc.providers]]) is written in the file only.
+      if (Array.isArray(def) && TABLE_KEYS.has(`${section}.${key}`)) continue;
       const name = envVarName(section, key);
       const value = env[name];
       if (value === undefined) continue;

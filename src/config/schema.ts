@@ -213,6 +213,51 @@ export const integrationsSection = z
   })
   .prefault({});
 
+const httpsUrl = z.string().refine(
+  (value) => {
+    try {
+      return new URL(value).protocol === "https:";
+    } catch {
+      return false;
+    }
+  },
+  { error: "expected an https:// address" },
+);
+
+/** One OpenID Connect provider: a `[[oidc.providers]]` table. */
+export const oidcProviderSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1 to 32 characters of a-z, 0-9 and '-'"),
+  name: z.string().min(1).max(64),
+  issuer: httpsUrl,
+  client_id: z.string().min(1),
+  client_secret_file: z.string().default(""),
+  /** The name of an environment variable that holds the client secret. */
+  client_secret_env: z.string().default(""),
+  scopes: z.array(z.string().min(1)).default(["openid", "profile", "email"]),
+  username_claim: z.string().min(1).default("preferred_username"),
+  display_name_claim: z.string().min(1).default("name"),
+  groups_claim: z.string().default(""),
+  access_group: z.string().default(""),
+  admin_group: z.string().default(""),
+  /** Only people whose verified `email` is at one of these domains may sign in. */
+  email_domains: z.array(z.string().min(1)).default([]),
+  auto_create: z.boolean().default(false),
+});
+export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
+
+export const oidcSection = z
+  .strictObject({
+    providers: z
+      .array(oidcProviderSchema)
+      .default([])
+      .refine((list) => new Set(list.map((p) => p.id)).size === list.length, {
+        error: "two providers have the same id",
+      }),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -227,6 +272,7 @@ export const configSchema = z.strictObject({
   events: eventsSection,
   accounts: accountsSection,
   integrations: integrationsSection,
+  oidc: oidcSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

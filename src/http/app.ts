@@ -26,6 +26,7 @@ import { registerPinRoutes } from "../messages/pin-routes.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerThreadRoutes } from "../messages/thread-routes.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
+import { registerOidcRoutes } from "../oidc/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
 import { registerOutgoingRoutes } from "../outgoing/routes.js";
 import { registerPushRoutes } from "../push/routes.js";
@@ -162,6 +163,7 @@ export async function buildApp(
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets, ctx.deleteAccount);
       registerPasskeySignInRoutes(api, ctx.twoFactor, ctx.auth);
+      registerOidcRoutes(api, ctx.oidc);
       await registerHookRoute(api, ctx.webhooks);
       await api.register(async (authed) => {
         // After the rate limit (onRequest) and before any body is read or validated: a

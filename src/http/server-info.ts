@@ -30,5 +30,6 @@ export function registerServerInfoRoute(
     max_body_chars: config.messages.max_body_chars,
     retention: { ...settings.retention },
     accounts: { on_delete: config.accounts.on_delete },
+    sign_in_providers: config.oidc.providers.map((p) => ({ id: p.id, name: p.name })),
   }));
 }

@@ -14,17 +14,23 @@ import type {
 } from "./schema-integrations.js";
 import type {
   AuthChallengesTable,
+  ExternalIdentitiesTable,
+  OidcHandoffsTable,
+  OidcSignInsTable,
   PasskeysTable,
   RecoveryCodesTable,
   TotpFactorsTable,
-} from "./schema-second-factors.js";
+} from "./schema-sign-in.js";
 
 export type {
   AccessTokensTable,
   AuthChallengesTable,
   EventDeliveriesTable,
   EventSubscriptionsTable,
+  ExternalIdentitiesTable,
   IncomingWebhooksTable,
+  OidcHandoffsTable,
+  OidcSignInsTable,
   PasskeysTable,
   RecoveryCodesTable,
   SlashCommandsTable,
@@ -374,4 +380,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   passkeys: PasskeysTable;
   auth_challenges: AuthChallengesTable;
+  external_identities: ExternalIdentitiesTable;
+  oidc_sign_ins: OidcSignInsTable;
+  oidc_handoffs: OidcHandoffsTable;
 }

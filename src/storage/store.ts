@@ -16,6 +16,7 @@ import { DamagedDatabaseError, DamageWatch, isDatabaseDamage } from "./damage.js
 import { EventFormat } from "./event-format.js";
 import { EventSubscriptionStore } from "./event-subscriptions.js";
 import { EventStore } from "./events.js";
+import { ExternalIdentityStore } from "./external-identities.js";
 import { GroupAddStore } from "./group-adds.js";
 import { IncomingWebhookStore } from "./incoming-webhooks.js";
 import { InviteStore } from "./invites.js";
@@ -24,6 +25,7 @@ import { MessageStore } from "./messages.js";
 import { type MigrateOptions, migrateToLatest } from "./migrate.js";
 import { NodeStore } from "./nodes.js";
 import { NotificationStore } from "./notifications.js";
+import { OidcSignInStore } from "./oidc-sign-ins.js";
 import { PinStore } from "./pins.js";
 import { openPostgres } from "./postgres/connect.js";
 import { PostgresMessageAppender } from "./postgres/message-append.js";
@@ -55,6 +57,8 @@ export class Repositories {
   readonly eventSubscriptions: EventSubscriptionStore;
   readonly slashCommands: SlashCommandStore;
   readonly secondFactors: SecondFactorStore;
+  readonly externalIdentities: ExternalIdentityStore;
+  readonly oidcSignIns: OidcSignInStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -88,6 +92,8 @@ export class Repositories {
     this.eventSubscriptions = new EventSubscriptionStore(db, type);
     this.slashCommands = new SlashCommandStore(db);
     this.secondFactors = new SecondFactorStore(db);
+    this.externalIdentities = new ExternalIdentityStore(db);
+    this.oidcSignIns = new OidcSignInStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

@@ -99,6 +99,8 @@ export async function deleteAccount(
     await tx.blocks.removeAllBy(userId);
     // Its second factors: the TOTP secret, passkeys' keys and recovery codes' hashes.
     await tx.secondFactors.removeAll(userId);
+    // And its links to sign-in providers: the same person signing in again is new.
+    await tx.externalIdentities.removeForUser(userId);
     // A deleted bot's outgoing integrations go, with their secrets and queued events.
     await tx.eventSubscriptions.removeForBot(userId);
     await tx.slashCommands.removeForBot(userId);

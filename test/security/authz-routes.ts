@@ -297,6 +297,10 @@ export const PUBLIC_ROUTES = new Set([
   // Signing in with a passkey: the passkey's signature is the credential.
   "POST /api/v1/auth/passkey/options",
   "POST /api/v1/auth/passkey",
+  // Signing in through a provider: browser navigations, and the one-time code's exchange.
+  "GET /api/v1/auth/oidc/:provider/start",
+  "GET /api/v1/auth/oidc/:provider/callback",
+  "POST /api/v1/auth/oidc/exchange",
   "GET /api/v1/server",
   "GET /api/v1/openapi.json",
   // A webhook's URL: its secret is the credential (see src/webhooks/hook-route.ts).

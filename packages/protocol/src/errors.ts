@@ -24,11 +24,15 @@ export const errorCatalogue = {
   second_factor_required: { status: 401, retryable: false },
   // A wrong, used or expired code or passkey answer at sign-in.
   invalid_second_factor: { status: 401, retryable: false },
+  // An OpenID Connect sign-in whose answer does not check out (state, nonce, code, token).
+  sign_in_failed: { status: 401, retryable: false },
   token_expired: { status: 401, retryable: false },
   session_revoked: { status: 401, retryable: false },
   account_disabled: { status: 403, retryable: false },
   // [auth] require_2fa: the grace period ended and the account has no second factor yet.
   second_factor_enrolment_required: { status: 403, retryable: false },
+  // A sign-in provider vouched for someone this server does not let in.
+  sign_in_refused: { status: 403, retryable: false },
   forbidden: { status: 403, retryable: false },
   // An access token used outside the scopes it was given.
   insufficient_scope: { status: 403, retryable: false },
@@ -65,6 +69,8 @@ export const errorCatalogue = {
   group_add_limit: { status: 429, retryable: false },
   internal_error: { status: 500, retryable: true },
   database_unavailable: { status: 503, retryable: true },
+  // An OpenID Connect provider (or a directory) that does not answer.
+  provider_unavailable: { status: 503, retryable: true },
   shutting_down: { status: 503, retryable: true },
   server_busy: { status: 503, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

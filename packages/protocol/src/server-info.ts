@@ -15,5 +15,10 @@ export const serverInfo = z.object({
   retention: z.object({ messages_days: z.number(), max_days: z.number() }),
   /** What deleting an account does to its messages ([accounts] on_delete). */
   accounts: z.object({ on_delete: z.enum(["anonymize", "erase"]) }),
+  /**
+   * The OpenID Connect providers to offer as "Sign in with <name>": each signs in at
+   * GET /api/v1/auth/oidc/<id>/start.
+   */
+  sign_in_providers: z.array(z.object({ id: z.string(), name: z.string() })),
 });
 export type ServerInfo = z.infer<typeof serverInfo>;

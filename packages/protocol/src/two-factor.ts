@@ -133,3 +133,9 @@ export const passkeyAddedResponse = z.object({
   recovery_codes: z.nullable(z.array(z.string())),
 });
 export type PasskeyAddedResponse = z.infer<typeof passkeyAddedResponse>;
+
+/** `POST /api/v1/auth/oidc/exchange`: the one-time code a provider's sign-in handed over. */
+export const oidcExchangeBody = z.strictObject({
+  code: z.string().check(z.minLength(1), z.maxLength(128)),
+});
+export type OidcExchangeBody = z.infer<typeof oidcExchangeBody>;

@@ -55,6 +55,16 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "totp_factors" },
   { name: "recovery_codes" },
   { name: "passkeys" },
+  // Accounts linked to sign-in providers and directories.
+  { name: "external_identities" },
+  {
+    name: "oidc_sign_ins",
+    skip: "OpenID Connect sign-ins under way last ten minutes; such a sign-in starts again",
+  },
+  {
+    name: "oidc_handoffs",
+    skip: "a finished sign-in's one-time code lasts a minute; such a sign-in starts again",
+  },
   {
     name: "auth_challenges",
     skip: "passkey challenges last five minutes; a sign-in under way asks for a new one",

@@ -36,7 +36,9 @@ import { inviteUses } from "./023_invite_uses.js";
 import { accessTokensAndBots } from "./024_access_tokens_and_bots.js";
 import { incomingWebhooks } from "./025_incoming_webhooks.js";
 import { outgoingIntegrations } from "./026_outgoing_integrations.js";
+import { externalIdentities } from "./027_external_identities.js";
 import { secondFactors } from "./028_second_factors.js";
+import { oidcSignIns } from "./029_oidc_sign_ins.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -68,7 +70,9 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "024_access_tokens_and_bots": accessTokensAndBots,
     "025_incoming_webhooks": incomingWebhooks,
     "026_outgoing_integrations": outgoingIntegrations,
+    "027_external_identities": externalIdentities,
     "028_second_factors": secondFactors,
+    "029_oidc_sign_ins": oidcSignIns,
   };
 }
 

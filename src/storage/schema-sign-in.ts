@@ -1,6 +1,7 @@
 /**
- * The tables of second factors: TOTP secrets, recovery codes, passkeys and the challenges
- * WebAuthn signs. Part of the Database of schema.ts.
+ * The tables of signing in beyond a password: second factors (TOTP secrets, recovery
+ * codes, passkeys and the challenges WebAuthn signs), identities elsewhere and OpenID
+ * Connect sign-ins under way. Part of the Database of schema.ts.
  */
 
 export interface TotpFactorsTable {
@@ -40,5 +41,29 @@ export interface AuthChallengesTable {
   challenge: string;
   purpose: "passkey.register" | "passkey.sign_in";
   user_id: string | null;
+  expires_at: number;
+}
+
+export interface ExternalIdentitiesTable {
+  /** "oidc:<provider id>" or "ldap". */
+  provider: string;
+  /** The provider's stable id for the person (`sub`, entryUUID, objectGUID). */
+  subject: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface OidcSignInsTable {
+  state: string;
+  provider: string;
+  code_verifier: string;
+  nonce: string;
+  expires_at: number;
+}
+
+export interface OidcHandoffsTable {
+  /** SHA-256 of the one-time code, hex. */
+  code_hash: string;
+  session_id: string;
   expires_at: number;
 }

@@ -1,0 +1,75 @@
+/**
+ * The configured OpenID Connect providers ([[oidc.providers]]): each one's client secret,
+ * read at start, and its discovered metadata (issuer, endpoints, keys), fetched through
+ * openid-client when first needed and kept; a provider that cannot be reached is asked
+ * again at the next sign-in rather than stopping the server.
+ */
+import * as client from "openid-client";
+import type { OidcProviderConfig } from "../config/schema.js";
+import { readSecretFile, SecretFileError } from "../config/secret-file.js";
+import { AppError } from "../errors.js";
+
+/** How long a request to a provider may take. */
+const TIMEOUT_SECONDS = 10;
+
+export interface OidcProvider {
+  config: OidcProviderConfig;
+  /** "oidc:<id>": the provider's name in external_identities. */
+  key: string;
+  configuration(): Promise<client.Configuration>;
+}
+
+function clientSecret(p: OidcProviderConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (p.client_secret_file)
+    return readSecretFile(
+      p.client_secret_file,
+      `[[oidc.providers]] ${p.id}: the client secret file`,
+    );
+  if (p.client_secret_env) {
+    const value = env[p.client_secret_env];
+    if (!value)
+      throw new SecretFileError(
+        `[[oidc.providers]] ${p.id}: the environment variable ${p.client_secret_env} (client_secret_env) is empty`,
+      );
+    return value;
+  }
+  // A public client: PKCE alone, as some providers allow for first-party apps.
+  return undefined;
+}
+
+export class OidcProviders {
+  private readonly byId = new Map<string, OidcProvider>();
+
+  constructor(configs: OidcProviderConfig[], env: NodeJS.ProcessEnv = process.env) {
+    for (const config of configs) {
+      const secret = clientSecret(config, env);
+      let discovered: Promise<client.Configuration> | undefined;
+      const configuration = () => {
+        discovered ??= client
+          .discovery(new URL(config.issuer), config.client_id, secret, undefined, {
+            timeout: TIMEOUT_SECONDS,
+          })
+          .catch((err: unknown) => {
+            discovered = undefined;
+            throw new AppError(
+              "provider_unavailable",
+              `the sign-in provider ${config.name} cannot be reached (${(err as Error).message}); try again later`,
+            );
+          });
+        return discovered;
+      };
+      this.byId.set(config.id, { config, key: `oidc:${config.id}`, configuration });
+    }
+  }
+
+  /** The providers shown as "Sign in with ..." buttons. */
+  list(): { id: string; name: string }[] {
+    return [...this.byId.values()].map((p) => ({ id: p.config.id, name: p.config.name }));
+  }
+
+  get(id: string): OidcProvider {
+    const provider = this.byId.get(id);
+    if (!provider) throw new AppError("not_found", `no sign-in provider is called "${id}"`);
+    return provider;
+  }
+}

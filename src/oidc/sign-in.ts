@@ -1,0 +1,154 @@
+/**
+ * Signing in through an OpenID Connect provider: the authorization code flow with PKCE,
+ * `state` and `nonce`, the ID token checked by openid-client. A finished sign-in is a
+ * session like any other; the browser gets it through a one-time code in the URL's
+ * fragment (never sent to a server or written to a log), which the web app exchanges for
+ * the token.
+ *
+ * The redirect URI to register at the provider is
+ * `<[server] public_url>/api/v1/auth/oidc/<id>/callback`.
+ */
+import { randomBytes } from "node:crypto";
+import type { AuthResponse } from "@private-chat/protocol/rest";
+import * as client from "openid-client";
+import { hashSecret } from "../auth/access-tokens.js";
+import type { AuthService, ClientContext } from "../auth/service.js";
+import type { OidcProviderConfig } from "../config/schema.js";
+import { AppError } from "../errors.js";
+import type { Store } from "../storage/store.js";
+import { accountFor } from "./accounts.js";
+import type { OidcProviders } from "./providers.js";
+
+const SIGN_IN_TTL_MS = 10 * 60 * 1000;
+const HANDOFF_TTL_MS = 60 * 1000;
+
+export interface OidcSignInDeps {
+  store: Store;
+  providers: OidcProviders;
+  auth: AuthService;
+  /** `[server] public_url`, or "" to use the address each request came to. */
+  publicUrl: string;
+}
+
+type Claims = client.IDToken & Record<string, unknown>;
+
+/**
+ * The ID token's claims, with the userinfo endpoint's for those it lacks: many providers
+ * put the profile and the groups only there.
+ */
+async function withUserInfo(
+  configuration: client.Configuration,
+  config: OidcProviderConfig,
+  idToken: client.IDToken,
+  accessToken: string,
+): Promise<Claims> {
+  const wanted = [config.username_claim, config.display_name_claim, config.groups_claim];
+  const missing = wanted.some((claim) => claim !== "" && idToken[claim] === undefined);
+  if (!missing || !configuration.serverMetadata().userinfo_endpoint) return idToken;
+  const info = await client.fetchUserInfo(configuration, accessToken, idToken.sub);
+  return { ...info, ...idToken };
+}
+
+function failed(message: string): AppError {
+  return new AppError("sign_in_failed", message);
+}
+
+export class OidcSignIn {
+  constructor(private readonly deps: OidcSignInDeps) {}
+
+  get providers(): OidcProviders {
+    return this.deps.providers;
+  }
+
+  private callbackUrl(id: string, client: ClientContext): string {
+    const base = this.deps.publicUrl || client.origin;
+    if (!base) throw new AppError("invalid_request", "the request names no host");
+    return `${new URL(base).origin}/api/v1/auth/oidc/${id}/callback`;
+  }
+
+  /** Where to send the browser to sign in at the provider. */
+  async start(id: string, caller: ClientContext): Promise<URL> {
+    const provider = this.deps.providers.get(id);
+    const configuration = await provider.configuration();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const now = Date.now();
+    await this.deps.store.oidcSignIns.start(
+      state,
+      { provider: id, codeVerifier, nonce },
+      now + SIGN_IN_TTL_MS,
+      now,
+    );
+    return client.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.callbackUrl(id, caller),
+      scope: provider.config.scopes.join(" "),
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      nonce,
+    });
+  }
+
+  /**
+   * The provider's answer: checked (state taken once, code exchanged with the PKCE
+   * verifier, ID token's signature, issuer, audience, expiry and nonce), then the
+   * account found or made and a session started. Returns the one-time code.
+   */
+  async callback(id: string, query: URLSearchParams, caller: ClientContext): Promise<string> {
+    const provider = this.deps.providers.get(id);
+    const now = Date.now();
+    const state = query.get("state") ?? "";
+    const pending = state ? await this.deps.store.oidcSignIns.take(state, now) : undefined;
+    if (!pending || pending.provider !== id)
+      throw failed("this sign-in is unknown, used already or too old; start again");
+    const error = query.get("error");
+    if (error) {
+      const described = (query.get("error_description") ?? error).slice(0, 200);
+      throw error === "access_denied"
+        ? new AppError("sign_in_refused", `${provider.config.name} said no: ${described}`)
+        : failed(`${provider.config.name} could not sign you in: ${described}`);
+    }
+    const configuration = await provider.configuration();
+    const currentUrl = new URL(`${this.callbackUrl(id, caller)}?${query.toString()}`);
+    let claims: Claims;
+    try {
+      const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+      const idToken = tokens.claims();
+      if (!idToken) throw new Error("no ID token");
+      claims = await withUserInfo(configuration, provider.config, idToken, tokens.access_token);
+    } catch (err) {
+      throw failed(
+        `${provider.config.name}'s answer does not check out: ${(err as Error).message}`,
+      );
+    }
+    const user = await accountFor(this.deps.store, provider, claims);
+    if (user.disabled)
+      throw new AppError("account_disabled", "this account is disabled; ask an administrator");
+    const session = await this.deps.auth.startSession(user, caller, provider.key);
+    const code = randomBytes(32).toString("base64url");
+    await this.deps.store.oidcSignIns.handOff(
+      hashSecret(code),
+      session.id,
+      now + HANDOFF_TTL_MS,
+      now,
+    );
+    return code;
+  }
+
+  /** The token of the session a one-time code hands over. */
+  async exchange(code: string): Promise<AuthResponse> {
+    const now = Date.now();
+    const sessionId = await this.deps.store.oidcSignIns.takeHandoff(hashSecret(code), now);
+    const session = sessionId ? await this.deps.store.sessions.byId(sessionId) : undefined;
+    if (!session)
+      throw failed("this sign-in code is unknown, used already or too old; sign in again");
+    const live = await this.deps.auth.sessionOf(session.userId, session.id);
+    return this.deps.auth.tokenFor(live.user, live.session);
+  }
+}

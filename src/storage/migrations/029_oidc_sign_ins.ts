@@ -1,0 +1,32 @@
+/**
+ * OpenID Connect sign-ins under way, on whichever node the browser comes back to.
+ *
+ * `oidc_sign_ins`: one row per sign-in started, keyed by its `state`, with the PKCE
+ * verifier and the nonce the provider's answer must match; taken once, for ten minutes.
+ * `oidc_handoffs`: the one-time code a finished sign-in hands the web app in its URL's
+ * fragment (SHA-256 only), exchanged once, within a minute, for the session's token, so
+ * that no token travels in a URL.
+ * Frozen in time: never import application types here.
+ */
+import type { Kysely, Migration } from "kysely";
+
+export const oidcSignIns: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("oidc_sign_ins")
+      .addColumn("state", "text", (c) => c.primaryKey())
+      .addColumn("provider", "text", (c) => c.notNull())
+      .addColumn("code_verifier", "text", (c) => c.notNull())
+      .addColumn("nonce", "text", (c) => c.notNull())
+      .addColumn("expires_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("oidc_handoffs")
+      .addColumn("code_hash", "text", (c) => c.primaryKey())
+      .addColumn("session_id", "text", (c) =>
+        c.notNull().references("sessions.id").onDelete("cascade"),
+      )
+      .addColumn("expires_at", "bigint", (c) => c.notNull())
+      .execute();
+  },
+};

@@ -1,0 +1,195 @@
+/**
+ * Signing in through OpenID Connect against a real provider (oidc-provider over HTTPS on
+ * 127.0.0.1), on both engines, following the redirects as a browser does: the account
+ * made at the first sign-in and found again by its subject (whatever its name becomes
+ * there); the provider's groups letting people in and making administrators; refusals
+ * (outside the access group, no account when accounts are not made, a local account of
+ * the same name, a "no" at the provider); and tampering (a changed state, a changed
+ * nonce, a replayed callback, a code exchanged twice).
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { oidcProviderSchema } from "../../src/config/schema.js";
+import { forEachEngine } from "../helpers/engines.js";
+import { createUser } from "../helpers/factories.js";
+import { client } from "../helpers/http.js";
+import { followSignIn, TestOidcProvider } from "../helpers/oidc-provider.js";
+import type { TestServer } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
+import { trustedCert } from "../helpers/trusted-cert.js";
+
+const tls = trustedCert(import.meta.url);
+const tempDir = tempDirs("chat-oidc-");
+
+if (tls) {
+  forEachEngine("OpenID Connect sign-in", (run) => {
+    describe("through a provider", () => {
+      const idp = new TestOidcProvider(tls);
+      let server: TestServer;
+      const start = (id = "corp") => `${server.url}/api/v1/auth/oidc/${id}/start`;
+      const exchange = (code: string) =>
+        client(server.url).post("/api/v1/auth/oidc/exchange", { code });
+
+      before(async () => {
+        const issuer = await idp.listen();
+        const secretFile = join(tempDir(), "corp.secret");
+        writeFileSync(secretFile, `${idp.clientSecret}\n`, { mode: 0o600 });
+        const provider = (fields: Record<string, unknown>) =>
+          oidcProviderSchema.parse({ ...common, ...fields });
+        const common = {
+          issuer,
+          client_id: idp.clientId,
+          client_secret_file: secretFile,
+          scopes: ["openid", "profile", "groups"],
+          groups_claim: "groups",
+        };
+        server = await run.start({
+          rate_limit: { enabled: false },
+          oidc: {
+            providers: [
+              provider({
+                id: "corp",
+                name: "Corp",
+                access_group: "chat",
+                admin_group: "chat-admins",
+                auto_create: true,
+              }),
+              provider({ id: "closed", name: "Closed", auto_create: false }),
+              provider({
+                id: "workspace",
+                name: "Workspace",
+                scopes: ["openid", "email"],
+                username_claim: "email",
+                email_domains: ["example.com"],
+                auto_create: true,
+              }),
+            ],
+          },
+        });
+        idp.register(server.url, ["corp", "closed", "workspace"]);
+      });
+      after(async () => {
+        await server.stop();
+        await idp.stop();
+      });
+
+      it("makes the account at the first sign-in and finds it again by its subject", async () => {
+        const info = await client(server.url).get("/api/v1/server");
+        assert.deepEqual(info.body.sign_in_providers, [
+          { id: "corp", name: "Corp" },
+          { id: "closed", name: "Closed" },
+          { id: "workspace", name: "Workspace" },
+        ]);
+        idp.accounts.set("sub-ann", {
+          preferred_username: "ann",
+          name: "Ann A.",
+          groups: ["chat"],
+        });
+        idp.nextLogin = "sub-ann";
+        const end = await followSignIn(start());
+        assert.equal(end.url.origin, server.url);
+        assert.equal(end.route[0], "oidc", end.route.join("/"));
+        const signedIn = await exchange(end.route[1] as string);
+        assert.equal(signedIn.status, 200, signedIn.text);
+        assert.equal(signedIn.body.user.username, "ann");
+        assert.equal(signedIn.body.user.display_name, "Ann A.");
+        assert.equal(signedIn.body.user.is_admin, false);
+        const again = await exchange(end.route[1] as string);
+        assert.equal(again.status, 401, "a code is exchanged once");
+        assert.equal(again.body.error.code, "sign_in_failed");
+
+        const sessions = await client(server.url).get("/api/v1/sessions", {
+          token: signedIn.body.token,
+        });
+        assert.equal(sessions.body.sessions[0].method, "oidc:corp");
+
+        // Renamed at the provider, and made an administrator there: the same account.
+        idp.accounts.set("sub-ann", {
+          preferred_username: "ann.b",
+          name: "Ann B.",
+          groups: ["chat", "chat-admins"],
+        });
+        const later = await exchange((await followSignIn(start())).route[1] as string);
+        assert.equal(later.body.user.id, signedIn.body.user.id);
+        assert.equal(later.body.user.is_admin, true);
+      });
+
+      it("refuses people outside the access group, without an account, or named like a local one", async () => {
+        idp.accounts.set("sub-out", { preferred_username: "outsider", groups: ["sales"] });
+        idp.nextLogin = "sub-out";
+        const outside = await followSignIn(start());
+        assert.deepEqual(outside.route.slice(0, 2), ["oidc-error", "sign_in_refused"]);
+        assert.match(outside.route[2] ?? "", /not in the group/);
+
+        idp.accounts.set("sub-new", { preferred_username: "newcomer", groups: ["chat"] });
+        idp.nextLogin = "sub-new";
+        const closed = await followSignIn(start("closed"));
+        assert.deepEqual(closed.route.slice(0, 2), ["oidc-error", "sign_in_refused"]);
+        assert.match(closed.route[2] ?? "", /no account here/);
+
+        const local = await createUser(server.url);
+        idp.accounts.set("sub-taker", { preferred_username: local.username, groups: ["chat"] });
+        idp.nextLogin = "sub-taker";
+        const taken = await followSignIn(start());
+        assert.deepEqual(taken.route.slice(0, 2), ["oidc-error", "username_taken"]);
+        const still = await client(server.url).post("/api/v1/auth/login", {
+          username: local.username,
+          password: local.password,
+        });
+        assert.equal(still.status, 200, "the local account is untouched");
+
+        // A provider that vouches for anyone: only verified addresses at its domains.
+        idp.accounts.set("sub-dee", { email: "dee@example.com", email_verified: true });
+        idp.accounts.set("sub-eve", { email: "eve@other.example", email_verified: true });
+        idp.accounts.set("sub-fay", { email: "fay@example.com", email_verified: false });
+        idp.nextLogin = "sub-dee";
+        const dee = await followSignIn(start("workspace"));
+        assert.equal(dee.route[0], "oidc", dee.route.join("/"));
+        const deeIn = await exchange(dee.route[1] as string);
+        assert.equal(deeIn.body.user.username, "dee", "the address's part before @");
+        for (const sub of ["sub-eve", "sub-fay"]) {
+          idp.nextLogin = sub;
+          const out = await followSignIn(start("workspace"));
+          assert.deepEqual(out.route.slice(0, 2), ["oidc-error", "sign_in_refused"], sub);
+        }
+
+        idp.nextLogin = "deny";
+        const denied = await followSignIn(start());
+        assert.deepEqual(denied.route.slice(0, 2), ["oidc-error", "sign_in_refused"]);
+      });
+
+      it("refuses a changed state, a changed nonce and a replayed callback", async () => {
+        idp.accounts.set("sub-cy", { preferred_username: "cyd", groups: ["chat"] });
+        idp.nextLogin = "sub-cy";
+        const changedState = await followSignIn(start(), (url) => {
+          if (url.pathname.endsWith("/callback")) url.searchParams.set("state", "forged");
+          return url;
+        });
+        assert.deepEqual(changedState.route.slice(0, 2), ["oidc-error", "sign_in_failed"]);
+
+        const changedNonce = await followSignIn(start(), (url) => {
+          if (url.pathname === "/auth" && url.searchParams.has("nonce"))
+            url.searchParams.set("nonce", "someone-elses-nonce");
+          return url;
+        });
+        assert.deepEqual(changedNonce.route.slice(0, 2), ["oidc-error", "sign_in_failed"]);
+
+        let callback: URL | undefined;
+        const first = await followSignIn(start(), (url) => {
+          if (url.pathname.endsWith("/callback")) callback = new URL(url);
+          return url;
+        });
+        assert.equal(first.route[0], "oidc");
+        const replayed = await followSignIn(callback?.href ?? "");
+        assert.deepEqual(replayed.route.slice(0, 2), ["oidc-error", "sign_in_failed"]);
+
+        const unknown = await followSignIn(`${server.url}/api/v1/auth/oidc/nobody/start`);
+        assert.deepEqual(unknown.route.slice(0, 2), ["oidc-error", "not_found"]);
+        const bad = await exchange("x".repeat(200));
+        assert.equal(bad.status, 400);
+      });
+    });
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * A real OpenID Provider for tests: `oidc-provider` (a certified implementation) over
+ * HTTPS on 127.0.0.1 with the throw-away certificate the server trusts. Its people are
+ * what the test puts in `accounts`; its sign-in page signs in as `nextLogin` at once (or
+ * refuses, with "deny"), so a test follows the redirects with plain requests.
+ * `followSignIn` is such a browser: it keeps the provider's cookies and stops when the
+ * redirects lead back to the web app.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import Provider from "oidc-provider";
+
+export interface TestAccount {
+  preferred_username?: string;
+  name?: string;
+  groups?: string[];
+  email?: string;
+  email_verified?: boolean;
+}
+
+export class TestOidcProvider {
+  readonly accounts = new Map<string, TestAccount>();
+  /** Who the sign-in page signs in next: an account's subject, or "deny". */
+  nextLogin = "";
+  readonly clientId = "chat-server";
+  readonly clientSecret = randomBytes(24).toString("base64url");
+  private server: Server | undefined;
+  private provider: Provider | undefined;
+  issuer = "";
+
+  constructor(private readonly tls: { cert: string; key: string }) {}
+
+  /** Listens first, so that the chat server can be configured with the issuer. */
+  async listen(): Promise<string> {
+    this.server = createServer({ cert: this.tls.cert, key: this.tls.key }, (req, res) => {
+      void this.handle(req, res);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.issuer = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.issuer;
+  }
+
+  /** Registers the chat server as a client, with its redirect URIs (one per provider id). */
+  register(chatServerUrl: string, providerIds: string[]): void {
+    const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+      format: "jwk",
+    });
+    this.provider = new Provider(this.issuer, {
+      clients: [
+        {
+          client_id: this.clientId,
+          client_secret: this.clientSecret,
+          redirect_uris: providerIds.map(
+            (id) => `${chatServerUrl}/api/v1/auth/oidc/${id}/callback`,
+          ),
+          response_types: ["code"],
+          grant_types: ["authorization_code"],
+        },
+      ],
+      jwks: { keys: [{ ...jwk, kid: "test", use: "sig", alg: "RS256" }] },
+      cookies: { keys: [randomBytes(16).toString("hex")] },
+      scopes: ["openid", "profile", "email", "groups"],
+      claims: {
+        openid: ["sub"],
+        profile: ["preferred_username", "name"],
+        email: ["email", "email_verified"],
+        groups: ["groups"],
+      },
+      features: { devInteractions: { enabled: false } },
+      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      findAccount: (_ctx, sub) => {
+        const account = this.accounts.get(sub);
+        if (!account) return undefined;
+        return { accountId: sub, claims: () => ({ sub, ...account }) };
+      },
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const provider = this.provider;
+    if (!provider) {
+      res.writeHead(503).end();
+      return;
+    }
+    if (!req.url?.startsWith("/interaction/")) {
+      provider.callback()(req, res);
+      return;
+    }
+    try {
+      const details = await provider.interactionDetails(req, res);
+      if (details.prompt.name === "login") {
+        const result =
+          this.nextLogin === "deny" || !this.accounts.has(this.nextLogin)
+            ? { error: "access_denied", error_description: "the person said no" }
+            : { login: { accountId: this.nextLogin } };
+        await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+        return;
+      }
+      // Consent: everything the client asked for, as a first-party app gets.
+      const grant = new provider.Grant({
+        accountId: String(details.session?.accountId),
+        clientId: this.clientId,
+      });
+      grant.addOIDCScope(String(details.params.scope));
+      const grantId = await grant.save();
+      await provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      );
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+/** Where the redirects lead back to the web app, and the fragment it gets there. */
+export interface SignInEnd {
+  url: URL;
+  /** The fragment's route: ["oidc", code] or ["oidc-error", code, message]. */
+  route: string[];
+}
+
+/**
+ * Follows a sign-in's redirects from `start` as a browser would (keeping cookies per
+ * host), until one leads to the web app (a URL with a `#/` fragment). `tamper` may
+ * rewrite a URL on the way (to try a changed state, say).
+ */
+export async function followSignIn(
+  start: string,
+  tamper: (url: URL) => URL = (url) => url,
+): Promise<SignInEnd> {
+  const jar = new Map<string, Map<string, string>>();
+  let url = new URL(start);
+  for (let hop = 0; hop < 12; hop++) {
+    if (url.hash.startsWith("#/")) {
+      const route = url.hash.slice(2).split("/").map(decodeURIComponent);
+      return { url, route };
+    }
+    const cookies = jar.get(url.host) ?? new Map<string, string>();
+    jar.set(url.host, cookies);
+    const res = await fetch(url, {
+      redirect: "manual",
+      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    const location = res.headers.get("location");
+    if (!location)
+      throw new Error(`${url.href} answered ${res.status} without a redirect: ${await res.text()}`);
+    url = tamper(new URL(location, url));
+  }
+  throw new Error("too many redirects");
+}
