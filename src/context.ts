@@ -29,6 +29,7 @@ import { RetentionSweeper } from "./messages/retention.js";
 import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
+import { BackchannelLogout } from "./oidc/backchannel-logout.js";
 import { OidcProviders } from "./oidc/providers.js";
 import { OidcSignIn } from "./oidc/sign-in.js";
 import { Metrics } from "./ops/metrics.js";
@@ -58,6 +59,7 @@ export interface ServerContext {
   auth: AuthService;
   twoFactor: TwoFactorService;
   oidc: OidcSignIn;
+  oidcLogout: BackchannelLogout;
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
@@ -141,12 +143,14 @@ export function createContext(
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
+  const oidcProviders = new OidcProviders(config.oidc.providers);
   const oidc = new OidcSignIn({
     store,
-    providers: new OidcProviders(config.oidc.providers),
+    providers: oidcProviders,
     auth,
     publicUrl: config.server.public_url,
   });
+  const oidcLogout = new BackchannelLogout({ store, providers: oidcProviders, events });
   const tickets = new TicketService(
     tokens,
     auth,
@@ -310,6 +314,7 @@ export function createContext(
     auth,
     twoFactor,
     oidc,
+    oidcLogout,
     tickets,
     accessTokens,
     bots,

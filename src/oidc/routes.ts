@@ -13,6 +13,7 @@ import { z } from "zod";
 import { clientOf } from "../auth/routes.js";
 import { errorReply } from "../error-reply.js";
 import { empty, PUBLIC } from "../http/openapi.js";
+import type { BackchannelLogout } from "./backchannel-logout.js";
 import type { OidcSignIn } from "./sign-in.js";
 
 const providerParams = z.strictObject({ provider: z.string().max(64) });
@@ -25,9 +26,54 @@ function toAppWithError(reply: FastifyReply, err: unknown) {
   return reply.redirect(`/#/oidc-error/${failure.code}/${message}`, 302);
 }
 
-export function registerOidcRoutes(root: FastifyInstance, oidc: OidcSignIn): void {
+const LOGOUT_BODY_LIMIT_BYTES = 32 * 1024;
+const logoutBody = z.strictObject({
+  logout_token: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
+});
+const loggedOut = z.strictObject({ sessions_ended: z.number() });
+
+export async function registerOidcRoutes(
+  root: FastifyInstance,
+  oidc: OidcSignIn,
+  logout: BackchannelLogout,
+): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ["auth"];
+
+  // The provider posts a form: its own scope, so the parser serves this route only.
+  await root.register(async (scope) => {
+    scope.addContentTypeParser(
+      "application/x-www-form-urlencoded",
+      { parseAs: "string", bodyLimit: LOGOUT_BODY_LIMIT_BYTES },
+      (_request, raw, done) => done(null, Object.fromEntries(new URLSearchParams(String(raw)))),
+    );
+    scope.withTypeProvider<ZodTypeProvider>().post(
+      "/auth/oidc/:provider/backchannel-logout",
+      {
+        bodyLimit: LOGOUT_BODY_LIMIT_BYTES,
+        schema: {
+          summary: "A provider's back-channel logout: end a person's sessions from it",
+          description:
+            "Called by the OpenID Connect provider, not by people (OpenID Connect Back-Channel Logout 1.0): `logout_token` in an `application/x-www-form-urlencoded` body, a JWT signed with the provider's keys that names the person (`sub`). Their sessions signed in through this provider end on every node.",
+          operationId: "oidcBackchannelLogout",
+          tags,
+          security: PUBLIC,
+          params: providerParams,
+          body: logoutBody,
+          response: { 200: loggedOut },
+          errors: [404, 503],
+        },
+      },
+      async (request, reply) => {
+        reply.header("cache-control", "no-store");
+        const ended = await logout.logOut(request.params.provider, request.body.logout_token);
+        return { sessions_ended: ended };
+      },
+    );
+  });
 
   app.get(
     "/auth/oidc/:provider/start",

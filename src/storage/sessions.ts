@@ -125,6 +125,26 @@ export class SessionStore {
     return ids;
   }
 
+  /** Revokes the live sessions of a user signed in one way (say "oidc:corp"); their ids. */
+  async revokeByMethod(userId: string, method: string, now: number): Promise<string[]> {
+    const ids = (
+      await this.db
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", userId)
+        .where("method", "=", method)
+        .where("revoked_at", "is", null)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length > 0)
+      await this.db
+        .updateTable("sessions")
+        .set({ revoked_at: now })
+        .where("id", "in", ids)
+        .execute();
+    return ids;
+  }
+
   /** Revokes every live session on the server; returns how many. */
   async revokeAll(now: number): Promise<number> {
     const result = await this.db

@@ -8,15 +8,18 @@
  * nonce, a replayed callback, a code exchanged twice).
  */
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { JWK } from "jose";
 import { oidcProviderSchema } from "../../src/config/schema.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
-import { client } from "../helpers/http.js";
+import { client, request } from "../helpers/http.js";
 import { followSignIn, TestOidcProvider } from "../helpers/oidc-provider.js";
 import type { TestServer } from "../helpers/server.js";
+import { connect } from "../helpers/socket.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
@@ -158,6 +161,46 @@ if (tls) {
         idp.nextLogin = "deny";
         const denied = await followSignIn(start());
         assert.deepEqual(denied.route.slice(0, 2), ["oidc-error", "sign_in_refused"]);
+      });
+
+      it("ends a person's provider sessions at a back-channel logout, closing their socket", async () => {
+        idp.accounts.set("sub-gus", { preferred_username: "gus", groups: ["chat"] });
+        idp.nextLogin = "sub-gus";
+        const signedIn = await exchange((await followSignIn(start())).route[1] as string);
+        assert.equal(signedIn.status, 200, signedIn.text);
+        const token = signedIn.body.token as string;
+        const socket = await connect(server.url, token);
+        const api = client(server.url);
+        const post = (logoutToken: string) =>
+          request(server.url, "POST", "/api/v1/auth/oidc/corp/backchannel-logout", {
+            rawBody: new URLSearchParams({ logout_token: logoutToken }).toString(),
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+          });
+
+        const forgedKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+          format: "jwk",
+        }) as JWK;
+        for (const [what, bad] of [
+          ["another key", await idp.logoutToken("sub-gus", { key: forgedKey })],
+          ["another audience", await idp.logoutToken("sub-gus", { audience: "someone-else" })],
+          ["a nonce", await idp.logoutToken("sub-gus", { nonce: "n" })],
+          ["no logout event", await idp.logoutToken("sub-gus", { event: false })],
+          ["not a JWT", "not.a.jwt"],
+        ] as const) {
+          const refused = await post(bad);
+          assert.equal(refused.status, 400, `${what}: ${refused.text}`);
+        }
+        assert.equal((await api.get("/api/v1/me", { token })).status, 200, "still signed in");
+
+        const ended = await post(await idp.logoutToken("sub-gus"));
+        assert.equal(ended.status, 200, ended.text);
+        assert.deepEqual(ended.body, { sessions_ended: 1 });
+        const closed = await socket.closed;
+        assert.equal(closed.code, 4401);
+        const after = await api.get("/api/v1/me", { token });
+        assert.equal(after.status, 401);
+        const unknown = await post(await idp.logoutToken("sub-nobody"));
+        assert.deepEqual(unknown.body, { sessions_ended: 0 });
       });
 
       it("refuses a changed state, a changed nonce and a replayed callback", async () => {

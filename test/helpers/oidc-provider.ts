@@ -10,6 +10,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { importJWK, type JWK, SignJWT } from "jose";
 import Provider from "oidc-provider";
 
 export interface TestAccount {
@@ -28,6 +29,7 @@ export class TestOidcProvider {
   readonly clientSecret = randomBytes(24).toString("base64url");
   private server: Server | undefined;
   private provider: Provider | undefined;
+  private signingKey: JWK | undefined;
   issuer = "";
 
   constructor(private readonly tls: { cert: string; key: string }) {}
@@ -47,6 +49,7 @@ export class TestOidcProvider {
     const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
       format: "jwk",
     });
+    this.signingKey = { ...jwk, kid: "test", alg: "RS256" } as JWK;
     this.provider = new Provider(this.issuer, {
       clients: [
         {
@@ -114,6 +117,31 @@ export class TestOidcProvider {
     } catch (err) {
       res.writeHead(500).end(String(err));
     }
+  }
+
+  /**
+   * A back-channel logout token for `sub`, signed with the provider's own key (or, to
+   * forge one, with `key`), as the provider posts it when a person signs out there.
+   */
+  async logoutToken(
+    sub: string,
+    changes: { audience?: string; key?: JWK; nonce?: string; event?: boolean } = {},
+  ): Promise<string> {
+    const jwk = changes.key ?? this.signingKey;
+    if (!jwk) throw new Error("register() first");
+    const claims: Record<string, unknown> = {
+      sub,
+      events:
+        changes.event === false ? {} : { "http://schemas.openid.net/event/backchannel-logout": {} },
+    };
+    if (changes.nonce) claims.nonce = changes.nonce;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: "test", typ: "logout+jwt" })
+      .setIssuer(this.issuer)
+      .setAudience(changes.audience ?? this.clientId)
+      .setIssuedAt()
+      .setJti(randomBytes(8).toString("hex"))
+      .sign(await importJWK(jwk, "RS256"));
   }
 
   async stop(): Promise<void> {

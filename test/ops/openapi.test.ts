@@ -26,6 +26,7 @@ const PUBLIC_OPERATIONS = [
   "passkeySignInOptions",
   "passkeySignIn",
   "oidcExchange",
+  "oidcBackchannelLogout",
   // A webhook's URL: the secret in its path is the credential.
   "postWebhook",
 ].sort();

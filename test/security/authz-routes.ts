@@ -301,6 +301,8 @@ export const PUBLIC_ROUTES = new Set([
   "GET /api/v1/auth/oidc/:provider/start",
   "GET /api/v1/auth/oidc/:provider/callback",
   "POST /api/v1/auth/oidc/exchange",
+  // The provider's own call: the logout token's signature is the credential.
+  "POST /api/v1/auth/oidc/:provider/backchannel-logout",
   "GET /api/v1/server",
   "GET /api/v1/openapi.json",
   // A webhook's URL: its secret is the credential (see src/webhooks/hook-route.ts).
