@@ -110,6 +110,21 @@ export class ApiClient extends MessageCalls {
     return result;
   }
 
+  /**
+   * Where a browser goes to sign in through an OpenID Connect provider (one of
+   * serverInfo().sign_in_providers); it comes back to the web app with a one-time code.
+   */
+  oidcStartUrl(providerId: string): string {
+    return `${this.baseUrl}/api/v1/auth/oidc/${encodeURIComponent(providerId)}/start`;
+  }
+
+  /** Turns a provider sign-in's one-time code into the session. */
+  async oidcExchange(code: string): Promise<AuthResponse> {
+    const result = await this.request("POST", "/api/v1/auth/oidc/exchange", authResponse, { code });
+    this.token = result.token;
+    return result;
+  }
+
   /** Options for `navigator.credentials.get()`, to sign in with a passkey. */
   async passkeySignInOptions(): Promise<PasskeyOptionsResponse["options"]> {
     return (await this.request("POST", "/api/v1/auth/passkey/options", passkeyOptionsResponse))

@@ -6,6 +6,7 @@ import type { ServerInfo } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
 import { signedIn } from "../state/live.js";
+import { ProviderButtons, useProviderReturn } from "./ProviderSignIn.js";
 
 export function AuthScreen({ notice }: { notice: string | null }) {
   const [info, setInfo] = useState<ServerInfo | null>(null);
@@ -16,6 +17,7 @@ export function AuthScreen({ notice }: { notice: string | null }) {
   useEffect(() => {
     api.serverInfo().then(setInfo, () => setInfo(null));
   }, []);
+  useProviderReturn(setError);
 
   const canRegister = info !== null && info.registration !== "closed";
   const registering = mode === "register" && canRegister;
@@ -106,6 +108,7 @@ export function AuthScreen({ notice }: { notice: string | null }) {
             {busy ? "Please wait…" : registering ? "Create account" : "Sign in"}
           </button>
         </form>
+        {!registering && <ProviderButtons providers={info?.sign_in_providers ?? []} />}
         {canRegister && (
           <p class="switch">
             {registering ? "Already have an account? " : "New here? "}

@@ -1,0 +1,116 @@
+/**
+ * Signing in through an OpenID Connect provider in the web app, with headless Chromium
+ * and a real provider (oidc-provider over HTTPS on 127.0.0.1): the "Sign in with
+ * <name>" button leads to the provider and back into the app, signed in (the account made
+ * at the first sign-in); a refusal at the provider comes back as a message on the sign-in
+ * page; a one-time code already used is refused. The sign-in page with its provider
+ * button and its error passes axe in both themes, at a desktop and a phone width.
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { oidcProviderSchema } from "../../src/config/schema.js";
+import { launchBrowser } from "../helpers/browser.js";
+import { TestOidcProvider } from "../helpers/oidc-provider.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
+import { trustedCert } from "../helpers/trusted-cert.js";
+import { visible, watchErrors } from "./helpers.js";
+
+const tls = trustedCert(import.meta.url);
+const tempDir = tempDirs("chat-web-oidc-");
+
+if (tls) {
+  describe("signing in through a provider in the web app", { timeout: 180_000 }, () => {
+    const idp = new TestOidcProvider(tls);
+    let server: TestServer;
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    const errors: string[] = [];
+
+    before(async () => {
+      const issuer = await idp.listen();
+      const secretFile = join(tempDir(), "corp.secret");
+      writeFileSync(secretFile, `${idp.clientSecret}\n`, { mode: 0o600 });
+      server = await startTestServer({
+        rate_limit: { enabled: false },
+        oidc: {
+          providers: [
+            oidcProviderSchema.parse({
+              id: "corp",
+              name: "Corp SSO",
+              issuer,
+              client_id: idp.clientId,
+              client_secret_file: secretFile,
+              scopes: ["openid", "profile", "groups"],
+              auto_create: true,
+            }),
+          ],
+        },
+      });
+      idp.register(server.url, ["corp"]);
+      browser = await launchBrowser();
+      // The provider's certificate is the test's own: the browser is told to take it, as a
+      // person's machine trusts their organisation's provider.
+      context = await browser.newContext({ ignoreHTTPSErrors: true });
+      page = await context.newPage();
+      watchErrors(page, errors);
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+      await idp.stop();
+    });
+
+    it("goes to the provider and comes back signed in", async () => {
+      idp.accounts.set("sub-hal", { preferred_username: "hal", name: "Hal Provider" });
+      idp.nextLogin = "sub-hal";
+      await page.goto(server.url);
+      await page.getByRole("link", { name: "Sign in with Corp SSO" }).click();
+      await visible(page.getByRole("heading", { name: "Chats" }));
+      assert.equal(new URL(page.url()).hash, "", "the one-time code is gone from the address");
+      const me = await page.evaluate(() => (globalThis as any).localStorage.getItem("pc.session"));
+      assert.match(me ?? "", /"username":"hal"/);
+    });
+
+    it("shows the provider's refusal on the sign-in page", async () => {
+      await page.evaluate(() => (globalThis as any).localStorage.clear());
+      await context.clearCookies();
+      idp.nextLogin = "deny";
+      await page.goto(server.url);
+      await page.getByRole("link", { name: "Sign in with Corp SSO" }).click();
+      await visible(page.getByRole("alert").filter({ hasText: "Corp SSO said no" }));
+
+      // A code that was never handed out (or was used): a new page load reads it.
+      await page.goto("about:blank");
+      await page.goto(`${server.url}/#/oidc/${"A".repeat(43)}`);
+      await visible(page.getByRole("alert").filter({ hasText: "sign-in code is unknown" }));
+    });
+
+    it("passes axe with the provider button and an error, in both themes and widths", async () => {
+      for (const size of [
+        { width: 1280, height: 800 },
+        { width: 390, height: 760 },
+      ]) {
+        await page.setViewportSize(size);
+        for (const colorScheme of ["light", "dark"] as const) {
+          await page.emulateMedia({ colorScheme });
+          const result = await new AxeBuilder({ page }).analyze();
+          assert.deepEqual(
+            result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`),
+            [],
+            `${size.width} px, ${colorScheme}`,
+          );
+        }
+      }
+      assert.deepEqual(
+        errors.filter((e) => !/401|Unauthorized/.test(e)),
+        [],
+      );
+    });
+  });
+}
