@@ -1,7 +1,8 @@
 /**
  * /api/v1/auth/oidc: signing in through an OpenID Connect provider. `start` and
  * `callback` are browser navigations: they answer with redirects, to the provider and
- * back to the web app, which gets a one-time code (`#/oidc/<code>`) or the error
+ * back to the web app, which gets a one-time code (`#/oidc/<code>`, or to show for the
+ * terminal client, `#/oidc-terminal/<code>`) or the error
  * (`#/oidc-error/<code>/<message>`) in the fragment; `exchange` turns the code into the
  * session's token.
  */
@@ -17,6 +18,8 @@ import type { BackchannelLogout } from "./backchannel-logout.js";
 import type { OidcSignIn } from "./sign-in.js";
 
 const providerParams = z.strictObject({ provider: z.string().max(64) });
+// `for=terminal`: the terminal client's sign-in; the browser shows the code to paste.
+const startQuery = z.strictObject({ for: z.optional(z.enum(["terminal"])) });
 
 /** Back to the web app with what went wrong, to show on its sign-in page. */
 function toAppWithError(reply: FastifyReply, err: unknown) {
@@ -88,12 +91,14 @@ export async function registerOidcRoutes(
         tags,
         security: PUBLIC,
         params: providerParams,
+        querystring: startQuery,
         response: { 302: empty("To the provider, or back to the web app") },
       },
     },
     async (request, reply) => {
       try {
-        const url = await oidc.start(request.params.provider, clientOf(request));
+        const forTerminal = request.query.for === "terminal";
+        const url = await oidc.start(request.params.provider, clientOf(request), forTerminal);
         return reply.redirect(url.href, 302);
       } catch (err) {
         return toAppWithError(reply, err);
@@ -120,8 +125,9 @@ export async function registerOidcRoutes(
     async (request, reply) => {
       try {
         const query = new URLSearchParams(request.url.split("?")[1] ?? "");
-        const code = await oidc.callback(request.params.provider, query, clientOf(request));
-        return reply.redirect(`/#/oidc/${code}`, 302);
+        const done = await oidc.callback(request.params.provider, query, clientOf(request));
+        const route = done.forTerminal ? "oidc-terminal" : "oidc";
+        return reply.redirect(`/#/${route}/${done.code}`, 302);
       } catch (err) {
         return toAppWithError(reply, err);
       }

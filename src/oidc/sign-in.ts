@@ -20,7 +20,8 @@ import { accountFor } from "./accounts.js";
 import type { OidcProviders } from "./providers.js";
 
 const SIGN_IN_TTL_MS = 10 * 60 * 1000;
-const HANDOFF_TTL_MS = 60 * 1000;
+// Long enough to copy a code from the browser into a terminal.
+const HANDOFF_TTL_MS = 5 * 60 * 1000;
 
 export interface OidcSignInDeps {
   store: Store;
@@ -67,7 +68,7 @@ export class OidcSignIn {
   }
 
   /** Where to send the browser to sign in at the provider. */
-  async start(id: string, caller: ClientContext): Promise<URL> {
+  async start(id: string, caller: ClientContext, forTerminal = false): Promise<URL> {
     const provider = this.deps.providers.get(id);
     const configuration = await provider.configuration();
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -76,7 +77,7 @@ export class OidcSignIn {
     const now = Date.now();
     await this.deps.store.oidcSignIns.start(
       state,
-      { provider: id, codeVerifier, nonce },
+      { provider: id, codeVerifier, nonce, forTerminal },
       now + SIGN_IN_TTL_MS,
       now,
     );
@@ -93,9 +94,14 @@ export class OidcSignIn {
   /**
    * The provider's answer: checked (state taken once, code exchanged with the PKCE
    * verifier, ID token's signature, issuer, audience, expiry and nonce), then the
-   * account found or made and a session started. Returns the one-time code.
+   * account found or made and a session started. Returns the one-time code, and whether
+   * the terminal client waits for it.
    */
-  async callback(id: string, query: URLSearchParams, caller: ClientContext): Promise<string> {
+  async callback(
+    id: string,
+    query: URLSearchParams,
+    caller: ClientContext,
+  ): Promise<{ code: string; forTerminal: boolean }> {
     const provider = this.deps.providers.get(id);
     const now = Date.now();
     const state = query.get("state") ?? "";
@@ -138,7 +144,7 @@ export class OidcSignIn {
       now + HANDOFF_TTL_MS,
       now,
     );
-    return code;
+    return { code, forTerminal: pending.forTerminal };
   }
 
   /** The token of the session a one-time code hands over. */

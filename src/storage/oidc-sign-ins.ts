@@ -10,6 +10,8 @@ export interface PendingOidcSignIn {
   provider: string;
   codeVerifier: string;
   nonce: string;
+  /** Started by the terminal client: the browser shows the code instead of using it. */
+  forTerminal: boolean;
 }
 
 export class OidcSignInStore {
@@ -25,6 +27,7 @@ export class OidcSignInStore {
         provider: pending.provider,
         code_verifier: pending.codeVerifier,
         nonce: pending.nonce,
+        for_terminal: pending.forTerminal ? 1 : 0,
         expires_at: expiresAt,
       })
       .execute();
@@ -37,7 +40,12 @@ export class OidcSignInStore {
       .returningAll()
       .executeTakeFirst();
     if (!row || Number(row.expires_at) <= now) return undefined;
-    return { provider: row.provider, codeVerifier: row.code_verifier, nonce: row.nonce };
+    return {
+      provider: row.provider,
+      codeVerifier: row.code_verifier,
+      nonce: row.nonce,
+      forTerminal: row.for_terminal === 1,
+    };
   }
 
   async handOff(codeHash: string, sessionId: string, expiresAt: number, now: number) {

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * The tables of signing in beyond a password: second factors (TOTP secrets, recovery
  * codes, passkeys and the challenges WebAuthn signs), identities elsewhere and OpenID
@@ -58,6 +60,8 @@ export interface OidcSignInsTable {
   provider: string;
   code_verifier: string;
   nonce: string;
+  /** 1: started by the terminal client, which gets the code pasted by its person. */
+  for_terminal: Generated<number>;
   expires_at: number;
 }
 

@@ -3,7 +3,8 @@
  * and a real provider (oidc-provider over HTTPS on 127.0.0.1): the "Sign in with
  * <name>" button leads to the provider and back into the app, signed in (the account made
  * at the first sign-in); a refusal at the provider comes back as a message on the sign-in
- * page; a one-time code already used is refused. The sign-in page with its provider
+ * page; a one-time code already used is refused; a terminal client's code is shown to
+ * paste. The sign-in page with its provider
  * button and its error passes axe in both themes, at a desktop and a phone width.
  */
 import assert from "node:assert/strict";
@@ -89,6 +90,13 @@ if (tls) {
       await page.goto("about:blank");
       await page.goto(`${server.url}/#/oidc/${"A".repeat(43)}`);
       await visible(page.getByRole("alert").filter({ hasText: "sign-in code is unknown" }));
+
+      // A terminal client's sign-in: the code is shown, to paste there, not used here.
+      await page.goto("about:blank");
+      await page.goto(`${server.url}/#/oidc-terminal/${"B".repeat(43)}`);
+      const shown = page.getByRole("status").filter({ hasText: "Paste this code" });
+      await visible(shown);
+      await visible(shown.getByText("B".repeat(43)));
     });
 
     it("passes axe with the provider button and an error, in both themes and widths", async () => {

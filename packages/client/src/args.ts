@@ -15,6 +15,9 @@ Usage:
                                   (when stdin is piped: username, then password, then the
                                   second factor's code, one a line); --code: a code from
                                   the authenticator app, or a recovery code
+  chat-client login --server URL --provider ID
+                                  sign in through the server's OpenID Connect provider
+                                  ID: open the printed address, sign in, paste the code
   chat-client register --server URL [--username NAME] [--password-file FILE]
                        [--invite-code CODE] [--display-name NAME]
                                   create an account and save the session
@@ -192,7 +195,10 @@ const authOptions = {
 } as const;
 
 export const COMMANDS: Record<string, CommandSpec> = {
-  login: { options: { ...authOptions, code: { type: "string" } }, positionals: [] },
+  login: {
+    options: { ...authOptions, code: { type: "string" }, provider: { type: "string" } },
+    positionals: [],
+  },
   register: {
     options: {
       ...authOptions,

@@ -3,9 +3,10 @@
  *
  * `oidc_sign_ins`: one row per sign-in started, keyed by its `state`, with the PKCE
  * verifier and the nonce the provider's answer must match; taken once, for ten minutes.
+ * `for_terminal`: started by the terminal client, whose person pastes the code.
  * `oidc_handoffs`: the one-time code a finished sign-in hands the web app in its URL's
- * fragment (SHA-256 only), exchanged once, within a minute, for the session's token, so
- * that no token travels in a URL.
+ * fragment (SHA-256 only), exchanged once, within five minutes, for the session's token,
+ * so that no token travels in a URL.
  * Frozen in time: never import application types here.
  */
 import type { Kysely, Migration } from "kysely";
@@ -18,6 +19,7 @@ export const oidcSignIns: Migration = {
       .addColumn("provider", "text", (c) => c.notNull())
       .addColumn("code_verifier", "text", (c) => c.notNull())
       .addColumn("nonce", "text", (c) => c.notNull())
+      .addColumn("for_terminal", "integer", (c) => c.notNull().defaultTo(0))
       .addColumn("expires_at", "bigint", (c) => c.notNull())
       .execute();
     await db.schema

@@ -109,9 +109,37 @@ export function secondFactorOf(answer: string): SecondFactor {
     : { recovery_code: text };
 }
 
+/**
+ * Signing in through one of the server's OpenID Connect providers: the person opens the
+ * printed address in a browser, signs in there, and pastes the code the browser shows.
+ */
+async function loginWithProvider(
+  values: Values,
+  io: Io,
+  prompter: Prompter,
+  providerId: string,
+): Promise<number> {
+  const given = stringOption(values, "server") ?? savedCredentials()?.server;
+  if (!given) throw usageError("--server URL is required");
+  const server = normalizeServer(given);
+  const api = new ApiClient({ baseUrl: server });
+  const { sign_in_providers: providers } = await api.serverInfo();
+  if (!providers.some((p) => p.id === providerId)) {
+    const known = providers.map((p) => p.id).join(", ") || "none";
+    throw usageError(`the server has no sign-in provider "${providerId}" (it has: ${known})`);
+  }
+  io.err("Open this address in a browser, sign in, and paste the code it shows:");
+  io.err(`  ${api.oidcStartUrl(providerId)}?for=terminal`);
+  const code = await prompter.ask("Code: ", "code");
+  if (code === "") throw new CliError("usage", "the code is empty");
+  return keep(server, await api.oidcExchange(code), io, "logged in");
+}
+
 export async function login(values: Values, io: Io): Promise<number> {
   const prompter = new Prompter();
   try {
+    const provider = stringOption(values, "provider");
+    if (provider !== undefined) return await loginWithProvider(values, io, prompter, provider);
     const answers = await gather(values, prompter, false);
     const api = new ApiClient({ baseUrl: answers.server });
     let auth: AuthResponse;

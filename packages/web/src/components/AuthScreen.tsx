@@ -6,7 +6,7 @@ import type { ServerInfo } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
 import { signedIn } from "../state/live.js";
-import { ProviderButtons, useProviderReturn } from "./ProviderSignIn.js";
+import { ProviderButtons, TerminalCode, useProviderReturn } from "./ProviderSignIn.js";
 
 export function AuthScreen({ notice }: { notice: string | null }) {
   const [info, setInfo] = useState<ServerInfo | null>(null);
@@ -17,7 +17,8 @@ export function AuthScreen({ notice }: { notice: string | null }) {
   useEffect(() => {
     api.serverInfo().then(setInfo, () => setInfo(null));
   }, []);
-  useProviderReturn(setError);
+  const [terminalCode, setTerminalCode] = useState<string | null>(null);
+  useProviderReturn(setError, setTerminalCode);
 
   const canRegister = info !== null && info.registration !== "closed";
   const registering = mode === "register" && canRegister;
@@ -57,6 +58,7 @@ export function AuthScreen({ notice }: { notice: string | null }) {
           <h1>{info?.name ?? "Private Chat"}</h1>
         </div>
         <h2>{registering ? "Create your account" : "Sign in"}</h2>
+        {terminalCode && <TerminalCode code={terminalCode} />}
         {notice && !error && (
           <p class="notice" role="status">
             {notice}
