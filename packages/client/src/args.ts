@@ -11,13 +11,13 @@ Usage:
   chat-client                     interactive mode (on a terminal): list conversations,
                                   /open one, type to send; /help inside for more
   chat-client login --server URL [--username NAME] [--password-file FILE] [--code CODE]
+                   [--provider ID]
                                   sign in and save the session; asks for what is missing
                                   (when stdin is piped: username, then password, then the
                                   second factor's code, one a line); --code: a code from
-                                  the authenticator app, or a recovery code
-  chat-client login --server URL --provider ID
+                                  the authenticator app, or a recovery code; --provider:
                                   sign in through the server's OpenID Connect provider
-                                  ID: open the printed address, sign in, paste the code
+                                  ID instead (open the printed address, paste the code)
   chat-client register --server URL [--username NAME] [--password-file FILE]
                        [--invite-code CODE] [--display-name NAME]
                                   create an account and save the session
