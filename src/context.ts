@@ -30,7 +30,9 @@ import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
 import { BackchannelLogout } from "./oidc/backchannel-logout.js";
+import { MembershipCheck } from "./oidc/membership-check.js";
 import { OidcProviders } from "./oidc/providers.js";
+import { RefreshTokenSeal } from "./oidc/refresh-tokens.js";
 import { OidcSignIn } from "./oidc/sign-in.js";
 import { Metrics } from "./ops/metrics.js";
 import { type OutgoingSetup, setUpOutgoing } from "./outgoing/setup.js";
@@ -60,6 +62,7 @@ export interface ServerContext {
   twoFactor: TwoFactorService;
   oidc: OidcSignIn;
   oidcLogout: BackchannelLogout;
+  oidcCheck: MembershipCheck;
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
@@ -144,11 +147,21 @@ export function createContext(
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
   const oidcProviders = new OidcProviders(config.oidc.providers);
+  const refreshTokens = new RefreshTokenSeal(secrets);
   const oidc = new OidcSignIn({
     store,
     providers: oidcProviders,
     auth,
     publicUrl: config.server.public_url,
+    seal: refreshTokens,
+  });
+  const oidcCheck = new MembershipCheck({
+    store,
+    events,
+    providers: oidcProviders,
+    seal: refreshTokens,
+    intervalMs: config.oidc.check_interval_seconds * 1000,
+    logger,
   });
   const oidcLogout = new BackchannelLogout({ store, providers: oidcProviders, events });
   const tickets = new TicketService(
@@ -315,6 +328,7 @@ export function createContext(
     twoFactor,
     oidc,
     oidcLogout,
+    oidcCheck,
     tickets,
     accessTokens,
     bots,

@@ -156,6 +156,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ctx.outgoing.listening(config.server.host, port);
     ctx.outgoing.worker.start();
     started.push(() => ctx.outgoing.close());
+    ctx.oidcCheck.start();
+    started.push(() => ctx.oidcCheck.stop());
     // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
     started.push(async () => {
       const pushStopped = ctx.push.sender?.stop();

@@ -255,6 +255,7 @@ export const oidcSection = z
       .refine((list) => new Set(list.map((p) => p.id)).size === list.length, {
         error: "two providers have the same id",
       }),
+    check_interval_seconds: z.int().min(1).max(86_400).default(900),
   })
   .prefault({});
 

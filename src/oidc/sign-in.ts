@@ -18,6 +18,7 @@ import { AppError } from "../errors.js";
 import type { Store } from "../storage/store.js";
 import { accountFor } from "./accounts.js";
 import type { OidcProviders } from "./providers.js";
+import type { RefreshTokenSeal } from "./refresh-tokens.js";
 
 const SIGN_IN_TTL_MS = 10 * 60 * 1000;
 // Long enough to copy a code from the browser into a terminal.
@@ -29,6 +30,8 @@ export interface OidcSignInDeps {
   auth: AuthService;
   /** `[server] public_url`, or "" to use the address each request came to. */
   publicUrl: string;
+  /** Seals the provider's refresh token, kept for the periodic check. */
+  seal: RefreshTokenSeal;
 }
 
 type Claims = client.IDToken & Record<string, unknown>;
@@ -118,6 +121,7 @@ export class OidcSignIn {
     const configuration = await provider.configuration();
     const currentUrl = new URL(`${this.callbackUrl(id, caller)}?${query.toString()}`);
     let claims: Claims;
+    let refreshToken: string | undefined;
     try {
       const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
         pkceCodeVerifier: pending.codeVerifier,
@@ -128,6 +132,7 @@ export class OidcSignIn {
       const idToken = tokens.claims();
       if (!idToken) throw new Error("no ID token");
       claims = await withUserInfo(configuration, provider.config, idToken, tokens.access_token);
+      refreshToken = tokens.refresh_token;
     } catch (err) {
       throw failed(
         `${provider.config.name}'s answer does not check out: ${(err as Error).message}`,
@@ -136,6 +141,13 @@ export class OidcSignIn {
     const user = await accountFor(this.deps.store, provider, claims);
     if (user.disabled)
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
+    // Kept for the periodic check that the provider still knows the person.
+    await this.deps.store.externalIdentities.setRefreshToken(
+      provider.key,
+      claims.sub,
+      refreshToken ? await this.deps.seal.seal(refreshToken) : null,
+      now,
+    );
     const session = await this.deps.auth.startSession(user, caller, provider.key);
     const code = randomBytes(32).toString("base64url");
     await this.deps.store.oidcSignIns.handOff(

@@ -71,6 +71,57 @@ export class ExternalIdentityStore {
     return rows.map((r) => ({ subject: r.subject, userId: r.user_id }));
   }
 
+  async setRefreshToken(provider: string, subject: string, sealed: string | null, now: number) {
+    await this.db
+      .updateTable("external_identities")
+      .set({ refresh_token: sealed, checked_at: now })
+      .where("provider", "=", provider)
+      .where("subject", "=", subject)
+      .execute();
+  }
+
+  /**
+   * Claims up to `limit` of a provider's people with a refresh token not checked since
+   * `before`: each claim is a conditional update, so of two nodes one checks a person.
+   */
+  async claimForCheck(
+    provider: string,
+    before: number,
+    now: number,
+    limit: number,
+  ): Promise<{ subject: string; userId: string; refreshToken: string }[]> {
+    const due = await this.db
+      .selectFrom("external_identities")
+      .select(["subject", "user_id", "refresh_token", "checked_at"])
+      .where("provider", "=", provider)
+      .where("refresh_token", "is not", null)
+      .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", before)]))
+      .orderBy("checked_at")
+      .limit(limit)
+      .execute();
+    const claimed: { subject: string; userId: string; refreshToken: string }[] = [];
+    for (const row of due) {
+      const taken = await this.db
+        .updateTable("external_identities")
+        .set({ checked_at: now })
+        .where("provider", "=", provider)
+        .where("subject", "=", row.subject)
+        .where((eb) =>
+          row.checked_at === null
+            ? eb("checked_at", "is", null)
+            : eb("checked_at", "=", row.checked_at),
+        )
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) > 0 && row.refresh_token)
+        claimed.push({
+          subject: row.subject,
+          userId: row.user_id,
+          refreshToken: row.refresh_token,
+        });
+    }
+    return claimed;
+  }
+
   async removeForUser(userId: string): Promise<void> {
     await this.db.deleteFrom("external_identities").where("user_id", "=", userId).execute();
   }

@@ -53,6 +53,10 @@ export interface ExternalIdentitiesTable {
   subject: string;
   user_id: string;
   created_at: number;
+  /** A provider's refresh token, sealed (oidc/refresh-tokens.ts); null: none to check with. */
+  refresh_token: string | null;
+  /** When a node last checked that the provider still knows the person. */
+  checked_at: number | null;
 }
 
 export interface OidcSignInsTable {

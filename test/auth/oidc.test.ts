@@ -51,6 +51,8 @@ if (tls) {
         server = await run.start({
           rate_limit: { enabled: false },
           oidc: {
+            // Each person is checked at the provider every second.
+            check_interval_seconds: 1,
             providers: [
               provider({
                 id: "corp",
@@ -201,6 +203,33 @@ if (tls) {
         assert.equal(after.status, 401);
         const unknown = await post(await idp.logoutToken("sub-nobody"));
         assert.deepEqual(unknown.body, { sessions_ended: 0 });
+      });
+
+      it("disables a person the provider no longer knows at the next check, closing their socket", async () => {
+        idp.accounts.set("sub-ivy", { preferred_username: "ivy", groups: ["chat"] });
+        idp.nextLogin = "sub-ivy";
+        const signedIn = await exchange((await followSignIn(start())).route[1] as string);
+        assert.equal(signedIn.status, 200, signedIn.text);
+        const socket = await connect(server.url, signedIn.body.token);
+        // Checked and still known: nothing happens.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        const me = await client(server.url).get("/api/v1/me", { token: signedIn.body.token });
+        assert.equal(me.status, 200);
+
+        idp.accounts.delete("sub-ivy");
+        const closed = await socket.closed;
+        assert.equal(closed.code, 4401);
+        const after = await client(server.url).get("/api/v1/me", {
+          token: signedIn.body.token,
+        });
+        assert.equal(after.status, 401);
+        idp.accounts.set("sub-ivy", { preferred_username: "ivy", groups: ["chat"] });
+        const back = await followSignIn(start());
+        const refused = await exchange(back.route[1] as string).catch(() => undefined);
+        assert.ok(
+          back.route[0] === "oidc-error" || refused?.status === 403,
+          "a disabled account stays disabled until an administrator enables it",
+        );
       });
 
       it("refuses a changed state, a changed nonce and a replayed callback", async () => {

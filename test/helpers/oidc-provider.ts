@@ -59,7 +59,7 @@ export class TestOidcProvider {
             (id) => `${chatServerUrl}/api/v1/auth/oidc/${id}/callback`,
           ),
           response_types: ["code"],
-          grant_types: ["authorization_code"],
+          grant_types: ["authorization_code", "refresh_token"],
         },
       ],
       jwks: { keys: [{ ...jwk, kid: "test", use: "sig", alg: "RS256" }] },
@@ -72,6 +72,8 @@ export class TestOidcProvider {
         groups: ["groups"],
       },
       features: { devInteractions: { enabled: false } },
+      // Every sign-in gets a refresh token: the server's periodic check uses it.
+      issueRefreshToken: () => true,
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
       findAccount: (_ctx, sub) => {
         const account = this.accounts.get(sub);

@@ -7,6 +7,9 @@
  * `oidc_handoffs`: the one-time code a finished sign-in hands the web app in its URL's
  * fragment (SHA-256 only), exchanged once, within five minutes, for the session's token,
  * so that no token travels in a URL.
+ * `external_identities` gains what the periodic check needs: the provider's refresh
+ * token (sealed with a key from the JWT secret), and when a node last checked it (a
+ * conditional update on it is the claim: one node checks a person at a time).
  * Frozen in time: never import application types here.
  */
 import type { Kysely, Migration } from "kysely";
@@ -30,5 +33,7 @@ export const oidcSignIns: Migration = {
       )
       .addColumn("expires_at", "bigint", (c) => c.notNull())
       .execute();
+    await db.schema.alterTable("external_identities").addColumn("refresh_token", "text").execute();
+    await db.schema.alterTable("external_identities").addColumn("checked_at", "bigint").execute();
   },
 };

@@ -1,0 +1,119 @@
+/**
+ * The periodic check that people who signed in through a provider are still known to
+ * it: every `[oidc] check_interval_seconds`, each one's refresh token is used once. A
+ * provider that refuses it (`invalid_grant`: the person was removed or disabled there,
+ * or their sessions revoked) has the account disabled here, through the administrators'
+ * path, so that its sessions end and its sockets close on every node, audited as done by
+ * the provider. A provider that cannot be reached decides nothing; the next check tries
+ * again. Nodes share the work: each claims a person before checking them.
+ */
+import * as client from "openid-client";
+import type { Logger } from "pino";
+import { AdminService } from "../admin/service.js";
+import type { DomainEvents } from "../events/bus.js";
+import type { Store } from "../storage/store.js";
+import type { OidcProvider, OidcProviders } from "./providers.js";
+import type { RefreshTokenSeal } from "./refresh-tokens.js";
+
+const BATCH = 50;
+
+export interface MembershipCheckDeps {
+  store: Store;
+  events: DomainEvents;
+  providers: OidcProviders;
+  seal: RefreshTokenSeal;
+  intervalMs: number;
+  logger: Logger;
+}
+
+export class MembershipCheck {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: MembershipCheckDeps) {}
+
+  start(): void {
+    if (this.deps.providers.list().length === 0) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.checkAll()
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round over every provider; returns how many accounts were disabled. */
+  async checkAll(): Promise<number> {
+    let disabled = 0;
+    for (const { id } of this.deps.providers.list()) {
+      try {
+        disabled += await this.checkProvider(this.deps.providers.get(id));
+      } catch (err) {
+        this.deps.logger.warn({ err, provider: id }, "sign-in provider check failed");
+      }
+    }
+    return disabled;
+  }
+
+  private async checkProvider(provider: OidcProvider): Promise<number> {
+    const configuration = await provider.configuration();
+    let disabled = 0;
+    for (;;) {
+      const now = Date.now();
+      const due = await this.deps.store.externalIdentities.claimForCheck(
+        provider.key,
+        now - this.deps.intervalMs,
+        now,
+        BATCH,
+      );
+      for (const person of due) {
+        if (await this.checkPerson(provider, configuration, person)) disabled += 1;
+      }
+      if (due.length < BATCH) return disabled;
+    }
+  }
+
+  /** True when the provider no longer knows the person and the account was disabled. */
+  private async checkPerson(
+    provider: OidcProvider,
+    configuration: client.Configuration,
+    person: { subject: string; userId: string; refreshToken: string },
+  ): Promise<boolean> {
+    const token = await this.deps.seal.open(person.refreshToken);
+    if (!token) return false;
+    try {
+      const tokens = await client.refreshTokenGrant(configuration, token);
+      // A provider that rotates refresh tokens hands a new one each time.
+      if (tokens.refresh_token && tokens.refresh_token !== token) {
+        await this.deps.store.externalIdentities.setRefreshToken(
+          provider.key,
+          person.subject,
+          await this.deps.seal.seal(tokens.refresh_token),
+          Date.now(),
+        );
+      }
+      return false;
+    } catch (err) {
+      if (!(err instanceof client.ResponseBodyError && err.error === "invalid_grant")) throw err;
+    }
+    const admin = new AdminService({ store: this.deps.store, events: this.deps.events });
+    const update = await admin.updateUser({ id: null, label: provider.key }, person.userId, {
+      disabled: true,
+    });
+    // Nothing left to check with: a person back at the provider signs in again.
+    await this.deps.store.externalIdentities.setRefreshToken(
+      provider.key,
+      person.subject,
+      null,
+      Date.now(),
+    );
+    return update.actions.includes("user.disable");
+  }
+}
