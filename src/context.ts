@@ -24,6 +24,7 @@ import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
+import { GroupLinkService } from "./group-links/service.js";
 import { PinService } from "./messages/pins.js";
 import { RetentionSweeper } from "./messages/retention.js";
 import { MessageService } from "./messages/service.js";
@@ -63,6 +64,7 @@ export interface ServerContext {
   oidc: OidcSignIn;
   oidcLogout: BackchannelLogout;
   oidcCheck: MembershipCheck;
+  groupLinks: GroupLinkService;
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
@@ -147,6 +149,11 @@ export function createContext(
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
   const oidcProviders = new OidcProviders(config.oidc.providers);
+  const groupLinks = new GroupLinkService({
+    store,
+    bus: events,
+    sources: () => oidcProviders.list().map((p) => `oidc:${p.id}`),
+  });
   const refreshTokens = new RefreshTokenSeal(secrets);
   const oidc = new OidcSignIn({
     store,
@@ -154,6 +161,7 @@ export function createContext(
     auth,
     publicUrl: config.server.public_url,
     seal: refreshTokens,
+    groupLinks,
   });
   const oidcCheck = new MembershipCheck({
     store,
@@ -329,6 +337,7 @@ export function createContext(
     oidc,
     oidcLogout,
     oidcCheck,
+    groupLinks,
     tickets,
     accessTokens,
     bots,

@@ -39,7 +39,9 @@ export type AdminAction =
   | "settings.update"
   | "invite.create"
   | "invite.revoke"
-  | "sessions.revoke_all";
+  | "sessions.revoke_all"
+  | "group_link.create"
+  | "group_link.delete";
 
 /**
  * One admin change: serialised with every other (on PostgreSQL), and made only if the
@@ -62,7 +64,7 @@ export async function recordAdminAction(
   tx: Repositories,
   actor: AdminActor,
   action: AdminAction,
-  target: { type: "user" | "invite" | "sessions"; id: string | null },
+  target: { type: "user" | "invite" | "sessions" | "group_link"; id: string | null },
   details: Record<string, unknown>,
   now: number,
 ): Promise<void> {

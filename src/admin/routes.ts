@@ -34,6 +34,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
 import { AppError } from "../errors.js";
+import { registerGroupLinkRoutes } from "../group-links/routes.js";
 import { empty } from "../http/openapi.js";
 import { type AdminActor, actorOf } from "./actors.js";
 import {
@@ -67,6 +68,7 @@ export async function registerAdminRoutes(
       const auth = caller(request);
       return { ...actorOf(auth.user), caller: auth };
     };
+    if (deps.groupLinks) registerGroupLinkRoutes(scope, deps.groupLinks, actor);
 
     app.get(
       "/admin/users",

@@ -9,6 +9,7 @@ import { hashPassword } from "../auth/passwords.js";
 import { validatePassword, validateUsername } from "../auth/service.js";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
+import type { GroupLinkService } from "../group-links/service.js";
 import type { AuditEntry, AuditFilter } from "../storage/audit.js";
 import type { Invite } from "../storage/invites.js";
 import type { Session } from "../storage/sessions.js";
@@ -42,6 +43,8 @@ export interface AdminServiceDeps {
   settings?: RuntimeSettings;
   /** The server at a glance (server-stats.ts); only the running server has it. */
   serverStats?: () => Promise<AdminServerResponse>;
+  /** Provider groups linked to conversations; only the running server has them. */
+  groupLinks?: GroupLinkService;
   /** Deletes an account (users/account-deletion.ts, with the server's [accounts] choice). */
   deleteAccount?: (userId: string, actor: AdminActor) => Promise<DeletedAccount>;
 }

@@ -6,7 +6,7 @@ import type { Role } from "@private-chat/protocol/chat";
 import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import { type EventLog, writeWithEvents } from "../events/log.js";
-import type { Conversation } from "../storage/conversations.js";
+import type { Conversation, Member } from "../storage/conversations.js";
 import type { Repositories } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { activeUsers, loadMembership, refuseBlockedAdds } from "./membership.js";
@@ -95,20 +95,35 @@ export async function removeMember(
       targetId === user.id ? self : await tx.conversations.member(conversationId, targetId);
     if (!target) throw new AppError("not_found", "that user is not a member");
     if (!mayRemove(self, target)) throw new AppError("forbidden", "you cannot remove this member");
-    if (target.role === "owner") await passOwnership(tx, log, conversationId, target.user_id);
-    // The period ends before the removal's own events: the one removed gets a copy.
-    const leftCursor = await tx.events.latestId();
-    await tx.conversations.removeMember(conversationId, target.user_id, leftCursor);
-    const event = {
-      type: "member.left" as const,
-      conversation_id: conversationId,
-      user_id: target.user_id,
-      removed_by: user.id,
-    };
-    await log.append(event, { membership: { userIds: [target.user_id], action: "left" } });
-    // The one who left is no member any more, so they get their own copy.
-    await log.append(event, { userId: target.user_id });
+    await leaveGroup(tx, log, conversationId, target, user.id);
   });
+}
+
+/**
+ * Takes a member out of a group with its `member.left` events; the owner's role passes
+ * on. Callers have decided it may happen (removeMember: the member or an admin;
+ * group links: the directory).
+ */
+export async function leaveGroup(
+  tx: Repositories,
+  log: EventLog,
+  conversationId: string,
+  target: Member,
+  removedBy: string,
+): Promise<void> {
+  if (target.role === "owner") await passOwnership(tx, log, conversationId, target.user_id);
+  // The period ends before the removal's own events: the one removed gets a copy.
+  const leftCursor = await tx.events.latestId();
+  await tx.conversations.removeMember(conversationId, target.user_id, leftCursor);
+  const event = {
+    type: "member.left" as const,
+    conversation_id: conversationId,
+    user_id: target.user_id,
+    removed_by: removedBy,
+  };
+  await log.append(event, { membership: { userIds: [target.user_id], action: "left" } });
+  // The one who left is no member any more, so they get their own copy.
+  await log.append(event, { userId: target.user_id });
 }
 
 async function passOwnership(

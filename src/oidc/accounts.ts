@@ -19,7 +19,7 @@ import type { OidcProvider } from "./providers.js";
 
 type Claims = IDToken & Record<string, unknown>;
 
-function groupsOf(claims: Claims, claim: string): string[] {
+export function groupsOf(claims: Claims, claim: string): string[] {
   if (!claim) return [];
   const value = claims[claim];
   if (Array.isArray(value)) return value.filter((g): g is string => typeof g === "string");

@@ -15,8 +15,9 @@ import { hashSecret } from "../auth/access-tokens.js";
 import type { AuthService, ClientContext } from "../auth/service.js";
 import type { OidcProviderConfig } from "../config/schema.js";
 import { AppError } from "../errors.js";
+import type { GroupLinkService } from "../group-links/service.js";
 import type { Store } from "../storage/store.js";
-import { accountFor } from "./accounts.js";
+import { accountFor, groupsOf } from "./accounts.js";
 import type { OidcProviders } from "./providers.js";
 import type { RefreshTokenSeal } from "./refresh-tokens.js";
 
@@ -32,6 +33,8 @@ export interface OidcSignInDeps {
   publicUrl: string;
   /** Seals the provider's refresh token, kept for the periodic check. */
   seal: RefreshTokenSeal;
+  /** Applies the person's groups to the conversations linked to them. */
+  groupLinks: GroupLinkService;
 }
 
 type Claims = client.IDToken & Record<string, unknown>;
@@ -148,6 +151,12 @@ export class OidcSignIn {
       refreshToken ? await this.deps.seal.seal(refreshToken) : null,
       now,
     );
+    if (provider.config.groups_claim)
+      await this.deps.groupLinks.apply(
+        provider.key,
+        user,
+        groupsOf(claims, provider.config.groups_claim),
+      );
     const session = await this.deps.auth.startSession(user, caller, provider.key);
     const code = randomBytes(32).toString("base64url");
     await this.deps.store.oidcSignIns.handOff(

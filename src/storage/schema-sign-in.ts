@@ -75,3 +75,18 @@ export interface OidcHandoffsTable {
   session_id: string;
   expires_at: number;
 }
+
+export interface GroupLinksTable {
+  id: string;
+  /** "oidc:<provider id>" or "ldap". */
+  source: string;
+  group_name: string;
+  conversation_id: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface GroupLinkMembersTable {
+  link_id: string;
+  user_id: string;
+}

@@ -15,6 +15,8 @@ import type {
 import type {
   AuthChallengesTable,
   ExternalIdentitiesTable,
+  GroupLinkMembersTable,
+  GroupLinksTable,
   OidcHandoffsTable,
   OidcSignInsTable,
   PasskeysTable,
@@ -28,6 +30,8 @@ export type {
   EventDeliveriesTable,
   EventSubscriptionsTable,
   ExternalIdentitiesTable,
+  GroupLinkMembersTable,
+  GroupLinksTable,
   IncomingWebhooksTable,
   OidcHandoffsTable,
   OidcSignInsTable,
@@ -383,4 +387,6 @@ export interface Database {
   external_identities: ExternalIdentitiesTable;
   oidc_sign_ins: OidcSignInsTable;
   oidc_handoffs: OidcHandoffsTable;
+  group_links: GroupLinksTable;
+  group_link_members: GroupLinkMembersTable;
 }

@@ -18,6 +18,7 @@ import { EventSubscriptionStore } from "./event-subscriptions.js";
 import { EventStore } from "./events.js";
 import { ExternalIdentityStore } from "./external-identities.js";
 import { GroupAddStore } from "./group-adds.js";
+import { GroupLinkStore } from "./group-links.js";
 import { IncomingWebhookStore } from "./incoming-webhooks.js";
 import { InviteStore } from "./invites.js";
 import type { MessageAppender } from "./message-rules.js";
@@ -59,6 +60,7 @@ export class Repositories {
   readonly secondFactors: SecondFactorStore;
   readonly externalIdentities: ExternalIdentityStore;
   readonly oidcSignIns: OidcSignInStore;
+  readonly groupLinks: GroupLinkStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -94,6 +96,7 @@ export class Repositories {
     this.secondFactors = new SecondFactorStore(db);
     this.externalIdentities = new ExternalIdentityStore(db);
     this.oidcSignIns = new OidcSignInStore(db);
+    this.groupLinks = new GroupLinkStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

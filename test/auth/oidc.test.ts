@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { JWK } from "jose";
 import { oidcProviderSchema } from "../../src/config/schema.js";
+import { addMembers, createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client, request } from "../helpers/http.js";
@@ -230,6 +231,85 @@ if (tls) {
           back.route[0] === "oidc-error" || refused?.status === 403,
           "a disabled account stays disabled until an administrator enables it",
         );
+      });
+
+      it("keeps a conversation linked to a provider group in step with the group", async () => {
+        const signInAs = async (sub: string, account: Record<string, unknown>) => {
+          idp.accounts.set(sub, account);
+          idp.nextLogin = sub;
+          const end = await followSignIn(start());
+          assert.equal(end.route[0], "oidc", end.route.join("/"));
+          const res = await exchange(end.route[1] as string);
+          assert.equal(res.status, 200, res.text);
+          return {
+            id: res.body.user.id as string,
+            username: res.body.user.username as string,
+            password: "",
+            token: res.body.token as string,
+          };
+        };
+        const admin = await signInAs("sub-jo", {
+          preferred_username: "joan",
+          groups: ["chat", "chat-admins"],
+        });
+        const api = client(server.url);
+        const room = await createGroup(server.url, admin, [], "Engineering");
+        const link = (body: Record<string, unknown>) =>
+          api.post("/api/v1/admin/group-links", body, { token: admin.token });
+        const made = await link({
+          source: "oidc:corp",
+          group: "engineering",
+          conversation_id: room.id,
+        });
+        assert.equal(made.status, 201, made.text);
+        assert.equal(made.body.conversation_title, "Engineering");
+        assert.equal(
+          (await link({ source: "oidc:corp", group: "engineering", conversation_id: room.id }))
+            .status,
+          409,
+        );
+        const badSource = await link({
+          source: "ldap",
+          group: "engineering",
+          conversation_id: room.id,
+        });
+        assert.equal(badSource.status, 400);
+        assert.match(badSource.body.error.message, /oidc:corp/);
+        assert.equal(
+          (await link({ source: "oidc:corp", group: "x", conversation_id: "nope" })).status,
+          404,
+        );
+
+        const kim = await signInAs("sub-kim", {
+          preferred_username: "kim",
+          groups: ["chat", "engineering"],
+        });
+        const seen = await api.get(`/api/v1/conversations/${room.id}`, { token: kim.token });
+        assert.equal(seen.status, 200, "in the group: added at sign-in");
+        const lee = await signInAs("sub-lee", { preferred_username: "lee", groups: ["chat"] });
+        await addMembers(server.url, admin, room.id, [lee]);
+
+        await signInAs("sub-kim", { preferred_username: "kim", groups: ["chat"] });
+        await signInAs("sub-lee", { preferred_username: "lee", groups: ["chat"] });
+        const gone = await api.get(`/api/v1/conversations/${room.id}`, { token: kim.token });
+        assert.equal(gone.status, 404, "out of the group: taken out at the next sign-in");
+        const stays = await api.get(`/api/v1/conversations/${room.id}`, { token: lee.token });
+        assert.equal(stays.status, 200, "someone an admin added stays");
+
+        const audit = await api.get("/api/v1/admin/audit", { token: admin.token });
+        const actions = audit.body.entries.map((e: { action: string }) => e.action);
+        for (const action of [
+          "group_link.create",
+          "group_link.member_added",
+          "group_link.member_removed",
+        ])
+          assert.ok(actions.includes(action), `${action} in ${actions.join()}`);
+        const listed = await api.get("/api/v1/admin/group-links", { token: admin.token });
+        assert.equal(listed.body.links.length, 1);
+        const removed = await api.delete(`/api/v1/admin/group-links/${made.body.id}`, {
+          token: admin.token,
+        });
+        assert.equal(removed.status, 204);
       });
 
       it("refuses a changed state, a changed nonce and a replayed callback", async () => {

@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import type { RouteEntry } from "../../src/http/route-table.js";
 import { WEB_ROOT } from "../../src/http/web-app.js";
 import { INTEGRATION_CASES } from "./authz-routes-integrations.js";
-import { TWO_FACTOR_CASES } from "./authz-routes-two-factor.js";
+import { SIGN_IN_CASES } from "./authz-routes-sign-in.js";
 import { API, type Attacker, type World } from "./authz-world.js";
 
 /**
@@ -232,7 +232,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
 
   ...INTEGRATION_CASES,
-  ...TWO_FACTOR_CASES,
+  ...SIGN_IN_CASES,
 
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },

@@ -212,3 +212,24 @@ export const settingsBody = z
     }),
   );
 export type SettingsBody = z.infer<typeof settingsBody>;
+
+/** A provider's or directory's group linked to a group conversation. */
+export const groupLinkView = z.object({
+  id: z.string(),
+  /** "oidc:<provider id>" or "ldap". */
+  source: z.string(),
+  group: z.string(),
+  conversation_id: z.string(),
+  conversation_title: z.nullable(z.string()),
+  created_by: z.string(),
+  created_at: z.number(),
+});
+export type GroupLinkView = z.infer<typeof groupLinkView>;
+export const groupLinksResponse = z.object({ links: z.array(groupLinkView) });
+
+export const createGroupLinkBody = z.strictObject({
+  source: z.string().check(z.minLength(1), z.maxLength(64)),
+  group: z.string().check(z.minLength(1), z.maxLength(256)),
+  conversation_id: z.string().check(z.maxLength(64)),
+});
+export type CreateGroupLinkBody = z.infer<typeof createGroupLinkBody>;

@@ -57,6 +57,9 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   { name: "passkeys" },
   // Accounts linked to sign-in providers and directories.
   { name: "external_identities" },
+  // Groups linked to conversations, and the members each link added.
+  { name: "group_links" },
+  { name: "group_link_members" },
   {
     name: "oidc_sign_ins",
     skip: "OpenID Connect sign-ins under way last ten minutes; such a sign-in starts again",

@@ -39,6 +39,7 @@ import { outgoingIntegrations } from "./026_outgoing_integrations.js";
 import { externalIdentities } from "./027_external_identities.js";
 import { secondFactors } from "./028_second_factors.js";
 import { oidcSignIns } from "./029_oidc_sign_ins.js";
+import { groupLinks } from "./030_group_links.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -73,6 +74,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "027_external_identities": externalIdentities,
     "028_second_factors": secondFactors,
     "029_oidc_sign_ins": oidcSignIns,
+    "030_group_links": groupLinks,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The authorisation matrix's cases for second factors (see authz-routes.ts): a person's
- * own, behind a password asked again; an administrator's reset.
+ * The authorisation matrix's cases for signing in (see authz-routes.ts): a person's own
+ * second factors, behind a password asked again; an administrator's reset of them, and
+ * the provider groups linked to conversations.
  */
 import { randomUUID } from "node:crypto";
 import type { RouteCase } from "./authz-routes.js";
@@ -9,7 +10,7 @@ import { API } from "./authz-world.js";
 const fixed = (path: string, body?: unknown) => () => ({ path: `${API}${path}`, body });
 const wrongPassword = { password: "not the password at all" };
 
-export const TWO_FACTOR_CASES: Record<string, RouteCase> = {
+export const SIGN_IN_CASES: Record<string, RouteCase> = {
   "GET /api/v1/me/two-factor": { scope: "self", call: fixed("/me/two-factor") },
   // A wrong password: the route is reached, nothing changes.
   "POST /api/v1/me/two-factor/totp": {
@@ -49,6 +50,18 @@ export const TWO_FACTOR_CASES: Record<string, RouteCase> = {
   "DELETE /api/v1/me/passkeys/:id": {
     scope: "self",
     call: () => ({ path: `${API}/me/passkeys/${randomUUID()}`, body: wrongPassword }),
+  },
+  "GET /api/v1/admin/group-links": { scope: "admin", call: fixed("/admin/group-links") },
+  "POST /api/v1/admin/group-links": {
+    scope: "admin",
+    call: (w) => ({
+      path: `${API}/admin/group-links`,
+      body: { source: "oidc:corp", group: "everyone", conversation_id: w.group },
+    }),
+  },
+  "DELETE /api/v1/admin/group-links/:id": {
+    scope: "admin",
+    call: () => ({ path: `${API}/admin/group-links/${randomUUID()}` }),
   },
   "DELETE /api/v1/admin/users/:id/two-factor": {
     scope: "admin",
