@@ -24,8 +24,6 @@ import {
   userNotifications,
 } from "@private-chat/protocol/notifications";
 import {
-  type AuthResponse,
-  authResponse,
   type SessionView,
   sessionView,
   type UserView,
@@ -33,20 +31,16 @@ import {
 } from "@private-chat/protocol/rest";
 import { type SearchResponse, searchResponse } from "@private-chat/protocol/search";
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
-import {
-  type PasskeyAssertion,
-  type PasskeyOptionsResponse,
-  passkeyOptionsResponse,
-} from "@private-chat/protocol/two-factor";
 import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
-import { MessageCalls } from "./message-calls.js";
 import { PushCalls } from "./push-calls.js";
+import { SignInCalls } from "./sign-in-calls.js";
 import { TwoFactorCalls } from "./two-factor-calls.js";
 import { WebhookCalls } from "./webhook-calls.js";
 
 export type { HistoryOptions } from "./message-calls.js";
+export type { SecondFactor } from "./sign-in-calls.js";
 export type { ServerInfo };
 
 export interface SyncResponse {
@@ -59,13 +53,7 @@ export interface SyncResponse {
 const userBody = z.object({ user: userView });
 const syncBody = z.object({ events: z.array(z.unknown()), cursor, has_more: z.boolean() });
 
-/** The second factor given with a password: a code from the app, a recovery code, or a passkey. */
-export type SecondFactor =
-  | { totp_code?: string; recovery_code?: never; passkey?: never }
-  | { recovery_code?: string; totp_code?: never; passkey?: never }
-  | { passkey?: PasskeyAssertion; totp_code?: never; recovery_code?: never };
-
-export class ApiClient extends MessageCalls {
+export class ApiClient extends SignInCalls {
   /** Administration, for administrators' clients. */
   readonly admin = new AdminCalls(this);
   /** Personal access tokens and bots. */
@@ -79,81 +67,6 @@ export class ApiClient extends MessageCalls {
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
-  }
-
-  async register(input: {
-    username: string;
-    password: string;
-    display_name?: string;
-    invite_code?: string;
-  }): Promise<AuthResponse> {
-    const result = await this.request("POST", "/api/v1/auth/register", authResponse, input);
-    this.token = result.token;
-    return result;
-  }
-
-  /**
-   * Signs in. An account with a second factor needs one of `factor` too; without it the
-   * server answers `second_factor_required` (an ApiError), and the client asks for one.
-   */
-  async login(
-    username: string,
-    password: string,
-    factor: SecondFactor = {},
-  ): Promise<AuthResponse> {
-    const result = await this.request("POST", "/api/v1/auth/login", authResponse, {
-      username,
-      password,
-      ...factor,
-    });
-    this.token = result.token;
-    return result;
-  }
-
-  /**
-   * Where a browser goes to sign in through an OpenID Connect provider (one of
-   * serverInfo().sign_in_providers); it comes back to the web app with a one-time code.
-   */
-  oidcStartUrl(providerId: string): string {
-    return `${this.baseUrl}/api/v1/auth/oidc/${encodeURIComponent(providerId)}/start`;
-  }
-
-  /** Turns a provider sign-in's one-time code into the session. */
-  async oidcExchange(code: string): Promise<AuthResponse> {
-    const result = await this.request("POST", "/api/v1/auth/oidc/exchange", authResponse, { code });
-    this.token = result.token;
-    return result;
-  }
-
-  /** Options for `navigator.credentials.get()`, to sign in with a passkey. */
-  async passkeySignInOptions(): Promise<PasskeyOptionsResponse["options"]> {
-    return (await this.request("POST", "/api/v1/auth/passkey/options", passkeyOptionsResponse))
-      .options;
-  }
-
-  /** Signs in with a passkey alone: the browser's answer to passkeySignInOptions(). */
-  async passkeySignIn(passkey: PasskeyAssertion): Promise<AuthResponse> {
-    const result = await this.request("POST", "/api/v1/auth/passkey", authResponse, { passkey });
-    this.token = result.token;
-    return result;
-  }
-
-  async logout(): Promise<void> {
-    await this.call("POST", "/api/v1/auth/logout");
-    this.token = undefined;
-  }
-
-  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    await this.call("POST", "/api/v1/auth/password", {
-      current_password: currentPassword,
-      new_password: newPassword,
-    });
-  }
-
-  /** Deletes the signed-in account for good (the password asked again); forgets the token. */
-  async deleteAccount(password: string): Promise<void> {
-    await this.call("DELETE", "/api/v1/me", { password });
-    this.token = undefined;
   }
 
   async me(): Promise<UserView> {
