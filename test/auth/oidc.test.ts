@@ -9,11 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { JWK } from "jose";
-import { oidcProviderSchema } from "../../src/config/schema.js";
 import { addMembers, createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
@@ -37,18 +34,13 @@ if (tls) {
         client(server.url).post("/api/v1/auth/oidc/exchange", { code });
 
       before(async () => {
-        const issuer = await idp.listen();
-        const secretFile = join(tempDir(), "corp.secret");
-        writeFileSync(secretFile, `${idp.clientSecret}\n`, { mode: 0o600 });
+        await idp.listen();
         const provider = (fields: Record<string, unknown>) =>
-          oidcProviderSchema.parse({ ...common, ...fields });
-        const common = {
-          issuer,
-          client_id: idp.clientId,
-          client_secret_file: secretFile,
-          scopes: ["openid", "profile", "groups"],
-          groups_claim: "groups",
-        };
+          idp.providerConfig(tempDir(), {
+            scopes: ["openid", "profile", "groups"],
+            groups_claim: "groups",
+            ...fields,
+          });
         server = await run.start({
           rate_limit: { enabled: false },
           oidc: {

@@ -5,10 +5,7 @@
  * saves the session; an unknown provider is a usage error naming the known ones.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { oidcProviderSchema } from "../../src/config/schema.js";
 import { configDir, removeConfigDirs, run, start, stop, waitFor } from "../helpers/client-cli.js";
 import { followSignIn, TestOidcProvider } from "../helpers/oidc-provider.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -24,19 +21,14 @@ if (tls) {
     let server: TestServer;
 
     before(async () => {
-      const issuer = await idp.listen();
-      const secretFile = join(tempDir(), "corp.secret");
-      writeFileSync(secretFile, `${idp.clientSecret}\n`, { mode: 0o600 });
+      await idp.listen();
       server = await startTestServer({
         rate_limit: { enabled: false },
         oidc: {
           providers: [
-            oidcProviderSchema.parse({
+            idp.providerConfig(tempDir(), {
               id: "corp",
               name: "Corp SSO",
-              issuer,
-              client_id: idp.clientId,
-              client_secret_file: secretFile,
               scopes: ["openid", "profile"],
               auto_create: true,
             }),

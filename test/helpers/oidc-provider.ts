@@ -7,11 +7,14 @@
  * redirects lead back to the web app.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { importJWK, type JWK, SignJWT } from "jose";
 import Provider from "oidc-provider";
+import { type OidcProviderConfig, oidcProviderSchema } from "../../src/config/schema.js";
 
 export interface TestAccount {
   preferred_username?: string;
@@ -144,6 +147,21 @@ export class TestOidcProvider {
       .setIssuedAt()
       .setJti(randomBytes(8).toString("hex"))
       .sign(await importJWK(jwk, "RS256"));
+  }
+
+  /**
+   * A `[[oidc.providers]]` table for this provider (call listen() first), with the client
+   * secret in a 0600 file under `dir`, and `fields` over the defaults.
+   */
+  providerConfig(dir: string, fields: Record<string, unknown>): OidcProviderConfig {
+    const secretFile = join(dir, `${String(fields.id)}.secret`);
+    writeFileSync(secretFile, `${this.clientSecret}\n`, { mode: 0o600 });
+    return oidcProviderSchema.parse({
+      issuer: this.issuer,
+      client_id: this.clientId,
+      client_secret_file: secretFile,
+      ...fields,
+    });
   }
 
   async stop(): Promise<void> {

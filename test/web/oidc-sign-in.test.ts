@@ -8,12 +8,9 @@
  * button and its error passes axe in both themes, at a desktop and a phone width.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { oidcProviderSchema } from "../../src/config/schema.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { TestOidcProvider } from "../helpers/oidc-provider.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -34,19 +31,14 @@ if (tls) {
     const errors: string[] = [];
 
     before(async () => {
-      const issuer = await idp.listen();
-      const secretFile = join(tempDir(), "corp.secret");
-      writeFileSync(secretFile, `${idp.clientSecret}\n`, { mode: 0o600 });
+      await idp.listen();
       server = await startTestServer({
         rate_limit: { enabled: false },
         oidc: {
           providers: [
-            oidcProviderSchema.parse({
+            idp.providerConfig(tempDir(), {
               id: "corp",
               name: "Corp SSO",
-              issuer,
-              client_id: idp.clientId,
-              client_secret_file: secretFile,
               scopes: ["openid", "profile", "groups"],
               auto_create: true,
             }),

@@ -16,7 +16,7 @@ import {
   totpEnrolment,
   twoFactorStatus,
 } from "@private-chat/protocol/two-factor";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { empty, PUBLIC } from "../../http/openapi.js";
 import { caller } from "../authenticate.js";
@@ -33,6 +33,12 @@ export function registerTwoFactorRoutes(
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ["two-factor"];
   const done = empty("Done; nothing to return");
+  /** The caller, once the password in the body is checked again (spending the throttle). */
+  const passwordConfirmed = async (request: FastifyRequest & { body: { password: string } }) => {
+    const signedIn = caller(request);
+    await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+    return signedIn;
+  };
 
   app.get(
     "/me/two-factor",
@@ -62,8 +68,7 @@ export function registerTwoFactorRoutes(
       },
     },
     async (request) => {
-      const signedIn = caller(request);
-      await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+      const signedIn = await passwordConfirmed(request);
       return twoFactor.startTotp(signedIn);
     },
   );
@@ -98,8 +103,7 @@ export function registerTwoFactorRoutes(
       },
     },
     async (request, reply) => {
-      const signedIn = caller(request);
-      await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+      const signedIn = await passwordConfirmed(request);
       await twoFactor.removeTotp(signedIn);
       reply.code(204);
     },
@@ -118,8 +122,7 @@ export function registerTwoFactorRoutes(
       },
     },
     async (request) => {
-      const signedIn = caller(request);
-      await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+      const signedIn = await passwordConfirmed(request);
       return { recovery_codes: await twoFactor.renewRecoveryCodes(signedIn) };
     },
   );
@@ -137,8 +140,7 @@ export function registerTwoFactorRoutes(
       },
     },
     async (request) => {
-      const signedIn = caller(request);
-      await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+      const signedIn = await passwordConfirmed(request);
       return { options: await twoFactor.passkeyOptions(signedIn, clientOf(request)) };
     },
   );
@@ -176,8 +178,7 @@ export function registerTwoFactorRoutes(
       },
     },
     async (request, reply) => {
-      const signedIn = caller(request);
-      await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
+      const signedIn = await passwordConfirmed(request);
       await twoFactor.removePasskey(signedIn, request.params.id);
       reply.code(204);
     },
