@@ -27,6 +27,7 @@ export function presentAdminUser(user: User): AdminUserView {
     created_at: user.createdAt,
     last_seen_at: user.lastSeenAt,
     deleted_at: user.deletedAt,
+    second_factor: user.secondFactor,
   };
 }
 

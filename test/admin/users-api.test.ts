@@ -72,6 +72,7 @@ forEachEngine("admin API: accounts", { redis: true }, ({ start }) => {
       "is_bot",
       "last_seen_at",
       "owner_id",
+      "second_factor",
       "username",
     ]);
     assert.equal(found.disabled, false);

@@ -1,13 +1,16 @@
 /**
  * The admin console's users section in a real browser against a real server: finding and
  * creating accounts, disabling one (its open browser is signed out), ending its sessions,
- * and the console refused to anyone who is not an administrator.
+ * removing a lost second factor, and the console refused to anyone who is not an
+ * administrator.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { enrolTotp } from "../auth/two-factor-fixture.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
+import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { signIn, visible, WAIT, watchErrors } from "./helpers.js";
 
@@ -159,6 +162,20 @@ describe("admin console: users", { timeout: 180_000 }, () => {
     await visible(row.getByText("No live sessions."));
     await visible(bobs.getByText(ENDED));
     await bobs.context().close();
+    await page.context().close();
+  });
+
+  it("removes the second factors of someone who lost their phone", async () => {
+    const cam = await enrolTotp(server.url, await createUser(server.url));
+    const page = await openConsole();
+    const row = await manage(page, cam);
+    await row.getByRole("button", { name: "Remove second factors" }).click();
+    await visible(row.getByRole("status").filter({ hasText: "password alone" }));
+    assert.equal(await row.getByRole("button", { name: "Remove second factors" }).count(), 0);
+    const signedIn = await request(server.url, "POST", "/api/v1/auth/login", {
+      body: { username: cam.username, password: cam.password },
+    });
+    assert.equal(signedIn.status, 200, "the password alone signs in");
     await page.context().close();
   });
 

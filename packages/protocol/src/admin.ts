@@ -89,6 +89,8 @@ export const adminUserView = z.object({
   last_seen_at: z.nullable(z.number()),
   /** When the account was deleted (it is disabled for good then), or null. */
   deleted_at: z.nullable(z.number()),
+  /** It has a second factor (an authenticator app or a passkey). */
+  second_factor: z.boolean(),
 });
 export type AdminUserView = z.infer<typeof adminUserView>;
 

@@ -77,6 +77,11 @@ export class AdminCalls {
     return (await this.rest.request("POST", path, adminPasswordResponse, body)).password;
   }
 
+  /** Removes the account's second factors (a lost phone or key); audited. */
+  async resetTwoFactor(id: string): Promise<void> {
+    await this.rest.call("DELETE", `${user(id)}/two-factor`);
+  }
+
   async deleteUser(id: string): Promise<void> {
     await this.rest.call("DELETE", user(id));
   }

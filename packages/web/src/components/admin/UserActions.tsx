@@ -1,6 +1,7 @@
 /**
  * What an administrator can do to one account: disable or enable it, grant or remove
- * admin rights, reset its password, end its sessions, delete it. The server decides what
+ * admin rights, reset its password, remove its second factors (a lost phone or key), end
+ * its sessions, delete it. The server decides what
  * is allowed (an administrator cannot demote or disable themselves); its refusal is shown.
  */
 import type { AdminUserView } from "@private-chat/sdk";
@@ -21,6 +22,7 @@ export function UserActions({
 }: { id: string; user: AdminUserView } & UserChanges) {
   const { busy, error, run } = useUserAction();
   const [password, setPassword] = useState<string | null>(null);
+  const [factorsRemoved, setFactorsRemoved] = useState(false);
   // Disabling and resetting the password end the sessions: the list is fetched again.
   const [sessionsRound, setSessionsRound] = useState(0);
 
@@ -33,6 +35,13 @@ export function UserActions({
     run(async () => {
       setPassword(await api.admin.resetPassword(user.id));
       setSessionsRound((n) => n + 1);
+    });
+
+  const resetFactors = () =>
+    run(async () => {
+      await api.admin.resetTwoFactor(user.id);
+      onChange({ ...user, second_factor: false });
+      setFactorsRemoved(true);
     });
 
   return (
@@ -57,8 +66,18 @@ export function UserActions({
         <button type="button" class="small" disabled={busy} onClick={() => void reset()}>
           Reset password
         </button>
+        {user.second_factor && (
+          <button type="button" class="small" disabled={busy} onClick={() => void resetFactors()}>
+            Remove second factors
+          </button>
+        )}
       </div>
       <UserError error={error} />
+      {factorsRemoved && (
+        <p class="hint" role="status">
+          {user.username} signs in with their password alone now, and sets up new factors.
+        </p>
+      )}
       {password && <UserPassword label={`New password for ${user.username}`} value={password} />}
       <UserSessions key={sessionsRound} user={user} />
       <UserDelete user={user} onChange={onChange} />
