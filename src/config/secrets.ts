@@ -5,7 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { clientSecret } from "../oidc/client-secret.js";
 import type { Config } from "./schema.js";
+import { SecretFileError } from "./secret-file.js";
 
 export const PLACEHOLDER_SECRET = "CHANGE_THIS_SECRET_KEY_IN_PRODUCTION";
 export const MIN_SECRET_BYTES = 32;
@@ -46,6 +48,15 @@ export function checkSecrets(config: Config, source = "(config)"): string[] {
     const problem = secretProblem(secret, `previous_jwt_secrets[${index}]`);
     if (problem) problems.push(problem);
   });
+  // Each sign-in provider's client secret, read as the server will at start.
+  for (const provider of config.oidc.providers) {
+    try {
+      clientSecret(provider);
+    } catch (err) {
+      if (!(err instanceof SecretFileError)) throw err;
+      problems.push(err.message);
+    }
+  }
   return problems.map((problem) => `${source}: ${problem}`);
 }
 

@@ -6,8 +6,8 @@
  */
 import * as client from "openid-client";
 import type { OidcProviderConfig } from "../config/schema.js";
-import { readSecretFile, SecretFileError } from "../config/secret-file.js";
 import { AppError } from "../errors.js";
+import { clientSecret } from "./client-secret.js";
 
 /** How long a request to a provider may take. */
 const TIMEOUT_SECONDS = 10;
@@ -17,24 +17,6 @@ export interface OidcProvider {
   /** "oidc:<id>": the provider's name in external_identities. */
   key: string;
   configuration(): Promise<client.Configuration>;
-}
-
-function clientSecret(p: OidcProviderConfig, env: NodeJS.ProcessEnv): string | undefined {
-  if (p.client_secret_file)
-    return readSecretFile(
-      p.client_secret_file,
-      `[[oidc.providers]] ${p.id}: the client secret file`,
-    );
-  if (p.client_secret_env) {
-    const value = env[p.client_secret_env];
-    if (!value)
-      throw new SecretFileError(
-        `[[oidc.providers]] ${p.id}: the environment variable ${p.client_secret_env} (client_secret_env) is empty`,
-      );
-    return value;
-  }
-  // A public client: PKCE alone, as some providers allow for first-party apps.
-  return undefined;
 }
 
 export class OidcProviders {
