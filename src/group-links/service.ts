@@ -96,7 +96,7 @@ export class GroupLinkService {
       const inGroup = groups.includes(link.group);
       await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
         const conversation = await tx.conversations.byId(link.conversationId);
-        if (!conversation || conversation.type !== "group") return;
+        if (conversation?.type !== "group") return;
         const member = await tx.conversations.member(conversation.id, user.id);
         let action: "group_link.member_added" | "group_link.member_removed";
         if (inGroup && !member) {
