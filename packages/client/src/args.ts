@@ -142,8 +142,8 @@ Usage:
                                   codes left, passkeys, and whether the server
                                   requires one
   chat-client 2fa setup [--password-file FILE] [--json]
-                                  set up an authenticator app: shows its QR code and
-                                  secret, asks for a code it shows, prints the
+                                  set up an authenticator app: shows its secret and
+                                  otpauth:// address, asks for a code it shows, prints the
                                   recovery codes, this once
   chat-client 2fa remove [--password-file FILE]
                                   remove the authenticator app

@@ -1,12 +1,11 @@
 /**
  * 2fa [setup|remove|recovery-codes]: the signed-in person's second factors. Setting up an
- * authenticator app shows its QR code and secret on standard error, asks for a code it
+ * authenticator app shows its secret and otpauth:// address on standard error, asks for a code it
  * shows, and prints the recovery codes on standard output (one a line, so they can be
  * saved with a redirect). Each change asks for the password again. Passkeys are made in
  * the web app: a terminal has no authenticator to talk to.
  */
 import type { TwoFactorStatus } from "@private-chat/sdk";
-import QRCode from "qrcode";
 import { stringOption, type Values } from "../args.js";
 import { requireCredentials } from "../current-user.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
@@ -59,9 +58,9 @@ export async function twoFactor(values: Values, positionals: string[], io: Io): 
     switch (action) {
       case "setup": {
         const started = await api.twoFactor.startTotp(await passwordOf(values, prompter));
-        io.err(await QRCode.toString(started.otpauth_uri, { type: "terminal", small: true }));
-        io.err("Scan the code with your authenticator app, or type in this secret:");
+        io.err("Type this secret into your authenticator app (or open the address on the phone):");
         io.err(`  ${started.secret}`);
+        io.err(`  ${started.otpauth_uri}`);
         const code = await prompter.ask("Code the app shows: ", "code");
         if (code === "") throw new CliError("usage", "the code is empty");
         const added = await api.twoFactor.confirmTotp(code.replace(/\s/g, ""));
