@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { AuthResponse } from "@private-chat/protocol/rest";
 import * as client from "openid-client";
 import { hashSecret } from "../auth/access-tokens.js";
+import { publicOrigin } from "../auth/public-origin.js";
 import type { AuthService, ClientContext } from "../auth/service.js";
 import type { OidcProviderConfig } from "../config/schema.js";
 import { AppError } from "../errors.js";
@@ -68,9 +69,7 @@ export class OidcSignIn {
   }
 
   private callbackUrl(id: string, client: ClientContext): string {
-    const base = this.deps.publicUrl || client.origin;
-    if (!base) throw new AppError("invalid_request", "the request names no host");
-    return `${new URL(base).origin}/api/v1/auth/oidc/${id}/callback`;
+    return `${publicOrigin(this.deps.publicUrl, client)}/api/v1/auth/oidc/${id}/callback`;
   }
 
   /** Where to send the browser to sign in at the provider. */

@@ -107,13 +107,27 @@ export class SessionStore {
   }
 
   /** Revokes every live session of a user but `exceptId`; returns the revoked ids. */
-  async revokeAllForUser(userId: string, now: number, exceptId?: string): Promise<string[]> {
+  revokeAllForUser(userId: string, now: number, exceptId?: string): Promise<string[]> {
+    return this.revokeLive(userId, now, exceptId ? { exceptId } : {});
+  }
+
+  /** Revokes the live sessions of a user signed in one way (say "oidc:corp"); their ids. */
+  revokeByMethod(userId: string, method: string, now: number): Promise<string[]> {
+    return this.revokeLive(userId, now, { method });
+  }
+
+  private async revokeLive(
+    userId: string,
+    now: number,
+    only: { exceptId?: string; method?: string },
+  ): Promise<string[]> {
     let query = this.db
       .selectFrom("sessions")
       .select("id")
       .where("user_id", "=", userId)
       .where("revoked_at", "is", null);
-    if (exceptId) query = query.where("id", "!=", exceptId);
+    if (only.exceptId) query = query.where("id", "!=", only.exceptId);
+    if (only.method) query = query.where("method", "=", only.method);
     const ids = (await query.execute()).map((r) => r.id);
     if (ids.length > 0) {
       await this.db
@@ -122,26 +136,6 @@ export class SessionStore {
         .where("id", "in", ids)
         .execute();
     }
-    return ids;
-  }
-
-  /** Revokes the live sessions of a user signed in one way (say "oidc:corp"); their ids. */
-  async revokeByMethod(userId: string, method: string, now: number): Promise<string[]> {
-    const ids = (
-      await this.db
-        .selectFrom("sessions")
-        .select("id")
-        .where("user_id", "=", userId)
-        .where("method", "=", method)
-        .where("revoked_at", "is", null)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length > 0)
-      await this.db
-        .updateTable("sessions")
-        .set({ revoked_at: now })
-        .where("id", "in", ids)
-        .execute();
     return ids;
   }
 

@@ -18,6 +18,7 @@ import { AppError, notFound } from "../../errors.js";
 import type { StoredPasskey } from "../../storage/second-factors.js";
 import type { Repositories, Store } from "../../storage/store.js";
 import type { User } from "../../storage/users.js";
+import { publicOrigin } from "../public-origin.js";
 import { recheckCaller } from "../recheck.js";
 import type { Authenticated, ClientContext } from "../service.js";
 import {
@@ -81,9 +82,7 @@ export class TwoFactorService {
   }
 
   relyingParty(client: ClientContext): RelyingParty {
-    const origin = this.deps.publicUrl || client.origin;
-    if (!origin) throw new AppError("invalid_request", "the request names no host");
-    return relyingParty(new URL(origin).origin, this.deps.serverName());
+    return relyingParty(publicOrigin(this.deps.publicUrl, client), this.deps.serverName());
   }
 
   async status(user: User): Promise<TwoFactorStatus> {
