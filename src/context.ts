@@ -31,6 +31,7 @@ import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
 import { BackchannelLogout } from "./oidc/backchannel-logout.js";
+import { ProviderLinks, providerOnly } from "./oidc/links.js";
 import { MembershipCheck } from "./oidc/membership-check.js";
 import { OidcProviders } from "./oidc/providers.js";
 import { RefreshTokenSeal } from "./oidc/refresh-tokens.js";
@@ -63,6 +64,7 @@ export interface ServerContext {
   twoFactor: TwoFactorService;
   oidc: OidcSignIn;
   oidcLogout: BackchannelLogout;
+  providerLinks: ProviderLinks;
   oidcCheck: MembershipCheck;
   groupLinks: GroupLinkService;
   tickets: TicketService;
@@ -138,8 +140,10 @@ export function createContext(
     publicUrl: config.server.public_url,
     serverName: () => PRODUCT_NAME,
   });
+  const oidcProviders = new OidcProviders(config.oidc.providers);
   const auth = new AuthService({
     twoFactor,
+    providerOnly: (userId) => providerOnly(store, oidcProviders, userId),
     store,
     tokens,
     throttles: createAuthThrottles(config, redis?.client),
@@ -148,7 +152,6 @@ export function createContext(
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
-  const oidcProviders = new OidcProviders(config.oidc.providers);
   const groupLinks = new GroupLinkService({
     store,
     bus: events,
@@ -163,11 +166,13 @@ export function createContext(
     seal: refreshTokens,
     groupLinks,
   });
+  const providerLinks = new ProviderLinks({ store, providers: oidcProviders, signIn: oidc });
   const oidcCheck = new MembershipCheck({
     store,
     events,
     providers: oidcProviders,
     seal: refreshTokens,
+    groupLinks,
     intervalMs: config.oidc.check_interval_seconds * 1000,
     logger,
   });
@@ -336,6 +341,7 @@ export function createContext(
     twoFactor,
     oidc,
     oidcLogout,
+    providerLinks,
     oidcCheck,
     groupLinks,
     tickets,

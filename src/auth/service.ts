@@ -73,6 +73,11 @@ export interface AuthServiceDeps {
   store: Store;
   tokens: TokenService;
   throttles: AuthThrottles;
+  /**
+   * The provider an account must sign in through (`disable_local_password`), if any: its
+   * password and passkeys then sign it in no more.
+   */
+  providerOnly?: (userId: string) => Promise<string | undefined>;
   events: DomainEvents;
   /** Read at each registration (an admin may change it at run time). */
   registration: () => RegistrationMode;
@@ -206,6 +211,7 @@ export class AuthService {
       this.deps.onAuthFailure?.("account_disabled");
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     }
+    await this.refuseIfProviderOnly(found.id);
     const user = withoutHash(found);
     let method = "password";
     try {
@@ -250,8 +256,17 @@ export class AuthService {
       this.deps.onAuthFailure?.("account_disabled");
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     }
+    await this.refuseIfProviderOnly(found.id);
     await throttle.recordSuccess(key);
     return this.issue(withoutHash(found), client, "passkey");
+  }
+
+  /** Told only once the password (or passkey) was right: nobody else learns the link. */
+  private async refuseIfProviderOnly(userId: string): Promise<void> {
+    const provider = await this.deps.providerOnly?.(userId);
+    if (provider === undefined) return;
+    this.deps.onAuthFailure?.("provider_only");
+    throw new AppError("sign_in_refused", `this account signs in through ${provider} only`);
   }
 
   /** Resolves a bearer token to its live session and user, or throws a 401/403 AppError. */

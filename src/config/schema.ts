@@ -244,6 +244,8 @@ export const oidcProviderSchema = z.strictObject({
   /** Only people whose verified `email` is at one of these domains may sign in. */
   email_domains: z.array(z.string().min(1)).default([]),
   auto_create: z.boolean().default(false),
+  /** Accounts linked to this provider sign in through it only, never with a password. */
+  disable_local_password: z.boolean().default(false),
 });
 export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
 

@@ -26,6 +26,7 @@ import { registerPinRoutes } from "../messages/pin-routes.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerThreadRoutes } from "../messages/thread-routes.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
+import { registerProviderLinkRoutes } from "../oidc/link-routes.js";
 import { registerOidcRoutes } from "../oidc/routes.js";
 import { registerOpsRoutes } from "../ops/routes.js";
 import { registerOutgoingRoutes } from "../outgoing/routes.js";
@@ -184,6 +185,7 @@ export async function buildApp(
         registerPushRoutes(authed, ctx.push.service);
         registerTokenRoutes(authed, ctx.accessTokens, ctx.store);
         registerTwoFactorRoutes(authed, ctx.twoFactor, ctx.auth);
+        registerProviderLinkRoutes(authed, ctx.providerLinks, ctx.auth);
         registerBotRoutes(authed, ctx.bots);
         registerWebhookRoutes(authed, ctx.webhooks);
         registerOutgoingRoutes(authed, ctx.outgoing.service);

@@ -8,18 +8,36 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { USERNAME_PATTERN } from "@private-chat/protocol/rest";
-import type { IDToken } from "openid-client";
+import * as client from "openid-client";
 import { hashPassword } from "../auth/passwords.js";
 import { lockAdminChanges } from "../auth/recheck.js";
+import type { OidcProviderConfig } from "../config/schema.js";
 import { AppError } from "../errors.js";
 import type { Store } from "../storage/store.js";
 import { type User, withoutHash } from "../storage/users.js";
 import { storedDisplayName } from "../users/display-name.js";
 import type { OidcProvider } from "./providers.js";
 
-type Claims = IDToken & Record<string, unknown>;
+export type Claims = client.IDToken & Record<string, unknown>;
 
-export function groupsOf(claims: Claims, claim: string): string[] {
+/**
+ * The ID token's claims, with the userinfo endpoint's for those it lacks: many providers
+ * put the profile and the groups only there.
+ */
+export async function withUserInfo(
+  configuration: client.Configuration,
+  config: OidcProviderConfig,
+  idToken: client.IDToken,
+  accessToken: string,
+): Promise<Claims> {
+  const wanted = [config.username_claim, config.display_name_claim, config.groups_claim];
+  const missing = wanted.some((claim) => claim !== "" && idToken[claim] === undefined);
+  if (!missing || !configuration.serverMetadata().userinfo_endpoint) return idToken;
+  const info = await client.fetchUserInfo(configuration, accessToken, idToken.sub);
+  return { ...info, ...idToken };
+}
+
+export function groupsOf(claims: Record<string, unknown>, claim: string): string[] {
   if (!claim) return [];
   const value = claims[claim];
   if (Array.isArray(value)) return value.filter((g): g is string => typeof g === "string");
@@ -48,12 +66,12 @@ function refused(message: string): AppError {
   return new AppError("sign_in_refused", message);
 }
 
-export async function accountFor(
-  store: Store,
-  provider: OidcProvider,
-  claims: Claims,
-): Promise<User> {
-  const { config } = provider;
+/**
+ * Whether the provider's say lets this person in here (`access_group`, `email_domains`):
+ * throws `sign_in_refused` if not; answers whether `admin_group` makes them an
+ * administrator (undefined without one).
+ */
+export function admit(config: OidcProviderConfig, claims: Claims): boolean | undefined {
   const groups = groupsOf(claims, config.groups_claim);
   if (config.access_group && !groups.includes(config.access_group)) {
     throw refused(
@@ -65,12 +83,21 @@ export async function accountFor(
       `your ${config.name} account's e-mail address is not at a domain this server lets in; ask an administrator`,
     );
   }
-  const admin = config.admin_group ? groups.includes(config.admin_group) : undefined;
+  return config.admin_group ? groups.includes(config.admin_group) : undefined;
+}
+
+export async function accountFor(
+  store: Store,
+  provider: OidcProvider,
+  claims: Claims,
+): Promise<User> {
+  const { config } = provider;
+  const admin = admit(config, claims);
   const linked = await store.externalIdentities.userOf(provider.key, claims.sub);
-  if (linked) return updated(store, provider, linked, admin);
+  if (linked) return followAdminGroup(store, provider, linked, admin);
   if (!config.auto_create) {
     throw refused(
-      `there is no account here for your ${config.name} account yet; ask an administrator to make one`,
+      `there is no account here for your ${config.name} account yet: sign in with your password and link it in Settings, or ask an administrator`,
     );
   }
   return created(store, provider, claims, admin === true);
@@ -134,8 +161,11 @@ function identityOf(provider: OidcProvider, claims: Claims) {
   return { provider: provider.key, subject: claims.sub };
 }
 
-/** The linked account, made an administrator or not as `admin_group` now says. */
-async function updated(
+/**
+ * The linked account, made an administrator or not as `admin_group` now says (at each
+ * sign-in, and at each periodic check).
+ */
+export async function followAdminGroup(
   store: Store,
   provider: OidcProvider,
   userId: string,

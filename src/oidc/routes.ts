@@ -15,18 +15,23 @@ import { clientOf } from "../auth/routes.js";
 import { errorReply } from "../error-reply.js";
 import { empty, PUBLIC } from "../http/openapi.js";
 import type { BackchannelLogout } from "./backchannel-logout.js";
-import type { OidcSignIn } from "./sign-in.js";
+import { LinkFailed, type OidcSignIn } from "./sign-in.js";
 
 const providerParams = z.strictObject({ provider: z.string().max(64) });
 // `for=terminal`: the terminal client's sign-in; the browser shows the code to paste.
 const startQuery = z.strictObject({ for: z.optional(z.enum(["terminal"])) });
 
-/** Back to the web app with what went wrong, to show on its sign-in page. */
+/**
+ * Back to the web app with what went wrong, to show on its sign-in page — or in
+ * Settings, for a sign-in started there to link the account.
+ */
 function toAppWithError(reply: FastifyReply, err: unknown) {
-  const failure = errorReply(err);
-  if (failure.unexpected) throw err;
+  const cause = err instanceof LinkFailed ? err.cause : err;
+  const failure = errorReply(cause);
+  if (failure.unexpected) throw cause;
   const message = encodeURIComponent(failure.message);
-  return reply.redirect(`/#/oidc-error/${failure.code}/${message}`, 302);
+  const route = err instanceof LinkFailed ? "settings/link-error" : "oidc-error";
+  return reply.redirect(`/#/${route}/${failure.code}/${message}`, 302);
 }
 
 const LOGOUT_BODY_LIMIT_BYTES = 32 * 1024;
@@ -98,7 +103,7 @@ export async function registerOidcRoutes(
     async (request, reply) => {
       try {
         const forTerminal = request.query.for === "terminal";
-        const url = await oidc.start(request.params.provider, clientOf(request), forTerminal);
+        const url = await oidc.start(request.params.provider, clientOf(request), { forTerminal });
         return reply.redirect(url.href, 302);
       } catch (err) {
         return toAppWithError(reply, err);
@@ -126,6 +131,8 @@ export async function registerOidcRoutes(
       try {
         const query = new URLSearchParams(request.url.split("?")[1] ?? "");
         const done = await oidc.callback(request.params.provider, query, clientOf(request));
+        if (done.linked)
+          return reply.redirect(`/#/settings/linked/${request.params.provider}`, 302);
         const route = done.forTerminal ? "oidc-terminal" : "oidc";
         return reply.redirect(`/#/${route}/${done.code}`, 302);
       } catch (err) {

@@ -14,12 +14,13 @@ import * as client from "openid-client";
 import { hashSecret } from "../auth/access-tokens.js";
 import { publicOrigin } from "../auth/public-origin.js";
 import type { AuthService, ClientContext } from "../auth/service.js";
-import type { OidcProviderConfig } from "../config/schema.js";
 import { AppError } from "../errors.js";
 import type { GroupLinkService } from "../group-links/service.js";
+import type { PendingOidcSignIn } from "../storage/oidc-sign-ins.js";
 import type { Store } from "../storage/store.js";
-import { accountFor, groupsOf } from "./accounts.js";
-import type { OidcProviders } from "./providers.js";
+import { accountFor, type Claims, groupsOf, withUserInfo } from "./accounts.js";
+import { linkAccount } from "./links.js";
+import type { OidcProvider, OidcProviders } from "./providers.js";
 import type { RefreshTokenSeal } from "./refresh-tokens.js";
 
 const SIGN_IN_TTL_MS = 10 * 60 * 1000;
@@ -38,23 +39,11 @@ export interface OidcSignInDeps {
   groupLinks: GroupLinkService;
 }
 
-type Claims = client.IDToken & Record<string, unknown>;
-
-/**
- * The ID token's claims, with the userinfo endpoint's for those it lacks: many providers
- * put the profile and the groups only there.
- */
-async function withUserInfo(
-  configuration: client.Configuration,
-  config: OidcProviderConfig,
-  idToken: client.IDToken,
-  accessToken: string,
-): Promise<Claims> {
-  const wanted = [config.username_claim, config.display_name_claim, config.groups_claim];
-  const missing = wanted.some((claim) => claim !== "" && idToken[claim] === undefined);
-  if (!missing || !configuration.serverMetadata().userinfo_endpoint) return idToken;
-  const info = await client.fetchUserInfo(configuration, accessToken, idToken.sub);
-  return { ...info, ...idToken };
+/** A sign-in started from Settings to link an account failed; `cause` says why. */
+export class LinkFailed extends Error {
+  constructor(cause: unknown) {
+    super("linking the account failed", { cause });
+  }
 }
 
 function failed(message: string): AppError {
@@ -72,8 +61,15 @@ export class OidcSignIn {
     return `${publicOrigin(this.deps.publicUrl, client)}/api/v1/auth/oidc/${id}/callback`;
   }
 
-  /** Where to send the browser to sign in at the provider. */
-  async start(id: string, caller: ClientContext, forTerminal = false): Promise<URL> {
+  /**
+   * Where to send the browser to sign in at the provider: for the web app, for the
+   * terminal client (`forTerminal`), or to link the account `linkUserId` to it.
+   */
+  async start(
+    id: string,
+    caller: ClientContext,
+    purpose: { forTerminal?: boolean; linkUserId?: string } = {},
+  ): Promise<URL> {
     const provider = this.deps.providers.get(id);
     const configuration = await provider.configuration();
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -82,7 +78,13 @@ export class OidcSignIn {
     const now = Date.now();
     await this.deps.store.oidcSignIns.start(
       state,
-      { provider: id, codeVerifier, nonce, forTerminal },
+      {
+        provider: id,
+        codeVerifier,
+        nonce,
+        forTerminal: purpose.forTerminal === true,
+        linkUserId: purpose.linkUserId ?? null,
+      },
       now + SIGN_IN_TTL_MS,
       now,
     );
@@ -100,19 +102,37 @@ export class OidcSignIn {
    * The provider's answer: checked (state taken once, code exchanged with the PKCE
    * verifier, ID token's signature, issuer, audience, expiry and nonce), then the
    * account found or made and a session started. Returns the one-time code, and whether
-   * the terminal client waits for it.
+   * the terminal client waits for it — or, for a sign-in started from Settings to link an
+   * account, that it was linked (no new session).
    */
   async callback(
     id: string,
     query: URLSearchParams,
     caller: ClientContext,
-  ): Promise<{ code: string; forTerminal: boolean }> {
+  ): Promise<{ linked: true } | { linked: false; code: string; forTerminal: boolean }> {
     const provider = this.deps.providers.get(id);
     const now = Date.now();
     const state = query.get("state") ?? "";
     const pending = state ? await this.deps.store.oidcSignIns.take(state, now) : undefined;
     if (!pending || pending.provider !== id)
       throw failed("this sign-in is unknown, used already or too old; start again");
+    try {
+      return await this.answered(provider, pending, query, caller, now);
+    } catch (err) {
+      // Started from Settings: the failure is told there, to the person signed in.
+      throw pending.linkUserId ? new LinkFailed(err) : err;
+    }
+  }
+
+  private async answered(
+    provider: OidcProvider,
+    pending: PendingOidcSignIn,
+    query: URLSearchParams,
+    caller: ClientContext,
+    now: number,
+  ): Promise<{ linked: true } | { linked: false; code: string; forTerminal: boolean }> {
+    const { id } = provider.config;
+    const state = query.get("state") ?? "";
     const error = query.get("error");
     if (error) {
       const described = (query.get("error_description") ?? error).slice(0, 200);
@@ -140,7 +160,9 @@ export class OidcSignIn {
         `${provider.config.name}'s answer does not check out: ${(err as Error).message}`,
       );
     }
-    const user = await accountFor(this.deps.store, provider, claims);
+    const user = pending.linkUserId
+      ? await linkAccount(this.deps.store, provider, claims, pending.linkUserId)
+      : await accountFor(this.deps.store, provider, claims);
     if (user.disabled)
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     // Kept for the periodic check that the provider still knows the person.
@@ -156,6 +178,7 @@ export class OidcSignIn {
         user,
         groupsOf(claims, provider.config.groups_claim),
       );
+    if (pending.linkUserId) return { linked: true };
     const session = await this.deps.auth.startSession(user, caller, provider.key);
     const code = randomBytes(32).toString("base64url");
     await this.deps.store.oidcSignIns.handOff(
@@ -164,7 +187,7 @@ export class OidcSignIn {
       now + HANDOFF_TTL_MS,
       now,
     );
-    return { code, forTerminal: pending.forTerminal };
+    return { linked: false, code, forTerminal: pending.forTerminal };
   }
 
   /** The token of the session a one-time code hands over. */

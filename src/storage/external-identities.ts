@@ -122,6 +122,16 @@ export class ExternalIdentityStore {
     return claimed;
   }
 
+  /** Removes the account's link to one provider; false when there was none. */
+  async unlink(provider: string, userId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("external_identities")
+      .where("provider", "=", provider)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   async removeForUser(userId: string): Promise<void> {
     await this.db.deleteFrom("external_identities").where("user_id", "=", userId).execute();
   }

@@ -12,6 +12,8 @@ export interface PendingOidcSignIn {
   nonce: string;
   /** Started by the terminal client: the browser shows the code instead of using it. */
   forTerminal: boolean;
+  /** Started from Settings by this account, to link it to the provider. */
+  linkUserId: string | null;
 }
 
 export class OidcSignInStore {
@@ -28,6 +30,7 @@ export class OidcSignInStore {
         code_verifier: pending.codeVerifier,
         nonce: pending.nonce,
         for_terminal: pending.forTerminal ? 1 : 0,
+        link_user_id: pending.linkUserId,
         expires_at: expiresAt,
       })
       .execute();
@@ -45,6 +48,7 @@ export class OidcSignInStore {
       codeVerifier: row.code_verifier,
       nonce: row.nonce,
       forTerminal: row.for_terminal === 1,
+      linkUserId: row.link_user_id,
     };
   }
 

@@ -66,6 +66,8 @@ export interface OidcSignInsTable {
   nonce: string;
   /** 1: started by the terminal client, which gets the code pasted by its person. */
   for_terminal: Generated<number>;
+  /** Started from Settings to link this account to the provider (migration 031). */
+  link_user_id: string | null;
   expires_at: number;
 }
 

@@ -15,7 +15,12 @@ import { addMembers, createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client, request } from "../helpers/http.js";
-import { followSignIn, TestOidcProvider } from "../helpers/oidc-provider.js";
+import {
+  followSignIn,
+  signInThrough,
+  type TestAccount,
+  TestOidcProvider,
+} from "../helpers/oidc-provider.js";
 import type { TestServer } from "../helpers/server.js";
 import { connect } from "../helpers/socket.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
@@ -226,20 +231,8 @@ if (tls) {
       });
 
       it("keeps a conversation linked to a provider group in step with the group", async () => {
-        const signInAs = async (sub: string, account: Record<string, unknown>) => {
-          idp.accounts.set(sub, account);
-          idp.nextLogin = sub;
-          const end = await followSignIn(start());
-          assert.equal(end.route[0], "oidc", end.route.join("/"));
-          const res = await exchange(end.route[1] as string);
-          assert.equal(res.status, 200, res.text);
-          return {
-            id: res.body.user.id as string,
-            username: res.body.user.username as string,
-            password: "",
-            token: res.body.token as string,
-          };
-        };
+        const signInAs = (sub: string, account: TestAccount) =>
+          signInThrough(server.url, idp, sub, account);
         const admin = await signInAs("sub-jo", {
           preferred_username: "joan",
           groups: ["chat", "chat-admins"],

@@ -6,6 +6,7 @@
  * `followSignIn` is such a browser: it keeps the provider's cookies and stops when the
  * redirects lead back to the web app.
  */
+import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -15,6 +16,8 @@ import { join } from "node:path";
 import { importJWK, type JWK, SignJWT } from "jose";
 import Provider from "oidc-provider";
 import { type OidcProviderConfig, oidcProviderSchema } from "../../src/config/schema.js";
+import type { TestUser } from "./factories.js";
+import { client } from "./http.js";
 
 export interface TestAccount {
   preferred_username?: string;
@@ -213,4 +216,29 @@ export async function followSignIn(
     url = tamper(new URL(location, url));
   }
   throw new Error("too many redirects");
+}
+
+/**
+ * Signs in through provider `providerId` as the provider's account `sub` (set to
+ * `account` first), as a browser would; the session, as a test user (no password).
+ */
+export async function signInThrough(
+  serverUrl: string,
+  idp: TestOidcProvider,
+  sub: string,
+  account: TestAccount,
+  providerId = "corp",
+): Promise<TestUser> {
+  idp.accounts.set(sub, account);
+  idp.nextLogin = sub;
+  const end = await followSignIn(`${serverUrl}/api/v1/auth/oidc/${providerId}/start`);
+  assert.equal(end.route[0], "oidc", end.route.join("/"));
+  const res = await client(serverUrl).post("/api/v1/auth/oidc/exchange", { code: end.route[1] });
+  assert.equal(res.status, 200, res.text);
+  return {
+    id: res.body.user.id as string,
+    username: res.body.user.username as string,
+    password: "",
+    token: res.body.token as string,
+  };
 }

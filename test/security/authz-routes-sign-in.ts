@@ -1,7 +1,7 @@
 /**
  * The authorisation matrix's cases for signing in (see authz-routes.ts): a person's own
- * second factors, behind a password asked again; an administrator's reset of them, and
- * the provider groups linked to conversations.
+ * second factors and links to sign-in providers, behind a password asked again; an
+ * administrator's reset of factors, and the provider groups linked to conversations.
  */
 import { randomUUID } from "node:crypto";
 import type { RouteCase } from "./authz-routes.js";
@@ -50,6 +50,15 @@ export const SIGN_IN_CASES: Record<string, RouteCase> = {
   "DELETE /api/v1/me/passkeys/:id": {
     scope: "self",
     call: () => ({ path: `${API}/me/passkeys/${randomUUID()}`, body: wrongPassword }),
+  },
+  "GET /api/v1/me/sign-in-providers": { scope: "self", call: fixed("/me/sign-in-providers") },
+  "POST /api/v1/me/sign-in-providers/:provider/link": {
+    scope: "self",
+    call: fixed("/me/sign-in-providers/corp/link", wrongPassword),
+  },
+  "DELETE /api/v1/me/sign-in-providers/:provider": {
+    scope: "self",
+    call: fixed("/me/sign-in-providers/corp", wrongPassword),
   },
   "GET /api/v1/admin/group-links": { scope: "admin", call: fixed("/admin/group-links") },
   "POST /api/v1/admin/group-links": {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Locator, Page } from "playwright-core";
 import { DEFAULT_TEST_PASSWORD } from "../helpers/factories.js";
 
@@ -117,4 +118,26 @@ export async function expectInOrderOnce(page: Page, texts: string[]): Promise<vo
     [...positions].sort((a, b) => a - b),
     `in order: ${shown.join(" | ")}`,
   );
+}
+
+/** Axe finds nothing on the page at a desktop and a phone width, light and dark. */
+export async function passesAxe(page: Page, what: string): Promise<void> {
+  const size = page.viewportSize();
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 760 },
+  ]) {
+    await page.setViewportSize(viewport);
+    for (const colorScheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme });
+      const result = await new AxeBuilder({ page }).analyze();
+      assert.deepEqual(
+        result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`),
+        [],
+        `${what}, ${viewport.width} px, ${colorScheme}`,
+      );
+    }
+  }
+  if (size) await page.setViewportSize(size);
+  await page.emulateMedia({ colorScheme: "light" });
 }

@@ -9,14 +9,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
+import { createUser } from "../helpers/factories.js";
 import { TestOidcProvider } from "../helpers/oidc-provider.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
-import { visible, watchErrors } from "./helpers.js";
+import { passesAxe, visible, watchErrors } from "./helpers.js";
 
 const tls = trustedCert(import.meta.url);
 const tempDir = tempDirs("chat-web-oidc-");
@@ -91,22 +91,32 @@ if (tls) {
       await visible(shown.getByText("B".repeat(43)));
     });
 
+    it("links a password account to the provider from Settings", async () => {
+      const user = await createUser(server.url);
+      const linking = await context.newPage();
+      watchErrors(linking, errors);
+      await linking.goto(server.url);
+      await linking.getByLabel("Username").fill(user.username);
+      await linking.getByLabel("Password").fill(user.password);
+      await linking.getByRole("button", { name: "Sign in" }).click();
+      await visible(linking.getByRole("heading", { name: "Chats" }));
+      await linking.evaluate(`location.hash = "#/settings"`);
+      const providers = linking.getByRole("list", { name: "Sign-in providers" });
+      await visible(providers.getByText("Not linked"));
+      await linking.getByRole("button", { name: "Link Corp SSO" }).click();
+      await linking.getByLabel("Your password").fill(user.password);
+      idp.accounts.set("sub-ivo", { preferred_username: "ivo.corp", name: "Ivo" });
+      idp.nextLogin = "sub-ivo";
+      await linking.getByRole("button", { name: "Continue" }).click();
+      await visible(linking.getByRole("status").filter({ hasText: "Linked." }));
+      await visible(providers.getByText("Linked", { exact: true }));
+      assert.equal(new URL(linking.url()).hash, "#/settings");
+      await passesAxe(linking, "Settings with a linked provider");
+      await linking.close();
+    });
+
     it("passes axe with the provider button and an error, in both themes and widths", async () => {
-      for (const size of [
-        { width: 1280, height: 800 },
-        { width: 390, height: 760 },
-      ]) {
-        await page.setViewportSize(size);
-        for (const colorScheme of ["light", "dark"] as const) {
-          await page.emulateMedia({ colorScheme });
-          const result = await new AxeBuilder({ page }).analyze();
-          assert.deepEqual(
-            result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`),
-            [],
-            `${size.width} px, ${colorScheme}`,
-          );
-        }
-      }
+      await passesAxe(page, "the sign-in page with a provider and an error");
       assert.deepEqual(
         errors.filter((e) => !/401|Unauthorized/.test(e)),
         [],

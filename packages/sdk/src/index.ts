@@ -87,6 +87,7 @@ export {
 } from "@private-chat/protocol/outgoing";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
+export type { ProviderLinkView } from "@private-chat/protocol/sign-in-providers";
 export type {
   BotView,
   CreatedBotResponse,

@@ -1,10 +1,15 @@
 /**
  * Signing in and out, and the account itself: a password (with a second factor when the
- * account has one), a passkey alone, an OpenID Connect provider's one-time code; the
- * password and the account's deletion. A part of ApiClient (rest.ts): each sign-in keeps
+ * account has one), a passkey alone, an OpenID Connect provider's one-time code; links
+ * to the providers; the password and the account's deletion. A part of ApiClient (rest.ts): each sign-in keeps
  * the token it gets for the calls that follow.
  */
 import { type AuthResponse, authResponse } from "@private-chat/protocol/rest";
+import {
+  type ProviderLinkView,
+  providerLinkStart,
+  providerLinksResponse,
+} from "@private-chat/protocol/sign-in-providers";
 import {
   type PasskeyAssertion,
   type PasskeyOptionsResponse,
@@ -74,6 +79,27 @@ export class SignInCalls extends MessageCalls {
     const result = await this.request("POST", "/api/v1/auth/passkey", authResponse, { passkey });
     this.token = result.token;
     return result;
+  }
+
+  /** The server's sign-in providers, and which this account is linked to. */
+  async providerLinks(): Promise<ProviderLinkView[]> {
+    return (await this.request("GET", "/api/v1/me/sign-in-providers", providerLinksResponse))
+      .providers;
+  }
+
+  /**
+   * Where the browser goes to link this account to a provider (the password asked
+   * again); it comes back to the web app's #/settings/linked/<id>.
+   */
+  async startProviderLink(providerId: string, password: string): Promise<string> {
+    const path = `/api/v1/me/sign-in-providers/${encodeURIComponent(providerId)}/link`;
+    return (await this.request("POST", path, providerLinkStart, { password })).url;
+  }
+
+  async removeProviderLink(providerId: string, password: string): Promise<void> {
+    await this.call("DELETE", `/api/v1/me/sign-in-providers/${encodeURIComponent(providerId)}`, {
+      password,
+    });
   }
 
   async logout(): Promise<void> {

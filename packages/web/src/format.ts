@@ -85,6 +85,11 @@ export function dayLabel(ms: number, now = Date.now()): string {
   return longDate.format(ms);
 }
 
+/** A day, written out ("Monday, 7 December 2026"), for dates a person plans by. */
+export function dayText(ms: number): string {
+  return longDate.format(ms);
+}
+
 export function sameDay(a: number, b: number): boolean {
   return startOfDay(a) === startOfDay(b);
 }

@@ -40,6 +40,7 @@ import { externalIdentities } from "./027_external_identities.js";
 import { secondFactors } from "./028_second_factors.js";
 import { oidcSignIns } from "./029_oidc_sign_ins.js";
 import { groupLinks } from "./030_group_links.js";
+import { providerLinks } from "./031_provider_links.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -75,6 +76,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "028_second_factors": secondFactors,
     "029_oidc_sign_ins": oidcSignIns,
     "030_group_links": groupLinks,
+    "031_provider_links": providerLinks,
   };
 }
 

@@ -1,18 +1,23 @@
 /**
- * Sign in, or create an account (with an invite code when the server asks for one).
+ * Sign in (a password, then a second factor when the account has one; or a passkey
+ * alone), or create an account (with an invite code when the server asks for one).
  */
 
-import type { ServerInfo } from "@private-chat/sdk";
+import { ApiError, type ServerInfo } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
+import { answerWithPasskey, passkeysAvailable } from "../passkey-prompt.js";
 import { signedIn } from "../state/live.js";
 import { ProviderButtons, TerminalCode, useProviderReturn } from "./ProviderSignIn.js";
+import { SecondFactorStep } from "./SecondFactorStep.js";
 
 export function AuthScreen({ notice }: { notice: string | null }) {
   const [info, setInfo] = useState<ServerInfo | null>(null);
   const [mode, setMode] = useState<"login" | "register">("login");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The password was right and the account has a second factor: the next step asks for it.
+  const [factorFor, setFactorFor] = useState<{ username: string; password: string } | null>(null);
 
   useEffect(() => {
     api.serverInfo().then(setInfo, () => setInfo(null));
@@ -29,6 +34,8 @@ export function AuthScreen({ notice }: { notice: string | null }) {
     const field = (name: string) => String(form.get(name) ?? "").trim();
     setBusy(true);
     setError(null);
+    const username = field("username");
+    const password = String(form.get("password") ?? "");
     try {
       const auth = registering
         ? await api.register({
@@ -37,8 +44,21 @@ export function AuthScreen({ notice }: { notice: string | null }) {
             ...(field("display_name") ? { display_name: field("display_name") } : {}),
             ...(info?.registration === "invite" ? { invite_code: field("invite_code") } : {}),
           })
-        : await api.login(field("username"), String(form.get("password") ?? ""));
+        : await api.login(username, password);
       signedIn(auth);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "second_factor_required")
+        setFactorFor({ username, password });
+      else setError(errorText(err));
+      setBusy(false);
+    }
+  }
+
+  async function signInWithPasskey() {
+    setBusy(true);
+    setError(null);
+    try {
+      signedIn(await api.passkeySignIn(await answerWithPasskey()));
     } catch (err) {
       setError(errorText(err));
       setBusy(false);
@@ -57,14 +77,24 @@ export function AuthScreen({ notice }: { notice: string | null }) {
           <img src="./favicon.svg" alt="" width="40" height="40" />
           <h1>{info?.name ?? "Private Chat"}</h1>
         </div>
-        <h2>{registering ? "Create your account" : "Sign in"}</h2>
-        {terminalCode && <TerminalCode code={terminalCode} />}
-        {notice && !error && (
+        <h2>
+          {registering ? "Create your account" : factorFor ? "Two-factor sign-in" : "Sign in"}
+        </h2>
+        {factorFor && (
+          <SecondFactorStep
+            {...factorFor}
+            onSignedIn={signedIn}
+            onBack={() => setFactorFor(null)}
+          />
+        )}
+        {!factorFor && terminalCode && <TerminalCode code={terminalCode} />}
+        {!factorFor && notice && !error && (
           <p class="notice" role="status">
             {notice}
           </p>
         )}
-        <form onSubmit={submit} class="stack">
+        {/* Kept (hidden) during the second step, so "Back" finds what was typed. */}
+        <form onSubmit={submit} class={factorFor ? "stack is-hidden" : "stack"}>
           <label>
             Username
             <input
@@ -110,8 +140,15 @@ export function AuthScreen({ notice }: { notice: string | null }) {
             {busy ? "Please wait…" : registering ? "Create account" : "Sign in"}
           </button>
         </form>
-        {!registering && <ProviderButtons providers={info?.sign_in_providers ?? []} />}
-        {canRegister && (
+        {!registering && !factorFor && passkeysAvailable() && (
+          <button type="button" disabled={busy} onClick={() => void signInWithPasskey()}>
+            Use a passkey instead
+          </button>
+        )}
+        {!registering && !factorFor && (
+          <ProviderButtons providers={info?.sign_in_providers ?? []} />
+        )}
+        {canRegister && !factorFor && (
           <p class="switch">
             {registering ? "Already have an account? " : "New here? "}
             <button

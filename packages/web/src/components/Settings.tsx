@@ -1,7 +1,7 @@
 /**
- * Your account: sessions (sign out the others), notifications and do-not-disturb hours,
- * access tokens, password change, the people you blocked, a download of your data, sign out, deleting
- * the account.
+ * Your account: sessions (sign out the others), two-factor sign-in, sign-in providers,
+ * notifications and do-not-disturb hours, access tokens, password change, the people you
+ * blocked, a download of your data, sign out, deleting the account.
  */
 
 import type { SessionView } from "@private-chat/sdk";
@@ -20,6 +20,8 @@ import { DeleteAccount } from "./DeleteAccount.js";
 import { DndSettings } from "./DndSettings.js";
 import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
+import { ProviderLinks } from "./two-factor/ProviderLinks.js";
+import { TwoFactorSettings } from "./two-factor/TwoFactorSettings.js";
 
 /** A short name for the device behind a user agent ("Firefox on Linux"). */
 export function device(agent: string): string {
@@ -164,6 +166,8 @@ export function Settings() {
             Sign out other sessions{others > 0 ? ` (${others})` : ""}
           </button>
         </div>
+        <TwoFactorSettings />
+        <ProviderLinks />
         <NotificationSettings />
         <DndSettings />
         <div class="card">

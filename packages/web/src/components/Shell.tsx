@@ -16,6 +16,7 @@ import { Icon } from "./icons.js";
 import { MessageLink } from "./MessageLink.js";
 import { NotifyHint } from "./NotifyHint.js";
 import { RequestsPage } from "./RequestsPage.js";
+import { SecondFactorDue } from "./two-factor/SecondFactorDue.js";
 
 const AdminPage = lazyView(() => import("./admin/AdminPage.js").then((m) => m.AdminPage));
 const NewChat = lazyView(() => import("./NewChat.js").then((m) => m.NewChat));
@@ -65,6 +66,7 @@ export function Shell() {
         <ConversationList route={route} />
         <div class="main" id="main">
           <NotifyHint hidden={route.name === "settings"} />
+          <SecondFactorDue hidden={route.name === "settings"} />
           {route.name === "chat" && (
             <ConversationView
               key={route.id}

@@ -44,6 +44,7 @@ import { applyEvent, mergeConversations, removeConversation } from "./reduce.js"
 import { loadBlocks } from "./requests.js";
 import { restoreOutbox } from "./send.js";
 import { createStore } from "./store.js";
+import { forgetTwoFactor, isOverdue, loadTwoFactor, twoFactor } from "./two-factor.js";
 
 export const session = createStore<{ user: UserView | null; notice: string | null }>({
   user: null,
@@ -86,6 +87,23 @@ async function restoreLocal(userId: string): Promise<void> {
   chat.update((s) => restoreCopy(s, copy));
 }
 
+/**
+ * The account's grace period for a second factor is over: the session answers only the
+ * set-up calls, so the app shows only those until one is set up (finishEnrolment()).
+ */
+async function enrolmentDue(): Promise<void> {
+  stop();
+  const status = await loadTwoFactor();
+  if (!status || !isOverdue(status)) end("Your session has ended. Please sign in again.");
+}
+
+/** Leaves the set-up screen once a second factor is set up, and starts the session. */
+export function finishEnrolment(): void {
+  twoFactor.update((s) => ({ ...s, enrolling: false }));
+  const user = session.get().user;
+  if (user) start(user);
+}
+
 function start(user: UserView): void {
   stop();
   session.set({ user, notice: null });
@@ -96,7 +114,7 @@ function start(user: UserView): void {
   void restoreLocal(user.id);
   cleanups = [
     keepLocalCopy(user.id),
-    socket.on("state", ({ state }) => {
+    socket.on("state", ({ state, reason }) => {
       // Each retry goes through "connecting": the server counts as unreachable until one
       // gets through, so the banner does not flicker between attempts.
       chat.update((s) => ({
@@ -110,7 +128,11 @@ function start(user: UserView): void {
               : s.unreachable,
       }));
       if (state === "open") resetReadMarks();
-      if (state === "unauthorized") end("Your session has ended. Please sign in again.");
+      if (state === "unauthorized") {
+        // Past the grace period for a second factor: the session still sets one up.
+        if (reason.startsWith("second_factor_enrolment_required")) void enrolmentDue();
+        else end("Your session has ended. Please sign in again.");
+      }
     }),
     socket.on("expired", () => {
       // Away longer than the server keeps events: what was built from them may miss
@@ -121,6 +143,8 @@ function start(user: UserView): void {
     }),
     socket.on("ready", ({ user: fresh }) => {
       readyCount++;
+      // Whether a second factor is due (a reminder during the grace period).
+      if (readyCount === 1) void loadTwoFactor();
       chat.update((s) => ({ ...s, me: fresh }));
       session.update((s) => ({ ...s, user: fresh }));
       if (api.token) saveSession({ token: api.token, user: fresh });
@@ -170,6 +194,7 @@ export function end(notice: string | null): void {
   // What this device kept of the user goes with the session.
   if (userId) void deleteCopy(userId);
   chat.set(emptyState());
+  forgetTwoFactor();
   session.set({ user: null, notice });
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
 }

@@ -1,0 +1,126 @@
+/**
+ * Linking an existing account to a provider, from Settings: the person confirms their
+ * password, signs in at the provider, and its subject is linked to their account (never
+ * one already linked to another account, never a second subject of the same provider).
+ * From then on they may sign in either way — or through the provider only, when it has
+ * `disable_local_password`, so that leaving the organisation ends their access here too.
+ */
+import type { ProviderLinkView } from "@private-chat/protocol/sign-in-providers";
+import type { Authenticated, ClientContext } from "../auth/service.js";
+import { AppError, notFound } from "../errors.js";
+import type { Store } from "../storage/store.js";
+import type { User } from "../storage/users.js";
+import { admit, type Claims, followAdminGroup } from "./accounts.js";
+import type { OidcProvider, OidcProviders } from "./providers.js";
+import type { OidcSignIn } from "./sign-in.js";
+
+/** The provider sign-in started from Settings ends here: its subject linked to `userId`. */
+export async function linkAccount(
+  store: Store,
+  provider: OidcProvider,
+  claims: Claims,
+  userId: string,
+): Promise<User> {
+  const { config } = provider;
+  const admin = admit(config, claims);
+  const now = Date.now();
+  await store.transaction(async (tx) => {
+    const user = await tx.users.byId(userId);
+    if (!user || user.deletedAt !== null || user.disabled)
+      throw new AppError("session_revoked", "this account is gone or disabled; sign in again");
+    const holder = await tx.externalIdentities.userOf(provider.key, claims.sub);
+    if (holder === userId) return;
+    if (holder)
+      throw new AppError(
+        "conflict",
+        `this ${config.name} account is linked to another account here`,
+      );
+    const own = await tx.externalIdentities.ofUser(userId);
+    if (own.some((identity) => identity.provider === provider.key))
+      throw new AppError(
+        "conflict",
+        `your account is linked to another ${config.name} account; unlink it in Settings first`,
+      );
+    if (
+      !(await tx.externalIdentities.link({ ...identity(provider, claims), userId, createdAt: now }))
+    )
+      throw new AppError("conflict", "this link was made twice at once; try again");
+    await tx.audit.append({
+      actor: { id: userId, label: user.username },
+      action: "user.provider_linked",
+      targetType: "user",
+      targetId: userId,
+      details: { provider: config.id },
+      now,
+    });
+  });
+  return followAdminGroup(store, provider, userId, admin);
+}
+
+const identity = (provider: OidcProvider, claims: Claims) => ({
+  provider: provider.key,
+  subject: claims.sub,
+});
+
+export class ProviderLinks {
+  constructor(
+    private readonly deps: { store: Store; providers: OidcProviders; signIn: OidcSignIn },
+  ) {}
+
+  async list(userId: string): Promise<ProviderLinkView[]> {
+    const linked = new Set(
+      (await this.deps.store.externalIdentities.ofUser(userId)).map((i) => i.provider),
+    );
+    return this.deps.providers.list().map(({ id, name }) => {
+      const provider = this.deps.providers.get(id);
+      return {
+        id,
+        name,
+        linked: linked.has(provider.key),
+        provider_only: provider.config.disable_local_password,
+      };
+    });
+  }
+
+  /** Where the browser goes to link the caller (whose password the route checked). */
+  async start(auth: Authenticated, providerId: string, client: ClientContext): Promise<URL> {
+    const provider = this.deps.providers.get(providerId);
+    const own = await this.deps.store.externalIdentities.ofUser(auth.user.id);
+    if (own.some((i) => i.provider === provider.key))
+      throw new AppError("conflict", `your account is linked to ${provider.config.name} already`);
+    return this.deps.signIn.start(providerId, client, { linkUserId: auth.user.id });
+  }
+
+  async unlink(auth: Authenticated, providerId: string): Promise<void> {
+    const provider = this.deps.providers.get(providerId);
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.externalIdentities.unlink(provider.key, auth.user.id)))
+        throw notFound("link to this provider");
+      await tx.audit.append({
+        actor: { id: auth.user.id, label: auth.user.username },
+        action: "user.provider_unlinked",
+        targetType: "user",
+        targetId: auth.user.id,
+        details: { provider: provider.config.id },
+        now: Date.now(),
+      });
+    });
+  }
+}
+
+/**
+ * The name of the provider the account must sign in through (one of its links has
+ * `disable_local_password`), or undefined when a password (or a passkey) may do.
+ */
+export async function providerOnly(
+  store: Store,
+  providers: OidcProviders,
+  userId: string,
+): Promise<string | undefined> {
+  const keys = new Set((await store.externalIdentities.ofUser(userId)).map((i) => i.provider));
+  for (const { id, name } of providers.list()) {
+    const { key, config } = providers.get(id);
+    if (keys.has(key) && config.disable_local_password) return name;
+  }
+  return undefined;
+}
