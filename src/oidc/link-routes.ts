@@ -6,6 +6,7 @@
 
 import { providerLinkStart, providerLinksResponse } from "@private-chat/protocol/sign-in-providers";
 import { confirmPasswordBody } from "@private-chat/protocol/two-factor";
+import { serialize } from "cookie";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -13,7 +14,7 @@ import { caller } from "../auth/authenticate.js";
 import { clientOf } from "../auth/routes.js";
 import type { AuthService } from "../auth/service.js";
 import { empty } from "../http/openapi.js";
-import type { ProviderLinks } from "./links.js";
+import { LINK_COOKIE, LINK_COOKIE_PATH, type ProviderLinks } from "./links.js";
 
 const providerParams = z.strictObject({ provider: z.string().max(64) });
 
@@ -53,10 +54,24 @@ export function registerProviderLinkRoutes(
         errors: [401, 404, 409, 429, 503],
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const signedIn = caller(request);
       await auth.confirmPassword(signedIn, request.body.password, clientOf(request));
-      const url = await links.start(signedIn, request.params.provider, clientOf(request));
+      const { url, proof } = await links.start(
+        signedIn,
+        request.params.provider,
+        clientOf(request),
+      );
+      reply.header(
+        "set-cookie",
+        serialize(LINK_COOKIE, proof, {
+          path: LINK_COOKIE_PATH,
+          httpOnly: true,
+          sameSite: "lax",
+          secure: request.protocol === "https",
+          maxAge: 600,
+        }),
+      );
       return { url: url.href };
     },
   );

@@ -5,7 +5,9 @@
  * From then on they may sign in either way — or through the provider only, when it has
  * `disable_local_password`, so that leaving the organisation ends their access here too.
  */
+import { randomBytes } from "node:crypto";
 import type { ProviderLinkView } from "@private-chat/protocol/sign-in-providers";
+import { hashSecret } from "../auth/access-tokens.js";
 import type { Authenticated, ClientContext } from "../auth/service.js";
 import { AppError, notFound } from "../errors.js";
 import type { Store } from "../storage/store.js";
@@ -57,6 +59,13 @@ export async function linkAccount(
   return followAdminGroup(store, provider, userId, admin);
 }
 
+/**
+ * The cookie that ties a link to the browser that asked for it: sent back with the
+ * provider's redirect to the callback (SameSite=Lax lets a top-level navigation carry it).
+ */
+export const LINK_COOKIE = "pc_provider_link";
+export const LINK_COOKIE_PATH = "/api/v1/auth/oidc/";
+
 const identity = (provider: OidcProvider, claims: Claims) => ({
   provider: provider.key,
   subject: claims.sub,
@@ -82,13 +91,25 @@ export class ProviderLinks {
     });
   }
 
-  /** Where the browser goes to link the caller (whose password the route checked). */
-  async start(auth: Authenticated, providerId: string, client: ClientContext): Promise<URL> {
+  /**
+   * Where the browser goes to link the caller (whose password the route checked), and
+   * the value for LINK_COOKIE: the link is made only where it comes back.
+   */
+  async start(
+    auth: Authenticated,
+    providerId: string,
+    client: ClientContext,
+  ): Promise<{ url: URL; proof: string }> {
     const provider = this.deps.providers.get(providerId);
     const own = await this.deps.store.externalIdentities.ofUser(auth.user.id);
     if (own.some((i) => i.provider === provider.key))
       throw new AppError("conflict", `your account is linked to ${provider.config.name} already`);
-    return this.deps.signIn.start(providerId, client, { linkUserId: auth.user.id });
+    const proof = randomBytes(32).toString("base64url");
+    const url = await this.deps.signIn.start(providerId, client, {
+      linkUserId: auth.user.id,
+      linkBinding: hashSecret(proof),
+    });
+    return { url, proof };
   }
 
   async unlink(auth: Authenticated, providerId: string): Promise<void> {

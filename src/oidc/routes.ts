@@ -8,6 +8,7 @@
  */
 import { authResponse } from "@private-chat/protocol/rest";
 import { oidcExchangeBody } from "@private-chat/protocol/two-factor";
+import { parse, serialize } from "cookie";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -15,6 +16,7 @@ import { clientOf } from "../auth/routes.js";
 import { errorReply } from "../error-reply.js";
 import { empty, PUBLIC } from "../http/openapi.js";
 import type { BackchannelLogout } from "./backchannel-logout.js";
+import { LINK_COOKIE, LINK_COOKIE_PATH } from "./links.js";
 import { LinkFailed, type OidcSignIn } from "./sign-in.js";
 
 const providerParams = z.strictObject({ provider: z.string().max(64) });
@@ -130,7 +132,19 @@ export async function registerOidcRoutes(
     async (request, reply) => {
       try {
         const query = new URLSearchParams(request.url.split("?")[1] ?? "");
-        const done = await oidc.callback(request.params.provider, query, clientOf(request));
+        const linkProof = parse(request.headers.cookie ?? "")[LINK_COOKIE] ?? "";
+        // Used once, whatever comes of it.
+        if (linkProof)
+          reply.header(
+            "set-cookie",
+            serialize(LINK_COOKIE, "", { path: LINK_COOKIE_PATH, httpOnly: true, maxAge: 0 }),
+          );
+        const done = await oidc.callback(
+          request.params.provider,
+          query,
+          clientOf(request),
+          linkProof,
+        );
         if (done.linked)
           return reply.redirect(`/#/settings/linked/${request.params.provider}`, 302);
         const route = done.forTerminal ? "oidc-terminal" : "oidc";

@@ -63,12 +63,13 @@ export class OidcSignIn {
 
   /**
    * Where to send the browser to sign in at the provider: for the web app, for the
-   * terminal client (`forTerminal`), or to link the account `linkUserId` to it.
+   * terminal client (`forTerminal`), or to link the account `linkUserId` to it from the
+   * browser holding the cookie whose SHA-256 is `linkBinding`.
    */
   async start(
     id: string,
     caller: ClientContext,
-    purpose: { forTerminal?: boolean; linkUserId?: string } = {},
+    purpose: { forTerminal?: boolean; linkUserId?: string; linkBinding?: string } = {},
   ): Promise<URL> {
     const provider = this.deps.providers.get(id);
     const configuration = await provider.configuration();
@@ -84,6 +85,7 @@ export class OidcSignIn {
         nonce,
         forTerminal: purpose.forTerminal === true,
         linkUserId: purpose.linkUserId ?? null,
+        linkBinding: purpose.linkBinding ?? null,
       },
       now + SIGN_IN_TTL_MS,
       now,
@@ -109,6 +111,8 @@ export class OidcSignIn {
     id: string,
     query: URLSearchParams,
     caller: ClientContext,
+    /** The link cookie the browser sent back, if any. */
+    linkProof = "",
   ): Promise<{ linked: true } | { linked: false; code: string; forTerminal: boolean }> {
     const provider = this.deps.providers.get(id);
     const now = Date.now();
@@ -117,6 +121,10 @@ export class OidcSignIn {
     if (!pending || pending.provider !== id)
       throw failed("this sign-in is unknown, used already or too old; start again");
     try {
+      // A link made in another browser (a provider URL passed to someone else) would tie
+      // their provider account to the account that started it.
+      if (pending.linkUserId && hashSecret(linkProof) !== pending.linkBinding)
+        throw failed("this link was started in another browser; start it again from Settings");
       return await this.answered(provider, pending, query, caller, now);
     } catch (err) {
       // Started from Settings: the failure is told there, to the person signed in.

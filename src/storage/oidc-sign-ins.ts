@@ -14,6 +14,8 @@ export interface PendingOidcSignIn {
   forTerminal: boolean;
   /** Started from Settings by this account, to link it to the provider. */
   linkUserId: string | null;
+  /** SHA-256 of the cookie that ties a link to the browser that started it. */
+  linkBinding: string | null;
 }
 
 export class OidcSignInStore {
@@ -31,6 +33,7 @@ export class OidcSignInStore {
         nonce: pending.nonce,
         for_terminal: pending.forTerminal ? 1 : 0,
         link_user_id: pending.linkUserId,
+        link_binding: pending.linkBinding,
         expires_at: expiresAt,
       })
       .execute();
@@ -49,6 +52,7 @@ export class OidcSignInStore {
       nonce: row.nonce,
       forTerminal: row.for_terminal === 1,
       linkUserId: row.link_user_id,
+      linkBinding: row.link_binding,
     };
   }
 

@@ -68,6 +68,8 @@ export interface OidcSignInsTable {
   for_terminal: Generated<number>;
   /** Started from Settings to link this account to the provider (migration 031). */
   link_user_id: string | null;
+  /** SHA-256 of the link cookie of the browser that started it. */
+  link_binding: string | null;
   expires_at: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Linking an existing account to a provider from Settings, against a real provider, on
  * both engines: the password asked again; the provider's sign-in ending in Settings with
- * the link made; signing in through the provider then reaches the same account; a
+ * the link made (only in the browser that started it); signing in through the provider then reaches the same account; a
  * provider with `disable_local_password` refuses the password (told only to someone who
  * knows it); a provider account linked elsewhere, or outside the access group, is refused
  * back in Settings; unlinking gives the password back.
@@ -24,6 +24,11 @@ if (tls) {
     describe("links from Settings", () => {
       const idp = new TestOidcProvider(tls);
       let server: TestServer;
+
+      /** The cookie the link's start gave the browser, held for the server's host. */
+      const inBrowser = (started: { headers: Headers }) => ({
+        [new URL(server.url).host]: started.headers.getSetCookie(),
+      });
 
       before(async () => {
         await idp.listen();
@@ -77,7 +82,13 @@ if (tls) {
         idp.nextLogin = "sub-alice";
         const started = await api.post(path, { password: alice.password }, { token: alice.token });
         assert.equal(started.status, 200, started.text);
-        const end = await followSignIn(started.body.url);
+        // Opened elsewhere (a link passed to someone else): refused, nothing linked.
+        const elsewhere = await followSignIn(started.body.url);
+        assert.deepEqual(elsewhere.route.slice(0, 3), ["settings", "link-error", "sign_in_failed"]);
+        assert.match(elsewhere.route[3] ?? "", /another browser/);
+        const afresh = await api.post(path, { password: alice.password }, { token: alice.token });
+        idp.nextLogin = "sub-alice";
+        const end = await followSignIn(afresh.body.url, undefined, inBrowser(afresh));
         assert.deepEqual(end.route, ["settings", "linked", "corp"]);
         const linked = await api.get("/api/v1/me/sign-in-providers", { token: alice.token });
         assert.equal(linked.body.providers[0].linked, true);
@@ -135,7 +146,7 @@ if (tls) {
           idp.nextLogin = sub;
           const started = await api.post(path, { password: user.password }, { token: user.token });
           assert.equal(started.status, 200, started.text);
-          return (await followSignIn(started.body.url)).route;
+          return (await followSignIn(started.body.url, undefined, inBrowser(started))).route;
         };
         idp.accounts.set("sub-carol", { preferred_username: "carol", groups: ["chat"] });
         assert.deepEqual(await linkAs(carol, "sub-carol"), ["settings", "linked", "corp"]);

@@ -191,31 +191,41 @@ export interface SignInEnd {
 export async function followSignIn(
   start: string,
   tamper: (url: URL) => URL = (url) => url,
+  /** Cookies the browser holds already: "host" → the Set-Cookie lines it was given. */
+  held: Record<string, string[]> = {},
 ): Promise<SignInEnd> {
   const jar = new Map<string, Map<string, string>>();
+  for (const [host, lines] of Object.entries(held)) keep(jar, host, lines);
   let url = new URL(start);
   for (let hop = 0; hop < 12; hop++) {
     if (url.hash.startsWith("#/")) {
       const route = url.hash.slice(2).split("/").map(decodeURIComponent);
       return { url, route };
     }
-    const cookies = jar.get(url.host) ?? new Map<string, string>();
-    jar.set(url.host, cookies);
+    const cookies = keep(jar, url.host, []);
     const res = await fetch(url, {
       redirect: "manual",
       headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
     });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
+    keep(jar, url.host, res.headers.getSetCookie());
     const location = res.headers.get("location");
     if (!location)
       throw new Error(`${url.href} answered ${res.status} without a redirect: ${await res.text()}`);
     url = tamper(new URL(location, url));
   }
   throw new Error("too many redirects");
+}
+
+/** Keeps Set-Cookie lines' values for `host` (paths aside); its cookies. */
+function keep(jar: Map<string, Map<string, string>>, host: string, lines: string[]) {
+  const cookies = jar.get(host) ?? new Map<string, string>();
+  jar.set(host, cookies);
+  for (const line of lines) {
+    const [pair = ""] = line.split(";");
+    const at = pair.indexOf("=");
+    cookies.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  return cookies;
 }
 
 /**
