@@ -157,7 +157,7 @@ async function created(
   });
 }
 
-function identityOf(provider: OidcProvider, claims: Claims) {
+export function identityOf(provider: OidcProvider, claims: Claims) {
   return { provider: provider.key, subject: claims.sub };
 }
 

@@ -12,7 +12,7 @@ import type { Authenticated, ClientContext } from "../auth/service.js";
 import { AppError, notFound } from "../errors.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
-import { admit, type Claims, followAdminGroup } from "./accounts.js";
+import { admit, type Claims, followAdminGroup, identityOf } from "./accounts.js";
 import type { OidcProvider, OidcProviders } from "./providers.js";
 import type { OidcSignIn } from "./sign-in.js";
 
@@ -37,14 +37,17 @@ export async function linkAccount(
         "conflict",
         `this ${config.name} account is linked to another account here`,
       );
-    const own = await tx.externalIdentities.ofUser(userId);
-    if (own.some((identity) => identity.provider === provider.key))
+    if (await hasLink(tx, userId, provider.key))
       throw new AppError(
         "conflict",
         `your account is linked to another ${config.name} account; unlink it in Settings first`,
       );
     if (
-      !(await tx.externalIdentities.link({ ...identity(provider, claims), userId, createdAt: now }))
+      !(await tx.externalIdentities.link({
+        ...identityOf(provider, claims),
+        userId,
+        createdAt: now,
+      }))
     )
       throw new AppError("conflict", "this link was made twice at once; try again");
     await tx.audit.append({
@@ -59,17 +62,21 @@ export async function linkAccount(
   return followAdminGroup(store, provider, userId, admin);
 }
 
+/** Whether the account is linked to the provider `key` already (one link per provider). */
+async function hasLink(
+  repos: Pick<Store, "externalIdentities">,
+  userId: string,
+  key: string,
+): Promise<boolean> {
+  return (await repos.externalIdentities.ofUser(userId)).some((i) => i.provider === key);
+}
+
 /**
  * The cookie that ties a link to the browser that asked for it: sent back with the
  * provider's redirect to the callback (SameSite=Lax lets a top-level navigation carry it).
  */
 export const LINK_COOKIE = "pc_provider_link";
 export const LINK_COOKIE_PATH = "/api/v1/auth/oidc/";
-
-const identity = (provider: OidcProvider, claims: Claims) => ({
-  provider: provider.key,
-  subject: claims.sub,
-});
 
 export class ProviderLinks {
   constructor(
@@ -101,8 +108,7 @@ export class ProviderLinks {
     client: ClientContext,
   ): Promise<{ url: URL; proof: string }> {
     const provider = this.deps.providers.get(providerId);
-    const own = await this.deps.store.externalIdentities.ofUser(auth.user.id);
-    if (own.some((i) => i.provider === provider.key))
+    if (await hasLink(this.deps.store, auth.user.id, provider.key))
       throw new AppError("conflict", `your account is linked to ${provider.config.name} already`);
     const proof = randomBytes(32).toString("base64url");
     const url = await this.deps.signIn.start(providerId, client, {
@@ -138,10 +144,11 @@ export async function providerOnly(
   providers: OidcProviders,
   userId: string,
 ): Promise<string | undefined> {
+  // Asked at every password sign-in: without such a provider there is nothing to read.
+  const strict = providers
+    .list()
+    .filter(({ id }) => providers.get(id).config.disable_local_password);
+  if (strict.length === 0) return undefined;
   const keys = new Set((await store.externalIdentities.ofUser(userId)).map((i) => i.provider));
-  for (const { id, name } of providers.list()) {
-    const { key, config } = providers.get(id);
-    if (keys.has(key) && config.disable_local_password) return name;
-  }
-  return undefined;
+  return strict.find(({ id }) => keys.has(providers.get(id).key))?.name;
 }

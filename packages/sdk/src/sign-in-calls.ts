@@ -1,8 +1,8 @@
 /**
  * Signing in and out, and the account itself: a password (with a second factor when the
  * account has one), a passkey alone, an OpenID Connect provider's one-time code; links
- * to the providers; the password and the account's deletion. A part of ApiClient (rest.ts): each sign-in keeps
- * the token it gets for the calls that follow.
+ * to the providers; the password and the account's deletion. A part of ApiClient
+ * (rest.ts): each sign-in keeps the token it gets for the calls that follow.
  */
 import { type AuthResponse, authResponse } from "@private-chat/protocol/rest";
 import {
