@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives (Chromium for the web app tests,
 # nginx for the cluster tests, promtool from prometheus to judge /metrics, the sqlcipher
-# tool that must open an encrypted database) when they are missing and this user may
-# install them.
+# tool that must open an encrypted database, OpenLDAP's slapd and ldap-utils for the
+# directory sign-in tests) when they are missing and this user may install them.
 set -euo pipefail
 
 missing=()
@@ -10,6 +10,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v sqlcipher >/dev/null 2>&1 || missing+=(sqlcipher)
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || missing+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
 
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0

@@ -25,6 +25,9 @@ import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { GroupLinkService } from "./group-links/service.js";
+import { LDAP_SOURCE } from "./ldap/accounts.js";
+import { ldapParts } from "./ldap/setup.js";
+import type { DirectorySync } from "./ldap/sync.js";
 import { PinService } from "./messages/pins.js";
 import { RetentionSweeper } from "./messages/retention.js";
 import { MessageService } from "./messages/service.js";
@@ -67,6 +70,8 @@ export interface ServerContext {
   providerLinks: ProviderLinks;
   oidcCheck: MembershipCheck;
   groupLinks: GroupLinkService;
+  /** The LDAP directory's sync, when `[ldap]` is configured. */
+  ldapSync: DirectorySync | undefined;
   tickets: TicketService;
   accessTokens: AccessTokens;
   bots: BotService;
@@ -141,8 +146,18 @@ export function createContext(
     serverName: () => PRODUCT_NAME,
   });
   const oidcProviders = new OidcProviders(config.oidc.providers);
+  const groupLinks = new GroupLinkService({
+    store,
+    bus: events,
+    sources: () => [
+      ...oidcProviders.list().map((p) => `oidc:${p.id}`),
+      ...(ldap ? [LDAP_SOURCE] : []),
+    ],
+  });
+  const ldap = ldapParts(config.ldap, { store, events, groupLinks, logger });
   const auth = new AuthService({
     twoFactor,
+    ...(ldap ? { directory: ldap.signIn } : {}),
     providerOnly: (userId) => providerOnly(store, oidcProviders, userId),
     store,
     tokens,
@@ -151,11 +166,6 @@ export function createContext(
     registration: () => settings.registration(),
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
-  });
-  const groupLinks = new GroupLinkService({
-    store,
-    bus: events,
-    sources: () => oidcProviders.list().map((p) => `oidc:${p.id}`),
   });
   const refreshTokens = new RefreshTokenSeal(secrets);
   const oidc = new OidcSignIn({
@@ -344,6 +354,7 @@ export function createContext(
     providerLinks,
     oidcCheck,
     groupLinks,
+    ldapSync: ldap?.sync,
     tickets,
     accessTokens,
     bots,

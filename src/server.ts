@@ -158,6 +158,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     started.push(() => ctx.outgoing.close());
     ctx.oidcCheck.start();
     started.push(() => ctx.oidcCheck.stop());
+    if (ctx.ldapSync) {
+      const sync = ctx.ldapSync;
+      sync.start();
+      started.push(() => sync.stop());
+    }
     // Pushes in flight are cut off rather than waited for: unsent, they stay queued.
     started.push(async () => {
       const pushStopped = ctx.push.sender?.stop();

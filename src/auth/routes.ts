@@ -73,7 +73,8 @@ export function registerAuthRoutes(
         security: PUBLIC,
         body: loginBody,
         response: { 200: authResponse },
-        errors: [401, 403, 429],
+        // 409 and 503: a directory person whose name a local account has; a directory away.
+        errors: [401, 403, 409, 429, 503],
       },
     },
     async (request) => auth.login(request.body, clientOf(request)),

@@ -20,7 +20,8 @@ import type { User, UserWithHash } from "../storage/users.js";
 import { withoutHash } from "../storage/users.js";
 import { storedDisplayName } from "../users/display-name.js";
 import { hashSecret, looksLikeAccessToken } from "./access-tokens.js";
-import { hashPassword, verifyPassword } from "./passwords.js";
+import { checkCredentials, type DirectorySignIn, isOwnPassword } from "./credentials.js";
+import { hashPassword } from "./passwords.js";
 import { presentUser } from "./present.js";
 import { recheckCaller } from "./recheck.js";
 import type { AuthThrottles } from "./throttles.js";
@@ -85,6 +86,8 @@ export interface AuthServiceDeps {
   onAuthFailure?: (reason: string) => void;
   /** Second factors; without it (tools, some tests) no account is asked for one. */
   twoFactor?: TwoFactorService;
+  /** The LDAP directory people may sign in with, when `[ldap]` is configured. */
+  directory?: DirectorySignIn;
 }
 
 export class AuthService {
@@ -197,25 +200,23 @@ export class AuthService {
     const throttle = this.deps.throttles.signIn;
     await throttle.check(body.username, client.ip, now);
     const found = await this.deps.store.users.byUsername(body.username);
-    // A bot has no password: it signs in with its tokens only.
-    const valid = await verifyPassword(
-      found?.isBot ? undefined : found?.passwordHash,
-      body.password,
-    );
-    if (!found || !valid) {
+    const verified = await checkCredentials(found, body, this.deps.directory);
+    if (!verified) {
       await throttle.recordFailure(body.username, client.ip, now);
       this.deps.onAuthFailure?.("invalid_credentials");
       throw new AppError("invalid_credentials", "the username or password is wrong");
     }
-    if (found.disabled) {
+    const { user, via } = verified;
+    if (user.disabled) {
       this.deps.onAuthFailure?.("account_disabled");
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
     }
-    await this.refuseIfProviderOnly(found.id);
-    const user = withoutHash(found);
-    let method = "password";
+    await this.refuseIfProviderOnly(user.id);
+    let method = via;
     try {
-      if (this.deps.twoFactor) method = await this.deps.twoFactor.checkAtSignIn(user, body, client);
+      // "password+totp" and the like; "ldap+totp" for a directory's password.
+      const factor = await this.deps.twoFactor?.checkAtSignIn(user, body, client);
+      if (factor) method = factor.replace(/^password/, via);
     } catch (err) {
       // A wrong code spends the same budget as a wrong password; a missing one does not.
       if (err instanceof AppError && err.code === "invalid_second_factor") {
@@ -360,7 +361,7 @@ export class AuthService {
     const now = Date.now();
     await throttle.check(auth.user.username, client.ip, now);
     const user = await this.deps.store.users.byId(auth.user.id);
-    if (!user || !(await verifyPassword(user.passwordHash, password))) {
+    if (!user || !(await isOwnPassword(user, password, this.deps.directory))) {
       await throttle.recordFailure(auth.user.username, client.ip, now);
       this.deps.onAuthFailure?.("invalid_credentials");
       throw new AppError("invalid_credentials", "the current password is wrong");
@@ -378,6 +379,7 @@ export class AuthService {
     body: ChangePasswordBody,
     client: ClientContext,
   ): Promise<void> {
+    await this.deps.directory?.refusePasswordChange(auth.user.id);
     const user = await this.confirmPassword(auth, body.current_password, client);
     validatePassword(body.new_password);
     const passwordHash = await hashPassword(body.new_password);

@@ -57,6 +57,10 @@ export const USAGE = {
       "remove an account's second factors (authenticator app, passkeys, recovery codes) when its person lost them",
     ],
     [
+      "user link-directory USERNAME",
+      "link an existing account to the [ldap] directory entry of the same username: it then signs in with its directory password",
+    ],
+    [
       "user delete USERNAME",
       "delete an account for good: its name, password, sessions and group memberships go; its messages stay as a deleted user's or are erased, as [accounts] on_delete says",
     ],

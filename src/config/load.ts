@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parse as parseToml } from "smol-toml";
 import type { z } from "zod";
+import { ldapProblems } from "./ldap-rules.js";
 import { type Config, type ConfigOverrides, configSchema } from "./schema.js";
 
 export class ConfigError extends Error {
@@ -205,5 +206,6 @@ function crossCheck(config: Config, source: string, raw: Raw): string[] {
   }
   const uploadsPlace = uploadsPlaceProblem(config, source, raw);
   if (uploadsPlace) problems.push(uploadsPlace);
+  problems.push(...ldapProblems(config.ldap, source));
   return problems;
 }

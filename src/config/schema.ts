@@ -261,6 +261,36 @@ export const oidcSection = z
   })
   .prefault({});
 
+/**
+ * An LDAP directory (OpenLDAP, Active Directory) people sign in with: off while `url` is
+ * empty. The rules that span keys (TLS, the bind) are in ldap-rules.ts.
+ */
+export const ldapSection = z
+  .strictObject({
+    url: z.string().default(""),
+    start_tls: z.boolean().default(false),
+    /** ldap:// without StartTLS sends passwords in the clear: only when asked for. */
+    allow_plain: z.boolean().default(false),
+    ca_file: z.string().default(""),
+    bind_dn: z.string().default(""),
+    bind_password_file: z.string().default(""),
+    user_base: z.string().default(""),
+    user_filter: z.string().min(1).default("(objectClass=person)"),
+    username_attribute: z.string().min(1).default("uid"),
+    display_name_attribute: z.string().min(1).default("cn"),
+    id_attribute: z.string().min(1).default("entryUUID"),
+    group_base: z.string().default(""),
+    group_filter: z.string().min(1).default("(objectClass=groupOfNames)"),
+    group_member_attribute: z.string().min(1).default("member"),
+    access_group: z.string().default(""),
+    admin_group: z.string().default(""),
+    auto_create: z.boolean().default(true),
+    sync_interval_seconds: z.int().min(1).max(86_400).default(900),
+    timeout_seconds: z.int().min(1).max(120).default(10),
+  })
+  .prefault({});
+export type LdapConfig = z.infer<typeof ldapSection>;
+
 export const configSchema = z.strictObject({
   server: serverSection,
   database: databaseSection,
@@ -276,6 +306,7 @@ export const configSchema = z.strictObject({
   accounts: accountsSection,
   integrations: integrationsSection,
   oidc: oidcSection,
+  ldap: ldapSection,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ldapSettings } from "../ldap/settings.js";
 import { clientSecret } from "../oidc/client-secret.js";
 import type { Config } from "./schema.js";
 import { SecretFileError } from "./secret-file.js";
@@ -56,6 +57,13 @@ export function checkSecrets(config: Config, source = "(config)"): string[] {
       if (!(err instanceof SecretFileError)) throw err;
       problems.push(err.message);
     }
+  }
+  // The directory's bind password and CA file, read as the server will at start.
+  try {
+    ldapSettings(config.ldap);
+  } catch (err) {
+    if (!(err instanceof SecretFileError)) throw err;
+    problems.push(err.message);
   }
   return problems.map((problem) => `${source}: ${problem}`);
 }

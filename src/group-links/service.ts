@@ -40,7 +40,7 @@ export class GroupLinkService {
     if (!sources.includes(body.source)) {
       throw new AppError(
         "invalid_request",
-        `"${body.source}" is no source of groups here; the sources are: ${sources.join(", ") || "none (configure [[oidc.providers]])"}`,
+        `"${body.source}" is no source of groups here; the sources are: ${sources.join(", ") || "none (configure [[oidc.providers]] or [ldap])"}`,
       );
     }
     const link: GroupLink = {

@@ -161,13 +161,19 @@ export function identityOf(provider: OidcProvider, claims: Claims) {
   return { provider: provider.key, subject: claims.sub };
 }
 
+/** Who follows an admin group: an OpenID Connect provider, or the directory ("ldap"). */
+export interface GroupSource {
+  key: string;
+  config: { id: string };
+}
+
 /**
  * The linked account, made an administrator or not as `admin_group` now says (at each
  * sign-in, and at each periodic check).
  */
 export async function followAdminGroup(
   store: Store,
-  provider: OidcProvider,
+  provider: GroupSource,
   userId: string,
   admin: boolean | undefined,
 ): Promise<User> {

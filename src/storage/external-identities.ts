@@ -122,6 +122,43 @@ export class ExternalIdentityStore {
     return claimed;
   }
 
+  /**
+   * Claims up to `limit` of a provider's people not checked since `before`, whether or not
+   * they have a refresh token (a directory needs none): of two nodes, one checks a person.
+   */
+  async claimLinksForCheck(
+    provider: string,
+    before: number,
+    now: number,
+    limit: number,
+  ): Promise<{ subject: string; userId: string }[]> {
+    const due = await this.db
+      .selectFrom("external_identities")
+      .select(["subject", "user_id", "checked_at"])
+      .where("provider", "=", provider)
+      .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", before)]))
+      .orderBy("checked_at")
+      .limit(limit)
+      .execute();
+    const claimed: { subject: string; userId: string }[] = [];
+    for (const row of due) {
+      const taken = await this.db
+        .updateTable("external_identities")
+        .set({ checked_at: now })
+        .where("provider", "=", provider)
+        .where("subject", "=", row.subject)
+        .where((eb) =>
+          row.checked_at === null
+            ? eb("checked_at", "is", null)
+            : eb("checked_at", "=", row.checked_at),
+        )
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) > 0)
+        claimed.push({ subject: row.subject, userId: row.user_id });
+    }
+    return claimed;
+  }
+
   /** Removes the account's link to one provider; false when there was none. */
   async unlink(provider: string, userId: string): Promise<boolean> {
     const result = await this.db

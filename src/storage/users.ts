@@ -248,6 +248,16 @@ export class UserStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /** The name shown for the account (a directory's display name, followed at each sync). */
+  async setDisplayName(id: string, displayName: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("users")
+      .set({ display_name: displayName })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async setAdmin(id: string, isAdmin: boolean): Promise<boolean> {
     const result = await this.db
       .updateTable("users")

@@ -79,6 +79,19 @@ describe("chat-server command", () => {
     assert.match(result.stdout, /^ok: .*registration invite/);
   });
 
+  it("config check refuses a plain ldap:// directory unless allow_plain says so", async () => {
+    const dir = tempDir();
+    const ldap = `[ldap]\nurl = "ldap://ldap.example.org"\nuser_base = "ou=people,dc=example,dc=org"\n`;
+    const auth = `[auth]\njwt_secret = "${testSecret()}"\n`;
+    const plain = writeConfig(dir, `${auth}${ldap}`);
+    const refused = await runCli(["config", "check", "--config", plain]);
+    assert.equal(refused.code, 78);
+    assert.match(refused.stderr, /\[ldap\] url: ldap:\/\/ without StartTLS .*allow_plain = true/);
+    const allowed = writeConfig(dir, `${auth}${ldap}allow_plain = true\n`);
+    const ok = await runCli(["config", "check", "--config", allowed]);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
   it("user create makes an admin who can sign in; invite create prints a working code", async () => {
     const dir = tempDir();
     const env = { CHAT_DATABASE_PATH: join(dir, "chat.db"), CHAT_AUTH_JWT_SECRET: testSecret() };

@@ -157,3 +157,34 @@ describeEachEngine("invite store", (get) => {
     assert.equal(used?.usedBy, user.id);
   });
 });
+
+describeEachEngine("external identities: the directory sync's claims", (get) => {
+  it("claims each due link once, with or without a refresh token, and again after the interval", async () => {
+    const { store } = get();
+    const dana = await store.users.create(newUser("dana_ldap"));
+    const eli = await store.users.create(newUser("eli_ldap"));
+    for (const [user, subject] of [
+      [dana, "uuid-dana"],
+      [eli, "uuid-eli"],
+    ] as const)
+      assert.ok(
+        await store.externalIdentities.link({
+          provider: "ldap",
+          subject,
+          userId: user.id,
+          createdAt: 1,
+        }),
+      );
+    const first = await store.externalIdentities.claimLinksForCheck("ldap", 1_000, 2_000, 10);
+    assert.deepEqual(first.map((c) => c.subject).sort(), ["uuid-dana", "uuid-eli"]);
+    // Another node, at the same time: nothing left to claim.
+    assert.deepEqual(
+      await store.externalIdentities.claimLinksForCheck("ldap", 1_000, 2_000, 10),
+      [],
+    );
+    const later = await store.externalIdentities.claimLinksForCheck("ldap", 2_500, 3_000, 1);
+    assert.equal(later.length, 1, "one at a time when the batch is one");
+    assert.equal(await store.users.setDisplayName(dana.id, "Dana Directory"), true);
+    assert.equal((await store.users.byId(dana.id))?.displayName, "Dana Directory");
+  });
+});

@@ -76,7 +76,9 @@ export const sessionView = z.object({
   ip: z.string(),
   current: z.boolean(),
   /** How it was signed in: "password", "password+totp", "password+recovery_code",
-   * "password+passkey" or "passkey"; null for a session from before methods were kept. */
+   * "password+passkey" or "passkey"; "oidc:<id>" through a provider; "ldap" (or
+   * "ldap+totp" and the like) with a directory password; null for a session from before
+   * methods were kept. */
   method: z.nullable(z.string()),
 });
 export type SessionView = z.infer<typeof sessionView>;

@@ -1,5 +1,5 @@
 /**
- * `chat-server user create|list|disable|enable|reset-password|reset-2fa|delete|promote|demote`: account
+ * `chat-server user create|list|disable|enable|reset-password|reset-2fa|link-directory|delete|promote|demote`: account
  * administration from the server's machine. Changes are written to the database with an
  * audit row (actor "cli"); a running server notices them when it rechecks sessions.
  */
@@ -8,8 +8,11 @@ import { type AdminActor, CLI_ACTOR } from "../../admin/actors.js";
 import { presentAdminUser } from "../../admin/present.js";
 import { AdminService } from "../../admin/service.js";
 import { formatInstant, formatJson, formatTable } from "../../admin/terminal.js";
+import type { Config } from "../../config/schema.js";
 import { DomainEvents } from "../../events/bus.js";
+import { linkToDirectory } from "../../ldap/link.js";
 import { eraseDeletedAccounts } from "../../messages/account-erasure.js";
+import type { Store } from "../../storage/store.js";
 import type { User } from "../../storage/users.js";
 import { deleteAccount } from "../../users/account-deletion.js";
 import { configFlag, type FlagValues, parseCommandArgs, UsageError } from "../args.js";
@@ -39,7 +42,12 @@ interface Action {
   /** Positionals after the action: exactly this many, or up to it when `optional`. */
   operands: number;
   optional?: boolean;
-  run(admin: AdminService, operand: string | undefined, values: Values): Promise<void>;
+  run(
+    admin: AdminService,
+    operand: string | undefined,
+    values: Values,
+    context: { store: Store; config: Config },
+  ): Promise<void>;
 }
 
 /** The one usage line for an action, or the list of actions. */
@@ -170,6 +178,15 @@ const ACTIONS: Record<string, Action> = {
       );
     },
   },
+  "link-directory": {
+    options: [],
+    operands: 1,
+    async run(admin, ref, _values, { store, config }) {
+      const user = await admin.findUser(ref ?? "");
+      const entry = await linkToDirectory(store, config.ldap, user, CLI_ACTOR);
+      write(`linked ${user.username} to ${entry.dn}; it signs in with its directory password\n`);
+    },
+  },
   promote: {
     options: [],
     operands: 1,
@@ -239,6 +256,7 @@ export async function userCommand(args: string[]): Promise<number> {
       new AdminService({ store, deleteAccount: deleteUserAccount }),
       operands[0],
       values,
+      { store, config },
     );
   });
   return 0;
