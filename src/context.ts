@@ -34,10 +34,11 @@ import { MessageService } from "./messages/service.js";
 import { ThreadService } from "./messages/threads.js";
 import { NotificationService } from "./notifications/service.js";
 import { BackchannelLogout } from "./oidc/backchannel-logout.js";
+import { OidcDeviceSignIn } from "./oidc/device-sign-in.js";
 import { ProviderLinks, providerOnly } from "./oidc/links.js";
 import { MembershipCheck } from "./oidc/membership-check.js";
 import { OidcProviders } from "./oidc/providers.js";
-import { RefreshTokenSeal } from "./oidc/refresh-tokens.js";
+import { SEAL_PURPOSE, Seal } from "./oidc/seal.js";
 import { OidcSignIn } from "./oidc/sign-in.js";
 import { Metrics } from "./ops/metrics.js";
 import { type OutgoingSetup, setUpOutgoing } from "./outgoing/setup.js";
@@ -68,6 +69,8 @@ export interface ServerContext {
   oidc: OidcSignIn;
   oidcLogout: BackchannelLogout;
   providerLinks: ProviderLinks;
+  /** The terminal client's sign-in through a provider's device authorization grant. */
+  oidcDevice: OidcDeviceSignIn;
   oidcCheck: MembershipCheck;
   groupLinks: GroupLinkService;
   /** The LDAP directory's sync, when `[ldap]` is configured. */
@@ -167,7 +170,7 @@ export function createContext(
     tokenExpirySeconds: config.auth.token_expiry_seconds,
     onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
   });
-  const refreshTokens = new RefreshTokenSeal(secrets);
+  const refreshTokens = new Seal(secrets, SEAL_PURPOSE.refreshToken);
   const oidc = new OidcSignIn({
     store,
     providers: oidcProviders,
@@ -175,6 +178,11 @@ export function createContext(
     publicUrl: config.server.public_url,
     seal: refreshTokens,
     groupLinks,
+  });
+  const oidcDevice = new OidcDeviceSignIn({
+    signIn: oidc,
+    auth,
+    seal: new Seal(secrets, SEAL_PURPOSE.deviceSignIn),
   });
   const providerLinks = new ProviderLinks({ store, providers: oidcProviders, signIn: oidc });
   const oidcCheck = new MembershipCheck({
@@ -352,6 +360,7 @@ export function createContext(
     oidc,
     oidcLogout,
     providerLinks,
+    oidcDevice,
     oidcCheck,
     groupLinks,
     ldapSync: ldap?.sync,

@@ -164,7 +164,7 @@ export async function buildApp(
       registerOpenApiRoute(api);
       registerAuthRoutes(api, ctx.auth, ctx.tickets, ctx.deleteAccount);
       registerPasskeySignInRoutes(api, ctx.twoFactor, ctx.auth);
-      await registerOidcRoutes(api, ctx.oidc, ctx.oidcLogout);
+      await registerOidcRoutes(api, ctx.oidc, ctx.oidcLogout, ctx.oidcDevice);
       await registerHookRoute(api, ctx.webhooks);
       await api.register(async (authed) => {
         // After the rate limit (onRequest) and before any body is read or validated: a

@@ -20,7 +20,7 @@ import type { GroupLinkService } from "../group-links/service.js";
 import type { Store } from "../storage/store.js";
 import { followAdminGroup, groupsOf, withUserInfo } from "./accounts.js";
 import type { OidcProvider, OidcProviders } from "./providers.js";
-import type { RefreshTokenSeal } from "./refresh-tokens.js";
+import type { Seal } from "./seal.js";
 
 const BATCH = 50;
 
@@ -56,7 +56,7 @@ export interface MembershipCheckDeps {
   store: Store;
   events: DomainEvents;
   providers: OidcProviders;
-  seal: RefreshTokenSeal;
+  seal: Seal;
   groupLinks: GroupLinkService;
   intervalMs: number;
   logger: Logger;

@@ -7,7 +7,12 @@
  * session's token.
  */
 import { authResponse } from "@private-chat/protocol/rest";
-import { oidcExchangeBody } from "@private-chat/protocol/two-factor";
+import {
+  oidcDevicePending,
+  oidcDevicePollBody,
+  oidcDeviceStart,
+  oidcExchangeBody,
+} from "@private-chat/protocol/two-factor";
 import { parse, serialize } from "cookie";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -16,6 +21,7 @@ import { clientOf } from "../auth/routes.js";
 import { errorReply } from "../error-reply.js";
 import { empty, PUBLIC } from "../http/openapi.js";
 import type { BackchannelLogout } from "./backchannel-logout.js";
+import type { OidcDeviceSignIn } from "./device-sign-in.js";
 import { LINK_COOKIE, LINK_COOKIE_PATH } from "./links.js";
 import { LinkFailed, type OidcSignIn } from "./sign-in.js";
 
@@ -49,6 +55,7 @@ export async function registerOidcRoutes(
   root: FastifyInstance,
   oidc: OidcSignIn,
   logout: BackchannelLogout,
+  device: OidcDeviceSignIn,
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ["auth"];
@@ -169,5 +176,48 @@ export async function registerOidcRoutes(
       },
     },
     async (request) => oidc.exchange(request.body.code),
+  );
+
+  app.post(
+    "/auth/oidc/:provider/device",
+    {
+      schema: {
+        summary: "Begin a device sign-in through an OpenID Connect provider (terminal client)",
+        description:
+          "Asks the provider for a user code (RFC 8628). The person opens `verification_uri` in any browser and enters `user_code`; the client then polls POST /auth/oidc/device/token with `device_id`. 404 when the provider offers no device sign-in: the client then shows the `start` address instead.",
+        operationId: "oidcDeviceStart",
+        tags,
+        security: PUBLIC,
+        params: providerParams,
+        response: { 200: oidcDeviceStart },
+        errors: [404, 503],
+      },
+    },
+    async (request, reply) => {
+      reply.header("cache-control", "no-store");
+      return device.start(request.params.provider);
+    },
+  );
+
+  app.post(
+    "/auth/oidc/device/token",
+    {
+      schema: {
+        summary: "Poll a device sign-in",
+        description:
+          "Takes about one and a half of the provider's intervals. 202 while the person has not said yes at the provider (poll again at once); 200 with the session once they have; 403 sign_in_refused when they said no; 401 sign_in_failed when the code expired or the handle is unknown.",
+        operationId: "oidcDevicePoll",
+        tags,
+        security: PUBLIC,
+        body: oidcDevicePollBody,
+        response: { 200: authResponse, 202: oidcDevicePending },
+        errors: [401, 403, 503],
+      },
+    },
+    async (request, reply) => {
+      reply.header("cache-control", "no-store");
+      const answer = await device.poll(request.body.device_id, clientOf(request));
+      return "pending" in answer ? reply.code(202).send(answer) : answer;
+    },
   );
 }

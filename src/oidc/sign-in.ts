@@ -18,10 +18,11 @@ import { AppError } from "../errors.js";
 import type { GroupLinkService } from "../group-links/service.js";
 import type { PendingOidcSignIn } from "../storage/oidc-sign-ins.js";
 import type { Store } from "../storage/store.js";
+import type { User } from "../storage/users.js";
 import { accountFor, type Claims, groupsOf, withUserInfo } from "./accounts.js";
 import { linkAccount } from "./links.js";
 import type { OidcProvider, OidcProviders } from "./providers.js";
-import type { RefreshTokenSeal } from "./refresh-tokens.js";
+import type { Seal } from "./seal.js";
 
 const SIGN_IN_TTL_MS = 10 * 60 * 1000;
 // Long enough to copy a code from the browser into a terminal.
@@ -34,7 +35,7 @@ export interface OidcSignInDeps {
   /** `[server] public_url`, or "" to use the address each request came to. */
   publicUrl: string;
   /** Seals the provider's refresh token, kept for the periodic check. */
-  seal: RefreshTokenSeal;
+  seal: Seal;
   /** Applies the person's groups to the conversations linked to them. */
   groupLinks: GroupLinkService;
 }
@@ -168,8 +169,33 @@ export class OidcSignIn {
         `${provider.config.name}'s answer does not check out: ${(err as Error).message}`,
       );
     }
-    const user = pending.linkUserId
-      ? await linkAccount(this.deps.store, provider, claims, pending.linkUserId)
+    const user = await this.signedIn(provider, claims, refreshToken, now, pending.linkUserId);
+    if (pending.linkUserId) return { linked: true };
+    const session = await this.deps.auth.startSession(user, caller, provider.key);
+    const code = randomBytes(32).toString("base64url");
+    await this.deps.store.oidcSignIns.handOff(
+      hashSecret(code),
+      session.id,
+      now + HANDOFF_TTL_MS,
+      now,
+    );
+    return { linked: false, code, forTerminal: pending.forTerminal };
+  }
+
+  /**
+   * The account of a person the provider vouched for (its tokens checked already): found,
+   * made (`auto_create`) or, from Settings, linked; refused when disabled. The refresh
+   * token is kept for the periodic check, and the groups applied to linked conversations.
+   */
+  async signedIn(
+    provider: OidcProvider,
+    claims: Claims,
+    refreshToken: string | undefined,
+    now: number,
+    linkUserId: string | null = null,
+  ): Promise<User> {
+    const user = linkUserId
+      ? await linkAccount(this.deps.store, provider, claims, linkUserId)
       : await accountFor(this.deps.store, provider, claims);
     if (user.disabled)
       throw new AppError("account_disabled", "this account is disabled; ask an administrator");
@@ -186,16 +212,7 @@ export class OidcSignIn {
         user,
         groupsOf(claims, provider.config.groups_claim),
       );
-    if (pending.linkUserId) return { linked: true };
-    const session = await this.deps.auth.startSession(user, caller, provider.key);
-    const code = randomBytes(32).toString("base64url");
-    await this.deps.store.oidcSignIns.handOff(
-      hashSecret(code),
-      session.id,
-      now + HANDOFF_TTL_MS,
-      now,
-    );
-    return { linked: false, code, forTerminal: pending.forTerminal };
+    return user;
   }
 
   /** The token of the session a one-time code hands over. */

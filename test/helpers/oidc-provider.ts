@@ -50,8 +50,16 @@ export class TestOidcProvider {
     return this.issuer;
   }
 
-  /** Registers the chat server as a client, with its redirect URIs (one per provider id). */
-  register(chatServerUrl: string, providerIds: string[]): void {
+  /**
+   * Registers the chat server as a client, with its redirect URIs (one per provider id);
+   * with `deviceFlow`, the provider offers the device authorization grant too, asking to
+   * be polled every second (RFC 8628's default of 5 would only slow the tests down).
+   */
+  register(
+    chatServerUrl: string,
+    providerIds: string[],
+    options: { deviceFlow?: boolean } = {},
+  ): void {
     const jwk = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
       format: "jwk",
     });
@@ -65,7 +73,11 @@ export class TestOidcProvider {
             (id) => `${chatServerUrl}/api/v1/auth/oidc/${id}/callback`,
           ),
           response_types: ["code"],
-          grant_types: ["authorization_code", "refresh_token"],
+          grant_types: [
+            "authorization_code",
+            "refresh_token",
+            ...(options.deviceFlow ? ["urn:ietf:params:oauth:grant-type:device_code"] : []),
+          ],
         },
       ],
       jwks: { keys: [{ ...jwk, kid: "test", use: "sig", alg: "RS256" }] },
@@ -77,7 +89,10 @@ export class TestOidcProvider {
         email: ["email", "email_verified"],
         groups: ["groups"],
       },
-      features: { devInteractions: { enabled: false } },
+      features: {
+        devInteractions: { enabled: false },
+        deviceFlow: { enabled: options.deviceFlow === true },
+      },
       // Every sign-in gets a refresh token: the server's periodic check uses it.
       issueRefreshToken: () => true,
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -86,6 +101,9 @@ export class TestOidcProvider {
         if (!account) return undefined;
         return { accountId: sub, claims: () => ({ sub, ...account }) };
       },
+    });
+    this.provider.on("device_authorization.success", (_ctx, body: Record<string, unknown>) => {
+      body.interval = 1;
     });
   }
 
@@ -214,6 +232,50 @@ export async function followSignIn(
     url = tamper(new URL(location, url));
   }
   throw new Error("too many redirects");
+}
+
+/**
+ * Enters a device sign-in's code at the provider as a person in a browser would: opens
+ * `verificationUri` (the address that carries the code), submits each form the provider
+ * shows (the code, then "Continue"), follows the redirects through its sign-in page, and
+ * returns the last page's text ("Sign-in Success", or the provider's error above the
+ * code entry form).
+ */
+export async function confirmDevice(verificationUri: string): Promise<string> {
+  const jar = new Map<string, Map<string, string>>();
+  let url = new URL(verificationUri);
+  let form: URLSearchParams | undefined;
+  for (let hop = 0; hop < 16; hop++) {
+    const cookies = keep(jar, url.host, []);
+    const res = await fetch(url, {
+      method: form ? "POST" : "GET",
+      redirect: "manual",
+      headers: {
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
+      ...(form ? { body: form.toString() } : {}),
+    });
+    keep(jar, url.host, res.headers.getSetCookie());
+    const location = res.headers.get("location");
+    const page = location ? "" : await res.text();
+    // The code entry form again is the provider's answer (a refusal, say), not a step.
+    const action = page.includes('id="op.deviceInputForm"')
+      ? undefined
+      : /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
+    if (location) {
+      url = new URL(location, url);
+      form = undefined;
+    } else if (action) {
+      form = new URLSearchParams();
+      for (const input of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+        form.set(input[1] as string, input[2] as string);
+      url = new URL(action.replaceAll("&amp;", "&"), url);
+    } else {
+      return page;
+    }
+  }
+  throw new Error("too many steps");
 }
 
 /** Keeps Set-Cookie lines' values for `host` (paths aside); its cookies. */

@@ -27,6 +27,8 @@ const PUBLIC_OPERATIONS = [
   "passkeySignIn",
   "oidcExchange",
   "oidcBackchannelLogout",
+  "oidcDeviceStart",
+  "oidcDevicePoll",
   // A webhook's URL: the secret in its path is the credential.
   "postWebhook",
 ].sort();

@@ -301,6 +301,9 @@ export const PUBLIC_ROUTES = new Set([
   "GET /api/v1/auth/oidc/:provider/start",
   "GET /api/v1/auth/oidc/:provider/callback",
   "POST /api/v1/auth/oidc/exchange",
+  // The terminal client's device sign-in: the provider's consent is the credential.
+  "POST /api/v1/auth/oidc/:provider/device",
+  "POST /api/v1/auth/oidc/device/token",
   // The provider's own call: the logout token's signature is the credential.
   "POST /api/v1/auth/oidc/:provider/backchannel-logout",
   "GET /api/v1/server",

@@ -139,3 +139,28 @@ export const oidcExchangeBody = z.strictObject({
   code: z.string().check(z.minLength(1), z.maxLength(128)),
 });
 export type OidcExchangeBody = z.infer<typeof oidcExchangeBody>;
+
+/**
+ * `POST /api/v1/auth/oidc/:provider/device`: a device sign-in begun for the terminal
+ * client. The person opens `verification_uri` (or `verification_uri_complete`, which
+ * carries the code) and enters `user_code`; the client polls with `device_id`.
+ */
+export const oidcDeviceStart = z.object({
+  device_id: z.string(),
+  user_code: z.string(),
+  verification_uri: z.string(),
+  verification_uri_complete: z.optional(z.string()),
+  expires_in: z.number(),
+  interval: z.number(),
+});
+export type OidcDeviceStart = z.infer<typeof oidcDeviceStart>;
+
+/** `POST /api/v1/auth/oidc/device/token`: one poll of a device sign-in. */
+export const oidcDevicePollBody = z.strictObject({
+  device_id: z.string().check(z.minLength(1), z.maxLength(4096)),
+});
+export type OidcDevicePollBody = z.infer<typeof oidcDevicePollBody>;
+
+/** The poll's 202: the person has not said yes yet; poll again at once. */
+export const oidcDevicePending = z.object({ pending: z.literal(true), interval: z.number() });
+export type OidcDevicePending = z.infer<typeof oidcDevicePending>;

@@ -98,6 +98,8 @@ export type {
 export { TOKEN_PREFIX, TOKEN_SCOPES } from "@private-chat/protocol/tokens";
 export type {
   FactorAdded,
+  OidcDevicePending,
+  OidcDeviceStart,
   PasskeyAssertion,
   PasskeyAttestation,
   PasskeyView,

@@ -11,10 +11,15 @@ import {
   providerLinksResponse,
 } from "@private-chat/protocol/sign-in-providers";
 import {
+  type OidcDevicePending,
+  type OidcDeviceStart,
+  oidcDevicePending,
+  oidcDeviceStart,
   type PasskeyAssertion,
   type PasskeyOptionsResponse,
   passkeyOptionsResponse,
 } from "@private-chat/protocol/two-factor";
+import { z } from "zod/mini";
 import { MessageCalls } from "./message-calls.js";
 
 /** The second factor given with a password: a code from the app, a recovery code, or a passkey. */
@@ -66,6 +71,35 @@ export class SignInCalls extends MessageCalls {
     const result = await this.request("POST", "/api/v1/auth/oidc/exchange", authResponse, { code });
     this.token = result.token;
     return result;
+  }
+
+  /**
+   * Begins a device sign-in through a provider (for a client without a browser of its
+   * own): show `verification_uri` and `user_code`, then poll with oidcDevicePoll(). An
+   * ApiError 404 when the provider offers none: use oidcStartUrl() instead.
+   */
+  oidcDeviceStart(providerId: string): Promise<OidcDeviceStart> {
+    return this.request(
+      "POST",
+      `/api/v1/auth/oidc/${encodeURIComponent(providerId)}/device`,
+      oidcDeviceStart,
+    );
+  }
+
+  /**
+   * One poll of a device sign-in (it takes a few seconds): the session once the person
+   * said yes at the provider, or `pending` (poll again).
+   */
+  async oidcDevicePoll(deviceId: string): Promise<AuthResponse | OidcDevicePending> {
+    const { status, value } = await this.requestWithStatus(
+      "POST",
+      "/api/v1/auth/oidc/device/token",
+      z.union([authResponse, oidcDevicePending]),
+      { device_id: deviceId },
+    );
+    if (status === 202 || "pending" in value) return value as OidcDevicePending;
+    this.token = value.token;
+    return value;
   }
 
   /** Options for `navigator.credentials.get()`, to sign in with a passkey. */

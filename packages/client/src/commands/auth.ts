@@ -3,7 +3,13 @@
  * credentials file, and giving it back. The token itself is never printed.
  */
 import { readFileSync } from "node:fs";
-import { ApiClient, ApiError, type AuthResponse, type SecondFactor } from "@private-chat/sdk";
+import {
+  ApiClient,
+  ApiError,
+  type AuthResponse,
+  type OidcDeviceStart,
+  type SecondFactor,
+} from "@private-chat/sdk";
 import { stringOption, type Values } from "../args.js";
 import {
   type Credentials,
@@ -110,8 +116,42 @@ export function secondFactorOf(answer: string): SecondFactor {
 }
 
 /**
- * Signing in through one of the server's OpenID Connect providers: the person opens the
- * printed address in a browser, signs in there, and pastes the code the browser shows.
+ * Signing in through a provider's device authorization grant: the person enters the
+ * printed code at the provider's address, in any browser (a phone's will do), while the
+ * client polls; undefined when the provider offers none (an older server, too, answers
+ * 404), so that the address to open is printed instead.
+ */
+async function loginWithDevice(
+  api: ApiClient,
+  providerId: string,
+  io: Io,
+): Promise<AuthResponse | undefined> {
+  let device: OidcDeviceStart;
+  try {
+    device = await api.oidcDeviceStart(providerId);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+  io.err("Open this address in a browser and enter the code:");
+  // The provider's words reach the terminal: without control sequences.
+  io.err(`  ${safeInline(device.verification_uri)}`);
+  io.err(`  Code: ${safeInline(device.user_code)}`);
+  if (device.verification_uri_complete)
+    io.err(
+      `Or open this one, which carries the code:\n  ${safeInline(device.verification_uri_complete)}`,
+    );
+  io.err("Waiting for the sign-in to finish (Ctrl-C to stop)...");
+  for (;;) {
+    const answer = await api.oidcDevicePoll(device.device_id);
+    if (!("pending" in answer)) return answer;
+  }
+}
+
+/**
+ * Signing in through one of the server's OpenID Connect providers: with a code entered
+ * at the provider when it offers device sign-in; otherwise the person opens the printed
+ * address in a browser, signs in there, and pastes the code the browser shows.
  */
 async function loginWithProvider(
   values: Values,
@@ -128,6 +168,8 @@ async function loginWithProvider(
     const known = providers.map((p) => p.id).join(", ") || "none";
     throw usageError(`the server has no sign-in provider "${providerId}" (it has: ${known})`);
   }
+  const byDevice = await loginWithDevice(api, providerId, io);
+  if (byDevice) return keep(server, byDevice, io, "logged in");
   io.err("Open this address in a browser, sign in, and paste the code it shows:");
   io.err(`  ${api.oidcStartUrl(providerId)}?for=terminal`);
   const code = await prompter.ask("Code: ", "code");
