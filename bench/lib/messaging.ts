@@ -76,6 +76,8 @@ export interface MessagingResult {
   stalled_ticks?: number;
   achieved_rate?: number;
   server: ProcessUsage;
+  /** Bytes written towards the disk per acknowledged message (server.diskWrittenKb). */
+  disk_bytes_per_message: number;
   generator_cpu_s: number;
   timed_out: boolean;
 }
@@ -174,6 +176,8 @@ export async function runMessaging(
     worst_ms_by_second: tracker.worstBySecond,
     ack_latency_ms: tracker.ackLatency.summary(),
     server,
+    disk_bytes_per_message:
+      tracker.acked > 0 ? Math.round((server.diskWrittenKb * 1024) / tracker.acked) : 0,
     generator_cpu_s: generatorCpuSeconds,
     timed_out: !finished,
   };

@@ -28,6 +28,21 @@ export interface ProcSample {
   rssKb: number;
   /** VmHWM (peak resident set), in KiB. */
   peakRssKb: number;
+  /**
+   * Bytes the process (all its threads) caused to be sent to the storage layer: /proc's
+   * `write_bytes`, counted as pages are dirtied, so WAL frames and checkpoints alike.
+   * NaN where /proc does not tell it.
+   */
+  writeBytes: number;
+}
+
+function ioWriteBytes(pid: number): number {
+  try {
+    const match = /^write_bytes:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+    return match?.[1] ? Number(match[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function statusField(status: string, name: string): number {
@@ -47,6 +62,7 @@ export function sampleProcess(pid: number): ProcSample {
     cpuSeconds: ticks / clockTicksPerSecond(),
     rssKb: statusField(status, "VmRSS"),
     peakRssKb: statusField(status, "VmHWM"),
+    writeBytes: ioWriteBytes(pid),
   };
 }
 

@@ -54,6 +54,8 @@ export interface ProcessUsage {
   peakRssMb: number;
   /** Resident set at the end of the phase, MiB. */
   rssMb: number;
+  /** Bytes written towards the disk during the phase (see ProcSample.writeBytes), KiB. */
+  diskWrittenKb: number;
 }
 
 /** Starts measuring a process; call the result to end the phase. */
@@ -65,6 +67,7 @@ export function usageOver(service: ChildService): () => ProcessUsage {
       cpuSeconds: round(end.cpuSeconds - start.cpuSeconds),
       peakRssMb: round(end.peakRssKb / 1024, 1),
       rssMb: round(end.rssKb / 1024, 1),
+      diskWrittenKb: round((end.writeBytes - start.writeBytes) / 1024),
     };
   };
 }

@@ -139,6 +139,7 @@ function combined(nodes: ChildService[]): ChildService {
         cpuSeconds: sum((s) => s.cpuSeconds),
         rssKb: sum((s) => s.rssKb),
         peakRssKb: sum((s) => s.peakRssKb),
+        writeBytes: sum((s) => s.writeBytes),
       };
     },
     stop: async () => {
@@ -186,6 +187,12 @@ export function messagingTable(
       "server peak RSS MiB",
       String(ours.server.peakRssMb),
       relay ? String(relay.server.peakRssMb) : "-",
+      "",
+    ],
+    [
+      "disk bytes written / message",
+      String(ours.disk_bytes_per_message),
+      relay ? String(relay.disk_bytes_per_message) : "-",
       "",
     ],
     [
