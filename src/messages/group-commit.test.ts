@@ -68,3 +68,22 @@ it("keeps at most two overlapping batches in flight, and lets no other batch ove
   release.shift()?.();
   assert.deepEqual(await Promise.all(sent), ["p1", "p2", "p3", "g4"]);
 });
+
+it("gathers what an idle queue is given within its window into one batch", async () => {
+  const batches: string[][] = [];
+  const commit = new GroupCommit<string, string>(
+    async (items) => {
+      batches.push(items);
+      return items.map((value) => ({ ok: true, value }));
+    },
+    512,
+    () => false,
+    50,
+  );
+  const first = commit.submit("a");
+  // A later turn of the event loop, well within the window.
+  await new Promise((r) => setImmediate(r));
+  const second = commit.submit("b");
+  assert.deepEqual(await Promise.all([first, second]), ["a", "b"]);
+  assert.deepEqual(batches, [["a", "b"]]);
+});

@@ -61,6 +61,12 @@ async function presentEarlier(repos: Repositories, rows: MessageRow[]): Promise<
   return rows.map((row) => withAttachments(presentMessage(row, reactions.get(row.id)), files));
 }
 
+/**
+ * How long an idle server gathers sends into one commit: bounded well under the latency
+ * a person notices, and long enough that sends a millisecond apart share a commit.
+ */
+const GATHER_MS = 2;
+
 export class SendPath {
   private readonly queue: GroupCommit<PendingSend, SendResult>;
 
@@ -73,6 +79,7 @@ export class SendPath {
       1024,
       // Only plain messages: the general path runs on this thread, apart from the queue.
       (items) => store.appender.keepsOrder && items.every((item) => item.plain),
+      GATHER_MS,
     );
   }
 
