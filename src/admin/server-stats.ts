@@ -89,6 +89,7 @@ export async function serverStats(deps: ServerStatsDeps): Promise<AdminServerRes
   const newest = await store.events.latestId();
   const horizon = await store.events.horizon();
   const push = deps.push ? await store.push.stats() : null;
+  const webhooks = await store.eventSubscriptions.stats();
   return {
     version: deps.version,
     database: store.type,
@@ -110,5 +111,6 @@ export async function serverStats(deps: ServerStatsDeps): Promise<AdminServerRes
     event_log: { events: newest - horizon, oldest_cursor: horizon + 1, newest_cursor: newest },
     uploads: await uploads(store),
     push_queue: push ? { queued: push.queued, oldest_at: push.oldestAt } : null,
+    webhook_queue: { queued: webhooks.queued, oldest_at: webhooks.oldestAt },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * GET /api/v1/admin/server on both engines: what the admin console shows of the server,
  * read without scanning large tables. Messages sent today count on today's bar, an
- * uploaded file in the uploads, the node in the nodes.
+ * uploaded file in the uploads, the node in the nodes, an event for a bot whose receiver
+ * is away in the webhook queue.
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
@@ -9,6 +10,7 @@ import type { AdminServerResponse } from "@private-chat/protocol/admin";
 import { idFloor } from "../../src/admin/server-stats.js";
 import { timeOrderedId } from "../../src/storage/time-ordered-id.js";
 import { uploadOk } from "../attachments/support.js";
+import { subscribedBot } from "../helpers/bot-subscription.js";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
@@ -39,7 +41,11 @@ forEachEngine("admin API: the server at a glance", ({ start }) => {
   let member: TestUser;
 
   before(async () => {
-    server = await start({ rate_limit: { enabled: false } });
+    // A receiver on this machine that is away: its events stay queued.
+    server = await start({
+      rate_limit: { enabled: false },
+      integrations: { allow_private_urls: true },
+    });
     api = client(server.url);
     admin = await createUser(server.url);
     member = await createUser(server.url);
@@ -79,6 +85,19 @@ forEachEngine("admin API: the server at a glance", ({ start }) => {
     assert.equal(after.database, server.ctx.store.type);
     assert.ok(after.nodes.some((n) => n.id === server.ctx.nodeId) || after.nodes.length === 0);
     assert.equal(after.sockets, 0);
+
+    assert.deepEqual(after.webhook_queue, { queued: 0, oldest_at: null });
+
+    const bot = await subscribedBot(server.url, admin, member, "https://127.0.0.1:9/events");
+    await sendMessage(server.url, member, bot.groupId, "for a bot whose receiver is away");
+    const until = Date.now() + 20_000;
+    let queued = await read();
+    while ((queued.webhook_queue?.queued ?? 0) === 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      queued = await read();
+    }
+    assert.equal(queued.webhook_queue?.queued, 1);
+    assert.equal(typeof queued.webhook_queue?.oldest_at, "number");
 
     const refused = await api.get("/api/v1/admin/server", { token: member.token });
     assert.equal(refused.status, 403);

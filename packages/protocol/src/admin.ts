@@ -185,6 +185,8 @@ export const adminServerResponse = z.object({
   uploads: z.object({ files: z.number(), bytes: z.number() }),
   /** Web Push deliveries waiting, when Web Push is on. */
   push_queue: z.nullable(z.object({ queued: z.number(), oldest_at: z.nullable(z.number()) })),
+  /** Bots' outgoing events waiting to be delivered (optional: servers before it leave it out). */
+  webhook_queue: z.optional(z.object({ queued: z.number(), oldest_at: z.nullable(z.number()) })),
 });
 export type AdminServerResponse = z.infer<typeof adminServerResponse>;
 

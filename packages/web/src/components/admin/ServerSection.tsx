@@ -30,11 +30,12 @@ function figures(s: AdminServerResponse): [string, string][] {
     ["Uploaded files", `${count(s.uploads.files)} (${formatSize(s.uploads.bytes)})`],
     ["Event log", `${count(s.event_log.events)} events`],
   ];
-  if (s.push_queue) {
-    const oldest = s.push_queue.oldest_at;
-    const since = oldest === null ? "" : `, oldest ${fullTime(oldest)}`;
-    rows.push(["Push queue", `${count(s.push_queue.queued)} waiting${since}`]);
-  }
+  const queue = (term: string, q: { queued: number; oldest_at: number | null }) => {
+    const since = q.oldest_at === null ? "" : `, oldest ${fullTime(q.oldest_at)}`;
+    rows.push([term, `${count(q.queued)} waiting${since}`]);
+  };
+  if (s.push_queue) queue("Push queue", s.push_queue);
+  if (s.webhook_queue) queue("Webhook queue", s.webhook_queue);
   return rows;
 }
 
