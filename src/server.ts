@@ -13,6 +13,7 @@ import { buildApp } from "./http/app.js";
 import { type RouteEntry, registeredRoutes } from "./http/route-table.js";
 import { NodeRegistry } from "./ops/node-registry.js";
 import { checkVapidKeys, resolveVapidKeys } from "./push/vapid-keys.js";
+import { SocketAdmission } from "./realtime/admission.js";
 import { HandshakeLimit } from "./realtime/handshake-limit.js";
 import { createSocketQuota } from "./realtime/socket-quota.js";
 import { attachSocketServer } from "./realtime/socket-server.js";
@@ -127,6 +128,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         : undefined,
       quota: createSocketQuota(config, ctx.redis?.client, logger),
       maxSocketsPerUser: config.limits.sockets_per_user,
+      admission: new SocketAdmission(config.limits.opening_sockets),
     });
     // Stop taking sockets first, then say goodbye to those open.
     started.push(() => ctx.hub.close());

@@ -109,6 +109,7 @@ export const rateLimitSection = z
 export const limitsSection = z
   .strictObject({
     sockets_per_user: z.int().min(1).max(100_000).default(50),
+    opening_sockets: z.int().min(1).max(100_000).default(256),
     group_adds_per_day: z.int().min(1).max(1_000_000).default(100),
   })
   .prefault({});

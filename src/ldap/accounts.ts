@@ -7,12 +7,10 @@
  * leaving it, no longer one); the display name follows the directory's. Each change is
  * audited as done by "ldap".
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { USERNAME_PATTERN } from "@private-chat/protocol/rest";
-import { hashPassword } from "../auth/passwords.js";
 import type { LdapConfig } from "../config/schema.js";
 import { AppError } from "../errors.js";
-import { followAdminGroup } from "../oidc/accounts.js";
+import { createLinkedAccount, followAdminGroup } from "../oidc/accounts.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { MAX_DISPLAY_NAME, storedDisplayName } from "../users/display-name.js";
@@ -73,36 +71,13 @@ async function created(store: Store, entry: DirectoryEntry, admin: boolean): Pro
       "sign_in_refused",
       `the directory's username "${username.slice(0, 64)}" cannot be used here (3 to 32 characters of a-z, 0-9, '_', '.' and '-'); ask an administrator`,
     );
-  const displayName = displayNameOf(entry, username);
-  // No usable password: this account signs in through the directory.
-  const passwordHash = await hashPassword(randomBytes(32).toString("base64url"));
-  const now = Date.now();
-  return store.transaction(async (tx) => {
-    if (await tx.users.byUsername(username))
-      throw new AppError(
-        "username_taken",
-        `an account named "${username}" exists here and is not linked to the directory; ask an administrator`,
-      );
-    const user = await tx.users.create({
-      id: randomUUID(),
-      username,
-      displayName,
-      passwordHash,
-      admin,
-      now,
-    });
-    const link = { provider: LDAP_SOURCE, subject: entry.id, userId: user.id, createdAt: now };
-    if (!(await tx.externalIdentities.link(link)))
-      throw new AppError("conflict", "this sign-in was finished twice at once; sign in again");
-    await tx.audit.append({
-      actor: ACTOR,
-      action: "user.create",
-      targetType: "user",
-      targetId: user.id,
-      details: { username, admin, provider: LDAP_SOURCE, dn: entry.dn },
-      now,
-    });
-    return user;
+  return createLinkedAccount(store, {
+    username,
+    displayName: displayNameOf(entry, username),
+    admin,
+    identity: { provider: LDAP_SOURCE, subject: entry.id },
+    source: { label: LDAP_SOURCE, name: "the directory" },
+    details: { provider: LDAP_SOURCE, dn: entry.dn },
   });
 }
 

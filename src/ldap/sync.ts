@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { AdminService } from "../admin/service.js";
 import type { DomainEvents } from "../events/bus.js";
 import type { GroupLinkService } from "../group-links/service.js";
+import { PeriodicRound } from "../ops/periodic-round.js";
 import type { Store } from "../storage/store.js";
 import { followDirectory, inAccessGroup, LDAP_SOURCE, linkedGroups } from "./accounts.js";
 import type { Directory, DirectoryEntry } from "./directory.js";
@@ -34,30 +35,23 @@ interface Person {
 }
 
 export class DirectorySync {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly rounds: PeriodicRound;
 
-  constructor(private readonly deps: DirectorySyncDeps) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.syncAll()
-        .then(
-          () => undefined,
-          (err: unknown) => {
-            this.deps.logger.warn({ err }, "directory sync failed");
-          },
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.deps.intervalMs);
-    this.timer.unref();
+  constructor(private readonly deps: DirectorySyncDeps) {
+    this.rounds = new PeriodicRound(
+      () => this.syncAll(),
+      deps.intervalMs,
+      deps.logger,
+      "directory sync failed",
+    );
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.rounds.start();
+  }
+
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round over the linked accounts due; returns how many were disabled. */

@@ -118,7 +118,35 @@ async function created(
   }
   const shown = claims[config.display_name_claim];
   const displayName = storedDisplayName(typeof shown === "string" ? shown : undefined, username);
-  // No password: this account signs in through its provider (an administrator may give
+  return createLinkedAccount(store, {
+    username,
+    displayName,
+    admin,
+    identity: identityOf(provider, claims),
+    source: { label: provider.key, name: config.name },
+    details: { provider: config.id },
+  });
+}
+
+/**
+ * An account made for a person an outside source (a provider, the directory) vouched for,
+ * linked to them by `identity`, in one transaction with its audit entry. A local account of
+ * the same name is never taken over: `username_taken`.
+ */
+export async function createLinkedAccount(
+  store: Store,
+  account: {
+    username: string;
+    displayName: string;
+    admin: boolean;
+    identity: { provider: string; subject: string };
+    /** The audit log's actor, and the source's name in the refusal. */
+    source: { label: string; name: string };
+    details: Record<string, unknown>;
+  },
+): Promise<User> {
+  const { username, displayName, admin, identity, source } = account;
+  // No password: this account signs in through its source (an administrator may give
   // it one with reset-password).
   const passwordHash = await hashPassword(randomBytes(32).toString("base64url"));
   const now = Date.now();
@@ -126,7 +154,7 @@ async function created(
     if (await tx.users.byUsername(username)) {
       throw new AppError(
         "username_taken",
-        `an account named "${username}" exists here and is not linked to ${config.name}; ask an administrator`,
+        `an account named "${username}" exists here and is not linked to ${source.name}; ask an administrator`,
       );
     }
     const user = await tx.users.create({
@@ -137,20 +165,14 @@ async function created(
       admin,
       now,
     });
-    if (
-      !(await tx.externalIdentities.link({
-        ...identityOf(provider, claims),
-        userId: user.id,
-        createdAt: now,
-      }))
-    )
+    if (!(await tx.externalIdentities.link({ ...identity, userId: user.id, createdAt: now })))
       throw new AppError("conflict", "this sign-in was finished twice at once; sign in again");
     await tx.audit.append({
-      actor: { id: null, label: provider.key },
+      actor: { id: null, label: source.label },
       action: "user.create",
       targetType: "user",
       targetId: user.id,
-      details: { username, admin, provider: config.id },
+      details: { username, admin, ...account.details },
       now,
     });
     return user;

@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import { AdminService } from "../admin/service.js";
 import type { DomainEvents } from "../events/bus.js";
 import type { GroupLinkService } from "../group-links/service.js";
+import { PeriodicRound } from "../ops/periodic-round.js";
 import type { Store } from "../storage/store.js";
 import { followAdminGroup, groupsOf, withUserInfo } from "./accounts.js";
 import type { OidcProvider, OidcProviders } from "./providers.js";
@@ -63,26 +64,23 @@ export interface MembershipCheckDeps {
 }
 
 export class MembershipCheck {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly rounds: PeriodicRound;
 
-  constructor(private readonly deps: MembershipCheckDeps) {}
-
-  start(): void {
-    if (this.deps.providers.list().length === 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.checkAll()
-        .then(() => undefined)
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.deps.intervalMs);
-    this.timer.unref();
+  constructor(private readonly deps: MembershipCheckDeps) {
+    this.rounds = new PeriodicRound(
+      () => this.checkAll(),
+      deps.intervalMs,
+      deps.logger,
+      "sign-in provider check failed",
+    );
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    if (this.deps.providers.list().length > 0) this.rounds.start();
+  }
+
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round over every provider; returns how many accounts were disabled. */

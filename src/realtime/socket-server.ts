@@ -6,7 +6,7 @@
 
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { CLOSE_CODES, MAX_FRAME_BYTES } from "@private-chat/protocol/frames";
+import { CLOSE_CODES, MAX_FRAME_BYTES, RETRY_AFTER_HINT } from "@private-chat/protocol/frames";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import { enrolmentRequired } from "../auth/authenticate.js";
@@ -15,6 +15,7 @@ import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
 import { errorReply } from "../error-reply.js";
 import type { Metrics } from "../ops/metrics.js";
+import type { SocketAdmission } from "./admission.js";
 import { clientAddress, compileTrust } from "./client-address.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { HandshakeLimit } from "./handshake-limit.js";
@@ -66,6 +67,8 @@ export interface SocketServerDeps {
   quota: SocketQuota;
   /** The cap the quota holds, for the close reason. */
   maxSocketsPerUser: number;
+  /** How many sockets are set up at once ([limits] opening_sockets). */
+  admission: SocketAdmission;
 }
 
 function reject(socket: Duplex, status: number, code: string, message: string, headers = ""): void {
@@ -153,6 +156,10 @@ function serveSocket(
     });
     queue.catch(() => {});
   });
+  return accepted.then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Closes with 1001 once the frames in hand are handled; resolves when the socket is shut. */
@@ -254,6 +261,22 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
         ws.close(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
       });
     };
+    // Before the token is checked: in a storm, the sockets past what the node sets up at
+    // once cost a handshake only, and come back when told to.
+    const slot = deps.admission.enter();
+    if ("retryAfterMs" in slot) {
+      deps.metrics.rateLimited.inc({ limit: "socket_admission" });
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.on("error", () => ws.terminate());
+        ws.close(
+          CLOSE_CODES.tryAgainLater,
+          `server busy; ${RETRY_AFTER_HINT}=${slot.retryAfterMs}`,
+        );
+      });
+      return;
+    }
+    // Given back once the socket is set up (serveSocket), or however the attempt ends.
+    socket.once("close", () => slot.release());
     const ticket = url.searchParams.get("ticket");
     const token = ticket ? undefined : tokenFrom(request, url);
     if (!ticket && !token) {
@@ -288,9 +311,9 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
           socket.once("close", () => lease.release());
           if (socket.destroyed) return lease.release();
           if (draining) return refuseDraining(socket);
-          wss.handleUpgrade(request, socket, head, (ws) =>
-            serveSocket(ws, deps, auth, served, since),
-          );
+          wss.handleUpgrade(request, socket, head, (ws) => {
+            serveSocket(ws, deps, auth, served, since).finally(() => slot.release());
+          });
         },
         (err: unknown) => {
           const failure = errorReply(err);

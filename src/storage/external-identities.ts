@@ -90,36 +90,12 @@ export class ExternalIdentityStore {
     now: number,
     limit: number,
   ): Promise<{ subject: string; userId: string; refreshToken: string }[]> {
-    const due = await this.db
-      .selectFrom("external_identities")
-      .select(["subject", "user_id", "refresh_token", "checked_at"])
-      .where("provider", "=", provider)
-      .where("refresh_token", "is not", null)
-      .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", before)]))
-      .orderBy("checked_at")
-      .limit(limit)
-      .execute();
-    const claimed: { subject: string; userId: string; refreshToken: string }[] = [];
-    for (const row of due) {
-      const taken = await this.db
-        .updateTable("external_identities")
-        .set({ checked_at: now })
-        .where("provider", "=", provider)
-        .where("subject", "=", row.subject)
-        .where((eb) =>
-          row.checked_at === null
-            ? eb("checked_at", "is", null)
-            : eb("checked_at", "=", row.checked_at),
-        )
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) > 0 && row.refresh_token)
-        claimed.push({
-          subject: row.subject,
-          userId: row.user_id,
-          refreshToken: row.refresh_token,
-        });
-    }
-    return claimed;
+    const claimed = await this.claimDue(provider, before, now, limit, true);
+    return claimed.flatMap((row) =>
+      row.refresh_token
+        ? [{ subject: row.subject, userId: row.user_id, refreshToken: row.refresh_token }]
+        : [],
+    );
   }
 
   /**
@@ -132,15 +108,26 @@ export class ExternalIdentityStore {
     now: number,
     limit: number,
   ): Promise<{ subject: string; userId: string }[]> {
-    const due = await this.db
+    const claimed = await this.claimDue(provider, before, now, limit, false);
+    return claimed.map((row) => ({ subject: row.subject, userId: row.user_id }));
+  }
+
+  /** The links due a check, each taken by a conditional update of checked_at. */
+  private async claimDue(
+    provider: string,
+    before: number,
+    now: number,
+    limit: number,
+    withRefreshToken: boolean,
+  ) {
+    let query = this.db
       .selectFrom("external_identities")
-      .select(["subject", "user_id", "checked_at"])
+      .select(["subject", "user_id", "refresh_token", "checked_at"])
       .where("provider", "=", provider)
-      .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", before)]))
-      .orderBy("checked_at")
-      .limit(limit)
-      .execute();
-    const claimed: { subject: string; userId: string }[] = [];
+      .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", before)]));
+    if (withRefreshToken) query = query.where("refresh_token", "is not", null);
+    const due = await query.orderBy("checked_at").limit(limit).execute();
+    const claimed: typeof due = [];
     for (const row of due) {
       const taken = await this.db
         .updateTable("external_identities")
@@ -153,8 +140,7 @@ export class ExternalIdentityStore {
             : eb("checked_at", "=", row.checked_at),
         )
         .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) > 0)
-        claimed.push({ subject: row.subject, userId: row.user_id });
+      if (Number(taken.numUpdatedRows) > 0) claimed.push(row);
     }
     return claimed;
   }

@@ -138,4 +138,20 @@ export function refusedStatus(
   });
 }
 
+export type Outcome = { open: TestSocket } | { closed: { code: number; reason: string } };
+
+/** Opens a socket and reports whether it became ready or how it was closed. */
+export async function attempt(
+  baseUrl: string,
+  token: string,
+  via: "query" | "protocol" = "query",
+): Promise<Outcome> {
+  const socket = await connect(baseUrl, token, { via, ready: false });
+  const result = await Promise.race([
+    socket.next((f) => f.type === "ready").then(() => "ready" as const),
+    socket.closed,
+  ]);
+  return result === "ready" ? { open: socket } : { closed: result };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

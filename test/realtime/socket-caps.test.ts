@@ -16,7 +16,7 @@ import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
-import { connect, sleep, socketUrl, type TestSocket } from "../helpers/socket.js";
+import { attempt, connect, sleep, socketUrl, type TestSocket } from "../helpers/socket.js";
 
 const CAP_CODE = closeCodeCatalogue.tooManySockets.code;
 
@@ -26,22 +26,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
-}
-
-type Outcome = { open: TestSocket } | { closed: { code: number; reason: string } };
-
-/** Opens a socket and reports whether it became ready or how it was closed. */
-async function attempt(
-  baseUrl: string,
-  token: string,
-  via: "query" | "protocol" = "query",
-): Promise<Outcome> {
-  const socket = await connect(baseUrl, token, { via, ready: false });
-  const result = await Promise.race([
-    socket.next((f) => f.type === "ready").then(() => "ready" as const),
-    socket.closed,
-  ]);
-  return result === "ready" ? { open: socket } : { closed: result };
 }
 
 /** A handshake's HTTP answer when it is refused before the upgrade. */

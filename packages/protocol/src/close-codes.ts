@@ -75,6 +75,16 @@ export const closeCodeCatalogue = {
     reauthenticate: false,
     minReconnectDelayMs: 60_000,
   },
+  tryAgainLater: {
+    code: 1013,
+    // A reconnect storm: the node sets up a bounded number of sockets at once and spreads
+    // the others over the next seconds instead of letting them all return together.
+    meaning:
+      "the node is setting up as many sockets as it can at once; reconnect after the reason's retry_after_ms",
+    reconnect: true,
+    reauthenticate: false,
+    minReconnectDelayMs: 1_000,
+  },
   authentication: {
     code: 4401,
     meaning: "the token was refused, expired or its session ended",
@@ -105,4 +115,13 @@ export function closeAdvice(code: number): CloseCode & { name: CloseCodeName | "
     reconnect: true,
     reauthenticate: false,
   };
+}
+
+/** How a close reason tells when to come back: `retry_after_ms=<milliseconds>`. */
+export const RETRY_AFTER_HINT = "retry_after_ms";
+
+/** The delay a close reason asks for (at most a minute), or undefined when it names none. */
+export function retryAfterOf(reason: string): number | undefined {
+  const match = new RegExp(`${RETRY_AFTER_HINT}=(\\d{1,9})`).exec(reason);
+  return match?.[1] === undefined ? undefined : Math.min(Number(match[1]), 60_000);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isRetryable } from "./errors.js";
-import { closeAdvice, decodeServerFrame, encodeClientFrame } from "./frames.js";
+import { closeAdvice, decodeServerFrame, encodeClientFrame, retryAfterOf } from "./frames.js";
 
 const read = { type: "read", conversation_id: "c", user_id: "u", seq: 3, cursor: 9 };
 
@@ -55,4 +55,11 @@ describe("catalogues", () => {
     const text = encodeClientFrame({ type: "typing", conversation_id: "c", id: undefined });
     assert.equal(text, '{"type":"typing","conversation_id":"c"}');
   });
+});
+
+it("reads the delay a busy node's close reason asks for", () => {
+  assert.equal(retryAfterOf("server busy; retry_after_ms=2500"), 2500);
+  assert.equal(retryAfterOf("server busy; retry_after_ms=99999999"), 60_000);
+  assert.equal(retryAfterOf("too many sockets"), undefined);
+  assert.equal(closeAdvice(1013).name, "tryAgainLater");
 });

@@ -14,6 +14,7 @@ import {
   type ErrorFrame,
   encodeClientFrame,
   type ReadyFrame,
+  retryAfterOf,
   type SyncedFrame,
 } from "@private-chat/protocol/frames";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
@@ -188,12 +189,16 @@ export class ChatSocket extends Emitter<ChatSocketEvents> {
       this.setState(advice.reauthenticate ? "unauthorized" : "closed", reason || advice.meaning);
       return;
     }
-    // A close an immediate retry would only repeat (too many sockets open) waits at least
-    // the catalogue's delay; the backoff's jitter on top keeps many tabs from returning
-    // together.
+    // A busy node names when to come back (already spread at random over its clients);
+    // otherwise a close an immediate retry would only repeat (too many sockets open) waits
+    // at least the catalogue's delay, and the backoff's jitter on top keeps many tabs from
+    // returning together.
+    const told = retryAfterOf(reason);
+    const backoff = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
     const delay =
-      (advice.minReconnectDelayMs ?? 0) +
-      backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+      told !== undefined
+        ? Math.max(told, advice.minReconnectDelayMs ?? 0)
+        : (advice.minReconnectDelayMs ?? 0) + backoff;
     this.setState("reconnecting", `connection lost (${code}${reason ? `: ${reason}` : ""})`);
     this.reconnectTimer = setTimeout(() => this.open("reconnect"), delay);
   }
