@@ -4,6 +4,7 @@
  * `message.new` and `ack` frames are recognised by their type text and reduced to their
  * `client_id`, which keeps the generator's own CPU cost per delivery small.
  */
+import { CLOSE_CODES, retryAfterOf } from "@private-chat/protocol/close-codes";
 import WebSocket from "ws";
 import { mapBounded } from "./pool.js";
 
@@ -25,6 +26,13 @@ function clientIdOf(text: string): string {
   return text.slice(start, text.indexOf('"', start));
 }
 
+/** The server is setting up as many sockets as it can: come back after `delayMs`. */
+class TryAgainLater extends Error {
+  constructor(readonly delayMs: number) {
+    super(`told to come back in ${delayMs} ms`);
+  }
+}
+
 export class BenchSocket {
   /** Set once the harness closes the socket itself, so that close is not reported. */
   private closing = false;
@@ -36,12 +44,36 @@ export class BenchSocket {
     public sink: FrameSink,
   ) {}
 
-  /** Opens a socket and resolves once its `ready` frame has arrived. */
-  static open(
+  /**
+   * Opens a socket and resolves once its `ready` frame has arrived. A busy server (close
+   * 1013, a reconnect storm) is tried again after the delay it names, as the SDK does;
+   * each such wait is counted in `BenchSocket.toldToWait`.
+   */
+  static async open(
     index: number,
     url: string,
     sink: FrameSink,
     timeoutMs = 15_000,
+  ): Promise<BenchSocket> {
+    for (;;) {
+      try {
+        return await BenchSocket.attempt(index, url, sink, timeoutMs);
+      } catch (err) {
+        if (!(err instanceof TryAgainLater)) throw err;
+        BenchSocket.toldToWait += 1;
+        await new Promise((resolve) => setTimeout(resolve, err.delayMs));
+      }
+    }
+  }
+
+  /** Sockets told by the server to come back later, over the whole run. */
+  static toldToWait = 0;
+
+  private static attempt(
+    index: number,
+    url: string,
+    sink: FrameSink,
+    timeoutMs: number,
   ): Promise<BenchSocket> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
@@ -79,9 +111,12 @@ export class BenchSocket {
         clearTimeout(timer);
         if (!ready) reject(new Error(`socket ${index}: ${err.message}`));
       });
-      ws.on("close", (code) => {
+      ws.on("close", (code, reason) => {
         clearTimeout(timer);
-        if (!ready) reject(new Error(`socket ${index}: closed (${code}) before ready`));
+        const delayMs = retryAfterOf(reason.toString());
+        if (!ready && code === CLOSE_CODES.tryAgainLater && delayMs !== undefined)
+          reject(new TryAgainLater(delayMs));
+        else if (!ready) reject(new Error(`socket ${index}: closed (${code}) before ready`));
         else if (!socket.closing) socket.sink.other(index, { type: "closed", code });
       });
     });

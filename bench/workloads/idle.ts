@@ -5,12 +5,7 @@
  * (registering thousands of users would take minutes of argon2id), several per user.
  */
 import { chatSocketUrl, registerUsers, relaySocketUrl } from "../lib/accounts.js";
-import {
-  type BenchSocket,
-  closeSockets,
-  type FrameSink,
-  openSockets,
-} from "../lib/bench-socket.js";
+import { BenchSocket, closeSockets, type FrameSink, openSockets } from "../lib/bench-socket.js";
 import { prepareServer, startChatServer } from "../lib/chat-server.js";
 import type { ChildService } from "../lib/children.js";
 import { REGISTER_CONCURRENCY_FLAG } from "../lib/common-flags.js";
@@ -36,6 +31,8 @@ interface IdleResult {
   rss_after_mb: number;
   kb_per_socket: number;
   still_open: number;
+  /** Handshakes the server closed with 1013 (busy setting up others), each tried again. */
+  told_to_wait: number;
   cpu_s: number;
   peak_rss_mb: number;
 }
@@ -63,6 +60,7 @@ async function holdIdle(
   const before = service.sample();
   const usage = usageOver(service);
   const sink = countingSink();
+  const waitsBefore = BenchSocket.toldToWait;
   const start = performance.now();
   const sockets: BenchSocket[] = await openSockets(urls, sink, flag(ctx, "connect-concurrency"));
   const connectMs = performance.now() - start;
@@ -81,6 +79,7 @@ async function holdIdle(
     rss_after_mb: round(after.rssKb / 1024, 1),
     kb_per_socket: round((after.rssKb - before.rssKb) / urls.length, 2),
     still_open: stillOpen,
+    told_to_wait: BenchSocket.toldToWait - waitsBefore,
     cpu_s: used.cpuSeconds,
     peak_rss_mb: used.peakRssMb,
   };
@@ -167,6 +166,7 @@ export const idle: Workload = {
       row("connect all s", (r) => r.connect_s),
       row("connects/s", (r) => r.connects_per_s, true),
       row("still open", (r) => r.still_open),
+      row("told to come back later", (r) => r.told_to_wait),
       row("server CPU s", (r) => r.cpu_s),
       row("server peak RSS MiB", (r) => r.peak_rss_mb),
       ["setup", `${userCount} users in ${round(seconds)} s`, "", ""],
