@@ -99,7 +99,7 @@ export const idle: Workload = {
     "connect-concurrency": {
       default: 200,
       min: 1,
-      max: 10_000,
+      max: 100_000,
       help: "handshakes in progress at once",
     },
     settle: {

@@ -15,7 +15,7 @@ import type { Authenticated, AuthService } from "../auth/service.js";
 import type { TicketService } from "../auth/tickets.js";
 import { errorReply } from "../error-reply.js";
 import type { Metrics } from "../ops/metrics.js";
-import type { SocketAdmission } from "./admission.js";
+import type { AdmissionSlot, SocketAdmission } from "./admission.js";
 import { clientAddress, compileTrust } from "./client-address.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { HandshakeLimit } from "./handshake-limit.js";
@@ -261,72 +261,86 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
         ws.close(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
       });
     };
-    // Before the token is checked: in a storm, the sockets past what the node sets up at
-    // once cost a handshake only, and come back when told to.
-    const slot = deps.admission.enter();
-    if ("retryAfterMs" in slot) {
-      deps.metrics.rateLimited.inc({ limit: "socket_admission" });
-      wss.handleUpgrade(request, socket, head, (ws) => {
-        ws.on("error", () => ws.terminate());
-        ws.close(
-          CLOSE_CODES.tryAgainLater,
-          `server busy; ${RETRY_AFTER_HINT}=${slot.retryAfterMs}`,
+    // The rest, once the node has room to set the socket up.
+    const setUp = (slot: AdmissionSlot) => {
+      const ticket = url.searchParams.get("ticket");
+      const token = ticket ? undefined : tokenFrom(request, url);
+      if (!ticket && !token) {
+        return refuse(
+          "unauthorized",
+          "pass ?ticket=, ?token=<JWT> or the subprotocol bearer.<JWT>",
         );
-      });
-      return;
-    }
-    // Given back once the socket is set up (serveSocket), or however the attempt ends.
-    socket.once("close", () => slot.release());
-    const ticket = url.searchParams.get("ticket");
-    const token = ticket ? undefined : tokenFrom(request, url);
-    if (!ticket && !token) {
-      return refuse("unauthorized", "pass ?ticket=, ?token=<JWT> or the subprotocol bearer.<JWT>");
-    }
-    (ticket ? deps.tickets.redeem(ticket) : deps.auth.authenticate(token as string))
-      .then(
-        async (auth) => {
-          if (socket.destroyed) return;
-          // Every event a socket carries is something read: a token needs messages:read.
-          if (!allows(auth.session.scopes, "messages:read"))
-            return refuse("insufficient_scope", "this access token lacks the messages:read scope");
-          if (auth.enrolmentDue) {
-            const { code, message } = enrolmentRequired();
-            return refuse(code, message);
-          }
-          const lease = await deps.quota.acquire(auth.user.id);
-          if (!lease) {
-            deps.metrics.rateLimited.inc({ limit: "sockets_per_user" });
-            // Completed and closed, as for 4401: a browser sees the code, not a bare 1006.
-            wss.handleUpgrade(request, socket, head, (ws) => {
-              ws.on("error", () => ws.terminate());
-              ws.close(
-                CLOSE_CODES.tooManySockets,
-                `too many sockets: this account already has ${deps.maxSocketsPerUser} open`,
+      }
+      (ticket ? deps.tickets.redeem(ticket) : deps.auth.authenticate(token as string))
+        .then(
+          async (auth) => {
+            if (socket.destroyed) return;
+            // Every event a socket carries is something read: a token needs messages:read.
+            if (!allows(auth.session.scopes, "messages:read"))
+              return refuse(
+                "insufficient_scope",
+                "this access token lacks the messages:read scope",
               );
+            if (auth.enrolmentDue) {
+              const { code, message } = enrolmentRequired();
+              return refuse(code, message);
+            }
+            const lease = await deps.quota.acquire(auth.user.id);
+            if (!lease) {
+              deps.metrics.rateLimited.inc({ limit: "sockets_per_user" });
+              // Completed and closed, as for 4401: a browser sees the code, not a bare 1006.
+              wss.handleUpgrade(request, socket, head, (ws) => {
+                ws.on("error", () => ws.terminate());
+                ws.close(
+                  CLOSE_CODES.tooManySockets,
+                  `too many sockets: this account already has ${deps.maxSocketsPerUser} open`,
+                );
+              });
+              return;
+            }
+            // The slot is the TCP connection's: given back however it ends, even when the
+            // upgrade itself is abandoned.
+            socket.once("close", () => lease.release());
+            if (socket.destroyed) return lease.release();
+            if (draining) return refuseDraining(socket);
+            wss.handleUpgrade(request, socket, head, (ws) => {
+              serveSocket(ws, deps, auth, served, since).finally(() => slot.release());
             });
-            return;
-          }
-          // The slot is the TCP connection's: given back however it ends, even when the
-          // upgrade itself is abandoned.
-          socket.once("close", () => lease.release());
-          if (socket.destroyed) return lease.release();
-          if (draining) return refuseDraining(socket);
-          wss.handleUpgrade(request, socket, head, (ws) => {
-            serveSocket(ws, deps, auth, served, since).finally(() => slot.release());
-          });
-        },
-        (err: unknown) => {
-          const failure = errorReply(err);
-          if (failure.status === 401 || failure.status === 403)
-            return refuse(failure.code, failure.message);
-          if (failure.unexpected) deps.logger.error({ err }, "socket authentication failed");
-          reject(socket, failure.status, failure.code, failure.message);
-        },
-      )
-      .catch((err: unknown) => {
-        deps.logger.error({ err }, "socket handshake failed");
-        socket.destroy();
-      });
+          },
+          (err: unknown) => {
+            const failure = errorReply(err);
+            if (failure.status === 401 || failure.status === 403)
+              return refuse(failure.code, failure.message);
+            if (failure.unexpected) deps.logger.error({ err }, "socket authentication failed");
+            reject(socket, failure.status, failure.code, failure.message);
+          },
+        )
+        .catch((err: unknown) => {
+          deps.logger.error({ err }, "socket handshake failed");
+          socket.destroy();
+        });
+    };
+    // Before the token is checked: in a storm, the handshakes past what the node sets up
+    // at once wait in line, and those past the line cost a handshake only and come back
+    // when told to.
+    void deps.admission.enter().then((slot) => {
+      if ("retryAfterMs" in slot) {
+        deps.metrics.rateLimited.inc({ limit: "socket_admission" });
+        if (socket.destroyed) return;
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          ws.on("error", () => ws.terminate());
+          ws.close(
+            CLOSE_CODES.tryAgainLater,
+            `server busy; ${RETRY_AFTER_HINT}=${slot.retryAfterMs}`,
+          );
+        });
+        return;
+      }
+      // Given back once the socket is set up (serveSocket), or however the attempt ends.
+      if (socket.destroyed) return slot.release();
+      socket.once("close", () => slot.release());
+      setUp(slot);
+    });
   };
 
   deps.server.on("upgrade", onUpgrade);
