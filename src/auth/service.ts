@@ -93,11 +93,8 @@ export interface AuthServiceDeps {
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  private async issue(
-    user: User,
-    client: ClientContext,
-    method = "password",
-  ): Promise<AuthResponse> {
+  /** A new session of `user`, signed in by `method`, and its token. */
+  async issue(user: User, client: ClientContext, method = "password"): Promise<AuthResponse> {
     return this.tokenFor(user, await this.startSession(user, client, method));
   }
 

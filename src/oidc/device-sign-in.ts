@@ -19,10 +19,9 @@ import type { OidcDeviceStart } from "@private-chat/protocol/two-factor";
 import * as client from "openid-client";
 import type { AuthService, ClientContext } from "../auth/service.js";
 import { AppError } from "../errors.js";
-import { withUserInfo } from "./accounts.js";
-import type { OidcProvider } from "./providers.js";
+import { type OidcProvider, providerUnavailable } from "./providers.js";
 import type { Seal } from "./seal.js";
-import type { OidcSignIn } from "./sign-in.js";
+import { claimsOf, failed, type OidcSignIn, providerRefusal } from "./sign-in.js";
 
 /** No device sign-in outlives this, whatever the provider allows. */
 const MAX_LIFETIME_SECONDS = 30 * 60;
@@ -49,25 +48,13 @@ export interface OidcDeviceSignInDeps {
   seal: Seal;
 }
 
-function failed(message: string): AppError {
-  return new AppError("sign_in_failed", message);
-}
-
-/** What a provider's refusal means to the person at the terminal. */
+/** What a provider's answer to a device request means to the person at the terminal. */
 function refusal(provider: OidcProvider, err: unknown): AppError {
-  const { name } = provider.config;
-  if (err instanceof client.ResponseBodyError) {
-    const described = (err.error_description ?? err.error).slice(0, 200);
-    if (err.error === "access_denied")
-      return new AppError("sign_in_refused", `${name} said no: ${described}`);
-    if (err.error === "expired_token")
-      return failed("the code was not entered in time; sign in again");
-    return failed(`${name} could not sign you in: ${described}; sign in again`);
-  }
-  return new AppError(
-    "provider_unavailable",
-    `the sign-in provider ${name} cannot be reached (${(err as Error).message}); try again later`,
-  );
+  if (!(err instanceof client.ResponseBodyError))
+    return providerUnavailable(provider.config.name, err);
+  if (err.error === "expired_token")
+    return failed("the code was not entered in time; sign in again");
+  return providerRefusal(provider, err.error, err.error_description);
 }
 
 export class OidcDeviceSignIn {
@@ -143,20 +130,14 @@ export class OidcDeviceSignIn {
       if (halfway.aborted) return { pending: true, interval: grant.interval };
       throw refusal(provider, err);
     }
-    const now = Date.now();
-    let claims: Awaited<ReturnType<typeof withUserInfo>>;
-    try {
-      const idToken = tokens.claims();
-      if (!idToken) throw new Error("no ID token");
-      claims = await withUserInfo(configuration, provider.config, idToken, tokens.access_token);
-    } catch (err) {
-      throw failed(
-        `${provider.config.name}'s answer does not check out: ${(err as Error).message}`,
-      );
-    }
-    const user = await this.deps.signIn.signedIn(provider, claims, tokens.refresh_token, now);
-    const { auth } = this.deps;
-    return auth.tokenFor(user, await auth.startSession(user, caller, provider.key));
+    const claims = await claimsOf(provider, configuration, tokens);
+    const user = await this.deps.signIn.signedIn(
+      provider,
+      claims,
+      tokens.refresh_token,
+      Date.now(),
+    );
+    return this.deps.auth.issue(user, caller, provider.key);
   }
 
   /** The grant a handle holds; refused when it was not sealed here or is too old. */

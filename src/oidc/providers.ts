@@ -12,6 +12,14 @@ import { clientSecret } from "./client-secret.js";
 /** How long a request to a provider may take. */
 const TIMEOUT_SECONDS = 10;
 
+/** A provider that did not answer (discovery, a device code, a poll): try again later. */
+export function providerUnavailable(name: string, err: unknown): AppError {
+  return new AppError(
+    "provider_unavailable",
+    `the sign-in provider ${name} cannot be reached (${(err as Error).message}); try again later`,
+  );
+}
+
 export interface OidcProvider {
   config: OidcProviderConfig;
   /** "oidc:<id>": the provider's name in external_identities. */
@@ -33,10 +41,7 @@ export class OidcProviders {
           })
           .catch((err: unknown) => {
             discovered = undefined;
-            throw new AppError(
-              "provider_unavailable",
-              `the sign-in provider ${config.name} cannot be reached (${(err as Error).message}); try again later`,
-            );
+            throw providerUnavailable(config.name, err);
           });
         return discovered;
       };

@@ -47,8 +47,39 @@ export class LinkFailed extends Error {
   }
 }
 
-function failed(message: string): AppError {
+export function failed(message: string): AppError {
   return new AppError("sign_in_failed", message);
+}
+
+/** The provider's own "no" (`error` in its answer): a refusal, or a failed sign-in. */
+export function providerRefusal(
+  provider: OidcProvider,
+  error: string,
+  description: string | undefined,
+): AppError {
+  const described = (description ?? error).slice(0, 200);
+  return error === "access_denied"
+    ? new AppError("sign_in_refused", `${provider.config.name} said no: ${described}`)
+    : failed(`${provider.config.name} could not sign you in: ${described}`);
+}
+
+function doesNotCheckOut(provider: OidcProvider, err: unknown): AppError {
+  return failed(`${provider.config.name}'s answer does not check out: ${(err as Error).message}`);
+}
+
+/** The person's claims from the provider's tokens (already checked by openid-client). */
+export async function claimsOf(
+  provider: OidcProvider,
+  configuration: client.Configuration,
+  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+): Promise<Claims> {
+  try {
+    const idToken = tokens.claims();
+    if (!idToken) throw new Error("no ID token");
+    return await withUserInfo(configuration, provider.config, idToken, tokens.access_token);
+  } catch (err) {
+    throw doesNotCheckOut(provider, err);
+  }
 }
 
 export class OidcSignIn {
@@ -143,33 +174,28 @@ export class OidcSignIn {
     const { id } = provider.config;
     const state = query.get("state") ?? "";
     const error = query.get("error");
-    if (error) {
-      const described = (query.get("error_description") ?? error).slice(0, 200);
-      throw error === "access_denied"
-        ? new AppError("sign_in_refused", `${provider.config.name} said no: ${described}`)
-        : failed(`${provider.config.name} could not sign you in: ${described}`);
-    }
+    if (error) throw providerRefusal(provider, error, query.get("error_description") ?? undefined);
     const configuration = await provider.configuration();
     const currentUrl = new URL(`${this.callbackUrl(id, caller)}?${query.toString()}`);
-    let claims: Claims;
-    let refreshToken: string | undefined;
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
-      const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+      tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
         pkceCodeVerifier: pending.codeVerifier,
         expectedState: state,
         expectedNonce: pending.nonce,
         idTokenExpected: true,
       });
-      const idToken = tokens.claims();
-      if (!idToken) throw new Error("no ID token");
-      claims = await withUserInfo(configuration, provider.config, idToken, tokens.access_token);
-      refreshToken = tokens.refresh_token;
     } catch (err) {
-      throw failed(
-        `${provider.config.name}'s answer does not check out: ${(err as Error).message}`,
-      );
+      throw doesNotCheckOut(provider, err);
     }
-    const user = await this.signedIn(provider, claims, refreshToken, now, pending.linkUserId);
+    const claims = await claimsOf(provider, configuration, tokens);
+    const user = await this.signedIn(
+      provider,
+      claims,
+      tokens.refresh_token,
+      now,
+      pending.linkUserId,
+    );
     if (pending.linkUserId) return { linked: true };
     const session = await this.deps.auth.startSession(user, caller, provider.key);
     const code = randomBytes(32).toString("base64url");

@@ -255,12 +255,14 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
     // Authentication failures complete the upgrade and close with 4401: a browser sees
     // nothing of a refused handshake but a bare 1006, and could not tell "sign in again"
     // from "network down".
-    const refuse = (code: string, message: string) => {
+    const closeAtOnce = (closeCode: number, reason: string) => {
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.on("error", () => ws.terminate());
-        ws.close(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
+        ws.close(closeCode, reason);
       });
     };
+    const refuse = (code: string, message: string) =>
+      closeAtOnce(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
     // The rest, once the node has room to set the socket up.
     const setUp = (slot: AdmissionSlot) => {
       const ticket = url.searchParams.get("ticket");
@@ -289,13 +291,10 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
             if (!lease) {
               deps.metrics.rateLimited.inc({ limit: "sockets_per_user" });
               // Completed and closed, as for 4401: a browser sees the code, not a bare 1006.
-              wss.handleUpgrade(request, socket, head, (ws) => {
-                ws.on("error", () => ws.terminate());
-                ws.close(
-                  CLOSE_CODES.tooManySockets,
-                  `too many sockets: this account already has ${deps.maxSocketsPerUser} open`,
-                );
-              });
+              closeAtOnce(
+                CLOSE_CODES.tooManySockets,
+                `too many sockets: this account already has ${deps.maxSocketsPerUser} open`,
+              );
               return;
             }
             // The slot is the TCP connection's: given back however it ends, even when the
@@ -327,13 +326,10 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
       if ("retryAfterMs" in slot) {
         deps.metrics.rateLimited.inc({ limit: "socket_admission" });
         if (socket.destroyed) return;
-        wss.handleUpgrade(request, socket, head, (ws) => {
-          ws.on("error", () => ws.terminate());
-          ws.close(
-            CLOSE_CODES.tryAgainLater,
-            `server busy; ${RETRY_AFTER_HINT}=${slot.retryAfterMs}`,
-          );
-        });
+        closeAtOnce(
+          CLOSE_CODES.tryAgainLater,
+          `server busy; ${RETRY_AFTER_HINT}=${slot.retryAfterMs}`,
+        );
         return;
       }
       // Given back once the socket is set up (serveSocket), or however the attempt ends.

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { forEachEngine } from "../helpers/engines.js";
 import { client } from "../helpers/http.js";
-import { PEOPLE, SERVICE_DN, slapdMissing, TestLdapServer } from "../helpers/ldap-server.js";
+import { slapdMissing, TestLdapServer } from "../helpers/ldap-server.js";
 import type { TestServer } from "../helpers/server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 
@@ -25,13 +25,7 @@ forEachEngine("LDAP sign-in throttle", (run) => {
       await ldap.addPerson("zed", PASSWORD);
       server = await run.start({
         rate_limit: { enabled: true, max_auth_attempts: 3 },
-        ldap: {
-          url: `ldaps://127.0.0.1:${ldap.ldapsPort}`,
-          ca_file: ldap.caFile,
-          bind_dn: SERVICE_DN,
-          bind_password_file: ldap.passwordFile(),
-          user_base: PEOPLE,
-        },
+        ldap: ldap.config(),
       });
     });
     after(async () => {

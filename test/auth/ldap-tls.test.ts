@@ -43,16 +43,12 @@ describe("the directory client", { skip: slapdMissing() }, () => {
     const config = loadConfig({
       env: {},
       overrides: {
-        ldap: {
+        ldap: ldap.config({
           url: `ldap://127.0.0.1:${ldap.ldapPort}`,
           start_tls: true,
-          ca_file: ldap.caFile,
-          bind_dn: SERVICE_DN,
-          bind_password_file: ldap.passwordFile(),
-          user_base: PEOPLE,
           group_base: GROUPS,
           ...fields,
-        },
+        }),
       },
     });
     const settings = ldapSettings(config.ldap);

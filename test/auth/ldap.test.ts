@@ -16,15 +16,7 @@ import { createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
-import {
-  GROUPS,
-  groupDn,
-  PEOPLE,
-  personDn,
-  SERVICE_DN,
-  slapdMissing,
-  TestLdapServer,
-} from "../helpers/ldap-server.js";
+import { GROUPS, groupDn, personDn, slapdMissing, TestLdapServer } from "../helpers/ldap-server.js";
 import type { TestServer } from "../helpers/server.js";
 import { connect } from "../helpers/socket.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
@@ -73,17 +65,12 @@ forEachEngine("LDAP sign-in", (run) => {
       await ldap.addGroup("design", ["max"]);
       server = await run.start({
         rate_limit: { enabled: false },
-        ldap: {
-          url: `ldaps://127.0.0.1:${ldap.ldapsPort}`,
-          ca_file: ldap.caFile,
-          bind_dn: SERVICE_DN,
-          bind_password_file: ldap.passwordFile(),
-          user_base: PEOPLE,
+        ldap: ldap.config({
           group_base: GROUPS,
           access_group: groupDn("chat"),
           admin_group: groupDn("chat-admins"),
           sync_interval_seconds: 1,
-        },
+        }),
       });
     });
     after(async () => {

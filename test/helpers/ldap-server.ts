@@ -133,6 +133,21 @@ export class TestLdapServer {
     await this.add(BASE_LDIF);
   }
 
+  /**
+   * An `[ldap]` table for this server: over ldaps:// with its CA trusted, the service
+   * bind, people under PEOPLE; `fields` over these.
+   */
+  config(fields: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      url: `ldaps://127.0.0.1:${this.ldapsPort}`,
+      ca_file: this.caFile,
+      bind_dn: SERVICE_DN,
+      bind_password_file: this.passwordFile(),
+      user_base: PEOPLE,
+      ...fields,
+    };
+  }
+
   /** A bind password file for the service account, mode 0600. */
   passwordFile(): string {
     const file = join(this.dir, "bind-password");
