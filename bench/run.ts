@@ -14,8 +14,9 @@ import { history } from "./workloads/history.js";
 import { idle } from "./workloads/idle.js";
 import { login } from "./workloads/login.js";
 import { push } from "./workloads/push.js";
+import { scale } from "./workloads/scale.js";
 
-const WORKLOADS: Workload[] = [direct, group, idle, history, login, push];
+const WORKLOADS: Workload[] = [direct, group, idle, history, login, push, scale];
 
 const COMMON = {
   database: { type: "string", default: "sqlite" },

@@ -142,8 +142,9 @@ export async function prepareServer(options: ServerOptions): Promise<ServerSetup
 export function startChatServer(
   setup: ServerSetup,
   env: NodeJS.ProcessEnv = {},
+  startTimeoutMs?: number,
 ): Promise<ChildService> {
-  return startService("chat-server", ENTRY, ["--config", setup.configFile], env);
+  return startService("chat-server", ENTRY, ["--config", setup.configFile], env, startTimeoutMs);
 }
 
 /** Runs a query batch against the benchmark's own PostgreSQL schema. */

@@ -35,9 +35,14 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-async function findPort(name: string, child: ChildProcess, output: () => string): Promise<string> {
+async function findPort(
+  name: string,
+  child: ChildProcess,
+  output: () => string,
+  startTimeoutMs: number,
+): Promise<string> {
   const pid = child.pid ?? 0;
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
     if (hasExited(child)) {
       throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
@@ -55,7 +60,7 @@ async function findPort(name: string, child: ChildProcess, output: () => string)
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(
-    `${name} did not start listening within ${START_TIMEOUT_MS / 1000} s:\n${output()}`,
+    `${name} did not start listening within ${startTimeoutMs / 1000} s:\n${output()}`,
   );
 }
 
@@ -65,6 +70,8 @@ export async function startService(
   entry: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  /** A server's first start on a large database it did not write itself checks every page. */
+  startTimeoutMs = START_TIMEOUT_MS,
 ): Promise<ChildService> {
   // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each child there when it exits.
   const profile = process.env.BENCH_PROFILE_DIR
@@ -88,7 +95,8 @@ export async function startService(
     stopped ??= (async () => {
       if (!(await waitForExit(child, 0))) {
         child.kill("SIGTERM");
-        if (!(await waitForExit(child, 5000))) {
+        // A clean stop of a server on a large database ends with a checkpoint.
+        if (!(await waitForExit(child, 30_000))) {
           child.kill("SIGKILL");
           await waitForExit(child, 5000);
         }
@@ -98,7 +106,7 @@ export async function startService(
     return stopped;
   };
   onCleanup(stop);
-  const url = await findPort(name, child, () => log);
+  const url = await findPort(name, child, () => log, startTimeoutMs);
   const pid = child.pid ?? 0;
   return {
     name,

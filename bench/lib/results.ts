@@ -8,7 +8,12 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 
-const RESULTS_DIR = fileURLToPath(new URL("../results/", import.meta.url));
+/** bench/results/, or BENCH_RESULTS_DIR (a test's run leaves the project's records alone). */
+export function resultsDir(): string {
+  const dir =
+    process.env.BENCH_RESULTS_DIR ?? fileURLToPath(new URL("../results/", import.meta.url));
+  return dir.endsWith("/") ? dir : `${dir}/`;
+}
 
 function gitCommit(): string {
   try {
@@ -45,8 +50,8 @@ export function runMeta(): RunMeta {
 /** Prints the record as one JSON line and appends it to bench/results/<workload>.jsonl. */
 export function saveResult(workload: string, record: Record<string, unknown>): string {
   const line = JSON.stringify({ workload, ...runMeta(), ...record });
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = `${RESULTS_DIR}${workload}.jsonl`;
+  mkdirSync(resultsDir(), { recursive: true });
+  const file = `${resultsDir()}${workload}.jsonl`;
   appendFileSync(file, `${line}\n`);
   process.stdout.write(`${line}\n`);
   return file;

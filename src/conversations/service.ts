@@ -124,7 +124,7 @@ export class ConversationService {
     const members = await repos.conversations.members(conversationId);
     const users = await repos.users.byIds(members.map((m) => m.user_id));
     const last = await repos.messages.lastOf([conversationId]);
-    const unread = await repos.conversations.unreadCounts(user.id);
+    const unread = await repos.conversations.unreadCounts(user.id, [conversationId]);
     const relations = await viewerRelations(repos, user.id, [conversationId]);
     const request = relations.requests.get(conversationId);
     const state = requestStateFor(request, user.id);
@@ -172,7 +172,7 @@ export class ConversationService {
     const members = await repos.conversations.membersOf(ids);
     const users = await repos.users.byIds(members.map((m) => m.user_id));
     const lastMessages = await repos.messages.lastOf(ids);
-    const unread = await repos.conversations.unreadCounts(user.id);
+    const unread = await repos.conversations.unreadCounts(user.id, ids);
     const relations = await viewerRelations(repos, user.id, ids);
     const byConversation = new Map<string, Member[]>();
     for (const m of members) {

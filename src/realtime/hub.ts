@@ -19,9 +19,11 @@ import { catchUp } from "./catch-up.js";
 import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
 import { eventFrame, readyFrame, typingFrame } from "./frames.js";
 import { Presence } from "./presence.js";
+import { PresenceRooms } from "./presence-rooms.js";
 import type { PubSub, RealtimeMessage } from "./pubsub.js";
 import { Relations } from "./relations.js";
 import { Sequencer } from "./sequencer.js";
+import { addTo, removeFrom } from "./set-map.js";
 
 const HEARTBEAT_MS = 30_000;
 const TYPING_INTERVAL_MS = 2_000;
@@ -59,6 +61,7 @@ export class Hub {
   readonly relations = new Relations();
   private unsubscribe: (() => void) | undefined;
   private readonly presence: Presence;
+  private readonly presenceRooms: PresenceRooms;
   private readonly attention: Attention;
   private readonly sequencer: Sequencer;
   private readonly countSlowConsumer = () => this.deps.metrics.slowConsumers.inc();
@@ -70,6 +73,7 @@ export class Hub {
       pubsub: deps.pubsub,
       tell: (userId, rooms, frame) => this.tellRooms(userId, rooms, frame),
     });
+    this.presenceRooms = new PresenceRooms((ids) => deps.store.conversations.memberCounts(ids));
     this.attention = new Attention(deps.nodeId, deps.pubsub);
     this.sequencer = new Sequencer({
       readRange: async (from, to) =>
@@ -196,6 +200,7 @@ export class Hub {
     // Events raised while the rooms load are held by the connection (it starts catching
     // up), and those past the ready cursor are sent right after the ready frame.
     const conversationIds = await this.deps.store.conversations.conversationIdsOf(auth.user.id);
+    await this.presenceRooms.refresh(conversationIds);
     if (!this.connections.has(connection.id)) return connection;
     for (const id of conversationIds) this.join(connection, id);
     const cursor = await this.deps.store.events.latestId();
@@ -229,12 +234,13 @@ export class Hub {
 
   /**
    * Writes a presence frame once to each local socket sharing one of `rooms`, but the
-   * user's own. A request is no shared room, and nothing passes a block either way.
+   * user's own. A request is no shared room, nor is a large group (presence-rooms.ts),
+   * and nothing passes a block either way.
    */
   private tellRooms(userId: string, rooms: string[], frame: string): void {
     const told = new Set<Connection>();
     for (const room of rooms) {
-      if (this.relations.isRequest(room)) continue;
+      if (this.relations.isRequest(room) || !this.presenceRooms.carries(room)) continue;
       for (const connection of this.rooms.get(room) ?? []) {
         if (connection.user.id === userId || told.has(connection)) continue;
         if (this.relations.eitherBlocked(userId, connection.user.id)) continue;
@@ -380,20 +386,4 @@ export class Hub {
     );
     await Promise.all(closing);
   }
-}
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
 }

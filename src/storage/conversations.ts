@@ -276,6 +276,21 @@ export class ConversationStore {
     return rows.map((r) => r.conversation_id);
   }
 
+  /** How many members each of the conversations has (absent when none). */
+  async memberCounts(conversationIds: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < conversationIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("conversation_members")
+        .select(["conversation_id", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("conversation_id", "in", conversationIds.slice(i, i + 500))
+        .groupBy("conversation_id")
+        .execute();
+      for (const row of rows) counts.set(row.conversation_id, Number(row.n));
+    }
+    return counts;
+  }
+
   /**
    * The user's memberships with their conversations, most recent activity first (ties by
    * id). With `page`, at most `limit` of them, starting after the one `after` names.
@@ -369,10 +384,11 @@ export class ConversationStore {
   }
 
   /**
-   * Unread messages per conversation for a user: others' live messages of the timeline past
-   * the read mark.
+   * Unread messages per conversation for a user, in `conversationIds` only (a page of the
+   * list, not all of them): others' live messages of the timeline past the read mark.
    */
-  async unreadCounts(userId: string): Promise<Map<string, number>> {
+  async unreadCounts(userId: string, conversationIds: string[]): Promise<Map<string, number>> {
+    if (conversationIds.length === 0) return new Map();
     const rows = await this.db
       .selectFrom("conversation_members as m")
       .innerJoin("messages as msg", (join) =>
@@ -382,6 +398,7 @@ export class ConversationStore {
       )
       .select(["m.conversation_id", (eb) => eb.fn.countAll<number>().as("n")])
       .where("m.user_id", "=", userId)
+      .where("m.conversation_id", "in", conversationIds)
       .where("msg.sender_id", "!=", userId)
       .where("msg.deleted_at", "is", null)
       // Replies kept to their thread are counted by the thread, not the conversation.

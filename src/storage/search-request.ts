@@ -77,6 +77,14 @@ export function newSnippetMarks(): SnippetMarks {
 export const SNIPPET_WORDS = 24;
 
 /**
+ * Search ranks the most recent matches the user may read, this many at most: ranking
+ * every match of a common word in ten million messages takes seconds, and in a chat the
+ * message looked for is nearly always among the recent ones. More words, `in:` or
+ * `from:` narrow a search to reach further back.
+ */
+export const SEARCH_DEPTH = 2000;
+
+/**
  * The conditions every engine adds to its match, over `messages as m` joined to the
  * caller's row in `conversation_members as cm`.
  */

@@ -40,7 +40,7 @@ import { SlashCommandStore } from "./slash-commands.js";
 import { startCheckpointer } from "./sqlite/checkpointer.js";
 import { openSqlite, type SqliteHandle } from "./sqlite/connect.js";
 import { databaseKey, isNotADatabase, keyProblem, type SqliteKey } from "./sqlite/encryption.js";
-import { quickCheckProblems } from "./sqlite/integrity.js";
+import { IntegrityStamp } from "./sqlite/integrity.js";
 import { SqliteMessageAppender } from "./sqlite/message-append.js";
 import { ThreadMessageAppender } from "./sqlite/thread-appender.js";
 import { ThreadFollowStore } from "./thread-follows.js";
@@ -270,6 +270,8 @@ export function openStore(database: Config["database"], options: OpenStoreOption
       "PostgreSQL",
     );
   }
+  const memory = database.path === ":memory:";
+  const stamp = memory ? undefined : IntegrityStamp.take(database.path);
   const { db, raw } = openSqliteFile(database.path, key, damage);
   const threads = options.backgroundThreads && database.path !== ":memory:";
   const checkpointer = threads ? startCheckpointer(raw, database.path, key) : undefined;
@@ -280,6 +282,7 @@ export function openStore(database: Config["database"], options: OpenStoreOption
     await checkpointer?.stop();
     await db.destroy();
     if (raw.open) raw.close();
+    stamp?.leave(damage.damage !== undefined);
   };
   return new Store(
     db,
@@ -287,7 +290,7 @@ export function openStore(database: Config["database"], options: OpenStoreOption
     appender,
     close,
     damage,
-    () => quickCheckProblems(raw),
+    () => stamp?.problems(raw) ?? [],
     database.path,
   );
 }

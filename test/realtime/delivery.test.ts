@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import WebSocket from "ws";
+import { PRESENCE_MAX_MEMBERS } from "../../src/realtime/presence-rooms.js";
+import { createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
@@ -248,6 +250,48 @@ forEachEngine("realtime delivery", { redis: true }, ({ start }) => {
     assert.equal(offline.user_id, alice.id);
     assert.equal(typeof offline.last_seen_at, "number");
     await b.close();
+  });
+
+  it("carries no presence through a group of more than 100 members, whose members still show online", async () => {
+    const people = await Promise.all(
+      Array.from({ length: PRESENCE_MAX_MEMBERS + 1 }, () => createUser(server.url)),
+    );
+    const [owner, watcher, ...others] = people as [TestUser, TestUser, ...TestUser[]];
+    const large = await createGroup(server.url, owner, [watcher, ...others]);
+    const small = await createGroup(server.url, owner, [watcher]);
+    const w = await connect(server.url, watcher.token);
+    const o = await connect(server.url, owner.token);
+    // The small group carries the owner's coming online; then the large group's message
+    // proves everything before it has arrived.
+    const online = await w.next((f) => f.type === "presence");
+    assert.equal(online.user_id, owner.id);
+    await api.post(
+      `/api/v1/conversations/${large.id}/messages`,
+      { body: "all hands" },
+      { token: owner.token },
+    );
+    await w.next((f) => f.type === "message.new" && f.conversation_id === large.id);
+    assert.equal(w.all("presence").length, 1);
+    const view = await api.get(`/api/v1/conversations/${large.id}`, { token: watcher.token });
+    const ownerView = view.body.members.find(
+      (m: { user: { id: string } }) => m.user.id === owner.id,
+    );
+    assert.equal(ownerView.online, true);
+
+    // Without the small group, the owner's going offline reaches no one.
+    const left = await api.delete(`/api/v1/conversations/${small.id}/members/${watcher.id}`, {
+      token: watcher.token,
+    });
+    assert.equal(left.status, 204, left.text);
+    await o.close();
+    await api.post(
+      `/api/v1/conversations/${large.id}/messages`,
+      { body: "after" },
+      { token: others[0]!.token },
+    );
+    await w.next((f) => f.type === "message.new" && f.message.body === "after");
+    assert.equal(w.all("presence").length, 1);
+    await w.close();
   });
 
   it("sends read positions to the other members", async () => {

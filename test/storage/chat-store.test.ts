@@ -179,15 +179,18 @@ describeEachEngine("conversation store", (get) => {
     await postMessages(store, foreign.id, [other!, other!]);
     await store.conversations.advanceRead(busy.id, me!, 2);
 
-    const unread = await store.conversations.unreadCounts(me!);
+    const all = [busy.id, quiet.id, foreign.id];
+    const unread = await store.conversations.unreadCounts(me!, all);
     assert.equal(unread.get(busy.id), 4); // seqs 3, 4, 5 and 8
     assert.equal(unread.get(quiet.id) ?? 0, 0);
     assert.equal(unread.has(foreign.id), false);
+    // Only the conversations asked about are counted (a page of the list).
+    assert.equal((await store.conversations.unreadCounts(me!, [quiet.id])).has(busy.id), false);
     // The other member's own view: my single message in busy (their read_seq is 0).
-    assert.equal((await store.conversations.unreadCounts(other!)).get(busy.id), 1);
+    assert.equal((await store.conversations.unreadCounts(other!, all)).get(busy.id), 1);
 
     await store.conversations.advanceRead(busy.id, me!, 8);
-    assert.equal((await store.conversations.unreadCounts(me!)).get(busy.id) ?? 0, 0);
+    assert.equal((await store.conversations.unreadCounts(me!, all)).get(busy.id) ?? 0, 0);
   });
 });
 

@@ -6,6 +6,7 @@ import type { MessageRow } from "../../src/storage/messages.js";
 import { migrateThrough } from "../../src/storage/migrate.js";
 import { MIGRATION_NAMES } from "../../src/storage/migrations/index.js";
 import type { SearchRequest, SearchTerm } from "../../src/storage/search.js";
+import { SEARCH_DEPTH } from "../../src/storage/search-request.js";
 import type { Repositories } from "../../src/storage/store.js";
 import { makeConversation, makeUsers, memberRow, messageRow } from "../helpers/chat-rows.js";
 import { describeEachEngine, type Engine, openTestStore } from "../helpers/databases.js";
@@ -49,6 +50,30 @@ describeEachEngine("search store", (get, engine) => {
     ]);
     // Every term must match.
     assert.deepEqual(await find(store, a!, [word(t), word("absent")]), []);
+  });
+
+  it(`ranks only the ${SEARCH_DEPTH} most recent matches, so a common word costs the same in any history`, async () => {
+    const { store } = get();
+    const [a] = await makeUsers(store, 1);
+    const chat = await makeConversation(store, [a!]);
+    const t = tag();
+    const base = Date.now() - 10 * 60_000;
+    const at = async (i: number, body: string) => {
+      const seq = await store.conversations.allocateSeq(chat.id, base + i);
+      const row = messageRow(chat.id, seq, a!, { body, created_at: base + i });
+      await store.messages.insert(row);
+      return row;
+    };
+    // The best match of all is the oldest one, beyond the depth.
+    const oldest = await at(0, `${t} ${t} ${t} ${t}`);
+    for (let i = 1; i <= SEARCH_DEPTH; i++)
+      await at(i, `${t} in a longer line of words, number ${i}`);
+    const hits = await find(store, a!, [word(t)]);
+    assert.equal(hits.length, 50);
+    assert.ok(hits.every((h) => h.message.id !== oldest.id));
+    // With one match fewer the oldest is within reach, and ranks first.
+    await store.messages.tombstone(hits[0]!.message.id, Date.now());
+    assert.equal((await find(store, a!, [word(t)]))[0]?.message.id, oldest.id);
   });
 
   it("returns the message, a snippet with highlight ranges, and ranks better matches first", async () => {

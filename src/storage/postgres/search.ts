@@ -1,6 +1,8 @@
 /**
  * Search on PostgreSQL: the GIN expression index on to_tsvector('simple', body)
- * (migration 006), ranked by ts_rank. User text only ever reaches PostgreSQL as a bound
+ * (migration 006), ranked by ts_rank among the newest SEARCH_DEPTH matches: ts_rank
+ * computes each document's vector again, and doing so for every match of a common word
+ * would take seconds. User text only ever reaches PostgreSQL as a bound
  * parameter of plainto_tsquery/phraseto_tsquery, which read it as plain words, never as
  * tsquery syntax (&, |, !, <->, :*).
  */
@@ -10,6 +12,7 @@ import {
   afterCursor,
   escapeRegExp,
   type RankedMatch,
+  SEARCH_DEPTH,
   type SearchDialect,
   type SearchTerm,
   SNIPPET_WORDS,
@@ -79,10 +82,14 @@ export const postgresSearch: SearchDialect = {
           ${query}, ${headlineOptions(marks)}) as marked
       from (
         select m.id, m.body, ts_rank(${DOCUMENT}, ${query})::float8 as rank
-        from messages m
-        join conversation_members cm
-          on cm.conversation_id = m.conversation_id and cm.user_id = ${request.userId}
-        where ${DOCUMENT} @@ ${query} and ${visibleAndFiltered(request)}
+        from (
+          select m.* from messages m
+          join conversation_members cm
+            on cm.conversation_id = m.conversation_id and cm.user_id = ${request.userId}
+          where ${DOCUMENT} @@ ${query} and ${visibleAndFiltered(request)}
+          order by m.created_at desc, m.id desc
+          limit ${SEARCH_DEPTH}
+        ) m
       ) h
       where ${afterCursor(request.before, sql`h.rank`)}
       order by h.rank desc, h.id desc

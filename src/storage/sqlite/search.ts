@@ -1,5 +1,7 @@
 /**
- * Search on SQLite: the FTS5 table `message_search` (migration 006), ranked by bm25.
+ * Search on SQLite: the FTS5 table `message_search` (migration 006), ranked by bm25
+ * among the newest SEARCH_DEPTH matches (doc ids grow with time, and FTS5 walks its
+ * matches in rowid order, so the walk stops there instead of ranking them all).
  * Every term goes to MATCH as one double-quoted FTS5 string, so user text is never read
  * as FTS5 syntax (NEAR, OR, *, ^, column filters): a quoted string is only ever a phrase.
  */
@@ -8,6 +10,7 @@ import type { Database } from "../schema.js";
 import {
   afterCursor,
   type RankedMatch,
+  SEARCH_DEPTH,
   type SearchDialect,
   type SearchTerm,
   SNIPPET_WORDS,
@@ -32,6 +35,8 @@ export const sqliteSearch: SearchDialect = {
         join conversation_members cm
           on cm.conversation_id = m.conversation_id and cm.user_id = ${request.userId}
         where message_search match ${match} and ${visibleAndFiltered(request)}
+        order by message_search.rowid desc
+        limit ${SEARCH_DEPTH}
       ) h
       where ${afterCursor(request.before, sql`h.rank`)}
       order by h.rank desc, h.id desc
