@@ -389,23 +389,27 @@ export class ConversationStore {
    */
   async unreadCounts(userId: string, conversationIds: string[]): Promise<Map<string, number>> {
     if (conversationIds.length === 0) return new Map();
+    // A count per membership, each over the index range past its read mark: a join let
+    // PostgreSQL read every message of the conversations, however much was read.
     const rows = await this.db
       .selectFrom("conversation_members as m")
-      .innerJoin("messages as msg", (join) =>
-        join
-          .onRef("msg.conversation_id", "=", "m.conversation_id")
-          .onRef("msg.seq", ">", "m.read_seq"),
-      )
-      .select(["m.conversation_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .select((eb) => [
+        "m.conversation_id",
+        eb
+          .selectFrom("messages as msg")
+          .select((c) => c.fn.countAll<number>().as("n"))
+          .whereRef("msg.conversation_id", "=", "m.conversation_id")
+          .whereRef("msg.seq", ">", "m.read_seq")
+          .where("msg.sender_id", "!=", userId)
+          .where("msg.deleted_at", "is", null)
+          // Replies kept to their thread are counted by the thread, not the conversation.
+          .where((w) =>
+            w.or([w("msg.thread_id", "is", null), w("msg.also_in_conversation", "=", 1)]),
+          )
+          .as("n"),
+      ])
       .where("m.user_id", "=", userId)
       .where("m.conversation_id", "in", conversationIds)
-      .where("msg.sender_id", "!=", userId)
-      .where("msg.deleted_at", "is", null)
-      // Replies kept to their thread are counted by the thread, not the conversation.
-      .where((eb) =>
-        eb.or([eb("msg.thread_id", "is", null), eb("msg.also_in_conversation", "=", 1)]),
-      )
-      .groupBy("m.conversation_id")
       .execute();
     return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
   }

@@ -134,43 +134,39 @@ export class MessageStore {
     return ordered.map(normaliseMessage);
   }
 
-  /** Each conversation's last message in its timeline. */
+  /**
+   * Each conversation's last message in its timeline. Both reads go from the conversation
+   * to its newest rows through the (conversation_id, seq) index, so their cost does not
+   * grow with the conversation's history (a filter on the messages' side let PostgreSQL
+   * read every message of the conversations instead).
+   */
   async lastOf(conversationIds: string[]): Promise<Map<string, MessageRow>> {
     if (conversationIds.length === 0) return new Map();
     const rows = await this.db
-      .selectFrom("messages as m")
-      .innerJoin("conversations as c", (join) =>
-        join.onRef("c.id", "=", "m.conversation_id").onRef("c.last_seq", "=", "m.seq"),
+      .selectFrom("conversations as c")
+      .innerJoin("messages as m", (join) =>
+        join.onRef("m.conversation_id", "=", "c.id").onRef("m.seq", "=", "c.last_seq"),
       )
       .selectAll("m")
-      .where("m.conversation_id", "in", conversationIds)
+      .where("c.id", "in", conversationIds)
       .execute();
     const last = new Map(rows.map((r) => [r.conversation_id, normaliseMessage(r)]));
     // Where the last is a reply kept to its thread, the timeline's last stands for it.
     const threadOnly = [...last.values()]
       .filter((row) => row.thread_id && !row.also_in_conversation)
       .map((row) => row.conversation_id);
-    if (threadOnly.length === 0) return last;
-    for (const id of threadOnly) last.delete(id);
-    const shown = await this.db
-      .selectFrom("messages as m")
-      .selectAll("m")
-      .where("m.conversation_id", "in", threadOnly)
-      .where((eb) =>
-        eb(
-          "m.seq",
-          "=",
-          eb
-            .selectFrom("messages as t")
-            .select((t) => t.fn.max("t.seq").as("seq"))
-            .whereRef("t.conversation_id", "=", "m.conversation_id")
-            .where((t) =>
-              t.or([t("t.thread_id", "is", null), t("t.also_in_conversation", "=", 1)]),
-            ),
-        ),
-      )
-      .execute();
-    for (const row of shown) last.set(row.conversation_id, normaliseMessage(row));
+    for (const id of threadOnly) {
+      last.delete(id);
+      const shown = await this.db
+        .selectFrom("messages")
+        .selectAll()
+        .where("conversation_id", "=", id)
+        .where((eb) => eb.or([eb("thread_id", "is", null), eb("also_in_conversation", "=", 1)]))
+        .orderBy("seq", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (shown) last.set(id, normaliseMessage(shown));
+    }
     return last;
   }
 
