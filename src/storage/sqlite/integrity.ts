@@ -47,7 +47,12 @@ export class IntegrityStamp {
     } catch {
       // no stamp: the full check
     }
-    rmSync(stamp, { force: true });
+    try {
+      rmSync(stamp, { force: true });
+    } catch {
+      // A stamp that cannot be removed would outlive a crash: do not trust it either.
+      trusted = false;
+    }
     return new IntegrityStamp(path, trusted);
   }
 
