@@ -15,8 +15,9 @@ import { idle } from "./workloads/idle.js";
 import { login } from "./workloads/login.js";
 import { push } from "./workloads/push.js";
 import { scale } from "./workloads/scale.js";
+import { storm } from "./workloads/storm.js";
 
-const WORKLOADS: Workload[] = [direct, group, idle, history, login, push, scale];
+const WORKLOADS: Workload[] = [direct, group, idle, history, login, push, scale, storm];
 
 const COMMON = {
   database: { type: "string", default: "sqlite" },

@@ -134,7 +134,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     started.push(() => ctx.hub.close());
     started.push(() => sockets.close());
     await ctx.hub.start();
-    await app.listen({ port: config.server.port, host: config.server.host });
+    // After a restart every client connects within seconds: a queue of 511 (Node's default)
+    // drops the rest of the burst, and each dropped connection waits a second or more for
+    // TCP to try again. The kernel caps this at net.core.somaxconn.
+    await app.listen({ port: config.server.port, host: config.server.host, backlog: 65_535 });
     // Started only once listening: a failed start sweeps nothing and leaves no registry entry.
     ctx.attachments.start();
     const registry = new NodeRegistry(store, ctx.nodeId, ctx.redis !== undefined, logger, () =>

@@ -6,13 +6,14 @@
  * sees is recorded for the checker.
  */
 
+import { CLOSE_CODES } from "@private-chat/protocol/close-codes";
 import type {
   MessageView,
   MinimalWebSocket,
   StoredEvent,
   WebSocketFactory,
 } from "@private-chat/sdk";
-import { ChatSocket } from "@private-chat/sdk";
+import { ChatSocket, type ChatSocketOptions } from "@private-chat/sdk";
 import WebSocket from "ws";
 import type { Random } from "./prng.js";
 
@@ -48,6 +49,10 @@ export interface ClientStats {
   unauthorized: number;
   /** Acks of re-sends the server recognised as already stored (`duplicate: true`). */
   deduplicated: number;
+  /** Handshakes the server turned away for now (close 1013, a reconnect storm). */
+  toldToWait: number;
+  /** Connection attempts that closed before they opened (refused, timed out, told to wait). */
+  failedAttempts: number;
   lastActivity: number;
 }
 
@@ -56,6 +61,7 @@ function failoverWebSocket(
   nodeUrls: readonly string[],
   home: number,
   stats: ClientStats,
+  handshakeTimeoutMs: number,
 ): WebSocketFactory {
   let offset = 0;
   return class FailoverSocket implements MinimalWebSocket {
@@ -69,7 +75,7 @@ function failoverWebSocket(
       const target = new URL(url);
       const node = nodeUrls[(home + offset) % nodeUrls.length] as string;
       target.host = new URL(node).host;
-      this.ws = new WebSocket(target, protocols, { handshakeTimeout: 5000 });
+      this.ws = new WebSocket(target, protocols, { handshakeTimeout: handshakeTimeoutMs });
       let opened = false;
       this.ws.on("open", () => {
         opened = true;
@@ -87,8 +93,10 @@ function failoverWebSocket(
         this.onmessage?.({ data: text });
       });
       this.ws.on("close", (code, reason) => {
-        // Never got in: the next attempt tries the next node.
-        if (!opened) offset += 1;
+        // Never got in: the next attempt tries the next node, unless the node was only busy.
+        if (!opened) stats.failedAttempts += 1;
+        if (code === CLOSE_CODES.tryAgainLater) stats.toldToWait += 1;
+        else if (!opened) offset += 1;
         this.onclose?.({ code, reason: reason.toString() });
       });
       this.ws.on("error", (err) => this.onerror?.(err));
@@ -113,12 +121,27 @@ function failoverWebSocket(
   };
 }
 
+export type ClientTiming = Pick<
+  ChatSocketOptions,
+  "backoff" | "pingIntervalMs" | "pongTimeoutMs"
+> & {
+  /** How long a connection attempt may take before it counts as failed. */
+  handshakeTimeoutMs: number;
+};
+
 export function createClient(
   userId: string,
   token: string,
   nodeUrls: readonly string[],
   home: number,
   random: Random,
+  /** The fault run's short backoff and heartbeat, unless a workload wants the SDK's own. */
+  timing: ClientTiming = {
+    backoff: { baseMs: 200, maxMs: 2000, random: () => random.next() },
+    pingIntervalMs: 3000,
+    pongTimeoutMs: 4000,
+    handshakeTimeoutMs: 5000,
+  },
 ): FaultClient {
   const stats: ClientStats = {
     userId,
@@ -128,15 +151,17 @@ export function createClient(
     connections: 0,
     unauthorized: 0,
     deduplicated: 0,
+    toldToWait: 0,
+    failedAttempts: 0,
     lastActivity: performance.now(),
   };
   const socket = new ChatSocket({
     baseUrl: nodeUrls[home] as string,
     token: () => token,
-    WebSocket: failoverWebSocket(nodeUrls, home, stats),
-    backoff: { baseMs: 200, maxMs: 2000, random: () => random.next() },
-    pingIntervalMs: 3000,
-    pongTimeoutMs: 4000,
+    WebSocket: failoverWebSocket(nodeUrls, home, stats, timing.handshakeTimeoutMs),
+    backoff: timing.backoff,
+    pingIntervalMs: timing.pingIntervalMs,
+    pongTimeoutMs: timing.pongTimeoutMs,
   });
   const client: FaultClient = Object.assign(stats, { socket });
   socket.on("event", (event: StoredEvent) => {

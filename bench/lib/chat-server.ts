@@ -78,7 +78,12 @@ async function dropRedisPrefix(prefix: string): Promise<void> {
   }
 }
 
-function configText(setup: Omit<ServerSetup, "configFile">, secret: string, redisPrefix: string) {
+function configText(
+  setup: Omit<ServerSetup, "configFile">,
+  secret: string,
+  redisPrefix: string,
+  port: number,
+) {
   const { options } = setup;
   const database =
     options.database === "postgres"
@@ -89,7 +94,7 @@ function configText(setup: Omit<ServerSetup, "configFile">, secret: string, redi
     : "";
   return `# Written by bench/: loopback only, no rate limits, quiet logs.
 [server]
-port = 0
+port = ${port}
 host = "127.0.0.1"
 log_level = "${options.logLevel}"
 
@@ -109,8 +114,12 @@ sockets_per_user = 100000
 ${redis}`;
 }
 
-/** Writes the configuration and creates the database schema's home; nothing runs yet. */
-export async function prepareServer(options: ServerOptions): Promise<ServerSetup> {
+/**
+ * Writes the configuration and creates the database schema's home; nothing runs yet.
+ * `port` 0 takes any free port at each start; a workload that restarts the server and
+ * wants its clients to find it again gives a fixed one.
+ */
+export async function prepareServer(options: ServerOptions, port = 0): Promise<ServerSetup> {
   const dir = mkdtempSync(join(tmpdir(), "chat-bench-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const tag = randomBytes(5).toString("hex");
@@ -134,7 +143,7 @@ export async function prepareServer(options: ServerOptions): Promise<ServerSetup
   if (options.redis) onCleanup(() => dropRedisPrefix(redisPrefix));
   const configFile = join(dir, "config.toml");
   const secret = randomBytes(32).toString("base64");
-  writeFileSync(configFile, configText(setup, secret, redisPrefix), { mode: 0o600 });
+  writeFileSync(configFile, configText(setup, secret, redisPrefix, port), { mode: 0o600 });
   return { ...setup, configFile };
 }
 

@@ -3,6 +3,7 @@
  * keys come only from configuration, never from the token's header. Secrets listed in
  * `previous_jwt_secrets` still verify, so a rotation need not log everybody out.
  */
+import { webcrypto } from "node:crypto";
 import { base64url, errors, jwtVerify, SignJWT } from "jose";
 import type { JwtSecrets } from "../config/secrets.js";
 import { AppError } from "../errors.js";
@@ -38,14 +39,33 @@ function isCanonical(token: string): boolean {
   }
 }
 
+type CryptoKey = webcrypto.CryptoKey;
+
+/** A secret as an HMAC-SHA-256 key for signing and verifying. */
+function importSecret(secret: string): Promise<CryptoKey> {
+  return webcrypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
 export class TokenService {
-  private readonly current: Uint8Array;
-  private readonly verifyKeys: Uint8Array[];
+  /**
+   * The current secret first, then the previous ones. Imported once: given raw bytes, jose
+   * imports the key again on every call, which a reconnect storm's thousands of
+   * handshakes a second pay for.
+   */
+  private readonly keys: Promise<CryptoKey[]>;
 
   constructor(secrets: JwtSecrets) {
-    const encoder = new TextEncoder();
-    this.current = encoder.encode(secrets.current);
-    this.verifyKeys = [this.current, ...secrets.previous.map((s) => encoder.encode(s))];
+    this.keys = Promise.all([secrets.current, ...secrets.previous].map(importSecret));
+  }
+
+  private async current(): Promise<CryptoKey> {
+    return (await this.keys)[0] as CryptoKey;
   }
 
   async sign(
@@ -63,7 +83,7 @@ export class TokenService {
       .setIssuedAt(Math.floor(issuedAt / 1000))
       .setNotBefore(Math.floor(issuedAt / 1000))
       .setExpirationTime(Math.floor(expiresAt / 1000))
-      .sign(this.current);
+      .sign(await this.current());
   }
 
   /** A single-use socket ticket: a 30 s JWT of its own type, naming the session. */
@@ -82,7 +102,7 @@ export class TokenService {
       .setIssuedAt(Math.floor(issuedAt / 1000))
       .setNotBefore(Math.floor(issuedAt / 1000))
       .setExpirationTime(Math.floor((issuedAt + TICKET_LIFETIME_MS) / 1000))
-      .sign(this.current);
+      .sign(await this.current());
   }
 
   /** Checks a ticket's signature and claims; throws AppError `unauthorized`. */
@@ -92,7 +112,7 @@ export class TokenService {
     if (!isCanonical(ticket)) {
       throw new AppError("unauthorized", "the socket ticket is invalid, expired or already used");
     }
-    for (const key of this.verifyKeys) {
+    for (const key of await this.keys) {
       try {
         const { payload } = await jwtVerify(ticket, key, {
           algorithms: ["HS256"],
@@ -120,7 +140,7 @@ export class TokenService {
   async verify(token: string): Promise<TokenClaims> {
     if (!isCanonical(token)) throw new AppError("unauthorized", "a valid access token is required");
     let expired = false;
-    for (const key of this.verifyKeys) {
+    for (const key of await this.keys) {
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: ["HS256"],

@@ -8,7 +8,7 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000 };
 
 export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
   const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 20));
