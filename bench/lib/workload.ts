@@ -4,6 +4,7 @@
  * returns the record to save and the rows of the human table.
  */
 import type { ServerOptions } from "./chat-server.js";
+import { openFileLimit } from "./proc.js";
 
 export interface FlagSpec {
   default: number;
@@ -77,3 +78,17 @@ export function ratio(ours: number, relay: number | undefined): string {
 
 /** A failure whose message says it all (a precondition, a limit): printed without a stack. */
 export class BenchError extends Error {}
+
+/**
+ * Refuses a run of `sockets` sockets when the open-file limit is too low, naming the
+ * command to raise it: the generator and the server each hold one descriptor per socket,
+ * plus their own.
+ */
+export function requireOpenFiles(sockets: number): void {
+  const limit = openFileLimit();
+  if (sockets + 256 <= limit) return;
+  throw new BenchError(
+    `${sockets} sockets need an open-file limit above ${sockets + 256}, and this shell allows ${limit}: ` +
+      `raise it with \`ulimit -n ${sockets + 1024}\` (up to the hard limit, \`ulimit -Hn\`) or pass a smaller --sockets`,
+  );
+}

@@ -10,15 +10,14 @@ import { prepareServer, startChatServer } from "../lib/chat-server.js";
 import type { ChildService } from "../lib/children.js";
 import { REGISTER_CONCURRENCY_FLAG } from "../lib/common-flags.js";
 import { sleep, waitForQuiet } from "../lib/pool.js";
-import { openFileLimit } from "../lib/proc.js";
 import { startRelay } from "../lib/relay-service.js";
 import { perSecond, round, usageOver } from "../lib/stats.js";
 import {
-  BenchError,
   flag,
   printTable,
   progress,
   ratio,
+  requireOpenFiles,
   type Workload,
   type WorkloadContext,
 } from "../lib/workload.js";
@@ -112,14 +111,7 @@ export const idle: Workload = {
   },
   async run(ctx) {
     const count = flag(ctx, "sockets");
-    const limit = openFileLimit();
-    // The generator and the server each hold one descriptor per socket, plus their own.
-    if (count + 256 > limit) {
-      throw new BenchError(
-        `${count} sockets need an open-file limit above ${count + 256}, and this shell allows ${limit}: ` +
-          `raise it with \`ulimit -n ${count + 1024}\` (up to the hard limit, \`ulimit -Hn\`) or pass a smaller --sockets`,
-      );
-    }
+    requireOpenFiles(count);
     const setup = await prepareServer(ctx.server);
     const server = await startChatServer(setup);
     const userCount = Math.min(flag(ctx, "users"), count);

@@ -19,10 +19,16 @@ import type { ChildService } from "../lib/children.js";
 import { REGISTER_CONCURRENCY_FLAG } from "../lib/common-flags.js";
 import { freePort } from "../lib/free-port.js";
 import { mapBounded, sleep, waitForQuiet, waitUntil } from "../lib/pool.js";
-import { openFileLimit } from "../lib/proc.js";
 import { generatorCpu, LatencyRecorder, round } from "../lib/stats.js";
 import { storedMessages } from "../lib/stored-messages.js";
-import { BenchError, flag, printTable, progress, type Workload } from "../lib/workload.js";
+import {
+  BenchError,
+  flag,
+  printTable,
+  progress,
+  requireOpenFiles,
+  type Workload,
+} from "../lib/workload.js";
 
 /**
  * The SDK's defaults (packages/sdk backoff.ts and socket.ts), as an app runs them. A
@@ -119,14 +125,7 @@ export const storm: Workload = {
   async run(ctx) {
     const count = flag(ctx, "sockets");
     const senderCount = Math.min(flag(ctx, "senders"), flag(ctx, "users"));
-    // The generator and the server each hold one descriptor per socket, plus their own.
-    const limit = openFileLimit();
-    if (count + senderCount + 256 > limit) {
-      throw new BenchError(
-        `${count} sockets need an open-file limit above ${count + senderCount + 256}, and this shell allows ${limit}: ` +
-          `raise it with \`ulimit -n\` (up to \`ulimit -Hn\`) or pass a smaller --sockets`,
-      );
-    }
+    requireOpenFiles(count + senderCount);
     if (ctx.server.nodes > 1) throw new BenchError("storm restarts one node: leave out --nodes");
     const random = seededRandom(flag(ctx, "seed"));
     const port = await freePort();
