@@ -62,6 +62,8 @@ export class TokenService {
 
   constructor(secrets: JwtSecrets) {
     this.keys = Promise.all([secrets.current, ...secrets.previous].map(importSecret));
+    // A key that cannot be imported fails each call that awaits it, not the process.
+    this.keys.catch(() => {});
   }
 
   private async current(): Promise<CryptoKey> {
