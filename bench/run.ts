@@ -14,10 +14,11 @@ import { history } from "./workloads/history.js";
 import { idle } from "./workloads/idle.js";
 import { login } from "./workloads/login.js";
 import { push } from "./workloads/push.js";
+import { replay } from "./workloads/replay.js";
 import { scale } from "./workloads/scale.js";
 import { storm } from "./workloads/storm.js";
 
-const WORKLOADS: Workload[] = [direct, group, idle, history, login, push, scale, storm];
+const WORKLOADS: Workload[] = [direct, group, idle, history, login, push, replay, scale, storm];
 
 const COMMON = {
   database: { type: "string", default: "sqlite" },

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { POSTGRES_QUERY } from "../lib/stored-messages.js";
 import { check, type StoredRow, type Verdict, violated } from "./checker.js";
 import { createClient, type FaultClient, sendAll } from "./clients.js";
 import { type FaultRecord, type FaultTargets, planFaults, runFaults } from "./faults.js";
@@ -76,9 +77,7 @@ async function storedRows(url: string): Promise<StoredRow[]> {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
     try {
       await client.connect();
-      const result = await client.query<StoredRow>(
-        "select id, conversation_id, seq::int as seq, sender_id, client_id from messages",
-      );
+      const result = await client.query<StoredRow>(POSTGRES_QUERY);
       return result.rows;
     } catch (err) {
       if (attempt >= 10) throw err;

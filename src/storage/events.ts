@@ -4,7 +4,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { EventFormat } from "./event-format.js";
-import { insideMembership } from "./membership-window.js";
+import { EventReplay, type ReplayOptions, type ReplayRow } from "./event-replay.js";
 import type { Database } from "./schema.js";
 
 export interface NewEvent {
@@ -52,16 +52,7 @@ export interface LoggedEvent {
   messageId: string | null;
 }
 
-interface EventRow {
-  id: number | string;
-  conversation_id: string | null;
-  user_id: string | null;
-  type: string;
-  payload: string;
-  message_id: string | null;
-}
-
-function toLogged(row: EventRow): LoggedEvent {
+function toLogged(row: ReplayRow): LoggedEvent {
   return {
     id: Number(row.id),
     conversationId: row.conversation_id,
@@ -95,7 +86,11 @@ export class EventStore {
     private readonly db: Kysely<Database>,
     private readonly engine: "sqlite" | "postgres",
     private readonly format: EventFormat = new EventFormat(),
-  ) {}
+  ) {
+    this.replay = new EventReplay(db, engine);
+  }
+
+  private readonly replay: EventReplay;
 
   /** What the log keeps of an event: a reference for a message event, when it may. */
   private stored(event: NewEvent): string {
@@ -236,38 +231,12 @@ export class EventStore {
    * of (from when they joined, and from any earlier period of membership) and those
    * addressed to them, in cursor order; none of a message request they declined.
    */
-  async visibleSince(userId: string, since: number, limit: number): Promise<LoggedEvent[]> {
-    const rows = await this.db
-      .selectFrom("events as e")
-      .leftJoin("conversation_members as m", (join) =>
-        join.onRef("m.conversation_id", "=", "e.conversation_id").on("m.user_id", "=", userId),
-      )
-      .select(["e.id", "e.conversation_id", "e.user_id", "e.type", "e.payload", "e.message_id"])
-      .where("e.id", ">", since)
-      .where((eb) =>
-        eb.or([
-          eb("e.user_id", "=", userId),
-          eb.and([
-            eb("e.user_id", "is", null),
-            eb("m.user_id", "is not", null),
-            insideMembership("cursor", "e.id", "m"),
-          ]),
-        ]),
-      )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("message_requests as r")
-              .select("r.conversation_id")
-              .whereRef("r.conversation_id", "=", "e.conversation_id")
-              .where("r.recipient_id", "=", userId)
-              .where("r.state", "=", "declined"),
-          ),
-        ),
-      )
-      .orderBy("e.id")
-      .limit(limit)
-      .execute();
-    return rows.map(toLogged);
+  async visibleSince(
+    userId: string,
+    since: number,
+    limit: number,
+    options?: ReplayOptions,
+  ): Promise<LoggedEvent[]> {
+    return (await this.replay.visibleSince(userId, since, limit, options)).map(toLogged);
   }
 }

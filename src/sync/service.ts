@@ -37,7 +37,7 @@ export class SyncService {
     // Read the head first: every event up to it is committed, so a page that reaches it
     // may jump the cursor there, past events this user cannot see.
     const head = await this.store.events.latestId();
-    const logged = (await this.store.events.visibleSince(userId, since, limit)).filter(
+    const logged = (await this.store.events.visibleSince(userId, since, limit, { head })).filter(
       (e) => e.id <= head,
     );
     // Read after the events: a prune that removed some of those asked for has committed
