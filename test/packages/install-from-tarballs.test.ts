@@ -28,8 +28,19 @@ const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const PACKED = ["@private-chat/protocol", "@private-chat/sdk", "@private-chat/client"];
 // What an install of the tarballs may bring: the three packages, their libraries (ws, zod,
-// markdown-it) and markdown-it's own, none native or with an install script.
-const LIBRARIES = ["ws", "zod", "markdown-it"];
+// markdown-it, ts-mls for the SDK's MLS layer) and those libraries' own, none native or
+// with an install script. ts-mls 1.6.4 imports @noble/hashes without declaring it, so the
+// SDK declares it.
+const LIBRARIES = [
+  "ws",
+  "zod",
+  "markdown-it",
+  "ts-mls",
+  "@hpke/core",
+  "@hpke/common",
+  "@noble/ciphers",
+  "@noble/hashes",
+];
 const MARKDOWN_IT_DEPENDENCIES = [
   "argparse",
   "entities",
@@ -191,6 +202,20 @@ describe("the SDK and client packages, installed from their tarballs", () => {
       contents: ["hello from the tarball"],
       refused: "unauthorized",
     });
+  });
+
+  it("the SDK's MLS layer loads from its own entry point and seals a message", async () => {
+    const script = `
+      import { createDeviceKeys, EncryptedGroup, makeKeyPackages } from "@private-chat/sdk/mls";
+      const keys = await createDeviceKeys({ userId: "u", deviceId: "d" });
+      const [own] = await makeKeyPackages(keys, 1);
+      const group = await EncryptedGroup.create(keys, "c", own);
+      const sealed = await group.encrypt(new TextEncoder().encode("secret"));
+      console.log(JSON.stringify({ epoch: String(group.epoch), sealed: sealed.length > 6 }));
+    `;
+    writeFileSync(join(app, "mls.mjs"), script);
+    const { stdout } = await node(app, ["mls.mjs"]);
+    assert.deepEqual(JSON.parse(stdout), { epoch: "0", sealed: true });
   });
 
   it("chat-client runs from node_modules/.bin: version, login, send, list", async () => {

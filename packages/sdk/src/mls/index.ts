@@ -1,0 +1,23 @@
+/**
+ * The SDK's MLS layer (RFC 9420, over ts-mls) for end-to-end encrypted conversations:
+ * a device's keys and key packages, and its view of each encrypted group. Imported as
+ * `@private-chat/sdk/mls`, apart from the rest, so an app that does not encrypt does not
+ * load it.
+ */
+export {
+  createDeviceKeys,
+  type DeviceKeys,
+  type HeldKeyPackage,
+  KEY_PACKAGE_LIFETIME_S,
+  makeKeyPackages,
+} from "./device.js";
+export {
+  type Change,
+  EncryptedGroup,
+  GroupRefusal,
+  groupIdOf,
+  type Received,
+  type RefusalCode,
+} from "./group.js";
+export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
+export { cipherSuite, SUITE_NAME } from "./suite.js";
