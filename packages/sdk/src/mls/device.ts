@@ -6,11 +6,11 @@
  */
 import {
   defaultCapabilities,
-  encodeMlsMessage,
   generateKeyPackageWithKey,
   type KeyPackage,
   type PrivateKeyPackage,
 } from "ts-mls";
+import { encodeKeyPackage } from "ts-mls/keyPackage.js";
 import { credentialOf, type DeviceName } from "./identity.js";
 import { cipherSuite } from "./suite.js";
 
@@ -28,7 +28,7 @@ export interface DeviceKeys extends DeviceName {
 export interface HeldKeyPackage {
   publicPackage: KeyPackage;
   privatePackage: PrivateKeyPackage;
-  /** The package as it goes to the server: an MLSMessage of wire format mls_key_package. */
+  /** The package as the server takes and hands it out: the KeyPackage's TLS encoding. */
   encoded: Uint8Array;
 }
 
@@ -61,12 +61,7 @@ export async function makeKeyPackages(
       keys,
       suite,
     );
-    const encoded = encodeMlsMessage({
-      version: "mls10",
-      wireformat: "mls_key_package",
-      keyPackage: publicPackage,
-    });
-    made.push({ publicPackage, privatePackage, encoded });
+    made.push({ publicPackage, privatePackage, encoded: encodeKeyPackage(publicPackage) });
   }
   return made;
 }

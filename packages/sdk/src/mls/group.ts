@@ -15,20 +15,20 @@ import {
   createApplicationMessage,
   createCommit,
   createGroup,
+  type Decoder,
   decodeGroupState,
   decodeMlsMessage,
   emptyPskIndex,
   encodeGroupState,
   encodeMlsMessage,
   joinGroup,
-  type KeyPackage,
   type MLSMessage,
   type PrivateMessage,
   type Proposal,
   processMessage,
 } from "ts-mls";
 import { defaultClientConfig } from "ts-mls/clientConfig.js";
-import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { decodeKeyPackage, makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { unprotectPrivateMessage } from "ts-mls/messageProtection.js";
 import type { RatchetTree } from "ts-mls/ratchetTree.js";
 import { leafToNodeIndex, toLeafIndex } from "ts-mls/treemath.js";
@@ -85,16 +85,20 @@ interface Pending {
   state: ClientState;
 }
 
-function decode(bytes: Uint8Array): MLSMessage {
-  let decoded: ReturnType<typeof decodeMlsMessage>;
+/** What `decoder` reads from all of `bytes`, or undefined (the decoders may also throw). */
+function decodeWhole<T>(decoder: Decoder<T>, bytes: Uint8Array): T | undefined {
   try {
-    decoded = decodeMlsMessage(bytes, 0);
+    const decoded = decoder(bytes, 0);
+    return decoded && decoded[1] === bytes.length ? decoded[0] : undefined;
   } catch {
-    decoded = undefined;
+    return undefined;
   }
-  if (!decoded || decoded[1] !== bytes.length)
-    throw new GroupRefusal("malformed", "not one whole MLS message");
-  return decoded[0];
+}
+
+function decode(bytes: Uint8Array): MLSMessage {
+  const message = decodeWhole(decodeMlsMessage, bytes);
+  if (!message) throw new GroupRefusal("malformed", "not one whole MLS message");
+  return message;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -168,9 +172,9 @@ export class EncryptedGroup {
 
   /** A group saved by `save()`. */
   static load(device: DeviceKeys, saved: Uint8Array): EncryptedGroup {
-    const decoded = decodeGroupState(saved, 0);
-    if (!decoded) throw new GroupRefusal("malformed", "not a saved group");
-    return new EncryptedGroup({ ...decoded[0], clientConfig: defaultClientConfig }, device);
+    const state = decodeWhole(decodeGroupState, saved);
+    if (!state) throw new GroupRefusal("malformed", "not a saved group");
+    return new EncryptedGroup({ ...state, clientConfig: defaultClientConfig }, device);
   }
 
   /** The group's state as bytes, for the device's own store (it holds private keys). */
@@ -208,10 +212,8 @@ export class EncryptedGroup {
   /** Adds the devices whose key packages (as the server hands them out) are given. */
   async add(keyPackages: Uint8Array[]): Promise<Change> {
     const proposals: Proposal[] = keyPackages.map((bytes) => {
-      const message = decode(bytes);
-      if (message.wireformat !== "mls_key_package")
-        throw new GroupRefusal("bad_key_package", "not a key package");
-      const keyPackage: KeyPackage = message.keyPackage;
+      const keyPackage = decodeWhole(decodeKeyPackage, bytes);
+      if (!keyPackage) throw new GroupRefusal("bad_key_package", "not one whole key package");
       if (!deviceOf(keyPackage.leafNode.credential))
         throw new GroupRefusal("bad_key_package", "the key package names no device");
       return { proposalType: "add", add: { keyPackage } };
