@@ -23,6 +23,7 @@ import { BotService } from "./bots/service.js";
 import type { Config } from "./config/schema.js";
 import type { JwtSecrets } from "./config/secrets.js";
 import { ConversationService } from "./conversations/service.js";
+import { DeviceService } from "./devices/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { GroupLinkService } from "./group-links/service.js";
 import { LDAP_SOURCE } from "./ldap/accounts.js";
@@ -84,6 +85,7 @@ export interface ServerContext {
   hub: Hub;
   conversations: ConversationService;
   blocks: BlockService;
+  devices: DeviceService;
   notifications: NotificationService;
   messages: MessageService;
   pins: PinService;
@@ -230,6 +232,7 @@ export function createContext(
     retention: settings.retention,
   });
   const blocks = new BlockService(store, events);
+  const devices = new DeviceService(store);
   const notifications = new NotificationService(store, events);
   const messages = new MessageService({
     store,
@@ -373,6 +376,7 @@ export function createContext(
     hub,
     conversations,
     blocks,
+    devices,
     notifications,
     messages,
     pins,

@@ -60,6 +60,15 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   "GET /api/v1/blocks": R,
   "POST /api/v1/blocks": W,
   "DELETE /api/v1/blocks/:user_id": W,
+  // Devices and key packages of end-to-end encryption: people at their clients, never a
+  // token (so never a bot, whose only way in is a token).
+  "GET /api/v1/devices": "sign-in",
+  "POST /api/v1/devices": "sign-in",
+  "PATCH /api/v1/devices/:id": "sign-in",
+  "DELETE /api/v1/devices/:id": "sign-in",
+  "POST /api/v1/devices/:id/key-packages": "sign-in",
+  "GET /api/v1/users/:id/devices": "sign-in",
+  "POST /api/v1/users/:id/key-packages/claim": "sign-in",
   "GET /api/v1/conversations": R,
   "POST /api/v1/conversations": W,
   "GET /api/v1/conversations/:id": R,

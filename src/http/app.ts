@@ -21,6 +21,7 @@ import { registerBlockRoutes } from "../blocks/routes.js";
 import { registerBotRoutes } from "../bots/routes.js";
 import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
+import { registerDeviceRoutes } from "../devices/routes.js";
 import { AppError } from "../errors.js";
 import { registerPinRoutes } from "../messages/pin-routes.js";
 import { registerMessageRoutes } from "../messages/routes.js";
@@ -175,6 +176,7 @@ export async function buildApp(
         registerConversationRoutes(authed, ctx.conversations, ctx.notifications);
         registerNotificationRoutes(authed, ctx.notifications);
         registerBlockRoutes(authed, ctx.blocks);
+        registerDeviceRoutes(authed, ctx.devices);
         registerMessageRoutes(authed, ctx.messages);
         registerPinRoutes(authed, ctx.pins);
         registerThreadRoutes(authed, ctx.threads);

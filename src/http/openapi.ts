@@ -155,6 +155,7 @@ const TAGS = [
   { name: "attachments", description: "Uploading and downloading files" },
   { name: "blocks", description: "Blocking people" },
   { name: "users", description: "The user directory" },
+  { name: "devices", description: "Devices and MLS key packages of end-to-end encryption" },
   { name: "sync", description: "Events missed since a cursor" },
   { name: "search", description: "Full-text message search" },
   { name: "push", description: "Web Push: the server's key and browsers' subscriptions" },

@@ -5,6 +5,7 @@
 
 import type { StoredMessage } from "@private-chat/protocol/present-message";
 import type { Generated } from "kysely";
+import type { DevicesTable, KeyPackagesTable } from "./schema-devices.js";
 import type {
   AccessTokensTable,
   EventDeliveriesTable,
@@ -389,4 +390,6 @@ export interface Database {
   oidc_handoffs: OidcHandoffsTable;
   group_links: GroupLinksTable;
   group_link_members: GroupLinkMembersTable;
+  devices: DevicesTable;
+  key_packages: KeyPackagesTable;
 }

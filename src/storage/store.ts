@@ -13,6 +13,7 @@ import { BlockStore } from "./blocks.js";
 import { ConversationRetentionStore } from "./conversation-retention.js";
 import { ConversationStore } from "./conversations.js";
 import { DamagedDatabaseError, DamageWatch, isDatabaseDamage } from "./damage.js";
+import { DeviceStore } from "./devices.js";
 import { EventFormat } from "./event-format.js";
 import { EventSubscriptionStore } from "./event-subscriptions.js";
 import { EventStore } from "./events.js";
@@ -61,6 +62,7 @@ export class Repositories {
   readonly externalIdentities: ExternalIdentityStore;
   readonly oidcSignIns: OidcSignInStore;
   readonly groupLinks: GroupLinkStore;
+  readonly devices: DeviceStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -97,6 +99,7 @@ export class Repositories {
     this.externalIdentities = new ExternalIdentityStore(db);
     this.oidcSignIns = new OidcSignInStore(db);
     this.groupLinks = new GroupLinkStore(db);
+    this.devices = new DeviceStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

@@ -101,6 +101,8 @@ export async function deleteAccount(
     await tx.secondFactors.removeAll(userId);
     // And its links to sign-in providers: the same person signing in again is new.
     await tx.externalIdentities.removeForUser(userId);
+    // Its devices: their public keys and every key package left in their pools.
+    await tx.devices.removeAllOf(userId);
     // A deleted bot's outgoing integrations go, with their secrets and queued events.
     await tx.eventSubscriptions.removeForBot(userId);
     await tx.slashCommands.removeForBot(userId);

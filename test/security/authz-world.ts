@@ -47,6 +47,8 @@ export interface World {
   /** A file sent with a message before the removals. */
   attachmentId: string;
   ownerSessionId: string;
+  /** A device of the owner's (end-to-end encryption): nobody else may touch it. */
+  ownerDeviceId: string;
   inviteId: string;
   /** Secrets from before the removals (former members saw them). */
   earlySecrets: string[];
@@ -148,6 +150,12 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const sessions = await api.get(`${API}/sessions`, { token: owner.token });
   const invite = await api.post(`${API}/admin/invites`, {}, { token: admin.token });
   ok("create invite", invite.status, invite.text, [201]);
+  const device = await api.post(
+    `${API}/devices`,
+    { name: "owner's laptop", signature_key: randomBytes(32).toString("base64url") },
+    { token: owner.token },
+  );
+  ok("register a device", device.status, device.text, [201]);
 
   return {
     server,
@@ -167,6 +175,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     late,
     attachmentId,
     ownerSessionId: sessions.body.sessions[0].id,
+    ownerDeviceId: device.body.id,
     inviteId: invite.body.invite.id,
     earlySecrets: [
       group,

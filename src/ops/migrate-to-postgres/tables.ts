@@ -60,6 +60,9 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   // Groups linked to conversations, and the members each link added.
   { name: "group_links" },
   { name: "group_link_members" },
+  // Devices of end-to-end encrypted conversations and their unclaimed key packages.
+  { name: "devices" },
+  { name: "key_packages" },
   {
     name: "oidc_sign_ins",
     skip: "OpenID Connect sign-ins under way last ten minutes; such a sign-in starts again",

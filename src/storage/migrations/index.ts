@@ -41,6 +41,7 @@ import { secondFactors } from "./028_second_factors.js";
 import { oidcSignIns } from "./029_oidc_sign_ins.js";
 import { groupLinks } from "./030_group_links.js";
 import { providerLinks } from "./031_provider_links.js";
+import { devices } from "./032_devices.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -77,6 +78,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "029_oidc_sign_ins": oidcSignIns,
     "030_group_links": groupLinks,
     "031_provider_links": providerLinks,
+    "032_devices": devices,
   };
 }
 

@@ -1,0 +1,244 @@
+/**
+ * Devices and their key-package pools (docs/E2EE.md): a person registers their devices
+ * and uploads checked key packages for each; anyone who may look a person up claims one
+ * package per device of theirs to add them to an encrypted group. People only: bots have
+ * no devices (their tokens cannot reach these routes, and a bot is refused here too).
+ */
+import { randomUUID } from "node:crypto";
+import {
+  type CreateDeviceBody,
+  DEVICES_MAX,
+  type DeviceView,
+  KEY_PACKAGES_MAX,
+  type KeyPackagesUploaded,
+  type PublicDeviceView,
+  type UploadKeyPackagesBody,
+} from "@private-chat/protocol/devices";
+import { AppError, notFound } from "../errors.js";
+import { TokenBucket } from "../realtime/token-bucket.js";
+import type { DeviceWithPool, NewKeyPackage } from "../storage/devices.js";
+import type { Store } from "../storage/store.js";
+import { timeOrderedId } from "../storage/time-ordered-id.js";
+import type { User } from "../storage/users.js";
+import { checkKeyPackage, deviceIdentity, KeyPackageProblem } from "./key-package.js";
+
+/**
+ * Claims per person: enough to start a group of a few dozen devices at once, too few to
+ * drain everyone's pools (each claim takes one package of each device of one person).
+ */
+export const CLAIM_BURST = 30;
+export const CLAIMS_PER_SECOND = 0.5;
+const MAX_TRACKED_CLAIMERS = 10_000;
+
+export interface ClaimedPackage {
+  device_id: string;
+  key_package: string;
+  last_resort: boolean;
+}
+
+function view(device: DeviceWithPool): DeviceView {
+  return {
+    id: device.id,
+    name: device.name,
+    signature_key: device.signatureKey,
+    created_at: device.createdAt,
+    last_seen_at: device.lastSeenAt,
+    unused_key_packages: device.unusedKeyPackages,
+    has_last_resort: device.hasLastResort,
+  };
+}
+
+function deviceName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === "") throw new AppError("invalid_request", "a device needs a name");
+  return trimmed;
+}
+
+function bad(index: number | "last_resort", reason: string): AppError {
+  const where = index === "last_resort" ? "last_resort" : `key_packages[${index}]`;
+  return new AppError("invalid_request", `${where}: ${reason}`, { field: where, reason });
+}
+
+export class DeviceService {
+  private readonly claimers = new Map<string, TokenBucket>();
+
+  constructor(private readonly store: Store) {}
+
+  private person(user: User): void {
+    if (user.isBot) throw new AppError("forbidden", "bots have no devices");
+  }
+
+  async register(user: User, body: CreateDeviceBody): Promise<DeviceView> {
+    this.person(user);
+    // Only the canonical spelling of the 32 bytes, so one key has one form to be unique in.
+    const key = Buffer.from(body.signature_key, "base64url");
+    if (key.length !== 32 || key.toString("base64url") !== body.signature_key) {
+      throw new AppError("invalid_request", "signature_key must be 32 bytes in base64url");
+    }
+    if ((await this.store.devices.countOf(user.id)) >= DEVICES_MAX) {
+      throw new AppError(
+        "conflict",
+        `a person may have at most ${DEVICES_MAX} devices: remove one first`,
+      );
+    }
+    const now = Date.now();
+    const device = {
+      id: randomUUID(),
+      userId: user.id,
+      name: deviceName(body.name),
+      signatureKey: body.signature_key,
+      createdAt: now,
+      lastSeenAt: now,
+    };
+    if (!(await this.store.devices.create(device))) {
+      throw new AppError("conflict", "this signature key belongs to a device already");
+    }
+    return view({ ...device, unusedKeyPackages: 0, hasLastResort: false });
+  }
+
+  async list(user: User): Promise<DeviceView[]> {
+    this.person(user);
+    const devices = await this.store.devices.of(user.id);
+    return (await this.store.devices.withPools(devices, Date.now())).map(view);
+  }
+
+  async rename(user: User, id: string, name: string): Promise<DeviceView> {
+    this.person(user);
+    if (!(await this.store.devices.rename(user.id, id, deviceName(name)))) throw notFound("device");
+    const device = await this.store.devices.ofUser(user.id, id);
+    if (!device) throw notFound("device");
+    const [shown] = await this.store.devices.withPools([device], Date.now());
+    if (!shown) throw notFound("device");
+    return view(shown);
+  }
+
+  async remove(user: User, id: string): Promise<void> {
+    this.person(user);
+    if (!(await this.store.devices.remove(user.id, id))) throw notFound("device");
+  }
+
+  async upload(user: User, id: string, body: UploadKeyPackagesBody): Promise<KeyPackagesUploaded> {
+    this.person(user);
+    const device = await this.store.devices.ofUser(user.id, id);
+    if (!device) throw notFound("device");
+    const now = Date.now();
+    const expected = {
+      signatureKey: Buffer.from(device.signatureKey, "base64url"),
+      identity: deviceIdentity(user.id, device.id),
+    };
+    const check = async (encoded: string, index: number | "last_resort") => {
+      try {
+        const bytes = Buffer.from(encoded, "base64url");
+        const checked = await checkKeyPackage(bytes, expected, now);
+        // Time-ordered, so that claims hand out a batch in the order it was uploaded.
+        return { id: timeOrderedId(), keyPackage: encoded, ...checked };
+      } catch (err) {
+        if (err instanceof KeyPackageProblem) throw bad(index, err.message);
+        throw err;
+      }
+    };
+    const packages: NewKeyPackage[] = [];
+    for (const [index, encoded] of body.key_packages.entries()) {
+      packages.push(await check(encoded, index));
+    }
+    const lastResort =
+      body.last_resort === undefined ? undefined : await check(body.last_resort, "last_resort");
+    const all = [...packages, ...(lastResort ? [lastResort] : [])];
+    const seen = new Set<string>();
+    const known = await this.store.devices.knownRefs(all.map((p) => p.ref));
+    for (const [index, p] of all.entries()) {
+      const where = index < packages.length ? index : "last_resort";
+      if (seen.has(p.ref) || known.has(p.ref)) throw bad(where, "it was uploaded already");
+      seen.add(p.ref);
+    }
+    return this.store.transaction(async (tx) => {
+      // First, so that concurrent uploads to this device take turns (see touch()).
+      await tx.devices.touch(device.id, now);
+      const unused = await tx.devices.unusedCount(device.id, now);
+      if (unused + packages.length > KEY_PACKAGES_MAX) {
+        throw new AppError(
+          "invalid_request",
+          `a device may have at most ${KEY_PACKAGES_MAX} unused key packages; it has ${unused} and this adds ${packages.length}`,
+          { field: "key_packages", reason: "too many" },
+        );
+      }
+      if (!(await tx.devices.addKeyPackages(device.id, packages, lastResort, now))) {
+        throw new AppError("invalid_request", "a key package was uploaded already");
+      }
+      return {
+        unused_key_packages: unused + packages.length,
+        has_last_resort:
+          lastResort !== undefined || (await tx.devices.hasLastResort(device.id, now)),
+      };
+    });
+  }
+
+  /** The person another one looks up: as GET /users/{id} answers it, 404 or found. */
+  private async visible(userId: string): Promise<User> {
+    const user = await this.store.users.byId(userId);
+    if (!user || user.disabled) throw notFound("user");
+    return user;
+  }
+
+  async publicDevices(viewer: User, userId: string): Promise<PublicDeviceView[]> {
+    this.person(viewer);
+    const user = await this.visible(userId);
+    return (await this.store.devices.of(user.id)).map((d) => ({
+      id: d.id,
+      name: d.name,
+      signature_key: d.signatureKey,
+      created_at: d.createdAt,
+    }));
+  }
+
+  /**
+   * One key package of each of the person's devices, each taken atomically (so none goes
+   * to two claimers); packages past their lifetime are deleted on the way.
+   */
+  async claim(claimer: User, userId: string): Promise<ClaimedPackage[]> {
+    this.person(claimer);
+    this.spendClaim(claimer.id);
+    const user = await this.visible(userId);
+    if (user.id !== claimer.id && (await this.store.blocks.between(claimer.id, user.id))) {
+      throw new AppError("not_accepting", "this person cannot be added by you");
+    }
+    const devices = await this.store.devices.of(user.id);
+    const now = Date.now();
+    await this.store.devices.removeExpired(
+      devices.map((d) => d.id),
+      now,
+    );
+    const claimed: ClaimedPackage[] = [];
+    for (const device of devices) {
+      const taken = await this.store.devices.claim(device.id, now);
+      if (taken) {
+        claimed.push({
+          device_id: device.id,
+          key_package: taken.keyPackage,
+          last_resort: taken.lastResort,
+        });
+      }
+    }
+    return claimed;
+  }
+
+  /** A token bucket per claimer, in this process (as the webhooks' limit is). */
+  private spendClaim(claimerId: string, now = Date.now()): void {
+    let bucket = this.claimers.get(claimerId);
+    if (!bucket) {
+      // The longest-known claimer goes first; a full bucket forgets nothing.
+      const oldest = this.claimers.keys().next().value;
+      if (this.claimers.size >= MAX_TRACKED_CLAIMERS && oldest) this.claimers.delete(oldest);
+      bucket = new TokenBucket(CLAIM_BURST, CLAIMS_PER_SECOND, now);
+      this.claimers.set(claimerId, bucket);
+    }
+    if (!bucket.take(now)) {
+      throw new AppError(
+        "rate_limited",
+        `at most ${CLAIM_BURST} key-package claims at once, then one every ${1 / CLAIMS_PER_SECOND} s`,
+        undefined,
+        Math.ceil(1 / CLAIMS_PER_SECOND),
+      );
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The authorisation matrix's cases for devices and key packages of end-to-end encryption
+ * (see authz-routes.ts): a person's own devices, which nobody else may rename, remove or
+ * fill (404, as for a device that does not exist), and other people's public keys and key
+ * packages, for whoever may look them up in the directory.
+ */
+import { randomBytes } from "node:crypto";
+import type { RouteCase } from "./authz-routes.js";
+import { API, type World } from "./authz-world.js";
+
+const fixed = (path: string, body?: unknown) => () => ({ path: `${API}${path}`, body });
+const ownerDevice = (w: World) => `${API}/devices/${w.ownerDeviceId}`;
+
+export const DEVICE_CASES: Record<string, RouteCase> = {
+  "GET /api/v1/devices": { scope: "self", call: fixed("/devices") },
+  "POST /api/v1/devices": {
+    scope: "self",
+    call: () => ({
+      path: `${API}/devices`,
+      body: { name: "intruder", signature_key: randomBytes(32).toString("base64url") },
+    }),
+  },
+  "PATCH /api/v1/devices/:id": {
+    scope: "foreign",
+    call: (w) => ({ path: ownerDevice(w), body: { name: "taken over" } }),
+  },
+  "DELETE /api/v1/devices/:id": { scope: "foreign", call: (w) => ({ path: ownerDevice(w) }) },
+  // A package that would fail its checks, were the device the caller's: it is not.
+  "POST /api/v1/devices/:id/key-packages": {
+    scope: "foreign",
+    call: (w) => ({ path: `${ownerDevice(w)}/key-packages`, body: { key_packages: ["AAAA"] } }),
+  },
+  "GET /api/v1/users/:id/devices": {
+    scope: "self",
+    directory: true,
+    call: (w) => ({ path: `${API}/users/${w.owner.id}/devices` }),
+  },
+  "POST /api/v1/users/:id/key-packages/claim": {
+    scope: "self",
+    directory: true,
+    call: (w) => ({ path: `${API}/users/${w.owner.id}/key-packages/claim` }),
+  },
+};
