@@ -189,6 +189,8 @@ const COUNTED_TABLES = [
   "group_adds",
   "blocks",
   "message_requests",
+  "devices",
+  "key_packages",
 ] as const;
 
 /** Row counts of every table that input could write to, in one round trip. */

@@ -28,6 +28,18 @@ export type {
   ThreadSummary,
 } from "@private-chat/protocol/chat";
 export { MAX_PINS } from "@private-chat/protocol/chat";
+export type {
+  ClaimedKeyPackagesResponse,
+  DeviceView,
+  KeyPackagesUploaded,
+  PublicDeviceView,
+} from "@private-chat/protocol/devices";
+export {
+  DEVICES_MAX,
+  KEY_PACKAGE_MAX_BYTES,
+  KEY_PACKAGES_LOW,
+  KEY_PACKAGES_MAX,
+} from "@private-chat/protocol/devices";
 export { type ErrorCode, isRetryable } from "@private-chat/protocol/errors";
 export {
   type ChatEvent,
@@ -114,6 +126,7 @@ export type {
 } from "@private-chat/protocol/webhooks";
 export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
+export { DeviceCalls } from "./device-calls.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
 export { IntegrationCalls } from "./integration-calls.js";

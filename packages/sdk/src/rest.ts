@@ -33,6 +33,7 @@ import { type SearchResponse, searchResponse } from "@private-chat/protocol/sear
 import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info";
 import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
+import { DeviceCalls } from "./device-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
 import { PushCalls } from "./push-calls.js";
 import { SignInCalls } from "./sign-in-calls.js";
@@ -64,6 +65,8 @@ export class ApiClient extends SignInCalls {
   readonly push = new PushCalls(this);
   /** The caller's second factors: authenticator app, recovery codes, passkeys. */
   readonly twoFactor = new TwoFactorCalls(this);
+  /** Devices and key packages of end-to-end encryption. */
+  readonly devices = new DeviceCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);
