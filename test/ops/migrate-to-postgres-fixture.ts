@@ -12,6 +12,7 @@ import type { ConversationView, MessageView } from "@private-chat/protocol/chat"
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import pg from "pg";
 import { KNOWN_TABLES } from "../../src/ops/migrate-to-postgres/tables.js";
+import { deviceCalls, keyPackages } from "../api/devices-fixture.js";
 import { uploadOk } from "../attachments/support.js";
 import { addMembers, createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
@@ -145,6 +146,11 @@ export async function buildChat(baseUrl: string): Promise<TestUser[]> {
   );
   assert.equal(asked.body.request, "sent", asked.text);
   assert.equal((await api.post(`${V1}/blocks`, { user_id: carol.id }, as(dave))).status, 201);
+  // A device of alice's with key packages, one of them last resort: they travel too.
+  const devices = deviceCalls(api);
+  const laptop = await devices.register(alice);
+  const [last] = await keyPackages(laptop, 1);
+  assert.equal((await devices.upload(laptop, await keyPackages(laptop, 2), last)).status, 200);
   // A second session of bob's, ended: sessions hold revoked rows too.
   const bobAgain = await api.post(`${V1}/auth/login`, { username: "BOB", password: bob.password });
   await api.post(`${V1}/auth/logout`, undefined, { token: bobAgain.body.token });
