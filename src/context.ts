@@ -232,7 +232,7 @@ export function createContext(
     retention: settings.retention,
   });
   const blocks = new BlockService(store, events);
-  const devices = new DeviceService(store);
+  const devices = new DeviceService(store, events);
   const notifications = new NotificationService(store, events);
   const messages = new MessageService({
     store,

@@ -9,12 +9,15 @@ import {
   type CreateDeviceBody,
   DEVICES_MAX,
   type DeviceView,
+  KEY_PACKAGES_LOW,
   KEY_PACKAGES_MAX,
   type KeyPackagesUploaded,
   type PublicDeviceView,
   type UploadKeyPackagesBody,
 } from "@private-chat/protocol/devices";
 import { AppError, notFound } from "../errors.js";
+import type { DomainEvents } from "../events/bus.js";
+import { writeWithEvents } from "../events/log.js";
 import { TokenBucket } from "../realtime/token-bucket.js";
 import type { DeviceWithPool, NewKeyPackage } from "../storage/devices.js";
 import type { Store } from "../storage/store.js";
@@ -62,7 +65,10 @@ function bad(index: number | "last_resort", reason: string): AppError {
 export class DeviceService {
   private readonly claimers = new Map<string, TokenBucket>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly bus: DomainEvents,
+  ) {}
 
   private person(user: User): void {
     if (user.isBot) throw new AppError("forbidden", "bots have no devices");
@@ -209,17 +215,38 @@ export class DeviceService {
       now,
     );
     const claimed: ClaimedPackage[] = [];
+    const low: { device_id: string; remaining: number }[] = [];
     for (const device of devices) {
       const taken = await this.store.devices.claim(device.id, now);
-      if (taken) {
-        claimed.push({
-          device_id: device.id,
-          key_package: taken.keyPackage,
-          last_resort: taken.lastResort,
-        });
+      if (!taken) continue;
+      claimed.push({
+        device_id: device.id,
+        key_package: taken.keyPackage,
+        last_resort: taken.lastResort,
+      });
+      // Told on each claim while low, not only when crossing the line: a device that was
+      // offline then finds the newest count in its sync.
+      if (!taken.lastResort) {
+        const remaining = await this.store.devices.unusedCount(device.id, now);
+        if (remaining < KEY_PACKAGES_LOW) low.push({ device_id: device.id, remaining });
       }
     }
+    if (low.length > 0) await this.tellLow(user.id, low);
     return claimed;
+  }
+
+  private async tellLow(
+    ownerId: string,
+    low: { device_id: string; remaining: number }[],
+  ): Promise<void> {
+    await writeWithEvents(this.store, this.bus, async (_tx, log) => {
+      for (const { device_id, remaining } of low) {
+        await log.append(
+          { type: "device.key_packages_low", conversation_id: null, device_id, remaining },
+          { userId: ownerId },
+        );
+      }
+    });
   }
 
   /** A token bucket per claimer, in this process (as the webhooks' limit is). */

@@ -13,6 +13,7 @@ import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import type { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
+import { connect } from "../helpers/socket.js";
 import { deviceCalls, keyPackages, V1 } from "./devices-fixture.js";
 
 type Claimed = ClaimedKeyPackagesResponse["key_packages"];
@@ -91,6 +92,34 @@ forEachEngine("key-package claims", (run) => {
     assert.deepEqual([...fresh].sort(), [...pool].sort(), "each of the pool once");
     assert.ok(handed.filter((k) => k.last_resort).every((k) => k.key_package === last));
     assert.equal(await rows("key_packages", "device_id", device.id), 1, "only the last resort");
+  });
+
+  it("tells the owner's sockets when a claim leaves a device fewer than 10 packages", async () => {
+    const [owner, claimer] = (await users(2)) as [TestUser, TestUser];
+    const device = await calls.register(owner);
+    assert.equal((await calls.upload(device, await keyPackages(device, 11))).status, 200);
+    const socket = await connect(server.url, owner.token);
+    try {
+      assert.equal((await calls.claim(claimer, owner)).status, 200);
+      assert.equal((await calls.claim(claimer, owner)).status, 200);
+      const low = await socket.next((f) => f.type === "device.key_packages_low");
+      assert.equal(low.device_id, device.id);
+      assert.equal(low.remaining, 9, "10 left after the first claim: not low yet");
+      assert.equal(low.conversation_id, null);
+      assert.equal(socket.all("device.key_packages_low").length, 1);
+    } finally {
+      await socket.close();
+    }
+    const sync = await api.get(`${V1}/sync?since=0`, as(owner));
+    const synced = sync.body.events.filter(
+      (e: { type: string }) => e.type === "device.key_packages_low",
+    );
+    assert.deepEqual(
+      synced.map((e: { remaining: number }) => e.remaining),
+      [9],
+    );
+    const others = await api.get(`${V1}/sync?since=0`, as(claimer));
+    assert.ok(!others.body.events.some((e: { type: string }) => e.type.startsWith("device.")));
   });
 
   it("skips and deletes packages whose lifetime has ended", async () => {

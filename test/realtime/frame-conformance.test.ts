@@ -18,6 +18,7 @@ import {
 } from "@private-chat/protocol/frames";
 import sharp from "sharp";
 import WebSocket from "ws";
+import { deviceCalls, keyPackages } from "../api/devices-fixture.js";
 import { ENGINES } from "../helpers/databases.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
@@ -253,6 +254,13 @@ for (const engine of ENGINES) {
         );
         assert.equal(dnd.status, 200, dnd.text);
         await a.next(ofType("dnd.updated"));
+
+        // A claim of one of Alice's device's key packages leaves it low on them.
+        const devices = deviceCalls(api);
+        const laptop = await devices.register(alice);
+        assert.equal((await devices.upload(laptop, await keyPackages(laptop, 2))).status, 200);
+        assert.equal((await devices.claim(bob, alice)).status, 200);
+        await a.next(ofType("device.key_packages_low"));
 
         // Carol deletes her account: her direct conversation with Alice says so.
         const gone = await api.delete("/api/v1/me", {

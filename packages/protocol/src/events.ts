@@ -95,6 +95,14 @@ function userEvent<T extends string, S extends z.core.$ZodLooseShape>(type: T, s
 
 /** The user changed their do-not-disturb hours (null: off); only they see it. */
 const dndUpdated = userEvent("dnd.updated", { dnd: z.nullable(doNotDisturb) });
+/**
+ * A claim left one of the user's devices fewer than 10 unused key packages (end-to-end
+ * encryption): that device should upload more. Only the user sees it.
+ */
+const keyPackagesLow = userEvent("device.key_packages_low", {
+  device_id: id,
+  remaining: z.int().check(z.minimum(0)),
+});
 
 const all = [
   messageNew,
@@ -117,6 +125,7 @@ const all = [
   mention,
   notifications,
   dndUpdated,
+  keyPackagesLow,
 ] as const;
 
 export const chatEvent = z.discriminatedUnion("type", [
@@ -140,6 +149,7 @@ export const chatEvent = z.discriminatedUnion("type", [
   mention.event,
   notifications.event,
   dndUpdated.event,
+  keyPackagesLow.event,
 ]);
 /** Events stored in the log and replayed by sync. */
 export type ChatEvent = z.infer<typeof chatEvent>;
@@ -167,6 +177,7 @@ export const storedEvent = z
     mention.stored,
     notifications.stored,
     dndUpdated.stored,
+    keyPackagesLow.stored,
   ])
   .register(z.globalRegistry, { id: "Event" });
 /** A logged event as the socket and `sync` deliver it: the event plus its cursor. */
