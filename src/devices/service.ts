@@ -160,6 +160,8 @@ export class DeviceService {
     return this.store.transaction(async (tx) => {
       // First, so that concurrent uploads to this device take turns (see touch()).
       await tx.devices.touch(device.id, now);
+      // The device's packages past their lifetime go now, not only when someone claims.
+      await tx.devices.removeExpired([device.id], now);
       const unused = await tx.devices.unusedCount(device.id, now);
       if (unused + packages.length > KEY_PACKAGES_MAX) {
         throw new AppError(
@@ -253,7 +255,8 @@ export class DeviceService {
   private spendClaim(claimerId: string, now = Date.now()): void {
     let bucket = this.claimers.get(claimerId);
     if (!bucket) {
-      // The longest-known claimer goes first; a full bucket forgets nothing.
+      // Past this many claimers on one node, the longest known is forgotten (its bucket
+      // starts full again): memory stays bounded whoever claims.
       const oldest = this.claimers.keys().next().value;
       if (this.claimers.size >= MAX_TRACKED_CLAIMERS && oldest) this.claimers.delete(oldest);
       bucket = new TokenBucket(CLAIM_BURST, CLAIMS_PER_SECOND, now);

@@ -76,8 +76,9 @@ README.txt
 
 profile.json
   Your account (id, username, display name, admin or not, when it was created), your
-  signed-in sessions (device, address, times; never a token), and your notification
-  settings (do-not-disturb hours, and each conversation's level and mute).
+  signed-in sessions (device, address, times; never a token), your notification
+  settings (do-not-disturb hours, and each conversation's level and mute), and the
+  devices you registered for end-to-end encryption (name, public signature key, times).
 
 ${README_COMMON}
 This export holds the conversations you are a member of now, and in them only the
@@ -129,16 +130,25 @@ export class DataExport {
         a.conversation_id.localeCompare(b.conversation_id),
     );
     const ids = memberships.map((m) => m.conversation_id);
-    const [sessions, preferences, dnd] = await Promise.all([
+    const [sessions, preferences, dnd, devices] = await Promise.all([
       store.sessions.listActive(user.id, now),
       store.notifications.preferencesOf(user.id, ids),
       store.notifications.doNotDisturb(user.id),
+      store.devices.of(user.id),
     ]);
     const profile = {
       exported_at: now,
       user: presentUser(user),
       sessions: sessions.map((s) => presentSession(s, sessionId)),
       notifications: { dnd, conversations: [...preferences.values()] },
+      // Public keys only: private keys never reach the server.
+      devices: devices.map((d) => ({
+        id: d.id,
+        name: d.name,
+        signature_key: d.signatureKey,
+        created_at: d.createdAt,
+        last_seen_at: d.lastSeenAt,
+      })),
     };
     const left = await this.reads.leftConversations(user.id);
     const entries: ConversationEntry[] = [

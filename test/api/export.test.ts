@@ -103,6 +103,12 @@ forEachEngine("data export", ({ start }) => {
     assert.equal(direct.status, 201, direct.text);
     directId = direct.body.id;
 
+    const device = await api.post(
+      `${API}/devices`,
+      { name: "alice's laptop", signature_key: randomBytes(32).toString("base64url") },
+      as(alice),
+    );
+    assert.equal(device.status, 201, device.text);
     sent.first = await sendMessage(server.url, alice, groupId, "alice first");
     sent.bobs = await sendMessage(server.url, bob, groupId, "bob secret words");
     sent.edited = await sendMessage(server.url, alice, groupId, "alice before edit");
@@ -150,6 +156,10 @@ forEachEngine("data export", ({ start }) => {
     assert.equal(profile.user.username, alice.username);
     assert.ok(profile.sessions.length >= 1);
     assert.ok(profile.sessions.some((s: { current: boolean }) => s.current));
+    assert.deepEqual(
+      profile.devices.map((d: { name: string }) => d.name),
+      ["alice's laptop"],
+    );
     assert.ok(!files.get("profile.json")?.toString("utf8").includes(alice.token));
     // No password field of any kind (a session's method may say "password").
     assert.doesNotMatch(files.get("profile.json")?.toString("utf8") ?? "", /"password\w*"\s*:/);
