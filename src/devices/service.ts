@@ -81,12 +81,6 @@ export class DeviceService {
     if (key.length !== 32 || key.toString("base64url") !== body.signature_key) {
       throw new AppError("invalid_request", "signature_key must be 32 bytes in base64url");
     }
-    if ((await this.store.devices.countOf(user.id)) >= DEVICES_MAX) {
-      throw new AppError(
-        "conflict",
-        `a person may have at most ${DEVICES_MAX} devices: remove one first`,
-      );
-    }
     const now = Date.now();
     const device = {
       id: randomUUID(),
@@ -96,9 +90,18 @@ export class DeviceService {
       createdAt: now,
       lastSeenAt: now,
     };
-    if (!(await this.store.devices.create(device))) {
-      throw new AppError("conflict", "this signature key belongs to a device already");
-    }
+    await this.store.transaction(async (tx) => {
+      await tx.devices.lockOwner(user.id);
+      if ((await tx.devices.countOf(user.id)) >= DEVICES_MAX) {
+        throw new AppError(
+          "conflict",
+          `a person may have at most ${DEVICES_MAX} devices: remove one first`,
+        );
+      }
+      if (!(await tx.devices.create(device))) {
+        throw new AppError("conflict", "this signature key belongs to a device already");
+      }
+    });
     return view({ ...device, unusedKeyPackages: 0, hasLastResort: false });
   }
 

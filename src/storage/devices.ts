@@ -7,6 +7,7 @@ import { type Kysely, sql } from "kysely";
 import { isUniqueViolation } from "./errors.js";
 import type { Database } from "./schema.js";
 import type { DevicesTable } from "./schema-devices.js";
+import type { DatabaseType } from "./store.js";
 
 export interface Device {
   id: string;
@@ -54,7 +55,20 @@ function toDevice(row: DevicesTable): Device {
 }
 
 export class DeviceStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly type: DatabaseType,
+  ) {}
+
+  /**
+   * Inside a transaction: holds the user's row until it ends, so that two registrations
+   * of one person take turns and cannot both pass the count of devices. SQLite runs one
+   * write transaction at a time (`begin immediate`), which is already that lock.
+   */
+  async lockOwner(userId: string): Promise<void> {
+    if (this.type !== "postgres") return;
+    await this.db.selectFrom("users").select("id").where("id", "=", userId).forUpdate().execute();
+  }
 
   /** False when another device has this signature key already. */
   async create(device: Device): Promise<boolean> {

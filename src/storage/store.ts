@@ -99,7 +99,7 @@ export class Repositories {
     this.externalIdentities = new ExternalIdentityStore(db);
     this.oidcSignIns = new OidcSignInStore(db);
     this.groupLinks = new GroupLinkStore(db);
-    this.devices = new DeviceStore(db);
+    this.devices = new DeviceStore(db, type);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);
