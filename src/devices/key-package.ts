@@ -36,11 +36,6 @@ function cipherSuite(): Promise<CiphersuiteImpl> {
   return suite;
 }
 
-/** The credential identity a device's key packages must carry. */
-export function deviceIdentity(userId: string, deviceId: string): string {
-  return `${userId}:${deviceId}`;
-}
-
 function decode(bytes: Uint8Array) {
   let decoded: ReturnType<typeof decodeKeyPackage>;
   try {

@@ -9,6 +9,7 @@ import {
   type CreateDeviceBody,
   DEVICES_MAX,
   type DeviceView,
+  deviceIdentity,
   KEY_PACKAGES_LOW,
   KEY_PACKAGES_MAX,
   type KeyPackagesUploaded,
@@ -23,7 +24,7 @@ import type { DeviceWithPool, NewKeyPackage } from "../storage/devices.js";
 import type { Store } from "../storage/store.js";
 import { timeOrderedId } from "../storage/time-ordered-id.js";
 import type { User } from "../storage/users.js";
-import { checkKeyPackage, deviceIdentity, KeyPackageProblem } from "./key-package.js";
+import { checkKeyPackage, KeyPackageProblem } from "./key-package.js";
 
 /**
  * Claims per person: enough to start a group of a few dozen devices at once, too few to

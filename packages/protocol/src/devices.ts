@@ -17,6 +17,14 @@ export const KEY_PACKAGES_LOW = 10;
 /** One encoded key package at most, in bytes. */
 export const KEY_PACKAGE_MAX_BYTES = 16_384;
 
+/**
+ * The identity in a device's MLS credential (a basic one): the server checks it on every
+ * uploaded key package, and members read whose device a leaf is from it.
+ */
+export function deviceIdentity(userId: string, deviceId: string): string {
+  return `${userId}:${deviceId}`;
+}
+
 const b64url = (maxChars: number) =>
   z.string().check(z.minLength(1), z.maxLength(maxChars), z.regex(/^[A-Za-z0-9_-]*$/));
 

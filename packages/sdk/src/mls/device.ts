@@ -19,10 +19,13 @@ export const KEY_PACKAGE_LIFETIME_S = 30 * 24 * 3600;
 /** Starts a little in the past, so a member whose clock is behind still accepts it. */
 const CLOCK_SKEW_S = 3600;
 
-export interface DeviceKeys extends DeviceName {
+export interface SignatureKeys {
   signaturePublicKey: Uint8Array;
   signaturePrivateKey: Uint8Array;
 }
+
+/** A device's keys and its name on the server, once registered there. */
+export type DeviceKeys = SignatureKeys & DeviceName;
 
 /** What a device keeps of one key package until a welcome uses it (or it expires). */
 export interface HeldKeyPackage {
@@ -32,10 +35,18 @@ export interface HeldKeyPackage {
   encoded: Uint8Array;
 }
 
-/** A new signature key pair for the device the server registered as `name`. */
-export async function createDeviceKeys(name: DeviceName): Promise<DeviceKeys> {
+/**
+ * A new device's signature key pair. The public key is what the device registers with
+ * (`POST /api/v1/devices`); the id the server gives it completes its DeviceKeys.
+ */
+export async function createSignatureKeys(): Promise<SignatureKeys> {
   const { publicKey, signKey } = await (await cipherSuite()).signature.keygen();
-  return { ...name, signaturePublicKey: publicKey, signaturePrivateKey: signKey };
+  return { signaturePublicKey: publicKey, signaturePrivateKey: signKey };
+}
+
+/** The keys of a device known by name already (tests, and a device set up before). */
+export async function createDeviceKeys(name: DeviceName): Promise<DeviceKeys> {
+  return { ...(await createSignatureKeys()), ...name };
 }
 
 /** `count` fresh key packages, valid from now for KEY_PACKAGE_LIFETIME_S. */

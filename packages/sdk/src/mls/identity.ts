@@ -4,6 +4,7 @@
  * member's leaf in a group names the person and the device, so the app can show whose
  * device sent a message and warn when a person's devices change.
  */
+import { deviceIdentity } from "@private-chat/protocol/devices";
 import type { Credential } from "ts-mls";
 
 export interface DeviceName {
@@ -15,7 +16,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function identityBytes(device: DeviceName): Uint8Array {
-  return encoder.encode(`${device.userId}:${device.deviceId}`);
+  return encoder.encode(deviceIdentity(device.userId, device.deviceId));
 }
 
 export function credentialOf(device: DeviceName): Credential {

@@ -6,10 +6,12 @@
  */
 export {
   createDeviceKeys,
+  createSignatureKeys,
   type DeviceKeys,
   type HeldKeyPackage,
   KEY_PACKAGE_LIFETIME_S,
   makeKeyPackages,
+  type SignatureKeys,
 } from "./device.js";
 export {
   type Change,
