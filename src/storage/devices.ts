@@ -198,14 +198,19 @@ export class DeviceStore {
   }
 
   async hasLastResort(deviceId: string, now: number): Promise<boolean> {
+    return (await this.lastResort(deviceId, now)) !== undefined;
+  }
+
+  /** The device's last-resort package while it lives: handed out, never taken. */
+  private async lastResort(deviceId: string, now: number): Promise<string | undefined> {
     const row = await this.db
       .selectFrom("key_packages")
-      .select("id")
+      .select("key_package")
       .where("device_id", "=", deviceId)
       .where("last_resort", "=", 1)
       .where("not_after", ">", now)
       .executeTakeFirst();
-    return row !== undefined;
+    return row?.key_package;
   }
 
   /** Which of these refs are stored already. */
@@ -293,13 +298,7 @@ export class DeviceStore {
         .executeTakeFirst();
       if (taken) return { keyPackage: taken.key_package, lastResort: false };
     }
-    const last = await this.db
-      .selectFrom("key_packages")
-      .select("key_package")
-      .where("device_id", "=", deviceId)
-      .where("last_resort", "=", 1)
-      .where("not_after", ">", now)
-      .executeTakeFirst();
-    return last ? { keyPackage: last.key_package, lastResort: true } : undefined;
+    const last = await this.lastResort(deviceId, now);
+    return last === undefined ? undefined : { keyPackage: last, lastResort: true };
   }
 }
