@@ -126,7 +126,8 @@ export const replay: Workload = {
     if (!reader || !writer) throw new Error("registration returned no users");
     progress(`creating the reader's ${memberships} conversations...`);
     const conversations: string[] = [];
-    for (let i = 0; i < memberships; i++) conversations.push(await createGroup(server.url, [reader]));
+    for (let i = 0; i < memberships; i++)
+      conversations.push(await createGroup(server.url, [reader]));
     // The others are only ids in the log: the reader cannot see them either way.
     for (let i = memberships; i < total; i++) conversations.push(randomUUID());
     await server.stop();
