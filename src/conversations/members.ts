@@ -9,6 +9,7 @@ import { type EventLog, writeWithEvents } from "../events/log.js";
 import type { Conversation, Member } from "../storage/conversations.js";
 import type { Repositories } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { checkEncryptedSize, refuseBots } from "./encrypted.js";
 import { activeUsers, loadMembership, refuseBlockedAdds } from "./membership.js";
 import { mayRemove, requireAdmin, requireGroup, requireOwner } from "./policy.js";
 import type { ConversationServiceDeps } from "./service.js";
@@ -51,6 +52,10 @@ export async function joinGroup(
   addedBy: string,
   users: User[],
 ): Promise<void> {
+  if (Number(conversation.encrypted) === 1) {
+    refuseBots(new Map(users.map((u) => [u.id, u])));
+    checkEncryptedSize((await tx.conversations.memberIds(conversation.id)).length + users.length);
+  }
   const now = Date.now();
   const cursor = await tx.events.latestId();
   const lastSeq = Number(conversation.last_seq);

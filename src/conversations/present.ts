@@ -107,5 +107,9 @@ export function presentConversation(parts: ConversationParts): ConversationView 
     view.members_can_pin = conversation.members_can_pin === 1;
     view.retention_days = conversation.retention_days ?? null;
   }
+  if (Number(conversation.encrypted) === 1) {
+    view.encrypted = true;
+    view.mls_epoch = Number(conversation.mls_epoch);
+  }
   return view;
 }

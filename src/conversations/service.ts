@@ -22,6 +22,7 @@ import type { Member, MembershipRow } from "../storage/conversations.js";
 import { isUniqueViolation } from "../storage/errors.js";
 import type { Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { botsCannotEncrypt, checkEncryptedSize, refuseBots } from "./encrypted.js";
 import { readListCursor, writeListCursor } from "./list-cursor.js";
 import { addMembers, removeMember, setRole } from "./members.js";
 import {
@@ -58,12 +59,17 @@ export interface Created {
 export class ConversationService {
   constructor(private readonly deps: ConversationServiceDeps) {}
   async create(user: User, body: CreateConversationBody): Promise<Created> {
-    if (body.type === "direct") return this.createDirect(user, body.member_ids[0] as string);
+    const encrypted = body.encrypted === true;
+    if (encrypted && user.isBot) throw botsCannotEncrypt();
+    if (body.type === "direct")
+      return this.createDirect(user, body.member_ids[0] as string, encrypted);
     const title = cleanTitle(body.title);
     const others = [...new Set(body.member_ids)].filter((id) => id !== user.id);
+    if (encrypted) checkEncryptedSize(others.length + 1);
     const id = randomUUID();
     await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
       const users = await activeUsers(tx, others);
+      if (encrypted) refuseBots(users);
       await refuseBlockedAdds(tx, user, others);
       users.set(user.id, user);
       await startConversation(tx, log, users, {
@@ -73,6 +79,7 @@ export class ConversationService {
         directKey: null,
         creator: user,
         memberIds: [user.id, ...others],
+        encrypted,
       });
       // After the insert, which the record refers to; a refusal rolls both back.
       await countGroupAdds(tx, this.deps.groupAddsPerDay, id, user, others);
@@ -80,8 +87,8 @@ export class ConversationService {
     return { conversation: await this.get(user, id), created: true };
   }
 
-  private async createDirect(user: User, otherId: string): Promise<Created> {
-    const key = directKey(user.id, otherId);
+  private async createDirect(user: User, otherId: string, encrypted: boolean): Promise<Created> {
+    const key = directKey(user.id, otherId, encrypted);
     // Before anything else, so the answer is the same whether or not a chat exists.
     if (otherId !== user.id && (await this.deps.store.blocks.get(otherId, user.id))) {
       throw notAccepting("direct messages");
@@ -94,6 +101,7 @@ export class ConversationService {
     try {
       await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
         const users = await activeUsers(tx, [otherId]);
+        if (encrypted) refuseBots(users);
         users.set(user.id, user);
         // Someone who shares nothing with the other person only asks: a message request.
         const request = otherId !== user.id && !(await tx.requests.shareAny(user.id, otherId));
@@ -105,6 +113,7 @@ export class ConversationService {
           creator: user,
           memberIds: [...new Set([user.id, otherId])],
           requestTo: request ? otherId : undefined,
+          encrypted,
         });
       });
     } catch (err) {

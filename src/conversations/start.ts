@@ -13,8 +13,10 @@ import { presentSummary } from "./present.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
+/** The key that makes a direct chat unique; an encrypted one is another chat. */
+export function directKey(a: string, b: string, encrypted = false): string {
+  const pair = a < b ? `${a}:${b}` : `${b}:${a}`;
+  return encrypted ? `${pair}:e2ee` : pair;
 }
 
 /** A group title as stored: the shared name rules, then the length bound. */
@@ -66,6 +68,8 @@ export interface ConversationSpec {
   memberIds: string[];
   /** The recipient, when the conversation is a message request. */
   requestTo?: string | undefined;
+  /** End-to-end encrypted (docs/E2EE.md). */
+  encrypted: boolean;
 }
 
 /** Inserts a conversation with its members and logs conversation.created. */
@@ -87,6 +91,7 @@ export async function startConversation(
     updated_at: now,
     last_seq: 0,
     last_activity_at: now,
+    encrypted: spec.encrypted ? 1 : 0,
   });
   const members: Member[] = spec.memberIds.map((userId) => ({
     conversation_id: spec.id,

@@ -134,7 +134,7 @@ export function registerDeviceRoutes(root: FastifyInstance, devices: DeviceServi
       schema: {
         summary: "Claim one key package of each of a person's devices",
         description:
-          "Each package goes to one claimer only; a device with none left gives its last-resort package, which stays. A device with neither is left out. At most 30 claims at once a person, then one every 2 s (429 `rate_limited`); 403 `not_accepting` when either has blocked the other.",
+          "Each package goes to one claimer only; a device with none left gives its last-resort package, which stays. A device with neither is left out. At most 200 claims at once a person (an encrypted group's largest size), then one a second, and at most 10 at once of one person's packages, then one every 10 s (429 `rate_limited`); 403 `not_accepting` when either has blocked the other.",
         operationId: "claimKeyPackages",
         tags,
         params: idParams,

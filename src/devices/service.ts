@@ -16,6 +16,7 @@ import {
   type PublicDeviceView,
   type UploadKeyPackagesBody,
 } from "@private-chat/protocol/devices";
+import { MAX_ENCRYPTED_MEMBERS } from "@private-chat/protocol/encrypted";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
@@ -27,11 +28,17 @@ import type { User } from "../storage/users.js";
 import { checkKeyPackage, KeyPackageProblem } from "./key-package.js";
 
 /**
- * Claims per person: enough to start a group of a few dozen devices at once, too few to
- * drain everyone's pools (each claim takes one package of each device of one person).
+ * Claims per person: enough to start the largest encrypted group at once (a claim takes
+ * one package of each device of one person), and then one a second.
  */
-export const CLAIM_BURST = 30;
-export const CLAIMS_PER_SECOND = 0.5;
+export const CLAIM_BURST = MAX_ENCRYPTED_MEMBERS;
+export const CLAIMS_PER_SECOND = 1;
+/**
+ * Claims of one person's packages by one claimer: a few at once (a group made, a device
+ * added again after a fork), too few to drain that person's pools.
+ */
+export const SAME_PERSON_BURST = 10;
+export const SAME_PERSON_PER_SECOND = 0.1;
 const MAX_TRACKED_CLAIMERS = 10_000;
 
 export interface ClaimedPackage {
@@ -65,6 +72,7 @@ function bad(index: number | "last_resort", reason: string): AppError {
 
 export class DeviceService {
   private readonly claimers = new Map<string, TokenBucket>();
+  private readonly pairs = new Map<string, TokenBucket>();
 
   constructor(
     private readonly store: Store,
@@ -122,9 +130,23 @@ export class DeviceService {
     return view(shown);
   }
 
+  /**
+   * Removes a device and its key packages; each encrypted conversation of its owner hears
+   * of it, so that a member's device commits its removal from the group (docs/E2EE.md).
+   */
   async remove(user: User, id: string): Promise<void> {
     this.person(user);
-    if (!(await this.store.devices.remove(user.id, id))) throw notFound("device");
+    await writeWithEvents(this.store, this.bus, async (tx, log) => {
+      if (!(await tx.devices.remove(user.id, id))) throw notFound("device");
+      for (const conversationId of await tx.mlsEpochs.encryptedOf(user.id)) {
+        await log.append({
+          type: "device.removed",
+          conversation_id: conversationId,
+          user_id: user.id,
+          device_id: id,
+        });
+      }
+    });
   }
 
   async upload(user: User, id: string, body: UploadKeyPackagesBody): Promise<KeyPackagesUploaded> {
@@ -209,7 +231,13 @@ export class DeviceService {
    */
   async claim(claimer: User, userId: string): Promise<ClaimedPackage[]> {
     this.person(claimer);
-    this.spendClaim(claimer.id);
+    this.spendClaim(this.claimers, claimer.id, CLAIM_BURST, CLAIMS_PER_SECOND);
+    this.spendClaim(
+      this.pairs,
+      `${claimer.id}:${userId}`,
+      SAME_PERSON_BURST,
+      SAME_PERSON_PER_SECOND,
+    );
     const user = await this.visible(userId);
     if (user.id !== claimer.id && (await this.store.blocks.between(claimer.id, user.id))) {
       throw new AppError("not_accepting", "this person cannot be added by you");
@@ -255,23 +283,29 @@ export class DeviceService {
     });
   }
 
-  /** A token bucket per claimer, in this process (as the webhooks' limit is). */
-  private spendClaim(claimerId: string, now = Date.now()): void {
-    let bucket = this.claimers.get(claimerId);
+  /** A token bucket per claimer (or pair), in this process (as the webhooks' limit is). */
+  private spendClaim(
+    buckets: Map<string, TokenBucket>,
+    key: string,
+    burst: number,
+    perSecond: number,
+    now = Date.now(),
+  ): void {
+    let bucket = buckets.get(key);
     if (!bucket) {
-      // Past this many claimers on one node, the longest known is forgotten (its bucket
-      // starts full again): memory stays bounded whoever claims.
-      const oldest = this.claimers.keys().next().value;
-      if (this.claimers.size >= MAX_TRACKED_CLAIMERS && oldest) this.claimers.delete(oldest);
-      bucket = new TokenBucket(CLAIM_BURST, CLAIMS_PER_SECOND, now);
-      this.claimers.set(claimerId, bucket);
+      // Past this many on one node, the longest known is forgotten (its bucket starts
+      // full again): memory stays bounded whoever claims.
+      const oldest = buckets.keys().next().value;
+      if (buckets.size >= MAX_TRACKED_CLAIMERS && oldest) buckets.delete(oldest);
+      bucket = new TokenBucket(burst, perSecond, now);
+      buckets.set(key, bucket);
     }
     if (!bucket.take(now)) {
       throw new AppError(
         "rate_limited",
-        `at most ${CLAIM_BURST} key-package claims at once, then one every ${1 / CLAIMS_PER_SECOND} s`,
+        `at most ${burst} key-package claims at once, then one every ${1 / perSecond} s`,
         undefined,
-        Math.ceil(1 / CLAIMS_PER_SECOND),
+        Math.ceil(1 / perSecond),
       );
     }
   }

@@ -75,6 +75,32 @@ async function threadRoot(
   return root;
 }
 
+/**
+ * Holds an encrypted conversation's MLS message to the server's order of epochs: a commit
+ * takes its epoch when it is the first for it (docs/E2EE.md: one commit per epoch); a
+ * proposal must come from the current epoch, an application message from no later one.
+ * Last of the checks, as it writes.
+ */
+async function checkEpoch(tx: Repositories, request: AppendRequest): Promise<void> {
+  const mls = request.mls;
+  if (!mls) return;
+  const id = request.conversationId;
+  if (mls.kind === "commit") {
+    if (await tx.mlsEpochs.takeCommit(id, mls.epoch)) return;
+  } else {
+    const now = await tx.mlsEpochs.current(id);
+    if (mls.kind === "application" ? mls.epoch <= now : mls.epoch === now) return;
+  }
+  const current = await tx.mlsEpochs.current(id);
+  throw new AppError(
+    "epoch_conflict",
+    mls.kind === "commit" && mls.epoch < current
+      ? `another commit took epoch ${mls.epoch} first; the conversation is in epoch ${current}`
+      : `the conversation is in epoch ${current}, this ${mls.kind} is from epoch ${mls.epoch}`,
+    { epoch: current },
+  );
+}
+
 export function generalEngine(
   tx: Repositories,
   log: EventLog,
@@ -107,6 +133,11 @@ export function generalEngine(
       const verdicts: Checked[] = [];
       for (const request of requests) {
         try {
+          if (request.mls) {
+            await checkEpoch(tx, request);
+            verdicts.push({});
+            continue;
+          }
           await checkReply(tx, request);
           const root = await threadRoot(tx, request);
           const files = await prepareAttachments(
@@ -227,6 +258,8 @@ async function followAndTell(
 }
 
 async function logMentions(tx: Repositories, log: EventLog, row: MessageRow): Promise<void> {
+  // An encrypted message's mentions are inside it, where the server cannot look.
+  if (row.mls_kind) return;
   const names = findMentions(row.body);
   if (names.length === 0) return;
   const targets = await tx.users.membersNamed(row.conversation_id, names);

@@ -38,6 +38,8 @@ export interface SweepReport {
   events: number;
   /** Messages of deleted accounts erased ([accounts] on_delete = "erase"). */
   account_messages: number;
+  /** Devices' key packages whose lifetime had ended, deleted (docs/E2EE.md). */
+  key_packages: number;
 }
 
 export interface RetentionDeps {
@@ -93,7 +95,13 @@ export class RetentionSweeper {
 
   private async sweepAll(now: number): Promise<SweepReport> {
     const { store, policy } = this.deps;
-    const report: SweepReport = { conversations: 0, messages: 0, events: 0, account_messages: 0 };
+    const report: SweepReport = {
+      conversations: 0,
+      messages: 0,
+      events: 0,
+      account_messages: 0,
+      key_packages: 0,
+    };
     for (const { id, days: own } of await store.retention.withRetention(expiresByDefault(policy))) {
       const days = effectiveDays(own, policy);
       if (days === 0) continue;
@@ -109,6 +117,8 @@ export class RetentionSweeper {
       }
     }
     report.account_messages = await eraseDeletedAccounts(store, this.deps.bus);
+    // Nobody can add a device with an expired key package: it is only bytes to keep.
+    report.key_packages = await store.devices.removeAllExpired(now);
     // After the messages: their erasure rewrote events, which may now go.
     const before = now - this.deps.eventDays * DAY_MS;
     for (;;) {

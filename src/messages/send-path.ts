@@ -14,7 +14,12 @@ import { accountDeleted, notAccepting } from "../conversations/service.js";
 import type { CommittedEvent, DomainEvents, EventOrigin } from "../events/bus.js";
 import { committedEvent, writeWithEvents } from "../events/log.js";
 import { isUniqueViolation } from "../storage/errors.js";
-import { type AppendRequest, type AppendResult, runAppendAsync } from "../storage/message-rules.js";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type MlsHeader,
+  runAppendAsync,
+} from "../storage/message-rules.js";
 import type { MessageRow } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
@@ -36,9 +41,11 @@ interface PendingSend {
   origin: EventOrigin | undefined;
   /** Decided once, when queued: no reply, no thread, no attachment, nobody mentioned. */
   plain: boolean;
+  /** An encrypted conversation's MLS message: what its header says. */
+  mls: MlsHeader | undefined;
 }
 
-function requestOf({ conversationId, user, input }: PendingSend): AppendRequest {
+function requestOf({ conversationId, user, input, mls }: PendingSend): AppendRequest {
   const request: AppendRequest = {
     conversationId,
     senderId: user.id,
@@ -50,6 +57,7 @@ function requestOf({ conversationId, user, input }: PendingSend): AppendRequest 
     request.threadId = input.thread_id;
     request.alsoToConversation = input.also_to_conversation === true;
   }
+  if (mls) request.mls = mls;
   return request;
 }
 
@@ -88,13 +96,16 @@ export class SendPath {
     conversationId: string,
     input: SendMessageBody,
     origin: EventOrigin | undefined,
+    mls?: MlsHeader,
   ): Promise<SendResult> {
+    // MLS messages take the general path, which holds each commit to its epoch.
     const plain =
+      mls === undefined &&
       input.reply_to === undefined &&
       input.thread_id === undefined &&
       !input.attachment_ids?.length &&
       findMentions(input.body).length === 0;
-    return this.queue.submit({ user, conversationId, input, origin, plain });
+    return this.queue.submit({ user, conversationId, input, origin, plain, mls });
   }
 
   /**

@@ -20,6 +20,7 @@ import { seqWindow } from "../storage/membership-window.js";
 import type { ReactionSummary } from "../storage/messages.js";
 import type { Repositories, Store } from "../storage/store.js";
 import type { User } from "../storage/users.js";
+import { EncryptedSends, encryptionRequired } from "./encrypted-sends.js";
 import { eraseMessage } from "./erase.js";
 import { presentMessage, presentMessages, withThread } from "./present.js";
 import { SendPath, type SendResult } from "./send-path.js";
@@ -39,9 +40,11 @@ export interface HistoryQuery {
 
 export class MessageService {
   private readonly sends: SendPath;
+  readonly encrypted: EncryptedSends;
 
   constructor(private readonly deps: MessageServiceDeps) {
     this.sends = new SendPath(deps.store, deps.bus);
+    this.encrypted = new EncryptedSends(deps.store);
   }
 
   checkBody(body: string): void {
@@ -62,11 +65,12 @@ export class MessageService {
     input: SendMessageBody,
     origin?: EventOrigin,
   ): Promise<SendResult> {
+    const mls = await this.encrypted.check(user.id, conversationId, input);
     // Files alone make a message, so its text may be empty when it carries some.
-    if (input.body !== "" || !input.attachment_ids?.length) this.checkBody(input.body);
+    if (!mls && (input.body !== "" || !input.attachment_ids?.length)) this.checkBody(input.body);
     if (input.also_to_conversation !== undefined && input.thread_id === undefined)
       throw new AppError("invalid_request", "also_to_conversation goes with thread_id");
-    return this.sends.submit(user, conversationId, input, origin);
+    return this.sends.submit(user, conversationId, input, origin, mls);
   }
 
   async history(user: User, conversationId: string, query: HistoryQuery): Promise<MessageView[]> {
@@ -110,6 +114,7 @@ export class MessageService {
       const { row } = await visibleMessage(tx, user.id, messageId);
       if (row.sender_id !== user.id)
         throw new AppError("forbidden", "only the author can edit a message");
+      if (row.mls_kind) throw encryptionRequired("edits");
       await this.refuseBlocked(tx, row.conversation_id, user);
       if (row.deleted_at !== null)
         throw new AppError("conflict", "a deleted message cannot be edited");
@@ -154,6 +159,7 @@ export class MessageService {
       const { row } = await visibleMessage(tx, user.id, messageId);
       if (row.deleted_at !== null)
         throw new AppError("conflict", "a deleted message takes no reactions");
+      if (row.mls_kind && action === "added") throw encryptionRequired("reactions");
       await this.refuseBlocked(tx, row.conversation_id, user);
       const before = (await tx.messages.reactionsOf([messageId])).get(messageId) ?? [];
       if (action === "added") checkReactionLimits(before, user.id, clean);

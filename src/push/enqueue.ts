@@ -65,7 +65,8 @@ export async function queuePushes(
         // What a notification can show: the words, not the formatting characters.
         text: plainText(message.body),
       },
-      includeContent,
+      // An encrypted message's body is ciphertext: its push says only where it is.
+      includeContent && Number(conversation.encrypted) !== 1,
     );
     const topic = topicFor(message.conversation_id);
     const marks = told.get(message.conversation_id) ?? new Set<string>();

@@ -171,8 +171,11 @@ export class PushService {
         const users = mentioned.get(event.message_id) ?? new Set<string>();
         users.add(userId);
         mentioned.set(event.message_id, users);
-      } else if (event.type === "message.new") messages.push(event.message);
-      else if (event.type === "read") {
+      } else if (event.type === "message.new") {
+        // A change to an encrypted group's keys is no message a person reads.
+        if (!event.message.mls || event.message.mls.kind === "application")
+          messages.push(event.message);
+      } else if (event.type === "read") {
         this.queueRead(event.user_id, event.conversation_id, event.seq).catch((err: unknown) =>
           this.deps.onError(err, "push for a read conversation"),
         );

@@ -204,6 +204,7 @@ export class FrameHandlers {
           ...(frame.also_to_conversation !== undefined
             ? { also_to_conversation: frame.also_to_conversation }
             : {}),
+          ...(frame.mls ? { mls: frame.mls } : {}),
         },
         { node_id: this.deps.hub.nodeId, socket_id: connection.id, request_id: frame.id },
       )

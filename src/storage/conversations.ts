@@ -306,6 +306,8 @@ export class ConversationStore {
         "c.members_can_pin",
         "c.retention_days",
         "c.expired_seq",
+        "c.encrypted",
+        "c.mls_epoch",
       ])
       .where("m.user_id", "=", userId)
       .orderBy("c.last_activity_at", "desc")
@@ -342,6 +344,8 @@ export class ConversationStore {
         members_can_pin: Number(row.members_can_pin),
         retention_days: row.retention_days === null ? null : Number(row.retention_days),
         expired_seq: Number(row.expired_seq),
+        encrypted: Number(row.encrypted),
+        mls_epoch: Number(row.mls_epoch),
       },
     }));
   }

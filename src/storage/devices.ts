@@ -273,6 +273,15 @@ export class DeviceStore {
       .execute();
   }
 
+  /** Deletes every device's packages whose lifetime has ended; returns how many. */
+  async removeAllExpired(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom("key_packages")
+      .where("not_after", "<=", now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /**
    * Takes one key package of the device: the oldest unused one, deleted as it is read
    * (DELETE ... RETURNING, so a package goes to one claimer only, on either engine), or

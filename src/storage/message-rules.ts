@@ -17,10 +17,19 @@
  *    `message.new` event per stored message, in row order, its id being the cursor.
  */
 import type { AttachmentView } from "@private-chat/protocol/attachments";
+import type { MlsKind } from "@private-chat/protocol/encrypted";
 import { presentMessage } from "@private-chat/protocol/present-message";
 import { REFERENCE_PAYLOAD } from "./events.js";
 import type { MessageRow } from "./messages.js";
 import { timeOrderedId } from "./time-ordered-id.js";
+
+/** What the server read of an encrypted conversation's MLS message (its clear header). */
+export interface MlsHeader {
+  kind: MlsKind;
+  epoch: number;
+  /** A commit's welcome for the devices it adds (base64url). */
+  welcome: string | null;
+}
 
 export interface AppendRequest {
   conversationId: string;
@@ -33,6 +42,8 @@ export interface AppendRequest {
   threadId?: string | null;
   /** With threadId: the timeline shows the reply too. */
   alsoToConversation?: boolean;
+  /** General path only: an encrypted conversation's MLS message (`body` its base64url). */
+  mls?: MlsHeader;
 }
 
 /** What happened to one request of the batch, in request order. */
@@ -219,6 +230,11 @@ function* appendPlan({
           thread_id: thread.rootId,
           thread_seq: thread.seq,
           also_in_conversation: request.alsoToConversation ? 1 : 0,
+        }),
+        ...(request.mls && {
+          mls_kind: request.mls.kind,
+          mls_epoch: request.mls.epoch,
+          mls_welcome: request.mls.welcome,
         }),
       };
     });

@@ -224,7 +224,7 @@ export class MessageStore {
   async tombstone(id: string, now: number): Promise<void> {
     await this.db
       .updateTable("messages")
-      .set({ body: "", deleted_at: now })
+      .set({ body: "", deleted_at: now, mls_welcome: null })
       .where("id", "=", id)
       .execute();
     await this.db.deleteFrom("message_versions").where("message_id", "=", id).execute();

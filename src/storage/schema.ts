@@ -117,6 +117,10 @@ export interface ConversationsTable {
   retention_days: Generated<number | null>;
   /** The retention sweep has dealt with every message up to this seq. */
   expired_seq: Generated<number>;
+  /** 1: end-to-end encrypted, its messages MLS messages (docs/E2EE.md). Never changes. */
+  encrypted: Generated<number>;
+  /** Encrypted: the MLS epoch the next commit must come from (the commits taken so far). */
+  mls_epoch: Generated<number>;
 }
 
 export interface MembershipPeriodsTable {

@@ -91,6 +91,8 @@ export const SEARCH_DEPTH = 2000;
 export function visibleAndFiltered(request: SearchRequest): RawBuilder<unknown> {
   const conditions: RawBuilder<unknown>[] = [
     sql`m.deleted_at is null`,
+    // Encrypted messages are ciphertext: only their members' devices can search them.
+    sql`m.mls_kind is null`,
     insideMembership("seq", "m.seq", "cm"),
   ];
   if (request.senderId !== undefined) conditions.push(sql`m.sender_id = ${request.senderId}`);

@@ -25,6 +25,7 @@ import { InviteStore } from "./invites.js";
 import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
 import { type MigrateOptions, migrateToLatest } from "./migrate.js";
+import { MlsEpochStore } from "./mls-epochs.js";
 import { NodeStore } from "./nodes.js";
 import { NotificationStore } from "./notifications.js";
 import { OidcSignInStore } from "./oidc-sign-ins.js";
@@ -63,6 +64,7 @@ export class Repositories {
   readonly oidcSignIns: OidcSignInStore;
   readonly groupLinks: GroupLinkStore;
   readonly devices: DeviceStore;
+  readonly mlsEpochs: MlsEpochStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
   readonly retention: ConversationRetentionStore;
@@ -100,6 +102,7 @@ export class Repositories {
     this.oidcSignIns = new OidcSignInStore(db);
     this.groupLinks = new GroupLinkStore(db);
     this.devices = new DeviceStore(db, type);
+    this.mlsEpochs = new MlsEpochStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);
     this.retention = new ConversationRetentionStore(db);

@@ -2,38 +2,16 @@
  * The SDK's MLS layer with the server's device registry, on both engines: devices made by
  * the SDK register and upload key packages that the server's checks accept, another
  * person claims them, and the claimed packages add those devices to a group whose
- * members then read each other. (The server does not carry encrypted conversations yet:
- * the group's messages pass between the devices here.)
+ * members then read each other. (The group's messages pass between the devices here;
+ * encrypted-conversations.test.ts carries them through the server.)
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { ApiClient, ApiError } from "@private-chat/sdk";
-import {
-  createSignatureKeys,
-  type DeviceKeys,
-  EncryptedGroup,
-  type HeldKeyPackage,
-  makeKeyPackages,
-} from "@private-chat/sdk/mls";
+import { EncryptedGroup, type HeldKeyPackage, makeKeyPackages } from "@private-chat/sdk/mls";
 import { apiSuite } from "../helpers/api-suite.js";
 import { forEachEngine } from "../helpers/engines.js";
-
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
-
-/** A device as an app sets it up: keys, registration, a pool and a last-resort package. */
-async function setUpDevice(client: ApiClient, userId: string, name: string) {
-  const signature = await createSignatureKeys();
-  const device = await client.devices.register(name, b64(signature.signaturePublicKey));
-  const keys: DeviceKeys = { ...signature, userId, deviceId: device.id };
-  const held = await makeKeyPackages(keys, 4);
-  const [lastResort, ...pool] = held as [HeldKeyPackage, ...HeldKeyPackage[]];
-  await client.devices.uploadKeyPackages(
-    device.id,
-    pool.map((p) => b64(p.encoded)),
-    b64(lastResort.encoded),
-  );
-  return { keys, held };
-}
+import { b64, setUpDevice } from "./device-fixture.js";
 
 forEachEngine("encrypted groups from the server's key packages", (run) => {
   const { started, users } = apiSuite(run);

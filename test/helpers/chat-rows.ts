@@ -30,7 +30,12 @@ export async function makeUsers(repos: Repositories, count: number): Promise<str
  * their column defaults unless given, so the row also fits a schema from before them
  * (tests of earlier migration steps use it).
  */
-type LaterSettings = "members_can_pin" | "retention_days" | "expired_seq";
+type LaterSettings =
+  | "members_can_pin"
+  | "retention_days"
+  | "expired_seq"
+  | "encrypted"
+  | "mls_epoch";
 export type ConversationRow = Omit<Conversation, LaterSettings> &
   Partial<Pick<Conversation, LaterSettings>>;
 
@@ -97,7 +102,14 @@ export async function makeConversation(
   const conversation = conversationRow(overrides);
   await repos.conversations.create(conversation);
   await repos.conversations.addMembers(userIds.map((u) => memberRow(conversation.id, u)));
-  return { members_can_pin: 0, retention_days: null, expired_seq: 0, ...conversation };
+  return {
+    members_can_pin: 0,
+    retention_days: null,
+    expired_seq: 0,
+    encrypted: 0,
+    mls_epoch: 0,
+    ...conversation,
+  };
 }
 
 /** Appends messages the way the service does: a seq taken from the conversation, then the row. */

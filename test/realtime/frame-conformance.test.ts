@@ -261,6 +261,17 @@ for (const engine of ENGINES) {
         assert.equal((await devices.upload(laptop, await keyPackages(laptop, 2))).status, 200);
         assert.equal((await devices.claim(bob, alice)).status, 200);
         await a.next(ofType("device.key_packages_low"));
+        // Removing it is told in Alice's encrypted conversations.
+        const sealed = await api.post(
+          "/api/v1/conversations",
+          { type: "group", title: "sealed", member_ids: [bob.id], encrypted: true },
+          { token: alice.token },
+        );
+        assert.equal(sealed.status, 201, sealed.text);
+        await a.next(ofType("conversation.created"));
+        const removed = await api.delete(`/api/v1/devices/${laptop.id}`, { token: alice.token });
+        assert.equal(removed.status, 204, removed.text);
+        await a.next(ofType("device.removed"));
 
         // Carol deletes her account: her direct conversation with Alice says so.
         const gone = await api.delete("/api/v1/me", {

@@ -27,6 +27,8 @@ describeEachEngine("conversation store", (get) => {
       members_can_pin: 0,
       retention_days: null,
       expired_seq: 0,
+      encrypted: 0,
+      mls_epoch: 0,
     });
     await store.conversations.create(direct);
     assert.deepEqual(await store.conversations.byId(direct.id), direct);

@@ -9,8 +9,9 @@ import {
   isMuted,
   isThreadOnly,
   type MessageView,
-  plainText,
   type StoredEvent,
+  sealedText,
+  shownText,
 } from "@private-chat/sdk";
 import type { NameBook } from "./names.js";
 import { requestMark } from "./people.js";
@@ -41,7 +42,7 @@ export function formatMessage(
   const at = kind === "edited" && message.edited_at ? message.edited_at : message.created_at;
   const who = style.name(safeInline(sender));
   if (deleted) return `${style.dim(formatTime(at))} ${who} ${style.dim("(message deleted)")}`;
-  const body = formatBody(message.body, style);
+  const body = message.mls ? style.dim(sealedText(message.mls)) : formatBody(message.body, style);
   if (kind === "edited")
     return `${style.dim(formatTime(at))} ${who} ${style.dim("(edited)")} ${body}`;
   const edited = message.edited_at ? style.dim(" (edited)") : "";
@@ -151,9 +152,7 @@ export function messagePreview(
   if (!message) return "";
   if (hidden) return "(message from a person you blocked)";
   const who = safeInline(names.known(message.sender_id) ?? shortId(message.sender_id));
-  const body = message.deleted
-    ? "(message deleted)"
-    : truncate(safeBody(plainText(message.body)), 60);
+  const body = message.deleted ? "(message deleted)" : truncate(safeBody(shownText(message)), 60);
   return `${who}: ${body}`;
 }
 

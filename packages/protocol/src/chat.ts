@@ -5,6 +5,7 @@
 import { z } from "zod/mini";
 import { attachmentView, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 import { isReactionEmoji } from "./emoji.js";
+import { MAX_MLS_TEXT, mlsEnvelope, mlsSend } from "./encrypted.js";
 import { notificationState } from "./notifications.js";
 import { userView } from "./rest.js";
 
@@ -19,13 +20,22 @@ const clientId = z.string().check(z.minLength(1), z.maxLength(MAX_CLIENT_ID));
 // Message bodies are length-checked by the service against the configured maximum, so
 // the schema only bounds them generously.
 const body = z.string().check(z.maxLength(100_000));
+/** A send's body: text, or in an encrypted conversation an MLS message in base64url. */
+const sendBody = z.string().check(z.maxLength(MAX_MLS_TEXT));
+/** End-to-end encrypted (docs/E2EE.md); chosen at creation, never changed. */
+const encrypted = z.optional(z.boolean());
 
 export const createConversationBody = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("direct"), member_ids: z.array(id).check(z.length(1)) }),
+  z.strictObject({
+    type: z.literal("direct"),
+    member_ids: z.array(id).check(z.length(1)),
+    encrypted,
+  }),
   z.strictObject({
     type: z.literal("group"),
     title: z.string().check(z.maxLength(MAX_TITLE)),
     member_ids: z._default(z.array(id).check(z.maxLength(MAX_GROUP_MEMBERS)), []),
+    encrypted,
   }),
 ]);
 export type CreateConversationBody = z.infer<typeof createConversationBody>;
@@ -49,7 +59,9 @@ export const updateMemberBody = z.strictObject({ role: memberRole });
 export const memberParams = z.strictObject({ id, user_id: id });
 
 export const sendMessageBody = z.strictObject({
-  body,
+  body: sendBody,
+  /** Present exactly when the conversation is encrypted: `body` is an MLS message. */
+  mls: z.optional(mlsSend),
   client_id: z.optional(clientId),
   reply_to: z.optional(id),
   attachment_ids: z.optional(z.array(z.uuid()).check(z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE))),
@@ -164,6 +176,8 @@ export const messageView = z
     also_to_conversation: z.optional(z.literal(true)),
     /** A thread's root: the summary of its replies. */
     thread: z.optional(threadSummary),
+    /** In an encrypted conversation: `body` is this MLS message in base64url. */
+    mls: z.optional(mlsEnvelope),
   })
   .register(z.globalRegistry, { id: "Message" });
 export type MessageView = z.infer<typeof messageView>;
@@ -246,6 +260,10 @@ export const conversationView = z
     retention_days: z.optional(retentionDays),
     /** The caller's notification preference (level, mute) of this conversation. */
     notifications: z.optional(notificationState),
+    /** End-to-end encrypted: its messages are MLS messages (docs/E2EE.md). */
+    encrypted: z.optional(z.literal(true)),
+    /** Encrypted: the MLS epoch the server's next commit must come from. */
+    mls_epoch: z.optional(z.number()),
   })
   .register(z.globalRegistry, { id: "Conversation" });
 export type ConversationView = z.infer<typeof conversationView>;

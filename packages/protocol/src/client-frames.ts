@@ -5,6 +5,7 @@
  */
 import { z } from "zod/mini";
 import { MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
+import { mlsSend } from "./encrypted.js";
 
 /** The largest text frame the server accepts; a larger one closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -23,6 +24,8 @@ export const clientFrame = z.discriminatedUnion("type", [
     attachment_ids: z.optional(z.array(z.uuid()).check(z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE))),
     thread_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     also_to_conversation: z.optional(z.boolean()),
+    /** An encrypted conversation's send: `body` is an MLS message (a frame is at most 64 KiB). */
+    mls: z.optional(mlsSend),
   }),
   z.strictObject({
     type: z.literal("typing"),

@@ -12,6 +12,9 @@ export const errorCatalogue = {
   body_empty: { status: 400, retryable: false },
   body_too_long: { status: 400, retryable: false },
   invalid_query: { status: 400, retryable: false },
+  // Plain text (a send, an edit, a reaction, a bot or a webhook) for an end-to-end
+  // encrypted conversation, whose content only its members' devices can make.
+  encryption_required: { status: 400, retryable: false },
   unknown_frame_type: { status: 400, retryable: false },
   invalid_username: { status: 400, retryable: false },
   invalid_password: { status: 400, retryable: false },
@@ -49,6 +52,9 @@ export const errorCatalogue = {
   conflict: { status: 409, retryable: false },
   too_many_reactions: { status: 409, retryable: false },
   too_many_pins: { status: 409, retryable: false },
+  // An encrypted conversation's MLS commit for an epoch another commit already took (or
+  // a message from an epoch the server has not reached): process what came first, redo.
+  epoch_conflict: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   file_too_large: { status: 413, retryable: false },
   quota_exceeded: { status: 413, retryable: false },

@@ -76,6 +76,12 @@ const memberLeft = event("member.left", { user_id: id, removed_by: id });
 const memberRoleChanged = event("member.role", { user_id: id, role: memberRole, changed_by: id });
 /** A member's account changed (it was deleted: "Deleted user"); `user` is how it shows now. */
 const memberUpdated = event("member.updated", { user: userView });
+/**
+ * An encrypted conversation's member removed one of their devices (end-to-end
+ * encryption): the next member's device to act commits the device's removal from the
+ * group, so that it reads nothing sent after.
+ */
+const deviceRemoved = event("device.removed", { user_id: id, device_id: id });
 /** The recipient of a message request accepted it: presence, typing and receipts flow. */
 const requestAccepted = event("request.accepted", { user_id: id });
 const mention = event("mention", {
@@ -121,6 +127,7 @@ const all = [
   memberLeft,
   memberRoleChanged,
   memberUpdated,
+  deviceRemoved,
   requestAccepted,
   mention,
   notifications,
@@ -145,6 +152,7 @@ export const chatEvent = z.discriminatedUnion("type", [
   memberLeft.event,
   memberRoleChanged.event,
   memberUpdated.event,
+  deviceRemoved.event,
   requestAccepted.event,
   mention.event,
   notifications.event,
@@ -173,6 +181,7 @@ export const storedEvent = z
     memberLeft.stored,
     memberRoleChanged.stored,
     memberUpdated.stored,
+    deviceRemoved.stored,
     requestAccepted.stored,
     mention.stored,
     notifications.stored,

@@ -4,6 +4,7 @@
  * storage writer (which logs each new message's event) present messages.
  */
 import type { MessageView, ReactionView } from "./chat.js";
+import type { MlsKind } from "./encrypted.js";
 
 /** A stored message, as any engine returns it. */
 export interface StoredMessage {
@@ -23,6 +24,11 @@ export interface StoredMessage {
   thread_seq?: number | null;
   /** 1 for a thread reply shown in the timeline too. */
   also_in_conversation?: number;
+  // Present only on messages of encrypted conversations, whose body is an MLS message.
+  mls_kind?: MlsKind | null;
+  mls_epoch?: number | null;
+  /** A commit's welcome for the devices it adds (base64url). */
+  mls_welcome?: string | null;
 }
 
 export interface ReactionSummary {
@@ -52,6 +58,10 @@ export function presentMessage(row: StoredMessage, reactions?: ReactionSummary[]
     view.thread_id = row.thread_id;
     view.thread_seq = Number(row.thread_seq);
     if (row.also_in_conversation) view.also_to_conversation = true;
+  }
+  if (row.mls_kind) {
+    view.mls = { kind: row.mls_kind, epoch: Number(row.mls_epoch) };
+    if (row.mls_welcome && row.deleted_at === null) view.mls.welcome = row.mls_welcome;
   }
   if (reactions && reactions.length > 0 && row.deleted_at === null)
     view.reactions = presentReactions(reactions);

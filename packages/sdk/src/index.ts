@@ -40,6 +40,11 @@ export {
   KEY_PACKAGES_LOW,
   KEY_PACKAGES_MAX,
 } from "@private-chat/protocol/devices";
+export {
+  MAX_ENCRYPTED_MEMBERS,
+  type MlsEnvelope,
+  type MlsKind,
+} from "@private-chat/protocol/encrypted";
 export { type ErrorCode, isRetryable } from "@private-chat/protocol/errors";
 export {
   type ChatEvent,
@@ -98,6 +103,7 @@ export {
   TIMESTAMP_HEADER,
 } from "@private-chat/protocol/outgoing";
 export type { AuthResponse, SessionView, UserView } from "@private-chat/protocol/rest";
+export { sealedText, shownText } from "@private-chat/protocol/sealed-text";
 export type { SearchResponse, SearchResultView } from "@private-chat/protocol/search";
 export type { ProviderLinkView } from "@private-chat/protocol/sign-in-providers";
 export type {

@@ -42,6 +42,7 @@ import { oidcSignIns } from "./029_oidc_sign_ins.js";
 import { groupLinks } from "./030_group_links.js";
 import { providerLinks } from "./031_provider_links.js";
 import { devices } from "./032_devices.js";
+import { encryptedConversations } from "./033_encrypted_conversations.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -79,6 +80,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "030_group_links": groupLinks,
     "031_provider_links": providerLinks,
     "032_devices": devices,
+    "033_encrypted_conversations": encryptedConversations(engine),
   };
 }
 

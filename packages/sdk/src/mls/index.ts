@@ -22,4 +22,10 @@ export {
   type RefusalCode,
 } from "./group.js";
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
+export {
+  fromBase64Url,
+  type RegisteredDevice,
+  registerDevice,
+  toBase64Url,
+} from "./register.js";
 export { cipherSuite, SUITE_NAME } from "./suite.js";

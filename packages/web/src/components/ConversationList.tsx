@@ -4,7 +4,7 @@
  * listed apart, above the conversations; declined ones only on the requests page.
  */
 
-import { isHiddenMessage, listSection, plainText } from "@private-chat/sdk";
+import { isHiddenMessage, listSection, shownText } from "@private-chat/sdk";
 import { useMemo, useState } from "preact/hooks";
 import { conversationTitle, listTime, memberName, otherMembers } from "../format.js";
 import { memo } from "../memo.js";
@@ -165,7 +165,7 @@ function preview(conv: Conv, me: string | undefined, hidden: boolean): string {
   // A message of files alone has no text to show.
   if (m.body === "") return `${who}📎 ${m.attachments?.[0]?.name ?? "Attachment"}`;
   // The words only: formatting characters would be noise in one line.
-  return who + plainText(m.body).replace(/\s+/g, " ").slice(0, 120);
+  return who + shownText(m).replace(/\s+/g, " ").slice(0, 120);
 }
 
 interface ItemProps {

@@ -2,7 +2,7 @@
  * One message: bubble (text only, links and mentions rendered safely), reply quote,
  * reactions, time and receipt, and the actions on it.
  */
-import { type MessageView, plainText } from "@private-chat/sdk";
+import { type MessageView, sealedText, shownText } from "@private-chat/sdk";
 import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
 import { threadHref } from "../router.js";
@@ -68,13 +68,14 @@ export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: Na
   return (
     <div class="quote">
       <span class="quote-name">{nameOf(quote.sender_id)}</span>
-      <span class="quote-text">{quote.deleted ? "message deleted" : plainText(quote.body)}</span>
+      <span class="quote-text">{quote.deleted ? "message deleted" : shownText(quote)}</span>
     </div>
   );
 }
 
 function Body({ message, myUsername }: { message: MessageView; myUsername: string | undefined }) {
   if (message.deleted) return <p class="text tombstone">message deleted</p>;
+  if (message.mls) return <p class="text tombstone">{sealedText(message.mls)}</p>;
   if (message.body === "" && message.attachments?.length) return null;
   return (
     <MessageText

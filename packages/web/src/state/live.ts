@@ -4,8 +4,8 @@
  * held and applied after it, in order.
  */
 
-import { plainText } from "@private-chat/protocol/markup";
 import { levelNow } from "@private-chat/protocol/notifications";
+import { shownText } from "@private-chat/protocol/sealed-text";
 import {
   ApiError,
   type AuthResponse,
@@ -296,9 +296,7 @@ function handle(event: StoredEvent): void {
       return;
     }
     const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
-    announce(
-      `${memberName(conv, event.message.sender_id)}${where}: ${plainText(event.message.body)}`,
-    );
+    announce(`${memberName(conv, event.message.sender_id)}${where}: ${shownText(event.message)}`);
     // Hidden page: a notification, unless a push showed this message already or the
     // conversation's preference keeps it quiet (a mention under "mentions" is told below).
     if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, event.message);
@@ -352,18 +350,18 @@ async function tellFollower(conv: Conv, rootId: string, message: MessageView): P
 }
 
 function tell(conv: Conv, message: MessageView): void {
-  announce(`${memberName(conv, message.sender_id)} in a thread: ${plainText(message.body)}`);
+  announce(`${memberName(conv, message.sender_id)} in a thread: ${shownText(message)}`);
   if (levelNow(conv.notifications) === "all") notifyHidden(conv, message);
 }
 
-function notifyHidden(conv: Conv, message: { id: string; sender_id: string; body: string }): void {
+function notifyHidden(conv: Conv, message: MessageView): void {
   const me = chat.get().me?.id;
   void notifyInBackground({
     conversation_id: conv.id,
     message_id: message.id,
     title: conversationTitle(conv, me),
     sender_name: memberName(conv, message.sender_id),
-    text: message.body,
+    text: message.mls ? shownText(message) : message.body,
     group: conv.type === "group",
   }).catch(() => undefined);
 }
