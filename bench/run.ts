@@ -9,6 +9,7 @@ import { installExitHandlers, isStopping, runCleanup } from "./lib/cleanup.js";
 import { saveResult } from "./lib/results.js";
 import { BenchError, type FlagSpec, type Workload, type WorkloadContext } from "./lib/workload.js";
 import { direct } from "./workloads/direct.js";
+import { e2ee } from "./workloads/e2ee.js";
 import { group } from "./workloads/group.js";
 import { history } from "./workloads/history.js";
 import { idle } from "./workloads/idle.js";
@@ -18,7 +19,18 @@ import { replay } from "./workloads/replay.js";
 import { scale } from "./workloads/scale.js";
 import { storm } from "./workloads/storm.js";
 
-const WORKLOADS: Workload[] = [direct, group, idle, history, login, push, replay, scale, storm];
+const WORKLOADS: Workload[] = [
+  direct,
+  group,
+  idle,
+  history,
+  login,
+  push,
+  replay,
+  scale,
+  storm,
+  e2ee,
+];
 
 const COMMON = {
   database: { type: "string", default: "sqlite" },

@@ -21,19 +21,33 @@ export function encryptionRequired(what: string): AppError {
 }
 
 export class EncryptedSends {
-  private readonly kinds = new Map<string, boolean>();
+  /**
+   * The answer for each conversation as a promise, shared by every send that asks while
+   * it is read: sends resume in the order they asked, so a socket's sends keep their
+   * order into the queue whether or not the answer was known.
+   */
+  private readonly kinds = new Map<string, Promise<boolean | undefined>>();
 
   constructor(private readonly store: Store) {}
 
   /** Whether the conversation is encrypted; undefined when there is none. */
-  async encrypted(conversationId: string): Promise<boolean | undefined> {
+  encrypted(conversationId: string): Promise<boolean | undefined> {
     const kept = this.kinds.get(conversationId);
-    if (kept !== undefined) return kept;
-    const found = await this.store.mlsEpochs.encrypted(conversationId);
-    if (found === undefined) return undefined;
+    if (kept) return kept;
     if (this.kinds.size >= KEPT) this.kinds.delete(this.kinds.keys().next().value as string);
-    this.kinds.set(conversationId, found);
-    return found;
+    const asked = this.store.mlsEpochs.encrypted(conversationId).then(
+      (found) => {
+        // None is not kept: ids nobody has would fill the memory.
+        if (found === undefined) this.kinds.delete(conversationId);
+        return found;
+      },
+      (err: unknown) => {
+        this.kinds.delete(conversationId);
+        throw err;
+      },
+    );
+    this.kinds.set(conversationId, asked);
+    return asked;
   }
 
   /**

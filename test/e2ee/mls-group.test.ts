@@ -79,6 +79,30 @@ describe("the SDK's MLS layer", () => {
     await refused(alice.receive(reply), "undecryptable");
   });
 
+  it("encrypts and receives at once without losing either's change", async () => {
+    const { alice, bob, carol } = await threeMembers();
+    const fromAlice = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => alice.encrypt(text(`alice ${i}`))),
+    );
+    // Bob sends while alice's messages arrive: both use and move the same state.
+    const [mine, theirs] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, (_, i) => bob.encrypt(text(`bob ${i}`)))),
+      Promise.all(fromAlice.map((m) => bob.receive(m))),
+    ]);
+    assert.deepEqual(
+      theirs.map((r) => r.kind === "message" && read(r.plaintext)),
+      fromAlice.map((_, i) => `alice ${i}`),
+    );
+    for (const reader of [alice, carol]) {
+      const got = [];
+      for (const m of mine) got.push(await reader.receive(m));
+      assert.deepEqual(
+        got.map((r) => r.kind === "message" && read(r.plaintext)),
+        mine.map((_, i) => `bob ${i}`),
+      );
+    }
+  });
+
   it("a removed device reads nothing sent after, even from the state it kept", async () => {
     const { alice, bob, carol } = await threeMembers();
     const kept = carol.save();

@@ -119,6 +119,18 @@ export function groupIdOf(conversationId: string): Uint8Array {
 
 export class EncryptedGroup {
   private pending: Pending | undefined;
+  /**
+   * The tail of the operations that change the state, one at a time: each reads the
+   * state, awaits the library, then writes the state back, so two at once (a message
+   * encrypted while one arrives) would lose one's change, and a key would be used twice.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(operation, operation);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
 
   private constructor(
     private state: ClientState,
@@ -238,7 +250,11 @@ export class EncryptedGroup {
     return this.change(proposals);
   }
 
-  private async change(proposals: Proposal[]): Promise<Change> {
+  private change(proposals: Proposal[]): Promise<Change> {
+    return this.exclusive(() => this.commit(proposals));
+  }
+
+  private async commit(proposals: Proposal[]): Promise<Change> {
     if (this.pending) throw new GroupRefusal("change_pending", "a change already waits");
     let result: Awaited<ReturnType<typeof createCommit>>;
     try {
@@ -263,7 +279,11 @@ export class EncryptedGroup {
   }
 
   /** An application message for the group, encrypted in the current epoch. */
-  async encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
+  encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
+    return this.exclusive(() => this.seal(plaintext));
+  }
+
+  private async seal(plaintext: Uint8Array): Promise<Uint8Array> {
     if (this.pending)
       throw new GroupRefusal("change_pending", "a change to the group waits for the server");
     const { newState, privateMessage } = await createApplicationMessage(
@@ -280,7 +300,11 @@ export class EncryptedGroup {
   }
 
   /** Applies the next message of the conversation's sequence. */
-  async receive(bytes: Uint8Array): Promise<Received> {
+  receive(bytes: Uint8Array): Promise<Received> {
+    return this.exclusive(() => this.apply(bytes));
+  }
+
+  private async apply(bytes: Uint8Array): Promise<Received> {
     if (this.pending && sameBytes(bytes, this.pending.commit)) {
       this.state = this.pending.state;
       this.pending = undefined;
