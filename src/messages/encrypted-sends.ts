@@ -5,6 +5,7 @@
  * (bounded), and the plain send path pays nothing for it.
  */
 import type { SendMessageBody } from "@private-chat/protocol/chat";
+import type { MlsSend } from "@private-chat/protocol/encrypted";
 import { conversationNotFound } from "../conversations/policy.js";
 import { AppError } from "../errors.js";
 import type { Store } from "../storage/store.js";
@@ -18,6 +19,21 @@ export function encryptionRequired(what: string): AppError {
     "encryption_required",
     `this conversation is end-to-end encrypted: ${what} only its members' devices can make`,
   );
+}
+
+/** An MLS send's header, once what it may not carry is refused. */
+function readSend(conversationId: string, input: SendMessageBody, mls: MlsSend): MlsHeader {
+  if (input.reply_to !== undefined || input.thread_id !== undefined)
+    throw new AppError(
+      "invalid_request",
+      "in an encrypted conversation, replies and threads point inside the encrypted content",
+    );
+  if (input.attachment_ids?.length)
+    throw new AppError(
+      "invalid_request",
+      "encrypted conversations do not take attachments yet (docs/E2EE.md)",
+    );
+  return readMlsSend(conversationId, input.body, mls);
 }
 
 export class EncryptedSends {
@@ -50,6 +66,11 @@ export class EncryptedSends {
     return asked;
   }
 
+  private async refuseOutsider(userId: string, conversationId: string): Promise<void> {
+    if (!(await this.store.conversations.member(conversationId, userId)))
+      throw conversationNotFound();
+  }
+
   /**
    * The MLS header of a send into an encrypted conversation, undefined for a text send
    * into any other; a send of the wrong kind is refused. Refusals that would tell a
@@ -64,20 +85,15 @@ export class EncryptedSends {
     if (encrypted === undefined) return undefined;
     if (encrypted === (input.mls !== undefined)) {
       if (!input.mls) return undefined;
-      if (input.reply_to !== undefined || input.thread_id !== undefined)
-        throw new AppError(
-          "invalid_request",
-          "in an encrypted conversation, replies and threads point inside the encrypted content",
-        );
-      if (input.attachment_ids?.length)
-        throw new AppError(
-          "invalid_request",
-          "encrypted conversations do not take attachments yet (docs/E2EE.md)",
-        );
-      return readMlsSend(conversationId, input.body, input.mls);
+      try {
+        return readSend(conversationId, input, input.mls);
+      } catch (err) {
+        // Only a member learns why: to others the conversation does not exist.
+        await this.refuseOutsider(userId, conversationId);
+        throw err;
+      }
     }
-    if (!(await this.store.conversations.member(conversationId, userId)))
-      throw conversationNotFound();
+    await this.refuseOutsider(userId, conversationId);
     if (encrypted) throw encryptionRequired("messages");
     throw new AppError(
       "invalid_request",

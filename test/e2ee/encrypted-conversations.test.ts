@@ -245,7 +245,13 @@ forEachEngine("encrypted conversations through the server", (run) => {
     // Someone outside learns nothing: the same answer as a conversation that does not exist.
     const [stranger] = await users(1);
     const strangerApi = new ApiClient({ baseUrl: started().server.url, token: stranger?.token });
-    for (const body of [{ body: "hello" }, { body: b64(sealed), mls: {} }]) {
+    const refusedForMembers = [
+      { body: "hello" },
+      { body: b64(sealed), mls: {} },
+      { body: "not an MLS message", mls: {} },
+      { body: b64(sealed), mls: {}, reply_to: message.id },
+    ];
+    for (const body of refusedForMembers) {
       await assert.rejects(
         strangerApi.sendMessage(conversation.id, body),
         refusal("not_found", 404),
