@@ -36,25 +36,31 @@ function readSend(conversationId: string, input: SendMessageBody, mls: MlsSend):
   return readMlsSend(conversationId, input.body, mls);
 }
 
+/** What is known of one conversation's kind, and the sends waiting to learn it. */
+interface Kind {
+  /** Set once read: whether it is encrypted. */
+  known?: boolean;
+  /** The read, shared by every send that asks while it runs; undefined when there is none. */
+  asked: Promise<boolean | undefined>;
+  /** Sends still waiting on `asked`: while any waits, later sends queue behind them. */
+  waiting: number;
+}
+
 export class EncryptedSends {
-  /**
-   * The answer for each conversation as a promise, shared by every send that asks while
-   * it is read: sends resume in the order they asked, so a socket's sends keep their
-   * order into the queue whether or not the answer was known.
-   */
-  private readonly kinds = new Map<string, Promise<boolean | undefined>>();
+  private readonly kinds = new Map<string, Kind>();
 
   constructor(private readonly store: Store) {}
 
-  /** Whether the conversation is encrypted; undefined when there is none. */
-  encrypted(conversationId: string): Promise<boolean | undefined> {
+  private kindOf(conversationId: string): Kind {
     const kept = this.kinds.get(conversationId);
     if (kept) return kept;
     if (this.kinds.size >= KEPT) this.kinds.delete(this.kinds.keys().next().value as string);
-    const asked = this.store.mlsEpochs.encrypted(conversationId).then(
+    const kind: Kind = { asked: Promise.resolve(undefined), waiting: 0 };
+    kind.asked = this.store.mlsEpochs.encrypted(conversationId).then(
       (found) => {
         // None is not kept: ids nobody has would fill the memory.
         if (found === undefined) this.kinds.delete(conversationId);
+        else kind.known = found;
         return found;
       },
       (err: unknown) => {
@@ -62,42 +68,73 @@ export class EncryptedSends {
         throw err;
       },
     );
-    this.kinds.set(conversationId, asked);
-    return asked;
-  }
-
-  private async refuseOutsider(userId: string, conversationId: string): Promise<void> {
-    if (!(await this.store.conversations.member(conversationId, userId)))
-      throw conversationNotFound();
+    this.kinds.set(conversationId, kind);
+    return kind;
   }
 
   /**
-   * The MLS header of a send into an encrypted conversation, undefined for a text send
-   * into any other; a send of the wrong kind is refused. Refusals that would tell a
-   * non-member the conversation's kind answer as a missing conversation instead.
+   * Checks a send and hands `then` its MLS header (undefined for a text send, or when the
+   * conversation does not exist, which the send path answers). Sends keep the order they
+   * were checked in: when the kind is known and no earlier send waits, `then` runs before
+   * this returns; otherwise after the earlier sends' turn, all of them resuming from one
+   * shared read. Refusals that would tell a non-member the conversation's kind answer as a
+   * missing conversation instead.
    */
-  async check(
+  whenChecked<T>(
     userId: string,
     conversationId: string,
     input: SendMessageBody,
-  ): Promise<MlsHeader | undefined> {
-    const encrypted = await this.encrypted(conversationId);
-    if (encrypted === undefined) return undefined;
-    if (encrypted === (input.mls !== undefined)) {
-      if (!input.mls) return undefined;
-      try {
-        return readSend(conversationId, input, input.mls);
-      } catch (err) {
-        // Only a member learns why: to others the conversation does not exist.
-        await this.refuseOutsider(userId, conversationId);
+    then: (mls: MlsHeader | undefined) => Promise<T>,
+  ): Promise<T> {
+    const kind = this.kindOf(conversationId);
+    if (kind.known !== undefined && kind.waiting === 0)
+      return this.settle(userId, conversationId, input, kind.known, then);
+    kind.waiting++;
+    return kind.asked.then(
+      (encrypted) => {
+        kind.waiting--;
+        return this.settle(userId, conversationId, input, encrypted, then);
+      },
+      (err: unknown) => {
+        kind.waiting--;
         throw err;
-      }
-    }
-    await this.refuseOutsider(userId, conversationId);
-    if (encrypted) throw encryptionRequired("messages");
-    throw new AppError(
-      "invalid_request",
-      "mls goes only with sends into an end-to-end encrypted conversation",
+      },
     );
   }
+
+  private settle<T>(
+    userId: string,
+    conversationId: string,
+    input: SendMessageBody,
+    encrypted: boolean | undefined,
+    then: (mls: MlsHeader | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (encrypted === undefined || encrypted !== (input.mls !== undefined))
+      return encrypted === undefined
+        ? then(undefined)
+        : this.refuse(userId, conversationId, wrongKind(encrypted));
+    if (!input.mls) return then(undefined);
+    let mls: MlsHeader;
+    try {
+      mls = readSend(conversationId, input, input.mls);
+    } catch (err) {
+      return this.refuse(userId, conversationId, err);
+    }
+    return then(mls);
+  }
+
+  /** Throws `err` to a member; to anyone else the conversation does not exist. */
+  private async refuse(userId: string, conversationId: string, err: unknown): Promise<never> {
+    if (!(await this.store.conversations.member(conversationId, userId)))
+      throw conversationNotFound();
+    throw err;
+  }
+}
+
+function wrongKind(encrypted: boolean): AppError {
+  if (encrypted) return encryptionRequired("messages");
+  return new AppError(
+    "invalid_request",
+    "mls goes only with sends into an end-to-end encrypted conversation",
+  );
 }

@@ -65,12 +65,14 @@ export class MessageService {
     input: SendMessageBody,
     origin?: EventOrigin,
   ): Promise<SendResult> {
-    const mls = await this.encrypted.check(user.id, conversationId, input);
-    // Files alone make a message, so its text may be empty when it carries some.
-    if (!mls && (input.body !== "" || !input.attachment_ids?.length)) this.checkBody(input.body);
-    if (input.also_to_conversation !== undefined && input.thread_id === undefined)
-      throw new AppError("invalid_request", "also_to_conversation goes with thread_id");
-    return this.sends.submit(user, conversationId, input, origin, mls);
+    // Before any await: a socket's sends reach the queue in the order they came.
+    return this.encrypted.whenChecked(user.id, conversationId, input, async (mls) => {
+      // Files alone make a message, so its text may be empty when it carries some.
+      if (!mls && (input.body !== "" || !input.attachment_ids?.length)) this.checkBody(input.body);
+      if (input.also_to_conversation !== undefined && input.thread_id === undefined)
+        throw new AppError("invalid_request", "also_to_conversation goes with thread_id");
+      return this.sends.submit(user, conversationId, input, origin, mls);
+    });
   }
 
   async history(user: User, conversationId: string, query: HistoryQuery): Promise<MessageView[]> {
