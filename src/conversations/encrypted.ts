@@ -24,6 +24,6 @@ export function checkEncryptedSize(members: number): void {
 }
 
 /** Refuses to put a bot among an encrypted conversation's members. */
-export function refuseBots(users: Map<string, User>): void {
-  for (const user of users.values()) if (user.isBot) throw botsCannotEncrypt();
+export function refuseBots(users: Iterable<User>): void {
+  for (const user of users) if (user.isBot) throw botsCannotEncrypt();
 }

@@ -7,6 +7,7 @@ import { presentUser } from "../auth/present.js";
 import { AppError } from "../errors.js";
 import { type EventLog, writeWithEvents } from "../events/log.js";
 import type { Conversation, Member } from "../storage/conversations.js";
+import { isEncrypted } from "../storage/mls-epochs.js";
 import type { Repositories } from "../storage/store.js";
 import type { User } from "../storage/users.js";
 import { checkEncryptedSize, refuseBots } from "./encrypted.js";
@@ -52,8 +53,8 @@ export async function joinGroup(
   addedBy: string,
   users: User[],
 ): Promise<void> {
-  if (Number(conversation.encrypted) === 1) {
-    refuseBots(new Map(users.map((u) => [u.id, u])));
+  if (isEncrypted(conversation)) {
+    refuseBots(users);
     checkEncryptedSize((await tx.conversations.memberIds(conversation.id)).length + users.length);
   }
   const now = Date.now();

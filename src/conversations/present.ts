@@ -14,6 +14,7 @@ import { presentMessage } from "../messages/present.js";
 import type { Conversation, Member } from "../storage/conversations.js";
 import { seqWindow, windowHolds } from "../storage/membership-window.js";
 import type { MessageRow } from "../storage/messages.js";
+import { isEncrypted } from "../storage/mls-epochs.js";
 import type { User } from "../storage/users.js";
 
 export interface PresenceLookup {
@@ -107,7 +108,7 @@ export function presentConversation(parts: ConversationParts): ConversationView 
     view.members_can_pin = conversation.members_can_pin === 1;
     view.retention_days = conversation.retention_days ?? null;
   }
-  if (Number(conversation.encrypted) === 1) {
+  if (isEncrypted(conversation)) {
     view.encrypted = true;
     view.mls_epoch = Number(conversation.mls_epoch);
   }

@@ -69,7 +69,7 @@ export class ConversationService {
     const id = randomUUID();
     await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
       const users = await activeUsers(tx, others);
-      if (encrypted) refuseBots(users);
+      if (encrypted) refuseBots(users.values());
       await refuseBlockedAdds(tx, user, others);
       users.set(user.id, user);
       await startConversation(tx, log, users, {
@@ -101,7 +101,7 @@ export class ConversationService {
     try {
       await writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
         const users = await activeUsers(tx, [otherId]);
-        if (encrypted) refuseBots(users);
+        if (encrypted) refuseBots(users.values());
         users.set(user.id, user);
         // Someone who shares nothing with the other person only asks: a message request.
         const request = otherId !== user.id && !(await tx.requests.shareAny(user.id, otherId));

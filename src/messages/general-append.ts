@@ -85,13 +85,11 @@ async function checkEpoch(tx: Repositories, request: AppendRequest): Promise<voi
   const mls = request.mls;
   if (!mls) return;
   const id = request.conversationId;
-  if (mls.kind === "commit") {
-    if (await tx.mlsEpochs.takeCommit(id, mls.epoch)) return;
-  } else {
-    const now = await tx.mlsEpochs.current(id);
-    if (mls.kind === "application" ? mls.epoch <= now : mls.epoch === now) return;
-  }
+  // A commit is taken by its write alone, the epoch read only when it loses.
+  if (mls.kind === "commit" && (await tx.mlsEpochs.takeCommit(id, mls.epoch))) return;
   const current = await tx.mlsEpochs.current(id);
+  if (mls.kind === "application" && mls.epoch <= current) return;
+  if (mls.kind === "proposal" && mls.epoch === current) return;
   throw new AppError(
     "epoch_conflict",
     mls.kind === "commit" && mls.epoch < current

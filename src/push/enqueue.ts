@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { plainText } from "@private-chat/protocol/markup";
+import { isEncrypted } from "../storage/mls-epochs.js";
 import type { NewQueuedPush, PushSubscriptionRow } from "../storage/push.js";
 import type { Store } from "../storage/store.js";
 import { messagePayload, topicFor } from "./payload.js";
@@ -66,7 +67,7 @@ export async function queuePushes(
         text: plainText(message.body),
       },
       // An encrypted message's body is ciphertext: its push says only where it is.
-      includeContent && Number(conversation.encrypted) !== 1,
+      includeContent && !isEncrypted(conversation),
     );
     const topic = topicFor(message.conversation_id);
     const marks = told.get(message.conversation_id) ?? new Set<string>();

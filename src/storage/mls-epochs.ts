@@ -5,6 +5,11 @@
 import type { Kysely } from "kysely";
 import type { Database } from "./schema.js";
 
+/** Whether a conversation's row is end-to-end encrypted (stored as 1 on both engines). */
+export function isEncrypted(conversation: { encrypted: number }): boolean {
+  return Number(conversation.encrypted) === 1;
+}
+
 export class MlsEpochStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -15,7 +20,7 @@ export class MlsEpochStore {
       .select("encrypted")
       .where("id", "=", conversationId)
       .executeTakeFirst();
-    return row ? Number(row.encrypted) === 1 : undefined;
+    return row ? isEncrypted(row) : undefined;
   }
 
   /** The encrypted conversations the user is a member of. */
