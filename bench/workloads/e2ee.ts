@@ -15,11 +15,13 @@
  */
 import { ApiClient } from "@private-chat/sdk";
 import {
+  addDevices,
   EncryptedGroup,
   fromBase64Url,
-  type HeldKeyPackage,
+  joinFromHistory,
   type RegisteredDevice,
   registerDevice,
+  startEncrypted,
   toBase64Url,
 } from "@private-chat/sdk/mls";
 import WebSocket from "ws";
@@ -49,34 +51,14 @@ const COMMIT_SIZES = [10, 100, 200];
 /** An encrypted group of `members`, set up by the first one's device; each joins. */
 async function encryptedGroup(members: Member[], title: string) {
   const [owner, ...others] = members as [Member, ...Member[]];
-  const conversation = await owner.api.createConversation({
+  const { conversation, group } = await startEncrypted(owner.api, owner.device, {
     type: "group",
     title,
     member_ids: others.map((m) => m.user.id),
-    encrypted: true,
   });
-  const groups = new Map<string, EncryptedGroup>();
-  const mine = await EncryptedGroup.create(
-    owner.device.keys,
-    conversation.id,
-    owner.device.held[1] as HeldKeyPackage,
-  );
-  groups.set(owner.user.id, mine);
-  if (others.length === 0) return { id: conversation.id, groups };
-  const packages = await mapBounded(others.length, 8, (i) =>
-    owner.api.devices.claimKeyPackages((others[i] as Member).user.id),
-  );
-  const change = await mine.add(packages.flat().map((p) => fromBase64Url(p.key_package)));
-  await owner.api.sendMessage(conversation.id, {
-    body: toBase64Url(change.commit),
-    mls: { welcome: toBase64Url(change.welcome as Uint8Array) },
-  });
-  await mine.receive(change.commit);
+  const groups = new Map<string, EncryptedGroup>([[owner.user.id, group]]);
   for (const m of others)
-    groups.set(
-      m.user.id,
-      await EncryptedGroup.join(m.device.keys, change.welcome as Uint8Array, m.device.held),
-    );
+    groups.set(m.user.id, await joinFromHistory(m.api, conversation.id, m.device));
   return { id: conversation.id, groups };
 }
 
@@ -196,20 +178,16 @@ async function commitTimes(members: Member[], sizes: number[]) {
     const joiner = others[n - 2] as Member;
     await owner.api.addMembers(id, [joiner.user.id]);
     const start = performance.now();
-    const [claimed] = await owner.api.devices.claimKeyPackages(joiner.user.id);
     const group = groups.get(owner.user.id) as EncryptedGroup;
-    const change = await group.add([fromBase64Url(claimed?.key_package ?? "")]);
-    await owner.api.sendMessage(id, {
-      body: toBase64Url(change.commit),
-      mls: { welcome: toBase64Url(change.welcome as Uint8Array) },
-    });
-    await group.receive(change.commit);
-    const added = performance.now();
-    await EncryptedGroup.join(joiner.device.keys, change.welcome as Uint8Array, joiner.device.held);
+    const added = await addDevices(owner.api, id, group, [joiner.user.id]);
+    const change = added?.change;
+    if (!change?.welcome) throw new Error("the joiner has no device to add");
+    const addedAt = performance.now();
+    await EncryptedGroup.join(joiner.device.keys, change.welcome, joiner.device.held);
     times[n] = {
-      add_ms: round(added - start),
-      join_ms: round(performance.now() - added),
-      welcome_bytes: change.welcome?.length ?? 0,
+      add_ms: round(addedAt - start),
+      join_ms: round(performance.now() - addedAt),
+      welcome_bytes: change.welcome.length,
     };
   }
   return times;

@@ -10,7 +10,13 @@ import { readFileSync } from "node:fs";
 import { it } from "node:test";
 import type { MessageView } from "@private-chat/protocol/chat";
 import { ApiClient, ApiError } from "@private-chat/sdk";
-import { EncryptedGroup, type HeldKeyPackage } from "@private-chat/sdk/mls";
+import {
+  EncryptedGroup,
+  type HeldKeyPackage,
+  joinFromHistory,
+  sendEncrypted,
+  startEncrypted,
+} from "@private-chat/sdk/mls";
 import { erasureChecks, uniqueWord } from "../api/erasure-fixture.js";
 import { apiSuite } from "../helpers/api-suite.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -37,48 +43,20 @@ forEachEngine("encrypted conversations through the server", (run) => {
     const devices: Device[] = [];
     for (const [i, api] of apis.entries())
       devices.push(await setUpDevice(api, people[i]?.id as string, "laptop"));
-    const conversation = await aliceApi.createConversation({
+    const [aliceDevice] = devices as [Device];
+    const { conversation, group, setup } = await startEncrypted(aliceApi, aliceDevice, {
       type: "group",
       title: "secret plans",
       member_ids: [bob.id, carol.id],
-      encrypted: true,
     });
     assert.equal(conversation.encrypted, true);
     assert.equal(conversation.mls_epoch, 0);
-    const [aliceDevice] = devices as [Device];
-    const group = await EncryptedGroup.create(
-      aliceDevice.keys,
-      conversation.id,
-      aliceDevice.held[1] as HeldKeyPackage,
-    );
-    const claimed = [
-      ...(await aliceApi.devices.claimKeyPackages(bob.id)),
-      ...(await aliceApi.devices.claimKeyPackages(carol.id)),
-    ];
-    const change = await group.add(claimed.map((c) => bytes(c.key_package)));
-    const sent = await aliceApi.sendMessage(conversation.id, {
-      body: b64(change.commit),
-      mls: { welcome: b64(change.welcome as Uint8Array) },
-      client_id: "setup",
-    });
-    assert.deepEqual(sent.mls, {
-      kind: "commit",
-      epoch: 0,
-      welcome: b64(change.welcome as Uint8Array),
-    });
-    assert.equal((await group.receive(change.commit)).kind, "own_change");
+    assert.equal(setup?.client_id, "setup");
+    assert.equal(setup?.mls?.kind, "commit");
+    assert.equal(setup?.mls?.epoch, 0);
+    assert.ok(setup?.mls?.welcome);
+    assert.equal(group.epoch, 1n);
     return { alice, bob, carol, aliceApi, bobApi, carolApi, devices, conversation, group };
-  }
-
-  /** A device that joins from the first welcome of the history made for it. */
-  async function joinFromHistory(api: ApiClient, conversationId: string, device: Device) {
-    for (const message of await api.history(conversationId)) {
-      if (!message.mls?.welcome) continue;
-      try {
-        return await EncryptedGroup.join(device.keys, bytes(message.mls.welcome), device.held);
-      } catch {}
-    }
-    throw new Error("no welcome for this device");
   }
 
   /**
@@ -135,8 +113,8 @@ forEachEngine("encrypted conversations through the server", (run) => {
       client_id: "first",
     });
     assert.equal(again.id, message.id);
-    const reply = await bobGroup.encrypt(text(`${secret} from bob`));
-    const bobs = await bobApi.sendMessage(conversation.id, { body: b64(reply), mls: {} });
+    const bobs = await sendEncrypted(bobApi, conversation.id, bobGroup, `${secret} from bob`);
+    assert.deepEqual(bobs.mls, { kind: "application", epoch: 1 });
 
     assert.deepEqual((await catchUp(carolApi, conversation.id, carolGroup, setupSeq)).plaintexts, [
       `${secret} from alice`,

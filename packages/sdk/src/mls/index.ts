@@ -5,6 +5,13 @@
  * load it.
  */
 export {
+  addDevices,
+  joinFromHistory,
+  type StartedEncrypted,
+  sendEncrypted,
+  startEncrypted,
+} from "./conversation.js";
+export {
   createDeviceKeys,
   createSignatureKeys,
   type DeviceKeys,
