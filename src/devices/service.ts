@@ -26,6 +26,7 @@ import type { Store } from "../storage/store.js";
 import { timeOrderedId } from "../storage/time-ordered-id.js";
 import type { User } from "../storage/users.js";
 import { checkKeyPackage, KeyPackageProblem } from "./key-package.js";
+import { announceRemovals } from "./removal.js";
 
 /**
  * Claims per person: enough to start the largest encrypted group at once (a claim takes
@@ -138,14 +139,7 @@ export class DeviceService {
     this.person(user);
     await writeWithEvents(this.store, this.bus, async (tx, log) => {
       if (!(await tx.devices.remove(user.id, id))) throw notFound("device");
-      for (const conversationId of await tx.mlsEpochs.encryptedOf(user.id)) {
-        await log.append({
-          type: "device.removed",
-          conversation_id: conversationId,
-          user_id: user.id,
-          device_id: id,
-        });
-      }
+      await announceRemovals(tx, log, user.id, [id]);
     });
   }
 

@@ -14,6 +14,7 @@ import { hashPassword } from "../auth/passwords.js";
 import { presentUser } from "../auth/present.js";
 import { lockAdminChanges, recheckCaller } from "../auth/recheck.js";
 import { removeMember } from "../conversations/members.js";
+import { announceRemovals } from "../devices/removal.js";
 import { AppError, notFound } from "../errors.js";
 import type { DomainEvents } from "../events/bus.js";
 import { writeWithEvents } from "../events/log.js";
@@ -101,7 +102,16 @@ export async function deleteAccount(
     await tx.secondFactors.removeAll(userId);
     // And its links to sign-in providers: the same person signing in again is new.
     await tx.externalIdentities.removeForUser(userId);
-    // Its devices: their public keys and every key package left in their pools.
+    // Its devices: their public keys and every key package left in their pools. The
+    // encrypted conversations it stays in (its direct chats; it left the groups above)
+    // hear of each, so the other person's devices remove them from the group.
+    const devices = await tx.devices.of(userId);
+    await announceRemovals(
+      tx,
+      log,
+      userId,
+      devices.map((d) => d.id),
+    );
     await tx.devices.removeAllOf(userId);
     // A deleted bot's outgoing integrations go, with their secrets and queued events.
     await tx.eventSubscriptions.removeForBot(userId);
