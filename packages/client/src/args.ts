@@ -156,6 +156,21 @@ Usage:
                                   the group's webhooks
   chat-client hook delete <hook-id> [--json]
                                   delete a webhook; its URL answers 404
+  chat-client devices [--json]    your devices for end-to-end encrypted conversations:
+                                  id, name, when added and last seen, key packages
+                                  left; this installation's is marked
+  chat-client devices add [<name...>] [--json]
+                                  make this installation one of your devices (default
+                                  name: "chat-client on" and the machine's name): its
+                                  private keys stay in a file readable by you alone,
+                                  and key packages are uploaded for others to add it
+  chat-client devices rename <device-id> <name...> [--json]
+                                  rename one of your devices
+  chat-client devices remove <device-id> [--json]
+                                  remove a device (a unique id prefix will do); your
+                                  encrypted conversations' members remove it from
+                                  their groups; this installation's own keys are
+                                  deleted with it
   chat-client --help | --version
 
 A message id is the full "id" that send --json, tail --json and search print; an
@@ -173,7 +188,7 @@ CHAT_TOKEN=<token> (with CHAT_SERVER=<url>, or the saved session's server) runs 
 as the token's owner without a saved session; it is sent as Authorization: Bearer.
 The session is kept in $XDG_CONFIG_HOME/private-chat/credentials.json (default
 ~/.config/private-chat/; the CHAT_CLIENT_CONFIG_DIR environment variable overrides the
-directory), readable by you alone.
+directory), readable by you alone; a device's keys in device-<user id>.json beside it.
 `;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -276,6 +291,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     rest: true,
   },
   hook: { options: json, positionals: ["action"], rest: true },
+  devices: { options: json, positionals: [], rest: true },
   commands: { options: json, positionals: ["conversation"] },
   run: { options: json, positionals: ["conversation", "command"], rest: true },
 };

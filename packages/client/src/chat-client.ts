@@ -3,6 +3,7 @@ import { HELP, parseCommandLine } from "./args.js";
 import { login, logout, register, whoami } from "./commands/auth.js";
 import { block, blocked, unblock } from "./commands/blocks.js";
 import { conversations } from "./commands/conversations.js";
+import { devices } from "./commands/devices.js";
 import { dm } from "./commands/direct.js";
 import { dnd } from "./commands/dnd.js";
 import { download } from "./commands/download.js";
@@ -88,6 +89,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return hook(values, positionals, io);
     case "commands":
       return commands(values, positionals, io);
+    case "devices":
+      return devices(values, positionals, io);
     case "run":
       return runCommand(values, positionals, io);
     case "members":

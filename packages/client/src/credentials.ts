@@ -2,20 +2,12 @@
  * The saved session: {server, token, username, user_id} in the user's config directory,
  * readable by the user alone, since the token is as good as the password until it expires.
  */
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CliError, notLoggedIn } from "./errors.js";
+import { configDir, removeSecretFile, writeSecretFile } from "./secret-file.js";
+
+export { configDir };
 
 export interface Credentials {
   server: string;
@@ -25,14 +17,6 @@ export interface Credentials {
 }
 
 const FILE_NAME = "credentials.json";
-
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CHAT_CLIENT_CONFIG_DIR) return env.CHAT_CLIENT_CONFIG_DIR;
-  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".config");
-  return join(base, "private-chat");
-}
 
 export function credentialsPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), FILE_NAME);
@@ -78,37 +62,12 @@ export function requireSavedCredentials(): Credentials {
   return credentials;
 }
 
-/**
- * Writes through a fresh temporary file created 0600 and renamed into place, so the token
- * is never readable by others, not even briefly, and a crash leaves the old file intact.
- */
+/** Saves the session where only the user can read it (secret-file.ts). */
 export function saveCredentials(credentials: Credentials): string {
-  const dir = configDir();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir leaves an existing directory's mode alone; this one holds only our secrets.
-  chmodSync(dir, 0o700);
-  const path = join(dir, FILE_NAME);
-  const temp = join(dir, `.${FILE_NAME}.${process.pid}.tmp`);
-  rmSync(temp, { force: true });
-  const fd = openSync(temp, "wx", 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(credentials, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  return path;
+  return writeSecretFile(FILE_NAME, `${JSON.stringify(credentials, null, 2)}\n`);
 }
 
 /** Deletes the saved session; true when there was one. */
 export function deleteCredentials(): boolean {
-  const path = credentialsPath();
-  try {
-    rmSync(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw err;
-  }
+  return removeSecretFile(FILE_NAME);
 }

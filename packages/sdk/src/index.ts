@@ -35,6 +35,7 @@ export type {
   PublicDeviceView,
 } from "@private-chat/protocol/devices";
 export {
+  DEVICE_NAME_MAX,
   DEVICES_MAX,
   KEY_PACKAGE_MAX_BYTES,
   KEY_PACKAGES_LOW,

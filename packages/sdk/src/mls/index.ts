@@ -35,4 +35,5 @@ export {
   registerDevice,
   toBase64Url,
 } from "./register.js";
+export { loadDevice, type SavedDevice, saveDevice, savedDevice } from "./saved-device.js";
 export { cipherSuite, SUITE_NAME } from "./suite.js";

@@ -1,0 +1,106 @@
+/**
+ * devices [add|rename|remove]: this account's devices for end-to-end encrypted
+ * conversations. `add` makes this installation one: its keys are made here and kept in a
+ * 0600 file (device-file.ts), the public key registered, and a pool of key packages
+ * uploaded so that others can add it to encrypted conversations.
+ */
+import { hostname } from "node:os";
+import { type ApiClient, DEVICE_NAME_MAX, type DeviceView } from "@private-chat/sdk";
+import { registerDevice } from "@private-chat/sdk/mls";
+import type { Values } from "../args.js";
+import { requireCredentials } from "../current-user.js";
+import { forgetOwnDevice, loadOwnDevice, saveOwnDevice } from "../device-file.js";
+import { CliError, EXIT_OK, usageError } from "../errors.js";
+import { formatTime } from "../format.js";
+import type { Io } from "../io.js";
+import { safeInline, safeJson } from "../sanitize.js";
+import { apiFor } from "../session.js";
+
+/** Key packages uploaded with a new device, beside its last-resort one. */
+const POOL = 20;
+
+/** The device a full id or a unique id prefix names. */
+async function findDevice(api: ApiClient, given: string): Promise<DeviceView> {
+  const devices = await api.devices.list();
+  const exact = devices.find((d) => d.id === given);
+  if (exact) return exact;
+  const matches = devices.filter((d) => d.id.startsWith(given));
+  if (matches.length === 1) return matches[0] as DeviceView;
+  if (matches.length === 0)
+    throw new CliError("not_found", `no device of yours has the id "${safeInline(given)}"`);
+  throw new CliError(
+    "ambiguous",
+    `"${safeInline(given)}" starts the ids of ${matches.length} devices: ${matches.map((d) => d.id).join(", ")}`,
+  );
+}
+
+function deviceLine(io: Io, d: DeviceView, own: string | undefined): string {
+  const mark = d.id === own ? io.outStyle.bold(" (this device)") : "";
+  const pool = `${d.unused_key_packages} key packages${d.has_last_resort ? "" : ", no last resort"}`;
+  return `${d.id}  ${safeInline(d.name).padEnd(20)}${mark}  ${io.outStyle.dim(`added ${formatTime(d.created_at)}, seen ${formatTime(d.last_seen_at)}, ${pool}`)}`;
+}
+
+/** A name for this installation: the one given, or the machine's. */
+function nameOf(words: string[]): string {
+  const name = (words.length > 0 ? words.join(" ") : `chat-client on ${hostname()}`).trim();
+  if (name === "") throw usageError("devices: a device's name cannot be empty");
+  return [...name].slice(0, DEVICE_NAME_MAX).join("");
+}
+
+export async function devices(values: Values, positionals: string[], io: Io): Promise<number> {
+  const [action, ...words] = positionals;
+  const credentials = await requireCredentials();
+  const api = apiFor(credentials);
+  const own = loadOwnDevice(credentials.user_id)?.keys.deviceId;
+  switch (action) {
+    case undefined: {
+      const list = await api.devices.list();
+      if (values.json) io.out(safeJson({ devices: list, this_device: own ?? null }, 2));
+      else if (list.length === 0)
+        io.err(io.errStyle.dim("no devices yet; chat-client devices add makes this one"));
+      else for (const d of list) io.out(deviceLine(io, d, own));
+      return EXIT_OK;
+    }
+    case "add": {
+      if (own)
+        throw new CliError(
+          "conflict",
+          `this installation is your device ${own} already; chat-client devices lists it`,
+        );
+      const device = await registerDevice(api.devices, credentials.user_id, nameOf(words), POOL);
+      const path = saveOwnDevice(device);
+      const [shown] = (await api.devices.list()).filter((d) => d.id === device.keys.deviceId);
+      if (values.json) io.out(safeJson(shown, 2));
+      else {
+        if (shown) io.out(deviceLine(io, shown, device.keys.deviceId));
+        io.err(io.errStyle.dim(`its private keys are in ${path}, readable by you alone`));
+      }
+      return EXIT_OK;
+    }
+    case "rename": {
+      const [id, ...name] = words;
+      if (!id || name.length === 0) throw usageError("devices rename: give <device-id> <name>");
+      const renamed = await api.devices.rename((await findDevice(api, id)).id, nameOf(name));
+      io.out(values.json ? safeJson(renamed, 2) : deviceLine(io, renamed, own));
+      return EXIT_OK;
+    }
+    case "remove": {
+      const [id, extra] = words;
+      if (!id || extra !== undefined) throw usageError("devices remove: give one <device-id>");
+      const found = await findDevice(api, id);
+      await api.devices.remove(found.id);
+      // This installation's own: its keys can open nothing any more.
+      const forgot = found.id === own && forgetOwnDevice(credentials.user_id);
+      if (values.json) io.out(safeJson({ removed: found.id, keys_deleted: forgot }));
+      else
+        io.err(
+          io.errStyle.dim(
+            `removed ${safeInline(found.name)}${forgot ? "; its keys are deleted from this installation" : ""}`,
+          ),
+        );
+      return EXIT_OK;
+    }
+    default:
+      throw usageError(`devices: unknown action "${safeInline(action)}"; add, rename or remove`);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * This installation's device for end-to-end encrypted conversations (docs/E2EE.md): its
+ * private keys and key packages, one file per account, of mode 0600 in the configuration
+ * directory. The server holds only the public half; losing this file loses the device.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadDevice, type RegisteredDevice, saveDevice } from "@private-chat/sdk/mls";
+import { configDir } from "./credentials.js";
+import { CliError } from "./errors.js";
+import { removeSecretFile, writeSecretFile } from "./secret-file.js";
+
+/** The file's name for an account; ids are checked, since they name a file. */
+function fileName(userId: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(userId))
+    throw new CliError("config_error", "the saved session's user id cannot name a file");
+  return `device-${userId}.json`;
+}
+
+export function devicePath(userId: string): string {
+  return join(configDir(), fileName(userId));
+}
+
+/** The account's device on this installation, or undefined when it has none. */
+export function loadOwnDevice(userId: string): RegisteredDevice | undefined {
+  const path = devicePath(userId);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new CliError("config_error", `cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const device = loadDevice(JSON.parse(text));
+    if (device.keys.userId !== userId) throw new TypeError("it is another account's");
+    return device;
+  } catch (err) {
+    throw new CliError("config_error", `${path} is not this account's device: ${String(err)}`);
+  }
+}
+
+export function saveOwnDevice(device: RegisteredDevice): string {
+  const saved = `${JSON.stringify(saveDevice(device), null, 2)}\n`;
+  return writeSecretFile(fileName(device.keys.userId), saved);
+}
+
+export function forgetOwnDevice(userId: string): boolean {
+  return removeSecretFile(fileName(userId));
+}

@@ -1,0 +1,59 @@
+/**
+ * Files only the user may read, in the client's configuration directory: the session's
+ * token, and this installation's device keys for end-to-end encryption.
+ */
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CHAT_CLIENT_CONFIG_DIR) return env.CHAT_CLIENT_CONFIG_DIR;
+  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+  const xdg = env.XDG_CONFIG_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".config");
+  return join(base, "private-chat");
+}
+
+/**
+ * Writes through a fresh temporary file created 0600 and renamed into place, so the
+ * secret is never readable by others, not even briefly, and a crash leaves the old file
+ * intact. Returns the file's path.
+ */
+export function writeSecretFile(name: string, text: string): string {
+  const dir = configDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir leaves an existing directory's mode alone; this one holds only our secrets.
+  chmodSync(dir, 0o700);
+  const path = join(dir, name);
+  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  rmSync(temp, { force: true });
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  return path;
+}
+
+/** Deletes one of the files; true when there was one. */
+export function removeSecretFile(name: string): boolean {
+  try {
+    rmSync(join(configDir(), name));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
