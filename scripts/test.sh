@@ -19,6 +19,9 @@ fi
 CHAT_TEST_LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/chat-test-logs.XXXXXX")"
 export CHAT_TEST_LOG_DIR
 
+# Built just above: tests start chat-server and chat-client from the build (test/helpers/command-entry.ts).
+export CHAT_TEST_BUILT=1
+
 tests=0
 # The workspace packages run from their TypeScript sources (see scripts/source-node-args.ts).
 source_node=(--conditions=@private-chat/source --import tsx)

@@ -1,12 +1,10 @@
 /**
- * Runs the chat-server command from source in a child process, as an operator would.
+ * Runs the chat-server command in a child process, as an operator would (from the build
+ * or from source: command-entry.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
+import { CHAT_SERVER_ARGS } from "./command-entry.js";
 import { keepLogLines } from "./log-dir.js";
-
-const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -24,7 +22,7 @@ export interface CliOptions {
 }
 
 export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, ...args], {
+  const child = spawn(process.execPath, [...CHAT_SERVER_ARGS, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

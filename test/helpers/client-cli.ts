@@ -1,18 +1,14 @@
 /**
- * Runs the chat-client command from source as a child process with its own config
- * directory, collecting its output as it arrives.
+ * Runs the chat-client command (from the build or from source: command-entry.ts) as a
+ * child process with its own config directory, collecting its output as it arrives.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
+import { CHAT_CLIENT_ARGS } from "./command-entry.js";
 import type { TestUser } from "./factories.js";
 
-// tsx named by its path, so that the child finds it from any working directory.
-const NODE_ARGS = SOURCE_NODE_ARGS.map((arg) => (arg === "tsx" ? import.meta.resolve("tsx") : arg));
-const ENTRY = fileURLToPath(new URL("../../packages/client/src/chat-client.ts", import.meta.url));
 export const RUN_TIMEOUT_MS = 20_000;
 export const WAIT_TIMEOUT_MS = 15_000;
 
@@ -51,7 +47,7 @@ export function start(
   input?: string | null,
   options: RunOptions = {},
 ): Client {
-  const child = spawn(process.execPath, [...NODE_ARGS, ENTRY, ...args], {
+  const child = spawn(process.execPath, [...CHAT_CLIENT_ARGS, ...args], {
     // A CHAT_TOKEN of whoever runs the tests must not stand in for the saved session.
     env: {
       ...process.env,
