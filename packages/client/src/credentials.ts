@@ -2,10 +2,9 @@
  * The saved session: {server, token, username, user_id} in the user's config directory,
  * readable by the user alone, since the token is as good as the password until it expires.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError, notLoggedIn } from "./errors.js";
-import { configDir, removeSecretFile, writeSecretFile } from "./secret-file.js";
+import { configDir, readSecretFile, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
 export { configDir };
 
@@ -34,13 +33,8 @@ function isCredentials(value: unknown): value is Credentials {
 /** The saved session, or undefined when there is none. */
 export function loadCredentials(): Credentials | undefined {
   const path = credentialsPath();
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new CliError("config_error", `cannot read ${path}: ${(err as Error).message}`);
-  }
+  const text = readSecretFile(path);
+  if (text === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -3,12 +3,11 @@
  * private keys and key packages, one file per account, of mode 0600 in the configuration
  * directory. The server holds only the public half; losing this file loses the device.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDevice, type RegisteredDevice, saveDevice } from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
 import { CliError } from "./errors.js";
-import { removeSecretFile, writeSecretFile } from "./secret-file.js";
+import { readSecretFile, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
 /** The file's name for an account; ids are checked, since they name a file. */
 function fileName(userId: string): string {
@@ -24,13 +23,8 @@ export function devicePath(userId: string): string {
 /** The account's device on this installation, or undefined when it has none. */
 export function loadOwnDevice(userId: string): RegisteredDevice | undefined {
   const path = devicePath(userId);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new CliError("config_error", `cannot read ${path}: ${(err as Error).message}`);
-  }
+  const text = readSecretFile(path);
+  if (text === undefined) return undefined;
   try {
     const device = loadDevice(JSON.parse(text));
     if (device.keys.userId !== userId) throw new TypeError("it is another account's");

@@ -8,12 +8,14 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { CliError } from "./errors.js";
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CHAT_CLIENT_CONFIG_DIR) return env.CHAT_CLIENT_CONFIG_DIR;
@@ -55,5 +57,15 @@ export function removeSecretFile(name: string): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw err;
+  }
+}
+
+/** A file's text, or undefined when there is none; any other failure is a config_error. */
+export function readSecretFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new CliError("config_error", `cannot read ${path}: ${(err as Error).message}`);
   }
 }
