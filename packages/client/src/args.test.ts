@@ -63,6 +63,7 @@ const EXAMPLES: Record<string, string[]> = {
   hook: ["hook", "create", "team", "CI", "builds", "--json"],
   commands: ["commands", "team", "--json"],
   run: ["run", "team", "/deploy", "prod", "--json"],
+  devices: ["devices", "add", "work", "laptop", "--json"],
 };
 
 describe("parseCommandLine", () => {
