@@ -10,7 +10,11 @@ npm run --silent build
 npm run --silent lint
 npm run --silent typecheck
 
-mapfile -t files < <(find src test packages -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+# The workspace packages run from their TypeScript sources (see scripts/source-node-args.ts).
+source_node=(--conditions=@private-chat/source --import tsx)
+# Longest first by test/durations.json, so the run does not end on one long file.
+mapfile -t files < <(node "${source_node[@]}" scripts/order-test-files.ts \
+  $(find src test packages -name '*.test.ts' -not -path '*/node_modules/*' | sort))
 if [ "${#files[@]}" -eq 0 ]; then
   echo "no test files found" >&2
   exit 1
@@ -22,10 +26,13 @@ export CHAT_TEST_LOG_DIR
 # Built just above: tests start chat-server and chat-client from the build (test/helpers/command-entry.ts).
 export CHAT_TEST_BUILT=1
 
+# CHAT_TEST_DURATIONS_OUT=test/durations.json npm test refreshes the figures the order uses.
 tests=0
-# The workspace packages run from their TypeScript sources (see scripts/source-node-args.ts).
-source_node=(--conditions=@private-chat/source --import tsx)
-node "${source_node[@]}" --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
+node "${source_node[@]}" --test --test-concurrency=3 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-durations-reporter.mjs \
+  --test-reporter-destination="${CHAT_TEST_DURATIONS_OUT:-/dev/null}" \
+  "${files[@]}" || tests=$?
 audit=0
 node "${source_node[@]}" scripts/audit-test-logs.ts "$CHAT_TEST_LOG_DIR" || audit=$?
 if [ "$audit" -eq 0 ]; then

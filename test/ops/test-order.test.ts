@@ -1,0 +1,11 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { orderByDuration } from "../../scripts/order-test-files.js";
+
+test("test files: unknown first, then longest first, ties in the given order", () => {
+  const seconds = { "a.test.ts": 10, "b.test.ts": 300, "c.test.ts": 10, "d.test.ts": 0 };
+  assert.deepEqual(
+    orderByDuration(["a.test.ts", "b.test.ts", "c.test.ts", "d.test.ts", "new.test.ts"], seconds),
+    ["new.test.ts", "b.test.ts", "a.test.ts", "c.test.ts", "d.test.ts"],
+  );
+});
