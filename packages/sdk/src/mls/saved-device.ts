@@ -3,7 +3,7 @@
  * 0600 key file): its signature key pair, its name on the server, and every key package
  * it still holds with the private keys a welcome needs. Everything in it is secret.
  */
-import { decodeKeyPackage, encodeKeyPackage } from "ts-mls/keyPackage.js";
+import { decodeKeyPackage } from "ts-mls/keyPackage.js";
 import { z } from "zod/mini";
 import type { HeldKeyPackage } from "./device.js";
 import { fromBase64Url, type RegisteredDevice, toBase64Url } from "./register.js";
@@ -63,7 +63,8 @@ function fromSaved(saved: SavedDevice): RegisteredDevice {
         hpkePrivateKey: fromBase64Url(p.hpke_private_key),
         signaturePrivateKey,
       },
-      encoded: encodeKeyPackage(decoded[0]),
+      // The bytes as saved: the whole input decoded, so they are the package's encoding.
+      encoded,
     };
   });
   return {
