@@ -55,8 +55,8 @@ export class EncryptedSends {
     const kept = this.kinds.get(conversationId);
     if (kept) return kept;
     if (this.kinds.size >= KEPT) this.kinds.delete(this.kinds.keys().next().value as string);
-    const kind: Kind = { asked: Promise.resolve(undefined), waiting: 0 };
-    kind.asked = this.store.mlsEpochs.encrypted(conversationId).then(
+    // The callbacks run after the read, by when `kind` below is set.
+    const asked = this.store.mlsEpochs.encrypted(conversationId).then(
       (found) => {
         // None is not kept: ids nobody has would fill the memory.
         if (found === undefined) this.kinds.delete(conversationId);
@@ -68,6 +68,7 @@ export class EncryptedSends {
         throw err;
       },
     );
+    const kind: Kind = { asked, waiting: 0 };
     this.kinds.set(conversationId, kind);
     return kind;
   }
