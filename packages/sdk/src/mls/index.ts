@@ -7,8 +7,10 @@
 export {
   addDevices,
   joinFromHistory,
+  joinLatestWelcome,
   type StartedEncrypted,
   sendEncrypted,
+  setUpEncrypted,
   startEncrypted,
 } from "./conversation.js";
 export {
@@ -31,6 +33,7 @@ export {
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
 export {
   fromBase64Url,
+  type NewDevice,
   type RegisteredDevice,
   registerDevice,
   toBase64Url,

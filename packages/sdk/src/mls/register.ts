@@ -4,6 +4,7 @@
  * last-resort one uploaded, so that others can add it to encrypted groups. The private
  * parts stay with the caller, who keeps them on the device.
  */
+import type { DeviceView } from "@private-chat/protocol/devices";
 import type { DeviceCalls } from "../device-calls.js";
 import {
   createSignatureKeys,
@@ -31,22 +32,25 @@ export interface RegisteredDevice {
   held: HeldKeyPackage[];
 }
 
+/** A device just registered: its keys, and the server's view of it once the packages are in. */
+export type NewDevice = RegisteredDevice & { view: DeviceView };
+
 /** Registers a new device of `userId` named `name`, with `pool` key packages to claim. */
 export async function registerDevice(
   devices: DeviceCalls,
   userId: string,
   name: string,
   pool = 20,
-): Promise<RegisteredDevice> {
+): Promise<NewDevice> {
   const signature = await createSignatureKeys();
   const device = await devices.register(name, toBase64Url(signature.signaturePublicKey));
   const keys: DeviceKeys = { ...signature, userId, deviceId: device.id };
   const held = await makeKeyPackages(keys, pool + 1);
   const [lastResort, ...rest] = held as [HeldKeyPackage, ...HeldKeyPackage[]];
-  await devices.uploadKeyPackages(
+  const counts = await devices.uploadKeyPackages(
     device.id,
     rest.map((p) => toBase64Url(p.encoded)),
     toBase64Url(lastResort.encoded),
   );
-  return { keys, held };
+  return { keys, held, view: { ...device, ...counts } };
 }
