@@ -57,26 +57,31 @@ Usage:
                                   machine's zone)
   chat-client dnd off [--json]    turn do not disturb off
   chat-client send <conversation> <text...> [--attach FILE]... [--json]
-                  [--thread MESSAGE [--also-to-conversation]]
+                  [--thread MESSAGE [--also-to-conversation]] [--encrypted]
                                   send a message (text "-" reads it from stdin; put
                                   "--" before text that starts with "-"); each
                                   --attach uploads a file and sends it with the text;
                                   --thread replies in the thread of MESSAGE (its id,
                                   or its tag as tail prints it), and
                                   --also-to-conversation shows the reply there too
-  chat-client tail <conversation> [--history N] [--thread MESSAGE] [--json]
+  chat-client tail <conversation> [--history N] [--thread MESSAGE] [--encrypted]
+                  [--json]
                                   print the last N messages (default 20), then follow
                                   new ones until Ctrl-C (--json: one event per line);
                                   group messages of people you blocked show as a
                                   "hidden" line (--json leaves them in); a reply in a
                                   thread alone shows as a note; --thread follows the
                                   replies of MESSAGE's thread instead
-  chat-client dm <username> [--json]
+  chat-client dm <username> [--encrypted] [--json]
                                   start a direct chat with a person, or open the one
                                   there is, and print it; with someone who shares no
-                                  conversation with you it is a message request
-  chat-client group create <title> [<username>...] [--json]
-                                  create a group with those people
+                                  conversation with you it is a message request;
+                                  --encrypted: the end-to-end encrypted direct chat,
+                                  another chat than the plain one (in send and tail,
+                                  --encrypted makes @username name it too)
+  chat-client group create <title> [<username>...] [--encrypted] [--json]
+                                  create a group with those people; --encrypted: end-
+                                  to-end encrypted (at most 200 people, no bots)
   chat-client members <conversation> [--json]
                                   list its members and their roles
   chat-client members add <conversation> <username>... [--json]
@@ -203,6 +208,7 @@ interface CommandSpec {
 }
 
 const json = { json: { type: "boolean" } } as const;
+const encrypted = { encrypted: { type: "boolean" } } as const;
 const authOptions = {
   server: { type: "string" },
   username: { type: "string" },
@@ -231,12 +237,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
       attach: { type: "string", multiple: true },
       thread: { type: "string" },
       "also-to-conversation": { type: "boolean" },
+      ...encrypted,
     },
     positionals: ["conversation", "text"],
     rest: true,
   },
   tail: {
-    options: { ...json, history: { type: "string" }, thread: { type: "string" } },
+    options: { ...json, ...encrypted, history: { type: "string" }, thread: { type: "string" } },
     positionals: ["conversation"],
   },
   requests: { options: json, positionals: [] },
@@ -249,8 +256,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   unmute: { options: json, positionals: ["conversation"] },
   notify: { options: json, positionals: ["conversation", "level"] },
   dnd: { options: { ...json, zone: { type: "string" } }, positionals: [], optional: 2 },
-  dm: { options: json, positionals: ["username"] },
-  group: { options: json, positionals: ["action", "title"], rest: true },
+  dm: { options: { ...json, ...encrypted }, positionals: ["username"] },
+  group: { options: { ...json, ...encrypted }, positionals: ["action", "title"], rest: true },
   members: { options: json, positionals: ["conversation"], rest: true },
   search: { options: { ...json, in: { type: "string" } }, positionals: ["query"], rest: true },
   edit: { options: json, positionals: ["message-id", "text"], rest: true },

@@ -14,13 +14,17 @@ export interface NamedConversation {
   conversation: ConversationView;
 }
 
-export async function namedConversation(query: string | undefined): Promise<NamedConversation> {
+/** `encrypted`: "@name" names the encrypted direct chat, not the plain one (resolve.ts). */
+export async function namedConversation(
+  query: string | undefined,
+  encrypted = false,
+): Promise<NamedConversation> {
   const credentials = await requireCredentials();
   const api = apiFor(credentials);
   const conversations = await api.conversations();
   return {
     credentials,
     api,
-    conversation: resolveConversation(conversations, query ?? "", credentials.user_id),
+    conversation: resolveConversation(conversations, query ?? "", credentials.user_id, encrypted),
   };
 }

@@ -3,10 +3,18 @@
  * private keys and key packages, one file per account, of mode 0600 in the configuration
  * directory. The server holds only the public half; losing this file loses the device.
  */
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { loadDevice, type RegisteredDevice, saveDevice } from "@private-chat/sdk/mls";
+import { type ApiClient, DEVICE_NAME_MAX } from "@private-chat/sdk";
+import {
+  loadDevice,
+  type NewDevice,
+  type RegisteredDevice,
+  registerDevice,
+  saveDevice,
+} from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
-import { CliError } from "./errors.js";
+import { CliError, usageError } from "./errors.js";
 import { readSecretFile, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
 /** The file's name for an account; ids are checked, since they name a file. */
@@ -41,4 +49,24 @@ export function saveOwnDevice(device: RegisteredDevice): string {
 
 export function forgetOwnDevice(userId: string): boolean {
   return removeSecretFile(fileName(userId));
+}
+
+/** Key packages uploaded with a new device, beside its last-resort one. */
+const POOL = 20;
+
+/** A name for this installation: the one given, or the machine's. */
+export function deviceName(words: string[]): string {
+  const name = (words.length > 0 ? words.join(" ") : `chat-client on ${hostname()}`).trim();
+  if (name === "") throw usageError("devices: a device's name cannot be empty");
+  return [...name].slice(0, DEVICE_NAME_MAX).join("");
+}
+
+/** Registers this installation as a device of the account and saves its keys here. */
+export async function addOwnDevice(
+  api: ApiClient,
+  userId: string,
+  name: string,
+): Promise<{ device: NewDevice; path: string }> {
+  const device = await registerDevice(api.devices, userId, name, POOL);
+  return { device, path: saveOwnDevice(device) };
 }

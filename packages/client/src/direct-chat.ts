@@ -16,9 +16,18 @@ export interface StartedChat {
   created: boolean;
 }
 
-export async function startDirectChat(api: ApiClient, username: string): Promise<StartedChat> {
+/** The direct chat with `username`, started now or opened; `encrypted` is another chat. */
+export async function startDirectChat(
+  api: ApiClient,
+  username: string,
+  encrypted = false,
+): Promise<StartedChat> {
   const user = await findUser(api, username);
-  return api.startConversation({ type: "direct", member_ids: [user.id] });
+  return api.startConversation({
+    type: "direct",
+    member_ids: [user.id],
+    ...(encrypted ? { encrypted } : {}),
+  });
 }
 
 /** The note for a direct chat that is a message request, or undefined for a plain one. */
@@ -44,16 +53,18 @@ export async function conversationToSend(
   query: string,
   meId: string,
   io: Io,
+  encrypted = false,
 ): Promise<ConversationView> {
   try {
-    return resolveConversation(await api.conversations(), query, meId);
+    return resolveConversation(await api.conversations(), query, meId, encrypted);
   } catch (err) {
     if (!(err instanceof CliError && err.code === "not_found" && query.trim().startsWith("@")))
       throw err;
   }
-  const { conversation } = await startDirectChat(api, query);
+  const { conversation } = await startDirectChat(api, query, encrypted);
   const name = safeInline(conversationName(conversation, meId));
-  io.err(io.errStyle.dim(`started a direct chat with ${name}`));
+  const kind = encrypted ? "an end-to-end encrypted" : "a";
+  io.err(io.errStyle.dim(`started ${kind} direct chat with ${name}`));
   const note = requestNote(conversation, name);
   if (note) io.err(note);
   return conversation;

@@ -72,6 +72,11 @@ export interface FeedOptions {
   onShown?: (message: MessageView) => void;
   /** The people the user blocked: their group messages are hidden in text mode. */
   blocked?: ReadonlySet<string>;
+  /**
+   * The messages as this device reads them, in order, leaving out those not to show: an
+   * end-to-end encrypted conversation's plaintexts (encrypted-chat.ts).
+   */
+  reveal?: (messages: MessageView[]) => Promise<MessageView[]>;
 }
 
 /** Messages looked at for what was missed when the server's event log no longer reached back. */
@@ -125,8 +130,9 @@ export class ConversationFeed {
         : thread
           ? [await this.api.message(thread), ...(await fetchThread(this.api, thread, count))]
           : await fetchHistory(this.api, this.conversation.id, count);
+    const readable = this.options.reveal ? await this.options.reveal(history) : history;
     let hiddenRun = 0;
-    for (const message of history) {
+    for (const message of readable) {
       if (this.shown.has(message.id)) continue;
       this.remember(message);
       if (this.hides(message)) {
@@ -200,13 +206,23 @@ export class ConversationFeed {
     }
   }
 
+  /** The event with its message as this device reads it; undefined when not to show. */
+  private async readable(event: StoredEvent): Promise<StoredEvent | undefined> {
+    const reveal = this.options.reveal;
+    if (!reveal || !("message" in event)) return event;
+    const [message] = await reveal([event.message]);
+    return message ? ({ ...event, message } as StoredEvent) : undefined;
+  }
+
   private enqueue(task: () => Promise<void>): void {
     // Name lookups are async; chaining keeps lines in the order the events came.
     this.queue = this.queue.then(task).catch(() => {});
   }
 
-  private async render(event: StoredEvent): Promise<void> {
-    if (this.alreadyShown(event)) return;
+  private async render(received: StoredEvent): Promise<void> {
+    if (this.alreadyShown(received)) return;
+    const event = await this.readable(received);
+    if (!event) return;
     if ("message" in event) this.remember(event.message);
     if ("message" in event && this.hides(event.message)) {
       // One line says a new message was hidden; its edits and deletion say nothing.

@@ -158,4 +158,12 @@ describe("resolveConversation", () => {
     assertError([evil, { ...evil }], "X\u001b[2JY", "ambiguous", '"XY" matches');
     assertError([evil, { ...evil }], "X\u001b[2JY", "ambiguous", 'e0000000 (group "xy")');
   });
+
+  it("names the plain direct chat by @name beside an encrypted one, unless asked for that one", () => {
+    const locked = { ...bob, id: "7b08a10d-0000-4000-8000-00000000000e", encrypted: true as const };
+    assert.equal(resolveConversation([bob, locked], "@bob", ME).id, bob.id);
+    assert.equal(resolveConversation([bob, locked], "@bob", ME, true).id, locked.id);
+    assert.equal(resolveConversation([locked], "@bob", ME).id, locked.id);
+    assert.throws(() => resolveConversation([bob], "@bob", ME, true), /no conversation matches/);
+  });
 });

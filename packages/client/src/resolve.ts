@@ -49,10 +49,16 @@ function matches(conversation: ConversationView, query: string, meId: string): b
   return conversation.title?.toLowerCase() === q;
 }
 
+/**
+ * The conversation `query` names. A person may have a plain and an end-to-end encrypted
+ * direct chat with someone: `@name` names the plain one then, unless `encrypted` asks for
+ * the other, which a plain one never stands in for (docs/E2EE.md).
+ */
 export function resolveConversation(
   conversations: ConversationView[],
   query: string,
   meId: string,
+  encrypted = false,
 ): ConversationView {
   const wanted = query.trim();
   if (wanted === "") throw new CliError("usage", "the conversation name is empty");
@@ -63,6 +69,9 @@ export function resolveConversation(
     ? conversations.filter((c) => c.type === "direct")
     : conversations;
   let found = pool.filter((c) => matches(c, wanted, meId));
+  const sameKind = found.filter((c) => c.type !== "direct" || (c.encrypted === true) === encrypted);
+  // Asked for encrypted, a plain direct chat never stands in; otherwise either does.
+  if (encrypted || (found.length > 1 && sameKind.length >= 1)) found = sameKind;
   if (found.length > 1) {
     // A title or name spelled exactly as given beats one that only matches ignoring case.
     // Only what the conversation is named by counts: a group's title, a direct chat's peer

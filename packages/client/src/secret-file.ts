@@ -14,7 +14,7 @@ import {
   writeSync,
 } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { CliError } from "./errors.js";
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,15 +28,16 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 /**
  * Writes through a fresh temporary file created 0600 and renamed into place, so the
  * secret is never readable by others, not even briefly, and a crash leaves the old file
- * intact. Returns the file's path.
+ * intact. `name` may sit in a directory of its own (`dir/file`), made 0700 like the
+ * configuration directory. Returns the file's path.
  */
 export function writeSecretFile(name: string, text: string): string {
-  const dir = configDir();
+  const path = join(configDir(), name);
+  const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // mkdir leaves an existing directory's mode alone; this one holds only our secrets.
   chmodSync(dir, 0o700);
-  const path = join(dir, name);
-  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   rmSync(temp, { force: true });
   const fd = openSync(temp, "wx", 0o600);
   try {

@@ -4,20 +4,15 @@
  * 0600 file (device-file.ts), the public key registered, and a pool of key packages
  * uploaded so that others can add it to encrypted conversations.
  */
-import { hostname } from "node:os";
-import { type ApiClient, DEVICE_NAME_MAX, type DeviceView } from "@private-chat/sdk";
-import { registerDevice } from "@private-chat/sdk/mls";
+import type { ApiClient, DeviceView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { requireCredentials } from "../current-user.js";
-import { forgetOwnDevice, loadOwnDevice, saveOwnDevice } from "../device-file.js";
+import { addOwnDevice, deviceName, forgetOwnDevice, loadOwnDevice } from "../device-file.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { formatTime } from "../format.js";
 import type { Io } from "../io.js";
 import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
-
-/** Key packages uploaded with a new device, beside its last-resort one. */
-const POOL = 20;
 
 /** The device a full id or a unique id prefix names. */
 async function findDevice(api: ApiClient, given: string): Promise<DeviceView> {
@@ -40,13 +35,6 @@ function deviceLine(io: Io, d: DeviceView, own: string | undefined): string {
   return `${d.id}  ${safeInline(d.name).padEnd(20)}${mark}  ${io.outStyle.dim(`added ${formatTime(d.created_at)}, seen ${formatTime(d.last_seen_at)}, ${pool}`)}`;
 }
 
-/** A name for this installation: the one given, or the machine's. */
-function nameOf(words: string[]): string {
-  const name = (words.length > 0 ? words.join(" ") : `chat-client on ${hostname()}`).trim();
-  if (name === "") throw usageError("devices: a device's name cannot be empty");
-  return [...name].slice(0, DEVICE_NAME_MAX).join("");
-}
-
 export async function devices(values: Values, positionals: string[], io: Io): Promise<number> {
   const [action, ...words] = positionals;
   const credentials = await requireCredentials();
@@ -67,12 +55,10 @@ export async function devices(values: Values, positionals: string[], io: Io): Pr
           "conflict",
           `this installation is your device ${own} already; chat-client devices lists it`,
         );
-      const device = await registerDevice(api.devices, credentials.user_id, nameOf(words), POOL);
-      const path = saveOwnDevice(device);
-      const [shown] = (await api.devices.list()).filter((d) => d.id === device.keys.deviceId);
-      if (values.json) io.out(safeJson(shown, 2));
+      const { device, path } = await addOwnDevice(api, credentials.user_id, deviceName(words));
+      if (values.json) io.out(safeJson(device.view, 2));
       else {
-        if (shown) io.out(deviceLine(io, shown, device.keys.deviceId));
+        io.out(deviceLine(io, device.view, device.keys.deviceId));
         io.err(io.errStyle.dim(`its private keys are in ${path}, readable by you alone`));
       }
       return EXIT_OK;
@@ -80,7 +66,7 @@ export async function devices(values: Values, positionals: string[], io: Io): Pr
     case "rename": {
       const [id, ...name] = words;
       if (!id || name.length === 0) throw usageError("devices rename: give <device-id> <name>");
-      const renamed = await api.devices.rename((await findDevice(api, id)).id, nameOf(name));
+      const renamed = await api.devices.rename((await findDevice(api, id)).id, deviceName(name));
       io.out(values.json ? safeJson(renamed, 2) : deviceLine(io, renamed, own));
       return EXIT_OK;
     }

@@ -1,10 +1,12 @@
 /**
- * dm <username>: starts a direct chat with a person, or opens the one there is, and
- * prints it (--json: {"created": bool, "conversation": {...}}).
+ * dm <username> [--encrypted]: starts a direct chat with a person, or opens the one there
+ * is, and prints it (--json: {"created": bool, "conversation": {...}}). An encrypted one
+ * is another chat, whose group this device sets up when nobody has.
  */
 import type { Values } from "../args.js";
 import { requireCredentials } from "../current-user.js";
 import { requestNote, startDirectChat } from "../direct-chat.js";
+import { notReady, setUpConversation } from "../encrypted-chat.js";
 import { EXIT_OK } from "../errors.js";
 import { formatConversation } from "../format.js";
 import type { Io } from "../io.js";
@@ -16,13 +18,19 @@ import { apiFor } from "../session.js";
 export async function dm(values: Values, positionals: string[], io: Io): Promise<number> {
   const credentials = await requireCredentials();
   const api = apiFor(credentials);
-  const { conversation, created } = await startDirectChat(api, positionals[0] ?? "");
+  const encrypted = values.encrypted === true;
+  const { conversation, created } = await startDirectChat(api, positionals[0] ?? "", encrypted);
+  const ready = encrypted
+    ? await setUpConversation(api, credentials.user_id, conversation, io)
+    : true;
   if (values.json) {
     io.out(safeJson({ created, conversation }));
     return EXIT_OK;
   }
   const name = safeInline(conversationName(conversation, credentials.user_id));
-  io.err(io.errStyle.dim(created ? `started a direct chat with ${name}` : `opened ${name}`));
+  const kind = encrypted ? "an end-to-end encrypted" : "a";
+  io.err(io.errStyle.dim(created ? `started ${kind} direct chat with ${name}` : `opened ${name}`));
+  if (!ready) io.err(notReady(name));
   const note = requestNote(conversation, name);
   if (note) io.err(note);
   const names = new NameBook(api);

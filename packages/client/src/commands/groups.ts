@@ -1,11 +1,13 @@
 /**
- * group create "Title" @a @b: a new group with those people; members <conversation>
+ * group create "Title" @a @b [--encrypted]: a new group with those people (encrypted: its
+ * group set up by this device); members <conversation>
  * lists a conversation's members, members add/remove change a group's.
  */
 import type { ConversationView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
 import { requireCredentials } from "../current-user.js";
+import { notReady, setUpConversation } from "../encrypted-chat.js";
 import { EXIT_OK, usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { findUser } from "../people.js";
@@ -16,7 +18,8 @@ import { apiFor } from "../session.js";
 function describeGroup(conversation: ConversationView, meId: string): string {
   const name = safeInline(conversationName(conversation, meId));
   const count = conversation.members.length;
-  return `${shortId(conversation.id)}  ${name}  (${count} member${count === 1 ? "" : "s"})`;
+  const lock = conversation.encrypted ? ", end-to-end encrypted" : "";
+  return `${shortId(conversation.id)}  ${name}  (${count} member${count === 1 ? "" : "s"}${lock})`;
 }
 
 export async function group(values: Values, positionals: string[], io: Io): Promise<number> {
@@ -27,13 +30,19 @@ export async function group(values: Values, positionals: string[], io: Io): Prom
   const api = apiFor(credentials);
   const memberIds: string[] = [];
   for (const username of usernames) memberIds.push((await findUser(api, username)).id);
+  const encrypted = values.encrypted === true;
   const { conversation } = await api.startConversation({
     type: "group",
     title,
     member_ids: memberIds,
+    ...(encrypted ? { encrypted } : {}),
   });
+  const ready = encrypted
+    ? await setUpConversation(api, credentials.user_id, conversation, io)
+    : true;
   if (values.json) io.out(safeJson(conversation));
   else io.out(`created ${describeGroup(conversation, credentials.user_id)}`);
+  if (!ready) io.err(notReady(safeInline(conversationName(conversation, credentials.user_id))));
   return EXIT_OK;
 }
 

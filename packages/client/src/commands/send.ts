@@ -1,7 +1,9 @@
 /**
  * send: one message through the socket, so it is stored exactly once even if the
  * connection drops mid-send (the SDK re-sends it with the same client_id), and printed
- * as the server stored it once the server has committed it.
+ * as the server stored it once the server has committed it. In an end-to-end encrypted
+ * conversation it is encrypted on this device and sent over REST with its client_id
+ * (encrypted-chat.ts), and printed as written.
  */
 import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
@@ -9,6 +11,7 @@ import { randomId } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { requireCredentials } from "../current-user.js";
 import { conversationToSend } from "../direct-chat.js";
+import { encryptedChat, opened } from "../encrypted-chat.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { formatMessage } from "../format.js";
 import type { Io } from "../io.js";
@@ -52,9 +55,27 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
   const api = apiFor(credentials);
   const text = await messageText(words);
   if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
-  const conversation = await conversationToSend(api, query, credentials.user_id, io);
+  const conversation = await conversationToSend(
+    api,
+    query,
+    credentials.user_id,
+    io,
+    values.encrypted === true,
+  );
   if (values["also-to-conversation"] && values.thread === undefined)
     throw usageError("--also-to-conversation goes with --thread");
+  if (conversation.encrypted) {
+    if (values.thread !== undefined || values.attach !== undefined)
+      throw new CliError(
+        "invalid_request",
+        "threads and attachments in end-to-end encrypted conversations are not built yet (docs/E2EE.md)",
+      );
+    const chat = await encryptedChat(api, credentials.user_id, conversation, io);
+    const message = opened(await chat.send(text, randomId()), text);
+    if (values.json) io.out(safeJson(message));
+    else io.out(formatMessage(message, credentials.username, io.outStyle));
+    return EXIT_OK;
+  }
   const threadId =
     values.thread === undefined ? undefined : await threadRootOf(api, conversation, values.thread);
   const attachmentIds = await uploadFiles(api, conversation.id, values.attach);

@@ -6,7 +6,8 @@
  */
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
-import { type CliError, EXIT_OK, usageError } from "../errors.js";
+import { encryptedChat } from "../encrypted-chat.js";
+import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { CATCH_UP_HISTORY, ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
@@ -30,22 +31,34 @@ function historyCount(values: Values): number {
 
 export async function tail(values: Values, positionals: string[], io: Io): Promise<number> {
   const count = historyCount(values);
-  const { credentials, api, conversation } = await namedConversation(positionals[0]);
+  const { credentials, api, conversation } = await namedConversation(
+    positionals[0],
+    values.encrypted === true,
+  );
   const thread =
     values.thread === undefined ? undefined : await threadRootOf(api, conversation, values.thread);
+  let settle: (result: number | CliError) => void = () => {};
+  const finished = new Promise<number | CliError>((resolve) => {
+    settle = resolve;
+  });
+  const chat = conversation.encrypted
+    ? await encryptedChat(api, credentials.user_id, conversation, io)
+    : undefined;
   const feed = new ConversationFeed(conversation, api, new NameBook(api), {
     ...(thread ? { thread } : {}),
     json: values.json === true,
     style: io.outStyle,
     write: io.out,
     blocked: await blockedSet(api),
+    // A change that does not apply stops the command: nothing after it can be trusted.
+    ...(chat ? { reveal: (messages) => chat.reveal(messages).catch(stopWith) } : {}),
   });
+  function stopWith(error: unknown): never {
+    settle(error instanceof CliError ? error : new CliError("refused", String(error)));
+    throw error;
+  }
 
   const socket = socketFor(credentials);
-  let settle: (result: number | CliError) => void = () => {};
-  const finished = new Promise<number | CliError>((resolve) => {
-    settle = resolve;
-  });
   let everOpen = false;
   socket.on("state", ({ state, reason }) => {
     if (state === "closed") return; // only ever our own doing

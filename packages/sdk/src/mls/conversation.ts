@@ -12,7 +12,7 @@ import type {
 } from "@private-chat/protocol/chat";
 import type { ApiClient } from "../rest.js";
 import type { HeldKeyPackage } from "./device.js";
-import { type Change, EncryptedGroup } from "./group.js";
+import { type Change, EncryptedGroup, GroupRefusal } from "./group.js";
 import { fromBase64Url, type RegisteredDevice, toBase64Url } from "./register.js";
 
 const CLAIMS_AT_ONCE = 8;
@@ -36,12 +36,28 @@ export async function startEncrypted(
   start: CreateConversationBody,
 ): Promise<StartedEncrypted> {
   const conversation = await api.createConversation({ ...start, encrypted: true });
+  return { conversation, ...(await setUpEncrypted(api, device, conversation)) };
+}
+
+/**
+ * Makes the group of an encrypted conversation whose first commit nobody has made yet
+ * (`mls_epoch` 0), and commits the other members' devices into it. Without `setup`, none
+ * of them has a device yet and the server holds nothing of the group: another member's
+ * device may still set it up first.
+ */
+export async function setUpEncrypted(
+  api: ApiClient,
+  device: RegisteredDevice,
+  conversation: ConversationView,
+): Promise<{ group: EncryptedGroup; setup?: MessageView }> {
   // held[0] is the last-resort package others may claim; the group starts from the next.
   const own = (device.held[1] ?? device.held[0]) as HeldKeyPackage;
   const group = await EncryptedGroup.create(device.keys, conversation.id, own);
-  const others = start.member_ids.filter((id) => id !== device.keys.userId);
+  const others = conversation.members
+    .map((m) => m.user.id)
+    .filter((id) => id !== device.keys.userId);
   const added = await addDevices(api, conversation.id, group, others, "setup");
-  return { conversation, group, ...(added ? { setup: added.message } : {}) };
+  return { group, ...(added ? { setup: added.message } : {}) };
 }
 
 /**
@@ -68,11 +84,17 @@ export async function addDevices(
   }
   if (claimed.length === 0) return undefined;
   const change = await group.add(claimed.map((c) => fromBase64Url(c.key_package)));
+  const body = toBase64Url(change.commit);
   const message = await api.sendMessage(conversationId, {
-    body: toBase64Url(change.commit),
+    body,
     mls: change.welcome ? { welcome: toBase64Url(change.welcome) } : {},
     ...(clientId === undefined ? {} : { client_id: clientId }),
   });
+  // `clientId` used before answers with the message stored then: not this commit.
+  if (message.body !== body) {
+    group.dropPending();
+    throw new GroupRefusal("change_pending", `client_id ${clientId} was another change's`);
+  }
   await group.receive(change.commit);
   return { message, change };
 }
@@ -86,22 +108,40 @@ export async function joinFromHistory(
   conversationId: string,
   device: RegisteredDevice,
 ): Promise<EncryptedGroup> {
-  const welcomes: string[] = [];
-  for (let after = 0; ; ) {
-    const page = await api.history(conversationId, { after, limit: 100 });
-    for (const message of page) if (message.mls?.welcome) welcomes.push(message.mls.welcome);
-    const last = page.at(-1);
-    if (!last) break;
-    after = last.seq;
-  }
-  for (const welcome of welcomes.reverse()) {
-    try {
-      return await EncryptedGroup.join(device.keys, fromBase64Url(welcome), device.held);
-    } catch {
-      // A welcome for other devices: an earlier one may be this device's.
+  return (await joinLatestWelcome(api, conversationId, device)).group;
+}
+
+/**
+ * `joinFromHistory`, with the `seq` of the message that carried the welcome: the group's
+ * state is as of that message, so a device applies the history after it. Pages back from
+ * the newest message and stops at the first welcome that opens, so a device added
+ * recently reads only the recent history.
+ */
+export async function joinLatestWelcome(
+  api: ApiClient,
+  conversationId: string,
+  device: RegisteredDevice,
+): Promise<{ group: EncryptedGroup; seq: number }> {
+  let page = await api.history(conversationId, { limit: 100 });
+  while (page.length > 0) {
+    for (const message of [...page].reverse()) {
+      if (!message.mls?.welcome) continue;
+      try {
+        const welcome = fromBase64Url(message.mls.welcome);
+        return {
+          group: await EncryptedGroup.join(device.keys, welcome, device.held),
+          seq: message.seq,
+        };
+      } catch {
+        // A welcome for other devices: an earlier one may be this device's.
+      }
     }
+    page = await api.history(conversationId, { before: (page[0] as MessageView).seq, limit: 100 });
   }
-  throw new Error("no welcome in this conversation's history is for this device");
+  throw new GroupRefusal(
+    "no_welcome",
+    "no welcome in this conversation's history is for this device",
+  );
 }
 
 /** Encrypts `text` in the group and sends it; `clientId` makes a retry safe. */

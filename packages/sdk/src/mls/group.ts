@@ -53,7 +53,9 @@ export type RefusalCode =
   /** A device named for removal is not in the group. */
   | "not_a_member"
   /** A key package or welcome this device cannot use. */
-  | "bad_key_package";
+  | "bad_key_package"
+  /** No welcome in the conversation's history is for this device: nobody added it yet. */
+  | "no_welcome";
 
 export class GroupRefusal extends Error {
   constructor(

@@ -1,0 +1,245 @@
+/**
+ * An end-to-end encrypted conversation on this installation's device (docs/E2EE.md):
+ * setting its group up, bringing it up to date from the server's sequence, sending, and
+ * showing messages as their plaintext. Every step runs under the conversation's lock in
+ * encrypted-store.ts, reading the state afresh.
+ */
+import type { ApiClient, ConversationView, MessageView } from "@private-chat/sdk";
+import {
+  EncryptedGroup,
+  fromBase64Url,
+  GroupRefusal,
+  joinLatestWelcome,
+  type RegisteredDevice,
+  setUpEncrypted as setUpGroup,
+  toBase64Url,
+} from "@private-chat/sdk/mls";
+import { addOwnDevice, deviceName, loadOwnDevice } from "./device-file.js";
+import {
+  type ConversationState,
+  type KeptMessage,
+  withConversationState,
+} from "./encrypted-store.js";
+import { CliError } from "./errors.js";
+import type { Io } from "./io.js";
+
+const PAGE = 100;
+
+/**
+ * This installation's device: the one saved here, or one registered now (said on stderr),
+ * as the web app makes one for a browser the first time it is needed.
+ */
+export async function ownDevice(api: ApiClient, userId: string, io: Io): Promise<RegisteredDevice> {
+  const saved = loadOwnDevice(userId);
+  if (saved) return saved;
+  const { device, path } = await addOwnDevice(api, userId, deviceName([]));
+  io.err(
+    io.errStyle.dim(
+      `added this installation as your device ${device.keys.deviceId} for end-to-end encryption; its private keys are in ${path}`,
+    ),
+  );
+  return device;
+}
+
+/**
+ * Sets up the group of a new encrypted conversation (or joins it); false when nobody else
+ * in it has a device yet.
+ */
+export async function setUpConversation(
+  api: ApiClient,
+  userId: string,
+  conversation: ConversationView,
+  io: Io,
+): Promise<boolean> {
+  return (await encryptedChat(api, userId, conversation, io)).setUp();
+}
+
+/** Says why a conversation's group waits. */
+export function notReady(name: string): string {
+  return `nobody else in ${name} has a device for end-to-end encryption yet: the first message sent once they have one sets it up`;
+}
+
+/** An encrypted conversation on this installation's device. */
+export async function encryptedChat(
+  api: ApiClient,
+  userId: string,
+  conversation: ConversationView,
+  io: Io,
+): Promise<EncryptedChat> {
+  return new EncryptedChat(api, await ownDevice(api, userId, io), conversation);
+}
+
+function refusedChange(seq: number, err: unknown): CliError {
+  return new CliError(
+    "refused",
+    `message ${seq} changes the conversation's keys but does not apply on this device ` +
+      `(${err instanceof Error ? err.message : String(err)}): the server withheld or reordered ` +
+      "a change, so this device stops here rather than go on from a state it doubts",
+  );
+}
+
+export class EncryptedChat {
+  constructor(
+    private readonly api: ApiClient,
+    private readonly device: RegisteredDevice,
+    readonly conversation: ConversationView,
+  ) {}
+
+  private get userId(): string {
+    return this.device.keys.userId;
+  }
+
+  /**
+   * Makes the group if nobody has yet and commits the other members' devices into it;
+   * false when none of them has a device (then nothing is kept, and whoever sends first
+   * once they have one sets it up).
+   */
+  async setUp(): Promise<boolean> {
+    return withConversationState(this.userId, this.conversation.id, async (saved) => {
+      const state = saved ?? (await this.firstState());
+      return { state, result: state !== undefined };
+    });
+  }
+
+  /** Encrypts and sends `text`, and keeps it: this device cannot open its own message. */
+  async send(text: string, clientId: string): Promise<MessageView> {
+    return withConversationState(this.userId, this.conversation.id, async (saved, save) => {
+      const state = await this.upTo(await this.stateToUse(saved), undefined);
+      const group = this.group(state);
+      const body = toBase64Url(await group.encrypt(new TextEncoder().encode(text)));
+      // The ratchet moved: saved before the message leaves, so its key is never used twice.
+      save({ ...state, group: toBase64Url(group.save()) });
+      const message = await this.api.sendMessage(this.conversation.id, {
+        body,
+        mls: {},
+        client_id: clientId,
+      });
+      const messages = {
+        ...state.messages,
+        [message.seq]: { text, device_id: this.device.keys.deviceId },
+      };
+      return { state: { ...state, group: toBase64Url(group.save()), messages }, result: message };
+    });
+  }
+
+  /**
+   * The messages as this device reads them, in their order: an application message with
+   * its plaintext as `body`, or a note when it did not open here; handshake messages
+   * (commits and proposals) are left out. Deleted messages are forgotten here too.
+   */
+  async reveal(messages: MessageView[]): Promise<MessageView[]> {
+    if (messages.length === 0) return [];
+    const last = Math.max(...messages.map((m) => m.seq));
+    const kept = await withConversationState(this.userId, this.conversation.id, async (saved) => {
+      const state = await this.upTo(await this.stateToUse(saved), last);
+      for (const m of messages) if (m.deleted) delete state.messages[m.seq];
+      return { state, result: state.messages };
+    });
+    const shown: MessageView[] = [];
+    for (const message of messages) {
+      if (message.deleted) shown.push(message);
+      else if (message.mls?.kind === "application")
+        shown.push(withText(message, kept[message.seq]));
+    }
+    return shown;
+  }
+
+  private group(state: ConversationState): EncryptedGroup {
+    return EncryptedGroup.load(this.device.keys, fromBase64Url(state.group));
+  }
+
+  /**
+   * The state of a device with no file yet: it sets the group up when nobody has, or
+   * joins from its welcome. Undefined when nobody else has a device to add yet.
+   */
+  private async firstState(): Promise<ConversationState | undefined> {
+    const fresh = await this.api.conversation(this.conversation.id);
+    if ((fresh.mls_epoch ?? 0) > 0) return this.join();
+    const { group, setup } = await setUpGroup(this.api, this.device, fresh);
+    if (!setup) return undefined;
+    return { group: toBase64Url(group.save()), seq: setup.seq, messages: {} };
+  }
+
+  private async stateToUse(saved: ConversationState | undefined): Promise<ConversationState> {
+    const state = saved ?? (await this.firstState());
+    if (!state)
+      throw new CliError(
+        "no_device",
+        "nobody else in this conversation has a device for end-to-end encryption yet: " +
+          "they run chat-client devices add (or open the web app) first",
+      );
+    return state;
+  }
+
+  private async join(): Promise<ConversationState> {
+    try {
+      const { group, seq } = await joinLatestWelcome(this.api, this.conversation.id, this.device);
+      return { group: toBase64Url(group.save()), seq, messages: {} };
+    } catch (err) {
+      if (err instanceof GroupRefusal && err.code === "no_welcome")
+        throw new CliError(
+          "not_added",
+          "this device is not in the conversation's group yet: a member's device adds it " +
+            "the next time it sends there",
+        );
+      throw err;
+    }
+  }
+
+  /** Applies the sequence after `state.seq`, up to `last` (or its end), in order. */
+  private async upTo(
+    state: ConversationState,
+    last: number | undefined,
+  ): Promise<ConversationState> {
+    if (last !== undefined && state.seq >= last) return state;
+    const group = this.group(state);
+    const messages = { ...state.messages };
+    let seq = state.seq;
+    for (;;) {
+      const page = await this.api.history(this.conversation.id, { after: seq, limit: PAGE });
+      for (const message of page) {
+        if (last !== undefined && message.seq > last) break;
+        await this.apply(group, message, messages);
+        seq = message.seq;
+      }
+      if (page.length < PAGE || (last !== undefined && seq >= last)) break;
+    }
+    return { group: toBase64Url(group.save()), seq, messages };
+  }
+
+  private async apply(
+    group: EncryptedGroup,
+    message: MessageView,
+    messages: Record<string, KeptMessage>,
+  ): Promise<void> {
+    if (message.deleted) {
+      delete messages[message.seq];
+      return;
+    }
+    // This device's own: kept when sent, and a sender cannot open its own message.
+    if (!message.mls || messages[message.seq]) return;
+    try {
+      const received = await group.receive(fromBase64Url(message.body));
+      if (received.kind === "message")
+        messages[message.seq] = {
+          text: new TextDecoder().decode(received.plaintext),
+          device_id: received.sender.deviceId,
+        };
+    } catch (err) {
+      if (message.mls.kind !== "application") throw refusedChange(message.seq, err);
+      messages[message.seq] = { refused: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}
+
+/** The message as read: its plaintext where the MLS message was (no longer ciphertext). */
+export function opened(message: MessageView, text: string): MessageView {
+  const { mls: _ciphertext, ...rest } = message;
+  return { ...rest, body: text };
+}
+
+function withText(message: MessageView, kept: KeptMessage | undefined): MessageView {
+  if (kept && "text" in kept) return opened(message, kept.text);
+  const why = kept ? kept.refused : "sent before this device joined";
+  return opened(message, `[cannot be read on this device: ${why}]`);
+}

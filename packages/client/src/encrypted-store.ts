@@ -1,0 +1,139 @@
+/**
+ * What this installation keeps of each end-to-end encrypted conversation (docs/E2EE.md,
+ * "The terminal client's store"): the group's state, the last `seq` applied to it, and
+ * the plaintext of every message opened or sent, since MLS opens each message only once.
+ * One 0600 file per conversation in the account's `e2ee-<user id>` directory, changed
+ * only under that conversation's lock, so `tail` and `send` running at once never use
+ * one state twice.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { configDir } from "./credentials.js";
+import { CliError } from "./errors.js";
+import { readSecretFile, writeSecretFile } from "./secret-file.js";
+
+/** One message of the sequence as this device knows it. */
+export type KeptMessage =
+  /** Opened, or sent by this device: the text and the sending device. */
+  | { text: string; device_id: string }
+  /** Did not open here: why. */
+  | { refused: string };
+
+export interface ConversationState {
+  /** EncryptedGroup.save(), base64url. */
+  group: string;
+  /** The last message of the sequence applied to the group. */
+  seq: number;
+  /** By seq: application messages only. */
+  messages: Record<string, KeptMessage>;
+}
+
+const LOCK_WAIT_MS = 30_000;
+const LOCK_POLL_MS = 25;
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function names(userId: string, conversationId: string): { file: string; lock: string } {
+  // Both ids name files: anything else is refused rather than joined into a path.
+  if (!ID.test(userId) || !ID.test(conversationId))
+    throw new CliError("config_error", "an id that cannot name a file");
+  const dir = `e2ee-${userId}`;
+  return { file: `${dir}/${conversationId}.json`, lock: `${dir}/${conversationId}.lock` };
+}
+
+function isState(value: unknown): value is ConversationState {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.group === "string" &&
+    Number.isSafeInteger(v.seq) &&
+    typeof v.messages === "object" &&
+    v.messages !== null
+  );
+}
+
+function readState(path: string): ConversationState | undefined {
+  const text = readSecretFile(path);
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!isState(parsed))
+    throw new CliError("config_error", `${path} is not an encrypted conversation's state`);
+  return parsed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Takes the lock file, waiting for another process's turn; one left by a dead process is taken over. */
+async function lock(path: string): Promise<() => void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(path, "utf8"));
+    } catch {
+      // Let go of between the two calls: try again at once.
+      continue;
+    }
+    // A holder that has not written its pid yet shows as NaN: wait for it like any other.
+    if (Number.isSafeInteger(holder) && holder > 0 && !alive(holder)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new CliError(
+        "busy",
+        `another chat-client (process ${holder}) has held ${path} for ${LOCK_WAIT_MS / 1000}s`,
+      );
+    await sleep(LOCK_POLL_MS);
+  }
+}
+
+/**
+ * Runs `work` with the conversation's state as saved (undefined before the device joined)
+ * and saves the state it returns (none: nothing to keep yet), all under the conversation's lock. `save` writes a state
+ * midway: a send saves the advanced ratchet before the message leaves, so a crash after
+ * sending can never make the device encrypt under that key again.
+ */
+export async function withConversationState<T>(
+  userId: string,
+  conversationId: string,
+  work: (
+    state: ConversationState | undefined,
+    save: (state: ConversationState) => void,
+  ) => Promise<{ state: ConversationState | undefined; result: T }>,
+): Promise<T> {
+  const { file, lock: lockName } = names(userId, conversationId);
+  const path = join(configDir(), file);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const release = await lock(join(configDir(), lockName));
+  const save = (state: ConversationState) => {
+    writeSecretFile(file, `${JSON.stringify(state)}\n`);
+  };
+  try {
+    const { state, result } = await work(readState(path), save);
+    if (state) save(state);
+    return result;
+  } finally {
+    release();
+  }
+}

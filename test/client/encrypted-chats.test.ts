@@ -1,0 +1,149 @@
+/**
+ * chat-client in end-to-end encrypted conversations against a real server on each
+ * storage engine: `dm --encrypted` and `group create --encrypted` set the group up,
+ * `send` encrypts and `tail` shows plaintext (history and live, another person's and this
+ * device's own, with `tail` and `send` running at once on one installation) while the
+ * server holds none of it; a device nobody added, a person with no device and a damaged
+ * state file are clear errors.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, it } from "node:test";
+import { ApiClient } from "@private-chat/sdk";
+import {
+  type Client,
+  loggedIn,
+  removeConfigDirs,
+  run,
+  start,
+  stop,
+  waitFor,
+} from "../helpers/client-cli.js";
+import { forEachEngine } from "../helpers/engines.js";
+import { createUser, type TestUser } from "../helpers/factories.js";
+import type { TestServer } from "../helpers/server.js";
+
+forEachEngine("chat-client: encrypted conversations", (engine) => {
+  let server: TestServer;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let aliceDir: string;
+  let bobDir: string;
+  let carolDir: string;
+  const tails: Client[] = [];
+  const api = (user: TestUser) => new ApiClient({ baseUrl: server.url, token: user.token });
+
+  before(async () => {
+    server = await engine.start({ rate_limit: { enabled: false } });
+    [alice, bob, carol] = await Promise.all([
+      createUser(server.url),
+      createUser(server.url),
+      createUser(server.url),
+    ]);
+    aliceDir = loggedIn(server.url, alice);
+    bobDir = loggedIn(server.url, bob);
+    carolDir = loggedIn(server.url, carol);
+  });
+
+  after(async () => {
+    for (const tail of tails) stop(tail);
+    await server.stop();
+    removeConfigDirs();
+  });
+
+  it("dm --encrypted, then send and tail read plaintext the server never holds", async () => {
+    const bobDevice = await run(["devices", "add", "phone"], bobDir);
+    assert.equal(bobDevice.code, 0, bobDevice.stderr);
+
+    const dm = await run(["dm", bob.username, "--encrypted", "--json"], aliceDir);
+    assert.equal(dm.code, 0, dm.stderr);
+    assert.match(dm.stderr, /added this installation as your device/);
+    const { conversation } = JSON.parse(dm.stdout);
+    assert.equal(conversation.encrypted, true);
+
+    const sent = await run(
+      ["send", `@${bob.username}`, "--encrypted", "the eagle lands at noon"],
+      aliceDir,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /the eagle lands at noon$/m);
+
+    // "@alice" alone names the encrypted chat: there is no plain one.
+    const tail = start(["tail", `@${alice.username}`, "--history", "5"], bobDir);
+    tails.push(tail);
+    await waitFor("history", tail.stdout, (s) => s.includes("the eagle lands at noon"));
+    // Bob sends from another process of the same installation while the tail runs.
+    const reply = await run(["send", `@${alice.username}`, "copy that"], bobDir);
+    assert.equal(reply.code, 0, reply.stderr);
+    await waitFor("own message", tail.stdout, (s) => s.includes("copy that"));
+    const third = await run(["send", conversation.id, "over and out"], aliceDir);
+    assert.equal(third.code, 0, third.stderr);
+    await waitFor("live message", tail.stdout, (s) => s.includes("over and out"));
+    assert.doesNotMatch(tail.stdout(), /cannot be read/);
+    stop(tail);
+
+    // Alice reads her own messages from her store and Bob's from the group.
+    const mine = start(["tail", `@${bob.username}`, "--encrypted", "--history", "5"], aliceDir);
+    tails.push(mine);
+    await waitFor("own history", mine.stdout, (s) => s.includes("over and out"));
+    assert.match(mine.stdout(), /the eagle lands at noon[\s\S]*copy that[\s\S]*over and out/);
+    stop(mine);
+
+    const history = await api(alice).history(conversation.id, { limit: 100 });
+    assert.ok(history.length >= 4);
+    for (const message of history) {
+      assert.ok(message.mls, "every message is an MLS message");
+      for (const plain of ["eagle", "copy that", "over and out"])
+        assert.ok(!message.body.includes(plain));
+    }
+    const store = join(bobDir, `e2ee-${bob.id}`);
+    assert.equal(statSync(store).mode & 0o777, 0o700);
+    for (const name of readdirSync(store).filter((n) => n.endsWith(".json")))
+      assert.equal(statSync(join(store, name)).mode & 0o777, 0o600);
+  });
+
+  it("group create --encrypted: a member nobody added is told so, and a damaged store is an error", async () => {
+    const made = await run(
+      ["group", "create", "Sealed", bob.username, carol.username, "--encrypted", "--json"],
+      aliceDir,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const group = JSON.parse(made.stdout);
+    assert.equal(group.encrypted, true);
+    const sent = await run(["send", "Sealed", "for the two devices"], aliceDir);
+    assert.equal(sent.code, 0, sent.stderr);
+    const bobReads = start(["tail", "Sealed", "--history", "3"], bobDir);
+    tails.push(bobReads);
+    await waitFor("history", bobReads.stdout, (s) => s.includes("for the two devices"));
+    stop(bobReads);
+
+    // Carol had no device when the group was set up: hers is made now, and nobody added it.
+    const carolReads = await run(["tail", "Sealed"], carolDir);
+    assert.equal(carolReads.code, 1);
+    assert.match(carolReads.stderr, /added this installation as your device/);
+    assert.match(
+      carolReads.stderr,
+      /^chat-client: not_added: this device is not in the conversation's group yet/m,
+    );
+
+    writeFileSync(join(bobDir, `e2ee-${bob.id}`, `${group.id}.json`), "{not json");
+    const damaged = await run(["send", "Sealed", "hello"], bobDir);
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stderr, /config_error: .* is not an encrypted conversation's state/);
+  });
+
+  it("a person with no device yet: the group waits, and sending says why", async () => {
+    const dave = await createUser(server.url);
+    const made = await run(["dm", dave.username, "--encrypted"], aliceDir);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stderr, /nobody else in @\S+ has a device for end-to-end encryption yet/);
+    const sent = await run(["send", `@${dave.username}`, "--encrypted", "anyone there?"], aliceDir);
+    assert.equal(sent.code, 1);
+    assert.match(
+      sent.stderr,
+      /^chat-client: no_device: nobody else in this conversation has a device/m,
+    );
+  });
+});
