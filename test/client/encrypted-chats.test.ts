@@ -7,10 +7,11 @@
  * state file are clear errors.
  */
 import assert from "node:assert/strict";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { ApiClient } from "@private-chat/sdk";
+import { EncryptedGroup, loadDevice } from "@private-chat/sdk/mls";
 import {
   type Client,
   loggedIn,
@@ -104,7 +105,7 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
       assert.equal(statSync(join(store, name)).mode & 0o777, 0o600);
   });
 
-  it("group create --encrypted: a member nobody added is told so, and a damaged store is an error", async () => {
+  it("group create --encrypted: members added later are committed in, removed ones out", async () => {
     const made = await run(
       ["group", "create", "Sealed", bob.username, carol.username, "--encrypted", "--json"],
       aliceDir,
@@ -128,8 +129,49 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
       /^chat-client: not_added: this device is not in the conversation's group yet/m,
     );
 
-    writeFileSync(join(bobDir, `e2ee-${bob.id}`, `${group.id}.json`), "{not json");
-    const damaged = await run(["send", "Sealed", "hello"], bobDir);
+    // Alice's next send adds Carol's new device; Carol reads from there on.
+    const later = await run(["send", "Sealed", "now with carol"], aliceDir);
+    assert.equal(later.code, 0, later.stderr);
+    const carolTail = start(["tail", "Sealed", "--history", "5"], carolDir);
+    tails.push(carolTail);
+    await waitFor("carol's history", carolTail.stdout, (s) => s.includes("now with carol"));
+    assert.match(
+      carolTail.stdout(),
+      /\[cannot be read on this device: sent before this device joined\]/,
+    );
+    assert.doesNotMatch(carolTail.stdout(), /for the two devices/);
+    stop(carolTail);
+
+    // Removing Bob commits his devices out: what follows does not open with his saved state.
+    const bobState = JSON.parse(
+      readFileSync(join(bobDir, `e2ee-${bob.id}`, `${group.id}.json`), "utf8"),
+    );
+    const removed = await run(["members", "remove", "Sealed", bob.username], aliceDir);
+    assert.equal(removed.code, 0, removed.stderr);
+    const secret = await run(["send", "Sealed", "bob must not read this"], aliceDir);
+    assert.equal(secret.code, 0, secret.stderr);
+    const after = await api(alice).history(group.id, { after: bobState.seq, limit: 100 });
+    const bobKeys = loadDevice(
+      JSON.parse(readFileSync(join(bobDir, `device-${bob.id}.json`), "utf8")),
+    );
+    const bobGroup = EncryptedGroup.load(bobKeys.keys, Buffer.from(bobState.group, "base64url"));
+    const opened: string[] = [];
+    for (const message of after) {
+      try {
+        const got = await bobGroup.receive(Buffer.from(message.body, "base64url"));
+        if (got.kind === "message") opened.push(new TextDecoder().decode(got.plaintext));
+      } catch {
+        // Refused: expected once the removal is in.
+      }
+    }
+    assert.ok(
+      after.some((m) => m.mls?.kind === "commit"),
+      "the removal is a commit",
+    );
+    assert.ok(!opened.includes("bob must not read this"), `bob opened ${opened.join(", ")}`);
+
+    writeFileSync(join(aliceDir, `e2ee-${alice.id}`, `${group.id}.json`), "{not json");
+    const damaged = await run(["send", "Sealed", "hello"], aliceDir);
     assert.equal(damaged.code, 1);
     assert.match(damaged.stderr, /config_error: .* is not an encrypted conversation's state/);
   });

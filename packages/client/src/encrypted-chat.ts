@@ -4,7 +4,12 @@
  * showing messages as their plaintext. Every step runs under the conversation's lock in
  * encrypted-store.ts, reading the state afresh.
  */
-import type { ApiClient, ConversationView, MessageView } from "@private-chat/sdk";
+import {
+  type ApiClient,
+  ApiError,
+  type ConversationView,
+  type MessageView,
+} from "@private-chat/sdk";
 import {
   EncryptedGroup,
   fromBase64Url,
@@ -15,6 +20,7 @@ import {
   toBase64Url,
 } from "@private-chat/sdk/mls";
 import { addOwnDevice, deviceName, loadOwnDevice } from "./device-file.js";
+import { commitDifference, EpochTaken, membershipDifference } from "./encrypted-members.js";
 import {
   type ConversationState,
   type KeptMessage,
@@ -24,6 +30,8 @@ import { CliError } from "./errors.js";
 import type { Io } from "./io.js";
 
 const PAGE = 100;
+/** Tries at bringing the group in step when other members' commits keep winning. */
+const MEMBERSHIP_ATTEMPTS = 3;
 
 /**
  * This installation's device: the one saved here, or one registered now (said on stderr),
@@ -52,6 +60,28 @@ export async function setUpConversation(
   io: Io,
 ): Promise<boolean> {
   return (await encryptedChat(api, userId, conversation, io)).setUp();
+}
+
+/**
+ * After `members add` or `members remove`: commits the change to the group's devices. The
+ * membership changed on the server already, so a failure here is said, not thrown: any
+ * member's device makes the same commit before it next sends.
+ */
+export async function followMembership(
+  api: ApiClient,
+  userId: string,
+  conversation: ConversationView,
+  io: Io,
+): Promise<void> {
+  try {
+    await (await encryptedChat(api, userId, conversation, io)).followMembership();
+  } catch (err) {
+    if (!(err instanceof CliError || err instanceof ApiError || err instanceof GroupRefusal))
+      throw err;
+    io.err(
+      `the group's keys did not follow yet (${err.message}); a member's device makes that change before it next sends`,
+    );
+  }
 }
 
 /** Says why a conversation's group waits. */
@@ -104,7 +134,7 @@ export class EncryptedChat {
   /** Encrypts and sends `text`, and keeps it: this device cannot open its own message. */
   async send(text: string, clientId: string): Promise<MessageView> {
     return withConversationState(this.userId, this.conversation.id, async (saved, save) => {
-      const state = await this.upTo(await this.stateToUse(saved), undefined);
+      const state = await this.current(saved);
       const group = this.group(state);
       const body = toBase64Url(await group.encrypt(new TextEncoder().encode(text)));
       // The ratchet moved: saved before the message leaves, so its key is never used twice.
@@ -120,6 +150,34 @@ export class EncryptedChat {
       };
       return { state: { ...state, group: toBase64Url(group.save()), messages }, result: message };
     });
+  }
+
+  /** Brings the group in step with the conversation's membership (encrypted-members.ts). */
+  async followMembership(): Promise<void> {
+    await withConversationState(this.userId, this.conversation.id, async (saved) => ({
+      state: await this.current(saved),
+      result: undefined,
+    }));
+  }
+
+  /** The state up to date with the sequence and, through commits, with the membership. */
+  private async current(saved: ConversationState | undefined): Promise<ConversationState> {
+    let state = await this.upTo(await this.stateToUse(saved), undefined);
+    for (let attempt = 1; ; attempt++) {
+      const group = this.group(state);
+      const asked = { ...state.no_device_at };
+      const difference = await membershipDifference(this.api, this.conversation.id, group, asked);
+      state = { ...state, no_device_at: asked };
+      if (difference.leaving.length === 0 && difference.joining.length === 0) return state;
+      try {
+        const taken = await commitDifference(this.api, this.conversation.id, group, difference);
+        return withOwnChanges(state, group, taken);
+      } catch (err) {
+        if (!(err instanceof EpochTaken) || attempt >= MEMBERSHIP_ATTEMPTS) throw err;
+        // Apply the winning commit, then look again: it may have made the same change.
+        state = await this.upTo(withOwnChanges(state, group, err.taken), undefined);
+      }
+    }
   }
 
   /**
@@ -216,7 +274,7 @@ export class EncryptedChat {
       delete messages[message.seq];
       return;
     }
-    // This device's own: kept when sent, and a sender cannot open its own message.
+    // This device's own message or commit: kept when sent, and a sender cannot open its own.
     if (!message.mls || messages[message.seq]) return;
     try {
       const received = await group.receive(fromBase64Url(message.body));
@@ -232,6 +290,17 @@ export class EncryptedChat {
   }
 }
 
+/** The state with this device's own commits applied, and their seqs marked as such. */
+function withOwnChanges(
+  state: ConversationState,
+  group: EncryptedGroup,
+  taken: number[],
+): ConversationState {
+  const messages: Record<string, KeptMessage> = { ...state.messages };
+  for (const seq of taken) messages[seq] = { own_change: true };
+  return { ...state, group: toBase64Url(group.save()), messages };
+}
+
 /** The message as read: its plaintext where the MLS message was (no longer ciphertext). */
 export function opened(message: MessageView, text: string): MessageView {
   const { mls: _ciphertext, ...rest } = message;
@@ -240,6 +309,6 @@ export function opened(message: MessageView, text: string): MessageView {
 
 function withText(message: MessageView, kept: KeptMessage | undefined): MessageView {
   if (kept && "text" in kept) return opened(message, kept.text);
-  const why = kept ? kept.refused : "sent before this device joined";
+  const why = kept && "refused" in kept ? kept.refused : "sent before this device joined";
   return opened(message, `[cannot be read on this device: ${why}]`);
 }

@@ -18,15 +18,19 @@ export type KeptMessage =
   /** Opened, or sent by this device: the text and the sending device. */
   | { text: string; device_id: string }
   /** Did not open here: why. */
-  | { refused: string };
+  | { refused: string }
+  /** A commit of this device's own, applied when the server took it. */
+  | { own_change: true };
 
 export interface ConversationState {
   /** EncryptedGroup.save(), base64url. */
   group: string;
   /** The last message of the sequence applied to the group. */
   seq: number;
-  /** By seq: application messages only. */
+  /** By seq: application messages, and this device's own commits. */
   messages: Record<string, KeptMessage>;
+  /** Members last found with no device at all, and when (encrypted-members.ts). */
+  no_device_at?: Record<string, number>;
 }
 
 const LOCK_WAIT_MS = 30_000;

@@ -7,7 +7,7 @@ import type { ConversationView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
 import { requireCredentials } from "../current-user.js";
-import { notReady, setUpConversation } from "../encrypted-chat.js";
+import { followMembership, notReady, setUpConversation } from "../encrypted-chat.js";
 import { EXIT_OK, usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { findUser } from "../people.js";
@@ -85,6 +85,10 @@ export async function members(values: Values, positionals: string[], io: Io): Pr
     for (const user of users) await api.removeMember(conversation.id, user.id);
     result = await api.conversation(conversation.id).catch(() => conversation);
   }
+  // Someone who left has no say in the group's keys any more.
+  const left = users.some((u) => u.id === credentials.user_id);
+  if (conversation.encrypted && !left)
+    await followMembership(api, credentials.user_id, conversation, io);
   const names = users.map((u) => `@${safeInline(u.username)}`).join(", ");
   if (values.json) io.out(safeJson(result));
   else

@@ -1,0 +1,93 @@
+/**
+ * Keeps an encrypted conversation's MLS group in step with its membership on the server
+ * (docs/E2EE.md): devices of people no longer in it are removed, and people in it with
+ * devices but none in the group have them added, each change one commit. This runs before
+ * this device sends, and after `members add` or `members remove`, so nothing it sends
+ * opens for someone who left, and someone added can read what follows.
+ */
+import { type ApiClient, ApiError } from "@private-chat/sdk";
+import {
+  addDevices,
+  type DeviceName,
+  type EncryptedGroup,
+  GroupRefusal,
+  toBase64Url,
+} from "@private-chat/sdk/mls";
+
+/** What the group's members lack or hold beyond the conversation's. */
+export interface Difference {
+  leaving: DeviceName[];
+  joining: string[];
+}
+
+/** How long a member found without a device is not asked again. */
+export const ASK_AGAIN_MS = 10 * 60_000;
+
+/**
+ * `asked` holds when each member with no device in the group was last found to have no
+ * device at all; it is updated here, so a large group of people without devices costs
+ * one call per person every ASK_AGAIN_MS, not one per send.
+ */
+export async function membershipDifference(
+  api: ApiClient,
+  conversationId: string,
+  group: EncryptedGroup,
+  asked: Record<string, number>,
+  now = Date.now(),
+): Promise<Difference> {
+  const conversation = await api.conversation(conversationId);
+  const memberIds = new Set(conversation.members.map((m) => m.user.id));
+  const devices = group.members();
+  const leaving = devices.filter((d) => !memberIds.has(d.userId));
+  const present = new Set(devices.map((d) => d.userId));
+  const joining: string[] = [];
+  for (const id of Object.keys(asked)) if (!memberIds.has(id) || present.has(id)) delete asked[id];
+  for (const id of memberIds) {
+    if (present.has(id) || now - (asked[id] ?? 0) < ASK_AGAIN_MS) continue;
+    if ((await api.devices.ofUser(id)).length > 0) joining.push(id);
+    else asked[id] = now;
+  }
+  return { leaving, joining };
+}
+
+/**
+ * Commits the removal of `leaving` devices, then the addition of `joining` people's
+ * devices; the seqs of the commits the server took, which this device applied as it
+ * sent them. Another member's commit taking the epoch first is the caller's to apply
+ * (the server's `epoch_conflict`), after which it calls again.
+ */
+export async function commitDifference(
+  api: ApiClient,
+  conversationId: string,
+  group: EncryptedGroup,
+  { leaving, joining }: Difference,
+): Promise<number[]> {
+  const taken: number[] = [];
+  try {
+    if (leaving.length > 0) {
+      const change = await group.remove(leaving);
+      const message = await api.sendMessage(conversationId, {
+        body: toBase64Url(change.commit),
+        mls: {},
+      });
+      await group.receive(change.commit);
+      taken.push(message.seq);
+    }
+    if (joining.length > 0) {
+      const added = await addDevices(api, conversationId, group, joining);
+      if (added) taken.push(added.message.seq);
+    }
+  } catch (err) {
+    group.dropPending();
+    if (err instanceof ApiError && err.code === "epoch_conflict") throw new EpochTaken(taken);
+    throw err;
+  }
+  return taken;
+}
+
+/** Another member's commit took the epoch: apply it and try again; `taken` were ours before it. */
+export class EpochTaken extends GroupRefusal {
+  constructor(readonly taken: number[]) {
+    super("change_pending", "another member changed the group first");
+  }
+}
