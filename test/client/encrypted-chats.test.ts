@@ -188,4 +188,26 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
       /^chat-client: no_device: nobody else in this conversation has a device/m,
     );
   });
+
+  it("tail tops up this device's key packages when others have claimed most of them", async () => {
+    const frank = await createUser(server.url);
+    const frankDir = loggedIn(server.url, frank);
+    assert.equal((await run(["devices", "add"], frankDir)).code, 0);
+    const chat = await api(alice).createConversation({ type: "direct", member_ids: [frank.id] });
+    await api(alice).sendMessage(chat.id, { body: "are you there" });
+    const tail = start(["tail", chat.id, "--history", "1"], frankDir);
+    tails.push(tail);
+    // tail prints the history once its socket is open: the claims come after.
+    await waitFor("the socket", tail.stdout, (s) => s.includes("are you there"));
+    // Two people claim, each within the server's budget for one person's packages.
+    for (let i = 0; i < 11; i++) await api(i % 2 ? alice : carol).devices.claimKeyPackages(frank.id);
+    await waitFor("the top-up", tail.stderr, (s) => s.includes("uploaded 11 new key packages"));
+    const [device] = await api(frank).devices.list();
+    assert.equal(device?.unused_key_packages, 20);
+    const saved = loadDevice(
+      JSON.parse(readFileSync(join(frankDir, `device-${frank.id}.json`), "utf8")),
+    );
+    assert.equal(saved.held.length, 21 + 11);
+    stop(tail);
+  });
 });

@@ -8,12 +8,15 @@ import { join } from "node:path";
 import { type ApiClient, DEVICE_NAME_MAX } from "@private-chat/sdk";
 import {
   loadDevice,
+  makeKeyPackages,
   type NewDevice,
   type RegisteredDevice,
   registerDevice,
   saveDevice,
+  toBase64Url,
 } from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
+import { withLockFile } from "./encrypted-store.js";
 import { CliError, usageError } from "./errors.js";
 import { readSecretFile, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
@@ -69,4 +72,28 @@ export async function addOwnDevice(
 ): Promise<{ device: NewDevice; path: string }> {
   const device = await registerDevice(api.devices, userId, name, POOL);
   return { device, path: saveOwnDevice(device) };
+}
+
+/**
+ * After `device.key_packages_low` for this installation's device: makes packages up to the
+ * pool's size again and uploads them. They are saved here first, so a welcome made for
+ * one of them always finds its private keys; the key file is changed under its lock.
+ */
+export async function topUpOwnDevice(
+  api: ApiClient,
+  userId: string,
+  remaining: number,
+): Promise<number> {
+  return withLockFile(`${devicePath(userId)}.lock`, async () => {
+    const device = loadOwnDevice(userId);
+    const wanted = POOL - remaining;
+    if (!device || wanted <= 0) return 0;
+    const fresh = await makeKeyPackages(device.keys, wanted);
+    saveOwnDevice({ ...device, held: [...device.held, ...fresh] });
+    await api.devices.uploadKeyPackages(
+      device.keys.deviceId,
+      fresh.map((p) => toBase64Url(p.encoded)),
+    );
+    return fresh.length;
+  });
 }

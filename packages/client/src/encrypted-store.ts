@@ -79,6 +79,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Runs `work` holding the lock file at `path` (see `lock`). */
+export async function withLockFile<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const release = await lock(path);
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
 /** Takes the lock file, waiting for another process's turn; one left by a dead process is taken over. */
 async function lock(path: string): Promise<() => void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -129,15 +139,12 @@ export async function withConversationState<T>(
   const { file, lock: lockName } = names(userId, conversationId);
   const path = join(configDir(), file);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const release = await lock(join(configDir(), lockName));
   const save = (state: ConversationState) => {
     writeSecretFile(file, `${JSON.stringify(state)}\n`);
   };
-  try {
+  return withLockFile(join(configDir(), lockName), async () => {
     const { state, result } = await work(readState(path), save);
     if (state) save(state);
     return result;
-  } finally {
-    release();
-  }
+  });
 }
