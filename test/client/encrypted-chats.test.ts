@@ -142,6 +142,29 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     assert.doesNotMatch(carolTail.stdout(), /for the two devices/);
     stop(carolTail);
 
+    // A device removed from Carol's account is committed out at Alice's next check (the
+    // cache of when each member's devices last matched is cleared here to make it now).
+    const carolDevice = (await api(carol).devices.list())[0];
+    assert.ok(carolDevice);
+    assert.equal((await run(["devices", "remove", carolDevice.id], carolDir)).code, 0);
+    const aliceFile = join(aliceDir, `e2ee-${alice.id}`, `${group.id}.json`);
+    writeFileSync(
+      aliceFile,
+      JSON.stringify({ ...JSON.parse(readFileSync(aliceFile, "utf8")), checked_at: {} }),
+    );
+    const afterCarol = await run(["send", "Sealed", "carol's old device is out"], aliceDir);
+    assert.equal(afterCarol.code, 0, afterCarol.stderr);
+    const aliceState = JSON.parse(readFileSync(aliceFile, "utf8"));
+    const aliceKeys = loadDevice(
+      JSON.parse(readFileSync(join(aliceDir, `device-${alice.id}.json`), "utf8")),
+    );
+    const inGroup = EncryptedGroup.load(
+      aliceKeys.keys,
+      Buffer.from(aliceState.group, "base64url"),
+    ).members();
+    assert.ok(!inGroup.some((d) => d.deviceId === carolDevice.id), "carol's removed device is out");
+    assert.ok(inGroup.some((d) => d.userId === bob.id));
+
     // Removing Bob commits his devices out: what follows does not open with his saved state.
     const bobState = JSON.parse(
       readFileSync(join(bobDir, `e2ee-${bob.id}`, `${group.id}.json`), "utf8"),
@@ -200,7 +223,8 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     // tail prints the history once its socket is open: the claims come after.
     await waitFor("the socket", tail.stdout, (s) => s.includes("are you there"));
     // Two people claim, each within the server's budget for one person's packages.
-    for (let i = 0; i < 11; i++) await api(i % 2 ? alice : carol).devices.claimKeyPackages(frank.id);
+    for (let i = 0; i < 11; i++)
+      await api(i % 2 ? alice : carol).devices.claimKeyPackages(frank.id);
     await waitFor("the top-up", tail.stderr, (s) => s.includes("uploaded 11 new key packages"));
     const [device] = await api(frank).devices.list();
     assert.equal(device?.unused_key_packages, 20);

@@ -165,9 +165,9 @@ export class EncryptedChat {
     let state = await this.upTo(await this.stateToUse(saved), undefined);
     for (let attempt = 1; ; attempt++) {
       const group = this.group(state);
-      const asked = { ...state.no_device_at };
-      const difference = await membershipDifference(this.api, this.conversation.id, group, asked);
-      state = { ...state, no_device_at: asked };
+      const checked = { ...state.checked_at };
+      const difference = await membershipDifference(this.api, this.conversation.id, group, checked);
+      state = { ...state, checked_at: checked };
       if (difference.leaving.length === 0 && difference.joining.length === 0) return state;
       try {
         const taken = await commitDifference(this.api, this.conversation.id, group, difference);

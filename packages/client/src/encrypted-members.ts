@@ -1,11 +1,12 @@
 /**
  * Keeps an encrypted conversation's MLS group in step with its membership on the server
- * (docs/E2EE.md): devices of people no longer in it are removed, and people in it with
- * devices but none in the group have them added, each change one commit. This runs before
+ * (docs/E2EE.md): devices of people no longer in it, and devices removed from an account,
+ * are removed, and people in it with devices but none in the group have them added,
+ * each change one commit. This runs before
  * this device sends, and after `members add` or `members remove`, so nothing it sends
  * opens for someone who left, and someone added can read what follows.
  */
-import { type ApiClient, ApiError } from "@private-chat/sdk";
+import { type ApiClient, ApiError, type PublicDeviceView } from "@private-chat/sdk";
 import {
   addDevices,
   type DeviceName,
@@ -20,34 +21,55 @@ export interface Difference {
   joining: string[];
 }
 
-/** How long a member found without a device is not asked again. */
+/** How long a member whose devices matched the group is not asked again. */
 export const ASK_AGAIN_MS = 10 * 60_000;
 
 /**
- * `asked` holds when each member with no device in the group was last found to have no
- * device at all; it is updated here, so a large group of people without devices costs
- * one call per person every ASK_AGAIN_MS, not one per send.
+ * The devices to remove (of people who left, or removed from an account) and the people
+ * whose devices to add (members with devices but none in the group). `checked` holds when
+ * each member's devices last matched the group; it is updated here, so a large group costs
+ * one call per member every ASK_AGAIN_MS, not one per send. (A member's new device beside
+ * one already in the group waits for a claim of that device alone, which the server does
+ * not offer yet.)
  */
 export async function membershipDifference(
   api: ApiClient,
   conversationId: string,
   group: EncryptedGroup,
-  asked: Record<string, number>,
+  checked: Record<string, number>,
   now = Date.now(),
 ): Promise<Difference> {
   const conversation = await api.conversation(conversationId);
   const memberIds = new Set(conversation.members.map((m) => m.user.id));
   const devices = group.members();
+  // Whoever left is removed whatever the cache says.
   const leaving = devices.filter((d) => !memberIds.has(d.userId));
   const present = new Set(devices.map((d) => d.userId));
   const joining: string[] = [];
-  for (const id of Object.keys(asked)) if (!memberIds.has(id) || present.has(id)) delete asked[id];
+  for (const id of Object.keys(checked)) if (!memberIds.has(id)) delete checked[id];
   for (const id of memberIds) {
-    if (present.has(id) || now - (asked[id] ?? 0) < ASK_AGAIN_MS) continue;
-    if ((await api.devices.ofUser(id)).length > 0) joining.push(id);
-    else asked[id] = now;
+    if (now - (checked[id] ?? 0) < ASK_AGAIN_MS) continue;
+    const listed = await devicesOf(api, id);
+    if (listed === undefined) continue;
+    const ids = new Set(listed.map((d) => d.id));
+    const gone = devices.filter((d) => d.userId === id && !ids.has(d.deviceId));
+    leaving.push(...gone);
+    const joins = !present.has(id) && listed.length > 0;
+    if (joins) joining.push(id);
+    // Asked again next time until the change is made.
+    if (gone.length === 0 && !joins) checked[id] = now;
   }
   return { leaving, joining };
+}
+
+/** A person's devices; undefined for an account that cannot be looked up (disabled). */
+async function devicesOf(api: ApiClient, userId: string): Promise<PublicDeviceView[] | undefined> {
+  try {
+    return await api.devices.ofUser(userId);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found") return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -29,8 +29,8 @@ export interface ConversationState {
   seq: number;
   /** By seq: application messages, and this device's own commits. */
   messages: Record<string, KeptMessage>;
-  /** Members last found with no device at all, and when (encrypted-members.ts). */
-  no_device_at?: Record<string, number>;
+  /** When each member's devices last matched the group (encrypted-members.ts). */
+  checked_at?: Record<string, number>;
 }
 
 const LOCK_WAIT_MS = 30_000;
