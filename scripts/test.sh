@@ -26,13 +26,18 @@ export CHAT_TEST_LOG_DIR
 # Built just above: tests start chat-server and chat-client from the build (test/helpers/command-entry.ts).
 export CHAT_TEST_BUILT=1
 
-# CHAT_TEST_DURATIONS_OUT=test/durations.json npm test refreshes the figures the order uses.
+# How long each file's process ran; CHAT_TEST_DURATIONS_OUT=test/durations.json npm test
+# refreshes the figures the order above uses.
+CHAT_TEST_DURATIONS_LOG="$CHAT_TEST_LOG_DIR.durations"
+export CHAT_TEST_DURATIONS_LOG
 tests=0
-node "${source_node[@]}" --test --test-concurrency=3 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=./scripts/test-durations-reporter.mjs \
-  --test-reporter-destination="${CHAT_TEST_DURATIONS_OUT:-/dev/null}" \
-  "${files[@]}" || tests=$?
+node "${source_node[@]}" --import ./scripts/test-file-timer.mjs \
+  --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
+if [ -n "${CHAT_TEST_DURATIONS_OUT:-}" ] && [ -s "$CHAT_TEST_DURATIONS_LOG" ]; then
+  node "${source_node[@]}" scripts/order-test-files.ts --record "$CHAT_TEST_DURATIONS_LOG" \
+    > "$CHAT_TEST_DURATIONS_OUT"
+fi
+rm -f "$CHAT_TEST_DURATIONS_LOG"
 audit=0
 node "${source_node[@]}" scripts/audit-test-logs.ts "$CHAT_TEST_LOG_DIR" || audit=$?
 if [ "$audit" -eq 0 ]; then

@@ -24,6 +24,7 @@ import { freePort } from "../../bench/lib/free-port.js";
 import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { latestSchemaVersion } from "../../src/storage/migrate.js";
 import { runCli } from "../helpers/cli.js";
+import { CHAT_SERVER_ARGS } from "../helpers/command-entry.js";
 import { TEST_REDIS_URL } from "../helpers/env.js";
 import { createTestSchema, type TestSchema } from "../helpers/postgres.js";
 import { checkoutPrevious, type PreviousVersion, REPO_ROOT } from "../helpers/previous-version.js";
@@ -69,8 +70,12 @@ const nodes: Node[] = [];
 const clients: FaultClient[] = [];
 
 async function start(node: Node, root: string, version: Node["version"]): Promise<void> {
-  const entry = join(root, "src/cli/chat-server.ts");
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, entry, "--config", node.config], {
+  // The previous version runs from its sources; this one as the other tests start it.
+  const command =
+    version === "current"
+      ? CHAT_SERVER_ARGS
+      : [...SOURCE_NODE_ARGS, join(root, "src/cli/chat-server.ts")];
+  const child = spawn(process.execPath, [...command, "--config", node.config], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });

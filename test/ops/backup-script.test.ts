@@ -12,9 +12,9 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
-import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { createDirect, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
+import { CHAT_SERVER_ARGS } from "../helpers/command-entry.js";
 import { createUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
@@ -22,7 +22,6 @@ import { tempDirs } from "../helpers/temp-dirs.js";
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SCRIPT = join(REPO, "deploy", "backup.sh");
 const CRON = join(REPO, "deploy", "chat-backup.cron");
-const ENTRY = join(REPO, "src", "cli", "chat-server.ts");
 const DAY_MS = 24 * 3600 * 1000;
 
 const exec = promisify(execFile);
@@ -45,16 +44,11 @@ async function runFile(file: string, args: string[], env: NodeJS.ProcessEnv): Pr
   }
 }
 
-/** An executable chat-server that runs this checkout from source, for CHAT_SERVER. */
+/** An executable chat-server that runs this checkout as the other tests do, for CHAT_SERVER. */
 function chatServerWrapper(dir: string): string {
   const file = join(dir, "chat-server");
-  writeFileSync(
-    file,
-    `#!/bin/sh\nexec "${process.execPath}" ${SOURCE_NODE_ARGS.join(" ")} "${ENTRY}" "$@"\n`,
-    {
-      mode: 0o755,
-    },
-  );
+  const command = [process.execPath, ...CHAT_SERVER_ARGS].map((a) => `"${a}"`).join(" ");
+  writeFileSync(file, `#!/bin/sh\nexec ${command} "$@"\n`, { mode: 0o755 });
   return file;
 }
 

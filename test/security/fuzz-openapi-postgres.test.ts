@@ -4,4 +4,4 @@
  */
 import { describeOpenApiFuzz } from "./fuzz-openapi-runner.js";
 
-describeOpenApiFuzz("postgres", { perOperation: 45, uploads: 300 });
+describeOpenApiFuzz("postgres", { perOperation: 25, uploads: 150 });

@@ -128,11 +128,25 @@ export async function fuzzOperations(
   return figures;
 }
 
-/** The whole suite on one engine, `runs` cases per operation (uploads get `uploadRuns`). */
+/**
+ * `npm test`'s cases are a short run; CHAT_FUZZ_RUNS_FACTOR multiplies them for a long one
+ * (the seed differs between runs, so short runs also add up to more cases over time).
+ */
+function runsFactor(): number {
+  const factor = Number(process.env.CHAT_FUZZ_RUNS_FACTOR ?? 1);
+  return Number.isFinite(factor) && factor > 0 ? factor : 1;
+}
+
+/** The whole suite on one engine, `runs` cases per operation (uploads get `runs.uploads`). */
 export function describeOpenApiFuzz(
   database: "sqlite" | "postgres",
-  runs: { perOperation: number; uploads: number },
+  short: { perOperation: number; uploads: number },
 ): void {
+  const factor = runsFactor();
+  const runs = {
+    perOperation: Math.ceil(short.perOperation * factor),
+    uploads: Math.ceil(short.uploads * factor),
+  };
   describe(`security: OpenAPI property fuzz [${database}]`, () => {
     let world: OpenApiWorld;
     let ops: Operation[];

@@ -4,4 +4,4 @@
  */
 import { describeOpenApiFuzz } from "./fuzz-openapi-runner.js";
 
-describeOpenApiFuzz("sqlite", { perOperation: 60, uploads: 400 });
+describeOpenApiFuzz("sqlite", { perOperation: 30, uploads: 200 });

@@ -64,8 +64,8 @@ Usage:
                                   --thread replies in the thread of MESSAGE (its id,
                                   or its tag as tail prints it), and
                                   --also-to-conversation shows the reply there too
-  chat-client tail <conversation> [--history N] [--thread MESSAGE] [--encrypted]
-                  [--json]
+  chat-client tail <conversation> [--history N] [--thread MESSAGE] [--json]
+                  [--encrypted]
                                   print the last N messages (default 20), then follow
                                   new ones until Ctrl-C (--json: one event per line);
                                   group messages of people you blocked show as a

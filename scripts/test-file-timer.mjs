@@ -1,0 +1,16 @@
+// Loaded into every test file's process (node --test hands its own flags to the processes
+// it starts, one per file): at exit, appends the file and how long its process ran to
+// $CHAT_TEST_DURATIONS_LOG. scripts/order-test-files.ts --record turns the lines into
+// test/durations.json, from which npm test starts the longest files first.
+// JavaScript, not TypeScript: it must load before the tsx hooks do.
+import { appendFileSync } from "node:fs";
+import { relative } from "node:path";
+
+const log = process.env.CHAT_TEST_DURATIONS_LOG;
+// NODE_TEST_CONTEXT is set in the processes the runner starts, not in the runner itself.
+if (log && process.env.NODE_TEST_CONTEXT && process.argv[1]?.endsWith(".test.ts")) {
+  const file = relative(process.cwd(), process.argv[1]);
+  process.on("exit", () => {
+    appendFileSync(log, `${JSON.stringify({ file, seconds: process.uptime() })}\n`);
+  });
+}
