@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { CliError, notLoggedIn } from "./errors.js";
-import { configDir, readSecretFile, removeSecretFile, writeSecretFile } from "./secret-file.js";
+import { configDir, readSecretJson, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
 export { configDir };
 
@@ -33,14 +33,8 @@ function isCredentials(value: unknown): value is Credentials {
 /** The saved session, or undefined when there is none. */
 export function loadCredentials(): Credentials | undefined {
   const path = credentialsPath();
-  const text = readSecretFile(path);
-  if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = readSecretJson(path);
+  if (parsed === undefined) return undefined;
   if (!isCredentials(parsed)) {
     throw new CliError(
       "config_error",

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { configDir } from "./credentials.js";
 import { CliError } from "./errors.js";
-import { readSecretFile, writeSecretFile } from "./secret-file.js";
+import { readSecretJson, writeSecretFile } from "./secret-file.js";
 
 /** One message of the sequence as this device knows it. */
 export type KeptMessage =
@@ -57,14 +57,8 @@ function isState(value: unknown): value is ConversationState {
 }
 
 function readState(path: string): ConversationState | undefined {
-  const text = readSecretFile(path);
-  if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = readSecretJson(path);
+  if (parsed === undefined) return undefined;
   if (!isState(parsed))
     throw new CliError("config_error", `${path} is not an encrypted conversation's state`);
   return parsed;

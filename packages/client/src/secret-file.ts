@@ -70,3 +70,14 @@ export function readSecretFile(path: string): string | undefined {
     throw new CliError("config_error", `cannot read ${path}: ${(err as Error).message}`);
   }
 }
+
+/** A file's JSON, undefined when there is none; null when its text is not JSON. */
+export function readSecretJson(path: string): unknown {
+  const text = readSecretFile(path);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
