@@ -3,7 +3,7 @@
  * (UserRow), and a form to create one.
  */
 import type { AdminUserView } from "@private-chat/sdk";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, errorText } from "../../api.js";
 import { chat } from "../../state/chat.js";
 import { useStore } from "../../state/store.js";
@@ -20,19 +20,24 @@ export function UsersSection() {
   const [error, setError] = useState<string | null>(null);
   const [round, setRound] = useState(0);
   const reload = () => setRound((n) => n + 1);
+  // Changes made here, each with the moment it was made: a list asked for before a change
+  // reached the server would otherwise bring back what the change undid.
+  const changes = useRef(new Map<string, { user: AdminUserView; at: number }>());
 
   useEffect(() => {
     let current = true;
     const timer = setTimeout(
-      () =>
+      () => {
+        const asked = performance.now();
         api.admin.users(prefix.trim()).then(
           (list) => {
             if (!current) return;
-            setUsers(list);
+            setUsers(list.map((u) => newer(changes.current.get(u.id), asked) ?? u));
             setError(null);
           },
           (err: unknown) => current && setError(errorText(err)),
-        ),
+        );
+      },
       round === 0 && prefix === "" ? 0 : TYPING_PAUSE_MS,
     );
     // A slower answer to an earlier prefix must not replace the newer one.
@@ -42,8 +47,10 @@ export function UsersSection() {
     };
   }, [prefix, round]);
 
-  const replace = (user: AdminUserView) =>
+  const replace = (user: AdminUserView) => {
+    changes.current.set(user.id, { user, at: performance.now() });
     setUsers((list) => list?.map((u) => (u.id === user.id ? user : u)) ?? null);
+  };
 
   return (
     <>
@@ -72,6 +79,11 @@ export function UsersSection() {
       <UserCreate onCreated={reload} />
     </>
   );
+}
+
+/** A change made after the list was asked for, which the list may not show yet. */
+function newer(change: { user: AdminUserView; at: number } | undefined, asked: number) {
+  return change && change.at >= asked ? change.user : undefined;
 }
 
 /** How the search went, announced as it changes. */
