@@ -196,6 +196,12 @@ const Item = memo(function Item({ conv, active, me, online, typing, hidden }: It
           <span class="conv-top">
             <span class="conv-title">{title}</span>
             {online && <span class="sr-only"> (online)</span>}
+            {conv.encrypted && (
+              <span class="conv-mark" title="End-to-end encrypted">
+                <Icon name="lock" />
+                <span class="sr-only"> (end-to-end encrypted)</span>
+              </span>
+            )}
             {muted && (
               <span class="conv-muted" title="Muted">
                 <Icon name="bellOff" />

@@ -2,7 +2,8 @@
  * One conversation: header, timeline, typing line and composer, with the members panel
  * or a thread beside it (or instead of it, on a phone) when open. A message request
  * asking the user shows the request bar instead of the composer; one the user sent
- * shows no presence.
+ * shows no presence. An end-to-end encrypted conversation shows a lock, and in place of
+ * the composer a note: this browser holds no keys to read or write it (docs/E2EE.md).
  */
 
 import { useEffect } from "preact/hooks";
@@ -110,10 +111,10 @@ export function ConversationView({ id, info, thread }: Props) {
         aria-label={`Conversation with ${title}`}
         onDragOver={(e) => {
           // Files dropped anywhere on the conversation are attached to the next message.
-          if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+          if (e.dataTransfer?.types.includes("Files") && !conv.encrypted) e.preventDefault();
         }}
         onDrop={(e) => {
-          if (!e.dataTransfer?.files.length) return;
+          if (!e.dataTransfer?.files.length || conv.encrypted) return;
           e.preventDefault();
           addFiles(id, e.dataTransfer.files);
         }}
@@ -124,7 +125,15 @@ export function ConversationView({ id, info, thread }: Props) {
           </a>
           <Avatar id={other?.user.id ?? conv.id} name={title} online={otherOnline} />
           <div class="thread-title">
-            <h2>{title}</h2>
+            <h2>
+              {title}
+              {conv.encrypted && (
+                <span class="title-mark" title="End-to-end encrypted">
+                  <Icon name="lock" />
+                  <span class="sr-only"> (end-to-end encrypted)</span>
+                </span>
+              )}
+            </h2>
             <p class={otherOnline ? "sub online" : "sub"}>{subtitle}</p>
           </div>
           <NotificationMenu conv={conv} />
@@ -158,6 +167,16 @@ export function ConversationView({ id, info, thread }: Props) {
           <div class="request-bar" role="note">
             <p>
               This account was deleted. The conversation stays readable, but takes no new messages.
+            </p>
+          </div>
+        ) : conv.encrypted ? (
+          // The server takes only MLS messages here (encryption_required), which this
+          // browser cannot make yet: say so instead of a box whose sends would be refused.
+          <div class="request-bar" role="note">
+            <p>
+              End-to-end encrypted: only its members' devices can read and write here, and this
+              browser is not one of them yet. Read and answer in the terminal client, with{" "}
+              <code>chat-client tail --encrypted</code>.
             </p>
           </div>
         ) : (

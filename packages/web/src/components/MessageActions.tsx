@@ -1,6 +1,8 @@
 /**
  * The toolbar on a message: react (a small emoji picker), reply, reply in thread (in the
  * timeline), copy link, pin, edit, delete (confirmed).
+ * An encrypted message, which this browser cannot open, offers only the link and delete:
+ * the rest would need the plaintext, or an encrypted answer this browser cannot make.
  * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
  * take focus, Escape closes them, and focus returns to the button that opened them.
  */
@@ -41,6 +43,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
     return conv !== undefined && mayPin(conv);
   });
   const pinned = useStore(chat, (s) => isPinned(s, message));
+  const sealed = message.mls !== undefined;
   const bar = useRef<HTMLDivElement>(null);
   // The button to give focus back to, when the keyboard opened the picker or confirmation.
   const back = useRef<string | null>(null);
@@ -125,37 +128,41 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
         </fieldset>
       ) : (
         <>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label="React"
-            title={off ?? "React"}
-            disabled={off !== null}
-            onClick={open("react", "React")}
-          >
-            <Icon name="smile" />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label="Reply"
-            title="Reply"
-            onClick={() => onReply(message)}
-          >
-            <Icon name="reply" />
-          </button>
-          {!inThread && (
-            <button
-              type="button"
-              class="icon-btn"
-              aria-label="Reply in thread"
-              title="Reply in thread"
-              onClick={() =>
-                navigate(threadHref(message.conversation_id, message.thread_id ?? message.id))
-              }
-            >
-              <Icon name="thread" />
-            </button>
+          {!sealed && (
+            <>
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label="React"
+                title={off ?? "React"}
+                disabled={off !== null}
+                onClick={open("react", "React")}
+              >
+                <Icon name="smile" />
+              </button>
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label="Reply"
+                title="Reply"
+                onClick={() => onReply(message)}
+              >
+                <Icon name="reply" />
+              </button>
+              {!inThread && (
+                <button
+                  type="button"
+                  class="icon-btn"
+                  aria-label="Reply in thread"
+                  title="Reply in thread"
+                  onClick={() =>
+                    navigate(threadHref(message.conversation_id, message.thread_id ?? message.id))
+                  }
+                >
+                  <Icon name="thread" />
+                </button>
+              )}
+            </>
           )}
           <button
             type="button"
@@ -166,7 +173,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
           >
             <Icon name="link" />
           </button>
-          {pinnable && (
+          {pinnable && !sealed && (
             <button
               type="button"
               class={pinned ? "icon-btn active" : "icon-btn"}
@@ -178,7 +185,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
               <Icon name="pin" />
             </button>
           )}
-          {mine && (
+          {mine && !sealed && (
             <button
               type="button"
               class="icon-btn"

@@ -4,7 +4,7 @@
  * search result does); and, for a group's admins, whether every member may pin.
  */
 
-import type { PinnedMessageView } from "@private-chat/sdk";
+import { type PinnedMessageView, sealedText } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { fullTime, listTime, memberName } from "../format.js";
 import { chatHref } from "../router.js";
@@ -16,6 +16,7 @@ import { useStore } from "../state/store.js";
 const EXCERPT = 140;
 
 function excerpt(pin: PinnedMessageView): string {
+  if (pin.mls) return sealedText(pin.mls);
   const text = pin.body.trim().replace(/\s+/g, " ");
   if (text === "") return pin.attachments?.length ? "(files)" : "";
   const chars = [...text];

@@ -3,7 +3,7 @@
  * root's text and how many replies are unread. Read afresh whenever a thread event says
  * the list may have changed.
  */
-import { plainText } from "@private-chat/sdk";
+import { shownText } from "@private-chat/sdk";
 import { useEffect } from "preact/hooks";
 import { conversationTitle, listTime, memberName } from "../format.js";
 import { threadHref } from "../router.js";
@@ -48,7 +48,7 @@ export function ThreadsPage() {
                     <span class="followed-where">{where}</span>
                     <span class="followed-text">
                       {memberName(conv, root.sender_id)}:{" "}
-                      {root.deleted ? "message deleted" : plainText(root.body)}
+                      {root.deleted ? "message deleted" : shownText(root)}
                     </span>
                     {unread_count > 0 && (
                       <span class="badge">

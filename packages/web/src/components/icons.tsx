@@ -22,6 +22,7 @@ const PATHS = {
   thread: "M4 5h16v10H9l-5 4V5Zm4 4h8m-8 3h5",
   shield: "M12 3 5 6v5c0 4.5 3 8.3 7 10 4-1.7 7-5.5 7-10V6l-7-3Z",
   file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Zm0 0v5h5",
+  lock: "M6 11h12v9H6v-9Zm3 0V8a3 3 0 0 1 6 0v3",
 } as const;
 
 export type IconName = keyof typeof PATHS;
