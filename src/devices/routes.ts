@@ -5,6 +5,7 @@
  */
 import {
   claimedKeyPackagesResponse,
+  claimKeyPackagesQuery,
   createDeviceBody,
   devicesResponse,
   deviceView,
@@ -134,16 +135,21 @@ export function registerDeviceRoutes(root: FastifyInstance, devices: DeviceServi
       schema: {
         summary: "Claim one key package of each of a person's devices",
         description:
-          "Each package goes to one claimer only; a device with none left gives its last-resort package, which stays. A device with neither is left out. At most 200 claims at once a person (an encrypted group's largest size), then one a second, and at most 10 at once of one person's packages, then one every 10 s (429 `rate_limited`); 403 `not_accepting` when either has blocked the other.",
+          "With `device_id`, that device's package only (none when it is not one of theirs). Each package goes to one claimer only; a device with none left gives its last-resort package, which stays. A device with neither is left out. At most 200 claims at once a person (an encrypted group's largest size), then one a second, and at most 10 at once of one person's packages, then one every 10 s (429 `rate_limited`); 403 `not_accepting` when either has blocked the other.",
         operationId: "claimKeyPackages",
         tags,
         params: idParams,
+        querystring: claimKeyPackagesQuery,
         response: { 200: claimedKeyPackagesResponse },
         errors: [404],
       },
     },
     async (request) => ({
-      key_packages: await devices.claim(caller(request).user, request.params.id),
+      key_packages: await devices.claim(
+        caller(request).user,
+        request.params.id,
+        request.query.device_id,
+      ),
     }),
   );
 }

@@ -220,10 +220,11 @@ export class DeviceService {
   }
 
   /**
-   * One key package of each of the person's devices, each taken atomically (so none goes
-   * to two claimers); packages past their lifetime are deleted on the way.
+   * One key package of each of the person's devices (or of `deviceId` alone), each taken
+   * atomically (so none goes to two claimers); packages past their lifetime are deleted
+   * on the way.
    */
-  async claim(claimer: User, userId: string): Promise<ClaimedPackage[]> {
+  async claim(claimer: User, userId: string, deviceId?: string): Promise<ClaimedPackage[]> {
     this.person(claimer);
     this.spendClaim(this.claimers, claimer.id, CLAIM_BURST, CLAIMS_PER_SECOND);
     this.spendClaim(
@@ -236,7 +237,9 @@ export class DeviceService {
     if (user.id !== claimer.id && (await this.store.blocks.between(claimer.id, user.id))) {
       throw new AppError("not_accepting", "this person cannot be added by you");
     }
-    const devices = await this.store.devices.of(user.id);
+    const devices = (await this.store.devices.of(user.id)).filter(
+      (d) => deviceId === undefined || d.id === deviceId,
+    );
     const now = Date.now();
     await this.store.devices.removeExpired(
       devices.map((d) => d.id),

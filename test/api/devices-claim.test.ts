@@ -1,7 +1,8 @@
 /**
  * Claiming key packages over REST, on both engines: one package per device, none ever
  * handed out twice (also under concurrent claims), the last-resort package given and kept
- * once the pool is empty, expired packages skipped and deleted (and swept hourly), a
+ * once the pool is empty, one device's package alone on request, expired packages
+ * skipped and deleted (and swept hourly), a
  * claimer's budget, blocks, and an account's deletion taking its devices and packages
  * with it.
  */
@@ -70,6 +71,38 @@ forEachEngine("key-package claims", (run) => {
     const laptopNow = listed.body.devices.find((d: { id: string }) => d.id === laptop.id);
     assert.equal(laptopNow.unused_key_packages, 0);
     assert.equal(laptopNow.has_last_resort, true);
+  });
+
+  it("claims one device's package alone with device_id, and nothing for another's device", async () => {
+    const [owner, other, claimer] = (await users(3)) as [TestUser, TestUser, TestUser];
+    const laptop = await calls.register(owner, "laptop");
+    const phone = await calls.register(owner, "phone");
+    const elsewhere = await calls.register(other, "theirs");
+    for (const device of [laptop, phone, elsewhere])
+      assert.equal((await calls.upload(device, await keyPackages(device, 2))).status, 200);
+
+    const one = await calls.claim(claimer, owner, phone.id);
+    assert.equal(one.status, 200, one.text);
+    assert.deepEqual(
+      (one.body.key_packages as Claimed).map((k) => k.device_id),
+      [phone.id],
+    );
+    // The laptop's pool was not touched: both of its packages are there.
+    const listed = await api.get(`${V1}/devices`, as(owner));
+    const count = (id: string) =>
+      listed.body.devices.find((d: { id: string }) => d.id === id).unused_key_packages;
+    assert.deepEqual([count(laptop.id), count(phone.id)], [2, 1]);
+
+    for (const id of [elsewhere.id, "no-such-device"]) {
+      const none = await calls.claim(claimer, owner, id);
+      assert.equal(none.status, 200, none.text);
+      assert.deepEqual(none.body.key_packages, []);
+    }
+    for (const bad of ["", "x".repeat(65)]) {
+      const refused = await calls.claim(claimer, owner, bad);
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.error.code, "invalid_request");
+    }
   });
 
   it("never hands out a package twice to 20 concurrent claims on a pool of 5", async () => {

@@ -91,7 +91,11 @@ export function deviceCalls(api: ReturnType<typeof client>) {
       { key_packages, ...(last_resort ? { last_resort } : {}) },
       as(device.user),
     );
-  const claim = (claimer: TestUser, of: TestUser) =>
-    api.post(`${V1}/users/${of.id}/key-packages/claim`, undefined, as(claimer));
+  const claim = (claimer: TestUser, of: TestUser, deviceId?: string) =>
+    api.post(
+      `${V1}/users/${of.id}/key-packages/claim${deviceId === undefined ? "" : `?device_id=${encodeURIComponent(deviceId)}`}`,
+      undefined,
+      as(claimer),
+    );
   return { as, register, upload, claim };
 }

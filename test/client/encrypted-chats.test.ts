@@ -3,8 +3,8 @@
  * storage engine: `dm --encrypted` and `group create --encrypted` set the group up,
  * `send` encrypts and `tail` shows plaintext (history and live, another person's and this
  * device's own, with `tail` and `send` running at once on one installation) while the
- * server holds none of it; a device nobody added, a person with no device and a damaged
- * state file are clear errors.
+ * server holds none of it; a member's second installation is added beside the first; a
+ * device nobody added, a person with no device and a damaged state file are clear errors.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -197,6 +197,31 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     const damaged = await run(["send", "Sealed", "hello"], aliceDir);
     assert.equal(damaged.code, 1);
     assert.match(damaged.stderr, /config_error: .* is not an encrypted conversation's state/);
+  });
+
+  it("adds a member's new installation beside the one already in the group", async () => {
+    const erin = await createUser(server.url);
+    const phone = loggedIn(server.url, erin);
+    assert.equal((await run(["devices", "add", "phone"], phone)).code, 0);
+    const dm = await run(["dm", erin.username, "--encrypted", "--json"], aliceDir);
+    assert.equal(dm.code, 0, dm.stderr);
+    const { conversation } = JSON.parse(dm.stdout);
+    const laptop = loggedIn(server.url, erin);
+    assert.equal((await run(["devices", "add", "laptop"], laptop)).code, 0);
+    // Alice last looked at Erin's devices when the chat began: make her look again now.
+    const aliceFile = join(aliceDir, `e2ee-${alice.id}`, `${conversation.id}.json`);
+    writeFileSync(
+      aliceFile,
+      JSON.stringify({ ...JSON.parse(readFileSync(aliceFile, "utf8")), checked_at: {} }),
+    );
+    const sent = await run(["send", conversation.id, "to both of your devices"], aliceDir);
+    assert.equal(sent.code, 0, sent.stderr);
+    for (const dir of [phone, laptop]) {
+      const read = start(["tail", `@${alice.username}`, "--history", "5"], dir);
+      tails.push(read);
+      await waitFor("the message", read.stdout, (s) => s.includes("to both of your devices"));
+      stop(read);
+    }
   });
 
   it("a person with no device yet: the group waits, and sending says why", async () => {

@@ -1,8 +1,8 @@
 /**
  * Keeps an encrypted conversation's MLS group in step with its membership on the server
  * (docs/E2EE.md): devices of people no longer in it, and devices removed from an account,
- * are removed, and people in it with devices but none in the group have them added,
- * each change one commit. This runs before
+ * are removed, and the devices of people in it that the group lacks (all of a newcomer's,
+ * or a member's new one) are added, each change one commit. This runs before
  * this device sends, and after `members add` or `members remove`, so nothing it sends
  * opens for someone who left, and someone added can read what follows.
  */
@@ -12,25 +12,25 @@ import {
   type DeviceName,
   type EncryptedGroup,
   GroupRefusal,
+  type Joining,
   toBase64Url,
 } from "@private-chat/sdk/mls";
 
 /** What the group's members lack or hold beyond the conversation's. */
 export interface Difference {
   leaving: DeviceName[];
-  joining: string[];
+  joining: Joining[];
 }
 
 /** How long a member whose devices matched the group is not asked again. */
 export const ASK_AGAIN_MS = 10 * 60_000;
 
 /**
- * The devices to remove (of people who left, or removed from an account) and the people
- * whose devices to add (members with devices but none in the group). `checked` holds when
- * each member's devices last matched the group; it is updated here, so a large group costs
- * one call per member every ASK_AGAIN_MS, not one per send. (A member's new device beside
- * one already in the group waits for a claim of that device alone, which the server does
- * not offer yet.)
+ * The devices to remove (of people who left, or removed from an account) and those to add
+ * (every device of a member with none in the group; a member's devices the group lacks
+ * beside ones it holds, claimed one by one). `checked` holds when each member's devices
+ * last matched the group; it is updated here, so a large group costs one call per member
+ * every ASK_AGAIN_MS, not one per send.
  */
 export async function membershipDifference(
   api: ApiClient,
@@ -45,7 +45,8 @@ export async function membershipDifference(
   // Whoever left is removed whatever the cache says.
   const leaving = devices.filter((d) => !memberIds.has(d.userId));
   const present = new Set(devices.map((d) => d.userId));
-  const joining: string[] = [];
+  const held = new Set(devices.map((d) => d.deviceId));
+  const joining: Joining[] = [];
   for (const id of Object.keys(checked)) if (!memberIds.has(id)) delete checked[id];
   for (const id of memberIds) {
     if (now - (checked[id] ?? 0) < ASK_AGAIN_MS) continue;
@@ -54,10 +55,10 @@ export async function membershipDifference(
     const ids = new Set(listed.map((d) => d.id));
     const gone = devices.filter((d) => d.userId === id && !ids.has(d.deviceId));
     leaving.push(...gone);
-    const joins = !present.has(id) && listed.length > 0;
-    if (joins) joining.push(id);
+    const lacking = listed.filter((d) => !held.has(d.id)).map((d) => d.id);
+    if (lacking.length > 0) joining.push(present.has(id) ? { userId: id, deviceIds: lacking } : id);
     // Asked again next time until the change is made.
-    if (gone.length === 0 && !joins) checked[id] = now;
+    if (gone.length === 0 && lacking.length === 0) checked[id] = now;
   }
   return { leaving, joining };
 }

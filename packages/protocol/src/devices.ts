@@ -86,6 +86,15 @@ export const keyPackagesUploaded = z.object({
 });
 export type KeyPackagesUploaded = z.infer<typeof keyPackagesUploaded>;
 
+/**
+ * `POST /api/v1/users/{id}/key-packages/claim?device_id=`: that one device's package only,
+ * for a group that holds the person's other devices already.
+ */
+export const claimKeyPackagesQuery = z.strictObject({
+  device_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+});
+export type ClaimKeyPackagesQuery = z.infer<typeof claimKeyPackagesQuery>;
+
 /** `POST /api/v1/users/{id}/key-packages/claim`: one package per device that has one. */
 export const claimedKeyPackagesResponse = z.object({
   key_packages: z.array(

@@ -67,12 +67,19 @@ export class DeviceCalls {
     ).devices;
   }
 
-  /** One key package of each of the person's devices that has one, each for this caller only. */
-  async claimKeyPackages(userId: string): Promise<ClaimedKeyPackagesResponse["key_packages"]> {
+  /**
+   * One key package of each of the person's devices that has one (or of `deviceId` alone),
+   * each for this caller only.
+   */
+  async claimKeyPackages(
+    userId: string,
+    deviceId?: string,
+  ): Promise<ClaimedKeyPackagesResponse["key_packages"]> {
+    const only = deviceId === undefined ? "" : `?device_id=${enc(deviceId)}`;
     return (
       await this.rest.request(
         "POST",
-        `/api/v1/users/${enc(userId)}/key-packages/claim`,
+        `/api/v1/users/${enc(userId)}/key-packages/claim${only}`,
         claimedKeyPackagesResponse,
       )
     ).key_packages;

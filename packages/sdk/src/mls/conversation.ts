@@ -61,8 +61,14 @@ export async function setUpEncrypted(
 }
 
 /**
- * Claims a key package for every device of each of `userIds`, and sends the commit adding
- * them with its welcome; resolves once the server took it and the group moved to the next
+ * Whose devices a commit adds: all of a person's, or only some (a person whose other
+ * devices the group holds already).
+ */
+export type Joining = string | { userId: string; deviceIds: string[] };
+
+/**
+ * Claims a key package for every device of each of `joining` (or the devices named), and
+ * sends the commit adding them with its welcome; resolves once the server took it and the group moved to the next
  * epoch, or undefined when none of them has a device. When another member's commit took
  * the epoch first, the server's `epoch_conflict` is thrown: apply that commit (which
  * drops this one) and call again.
@@ -71,15 +77,20 @@ export async function addDevices(
   api: ApiClient,
   conversationId: string,
   group: EncryptedGroup,
-  userIds: string[],
+  joining: Joining[],
   clientId?: string,
 ): Promise<{ message: MessageView; change: Change } | undefined> {
+  const claims = joining.flatMap((j) =>
+    typeof j === "string"
+      ? [() => api.devices.claimKeyPackages(j)]
+      : j.deviceIds.map((d) => () => api.devices.claimKeyPackages(j.userId, d)),
+  );
   const claimed = [];
   // A few claims at a time: a group of 200 is set up in seconds, and the server's claim
   // budget (200 at once) is not spent in one burst.
-  for (let i = 0; i < userIds.length; i += CLAIMS_AT_ONCE) {
-    const batch = userIds.slice(i, i + CLAIMS_AT_ONCE);
-    for (const packages of await Promise.all(batch.map((u) => api.devices.claimKeyPackages(u))))
+  for (let i = 0; i < claims.length; i += CLAIMS_AT_ONCE) {
+    const batch = claims.slice(i, i + CLAIMS_AT_ONCE);
+    for (const packages of await Promise.all(batch.map((claim) => claim())))
       claimed.push(...packages);
   }
   if (claimed.length === 0) return undefined;

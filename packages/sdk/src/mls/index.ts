@@ -6,6 +6,7 @@
  */
 export {
   addDevices,
+  type Joining,
   joinFromHistory,
   joinLatestWelcome,
   type StartedEncrypted,
