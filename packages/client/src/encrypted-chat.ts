@@ -11,16 +11,18 @@ import {
   type MessageView,
 } from "@private-chat/sdk";
 import {
-  EncryptedGroup,
+  type EncryptedGroup,
   fromBase64Url,
   GroupRefusal,
   joinLatestWelcome,
   type RegisteredDevice,
+  SETUP_CLIENT_ID as SETUP,
   setUpEncrypted as setUpGroup,
   toBase64Url,
 } from "@private-chat/sdk/mls";
 import { addOwnDevice, deviceName, loadOwnDevice } from "./device-file.js";
 import { commitDifference, EpochTaken, membershipDifference } from "./encrypted-members.js";
+import { loadGroup, sendPendingAgain, withGroup, withOwnChanges } from "./encrypted-pending.js";
 import {
   type ConversationState,
   type KeptMessage,
@@ -30,6 +32,8 @@ import { CliError } from "./errors.js";
 import type { Io } from "./io.js";
 
 const PAGE = 100;
+/** Writes the state at once, under the lock held (withConversationState's `save`). */
+type Save = (state: ConversationState) => void;
 /** Tries at bringing the group in step when other members' commits keep winning. */
 const MEMBERSHIP_ATTEMPTS = 3;
 
@@ -125,8 +129,8 @@ export class EncryptedChat {
    * once they have one sets it up).
    */
   async setUp(): Promise<boolean> {
-    return withConversationState(this.userId, this.conversation.id, async (saved) => {
-      const state = saved ?? (await this.firstState());
+    return withConversationState(this.userId, this.conversation.id, async (saved, save) => {
+      const state = saved ?? (await this.firstState(save));
       return { state, result: state !== undefined };
     });
   }
@@ -134,11 +138,11 @@ export class EncryptedChat {
   /** Encrypts and sends `text`, and keeps it: this device cannot open its own message. */
   async send(text: string, clientId: string): Promise<MessageView> {
     return withConversationState(this.userId, this.conversation.id, async (saved, save) => {
-      const state = await this.current(saved);
+      const state = await this.current(saved, save);
       const group = this.group(state);
       const body = toBase64Url(await group.encrypt(new TextEncoder().encode(text)));
       // The ratchet moved: saved before the message leaves, so its key is never used twice.
-      save({ ...state, group: toBase64Url(group.save()) });
+      save(withGroup(state, group));
       const message = await this.api.sendMessage(this.conversation.id, {
         body,
         mls: {},
@@ -148,29 +152,51 @@ export class EncryptedChat {
         ...state.messages,
         [message.seq]: { text, device_id: this.device.keys.deviceId },
       };
-      return { state: { ...state, group: toBase64Url(group.save()), messages }, result: message };
+      return { state: withGroup({ ...state, messages }, group), result: message };
     });
   }
 
   /** Brings the group in step with the conversation's membership (encrypted-members.ts). */
   async followMembership(): Promise<void> {
-    await withConversationState(this.userId, this.conversation.id, async (saved) => ({
-      state: await this.current(saved),
+    await withConversationState(this.userId, this.conversation.id, async (saved, save) => ({
+      state: await this.current(saved, save),
       result: undefined,
     }));
   }
 
-  /** The state up to date with the sequence and, through commits, with the membership. */
-  private async current(saved: ConversationState | undefined): Promise<ConversationState> {
-    let state = await this.upTo(await this.stateToUse(saved), undefined);
+  /**
+   * The state up to date with the sequence (a commit of this device's that never came back
+   * sent again) and, through commits, with the membership.
+   */
+  private async current(
+    saved: ConversationState | undefined,
+    save: Save,
+  ): Promise<ConversationState> {
+    let state = await this.upTo(await this.stateToUse(saved, save), undefined);
+    while (state.pending) {
+      const again = await sendPendingAgain(
+        this.api,
+        this.conversation.id,
+        state,
+        this.group(state),
+      );
+      state = again.conflict ? await this.upTo(again.state, undefined) : again.state;
+    }
     for (let attempt = 1; ; attempt++) {
       const group = this.group(state);
       const checked = { ...state.checked_at };
       const difference = await membershipDifference(this.api, this.conversation.id, group, checked);
       state = { ...state, checked_at: checked };
       if (difference.leaving.length === 0 && difference.joining.length === 0) return state;
+      const before = state;
       try {
-        const taken = await commitDifference(this.api, this.conversation.id, group, difference);
+        const taken = await commitDifference(
+          this.api,
+          this.conversation.id,
+          group,
+          difference,
+          (g, _change, clientId) => save(withGroup(before, g, clientId)),
+        );
         return withOwnChanges(state, group, taken);
       } catch (err) {
         if (!(err instanceof EpochTaken) || attempt >= MEMBERSHIP_ATTEMPTS) throw err;
@@ -188,11 +214,19 @@ export class EncryptedChat {
   async reveal(messages: MessageView[]): Promise<MessageView[]> {
     if (messages.length === 0) return [];
     const last = Math.max(...messages.map((m) => m.seq));
-    const kept = await withConversationState(this.userId, this.conversation.id, async (saved) => {
-      const state = await this.upTo(await this.stateToUse(saved), last);
-      for (const m of messages) if (m.deleted) delete state.messages[m.seq];
-      return { state, result: state.messages };
-    });
+    const kept = await withConversationState(
+      this.userId,
+      this.conversation.id,
+      async (saved, save) => {
+        const state = await this.upTo(await this.stateToUse(saved, save), last);
+        const forgotten = messages.filter((m) => m.deleted && m.seq in state.messages);
+        for (const m of forgotten) delete state.messages[m.seq];
+        // Messages read before (history shown again, one this device sent) change nothing:
+        // the file is not written again.
+        const changed = state !== saved || forgotten.length > 0;
+        return { state: changed ? state : undefined, result: state.messages };
+      },
+    );
     const shown: MessageView[] = [];
     for (const message of messages) {
       if (message.deleted) shown.push(message);
@@ -203,23 +237,33 @@ export class EncryptedChat {
   }
 
   private group(state: ConversationState): EncryptedGroup {
-    return EncryptedGroup.load(this.device.keys, fromBase64Url(state.group));
+    return loadGroup(this.device.keys, state);
   }
 
   /**
    * The state of a device with no file yet: it sets the group up when nobody has, or
    * joins from its welcome. Undefined when nobody else has a device to add yet.
    */
-  private async firstState(): Promise<ConversationState | undefined> {
+  private async firstState(save: Save): Promise<ConversationState | undefined> {
     const fresh = await this.api.conversation(this.conversation.id);
     if ((fresh.mls_epoch ?? 0) > 0) return this.join();
-    const { group, setup } = await setUpGroup(this.api, this.device, fresh);
+    // Kept from before the set-up commit leaves: it comes back in the history as this
+    // device's own, or is sent again ("setup" is its client_id).
+    const empty: ConversationState = { group: "", seq: 0, messages: {} };
+    const { group, setup } = await setUpGroup(this.api, this.device, fresh, (g) =>
+      save(withGroup(empty, g, SETUP)),
+    );
     if (!setup) return undefined;
-    return { group: toBase64Url(group.save()), seq: setup.seq, messages: {} };
+    return withOwnChanges({ ...empty, seq: setup.seq }, group, [setup.seq]);
   }
 
-  private async stateToUse(saved: ConversationState | undefined): Promise<ConversationState> {
-    const state = saved ?? (await this.firstState());
+  private async stateToUse(
+    saved: ConversationState | undefined,
+    save: Save,
+  ): Promise<ConversationState> {
+    // A set-up that stopped midway while another member's set-up won: join theirs.
+    if (saved && (await this.lostSetUp(saved))) return this.join();
+    const state = saved ?? (await this.firstState(save));
     if (!state)
       throw new CliError(
         "no_device",
@@ -227,6 +271,13 @@ export class EncryptedChat {
           "they run chat-client devices add (or open the web app) first",
       );
     return state;
+  }
+
+  /** This device's set-up commit waits, and the conversation begins with another's. */
+  private async lostSetUp(state: ConversationState): Promise<boolean> {
+    if (state.seq !== 0 || state.pending?.client_id !== SETUP) return false;
+    const [first] = await this.api.history(this.conversation.id, { after: 0, limit: 1 });
+    return first !== undefined && first.body !== state.pending.commit;
   }
 
   private async join(): Promise<ConversationState> {
@@ -262,7 +313,7 @@ export class EncryptedChat {
       }
       if (page.length < PAGE || (last !== undefined && seq >= last)) break;
     }
-    return { group: toBase64Url(group.save()), seq, messages };
+    return withGroup({ ...state, seq, messages }, group);
   }
 
   private async apply(
@@ -278,7 +329,9 @@ export class EncryptedChat {
     if (!message.mls || messages[message.seq]) return;
     try {
       const received = await group.receive(fromBase64Url(message.body));
-      if (received.kind === "message")
+      // Its own commit, sent before this device stopped and read back only now.
+      if (received.kind === "own_change") messages[message.seq] = { own_change: true };
+      else if (received.kind === "message")
         messages[message.seq] = {
           text: new TextDecoder().decode(received.plaintext),
           device_id: received.sender.deviceId,
@@ -288,17 +341,6 @@ export class EncryptedChat {
       messages[message.seq] = { refused: err instanceof Error ? err.message : String(err) };
     }
   }
-}
-
-/** The state with this device's own commits applied, and their seqs marked as such. */
-function withOwnChanges(
-  state: ConversationState,
-  group: EncryptedGroup,
-  taken: number[],
-): ConversationState {
-  const messages: Record<string, KeptMessage> = { ...state.messages };
-  for (const seq of taken) messages[seq] = { own_change: true };
-  return { ...state, group: toBase64Url(group.save()), messages };
 }
 
 /** The message as read: its plaintext where the MLS message was (no longer ciphertext). */

@@ -6,14 +6,16 @@
  * this device sends, and after `members add` or `members remove`, so nothing it sends
  * opens for someone who left, and someone added can read what follows.
  */
+import { randomUUID } from "node:crypto";
 import { type ApiClient, ApiError, type PublicDeviceView } from "@private-chat/sdk";
 import {
   addDevices,
+  type Change,
   type DeviceName,
   type EncryptedGroup,
   GroupRefusal,
   type Joining,
-  toBase64Url,
+  sendChange,
 } from "@private-chat/sdk/mls";
 
 /** What the group's members lack or hold beyond the conversation's. */
@@ -24,13 +26,15 @@ export interface Difference {
 
 /** How long a member whose devices matched the group is not asked again. */
 export const ASK_AGAIN_MS = 10 * 60_000;
+/** The same for a member with no device in the group: a first device is waited for sooner. */
+export const ASK_AGAIN_ABSENT_MS = 60_000;
 
 /**
  * The devices to remove (of people who left, or removed from an account) and those to add
  * (every device of a member with none in the group; a member's devices the group lacks
  * beside ones it holds, claimed one by one). `checked` holds when each member's devices
  * last matched the group; it is updated here, so a large group costs one call per member
- * every ASK_AGAIN_MS, not one per send.
+ * every ASK_AGAIN_MS (a minute for one with no device in it yet), not one per send.
  */
 export async function membershipDifference(
   api: ApiClient,
@@ -49,7 +53,8 @@ export async function membershipDifference(
   const joining: Joining[] = [];
   for (const id of Object.keys(checked)) if (!memberIds.has(id)) delete checked[id];
   for (const id of memberIds) {
-    if (now - (checked[id] ?? 0) < ASK_AGAIN_MS) continue;
+    const wait = present.has(id) ? ASK_AGAIN_MS : ASK_AGAIN_ABSENT_MS;
+    if (now - (checked[id] ?? 0) < wait) continue;
     const listed = await devicesOf(api, id);
     if (listed === undefined) continue;
     const ids = new Set(listed.map((d) => d.id));
@@ -73,6 +78,9 @@ async function devicesOf(api: ApiClient, userId: string): Promise<PublicDeviceVi
   }
 }
 
+/** Keeps the group with its pending commit, and the client_id it goes under, before it is sent. */
+export type BeforeSend = (group: EncryptedGroup, change: Change, clientId: string) => void;
+
 /**
  * Commits the removal of `leaving` devices, then the addition of `joining` people's
  * devices; the seqs of the commits the server took, which this device applied as it
@@ -84,20 +92,22 @@ export async function commitDifference(
   conversationId: string,
   group: EncryptedGroup,
   { leaving, joining }: Difference,
+  beforeSend: BeforeSend,
 ): Promise<number[]> {
   const taken: number[] = [];
   try {
     if (leaving.length > 0) {
       const change = await group.remove(leaving);
-      const message = await api.sendMessage(conversationId, {
-        body: toBase64Url(change.commit),
-        mls: {},
-      });
-      await group.receive(change.commit);
-      taken.push(message.seq);
+      const clientId = randomUUID();
+      beforeSend(group, change, clientId);
+      taken.push((await sendChange(api, conversationId, group, change, clientId)).seq);
     }
     if (joining.length > 0) {
-      const added = await addDevices(api, conversationId, group, joining);
+      const clientId = randomUUID();
+      const added = await addDevices(api, conversationId, group, joining, {
+        clientId,
+        beforeSend: (g, change) => beforeSend(g, change, clientId),
+      });
       if (added) taken.push(added.message.seq);
     }
   } catch (err) {

@@ -31,6 +31,16 @@ export interface ConversationState {
   messages: Record<string, KeptMessage>;
   /** When each member's devices last matched the group (encrypted-members.ts). */
   checked_at?: Record<string, number>;
+  /** A commit of this device's sent (or about to be) and not yet seen back (encrypted-pending.ts). */
+  pending?: PendingChange;
+}
+
+/** EncryptedGroup.savePending() in base64url, with the client_id it is sent under. */
+export interface PendingChange {
+  commit: string;
+  welcome?: string;
+  state: string;
+  client_id: string;
 }
 
 const LOCK_WAIT_MS = 30_000;
@@ -52,7 +62,19 @@ function isState(value: unknown): value is ConversationState {
     typeof v.group === "string" &&
     Number.isSafeInteger(v.seq) &&
     typeof v.messages === "object" &&
-    v.messages !== null
+    v.messages !== null &&
+    (v.pending === undefined || isPending(v.pending))
+  );
+}
+
+function isPending(value: unknown): value is PendingChange {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.commit === "string" &&
+    typeof v.state === "string" &&
+    typeof v.client_id === "string" &&
+    (v.welcome === undefined || typeof v.welcome === "string")
   );
 }
 

@@ -17,6 +17,9 @@ import { fromBase64Url, type RegisteredDevice, toBase64Url } from "./register.js
 
 const CLAIMS_AT_ONCE = 8;
 
+/** The client_id of the commit that sets a conversation's group up: a second one is refused. */
+export const SETUP_CLIENT_ID = "setup";
+
 export interface StartedEncrypted {
   conversation: ConversationView;
   group: EncryptedGroup;
@@ -49,6 +52,7 @@ export async function setUpEncrypted(
   api: ApiClient,
   device: RegisteredDevice,
   conversation: ConversationView,
+  beforeSend?: SendChangeOptions["beforeSend"],
 ): Promise<{ group: EncryptedGroup; setup?: MessageView }> {
   // held[0] is the last-resort package others may claim; the group starts from the next.
   const own = (device.held[1] ?? device.held[0]) as HeldKeyPackage;
@@ -56,7 +60,10 @@ export async function setUpEncrypted(
   const others = conversation.members
     .map((m) => m.user.id)
     .filter((id) => id !== device.keys.userId);
-  const added = await addDevices(api, conversation.id, group, others, "setup");
+  const added = await addDevices(api, conversation.id, group, others, {
+    clientId: SETUP_CLIENT_ID,
+    ...(beforeSend ? { beforeSend } : {}),
+  });
   return { group, ...(added ? { setup: added.message } : {}) };
 }
 
@@ -78,7 +85,7 @@ export async function addDevices(
   conversationId: string,
   group: EncryptedGroup,
   joining: Joining[],
-  clientId?: string,
+  options: SendChangeOptions = {},
 ): Promise<{ message: MessageView; change: Change } | undefined> {
   const claims = joining.flatMap((j) =>
     typeof j === "string"
@@ -95,6 +102,36 @@ export async function addDevices(
   }
   if (claimed.length === 0) return undefined;
   const change = await group.add(claimed.map((c) => fromBase64Url(c.key_package)));
+  await options.beforeSend?.(group, change);
+  return {
+    message: await sendChange(api, conversationId, group, change, options.clientId),
+    change,
+  };
+}
+
+export interface SendChangeOptions {
+  /** Makes a retry safe: the server answers a send again with the message it stored. */
+  clientId?: string;
+  /**
+   * Runs once the commit is made, before it leaves: a device that keeps its state saves
+   * it here with the pending commit (`savePending`), so that stopping before the commit
+   * comes back never leaves it unable to recognise the commit as its own.
+   */
+  beforeSend?: (group: EncryptedGroup, change: Change) => void | Promise<void>;
+}
+
+/**
+ * Sends the group's pending commit (`change`, with its welcome) and applies it once the
+ * server took it. Sending one again with the same `clientId` is safe. When another
+ * member's commit took the epoch first, the server's `epoch_conflict` is thrown.
+ */
+export async function sendChange(
+  api: ApiClient,
+  conversationId: string,
+  group: EncryptedGroup,
+  change: Pick<Change, "commit" | "welcome">,
+  clientId?: string,
+): Promise<MessageView> {
   const body = toBase64Url(change.commit);
   const message = await api.sendMessage(conversationId, {
     body,
@@ -107,7 +144,7 @@ export async function addDevices(
     throw new GroupRefusal("change_pending", `client_id ${clientId} was another change's`);
   }
   await group.receive(change.commit);
-  return { message, change };
+  return message;
 }
 
 /**

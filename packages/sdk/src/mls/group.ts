@@ -34,38 +34,10 @@ import type { RatchetTree } from "ts-mls/ratchetTree.js";
 import { leafToNodeIndex, toLeafIndex } from "ts-mls/treemath.js";
 import type { DeviceKeys, HeldKeyPackage } from "./device.js";
 import { type DeviceName, deviceOf, identityBytes } from "./identity.js";
+import { GroupRefusal } from "./refusal.js";
 import { cipherSuite } from "./suite.js";
 
-/** Why a device refused a message of the group. */
-export type RefusalCode =
-  /** Not an MLS message of a kind this group takes. */
-  | "malformed"
-  /** For another group. */
-  | "wrong_group"
-  /** A handshake message from a later epoch: one before it never arrived. */
-  | "epoch_ahead"
-  /** A handshake message from an epoch this device has left: replayed, or a fork. */
-  | "epoch_behind"
-  /** Does not decrypt or verify in this group. */
-  | "undecryptable"
-  /** This device's own change to the group waits for the server. */
-  | "change_pending"
-  /** A device named for removal is not in the group. */
-  | "not_a_member"
-  /** A key package or welcome this device cannot use. */
-  | "bad_key_package"
-  /** No welcome in the conversation's history is for this device: nobody added it yet. */
-  | "no_welcome";
-
-export class GroupRefusal extends Error {
-  constructor(
-    readonly code: RefusalCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "GroupRefusal";
-  }
-}
+export { GroupRefusal, type RefusalCode } from "./refusal.js";
 
 /** A change to the group for the server: the commit, and the welcome for added devices. */
 export interface Change {
@@ -84,7 +56,19 @@ export type Received =
 
 interface Pending {
   commit: Uint8Array;
+  welcome?: Uint8Array;
   state: ClientState;
+}
+
+/**
+ * A commit this device sent (or is about to) and the state it leads to, as bytes: kept
+ * beside the group's own state from before the commit is sent until it comes back, so
+ * a device that stops in between still knows the commit as its own.
+ */
+export interface SavedChange {
+  commit: Uint8Array;
+  welcome?: Uint8Array;
+  state: Uint8Array;
 }
 
 /** What `decoder` reads from all of `bytes`, or undefined (the decoders may also throw). */
@@ -101,6 +85,12 @@ function decode(bytes: Uint8Array): MLSMessage {
   const message = decodeWhole(decodeMlsMessage, bytes);
   if (!message) throw new GroupRefusal("malformed", "not one whole MLS message");
   return message;
+}
+
+function loadState(saved: Uint8Array): ClientState {
+  const state = decodeWhole(decodeGroupState, saved);
+  if (!state) throw new GroupRefusal("malformed", "not a saved group");
+  return { ...state, clientConfig: defaultClientConfig };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -184,16 +174,22 @@ export class EncryptedGroup {
     throw new GroupRefusal("bad_key_package", "the welcome is for none of this device's keys");
   }
 
-  /** A group saved by `save()`. */
-  static load(device: DeviceKeys, saved: Uint8Array): EncryptedGroup {
-    const state = decodeWhole(decodeGroupState, saved);
-    if (!state) throw new GroupRefusal("malformed", "not a saved group");
-    return new EncryptedGroup({ ...state, clientConfig: defaultClientConfig }, device);
+  /** A group saved by `save()`, with its pending commit from `savePending()` if any. */
+  static load(device: DeviceKeys, saved: Uint8Array, pending?: SavedChange): EncryptedGroup {
+    const group = new EncryptedGroup(loadState(saved), device);
+    if (pending) group.pending = { ...pending, state: loadState(pending.state) };
+    return group;
   }
 
   /** The group's state as bytes, for the device's own store (it holds private keys). */
   save(): Uint8Array {
     return encodeGroupState(this.state);
+  }
+
+  /** The commit waiting for the server, and the state it leads to, for the device's store. */
+  savePending(): SavedChange | undefined {
+    const pending = this.pending;
+    return pending && { ...pending, state: encodeGroupState(pending.state) };
   }
 
   get epoch(): bigint {
@@ -268,10 +264,10 @@ export class EncryptedGroup {
       throw new GroupRefusal("bad_key_package", `the change cannot be made: ${String(err)}`);
     }
     const commit = encodeMlsMessage(result.commit);
-    this.pending = { commit, state: result.newState };
     const welcome = result.welcome
       ? encodeMlsMessage({ version: "mls10", wireformat: "mls_welcome", welcome: result.welcome })
       : undefined;
+    this.pending = { commit, ...(welcome ? { welcome } : {}), state: result.newState };
     return { commit, ...(welcome ? { welcome } : {}), epoch: result.newState.groupContext.epoch };
   }
 

@@ -9,7 +9,10 @@ export {
   type Joining,
   joinFromHistory,
   joinLatestWelcome,
+  SETUP_CLIENT_ID,
+  type SendChangeOptions,
   type StartedEncrypted,
+  sendChange,
   sendEncrypted,
   setUpEncrypted,
   startEncrypted,
@@ -30,6 +33,7 @@ export {
   groupIdOf,
   type Received,
   type RefusalCode,
+  type SavedChange,
 } from "./group.js";
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
 export {
