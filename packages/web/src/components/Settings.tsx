@@ -18,6 +18,7 @@ import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
 import { DeleteAccount } from "./DeleteAccount.js";
 import { DndSettings } from "./DndSettings.js";
+import { EncryptionDevices } from "./EncryptionDevices.js";
 import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
 import { ProviderLinks } from "./two-factor/ProviderLinks.js";
@@ -168,6 +169,7 @@ export function Settings() {
         </div>
         <TwoFactorSettings />
         <ProviderLinks />
+        <EncryptionDevices />
         <NotificationSettings />
         <DndSettings />
         <div class="card">
