@@ -11,7 +11,7 @@ import { createGroup } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { conversationLink, messageList, signIn, visible, watchErrors } from "./helpers.js";
+import { conversationLink, messageList, signedInPage, visible } from "./helpers.js";
 
 describe("a webhook's messages in the web app", { timeout: 120_000 }, () => {
   let server: TestServer;
@@ -36,10 +36,7 @@ describe("a webhook's messages in the web app", { timeout: 120_000 }, () => {
     });
     assert.equal(posted.status, 200, posted.text);
     browser = await launchBrowser();
-    // A page of its own context: axe needs one.
-    page = await (await browser.newContext()).newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    page = await signedInPage(browser, server.url, alice, errors);
   });
 
   after(async () => {

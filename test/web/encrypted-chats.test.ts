@@ -12,14 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import {
-  conversationLink,
-  messageList,
-  passesAxe,
-  signIn,
-  visible,
-  watchErrors,
-} from "./helpers.js";
+import { conversationLink, messageList, passesAxe, signedInPage, visible } from "./helpers.js";
 
 const SEALED = "🔒 Encrypted message: this client cannot open it";
 
@@ -52,10 +45,7 @@ describe("an encrypted conversation in the web app", { timeout: 180_000 }, () =>
     });
     await sendEncrypted(api(bob), conversation.id, group, secret);
     browser = await launchBrowser();
-    // A page of its own context, which axe-core needs.
-    page = await (await browser.newContext()).newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    page = await signedInPage(browser, server.url, alice, errors);
   });
 
   after(async () => {

@@ -11,7 +11,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { gone, passesAxe, signIn, visible, watchErrors } from "./helpers.js";
+import { gone, passesAxe, signedInPage, visible } from "./helpers.js";
 
 describe("devices for encrypted chats in Settings", { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -35,10 +35,7 @@ describe("devices for encrypted chats in Settings", { timeout: 180_000 }, () => 
   });
 
   async function settingsOf(user: TestUser): Promise<{ page: Page; section: Locator }> {
-    // A page of its own context, which axe-core needs.
-    const page = await (await browser.newContext()).newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: user.username, displayName: user.username });
+    const page = await signedInPage(browser, server.url, user, errors);
     await page.getByRole("link", { name: "Settings", exact: true }).click();
     const section = page.getByRole("region", { name: "Devices for encrypted chats" });
     await visible(section);

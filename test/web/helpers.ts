@@ -60,14 +60,17 @@ export async function signIn(page: Page, baseUrl: string, who: Person): Promise<
   await visible(page.getByRole("heading", { name: "Chats" }));
 }
 
-/** A fresh page signed in as `user` (display name = username), with its errors collected. */
+/**
+ * A fresh page signed in as `user` (display name = username), with its errors collected;
+ * in a context of its own, as axe-core needs.
+ */
 export async function signedInPage(
   browser: Browser,
   baseUrl: string,
   user: { username: string },
   errors: string[],
 ): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await (await browser.newContext()).newPage();
   watchErrors(page, errors);
   await signIn(page, baseUrl, { username: user.username, displayName: user.username });
   return page;

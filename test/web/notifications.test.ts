@@ -14,7 +14,16 @@ import { createGroup } from "../helpers/chat.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { request } from "../helpers/http.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { conversationLink, gone, PASSWORD, signIn, visible, WAIT, watchErrors } from "./helpers.js";
+import {
+  conversationLink,
+  gone,
+  PASSWORD,
+  signedInPage,
+  signIn,
+  visible,
+  WAIT,
+  watchErrors,
+} from "./helpers.js";
 
 describe("notification preferences in the web app", { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -52,9 +61,7 @@ describe("notification preferences in the web app", { timeout: 180_000 }, () => 
     ]);
     for (const title of ["Plans", "Elsewhere", "Third"])
       ids[title] = (await createGroup(server.url, alice, [bob], title)).id;
-    page = await (await browser.newContext()).newPage();
-    watchErrors(page, errors);
-    await signIn(page, server.url, { username: alice.username, displayName: alice.username });
+    page = await signedInPage(browser, server.url, alice, errors);
   });
 
   after(async () => {
