@@ -133,7 +133,8 @@ export class MessageService {
 
   /**
    * Erases the body and every copy of it, leaving a tombstone; the author or a group admin
-   * may do it.
+   * may do it. Not a change to an encrypted group's keys (a commit or proposal): every
+   * device applies each one in order, and one that has not yet would be stuck for good.
    */
   async delete(user: User, messageId: string): Promise<MessageView> {
     return writeWithEvents(this.deps.store, this.deps.bus, async (tx, log) => {
@@ -144,6 +145,11 @@ export class MessageService {
         throw new AppError("forbidden", "only the author or a group admin can delete a message");
       }
       if (row.deleted_at !== null) return presentMessage(row);
+      if (row.mls_kind !== null && row.mls_kind !== "application")
+        throw new AppError(
+          "forbidden",
+          "a change to the group's encryption keys stays: every member's device applies it",
+        );
       return eraseMessage(tx, log, row, user.id, Date.now());
     });
   }

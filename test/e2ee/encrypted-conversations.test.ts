@@ -17,6 +17,8 @@ import {
   sendEncrypted,
   startEncrypted,
 } from "@private-chat/sdk/mls";
+import { writeWithEvents } from "../../src/events/log.js";
+import { eraseMessage } from "../../src/messages/erase.js";
 import { erasureChecks, uniqueWord } from "../api/erasure-fixture.js";
 import { apiSuite } from "../helpers/api-suite.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -349,13 +351,23 @@ forEachEngine("encrypted conversations through the server", (run) => {
     await assert.rejects(catchUp(bobApi, conversation.id, bobGroup, before));
   });
 
-  it("erases a deleted commit's welcome with its body", async () => {
+  it("keeps a commit its author deletes; an erasure takes its welcome with its body", async () => {
     const { aliceApi, bobApi, conversation } = await encryptedGroup();
     const [setup] = (await aliceApi.history(conversation.id)).filter(
       (m: MessageView) => m.mls?.kind === "commit",
     );
     assert.ok(setup?.mls?.welcome);
-    await aliceApi.deleteMessage(setup.id);
+    // Every device applies every commit in order: one deleted would stop those behind.
+    await assert.rejects(aliceApi.deleteMessage(setup.id), refusal("forbidden", 403));
+    const [kept] = (await bobApi.history(conversation.id)).filter((m) => m.id === setup.id);
+    assert.equal(kept?.mls?.welcome, setup.mls.welcome);
+    // The retention sweep and a deleted account's erasure still take it, welcome and all.
+    const { server } = started();
+    await writeWithEvents(server.ctx.store, server.ctx.events, async (tx, log) => {
+      const row = await tx.messages.byId(setup.id);
+      assert.ok(row);
+      await eraseMessage(tx, log, row, null, Date.now());
+    });
     const [after] = (await bobApi.history(conversation.id)).filter((m) => m.id === setup.id);
     assert.equal(after?.deleted, true);
     assert.equal(after?.body, "");

@@ -44,6 +44,8 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
   });
   const pinned = useStore(chat, (s) => isPinned(s, message));
   const sealed = message.mls !== undefined;
+  // A change to the group's keys stays (the server refuses to delete it).
+  const deletable = canDelete && (message.mls === undefined || message.mls.kind === "application");
   const bar = useRef<HTMLDivElement>(null);
   // The button to give focus back to, when the keyboard opened the picker or confirmation.
   const back = useRef<string | null>(null);
@@ -197,7 +199,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
               <Icon name="edit" />
             </button>
           )}
-          {canDelete && (
+          {deletable && (
             <button
               type="button"
               class="icon-btn"
