@@ -7,7 +7,7 @@
  * device nobody added, a person with no device and a damaged state file are clear errors.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { ApiClient } from "@private-chat/sdk";
@@ -101,8 +101,26 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     }
     const store = join(bobDir, `e2ee-${bob.id}`);
     assert.equal(statSync(store).mode & 0o777, 0o700);
-    for (const name of readdirSync(store).filter((n) => n.endsWith(".json")))
-      assert.equal(statSync(join(store, name)).mode & 0o777, 0o600);
+    const files = readdirSync(store).filter((n) => /\.(json|log)$/.test(n));
+    assert.deepEqual(files.map((n) => n.split(".").at(-1)).sort(), ["json", "log"]);
+    for (const name of files) assert.equal(statSync(join(store, name)).mode & 0o777, 0o600);
+
+    // A store written before the plaintexts had a log of their own still reads.
+    const stateFile = join(store, `${conversation.id}.json`);
+    const { log, ...state } = JSON.parse(readFileSync(stateFile, "utf8"));
+    const logFile = join(store, `${conversation.id}.${log.gen}.log`);
+    const messages: Record<string, unknown> = {};
+    for (const line of readFileSync(logFile, "utf8").trim().split("\n")) {
+      const { seq, ...kept } = JSON.parse(line);
+      messages[seq] = kept;
+    }
+    writeFileSync(stateFile, JSON.stringify({ ...state, messages }));
+    rmSync(logFile);
+    const again = start(["tail", `@${alice.username}`, "--history", "5"], bobDir);
+    tails.push(again);
+    await waitFor("the old store", again.stdout, (s) => s.includes("over and out"));
+    assert.match(again.stdout(), /the eagle lands at noon[\s\S]*copy that/);
+    stop(again);
   });
 
   it("group create --encrypted: members added later are committed in, removed ones out", async () => {

@@ -2,32 +2,34 @@
  * What this installation keeps of each end-to-end encrypted conversation (docs/E2EE.md,
  * "The terminal client's store"): the group's state, the last `seq` applied to it, and
  * the plaintext of every message opened or sent, since MLS opens each message only once.
- * One 0600 file per conversation in the account's `e2ee-<user id>` directory, changed
- * only under that conversation's lock, so `tail` and `send` running at once never use
- * one state twice.
+ * Per conversation, in the account's `e2ee-<user id>` directory, a 0600 state file and
+ * the log of plaintexts it names (encrypted-log.ts), changed only under that
+ * conversation's lock, so `tail` and `send` running at once never use one state twice.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { configDir } from "./credentials.js";
+import {
+  dropOlderLog,
+  isLogRef,
+  type KeptMessage,
+  type KeptMessages,
+  type LogRef,
+  readLog,
+  writeLog,
+} from "./encrypted-log.js";
 import { CliError } from "./errors.js";
 import { readSecretJson, writeSecretFile } from "./secret-file.js";
 
-/** One message of the sequence as this device knows it. */
-export type KeptMessage =
-  /** Opened, or sent by this device: the text and the sending device. */
-  | { text: string; device_id: string }
-  /** Did not open here: why. */
-  | { refused: string }
-  /** A commit of this device's own, applied when the server took it. */
-  | { own_change: true };
+export type { KeptMessage } from "./encrypted-log.js";
 
 export interface ConversationState {
   /** EncryptedGroup.save(), base64url. */
   group: string;
   /** The last message of the sequence applied to the group. */
   seq: number;
-  /** By seq: application messages, and this device's own commits. */
+  /** By seq: application messages, and this device's own commits (kept in the log). */
   messages: Record<string, KeptMessage>;
   /** When each member's devices last matched the group (encrypted-members.ts). */
   checked_at?: Record<string, number>;
@@ -55,14 +57,20 @@ function names(userId: string, conversationId: string): { file: string; lock: st
   return { file: `${dir}/${conversationId}.json`, lock: `${dir}/${conversationId}.lock` };
 }
 
-function isState(value: unknown): value is ConversationState {
+/** The state file: the state without its messages, and the log that holds them. */
+type SavedState = Omit<ConversationState, "messages"> & {
+  log?: LogRef;
+  /** Files written before the log: the messages in the state file itself. */
+  messages?: KeptMessages;
+};
+
+function isState(value: unknown): value is SavedState {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
     typeof v.group === "string" &&
     Number.isSafeInteger(v.seq) &&
-    typeof v.messages === "object" &&
-    v.messages !== null &&
+    (isLogRef(v.log) || (typeof v.messages === "object" && v.messages !== null)) &&
     (v.pending === undefined || isPending(v.pending))
   );
 }
@@ -78,7 +86,7 @@ function isPending(value: unknown): value is PendingChange {
   );
 }
 
-function readState(path: string): ConversationState | undefined {
+function readState(path: string): SavedState | undefined {
   const parsed = readSecretJson(path);
   if (parsed === undefined) return undefined;
   if (!isState(parsed))
@@ -138,6 +146,11 @@ async function lock(path: string): Promise<() => void> {
   }
 }
 
+function withoutLog(saved: SavedState): Omit<ConversationState, "messages"> {
+  const { log: _log, messages: _messages, ...rest } = saved;
+  return rest;
+}
+
 /**
  * Runs `work` with the conversation's state as saved (undefined before the device joined)
  * and saves the state it returns (none: nothing to keep yet), all under the conversation's lock. `save` writes a state
@@ -154,13 +167,25 @@ export async function withConversationState<T>(
 ): Promise<T> {
   const { file, lock: lockName } = names(userId, conversationId);
   const path = join(configDir(), file);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const save = (state: ConversationState) => {
-    writeSecretFile(file, `${JSON.stringify(state)}\n`);
-  };
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return withLockFile(join(configDir(), lockName), async () => {
-    const { state, result } = await work(readState(path), save);
-    if (state) save(state);
+    const saved = readState(path);
+    let log = saved?.log;
+    // What the log holds, to append only what changes; none before the first log.
+    let logged: KeptMessages = saved && log ? readLog(dir, conversationId, log) : {};
+    const save = (state: ConversationState) => {
+      const { messages, ...rest } = state;
+      const next = writeLog(dir, conversationId, log, logged, messages);
+      // Named by the state only once its lines are on disk.
+      writeSecretFile(file, `${JSON.stringify({ ...rest, log: next })}\n`);
+      if (next.gen !== log?.gen) dropOlderLog(dir, conversationId, next);
+      log = next;
+      logged = { ...messages };
+    };
+    const state = saved && { ...withoutLog(saved), messages: { ...(saved.messages ?? logged) } };
+    const { state: kept, result } = await work(state, save);
+    if (kept) save(kept);
     return result;
   });
 }
