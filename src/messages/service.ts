@@ -145,7 +145,7 @@ export class MessageService {
         throw new AppError("forbidden", "only the author or a group admin can delete a message");
       }
       if (row.deleted_at !== null) return presentMessage(row);
-      if (row.mls_kind !== null && row.mls_kind !== "application")
+      if (row.mls_kind === "commit" || row.mls_kind === "proposal")
         throw new AppError(
           "forbidden",
           "a change to the group's encryption keys stays: every member's device applies it",
