@@ -352,7 +352,10 @@ forEachEngine("encrypted conversations through the server", (run) => {
   });
 
   it("keeps a commit its author deletes; an erasure takes its welcome with its body", async () => {
-    const { aliceApi, bobApi, conversation } = await encryptedGroup();
+    const { aliceApi, bobApi, conversation, group } = await encryptedGroup();
+    // An application message is deleted as any other.
+    const sent = await sendEncrypted(aliceApi, conversation.id, group, "to be deleted");
+    assert.equal((await aliceApi.deleteMessage(sent.id)).deleted, true);
     const [setup] = (await aliceApi.history(conversation.id)).filter(
       (m: MessageView) => m.mls?.kind === "commit",
     );
