@@ -116,7 +116,7 @@ describe("account and layout", { timeout: 120_000 }, () => {
     watchErrors(page, errors);
     await signIn(page, server.url, me());
     await page.getByRole("link", { name: "Settings", exact: true }).click();
-    await visible(page.getByText("this device"));
+    await visible(page.getByText("this device", { exact: true }));
     await page.getByRole("button", { name: /^Sign out other sessions/ }).click();
     await visible(page.getByText("Signed out of other sessions."));
     await visible(other.getByText("Your session has ended. Please sign in again."));

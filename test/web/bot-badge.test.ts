@@ -47,7 +47,7 @@ describe("a webhook's messages in the web app", { timeout: 120_000 }, () => {
   it("shows the hook's name with a bot badge, and passes axe", async () => {
     await conversationLink(page, title).click();
     const list = messageList(page);
-    await visible(list.getByText("42"));
+    await visible(list.getByText("42", { exact: true }));
     const sender = list.locator(".sender", { hasText: "CI builds" });
     await visible(sender);
     assert.equal((await sender.locator(".bot-badge").textContent())?.trim(), "bot");
