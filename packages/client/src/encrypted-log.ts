@@ -92,9 +92,9 @@ export function writeLog(
     const bytes = writeLines(logPath(dir, conversationId, gen), "w", Object.entries(after));
     return { gen, bytes };
   }
-  const changed = Object.entries(after).filter(
-    ([seq, message]) => JSON.stringify(before[seq]) !== JSON.stringify(message),
-  );
+  // Kept messages are never changed in place, only replaced: a message that is not the
+  // very object read is new or changed, with no need to compare their text each save.
+  const changed = Object.entries(after).filter(([seq, message]) => before[seq] !== message);
   if (changed.length === 0) return ref;
   const added = writeLines(logPath(dir, conversationId, ref.gen), "a", changed);
   return { gen: ref.gen, bytes: ref.bytes + added };
