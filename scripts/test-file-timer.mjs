@@ -11,6 +11,10 @@ const log = process.env.CHAT_TEST_DURATIONS_LOG;
 if (log && process.env.NODE_TEST_CONTEXT && process.argv[1]?.endsWith(".test.ts")) {
   const file = relative(process.cwd(), process.argv[1]);
   process.on("exit", () => {
-    appendFileSync(log, `${JSON.stringify({ file, seconds: process.uptime() })}\n`);
+    // `ended` (ms since the epoch) shows which files ran at the same time.
+    appendFileSync(
+      log,
+      `${JSON.stringify({ file, seconds: process.uptime(), ended: Date.now() })}\n`,
+    );
   });
 }

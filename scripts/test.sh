@@ -23,7 +23,9 @@ fi
 CHAT_TEST_LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/chat-test-logs.XXXXXX")"
 export CHAT_TEST_LOG_DIR
 
-# Built just above: tests start chat-server and chat-client from the build (test/helpers/command-entry.ts).
+# Built just above: tests start chat-server and chat-client from the build
+# (test/helpers/command-entry.ts), and import the server and packages from it
+# (scripts/built-sources.mjs).
 export CHAT_TEST_BUILT=1
 
 # How long each file's process ran; CHAT_TEST_DURATIONS_OUT=test/durations.json npm test
@@ -31,7 +33,7 @@ export CHAT_TEST_BUILT=1
 CHAT_TEST_DURATIONS_LOG="$CHAT_TEST_LOG_DIR.durations"
 export CHAT_TEST_DURATIONS_LOG
 tests=0
-node "${source_node[@]}" --import ./scripts/test-file-timer.mjs \
+node "${source_node[@]}" --import ./scripts/test-file-timer.mjs --import ./scripts/built-sources.mjs \
   --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
 if [ -n "${CHAT_TEST_DURATIONS_OUT:-}" ] && [ -s "$CHAT_TEST_DURATIONS_LOG" ]; then
   node "${source_node[@]}" scripts/order-test-files.ts --record "$CHAT_TEST_DURATIONS_LOG" \
