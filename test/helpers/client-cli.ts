@@ -38,6 +38,19 @@ export function configDir(): string {
 export interface RunOptions {
   env?: Record<string, string>;
   cwd?: string;
+  /** On a pseudo-terminal, as interactive mode needs: what is written to stdin is typed. */
+  terminal?: boolean;
+}
+
+const shellQuoted = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+
+/** The program and arguments that start the client, through script(1) on a terminal. */
+function commandLine(args: string[], terminal: boolean): [string, string[]] {
+  const argv = [...CHAT_CLIENT_ARGS, ...args];
+  if (!terminal) return [process.execPath, argv];
+  // -q: no banner, -f: output as it comes, -e: the client's exit status, -c: the command.
+  const line = [process.execPath, ...argv].map(shellQuoted).join(" ");
+  return ["script", ["-qfec", line, "/dev/null"]];
 }
 
 /** `input`: all of stdin at once; null: stdin stays open for the test to write to. */
@@ -47,7 +60,8 @@ export function start(
   input?: string | null,
   options: RunOptions = {},
 ): Client {
-  const child = spawn(process.execPath, [...CHAT_CLIENT_ARGS, ...args], {
+  const [program, argv] = commandLine(args, options.terminal === true);
+  const child = spawn(program, argv, {
     // A CHAT_TOKEN of whoever runs the tests must not stand in for the saved session.
     env: {
       ...process.env,

@@ -26,8 +26,8 @@ Usage:
   chat-client conversations [--json]
                                   one line per conversation: short id, type, name,
                                   unread count, last message (--json: the raw array);
-                                  message requests are marked [request], [request
-                                  sent] or [declined]
+                                  encrypted ones are marked [encrypted], message
+                                  requests [request], [request sent] or [declined]
   chat-client requests [--json]   the message requests waiting for your answer, then
                                   the declined ones
   chat-client accept <conversation> [--json]

@@ -18,6 +18,7 @@ import {
 import { configDir } from "./credentials.js";
 import { withLockFile } from "./encrypted-store.js";
 import { CliError, usageError } from "./errors.js";
+import { safeInline } from "./sanitize.js";
 import { readSecretFile, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
 /** The file's name for an account; ids are checked, since they name a file. */
@@ -96,4 +97,25 @@ export async function topUpOwnDevice(
     );
     return fresh.length;
   });
+}
+
+/**
+ * On `device.key_packages_low`: when it is about this installation's device, makes more
+ * and says what happened (a failure is said, not thrown: the next warning tries again).
+ */
+export async function answerLowKeyPackages(
+  api: ApiClient,
+  userId: string,
+  event: { device_id: string; remaining: number },
+  say: (line: string) => void,
+): Promise<void> {
+  if (loadOwnDevice(userId)?.keys.deviceId !== event.device_id) return;
+  try {
+    const made = await topUpOwnDevice(api, userId, event.remaining);
+    if (made > 0) say(`uploaded ${made} new key packages for this device`);
+  } catch (err) {
+    say(
+      `could not upload new key packages: ${safeInline(err instanceof Error ? err.message : String(err))}`,
+    );
+  }
 }

@@ -156,7 +156,7 @@ export function messagePreview(
   return `${who}: ${body}`;
 }
 
-/** The listing line: short id, type, name, unread count, request mark, last message. */
+/** The listing line: short id, type, name, unread count, marks, last message. */
 export function formatConversation(
   conversation: ConversationView,
   meId: string,
@@ -170,13 +170,13 @@ export function formatConversation(
   const unread = conversation.unread_count > 0 ? `${conversation.unread_count} unread` : "";
   const shownName = conversation.unread_count > 0 ? style.bold(name) : name;
   const muted = isMuted(conversation.notifications?.muted_until) ? "[muted]" : "";
-  const mark = requestMark(conversation) || muted;
+  const marks = [conversation.encrypted ? "[encrypted]" : "", requestMark(conversation) || muted];
   return [
     style.dim(shortId(conversation.id)),
     conversation.type.padEnd(6),
     shownName,
     unread.padEnd(10),
-    ...(mark ? [style.bold(mark)] : []),
+    ...marks.filter((mark) => mark !== "").map((mark) => style.bold(mark)),
     messagePreview(last, names, hidden),
   ]
     .join("  ")

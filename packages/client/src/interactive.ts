@@ -10,9 +10,11 @@ import {
   type StoredEvent,
 } from "@private-chat/sdk";
 import { requireCredentials } from "./current-user.js";
+import { answerLowKeyPackages } from "./device-file.js";
 import { type CliError, EXIT_OK, toCliError, usageError } from "./errors.js";
 import { CATCH_UP_HISTORY, ConversationFeed } from "./feed.js";
 import { formatConversation, formatMessage } from "./format.js";
+import { EncryptedChats, openQuery } from "./interactive-encrypted.js";
 import type { Io } from "./io.js";
 import { NameBook } from "./names.js";
 import { blockedSet, findBlocked, findUser, requestsOf } from "./people.js";
@@ -45,6 +47,12 @@ export async function interactive(io: Io): Promise<number> {
     completerFor(() => list, me),
   );
   const socket = socketFor(credentials);
+  // What the encrypted conversations say (a device registered) goes where everything else does.
+  const encrypted = new EncryptedChats(api, me, {
+    ...io,
+    out: (line) => screen.print(line),
+    err: (line) => screen.print(line),
+  });
 
   let done = false;
   let finish: (result: number | CliError) => void = () => {};
@@ -54,6 +62,17 @@ export async function interactive(io: Io): Promise<number> {
       resolve(result);
     };
   });
+
+  const closeFeed = () => {
+    feed = undefined;
+    screen.setPrompt("> ");
+  };
+
+  /** A change to the open encrypted conversation's group did not apply: nothing after it is trusted. */
+  const refused = (error: CliError) => {
+    closeFeed();
+    screen.print(style.error(`${safeInline(error.code)}: ${safeInline(error.message)}`));
+  };
 
   const nameOf = (id: string) => {
     const c = list.find((x) => x.id === id);
@@ -103,10 +122,7 @@ export async function interactive(io: Io): Promise<number> {
     list = list.map((c) => (c.id === result.id ? result : c));
     const name = safeInline(conversationName(result, me));
     screen.print(action === "accept" ? `accepted ${name}` : `declined ${name}`);
-    if (action === "decline" && feed?.conversation.id === result.id) {
-      feed = undefined;
-      screen.setPrompt("> ");
-    }
+    if (action === "decline" && feed?.conversation.id === result.id) closeFeed();
   };
 
   const blockOrUnblock = async (action: "block" | "unblock", query: string) => {
@@ -170,20 +186,25 @@ export async function interactive(io: Io): Promise<number> {
     }
     const where = list.find((c) => c.id === event.conversation_id);
     if (where && isHiddenMessage(event.message, blocked, where.type)) return;
-    const sender = await names.name(event.message.sender_id);
+    const message = where?.encrypted ? await encrypted.notice(where, event.message) : event.message;
+    if (!message) return;
+    const sender = await names.name(message.sender_id);
     screen.print(
-      `${style.bold(`[${nameOf(event.conversation_id)}]`)} ${formatMessage(event.message, sender, style)}`,
+      `${style.bold(`[${nameOf(event.conversation_id)}]`)} ${formatMessage(message, sender, style)}`,
     );
   };
 
-  const open = async (query: string) => {
+  const open = async (argument: string) => {
+    const { query, encrypted: named } = openQuery(argument);
     const number = /^\d{1,3}$/.test(query) ? Number(query) : 0;
     let target: ConversationView | undefined = number > 0 ? list[number - 1] : undefined;
     if (!target) {
       list = await api.conversations();
-      target = resolveConversation(list, query, me);
+      target = resolveConversation(list, query, me, named);
     }
     const title = safeInline(conversationName(target, me));
+    // Registers this installation as a device the first time, as `tail` does.
+    const chat = target.encrypted ? await encrypted.chat(target) : undefined;
     readSeq = 0;
     feed = new ConversationFeed(target, api, names, {
       json: false,
@@ -191,10 +212,12 @@ export async function interactive(io: Io): Promise<number> {
       write: (line) => screen.print(line),
       onShown: markRead,
       blocked,
+      ...(chat ? { reveal: encrypted.revealer(chat, () => feed === opened, refused) } : {}),
     });
     const members = target.members.length;
+    const kind = target.encrypted ? `${target.type}, end-to-end encrypted` : target.type;
     screen.print(
-      style.dim(`── ${title} · ${target.type} · ${members} member${members === 1 ? "" : "s"} ──`),
+      style.dim(`── ${title} · ${kind} · ${members} member${members === 1 ? "" : "s"} ──`),
     );
     if (target.request === "pending" || target.request === "declined")
       screen.print(
@@ -203,15 +226,12 @@ export async function interactive(io: Io): Promise<number> {
     if (target.request === "sent")
       screen.print(style.dim(`waiting for ${title} to accept your message request`));
     screen.setPrompt(`${style.bold(title)}> `);
-    const opened = feed;
+    const opened: ConversationFeed = feed;
     try {
       await opened.start(HISTORY);
     } catch (err) {
       // A feed that never started would hold its events forever.
-      if (feed === opened) {
-        feed = undefined;
-        screen.setPrompt("> ");
-      }
+      if (feed === opened) closeFeed();
       throw err;
     }
   };
@@ -222,11 +242,19 @@ export async function interactive(io: Io): Promise<number> {
       screen.print("open a conversation first: /open <name> (/list shows them)");
       return;
     }
-    const slow = setTimeout(() => {
-      screen.print(style.dim(`not delivered yet (${socket.state}); it will go out once connected`));
-    }, SLOW_SEND_MS);
-    socket
-      .send(current.conversation.id, text)
+    const { conversation } = current;
+    // An encrypted line goes over REST, encrypted on this device: one typed offline fails.
+    const slow = conversation.encrypted
+      ? undefined
+      : setTimeout(() => {
+          screen.print(
+            style.dim(`not delivered yet (${socket.state}); it will go out once connected`),
+          );
+        }, SLOW_SEND_MS);
+    const sending = conversation.encrypted
+      ? encrypted.send(conversation, text)
+      : socket.send(conversation.id, text);
+    sending
       .then((message) => {
         if (feed === current) current.showOwn(message);
         else screen.print(style.dim(`sent to ${nameOf(message.conversation_id)}`));
@@ -274,8 +302,7 @@ export async function interactive(io: Io): Promise<number> {
         await showBlocked();
         return;
       case "/close":
-        feed = undefined;
-        screen.setPrompt("> ");
+        closeFeed();
         return;
       case "/quit":
       case "/exit":
@@ -339,6 +366,10 @@ export async function interactive(io: Io): Promise<number> {
     void feed?.catchUp(CATCH_UP_HISTORY);
   });
   socket.on("event", (event) => {
+    if (event.type === "device.key_packages_low") {
+      void answerLowKeyPackages(api, me, event, (line) => screen.print(style.dim(line)));
+      return;
+    }
     if (feed && event.conversation_id === feed.conversation.id) feed.accept(event);
     else void notify(event);
   });

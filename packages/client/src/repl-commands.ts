@@ -9,6 +9,7 @@ import { safeInline } from "./sanitize.js";
 export const REPL_HELP = [
   "/list              list conversations, numbered",
   "/open <name|N>     show a conversation (title, @user, id prefix or list number) and follow it",
+  "/open @user --encrypted  the end-to-end encrypted direct chat, where there is a plain one too",
   "/close             stop following the open conversation",
   "/requests          list message requests (waiting ones, then declined), numbered as in /list",
   "/accept [name|N]   accept a message request (default: the open conversation)",

@@ -6,14 +6,13 @@
  */
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
-import { loadOwnDevice, topUpOwnDevice } from "../device-file.js";
+import { answerLowKeyPackages } from "../device-file.js";
 import { encryptedChat } from "../encrypted-chat.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { CATCH_UP_HISTORY, ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
 import { blockedSet } from "../people.js";
-import { safeInline } from "../sanitize.js";
 import { describeState, socketFor, waitForOpen, watchSession } from "../session.js";
 import { threadRootOf } from "../thread-arg.js";
 
@@ -77,7 +76,9 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
   });
   socket.on("event", (event) => {
     if (event.type === "device.key_packages_low") {
-      void topUp(event.device_id, event.remaining);
+      void answerLowKeyPackages(api, credentials.user_id, event, (line) =>
+        io.err(io.errStyle.dim(line)),
+      );
       return;
     }
     feed.accept(event);
@@ -89,17 +90,6 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
       void feed.idle().then(() => settle(EXIT_OK));
     }
   });
-  /** Others claimed most of this installation's key packages: it makes more. */
-  async function topUp(deviceId: string, remaining: number): Promise<void> {
-    if (loadOwnDevice(credentials.user_id)?.keys.deviceId !== deviceId) return;
-    try {
-      const made = await topUpOwnDevice(api, credentials.user_id, remaining);
-      if (made > 0) io.err(io.errStyle.dim(`uploaded ${made} new key packages for this device`));
-    } catch (err) {
-      const why = safeInline(err instanceof Error ? err.message : String(err));
-      io.err(io.errStyle.dim(`could not upload new key packages: ${why}`));
-    }
-  }
   const stopWatching = watchSession(socket, api, (error) => settle(error));
   const stop = () => settle(EXIT_OK);
   process.once("SIGINT", stop);
