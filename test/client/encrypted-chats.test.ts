@@ -221,13 +221,32 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     assert.match(damaged.stderr, /config_error: .* is not an encrypted conversation's state/);
   });
 
-  it("adds a member's new installation beside the one already in the group", async () => {
+  it("adds a member's new installation beside the one already in the group, and says so", async () => {
     const erin = await createUser(server.url);
     const phone = loggedIn(server.url, erin);
     assert.equal((await run(["devices", "add", "phone"], phone)).code, 0);
     const dm = await run(["dm", erin.username, "--encrypted", "--json"], aliceDir);
     assert.equal(dm.code, 0, dm.stderr);
     const { conversation } = JSON.parse(dm.stdout);
+    // Alice and Erin compare safety numbers, and Alice marks Erin's phone verified.
+    const numbers = await Promise.all([
+      run(["verify", erin.username, "--json"], aliceDir),
+      run(["verify", alice.username, "--json"], phone),
+    ]);
+    for (const shown of numbers) assert.equal(shown.code, 0, shown.stderr);
+    const [aliceSees, erinSees] = numbers.map((n) => JSON.parse(n.stdout));
+    assert.match(aliceSees.safety_number, /^\d{60}$/);
+    assert.equal(aliceSees.safety_number, erinSees.safety_number);
+    assert.deepEqual(
+      aliceSees.devices.map((d: { verified: boolean }) => d.verified),
+      [false],
+    );
+    const confirmed = await run(["verify", `@${erin.username}`, "--confirm"], aliceDir);
+    assert.equal(confirmed.code, 0, confirmed.stderr);
+    assert.match(confirmed.stdout, /^safety number with @\S+:\n( {2}\d{5} \d{5} \d{5} \d{5}\n){3}/);
+    assert.match(confirmed.stdout, /^ {2}[0-9a-f]{8} {2}phone +verified$/m);
+    assert.match(confirmed.stderr, /marked @\S+'s 1 device verified/);
+
     const laptop = loggedIn(server.url, erin);
     assert.equal((await run(["devices", "add", "laptop"], laptop)).code, 0);
     // Alice last looked at Erin's devices when the chat began: make her look again now.
@@ -238,6 +257,20 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     );
     const sent = await run(["send", conversation.id, "to both of your devices"], aliceDir);
     assert.equal(sent.code, 0, sent.stderr);
+    assert.match(
+      sent.stderr,
+      /@\S+ has a new device for encrypted chats: "laptop" \([0-9a-f-]{8}\); @\S+ is no longer verified: compare safety numbers again with chat-client verify @\S+/,
+    );
+    const after = await run(["verify", erin.username, "--json"], aliceDir);
+    assert.equal(after.code, 0, after.stderr);
+    const now = JSON.parse(after.stdout);
+    assert.notEqual(now.safety_number, aliceSees.safety_number);
+    assert.deepEqual(
+      Object.fromEntries(
+        now.devices.map((d: { name: string; verified: boolean }) => [d.name, d.verified]),
+      ),
+      { phone: true, laptop: false },
+    );
     for (const dir of [phone, laptop]) {
       const read = start(["tail", `@${alice.username}`, "--history", "5"], dir);
       tails.push(read);
@@ -257,6 +290,22 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
       sent.stderr,
       /^chat-client: no_device: nobody else in this conversation has a device/m,
     );
+    for (const [args, error] of [
+      [["verify", dave.username], /^chat-client: no_device: @\S+ has no device for end-to-end/],
+      [
+        ["verify", alice.username],
+        /^chat-client: usage: verify: compare safety numbers with someone else/,
+      ],
+      [
+        ["verify", "nobody-by-that-name"],
+        /^chat-client: not_found: no user is named @nobody-by-that-name/,
+      ],
+      [["verify"], /^chat-client: usage: /],
+    ] as const) {
+      const refused = await run([...args], aliceDir);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, error);
+    }
   });
 
   it("tail tops up this device's key packages when others have claimed most of them", async () => {

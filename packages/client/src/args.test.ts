@@ -64,6 +64,7 @@ const EXAMPLES: Record<string, string[]> = {
   commands: ["commands", "team", "--json"],
   run: ["run", "team", "/deploy", "prod", "--json"],
   devices: ["devices", "add", "work", "laptop", "--json"],
+  verify: ["verify", "@bob", "--confirm", "--json"],
 };
 
 describe("parseCommandLine", () => {

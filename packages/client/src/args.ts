@@ -176,6 +176,11 @@ Usage:
                                   encrypted conversations' members remove it from
                                   their groups; this installation's own keys are
                                   deleted with it
+  chat-client verify <username> [--confirm] [--json]
+                                  the safety number to compare with a person, over
+                                  both people's devices, and which of theirs are
+                                  verified; --confirm once the numbers matched marks
+                                  their devices verified
   chat-client --help | --version
 
 A message id is the full "id" that send --json, tail --json and search print; an
@@ -299,6 +304,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   hook: { options: json, positionals: ["action"], rest: true },
   devices: { options: json, positionals: [], rest: true },
+  verify: { options: { ...json, confirm: { type: "boolean" } }, positionals: ["username"] },
   commands: { options: json, positionals: ["conversation"] },
   run: { options: json, positionals: ["conversation", "command"], rest: true },
 };

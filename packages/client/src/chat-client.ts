@@ -18,6 +18,7 @@ import { commands, run as runCommand } from "./commands/slash-commands.js";
 import { tail } from "./commands/tail.js";
 import { bot, token } from "./commands/tokens.js";
 import { twoFactor } from "./commands/two-factor.js";
+import { verify } from "./commands/verify.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
 import { interactive } from "./interactive.js";
 import { type Io, processIo } from "./io.js";
@@ -91,6 +92,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return commands(values, positionals, io);
     case "devices":
       return devices(values, positionals, io);
+    case "verify":
+      return verify(values, positionals, io);
     case "run":
       return runCommand(values, positionals, io);
     case "members":

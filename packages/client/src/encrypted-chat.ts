@@ -9,6 +9,7 @@ import {
   ApiError,
   type ConversationView,
   type MessageView,
+  type PublicDeviceView,
 } from "@private-chat/sdk";
 import {
   type EncryptedGroup,
@@ -20,6 +21,7 @@ import {
   setUpEncrypted as setUpGroup,
   toBase64Url,
 } from "@private-chat/sdk/mls";
+import { deviceChangeLine, noteDevices } from "./contacts.js";
 import { addOwnDevice, deviceName, loadOwnDevice } from "./device-file.js";
 import { commitDifference, EpochTaken, membershipDifference } from "./encrypted-members.js";
 import { loadGroup, sendPendingAgain, withGroup, withOwnChanges } from "./encrypted-pending.js";
@@ -30,6 +32,7 @@ import {
 } from "./encrypted-store.js";
 import { CliError } from "./errors.js";
 import type { Io } from "./io.js";
+import { safeInline } from "./sanitize.js";
 
 const PAGE = 100;
 /** Writes the state at once, under the lock held (withConversationState's `save`). */
@@ -100,7 +103,9 @@ export async function encryptedChat(
   conversation: ConversationView,
   io: Io,
 ): Promise<EncryptedChat> {
-  return new EncryptedChat(api, await ownDevice(api, userId, io), conversation);
+  return new EncryptedChat(api, await ownDevice(api, userId, io), conversation, (line) =>
+    io.err(io.errStyle.bold(line)),
+  );
 }
 
 function refusedChange(seq: number, err: unknown): CliError {
@@ -113,10 +118,12 @@ function refusedChange(seq: number, err: unknown): CliError {
 }
 
 export class EncryptedChat {
+  /** `say`: where a change in someone's devices is told (contacts.ts). */
   constructor(
     private readonly api: ApiClient,
     private readonly device: RegisteredDevice,
     readonly conversation: ConversationView,
+    private readonly say: (line: string) => void = () => {},
   ) {}
 
   private get userId(): string {
@@ -185,7 +192,15 @@ export class EncryptedChat {
     for (let attempt = 1; ; attempt++) {
       const group = this.group(state);
       const checked = { ...state.checked_at };
-      const difference = await membershipDifference(this.api, this.conversation.id, group, checked);
+      const listed: [string, PublicDeviceView[]][] = [];
+      const difference = await membershipDifference(
+        this.api,
+        this.conversation.id,
+        group,
+        checked,
+        (userId, devices) => listed.push([userId, devices]),
+      );
+      for (const [userId, devices] of listed) await this.noteDevices(userId, devices);
       state = { ...state, checked_at: checked };
       if (difference.leaving.length === 0 && difference.joining.length === 0) return state;
       const before = state;
@@ -204,6 +219,15 @@ export class EncryptedChat {
         state = await this.upTo(withOwnChanges(state, group, err.taken), undefined);
       }
     }
+  }
+
+  /** Tells of a change in a member's devices since this installation last saw them. */
+  private async noteDevices(userId: string, devices: PublicDeviceView[]): Promise<void> {
+    const change = await noteDevices(this.userId, userId, devices);
+    if (!change) return;
+    const member = this.conversation.members.find((m) => m.user.id === userId);
+    const who = userId === this.userId ? undefined : `@${member?.user.username ?? userId}`;
+    this.say(safeInline(deviceChangeLine(who, change)));
   }
 
   /**

@@ -35,12 +35,14 @@ export const ASK_AGAIN_ABSENT_MS = 60_000;
  * beside ones it holds, claimed one by one). `checked` holds when each member's devices
  * last matched the group; it is updated here, so a large group costs one call per member
  * every ASK_AGAIN_MS (a minute for one with no device in it yet), not one per send.
+ * `onListed` sees each device list asked for (contacts.ts notes what changed).
  */
 export async function membershipDifference(
   api: ApiClient,
   conversationId: string,
   group: EncryptedGroup,
   checked: Record<string, number>,
+  onListed: (userId: string, devices: PublicDeviceView[]) => void = () => {},
   now = Date.now(),
 ): Promise<Difference> {
   const conversation = await api.conversation(conversationId);
@@ -57,6 +59,7 @@ export async function membershipDifference(
     if (now - (checked[id] ?? 0) < wait) continue;
     const listed = await devicesOf(api, id);
     if (listed === undefined) continue;
+    onListed(id, listed);
     const ids = new Set(listed.map((d) => d.id));
     const gone = devices.filter((d) => d.userId === id && !ids.has(d.deviceId));
     leaving.push(...gone);

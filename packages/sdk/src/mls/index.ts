@@ -43,5 +43,6 @@ export {
   registerDevice,
   toBase64Url,
 } from "./register.js";
+export { type SafetyParty, safetyNumber, safetyNumberLines } from "./safety-number.js";
 export { loadDevice, type SavedDevice, saveDevice, savedDevice } from "./saved-device.js";
 export { cipherSuite, SUITE_NAME } from "./suite.js";
