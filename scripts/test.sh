@@ -12,7 +12,8 @@ npm run --silent typecheck
 
 # The workspace packages run from their TypeScript sources (see scripts/source-node-args.ts).
 source_node=(--conditions=@private-chat/source --import tsx)
-# Longest first by test/durations.json, so the run does not end on one long file.
+# Longest first by test/durations.json, so the run does not end on one long file
+# (scripts/run-test-files.mjs keeps this order).
 mapfile -t files < <(node "${source_node[@]}" scripts/order-test-files.ts \
   $(find src test packages -name '*.test.ts' -not -path '*/node_modules/*' | sort))
 if [ "${#files[@]}" -eq 0 ]; then
@@ -34,7 +35,7 @@ CHAT_TEST_DURATIONS_LOG="$CHAT_TEST_LOG_DIR.durations"
 export CHAT_TEST_DURATIONS_LOG
 tests=0
 node "${source_node[@]}" --import ./scripts/test-file-timer.mjs --import ./scripts/built-sources.mjs \
-  --test --test-concurrency=3 --test-reporter=spec "${files[@]}" || tests=$?
+  scripts/run-test-files.mjs "${files[@]}" || tests=$?
 if [ -n "${CHAT_TEST_DURATIONS_OUT:-}" ] && [ -s "$CHAT_TEST_DURATIONS_LOG" ]; then
   node "${source_node[@]}" scripts/order-test-files.ts --record "$CHAT_TEST_DURATIONS_LOG" \
     > "$CHAT_TEST_DURATIONS_OUT"
