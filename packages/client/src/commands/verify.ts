@@ -33,7 +33,7 @@ export async function verify(values: Values, positionals: string[], io: Io): Pro
     );
   if (theirs.length === 0)
     throw new CliError("no_device", `${who} has no device for end-to-end encryption yet`);
-  const number = await safetyNumber(
+  const number = safetyNumber(
     { userId: me, signatureKeys: keysOf(mine) },
     { userId: person.id, signatureKeys: keysOf(theirs) },
   );
