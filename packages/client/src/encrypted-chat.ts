@@ -223,8 +223,11 @@ export class EncryptedChat {
 
   /** Tells of a change in a member's devices since this installation last saw them. */
   private async noteDevices(userId: string, devices: PublicDeviceView[]): Promise<void> {
-    const change = await noteDevices(this.userId, userId, devices);
-    if (!change) return;
+    const noted = await noteDevices(this.userId, userId, devices);
+    // This installation's own device, made here, is no news to its owner.
+    const own = this.device.keys.deviceId;
+    const change = noted && { ...noted, added: noted.added.filter((d) => d.id !== own) };
+    if (!change || (change.added.length === 0 && change.removed === 0)) return;
     const member = this.conversation.members.find((m) => m.user.id === userId);
     const who = userId === this.userId ? undefined : `@${member?.user.username ?? userId}`;
     this.say(safeInline(deviceChangeLine(who, change)));

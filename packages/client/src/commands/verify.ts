@@ -7,7 +7,7 @@
 import type { PublicDeviceView } from "@private-chat/sdk";
 import { fromBase64Url, safetyNumber, safetyNumberLines } from "@private-chat/sdk/mls";
 import type { Values } from "../args.js";
-import { contactOf, markVerified, noteDevices } from "../contacts.js";
+import { contactOf, deviceChangeLine, markVerified, noteDevices } from "../contacts.js";
 import { requireCredentials } from "../current-user.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import type { Io } from "../io.js";
@@ -38,7 +38,10 @@ export async function verify(values: Values, positionals: string[], io: Io): Pro
     { userId: person.id, signatureKeys: keysOf(theirs) },
   );
   if (values.confirm === true) await markVerified(me, person.id, theirs);
-  else await noteDevices(me, person.id, theirs);
+  else {
+    const change = await noteDevices(me, person.id, theirs);
+    if (change) io.err(io.errStyle.bold(safeInline(deviceChangeLine(who, change))));
+  }
   const verified = new Set(contactOf(me, person.id)?.verified ?? []);
   const mark = (d: PublicDeviceView) => verified.has(d.signature_key);
 
