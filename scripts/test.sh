@@ -30,8 +30,10 @@ export CHAT_TEST_LOG_DIR
 export CHAT_TEST_BUILT=1
 
 # How long each file's process ran; CHAT_TEST_DURATIONS_OUT=test/durations.json npm test
-# refreshes the figures the order above uses.
-CHAT_TEST_DURATIONS_LOG="$CHAT_TEST_LOG_DIR.durations"
+# refreshes the figures the order above uses. A CHAT_TEST_DURATIONS_LOG given keeps the
+# timer's lines, processor time included (scripts/test-file-timer.mjs).
+kept_log=${CHAT_TEST_DURATIONS_LOG:-}
+CHAT_TEST_DURATIONS_LOG="${kept_log:-$CHAT_TEST_LOG_DIR.durations}"
 export CHAT_TEST_DURATIONS_LOG
 tests=0
 node "${source_node[@]}" --import ./scripts/test-file-timer.mjs --import ./scripts/built-sources.mjs \
@@ -40,7 +42,7 @@ if [ -n "${CHAT_TEST_DURATIONS_OUT:-}" ] && [ -s "$CHAT_TEST_DURATIONS_LOG" ]; t
   node "${source_node[@]}" scripts/order-test-files.ts --record "$CHAT_TEST_DURATIONS_LOG" \
     > "$CHAT_TEST_DURATIONS_OUT"
 fi
-rm -f "$CHAT_TEST_DURATIONS_LOG"
+if [ -z "$kept_log" ]; then rm -f "$CHAT_TEST_DURATIONS_LOG"; fi
 audit=0
 node "${source_node[@]}" scripts/audit-test-logs.ts "$CHAT_TEST_LOG_DIR" || audit=$?
 if [ "$audit" -eq 0 ]; then
