@@ -17,6 +17,7 @@ import {
   loggedIn,
   removeConfigDirs,
   run,
+  signedInPerson,
   start,
   stop,
   waitFor,
@@ -38,14 +39,12 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
 
   before(async () => {
     server = await engine.start({ rate_limit: { enabled: false } });
-    [alice, bob, carol] = await Promise.all([
-      createUser(server.url),
-      createUser(server.url),
-      createUser(server.url),
-    ]);
-    aliceDir = loggedIn(server.url, alice);
-    bobDir = loggedIn(server.url, bob);
-    carolDir = loggedIn(server.url, carol);
+    [{ user: alice, dir: aliceDir }, { user: bob, dir: bobDir }, { user: carol, dir: carolDir }] =
+      await Promise.all([
+        signedInPerson(server.url),
+        signedInPerson(server.url),
+        signedInPerson(server.url),
+      ]);
   });
 
   after(async () => {
@@ -222,8 +221,7 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
   });
 
   it("adds a member's new installation beside the one already in the group, and says so", async () => {
-    const erin = await createUser(server.url);
-    const phone = loggedIn(server.url, erin);
+    const { user: erin, dir: phone } = await signedInPerson(server.url);
     assert.equal((await run(["devices", "add", "phone"], phone)).code, 0);
     const dm = await run(["dm", erin.username, "--encrypted", "--json"], aliceDir);
     assert.equal(dm.code, 0, dm.stderr);
@@ -309,8 +307,7 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
   });
 
   it("tail tops up this device's key packages when others have claimed most of them", async () => {
-    const frank = await createUser(server.url);
-    const frankDir = loggedIn(server.url, frank);
+    const { user: frank, dir: frankDir } = await signedInPerson(server.url);
     assert.equal((await run(["devices", "add"], frankDir)).code, 0);
     const chat = await api(alice).createConversation({ type: "direct", member_ids: [frank.id] });
     await api(alice).sendMessage(chat.id, { body: "are you there" });

@@ -11,15 +11,15 @@ import { ApiClient } from "@private-chat/sdk";
 import { addMembers, createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import {
   type Client,
-  loggedIn,
   removeConfigDirs,
   run,
+  signedInPerson,
   start,
   stop,
   waitFor,
 } from "../helpers/client-cli.js";
 import { forEachEngine } from "../helpers/engines.js";
-import { createUser, type TestUser } from "../helpers/factories.js";
+import type { TestUser } from "../helpers/factories.js";
 import type { TestServer } from "../helpers/server.js";
 
 /** Interactive mode for the session saved in `dir`, typed into line by line. */
@@ -49,14 +49,12 @@ forEachEngine("chat-client: interactive mode", (engine) => {
 
   before(async () => {
     server = await engine.start({ rate_limit: { enabled: false } });
-    [alice, bob, carol] = await Promise.all([
-      createUser(server.url),
-      createUser(server.url),
-      createUser(server.url),
-    ]);
-    aliceDir = loggedIn(server.url, alice);
-    bobDir = loggedIn(server.url, bob);
-    carolDir = loggedIn(server.url, carol);
+    [{ user: alice, dir: aliceDir }, { user: bob, dir: bobDir }, { user: carol, dir: carolDir }] =
+      await Promise.all([
+        signedInPerson(server.url),
+        signedInPerson(server.url),
+        signedInPerson(server.url),
+      ]);
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHAT_CLIENT_ARGS } from "./command-entry.js";
-import type { TestUser } from "./factories.js";
+import { createUser, type TestUser } from "./factories.js";
 
 export const RUN_TIMEOUT_MS = 20_000;
 export const WAIT_TIMEOUT_MS = 15_000;
@@ -129,6 +129,12 @@ export function loggedIn(server: string, user: TestUser): string {
   const credentials = { server, token: user.token, username: user.username, user_id: user.id };
   writeFileSync(join(dir, "credentials.json"), JSON.stringify(credentials), { mode: 0o600 });
   return dir;
+}
+
+/** A new person on `server` with a session saved in a config directory of their own. */
+export async function signedInPerson(server: string): Promise<{ user: TestUser; dir: string }> {
+  const user = await createUser(server);
+  return { user, dir: loggedIn(server, user) };
 }
 
 /** Removes the config directories made by configDir(). */
