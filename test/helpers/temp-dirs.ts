@@ -20,9 +20,13 @@ export function tempDirs(prefix: string): () => string {
   };
 }
 
-/** Every file under `dir` (recursive), relative to it. */
+/**
+ * Every file under `dir` (recursive), relative to it. A file renamed or removed between
+ * the listing and its stat (a process still writing there, as a backup moves each
+ * `.partial` file into place) is left out rather than failing the look.
+ */
 export function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter((entry) =>
-    statSync(join(dir, entry)).isFile(),
+  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter(
+    (entry) => statSync(join(dir, entry), { throwIfNoEntry: false })?.isFile() === true,
   );
 }
