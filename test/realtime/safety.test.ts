@@ -143,7 +143,9 @@ forEachEngine("socket safety", { redis: true }, ({ start }) => {
   it("cuts off a client that stops reading while the others keep receiving", async () => {
     const server = await start({
       rate_limit: { enabled: false },
-      server: { socket_max_buffered_bytes: 64 * 1024 },
+      // The longest heartbeat: on a loaded machine the sends can outlast a short one, and
+      // the stalled client must be cut off for its queue, not for missing a ping.
+      server: { socket_max_buffered_bytes: 64 * 1024, socket_heartbeat_seconds: 300 },
     });
     try {
       const api = client(server.url);
