@@ -26,6 +26,7 @@ import { ConversationService } from "./conversations/service.js";
 import { DeviceService } from "./devices/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { GroupLinkService } from "./group-links/service.js";
+import { KeyBackupService } from "./key-backup/service.js";
 import { LDAP_SOURCE } from "./ldap/accounts.js";
 import { ldapParts } from "./ldap/setup.js";
 import type { DirectorySync } from "./ldap/sync.js";
@@ -86,6 +87,7 @@ export interface ServerContext {
   conversations: ConversationService;
   blocks: BlockService;
   devices: DeviceService;
+  keyBackups: KeyBackupService;
   notifications: NotificationService;
   messages: MessageService;
   pins: PinService;
@@ -377,6 +379,7 @@ export function createContext(
     conversations,
     blocks,
     devices,
+    keyBackups: new KeyBackupService(store),
     notifications,
     messages,
     pins,

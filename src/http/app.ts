@@ -23,6 +23,7 @@ import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { registerDeviceRoutes } from "../devices/routes.js";
 import { AppError } from "../errors.js";
+import { registerKeyBackupRoutes } from "../key-backup/routes.js";
 import { registerPinRoutes } from "../messages/pin-routes.js";
 import { registerMessageRoutes } from "../messages/routes.js";
 import { registerThreadRoutes } from "../messages/thread-routes.js";
@@ -177,6 +178,7 @@ export async function buildApp(
         registerNotificationRoutes(authed, ctx.notifications);
         registerBlockRoutes(authed, ctx.blocks);
         registerDeviceRoutes(authed, ctx.devices);
+        registerKeyBackupRoutes(authed, ctx.keyBackups);
         registerMessageRoutes(authed, ctx.messages);
         registerPinRoutes(authed, ctx.pins);
         registerThreadRoutes(authed, ctx.threads);

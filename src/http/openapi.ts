@@ -156,6 +156,10 @@ const TAGS = [
   { name: "blocks", description: "Blocking people" },
   { name: "users", description: "The user directory" },
   { name: "devices", description: "Devices and MLS key packages of end-to-end encryption" },
+  {
+    name: "key-backup",
+    description: "The key backup of end-to-end encryption: the wrapped key and encrypted history",
+  },
   { name: "sync", description: "Events missed since a cursor" },
   { name: "search", description: "Full-text message search" },
   { name: "push", description: "Web Push: the server's key and browsers' subscriptions" },

@@ -1,5 +1,6 @@
 /**
- * Table types of devices and their MLS key packages (migration 032, docs/E2EE.md).
+ * Table types of end-to-end encryption (docs/E2EE.md): devices and their MLS key packages
+ * (migration 032), and key backups with their chunks (migration 034).
  */
 
 export interface DevicesTable {
@@ -24,4 +25,37 @@ export interface KeyPackagesTable {
   /** 1 for the package handed out again once the others are gone. */
   last_resort: number;
   created_at: number;
+}
+
+/** A person's backup key, wrapped under their passphrase's argon2id key. */
+export interface KeyBackupsTable {
+  user_id: string;
+  kdf_algorithm: string;
+  kdf_memory_kib: number;
+  kdf_iterations: number;
+  kdf_parallelism: number;
+  /** base64url. */
+  kdf_salt: string;
+  /** Nonce, key and tag of AES-256-GCM, base64url. */
+  wrapped_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One encrypted chunk of a person's history, under the id their device chose. */
+export interface KeyBackupChunksTable {
+  user_id: string;
+  id: string;
+  /** The ciphertext, base64url. */
+  data: string;
+  /** The ciphertext's size in bytes (decoded). */
+  bytes: number;
+  updated_at: number;
+}
+
+export interface EncryptionTables {
+  devices: DevicesTable;
+  key_packages: KeyPackagesTable;
+  key_backups: KeyBackupsTable;
+  key_backup_chunks: KeyBackupChunksTable;
 }

@@ -5,7 +5,7 @@
 
 import type { StoredMessage } from "@private-chat/protocol/present-message";
 import type { Generated } from "kysely";
-import type { DevicesTable, KeyPackagesTable } from "./schema-devices.js";
+import type { EncryptionTables } from "./schema-devices.js";
 import type {
   AccessTokensTable,
   EventDeliveriesTable,
@@ -351,7 +351,8 @@ export interface NotificationSettingsTable {
   updated_at: number;
 }
 
-export interface Database {
+/** The tables of end-to-end encryption are in schema-devices.ts. */
+export interface Database extends EncryptionTables {
   nodes: NodesTable;
   users: UsersTable;
   sessions: SessionsTable;
@@ -394,6 +395,4 @@ export interface Database {
   oidc_handoffs: OidcHandoffsTable;
   group_links: GroupLinksTable;
   group_link_members: GroupLinkMembersTable;
-  devices: DevicesTable;
-  key_packages: KeyPackagesTable;
 }

@@ -22,6 +22,7 @@ import { GroupAddStore } from "./group-adds.js";
 import { GroupLinkStore } from "./group-links.js";
 import { IncomingWebhookStore } from "./incoming-webhooks.js";
 import { InviteStore } from "./invites.js";
+import { KeyBackupStore } from "./key-backups.js";
 import type { MessageAppender } from "./message-rules.js";
 import { MessageStore } from "./messages.js";
 import { type MigrateOptions, migrateToLatest } from "./migrate.js";
@@ -64,6 +65,7 @@ export class Repositories {
   readonly oidcSignIns: OidcSignInStore;
   readonly groupLinks: GroupLinkStore;
   readonly devices: DeviceStore;
+  readonly keyBackups: KeyBackupStore;
   readonly mlsEpochs: MlsEpochStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
@@ -102,6 +104,7 @@ export class Repositories {
     this.oidcSignIns = new OidcSignInStore(db);
     this.groupLinks = new GroupLinkStore(db);
     this.devices = new DeviceStore(db, type);
+    this.keyBackups = new KeyBackupStore(db, type);
     this.mlsEpochs = new MlsEpochStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);

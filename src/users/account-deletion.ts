@@ -113,6 +113,8 @@ export async function deleteAccount(
       devices.map((d) => d.id),
     );
     await tx.devices.removeAllOf(userId);
+    // Its key backup: the wrapped key and every encrypted chunk of history.
+    await tx.keyBackups.remove(userId);
     // A deleted bot's outgoing integrations go, with their secrets and queued events.
     await tx.eventSubscriptions.removeForBot(userId);
     await tx.slashCommands.removeForBot(userId);

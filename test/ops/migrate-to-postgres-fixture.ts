@@ -13,6 +13,7 @@ import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import pg from "pg";
 import { KNOWN_TABLES } from "../../src/ops/migrate-to-postgres/tables.js";
 import { deviceCalls, keyPackages } from "../api/devices-fixture.js";
+import { chunkData, chunkId, keyBackupCalls } from "../api/key-backup-fixture.js";
 import { uploadOk } from "../attachments/support.js";
 import { addMembers, createDirect, createGroup, sendMessage } from "../helpers/chat.js";
 import { runCli } from "../helpers/cli.js";
@@ -151,6 +152,11 @@ export async function buildChat(baseUrl: string): Promise<TestUser[]> {
   const laptop = await devices.register(alice);
   const [last] = await keyPackages(laptop, 1);
   assert.equal((await devices.upload(laptop, await keyPackages(laptop, 2), last)).status, 200);
+  // Alice's key backup with two chunks: the ciphertext travels as it is.
+  const backup = keyBackupCalls(api);
+  await backup.setUp(alice);
+  for (const id of [chunkId(), chunkId()])
+    assert.equal((await backup.putChunk(alice, id, chunkData())).status, 204);
   // A second session of bob's, ended: sessions hold revoked rows too.
   const bobAgain = await api.post(`${V1}/auth/login`, { username: "BOB", password: bob.password });
   await api.post(`${V1}/auth/logout`, undefined, { token: bobAgain.body.token });

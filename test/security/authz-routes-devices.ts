@@ -2,7 +2,7 @@
  * The authorisation matrix's cases for devices and key packages of end-to-end encryption
  * (see authz-routes.ts): a person's own devices, which nobody else may rename, remove or
  * fill (404, as for a device that does not exist), and other people's public keys and key
- * packages, for whoever may look them up in the directory.
+ * packages, for whoever may look them up in the directory; and the key backup's.
  */
 import { randomBytes } from "node:crypto";
 import type { RouteCase } from "./authz-routes.js";
@@ -39,5 +39,28 @@ export const DEVICE_CASES: Record<string, RouteCase> = {
     scope: "self",
     directory: true,
     call: (w) => ({ path: `${API}/users/${w.owner.id}/key-packages/claim` }),
+  },
+};
+
+const ownerChunk = (w: World) => `${API}/key-backup/chunks/${w.ownerChunkId}`;
+
+/**
+ * The key backup: the caller's own (a stranger has none, so 404), and the owner's chunk,
+ * which nobody else may read, replace or delete (404, as for a chunk that does not exist).
+ */
+export const KEY_BACKUP_CASES: Record<string, RouteCase> = {
+  "GET /api/v1/key-backup": { scope: "self", call: fixed("/key-backup") },
+  // A wrapped key that fails its checks: the route is reached, nothing is stored.
+  "PUT /api/v1/key-backup": { scope: "self", call: fixed("/key-backup", { wrapped_key: "AAAA" }) },
+  "DELETE /api/v1/key-backup": { scope: "self", call: fixed("/key-backup") },
+  "GET /api/v1/key-backup/chunks": { scope: "self", call: fixed("/key-backup/chunks") },
+  "GET /api/v1/key-backup/chunks/:id": { scope: "foreign", call: (w) => ({ path: ownerChunk(w) }) },
+  "PUT /api/v1/key-backup/chunks/:id": {
+    scope: "foreign",
+    call: (w) => ({ path: ownerChunk(w), body: { data: randomBytes(64).toString("base64url") } }),
+  },
+  "DELETE /api/v1/key-backup/chunks/:id": {
+    scope: "foreign",
+    call: (w) => ({ path: ownerChunk(w) }),
   },
 };

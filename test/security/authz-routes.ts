@@ -9,7 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { RouteEntry } from "../../src/http/route-table.js";
 import { WEB_ROOT } from "../../src/http/web-app.js";
-import { DEVICE_CASES } from "./authz-routes-devices.js";
+import { DEVICE_CASES, KEY_BACKUP_CASES } from "./authz-routes-devices.js";
 import { INTEGRATION_CASES } from "./authz-routes-integrations.js";
 import { SIGN_IN_CASES } from "./authz-routes-sign-in.js";
 import { API, type Attacker, type World } from "./authz-world.js";
@@ -235,6 +235,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   ...INTEGRATION_CASES,
   ...SIGN_IN_CASES,
   ...DEVICE_CASES,
+  ...KEY_BACKUP_CASES,
 
   // --- administration -------------------------------------------------------------------
   "GET /api/v1/admin/users": { scope: "admin", call: fixed("/admin/users") },

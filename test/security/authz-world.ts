@@ -49,6 +49,8 @@ export interface World {
   ownerSessionId: string;
   /** A device of the owner's (end-to-end encryption): nobody else may touch it. */
   ownerDeviceId: string;
+  /** A chunk of the owner's key backup: nobody else may read, replace or delete it. */
+  ownerChunkId: string;
   inviteId: string;
   /** Secrets from before the removals (former members saw them). */
   earlySecrets: string[];
@@ -156,6 +158,31 @@ export async function buildWorld(server: TestServer): Promise<World> {
     { token: owner.token },
   );
   ok("register a device", device.status, device.text, [201]);
+  // The owner's key backup: its wrapped key and chunk are nobody else's to see.
+  const wrappedKey = randomBytes(60).toString("base64url");
+  const backup = await api.put(
+    `${API}/key-backup`,
+    {
+      kdf: {
+        algorithm: "argon2id",
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+        salt: randomBytes(16).toString("base64url"),
+      },
+      wrapped_key: wrappedKey,
+    },
+    { token: owner.token },
+  );
+  ok("set up a key backup", backup.status, backup.text, [201]);
+  const ownerChunkId = randomBytes(32).toString("base64url");
+  const chunk = randomBytes(64).toString("base64url");
+  const put = await api.put(
+    `${API}/key-backup/chunks/${ownerChunkId}`,
+    { data: chunk },
+    { token: owner.token },
+  );
+  ok("upload a chunk", put.status, put.text, [204]);
 
   return {
     server,
@@ -176,6 +203,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     attachmentId,
     ownerSessionId: sessions.body.sessions[0].id,
     ownerDeviceId: device.body.id,
+    ownerChunkId,
     inviteId: invite.body.invite.id,
     earlySecrets: [
       group,
@@ -190,7 +218,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
       threadReply.body.id,
       ...[owner, member, removed, left, disabled, revoked].map((u) => u.username),
     ],
-    lateSecrets: [lateTitle, late.body, late.id, latecomer.username],
+    lateSecrets: [lateTitle, late.body, late.id, latecomer.username, wrappedKey, chunk],
     sockets,
   };
 }

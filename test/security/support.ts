@@ -191,6 +191,8 @@ const COUNTED_TABLES = [
   "message_requests",
   "devices",
   "key_packages",
+  "key_backups",
+  "key_backup_chunks",
 ] as const;
 
 /** Row counts of every table that input could write to, in one round trip. */

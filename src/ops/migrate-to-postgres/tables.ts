@@ -63,6 +63,9 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   // Devices of end-to-end encrypted conversations and their unclaimed key packages.
   { name: "devices" },
   { name: "key_packages" },
+  // Key backups (wrapped keys) and their encrypted chunks of history.
+  { name: "key_backups" },
+  { name: "key_backup_chunks" },
   {
     name: "oidc_sign_ins",
     skip: "OpenID Connect sign-ins under way last ten minutes; such a sign-in starts again",

@@ -43,6 +43,7 @@ import { groupLinks } from "./030_group_links.js";
 import { providerLinks } from "./031_provider_links.js";
 import { devices } from "./032_devices.js";
 import { encryptedConversations } from "./033_encrypted_conversations.js";
+import { keyBackups } from "./034_key_backups.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -81,6 +82,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "031_provider_links": providerLinks,
     "032_devices": devices,
     "033_encrypted_conversations": encryptedConversations(engine),
+    "034_key_backups": keyBackups(engine),
   };
 }
 
