@@ -56,6 +56,11 @@ export {
   type StoredEvent,
 } from "@private-chat/protocol/frames";
 export {
+  KEY_BACKUP_CHUNK_MAX_BYTES,
+  type KeyBackupView,
+  PASSPHRASE_MIN_CHARS,
+} from "@private-chat/protocol/key-backup";
+export {
   type Block,
   type Inline,
   isSafeHref,
@@ -137,6 +142,7 @@ export { DeviceCalls } from "./device-calls.js";
 export { ApiError } from "./errors.js";
 export { randomId } from "./ids.js";
 export { IntegrationCalls } from "./integration-calls.js";
+export { KeyBackupCalls } from "./key-backup-calls.js";
 export { MessageCalls } from "./message-calls.js";
 export { mayPin, PinCalls } from "./pins.js";
 export { PushCalls } from "./push-calls.js";

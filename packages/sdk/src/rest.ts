@@ -35,6 +35,7 @@ import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { DeviceCalls } from "./device-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
+import { KeyBackupCalls } from "./key-backup-calls.js";
 import { PushCalls } from "./push-calls.js";
 import { SignInCalls } from "./sign-in-calls.js";
 import { TwoFactorCalls } from "./two-factor-calls.js";
@@ -67,6 +68,8 @@ export class ApiClient extends SignInCalls {
   readonly twoFactor = new TwoFactorCalls(this);
   /** Devices and key packages of end-to-end encryption. */
   readonly devices = new DeviceCalls(this);
+  /** The key backup of end-to-end encryption: a wrapped key and encrypted history. */
+  readonly keyBackup = new KeyBackupCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);

@@ -37,6 +37,18 @@ export {
 } from "./group.js";
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
 export {
+  BACKUP_KDF_COST,
+  BACKUP_KEY_BYTES,
+  BackupKeyRefused,
+  ChunkRefused,
+  chunkIdOf,
+  newBackupKey,
+  openChunk,
+  sealChunk,
+  unwrapBackupKey,
+  wrapBackupKey,
+} from "./key-backup.js";
+export {
   fromBase64Url,
   type NewDevice,
   type RegisteredDevice,
