@@ -65,6 +65,7 @@ const EXAMPLES: Record<string, string[]> = {
   run: ["run", "team", "/deploy", "prod", "--json"],
   devices: ["devices", "add", "work", "laptop", "--json"],
   verify: ["verify", "@bob", "--confirm", "--json"],
+  backup: ["backup", "restore", "--passphrase-file", "phrase.txt", "--json"],
 };
 
 describe("parseCommandLine", () => {

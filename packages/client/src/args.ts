@@ -181,6 +181,18 @@ Usage:
                                   both people's devices, and which of theirs are
                                   verified; --confirm once the numbers matched marks
                                   their devices verified
+  chat-client backup [--json]     your key backup of encrypted conversations: its
+                                  chunks and bytes, and whether this installation
+                                  holds its key
+  chat-client backup set-up [--passphrase-file FILE] [--json]
+                                  make a key backup under a recovery passphrase (at
+                                  least 12 characters, asked twice) and upload this
+                                  device's history; send and tail keep it up to date
+  chat-client backup restore [--passphrase-file FILE] [--json]
+                                  open the key backup here with its passphrase and
+                                  fill in the messages sent before this device joined
+  chat-client backup remove [--json]
+                                  remove the key backup: its key and every chunk
   chat-client --help | --version
 
 A message id is the full "id" that send --json, tail --json and search print; an
@@ -305,6 +317,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   hook: { options: json, positionals: ["action"], rest: true },
   devices: { options: json, positionals: [], rest: true },
   verify: { options: { ...json, confirm: { type: "boolean" } }, positionals: ["username"] },
+  backup: {
+    options: { ...json, "passphrase-file": { type: "string" } },
+    positionals: [],
+    optional: 1,
+  },
   commands: { options: json, positionals: ["conversation"] },
   run: { options: json, positionals: ["conversation", "command"], rest: true },
 };

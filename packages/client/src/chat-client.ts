@@ -1,33 +1,78 @@
 #!/usr/bin/env node
-import { HELP, parseCommandLine } from "./args.js";
-import { login, logout, register, whoami } from "./commands/auth.js";
-import { block, blocked, unblock } from "./commands/blocks.js";
-import { conversations } from "./commands/conversations.js";
-import { devices } from "./commands/devices.js";
-import { dm } from "./commands/direct.js";
-import { dnd } from "./commands/dnd.js";
-import { download } from "./commands/download.js";
-import { group, members } from "./commands/groups.js";
-import { hook } from "./commands/hooks.js";
-import { deleteCommand, edit, react, read } from "./commands/message-actions.js";
-import { mute, notify, unmute } from "./commands/notifications.js";
-import { answer, requests } from "./commands/requests.js";
-import { search } from "./commands/search.js";
-import { send } from "./commands/send.js";
-import { commands, run as runCommand } from "./commands/slash-commands.js";
-import { tail } from "./commands/tail.js";
-import { bot, token } from "./commands/tokens.js";
-import { twoFactor } from "./commands/two-factor.js";
-import { verify } from "./commands/verify.js";
-import { EXIT_OK, errorLine, toCliError } from "./errors.js";
-import { interactive } from "./interactive.js";
-import { type Io, processIo } from "./io.js";
 /**
  * The chat-client command: parses the command line, runs one command, and turns its
  * outcome into an exit status (0 ok, 1 error, 2 not logged in, 3 a bot that did not
- * answer `run`) with a one-line message.
+ * answer `run`) with a one-line message. Each command's module is loaded when that
+ * command runs: a short command (`--help`, `conversations`) does not pay for loading
+ * end-to-end encryption, the socket and every other command.
  */
+import { HELP, parseCommandLine, type Values } from "./args.js";
+import { EXIT_OK, errorLine, toCliError } from "./errors.js";
+import { type Io, processIo } from "./io.js";
 import { VERSION } from "./version.js";
+
+interface Command {
+  name: string;
+  values: Values;
+  positionals: string[];
+}
+
+const RUNNERS: Record<string, (c: Command, io: Io) => Promise<number>> = {
+  login: async (c, io) => (await import("./commands/auth.js")).login(c.values, io),
+  register: async (c, io) => (await import("./commands/auth.js")).register(c.values, io),
+  logout: async (c, io) => (await import("./commands/auth.js")).logout(c.values, io),
+  whoami: async (c, io) => (await import("./commands/auth.js")).whoami(c.values, io),
+  conversations: async (c, io) =>
+    (await import("./commands/conversations.js")).conversations(c.values, io),
+  send: async (c, io) => (await import("./commands/send.js")).send(c.values, c.positionals, io),
+  tail: async (c, io) => (await import("./commands/tail.js")).tail(c.values, c.positionals, io),
+  requests: async (c, io) => (await import("./commands/requests.js")).requests(c.values, io),
+  accept: async (c, io) =>
+    (await import("./commands/requests.js")).answer("accept", c.values, c.positionals, io),
+  decline: async (c, io) =>
+    (await import("./commands/requests.js")).answer("decline", c.values, c.positionals, io),
+  block: async (c, io) => (await import("./commands/blocks.js")).block(c.values, c.positionals, io),
+  unblock: async (c, io) => (await import("./commands/blocks.js")).unblock(c.positionals, io),
+  blocked: async (c, io) => (await import("./commands/blocks.js")).blocked(c.values, io),
+  mute: async (c, io) =>
+    (await import("./commands/notifications.js")).mute(c.values, c.positionals, io),
+  unmute: async (c, io) =>
+    (await import("./commands/notifications.js")).unmute(c.values, c.positionals, io),
+  notify: async (c, io) =>
+    (await import("./commands/notifications.js")).notify(c.values, c.positionals, io),
+  dnd: async (c, io) => (await import("./commands/dnd.js")).dnd(c.values, c.positionals, io),
+  dm: async (c, io) => (await import("./commands/direct.js")).dm(c.values, c.positionals, io),
+  group: async (c, io) => (await import("./commands/groups.js")).group(c.values, c.positionals, io),
+  token: async (c, io) => (await import("./commands/tokens.js")).token(c.values, c.positionals, io),
+  "2fa": async (c, io) =>
+    (await import("./commands/two-factor.js")).twoFactor(c.values, c.positionals, io),
+  bot: async (c, io) => (await import("./commands/tokens.js")).bot(c.values, c.positionals, io),
+  hook: async (c, io) => (await import("./commands/hooks.js")).hook(c.values, c.positionals, io),
+  commands: async (c, io) =>
+    (await import("./commands/slash-commands.js")).commands(c.values, c.positionals, io),
+  devices: async (c, io) =>
+    (await import("./commands/devices.js")).devices(c.values, c.positionals, io),
+  verify: async (c, io) =>
+    (await import("./commands/verify.js")).verify(c.values, c.positionals, io),
+  backup: async (c, io) =>
+    (await import("./commands/backup.js")).backup(c.values, c.positionals, io),
+  run: async (c, io) =>
+    (await import("./commands/slash-commands.js")).run(c.values, c.positionals, io),
+  members: async (c, io) =>
+    (await import("./commands/groups.js")).members(c.values, c.positionals, io),
+  search: async (c, io) =>
+    (await import("./commands/search.js")).search(c.values, c.positionals, io),
+  edit: async (c, io) =>
+    (await import("./commands/message-actions.js")).edit(c.values, c.positionals, io),
+  delete: async (c, io) =>
+    (await import("./commands/message-actions.js")).deleteCommand(c.values, c.positionals, io),
+  react: async (c, io) =>
+    (await import("./commands/message-actions.js")).react(c.values, c.positionals, io),
+  read: async (c, io) =>
+    (await import("./commands/message-actions.js")).read(c.values, c.positionals, io),
+  download: async (c, io) =>
+    (await import("./commands/download.js")).download(c.values, c.positionals, io),
+};
 
 async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommandLine(argv);
@@ -39,80 +84,12 @@ async function run(argv: string[], io: Io): Promise<number> {
       io.out(VERSION);
       return EXIT_OK;
     case "interactive":
-      return interactive(io);
+      return (await import("./interactive.js")).interactive(io);
   }
-  const { name, values, positionals } = parsed;
-  switch (name) {
-    case "login":
-      return login(values, io);
-    case "register":
-      return register(values, io);
-    case "logout":
-      return logout(values, io);
-    case "whoami":
-      return whoami(values, io);
-    case "conversations":
-      return conversations(values, io);
-    case "send":
-      return send(values, positionals, io);
-    case "tail":
-      return tail(values, positionals, io);
-    case "requests":
-      return requests(values, io);
-    case "accept":
-    case "decline":
-      return answer(name, values, positionals, io);
-    case "block":
-      return block(values, positionals, io);
-    case "unblock":
-      return unblock(positionals, io);
-    case "blocked":
-      return blocked(values, io);
-    case "mute":
-      return mute(values, positionals, io);
-    case "unmute":
-      return unmute(values, positionals, io);
-    case "notify":
-      return notify(values, positionals, io);
-    case "dnd":
-      return dnd(values, positionals, io);
-    case "dm":
-      return dm(values, positionals, io);
-    case "group":
-      return group(values, positionals, io);
-    case "token":
-      return token(values, positionals, io);
-    case "2fa":
-      return twoFactor(values, positionals, io);
-    case "bot":
-      return bot(values, positionals, io);
-    case "hook":
-      return hook(values, positionals, io);
-    case "commands":
-      return commands(values, positionals, io);
-    case "devices":
-      return devices(values, positionals, io);
-    case "verify":
-      return verify(values, positionals, io);
-    case "run":
-      return runCommand(values, positionals, io);
-    case "members":
-      return members(values, positionals, io);
-    case "search":
-      return search(values, positionals, io);
-    case "edit":
-      return edit(values, positionals, io);
-    case "delete":
-      return deleteCommand(values, positionals, io);
-    case "react":
-      return react(values, positionals, io);
-    case "read":
-      return read(values, positionals, io);
-    case "download":
-      return download(values, positionals, io);
-    default:
-      throw new Error(`command "${name}" has no handler`);
-  }
+  const runner = RUNNERS[parsed.name];
+  if (!runner || !Object.hasOwn(RUNNERS, parsed.name))
+    throw new Error(`command "${parsed.name}" has no handler`);
+  return runner(parsed, io);
 }
 
 function flushed(stream: NodeJS.WriteStream): Promise<void> {

@@ -6,7 +6,15 @@
  * the log of plaintexts it names (encrypted-log.ts), changed only under that
  * conversation's lock, so `tail` and `send` running at once never use one state twice.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { configDir } from "./credentials.js";
@@ -188,4 +196,17 @@ export async function withConversationState<T>(
     if (kept) save(kept);
     return result;
   });
+}
+
+/** The ids of the encrypted conversations this device keeps a state of. */
+export function keptConversations(userId: string): string[] {
+  if (!ID.test(userId)) return [];
+  try {
+    return readdirSync(join(configDir(), `e2ee-${userId}`))
+      .map((name) => /^([A-Za-z0-9_-]{1,64})\.json$/.exec(name)?.[1])
+      .filter((id): id is string => id !== undefined);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
 }

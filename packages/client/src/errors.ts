@@ -2,7 +2,8 @@
  * Errors the client reports to the user: each has a short code, a one-line message and
  * the exit status, so every command fails the same way (`chat-client: <code>: <message>`).
  */
-import { ApiError } from "@private-chat/sdk";
+// The error class alone: the SDK's whole index is not needed to say what went wrong.
+import { ApiError } from "@private-chat/sdk/errors";
 import { safeInline } from "./sanitize.js";
 
 export const EXIT_OK = 0;

@@ -12,6 +12,7 @@ import {
 import { loadOwnDevice } from "./device-file.js";
 import { type EncryptedChat, encryptedChat, opened } from "./encrypted-chat.js";
 import { type CliError, toCliError } from "./errors.js";
+import { BackupKeeper } from "./history-backup.js";
 import type { Io } from "./io.js";
 
 /** A name after `/open` may carry the flag, as on the command line: `/open @bob --encrypted`. */
@@ -26,13 +27,22 @@ export function openQuery(argument: string): { query: string; encrypted: boolean
 export class EncryptedChats {
   private readonly chats = new Map<string, EncryptedChat>();
   private sending: Promise<unknown> = Promise.resolve();
+  /** The key backup, brought up to date after what this device reads and sends. */
+  private readonly backup: BackupKeeper;
 
   /** `io`: where the client says that it registered this installation as a device. */
   constructor(
     private readonly api: ApiClient,
     private readonly userId: string,
     private readonly io: Io,
-  ) {}
+  ) {
+    this.backup = new BackupKeeper(api, userId, (line) => io.err(line));
+  }
+
+  /** Ends the session: the last changes uploaded to the key backup. */
+  close(): Promise<void> {
+    return this.backup.flush();
+  }
 
   /** The conversation on this installation's device, which is registered the first time. */
   async chat(conversation: ConversationView): Promise<EncryptedChat> {
@@ -50,7 +60,9 @@ export class EncryptedChats {
   send(conversation: ConversationView, text: string): Promise<MessageView> {
     const sent = this.sending.then(async () => {
       const chat = await this.chat(conversation);
-      return opened(await chat.send(text, randomId()), text);
+      const message = opened(await chat.send(text, randomId()), text);
+      this.backup.changed(conversation.id);
+      return message;
     });
     this.sending = sent.catch(() => undefined);
     return sent;
@@ -68,7 +80,9 @@ export class EncryptedChats {
     return async (messages) => {
       if (!open()) return [];
       try {
-        return await chat.reveal(messages);
+        const shown = await chat.reveal(messages);
+        this.backup.changed(chat.conversation.id);
+        return shown;
       } catch (err) {
         if (open()) refused(toCliError(err, true));
         return [];

@@ -388,6 +388,7 @@ export async function interactive(io: Io): Promise<number> {
   } finally {
     stopWatching();
     socket.close();
+    await encrypted.close();
     screen.close();
     process.stdout.write("\n");
   }

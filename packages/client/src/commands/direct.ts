@@ -6,7 +6,6 @@
 import type { Values } from "../args.js";
 import { requireCredentials } from "../current-user.js";
 import { requestNote, startDirectChat } from "../direct-chat.js";
-import { notReady, setUpConversation } from "../encrypted-chat.js";
 import { EXIT_OK } from "../errors.js";
 import { formatConversation } from "../format.js";
 import type { Io } from "../io.js";
@@ -20,8 +19,10 @@ export async function dm(values: Values, positionals: string[], io: Io): Promise
   const api = apiFor(credentials);
   const encrypted = values.encrypted === true;
   const { conversation, created } = await startDirectChat(api, positionals[0] ?? "", encrypted);
-  const ready = encrypted
-    ? await setUpConversation(api, credentials.user_id, conversation, io)
+  // Loaded only for an encrypted conversation: end-to-end encryption is most of the client's code.
+  const e2ee = encrypted ? await import("../encrypted-chat.js") : undefined;
+  const ready = e2ee
+    ? await e2ee.setUpConversation(api, credentials.user_id, conversation, io)
     : true;
   if (values.json) {
     io.out(safeJson({ created, conversation }));
@@ -30,7 +31,7 @@ export async function dm(values: Values, positionals: string[], io: Io): Promise
   const name = safeInline(conversationName(conversation, credentials.user_id));
   const kind = encrypted ? "an end-to-end encrypted" : "a";
   io.err(io.errStyle.dim(created ? `started ${kind} direct chat with ${name}` : `opened ${name}`));
-  if (!ready) io.err(notReady(name));
+  if (!ready && e2ee) io.err(e2ee.notReady(name));
   const note = requestNote(conversation, name);
   if (note) io.err(note);
   const names = new NameBook(api);

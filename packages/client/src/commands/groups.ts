@@ -7,7 +7,6 @@ import type { ConversationView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
 import { requireCredentials } from "../current-user.js";
-import { followMembership, notReady, setUpConversation } from "../encrypted-chat.js";
 import { EXIT_OK, usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { findUser } from "../people.js";
@@ -37,12 +36,15 @@ export async function group(values: Values, positionals: string[], io: Io): Prom
     member_ids: memberIds,
     ...(encrypted ? { encrypted } : {}),
   });
-  const ready = encrypted
-    ? await setUpConversation(api, credentials.user_id, conversation, io)
+  // Loaded only for an encrypted conversation: end-to-end encryption is most of the client's code.
+  const e2ee = encrypted ? await import("../encrypted-chat.js") : undefined;
+  const ready = e2ee
+    ? await e2ee.setUpConversation(api, credentials.user_id, conversation, io)
     : true;
   if (values.json) io.out(safeJson(conversation));
   else io.out(`created ${describeGroup(conversation, credentials.user_id)}`);
-  if (!ready) io.err(notReady(safeInline(conversationName(conversation, credentials.user_id))));
+  if (!ready && e2ee)
+    io.err(e2ee.notReady(safeInline(conversationName(conversation, credentials.user_id))));
   return EXIT_OK;
 }
 
@@ -88,7 +90,12 @@ export async function members(values: Values, positionals: string[], io: Io): Pr
   // Someone who left has no say in the group's keys any more.
   const left = users.some((u) => u.id === credentials.user_id);
   if (conversation.encrypted && !left)
-    await followMembership(api, credentials.user_id, conversation, io);
+    await (await import("../encrypted-chat.js")).followMembership(
+      api,
+      credentials.user_id,
+      conversation,
+      io,
+    );
   const names = users.map((u) => `@${safeInline(u.username)}`).join(", ");
   if (values.json) io.out(safeJson(result));
   else

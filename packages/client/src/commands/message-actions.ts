@@ -6,6 +6,7 @@ import type { ApiClient, MessageView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
 import { requireCredentials } from "../current-user.js";
+import { keptConversations } from "../encrypted-store.js";
 import { CliError, EXIT_OK } from "../errors.js";
 import { formatMessage } from "../format.js";
 import type { Io } from "../io.js";
@@ -48,8 +49,18 @@ export async function edit(values: Values, positionals: string[], io: Io): Promi
 }
 
 export async function deleteCommand(values: Values, positionals: string[], io: Io) {
-  const api = apiFor(await requireCredentials());
-  return show(api, await api.deleteMessage(messageId(positionals[0])), values, io);
+  const credentials = await requireCredentials();
+  const api = apiFor(credentials);
+  const deleted = await api.deleteMessage(messageId(positionals[0]));
+  // In an encrypted conversation this device's plaintext goes too, and with it the backup's.
+  if (keptConversations(credentials.user_id).includes(deleted.conversation_id))
+    await (await import("../history-backup.js")).forgetHere(
+      api,
+      credentials.user_id,
+      deleted,
+      (line) => io.err(line),
+    );
+  return show(api, deleted, values, io);
 }
 
 export async function react(values: Values, positionals: string[], io: Io): Promise<number> {

@@ -11,7 +11,6 @@ import { randomId } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { requireCredentials } from "../current-user.js";
 import { conversationToSend } from "../direct-chat.js";
-import { encryptedChat, opened } from "../encrypted-chat.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { formatMessage } from "../format.js";
 import type { Io } from "../io.js";
@@ -70,8 +69,12 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
         "invalid_request",
         "threads and attachments in end-to-end encrypted conversations are not built yet (docs/E2EE.md)",
       );
+    // Loaded only for an encrypted conversation: end-to-end encryption is most of the client's code.
+    const { encryptedChat, opened } = await import("../encrypted-chat.js");
+    const { backUp } = await import("../history-backup.js");
     const chat = await encryptedChat(api, credentials.user_id, conversation, io);
     const message = opened(await chat.send(text, randomId()), text);
+    await backUp(api, credentials.user_id, [conversation.id], (line) => io.err(line));
     if (values.json) io.out(safeJson(message));
     else io.out(formatMessage(message, credentials.username, io.outStyle));
     return EXIT_OK;

@@ -6,8 +6,6 @@
  */
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
-import { answerLowKeyPackages } from "../device-file.js";
-import { encryptedChat } from "../encrypted-chat.js";
 import { CliError, EXIT_OK, usageError } from "../errors.js";
 import { CATCH_UP_HISTORY, ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
@@ -42,8 +40,21 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
   const finished = new Promise<number | CliError>((resolve) => {
     settle = resolve;
   });
-  const chat = conversation.encrypted
-    ? await encryptedChat(api, credentials.user_id, conversation, io)
+  // Loaded only for an encrypted conversation: end-to-end encryption is most of the client's code.
+  const e2ee = conversation.encrypted
+    ? {
+        chat: await (await import("../encrypted-chat.js")).encryptedChat(
+          api,
+          credentials.user_id,
+          conversation,
+          io,
+        ),
+        keeper: new (await import("../history-backup.js")).BackupKeeper(
+          api,
+          credentials.user_id,
+          (line) => io.err(io.errStyle.dim(line)),
+        ),
+      }
     : undefined;
   const feed = new ConversationFeed(conversation, api, new NameBook(api), {
     ...(thread ? { thread } : {}),
@@ -52,7 +63,15 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
     write: io.out,
     blocked: await blockedSet(api),
     // A change that does not apply stops the command: nothing after it can be trusted.
-    ...(chat ? { reveal: (messages) => chat.reveal(messages).catch(stopWith) } : {}),
+    ...(e2ee
+      ? {
+          reveal: (messages) =>
+            e2ee.chat
+              .reveal(messages)
+              .catch(stopWith)
+              .finally(() => e2ee.keeper.changed(conversation.id)),
+        }
+      : {}),
   });
   function stopWith(error: unknown): never {
     settle(error instanceof CliError ? error : new CliError("refused", String(error)));
@@ -76,8 +95,10 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
   });
   socket.on("event", (event) => {
     if (event.type === "device.key_packages_low") {
-      void answerLowKeyPackages(api, credentials.user_id, event, (line) =>
-        io.err(io.errStyle.dim(line)),
+      void import("../device-file.js").then(({ answerLowKeyPackages }) =>
+        answerLowKeyPackages(api, credentials.user_id, event, (line) =>
+          io.err(io.errStyle.dim(line)),
+        ),
       );
       return;
     }
@@ -111,5 +132,6 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
     process.off("SIGTERM", stop);
     stopWatching();
     socket.close();
+    await e2ee?.keeper.flush();
   }
 }
