@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { isUniqueViolation } from "./errors.js";
+import { lockOwnerRow } from "./owner-lock.js";
 import type { Database } from "./schema.js";
 import type { DevicesTable } from "./schema-devices.js";
 import type { DatabaseType } from "./store.js";
@@ -66,8 +67,7 @@ export class DeviceStore {
    * write transaction at a time (`begin immediate`), which is already that lock.
    */
   async lockOwner(userId: string): Promise<void> {
-    if (this.type !== "postgres") return;
-    await this.db.selectFrom("users").select("id").where("id", "=", userId).forUpdate().execute();
+    await lockOwnerRow(this.db, this.type, userId);
   }
 
   /** False when another device has this signature key already. */

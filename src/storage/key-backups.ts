@@ -6,6 +6,7 @@
  * removes").
  */
 import { type Kysely, sql } from "kysely";
+import { lockOwnerRow } from "./owner-lock.js";
 import type { Database } from "./schema.js";
 import type { KeyBackupsTable } from "./schema-devices.js";
 import type { DatabaseType } from "./store.js";
@@ -70,8 +71,7 @@ export class KeyBackupStore {
    * transaction at a time (`begin immediate`), which is already that lock.
    */
   async lockOwner(userId: string): Promise<void> {
-    if (this.type !== "postgres") return;
-    await this.db.selectFrom("users").select("id").where("id", "=", userId).forUpdate().execute();
+    await lockOwnerRow(this.db, this.type, userId);
   }
 
   async of(userId: string): Promise<KeyBackup | undefined> {
