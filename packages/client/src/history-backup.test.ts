@@ -47,3 +47,22 @@ it("splits a block too large for one chunk into parts, and leaves out a message 
   }
   assert.deepEqual(seqs.sort(), ["1", "2", "3", "4", "5"]);
 });
+
+it("counts a part's size exactly as it is encoded", () => {
+  // Sizes around the limit: each part is as full as fits, and never over.
+  const messages: Record<string, KeptMessage> = {};
+  const size = Math.floor(KEY_BACKUP_CHUNK_MAX_BYTES / 7);
+  for (let seq = 1; seq <= 40; seq++)
+    messages[seq] = { text: `é${"z".repeat(size - (seq % 5) * 1000)}\n"`, device_id: "d" };
+  const { chunks, leftOut } = chunksOf(key, "me", "c1", messages);
+  assert.equal(leftOut, 0);
+  const parts = [...chunks.values()];
+  for (const bytes of parts) assert.ok(bytes.length <= KEY_BACKUP_CHUNK_MAX_BYTES - 64);
+  // Full: no part but the last would have taken the first message of the next.
+  const seqs = parts.map((bytes) => Object.keys(read(bytes).messages).map(Number));
+  const total = seqs.flat().sort((a, b) => a - b);
+  assert.deepEqual(
+    total,
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
+});

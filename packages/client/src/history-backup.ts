@@ -124,9 +124,15 @@ export function chunksOf(
         messages: Object.fromEntries(entries),
       } satisfies ChunkContent),
     );
+  // A part's size is added up entry by entry (each `"seq":{...}` and its comma), not
+  // encoded again for each message: a block of 64 stays linear.
+  const overhead = encode([]).length;
+  const sizeOf = ([seq, message]: [string, BackedUpMessage]) =>
+    encoder.encode(`${JSON.stringify(seq)}:${JSON.stringify(message)}`).length + 1;
   for (const [block, entries] of blocks) {
     entries.sort(([a], [b]) => Number(a) - Number(b));
     let part: [string, BackedUpMessage][] = [];
+    let size = overhead - 1;
     let parts = 0;
     const flush = () => {
       if (part.length === 0) return;
@@ -135,14 +141,17 @@ export function chunksOf(
         encode(part),
       );
       part = [];
+      size = overhead - 1;
     };
     for (const entry of entries) {
-      if (encode([entry]).length > CHUNK_PLAINTEXT_MAX) {
+      const bytes = sizeOf(entry);
+      if (overhead + bytes - 1 > CHUNK_PLAINTEXT_MAX) {
         leftOut++;
         continue;
       }
-      if (encode([...part, entry]).length > CHUNK_PLAINTEXT_MAX) flush();
+      if (size + bytes > CHUNK_PLAINTEXT_MAX) flush();
       part.push(entry);
+      size += bytes;
     }
     flush();
   }
