@@ -25,7 +25,7 @@ import type { TestServer } from "../helpers/server.js";
 import { API, download, filesUnder, pngImage, upload } from "./support.js";
 
 /** Rounds per store and layout: a short run in `npm test`, longer ones by hand (README). */
-const ROUNDS = Number(process.env.CHAT_TEST_RACE_ROUNDS ?? 50);
+const ROUNDS = Number(process.env.CHAT_TEST_RACE_ROUNDS ?? 30);
 const SEED = 0x5eed_b10b;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
