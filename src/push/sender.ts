@@ -57,22 +57,35 @@ export class LocalSender implements PushSender {
 
 const STOP_GRACE_MS = 5_000;
 const RESTART_AFTER_MS = 1_000;
+/** How often a server whose thread has not started yet looks for pushes queued by others. */
+const LOOK_EVERY_MS = 5_000;
 
-/** The sender thread, started with the server and again should it ever die. */
+/** What the queue holds: how many pushes wait, and when the oldest was queued. */
+export type QueueStats = () => Promise<{ queued: number; oldestAt: number | null }>;
+
+/**
+ * The sender thread, started once there is something to send and again should it ever
+ * die. A server none of whose people subscribed to pushes never needs it, and the thread
+ * costs its own database connection, a copy of the storage code and about half a second
+ * of processor time to load; until then this event loop looks at the queue every few
+ * seconds (pushes another node queued and could not send), keeping the queue's gauges.
+ */
 export class ThreadSender implements PushSender {
   private worker: Worker | undefined;
   private started = false;
+  private looking: NodeJS.Timeout | undefined;
 
   constructor(
     /** The thread's data, read when it starts (the server's own address is known by then). */
     private readonly data: () => SenderThreadData,
     private readonly metrics: Metrics,
     private readonly onError: (err: unknown, context: string) => void,
+    private readonly queueStats: QueueStats,
   ) {}
 
   start(): void {
     this.started = true;
-    this.running();
+    this.look();
   }
 
   wake(): void {
@@ -83,8 +96,32 @@ export class ThreadSender implements PushSender {
     this.post(this.running(), { type: "queue", wanted });
   }
 
+  /** Until the thread runs: starts it when pushes wait, or looks again a while later. */
+  private look(): void {
+    this.looking = undefined;
+    if (!this.started || this.worker) return;
+    this.queueStats().then(
+      ({ queued, oldestAt }) => {
+        if (!this.started || this.worker) return;
+        this.metrics.pushQueued.set(queued);
+        this.metrics.pushOldestAge.set(
+          oldestAt === null ? 0 : Math.max(0, Date.now() - oldestAt) / 1000,
+        );
+        if (queued > 0) this.running();
+        else this.looking = setTimeout(() => this.look(), LOOK_EVERY_MS).unref();
+      },
+      (err: unknown) => {
+        // A server stopping meanwhile closed the store under the query: nothing to say.
+        if (!this.started || this.worker) return;
+        this.onError(err, "push queue");
+        this.looking = setTimeout(() => this.look(), LOOK_EVERY_MS).unref();
+      },
+    );
+  }
+
   async stop(): Promise<void> {
     this.started = false;
+    clearTimeout(this.looking);
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
@@ -105,6 +142,7 @@ export class ThreadSender implements PushSender {
 
   private running(): Worker {
     if (this.worker) return this.worker;
+    clearTimeout(this.looking);
     const worker = startWorker(import.meta.url, "sender-thread", this.data());
     worker.unref();
     worker.on("message", (message: FromSender) => this.received(message));

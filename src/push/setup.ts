@@ -110,6 +110,7 @@ export function setUpPush(deps: PushSetupDeps): PushSetup {
       }),
       deps.metrics,
       deps.onError,
+      () => deps.store.push.stats(),
     );
   }
   const service = new PushService({
