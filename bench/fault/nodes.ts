@@ -7,12 +7,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { hasExited, waitForExit } from "../lib/child-exit.js";
 import { freePort } from "../lib/free-port.js";
+import { chatServerNodeArgs } from "../lib/server-entry.js";
 
-const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
 const OUTPUT_LIMIT = 32 * 1024;
 const START_TIMEOUT_MS = 60_000;
 
@@ -87,7 +85,7 @@ async function createNode(index: number, settings: NodeSettings, secret: string)
   let stopped = false;
 
   const spawnOnce = async (): Promise<void> => {
-    const proc = spawn(process.execPath, [...SOURCE_NODE_ARGS, ENTRY, "--config", configFile], {
+    const proc = spawn(process.execPath, [...chatServerNodeArgs(), "--config", configFile], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;

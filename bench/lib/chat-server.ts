@@ -8,15 +8,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { applyKey, readKeyFile } from "../../src/storage/sqlite/encryption.js";
 import { type ChildService, startService } from "./children.js";
 import { onCleanup } from "./cleanup.js";
-
-const ENTRY = fileURLToPath(new URL("../../src/cli/chat-server.ts", import.meta.url));
+import { chatServerNodeArgs } from "./server-entry.js";
 
 export const POSTGRES_URL =
   process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -153,7 +151,13 @@ export function startChatServer(
   env: NodeJS.ProcessEnv = {},
   startTimeoutMs?: number,
 ): Promise<ChildService> {
-  return startService("chat-server", ENTRY, ["--config", setup.configFile], env, startTimeoutMs);
+  return startService(
+    "chat-server",
+    chatServerNodeArgs(),
+    ["--config", setup.configFile],
+    env,
+    startTimeoutMs,
+  );
 }
 
 /** Runs a query batch against the benchmark's own PostgreSQL schema. */

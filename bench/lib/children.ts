@@ -4,7 +4,6 @@
  * resort when the harness exits.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
 import { hasExited, waitForExit } from "./child-exit.js";
 import { onCleanup, onExitKill } from "./cleanup.js";
 import { listeningPorts, type ProcSample, sampleProcess } from "./proc.js";
@@ -64,10 +63,11 @@ async function findPort(
   );
 }
 
-/** Spawns `node ENTRY ARGS` from source (SOURCE_NODE_ARGS) and resolves once it answers GET /health. */
+/** Spawns `node NODE_ARGS ARGS` (server-entry.ts) and resolves once it answers GET /health. */
 export async function startService(
   name: string,
-  entry: string,
+  /** Node's arguments up to and including the entry file. */
+  nodeArgs: string[],
   args: string[],
   env: NodeJS.ProcessEnv = {},
   /** A server's first start on a large database it did not write itself checks every page. */
@@ -77,7 +77,7 @@ export async function startService(
   const profile = process.env.BENCH_PROFILE_DIR
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, ...SOURCE_NODE_ARGS, entry, ...args], {
+  const child = spawn(process.execPath, [...profile, ...nodeArgs, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

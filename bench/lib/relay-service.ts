@@ -3,9 +3,10 @@
  */
 import { fileURLToPath } from "node:url";
 import { type ChildService, startService } from "./children.js";
+import { fromSource } from "./server-entry.js";
 
 const ENTRY = fileURLToPath(new URL("../relay.ts", import.meta.url));
 
 export function startRelay(): Promise<ChildService> {
-  return startService("relay", ENTRY, []);
+  return startService("relay", fromSource(ENTRY), []);
 }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { SOURCE_NODE_ARGS } from "../../scripts/source-node-args.js";
+import { BENCH_ENV } from "../helpers/command-entry.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 
 const run = promisify(execFile);
@@ -24,7 +25,7 @@ for (const database of ["sqlite", "postgres"] as const) {
       await run(
         process.execPath,
         [...SOURCE_NODE_ARGS, "bench/run.ts", "e2ee", ...flags, "--database", database],
-        { env: { ...process.env, BENCH_RESULTS_DIR: results }, timeout: 240_000 },
+        { env: { ...process.env, ...BENCH_ENV, BENCH_RESULTS_DIR: results }, timeout: 240_000 },
       ).catch((err) => {
         throw new Error(`${err}\n${err.stderr ?? ""}`);
       });

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ClientRecord, check, type StoredRow, violated } from "../../bench/fault/checker.js";
 import { faultRun } from "../../bench/fault/run.js";
+import { BENCH_ENV } from "../helpers/command-entry.js";
+
+// The nodes start as the other tests start chat-server: from the build when there is one.
+Object.assign(process.env, BENCH_ENV);
 
 describe("fault run (issue #9): a seeded run with every fault, through the bench code", () => {
   it("loses, doubles and reorders no acked message while a node, Redis and PostgreSQL fail", async () => {

@@ -27,3 +27,6 @@ export const CHAT_CLIENT_ARGS = commandArgs(
   "packages/client/src/chat-client.ts",
   "packages/client/dist/chat-client.js",
 );
+
+/** The environment under which the bench harness starts chat-server as these tests do. */
+export const BENCH_ENV: NodeJS.ProcessEnv = built ? { BENCH_BUILT: "1" } : {};
