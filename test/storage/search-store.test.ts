@@ -5,8 +5,9 @@ import { sql } from "kysely";
 import type { MessageRow } from "../../src/storage/messages.js";
 import { migrateThrough } from "../../src/storage/migrate.js";
 import { MIGRATION_NAMES } from "../../src/storage/migrations/index.js";
+import { searchQuery } from "../../src/storage/postgres/search.js";
 import type { SearchRequest, SearchTerm } from "../../src/storage/search.js";
-import { SEARCH_DEPTH } from "../../src/storage/search-request.js";
+import { newSnippetMarks, SEARCH_DEPTH } from "../../src/storage/search-request.js";
 import type { Repositories } from "../../src/storage/store.js";
 import { makeConversation, makeUsers, memberRow, messageRow } from "../helpers/chat-rows.js";
 import { describeEachEngine, type Engine, openTestStore } from "../helpers/databases.js";
@@ -317,3 +318,29 @@ for (const engine of ["sqlite", "postgres"] as const) {
     }
   });
 }
+
+it("[postgres] the search reads an index that holds no encrypted message", async () => {
+  const opened = await openTestStore("postgres");
+  try {
+    const { store } = opened;
+    const [a] = await makeUsers(store, 1);
+    const request: SearchRequest = { userId: a!, terms: [word(tag())], limit: 50 };
+    const statement = searchQuery(request, newSnippetMarks());
+    const plan = await store.db.transaction().execute(async (tx) => {
+      // An empty table is read whole otherwise: the question is whether the index fits.
+      await sql`set local enable_seqscan = off`.execute(tx);
+      const { rows } = await sql<{ "QUERY PLAN": string }>`explain ${statement}`.execute(tx);
+      return rows.map((row) => row["QUERY PLAN"]).join("\n");
+    });
+    assert.match(plan, /messages_plain_body_search/);
+    const { rows } = await sql<{ definition: string }>`
+      select pg_get_indexdef(indexrelid) as definition from pg_index
+      where indexrelid = 'messages_plain_body_search'::regclass`.execute(store.db);
+    assert.match(
+      rows[0]?.definition ?? "",
+      /WHERE \(\(deleted_at IS NULL\) AND \(mls_kind IS NULL\)\)/,
+    );
+  } finally {
+    await opened.cleanup();
+  }
+});

@@ -44,6 +44,7 @@ import { providerLinks } from "./031_provider_links.js";
 import { devices } from "./032_devices.js";
 import { encryptedConversations } from "./033_encrypted_conversations.js";
 import { keyBackups } from "./034_key_backups.js";
+import { searchIndexSkipsCiphertext } from "./035_search_index_skips_ciphertext.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -83,6 +84,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "032_devices": devices,
     "033_encrypted_conversations": encryptedConversations(engine),
     "034_key_backups": keyBackups(engine),
+    "035_search_index_skips_ciphertext": searchIndexSkipsCiphertext(engine),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Search on PostgreSQL: the GIN expression index on to_tsvector('simple', body)
- * (migration 006), ranked by ts_rank among the newest SEARCH_DEPTH matches: ts_rank
+ * Search on PostgreSQL: the GIN expression index on to_tsvector('simple', body) over the
+ * messages neither deleted nor encrypted (migrations 006 and 035), ranked by ts_rank among the newest SEARCH_DEPTH matches: ts_rank
  * computes each document's vector again, and doing so for every match of a common word
  * would take seconds. User text only ever reaches PostgreSQL as a bound
  * parameter of plainto_tsquery/phraseto_tsquery, which read it as plain words, never as
@@ -94,8 +94,20 @@ async function findIn(
   request: SearchRequest,
   marks: SnippetMarks,
 ): Promise<RankedMatch[]> {
+  const { rows } = await searchQuery(request, marks).execute(db);
+  return rows.map(
+    (row): RankedMatch => ({
+      id: row.id,
+      rank: row.rank,
+      marked: excerpt(row.body, row.marked, marks),
+    }),
+  );
+}
+
+/** The search's statement; exported so that a test can read the plan PostgreSQL makes of it. */
+export function searchQuery(request: SearchRequest, marks: SnippetMarks) {
   const query = tsQuery(request.terms);
-  const { rows } = await sql<{ id: string; rank: number; body: string; marked: string }>`
+  return sql<{ id: string; rank: number; body: string; marked: string }>`
     select h.id, h.rank, h.body,
       ts_headline('simple'::regconfig,
         replace(replace(h.body, ${LESS_THAN_STAND_IN}, ${STAND_IN_STAND_IN}), '<', ${LESS_THAN_STAND_IN}),
@@ -113,12 +125,5 @@ async function findIn(
     ) h
     where ${afterCursor(request.before, sql`h.rank`)}
     order by h.rank desc, h.id desc
-    limit ${request.limit}`.execute(db);
-  return rows.map(
-    (row): RankedMatch => ({
-      id: row.id,
-      rank: row.rank,
-      marked: excerpt(row.body, row.marked, marks),
-    }),
-  );
+    limit ${request.limit}`;
 }
