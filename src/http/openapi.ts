@@ -23,6 +23,7 @@ const ERROR_STATUSES = {
   408: "The request body did not arrive in time.",
   409: "The request conflicts with the current state.",
   410: "Gone: the cursor is older than the event log keeps (`cursor_expired`: reload, then go on from the newest cursor), or the other person of the direct conversation deleted their account (`account_deleted`).",
+  412: "A condition of the request (If-Match, If-None-Match) no longer holds: the resource was made or changed meanwhile (`precondition_failed`).",
   413: "The body, file or storage quota is too large.",
   415: "The body is not of a type this endpoint accepts.",
   416: "The requested byte range is outside the file.",

@@ -12,16 +12,49 @@ import {
   KEY_BACKUP_CHUNK_MAX_BYTES,
   KEY_BACKUP_CHUNKS_MAX,
   keyBackupView,
+  type PutKeyBackupHeaders,
   putChunkBody,
   putKeyBackupBody,
+  putKeyBackupHeaders,
 } from "@private-chat/protocol/key-backup";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { caller } from "../auth/authenticate.js";
+import { AppError } from "../errors.js";
 import { empty } from "../http/openapi.js";
-import { CHUNK_MIN_BYTES, type KeyBackupService } from "./service.js";
+import { CHUNK_MIN_BYTES, type KeyBackupService, type PutCondition } from "./service.js";
 
 const MIB = 1024 * 1024;
+/** One strong entity tag (RFC 9110): a weak one (W/"...") never matches If-Match. */
+const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e]*)"$/;
+
+const badHeader = (header: string, why: string) =>
+  new AppError("invalid_request", `${header} ${why}`, { field: header });
+
+/** The condition of a PUT from its If-Match and If-None-Match headers. */
+export function putCondition(headers: PutKeyBackupHeaders): PutCondition {
+  const ifMatch = headers["if-match"]?.trim();
+  const ifNoneMatch = headers["if-none-match"]?.trim();
+  if (ifMatch !== undefined && ifNoneMatch !== undefined)
+    throw badHeader("If-Match", "and If-None-Match cannot go together here");
+  if (ifNoneMatch !== undefined) {
+    // Creation only: a version there would ask to replace anything else, which is If-Match.
+    if (ifNoneMatch !== "*") throw badHeader("If-None-Match", 'takes only "*" here');
+    return { kind: "absent" };
+  }
+  if (ifMatch === undefined) return { kind: "none" };
+  if (ifMatch === "*") return { kind: "match", versions: "*" };
+  const versions: string[] = [];
+  for (const tag of ifMatch.split(",")) {
+    const parsed = ENTITY_TAG.exec(tag.trim());
+    if (!parsed) throw badHeader("If-Match", 'takes "*" or quoted versions');
+    if (parsed[1] === undefined) versions.push(parsed[2] as string);
+  }
+  return { kind: "match", versions };
+}
+
+/** The ETag of a backup's version: the same value as its `version`, quoted. */
+const etagOf = (view: { version: string }) => `"${view.version}"`;
 
 export function registerKeyBackupRoutes(root: FastifyInstance, backups: KeyBackupService): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -33,16 +66,19 @@ export function registerKeyBackupRoutes(root: FastifyInstance, backups: KeyBacku
       schema: {
         summary: "Set or replace the caller's wrapped backup key",
         description:
-          "The backup key wrapped with AES-256-GCM (nonce, key, tag: 60 bytes) under a key derived on the device from the recovery passphrase with argon2id, and that derivation's cost and salt (16 to 64 bytes). Replacing it (a new passphrase over the same key) keeps the chunks. 201 when it created the backup.",
+          "The backup key wrapped with AES-256-GCM (nonce, key, tag: 60 bytes) under a key derived on the device from the recovery passphrase with argon2id, and that derivation's cost and salt (16 to 64 bytes). 201 when it created the backup, 200 when it replaced one; replacing (a new passphrase over the same key) keeps the chunks. `If-None-Match: *` creates only: 412 `precondition_failed` when the caller has a backup already. `If-Match: \"<version>\"` (the `version` or `ETag` read) replaces only that version: 412 `precondition_failed` when it changed or was removed meanwhile. The answer's `ETag` is the new version, quoted.",
         operationId: "putKeyBackup",
         tags,
+        headers: putKeyBackupHeaders,
         body: putKeyBackupBody,
         response: { 200: keyBackupView, 201: keyBackupView },
+        errors: [412],
       },
     },
     async (request, reply) => {
-      const { view, created } = await backups.put(caller(request).user, request.body);
-      reply.code(created ? 201 : 200);
+      const condition = putCondition(request.headers);
+      const { view, created } = await backups.put(caller(request).user, request.body, condition);
+      reply.code(created ? 201 : 200).header("etag", etagOf(view));
       return view;
     },
   );
@@ -52,13 +88,19 @@ export function registerKeyBackupRoutes(root: FastifyInstance, backups: KeyBacku
     {
       schema: {
         summary: "The caller's wrapped backup key, with how many chunks and bytes it holds",
+        description:
+          "With its `version`, also sent as the `ETag` (quoted): a replacement sends it back as `If-Match`.",
         operationId: "getKeyBackup",
         tags,
         response: { 200: keyBackupView },
         errors: [404],
       },
     },
-    async (request) => backups.get(caller(request).user),
+    async (request, reply) => {
+      const view = await backups.get(caller(request).user);
+      reply.header("etag", etagOf(view));
+      return view;
+    },
   );
 
   app.delete(

@@ -5,6 +5,7 @@
  * checks the shapes and keeps each person within the quotas. People only: bots have no
  * key backup (their tokens cannot reach these routes, and a bot is refused here too).
  */
+import { createHash } from "node:crypto";
 import {
   type ChunksQuery,
   type ChunksResponse,
@@ -29,6 +30,24 @@ export interface KeyBackupLimits {
   bytesMax: number;
 }
 
+/**
+ * What `PUT /api/v1/key-backup` requires of the backup there: nothing (set or replace),
+ * `absent` (If-None-Match: *), or `match` (If-Match: one of `versions`, or any with "*").
+ */
+export type PutCondition =
+  | { kind: "none" }
+  | { kind: "absent" }
+  | { kind: "match"; versions: readonly string[] | "*" };
+
+/**
+ * A wrapping's version: a hash of the wrapped key. Every wrapping has a fresh salt and
+ * nonce, so two wrappings (even of one passphrase) never share one, and no column is
+ * needed to count them.
+ */
+export function versionOf(wrappedKey: string): string {
+  return createHash("sha256").update(wrappedKey).digest("base64url").slice(0, 22);
+}
+
 function view(backup: KeyBackup, totals: ChunkTotals): KeyBackupView {
   return {
     kdf: {
@@ -40,6 +59,7 @@ function view(backup: KeyBackup, totals: ChunkTotals): KeyBackupView {
       salt: backup.kdf.salt,
     },
     wrapped_key: backup.wrappedKey,
+    version: versionOf(backup.wrappedKey),
     created_at: backup.createdAt,
     updated_at: backup.updatedAt,
     chunks: totals.chunks,
@@ -67,6 +87,11 @@ function decoded(text: string, field: string, min: number, max: number): number 
 
 const noBackup = () => new AppError("not_found", "no key backup: set one up first");
 const noChunk = () => new AppError("not_found", "chunk not found");
+const exists = () =>
+  new AppError(
+    "precondition_failed",
+    "a key backup exists already: restore it with its passphrase, or remove it first",
+  );
 
 export class KeyBackupService {
   private readonly limits: KeyBackupLimits;
@@ -89,10 +114,15 @@ export class KeyBackupService {
     return view(backup, await this.store.keyBackups.totals(user.id));
   }
 
-  /** Sets the wrapped key or replaces it (a new passphrase: the chunks stay). */
+  /**
+   * Sets the wrapped key or replaces it (a new passphrase: the chunks stay), as `condition`
+   * allows: creating only when there is none, or replacing only the version read. The
+   * check and the write are one statement, inside the person's lock.
+   */
   async put(
     user: User,
     body: PutKeyBackupBody,
+    condition: PutCondition = { kind: "none" },
   ): Promise<{ view: KeyBackupView; created: boolean }> {
     this.person(user);
     decoded(body.kdf.salt, "kdf.salt", 16, 64);
@@ -114,7 +144,24 @@ export class KeyBackupService {
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
-      await tx.keyBackups.put(backup);
+      if (condition.kind === "absent") {
+        if (existing || !(await tx.keyBackups.create(backup))) throw exists();
+      } else if (condition.kind === "match") {
+        const current = existing && versionOf(existing.wrappedKey);
+        const matches =
+          current !== undefined &&
+          (condition.versions === "*" || condition.versions.includes(current));
+        if (!existing || !matches || !(await tx.keyBackups.replace(backup, existing.wrappedKey)))
+          throw new AppError(
+            "precondition_failed",
+            existing
+              ? "the key backup changed since it was read: read it again"
+              : "there is no key backup to replace: it was removed",
+            current === undefined ? undefined : { version: current },
+          );
+      } else {
+        await tx.keyBackups.put(backup);
+      }
       return {
         view: view(backup, await tx.keyBackups.totals(user.id)),
         created: existing === undefined,

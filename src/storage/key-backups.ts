@@ -59,6 +59,19 @@ function toKeyBackup(row: KeyBackupsTable): KeyBackup {
   };
 }
 
+/** The columns a write sets: all but the owner and `created_at`, which a replacement keeps. */
+function columnsOf(backup: KeyBackup) {
+  return {
+    kdf_algorithm: backup.kdf.algorithm,
+    kdf_memory_kib: backup.kdf.memoryKib,
+    kdf_iterations: backup.kdf.iterations,
+    kdf_parallelism: backup.kdf.parallelism,
+    kdf_salt: backup.kdf.salt,
+    wrapped_key: backup.wrappedKey,
+    updated_at: backup.updatedAt,
+  };
+}
+
 export class KeyBackupStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -85,20 +98,39 @@ export class KeyBackupStore {
 
   /** Sets the wrapped key, or replaces it (the chunks stay); `createdAt` is kept then. */
   async put(backup: KeyBackup): Promise<void> {
-    const values = {
-      kdf_algorithm: backup.kdf.algorithm,
-      kdf_memory_kib: backup.kdf.memoryKib,
-      kdf_iterations: backup.kdf.iterations,
-      kdf_parallelism: backup.kdf.parallelism,
-      kdf_salt: backup.kdf.salt,
-      wrapped_key: backup.wrappedKey,
-      updated_at: backup.updatedAt,
-    };
+    const values = columnsOf(backup);
     await this.db
       .insertInto("key_backups")
       .values({ user_id: backup.userId, created_at: backup.createdAt, ...values })
       .onConflict((oc) => oc.column("user_id").doUpdateSet(values))
       .execute();
+  }
+
+  /**
+   * Sets the wrapped key only when the person has none: false when they have one. One
+   * statement, so two creations at once cannot both succeed whatever locks are held.
+   */
+  async create(backup: KeyBackup): Promise<boolean> {
+    const result = await this.db
+      .insertInto("key_backups")
+      .values({ user_id: backup.userId, created_at: backup.createdAt, ...columnsOf(backup) })
+      .onConflict((oc) => oc.column("user_id").doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /**
+   * Replaces the wrapped key only while it is still `expected` (the one read): false when
+   * it changed or went meanwhile. The chunks stay (a new passphrase over the same key).
+   */
+  async replace(backup: KeyBackup, expected: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("key_backups")
+      .set(columnsOf(backup))
+      .where("user_id", "=", backup.userId)
+      .where("wrapped_key", "=", expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Removes the wrapped key and every chunk; false when there was no backup. */

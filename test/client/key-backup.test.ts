@@ -3,7 +3,8 @@
  * recovery passphrase, kept up to date by `send`, holding no plaintext on the server; a
  * new installation of the same person cannot read what was sent before it joined until
  * it restores the backup, and then can, except a message deleted since; a wrong or short
- * passphrase is a clear error; removing the backup removes it from the server.
+ * passphrase is a clear error; removing the backup removes it from the server. A changed
+ * passphrase opens every chunk kept before, and the old one opens nothing any more.
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ forEachEngine("chat-client: key backup", (engine) => {
   let passphrase: string;
   let wrong: string;
   let short: string;
+  let renewed: string;
 
   before(async () => {
     server = await engine.start({ rate_limit: { enabled: false } });
@@ -44,12 +46,16 @@ forEachEngine("chat-client: key backup", (engine) => {
     ]);
     // Made here: the directories of the engine before are removed when its tests end.
     const files = configDir();
-    [passphrase, wrong, short] = ["passphrase.txt", "wrong.txt", "short.txt"].map((f) =>
-      join(files, f),
-    ) as [string, string, string];
+    [passphrase, wrong, short, renewed] = [
+      "passphrase.txt",
+      "wrong.txt",
+      "short.txt",
+      "renewed.txt",
+    ].map((f) => join(files, f)) as [string, string, string, string];
     writeFileSync(passphrase, "correct horse battery staple\n");
     writeFileSync(wrong, "correct horse battery stapler\n");
     writeFileSync(short, "too short\n");
+    writeFileSync(renewed, "a brand new recovery phrase\n");
   });
 
   after(async () => {
@@ -151,5 +157,77 @@ forEachEngine("chat-client: key backup", (engine) => {
     const restoreGone = await run(["backup", "restore", "--passphrase-file", passphrase], laptop);
     assert.equal(restoreGone.code, 1);
     assert.match(restoreGone.stderr, /not_found: you have no key backup/);
+  });
+
+  it("a changed passphrase opens everything kept before, and the old one nothing", async () => {
+    const [{ user: carol, dir: carolPhone }, { user: dave, dir: daveDir }] = await Promise.all([
+      signedInPerson(server.url),
+      signedInPerson(server.url),
+    ]);
+    assert.equal((await run(["devices", "add", "phone"], daveDir)).code, 0);
+    const dm = await run(["dm", dave.username, "--encrypted", "--json"], carolPhone);
+    assert.equal(dm.code, 0, dm.stderr);
+    const { conversation } = JSON.parse(dm.stdout);
+    const send = async (text: string) => {
+      const sent = await run(["send", `@${dave.username}`, "--encrypted", text], carolPhone);
+      assert.equal(sent.code, 0, sent.stderr);
+    };
+    await send("before the change");
+    const setUp = await run(["backup", "set-up", "--passphrase-file", passphrase], carolPhone);
+    assert.equal(setUp.code, 0, setUp.stderr);
+    const api = new ApiClient({ baseUrl: server.url, token: carol.token });
+    const before = await api.keyBackup.get();
+    assert.ok(before);
+
+    const change = (old: string, next: string) =>
+      run(
+        ["backup", "passphrase", "--passphrase-file", old, "--new-passphrase-file", next],
+        carolPhone,
+      );
+    const wrongOld = await change(wrong, renewed);
+    assert.equal(wrongOld.code, 1);
+    assert.match(wrongOld.stderr, /refused: the passphrase does not open this key backup/);
+    const shortNew = await change(passphrase, short);
+    assert.equal(shortNew.code, 1);
+    assert.match(shortNew.stderr, /invalid_request: a recovery passphrase has at least 12/);
+    assert.equal((await api.keyBackup.get())?.version, before.version, "nothing changed yet");
+
+    const changed = await change(passphrase, renewed);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stdout, /the recovery passphrase is changed/);
+    const after = await api.keyBackup.get();
+    assert.ok(after);
+    assert.notEqual(after.version, before.version);
+    assert.notEqual(after.kdf.salt, before.kdf.salt);
+    assert.equal(after.created_at, before.created_at);
+    assert.deepEqual([after.chunks, after.bytes], [before.chunks, before.bytes]);
+
+    // This installation keeps the same key: its next send still brings the backup up to date.
+    await send("after the change");
+    const laptop = loggedIn(server.url, carol);
+    assert.equal((await run(["devices", "add", "laptop"], laptop)).code, 0);
+    const state = join(carolPhone, `e2ee-${carol.id}`, `${conversation.id}.json`);
+    writeFileSync(
+      state,
+      JSON.stringify({ ...JSON.parse(readFileSync(state, "utf8")), checked_at: {} }),
+    );
+    await send("the laptop joins");
+
+    const old = await run(["backup", "restore", "--passphrase-file", passphrase], laptop);
+    assert.equal(old.code, 1);
+    assert.match(old.stderr, /refused: the passphrase does not open this key backup/);
+    const restored = await run(
+      ["backup", "restore", "--passphrase-file", renewed, "--json"],
+      laptop,
+    );
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(JSON.parse(restored.stdout).messages, 2);
+    const history = ["tail", `@${dave.username}`, "--encrypted", "--history", "10"];
+    const tail = start(history, laptop);
+    tails.push(tail);
+    await waitFor("the restored history", tail.stdout, (s) => s.includes("the laptop joins"));
+    assert.match(tail.stdout(), /before the change/);
+    assert.match(tail.stdout(), /after the change/);
+    stop(tail);
   });
 });

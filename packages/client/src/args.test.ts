@@ -74,6 +74,20 @@ describe("parseCommandLine", () => {
     for (const [name, argv] of Object.entries(EXAMPLES)) assert.equal(command(argv).name, name);
   });
 
+  it("takes backup passphrase with the old and the new passphrase's files", () => {
+    const parsed = command([
+      "backup",
+      "passphrase",
+      "--passphrase-file",
+      "old.txt",
+      "--new-passphrase-file",
+      "new.txt",
+    ]);
+    assert.deepEqual(parsed.positionals, ["passphrase"]);
+    assert.equal(parsed.values["passphrase-file"], "old.txt");
+    assert.equal(parsed.values["new-passphrase-file"], "new.txt");
+  });
+
   it("takes the new commands' positionals and options", () => {
     assert.deepEqual(command(EXAMPLES.group!).positionals, ["create", "Ops", "@bob", "@carol"]);
     assert.equal(command(EXAMPLES.react!).values.remove, true);

@@ -191,6 +191,11 @@ Usage:
   chat-client backup restore [--passphrase-file FILE] [--json]
                                   open the key backup here with its passphrase and
                                   fill in the messages sent before this device joined
+  chat-client backup passphrase [--passphrase-file FILE]
+                                [--new-passphrase-file FILE] [--json]
+                                  change the recovery passphrase: the same key wrapped
+                                  under the new one (asked twice), every chunk kept;
+                                  the old passphrase opens nothing any more
   chat-client backup remove [--json]
                                   remove the key backup: its key and every chunk
   chat-client --help | --version
@@ -318,7 +323,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   devices: { options: json, positionals: [], rest: true },
   verify: { options: { ...json, confirm: { type: "boolean" } }, positionals: ["username"] },
   backup: {
-    options: { ...json, "passphrase-file": { type: "string" } },
+    options: {
+      ...json,
+      "passphrase-file": { type: "string" },
+      "new-passphrase-file": { type: "string" },
+    },
     positionals: [],
     optional: 1,
   },

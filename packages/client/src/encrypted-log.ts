@@ -48,30 +48,56 @@ const logPath = (dir: string, conversationId: string, gen: number) =>
 
 /** The messages of the log `ref` names, lines past its count cut off. */
 export function readLog(dir: string, conversationId: string, ref: LogRef): KeptMessages {
+  return readLogSince(dir, conversationId, ref, undefined).messages;
+}
+
+/**
+ * As readLog, also telling the seqs of the lines past byte `since` of the same log (a
+ * count an earlier state named, so a line's start): what was added or changed since. A
+ * log is only ever appended to within its generation, so nothing before `since` changed.
+ * `changed` is undefined when that cannot be told (no `since`, or not a line's start).
+ */
+export function readLogSince(
+  dir: string,
+  conversationId: string,
+  ref: LogRef,
+  since: number | undefined,
+): { messages: KeptMessages; changed: Set<string> | undefined } {
   const path = logPath(dir, conversationId, ref.gen);
   // A compaction that stopped after naming the new generation leaves the old one behind.
   rmSync(logPath(dir, conversationId, ref.gen - 1), { force: true });
+  const kept: KeptMessages = {};
+  const changed = new Set<string>();
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && ref.bytes === 0) return {};
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && ref.bytes === 0)
+      return { messages: kept, changed: since === undefined ? undefined : changed };
     throw new CliError("config_error", `cannot read ${path}: ${(err as Error).message}`);
   }
   if (bytes.length < ref.bytes)
     throw new CliError("config_error", `${path} is shorter than its conversation's state says`);
   if (bytes.length > ref.bytes) truncateSync(path, ref.bytes);
-  const kept: KeptMessages = {};
-  for (const line of bytes.subarray(0, ref.bytes).toString("utf8").split("\n")) {
-    if (line === "") continue;
-    try {
-      const { seq, ...message } = JSON.parse(line) as { seq: number } & KeptMessage;
-      kept[seq] = message as KeptMessage;
-    } catch {
-      throw new CliError("config_error", `${path} is not an encrypted conversation's messages`);
+  // Not a line's start (a count from elsewhere): what changed cannot be told.
+  const known =
+    since !== undefined && since <= ref.bytes && (since === 0 || bytes[since - 1] === 0x0a);
+  const start = known ? since : ref.bytes;
+  const parse = (text: string, seen?: Set<string>) => {
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      try {
+        const { seq, ...message } = JSON.parse(line) as { seq: number } & KeptMessage;
+        kept[seq] = message as KeptMessage;
+        seen?.add(String(seq));
+      } catch {
+        throw new CliError("config_error", `${path} is not an encrypted conversation's messages`);
+      }
     }
-  }
-  return kept;
+  };
+  parse(bytes.subarray(0, start).toString("utf8"));
+  parse(bytes.subarray(start, ref.bytes).toString("utf8"), changed);
+  return { messages: kept, changed: known ? changed : undefined };
 }
 
 /**

@@ -25,12 +25,13 @@ import {
   type KeptMessages,
   type LogRef,
   readLog,
+  readLogSince,
   writeLog,
 } from "./encrypted-log.js";
 import { CliError } from "./errors.js";
 import { readSecretJson, writeSecretFile } from "./secret-file.js";
 
-export type { KeptMessage } from "./encrypted-log.js";
+export type { KeptMessage, LogRef } from "./encrypted-log.js";
 
 export interface ConversationState {
   /** EncryptedGroup.save(), base64url. */
@@ -195,6 +196,40 @@ export async function withConversationState<T>(
     const { state: kept, result } = await work(state, save);
     if (kept) save(kept);
     return result;
+  });
+}
+
+/** A conversation's messages as the key backup reads them (history-backup.ts). */
+export interface KeptRead {
+  messages: KeptMessages;
+  /** The log they were read from; none for a state written before logs. */
+  log?: LogRef;
+  /** The seqs added or changed since the `since` given: undefined when that cannot be told. */
+  changed?: Set<string>;
+}
+
+/**
+ * The messages this device holds of a conversation, read under its lock, with the seqs
+ * written after `since` (a log reference read before) when it is of the same generation:
+ * a forgotten message writes a new one, and then anything may have changed.
+ */
+export async function readKept(
+  userId: string,
+  conversationId: string,
+  since: LogRef | undefined,
+): Promise<KeptRead> {
+  const { file, lock: lockName } = names(userId, conversationId);
+  const path = join(configDir(), file);
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return withLockFile(join(configDir(), lockName), async () => {
+    const saved = readState(path);
+    if (!saved) return { messages: {} };
+    // A state written before logs holds its messages itself (as withConversationState reads).
+    if (saved.messages || !saved.log) return { messages: saved.messages ?? {} };
+    const after = since?.gen === saved.log.gen ? since.bytes : undefined;
+    const { messages, changed } = readLogSince(dir, conversationId, saved.log, after);
+    return { messages, log: saved.log, ...(changed ? { changed } : {}) };
   });
 }
 

@@ -6,7 +6,8 @@
  * fit one chunk), so two devices of one person never write the same chunk, and a message
  * deleted on the server leaves every chunk of the devices that held it the next time
  * they upload. The file records what each chunk held when it left, so only the blocks
- * that changed are sent again.
+ * that changed are sent again, and how far into each conversation's log it has looked,
+ * so that after a send only the blocks of the lines written since are laid out again.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -16,7 +17,10 @@ import { configDir } from "./credentials.js";
 import { loadOwnDevice } from "./device-file.js";
 import {
   type KeptMessage,
+  type KeptRead,
   keptConversations,
+  type LogRef,
+  readKept,
   withConversationState,
   withLockFile,
 } from "./encrypted-store.js";
@@ -42,11 +46,21 @@ export interface ChunkContent {
   messages: Record<string, BackedUpMessage>;
 }
 
+/** How far into a conversation's log an upload looked, and for which device's chunks. */
+interface LogMark extends LogRef {
+  device: string;
+}
+
 interface LocalBackup {
   /** The backup key, base64url. */
   key: string;
   /** By conversation: each chunk this device uploaded, with a hash of what it held. */
   uploaded: Record<string, Record<string, string>>;
+  /**
+   * By conversation: the log as it was when every block of it was last up to date here.
+   * Absent (a new key, a file from before): the next upload looks at every block.
+   */
+  read?: Record<string, LogMark>;
 }
 
 function fileName(userId: string): string {
@@ -77,38 +91,43 @@ export function backupKeyHere(userId: string): Uint8Array | undefined {
 
 /** Keeps the key here, forgetting what an earlier key's chunks held. */
 export function keepBackupKey(userId: string, key: Uint8Array): void {
-  writeLocal(userId, { key: toBase64Url(key), uploaded: {} });
+  writeLocal(userId, { key: toBase64Url(key), uploaded: {}, read: {} });
 }
 
 export function forgetBackupKey(userId: string): boolean {
   return removeSecretFile(fileName(userId));
 }
 
-/** The messages this device holds of a conversation, read under its lock. */
-export async function keptMessages(
-  userId: string,
-  conversationId: string,
-): Promise<Record<string, KeptMessage>> {
-  return withConversationState(userId, conversationId, async (state) => ({
-    state: undefined,
-    result: state?.messages ?? {},
-  }));
+/**
+ * Runs `work` in turn with uploads of this account (tail and send in other processes):
+ * a command that keeps or forgets the key here does it under this, so that an upload
+ * under way never writes back the file of a key replaced or forgotten meanwhile.
+ */
+export function withBackupLock<T>(userId: string, work: () => Promise<T>): Promise<T> {
+  fileName(userId);
+  return withLockFile(join(configDir(), `backup-${userId}.lock`), work);
 }
+
+/** The block of seqs a seq is in: one chunk's worth (or its parts). */
+export const blockOf = (seq: string | number) => Math.floor(Number(seq) / BLOCK);
 
 /**
  * The chunks of one conversation's opened messages, by id: each block of seqs in as few
- * parts as fit. A message too long for a chunk on its own is left out (counted).
+ * parts as fit (`only`: of those blocks alone). A message too long for a chunk on its
+ * own is left out (counted).
  */
 export function chunksOf(
   key: Uint8Array,
   deviceId: string,
   conversationId: string,
   messages: Record<string, KeptMessage>,
+  only?: ReadonlySet<number>,
 ): { chunks: Map<string, Uint8Array>; leftOut: number } {
   const blocks = new Map<number, [string, BackedUpMessage][]>();
   for (const [seq, kept] of Object.entries(messages)) {
     if (!("text" in kept)) continue;
-    const block = Math.floor(Number(seq) / BLOCK);
+    const block = blockOf(seq);
+    if (only && !only.has(block)) continue;
     const list = blocks.get(block) ?? [];
     list.push([seq, { text: kept.text, device_id: kept.device_id }]);
     blocks.set(block, list);
@@ -166,11 +185,60 @@ export interface UploadResult {
   leftOut: number;
 }
 
+/** The id of a block's part: parts are numbered from 0 with no gap. */
+const partId = (
+  key: Uint8Array,
+  deviceId: string,
+  conversationId: string,
+  block: number,
+  part: number,
+) => chunkIdOf(key, [deviceId, conversationId, String(block), String(part)]);
+
+/** What an upload of one conversation lays out, and the chunks it removes. */
+export interface UploadPlan {
+  chunks: Map<string, Uint8Array>;
+  leftOut: number;
+  /** Uploaded chunks that hold nothing any more. */
+  stale: string[];
+}
+
+/**
+ * The chunks to compare with `held` (what the server holds, by hash) and those to
+ * remove: every block's when what changed is not known, otherwise those of the blocks
+ * of the changed seqs alone, whose parts past the last one made are the stale ones.
+ */
+export function planOf(
+  key: Uint8Array,
+  deviceId: string,
+  conversationId: string,
+  kept: Pick<KeptRead, "messages" | "changed">,
+  held: Readonly<Record<string, string>>,
+): UploadPlan {
+  const blocks = kept.changed && new Set([...kept.changed].map(blockOf));
+  const { chunks, leftOut } = chunksOf(key, deviceId, conversationId, kept.messages, blocks);
+  if (!blocks) return { chunks, leftOut, stale: Object.keys(held).filter((id) => !chunks.has(id)) };
+  const stale: string[] = [];
+  for (const block of blocks)
+    for (let part = 0; ; part++) {
+      const id = partId(key, deviceId, conversationId, block, part);
+      if (chunks.has(id)) continue;
+      if (!(id in held)) break;
+      stale.push(id);
+    }
+  return { chunks, leftOut, stale };
+}
+
 /**
  * Uploads what changed in the chunks of this device's conversations (`only`: those) and
  * removes the chunks that hold nothing any more. Nothing when this installation holds no
  * backup key. When the server has no backup any more (removed from another device), the
  * key here is forgotten and the error says so.
+ *
+ * A conversation whose log only grew since its last complete upload (a send, a message
+ * received) has only the blocks of the new lines laid out, hashed and compared; any other
+ * (the first upload under a key, a message forgotten, another device id) has every block.
+ * The mark moves only once a conversation's upload succeeded, so what a failed or
+ * interrupted upload left out is sent by the next one.
  */
 export async function uploadHistory(
   api: ApiClient,
@@ -180,20 +248,25 @@ export async function uploadHistory(
 ): Promise<UploadResult> {
   const result: UploadResult = { uploaded: 0, removed: 0, leftOut: 0 };
   // One upload at a time per account: tail and send may both finish a change at once.
-  return withLockFile(join(configDir(), `backup-${userId}.lock`), async () => {
+  return withBackupLock(userId, async () => {
     const local = readLocal(userId);
     if (!local) return result;
     const key = fromBase64Url(local.key);
+    const marks: Record<string, LogMark> = local.read ?? {};
+    local.read = marks;
     for (const conversationId of only ?? keptConversations(userId)) {
-      const { chunks, leftOut } = chunksOf(
-        key,
-        deviceId,
-        conversationId,
-        await keptMessages(userId, conversationId),
-      );
-      result.leftOut += leftOut;
+      const mark = marks[conversationId];
       // What the server holds of this conversation's chunks, kept as each call succeeds.
       const held = { ...(local.uploaded[conversationId] ?? {}) };
+      const kept = await readKept(
+        userId,
+        conversationId,
+        mark?.device === deviceId ? mark : undefined,
+      );
+      const { chunks, leftOut, stale } = planOf(key, deviceId, conversationId, kept, held);
+      result.leftOut += leftOut;
+      let done = false;
+      let forgot = false;
       try {
         for (const [id, plaintext] of chunks) {
           const hash = hashOf(plaintext);
@@ -202,15 +275,16 @@ export async function uploadHistory(
           held[id] = hash;
           result.uploaded++;
         }
-        for (const id of Object.keys(held)) {
-          if (chunks.has(id)) continue;
+        for (const id of stale) {
           await api.keyBackup.removeChunk(id).catch(ignoreNotFound);
           delete held[id];
           result.removed++;
         }
+        done = true;
       } catch (err) {
         if (err instanceof ApiError && err.code === "not_found") {
           forgetBackupKey(userId);
+          forgot = true;
           throw new CliError(
             "not_found",
             "the key backup was removed from the server; this installation forgot its key",
@@ -219,7 +293,11 @@ export async function uploadHistory(
         throw err;
       } finally {
         local.uploaded[conversationId] = held;
-        if (readLocal(userId)) writeLocal(userId, local);
+        // A failed upload leaves the mark where it was: the next looks again from there.
+        if (done && kept.log) marks[conversationId] = { ...kept.log, device: deviceId };
+        else if (done) delete marks[conversationId];
+        // Unless the key was just forgotten: its file is gone, and stays gone.
+        if (!forgot) writeLocal(userId, local);
       }
     }
     return result;

@@ -55,6 +55,9 @@ export const errorCatalogue = {
   // An encrypted conversation's MLS commit for an epoch another commit already took (or
   // a message from an epoch the server has not reached): process what came first, redo.
   epoch_conflict: { status: 409, retryable: false },
+  // A conditional write (If-Match, If-None-Match) whose condition no longer holds: the
+  // resource was made or changed meanwhile. Read it again before deciding anything.
+  precondition_failed: { status: 412, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   file_too_large: { status: 413, retryable: false },
   quota_exceeded: { status: 413, retryable: false },

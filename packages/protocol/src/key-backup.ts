@@ -51,10 +51,26 @@ export const putKeyBackupBody = z.strictObject({
 });
 export type PutKeyBackupBody = z.infer<typeof putKeyBackupBody>;
 
-/** `GET /api/v1/key-backup`. */
+/**
+ * The conditions of `PUT /api/v1/key-backup` (RFC 9110): `If-None-Match: *` creates only
+ * when the person has no backup; `If-Match: "<version>"` replaces only that version.
+ * Either refused is 412 `precondition_failed`. Without them the PUT sets or replaces.
+ */
+export const putKeyBackupHeaders = z.object({
+  "if-match": z.optional(z.string().check(z.maxLength(200))),
+  "if-none-match": z.optional(z.string().check(z.maxLength(200))),
+});
+export type PutKeyBackupHeaders = z.infer<typeof putKeyBackupHeaders>;
+
+/**
+ * `GET /api/v1/key-backup`. `version` names this wrapping of the key (also sent as the
+ * `ETag`, quoted): a replacement sends it back as `If-Match`, so that it only replaces
+ * what it read (docs/API.md, "Key backup").
+ */
 export const keyBackupView = z.object({
   kdf: backupKdf,
   wrapped_key: z.string(),
+  version: z.string(),
   created_at: z.number(),
   updated_at: z.number(),
   chunks: z.number(),

@@ -31,9 +31,41 @@ export class KeyBackupCalls {
     }
   }
 
-  /** Sets the wrapped key, or replaces it (a new passphrase over the same key). */
+  /** Sets the wrapped key, or replaces it, whatever is there: create() and replace() check. */
   put(body: PutKeyBackupBody): Promise<KeyBackupView> {
     return this.rest.request("PUT", "/api/v1/key-backup", keyBackupView, body);
+  }
+
+  /**
+   * Sets up the backup only if the caller has none (`If-None-Match: *`): two devices
+   * setting up at once cannot replace each other's key. One there already: an ApiError
+   * `precondition_failed` (412).
+   */
+  async create(body: PutKeyBackupBody): Promise<KeyBackupView> {
+    const { value } = await this.rest.requestWithStatus(
+      "PUT",
+      "/api/v1/key-backup",
+      keyBackupView,
+      body,
+      { "if-none-match": "*" },
+    );
+    return value;
+  }
+
+  /**
+   * Replaces the wrapped key (a new passphrase over the same backup key: the chunks stay)
+   * only while it is still `version`, the one read (`If-Match`). Changed or removed
+   * meanwhile: an ApiError `precondition_failed` (412).
+   */
+  async replace(version: string, body: PutKeyBackupBody): Promise<KeyBackupView> {
+    const { value } = await this.rest.requestWithStatus(
+      "PUT",
+      "/api/v1/key-backup",
+      keyBackupView,
+      body,
+      { "if-match": `"${version}"` },
+    );
+    return value;
   }
 
   /** Removes the backup: the wrapped key and every chunk. */

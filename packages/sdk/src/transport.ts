@@ -57,15 +57,17 @@ export class RestTransport {
   }
 
   /**
-   * As request(), also telling the answer's HTTP status (200 found, 201 created, say).
+   * As request(), also telling the answer's HTTP status (200 found, 201 created, say);
+   * `headers` go with the request (a condition: If-Match, If-None-Match).
    */
   async requestWithStatus<S extends z.core.$ZodType>(
     method: string,
     path: string,
     schema: S,
     body?: unknown,
+    headers?: Readonly<Record<string, string>>,
   ): Promise<{ status: number; value: z.output<S> }> {
-    const response = await this.send(method, path, body);
+    const response = await this.send(method, path, body, headers);
     const parsed = await this.decode(response);
     const decoded = decodeWith(schema, parsed);
     if (!decoded.ok)
@@ -92,8 +94,14 @@ export class RestTransport {
     return this.decode(await this.send(method, path, body));
   }
 
-  private async send(method: string, path: string, body: unknown): Promise<Response> {
-    const headers: Record<string, string> = {};
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    extra?: Readonly<Record<string, string>>,
+  ): Promise<Response> {
+    // A request's own headers (a condition such as If-Match) first: ours are not theirs to set.
+    const headers: Record<string, string> = { ...extra };
     // A form (a file upload) sets its own multipart content type and boundary.
     const form = body instanceof FormData;
     if (body !== undefined && !form) headers["content-type"] = "application/json";

@@ -5,7 +5,9 @@ import {
   ChunkRefused,
   chunkIdOf,
   newBackupKey,
+  normalisedPassphrase,
   openChunk,
+  passphraseChars,
   sealChunk,
   unwrapBackupKey,
   wrapBackupKey,
@@ -32,6 +34,15 @@ it("takes a passphrase typed composed or decomposed as one", async () => {
   const wrapped = await wrapBackupKey(key, "crème brûlée au café");
   const decomposed = "crème brûlée au café".normalize("NFD");
   assert.deepEqual(await unwrapBackupKey(wrapped, decomposed), key);
+});
+
+it("counts a passphrase's characters as it is hashed", () => {
+  // Six accented letters typed decomposed are twelve code points, six once normalised.
+  const decomposed = "éèêëàâ".normalize("NFD");
+  assert.equal([...decomposed].length, 12);
+  assert.equal(passphraseChars(decomposed), 6);
+  assert.equal(normalisedPassphrase(decomposed), "éèêëàâ");
+  assert.equal(passphraseChars("ﬁ"), 2, "NFKC: a ligature is its letters");
 });
 
 it("refuses a wrapped key changed by one bit", async () => {

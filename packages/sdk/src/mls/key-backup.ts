@@ -56,9 +56,22 @@ export function newBackupKey(): Uint8Array {
   return random(BACKUP_KEY_BYTES);
 }
 
+/**
+ * The passphrase as it is hashed: NFKC, so that one passphrase typed on two keyboards
+ * (composed or decomposed accents) is one key. The only place it is normalised; an app
+ * checking its length counts this form (passphraseChars).
+ */
+export function normalisedPassphrase(passphrase: string): string {
+  return passphrase.normalize("NFKC");
+}
+
+/** The characters (code points) of the passphrase as it is hashed, for a length check. */
+export function passphraseChars(passphrase: string): number {
+  return [...normalisedPassphrase(passphrase)].length;
+}
+
 async function passphraseKey(passphrase: string, kdf: BackupKdf): Promise<Uint8Array> {
-  // One passphrase typed on two keyboards (composed or decomposed accents) is one key.
-  return argon2idAsync(encoder.encode(passphrase.normalize("NFKC")), fromBase64Url(kdf.salt), {
+  return argon2idAsync(encoder.encode(normalisedPassphrase(passphrase)), fromBase64Url(kdf.salt), {
     m: kdf.memory_kib,
     t: kdf.iterations,
     p: kdf.parallelism,
