@@ -4,7 +4,13 @@
  */
 import type { ApiClient } from "@private-chat/sdk";
 import { ApiError } from "@private-chat/sdk";
-import { type RegisteredDevice, registerDevice, toBase64Url } from "@private-chat/sdk/mls";
+import {
+  type ConversationState,
+  type ConversationStates,
+  type RegisteredDevice,
+  registerDevice,
+  toBase64Url,
+} from "@private-chat/sdk/mls";
 
 export const b64 = toBase64Url;
 
@@ -22,5 +28,34 @@ export function refusal(code: string, status?: number) {
     if (err.code !== code || (status !== undefined && err.status !== status))
       throw new Error(`expected ${code}, got ${err.status} ${err.code}: ${err.message}`);
     return true;
+  };
+}
+
+/**
+ * Conversation states kept in memory, one step at a time per conversation, as an app's
+ * store keeps them (the terminal client's files, the browser's IndexedDB). Each state is
+ * copied in and out, so a step that fails midway leaves only what it saved.
+ */
+export function memoryStates(): ConversationStates & { saved: Map<string, ConversationState> } {
+  const saved = new Map<string, ConversationState>();
+  const turns = new Map<string, Promise<unknown>>();
+  const copy = (state: ConversationState) => structuredClone(state);
+  return {
+    saved,
+    withState(conversationId, work) {
+      const step = (turns.get(conversationId) ?? Promise.resolve())
+        .catch(() => {})
+        .then(async () => {
+          const before = saved.get(conversationId);
+          const save = (state: ConversationState) => {
+            saved.set(conversationId, copy(state));
+          };
+          const { state, result } = await work(before && copy(before), save);
+          if (state) save(state);
+          return result;
+        });
+      turns.set(conversationId, step);
+      return step;
+    },
   };
 }

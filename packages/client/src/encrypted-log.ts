@@ -18,18 +18,11 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import type { KeptMessage, KeptMessages } from "@private-chat/sdk/mls";
 import { CliError } from "./errors.js";
 
-/** One message of the sequence as this device knows it. */
-export type KeptMessage =
-  /** Opened, or sent by this device: the text and the sending device. */
-  | { text: string; device_id: string }
-  /** Did not open here: why. */
-  | { refused: string }
-  /** A commit of this device's own, applied when the server took it. */
-  | { own_change: true };
-
-export type KeptMessages = Record<string, KeptMessage>;
+/** One message of the sequence as this device knows it (the SDK's shape). */
+export type { KeptMessage, KeptMessages };
 
 /** Which log a state goes with, and how many of its bytes. */
 export interface LogRef {

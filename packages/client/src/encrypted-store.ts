@@ -17,11 +17,11 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ConversationState, ConversationStates, PendingChange } from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
 import {
   dropOlderLog,
   isLogRef,
-  type KeptMessage,
   type KeptMessages,
   type LogRef,
   readLog,
@@ -32,27 +32,6 @@ import { CliError } from "./errors.js";
 import { readSecretJson, writeSecretFile } from "./secret-file.js";
 
 export type { KeptMessage, LogRef } from "./encrypted-log.js";
-
-export interface ConversationState {
-  /** EncryptedGroup.save(), base64url. */
-  group: string;
-  /** The last message of the sequence applied to the group. */
-  seq: number;
-  /** By seq: application messages, and this device's own commits (kept in the log). */
-  messages: Record<string, KeptMessage>;
-  /** When each member's devices last matched the group (encrypted-members.ts). */
-  checked_at?: Record<string, number>;
-  /** A commit of this device's sent (or about to be) and not yet seen back (encrypted-pending.ts). */
-  pending?: PendingChange;
-}
-
-/** EncryptedGroup.savePending() in base64url, with the client_id it is sent under. */
-export interface PendingChange {
-  commit: string;
-  welcome?: string;
-  state: string;
-  client_id: string;
-}
 
 const LOCK_WAIT_MS = 30_000;
 const LOCK_POLL_MS = 25;
@@ -244,4 +223,11 @@ export function keptConversations(userId: string): string[] {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
+}
+
+/** The conversations' states in this installation's files, as the SDK's chats keep them. */
+export function fileStates(userId: string): ConversationStates {
+  return {
+    withState: (conversationId, work) => withConversationState(userId, conversationId, work),
+  };
 }

@@ -3,7 +3,7 @@
  * the exit status, so every command fails the same way (`chat-client: <code>: <message>`).
  */
 // The error class alone: the SDK's whole index is not needed to say what went wrong.
-import { ApiError } from "@private-chat/sdk/errors";
+import { ApiError, EncryptedChatError } from "@private-chat/sdk/errors";
 import { safeInline } from "./sanitize.js";
 
 export const EXIT_OK = 0;
@@ -54,6 +54,7 @@ export function sessionGone(error: ApiError): CliError {
 /** Turns anything thrown into a CliError; `authenticated` says a session token was used. */
 export function toCliError(error: unknown, authenticated: boolean): CliError {
   if (error instanceof CliError) return error;
+  if (error instanceof EncryptedChatError) return new CliError(error.code, error.message);
   if (error instanceof ApiError) {
     if (authenticated && isSessionGone(error)) return sessionGone(error);
     return new CliError(error.code, error.message);

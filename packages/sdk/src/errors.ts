@@ -26,3 +26,23 @@ export class ApiError extends Error {
     return this.code === "network_error" || isRetryable(this.code);
   }
 }
+
+/** Why an encrypted conversation's step could not go on (docs/E2EE.md). */
+export type EncryptedChatCode =
+  /** A change to the group's keys does not apply: the server withheld or reordered one. */
+  | "refused"
+  /** Nobody else in the conversation has a device yet. */
+  | "no_device"
+  /** This device is not in the group yet: a member's device adds it. */
+  | "not_added";
+
+/** A step of an encrypted conversation (mls/encrypted-chat.ts) that stopped, and why. */
+export class EncryptedChatError extends Error {
+  constructor(
+    readonly code: EncryptedChatCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EncryptedChatError";
+  }
+}

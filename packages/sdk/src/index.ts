@@ -139,7 +139,7 @@ export type {
 export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { DeviceCalls } from "./device-calls.js";
-export { ApiError } from "./errors.js";
+export { ApiError, type EncryptedChatCode, EncryptedChatError } from "./errors.js";
 export { randomId } from "./ids.js";
 export { IntegrationCalls } from "./integration-calls.js";
 export { KeyBackupCalls } from "./key-backup-calls.js";

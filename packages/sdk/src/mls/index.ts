@@ -5,6 +5,19 @@
  * load it.
  */
 export {
+  type ConversationState,
+  type ConversationStates,
+  type KeptMessage,
+  type KeptMessages,
+  loadGroup,
+  type PendingChange,
+  refusedForGood,
+  type SaveState,
+  sendPendingAgain,
+  withGroup,
+  withOwnChanges,
+} from "./chat-state.js";
+export {
   addDevices,
   type Joining,
   joinFromHistory,
@@ -26,6 +39,13 @@ export {
   makeKeyPackages,
   type SignatureKeys,
 } from "./device.js";
+export {
+  EncryptedChat,
+  type EncryptedChatHooks,
+  isChatFailure,
+  opened,
+  type ReadMessage,
+} from "./encrypted-chat.js";
 export {
   type Change,
   EncryptedGroup,
@@ -50,6 +70,15 @@ export {
   unwrapBackupKey,
   wrapBackupKey,
 } from "./key-backup.js";
+export {
+  ASK_AGAIN_ABSENT_MS,
+  ASK_AGAIN_MS,
+  type BeforeSend,
+  commitDifference,
+  type Difference,
+  EpochTaken,
+  membershipDifference,
+} from "./membership.js";
 export {
   fromBase64Url,
   type NewDevice,

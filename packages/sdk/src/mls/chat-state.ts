@@ -1,22 +1,72 @@
 /**
- * A commit of this device's between being made and coming back in the conversation's
- * sequence (docs/E2EE.md, "The terminal client's store"). It is saved with the group's
- * state before it is sent, so a device stopped in between (a crash, a lost connection)
- * still knows it as its own when it reads it in the history, or sends it again under the
- * same client_id (the server answers a repeat with the first send's message) when the
- * server never took it. Without this, the device would meet its own commit as a stranger's,
- * which MLS cannot apply, and stop there for good.
+ * What a device keeps of an encrypted conversation between its steps (docs/E2EE.md), and
+ * a commit of its own between being made and coming back in the conversation's sequence.
+ * The commit is saved with the group's state before it is sent, so a device stopped in
+ * between (a crash, a lost connection, a closed tab) still knows it as its own when it
+ * reads it in the history, or sends it again under the same client_id (the server answers
+ * a repeat with the first send's message) when the server never took it. Without this,
+ * the device would meet its own commit as a stranger's, which MLS cannot apply, and stop
+ * there for good. Where the state is kept is the app's (ConversationStates).
  */
-import { type ApiClient, ApiError } from "@private-chat/sdk";
-import {
-  type DeviceKeys,
-  EncryptedGroup,
-  fromBase64Url,
-  GroupRefusal,
-  sendChange,
-  toBase64Url,
-} from "@private-chat/sdk/mls";
-import type { ConversationState, KeptMessage, PendingChange } from "./encrypted-store.js";
+import { ApiError } from "../errors.js";
+import type { ApiClient } from "../rest.js";
+import { sendChange } from "./conversation.js";
+import type { DeviceKeys } from "./device.js";
+import { EncryptedGroup, GroupRefusal } from "./group.js";
+import { fromBase64Url, toBase64Url } from "./register.js";
+
+/** A message as the device read it, by seq. */
+export type KeptMessage =
+  /** Opened, or sent by this device: the text and the sending device. */
+  | { text: string; device_id: string }
+  /** Did not open here: why. */
+  | { refused: string }
+  /** A commit of this device's own, applied when the server took it. */
+  | { own_change: true };
+
+export type KeptMessages = Record<string, KeptMessage>;
+
+export interface ConversationState {
+  /** EncryptedGroup.save(), base64url. */
+  group: string;
+  /** The last message of the sequence applied to the group. */
+  seq: number;
+  /** By seq: application messages, and this device's own commits. */
+  messages: KeptMessages;
+  /** When each member's devices last matched the group (membership.ts). */
+  checked_at?: Record<string, number>;
+  /** A commit of this device's sent (or about to be) and not yet seen back. */
+  pending?: PendingChange;
+}
+
+/** EncryptedGroup.savePending() in base64url, with the client_id it is sent under. */
+export interface PendingChange {
+  commit: string;
+  welcome?: string;
+  state: string;
+  client_id: string;
+}
+
+/** Writes a state at once, under the lock held; awaited before anything leaves the device. */
+export type SaveState = (state: ConversationState) => void | Promise<void>;
+
+/**
+ * Where a device keeps its conversations' states (a file per conversation in the terminal
+ * client, IndexedDB in a browser). `withState` runs `work` with the state as saved
+ * (undefined before the device joined) holding the conversation's lock, which keeps every
+ * other process or tab of the device out until it ends, and saves the state `work`
+ * returns (none: nothing to keep yet). Two steps never start from the same state, so a
+ * ratchet key is never used twice.
+ */
+export interface ConversationStates {
+  withState<T>(
+    conversationId: string,
+    work: (
+      saved: ConversationState | undefined,
+      save: SaveState,
+    ) => Promise<{ state: ConversationState | undefined; result: T }>,
+  ): Promise<T>;
+}
 
 /** The group of a saved state, with the commit it waits on. */
 export function loadGroup(keys: DeviceKeys, state: ConversationState): EncryptedGroup {

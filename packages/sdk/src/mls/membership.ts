@@ -6,17 +6,13 @@
  * this device sends, and after `members add` or `members remove`, so nothing it sends
  * opens for someone who left, and someone added can read what follows.
  */
-import { randomUUID } from "node:crypto";
-import { type ApiClient, ApiError, type PublicDeviceView } from "@private-chat/sdk";
-import {
-  addDevices,
-  type Change,
-  type DeviceName,
-  type EncryptedGroup,
-  GroupRefusal,
-  type Joining,
-  sendChange,
-} from "@private-chat/sdk/mls";
+import type { PublicDeviceView } from "@private-chat/protocol/devices";
+import { ApiError } from "../errors.js";
+import { randomId } from "../ids.js";
+import type { ApiClient } from "../rest.js";
+import { addDevices, type Joining, sendChange } from "./conversation.js";
+import { type Change, type EncryptedGroup, GroupRefusal } from "./group.js";
+import type { DeviceName } from "./identity.js";
 
 /** What the group's members lack or hold beyond the conversation's. */
 export interface Difference {
@@ -35,7 +31,7 @@ export const ASK_AGAIN_ABSENT_MS = 60_000;
  * beside ones it holds, claimed one by one). `checked` holds when each member's devices
  * last matched the group; it is updated here, so a large group costs one call per member
  * every ASK_AGAIN_MS (a minute for one with no device in it yet), not one per send.
- * `onListed` sees each device list asked for (contacts.ts notes what changed).
+ * `onListed` sees each device list asked for (an app tells of what changed).
  */
 export async function membershipDifference(
   api: ApiClient,
@@ -101,12 +97,12 @@ export async function commitDifference(
   try {
     if (leaving.length > 0) {
       const change = await group.remove(leaving);
-      const clientId = randomUUID();
+      const clientId = randomId();
       beforeSend(group, change, clientId);
       taken.push((await sendChange(api, conversationId, group, change, clientId)).seq);
     }
     if (joining.length > 0) {
-      const clientId = randomUUID();
+      const clientId = randomId();
       const added = await addDevices(api, conversationId, group, joining, {
         clientId,
         beforeSend: (g, change) => beforeSend(g, change, clientId),
