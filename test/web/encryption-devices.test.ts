@@ -83,7 +83,107 @@ describe("devices for encrypted chats in Settings", { timeout: 180_000 }, () => 
     await page.context().close();
   });
 
+  it("makes this browser a device: its keys stay here, and removing it forgets them", async () => {
+    const bob = await createUser(server.url);
+    const bobApi = new ApiClient({ baseUrl: server.url, token: bob.token });
+    const { page, section } = await settingsOf(bob);
+    await visible(section.getByText(/No devices yet/));
+    await section.getByRole("button", { name: "Use this browser for encrypted chats" }).click();
+    const name = section.getByLabel("Name for this browser");
+    assert.match(await name.inputValue(), /Chrome on Linux/);
+    await name.fill("desk browser");
+    await section.getByRole("button", { name: "Add this browser" }).click();
+    const row = section.getByRole("listitem").filter({ hasText: "desk browser" });
+    await visible(row.getByText("this browser"));
+    await visible(row.getByText(/20 key packages left$/));
+    await gone(section.getByRole("button", { name: "Use this browser for encrypted chats" }));
+    await passesAxe(page, "Settings with this browser as a device");
+
+    // The private keys are in this browser's IndexedDB; the server has the public half only.
+    const [listed] = await bobApi.devices.list();
+    const kept = await page.evaluate(keptDevice, bob.id);
+    assert.equal(kept?.device_id, listed?.id);
+    assert.equal(kept?.signature_public_key, listed?.signature_key);
+    assert.ok((kept?.signature_private_key.length ?? 0) > 0);
+    assert.equal(kept?.key_packages, 21, "the pool and the last-resort package");
+    const everything = JSON.stringify(await bobApi.devices.list());
+    assert.equal(everything.includes(kept?.signature_private_key ?? "-"), false);
+
+    // Others claim its key packages until it runs low: opening Settings again makes more,
+    // kept here before they are uploaded.
+    // (Ten claims at once is a caller's limit: a second caller takes the eleventh.)
+    const dave = new ApiClient({
+      baseUrl: server.url,
+      token: (await createUser(server.url)).token,
+    });
+    for (const claimer of [...Array(10).fill(api), dave] as ApiClient[])
+      await claimer.devices.claimKeyPackages(bob.id, listed?.id);
+    await page.reload();
+    await visible(row.getByText(/20 key packages left$/));
+    assert.equal((await page.evaluate(keptDevice, bob.id))?.key_packages, 21 + 11);
+
+    // A reload finds it again; removing it here forgets its keys.
+    await page.reload();
+    await visible(
+      section.getByRole("listitem").filter({ hasText: "desk browser" }).getByText("this browser"),
+    );
+    await section.getByRole("button", { name: "Remove desk browser" }).click();
+    await section.getByRole("button", { name: "Remove", exact: true }).click();
+    await visible(section.getByText(/No devices yet/));
+    assert.equal(await page.evaluate(keptDevice, bob.id), undefined);
+    await page.context().close();
+  });
+
+  it("forgets keys kept here for a device removed from elsewhere", async () => {
+    const carol = await createUser(server.url);
+    const carolApi = new ApiClient({ baseUrl: server.url, token: carol.token });
+    const { page, section } = await settingsOf(carol);
+    await section.getByRole("button", { name: "Use this browser for encrypted chats" }).click();
+    await section.getByRole("button", { name: "Add this browser" }).click();
+    await visible(section.getByText("this browser", { exact: true }));
+    const [device] = await carolApi.devices.list();
+    await carolApi.devices.remove(device?.id ?? "");
+    await page.reload();
+    await visible(section.getByRole("button", { name: "Use this browser for encrypted chats" }));
+    assert.equal(await page.evaluate(keptDevice, carol.id), undefined);
+    await page.context().close();
+  });
+
   it("logged no errors", () => {
     assert.deepEqual(errors, []);
   });
 });
+
+/**
+ * Runs in the page: what this browser's IndexedDB keeps of `userId`'s device (the key
+ * packages counted), or undefined.
+ */
+function keptDevice(userId: string) {
+  type Kept = {
+    device_id: string;
+    signature_public_key: string;
+    signature_private_key: string;
+    key_packages: number;
+  };
+  return new Promise<Kept | undefined>((resolve, reject) => {
+    // The test's own types know no DOM: the page's IndexedDB, read as it is.
+    const open = (globalThis as any).indexedDB.open("private-chat-e2ee");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const read = open.result.transaction("devices").objectStore("devices").get(userId);
+      read.onerror = () => reject(read.error);
+      read.onsuccess = () => {
+        const saved = read.result;
+        open.result.close();
+        resolve(
+          saved && {
+            device_id: saved.device_id,
+            signature_public_key: saved.signature_public_key,
+            signature_private_key: saved.signature_private_key,
+            key_packages: saved.key_packages.length,
+          },
+        );
+      };
+    };
+  });
+}

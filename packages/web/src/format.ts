@@ -126,3 +126,13 @@ export function duration(seconds: number): string {
   const rest = next ? Math.floor((whole % size) / next[1]) : 0;
   return next && rest > 0 ? `${text} ${rest} ${next[0]}` : text;
 }
+
+/** A short name for the device behind a user agent ("Firefox on Linux"). */
+export function device(agent: string): string {
+  if (!agent) return "Unknown device";
+  const browser = /Firefox|Edg|Chrome|Safari/.exec(agent)?.[0]?.replace("Edg", "Edge") ?? "";
+  const os =
+    /Android|iPhone|iPad|Windows|Mac OS X|Linux/.exec(agent)?.[0]?.replace("Mac OS X", "macOS") ??
+    "";
+  return [browser, os].filter(Boolean).join(" on ") || agent.slice(0, 60);
+}

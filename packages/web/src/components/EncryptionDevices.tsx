@@ -2,20 +2,32 @@
  * Settings' devices for end-to-end encrypted conversations (docs/E2EE.md): each of the
  * account's devices with when it was added and last seen and how many key packages it
  * has left for others to add it with, to rename or remove (confirmed). Removing one takes
- * it out of the encrypted conversations, so it cannot read what is sent after.
+ * it out of the encrypted conversations, so it cannot read what is sent after. This
+ * browser can become one of them: its keys are made here and kept in IndexedDB
+ * (e2ee/browser-db.ts), and removing it forgets them here too.
  */
 import { DEVICE_NAME_MAX, type DeviceView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
-import { listTime } from "../format.js";
+import { deviceSupported, forgetDevice, savedDevice } from "../e2ee/browser-db.js";
+import { device as agentDevice, listTime } from "../format.js";
+import { session } from "../state/live.js";
 import { toast } from "../state/notices.js";
+import { useStore } from "../state/store.js";
 
 /** Below this many key packages, the server asks the device to make more. */
 const LOW = 10;
 
 type Mode = "idle" | "rename" | "remove";
 
-function DeviceRow({ device, onChanged }: { device: DeviceView; onChanged: () => Promise<void> }) {
+interface RowProps {
+  device: DeviceView;
+  /** This browser's own device, for this account: removing it forgets its keys here too. */
+  here: { userId: string } | undefined;
+  onChanged: () => Promise<void>;
+}
+
+function DeviceRow({ device, here, onChanged }: RowProps) {
   const [mode, setMode] = useState<Mode>("idle");
   const [busy, setBusy] = useState(false);
 
@@ -41,11 +53,14 @@ function DeviceRow({ device, onChanged }: { device: DeviceView; onChanged: () =>
   const packages = device.unused_key_packages;
   return (
     <li>
-      <span class="strong">{device.name}</span>
+      <span class="strong">
+        {device.name}
+        {here && <span class="role">this browser</span>}
+      </span>
       <span class="muted">
         added {listTime(device.created_at)} · seen {listTime(device.last_seen_at)} · {packages} key
         package{packages === 1 ? "" : "s"} left
-        {packages < LOW && " (it makes more when it next connects)"}
+        {packages < LOW && !here && " (it makes more when it next connects)"}
       </span>
       {mode === "rename" ? (
         <form class="row-actions" onSubmit={rename}>
@@ -75,7 +90,12 @@ function DeviceRow({ device, onChanged }: { device: DeviceView; onChanged: () =>
             type="button"
             class="small danger"
             disabled={busy}
-            onClick={() => void act(() => api.devices.remove(device.id), `Removed ${device.name}.`)}
+            onClick={() =>
+              void act(async () => {
+                await api.devices.remove(device.id);
+                if (here) await forgetDevice(here.userId);
+              }, `Removed ${device.name}.`)
+            }
           >
             Remove
           </button>
@@ -97,19 +117,103 @@ function DeviceRow({ device, onChanged }: { device: DeviceView; onChanged: () =>
   );
 }
 
+/** Makes this browser a device of the account, named by the person. */
+function AddThisBrowser({ userId, onAdded }: { userId: string; onAdded: () => Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const add = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const name = String(form.get("name") ?? "").trim();
+    setBusy(true);
+    try {
+      // The MLS code loads only now: most people never open this.
+      const { addThisBrowser } = await import("../e2ee/this-browser.js");
+      await addThisBrowser(userId, name);
+      toast(`This browser is now your device ${name} for encrypted chats.`);
+      setOpen(false);
+      await onAdded();
+    } catch (err) {
+      toast(errorText(err));
+    }
+    setBusy(false);
+  };
+
+  if (!deviceSupported())
+    return (
+      <p class="muted">
+        This browser cannot be a device here: encrypted chats need the app over https (or on
+        localhost).
+      </p>
+    );
+  if (!open)
+    return (
+      <button type="button" onClick={() => setOpen(true)}>
+        Use this browser for encrypted chats
+      </button>
+    );
+  return (
+    <form class="row-actions" onSubmit={add}>
+      <label>
+        Name for this browser
+        <input
+          name="name"
+          required
+          maxLength={DEVICE_NAME_MAX}
+          defaultValue={agentDevice(navigator.userAgent)}
+          autoComplete="off"
+          // biome-ignore lint/a11y/noAutofocus: the field the person just asked for
+          autoFocus
+        />
+      </label>
+      <button type="submit" class="small primary" disabled={busy}>
+        {busy ? "Adding…" : "Add this browser"}
+      </button>
+      <button type="button" class="small" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+/**
+ * This browser's device id for `userId`, as kept here; null when it keeps none. Keys kept
+ * for a device the server no longer lists (removed from another device) are forgotten.
+ */
+async function deviceHere(userId: string, listed: DeviceView[]): Promise<string | null> {
+  if (!deviceSupported()) return null;
+  const saved = await savedDevice(userId);
+  if (!saved) return null;
+  if (listed.some((d) => d.id === saved.device_id)) return saved.device_id;
+  await forgetDevice(userId);
+  return null;
+}
+
 export function EncryptionDevices() {
+  const userId = useStore(session, (s) => s.user?.id);
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
+  const [here, setHere] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const load = () =>
-    api.devices.list().then(
-      (list) => {
-        setDevices(list);
-        setError(null);
-      },
-      (err: unknown) => setError(errorText(err)),
-    );
-  useEffect(() => void load(), []);
+  const load = async (): Promise<void> => {
+    try {
+      const list = await api.devices.list();
+      const hereId = userId ? await deviceHere(userId, list) : null;
+      setHere(hereId);
+      setDevices(list);
+      setError(null);
+      const low = list.find((d) => d.id === hereId && d.unused_key_packages < LOW);
+      if (low && userId) {
+        // This browser's own pool ran low: it makes more now (the MLS code loads for it).
+        const { topUpThisBrowser } = await import("../e2ee/this-browser.js");
+        if ((await topUpThisBrowser(userId, low.unused_key_packages)) > 0) await load();
+      }
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  useEffect(() => void load(), [userId]);
 
   return (
     <section class="card stack" aria-labelledby="devices-title">
@@ -126,17 +230,24 @@ export function EncryptionDevices() {
       {!devices && !error && <p class="muted">Loading…</p>}
       {devices && devices.length === 0 && (
         <p class="muted">
-          No devices yet. The terminal client adds one with <code>chat-client devices add</code>, or
-          the first time it opens an encrypted conversation.
+          No devices yet. Add this browser below; the terminal client adds one with{" "}
+          <code>chat-client devices add</code>, or the first time it opens an encrypted
+          conversation.
         </p>
       )}
       {devices && devices.length > 0 && (
         <ul class="sessions" aria-label="Your devices">
           {devices.map((d) => (
-            <DeviceRow key={d.id} device={d} onChanged={load} />
+            <DeviceRow
+              key={d.id}
+              device={d}
+              here={userId && d.id === here ? { userId } : undefined}
+              onChanged={load}
+            />
           ))}
         </ul>
       )}
+      {devices && userId && here === null && <AddThisBrowser userId={userId} onAdded={load} />}
     </section>
   );
 }

@@ -7,7 +7,7 @@
 import type { SessionView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
-import { listTime } from "../format.js";
+import { device, listTime } from "../format.js";
 import { chat } from "../state/chat.js";
 import { session, signOut } from "../state/live.js";
 import { toast } from "../state/notices.js";
@@ -23,16 +23,6 @@ import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
 import { ProviderLinks } from "./two-factor/ProviderLinks.js";
 import { TwoFactorSettings } from "./two-factor/TwoFactorSettings.js";
-
-/** A short name for the device behind a user agent ("Firefox on Linux"). */
-export function device(agent: string): string {
-  if (!agent) return "Unknown device";
-  const browser = /Firefox|Edg|Chrome|Safari/.exec(agent)?.[0]?.replace("Edg", "Edge") ?? "";
-  const os =
-    /Android|iPhone|iPad|Windows|Mac OS X|Linux/.exec(agent)?.[0]?.replace("Mac OS X", "macOS") ??
-    "";
-  return [browser, os].filter(Boolean).join(" on ") || agent.slice(0, 60);
-}
 
 /** The file name the server gave the export, or a plain one. */
 function exportName(response: Response): string {

@@ -5,9 +5,8 @@
 import type { AdminSessionView, AdminUserView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api.js";
-import { listTime } from "../../format.js";
+import { device, listTime } from "../../format.js";
 import { toast } from "../../state/notices.js";
-import { device } from "../Settings.js";
 import { UserError, useUserAction } from "./UserAction.js";
 
 export function UserSessions({ user }: { user: AdminUserView }) {
