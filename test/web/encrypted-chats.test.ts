@@ -1,6 +1,6 @@
 /**
- * An end-to-end encrypted conversation in a browser that holds no keys for it (docs/E2EE.md,
- * step 3 is still to come): its lock shows in the list and the header, its messages show
+ * An end-to-end encrypted conversation in a browser that is not one of the person's devices
+ * (docs/E2EE.md, "The browser's store"): its lock shows in the list and the header, its messages show
  * as sealed instead of as ciphertext, no action needs what this browser cannot make, and
  * a note stands where the composer would take sends the server refuses.
  */

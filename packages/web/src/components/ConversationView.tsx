@@ -7,6 +7,7 @@
  */
 
 import { useEffect } from "preact/hooks";
+import { deviceHere, lookForDevice, openMessages } from "../e2ee/opened.js";
 import { conversationTitle, joinNames, lastSeen, memberName, otherMembers } from "../format.js";
 import { chatHref } from "../router.js";
 import { openTimeline } from "../state/actions.js";
@@ -17,6 +18,7 @@ import { useStore } from "../state/store.js";
 import { addFiles } from "../state/uploads.js";
 import { Avatar } from "./Avatar.js";
 import { Composer } from "./Composer.js";
+import { EncryptedComposer } from "./EncryptedComposer.js";
 import { Icon } from "./icons.js";
 import { MembersPanel } from "./MembersPanel.js";
 import { NotificationMenu } from "./NotificationMenu.js";
@@ -65,6 +67,18 @@ export function ConversationView({ id, info, thread }: Props) {
   useEffect(() => {
     if (visible) markRead(id);
   }, [id, conv?.last_seq, conv?.unread_count, conn, visible]);
+
+  // An encrypted conversation on a browser that is one of the person's devices: its
+  // messages open here, and the composer encrypts (e2ee/opened.ts).
+  const device = useStore(deviceHere, (d) => d);
+  const messages = useStore(chat, (s) => s.timelines[id]?.messages);
+  const encrypted = conv?.encrypted === true;
+  useEffect(() => {
+    if (encrypted && me && device === undefined) void lookForDevice(me.id);
+  }, [encrypted, me?.id, device]);
+  useEffect(() => {
+    if (conv && encrypted && me && device && messages) void openMessages(me.id, conv, messages);
+  }, [conv, me?.id, device, messages]);
 
   if (!conv) {
     return (
@@ -169,14 +183,17 @@ export function ConversationView({ id, info, thread }: Props) {
               This account was deleted. The conversation stays readable, but takes no new messages.
             </p>
           </div>
+        ) : conv.encrypted && device && me ? (
+          <EncryptedComposer conv={conv} userId={me.id} />
         ) : conv.encrypted ? (
           // The server takes only MLS messages here (encryption_required), which this
           // browser cannot make yet: say so instead of a box whose sends would be refused.
           <div class="request-bar" role="note">
             <p>
               End-to-end encrypted: only its members' devices can read and write here, and this
-              browser is not one of them yet. Read and answer in the terminal client, with{" "}
-              <code>chat-client tail --encrypted</code>.
+              browser is not one of them yet. Make it one in <a href="#/settings">Settings</a>, or
+              read and answer in the terminal client, with <code>chat-client tail --encrypted</code>
+              .
             </p>
           </div>
         ) : (

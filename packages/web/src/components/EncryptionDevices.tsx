@@ -10,6 +10,7 @@ import { DEVICE_NAME_MAX, type DeviceView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
 import { deviceSupported, forgetDevice, savedDevice } from "../e2ee/browser-db.js";
+import { deviceHere as thisBrowser } from "../e2ee/opened.js";
 import { device as agentDevice, listTime } from "../format.js";
 import { session } from "../state/live.js";
 import { toast } from "../state/notices.js";
@@ -201,6 +202,8 @@ export function EncryptionDevices() {
       const list = await api.devices.list();
       const hereId = userId ? await deviceHere(userId, list) : null;
       setHere(hereId);
+      // The conversations on screen open (or stop opening) their messages here.
+      thisBrowser.set(hereId);
       setDevices(list);
       setError(null);
       const low = list.find((d) => d.id === hereId && d.unused_key_packages < LOW);

@@ -3,12 +3,14 @@
  * reactions, time and receipt, and the actions on it.
  */
 import { type MessageView, sealedText, shownText } from "@private-chat/sdk";
+import { opened } from "../e2ee/opened.js";
 import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
 import { threadHref } from "../router.js";
 import { toggleReaction } from "../state/actions.js";
 import type { PendingMessage } from "../state/chat.js";
 import { discardSend, retrySend } from "../state/send.js";
+import { useStore } from "../state/store.js";
 import { isEmojiOnly, MessageText } from "../text.js";
 import { AttachmentList } from "./Attachments.js";
 import { Avatar } from "./Avatar.js";
@@ -73,9 +75,27 @@ export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: Na
   );
 }
 
-function Body({ message, myUsername }: { message: MessageView; myUsername: string | undefined }) {
+/** An encrypted message: its plaintext once this browser's device opened it. */
+function SealedBody({ message, mls, myUsername }: BodyProps & { mls: MlsEnvelope }) {
+  const read = useStore(opened, (all) => all[message.id]);
+  if (read && "text" in read)
+    return <MessageText body={read.text} myUsername={myUsername} class="text" />;
+  if (read)
+    return <p class="text tombstone">🔒 Cannot be read in this browser: {read.unreadable}</p>;
+  return <p class="text tombstone">{sealedText(mls)}</p>;
+}
+
+type MlsEnvelope = NonNullable<MessageView["mls"]>;
+
+interface BodyProps {
+  message: MessageView;
+  myUsername: string | undefined;
+}
+
+function Body({ message, myUsername }: BodyProps) {
   if (message.deleted) return <p class="text tombstone">message deleted</p>;
-  if (message.mls) return <p class="text tombstone">{sealedText(message.mls)}</p>;
+  if (message.mls)
+    return <SealedBody message={message} mls={message.mls} myUsername={myUsername} />;
   if (message.body === "" && message.attachments?.length) return null;
   return (
     <MessageText

@@ -1,0 +1,90 @@
+/**
+ * A browser made one of the person's devices in Settings reads and writes an end-to-end
+ * encrypted conversation (docs/E2EE.md, "The browser's store"): a message sent to it from
+ * another person's device opens in its timeline, what it types is encrypted before it
+ * leaves and opens on the other device, the server holds ciphertext only, and axe-core
+ * finds nothing on the conversation with its encrypted message box.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ApiClient } from "@private-chat/sdk";
+import { EncryptedChat, registerDevice } from "@private-chat/sdk/mls";
+import type { Browser, Page } from "playwright-core";
+import { memoryStates } from "../e2ee/device-fixture.js";
+import { launchBrowser } from "../helpers/browser.js";
+import { createUser, type TestUser } from "../helpers/factories.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { conversationLink, messageList, passesAxe, signedInPage, visible } from "./helpers.js";
+
+describe("this browser as a device in an encrypted conversation", { timeout: 180_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let alice: TestUser;
+  let bob: TestUser;
+  let bobChat: EncryptedChat;
+  let bobApi: ApiClient;
+  let conversationId: string;
+  const errors: string[] = [];
+  const toAlice = "hello alice, word 9c1e";
+  const toBob = "hi bob, word 4d2b";
+
+  before(async () => {
+    server = await startTestServer({ rate_limit: { enabled: false } });
+    [alice, bob] = await Promise.all([createUser(server.url), createUser(server.url)]);
+    bobApi = new ApiClient({ baseUrl: server.url, token: bob.token });
+    browser = await launchBrowser();
+    page = await signedInPage(browser, server.url, alice, errors);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("becomes Alice's device in Settings", async () => {
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    const section = page.getByRole("region", { name: "Devices for encrypted chats" });
+    await section.getByRole("button", { name: "Use this browser for encrypted chats" }).click();
+    await section.getByRole("button", { name: "Add this browser" }).click();
+    await visible(section.getByText("this browser", { exact: true }));
+  });
+
+  it("opens what Bob's device sends it", async () => {
+    const bobDevice = await registerDevice(bobApi.devices, bob.id, "bob's laptop", 2);
+    // A group: a direct chat from a stranger would wait as a request first.
+    const conversation = await bobApi.createConversation({
+      type: "group",
+      title: "Pair",
+      member_ids: [alice.id],
+      encrypted: true,
+    });
+    conversationId = conversation.id;
+    bobChat = new EncryptedChat(bobApi, bobDevice, conversation, memoryStates());
+    assert.equal(await bobChat.setUp(), true, "Bob's device adds this browser's");
+    await bobChat.send(toAlice, "to-alice");
+
+    await conversationLink(page, "Pair").click();
+    await visible(messageList(page).getByText(toAlice));
+  });
+
+  it("encrypts what Alice types, and Bob's device opens it", async () => {
+    const box = page.getByLabel("Encrypted message", { exact: true });
+    await box.fill(toBob);
+    await box.press("Enter");
+    await visible(messageList(page).getByText(toBob));
+    const history = await bobApi.history(conversationId, { after: 0, limit: 100 });
+    const read = await bobChat.read(history);
+    assert.deepEqual(
+      read.map(({ kept }) => (kept && "text" in kept ? kept.text : "?")),
+      [toAlice, toBob],
+    );
+    const onServer = JSON.stringify(history);
+    assert.equal(onServer.includes(toAlice) || onServer.includes(toBob), false);
+    await passesAxe(page, "an encrypted conversation on this browser's device");
+  });
+
+  it("logged no errors", () => {
+    assert.deepEqual(errors, []);
+  });
+});
