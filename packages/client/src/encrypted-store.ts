@@ -139,6 +139,26 @@ function withoutLog(saved: SavedState): Omit<ConversationState, "messages"> {
   return rest;
 }
 
+/** Where a conversation's state lives: its name in the configuration, path and directory. */
+interface StatePlace {
+  file: string;
+  path: string;
+  dir: string;
+}
+
+/** Runs `work` holding the conversation's lock, its directory made first. */
+function underLock<T>(
+  userId: string,
+  conversationId: string,
+  work: (place: StatePlace) => Promise<T>,
+): Promise<T> {
+  const { file, lock: lockName } = names(userId, conversationId);
+  const path = join(configDir(), file);
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return withLockFile(join(configDir(), lockName), () => work({ file, path, dir }));
+}
+
 /**
  * Runs `work` with the conversation's state as saved (undefined before the device joined)
  * and saves the state it returns (none: nothing to keep yet), all under the conversation's lock. `save` writes a state
@@ -153,11 +173,7 @@ export async function withConversationState<T>(
     save: (state: ConversationState) => void,
   ) => Promise<{ state: ConversationState | undefined; result: T }>,
 ): Promise<T> {
-  const { file, lock: lockName } = names(userId, conversationId);
-  const path = join(configDir(), file);
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return withLockFile(join(configDir(), lockName), async () => {
+  return underLock(userId, conversationId, async ({ file, path, dir }) => {
     const saved = readState(path);
     let log = saved?.log;
     // What the log holds, to append only what changes; none before the first log.
@@ -197,11 +213,7 @@ export async function readKept(
   conversationId: string,
   since: LogRef | undefined,
 ): Promise<KeptRead> {
-  const { file, lock: lockName } = names(userId, conversationId);
-  const path = join(configDir(), file);
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return withLockFile(join(configDir(), lockName), async () => {
+  return underLock(userId, conversationId, async ({ path, dir }) => {
     const saved = readState(path);
     if (!saved) return { messages: {} };
     // A state written before logs holds its messages itself (as withConversationState reads).

@@ -7,7 +7,7 @@
  */
 
 import { useEffect } from "preact/hooks";
-import { deviceHere, lookForDevice, openMessages } from "../e2ee/opened.js";
+import { deviceHere, deviceOf, lookForDevice, openMessages } from "../e2ee/opened.js";
 import { conversationTitle, joinNames, lastSeen, memberName, otherMembers } from "../format.js";
 import { chatHref } from "../router.js";
 import { openTimeline } from "../state/actions.js";
@@ -70,7 +70,10 @@ export function ConversationView({ id, info, thread }: Props) {
 
   // An encrypted conversation on a browser that is one of the person's devices: its
   // messages open here, and the composer encrypts (e2ee/opened.ts).
-  const device = useStore(deviceHere, (d) => d);
+  const device = deviceOf(
+    useStore(deviceHere, (d) => d),
+    me?.id,
+  );
   const messages = useStore(chat, (s) => s.timelines[id]?.messages);
   const encrypted = conv?.encrypted === true;
   useEffect(() => {

@@ -203,7 +203,7 @@ export function EncryptionDevices() {
       const hereId = userId ? await deviceHere(userId, list) : null;
       setHere(hereId);
       // The conversations on screen open (or stop opening) their messages here.
-      thisBrowser.set(hereId);
+      if (userId) thisBrowser.set({ userId, deviceId: hereId });
       setDevices(list);
       setError(null);
       const low = list.find((d) => d.id === hereId && d.unused_key_packages < LOW);

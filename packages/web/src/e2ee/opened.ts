@@ -15,13 +15,26 @@ export type Opened = { text: string } | { unreadable: string };
 
 export const opened = createStore<Record<string, Opened>>({});
 
-/** This browser's device id for the signed-in account; null: none; undefined: not looked yet. */
-export const deviceHere = createStore<string | null | undefined>(undefined);
+/**
+ * Whether this browser is a device, and which, of the account last looked for (another
+ * account signed in since is looked for again); undefined before any look.
+ */
+export const deviceHere = createStore<{ userId: string; deviceId: string | null } | undefined>(
+  undefined,
+);
+
+/** This browser's device id for `userId`: null when none, undefined when not looked yet. */
+export function deviceOf(
+  here: { userId: string; deviceId: string | null } | undefined,
+  userId: string | undefined,
+): string | null | undefined {
+  return here && here.userId === userId ? here.deviceId : undefined;
+}
 
 /** Looks again whether this browser is a device of `userId` (after Settings changed it). */
 export async function lookForDevice(userId: string): Promise<void> {
   const saved = deviceSupported() ? await savedDevice(userId).catch(() => undefined) : undefined;
-  deviceHere.set(saved?.device_id ?? null);
+  deviceHere.set({ userId, deviceId: saved?.device_id ?? null });
 }
 
 export function keepOpened(entries: [string, Opened][]): void {
@@ -29,25 +42,50 @@ export function keepOpened(entries: [string, Opened][]): void {
   opened.update((all) => ({ ...all, ...Object.fromEntries(entries) }));
 }
 
-/** Per conversation: the last seq asked for, so a timeline shown again costs nothing. */
-const asked = new Map<string, number>();
+/** Per conversation: the opening under way, which the next waits for. */
+const running = new Map<string, Promise<void>>();
+/** Per conversation: the last failure told, so a timeline that keeps changing tells it once. */
+const told = new Map<string, string>();
 
-/** Opens the encrypted conversation's messages on this browser's device, if it is one. */
-export async function openMessages(
+/**
+ * Opens the encrypted conversation's messages on this browser's device, if it is one:
+ * one opening at a time per conversation, and none when every message shown is open.
+ */
+export function openMessages(
   userId: string,
   conv: ConversationView,
   messages: MessageView[],
 ): Promise<void> {
-  if (!conv.encrypted || !deviceHere.get() || messages.length === 0) return;
-  const last = Math.max(...messages.map((m) => m.seq));
-  if ((asked.get(conv.id) ?? 0) >= last && messages.every((m) => m.id in opened.get())) return;
-  asked.set(conv.id, last);
+  if (!conv.encrypted || !deviceOf(deviceHere.get(), userId)) return Promise.resolve();
+  const step = (running.get(conv.id) ?? Promise.resolve()).then(() =>
+    openNow(userId, conv, messages),
+  );
+  running.set(conv.id, step);
+  void step.finally(() => {
+    if (running.get(conv.id) === step) running.delete(conv.id);
+  });
+  return step;
+}
+
+async function openNow(
+  userId: string,
+  conv: ConversationView,
+  messages: MessageView[],
+): Promise<void> {
+  const shown = opened.get();
+  const closed = messages.some(
+    (m) => m.mls?.kind === "application" && !m.deleted && !(m.id in shown),
+  );
+  if (!closed) return;
   try {
     const { readOnDevice } = await import("./reading.js");
     keepOpened(await readOnDevice(userId, conv, messages));
+    told.delete(conv.id);
   } catch (err) {
-    asked.delete(conv.id);
-    toast(`Encrypted messages did not open here: ${err instanceof Error ? err.message : err}`);
+    const why = err instanceof Error ? err.message : String(err);
+    if (told.get(conv.id) === why) return;
+    told.set(conv.id, why);
+    toast(`Encrypted messages did not open here: ${why}`);
   }
 }
 
