@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiClient } from "@private-chat/sdk";
-import { EncryptedChat, registerDevice } from "@private-chat/sdk/mls";
+import { EncryptedChat, type RegisteredDevice, registerDevice } from "@private-chat/sdk/mls";
 import type { Browser, Page } from "playwright-core";
 import { memoryStates } from "../e2ee/device-fixture.js";
 import { launchBrowser } from "../helpers/browser.js";
@@ -23,6 +23,7 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
   let alice: TestUser;
   let bob: TestUser;
   let bobChat: EncryptedChat;
+  let bobDevice: RegisteredDevice;
   let bobApi: ApiClient;
   let conversationId: string;
   const errors: string[] = [];
@@ -51,7 +52,7 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
   });
 
   it("opens what Bob's device sends it", async () => {
-    const bobDevice = await registerDevice(bobApi.devices, bob.id, "bob's laptop", 2);
+    bobDevice = await registerDevice(bobApi.devices, bob.id, "bob's laptop", 2);
     // A group: a direct chat from a stranger would wait as a request first.
     const conversation = await bobApi.createConversation({
       type: "group",
@@ -82,6 +83,32 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
     const onServer = JSON.stringify(history);
     assert.equal(onServer.includes(toAlice) || onServer.includes(toBob), false);
     await passesAxe(page, "an encrypted conversation on this browser's device");
+  });
+
+  it("creates an encrypted group with the switch, set up on this browser's device", async () => {
+    const secret = "the new plan, word 5e6f";
+    await page.getByRole("link", { name: "New chat" }).click();
+    await page.getByRole("button", { name: "Group" }).click();
+    await page.getByLabel("Group name").fill("Secret plans");
+    await page.getByLabel("Add people").fill(bob.username);
+    await page.getByRole("button", { name: `Add @${bob.username}` }).click();
+    await page.getByRole("checkbox", { name: "End-to-end encrypted" }).check();
+    await passesAxe(page, "a new chat with the end-to-end switch");
+    await page.getByRole("button", { name: "Create group with 2 people" }).click();
+    await visible(page.getByRole("heading", { name: "Secret plans (end-to-end encrypted)" }));
+    const box = page.getByLabel("Encrypted message", { exact: true });
+    await box.fill(secret);
+    await box.press("Enter");
+    await visible(messageList(page).getByText(secret));
+
+    const [conversation] = (await bobApi.conversations()).filter((c) => c.title === "Secret plans");
+    assert.equal(conversation?.encrypted, true);
+    const chat = new EncryptedChat(bobApi, bobDevice, conversation!, memoryStates());
+    const read = await chat.read(await bobApi.history(conversation!.id, { after: 0, limit: 100 }));
+    assert.deepEqual(
+      read.map(({ kept }) => (kept && "text" in kept ? kept.text : "?")),
+      [secret],
+    );
   });
 
   it("logged no errors", () => {

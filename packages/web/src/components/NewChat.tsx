@@ -1,9 +1,12 @@
 /**
- * Start a direct chat with someone, or create a group with a title and members.
+ * Start a direct chat with someone, or create a group with a title and members; end-to-end
+ * encrypted when this browser is one of the person's devices and they ask for it.
  */
 
 import type { UserView } from "@private-chat/sdk";
-import { useState } from "preact/hooks";
+import { MAX_ENCRYPTED_MEMBERS } from "@private-chat/sdk";
+import { useEffect, useState } from "preact/hooks";
+import { deviceHere, deviceOf, lookForDevice } from "../e2ee/opened.js";
 import { chatHref, navigate } from "../router.js";
 import { createGroup, startDirect } from "../state/actions.js";
 import { chat } from "../state/chat.js";
@@ -19,10 +22,19 @@ export function NewChat() {
   const me = useStore(chat, (s) => s.me?.id ?? "");
   const [title, setTitle] = useState("");
   const [picked, setPicked] = useState<UserView[]>([]);
+  const [encrypted, setEncrypted] = useState(false);
+  const device = deviceOf(
+    useStore(deviceHere, (d) => d),
+    me,
+  );
+  useEffect(() => {
+    if (me && device === undefined) void lookForDevice(me);
+  }, [me, device]);
+  const sealed = encrypted && Boolean(device);
 
   async function openDirect(user: UserView) {
     setBusy(true);
-    const id = await startDirect(user.id);
+    const id = await startDirect(user.id, sealed);
     setBusy(false);
     if (id) navigate(chatHref(id), true);
   }
@@ -34,6 +46,7 @@ export function NewChat() {
     const id = await createGroup(
       title.trim(),
       picked.map((u) => u.id),
+      sealed,
     );
     setBusy(false);
     if (id) navigate(chatHref(id), true);
@@ -52,6 +65,22 @@ export function NewChat() {
             Group
           </button>
         </fieldset>
+        {device ? (
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={encrypted}
+              onChange={(e) => setEncrypted(e.currentTarget.checked)}
+              aria-describedby="encrypted-hint"
+            />
+            End-to-end encrypted
+          </label>
+        ) : null}
+        <p id="encrypted-hint" class="muted">
+          {device
+            ? `Only the members' devices can read an encrypted conversation (at most ${MAX_ENCRYPTED_MEMBERS} members, no bots); the server cannot search it. It is chosen now and never changes.`
+            : "For an end-to-end encrypted conversation, make this browser one of your devices in Settings first."}
+        </p>
         {kind === "direct" ? (
           <UserSearch
             label="Search people"

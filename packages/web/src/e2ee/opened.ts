@@ -89,6 +89,24 @@ async function openNow(
   }
 }
 
+/**
+ * Sets up the group of a conversation just created as end-to-end encrypted, on this
+ * browser's device. A failure is told, not thrown: the first message sent sets it up.
+ */
+export async function setUpOnThisBrowser(userId: string, conv: ConversationView): Promise<void> {
+  try {
+    const { setUpOnDevice } = await import("./reading.js");
+    if (!(await setUpOnDevice(userId, conv)))
+      toast(
+        "Nobody else here has a device for encrypted chats yet: the first message sent once one of them has one sets the conversation up.",
+      );
+  } catch (err) {
+    toast(
+      `The encrypted conversation was not set up here (${err instanceof Error ? err.message : err}): the first message sent sets it up.`,
+    );
+  }
+}
+
 /** Encrypts `text` on this browser's device and sends it; the sent message. */
 export async function sendEncryptedText(
   userId: string,

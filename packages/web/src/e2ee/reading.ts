@@ -46,3 +46,8 @@ export async function sendOnDevice(
 ): Promise<MessageView> {
   return (await chatOf(userId, conv)).send(text, randomId());
 }
+
+/** Sets the group up on this device; false when nobody else has a device yet. */
+export async function setUpOnDevice(userId: string, conv: ConversationView): Promise<boolean> {
+  return (await chatOf(userId, conv)).setUp();
+}

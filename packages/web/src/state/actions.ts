@@ -3,8 +3,10 @@
  * manage conversations. REST answers are applied at once; the matching events that
  * follow change nothing more.
  */
+import type { CreateConversationBody } from "@private-chat/protocol/chat";
 import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { api, errorText, isAuthError } from "../api.js";
+import { setUpOnThisBrowser } from "../e2ee/opened.js";
 import { chat, type Timeline } from "./chat.js";
 import { end } from "./live.js";
 import { refreshTimeline } from "./local-copy.js";
@@ -161,21 +163,31 @@ async function convAction(action: () => Promise<ConversationView | undefined>): 
   }
 }
 
-export async function startDirect(userId: string): Promise<string | null> {
-  let id: string | null = null;
-  await convAction(async () => {
-    const conv = await api.createConversation({ type: "direct", member_ids: [userId] });
-    id = conv.id;
-    return conv;
-  });
-  return id;
+/** `encrypted`: end-to-end, its group set up on this browser's device (e2ee/opened.ts). */
+export async function startDirect(userId: string, encrypted = false): Promise<string | null> {
+  return created({ type: "direct", member_ids: [userId], ...(encrypted ? { encrypted } : {}) });
 }
 
-export async function createGroup(title: string, memberIds: string[]): Promise<string | null> {
+export async function createGroup(
+  title: string,
+  memberIds: string[],
+  encrypted = false,
+): Promise<string | null> {
+  return created({
+    type: "group",
+    title,
+    member_ids: memberIds,
+    ...(encrypted ? { encrypted } : {}),
+  });
+}
+
+async function created(body: CreateConversationBody): Promise<string | null> {
   let id: string | null = null;
   await convAction(async () => {
-    const conv = await api.createConversation({ type: "group", title, member_ids: memberIds });
+    const conv = await api.createConversation(body);
     id = conv.id;
+    const me = chat.get().me?.id;
+    if (conv.encrypted && me) await setUpOnThisBrowser(me, conv);
     return conv;
   });
   return id;
