@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { type ApiClient, DEVICE_NAME_MAX } from "@private-chat/sdk";
 import {
+  KEY_PACKAGE_POOL,
   loadDevice,
   makeKeyPackages,
   type NewDevice,
@@ -55,9 +56,6 @@ export function forgetOwnDevice(userId: string): boolean {
   return removeSecretFile(fileName(userId));
 }
 
-/** Key packages uploaded with a new device, beside its last-resort one. */
-const POOL = 20;
-
 /** A name for this installation: the one given, or the machine's. */
 export function deviceName(words: string[]): string {
   const name = (words.length > 0 ? words.join(" ") : `chat-client on ${hostname()}`).trim();
@@ -71,7 +69,7 @@ export async function addOwnDevice(
   userId: string,
   name: string,
 ): Promise<{ device: NewDevice; path: string }> {
-  const device = await registerDevice(api.devices, userId, name, POOL);
+  const device = await registerDevice(api.devices, userId, name, KEY_PACKAGE_POOL);
   return { device, path: saveOwnDevice(device) };
 }
 
@@ -87,7 +85,7 @@ export async function topUpOwnDevice(
 ): Promise<number> {
   return withLockFile(`${devicePath(userId)}.lock`, async () => {
     const device = loadOwnDevice(userId);
-    const wanted = POOL - remaining;
+    const wanted = KEY_PACKAGE_POOL - remaining;
     if (!device || wanted <= 0) return 0;
     const fresh = await makeKeyPackages(device.keys, wanted);
     saveOwnDevice({ ...device, held: [...device.held, ...fresh] });

@@ -81,6 +81,7 @@ export {
 } from "./membership.js";
 export {
   fromBase64Url,
+  KEY_PACKAGE_POOL,
   type NewDevice,
   type RegisteredDevice,
   registerDevice,

@@ -35,12 +35,15 @@ export interface RegisteredDevice {
 /** A device just registered: its keys, and the server's view of it once the packages are in. */
 export type NewDevice = RegisteredDevice & { view: DeviceView };
 
+/** The key packages a device offers others to add it with, the last-resort one aside. */
+export const KEY_PACKAGE_POOL = 20;
+
 /** Registers a new device of `userId` named `name`, with `pool` key packages to claim. */
 export async function registerDevice(
   devices: DeviceCalls,
   userId: string,
   name: string,
-  pool = 20,
+  pool = KEY_PACKAGE_POOL,
 ): Promise<NewDevice> {
   const signature = await createSignatureKeys();
   const device = await devices.register(name, toBase64Url(signature.signaturePublicKey));

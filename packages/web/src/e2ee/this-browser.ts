@@ -4,6 +4,7 @@
  * when they run low. Loaded on demand: it brings the SDK's MLS layer with it.
  */
 import {
+  KEY_PACKAGE_POOL,
   loadDevice,
   makeKeyPackages,
   type RegisteredDevice,
@@ -14,14 +15,11 @@ import {
 import { api } from "../api.js";
 import { deviceSupported, keepDevice, NoDeviceHere, savedDevice } from "./browser-db.js";
 
-/** Key packages a device offers for others to add it with (the last-resort one aside). */
-const POOL = 20;
-
 /** Registers this browser as a device named `name`, with a pool of key packages. */
 export async function addThisBrowser(userId: string, name: string): Promise<RegisteredDevice> {
   if (!deviceSupported())
     throw new NoDeviceHere("encrypted chats need the app over https (or on localhost)");
-  const device = await registerDevice(api.devices, userId, name, POOL);
+  const device = await registerDevice(api.devices, userId, name, KEY_PACKAGE_POOL);
   await keepDevice(saveDevice(device));
   return device;
 }
@@ -34,7 +32,7 @@ export async function addThisBrowser(userId: string, name: string): Promise<Regi
 export async function topUpThisBrowser(userId: string, remaining: number): Promise<number> {
   return navigator.locks.request(`e2ee:${userId}:device`, async () => {
     const saved = await savedDevice(userId);
-    const wanted = POOL - remaining;
+    const wanted = KEY_PACKAGE_POOL - remaining;
     if (!saved || wanted <= 0) return 0;
     const device = loadDevice(saved);
     const fresh = await makeKeyPackages(device.keys, wanted);
