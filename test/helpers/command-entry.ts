@@ -25,7 +25,7 @@ export function commandArgs(source: string, build: string): string[] {
 export const CHAT_SERVER_ARGS = commandArgs("src/cli/chat-server.ts", "dist/cli/chat-server.js");
 export const CHAT_CLIENT_ARGS = commandArgs(
   "packages/client/src/chat-client.ts",
-  "packages/client/dist/chat-client.js",
+  "packages/client/bundle/chat-client.js",
 );
 
 /** The environment under which the bench harness starts chat-server as these tests do. */
