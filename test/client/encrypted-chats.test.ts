@@ -3,7 +3,8 @@
  * storage engine: `dm --encrypted` and `group create --encrypted` set the group up,
  * `send` encrypts and `tail` shows plaintext (history and live, another person's and this
  * device's own, with `tail` and `send` running at once on one installation) while the
- * server holds none of it; a member's second installation is added beside the first; a
+ * server holds none of it; `edit`, `react` and `send --thread` send encrypted content
+ * that the other device folds into the message it changes; a member's second installation is added beside the first; a
  * device nobody added, a person with no device and a damaged state file are clear errors.
  */
 import assert from "node:assert/strict";
@@ -34,6 +35,8 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
   let aliceDir: string;
   let bobDir: string;
   let carolDir: string;
+  /** Alice and Bob's encrypted direct chat, from the first test on. */
+  let dmId: string;
   const tails: Client[] = [];
   const api = (user: TestUser) => new ApiClient({ baseUrl: server.url, token: user.token });
 
@@ -120,6 +123,55 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     await waitFor("the old store", again.stdout, (s) => s.includes("over and out"));
     assert.match(again.stdout(), /the eagle lands at noon[\s\S]*copy that/);
     stop(again);
+    dmId = conversation.id;
+  });
+
+  it("edit, react and send --thread travel encrypted, and the other device folds them", async () => {
+    const asked = await run(["send", dmId, "which gate?", "--json"], aliceDir);
+    assert.equal(asked.code, 0, asked.stderr);
+    const question = JSON.parse(asked.stdout);
+    const live = start(["tail", dmId, "--history", "1"], bobDir);
+    tails.push(live);
+    await waitFor("the question", live.stdout, (s) => s.includes("which gate?"));
+
+    const edited = await run(["edit", question.id, "which gate, and when?"], aliceDir);
+    assert.equal(edited.code, 0, edited.stderr);
+    assert.match(edited.stdout, /\(edited\) which gate, and when\?$/m);
+    // Live on Bob's device, as a plain edit shows.
+    await waitFor("the edit", live.stdout, (s) => /\(edited\) which gate, and when\?/.test(s));
+    const notMine = await run(["edit", question.id, "bob was here"], bobDir);
+    assert.equal(notMine.code, 1);
+    assert.match(notMine.stderr, /forbidden/);
+    const reacted = await run(["react", question.id, "👍"], bobDir);
+    assert.equal(reacted.code, 0, reacted.stderr);
+    assert.equal(reacted.stdout.trim(), "reacted 👍; now 👍 1");
+    const answered = await run(["send", dmId, "--thread", question.id, "gate 4 at noon"], bobDir);
+    assert.equal(answered.code, 0, answered.stderr);
+    assert.match(answered.stdout, /↳ .*gate 4 at noon/);
+    await waitFor("the reply", live.stdout, (s) => s.includes("gate 4 at noon"));
+    stop(live);
+
+    // Alice's device reads it back from the group, folded into the messages plain ones are.
+    const read = start(["tail", dmId, "--history", "5", "--json"], aliceDir);
+    tails.push(read);
+    await waitFor("the history", read.stdout, (s) => s.includes("gate 4 at noon"));
+    stop(read);
+    const shown = read
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).message);
+    const [root, reply] = shown.slice(-2);
+    assert.equal(root.id, question.id);
+    assert.equal(root.body, "which gate, and when?");
+    assert.equal(typeof root.edited_at, "number");
+    assert.deepEqual(root.reactions, [{ emoji: "👍", count: 1, user_ids: [bob.id] }]);
+    assert.equal(root.thread.reply_count, 1);
+    assert.equal(reply.thread_id, question.id);
+    assert.equal(reply.body, "gate 4 at noon");
+
+    for (const message of await api(alice).history(dmId, { limit: 100 }))
+      for (const plain of ["gate", "👍", "bob was here"]) assert.ok(!message.body.includes(plain));
   });
 
   it("group create --encrypted: members added later are committed in, removed ones out", async () => {

@@ -3,16 +3,30 @@
  * memory, as a browser's IndexedDB or the terminal client's files keep them), against a
  * real server on both engines: setting a group up, reading both ways, following the
  * membership (a newcomer reads only what follows), forgetting a deleted message, and
- * saying why a step cannot go on.
+ * saying why a step cannot go on; edits, reactions and replies as encrypted content that
+ * both sides fold alike, beside raw text from before the envelope and an unknown kind.
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { decodeContent } from "@private-chat/protocol/encrypted-content";
 import { ApiClient, EncryptedChatError, type MessageView } from "@private-chat/sdk";
-import { EncryptedChat, type ReadMessage } from "@private-chat/sdk/mls";
+import {
+  EncryptedChat,
+  foldMessages,
+  keptOf,
+  loadGroup,
+  type ReadMessage,
+  toBase64Url,
+  withGroup,
+} from "@private-chat/sdk/mls";
 import { apiSuite } from "../helpers/api-suite.js";
 import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";
 import { memoryStates, setUpDevice } from "./device-fixture.js";
+
+const encoder = new TextEncoder();
+/** The content envelope around a kind this version does not know. */
+const envelope = (value: unknown) => new Uint8Array([0, ...encoder.encode(JSON.stringify(value))]);
 
 const texts = (read: ReadMessage[]) =>
   read.map(({ kept }) => (kept && "text" in kept ? kept.text : kept ? "refused" : "none"));
@@ -31,11 +45,26 @@ forEachEngine("the SDK's encrypted chat", (run) => {
       new EncryptedChat(api, device, await api.conversation(conversationId), states);
     return { user, api, device, states, chatOf };
   }
+  type Member = Awaited<ReturnType<typeof member>>;
 
   const history = (api: ApiClient, id: string): Promise<MessageView[]> =>
     api.history(id, { after: 0, limit: 100 });
 
-  it("sets a group up, and each side reads the other's messages as text", async () => {
+  /** Sends a plaintext as it is, as a device from before the content envelope did. */
+  async function sendRaw(from: Member, conversationId: string, plaintext: Uint8Array) {
+    return from.states.withState(conversationId, async (saved, save) => {
+      const state = saved!;
+      const group = loadGroup(from.device.keys, state);
+      const body = toBase64Url(await group.encrypt(plaintext));
+      await save(withGroup(state, group));
+      const message = await from.api.sendMessage(conversationId, { body, mls: {} });
+      const kept = keptOf(decodeContent(plaintext), from.device.keys);
+      const messages = { ...state.messages, [message.seq]: kept };
+      return { state: withGroup({ ...state, messages }, group), result: message };
+    });
+  }
+
+  it("sets a group up, each side reads the other's messages, and folds edits, reactions and replies", async () => {
     const [a, b] = await users(2);
     const [alice, bob] = [await member(a!), await member(b!)];
     const conversation = await alice.api.createConversation({
@@ -62,6 +91,45 @@ forEachEngine("the SDK's encrypted chat", (run) => {
       "hello from alice",
       "hello from bob",
     ]);
+
+    // Edits, reactions and replies are encrypted messages pointing inside the group, which
+    // each device folds; a device from before the envelope sent raw text, which still opens.
+    const legacy = await sendRaw(alice, conversation.id, encoder.encode("legacy hello"));
+    await sendRaw(alice, conversation.id, envelope({ kind: "poll", question: "lunch?" }));
+    const reply = { kind: "text", body: "answer", reply_to: legacy.seq } as const;
+    await bobChat.sendContent(reply, "c-3");
+    await aliceChat.sendContent({ kind: "edit", target: legacy.seq, body: "hello, edited" }, "c-4");
+    // Bob cannot change Alice's words: his edit of her message counts for nothing.
+    await bobChat.sendContent({ kind: "edit", target: sent.seq, body: "bob was here" }, "c-5");
+    const thumbs = { kind: "reaction", target: legacy.seq, emoji: "👍" } as const;
+    await bobChat.sendContent({ ...thumbs, action: "added" }, "c-6");
+    await aliceChat.sendContent({ ...thumbs, emoji: "🎉", action: "added" }, "c-7");
+    await aliceChat.sendContent({ ...thumbs, emoji: "🎉", action: "removed" }, "c-8");
+    await assert.rejects(
+      bobChat.sendContent({ kind: "text", body: "  " }, "c-9"),
+      (err: unknown) => err instanceof EncryptedChatError && err.code === "body_empty",
+    );
+    for (const [who, chat] of [
+      [bob, bobChat],
+      [alice, aliceChat],
+    ] as const) {
+      const shown = foldMessages(await chat.read(await history(who.api, conversation.id)));
+      assert.deepEqual(
+        shown.map((s) => s.shown),
+        [
+          { kind: "text", body: "hello from alice", reactions: [] },
+          { kind: "text", body: "hello from bob", reactions: [] },
+          {
+            kind: "text",
+            body: "hello, edited",
+            edited_at: shown[2]?.shown.kind === "text" ? shown[2].shown.edited_at : -1,
+            reactions: [{ emoji: "👍", count: 1, user_ids: [b!.id] }],
+          },
+          { kind: "unknown", type: "poll" },
+          { kind: "text", body: "answer", reply_to: legacy.seq, reactions: [] },
+        ],
+      );
+    }
   });
 
   it("follows the membership: a newcomer reads what follows, not what came before", async () => {

@@ -2,13 +2,19 @@
  * A browser made one of the person's devices in Settings reads and writes an end-to-end
  * encrypted conversation (docs/E2EE.md, "The browser's store"): a message sent to it from
  * another person's device opens in its timeline, what it types is encrypted before it
- * leaves and opens on the other device, the server holds ciphertext only, and axe-core
- * finds nothing on the conversation with its encrypted message box.
+ * leaves and opens on the other device, edits, reactions and replies travel encrypted both
+ * ways and show folded into the messages they change, the server holds ciphertext only,
+ * and axe-core finds nothing on the conversation with its encrypted message box.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiClient } from "@private-chat/sdk";
-import { EncryptedChat, type RegisteredDevice, registerDevice } from "@private-chat/sdk/mls";
+import {
+  EncryptedChat,
+  foldMessages,
+  type RegisteredDevice,
+  registerDevice,
+} from "@private-chat/sdk/mls";
 import type { Browser, Page } from "playwright-core";
 import { memoryStates } from "../e2ee/device-fixture.js";
 import { launchBrowser } from "../helpers/browser.js";
@@ -29,6 +35,7 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
   const errors: string[] = [];
   const toAlice = "hello alice, word 9c1e";
   const toBob = "hi bob, word 4d2b";
+  const item = (text: string) => messageList(page).getByRole("listitem").filter({ hasText: text });
 
   before(async () => {
     server = await startTestServer({ rate_limit: { enabled: false } });
@@ -83,6 +90,73 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
     const onServer = JSON.stringify(history);
     assert.equal(onServer.includes(toAlice) || onServer.includes(toBob), false);
     await passesAxe(page, "an encrypted conversation on this browser's device");
+  });
+
+  it("folds edits, reactions and replies both ways, each sent encrypted", async () => {
+    const first = "first words, word 7a3c";
+    const edited = "better words, word 8b4d";
+    const reply = "a reply, word 1e5f";
+    const inThread = "in its thread, word 6c2a";
+    const aliceEdited = "hi bob, edited, word 2f9a";
+    const before = await bobApi.history(conversationId, { after: 0, limit: 100 });
+    const aliceSeq = (await bobChat.read(before)).find(
+      ({ kept }) => kept && "text" in kept && kept.text === toBob,
+    )?.message.seq;
+    assert.ok(aliceSeq);
+    const sent = await bobChat.send(first, "bob-first");
+    await bobChat.sendContent({ kind: "edit", target: sent.seq, body: edited }, "bob-edit");
+    await bobChat.sendContent(
+      { kind: "reaction", target: aliceSeq, emoji: "🎉", action: "added" },
+      "bob-react",
+    );
+    await bobChat.sendContent({ kind: "text", body: reply, reply_to: aliceSeq }, "bob-reply");
+    await bobChat.sendContent(
+      { kind: "text", body: inThread, thread_root: sent.seq },
+      "bob-thread",
+    );
+
+    await visible(item(reply).getByText(toBob));
+    await visible(item(inThread).getByText("Replied in the thread of the message quoted"));
+    await visible(item(inThread).getByText(edited));
+    await visible(item(edited).getByText("(edited)"));
+    await visible(item(toBob).getByRole("button", { name: "🎉 1" }));
+    const list = messageList(page);
+    assert.equal(await list.getByText(first).count(), 0, "the words edited away");
+    assert.equal(await list.getByText(/\[(edit of|reacted)/).count(), 0, "no line of its own");
+
+    // Alice edits her message from the keyboard, and reacts to Bob's.
+    await item(toBob).getByRole("button", { name: "Edit", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await visible(page.getByText("Editing message"));
+    const box = page.getByLabel("Encrypted message", { exact: true });
+    assert.equal(await box.inputValue(), toBob);
+    await box.fill(aliceEdited);
+    await box.press("Enter");
+    await visible(item(aliceEdited).getByText("(edited)"));
+    // Not the thread reply that quotes it.
+    const bobs = item(edited).filter({ hasNotText: inThread });
+    await bobs.hover();
+    await bobs.getByRole("button", { name: "React", exact: true }).click();
+    await bobs.getByRole("button", { name: "React 👍" }).click();
+    const thumbs = bobs.getByRole("button", { name: "👍 1" });
+    await visible(thumbs);
+    assert.equal(await thumbs.getAttribute("aria-pressed"), "true");
+    await passesAxe(page, "an encrypted conversation with an edit and reactions");
+
+    const history = await bobApi.history(conversationId, { after: 0, limit: 100 });
+    const shown = foldMessages(await bobChat.read(history)).flatMap(({ shown }) =>
+      shown.kind === "text" ? [shown] : [],
+    );
+    const alices = shown.find((s) => s.body === aliceEdited);
+    assert.ok(alices?.edited_at, "Bob's device applies Alice's edit");
+    assert.deepEqual(alices.reactions, [{ emoji: "🎉", count: 1, user_ids: [bob.id] }]);
+    assert.deepEqual(shown.find((s) => s.body === edited)?.reactions, [
+      { emoji: "👍", count: 1, user_ids: [alice.id] },
+    ]);
+    assert.equal(shown.find((s) => s.body === reply)?.reply_to, aliceSeq);
+    const onServer = JSON.stringify(history);
+    for (const words of [first, edited, reply, inThread, aliceEdited, "🎉", "👍"])
+      assert.equal(onServer.includes(words), false, `"${words}" is not on the server`);
   });
 
   it("creates an encrypted group with the switch, set up on this browser's device", async () => {

@@ -9,12 +9,11 @@ import { type ApiClient, DEVICE_NAME_MAX } from "@private-chat/sdk";
 import {
   KEY_PACKAGE_POOL,
   loadDevice,
-  makeKeyPackages,
   type NewDevice,
   type RegisteredDevice,
   registerDevice,
   saveDevice,
-  toBase64Url,
+  topUpKeyPackages,
 } from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
 import { withLockFile } from "./encrypted-store.js";
@@ -75,26 +74,21 @@ export async function addOwnDevice(
 
 /**
  * After `device.key_packages_low` for this installation's device: makes packages up to the
- * pool's size again and uploads them. They are saved here first, so a welcome made for
- * one of them always finds its private keys; the key file is changed under its lock.
+ * pool's size again and uploads them, saved here first (the SDK's `topUpKeyPackages`);
+ * the key file is changed under its lock.
  */
 export async function topUpOwnDevice(
   api: ApiClient,
   userId: string,
   remaining: number,
 ): Promise<number> {
-  return withLockFile(`${devicePath(userId)}.lock`, async () => {
-    const device = loadOwnDevice(userId);
-    const wanted = KEY_PACKAGE_POOL - remaining;
-    if (!device || wanted <= 0) return 0;
-    const fresh = await makeKeyPackages(device.keys, wanted);
-    saveOwnDevice({ ...device, held: [...device.held, ...fresh] });
-    await api.devices.uploadKeyPackages(
-      device.keys.deviceId,
-      fresh.map((p) => toBase64Url(p.encoded)),
-    );
-    return fresh.length;
-  });
+  return withLockFile(`${devicePath(userId)}.lock`, () =>
+    topUpKeyPackages(
+      api.devices,
+      { load: () => loadOwnDevice(userId), save: saveOwnDevice },
+      remaining,
+    ),
+  );
 }
 
 /**

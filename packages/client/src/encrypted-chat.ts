@@ -4,16 +4,21 @@
  * refusals said as the client says every failure and changes in people's devices told
  * where they are found (contacts.ts).
  */
-import type { ApiClient, ConversationView, MessageView } from "@private-chat/sdk";
+import type { ApiClient, ConversationView, MessageView, StoredEvent } from "@private-chat/sdk";
 import {
+  contentOf,
   EncryptedChat as DeviceChat,
+  type EncryptedContent,
+  foldMessages,
   isChatFailure,
+  type OpenedContent,
   opened,
   type RegisteredDevice,
 } from "@private-chat/sdk/mls";
 import { deviceChangeLine, noteDevices } from "./contacts.js";
 import { addOwnDevice, deviceName, loadOwnDevice } from "./device-file.js";
 import { fileStates } from "./encrypted-store.js";
+import { messageAt, viewsOf } from "./encrypted-view.js";
 import { CliError } from "./errors.js";
 import type { Io } from "./io.js";
 import { safeInline } from "./sanitize.js";
@@ -85,6 +90,7 @@ export async function encryptedChat(
   const device = await ownDevice(api, userId, io);
   const say = (line: string) => io.err(io.errStyle.bold(line));
   return new EncryptedChat(
+    api,
     new DeviceChat(api, device, conversation, fileStates(userId), {
       onDevices: async (memberId, devices) => {
         const noted = await noteDevices(userId, memberId, devices);
@@ -100,9 +106,12 @@ export async function encryptedChat(
   );
 }
 
-/** The SDK's chat with the client's wording for what did not open. */
+/** The SDK's chat with the client's wording for what did not open, and its messages folded. */
 export class EncryptedChat {
-  constructor(private readonly chat: DeviceChat) {}
+  constructor(
+    private readonly api: ApiClient,
+    private readonly chat: DeviceChat,
+  ) {}
 
   get conversation(): ConversationView {
     return this.chat.conversation;
@@ -116,21 +125,65 @@ export class EncryptedChat {
     return this.chat.send(text, clientId);
   }
 
+  sendContent(content: EncryptedContent, clientId: string): Promise<MessageView> {
+    return this.chat.sendContent(content, clientId);
+  }
+
   followMembership(): Promise<void> {
     return this.chat.followMembership();
   }
 
+  /** What a message holds as this device reads it, and who sent it; undefined: unread. */
+  async contentOf(
+    message: MessageView,
+  ): Promise<{ content: OpenedContent; sender: string } | undefined> {
+    const [read] = await this.chat.read([message]);
+    const content = contentOf(read?.kept);
+    if (!read || !content) return undefined;
+    const kept = read.kept;
+    return { content, sender: (kept && "text" in kept && kept.user_id) || message.sender_id };
+  }
+
   /**
    * The messages as this device reads them, in their order: an application message with
-   * its plaintext as `body`, or a note when it did not open here; handshake messages are
-   * left out, deleted ones kept as they are.
+   * its plaintext as `body` (its latest edit applied, its reactions counted), or a note
+   * when it did not open here; edits and reactions are folded into the messages they
+   * change rather than shown, handshake messages left out, deleted ones kept as they are.
    */
   async reveal(messages: MessageView[]): Promise<MessageView[]> {
-    return (await this.chat.read(messages)).map(({ message, kept }) => {
-      if (message.deleted) return message;
-      if (kept && "text" in kept) return opened(message, kept.text);
-      const why = kept && "refused" in kept ? kept.refused : "sent before this device joined";
-      return opened(message, `[cannot be read on this device: ${why}]`);
-    });
+    const shown = foldMessages(await this.chat.read(messages));
+    return viewsOf(this.api, this.conversation.id, shown);
+  }
+
+  /**
+   * A live event as this device reads it, as a plain conversation's would come: an edit
+   * as `message.updated` of the message it changes, a reaction as `reaction`; undefined
+   * when there is nothing to show (an edit of another's message, a target deleted).
+   */
+  async revealEvent(event: StoredEvent): Promise<StoredEvent | undefined> {
+    if (!("message" in event)) return event;
+    const read = event.type === "message.new" ? await this.contentOf(event.message) : undefined;
+    if (read?.content.kind === "edit" || read?.content.kind === "reaction") {
+      const { content } = read;
+      const target = await messageAt(this.api, this.conversation.id, content.target);
+      const folded = target && (await this.reveal([target, event.message]));
+      const shown = folded?.find((m) => m.id === target?.id);
+      if (!target || !shown || shown.deleted) return undefined;
+      const { message: _change, ...rest } = event;
+      if (content.kind === "edit")
+        return shown.edited_at === event.message.created_at
+          ? { ...rest, type: "message.updated", message: shown }
+          : undefined;
+      return {
+        ...rest,
+        type: "reaction",
+        message_id: target.id,
+        user_id: read.sender,
+        emoji: content.emoji,
+        action: content.action,
+      };
+    }
+    const [message] = await this.reveal([event.message]);
+    return message && ({ ...event, message } as StoredEvent);
   }
 }

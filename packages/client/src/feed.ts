@@ -72,11 +72,16 @@ export interface FeedOptions {
   onShown?: (message: MessageView) => void;
   /** The people the user blocked: their group messages are hidden in text mode. */
   blocked?: ReadonlySet<string>;
-  /**
-   * The messages as this device reads them, in order, leaving out those not to show: an
-   * end-to-end encrypted conversation's plaintexts (encrypted-chat.ts).
-   */
-  reveal?: (messages: MessageView[]) => Promise<MessageView[]>;
+  /** An end-to-end encrypted conversation's plaintexts (encrypted-chat.ts). */
+  reveal?: Revealer;
+}
+
+/** How a device reads what the server holds as ciphertext. */
+export interface Revealer {
+  /** History as this device reads it, in order, leaving out what is not to show. */
+  messages(messages: MessageView[]): Promise<MessageView[]>;
+  /** A live event as this device reads it (an edit as an update); undefined: not to show. */
+  event(event: StoredEvent): Promise<StoredEvent | undefined>;
 }
 
 /** Messages looked at for what was missed when the server's event log no longer reached back. */
@@ -130,7 +135,7 @@ export class ConversationFeed {
         : thread
           ? [await this.api.message(thread), ...(await fetchThread(this.api, thread, count))]
           : await fetchHistory(this.api, this.conversation.id, count);
-    const readable = this.options.reveal ? await this.options.reveal(history) : history;
+    const readable = this.options.reveal ? await this.options.reveal.messages(history) : history;
     let hiddenRun = 0;
     for (const message of readable) {
       if (this.shown.has(message.id)) continue;
@@ -210,8 +215,7 @@ export class ConversationFeed {
   private async readable(event: StoredEvent): Promise<StoredEvent | undefined> {
     const reveal = this.options.reveal;
     if (!reveal || !("message" in event)) return event;
-    const [message] = await reveal([event.message]);
-    return message ? ({ ...event, message } as StoredEvent) : undefined;
+    return reveal.event(event);
   }
 
   private enqueue(task: () => Promise<void>): void {

@@ -33,11 +33,11 @@ export const BLOCK = 64;
 const CHUNK_PLAINTEXT_MAX = KEY_BACKUP_CHUNK_MAX_BYTES - 64;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** An opened message as a chunk carries it. */
-export interface BackedUpMessage {
-  text: string;
-  device_id: string;
-}
+/**
+ * An opened message as a chunk carries it: its text and sending device, and what it holds
+ * (an edit, a reaction...) with its sender, so a restore folds it as it was read.
+ */
+export type BackedUpMessage = Extract<KeptMessage, { text: string }>;
 
 /** A chunk's plaintext. */
 export interface ChunkContent {
@@ -129,7 +129,7 @@ export function chunksOf(
     const block = blockOf(seq);
     if (only && !only.has(block)) continue;
     const list = blocks.get(block) ?? [];
-    list.push([seq, { text: kept.text, device_id: kept.device_id }]);
+    list.push([seq, kept]);
     blocks.set(block, list);
   }
   const chunks = new Map<string, Uint8Array>();

@@ -12,6 +12,7 @@ import {
 import { loadOwnDevice } from "./device-file.js";
 import { type EncryptedChat, encryptedChat, opened } from "./encrypted-chat.js";
 import { type CliError, toCliError } from "./errors.js";
+import type { Revealer } from "./feed.js";
 import { BackupKeeper } from "./history-backup.js";
 import type { Io } from "./io.js";
 
@@ -72,21 +73,21 @@ export class EncryptedChats {
    * The open conversation's messages as this device reads them, while `open()`. A change
    * to the group that does not apply calls `refused` and shows nothing more.
    */
-  revealer(
-    chat: EncryptedChat,
-    open: () => boolean,
-    refused: (error: CliError) => void,
-  ): (messages: MessageView[]) => Promise<MessageView[]> {
-    return async (messages) => {
-      if (!open()) return [];
+  revealer(chat: EncryptedChat, open: () => boolean, refused: (error: CliError) => void): Revealer {
+    const reading = async <T>(work: () => Promise<T>, none: T): Promise<T> => {
+      if (!open()) return none;
       try {
-        const shown = await chat.reveal(messages);
+        const shown = await work();
         this.backup.changed(chat.conversation.id);
         return shown;
       } catch (err) {
         if (open()) refused(toCliError(err, true));
-        return [];
+        return none;
       }
+    };
+    return {
+      messages: (messages) => reading(() => chat.reveal(messages), []),
+      event: (event) => reading(() => chat.revealEvent(event), undefined),
     };
   }
 

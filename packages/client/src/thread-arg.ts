@@ -3,7 +3,12 @@
  * its id, as `tail` prints them) among the conversation's recent messages. A reply names
  * its thread's root, as the server reads it.
  */
-import { type ApiClient, ApiError, type ConversationView } from "@private-chat/sdk";
+import {
+  type ApiClient,
+  ApiError,
+  type ConversationView,
+  type MessageView,
+} from "@private-chat/sdk";
 import { CliError, usageError } from "./errors.js";
 import { fetchHistory } from "./feed.js";
 import { TAG_LENGTH } from "./resolve.js";
@@ -18,6 +23,19 @@ export async function threadRootOf(
   conversation: ConversationView,
   arg: unknown,
 ): Promise<string> {
+  const message = await threadMessageOf(api, conversation, arg);
+  return message.thread_id ?? message.id;
+}
+
+/**
+ * The message `arg` names in `conversation`. In an encrypted conversation only its
+ * content says which thread it is in (the caller reads it).
+ */
+export async function threadMessageOf(
+  api: ApiClient,
+  conversation: ConversationView,
+  arg: unknown,
+): Promise<MessageView> {
   if (typeof arg !== "string" || arg.trim() === "")
     throw usageError("--thread needs a message id or tag");
   const wanted = arg.trim().toLowerCase();
@@ -27,7 +45,7 @@ export async function threadRootOf(
       throw err;
     });
     if (!message || message.conversation_id !== conversation.id) throw notFound(arg);
-    return message.thread_id ?? message.id;
+    return message;
   }
   const history = await fetchHistory(api, conversation.id, SEARCH_DEPTH);
   const found = history.filter((m) => m.id.toLowerCase().endsWith(wanted));
@@ -37,8 +55,7 @@ export async function threadRootOf(
       "ambiguous",
       `"${safeInline(arg)}" ends ${found.length} message ids; give more of the id`,
     );
-  const [message] = found as [(typeof found)[number]];
-  return message.thread_id ?? message.id;
+  return found[0] as MessageView;
 }
 
 function notFound(arg: string): CliError {

@@ -17,9 +17,12 @@ export const MAX_EMOJI_LENGTH = 32;
 
 const id = z.string().check(z.minLength(1), z.maxLength(64));
 const clientId = z.string().check(z.minLength(1), z.maxLength(MAX_CLIENT_ID));
-// Message bodies are length-checked by the service against the configured maximum, so
-// the schema only bounds them generously.
-const body = z.string().check(z.maxLength(100_000));
+/**
+ * Message bodies are length-checked by the service against the configured maximum
+ * (`max_body_chars`, at most this), so the schema only bounds them generously.
+ */
+export const MAX_MESSAGE_BODY = 100_000;
+const body = z.string().check(z.maxLength(MAX_MESSAGE_BODY));
 /** A send's body: text, or in an encrypted conversation an MLS message in base64url. */
 const sendBody = z.string().check(z.maxLength(MAX_MLS_TEXT));
 /** End-to-end encrypted (docs/E2EE.md); chosen at creation, never changed. */

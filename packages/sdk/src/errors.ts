@@ -34,7 +34,11 @@ export type EncryptedChatCode =
   /** Nobody else in the conversation has a device yet. */
   | "no_device"
   /** This device is not in the group yet: a member's device adds it. */
-  | "not_added";
+  | "not_added"
+  /** Content refused before it is encrypted, as the server refuses plain text. */
+  | "body_empty"
+  | "body_too_long"
+  | "invalid_content";
 
 /** A step of an encrypted conversation (mls/encrypted-chat.ts) that stopped, and why. */
 export class EncryptedChatError extends Error {

@@ -1,8 +1,10 @@
 /**
  * edit, delete and react: changes to one message, named by its full id (tail --json and
- * send --json print it); read marks a conversation read up to its newest message.
+ * send --json print it); read marks a conversation read up to its newest message. In an
+ * end-to-end encrypted conversation an edit or a reaction is an encrypted message of its
+ * own (encrypted-actions.ts).
  */
-import type { ApiClient, MessageView } from "@private-chat/sdk";
+import { type ApiClient, ApiError, type MessageView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
 import { requireCredentials } from "../current-user.js";
@@ -40,12 +42,23 @@ async function show(api: ApiClient, message: MessageView, values: Values, io: Io
   return EXIT_OK;
 }
 
+/** What the server answers with encryption_required: a message of an encrypted conversation. */
+const isEncrypted = (err: unknown) => err instanceof ApiError && err.code === "encryption_required";
+
 export async function edit(values: Values, positionals: string[], io: Io): Promise<number> {
   const [id, ...words] = positionals;
   const text = words.join(" ");
   if (text.trim() === "") throw new CliError("body_empty", "the message is empty");
-  const api = apiFor(await requireCredentials());
-  return show(api, await api.editMessage(messageId(id), text), values, io);
+  const credentials = await requireCredentials();
+  const api = apiFor(credentials);
+  const target = messageId(id);
+  // The plain path first: it costs an encrypted conversation's edit one refused request.
+  const edited = await api.editMessage(target, text).catch(async (err: unknown) => {
+    if (!isEncrypted(err)) throw err;
+    const { editEncrypted } = await import("../encrypted-actions.js");
+    return editEncrypted(api, credentials.user_id, await api.message(target), text, io);
+  });
+  return show(api, edited, values, io);
 }
 
 export async function deleteCommand(values: Values, positionals: string[], io: Io) {
@@ -66,11 +79,29 @@ export async function deleteCommand(values: Values, positionals: string[], io: I
 export async function react(values: Values, positionals: string[], io: Io): Promise<number> {
   const [id, emoji = ""] = positionals;
   if (emoji.trim() === "") throw new CliError("usage", "the emoji is empty");
-  const api = apiFor(await requireCredentials());
+  const credentials = await requireCredentials();
+  const api = apiFor(credentials);
   const target = messageId(id);
-  const message = values.remove
-    ? await api.unreact(target, emoji.trim())
-    : await api.react(target, emoji.trim());
+  const action = values.remove ? "removed" : "added";
+  // The plain path first: an encrypted message refuses a reaction, and takes back none.
+  const plain = await (values.remove
+    ? api.unreact(target, emoji.trim())
+    : api.react(target, emoji.trim())
+  ).catch((err: unknown) => {
+    if (!isEncrypted(err)) throw err;
+    return undefined;
+  });
+  const message =
+    plain && !plain.mls
+      ? plain
+      : await (await import("../encrypted-actions.js")).reactEncrypted(
+          api,
+          credentials.user_id,
+          plain ?? (await api.message(target)),
+          emoji.trim(),
+          action,
+          io,
+        );
   if (values.json) io.out(safeJson(message));
   else {
     const counts = (message.reactions ?? [])

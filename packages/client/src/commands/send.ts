@@ -2,8 +2,8 @@
  * send: one message through the socket, so it is stored exactly once even if the
  * connection drops mid-send (the SDK re-sends it with the same client_id), and printed
  * as the server stored it once the server has committed it. In an end-to-end encrypted
- * conversation it is encrypted on this device and sent over REST with its client_id
- * (encrypted-chat.ts), and printed as written.
+ * conversation it is encrypted on this device, its thread's root inside the encrypted
+ * content, and sent over REST with its client_id (encrypted-chat.ts), and printed as written.
  */
 import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
@@ -17,7 +17,7 @@ import type { Io } from "../io.js";
 import { readAllStdin } from "../prompt.js";
 import { safeJson } from "../sanitize.js";
 import { apiFor, socketFor, watchSession } from "../session.js";
-import { threadRootOf } from "../thread-arg.js";
+import { threadMessageOf, threadRootOf } from "../thread-arg.js";
 
 const SEND_TIMEOUT_MS = 30_000;
 
@@ -64,16 +64,28 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
   if (values["also-to-conversation"] && values.thread === undefined)
     throw usageError("--also-to-conversation goes with --thread");
   if (conversation.encrypted) {
-    if (values.thread !== undefined || values.attach !== undefined)
+    if (values.attach !== undefined)
       throw new CliError(
         "invalid_request",
-        "threads and attachments in end-to-end encrypted conversations are not built yet (docs/E2EE.md)",
+        "attachments in end-to-end encrypted conversations are not built yet (docs/E2EE.md)",
       );
     // Loaded only for an encrypted conversation: end-to-end encryption is most of the client's code.
-    const { encryptedChat, opened } = await import("../encrypted-chat.js");
+    const { encryptedChat } = await import("../encrypted-chat.js");
     const { backUp } = await import("../history-backup.js");
     const chat = await encryptedChat(api, credentials.user_id, conversation, io);
-    const message = opened(await chat.send(text, randomId()), text);
+    // The thread's root travels inside the encrypted content; every reply shows in the
+    // timeline too, so --also-to-conversation changes nothing here.
+    const named =
+      values.thread === undefined
+        ? undefined
+        : await threadMessageOf(api, conversation, values.thread);
+    const opened = named && (await chat.contentOf(named))?.content;
+    const root = opened?.kind === "text" ? (opened.thread_root ?? named?.seq) : named?.seq;
+    const sent = await chat.sendContent(
+      { kind: "text", body: text, ...(root !== undefined ? { thread_root: root } : {}) },
+      randomId(),
+    );
+    const [message = sent] = await chat.reveal([sent]);
     await backUp(api, credentials.user_id, [conversation.id], (line) => io.err(line));
     if (values.json) io.out(safeJson(message));
     else io.out(formatMessage(message, credentials.username, io.outStyle));

@@ -34,6 +34,11 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
     positionals[0],
     values.encrypted === true,
   );
+  if (conversation.encrypted && values.thread !== undefined)
+    throw new CliError(
+      "invalid_request",
+      "tail --thread does not follow a thread of an end-to-end encrypted conversation yet: its replies show in the timeline, marked ↳ (docs/E2EE.md)",
+    );
   const thread =
     values.thread === undefined ? undefined : await threadRootOf(api, conversation, values.thread);
   let settle: (result: number | CliError) => void = () => {};
@@ -65,11 +70,18 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
     // A change that does not apply stops the command: nothing after it can be trusted.
     ...(e2ee
       ? {
-          reveal: (messages) =>
-            e2ee.chat
-              .reveal(messages)
-              .catch(stopWith)
-              .finally(() => e2ee.keeper.changed(conversation.id)),
+          reveal: {
+            messages: (messages) =>
+              e2ee.chat
+                .reveal(messages)
+                .catch(stopWith)
+                .finally(() => e2ee.keeper.changed(conversation.id)),
+            event: (event) =>
+              e2ee.chat
+                .revealEvent(event)
+                .catch(stopWith)
+                .finally(() => e2ee.keeper.changed(conversation.id)),
+          },
         }
       : {}),
   });

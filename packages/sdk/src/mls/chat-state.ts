@@ -8,6 +8,7 @@
  * the device would meet its own commit as a stranger's, which MLS cannot apply, and stop
  * there for good. Where the state is kept is the app's (ConversationStates).
  */
+import type { OpenedContent } from "@private-chat/protocol/encrypted-content";
 import { ApiError } from "../errors.js";
 import type { ApiClient } from "../rest.js";
 import { sendChange } from "./conversation.js";
@@ -17,8 +18,14 @@ import { fromBase64Url, toBase64Url } from "./register.js";
 
 /** A message as the device read it, by seq. */
 export type KeptMessage =
-  /** Opened, or sent by this device: the text and the sending device. */
-  | { text: string; device_id: string }
+  /**
+   * Opened, or sent by this device: its text and the sending device. `content` is what it
+   * holds (encrypted-content.ts; absent in messages kept before there were kinds, which
+   * are text) and `text` its words, or for an edit, a reaction or a kind this version
+   * cannot show a line that says so, for an app that shows each message as it is.
+   * `user_id`: the sender, as its MLS credential names them (absent in older ones).
+   */
+  | { text: string; device_id: string; user_id?: string; content?: OpenedContent }
   /** Did not open here: why. */
   | { refused: string }
   /** A commit of this device's own, applied when the server took it. */

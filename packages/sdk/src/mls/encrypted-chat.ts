@@ -6,7 +6,14 @@
  * the terminal client and the web app share one implementation of the protocol's rules.
  */
 import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
+import { MAX_MESSAGE_BODY } from "@private-chat/protocol/chat";
 import type { PublicDeviceView } from "@private-chat/protocol/devices";
+import {
+  contentProblem,
+  decodeContent,
+  type EncryptedContent,
+  encodeContent,
+} from "@private-chat/protocol/encrypted-content";
 import { ApiError, EncryptedChatError } from "../errors.js";
 import type { ApiClient } from "../rest.js";
 import {
@@ -20,6 +27,7 @@ import {
   withGroup,
   withOwnChanges,
 } from "./chat-state.js";
+import { keptOf } from "./content.js";
 import { joinLatestWelcome, SETUP_CLIENT_ID as SETUP, setUpEncrypted } from "./conversation.js";
 import { type EncryptedGroup, GroupRefusal } from "./group.js";
 import { commitDifference, EpochTaken, membershipDifference } from "./membership.js";
@@ -52,6 +60,8 @@ function refusedChange(seq: number, err: unknown): EncryptedChatError {
 }
 
 export class EncryptedChat {
+  private bodyLimit: Promise<number> | undefined;
+
   constructor(
     private readonly api: ApiClient,
     private readonly device: RegisteredDevice,
@@ -77,11 +87,23 @@ export class EncryptedChat {
   }
 
   /** Encrypts and sends `text`, and keeps it: this device cannot open its own message. */
-  async send(text: string, clientId: string): Promise<MessageView> {
+  send(text: string, clientId: string): Promise<MessageView> {
+    return this.sendContent({ kind: "text", body: text }, clientId);
+  }
+
+  /**
+   * Encrypts and sends any content (a text, an edit, a reaction), and keeps it. Content
+   * the server would refuse as plain text (empty, longer than its `max_body_chars`) is
+   * refused here before anything is encrypted: the server cannot see it to say so.
+   */
+  async sendContent(content: EncryptedContent, clientId: string): Promise<MessageView> {
+    const problem = contentProblem(content, await this.maxBodyChars());
+    if (problem) throw new EncryptedChatError(problem.code, problem.message);
+    const plaintext = encodeContent(content);
     return this.states.withState(this.conversation.id, async (saved, save) => {
       const state = await this.current(saved, save);
       const group = this.group(state);
-      const body = toBase64Url(await group.encrypt(new TextEncoder().encode(text)));
+      const body = toBase64Url(await group.encrypt(plaintext));
       // The ratchet moved: saved before the message leaves, so its key is never used twice.
       await save(withGroup(state, group));
       const message = await this.api.sendMessage(this.conversation.id, {
@@ -89,12 +111,18 @@ export class EncryptedChat {
         mls: {},
         client_id: clientId,
       });
-      const messages = {
-        ...state.messages,
-        [message.seq]: { text, device_id: this.device.keys.deviceId },
-      };
+      const messages = { ...state.messages, [message.seq]: keptOf(content, this.device.keys) };
       return { state: withGroup({ ...state, messages }, group), result: message };
     });
+  }
+
+  /** The server's limit on a message's text, asked once (its schema's bound if it cannot say). */
+  private maxBodyChars(): Promise<number> {
+    this.bodyLimit ??= this.api.serverInfo().then(
+      (info) => info.max_body_chars,
+      () => MAX_MESSAGE_BODY,
+    );
+    return this.bodyLimit;
   }
 
   /** Brings the group in step with the conversation's membership (membership.ts). */
@@ -276,10 +304,7 @@ export class EncryptedChat {
       // Its own commit, sent before this device stopped and read back only now.
       if (received.kind === "own_change") messages[message.seq] = { own_change: true };
       else if (received.kind === "message")
-        messages[message.seq] = {
-          text: new TextDecoder().decode(received.plaintext),
-          device_id: received.sender.deviceId,
-        };
+        messages[message.seq] = keptOf(decodeContent(received.plaintext), received.sender);
     } catch (err) {
       if (message.mls.kind !== "application") throw refusedChange(message.seq, err);
       messages[message.seq] = { refused: err instanceof Error ? err.message : String(err) };

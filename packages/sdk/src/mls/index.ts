@@ -4,6 +4,11 @@
  * `@private-chat/sdk/mls`, apart from the rest, so an app that does not encrypt does not
  * load it.
  */
+
+export type {
+  EncryptedContent,
+  OpenedContent,
+} from "@private-chat/protocol/encrypted-content";
 export {
   type ConversationState,
   type ConversationStates,
@@ -17,6 +22,12 @@ export {
   withGroup,
   withOwnChanges,
 } from "./chat-state.js";
+export { contentLine, contentOf, keptOf, UNKNOWN_CONTENT_TEXT } from "./content.js";
+export {
+  foldMessages,
+  type ShownContent,
+  type ShownMessage,
+} from "./content-fold.js";
 export {
   addDevices,
   type Joining,
@@ -80,12 +91,14 @@ export {
   membershipDifference,
 } from "./membership.js";
 export {
+  type DeviceStore,
   fromBase64Url,
   KEY_PACKAGE_POOL,
   type NewDevice,
   type RegisteredDevice,
   registerDevice,
   toBase64Url,
+  topUpKeyPackages,
 } from "./register.js";
 export { type SafetyParty, safetyNumber, safetyNumberLines } from "./safety-number.js";
 export { loadDevice, type SavedDevice, saveDevice, savedDevice } from "./saved-device.js";

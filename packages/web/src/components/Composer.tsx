@@ -7,7 +7,7 @@
  * (other text starting with "/" is an ordinary message).
  */
 
-import { type AvailableCommand, type MessageView, plainText } from "@private-chat/sdk";
+import type { AvailableCommand, MessageView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { getSocket } from "../api.js";
 import { memberName } from "../format.js";
@@ -23,6 +23,7 @@ import { addFiles, takeReady, trayOf, uploads } from "../state/uploads.js";
 import { UploadTray } from "./Attachments.js";
 import { CommandMenu, optionId } from "./CommandMenu.js";
 import { CommandNotices } from "./CommandNotices.js";
+import { ComposerContext } from "./ComposerContext.js";
 import { Icon } from "./icons.js";
 
 interface Props {
@@ -237,25 +238,16 @@ export function Composer({
       {commandsOn && <CommandNotices conversationId={conv.id} running={running} />}
       {!editing && <UploadTray tray={draftKey} items={files} />}
       {(replyTo || editing) && (
-        <div class="composer-context">
-          <Icon name={editing ? "edit" : "reply"} />
-          <div class="context-text">
-            <strong>
-              {editing
-                ? "Editing message"
-                : `Replying to ${memberName(conv, replyTo?.sender_id ?? "")}`}
-            </strong>
-            <span>{plainText((editing ?? replyTo)?.body ?? "")}</span>
-          </div>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={editing ? "Cancel editing" : "Cancel reply"}
-            onClick={editing ? onCancelEdit : onCancelReply}
-          >
-            <Icon name="close" />
-          </button>
-        </div>
+        <ComposerContext
+          editing={editing !== null}
+          title={
+            editing
+              ? "Editing message"
+              : `Replying to ${memberName(conv, replyTo?.sender_id ?? "")}`
+          }
+          body={(editing ?? replyTo)?.body ?? ""}
+          onCancel={editing ? onCancelEdit : onCancelReply}
+        />
       )}
       <div class="composer-row">
         {!editing && (

@@ -187,7 +187,13 @@ export function ConversationView({ id, info, thread }: Props) {
             </p>
           </div>
         ) : conv.encrypted && device && me ? (
-          <EncryptedComposer conv={conv} userId={me.id} />
+          <EncryptedComposer
+            key={editing?.id ?? "new"}
+            conv={conv}
+            userId={me.id}
+            editing={editing}
+            onCancelEdit={act.cancelEdit}
+          />
         ) : conv.encrypted ? (
           // The server takes only MLS messages here (encryption_required), which this
           // browser cannot make yet: say so instead of a box whose sends would be refused.

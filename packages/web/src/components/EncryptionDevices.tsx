@@ -9,8 +9,8 @@
 import { DEVICE_NAME_MAX, type DeviceView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
-import { deviceSupported, forgetDevice, savedDevice } from "../e2ee/browser-db.js";
-import { deviceHere as thisBrowser } from "../e2ee/opened.js";
+import { deviceSupported, forgetDevice } from "../e2ee/browser-db.js";
+import { lookForDevice } from "../e2ee/opened.js";
 import { device as agentDevice, listTime } from "../format.js";
 import { session } from "../state/live.js";
 import { toast } from "../state/notices.js";
@@ -178,19 +178,6 @@ function AddThisBrowser({ userId, onAdded }: { userId: string; onAdded: () => Pr
   );
 }
 
-/**
- * This browser's device id for `userId`, as kept here; null when it keeps none. Keys kept
- * for a device the server no longer lists (removed from another device) are forgotten.
- */
-async function deviceHere(userId: string, listed: DeviceView[]): Promise<string | null> {
-  if (!deviceSupported()) return null;
-  const saved = await savedDevice(userId);
-  if (!saved) return null;
-  if (listed.some((d) => d.id === saved.device_id)) return saved.device_id;
-  await forgetDevice(userId);
-  return null;
-}
-
 export function EncryptionDevices() {
   const userId = useStore(session, (s) => s.user?.id);
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
@@ -200,17 +187,19 @@ export function EncryptionDevices() {
   const load = async (): Promise<void> => {
     try {
       const list = await api.devices.list();
-      const hereId = userId ? await deviceHere(userId, list) : null;
+      // Also tells the conversations on screen to open (or stop opening) messages here.
+      const hereId = userId ? await lookForDevice(userId, list) : null;
       setHere(hereId);
-      // The conversations on screen open (or stop opening) their messages here.
-      if (userId) thisBrowser.set({ userId, deviceId: hereId });
       setDevices(list);
       setError(null);
-      const low = list.find((d) => d.id === hereId && d.unused_key_packages < LOW);
+      const low = list.some((d) => d.id === hereId && d.unused_key_packages < LOW);
       if (low && userId) {
-        // This browser's own pool ran low: it makes more now (the MLS code loads for it).
+        // This browser's own pool ran low (a warning from the server missed, say): it
+        // makes more now (the MLS code loads for it).
         const { topUpThisBrowser } = await import("../e2ee/this-browser.js");
-        if ((await topUpThisBrowser(userId, low.unused_key_packages)) > 0) await load();
+        await topUpThisBrowser(userId);
+        // Made up here, or meanwhile by another tab or on the server's warning.
+        setDevices(await api.devices.list());
       }
     } catch (err) {
       setError(errorText(err));

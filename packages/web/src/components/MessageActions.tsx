@@ -1,8 +1,9 @@
 /**
  * The toolbar on a message: react (a small emoji picker), reply, reply in thread (in the
  * timeline), copy link, pin, edit, delete (confirmed).
- * An encrypted message, which this browser cannot open, offers only the link and delete:
- * the rest would need the plaintext, or an encrypted answer this browser cannot make.
+ * An encrypted message this browser cannot open offers only the link and delete: the rest
+ * would need the plaintext. One its device opened offers reacting and editing as well,
+ * sent encrypted by the device (e2ee/opened.ts); replies and pins are yet to come there.
  * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
  * take focus, Escape closes them, and focus returns to the button that opened them.
  */
@@ -43,6 +44,8 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
     return conv !== undefined && mayPin(conv);
   });
   const pinned = useStore(chat, (s) => isPinned(s, message));
+  const encrypted = useStore(chat, (s) => s.convs[message.conversation_id]?.encrypted === true);
+  // Still ciphertext: not opened by this browser's device (timeline's shownMessages).
   const sealed = message.mls !== undefined;
   // A change to the group's keys stays (the server refuses to delete it).
   const deletable = canDelete && (message.mls === undefined || message.mls.kind === "application");
@@ -131,17 +134,19 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
       ) : (
         <>
           {!sealed && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="React"
+              title={off ?? "React"}
+              disabled={off !== null}
+              onClick={open("react", "React")}
+            >
+              <Icon name="smile" />
+            </button>
+          )}
+          {!encrypted && (
             <>
-              <button
-                type="button"
-                class="icon-btn"
-                aria-label="React"
-                title={off ?? "React"}
-                disabled={off !== null}
-                onClick={open("react", "React")}
-              >
-                <Icon name="smile" />
-              </button>
               <button
                 type="button"
                 class="icon-btn"
@@ -175,7 +180,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
           >
             <Icon name="link" />
           </button>
-          {pinnable && !sealed && (
+          {pinnable && !encrypted && (
             <button
               type="button"
               class={pinned ? "icon-btn active" : "icon-btn"}

@@ -8,7 +8,7 @@ import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
 import { threadHref } from "../router.js";
 import { toggleReaction } from "../state/actions.js";
-import type { PendingMessage } from "../state/chat.js";
+import { chat, type PendingMessage } from "../state/chat.js";
 import { discardSend, retrySend } from "../state/send.js";
 import { useStore } from "../state/store.js";
 import { isEmojiOnly, MessageText } from "../text.js";
@@ -80,9 +80,22 @@ function SealedBody({ message, mls, myUsername }: BodyProps & { mls: MlsEnvelope
   const read = useStore(opened, (all) => all[message.id]);
   if (read && "text" in read)
     return <MessageText body={read.text} myUsername={myUsername} class="text" />;
-  if (read)
+  if (read && "unreadable" in read)
     return <p class="text tombstone">🔒 Cannot be read in this browser: {read.unreadable}</p>;
+  // The timeline folds these into the message they change; shown alone elsewhere.
+  if (read) return <p class="text tombstone">An edit of or a reaction to another message</p>;
   return <p class="text tombstone">{sealedText(mls)}</p>;
+}
+
+/** An encrypted message's edit: its earlier words stay on the devices, not the server. */
+function SealedEditMark() {
+  return (
+    <>
+      <span class="edited" title="Edited on the sender's device">
+        (edited)
+      </span>{" "}
+    </>
+  );
 }
 
 type MlsEnvelope = NonNullable<MessageView["mls"]>;
@@ -112,6 +125,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const name = nameOf(message.sender_id);
   const bot = props.botOf?.(message.sender_id) === true;
   const showName = !mine && group && !continued;
+  // Opened by this browser's device: no edit history or thread kept on the server.
+  const encrypted = useStore(chat, (s) => s.convs[message.conversation_id]?.encrypted === true);
   const cls = `msg${mine ? " mine" : ""}${continued ? " cont" : ""}${message.deleted ? " deleted" : ""}`;
 
   return (
@@ -142,7 +157,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             )}
             <Body message={message} myUsername={myUsername} />
             <span class="stamp">
-              {message.edited_at && !message.deleted && <EditedMark message={message} />}
+              {message.edited_at &&
+                !message.deleted &&
+                (encrypted ? <SealedEditMark /> : <EditedMark message={message} />)}
               <time
                 dateTime={new Date(message.created_at).toISOString()}
                 title={fullTime(message.created_at)}
@@ -151,8 +168,14 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </time>
             </span>
           </div>
-          {!props.inThread && <ThreadLink message={message} nameOf={nameOf} />}
-          {!props.inThread && message.thread_id && (
+          {!props.inThread && !encrypted && <ThreadLink message={message} nameOf={nameOf} />}
+          {encrypted && message.thread_id && (
+            <p class="thread-link">
+              <Icon name="thread" />
+              <span>Replied in the thread of the message quoted</span>
+            </p>
+          )}
+          {!props.inThread && !encrypted && message.thread_id && (
             <a class="thread-link" href={threadHref(message.conversation_id, message.thread_id)}>
               <Icon name="thread" />
               <span>Replied in a thread</span>

@@ -6,6 +6,8 @@
 
 import { hideBlocked, type MessageView, type UserView } from "@private-chat/sdk";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { opened } from "../e2ee/opened.js";
+import { shownMessages } from "../e2ee/shown.js";
 import { dayLabel, joinNames, sameDay } from "../format.js";
 import { fetchQuote, loadOlder } from "../state/actions.js";
 import { blockedIds, type Conv, chat, inTimeline, myReadSeq } from "../state/chat.js";
@@ -51,7 +53,14 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   useReveal(id, scroller);
   // Where "New messages" goes: the read mark when the conversation was opened.
   const [readAtOpen] = useState(() => myReadSeq(conv, me?.id));
-  const messages = timeline?.messages ?? [];
+  const loaded = timeline?.messages;
+  // An encrypted conversation as this browser's device folded it (edits and reactions
+  // applied, not shown as lines); the whole store, since a message changes by another's.
+  const read = useStore(opened, (all) => (conv.encrypted ? all : undefined));
+  const messages = useMemo(
+    () => (read && loaded ? shownMessages(loaded, read) : (loaded ?? [])),
+    [loaded, read],
+  );
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const nameOf = useNameOf(conv);
   const botOf = useBotOf(conv);

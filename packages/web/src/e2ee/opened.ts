@@ -5,13 +5,30 @@
  * code (reading.ts) loads only once there is an encrypted conversation to open on a
  * browser that is a device.
  */
-import type { ConversationView, MessageView } from "@private-chat/sdk";
+import type { ConversationView, DeviceView, MessageView, ReactionView } from "@private-chat/sdk";
+import { errorText } from "../api.js";
+import { chat } from "../state/chat.js";
 import { toast } from "../state/notices.js";
+import { upsertMessage } from "../state/reduce.js";
 import { createStore } from "../state/store.js";
-import { deviceSupported, savedDevice } from "./browser-db.js";
+import { deviceSupported, forgetDevice, savedDevice } from "./browser-db.js";
 
-/** A message as this device reads it: its text, or why not. */
-export type Opened = { text: string } | { unreadable: string };
+/**
+ * A message as this device reads it, folded with the rest of the timeline (the SDK's
+ * foldMessages): a text with its latest edit and its reactions, and the message it
+ * answers (`reply_to`, by id; `in_thread` when that is its thread's root); or why it did
+ * not open; or `folded`, an edit or a reaction, shown in the message it changes.
+ */
+export type Opened =
+  | {
+      text: string;
+      edited_at?: number;
+      reactions?: ReactionView[];
+      reply_to?: string;
+      in_thread?: boolean;
+    }
+  | { unreadable: string }
+  | { folded: true };
 
 export const opened = createStore<Record<string, Opened>>({});
 
@@ -31,10 +48,24 @@ export function deviceOf(
   return here && here.userId === userId ? here.deviceId : undefined;
 }
 
-/** Looks again whether this browser is a device of `userId` (after Settings changed it). */
-export async function lookForDevice(userId: string): Promise<void> {
+/**
+ * Looks again whether this browser is a device of `userId` (after Settings changed it,
+ * or another tab): its device id, null when it keeps none. Given the server's list of the
+ * account's devices, keys kept for one it no longer lists (removed from elsewhere) are
+ * forgotten here.
+ */
+export async function lookForDevice(
+  userId: string,
+  listed?: readonly DeviceView[],
+): Promise<string | null> {
   const saved = deviceSupported() ? await savedDevice(userId).catch(() => undefined) : undefined;
-  deviceHere.set({ userId, deviceId: saved?.device_id ?? null });
+  let deviceId = saved?.device_id ?? null;
+  if (deviceId !== null && listed && !listed.some((d) => d.id === deviceId)) {
+    await forgetDevice(userId);
+    deviceId = null;
+  }
+  deviceHere.set({ userId, deviceId });
+  return deviceId;
 }
 
 export function keepOpened(entries: [string, Opened][]): void {
@@ -107,6 +138,33 @@ export async function setUpOnThisBrowser(userId: string, conv: ConversationView)
   }
 }
 
+/**
+ * Encrypts an edit of `target` (a text of this person's that this device opened) or a
+ * reaction to it, and sends it. The sent message joins the timeline at once, so the
+ * timeline folds it in (openMessages) whether or not the server's event comes. False
+ * (and told) when it was not sent.
+ */
+export async function changeOnThisBrowser(
+  userId: string,
+  conv: ConversationView,
+  target: MessageView,
+  change: { body: string } | { emoji: string; action: "added" | "removed" },
+): Promise<boolean> {
+  try {
+    const { sendOnDevice } = await import("./reading.js");
+    const content =
+      "body" in change
+        ? { kind: "edit" as const, target: target.seq, body: change.body }
+        : { kind: "reaction" as const, target: target.seq, ...change };
+    const sent = await sendOnDevice(userId, conv, content);
+    chat.update((s) => upsertMessage(s, sent));
+    return true;
+  } catch (err) {
+    toast(`Not sent: ${errorText(err)}`);
+    return false;
+  }
+}
+
 /** Encrypts `text` on this browser's device and sends it; the sent message. */
 export async function sendEncryptedText(
   userId: string,
@@ -114,7 +172,7 @@ export async function sendEncryptedText(
   text: string,
 ): Promise<MessageView> {
   const { sendOnDevice } = await import("./reading.js");
-  const message = await sendOnDevice(userId, conv, text);
+  const message = await sendOnDevice(userId, conv, { kind: "text", body: text });
   keepOpened([[message.id, { text }]]);
   return message;
 }

@@ -3,7 +3,15 @@
  * (browser-db.ts): reading an encrypted conversation's messages and sending into it.
  */
 import { type ConversationView, type MessageView, randomId } from "@private-chat/sdk";
-import { EncryptedChat, loadDevice, type RegisteredDevice } from "@private-chat/sdk/mls";
+import {
+  EncryptedChat,
+  type EncryptedContent,
+  foldMessages,
+  loadDevice,
+  type RegisteredDevice,
+  type ShownContent,
+  UNKNOWN_CONTENT_TEXT,
+} from "@private-chat/sdk/mls";
 import { api } from "../api.js";
 import { browserStates, NoDeviceHere, savedDevice } from "./browser-db.js";
 import type { Opened } from "./opened.js";
@@ -19,32 +27,75 @@ async function chatOf(userId: string, conv: ConversationView): Promise<Encrypted
   return new EncryptedChat(api, await ownDevice(userId), conv, browserStates(userId));
 }
 
-/** What this device reads of `messages`: the application messages', by message id. */
+/**
+ * What this device reads of `messages`, by message id: the application messages folded
+ * (foldMessages), so an edit or a reaction is `folded` into the message it changes.
+ */
 export async function readOnDevice(
   userId: string,
   conv: ConversationView,
   messages: MessageView[],
 ): Promise<[string, Opened][]> {
   const read = await (await chatOf(userId, conv)).read(messages);
-  return read
-    .filter(({ message }) => !message.deleted)
-    .map(({ message, kept }): [string, Opened] => [
-      message.id,
-      kept && "text" in kept
-        ? { text: kept.text }
-        : {
-            unreadable:
-              kept && "refused" in kept ? kept.refused : "sent before this browser joined",
-          },
-    ]);
+  const shown = new Map(foldMessages(read).map((s) => [s.message.id, s.shown]));
+  const ids = new Map(messages.map((m) => [m.seq, m.id]));
+  const entries: [string, Opened][] = [];
+  for (const { message } of read) {
+    if (message.deleted) continue;
+    const content = shown.get(message.id);
+    entries.push([message.id, content ? await openedOf(conv.id, content, ids) : { folded: true }]);
+  }
+  return entries;
+}
+
+async function openedOf(
+  conversationId: string,
+  shown: ShownContent,
+  ids: Map<number, string>,
+): Promise<Opened> {
+  switch (shown.kind) {
+    case "unread":
+      return { unreadable: shown.reason ?? "sent before this browser joined" };
+    case "text": {
+      const answered = shown.reply_to ?? shown.thread_root;
+      const replyTo =
+        answered === undefined ? undefined : await idAt(conversationId, answered, ids);
+      return {
+        text: shown.body,
+        ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
+        ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
+        ...(replyTo ? { reply_to: replyTo } : {}),
+        ...(replyTo && shown.reply_to === undefined ? { in_thread: true } : {}),
+      };
+    }
+    default:
+      // Deleted messages are left out before; a kind this version does not know says so.
+      return { text: UNKNOWN_CONTENT_TEXT };
+  }
+}
+
+/**
+ * The id of the message at `seq`, which a reply names by seq inside the ciphertext: from
+ * the messages read, or else asked of the server (one that answers an older message).
+ */
+async function idAt(
+  conversationId: string,
+  seq: number,
+  ids: Map<number, string>,
+): Promise<string | undefined> {
+  const known = ids.get(seq);
+  if (known) return known;
+  const [message] = await api.history(conversationId, { after: seq - 1, limit: 1 });
+  if (message?.seq === seq) ids.set(seq, message.id);
+  return ids.get(seq);
 }
 
 export async function sendOnDevice(
   userId: string,
   conv: ConversationView,
-  text: string,
+  content: EncryptedContent,
 ): Promise<MessageView> {
-  return (await chatOf(userId, conv)).send(text, randomId());
+  return (await chatOf(userId, conv)).sendContent(content, randomId());
 }
 
 /** Sets the group up on this device; false when nobody else has a device yet. */

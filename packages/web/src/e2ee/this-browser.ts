@@ -6,11 +6,10 @@
 import {
   KEY_PACKAGE_POOL,
   loadDevice,
-  makeKeyPackages,
   type RegisteredDevice,
   registerDevice,
   saveDevice,
-  toBase64Url,
+  topUpKeyPackages,
 } from "@private-chat/sdk/mls";
 import { api } from "../api.js";
 import { deviceSupported, keepDevice, NoDeviceHere, savedDevice } from "./browser-db.js";
@@ -25,22 +24,23 @@ export async function addThisBrowser(userId: string, name: string): Promise<Regi
 }
 
 /**
- * Makes key packages up to the pool's size again and uploads them; how many. They are
- * kept here first, so a welcome made for one always finds its private keys; the device's
- * Web Lock keeps two tabs from doing it at once.
+ * Makes this browser's key packages up to the pool's size again and uploads them (the
+ * SDK's `topUpKeyPackages`: kept here before they leave); how many. Under the device's
+ * Web Lock, and counted on the server afresh under it: every open tab hears the same
+ * warning, and a warning replayed after being away may be older than the last top-up,
+ * so a count from before the lock would upload a second pool.
  */
-export async function topUpThisBrowser(userId: string, remaining: number): Promise<number> {
+export async function topUpThisBrowser(userId: string): Promise<number> {
   return navigator.locks.request(`e2ee:${userId}:device`, async () => {
     const saved = await savedDevice(userId);
-    const wanted = KEY_PACKAGE_POOL - remaining;
-    if (!saved || wanted <= 0) return 0;
-    const device = loadDevice(saved);
-    const fresh = await makeKeyPackages(device.keys, wanted);
-    await keepDevice(saveDevice({ ...device, held: [...device.held, ...fresh] }));
-    await api.devices.uploadKeyPackages(
-      device.keys.deviceId,
-      fresh.map((p) => toBase64Url(p.encoded)),
+    if (!saved) return 0;
+    const listed = (await api.devices.list()).find((d) => d.id === saved.device_id);
+    // Removed from elsewhere: Settings forgets its keys when it next lists the devices.
+    if (!listed) return 0;
+    return topUpKeyPackages(
+      api.devices,
+      { load: () => loadDevice(saved), save: (device) => keepDevice(saveDevice(device)) },
+      listed.unused_key_packages,
     );
-    return fresh.length;
   });
 }

@@ -6,7 +6,7 @@
 import type { CreateConversationBody } from "@private-chat/protocol/chat";
 import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { api, errorText, isAuthError } from "../api.js";
-import { setUpOnThisBrowser } from "../e2ee/opened.js";
+import { changeOnThisBrowser, setUpOnThisBrowser } from "../e2ee/opened.js";
 import { chat, type Timeline } from "./chat.js";
 import { end } from "./live.js";
 import { refreshTimeline } from "./local-copy.js";
@@ -136,6 +136,13 @@ export function deleteMessage(id: string): Promise<boolean> {
 export function toggleReaction(message: MessageView, emoji: string): Promise<boolean> {
   const me = chat.get().me?.id ?? "";
   const mine = message.reactions?.some((r) => r.emoji === emoji && r.user_ids.includes(me));
+  // The server refuses reactions in an encrypted conversation: the device sends them.
+  const conv = chat.get().convs[message.conversation_id];
+  if (conv?.encrypted)
+    return changeOnThisBrowser(me, conv, message, {
+      emoji,
+      action: mine ? "removed" : "added",
+    });
   return run(() => (mine ? api.unreact(message.id, emoji) : api.react(message.id, emoji)));
 }
 

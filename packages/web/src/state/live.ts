@@ -1,20 +1,12 @@
 /**
  * The signed-in session: starts the socket, loads the conversation list, and applies the
  * socket's events to the chat state. Events that arrive before the list is loaded are
- * held and applied after it, in order.
+ * held and applied after it, in order. Who is typing is typing.ts's; telling the person
+ * of what arrives, tell.ts's; a warning that this browser's key packages run low,
+ * e2ee/low-key-packages.ts's.
  */
 
-import { levelNow } from "@private-chat/protocol/notifications";
-import { shownText } from "@private-chat/protocol/sealed-text";
-import {
-  ApiError,
-  type AuthResponse,
-  isHiddenMessage,
-  isThreadOnly,
-  type MessageView,
-  type StoredEvent,
-  type UserView,
-} from "@private-chat/sdk";
+import { ApiError, type AuthResponse, type StoredEvent, type UserView } from "@private-chat/sdk";
 import {
   api,
   clearSession,
@@ -27,9 +19,8 @@ import {
   saveSession,
   storedCursor,
 } from "../api.js";
-import { conversationTitle, memberName } from "../format.js";
-import { notifyInBackground } from "../notify.js";
-import { blockedIds, type Conv, chat, emptyState } from "./chat.js";
+import { answerLowKeyPackages } from "../e2ee/low-key-packages.js";
+import { chat, emptyState } from "./chat.js";
 import { confirmList, restoreCopy } from "./local-copy.js";
 import {
   deleteCopy,
@@ -38,26 +29,25 @@ import {
   readCopy,
   seedRecent,
 } from "./local-store.js";
-import { announce } from "./notices.js";
 import { isViewing, markRead, resetReadMarks } from "./read.js";
 import { applyEvent, mergeConversations, removeConversation } from "./reduce.js";
 import { loadBlocks } from "./requests.js";
 import { restoreOutbox } from "./send.js";
 import { createStore } from "./store.js";
+import { forgetFollows, tellEvent } from "./tell.js";
 import { forgetTwoFactor, isOverdue, loadTwoFactor, twoFactor } from "./two-factor.js";
+import { onTyping, stopTyping } from "./typing.js";
 
 export const session = createStore<{ user: UserView | null; notice: string | null }>({
   user: null,
   notice: null,
 });
 
-const TYPING_MS = 4000;
 let held: StoredEvent[] | null = null;
 let cleanups: (() => void)[] = [];
 let snapshotLoading = false;
 let snapshotAgain = false;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
-let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let readyCount = 0;
 const fetching = new Set<string>();
 
@@ -153,7 +143,9 @@ function start(user: UserView): void {
       if (!chat.get().loaded || readyCount > 1) void loadSnapshot();
     }),
     socket.on("event", (event) => {
-      if (held) held.push(event);
+      // This browser's own key packages need no conversation list: answered at once.
+      if (event.type === "device.key_packages_low") answerLowKeyPackages(user.id, event.device_id);
+      else if (held) held.push(event);
       else handle(event);
     }),
     socket.on("typing", ({ conversation_id, user_id }) => onTyping(conversation_id, user_id)),
@@ -179,11 +171,11 @@ function stop(): void {
   cleanups = [];
   closeSocket();
   clearTimeout(retryTimer);
-  clearTimeout(typingTimer);
+  stopTyping();
   held = null;
   readyCount = 0;
   fetching.clear();
-  followsKnown.clear();
+  forgetFollows();
 }
 
 /** Ends the session locally (after sign-out, or when the server ended it). */
@@ -280,119 +272,5 @@ function handle(event: StoredEvent): void {
   // Read positions and presence were kept from each other until the request was
   // accepted: the fresh view brings them.
   else if (event.type === "request.accepted") void fetchConversation(cid);
-  // A message deleted since is replayed by sync as its tombstone: nothing to tell.
-  if (
-    event.type === "message.new" &&
-    !event.message.deleted &&
-    event.message.sender_id !== state.me?.id &&
-    getSocket()?.state === "open"
-  ) {
-    const conv = state.convs[cid];
-    if (conv && isHiddenMessage(event.message, blockedIds(state.blocked), conv.type)) return;
-    // A reply in its thread alone is told only to those following the thread.
-    const rootId = event.message.thread_id;
-    if (rootId && isThreadOnly(event.message)) {
-      if (conv) void tellFollower(conv, rootId, event.message);
-      return;
-    }
-    const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
-    announce(`${memberName(conv, event.message.sender_id)}${where}: ${shownText(event.message)}`);
-    // Hidden page: a notification, unless a push showed this message already or the
-    // conversation's preference keeps it quiet (a mention under "mentions" is told below).
-    if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, event.message);
-  }
-  if (event.type === "thread.followed") remember(event.root_id, event.following);
-  // Replying follows the thread.
-  if (
-    event.type === "message.new" &&
-    event.message.thread_id &&
-    event.message.sender_id === state.me?.id
-  )
-    remember(event.message.thread_id, true);
-  // Mentions reach only the one mentioned.
-  if (event.type === "mention") {
-    const conv = state.convs[cid];
-    const message = state.timelines[cid]?.messages.find((m) => m.id === event.message_id);
-    if (conv && message && levelNow(conv.notifications) === "mentions") notifyHidden(conv, message);
-  }
-}
-
-/**
- * Whether the user follows threads not opened here, as learnt: for a minute, since
- * being mentioned or another device's reply follows a thread without telling this one.
- */
-const followsKnown = new Map<string, { following: boolean; until: number }>();
-function remember(rootId: string, following: boolean): void {
-  if (followsKnown.size >= 1000) followsKnown.clear();
-  followsKnown.set(rootId, { following, until: Date.now() + 60_000 });
-}
-
-/** A thread-only reply: told as any message when the user follows its thread. */
-async function tellFollower(conv: Conv, rootId: string, message: MessageView): Promise<void> {
-  const opened = chat.get().threads[rootId];
-  if (opened) {
-    if (opened.following) tell(conv, message);
-    return;
-  }
-  // Only a hidden page asks the server (once a minute per thread): it may notify.
-  const known = followsKnown.get(rootId);
-  if (known && known.until > Date.now()) {
-    if (known.following) tell(conv, message);
-    return;
-  }
-  if (document.visibilityState === "visible") return;
-  const following = await api.thread(rootId, { limit: 1 }).then(
-    (page) => page.following,
-    () => false,
-  );
-  remember(rootId, following);
-  if (following) tell(conv, message);
-}
-
-function tell(conv: Conv, message: MessageView): void {
-  announce(`${memberName(conv, message.sender_id)} in a thread: ${shownText(message)}`);
-  if (levelNow(conv.notifications) === "all") notifyHidden(conv, message);
-}
-
-function notifyHidden(conv: Conv, message: MessageView): void {
-  const me = chat.get().me?.id;
-  void notifyInBackground({
-    conversation_id: conv.id,
-    message_id: message.id,
-    title: conversationTitle(conv, me),
-    sender_name: memberName(conv, message.sender_id),
-    text: message.mls ? shownText(message) : message.body,
-    group: conv.type === "group",
-  }).catch(() => undefined);
-}
-
-function onTyping(conversationId: string, userId: string): void {
-  const state = chat.get();
-  // Nothing of a request or of a blocked person shows (the server sends none either).
-  if (userId === state.me?.id || userId in state.blocked) return;
-  if (state.convs[conversationId]?.request !== undefined) return;
-  chat.update((s) => ({
-    ...s,
-    typing: {
-      ...s.typing,
-      [conversationId]: { ...s.typing[conversationId], [userId]: Date.now() + TYPING_MS },
-    },
-  }));
-  clearTimeout(typingTimer);
-  typingTimer = setTimeout(pruneTyping, TYPING_MS + 50);
-}
-
-function pruneTyping(): void {
-  const now = Date.now();
-  let next = Infinity;
-  chat.update((s) => {
-    const typing: typeof s.typing = {};
-    for (const [cid, users] of Object.entries(s.typing)) {
-      const alive = Object.entries(users).filter(([, until]) => until > now);
-      for (const [, until] of alive) next = Math.min(next, until);
-      if (alive.length > 0) typing[cid] = Object.fromEntries(alive);
-    }
-    return { ...s, typing };
-  });
-  if (next !== Infinity) typingTimer = setTimeout(pruneTyping, next - now + 50);
+  tellEvent(event);
 }

@@ -176,7 +176,8 @@ function bumpThreads(state: ChatState): ChatState {
 export function applyEvent(state: ChatState, event: StoredEvent): ChatState {
   // Another device (or this one) changed the do-not-disturb hours: Settings shows them.
   if (event.type === "dnd.updated") return { ...state, dnd: event.dnd };
-  // The web app keeps no devices yet (end-to-end encryption is to come).
+  // About a device's key packages, nothing shown: the live socket answers it for this
+  // browser's own device (e2ee/low-key-packages.ts).
   if (event.type === "device.key_packages_low") return state;
   const me = state.me?.id;
   const conv = state.convs[event.conversation_id];

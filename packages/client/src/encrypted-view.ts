@@ -1,0 +1,67 @@
+/**
+ * An encrypted conversation's folded messages (the SDK's foldMessages) as the rest of the
+ * client shows plain ones: a MessageView with its plaintext as `body`, its latest edit's
+ * words and time as a plain edit has them, its reactions, and its reply and thread
+ * pointing at message ids. The formatting of plain messages (format.ts) then serves both.
+ */
+import type { ApiClient, MessageView } from "@private-chat/sdk";
+import { opened, type ShownMessage, UNKNOWN_CONTENT_TEXT } from "@private-chat/sdk/mls";
+
+/** The message at `seq` in the conversation, deleted ones too; undefined when none. */
+export async function messageAt(
+  api: ApiClient,
+  conversationId: string,
+  seq: number,
+): Promise<MessageView | undefined> {
+  const [message] = await api.history(conversationId, { after: seq - 1, limit: 1 });
+  return message?.seq === seq ? message : undefined;
+}
+
+/**
+ * The folded messages as views. A reply or thread reply pointing outside `shown` has its
+ * target's id looked up, one request each.
+ */
+export async function viewsOf(
+  api: ApiClient,
+  conversationId: string,
+  shown: ShownMessage[],
+): Promise<MessageView[]> {
+  const ids = new Map(shown.map((s) => [s.message.seq, s.message.id]));
+  for (const { shown: content } of shown) {
+    if (content.kind !== "text") continue;
+    for (const seq of [content.reply_to, content.thread_root]) {
+      if (seq === undefined || ids.has(seq)) continue;
+      const target = await messageAt(api, conversationId, seq);
+      if (target) ids.set(seq, target.id);
+    }
+  }
+  return shown.map((s) => viewOf(s, ids));
+}
+
+function viewOf({ message, shown }: ShownMessage, ids: Map<number, string>): MessageView {
+  switch (shown.kind) {
+    case "deleted":
+      return message;
+    case "unread":
+      return opened(
+        message,
+        `[cannot be read on this device: ${shown.reason ?? "sent before this device joined"}]`,
+      );
+    case "unknown":
+      return opened(message, UNKNOWN_CONTENT_TEXT);
+    case "text": {
+      const replyTo = shown.reply_to === undefined ? undefined : ids.get(shown.reply_to);
+      const root = shown.thread_root === undefined ? undefined : ids.get(shown.thread_root);
+      return {
+        ...opened(message, shown.body),
+        ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
+        ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
+        ...(replyTo ? { reply_to: replyTo } : {}),
+        // The server cannot keep an encrypted thread's replies apart from the timeline,
+        // so each shows there, marked as a reply in its thread.
+        ...(root ? { thread_id: root, also_to_conversation: true as const } : {}),
+        ...(shown.thread ? { thread: shown.thread } : {}),
+      };
+    }
+  }
+}
