@@ -2,9 +2,11 @@
  * A browser made one of the person's devices in Settings reads and writes an end-to-end
  * encrypted conversation (docs/E2EE.md, "The browser's store"): a message sent to it from
  * another person's device opens in its timeline, what it types is encrypted before it
- * leaves and opens on the other device, edits, reactions and replies travel encrypted both
- * ways and show folded into the messages they change, the server holds ciphertext only,
- * and axe-core finds nothing on the conversation with its encrypted message box.
+ * leaves and opens on the other device, edits, reactions and replies (in the timeline and
+ * in a thread) travel encrypted both ways and show folded into the messages they change,
+ * a new message shows its plaintext in the list's preview and the notice of it while
+ * another conversation is on screen, the server holds ciphertext only, and axe-core finds
+ * nothing on the conversation with its encrypted message box and its reply bar.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -20,7 +22,14 @@ import { memoryStates } from "../e2ee/device-fixture.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
-import { conversationLink, messageList, passesAxe, signedInPage, visible } from "./helpers.js";
+import {
+  conversationLink,
+  gone,
+  messageList,
+  passesAxe,
+  signedInPage,
+  visible,
+} from "./helpers.js";
 
 describe("this browser as a device in an encrypted conversation", { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -35,6 +44,8 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
   const errors: string[] = [];
   const toAlice = "hello alice, word 9c1e";
   const toBob = "hi bob, word 4d2b";
+  const answer = "an answer, word 3d7e";
+  const threaded = "in bob's thread, word 9f1b";
   const item = (text: string) => messageList(page).getByRole("listitem").filter({ hasText: text });
 
   before(async () => {
@@ -159,6 +170,42 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
       assert.equal(onServer.includes(words), false, `"${words}" is not on the server`);
   });
 
+  it("replies from the browser, in the timeline and in a thread, as Bob's device reads", async () => {
+    const replying = page.getByText(`Replying to ${bob.username}`);
+    await item(toAlice).getByRole("button", { name: "Reply", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await visible(replying);
+    await passesAxe(page, "an encrypted conversation with the reply bar open");
+    // The box has the focus: the reply goes on from the keyboard.
+    await page.keyboard.type(answer);
+    await page.keyboard.press("Enter");
+    await visible(item(answer).getByText(toAlice));
+    await gone(replying);
+
+    const bobs = item(toAlice).filter({ hasNotText: answer });
+    await bobs.hover();
+    await bobs.getByRole("button", { name: "Reply in thread", exact: true }).click();
+    await visible(page.getByText(`Replying in thread to ${bob.username}`));
+    const box = page.getByLabel("Encrypted message", { exact: true });
+    await box.fill(threaded);
+    await box.press("Enter");
+    await visible(item(threaded).getByText("Replied in the thread of the message quoted"));
+    await visible(item(threaded).getByText(toAlice));
+
+    const history = await bobApi.history(conversationId, { after: 0, limit: 100 });
+    const shown = foldMessages(await bobChat.read(history));
+    const seqOf = (body: string) =>
+      shown.find((s) => s.shown.kind === "text" && s.shown.body === body)?.message.seq;
+    const textOf = (body: string) =>
+      shown.flatMap(({ shown }) =>
+        shown.kind === "text" && shown.body === body ? [shown] : [],
+      )[0];
+    assert.ok(seqOf(toAlice));
+    assert.equal(textOf(answer)?.reply_to, seqOf(toAlice), "the reply names Bob's message");
+    assert.equal(textOf(threaded)?.thread_root, seqOf(toAlice), "the thread's root is Bob's");
+    assert.equal(textOf(toAlice)?.thread?.reply_count, 1);
+  });
+
   it("creates an encrypted group with the switch, set up on this browser's device", async () => {
     const secret = "the new plan, word 5e6f";
     await page.getByRole("link", { name: "New chat" }).click();
@@ -183,6 +230,19 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
       read.map(({ kept }) => (kept && "text" in kept ? kept.text : "?")),
       [secret],
     );
+  });
+
+  it("shows a new message's plaintext in the list and its notice, another conversation on screen", async () => {
+    const news = "news for the list, word 4a8c";
+    await bobChat.send(news, "bob-news");
+    await visible(conversationLink(page, "Pair").getByText(`${bob.username}: ${news}`));
+    await page
+      .getByRole("log", { name: "Incoming messages" })
+      .getByText(`${bob.username} in Pair: ${news}`)
+      .waitFor({ state: "attached" });
+    const onServer = JSON.stringify(await bobApi.history(conversationId, { after: 0, limit: 100 }));
+    for (const words of [news, answer, threaded])
+      assert.equal(onServer.includes(words), false, `"${words}" is not on the server`);
   });
 
   it("logged no errors", () => {

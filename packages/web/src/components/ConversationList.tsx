@@ -4,8 +4,9 @@
  * listed apart, above the conversations; declined ones only on the requests page.
  */
 
-import { isHiddenMessage, listSection, shownText } from "@private-chat/sdk";
+import { isHiddenMessage, listSection, plainText, shownText } from "@private-chat/sdk";
 import { useMemo, useState } from "preact/hooks";
+import { useOpenPreviews, usePreview } from "../e2ee/preview.js";
 import { conversationTitle, listTime, memberName, otherMembers } from "../format.js";
 import { memo } from "../memo.js";
 import { chatHref, type Route } from "../router.js";
@@ -52,6 +53,7 @@ export function ConversationList({ route }: { route: Route }) {
   const all = useMemo(() => sortedConversations(convs), [convs]);
   const sorted = useMemo(() => all.filter((c) => listSection(c) === "main"), [all]);
   const requests = useMemo(() => all.filter((c) => listSection(c) === "requests"), [all]);
+  useOpenPreviews(me, sorted);
   const declined = all.length - sorted.length - requests.length;
   const needle = filter.trim().toLowerCase();
   const matches = (c: Conv) => !needle || conversationTitle(c, me).toLowerCase().includes(needle);
@@ -150,7 +152,13 @@ export function ConversationList({ route }: { route: Route }) {
   );
 }
 
-function preview(conv: Conv, me: string | undefined, hidden: boolean): string {
+/** `opened`: the plaintext of an encrypted last message, where this browser's device opened it. */
+function preview(
+  conv: Conv,
+  me: string | undefined,
+  hidden: boolean,
+  opened: string | undefined,
+): string {
   const m = conv.last_message;
   if (conv.request === "sent" && !m) return "Request sent";
   if (!m) return conv.type === "group" ? `${conv.members.length} members` : "Say hello 👋";
@@ -165,7 +173,8 @@ function preview(conv: Conv, me: string | undefined, hidden: boolean): string {
   // A message of files alone has no text to show.
   if (m.body === "") return `${who}📎 ${m.attachments?.[0]?.name ?? "Attachment"}`;
   // The words only: formatting characters would be noise in one line.
-  return who + shownText(m).replace(/\s+/g, " ").slice(0, 120);
+  const words = opened === undefined ? shownText(m) : plainText(opened);
+  return who + words.replace(/\s+/g, " ").slice(0, 120);
 }
 
 interface ItemProps {
@@ -184,6 +193,7 @@ const Item = memo(function Item({ conv, active, me, online, typing, hidden }: It
   const unread = conv.unread_count;
   const when = activityOf(conv);
   const muted = convMuted(conv);
+  const opened = usePreview(conv.last_message);
   return (
     <li>
       <a
@@ -212,7 +222,7 @@ const Item = memo(function Item({ conv, active, me, online, typing, hidden }: It
           </span>
           <span class="conv-bottom">
             <span class={conv.last_message?.deleted ? "conv-preview muted-i" : "conv-preview"}>
-              {typing ? <em class="typing-text">typing…</em> : preview(conv, me, hidden)}
+              {typing ? <em class="typing-text">typing…</em> : preview(conv, me, hidden, opened)}
             </span>
             {conv.request === "sent" && <span class="role">waiting</span>}
             {conv.request === "pending" && <span class="role">request</span>}

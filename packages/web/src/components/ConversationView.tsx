@@ -193,6 +193,9 @@ export function ConversationView({ id, info, thread }: Props) {
             userId={me.id}
             editing={editing}
             onCancelEdit={act.cancelEdit}
+            replyTo={replyTo}
+            inThread={act.replyInThread}
+            onCancelReply={act.cancelReply}
           />
         ) : conv.encrypted ? (
           // The server takes only MLS messages here (encryption_required), which this

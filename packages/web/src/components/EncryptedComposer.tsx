@@ -1,13 +1,16 @@
 /**
  * The composer of an end-to-end encrypted conversation on a browser that is one of the
- * person's devices: text, and editing one's own message (encrypted attachments and
- * replies are yet to come), encrypted here by the SDK's EncryptedChat before it leaves
- * (e2ee/opened.ts). Enter sends; Shift+Enter starts a new line; Escape cancels an edit.
+ * person's devices: text, a reply or a thread reply to a message, and editing one's own
+ * message (encrypted attachments are yet to come), encrypted here by the SDK's
+ * EncryptedChat before it leaves (e2ee/opened.ts). Enter sends; Shift+Enter starts a new
+ * line; Escape cancels an edit or a reply.
  */
 import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.js";
-import { changeOnThisBrowser, sendEncryptedText } from "../e2ee/opened.js";
+import { type Answer, changeOnThisBrowser, sendEncryptedText } from "../e2ee/opened.js";
+import { memberName } from "../format.js";
+import { chat } from "../state/chat.js";
 import { toast } from "../state/notices.js";
 import { ComposerContext } from "./ComposerContext.js";
 import { Icon } from "./icons.js";
@@ -21,18 +24,44 @@ interface Props {
   /** The message being edited (shown with its plaintext); keyed by it, as Composer is. */
   editing?: MessageView | null;
   onCancelEdit?: () => void;
+  /** The message replied to (as shown, with its plaintext), in its thread if `inThread`. */
+  replyTo?: MessageView | null;
+  inThread?: boolean;
+  onCancelReply?: () => void;
 }
 
-export function EncryptedComposer({ conv, userId, editing = null, onCancelEdit }: Props) {
+/**
+ * What a reply answers: the message, or the root of its thread (the root itself when the
+ * message is a thread reply). A root out of the loaded timeline and quotes is not known
+ * here: the reply then starts a thread on the message itself.
+ */
+function answerOf(conv: ConversationView, to: MessageView, inThread: boolean): Answer {
+  if (!inThread || !to.thread_id) return { to, inThread };
+  const state = chat.get();
+  const root =
+    state.timelines[conv.id]?.messages.find((m) => m.id === to.thread_id) ??
+    state.quotes[to.thread_id];
+  return { to: root ?? to, inThread };
+}
+
+export function EncryptedComposer({
+  conv,
+  userId,
+  editing = null,
+  onCancelEdit,
+  replyTo = null,
+  inThread = false,
+  onCancelReply,
+}: Props) {
   const [text, setText] = useState(() => editing?.body ?? "");
   const [sending, setSending] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
   const tooLong = text.length > MAX_CHARS;
 
-  // An edit started from a message's actions continues in the box, by keyboard too.
+  // An edit or a reply started from a message's actions continues in the box, by keyboard too.
   useEffect(() => {
-    if (editing) box.current?.focus();
-  }, [editing]);
+    if (editing || replyTo) box.current?.focus();
+  }, [editing, replyTo]);
 
   const send = async (event?: Event) => {
     event?.preventDefault();
@@ -48,8 +77,10 @@ export function EncryptedComposer({ conv, userId, editing = null, onCancelEdit }
     }
     setSending(true);
     try {
-      await sendEncryptedText(userId, conv, body);
+      const answer = replyTo ? answerOf(conv, replyTo, inThread) : undefined;
+      await sendEncryptedText(userId, conv, body, answer);
       setText("");
+      if (replyTo) onCancelReply?.();
     } catch (err) {
       // The text stays in the box to send again.
       toast(`Not sent: ${errorText(err)}`);
@@ -67,6 +98,14 @@ export function EncryptedComposer({ conv, userId, editing = null, onCancelEdit }
           onCancel={onCancelEdit}
         />
       )}
+      {!editing && replyTo && onCancelReply && (
+        <ComposerContext
+          editing={false}
+          title={`Replying ${inThread ? "in thread " : ""}to ${memberName(conv, replyTo.sender_id)}`}
+          body={replyTo.body}
+          onCancel={onCancelReply}
+        />
+      )}
       <div class="composer-row">
         <textarea
           ref={box}
@@ -77,7 +116,7 @@ export function EncryptedComposer({ conv, userId, editing = null, onCancelEdit }
           onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) void send(e);
-            else if (e.key === "Escape" && editing) onCancelEdit?.();
+            else if (e.key === "Escape") (editing ? onCancelEdit : onCancelReply)?.();
           }}
           aria-invalid={tooLong}
         />

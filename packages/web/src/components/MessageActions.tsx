@@ -2,8 +2,9 @@
  * The toolbar on a message: react (a small emoji picker), reply, reply in thread (in the
  * timeline), copy link, pin, edit, delete (confirmed).
  * An encrypted message this browser cannot open offers only the link and delete: the rest
- * would need the plaintext. One its device opened offers reacting and editing as well,
- * sent encrypted by the device (e2ee/opened.ts); replies and pins are yet to come there.
+ * would need the plaintext. One its device opened offers reacting, replying (in the
+ * timeline or in its thread, from the conversation's box: encrypted threads have no panel)
+ * and editing as well, sent encrypted by the device (e2ee/opened.ts); pins are yet to come.
  * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
  * take focus, Escape closes them, and focus returns to the button that opened them.
  */
@@ -19,6 +20,7 @@ import { isPinned } from "../state/pin-list.js";
 import { pinMessage, unpinMessage } from "../state/pins.js";
 import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
+import type { OnReply } from "./useReplyOrEdit.js";
 
 export const EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
@@ -26,7 +28,7 @@ interface Props {
   message: MessageView;
   mine: boolean;
   canDelete: boolean;
-  onReply: (m: MessageView) => void;
+  onReply: OnReply;
   onEdit: (m: MessageView) => void;
   /** Shown inside a thread, where every reply is in the thread already. */
   inThread?: boolean;
@@ -145,7 +147,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
               <Icon name="smile" />
             </button>
           )}
-          {!encrypted && (
+          {!sealed && (
             <>
               <button
                 type="button"
@@ -163,7 +165,11 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
                   aria-label="Reply in thread"
                   title="Reply in thread"
                   onClick={() =>
-                    navigate(threadHref(message.conversation_id, message.thread_id ?? message.id))
+                    encrypted
+                      ? onReply(message, true)
+                      : navigate(
+                          threadHref(message.conversation_id, message.thread_id ?? message.id),
+                        )
                   }
                 >
                   <Icon name="thread" />

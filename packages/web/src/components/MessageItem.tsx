@@ -18,6 +18,7 @@ import { BotBadge } from "./BotBadge.js";
 import { EditedMark } from "./EditHistory.js";
 import { Icon } from "./icons.js";
 import { MessageActions } from "./MessageActions.js";
+import type { OnReply } from "./useReplyOrEdit.js";
 
 export type NameOf = (userId: string) => string;
 
@@ -34,7 +35,7 @@ interface Props {
   continued: boolean;
   quote: MessageView | null;
   receipt: string | undefined;
-  onReply: (m: MessageView) => void;
+  onReply: OnReply;
   onEdit: (m: MessageView) => void;
   /** Shown in a thread's panel: no thread links, no "Reply in thread". */
   inThread?: boolean;

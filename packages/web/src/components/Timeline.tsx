@@ -15,12 +15,13 @@ import { useStore } from "../state/store.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
 import { useBotOf, useNameOf } from "./useNameOf.js";
+import type { OnReply } from "./useReplyOrEdit.js";
 import { useReveal } from "./useReveal.js";
 
 interface Props {
   conv: Conv;
   me: UserView | null;
-  onReply: (m: MessageView) => void;
+  onReply: OnReply;
   onEdit: (m: MessageView) => void;
 }
 

@@ -73,7 +73,7 @@ export function keepOpened(entries: [string, Opened][]): void {
   opened.update((all) => ({ ...all, ...Object.fromEntries(entries) }));
 }
 
-/** Per conversation: the opening under way, which the next waits for. */
+/** Per conversation: the work under way on its state, which the next waits for. */
 const running = new Map<string, Promise<void>>();
 /** Per conversation: the last failure told, so a timeline that keeps changing tells it once. */
 const told = new Map<string, string>();
@@ -88,12 +88,23 @@ export function openMessages(
   messages: MessageView[],
 ): Promise<void> {
   if (!conv.encrypted || !deviceOf(deviceHere.get(), userId)) return Promise.resolve();
-  const step = (running.get(conv.id) ?? Promise.resolve()).then(() =>
-    openNow(userId, conv, messages),
+  return inTurn(conv.id, () => openNow(userId, conv, messages));
+}
+
+/**
+ * Runs `work` on the conversation's state after the work on it already under way: the
+ * timeline's openings and the list's (preview.ts) take turns rather than wait on each
+ * other's Web Lock, and each finds what the one before it opened.
+ */
+export function inTurn<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+  const step = (running.get(conversationId) ?? Promise.resolve()).then(work);
+  const done = step.then(
+    () => undefined,
+    () => undefined,
   );
-  running.set(conv.id, step);
-  void step.finally(() => {
-    if (running.get(conv.id) === step) running.delete(conv.id);
+  running.set(conversationId, done);
+  void done.then(() => {
+    if (running.get(conversationId) === done) running.delete(conversationId);
   });
   return step;
 }
@@ -165,14 +176,33 @@ export async function changeOnThisBrowser(
   }
 }
 
-/** Encrypts `text` on this browser's device and sends it; the sent message. */
+/**
+ * What a text answers: the message it replies to, or the root of the thread it joins (an
+ * encrypted thread reply shows in the timeline, quoting its root).
+ */
+export interface Answer {
+  to: MessageView;
+  inThread: boolean;
+}
+
+/** Encrypts `text` (answering a message, if so) on this browser's device and sends it. */
 export async function sendEncryptedText(
   userId: string,
   conv: ConversationView,
   text: string,
+  answer?: Answer,
 ): Promise<MessageView> {
   const { sendOnDevice } = await import("./reading.js");
-  const message = await sendOnDevice(userId, conv, { kind: "text", body: text });
-  keepOpened([[message.id, { text }]]);
+  const points = !answer
+    ? {}
+    : answer.inThread
+      ? { thread_root: answer.to.seq }
+      : { reply_to: answer.to.seq };
+  const message = await sendOnDevice(userId, conv, { kind: "text", body: text, ...points });
+  // Kept as the timeline folds it: it is not read again, being open already.
+  const folded = answer
+    ? { reply_to: answer.to.id, ...(answer.inThread ? { in_thread: true } : {}) }
+    : {};
+  keepOpened([[message.id, { text, ...folded }]]);
   return message;
 }

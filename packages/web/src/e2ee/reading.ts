@@ -4,10 +4,12 @@
  */
 import { type ConversationView, type MessageView, randomId } from "@private-chat/sdk";
 import {
+  contentOf,
   EncryptedChat,
   type EncryptedContent,
   foldMessages,
   loadDevice,
+  type OpenedContent,
   type RegisteredDevice,
   type ShownContent,
   UNKNOWN_CONTENT_TEXT,
@@ -15,6 +17,7 @@ import {
 import { api } from "../api.js";
 import { browserStates, NoDeviceHere, savedDevice } from "./browser-db.js";
 import type { Opened } from "./opened.js";
+import type { Preview } from "./preview.js";
 
 /** Read afresh each time: a pool made up since adds private keys that a welcome may need. */
 async function ownDevice(userId: string): Promise<RegisteredDevice> {
@@ -88,6 +91,36 @@ async function idAt(
   const [message] = await api.history(conversationId, { after: seq - 1, limit: 1 });
   if (message?.seq === seq) ids.set(seq, message.id);
   return ids.get(seq);
+}
+
+/**
+ * What stands for `message` outside the timeline (preview.ts), read on this device up to
+ * it alone (once read, from what the device keeps); null when it did not open here.
+ */
+export async function previewOnDevice(
+  userId: string,
+  conv: ConversationView,
+  message: MessageView,
+): Promise<Preview | null> {
+  const [read] = await (await chatOf(userId, conv)).read([message]);
+  const content = contentOf(read?.kept);
+  return content ? previewOf(content) : null;
+}
+
+function previewOf(content: OpenedContent): Preview {
+  switch (content.kind) {
+    case "text":
+      return { line: content.body, change: false };
+    case "edit":
+      return { line: `Edited a message: ${content.body}`, change: true };
+    case "reaction":
+      return {
+        line: `${content.action === "added" ? "Reacted" : "Took back"} ${content.emoji}`,
+        change: true,
+      };
+    default:
+      return { line: UNKNOWN_CONTENT_TEXT, change: false };
+  }
 }
 
 export async function sendOnDevice(

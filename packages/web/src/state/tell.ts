@@ -2,8 +2,12 @@
  * Telling the person what arrives live: a new message from someone else announced to
  * screen readers and, on a hidden page, notified, as the conversation's preference says
  * (a reply in its thread alone only to the thread's followers; a mention under
- * "mentions"); and which threads the person follows, as learnt meanwhile.
+ * "mentions"); and which threads the person follows, as learnt meanwhile. A message of
+ * an encrypted conversation is told with its plaintext where this browser's device opens
+ * it (e2ee/preview.ts), as sealed elsewhere; an edit or a reaction there, not at all.
  */
+
+import { plainText } from "@private-chat/protocol/markup";
 import { levelNow } from "@private-chat/protocol/notifications";
 import { shownText } from "@private-chat/protocol/sealed-text";
 import {
@@ -13,6 +17,7 @@ import {
   type StoredEvent,
 } from "@private-chat/sdk";
 import { api, getSocket } from "../api.js";
+import { previewMessage } from "../e2ee/preview.js";
 import { conversationTitle, memberName } from "../format.js";
 import { notifyInBackground } from "../notify.js";
 import { blockedIds, type Conv, chat } from "./chat.js";
@@ -36,11 +41,9 @@ export function tellEvent(event: StoredEvent): void {
       if (conv) void tellFollower(conv, rootId, event.message);
       return;
     }
-    const where = conv?.type === "group" ? ` in ${conversationTitle(conv, state.me?.id)}` : "";
-    announce(`${memberName(conv, event.message.sender_id)}${where}: ${shownText(event.message)}`);
-    // Hidden page: a notification, unless a push showed this message already or the
-    // conversation's preference keeps it quiet (a mention under "mentions" is told below).
-    if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, event.message);
+    if (conv?.encrypted && event.message.mls && state.me)
+      void tellOpened(state.me.id, conv, event.message);
+    else tellNew(conv, event.message, shownText(event.message), event.message.body);
   }
   if (event.type === "thread.followed") remember(event.root_id, event.following);
   // Replying follows the thread.
@@ -57,6 +60,24 @@ export function tellEvent(event: StoredEvent): void {
     const message = state.timelines[cid]?.messages.find((m) => m.id === event.message_id);
     if (conv && message && levelNow(conv.notifications) === "mentions") notifyHidden(conv, message);
   }
+}
+
+/** `text` is the line announced, `words` what a notification shows (it drops formatting). */
+function tellNew(conv: Conv | undefined, message: MessageView, text: string, words: string): void {
+  const me = chat.get().me?.id;
+  const where = conv?.type === "group" ? ` in ${conversationTitle(conv, me)}` : "";
+  announce(`${memberName(conv, message.sender_id)}${where}: ${text}`);
+  // Hidden page: a notification, unless a push showed this message already or the
+  // conversation's preference keeps it quiet (a mention under "mentions" is told below).
+  if (conv && levelNow(conv.notifications) === "all") notifyHidden(conv, message, words);
+}
+
+/** An encrypted message, once this browser's device opened it (or found it cannot). */
+async function tellOpened(userId: string, conv: Conv, message: MessageView): Promise<void> {
+  const preview = await previewMessage(userId, conv, message);
+  if (preview?.change) return;
+  const sealed = shownText(message);
+  tellNew(conv, message, preview ? plainText(preview.line) : sealed, preview?.line ?? sealed);
 }
 
 /**
@@ -101,14 +122,19 @@ function tell(conv: Conv, message: MessageView): void {
   if (levelNow(conv.notifications) === "all") notifyHidden(conv, message);
 }
 
-function notifyHidden(conv: Conv, message: MessageView): void {
+/** `words`: the message's, or what stands for them (sealed, or opened on this device). */
+function notifyHidden(
+  conv: Conv,
+  message: MessageView,
+  words = message.mls ? shownText(message) : message.body,
+): void {
   const me = chat.get().me?.id;
   void notifyInBackground({
     conversation_id: conv.id,
     message_id: message.id,
     title: conversationTitle(conv, me),
     sender_name: memberName(conv, message.sender_id),
-    text: message.mls ? shownText(message) : message.body,
+    text: words,
     group: conv.type === "group",
   }).catch(() => undefined);
 }
