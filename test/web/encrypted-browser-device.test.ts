@@ -6,7 +6,9 @@
  * in a thread) travel encrypted both ways and show folded into the messages they change,
  * a new message shows its plaintext in the list's preview and the notice of it while
  * another conversation is on screen, the server holds ciphertext only, and axe-core finds
- * nothing on the conversation with its encrypted message box and its reply bar.
+ * nothing on the conversation with its encrypted message box and its reply bar. Verifying
+ * Bob from the member list shows the safety number the SDK (and so `chat-client verify`)
+ * makes for the pair; the mark holds until Bob's devices change.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -14,8 +16,10 @@ import { ApiClient } from "@private-chat/sdk";
 import {
   EncryptedChat,
   foldMessages,
+  fromBase64Url,
   type RegisteredDevice,
   registerDevice,
+  safetyNumber,
 } from "@private-chat/sdk/mls";
 import type { Browser, Page } from "playwright-core";
 import { memoryStates } from "../e2ee/device-fixture.js";
@@ -243,6 +247,40 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
     const onServer = JSON.stringify(await bobApi.history(conversationId, { after: 0, limit: 100 }));
     for (const words of [news, answer, threaded])
       assert.equal(onServer.includes(words), false, `"${words}" is not on the server`);
+  });
+
+  it("verifies Bob with the safety number both apps make, until his devices change", async () => {
+    const bobName = (await bobApi.me()).display_name;
+    await conversationLink(page, "Pair").click();
+    await page.getByRole("link", { name: "Group members" }).click();
+    const panel = page.getByRole("complementary", { name: "Group info" });
+    const bobs = panel.getByRole("listitem").filter({ hasText: `@${bob.username}` });
+    await visible(bobs.getByText("Not verified", { exact: true }));
+    await bobs.getByRole("button", { name: `Verify ${bobName}` }).click();
+
+    const dialog = page.getByRole("dialog", { name: `Verify ${bobName}` });
+    const number = dialog.getByRole("figure", { name: "Safety number" });
+    await visible(number.getByRole("img", { name: /^QR code of the safety number \d{5} / }));
+    const keys = async (id: string) =>
+      (await bobApi.devices.ofUser(id)).map((d) => fromBase64Url(d.signature_key));
+    const expected = safetyNumber(
+      { userId: bob.id, signatureKeys: await keys(bob.id) },
+      { userId: alice.id, signatureKeys: await keys(alice.id) },
+    );
+    assert.equal((await number.textContent())?.replace(/\D/g, ""), expected);
+    await passesAxe(page, "the safety number's dialog");
+    await dialog.getByRole("button", { name: "Mark as verified" }).click();
+    await gone(dialog);
+    await visible(bobs.getByText("Verified", { exact: true }));
+    await passesAxe(page, "an encrypted group's members, one verified");
+
+    // A new device of Bob's changes the number: the mark goes, and the list says why.
+    await registerDevice(bobApi.devices, bob.id, "bob's phone", 1);
+    await page.getByRole("link", { name: "Close details" }).click();
+    await page.getByRole("link", { name: "Group members" }).click();
+    await visible(panel.getByText(`${bobName}'s devices changed since you verified them`));
+    await visible(bobs.getByText("Not verified: devices changed"));
+    assert.equal(await bobs.getByText("Verified", { exact: true }).count(), 0);
   });
 
   it("logged no errors", () => {

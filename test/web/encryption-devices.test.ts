@@ -1,7 +1,8 @@
 /**
  * Settings' devices for encrypted chats: the account's devices listed with their key
  * packages, renamed and removed (after a confirmation) against the real server, an empty
- * list saying how to add one, and axe-core finding nothing on the section.
+ * list saying how to add one, and axe-core finding nothing on the section. A browser that
+ * is not a device shows an encrypted conversation's members without verification marks.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -54,6 +55,18 @@ describe("devices for encrypted chats in Settings", { timeout: 180_000 }, () => 
         .getByText(/12 key packages left$/),
     );
     await passesAxe(page, "Settings with devices");
+
+    // Not a device itself, this browser marks no member verified or not, and says why.
+    const group = await api.createConversation({
+      type: "group",
+      title: "Locked",
+      member_ids: [(await createUser(server.url)).id],
+      encrypted: true,
+    });
+    await page.goto(`${server.url}/#/c/${group.id}/info`);
+    const panel = page.getByRole("complementary", { name: "Group info" });
+    await visible(panel.getByText(/^Verifying people needs this browser to be one of your/));
+    assert.equal(await panel.getByRole("button", { name: /^Verify / }).count(), 0);
     await page.context().close();
   });
 

@@ -3,11 +3,12 @@
  * conversation with, and those the user verified by comparing safety numbers
  * (docs/E2EE.md#verification): one 0600 file per account, `contacts-<user id>.json`,
  * changed under its lock. A person's devices seen the first time are taken as they are;
- * a change after that is news (said where the devices were looked at), and a device added
- * since a verification is not verified until the numbers are compared again.
+ * a change after that is news (said where the devices were looked at), and a verification
+ * holds only for the devices compared (the SDK's verificationState, as in the web app).
  */
 import { join } from "node:path";
 import type { PublicDeviceView } from "@private-chat/sdk";
+import { deviceKeys, verificationState } from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
 import { withLockFile } from "./encrypted-store.js";
 import { CliError } from "./errors.js";
@@ -24,7 +25,7 @@ type Contacts = Record<string, Contact>;
 export interface DeviceChange {
   added: PublicDeviceView[];
   removed: number;
-  /** All the devices seen before were verified. */
+  /** The person was verified as last seen. */
   wasVerified: boolean;
 }
 
@@ -73,7 +74,7 @@ export async function noteDevices(
   userId: string,
   listed: readonly PublicDeviceView[],
 ): Promise<DeviceChange | undefined> {
-  const keys = listed.map((d) => d.signature_key).sort();
+  const keys = deviceKeys(listed);
   const known = contactOf(me, userId);
   if (known && sameKeys(known.seen, keys)) return undefined;
   return change(me, (contacts) => {
@@ -83,7 +84,7 @@ export async function noteDevices(
     return {
       added: listed.filter((d) => !before.seen.includes(d.signature_key)),
       removed: before.seen.filter((k) => !keys.includes(k)).length,
-      wasVerified: before.seen.length > 0 && before.seen.every((k) => before.verified.includes(k)),
+      wasVerified: verificationState(before.verified, before.seen) === "verified",
     };
   });
 }
@@ -94,7 +95,7 @@ export async function markVerified(
   userId: string,
   listed: readonly PublicDeviceView[],
 ): Promise<void> {
-  const keys = listed.map((d) => d.signature_key).sort();
+  const keys = deviceKeys(listed);
   await change(me, (contacts) => {
     contacts[userId] = { seen: keys, verified: keys };
   });

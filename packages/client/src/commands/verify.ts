@@ -5,7 +5,7 @@
  * are now verified; a device of theirs added later is not, and is told of (contacts.ts).
  */
 import type { PublicDeviceView } from "@private-chat/sdk";
-import { fromBase64Url, safetyNumber, safetyNumberLines } from "@private-chat/sdk/mls";
+import { partyOf, safetyNumber, safetyNumberLines } from "@private-chat/sdk/mls";
 import type { Values } from "../args.js";
 import { contactOf, deviceChangeLine, markVerified, noteDevices } from "../contacts.js";
 import { requireCredentials } from "../current-user.js";
@@ -14,8 +14,6 @@ import type { Io } from "../io.js";
 import { findUser } from "../people.js";
 import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
-
-const keysOf = (devices: PublicDeviceView[]) => devices.map((d) => fromBase64Url(d.signature_key));
 
 export async function verify(values: Values, positionals: string[], io: Io): Promise<number> {
   const credentials = await requireCredentials();
@@ -33,10 +31,7 @@ export async function verify(values: Values, positionals: string[], io: Io): Pro
     );
   if (theirs.length === 0)
     throw new CliError("no_device", `${who} has no device for end-to-end encryption yet`);
-  const number = safetyNumber(
-    { userId: me, signatureKeys: keysOf(mine) },
-    { userId: person.id, signatureKeys: keysOf(theirs) },
-  );
+  const number = safetyNumber(partyOf(me, mine), partyOf(person.id, theirs));
   if (values.confirm === true) await markVerified(me, person.id, theirs);
   else {
     const change = await noteDevices(me, person.id, theirs);

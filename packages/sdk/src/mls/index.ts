@@ -103,3 +103,10 @@ export {
 export { type SafetyParty, safetyNumber, safetyNumberLines } from "./safety-number.js";
 export { loadDevice, type SavedDevice, saveDevice, savedDevice } from "./saved-device.js";
 export { cipherSuite, SUITE_NAME } from "./suite.js";
+export {
+  deviceKeys,
+  type KeyedDevice,
+  partyOf,
+  type VerificationState,
+  verificationState,
+} from "./verification.js";

@@ -1,6 +1,7 @@
 /**
  * Members of a conversation with roles and presence, and its pinned messages. Admins
- * rename the group and add or remove members; anyone can leave a group.
+ * rename the group and add or remove members; anyone can leave a group. In an encrypted
+ * conversation each other member is marked verified or not, with a button to verify them.
  */
 
 import type { MemberView, Role } from "@private-chat/sdk";
@@ -14,9 +15,12 @@ import { Avatar } from "./Avatar.js";
 import { BlockButton } from "./BlockButton.js";
 import { BotBadge } from "./BotBadge.js";
 import { Icon } from "./icons.js";
+import { VerificationMark, VerificationNotes, VerifyButton } from "./MemberVerification.js";
 import { PinnedList } from "./PinnedList.js";
 import { RetentionSetting } from "./RetentionSetting.js";
 import { UserSearch } from "./UserSearch.js";
+import { useVerification } from "./useVerification.js";
+import { VerifyDialog } from "./VerifyDialog.js";
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
@@ -28,6 +32,8 @@ export function MembersPanel({ conv }: { conv: Conv }) {
   const [adding, setAdding] = useState(false);
   const [busy, setBusy] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  const [verifying, setVerifying] = useState<MemberView | null>(null);
+  const verification = useVerification(conv, me);
   const group = conv.type === "group";
   const admin = group && RANK[conv.role] >= RANK.admin;
   const members = [...conv.members].sort(
@@ -84,6 +90,7 @@ export function MembersPanel({ conv }: { conv: Conv }) {
         <h3>
           {members.length} member{members.length === 1 ? "" : "s"}
         </h3>
+        <VerificationNotes verification={verification} members={members} />
         <ul class="members">
           {members.map((m) => {
             const on = isOnline(m);
@@ -105,8 +112,14 @@ export function MembersPanel({ conv }: { conv: Conv }) {
                         ? "online"
                         : lastSeen(seen[m.user.id] ?? m.last_seen_at)}
                   </span>
+                  <VerificationMark mark={verification.marks?.[m.user.id]} />
                 </span>
                 {m.role !== "member" && <span class="role">{m.role}</span>}
+                <VerifyButton
+                  member={m}
+                  mark={verification.marks?.[m.user.id]}
+                  onVerify={() => setVerifying(m)}
+                />
                 {m.user.id !== me && <BlockButton user={m.user} />}
                 {removable && (
                   <button
@@ -123,6 +136,14 @@ export function MembersPanel({ conv }: { conv: Conv }) {
             );
           })}
         </ul>
+        {verifying && me && (
+          <VerifyDialog
+            userId={me}
+            contact={verifying.user}
+            onVerified={verification.reload}
+            onClose={() => setVerifying(null)}
+          />
+        )}
         {admin &&
           (adding ? (
             <div class="stack">
