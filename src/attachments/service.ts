@@ -55,6 +55,14 @@ export interface Download {
 
 const MAX_NAME = 255;
 
+/**
+ * What an upload into an end-to-end encrypted conversation is stored as: ciphertext the
+ * server cannot read, so never sniffed, decoded or previewed, and under one neutral name
+ * and type whatever the uploader sent. Its real name and type travel inside the message,
+ * encrypted (docs/E2EE.md, "Encrypted attachments").
+ */
+export const SEALED_FILE = { name: "encrypted", contentType: "application/octet-stream" };
+
 /** The multipart body could not be read to the end of its file. */
 export function malformedForm(): AppError {
   return new AppError(
@@ -130,10 +138,11 @@ export class AttachmentService {
     let recorded: AttachmentRow | undefined;
     let acknowledged = false;
     try {
-      const contentType = await sniffContentType(staged.head);
+      const sealed = (await this.deps.store.mlsEpochs.encrypted(conversationId)) === true;
+      const contentType = sealed ? SEALED_FILE.contentType : await sniffContentType(staged.head);
       let filePath = staged.path;
       let thumbnailPath: string | null = null;
-      if (isInlineImage(contentType)) {
+      if (!sealed && isInlineImage(contentType)) {
         // Decoded whole before anything is stored: a broken image is refused, not half kept.
         prepared = await prepareImage(staged.path, contentType, this.deps.stagingDir);
         filePath = prepared.file;
@@ -150,7 +159,7 @@ export class AttachmentService {
         conversation_id: conversationId,
         uploader_id: user.id,
         sha256: file.sha256,
-        name: cleanFileName(upload.filename),
+        name: sealed ? SEALED_FILE.name : cleanFileName(upload.filename),
         size: file.size,
         content_type: contentType,
         width: image?.width ?? null,

@@ -28,12 +28,12 @@ function readSend(conversationId: string, input: SendMessageBody, mls: MlsSend):
       "invalid_request",
       "in an encrypted conversation, replies and threads point inside the encrypted content",
     );
-  if (input.attachment_ids?.length)
-    throw new AppError(
-      "invalid_request",
-      "encrypted conversations do not take attachments yet (docs/E2EE.md)",
-    );
-  return readMlsSend(conversationId, input.body, mls);
+  const header = readMlsSend(conversationId, input.body, mls);
+  // Files go with a message of words, whose encrypted content holds their keys; a change
+  // to the group carries none, since it is never deleted on request.
+  if (input.attachment_ids?.length && header.kind !== "application")
+    throw new AppError("invalid_request", `a ${header.kind} carries no attachments`);
+  return header;
 }
 
 /** What is known of one conversation's kind, and the sends waiting to learn it. */

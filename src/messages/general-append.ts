@@ -132,8 +132,16 @@ export function generalEngine(
       for (const request of requests) {
         try {
           if (request.mls) {
+            // Their ciphertext files, checked as a plain message's; the epoch last, as it writes.
+            const files = await prepareAttachments(
+              tx,
+              request.conversationId,
+              request.senderId,
+              byRequest.get(request)?.attachmentIds,
+            );
             await checkEpoch(tx, request);
-            verdicts.push({});
+            prepared.set(request, files);
+            verdicts.push({ attachments: files.views });
             continue;
           }
           await checkReply(tx, request);

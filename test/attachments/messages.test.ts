@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import type { MessageView } from "@private-chat/protocol/chat";
+import { ApiClient } from "@private-chat/sdk";
+import { startEncrypted } from "@private-chat/sdk/mls";
+import { b64, refusal, setUpDevice } from "../e2ee/device-fixture.js";
 import { addMembers, createGroup } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import { client } from "../helpers/http.js";
 import type { TestServer } from "../helpers/server.js";
 import { connect, sleep } from "../helpers/socket.js";
-import { API, download, filesUnder, pngImage, uploadOk } from "./support.js";
+import { API, download, filesUnder, pngImage, upload, uploadOk } from "./support.js";
 
 forEachEngine("attachments on messages", ({ start }) => {
   let server: TestServer;
@@ -204,5 +207,58 @@ forEachEngine("attachments on messages", ({ start }) => {
     await api.delete(`${API}/messages/${two.body.id}`, as(a));
     for (let i = 0; i < 500 && filesUnder(uploads).length !== expected - 1; i++) await sleep(20);
     assert.equal(filesUnder(uploads).length, expected - 1);
+  });
+
+  it("in an encrypted conversation: stored opaque, carried by an MLS message, deleted with it", async () => {
+    const uploads = join(server.dir, "uploads", "blobs");
+    const [aApi, bApi] = [a, b].map((u) => new ApiClient({ baseUrl: server.url, token: u.token }));
+    const aDevice = await setUpDevice(aApi as ApiClient, a.id, "laptop");
+    await setUpDevice(bApi as ApiClient, b.id, "tablet");
+    const { conversation, group } = await startEncrypted(aApi as ApiClient, aDevice, {
+      type: "group",
+      title: "sealed",
+      member_ids: [b.id],
+    });
+    // Bytes that say PNG, as ciphertext may by chance: neither sniffed, decoded nor previewed.
+    const png = await pngImage(61, 37);
+    const up = await uploadOk(server.url, a, conversation.id, png, { name: "holiday.png" });
+    const opaque = {
+      name: "encrypted",
+      size: png.length,
+      content_type: "application/octet-stream",
+    };
+    assert.deepEqual(up, { id: up.id, ...opaque });
+    const c = await createUser(server.url);
+    assert.equal((await download(server.url, c, `/attachments/${up.id}`)).status, 404);
+    const intruder = await upload(server.url, c, conversation.id, Buffer.from("x"));
+    assert.equal(intruder.status, 404);
+
+    // A change to the group carries no files; a message of words does.
+    const sealed = { body: b64(await group.encrypt(png)), mls: {}, attachment_ids: [up.id] };
+    const phone = await setUpDevice(bApi as ApiClient, b.id, "phone");
+    const change = await group.add([phone.held[1]?.encoded as Uint8Array]);
+    group.dropPending();
+    const commit = { body: b64(change.commit), mls: {}, attachment_ids: [up.id] };
+    await assert.rejects(
+      aApi!.sendMessage(conversation.id, commit),
+      refusal("invalid_request", 400),
+    );
+    const beforeSend = filesUnder(uploads).length;
+    const sent = await aApi!.sendMessage(conversation.id, sealed);
+    assert.deepEqual(sent.attachments, [up]);
+    const got = await download(server.url, b, `/attachments/${up.id}`);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.bytes, png);
+    assert.equal(got.headers.get("content-type"), "application/octet-stream");
+    assert.equal(
+      got.headers.get("content-disposition")?.startsWith('attachment; filename="encrypted"'),
+      true,
+    );
+    assert.equal((await download(server.url, b, `/attachments/${up.id}/thumbnail`)).status, 404);
+
+    await aApi!.deleteMessage(sent.id);
+    assert.equal((await download(server.url, b, `/attachments/${up.id}`)).status, 404);
+    for (let i = 0; i < 500 && filesUnder(uploads).length !== beforeSend - 1; i++) await sleep(20);
+    assert.equal(filesUnder(uploads).length, beforeSend - 1);
   });
 });

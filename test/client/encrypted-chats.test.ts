@@ -4,7 +4,8 @@
  * `send` encrypts and `tail` shows plaintext (history and live, another person's and this
  * device's own, with `tail` and `send` running at once on one installation) while the
  * server holds none of it; `edit`, `react` and `send --thread` send encrypted content
- * that the other device folds into the message it changes; a member's second installation is added beside the first; a
+ * that the other device folds into the message it changes; `send --attach` seals a file the
+ * other device opens with `download`; a member's second installation is added beside the first; a
  * device nobody added, a person with no device and a damaged state file are clear errors.
  */
 import assert from "node:assert/strict";
@@ -172,6 +173,21 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
 
     for (const message of await api(alice).history(dmId, { limit: 100 }))
       for (const plain of ["gate", "👍", "bob was here"]) assert.ok(!message.body.includes(plain));
+  });
+
+  it("send --attach seals a file that the other member's device downloads and opens", async () => {
+    const path = join(aliceDir, "plan.txt");
+    writeFileSync(path, "meet at the north gate");
+    const sent = await run(["send", dmId, "the plan", "--attach", path, "--json"], aliceDir);
+    assert.equal(sent.code, 0, sent.stderr);
+    const [file] = JSON.parse(sent.stdout).attachments;
+    assert.deepEqual([file.name, file.size], ["plan.txt", 22]);
+    const stored = await api(bob).downloadAttachment(file.id);
+    assert.ok(!Buffer.from(await stored.arrayBuffer()).includes("north gate"));
+    const out = join(bobDir, "got.txt");
+    const got = await run(["download", file.id, "--out", out], bobDir);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(readFileSync(out, "utf8"), "meet at the north gate");
   });
 
   it("group create --encrypted: members added later are committed in, removed ones out", async () => {

@@ -4,19 +4,24 @@
  * real server on both engines: setting a group up, reading both ways, following the
  * membership (a newcomer reads only what follows), forgetting a deleted message, and
  * saying why a step cannot go on; edits, reactions and replies as encrypted content that
- * both sides fold alike, beside raw text from before the envelope and an unknown kind.
+ * both sides fold alike, beside raw text from before the envelope and an unknown kind;
+ * a file sealed on the device, whose ciphertext alone the server holds.
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { decodeContent } from "@private-chat/protocol/encrypted-content";
 import { ApiClient, EncryptedChatError, type MessageView } from "@private-chat/sdk";
 import {
+  downloadSealedFile,
   EncryptedChat,
+  FileRefused,
   foldMessages,
   keptOf,
   loadGroup,
+  openFile,
   type ReadMessage,
   toBase64Url,
+  uploadSealedFile,
   withGroup,
 } from "@private-chat/sdk/mls";
 import { apiSuite } from "../helpers/api-suite.js";
@@ -208,6 +213,52 @@ forEachEngine("the SDK's encrypted chat", (run) => {
         await (await bob.chatOf(conversation.id)).read(await history(bob.api, conversation.id)),
       ),
       ["now"],
+    );
+  });
+
+  it("sends a file sealed on the device: the server holds ciphertext, the other device opens it", async () => {
+    const [a, b] = await users(2);
+    const [alice, bob] = [await member(a!), await member(b!)];
+    const conversation = await alice.api.createConversation({
+      type: "direct",
+      member_ids: [b!.id],
+      encrypted: true,
+    });
+    const aliceChat = await alice.chatOf(conversation.id);
+    const plaintext = encoder.encode(`the vault code is ${crypto.randomUUID()}`);
+    const file = await uploadSealedFile(alice.api, conversation.id, {
+      name: "vault.txt",
+      type: "text/plain",
+      bytes: plaintext,
+    });
+    const sent = await aliceChat.sendContent({ kind: "text", body: "", files: [file] }, "f-1");
+    // The server knows an upload of that many bytes under a neutral name, and nothing more.
+    assert.deepEqual(sent.attachments, [
+      {
+        id: file.attachment_id,
+        name: "encrypted",
+        size: plaintext.length + 16,
+        content_type: "application/octet-stream",
+      },
+    ]);
+    const stored = await (await bob.api.downloadAttachment(file.attachment_id)).arrayBuffer();
+    assert.equal(Buffer.from(stored).includes(Buffer.from(plaintext)), false);
+
+    const bobChat = await bob.chatOf(conversation.id);
+    const [shown] = foldMessages(await bobChat.read(await history(bob.api, conversation.id)));
+    const [got] = shown?.shown.kind === "text" ? (shown.shown.files ?? []) : [];
+    assert.deepEqual(got, file);
+    assert.deepEqual(await downloadSealedFile(bob.api, got!), plaintext);
+
+    // A byte changed on the server, or another key, opens nothing.
+    const tampered = new Uint8Array(stored).slice();
+    tampered[5] = (tampered[5] as number) ^ 1;
+    await assert.rejects(openFile(tampered, file), FileRefused);
+    const otherKey = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    await assert.rejects(openFile(new Uint8Array(stored), { ...file, key: otherKey }), FileRefused);
+    await assert.rejects(
+      openFile(new Uint8Array(stored), { ...file, sha256: "0".repeat(64) }),
+      FileRefused,
     );
   });
 });

@@ -60,7 +60,8 @@ Usage:
                   [--thread MESSAGE [--also-to-conversation]] [--encrypted]
                                   send a message (text "-" reads it from stdin; put
                                   "--" before text that starts with "-"); each
-                                  --attach uploads a file and sends it with the text;
+                                  --attach uploads a file and sends it with the text
+                                  (sealed on this device in an encrypted one);
                                   --thread replies in the thread of MESSAGE (its id,
                                   or its tag as tail prints it), and
                                   --also-to-conversation shows the reply there too
@@ -102,7 +103,8 @@ Usage:
   chat-client download <attachment-id> [--out PATH] [--force] [--json]
                                   save a file: to PATH, or to this directory under
                                   its own name made safe; an existing file is kept
-                                  unless --force
+                                  unless --force; an encrypted conversation's file
+                                  is opened on this device first
   chat-client token create <name> --scope SCOPE... [--expires-in-days N] [--json]
                                   make a personal access token (pct_...) and print
                                   it, this once; SCOPE is messages:read,

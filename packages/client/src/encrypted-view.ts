@@ -52,8 +52,19 @@ function viewOf({ message, shown }: ShownMessage, ids: Map<number, string>): Mes
     case "text": {
       const replyTo = shown.reply_to === undefined ? undefined : ids.get(shown.reply_to);
       const root = shown.thread_root === undefined ? undefined : ids.get(shown.thread_root);
+      // The files as the message names them inside its encryption (the server's view of
+      // each upload is a neutral name and the ciphertext's size), shown as a plain
+      // message's: `download` opens them with the key the message holds.
+      const { attachments: _sealed, ...view } = opened(message, shown.body);
+      const files = (shown.files ?? []).map((f) => ({
+        id: f.attachment_id,
+        name: f.name,
+        size: f.size,
+        content_type: f.type,
+      }));
       return {
-        ...opened(message, shown.body),
+        ...view,
+        ...(files.length > 0 ? { attachments: files } : {}),
         ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
         ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
         ...(replyTo ? { reply_to: replyTo } : {}),

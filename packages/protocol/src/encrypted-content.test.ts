@@ -85,4 +85,40 @@ describe("encrypted content", () => {
     assert.match(contentProblem(huge)?.message ?? "", /bytes once encoded/);
     assert.throws(() => encodeContent(huge), /bytes once encoded/);
   });
+
+  it("carries files in the envelope: a key, a nonce and the plaintext's name, type, size and hash", () => {
+    const file = {
+      attachment_id: "7d9c0000-0000-4000-8000-000000000000",
+      key: "A".repeat(43),
+      iv: "B".repeat(16),
+      name: "plan.pdf",
+      type: "application/pdf",
+      size: 1234,
+      sha256: "ab".repeat(32),
+    };
+    const withWords: EncryptedContent = { kind: "text", body: "the plan", files: [file] };
+    const alone: EncryptedContent = { kind: "text", body: "", files: [file] };
+    for (const content of [withWords, alone]) {
+      const bytes = encodeContent(content);
+      assert.equal(bytes[0], CONTENT_MARKER, "a text with files is never raw text");
+      assert.deepEqual(decodeContent(bytes), content);
+    }
+    const problem = (files: unknown[], body = "x") =>
+      contentProblem({ kind: "text", body, files } as EncryptedContent)?.code;
+    assert.equal(problem([]), "invalid_content");
+    assert.equal(problem(Array.from({ length: 11 }, () => file)), "invalid_content");
+    assert.equal(problem([{ ...file, key: "short" }]), "invalid_content");
+    assert.equal(problem([{ ...file, iv: `${"B".repeat(15)}=` }]), "invalid_content");
+    assert.equal(problem([{ ...file, sha256: "AB".repeat(32) }]), "invalid_content");
+    assert.equal(problem([{ ...file, name: "" }]), "invalid_content");
+    assert.equal(problem([{ ...file, name: "n".repeat(513) }]), "invalid_content");
+    assert.equal(problem([{ ...file, size: -1 }]), "invalid_content");
+    assert.equal(problem([file], "  "), "body_empty");
+    assert.equal(contentProblem({ kind: "text", body: "" })?.code, "body_empty");
+    // A device of an earlier version reads a file reference it cannot check as unknown.
+    assert.deepEqual(decodeContent(envelope({ kind: "text", body: "", files: [{}] })), {
+      kind: "unknown",
+      type: "text",
+    });
+  });
 });

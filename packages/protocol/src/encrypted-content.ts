@@ -13,6 +13,7 @@
  * show, never a failure. Fields a version does not know are ignored, so a kind can grow.
  */
 import { z } from "zod/mini";
+import { MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.js";
 import { MAX_EMOJI_LENGTH, MAX_MESSAGE_BODY } from "./chat.js";
 import { isReactionEmoji } from "./emoji.js";
 import { MAX_MLS_BYTES } from "./encrypted.js";
@@ -29,13 +30,52 @@ export const MAX_CONTENT_BYTES = MAX_MLS_BYTES - 16 * 1024;
 const seq = z.int().check(z.minimum(1));
 const body = z.string().check(z.minLength(1), z.maxLength(MAX_MESSAGE_BODY));
 
-/** A message's words, maybe a reply to one message or a reply in one thread (its root). */
-export const textContent = z.object({
-  kind: z.literal("text"),
-  body,
-  reply_to: z.optional(seq),
-  thread_root: z.optional(seq),
+/** Base64url without padding of exactly `n` bytes. */
+const base64urlOf = (n: number) =>
+  z.string().check(z.length(Math.ceil((n * 4) / 3)), z.regex(/^[A-Za-z0-9_-]*$/));
+
+/** The longest file name a file reference carries, in UTF-16 units (the server's is 255 characters). */
+export const MAX_FILE_NAME = 512;
+/** The longest MIME type a file reference carries. */
+export const MAX_FILE_TYPE = 255;
+
+/**
+ * A file sent with a message (docs/E2EE.md, "Encrypted attachments"): the upload that
+ * holds its ciphertext, and what opens and checks it. The server stores the upload
+ * under a neutral name; the real name, type and size travel only here.
+ */
+export const encryptedFile = z.object({
+  /** The upload (POST /conversations/:id/attachments) holding the ciphertext. */
+  attachment_id: z.string().check(z.minLength(1), z.maxLength(64)),
+  /** The file's own AES-256-GCM key, fresh for this file. */
+  key: base64urlOf(32),
+  /** The 96-bit GCM nonce. */
+  iv: base64urlOf(12),
+  name: z.string().check(z.minLength(1), z.maxLength(MAX_FILE_NAME)),
+  /** Its MIME type, as the sender's device named it. */
+  type: z.string().check(z.maxLength(MAX_FILE_TYPE)),
+  /** The plaintext's length in bytes (the ciphertext has the 16-byte tag more). */
+  size: z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
+  /** The plaintext's SHA-256, lowercase hex: checked after decryption. */
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
 });
+export type EncryptedFile = z.infer<typeof encryptedFile>;
+
+/**
+ * A message's words, maybe a reply to one message or a reply in one thread (its root),
+ * maybe with files; with files the words may be empty, as a plain message's may.
+ */
+export const textContent = z
+  .object({
+    kind: z.literal("text"),
+    body: z.string().check(z.maxLength(MAX_MESSAGE_BODY)),
+    reply_to: z.optional(seq),
+    thread_root: z.optional(seq),
+    files: z.optional(
+      z.array(encryptedFile).check(z.minLength(1), z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE)),
+    ),
+  })
+  .check(z.refine((t) => t.body !== "" || t.files !== undefined, "a text without files has words"));
 export type TextContent = z.infer<typeof textContent>;
 
 /** New words for `target`, a text message of the same sender. */
@@ -90,7 +130,8 @@ export function contentProblem(
   content: EncryptedContent,
   maxBodyChars = MAX_MESSAGE_BODY,
 ): ContentProblem | undefined {
-  if (content.kind === "text" || content.kind === "edit") {
+  const filesAlone = content.kind === "text" && content.files !== undefined && content.body === "";
+  if ((content.kind === "text" || content.kind === "edit") && !filesAlone) {
     if (content.body.trim() === "") return { code: "body_empty", message: "the message is empty" };
     const length = [...content.body].length;
     if (length > maxBodyChars)
@@ -126,6 +167,8 @@ function isPlainText(content: EncryptedContent): content is TextContent {
     content.kind === "text" &&
     content.reply_to === undefined &&
     content.thread_root === undefined &&
+    content.files === undefined &&
+    content.body !== "" &&
     content.body.charCodeAt(0) !== CONTENT_MARKER
   );
 }

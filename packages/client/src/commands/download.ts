@@ -1,13 +1,17 @@
 /**
  * download <attachment-id> [--out PATH] [--force]: streams a file to disk. Without --out
  * it goes to this directory under the name the server gives (made safe); an existing
- * file is never replaced unless --force says so.
+ * file is never replaced unless --force says so. A file of an end-to-end encrypted
+ * conversation is opened on this device with the key its message holds, under the name
+ * the message gives (encrypted-files.ts), and written only once it opened.
  */
-import { createWriteStream, rmSync } from "node:fs";
+import { createWriteStream, existsSync, rmSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { stringOption, type Values } from "../args.js";
+import { configDir } from "../credentials.js";
 import { requireCredentials } from "../current-user.js";
 import { dispositionName, safeFileName } from "../download-name.js";
 import { CliError, EXIT_OK } from "../errors.js";
@@ -17,24 +21,17 @@ import { apiFor } from "../session.js";
 
 const ATTACHMENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export async function download(values: Values, positionals: string[], io: Io): Promise<number> {
-  const id = (positionals[0] ?? "").trim();
-  if (!ATTACHMENT_ID.test(id))
-    throw new CliError("invalid_request", `"${safeInline(id)}" is not an attachment id`);
-  const api = apiFor(await requireCredentials());
-  const response = await api.downloadAttachment(id);
-  const path =
-    stringOption(values, "out") ??
-    safeFileName(dispositionName(response.headers.get("content-disposition")), `attachment-${id}`);
+/** The file at `path`, open for writing: created new, or replaced only with --force. */
+async function target(values: Values, path: string, cancel: () => unknown): Promise<WriteStream> {
   const file = createWriteStream(path, { flags: values.force ? "w" : "wx", mode: 0o644 });
-  const opened = new Promise<void>((resolve, reject) => {
-    file.once("open", () => resolve());
-    file.once("error", reject);
-  });
   try {
-    await opened;
+    await new Promise<void>((resolve, reject) => {
+      file.once("open", () => resolve());
+      file.once("error", reject);
+    });
+    return file;
   } catch (err) {
-    await response.body?.cancel();
+    await cancel();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EEXIST")
       throw new CliError("file_exists", `${safeInline(path)} exists; pass --force to replace it`);
@@ -43,6 +40,71 @@ export async function download(values: Values, positionals: string[], io: Io): P
       `cannot write ${safeInline(path)}: ${(err as Error).message}`,
     );
   }
+}
+
+function saved(values: Values, io: Io, id: string, path: string, bytes: number): number {
+  if (values.json) io.out(safeJson({ id, path, bytes }));
+  else io.out(`saved ${safeInline(path)} (${bytes} bytes)`);
+  return EXIT_OK;
+}
+
+/** Whether the server stores the file as an encrypted conversation's (src/attachments/service.ts). */
+function isSealed(response: Response): boolean {
+  return (
+    response.headers.get("content-type") === "application/octet-stream" &&
+    dispositionName(response.headers.get("content-disposition")) === "encrypted"
+  );
+}
+
+/** Writes a file opened on this device under the name its message gives (or --out). */
+async function saveOpened(
+  values: Values,
+  io: Io,
+  id: string,
+  opened: { name: string; bytes: Uint8Array },
+): Promise<number> {
+  const path = stringOption(values, "out") ?? safeFileName(opened.name, `attachment-${id}`);
+  const file = await target(values, path, () => undefined);
+  try {
+    await pipeline(Readable.from([opened.bytes]), file);
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw new CliError(
+      "write_error",
+      `cannot write ${safeInline(path)}: ${(err as Error).message}`,
+    );
+  }
+  return saved(values, io, id, path, opened.bytes.length);
+}
+
+export async function download(values: Values, positionals: string[], io: Io): Promise<number> {
+  const id = (positionals[0] ?? "").trim();
+  if (!ATTACHMENT_ID.test(id))
+    throw new CliError("invalid_request", `"${safeInline(id)}" is not an attachment id`);
+  const credentials = await requireCredentials();
+  const api = apiFor(credentials);
+  // Only an installation that keeps encrypted conversations loads what opens their files.
+  const files = existsSync(join(configDir(), `e2ee-${credentials.user_id}`))
+    ? await import("../encrypted-files.js")
+    : undefined;
+  const kept = await files?.keptFileOf(credentials.user_id, id);
+  if (files && kept) return saveOpened(values, io, id, await files.openedFile(api, kept));
+  const response = await api.downloadAttachment(id);
+  // Stored as an encrypted conversation's: its message may have come since this device read.
+  if (files && isSealed(response)) {
+    const fresh = await files.freshFileOf(api, credentials.user_id, id, io);
+    if (fresh) {
+      await response.body?.cancel();
+      return saveOpened(values, io, id, await files.openedFile(api, fresh));
+    }
+    io.err(
+      "if this is an encrypted conversation's file, no message this device opened holds its key (sent before this device joined?): saved as the server stores it",
+    );
+  }
+  const path =
+    stringOption(values, "out") ??
+    safeFileName(dispositionName(response.headers.get("content-disposition")), `attachment-${id}`);
+  const file = await target(values, path, () => response.body?.cancel());
   let bytes = 0;
   try {
     const body = response.body
@@ -56,7 +118,5 @@ export async function download(values: Values, positionals: string[], io: Io): P
     rmSync(path, { force: true });
     throw new CliError("network_error", `the download stopped: ${(err as Error).message}`);
   }
-  if (values.json) io.out(safeJson({ id, path, bytes }));
-  else io.out(`saved ${safeInline(path)} (${bytes} bytes)`);
-  return EXIT_OK;
+  return saved(values, io, id, path, bytes);
 }

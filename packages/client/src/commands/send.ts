@@ -2,8 +2,9 @@
  * send: one message through the socket, so it is stored exactly once even if the
  * connection drops mid-send (the SDK re-sends it with the same client_id), and printed
  * as the server stored it once the server has committed it. In an end-to-end encrypted
- * conversation it is encrypted on this device, its thread's root inside the encrypted
- * content, and sent over REST with its client_id (encrypted-chat.ts), and printed as written.
+ * conversation it is encrypted on this device, its thread's root and its files' keys
+ * inside the encrypted content (each file sealed and uploaded first: encrypted-files.ts),
+ * and sent over REST with its client_id (encrypted-chat.ts), and printed as written.
  */
 import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
@@ -28,15 +29,19 @@ async function messageText(words: string[]): Promise<string> {
   return words.join(" ");
 }
 
+/** The `--attach` paths. */
+function attachPaths(paths: Values[string]): string[] {
+  return Array.isArray(paths) ? paths : typeof paths === "string" ? [paths] : [];
+}
+
 /** Uploads each `--attach` file (streamed from disk) and returns their ids. */
 async function uploadFiles(
   api: ReturnType<typeof apiFor>,
   conversationId: string,
   paths: Values[string],
 ): Promise<string[]> {
-  const list = Array.isArray(paths) ? paths : typeof paths === "string" ? [paths] : [];
   const ids: string[] = [];
-  for (const path of list) {
+  for (const path of attachPaths(paths)) {
     let file: Blob;
     try {
       file = await openAsBlob(path);
@@ -64,11 +69,6 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
   if (values["also-to-conversation"] && values.thread === undefined)
     throw usageError("--also-to-conversation goes with --thread");
   if (conversation.encrypted) {
-    if (values.attach !== undefined)
-      throw new CliError(
-        "invalid_request",
-        "attachments in end-to-end encrypted conversations are not built yet (docs/E2EE.md)",
-      );
     // Loaded only for an encrypted conversation: end-to-end encryption is most of the client's code.
     const { encryptedChat } = await import("../encrypted-chat.js");
     const { backUp } = await import("../history-backup.js");
@@ -81,8 +81,19 @@ export async function send(values: Values, positionals: string[], io: Io): Promi
         : await threadMessageOf(api, conversation, values.thread);
     const opened = named && (await chat.contentOf(named))?.content;
     const root = opened?.kind === "text" ? (opened.thread_root ?? named?.seq) : named?.seq;
+    // Each file sealed here with its own key; the keys travel inside the message.
+    const paths = attachPaths(values.attach);
+    const files =
+      paths.length > 0
+        ? await (await import("../encrypted-files.js")).sealedUploads(api, conversation.id, paths)
+        : [];
     const sent = await chat.sendContent(
-      { kind: "text", body: text, ...(root !== undefined ? { thread_root: root } : {}) },
+      {
+        kind: "text",
+        body: text,
+        ...(root !== undefined ? { thread_root: root } : {}),
+        ...(files.length > 0 ? { files } : {}),
+      },
       randomId(),
     );
     const [message = sent] = await chat.reveal([sent]);

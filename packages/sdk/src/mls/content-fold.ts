@@ -12,7 +12,7 @@ import {
   type ReactionView,
   type ThreadSummary,
 } from "@private-chat/protocol/chat";
-import type { OpenedContent } from "@private-chat/protocol/encrypted-content";
+import type { EncryptedFile, OpenedContent } from "@private-chat/protocol/encrypted-content";
 import { contentOf } from "./content.js";
 import type { ReadMessage } from "./encrypted-chat.js";
 
@@ -30,6 +30,8 @@ export type ShownContent =
       reactions: ReactionView[];
       /** A thread's root: its replies in what was read. */
       thread?: ThreadSummary;
+      /** Its files, each with what opens it (encrypted-files.ts). */
+      files?: EncryptedFile[];
     }
   /** A kind this version does not know (`type`): "a message this version cannot show". */
   | { kind: "unknown"; type: string }
@@ -134,6 +136,7 @@ function textShown(
       user_ids: [...who],
     })),
     ...(thread ? { thread: summaryOf(thread) } : {}),
+    ...(content.files ? { files: content.files } : {}),
   };
 }
 

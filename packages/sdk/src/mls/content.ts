@@ -13,7 +13,13 @@ export const UNKNOWN_CONTENT_TEXT = "[a message this version cannot show]";
 export function contentLine(content: OpenedContent): string {
   switch (content.kind) {
     case "text":
-      return content.body;
+      // Each file as " [file: name (n bytes)]", as the terminal client shows a plain one.
+      return [
+        content.body,
+        ...(content.files ?? []).map((f) => `[file: ${f.name} (${f.size} bytes)]`),
+      ]
+        .filter((part) => part !== "")
+        .join(" ");
     case "edit":
       return `[edit of message ${content.target}] ${content.body}`;
     case "reaction":
@@ -29,7 +35,10 @@ export function keptOf(content: OpenedContent, sender: DeviceName): KeptMessage 
   // Plain text is its `text` alone, as kept before there were kinds: no second copy of
   // its words in the device's log and key backup.
   const plain =
-    content.kind === "text" && content.reply_to === undefined && content.thread_root === undefined;
+    content.kind === "text" &&
+    content.reply_to === undefined &&
+    content.thread_root === undefined &&
+    content.files === undefined;
   return plain ? kept : { ...kept, content };
 }
 

@@ -92,7 +92,8 @@ export class EncryptedChat {
   }
 
   /**
-   * Encrypts and sends any content (a text, an edit, a reaction), and keeps it. Content
+   * Encrypts and sends any content (a text, maybe with files uploaded by
+   * uploadSealedFile, an edit, a reaction), and keeps it. Content
    * the server would refuse as plain text (empty, longer than its `max_body_chars`) is
    * refused here before anything is encrypted: the server cannot see it to say so.
    */
@@ -106,10 +107,14 @@ export class EncryptedChat {
       const body = toBase64Url(await group.encrypt(plaintext));
       // The ratchet moved: saved before the message leaves, so its key is never used twice.
       await save(withGroup(state, group));
+      // The uploads holding the files' ciphertext go with it, so deleting the message (or
+      // retention) deletes their bytes as a plain message's.
+      const files = content.kind === "text" ? (content.files ?? []) : [];
       const message = await this.api.sendMessage(this.conversation.id, {
         body,
         mls: {},
         client_id: clientId,
+        ...(files.length > 0 ? { attachment_ids: files.map((f) => f.attachment_id) } : {}),
       });
       const messages = { ...state.messages, [message.seq]: keptOf(content, this.device.keys) };
       return { state: withGroup({ ...state, messages }, group), result: message };

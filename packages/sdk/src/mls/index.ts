@@ -7,6 +7,7 @@
 
 export type {
   EncryptedContent,
+  EncryptedFile,
   OpenedContent,
 } from "@private-chat/protocol/encrypted-content";
 export {
@@ -57,6 +58,17 @@ export {
   opened,
   type ReadMessage,
 } from "./encrypted-chat.js";
+export {
+  downloadSealedFile,
+  FileRefused,
+  MAX_SEALED_FILE_BYTES,
+  openFile,
+  type PlainFile,
+  SEALED_FILE_OVERHEAD,
+  SEALED_UPLOAD_NAME,
+  sealFile,
+  uploadSealedFile,
+} from "./encrypted-files.js";
 export {
   type Change,
   EncryptedGroup,

@@ -153,7 +153,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </span>
             )}
             {message.reply_to && !message.deleted && <Quote quote={quote} nameOf={nameOf} />}
-            {message.attachments && !message.deleted && (
+            {/* An encrypted message's uploads are ciphertext: its files are named in its text. */}
+            {message.attachments && !message.deleted && !message.mls && (
               <AttachmentList attachments={message.attachments} />
             )}
             <Body message={message} myUsername={myUsername} />

@@ -63,8 +63,10 @@ async function openedOf(
       const answered = shown.reply_to ?? shown.thread_root;
       const replyTo =
         answered === undefined ? undefined : await idAt(conversationId, answered, ids);
+      // Files are named, not yet opened here: the terminal client's `download` opens them.
+      const files = (shown.files ?? []).map((f) => `[file: ${f.name} (${f.size} bytes)]`);
       return {
-        text: shown.body,
+        text: [shown.body, ...files].filter((part) => part !== "").join(" "),
         ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
         ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
         ...(replyTo ? { reply_to: replyTo } : {}),
