@@ -170,7 +170,9 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     assert.equal(root.thread.reply_count, 1);
     assert.equal(reply.thread_id, question.id);
     assert.equal(reply.body, "gate 4 at noon");
-
+    const again = await run(["react", question.id, "👍"], aliceDir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), "reacted 👍; now 👍 2"); // Bob's from Alice's device's log
     for (const message of await api(alice).history(dmId, { limit: 100 }))
       for (const plain of ["gate", "👍", "bob was here"]) assert.ok(!message.body.includes(plain));
   });

@@ -6,7 +6,10 @@
  * edit or reaction with the message.
  */
 import { type ApiClient, type MessageView, randomId } from "@private-chat/sdk";
+import { contentOf } from "@private-chat/sdk/mls";
 import { type EncryptedChat, encryptedChat } from "./encrypted-chat.js";
+import { readKept } from "./encrypted-store.js";
+import { messageAt } from "./encrypted-view.js";
 import { CliError } from "./errors.js";
 import { backUp } from "./history-backup.js";
 import type { Io } from "./io.js";
@@ -29,10 +32,28 @@ async function textTarget(api: ApiClient, userId: string, target: MessageView, i
   return { chat, sender: read.sender };
 }
 
-/** The target folded with what followed it (its edits and reactions come after it). */
-async function shownNow(chat: EncryptedChat, api: ApiClient, target: MessageView) {
-  const messages: MessageView[] = [];
-  for (let after = target.seq - 1; ; ) {
+/**
+ * The target folded with what changes it. Its reactions come after it, possibly long
+ * after: rather than read every message since, this takes the ones this device already
+ * opened that point at it (its log holds everything up to its own send, which read the
+ * sequence through first), and reads from the server only what came after.
+ */
+async function shownNow(chat: EncryptedChat, api: ApiClient, userId: string, target: MessageView) {
+  const { messages: kept } = await readKept(userId, target.conversation_id, undefined);
+  let newest = target.seq;
+  const pointing: number[] = [];
+  for (const key of Object.keys(kept)) {
+    const seq = Number(key);
+    newest = Math.max(newest, seq);
+    const content = seq > target.seq ? contentOf(kept[key]) : undefined;
+    if (content && "target" in content && content.target === target.seq) pointing.push(seq);
+  }
+  const messages = [target];
+  for (const seq of pointing) {
+    const message = await messageAt(api, target.conversation_id, seq);
+    if (message) messages.push(message);
+  }
+  for (let after = newest; ; ) {
     const page = await api.history(target.conversation_id, { after, limit: PAGE });
     messages.push(...page);
     const last = page.at(-1);
@@ -67,7 +88,7 @@ export async function reactEncrypted(
 ): Promise<MessageView> {
   const { chat } = await textTarget(api, userId, target, io);
   await chat.sendContent({ kind: "reaction", target: target.seq, emoji, action }, randomId());
-  const shown = await shownNow(chat, api, target);
+  const shown = await shownNow(chat, api, userId, target);
   await backUp(api, userId, [target.conversation_id], (line) => io.err(line));
   return shown;
 }
