@@ -3,12 +3,21 @@
  * takes a message's tag or id (a reply's names its root), `--also-to-conversation` puts
  * the reply in the history too, bad input is an error before anything is sent, and
  * `tail` shows a root's replies and notes a reply in a thread, while `tail --thread`
- * shows the thread itself.
+ * shows the thread itself, in an end-to-end encrypted conversation too (where only the
+ * devices know which messages are a thread's).
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { ApiClient, type ConversationView, type MessageView } from "@private-chat/sdk";
-import { loggedIn, removeConfigDirs, run, start, stop, waitFor } from "../helpers/client-cli.js";
+import {
+  loggedIn,
+  removeConfigDirs,
+  run,
+  signedInPerson,
+  start,
+  stop,
+  waitFor,
+} from "../helpers/client-cli.js";
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import type { TestServer } from "../helpers/server.js";
@@ -107,6 +116,46 @@ forEachEngine("chat-client: threads", (engine) => {
       assert.ok(!tail.stdout().includes("third"), "a thread-only reply is a note in tail");
     } finally {
       stop(tail);
+      stop(threadTail);
+    }
+  });
+
+  it("tail --thread in an encrypted conversation: the root, its replies and their edits, live too", async () => {
+    const [carol, dave] = await Promise.all([
+      signedInPerson(server.url),
+      signedInPerson(server.url),
+    ]);
+    const ok = async (args: string[], dir: string) => {
+      const done = await run(args, dir);
+      assert.equal(done.code, 0, `${args.join(" ")}: ${done.stderr}`);
+      return done;
+    };
+    await ok(["devices", "add", "laptop"], dave.dir);
+    const dm = JSON.parse(
+      (await ok(["dm", dave.user.username, "--encrypted", "--json"], carol.dir)).stdout,
+    );
+    const id = dm.conversation.id;
+    const question = JSON.parse(
+      (await ok(["send", id, "lunch where?", "--json"], carol.dir)).stdout,
+    );
+    await ok(["send", id, "not in the thread"], dave.dir);
+    const reply = JSON.parse(
+      (await ok(["send", id, "--thread", question.id, "the usual", "--json"], dave.dir)).stdout,
+    );
+    await ok(["edit", reply.id, "the usual place, at one"], dave.dir);
+
+    // A reply's id names its thread as the root's does.
+    const threadTail = start(["tail", id, "--thread", reply.id], carol.dir);
+    try {
+      await waitFor("the thread", threadTail.stdout, (s) => s.includes("at one"));
+      assert.match(threadTail.stdout(), /lunch where\?[^\n]*\n[^\n]*the usual place, at one/);
+      await ok(["send", id, "--thread", question.id, "see you there"], dave.dir);
+      await ok(["send", id, "also not in it"], dave.dir);
+      await waitFor("the live reply", threadTail.stdout, (s) => s.includes("see you there"));
+      await ok(["send", id, "--thread", question.id, "done"], carol.dir);
+      await waitFor("its own reply", threadTail.stdout, (s) => s.includes("done"));
+      assert.doesNotMatch(threadTail.stdout(), /not in|cannot be read/);
+    } finally {
       stop(threadTail);
     }
   });

@@ -6,10 +6,9 @@
  * edit or reaction with the message.
  */
 import { type ApiClient, type MessageView, randomId } from "@private-chat/sdk";
-import { contentOf } from "@private-chat/sdk/mls";
+import { changesOf } from "@private-chat/sdk/mls";
 import { type EncryptedChat, encryptedChat } from "./encrypted-chat.js";
-import { readKept } from "./encrypted-store.js";
-import { messageAt } from "./encrypted-view.js";
+import { messagesAt } from "./encrypted-view.js";
 import { CliError } from "./errors.js";
 import { backUp } from "./history-backup.js";
 import type { Io } from "./io.js";
@@ -38,21 +37,12 @@ async function textTarget(api: ApiClient, userId: string, target: MessageView, i
  * opened that point at it (its log holds everything up to its own send, which read the
  * sequence through first), and reads from the server only what came after.
  */
-async function shownNow(chat: EncryptedChat, api: ApiClient, userId: string, target: MessageView) {
-  const { messages: kept } = await readKept(userId, target.conversation_id, undefined);
-  let newest = target.seq;
-  const pointing: number[] = [];
-  for (const key of Object.keys(kept)) {
-    const seq = Number(key);
-    newest = Math.max(newest, seq);
-    const content = seq > target.seq ? contentOf(kept[key]) : undefined;
-    if (content && "target" in content && content.target === target.seq) pointing.push(seq);
-  }
-  const messages = [target];
-  for (const seq of pointing) {
-    const message = await messageAt(api, target.conversation_id, seq);
-    if (message) messages.push(message);
-  }
+async function shownNow(chat: EncryptedChat, api: ApiClient, target: MessageView) {
+  const kept = await chat.kept();
+  // Integer keys list in ascending order: the last is the newest message kept.
+  const newest = Math.max(target.seq, Number(Object.keys(kept).at(-1) ?? 0));
+  const changes = changesOf(kept, new Set([target.seq]));
+  const messages = [target, ...(await messagesAt(api, target.conversation_id, changes))];
   for (let after = newest; ; ) {
     const page = await api.history(target.conversation_id, { after, limit: PAGE });
     messages.push(...page);
@@ -88,7 +78,7 @@ export async function reactEncrypted(
 ): Promise<MessageView> {
   const { chat } = await textTarget(api, userId, target, io);
   await chat.sendContent({ kind: "reaction", target: target.seq, emoji, action }, randomId());
-  const shown = await shownNow(chat, api, userId, target);
+  const shown = await shownNow(chat, api, target);
   await backUp(api, userId, [target.conversation_id], (line) => io.err(line));
   return shown;
 }

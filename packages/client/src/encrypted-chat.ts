@@ -11,14 +11,16 @@ import {
   type EncryptedContent,
   foldMessages,
   isChatFailure,
+  type KeptMessages,
   type OpenedContent,
   opened,
   type RegisteredDevice,
+  threadSeqs,
 } from "@private-chat/sdk/mls";
 import { deviceChangeLine, noteDevices } from "./contacts.js";
 import { addOwnDevice, deviceName, loadOwnDevice } from "./device-file.js";
 import { fileStates } from "./encrypted-store.js";
-import { messageAt, viewsOf } from "./encrypted-view.js";
+import { messageAt, messagesAt, viewsOf } from "./encrypted-view.js";
 import { CliError } from "./errors.js";
 import type { Io } from "./io.js";
 import { safeInline } from "./sanitize.js";
@@ -131,6 +133,34 @@ export class EncryptedChat {
 
   followMembership(): Promise<void> {
     return this.chat.followMembership();
+  }
+
+  /** What this device keeps of the conversation, by seq. */
+  kept(): Promise<KeptMessages> {
+    return this.chat.kept();
+  }
+
+  /**
+   * A thread as this device reads it: its root, then its newest `count` replies, folded.
+   * The server cannot tell which messages are a thread's, so the device's log says,
+   * once the device has read the conversation through.
+   */
+  async thread(rootId: string, count: number): Promise<MessageView[]> {
+    const root = await this.api.message(rootId);
+    const [newest] = await this.api.history(this.conversation.id, { limit: 1 });
+    if (newest) await this.chat.read([newest]);
+    const seqs = threadSeqs(await this.chat.kept(), root.seq, count).filter((s) => s !== root.seq);
+    const messages = [root, ...(await messagesAt(this.api, this.conversation.id, seqs))];
+    return (await this.reveal(messages)).filter((m) => m.id === root.id || m.thread_id === root.id);
+  }
+
+  /** The id of the thread's root that a message is in or starts, as this device reads it. */
+  async threadRootOf(named: MessageView): Promise<string> {
+    const content = (await this.contentOf(named))?.content;
+    const rootSeq = content?.kind === "text" ? content.thread_root : undefined;
+    const root =
+      rootSeq === undefined ? undefined : await messageAt(this.api, named.conversation_id, rootSeq);
+    return root?.id ?? named.id;
   }
 
   /** What a message holds as this device reads it, and who sent it; undefined: unread. */

@@ -7,6 +7,9 @@
 import type { ApiClient, MessageView } from "@private-chat/sdk";
 import { opened, type ShownMessage, UNKNOWN_CONTENT_TEXT } from "@private-chat/sdk/mls";
 
+/** The most messages one history request returns. */
+const PAGE = 100;
+
 /** The message at `seq` in the conversation, deleted ones too; undefined when none. */
 export async function messageAt(
   api: ApiClient,
@@ -15,6 +18,28 @@ export async function messageAt(
 ): Promise<MessageView | undefined> {
   const [message] = await api.history(conversationId, { after: seq - 1, limit: 1 });
   return message?.seq === seq ? message : undefined;
+}
+
+/**
+ * The messages at `seqs` (deleted ones too), reading each run of consecutive seqs as one
+ * history page rather than a request per message.
+ */
+export async function messagesAt(
+  api: ApiClient,
+  conversationId: string,
+  seqs: readonly number[],
+): Promise<MessageView[]> {
+  const wanted = [...new Set(seqs)].sort((a, b) => a - b);
+  const found: MessageView[] = [];
+  for (let i = 0; i < wanted.length; ) {
+    const first = wanted[i] as number;
+    let run = 1;
+    while (run < PAGE && wanted[i + run] === first + run) run++;
+    const page = await api.history(conversationId, { after: first - 1, limit: run });
+    found.push(...page.filter((m) => m.seq < first + run));
+    i += run;
+  }
+  return found;
 }
 
 /**

@@ -82,7 +82,13 @@ export interface Revealer {
   messages(messages: MessageView[]): Promise<MessageView[]>;
   /** A live event as this device reads it (an edit as an update); undefined: not to show. */
   event(event: StoredEvent): Promise<StoredEvent | undefined>;
+  /** A thread (its root's id) as this device reads it: the root, then its newest replies. */
+  thread(rootId: string, count: number): Promise<MessageView[]>;
 }
+
+/** Whether an event is a message of the thread (its root's id), as a thread's feed shows. */
+const inThread = (event: StoredEvent, thread: string) =>
+  "message" in event && event.message.thread_id === thread;
 
 /** Messages looked at for what was missed when the server's event log no longer reached back. */
 export const CATCH_UP_HISTORY = 200;
@@ -107,7 +113,8 @@ export class ConversationFeed {
   accept(event: StoredEvent): void {
     if (event.conversation_id !== this.conversation.id) return;
     const thread = this.options.thread;
-    if (thread && !("message" in event && event.message.thread_id === thread)) return;
+    // An encrypted reply names its thread inside the ciphertext: it is known once read.
+    if (thread && !this.options.reveal && !inThread(event, thread)) return;
     if (this.held) this.held.push(event);
     else this.enqueue(() => this.render(event));
   }
@@ -128,14 +135,13 @@ export class ConversationFeed {
    * arrived meanwhile.
    */
   async start(count: number): Promise<void> {
-    const thread = this.options.thread;
-    const history =
+    const { thread, reveal } = this.options;
+    const readable =
       count === 0
         ? []
-        : thread
-          ? [await this.api.message(thread), ...(await fetchThread(this.api, thread, count))]
-          : await fetchHistory(this.api, this.conversation.id, count);
-    const readable = this.options.reveal ? await this.options.reveal.messages(history) : history;
+        : thread && reveal
+          ? await reveal.thread(thread, count)
+          : await this.readableHistory(thread, count);
     let hiddenRun = 0;
     for (const message of readable) {
       if (this.shown.has(message.id)) continue;
@@ -163,6 +169,13 @@ export class ConversationFeed {
     this.held = undefined;
     for (const event of held) this.enqueue(() => this.render(event));
     await this.queue;
+  }
+
+  private async readableHistory(thread: string | undefined, count: number) {
+    const history = thread
+      ? [await this.api.message(thread), ...(await fetchThread(this.api, thread, count))]
+      : await fetchHistory(this.api, this.conversation.id, count);
+    return this.options.reveal ? this.options.reveal.messages(history) : history;
   }
 
   /** Shows a message we sent ourselves (the socket acks it instead of echoing it). */
@@ -226,7 +239,7 @@ export class ConversationFeed {
   private async render(received: StoredEvent): Promise<void> {
     if (this.alreadyShown(received)) return;
     const event = await this.readable(received);
-    if (!event) return;
+    if (!event || (this.options.thread && !inThread(event, this.options.thread))) return;
     if ("message" in event) this.remember(event.message);
     if ("message" in event && this.hides(event.message)) {
       // One line says a new message was hidden; its edits and deletion say nothing.

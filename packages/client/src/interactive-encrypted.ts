@@ -88,6 +88,7 @@ export class EncryptedChats {
     return {
       messages: (messages) => reading(() => chat.reveal(messages), []),
       event: (event) => reading(() => chat.revealEvent(event), undefined),
+      thread: (rootId, count) => reading(() => chat.thread(rootId, count), []),
     };
   }
 

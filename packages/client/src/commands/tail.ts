@@ -12,7 +12,7 @@ import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
 import { blockedSet } from "../people.js";
 import { describeState, socketFor, waitForOpen, watchSession } from "../session.js";
-import { threadRootOf } from "../thread-arg.js";
+import { threadMessageOf, threadRootOf } from "../thread-arg.js";
 
 const DEFAULT_HISTORY = 20;
 const MAX_HISTORY = 10_000;
@@ -34,13 +34,6 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
     positionals[0],
     values.encrypted === true,
   );
-  if (conversation.encrypted && values.thread !== undefined)
-    throw new CliError(
-      "invalid_request",
-      "tail --thread does not follow a thread of an end-to-end encrypted conversation yet: its replies show in the timeline, marked ↳ (docs/E2EE.md)",
-    );
-  const thread =
-    values.thread === undefined ? undefined : await threadRootOf(api, conversation, values.thread);
   let settle: (result: number | CliError) => void = () => {};
   const finished = new Promise<number | CliError>((resolve) => {
     settle = resolve;
@@ -61,6 +54,12 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
         ),
       }
     : undefined;
+  const thread =
+    values.thread === undefined
+      ? undefined
+      : e2ee
+        ? await e2ee.chat.threadRootOf(await threadMessageOf(api, conversation, values.thread))
+        : await threadRootOf(api, conversation, values.thread);
   const feed = new ConversationFeed(conversation, api, new NameBook(api), {
     ...(thread ? { thread } : {}),
     json: values.json === true,
@@ -79,6 +78,11 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
             event: (event) =>
               e2ee.chat
                 .revealEvent(event)
+                .catch(stopWith)
+                .finally(() => e2ee.keeper.changed(conversation.id)),
+            thread: (rootId, count) =>
+              e2ee.chat
+                .thread(rootId, count)
                 .catch(stopWith)
                 .finally(() => e2ee.keeper.changed(conversation.id)),
           },

@@ -3,7 +3,7 @@
  * the content itself, and a line of text for an app that shows each message as it is.
  */
 import { type OpenedContent, readContent } from "@private-chat/protocol/encrypted-content";
-import type { KeptMessage } from "./chat-state.js";
+import type { KeptMessage, KeptMessages } from "./chat-state.js";
 import type { DeviceName } from "./identity.js";
 
 /** What stands for a message of a kind this version does not know. */
@@ -54,4 +54,32 @@ export function contentOf(kept: KeptMessage | undefined): OpenedContent | undefi
   const { kind, type } = content as { kind?: unknown; type?: unknown };
   if (kind === "unknown") return { kind, type: typeof type === "string" ? type.slice(0, 64) : "" };
   return readContent(content);
+}
+
+/**
+ * The seqs of the kept messages that change one of `targets` (edits and reactions point
+ * at their target by seq inside the ciphertext, so only a device's own log says which).
+ */
+export function changesOf(kept: KeptMessages, targets: ReadonlySet<number>): number[] {
+  const seqs: number[] = [];
+  for (const [key, message] of Object.entries(kept)) {
+    const content = contentOf(message);
+    if (content && "target" in content && targets.has(content.target)) seqs.push(Number(key));
+  }
+  return seqs.sort((a, b) => a - b);
+}
+
+/**
+ * What a device needs of its log to show one thread: the root, its newest `count` replies,
+ * and what changes them, in seq order. A thread reply names its root inside the
+ * ciphertext, so the server cannot list a thread of an encrypted conversation.
+ */
+export function threadSeqs(kept: KeptMessages, root: number, count: number): number[] {
+  const replies: number[] = [];
+  for (const [key, message] of Object.entries(kept)) {
+    const content = contentOf(message);
+    if (content?.kind === "text" && content.thread_root === root) replies.push(Number(key));
+  }
+  const shown = new Set([root, ...replies.sort((a, b) => a - b).slice(-count)]);
+  return [...new Set([...shown, ...changesOf(kept, shown)])].sort((a, b) => a - b);
 }

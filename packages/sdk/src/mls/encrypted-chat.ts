@@ -121,6 +121,17 @@ export class EncryptedChat {
     });
   }
 
+  /**
+   * What this device keeps of the conversation by seq, read without changing anything:
+   * where an app finds the messages that point at another (content.ts, `threadSeqs`).
+   */
+  kept(): Promise<KeptMessages> {
+    return this.states.withState(this.conversation.id, async (saved) => ({
+      state: undefined,
+      result: saved?.messages ?? {},
+    }));
+  }
+
   /** The server's limit on a message's text, asked once (its schema's bound if it cannot say). */
   private maxBodyChars(): Promise<number> {
     this.bodyLimit ??= this.api.serverInfo().then(

@@ -23,7 +23,14 @@ export {
   withGroup,
   withOwnChanges,
 } from "./chat-state.js";
-export { contentLine, contentOf, keptOf, UNKNOWN_CONTENT_TEXT } from "./content.js";
+export {
+  changesOf,
+  contentLine,
+  contentOf,
+  keptOf,
+  threadSeqs,
+  UNKNOWN_CONTENT_TEXT,
+} from "./content.js";
 export {
   foldMessages,
   type ShownContent,
