@@ -8,7 +8,8 @@
  * another conversation is on screen, the server holds ciphertext only, and axe-core finds
  * nothing on the conversation with its encrypted message box and its reply bar. Verifying
  * Bob from the member list shows the safety number the SDK (and so `chat-client verify`)
- * makes for the pair; the mark holds until Bob's devices change.
+ * makes for the pair; the mark holds until Bob's devices change. A pinned message shows
+ * its plaintext in the group's info.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -251,9 +252,16 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
 
   it("verifies Bob with the safety number both apps make, until his devices change", async () => {
     const bobName = (await bobApi.me()).display_name;
+    // A pin shows its plaintext in the group's info, opened by this browser's device.
+    const history = await bobApi.history(conversationId, { after: 0, limit: 100 });
+    const read = await bobChat.read(history);
+    const first = read.find(({ kept }) => kept && "text" in kept && kept.text === toAlice);
+    await bobApi.pinMessage(first?.message.id ?? "");
     await conversationLink(page, "Pair").click();
     await page.getByRole("link", { name: "Group members" }).click();
     const panel = page.getByRole("complementary", { name: "Group info" });
+    const pins = panel.getByRole("list", { name: "Pinned", exact: true });
+    await visible(pins.getByRole("link", { name: new RegExp(toAlice) }));
     const bobs = panel.getByRole("listitem").filter({ hasText: `@${bob.username}` });
     await visible(bobs.getByText("Not verified", { exact: true }));
     await bobs.getByRole("button", { name: `Verify ${bobName}` }).click();

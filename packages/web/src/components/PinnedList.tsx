@@ -6,6 +6,7 @@
 
 import { type PinnedMessageView, sealedText } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
+import { previewMessage, usePreview } from "../e2ee/preview.js";
 import { fullTime, listTime, memberName } from "../format.js";
 import { chatHref } from "../router.js";
 import { type Conv, chat } from "../state/chat.js";
@@ -15,9 +16,10 @@ import { useStore } from "../state/store.js";
 
 const EXCERPT = 140;
 
-function excerpt(pin: PinnedMessageView): string {
-  if (pin.mls) return sealedText(pin.mls);
-  const text = pin.body.trim().replace(/\s+/g, " ");
+/** `opened`: an encrypted message's plaintext, where this browser's device opened it. */
+function excerpt(pin: PinnedMessageView, opened: string | undefined): string {
+  if (pin.mls && opened === undefined) return sealedText(pin.mls);
+  const text = (opened ?? pin.body).trim().replace(/\s+/g, " ");
   if (text === "") return pin.attachments?.length ? "(files)" : "";
   const chars = [...text];
   return chars.length > EXCERPT ? `${chars.slice(0, EXCERPT).join("")}…` : text;
@@ -26,6 +28,11 @@ function excerpt(pin: PinnedMessageView): string {
 function Pin({ conv, pin, me }: { conv: Conv; pin: PinnedMessageView; me: string | undefined }) {
   const sender = pin.sender_id === me ? "You" : memberName(conv, pin.sender_id);
   const by = pin.pinned_by === me ? "you" : memberName(conv, pin.pinned_by);
+  const opened = usePreview(pin);
+  useEffect(() => {
+    // On a browser that is one of the person's devices; elsewhere it stays sealed.
+    if (me && pin.mls) void previewMessage(me, conv, pin);
+  }, [me, conv, pin]);
   return (
     <li>
       <a
@@ -43,7 +50,7 @@ function Pin({ conv, pin, me }: { conv: Conv; pin: PinnedMessageView; me: string
             {listTime(pin.created_at)}
           </time>
         </span>
-        <span class="hit-snippet">{excerpt(pin)}</span>
+        <span class="hit-snippet">{excerpt(pin, opened)}</span>
         <span class="hit-sender">Pinned by {by}</span>
       </a>
     </li>
