@@ -26,6 +26,7 @@ import { ConversationService } from "./conversations/service.js";
 import { DeviceService } from "./devices/service.js";
 import { DomainEvents } from "./events/bus.js";
 import { GroupLinkService } from "./group-links/service.js";
+import { HistoryShareService } from "./history-shares/service.js";
 import { KeyBackupService } from "./key-backup/service.js";
 import { LDAP_SOURCE } from "./ldap/accounts.js";
 import { ldapParts } from "./ldap/setup.js";
@@ -88,6 +89,7 @@ export interface ServerContext {
   blocks: BlockService;
   devices: DeviceService;
   keyBackups: KeyBackupService;
+  historyShares: HistoryShareService;
   notifications: NotificationService;
   messages: MessageService;
   pins: PinService;
@@ -380,6 +382,7 @@ export function createContext(
     blocks,
     devices,
     keyBackups: new KeyBackupService(store),
+    historyShares: new HistoryShareService(store),
     notifications,
     messages,
     pins,

@@ -67,6 +67,10 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   "PATCH /api/v1/devices/:id": "sign-in",
   "DELETE /api/v1/devices/:id": "sign-in",
   "POST /api/v1/devices/:id/key-packages": "sign-in",
+  "POST /api/v1/devices/:id/history-shares": "sign-in",
+  "GET /api/v1/devices/:id/history-shares": "sign-in",
+  "GET /api/v1/devices/:id/history-shares/:share_id": "sign-in",
+  "DELETE /api/v1/devices/:id/history-shares/:share_id": "sign-in",
   "GET /api/v1/users/:id/devices": "sign-in",
   "POST /api/v1/users/:id/key-packages/claim": "sign-in",
   // The key backup of end-to-end encryption, likewise: a person's, at their clients.

@@ -23,6 +23,7 @@ import type { ServerContext } from "../context.js";
 import { registerConversationRoutes } from "../conversations/routes.js";
 import { registerDeviceRoutes } from "../devices/routes.js";
 import { AppError } from "../errors.js";
+import { registerHistoryShareRoutes } from "../history-shares/routes.js";
 import { registerKeyBackupRoutes } from "../key-backup/routes.js";
 import { registerPinRoutes } from "../messages/pin-routes.js";
 import { registerMessageRoutes } from "../messages/routes.js";
@@ -179,6 +180,7 @@ export async function buildApp(
         registerBlockRoutes(authed, ctx.blocks);
         registerDeviceRoutes(authed, ctx.devices);
         registerKeyBackupRoutes(authed, ctx.keyBackups);
+        registerHistoryShareRoutes(authed, ctx.historyShares);
         registerMessageRoutes(authed, ctx.messages);
         registerPinRoutes(authed, ctx.pins);
         registerThreadRoutes(authed, ctx.threads);

@@ -40,6 +40,8 @@ export interface SweepReport {
   account_messages: number;
   /** Devices' key packages whose lifetime had ended, deleted (docs/E2EE.md). */
   key_packages: number;
+  /** History shares left for a device and never taken before they expired. */
+  history_shares: number;
 }
 
 export interface RetentionDeps {
@@ -101,6 +103,7 @@ export class RetentionSweeper {
       events: 0,
       account_messages: 0,
       key_packages: 0,
+      history_shares: 0,
     };
     for (const { id, days: own } of await store.retention.withRetention(expiresByDefault(policy))) {
       const days = effectiveDays(own, policy);
@@ -119,6 +122,8 @@ export class RetentionSweeper {
     report.account_messages = await eraseDeletedAccounts(store, this.deps.bus);
     // Nobody can add a device with an expired key package: it is only bytes to keep.
     report.key_packages = await store.devices.removeAllExpired(now);
+    // A share not taken within its week is dropped, its bytes with it (docs/E2EE.md).
+    report.history_shares = await store.historyShares.removeExpired(now);
     // After the messages: their erasure rewrote events, which may now go.
     const before = now - this.deps.eventDays * DAY_MS;
     for (;;) {

@@ -1,6 +1,7 @@
 /**
  * Table types of end-to-end encryption (docs/E2EE.md): devices and their MLS key packages
- * (migration 032), and key backups with their chunks (migration 034).
+ * (migration 032), key backups with their chunks (migration 034), and history shared
+ * between a person's devices (migration 036).
  */
 
 export interface DevicesTable {
@@ -53,9 +54,28 @@ export interface KeyBackupChunksTable {
   updated_at: number;
 }
 
+/** A sealed archive of history waiting for one of its owner's devices. */
+export interface HistorySharesTable {
+  id: string;
+  user_id: string;
+  to_device_id: string;
+  from_device_id: string;
+  /** The archive's size in bytes (decoded). */
+  bytes: number;
+  created_at: number;
+  expires_at: number;
+  /** base64url, as the sending device gave them. */
+  key_package_ref: string;
+  enc: string;
+  wrapped_key: string;
+  signature: string;
+  archive: string;
+}
+
 export interface EncryptionTables {
   devices: DevicesTable;
   key_packages: KeyPackagesTable;
   key_backups: KeyBackupsTable;
   key_backup_chunks: KeyBackupChunksTable;
+  history_shares: HistorySharesTable;
 }

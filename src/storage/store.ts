@@ -20,6 +20,7 @@ import { EventStore } from "./events.js";
 import { ExternalIdentityStore } from "./external-identities.js";
 import { GroupAddStore } from "./group-adds.js";
 import { GroupLinkStore } from "./group-links.js";
+import { HistoryShareStore } from "./history-shares.js";
 import { IncomingWebhookStore } from "./incoming-webhooks.js";
 import { InviteStore } from "./invites.js";
 import { KeyBackupStore } from "./key-backups.js";
@@ -66,6 +67,7 @@ export class Repositories {
   readonly groupLinks: GroupLinkStore;
   readonly devices: DeviceStore;
   readonly keyBackups: KeyBackupStore;
+  readonly historyShares: HistoryShareStore;
   readonly mlsEpochs: MlsEpochStore;
   readonly invites: InviteStore;
   readonly conversations: ConversationStore;
@@ -105,6 +107,7 @@ export class Repositories {
     this.groupLinks = new GroupLinkStore(db);
     this.devices = new DeviceStore(db, type);
     this.keyBackups = new KeyBackupStore(db, type);
+    this.historyShares = new HistoryShareStore(db);
     this.mlsEpochs = new MlsEpochStore(db);
     this.invites = new InviteStore(db);
     this.conversations = new ConversationStore(db);

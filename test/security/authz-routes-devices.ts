@@ -1,7 +1,7 @@
 /**
  * The authorisation matrix's cases for devices and key packages of end-to-end encryption
  * (see authz-routes.ts): a person's own devices, which nobody else may rename, remove or
- * fill (404, as for a device that does not exist), and other people's public keys and key
+ * fill (404, as for a device that does not exist), nor reach its history shares, and other people's public keys and key
  * packages, for whoever may look them up in the directory; and the key backup's.
  */
 import { randomBytes } from "node:crypto";
@@ -29,6 +29,33 @@ export const DEVICE_CASES: Record<string, RouteCase> = {
   "POST /api/v1/devices/:id/key-packages": {
     scope: "foreign",
     call: (w) => ({ path: `${ownerDevice(w)}/key-packages`, body: { key_packages: ["AAAA"] } }),
+  },
+  // The owner's mailbox of history shares, and a share in it: nobody else's (404).
+  "POST /api/v1/devices/:id/history-shares": {
+    scope: "foreign",
+    call: (w) => ({
+      path: `${ownerDevice(w)}/history-shares`,
+      body: {
+        from_device_id: w.ownerDeviceId,
+        key_package_ref: randomBytes(32).toString("base64url"),
+        enc: randomBytes(32).toString("base64url"),
+        wrapped_key: randomBytes(48).toString("base64url"),
+        archive: randomBytes(64).toString("base64url"),
+        signature: randomBytes(64).toString("base64url"),
+      },
+    }),
+  },
+  "GET /api/v1/devices/:id/history-shares": {
+    scope: "foreign",
+    call: (w) => ({ path: `${ownerDevice(w)}/history-shares` }),
+  },
+  "GET /api/v1/devices/:id/history-shares/:share_id": {
+    scope: "foreign",
+    call: (w) => ({ path: `${ownerDevice(w)}/history-shares/${w.ownerShareId}` }),
+  },
+  "DELETE /api/v1/devices/:id/history-shares/:share_id": {
+    scope: "foreign",
+    call: (w) => ({ path: `${ownerDevice(w)}/history-shares/${w.ownerShareId}` }),
   },
   "GET /api/v1/users/:id/devices": {
     scope: "self",

@@ -51,6 +51,8 @@ export interface World {
   ownerDeviceId: string;
   /** A chunk of the owner's key backup: nobody else may read, replace or delete it. */
   ownerChunkId: string;
+  /** A history share waiting for the owner's device: nobody else may list, read or delete it. */
+  ownerShareId: string;
   inviteId: string;
   /** Secrets from before the removals (former members saw them). */
   earlySecrets: string[];
@@ -158,6 +160,26 @@ export async function buildWorld(server: TestServer): Promise<World> {
     { token: owner.token },
   );
   ok("register a device", device.status, device.text, [201]);
+  const phone = await api.post(
+    `${API}/devices`,
+    { name: "owner's phone", signature_key: randomBytes(32).toString("base64url") },
+    { token: owner.token },
+  );
+  ok("register a second device", phone.status, phone.text, [201]);
+  const bytes = (n: number) => randomBytes(n).toString("base64url");
+  const share = await api.post(
+    `${API}/devices/${device.body.id}/history-shares`,
+    {
+      from_device_id: phone.body.id,
+      key_package_ref: bytes(32),
+      enc: bytes(32),
+      wrapped_key: bytes(48),
+      archive: bytes(64),
+      signature: bytes(64),
+    },
+    { token: owner.token },
+  );
+  ok("share history with the first device", share.status, share.text, [201]);
   // The owner's key backup: its wrapped key and chunk are nobody else's to see.
   const wrappedKey = randomBytes(60).toString("base64url");
   const backup = await api.put(
@@ -204,6 +226,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     ownerSessionId: sessions.body.sessions[0].id,
     ownerDeviceId: device.body.id,
     ownerChunkId,
+    ownerShareId: share.body.id,
     inviteId: invite.body.invite.id,
     earlySecrets: [
       group,

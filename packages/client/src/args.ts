@@ -178,6 +178,17 @@ Usage:
                                   encrypted conversations' members remove it from
                                   their groups; this installation's own keys are
                                   deleted with it
+  chat-client devices share-history <device-id>
+                                [--conversation <c> ...] [--json]
+                                  leave the history this device holds of encrypted
+                                  conversations (all of them, or each --conversation
+                                  named as tail names it) for another of your devices,
+                                  sealed to that device alone; kept 7 days
+  chat-client devices receive-history [--json]
+                                  take the history your other devices left for this
+                                  one: tail then shows the messages from before it
+                                  joined; a share that does not check is refused and
+                                  deleted
   chat-client verify <username> [--confirm] [--json]
                                   the safety number to compare with a person, over
                                   both people's devices, and which of theirs are
@@ -322,7 +333,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     rest: true,
   },
   hook: { options: json, positionals: ["action"], rest: true },
-  devices: { options: json, positionals: [], rest: true },
+  devices: {
+    options: { ...json, conversation: { type: "string", multiple: true } },
+    positionals: [],
+    rest: true,
+  },
   verify: { options: { ...json, confirm: { type: "boolean" } }, positionals: ["username"] },
   backup: {
     options: {

@@ -104,20 +104,22 @@ async function stillHeld(
   }
 }
 
-export async function restoreHistory(
+/** What filling in found: the conversations and messages filled, and those skipped. */
+export type FillResult = Pick<RestoreResult, "conversations" | "messages" | "skipped">;
+
+/**
+ * Fills in, conversation by conversation, the messages given (by seq) that this device
+ * could not read, keeping only those the server still holds undeleted: the key backup's
+ * restore and history shared from another device (history-share.ts) both end here.
+ */
+export async function fillHistory(
   api: ApiClient,
   userId: string,
-  key: Uint8Array,
+  byConversation: Map<string, Map<number, BackedUpMessage>>,
   io: Io,
-): Promise<RestoreResult> {
-  const result: RestoreResult = {
-    chunks: 0,
-    damaged: 0,
-    conversations: 0,
-    messages: 0,
-    skipped: {},
-  };
-  for (const [conversationId, backedUp] of await readChunks(api, key, result)) {
+  result: FillResult = { conversations: 0, messages: 0, skipped: {} },
+): Promise<FillResult> {
+  for (const [conversationId, backedUp] of byConversation) {
     const conversation = await conversationFor(api, conversationId);
     if (typeof conversation === "string") {
       result.skipped[conversationId] = conversation;
@@ -146,5 +148,22 @@ export async function restoreHistory(
     result.conversations++;
     result.messages += filled;
   }
+  return result;
+}
+
+export async function restoreHistory(
+  api: ApiClient,
+  userId: string,
+  key: Uint8Array,
+  io: Io,
+): Promise<RestoreResult> {
+  const result: RestoreResult = {
+    chunks: 0,
+    damaged: 0,
+    conversations: 0,
+    messages: 0,
+    skipped: {},
+  };
+  await fillHistory(api, userId, await readChunks(api, key, result), io, result);
   return result;
 }

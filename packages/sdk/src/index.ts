@@ -56,6 +56,14 @@ export {
   type StoredEvent,
 } from "@private-chat/protocol/frames";
 export {
+  HISTORY_SHARE_MAX_BYTES,
+  HISTORY_SHARES_PENDING_MAX,
+  type HistoryArchive,
+  type HistoryShareEntry,
+  type HistoryShareView,
+  type SharedMessage,
+} from "@private-chat/protocol/history-shares";
+export {
   KEY_BACKUP_CHUNK_MAX_BYTES,
   type KeyBackupView,
   PASSPHRASE_MIN_CHARS,
@@ -140,6 +148,7 @@ export { AdminCalls, type SettingsState } from "./admin-calls.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { DeviceCalls } from "./device-calls.js";
 export { ApiError, type EncryptedChatCode, EncryptedChatError } from "./errors.js";
+export { HistoryShareCalls } from "./history-share-calls.js";
 export { randomId } from "./ids.js";
 export { IntegrationCalls } from "./integration-calls.js";
 export { KeyBackupCalls } from "./key-backup-calls.js";

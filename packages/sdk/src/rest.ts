@@ -34,6 +34,7 @@ import { type ServerInfo, serverInfo } from "@private-chat/protocol/server-info"
 import { z } from "zod/mini";
 import { AdminCalls } from "./admin-calls.js";
 import { DeviceCalls } from "./device-calls.js";
+import { HistoryShareCalls } from "./history-share-calls.js";
 import { IntegrationCalls } from "./integration-calls.js";
 import { KeyBackupCalls } from "./key-backup-calls.js";
 import { PushCalls } from "./push-calls.js";
@@ -70,6 +71,8 @@ export class ApiClient extends SignInCalls {
   readonly devices = new DeviceCalls(this);
   /** The key backup of end-to-end encryption: a wrapped key and encrypted history. */
   readonly keyBackup = new KeyBackupCalls(this);
+  /** History shared between the caller's own devices, sealed on them. */
+  readonly historyShares = new HistoryShareCalls(this);
 
   serverInfo(): Promise<ServerInfo> {
     return this.request("GET", "/api/v1/server", serverInfo);

@@ -38,7 +38,7 @@ export async function retentionCommand(args: string[]): Promise<number> {
   process.stdout.write(
     values.json
       ? `${JSON.stringify(report)}\n`
-      : `erased ${report.messages} expired message(s) in ${report.conversations} conversation(s) and ${report.account_messages} message(s) of deleted accounts; removed ${report.events} event(s) from the event log and ${report.key_packages} expired key package(s)\n`,
+      : `erased ${report.messages} expired message(s) in ${report.conversations} conversation(s) and ${report.account_messages} message(s) of deleted accounts; removed ${report.events} event(s) from the event log, ${report.key_packages} expired key package(s) and ${report.history_shares} expired history share(s)\n`,
   );
   return 0;
 }

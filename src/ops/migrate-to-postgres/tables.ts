@@ -66,6 +66,8 @@ export const KNOWN_TABLES: readonly KnownTable[] = [
   // Key backups (wrapped keys) and their encrypted chunks of history.
   { name: "key_backups" },
   { name: "key_backup_chunks" },
+  // Sealed history waiting for one of its owner's devices.
+  { name: "history_shares" },
   {
     name: "oidc_sign_ins",
     skip: "OpenID Connect sign-ins under way last ten minutes; such a sign-in starts again",

@@ -45,6 +45,7 @@ import { devices } from "./032_devices.js";
 import { encryptedConversations } from "./033_encrypted_conversations.js";
 import { keyBackups } from "./034_key_backups.js";
 import { searchIndexSkipsCiphertext } from "./035_search_index_skips_ciphertext.js";
+import { historyShares } from "./036_history_shares.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -85,6 +86,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     "033_encrypted_conversations": encryptedConversations(engine),
     "034_key_backups": keyBackups(engine),
     "035_search_index_skips_ciphertext": searchIndexSkipsCiphertext(engine),
+    "036_history_shares": historyShares,
   };
 }
 

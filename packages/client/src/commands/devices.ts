@@ -1,8 +1,9 @@
 /**
- * devices [add|rename|remove]: this account's devices for end-to-end encrypted
- * conversations. `add` makes this installation one: its keys are made here and kept in a
- * 0600 file (device-file.ts), the public key registered, and a pool of key packages
- * uploaded so that others can add it to encrypted conversations.
+ * devices [add|rename|remove|share-history|receive-history]: this account's devices for
+ * end-to-end encrypted conversations. `add` makes this installation one: its keys are made
+ * here and kept in a 0600 file (device-file.ts), the public key registered, and a pool of
+ * key packages uploaded so that others can add it to encrypted conversations. Sharing
+ * history between them is in devices-history.ts.
  */
 import type { ApiClient, DeviceView } from "@private-chat/sdk";
 import type { Values } from "../args.js";
@@ -13,6 +14,7 @@ import { formatTime } from "../format.js";
 import type { Io } from "../io.js";
 import { safeInline, safeJson } from "../sanitize.js";
 import { apiFor } from "../session.js";
+import { receiveHistoryCommand, shareHistoryCommand } from "./devices-history.js";
 
 /** The device a full id or a unique id prefix names. */
 async function findDevice(api: ApiClient, given: string): Promise<DeviceView> {
@@ -40,6 +42,8 @@ export async function devices(values: Values, positionals: string[], io: Io): Pr
   const credentials = await requireCredentials();
   const api = apiFor(credentials);
   const own = loadOwnDevice(credentials.user_id)?.keys.deviceId;
+  if (values.conversation !== undefined && action !== "share-history")
+    throw usageError("devices: --conversation goes with share-history only");
   switch (action) {
     case undefined: {
       const list = await api.devices.list();
@@ -47,6 +51,16 @@ export async function devices(values: Values, positionals: string[], io: Io): Pr
       else if (list.length === 0)
         io.err(io.errStyle.dim("no devices yet; chat-client devices add makes this one"));
       else for (const d of list) io.out(deviceLine(io, d, own));
+      if (own && !values.json) {
+        // Said where a person looks at their devices: history another one left for this.
+        const waiting = (await api.historyShares.list(own)).length;
+        if (waiting > 0)
+          io.err(
+            io.errStyle.bold(
+              `history from another of your devices waits for this one (${waiting}): chat-client devices receive-history takes it`,
+            ),
+          );
+      }
       return EXIT_OK;
     }
     case "add": {
@@ -86,7 +100,18 @@ export async function devices(values: Values, positionals: string[], io: Io): Pr
         );
       return EXIT_OK;
     }
+    case "share-history":
+      return shareHistoryCommand(values, words, io, {
+        api,
+        credentials,
+        findDevice: (id) => findDevice(api, id),
+      });
+    case "receive-history":
+      if (words.length > 0) throw usageError("devices receive-history: takes no arguments");
+      return receiveHistoryCommand(values, api, credentials, io);
     default:
-      throw usageError(`devices: unknown action "${safeInline(action)}"; add, rename or remove`);
+      throw usageError(
+        `devices: unknown action "${safeInline(action)}"; add, rename, remove, share-history or receive-history`,
+      );
   }
 }

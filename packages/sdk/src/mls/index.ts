@@ -85,6 +85,21 @@ export {
   type RefusalCode,
   type SavedChange,
 } from "./group.js";
+export {
+  HistoryShareRefused,
+  heldPackageOf,
+  type ListedDevice,
+  openHistoryShare,
+  sealHistoryShare,
+} from "./history-share.js";
+export {
+  archivesOf,
+  type SharedResult,
+  sharedMessages,
+  shareHistory,
+  type TakenShare,
+  takeHistoryShares,
+} from "./history-share-flow.js";
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
 export {
   BACKUP_KDF_COST,
