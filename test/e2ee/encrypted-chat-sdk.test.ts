@@ -5,21 +5,26 @@
  * membership (a newcomer reads only what follows), forgetting a deleted message, and
  * saying why a step cannot go on; edits, reactions and replies as encrypted content that
  * both sides fold alike, beside raw text from before the envelope and an unknown kind;
- * a file sealed on the device, whose ciphertext alone the server holds.
+ * a file sealed on the device, whose ciphertext alone the server holds. Forks and order
+ * without a server that misbehaves (docs/E2EE.md): two members' devices commit at once,
+ * and one that was away through 50 commits catches up (a lying server's faults are
+ * handshake-faults.test.ts's).
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { decodeContent } from "@private-chat/protocol/encrypted-content";
-import { ApiClient, EncryptedChatError, type MessageView } from "@private-chat/sdk";
+import { ApiClient, ApiError, EncryptedChatError, type MessageView } from "@private-chat/sdk";
 import {
   downloadSealedFile,
   EncryptedChat,
+  type EncryptedChatHooks,
   FileRefused,
   foldMessages,
   keptOf,
   loadGroup,
   openFile,
   type ReadMessage,
+  registerDevice,
   toBase64Url,
   uploadSealedFile,
   withGroup,
@@ -36,6 +41,28 @@ const envelope = (value: unknown) => new Uint8Array([0, ...encoder.encode(JSON.s
 const texts = (read: ReadMessage[]) =>
   read.map(({ kept }) => (kept && "text" in kept ? kept.text : kept ? "refused" : "none"));
 
+/**
+ * `n` parties meet: each one's hook, the first time it is called, waits until all `n`
+ * have called theirs.
+ */
+function meeting(n: number): () => () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => {};
+  const all = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return () => {
+    let met = false;
+    return async () => {
+      if (met) return;
+      met = true;
+      arrived++;
+      if (arrived === n) open();
+      await all;
+    };
+  };
+}
+
 forEachEngine("the SDK's encrypted chat", (run) => {
   const { started, users } = apiSuite(run);
   const apiOf = (user: TestUser) =>
@@ -46,14 +73,40 @@ forEachEngine("the SDK's encrypted chat", (run) => {
     const api = apiOf(user);
     const device = await setUpDevice(api, user.id, name);
     const states = memoryStates();
-    const chatOf = async (conversationId: string) =>
-      new EncryptedChat(api, device, await api.conversation(conversationId), states);
+    const chatOf = async (conversationId: string, hooks?: EncryptedChatHooks) =>
+      new EncryptedChat(api, device, await api.conversation(conversationId), states, hooks);
     return { user, api, device, states, chatOf };
   }
   type Member = Awaited<ReturnType<typeof member>>;
 
-  const history = (api: ApiClient, id: string): Promise<MessageView[]> =>
-    api.history(id, { after: 0, limit: 100 });
+  /** Two people with a device each, and the first one's chat of their new encrypted direct chat. */
+  async function directChat() {
+    const [a, b] = await users(2);
+    const [alice, bob] = [await member(a!), await member(b!)];
+    const conversation = await alice.api.createConversation({
+      type: "direct",
+      member_ids: [b!.id],
+      encrypted: true,
+    });
+    return { alice, bob, conversation, aliceChat: await alice.chatOf(conversation.id) };
+  }
+
+  /** The whole history, a page at a time. */
+  async function history(api: ApiClient, id: string): Promise<MessageView[]> {
+    const all: MessageView[] = [];
+    for (;;) {
+      const page = await api.history(id, { after: all.at(-1)?.seq ?? 0, limit: 100 });
+      all.push(...page);
+      if (page.length < 100) return all;
+    }
+  }
+
+  /** The epoch authenticator of a member's group (RFC 9420, §8.7): equal in one epoch. */
+  const epochOf = (who: Member, id: string) => {
+    const state = who.states.saved.get(id);
+    assert.ok(state);
+    return toBase64Url(loadGroup(who.device.keys, state).epochAuthenticator);
+  };
 
   /** Sends a plaintext as it is, as a device from before the content envelope did. */
   async function sendRaw(from: Member, conversationId: string, plaintext: Uint8Array) {
@@ -164,14 +217,7 @@ forEachEngine("the SDK's encrypted chat", (run) => {
   });
 
   it("forgets a deleted message's text on the device", async () => {
-    const [a, b] = await users(2);
-    const [alice, bob] = [await member(a!), await member(b!)];
-    const conversation = await alice.api.createConversation({
-      type: "direct",
-      member_ids: [b!.id],
-      encrypted: true,
-    });
-    const aliceChat = await alice.chatOf(conversation.id);
+    const { alice, bob, conversation, aliceChat } = await directChat();
     const secret = await aliceChat.send("delete me", "d-1");
     const bobChat = await bob.chatOf(conversation.id);
     assert.deepEqual(texts(await bobChat.read(await history(bob.api, conversation.id))), [
@@ -217,14 +263,7 @@ forEachEngine("the SDK's encrypted chat", (run) => {
   });
 
   it("sends a file sealed on the device: the server holds ciphertext, the other device opens it", async () => {
-    const [a, b] = await users(2);
-    const [alice, bob] = [await member(a!), await member(b!)];
-    const conversation = await alice.api.createConversation({
-      type: "direct",
-      member_ids: [b!.id],
-      encrypted: true,
-    });
-    const aliceChat = await alice.chatOf(conversation.id);
+    const { alice, bob, conversation, aliceChat } = await directChat();
     const plaintext = encoder.encode(`the vault code is ${crypto.randomUUID()}`);
     const file = await uploadSealedFile(alice.api, conversation.id, {
       name: "vault.txt",
@@ -260,5 +299,102 @@ forEachEngine("the SDK's encrypted chat", (run) => {
       openFile(new Uint8Array(stored), { ...file, sha256: "0".repeat(64) }),
       FileRefused,
     );
+  });
+
+  it("two members commit at once: one commit wins, the other device applies it and sends, nothing lost", async () => {
+    const [a, b, c] = await users(3);
+    const [alice, bob, carol] = [await member(a!), await member(b!), await member(c!)];
+    const conversation = await alice.api.createConversation({
+      type: "group",
+      title: "At once",
+      member_ids: [b!.id],
+      encrypted: true,
+    });
+    const id = conversation.id;
+    await (await alice.chatOf(id)).send("before carol", "a-1");
+    await (await bob.chatOf(id)).read(await history(bob.api, id));
+    await alice.api.addMembers(id, [c!.id]);
+    // Both devices find Carol's device missing, then both commit its addition at once.
+    const meet = meeting(2);
+    const aliceChat = await alice.chatOf(id, { onDevices: meet() });
+    const bobChat = await bob.chatOf(id, { onDevices: meet() });
+    const conflicts: string[] = [];
+    for (const api of [alice.api, bob.api]) {
+      const send = api.sendMessage.bind(api);
+      api.sendMessage = async (conversationId, body) => {
+        try {
+          return await send(conversationId, body);
+        } catch (err) {
+          if (err instanceof ApiError) conflicts.push(err.code);
+          throw err;
+        }
+      };
+    }
+    await Promise.all([
+      aliceChat.send("alice, at once", "a-2"),
+      bobChat.send("bob, at once", "b-1"),
+    ]);
+    assert.deepEqual(conflicts, ["epoch_conflict"]);
+    const commits = (await history(alice.api, id)).filter((m) => m.mls?.kind === "commit");
+    assert.deepEqual(
+      commits.map((m) => m.mls?.epoch),
+      [0, 1],
+      "the set-up, and one commit adding Carol's device",
+    );
+
+    const carolChat = await carol.chatOf(id);
+    assert.deepEqual(texts(await carolChat.read(await history(carol.api, id))).sort(), [
+      "alice, at once",
+      "bob, at once",
+    ]);
+    const aliceRead = texts(await aliceChat.read(await history(alice.api, id)));
+    assert.deepEqual(aliceRead.slice(1).sort(), ["alice, at once", "bob, at once"]);
+    assert.deepEqual(texts(await bobChat.read(await history(bob.api, id))), aliceRead);
+    assert.equal(new Set([alice, bob, carol].map((who) => epochOf(who, id))).size, 1);
+  });
+
+  it("a device away through 50 commits catches up, reads what was said meanwhile, and writes", async () => {
+    const [a, b, ...comers] = await users(5);
+    const [alice, bob] = [await member(a!), await member(b!)];
+    // Three people come and go in turn, each added up to 9 times: a key package each time,
+    // and no more claims of one person's than the server allows one claimer (10).
+    for (const comer of comers) {
+      const api = new ApiClient({ baseUrl: started().server.url, token: comer.token });
+      await registerDevice(api.devices, comer.id, "laptop", 9);
+    }
+    const conversation = await alice.api.createConversation({
+      type: "group",
+      title: "Busy",
+      member_ids: [b!.id],
+      encrypted: true,
+    });
+    const id = conversation.id;
+    const aliceChat = await alice.chatOf(id);
+    await aliceChat.send("before", "a-0");
+    const bobChat = await bob.chatOf(id);
+    assert.deepEqual(texts(await bobChat.read(await history(bob.api, id))), ["before"]);
+
+    // Each send commits someone's coming or going first, then says so: 50 commits, 50 messages.
+    const said: string[] = [];
+    for (let i = 1; i <= 25; i++) {
+      const comer = comers[i % comers.length] as TestUser;
+      await alice.api.addMembers(id, [comer.id]);
+      said.push(`${comer.username} in, ${i}`);
+      await aliceChat.send(said.at(-1) as string, `in-${i}`);
+      await alice.api.removeMember(id, comer.id);
+      said.push(`${comer.username} out, ${i}`);
+      await aliceChat.send(said.at(-1) as string, `out-${i}`);
+    }
+    const state = alice.states.saved.get(id);
+    assert.ok(state);
+    assert.equal(loadGroup(alice.device.keys, state).epoch, 51n);
+
+    // More than a page of history: Bob's device reads it in two.
+    const everything = await history(bob.api, id);
+    assert.ok(everything.length > 100);
+    assert.deepEqual(texts(await bobChat.read(everything)), ["before", ...said]);
+    await bobChat.send("caught up", "b-1");
+    assert.equal(texts(await aliceChat.read(await history(alice.api, id))).at(-1), "caught up");
+    assert.equal(epochOf(alice, id), epochOf(bob, id));
   });
 });

@@ -4,9 +4,10 @@
  * drops are the SDK's business (it reconnects and replays what was missed); this command
  * only reports connection changes on stderr and stops with exit 2 if the session ends.
  */
+import { ApiError, EncryptedChatError } from "@private-chat/sdk/errors";
 import type { Values } from "../args.js";
 import { namedConversation } from "../conversation-arg.js";
-import { CliError, EXIT_OK, usageError } from "../errors.js";
+import { CliError, EXIT_OK, toCliError, usageError } from "../errors.js";
 import { CATCH_UP_HISTORY, ConversationFeed } from "../feed.js";
 import type { Io } from "../io.js";
 import { NameBook } from "../names.js";
@@ -90,7 +91,12 @@ export async function tail(values: Values, positionals: string[], io: Io): Promi
       : {}),
   });
   function stopWith(error: unknown): never {
-    settle(error instanceof CliError ? error : new CliError("refused", String(error)));
+    // Said as any command says it: the SDK's code (`refused`) and its reason, no class name.
+    const said =
+      error instanceof CliError || error instanceof ApiError || error instanceof EncryptedChatError
+        ? toCliError(error, true)
+        : new CliError("refused", error instanceof Error ? error.message : String(error));
+    settle(said);
     throw error;
   }
 

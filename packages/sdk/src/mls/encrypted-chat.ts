@@ -10,7 +10,6 @@ import { MAX_MESSAGE_BODY } from "@private-chat/protocol/chat";
 import type { PublicDeviceView } from "@private-chat/protocol/devices";
 import {
   contentProblem,
-  decodeContent,
   type EncryptedContent,
   encodeContent,
 } from "@private-chat/protocol/encrypted-content";
@@ -20,7 +19,6 @@ import {
   type ConversationState,
   type ConversationStates,
   type KeptMessage,
-  type KeptMessages,
   loadGroup,
   type SaveState,
   sendPendingAgain,
@@ -31,9 +29,9 @@ import { keptOf } from "./content.js";
 import { joinLatestWelcome, SETUP_CLIENT_ID as SETUP, setUpEncrypted } from "./conversation.js";
 import { type EncryptedGroup, GroupRefusal } from "./group.js";
 import { commitDifference, EpochTaken, membershipDifference } from "./membership.js";
-import { fromBase64Url, type RegisteredDevice, toBase64Url } from "./register.js";
+import { type RegisteredDevice, toBase64Url } from "./register.js";
+import { readSequence } from "./sequence.js";
 
-const PAGE = 100;
 /** Tries at bringing the group in step when other members' commits keep winning. */
 const MEMBERSHIP_ATTEMPTS = 3;
 
@@ -48,15 +46,6 @@ export interface ReadMessage {
   message: MessageView;
   /** Undefined for a deleted message, and for one sent before this device joined. */
   kept: KeptMessage | undefined;
-}
-
-function refusedChange(seq: number, err: unknown): EncryptedChatError {
-  return new EncryptedChatError(
-    "refused",
-    `message ${seq} changes the conversation's keys but does not apply on this device ` +
-      `(${err instanceof Error ? err.message : String(err)}): the server withheld or reordered ` +
-      "a change, so this device stops here rather than go on from a state it doubts",
-  );
 }
 
 export class EncryptedChat {
@@ -283,48 +272,9 @@ export class EncryptedChat {
     }
   }
 
-  /** Applies the sequence after `state.seq`, up to `last` (or its end), in order. */
-  private async upTo(
-    state: ConversationState,
-    last: number | undefined,
-  ): Promise<ConversationState> {
-    if (last !== undefined && state.seq >= last) return state;
-    const group = this.group(state);
-    const messages = { ...state.messages };
-    let seq = state.seq;
-    for (;;) {
-      const page = await this.api.history(this.conversation.id, { after: seq, limit: PAGE });
-      for (const message of page) {
-        if (last !== undefined && message.seq > last) break;
-        await this.apply(group, message, messages);
-        seq = message.seq;
-      }
-      if (page.length < PAGE || (last !== undefined && seq >= last)) break;
-    }
-    return withGroup({ ...state, seq, messages }, group);
-  }
-
-  private async apply(
-    group: EncryptedGroup,
-    message: MessageView,
-    messages: KeptMessages,
-  ): Promise<void> {
-    if (message.deleted) {
-      delete messages[message.seq];
-      return;
-    }
-    // This device's own message or commit: kept when sent, and a sender cannot open its own.
-    if (!message.mls || messages[message.seq]) return;
-    try {
-      const received = await group.receive(fromBase64Url(message.body));
-      // Its own commit, sent before this device stopped and read back only now.
-      if (received.kind === "own_change") messages[message.seq] = { own_change: true };
-      else if (received.kind === "message")
-        messages[message.seq] = keptOf(decodeContent(received.plaintext), received.sender);
-    } catch (err) {
-      if (message.mls.kind !== "application") throw refusedChange(message.seq, err);
-      messages[message.seq] = { refused: err instanceof Error ? err.message : String(err) };
-    }
+  /** Applies the sequence after `state.seq`, up to `last` (or its end), in order (sequence.ts). */
+  private upTo(state: ConversationState, last: number | undefined): Promise<ConversationState> {
+    return readSequence(this.api, this.conversation.id, this.device.keys, state, last);
   }
 }
 
