@@ -19,6 +19,7 @@ import {
   type ConversationState,
   type ConversationStates,
   type KeptMessage,
+  type KeptMessages,
   loadGroup,
   type SaveState,
   sendPendingAgain,
