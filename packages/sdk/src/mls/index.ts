@@ -78,6 +78,27 @@ export {
   type RefusalCode,
   type SavedChange,
 } from "./group.js";
+export {
+  type BackedUpMessage,
+  BLOCK,
+  blockOf,
+  type ChunkContent,
+  chunkHash,
+  chunksOf,
+  isChunkContent,
+  planOf,
+  type UploadPlan,
+} from "./history-chunks.js";
+export { type RestoreResult, type RestoreTarget, restoreBackup } from "./history-restore.js";
+export {
+  BackupGone,
+  type BackupMark,
+  type BackupProgress,
+  type HistoryBackupStore,
+  type KeptSince,
+  type UploadResult,
+  uploadBackup,
+} from "./history-upload.js";
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
 export {
   BACKUP_KDF_COST,
