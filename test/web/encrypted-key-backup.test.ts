@@ -118,7 +118,7 @@ describe("the key backup in the web app", { timeout: 480_000 }, () => {
 
   it("sets up a backup on Alice's browser device, each refusal said at its field", async () => {
     const section = await keyBackupOf(first, "first browser");
-    await visible(section.getByText("You have no key backup."));
+    await visible(section.getByRole("button", { name: "Set up a key backup" }));
 
     const bobDevice = await registerDevice(bobApi.devices, bob.id, "bob's laptop", 3);
     const conversation = await bobApi.createConversation({
@@ -192,14 +192,14 @@ describe("the key backup in the web app", { timeout: 480_000 }, () => {
     await visible(list.getByText(/Cannot be read in this browser/).first());
 
     await second.getByRole("link", { name: "Settings", exact: true }).click();
-    await visible(section.getByText(/This browser does not hold its key yet/));
+    await section.getByRole("button", { name: "Restore from the key backup" }).click();
     const passphrase = section.getByLabel("Recovery passphrase", { exact: true });
     await passphrase.fill("correct horse battery stapler");
-    await section.getByRole("button", { name: "Restore" }).click();
+    await section.getByRole("button", { name: "Restore", exact: true }).click();
     await fieldSays(passphrase, /This passphrase does not open your key backup/);
     await passesAxe(second, "the key backup's restore, a wrong passphrase");
     await passphrase.fill(PASSPHRASE);
-    await section.getByRole("button", { name: "Restore" }).click();
+    await section.getByRole("button", { name: "Restore", exact: true }).click();
     await visible(section.getByText("Restored 3 messages in 1 conversation."), 120_000);
     await visible(section.getByText(/This browser holds its key and keeps it up to date/));
 
@@ -234,7 +234,7 @@ describe("the key backup in the web app", { timeout: 480_000 }, () => {
     await visible(section.getByText(/Remove the key backup\? Its key and every chunk/));
     await passesAxe(second, "the key backup's removal, asked first");
     await section.getByRole("button", { name: "Remove backup" }).click();
-    await visible(section.getByText("You have no key backup."));
+    await visible(section.getByRole("button", { name: "Set up a key backup" }));
     assert.equal(await aliceApi.keyBackup.get(), undefined);
   });
 
@@ -265,9 +265,10 @@ describe("the key backup in the web app", { timeout: 480_000 }, () => {
     );
     await send("the browser joins");
 
+    await section.getByRole("button", { name: "Restore from the key backup" }).click();
     const passphrase = section.getByLabel("Recovery passphrase", { exact: true });
     await passphrase.fill(PASSPHRASE);
-    await section.getByRole("button", { name: "Restore" }).click();
+    await section.getByRole("button", { name: "Restore", exact: true }).click();
     await visible(section.getByText("Restored 1 message in 1 conversation."), 120_000);
     await conversationLink(page, bob.username).click();
     await visible(messageList(page).getByText(fromTerminal));

@@ -9,20 +9,21 @@
 import type { KeyBackupView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
-import { backupKeyHere } from "../e2ee/browser-db.js";
+import { backupKeyHere, forgetBackupKey } from "../e2ee/browser-db.js";
 import type { BackupField } from "../e2ee/key-backup.js";
 import { deviceHere, deviceOf } from "../e2ee/opened.js";
 import { listTime } from "../format.js";
 import { session } from "../state/live.js";
 import { useStore } from "../state/store.js";
 
-type View = "idle" | "set-up" | "passphrase" | "remove";
+type View = "idle" | "set-up" | "restore" | "passphrase" | "remove";
 type Errors = Partial<Record<BackupField, string>>;
 
-interface Status {
-  backup: KeyBackupView | undefined;
-  keyHere: boolean;
-}
+/**
+ * What this browser holds: the server is asked about the backup only when it holds the
+ * key (its answer without one would be a 404, and a person without a backup is no error).
+ */
+type Status = { keyHere: false } | { keyHere: true; backup: KeyBackupView };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -88,9 +89,14 @@ export function KeyBackup() {
   const load = async (): Promise<void> => {
     if (!userId) return;
     try {
-      const [backup, key] = await Promise.all([api.keyBackup.get(), backupKeyHere(userId)]);
-      setStatus({ backup, keyHere: backup !== undefined && key !== undefined });
       setLoadError(null);
+      if ((await backupKeyHere(userId)) === undefined) return setStatus({ keyHere: false });
+      const backup = await api.keyBackup.get();
+      if (backup) return setStatus({ keyHere: true, backup });
+      // Removed from another device: its key here opens nothing any more.
+      await forgetBackupKey(userId);
+      setStatus({ keyHere: false });
+      setOutcome("The key backup was removed from another device: this browser forgot its key.");
     } catch (err) {
       setLoadError(errorText(err));
     }
@@ -190,7 +196,7 @@ export function KeyBackup() {
     setBusy(false);
   }
 
-  const backup = status?.backup;
+  const backup = status?.keyHere ? status.backup : undefined;
   const cancel = (
     <button type="button" disabled={busy} onClick={() => show("idle")}>
       Cancel
@@ -212,10 +218,16 @@ export function KeyBackup() {
       {!status && !loadError && <p class="muted">Loading…</p>}
       {status && !backup && view === "idle" && (
         <>
-          <p>You have no key backup.</p>
+          <p>
+            This browser holds no key backup's key. Set up a key backup, or restore the one you set
+            up on another device to read here the messages sent before this browser joined.
+          </p>
           <div class="row-actions">
             <button type="button" onClick={() => show("set-up")}>
               Set up a key backup
+            </button>
+            <button type="button" onClick={() => show("restore")}>
+              Restore from the key backup
             </button>
           </div>
         </>
@@ -246,13 +258,10 @@ export function KeyBackup() {
       {backup && (
         <p>
           Set up {listTime(backup.created_at)}: {plural(backup.chunks, "chunk")},{" "}
-          {size(backup.bytes)}.{" "}
-          {status?.keyHere
-            ? "This browser holds its key and keeps it up to date."
-            : "This browser does not hold its key yet."}
+          {size(backup.bytes)}. This browser holds its key and keeps it up to date.
         </p>
       )}
-      {backup && !status?.keyHere && view === "idle" && (
+      {status && !backup && view === "restore" && (
         <form
           class="stack"
           onSubmit={restore}
@@ -274,6 +283,7 @@ export function KeyBackup() {
             <button type="submit" class="primary" disabled={busy}>
               {busy ? "Restoring…" : "Restore"}
             </button>
+            {cancel}
           </div>
         </form>
       )}

@@ -128,7 +128,7 @@ async function keepKey(userId: string, key: Uint8Array): Promise<void> {
 /** The backup on the server, or a refusal saying there is none. */
 async function existing(): Promise<KeyBackupView> {
   const found = await api.keyBackup.get();
-  if (!found) throw new BackupRefusal("You have no key backup any more: set one up.");
+  if (!found) throw new BackupRefusal("You have no key backup: set one up.");
   return found;
 }
 
