@@ -1,23 +1,26 @@
 /**
  * This installation's part in the key backup (docs/E2EE.md, "History on a new device"):
  * the backup key kept here in a 0600 file once set up or restored, and the plaintexts
- * this device holds, uploaded as sealed chunks. Each chunk is one device's messages of
- * one conversation in a block of BLOCK consecutive seqs (split in parts when they do not
- * fit one chunk), so two devices of one person never write the same chunk, and a message
- * deleted on the server leaves every chunk of the devices that held it the next time
- * they upload. The file records what each chunk held when it left, so only the blocks
- * that changed are sent again, and how far into each conversation's log it has looked,
- * so that after a send only the blocks of the lines written since are laid out again.
+ * this device holds, uploaded as sealed chunks. The chunks' layout and the upload are the
+ * SDK's (history-chunks.ts, history-upload.ts), as in the web app; here is where they
+ * are kept. The file records what each chunk held when it left, so only the blocks that
+ * changed are sent again, and how far into each conversation's log it has looked, so
+ * that after a send only the blocks of the lines written since are laid out again.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { type ApiClient, ApiError, KEY_BACKUP_CHUNK_MAX_BYTES } from "@private-chat/sdk";
-import { chunkIdOf, fromBase64Url, sealChunk, toBase64Url } from "@private-chat/sdk/mls";
+import { type ApiClient, ApiError } from "@private-chat/sdk";
+import {
+  BackupGone,
+  type BackupMark,
+  fromBase64Url,
+  type HistoryBackupStore,
+  toBase64Url,
+  type UploadResult,
+  uploadBackup,
+} from "@private-chat/sdk/mls";
 import { configDir } from "./credentials.js";
 import { loadOwnDevice } from "./device-file.js";
 import {
-  type KeptMessage,
-  type KeptRead,
   keptConversations,
   type LogRef,
   readKept,
@@ -27,29 +30,10 @@ import {
 import { CliError } from "./errors.js";
 import { readSecretJson, removeSecretFile, writeSecretFile } from "./secret-file.js";
 
-/** Seqs a chunk covers: small enough that a new message re-sends little. */
-export const BLOCK = 64;
-/** A chunk's plaintext at most: the sealed chunk adds a nonce and a tag. */
-const CHUNK_PLAINTEXT_MAX = KEY_BACKUP_CHUNK_MAX_BYTES - 64;
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * An opened message as a chunk carries it: its text and sending device, and what it holds
- * (an edit, a reaction...) with its sender, so a restore folds it as it was read.
- */
-export type BackedUpMessage = Extract<KeptMessage, { text: string }>;
-
-/** A chunk's plaintext. */
-export interface ChunkContent {
-  v: 1;
-  conversation_id: string;
-  messages: Record<string, BackedUpMessage>;
-}
+export type { UploadResult };
 
 /** How far into a conversation's log an upload looked, and for which device's chunks. */
-interface LogMark extends LogRef {
-  device: string;
-}
+type LogMark = BackupMark<LogRef>;
 
 interface LocalBackup {
   /** The backup key, base64url. */
@@ -62,6 +46,8 @@ interface LocalBackup {
    */
   read?: Record<string, LogMark>;
 }
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function fileName(userId: string): string {
   if (!ID.test(userId))
@@ -108,137 +94,54 @@ export function withBackupLock<T>(userId: string, work: () => Promise<T>): Promi
   return withLockFile(join(configDir(), `backup-${userId}.lock`), work);
 }
 
-/** The block of seqs a seq is in: one chunk's worth (or its parts). */
-export const blockOf = (seq: string | number) => Math.floor(Number(seq) / BLOCK);
-
 /**
- * The chunks of one conversation's opened messages, by id: each block of seqs in as few
- * parts as fit (`only`: of those blocks alone). A message too long for a chunk on its
- * own is left out (counted).
+ * The backup as this installation keeps it, for the SDK's upload: the file above, read
+ * once under the lock and written again after each conversation's upload, and the
+ * conversations' logs, which tell what was written since the last upload.
  */
-export function chunksOf(
-  key: Uint8Array,
-  deviceId: string,
-  conversationId: string,
-  messages: Record<string, KeptMessage>,
-  only?: ReadonlySet<number>,
-): { chunks: Map<string, Uint8Array>; leftOut: number } {
-  const blocks = new Map<number, [string, BackedUpMessage][]>();
-  for (const [seq, kept] of Object.entries(messages)) {
-    if (!("text" in kept)) continue;
-    const block = blockOf(seq);
-    if (only && !only.has(block)) continue;
-    const list = blocks.get(block) ?? [];
-    list.push([seq, kept]);
-    blocks.set(block, list);
-  }
-  const chunks = new Map<string, Uint8Array>();
-  let leftOut = 0;
-  const encoder = new TextEncoder();
-  const encode = (entries: [string, BackedUpMessage][]) =>
-    encoder.encode(
-      JSON.stringify({
-        v: 1,
-        conversation_id: conversationId,
-        messages: Object.fromEntries(entries),
-      } satisfies ChunkContent),
-    );
-  // A part's size is added up entry by entry (each `"seq":{...}` and its comma), not
-  // encoded again for each message: a block of 64 stays linear.
-  const overhead = encode([]).length;
-  const sizeOf = ([seq, message]: [string, BackedUpMessage]) =>
-    encoder.encode(`${JSON.stringify(seq)}:${JSON.stringify(message)}`).length + 1;
-  for (const [block, entries] of blocks) {
-    entries.sort(([a], [b]) => Number(a) - Number(b));
-    let part: [string, BackedUpMessage][] = [];
-    let size = overhead - 1;
-    let parts = 0;
-    const flush = () => {
-      if (part.length === 0) return;
-      chunks.set(
-        chunkIdOf(key, [deviceId, conversationId, String(block), String(parts++)]),
-        encode(part),
-      );
-      part = [];
-      size = overhead - 1;
-    };
-    for (const entry of entries) {
-      const bytes = sizeOf(entry);
-      if (overhead + bytes - 1 > CHUNK_PLAINTEXT_MAX) {
-        leftOut++;
-        continue;
-      }
-      if (size + bytes > CHUNK_PLAINTEXT_MAX) flush();
-      part.push(entry);
-      size += bytes;
-    }
-    flush();
-  }
-  return { chunks, leftOut };
-}
-
-const hashOf = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("base64url");
-
-export interface UploadResult {
-  uploaded: number;
-  removed: number;
-  leftOut: number;
-}
-
-/** The id of a block's part: parts are numbered from 0 with no gap. */
-const partId = (
-  key: Uint8Array,
-  deviceId: string,
-  conversationId: string,
-  block: number,
-  part: number,
-) => chunkIdOf(key, [deviceId, conversationId, String(block), String(part)]);
-
-/** What an upload of one conversation lays out, and the chunks it removes. */
-export interface UploadPlan {
-  chunks: Map<string, Uint8Array>;
-  leftOut: number;
-  /** Uploaded chunks that hold nothing any more. */
-  stale: string[];
-}
-
-/**
- * The chunks to compare with `held` (what the server holds, by hash) and those to
- * remove: every block's when what changed is not known, otherwise those of the blocks
- * of the changed seqs alone, whose parts past the last one made are the stale ones.
- */
-export function planOf(
-  key: Uint8Array,
-  deviceId: string,
-  conversationId: string,
-  kept: Pick<KeptRead, "messages" | "changed">,
-  held: Readonly<Record<string, string>>,
-): UploadPlan {
-  const blocks = kept.changed && new Set([...kept.changed].map(blockOf));
-  const { chunks, leftOut } = chunksOf(key, deviceId, conversationId, kept.messages, blocks);
-  if (!blocks) return { chunks, leftOut, stale: Object.keys(held).filter((id) => !chunks.has(id)) };
-  const stale: string[] = [];
-  for (const block of blocks)
-    for (let part = 0; ; part++) {
-      const id = partId(key, deviceId, conversationId, block, part);
-      if (chunks.has(id)) continue;
-      if (!(id in held)) break;
-      stale.push(id);
-    }
-  return { chunks, leftOut, stale };
+function fileStore(userId: string): HistoryBackupStore<LogRef> {
+  let local: LocalBackup | undefined;
+  const loaded = (): LocalBackup => {
+    if (!local) throw new Error("the key backup's file is read first");
+    return local;
+  };
+  return {
+    withLock: (work) => withBackupLock(userId, work),
+    async key() {
+      local = readLocal(userId);
+      return local && fromBase64Url(local.key);
+    },
+    async conversations() {
+      return keptConversations(userId);
+    },
+    async progress(conversationId) {
+      const { uploaded, read } = loaded();
+      const mark = read?.[conversationId];
+      return { uploaded: uploaded[conversationId] ?? {}, ...(mark ? { read: mark } : {}) };
+    },
+    async keepProgress(conversationId, progress) {
+      const file = loaded();
+      file.uploaded[conversationId] = progress.uploaded;
+      file.read ??= {};
+      if (progress.read) file.read[conversationId] = progress.read;
+      else delete file.read[conversationId];
+      writeLocal(userId, file);
+    },
+    async kept(conversationId, since) {
+      const { messages, log, changed } = await readKept(userId, conversationId, since);
+      return { messages, ...(log ? { mark: log } : {}), ...(changed ? { changed } : {}) };
+    },
+    async forget() {
+      forgetBackupKey(userId);
+    },
+  };
 }
 
 /**
  * Uploads what changed in the chunks of this device's conversations (`only`: those) and
- * removes the chunks that hold nothing any more. Nothing when this installation holds no
- * backup key. When the server has no backup any more (removed from another device), the
- * key here is forgotten and the error says so.
- *
- * A conversation whose log only grew since its last complete upload (a send, a message
- * received) has only the blocks of the new lines laid out, hashed and compared; any other
- * (the first upload under a key, a message forgotten, another device id) has every block.
- * The mark moves only once a conversation's upload succeeded, so what a failed or
- * interrupted upload left out is sent by the next one.
+ * removes the chunks that hold nothing any more (the SDK's uploadBackup). Nothing when
+ * this installation holds no backup key. When the server has no backup any more (removed
+ * from another device), the key here is forgotten and the error says so.
  */
 export async function uploadHistory(
   api: ApiClient,
@@ -246,66 +149,17 @@ export async function uploadHistory(
   deviceId: string,
   only?: readonly string[],
 ): Promise<UploadResult> {
-  const result: UploadResult = { uploaded: 0, removed: 0, leftOut: 0 };
-  // One upload at a time per account: tail and send may both finish a change at once.
-  return withBackupLock(userId, async () => {
-    const local = readLocal(userId);
-    if (!local) return result;
-    const key = fromBase64Url(local.key);
-    const marks: Record<string, LogMark> = local.read ?? {};
-    local.read = marks;
-    for (const conversationId of only ?? keptConversations(userId)) {
-      const mark = marks[conversationId];
-      // What the server holds of this conversation's chunks, kept as each call succeeds.
-      const held = { ...(local.uploaded[conversationId] ?? {}) };
-      const kept = await readKept(
-        userId,
-        conversationId,
-        mark?.device === deviceId ? mark : undefined,
+  fileName(userId);
+  try {
+    return await uploadBackup(api, fileStore(userId), deviceId, only);
+  } catch (err) {
+    if (err instanceof BackupGone)
+      throw new CliError(
+        "not_found",
+        "the key backup was removed from the server; this installation forgot its key",
       );
-      const { chunks, leftOut, stale } = planOf(key, deviceId, conversationId, kept, held);
-      result.leftOut += leftOut;
-      let done = false;
-      let forgot = false;
-      try {
-        for (const [id, plaintext] of chunks) {
-          const hash = hashOf(plaintext);
-          if (held[id] === hash) continue;
-          await api.keyBackup.putChunk(id, sealChunk(key, id, plaintext));
-          held[id] = hash;
-          result.uploaded++;
-        }
-        for (const id of stale) {
-          await api.keyBackup.removeChunk(id).catch(ignoreNotFound);
-          delete held[id];
-          result.removed++;
-        }
-        done = true;
-      } catch (err) {
-        if (err instanceof ApiError && err.code === "not_found") {
-          forgetBackupKey(userId);
-          forgot = true;
-          throw new CliError(
-            "not_found",
-            "the key backup was removed from the server; this installation forgot its key",
-          );
-        }
-        throw err;
-      } finally {
-        local.uploaded[conversationId] = held;
-        // A failed upload leaves the mark where it was: the next looks again from there.
-        if (done && kept.log) marks[conversationId] = { ...kept.log, device: deviceId };
-        else if (done) delete marks[conversationId];
-        // Unless the key was just forgotten: its file is gone, and stays gone.
-        if (!forgot) writeLocal(userId, local);
-      }
-    }
-    return result;
-  });
-}
-
-function ignoreNotFound(err: unknown): void {
-  if (!(err instanceof ApiError && err.code === "not_found")) throw err;
+    throw err;
+  }
 }
 
 /**

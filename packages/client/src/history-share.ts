@@ -9,6 +9,7 @@
  */
 import type { ApiClient, HistoryArchive } from "@private-chat/sdk";
 import {
+  type BackedUpMessage,
   HistoryShareRefused,
   type SharedResult,
   shareHistory,
@@ -18,7 +19,6 @@ import {
 import { devicePath, loadOwnDevice, saveOwnDevice } from "./device-file.js";
 import { keptConversations, readKept, withLockFile } from "./encrypted-store.js";
 import { CliError } from "./errors.js";
-import type { BackedUpMessage } from "./history-backup.js";
 import { type FillResult, fillHistory } from "./history-restore.js";
 import type { Io } from "./io.js";
 

@@ -86,6 +86,24 @@ export {
   type SavedChange,
 } from "./group.js";
 export {
+  type BackedUpMessage,
+  BLOCK,
+  blockOf,
+  type ChunkContent,
+  chunkHash,
+  chunksOf,
+  isChunkContent,
+  planOf,
+  type UploadPlan,
+} from "./history-chunks.js";
+export {
+  type FillResult,
+  fillHistory,
+  type RestoreResult,
+  type RestoreTarget,
+  restoreBackup,
+} from "./history-restore.js";
+export {
   HistoryShareRefused,
   heldPackageOf,
   type ListedDevice,
@@ -100,6 +118,15 @@ export {
   type TakenShare,
   takeHistoryShares,
 } from "./history-share-flow.js";
+export {
+  BackupGone,
+  type BackupMark,
+  type BackupProgress,
+  type HistoryBackupStore,
+  type KeptSince,
+  type UploadResult,
+  uploadBackup,
+} from "./history-upload.js";
 export { credentialOf, type DeviceName, deviceOf, identityBytes } from "./identity.js";
 export {
   BACKUP_KDF_COST,

@@ -19,6 +19,7 @@ import { BlockButton } from "./BlockButton.js";
 import { DeleteAccount } from "./DeleteAccount.js";
 import { DndSettings } from "./DndSettings.js";
 import { EncryptionDevices } from "./EncryptionDevices.js";
+import { KeyBackup } from "./KeyBackup.js";
 import { NotificationSettings } from "./NotificationSettings.js";
 import { PageHead } from "./PageHead.js";
 import { ProviderLinks } from "./two-factor/ProviderLinks.js";
@@ -160,6 +161,7 @@ export function Settings() {
         <TwoFactorSettings />
         <ProviderLinks />
         <EncryptionDevices />
+        <KeyBackup />
         <NotificationSettings />
         <DndSettings />
         <div class="card">

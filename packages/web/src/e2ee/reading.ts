@@ -26,7 +26,7 @@ async function ownDevice(userId: string): Promise<RegisteredDevice> {
   return loadDevice(saved);
 }
 
-async function chatOf(userId: string, conv: ConversationView): Promise<EncryptedChat> {
+export async function chatOf(userId: string, conv: ConversationView): Promise<EncryptedChat> {
   return new EncryptedChat(api, await ownDevice(userId), conv, browserStates(userId));
 }
 

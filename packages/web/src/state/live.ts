@@ -19,6 +19,7 @@ import {
   saveSession,
   storedCursor,
 } from "../api.js";
+import { forgetBackupKey } from "../e2ee/browser-db.js";
 import { answerLowKeyPackages } from "../e2ee/low-key-packages.js";
 import { chat, emptyState } from "./chat.js";
 import { confirmList, restoreCopy } from "./local-copy.js";
@@ -183,8 +184,9 @@ export function end(notice: string | null): void {
   const userId = session.get().user?.id;
   stop();
   clearSession(userId);
-  // What this device kept of the user goes with the session.
+  // What this device kept of the user goes with the session, the key backup's key too.
   if (userId) void deleteCopy(userId);
+  if (userId) void forgetBackupKey(userId).catch(() => {});
   chat.set(emptyState());
   forgetTwoFactor();
   session.set({ user: null, notice });
