@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ApiClient } from "@private-chat/sdk";
+import type { ApiClient } from "@private-chat/sdk";
 import {
   EncryptedChat,
   foldMessages,
@@ -22,23 +22,22 @@ import {
   registerDevice,
   safetyNumber,
 } from "@private-chat/sdk/mls";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { memoryStates } from "../e2ee/device-fixture.js";
-import { launchBrowser } from "../helpers/browser.js";
-import { createUser, type TestUser } from "../helpers/factories.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestUser } from "../helpers/factories.js";
 import {
-  conversationLink,
-  gone,
-  messageList,
-  passesAxe,
-  signedInPage,
-  visible,
-} from "./helpers.js";
+  bobsGroup,
+  type DeviceFixture,
+  makeBrowserADevice,
+  messageItem,
+  startDeviceFixture,
+  stopDeviceFixture,
+} from "./encrypted-device-fixture.js";
+import { conversationLink, gone, messageList, passesAxe, visible } from "./helpers.js";
 
-describe("this browser as a device in an encrypted conversation", { timeout: 180_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+// Room for a loaded machine: each axe run checks two widths in two colour schemes.
+describe("this browser as a device in an encrypted conversation", { timeout: 300_000 }, () => {
+  let fixture: DeviceFixture;
   let page: Page;
   let alice: TestUser;
   let bob: TestUser;
@@ -46,46 +45,25 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
   let bobDevice: RegisteredDevice;
   let bobApi: ApiClient;
   let conversationId: string;
-  const errors: string[] = [];
   const toAlice = "hello alice, word 9c1e";
   const toBob = "hi bob, word 4d2b";
   const answer = "an answer, word 3d7e";
   const threaded = "in bob's thread, word 9f1b";
-  const item = (text: string) => messageList(page).getByRole("listitem").filter({ hasText: text });
+  const item = (text: string) => messageItem(page, text);
 
   before(async () => {
-    server = await startTestServer({ rate_limit: { enabled: false } });
-    [alice, bob] = await Promise.all([createUser(server.url), createUser(server.url)]);
-    bobApi = new ApiClient({ baseUrl: server.url, token: bob.token });
-    browser = await launchBrowser();
-    page = await signedInPage(browser, server.url, alice, errors);
+    fixture = await startDeviceFixture();
+    ({ page, alice, bob, bobApi } = fixture);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => stopDeviceFixture(fixture));
 
   it("becomes Alice's device in Settings", async () => {
-    await page.getByRole("link", { name: "Settings", exact: true }).click();
-    const section = page.getByRole("region", { name: "Devices for encrypted chats" });
-    await section.getByRole("button", { name: "Use this browser for encrypted chats" }).click();
-    await section.getByRole("button", { name: "Add this browser" }).click();
-    await visible(section.getByText("this browser", { exact: true }));
+    await makeBrowserADevice(page);
   });
 
   it("opens what Bob's device sends it", async () => {
-    bobDevice = await registerDevice(bobApi.devices, bob.id, "bob's laptop", 2);
-    // A group: a direct chat from a stranger would wait as a request first.
-    const conversation = await bobApi.createConversation({
-      type: "group",
-      title: "Pair",
-      member_ids: [alice.id],
-      encrypted: true,
-    });
-    conversationId = conversation.id;
-    bobChat = new EncryptedChat(bobApi, bobDevice, conversation, memoryStates());
-    assert.equal(await bobChat.setUp(), true, "Bob's device adds this browser's");
+    ({ bobDevice, bobChat, conversationId } = await bobsGroup(fixture, "Pair"));
     await bobChat.send(toAlice, "to-alice");
 
     await conversationLink(page, "Pair").click();
@@ -292,6 +270,6 @@ describe("this browser as a device in an encrypted conversation", { timeout: 180
   });
 
   it("logged no errors", () => {
-    assert.deepEqual(errors, []);
+    assert.deepEqual(fixture.errors, []);
   });
 });

@@ -30,8 +30,17 @@ function useBlobUrl(id: string, variant: "file" | "thumbnail"): string | undefin
   return url;
 }
 
-function ImageViewer({ view, onClose }: { view: AttachmentView; onClose: () => void }) {
-  const url = useBlobUrl(view.id, "file");
+interface ViewerProps {
+  /** The image's name: the dialog's and the image's. */
+  name: string;
+  /** Its blob: URL, undefined while it loads. */
+  url: string | undefined;
+  onSave: () => void;
+  onClose: () => void;
+}
+
+/** The full image over the page, with Download and Close; an encrypted one's too (SealedFiles). */
+export function ImageViewer({ name, url, onSave, onClose }: ViewerProps) {
   const closeButton = useRef<HTMLButtonElement>(null);
   const close = useRef(onClose);
   close.current = onClose;
@@ -51,7 +60,7 @@ function ImageViewer({ view, onClose }: { view: AttachmentView; onClose: () => v
     };
   }, []);
   return (
-    <div class="viewer" role="dialog" aria-modal="true" aria-label={view.name}>
+    <div class="viewer" role="dialog" aria-modal="true" aria-label={name}>
       <button
         type="button"
         class="viewer-backdrop"
@@ -59,7 +68,7 @@ function ImageViewer({ view, onClose }: { view: AttachmentView; onClose: () => v
         aria-hidden="true"
         onClick={onClose}
       />
-      {url ? <img src={url} alt={view.name} /> : <p>Loading…</p>}
+      {url ? <img src={url} alt={name} /> : <p>Loading…</p>}
       <button
         ref={closeButton}
         type="button"
@@ -69,10 +78,22 @@ function ImageViewer({ view, onClose }: { view: AttachmentView; onClose: () => v
       >
         <Icon name="close" />
       </button>
-      <button type="button" class="viewer-save" onClick={() => void saveAttachment(view)}>
+      <button type="button" class="viewer-save" onClick={onSave}>
         Download
       </button>
     </div>
+  );
+}
+
+function PlainViewer({ view, onClose }: { view: AttachmentView; onClose: () => void }) {
+  const url = useBlobUrl(view.id, "file");
+  return (
+    <ImageViewer
+      name={view.name}
+      url={url}
+      onSave={() => void saveAttachment(view)}
+      onClose={onClose}
+    />
   );
 }
 
@@ -91,7 +112,7 @@ function ImagePreview({ view }: { view: AttachmentView }) {
       >
         {url && <img src={url} alt={view.name} />}
       </button>
-      {open && <ImageViewer view={view} onClose={() => setOpen(false)} />}
+      {open && <PlainViewer view={view} onClose={() => setOpen(false)} />}
     </>
   );
 }
@@ -139,7 +160,10 @@ export function UploadTray({ tray, items }: { tray: string; items: UploadItem[] 
               {item.error}
             </span>
           ) : item.view ? (
-            <span class="att-size">{formatSize(item.view.size)}</span>
+            // A sealed file's upload has the tag more: the size shown is the file's.
+            <span class="att-size">{formatSize(item.sealed ? item.size : item.view.size)}</span>
+          ) : item.sealing ? (
+            <progress aria-label={`Encrypting ${item.name}`} />
           ) : (
             <progress max={1} value={item.progress} aria-label={`Uploading ${item.name}`} />
           )}

@@ -98,6 +98,7 @@ export function ConversationView({ id, info, thread }: Props) {
   }
 
   const title = conversationTitle(conv, me?.id);
+  const attachable = !conv.encrypted || Boolean(device && me);
   const other = conv.type === "direct" ? otherMembers(conv, me?.id)[0] : undefined;
   // No presence or typing flows in a request, either way, until it is accepted.
   const quiet = conv.request !== undefined;
@@ -127,11 +128,12 @@ export function ConversationView({ id, info, thread }: Props) {
         class="thread"
         aria-label={`Conversation with ${title}`}
         onDragOver={(e) => {
-          // Files dropped anywhere on the conversation are attached to the next message.
-          if (e.dataTransfer?.types.includes("Files") && !conv.encrypted) e.preventDefault();
+          // Files dropped anywhere on the conversation are attached to the next message
+          // (sealed first in an encrypted one, where only this browser's device sends).
+          if (e.dataTransfer?.types.includes("Files") && attachable) e.preventDefault();
         }}
         onDrop={(e) => {
-          if (!e.dataTransfer?.files.length || conv.encrypted) return;
+          if (!e.dataTransfer?.files.length || !attachable) return;
           e.preventDefault();
           addFiles(id, e.dataTransfer.files);
         }}

@@ -1,19 +1,33 @@
 /**
  * The composer of an end-to-end encrypted conversation on a browser that is one of the
- * person's devices: text, a reply or a thread reply to a message, and editing one's own
- * message (encrypted attachments are yet to come), encrypted here by the SDK's
- * EncryptedChat before it leaves (e2ee/opened.ts). Enter sends; Shift+Enter starts a new
- * line; Escape cancels an edit or a reply.
+ * person's devices: text, files, a reply or a thread reply to a message, and editing
+ * one's own message, encrypted here by the SDK's EncryptedChat before it leaves
+ * (e2ee/opened.ts). Files are attached as in a plain conversation (the button, dropping
+ * them on the conversation, pasting them into the box) and sealed here before only their
+ * ciphertext uploads (state/uploads.ts); the message carries their keys. Enter sends;
+ * Shift+Enter starts a new line; Escape cancels an edit or a reply.
  */
 import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.js";
-import { type Answer, changeOnThisBrowser, sendEncryptedText } from "../e2ee/opened.js";
+import {
+  type Answer,
+  changeOnThisBrowser,
+  lineOf,
+  opened,
+  sendEncryptedText,
+} from "../e2ee/opened.js";
 import { memberName } from "../format.js";
 import { chat } from "../state/chat.js";
+import { unavailableReason, useReach } from "../state/connectivity.js";
 import { toast } from "../state/notices.js";
+import { useStore } from "../state/store.js";
+import { addFiles, dropUploads, readySealed, trayOf, uploads } from "../state/uploads.js";
+import { UploadTray } from "./Attachments.js";
 import { ComposerContext } from "./ComposerContext.js";
 import { Icon } from "./icons.js";
+
+const NO_UPLOADS: never[] = [];
 
 /** A plaintext this long stays well inside an MLS message's 256 KiB. */
 const MAX_CHARS = 4000;
@@ -55,8 +69,23 @@ export function EncryptedComposer({
 }: Props) {
   const [text, setText] = useState(() => editing?.body ?? "");
   const [sending, setSending] = useState(false);
+  // Set at once, unlike `sending`: a second Enter before the next render sends nothing twice.
+  const busy = useRef(false);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const tooLong = text.length > MAX_CHARS;
+  // The conversation's own tray: an encrypted thread has no box of its own.
+  const tray = trayOf(conv.id);
+  const files = useStore(uploads, (all) => all[tray] ?? NO_UPLOADS);
+  const uploading = files.some((f) => !f.view && !f.error);
+  const ready = files.some((f) => f.sealed);
+  // Uploads need the server.
+  const off = unavailableReason(useReach());
+  // A message of files alone is quoted by its first file's name.
+  const replyFiles = useStore(opened, (all) => {
+    const read = replyTo ? all[replyTo.id] : undefined;
+    return read && "files" in read ? read.files : undefined;
+  });
 
   // An edit or a reply started from a message's actions continues in the box, by keyboard too.
   useEffect(() => {
@@ -66,30 +95,47 @@ export function EncryptedComposer({
   const send = async (event?: Event) => {
     event?.preventDefault();
     const body = text.trim();
-    if (!body || tooLong || sending) return;
+    if (tooLong || busy.current) return;
     if (editing) {
+      if (!body) return;
+      busy.current = true;
       setSending(true);
       const done =
         body === editing.body || (await changeOnThisBrowser(userId, conv, editing, { body }));
+      busy.current = false;
       setSending(false);
       if (done) onCancelEdit?.();
       return;
     }
+    if (uploading) return;
+    const attached = readySealed(tray);
+    if (!body && attached.files.length === 0) return;
+    busy.current = true;
     setSending(true);
     try {
       const answer = replyTo ? answerOf(conv, replyTo, inThread) : undefined;
-      await sendEncryptedText(userId, conv, body, answer);
+      await sendEncryptedText(userId, conv, body, answer, attached.files);
       setText("");
+      dropUploads(tray, attached.keys);
       if (replyTo) onCancelReply?.();
     } catch (err) {
-      // The text stays in the box to send again.
+      // The text and the files stay in the box to send again.
       toast(`Not sent: ${errorText(err)}`);
     }
+    busy.current = false;
     setSending(false);
+  };
+
+  const onPaste = (event: ClipboardEvent) => {
+    const pasted = [...(event.clipboardData?.files ?? [])];
+    if (pasted.length === 0 || editing) return;
+    event.preventDefault();
+    addFiles(conv.id, pasted);
   };
 
   return (
     <form class="composer" onSubmit={send} aria-busy={sending}>
+      {!editing && <UploadTray tray={tray} items={files} />}
       {editing && onCancelEdit && (
         <ComposerContext
           editing
@@ -102,11 +148,36 @@ export function EncryptedComposer({
         <ComposerContext
           editing={false}
           title={`Replying ${inThread ? "in thread " : ""}to ${memberName(conv, replyTo.sender_id)}`}
-          body={replyTo.body}
+          body={lineOf(replyTo.body, replyFiles)}
           onCancel={onCancelReply}
         />
       )}
       <div class="composer-row">
+        {!editing && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              aria-label="Attach files"
+              onChange={(e) => {
+                addFiles(conv.id, e.currentTarget.files ?? []);
+                e.currentTarget.value = "";
+              }}
+            />
+            <button
+              type="button"
+              class="icon-btn attach"
+              aria-label="Attach files"
+              title={off ?? "Attach files, encrypted on this device"}
+              disabled={off !== null}
+              onClick={() => picker.current?.click()}
+            >
+              <Icon name="clip" />
+            </button>
+          </>
+        )}
         <textarea
           ref={box}
           aria-label="Encrypted message"
@@ -118,13 +189,18 @@ export function EncryptedComposer({
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) void send(e);
             else if (e.key === "Escape") (editing ? onCancelEdit : onCancelReply)?.();
           }}
+          onPaste={onPaste}
           aria-invalid={tooLong}
         />
         <button
           type="submit"
           class="send"
           aria-label={editing ? "Save edit" : "Send encrypted"}
-          disabled={!text.trim() || tooLong || sending}
+          disabled={
+            editing
+              ? !text.trim() || tooLong || sending
+              : (!text.trim() && !ready) || tooLong || sending || uploading
+          }
         >
           <Icon name="send" />
         </button>

@@ -1,9 +1,10 @@
 /**
- * One message: bubble (text only, links and mentions rendered safely), reply quote,
+ * One message: bubble (text, links and mentions rendered safely, and its attachments; an
+ * encrypted message's files as this browser's device opened them), reply quote,
  * reactions, time and receipt, and the actions on it.
  */
 import { type MessageView, sealedText, shownText } from "@private-chat/sdk";
-import { opened } from "../e2ee/opened.js";
+import { lineOf, type Opened, opened } from "../e2ee/opened.js";
 import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
 import { threadHref } from "../router.js";
@@ -18,6 +19,7 @@ import { BotBadge } from "./BotBadge.js";
 import { EditedMark } from "./EditHistory.js";
 import { Icon } from "./icons.js";
 import { MessageActions } from "./MessageActions.js";
+import { SealedFileList } from "./SealedFiles.js";
 import type { OnReply } from "./useReplyOrEdit.js";
 
 export type NameOf = (userId: string) => string;
@@ -66,12 +68,20 @@ function ThreadLink({ message, nameOf }: { message: MessageView; nameOf: NameOf 
   );
 }
 
+/** The files of a message this browser's device opened, if any (held in `opened` only). */
+function filesOf(read: Opened | undefined) {
+  return read && "files" in read ? read.files : undefined;
+}
+
 export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: NameOf }) {
+  // An opened encrypted message of files alone is quoted by its first file's name.
+  const files = useStore(opened, (all) => (quote ? filesOf(all[quote.id]) : undefined));
   if (!quote) return <div class="quote muted-i">Original message unavailable</div>;
+  const text = quote.body === "" && files ? lineOf("", files) : shownText(quote);
   return (
     <div class="quote">
       <span class="quote-name">{nameOf(quote.sender_id)}</span>
-      <span class="quote-text">{quote.deleted ? "message deleted" : shownText(quote)}</span>
+      <span class="quote-text">{quote.deleted ? "message deleted" : text}</span>
     </div>
   );
 }
@@ -80,7 +90,9 @@ export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: Na
 function SealedBody({ message, mls, myUsername }: BodyProps & { mls: MlsEnvelope }) {
   const read = useStore(opened, (all) => all[message.id]);
   if (read && "text" in read)
-    return <MessageText body={read.text} myUsername={myUsername} class="text" />;
+    return (
+      <MessageText body={lineOf(read.text, read.files)} myUsername={myUsername} class="text" />
+    );
   if (read && "unreadable" in read)
     return <p class="text tombstone">🔒 Cannot be read in this browser: {read.unreadable}</p>;
   // The timeline folds these into the message they change; shown alone elsewhere.
@@ -104,13 +116,15 @@ type MlsEnvelope = NonNullable<MessageView["mls"]>;
 interface BodyProps {
   message: MessageView;
   myUsername: string | undefined;
+  /** An opened encrypted message's files are shown: words may be empty beside them. */
+  withFiles?: boolean;
 }
 
-function Body({ message, myUsername }: BodyProps) {
+function Body({ message, myUsername, withFiles = false }: BodyProps) {
   if (message.deleted) return <p class="text tombstone">message deleted</p>;
   if (message.mls)
     return <SealedBody message={message} mls={message.mls} myUsername={myUsername} />;
-  if (message.body === "" && message.attachments?.length) return null;
+  if (message.body === "" && (message.attachments?.length || withFiles)) return null;
   return (
     <MessageText
       body={message.body}
@@ -128,6 +142,10 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const showName = !mine && group && !continued;
   // Opened by this browser's device: no edit history or thread kept on the server.
   const encrypted = useStore(chat, (s) => s.convs[message.conversation_id]?.encrypted === true);
+  // An opened one's files, with the keys that open them; its uploads are ciphertext.
+  const sealedFiles = useStore(opened, (all) =>
+    encrypted && !message.mls ? filesOf(all[message.id]) : undefined,
+  );
   const cls = `msg${mine ? " mine" : ""}${continued ? " cont" : ""}${message.deleted ? " deleted" : ""}`;
 
   return (
@@ -153,11 +171,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </span>
             )}
             {message.reply_to && !message.deleted && <Quote quote={quote} nameOf={nameOf} />}
-            {/* An encrypted message's uploads are ciphertext: its files are named in its text. */}
-            {message.attachments && !message.deleted && !message.mls && (
+            {/* An encrypted message's uploads are ciphertext: its files open on the device. */}
+            {message.attachments && !message.deleted && !message.mls && !encrypted && (
               <AttachmentList attachments={message.attachments} />
             )}
-            <Body message={message} myUsername={myUsername} />
+            {sealedFiles && !message.deleted && <SealedFileList files={sealedFiles} />}
+            <Body message={message} myUsername={myUsername} withFiles={sealedFiles !== undefined} />
             <span class="stamp">
               {message.edited_at &&
                 !message.deleted &&

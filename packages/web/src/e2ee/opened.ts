@@ -5,6 +5,7 @@
  * code (reading.ts) loads only once there is an encrypted conversation to open on a
  * browser that is a device.
  */
+import type { EncryptedFile } from "@private-chat/protocol/encrypted-content";
 import type { ConversationView, DeviceView, MessageView, ReactionView } from "@private-chat/sdk";
 import { errorText } from "../api.js";
 import { chat } from "../state/chat.js";
@@ -15,13 +16,16 @@ import { deviceSupported, forgetDevice, savedDevice } from "./browser-db.js";
 
 /**
  * A message as this device reads it, folded with the rest of the timeline (the SDK's
- * foldMessages): a text with its latest edit and its reactions, and the message it
- * answers (`reply_to`, by id; `in_thread` when that is its thread's root); or why it did
- * not open; or `folded`, an edit or a reaction, shown in the message it changes.
+ * foldMessages): a text (its words, empty when it has files alone) with its files, its
+ * latest edit and its reactions, and the message it answers (`reply_to`, by id;
+ * `in_thread` when that is its thread's root); or why it did not open; or `folded`, an
+ * edit or a reaction, shown in the message it changes.
  */
 export type Opened =
   | {
       text: string;
+      /** Each with the key that opens it (components/SealedFiles.tsx), held in memory only. */
+      files?: EncryptedFile[];
       edited_at?: number;
       reactions?: ReactionView[];
       reply_to?: string;
@@ -29,6 +33,16 @@ export type Opened =
     }
   | { unreadable: string }
   | { folded: true };
+
+/**
+ * A text's line where one line stands for it (the list's preview, a notice, a quote): its
+ * words, or, with files alone, the first file's name, as the list shows a plain one's.
+ */
+export function lineOf(text: string, files: readonly EncryptedFile[] | undefined): string {
+  const [first] = files ?? [];
+  if (text !== "" || !first) return text;
+  return files && files.length > 1 ? `📎 ${first.name} (+${files.length - 1})` : `📎 ${first.name}`;
+}
 
 export const opened = createStore<Record<string, Opened>>({});
 
@@ -185,12 +199,17 @@ export interface Answer {
   inThread: boolean;
 }
 
-/** Encrypts `text` (answering a message, if so) on this browser's device and sends it. */
+/**
+ * Encrypts `text` (answering a message, if so) on this browser's device and sends it,
+ * with the files sealed and uploaded for it (state/uploads.ts), if any: the words may be
+ * empty then.
+ */
 export async function sendEncryptedText(
   userId: string,
   conv: ConversationView,
   text: string,
   answer?: Answer,
+  files?: EncryptedFile[],
 ): Promise<MessageView> {
   const { sendOnDevice } = await import("./reading.js");
   const points = !answer
@@ -198,11 +217,17 @@ export async function sendEncryptedText(
     : answer.inThread
       ? { thread_root: answer.to.seq }
       : { reply_to: answer.to.seq };
-  const message = await sendOnDevice(userId, conv, { kind: "text", body: text, ...points });
+  const attached = files && files.length > 0 ? { files } : {};
+  const message = await sendOnDevice(userId, conv, {
+    kind: "text",
+    body: text,
+    ...points,
+    ...attached,
+  });
   // Kept as the timeline folds it: it is not read again, being open already.
   const folded = answer
     ? { reply_to: answer.to.id, ...(answer.inThread ? { in_thread: true } : {}) }
     : {};
-  keepOpened([[message.id, { text, ...folded }]]);
+  keepOpened([[message.id, { text, ...attached, ...folded }]]);
   return message;
 }

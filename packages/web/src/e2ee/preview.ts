@@ -8,7 +8,7 @@
 import { type ConversationView, listSection, type MessageView } from "@private-chat/sdk";
 import { useEffect } from "preact/hooks";
 import { createStore, useStore } from "../state/store.js";
-import { deviceHere, deviceOf, inTurn, lookForDevice, opened } from "./opened.js";
+import { deviceHere, deviceOf, inTurn, lineOf, lookForDevice, opened } from "./opened.js";
 
 /**
  * A message's line: its words, or what it does to another message (`change`: an edit or
@@ -33,7 +33,7 @@ function openable(message: MessageView | null | undefined): message is MessageVi
 function knownPreview(message: MessageView): Preview | null | undefined {
   const read = opened.get()[message.id];
   // A text the timeline opened; an edit or a reaction it folded is read again below.
-  if (read && "text" in read) return { line: read.text, change: false };
+  if (read && "text" in read) return { line: lineOf(read.text, read.files), change: false };
   return previews.get()[message.id];
 }
 
@@ -74,7 +74,7 @@ export function usePreview(message: MessageView | null | undefined): string | un
   const id = openable(message) ? message.id : undefined;
   const read = useStore(opened, (all) => (id ? all[id] : undefined));
   const seen = useStore(previews, (all) => (id ? all[id] : undefined));
-  return read && "text" in read ? read.text : seen?.line;
+  return read && "text" in read ? lineOf(read.text, read.files) : seen?.line;
 }
 
 /**

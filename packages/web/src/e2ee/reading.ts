@@ -16,7 +16,7 @@ import {
 } from "@private-chat/sdk/mls";
 import { api } from "../api.js";
 import { browserStates, NoDeviceHere, savedDevice } from "./browser-db.js";
-import type { Opened } from "./opened.js";
+import { lineOf, type Opened } from "./opened.js";
 import type { Preview } from "./preview.js";
 
 /** Read afresh each time: a pool made up since adds private keys that a welcome may need. */
@@ -63,10 +63,10 @@ async function openedOf(
       const answered = shown.reply_to ?? shown.thread_root;
       const replyTo =
         answered === undefined ? undefined : await idAt(conversationId, answered, ids);
-      // Files are named, not yet opened here: the terminal client's `download` opens them.
-      const files = (shown.files ?? []).map((f) => `[file: ${f.name} (${f.size} bytes)]`);
+      // Each file with its key: opened when shown or saved (components/SealedFiles.tsx).
       return {
-        text: [shown.body, ...files].filter((part) => part !== "").join(" "),
+        text: shown.body,
+        ...(shown.files ? { files: shown.files } : {}),
         ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
         ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
         ...(replyTo ? { reply_to: replyTo } : {}),
@@ -112,7 +112,7 @@ export async function previewOnDevice(
 function previewOf(content: OpenedContent): Preview {
   switch (content.kind) {
     case "text":
-      return { line: content.body, change: false };
+      return { line: lineOf(content.body, content.files), change: false };
     case "edit":
       return { line: `Edited a message: ${content.body}`, change: true };
     case "reaction":

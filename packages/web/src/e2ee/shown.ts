@@ -10,8 +10,9 @@ import type { Opened } from "./opened.js";
 /** The message as shown; null when it is an edit or a reaction folded into another. */
 export function shownMessage(message: MessageView, read: Opened | undefined): MessageView | null {
   if (!read || !("text" in read)) return read && "folded" in read ? null : message;
-  // No ciphertext left: the plaintext stands where the MLS message was.
-  const { mls: _ciphertext, ...rest } = message;
+  // No ciphertext left: the plaintext stands where the MLS message was. Its uploads are
+  // ciphertext under a neutral name: its files show from the opened content instead.
+  const { mls: _ciphertext, attachments: _sealedUploads, ...rest } = message;
   return {
     ...rest,
     body: read.text,

@@ -2,12 +2,18 @@
  * Files being attached: uploads in progress per message box (XMLHttpRequest, for its
  * upload progress), and attachment bytes fetched with the session's token and shown
  * through blob: URLs, since the page's CSP only loads images from itself, data: and blob:.
+ * Into an end-to-end encrypted conversation a file is sealed on this browser's device
+ * first (e2ee/sealed-files.ts) and only its ciphertext is uploaded, whichever way it was
+ * attached: the conversation decides, not the caller.
  */
 import { attachmentView } from "@private-chat/protocol/attachments";
 import { decodeWith, parseJson } from "@private-chat/protocol/decode";
+import type { EncryptedFile } from "@private-chat/protocol/encrypted-content";
 import { errorBody } from "@private-chat/protocol/errors";
 import type { AttachmentView } from "@private-chat/sdk";
-import { api, SERVER_URL } from "../api.js";
+import { api, errorText, SERVER_URL } from "../api.js";
+import type { SealedUpload } from "../e2ee/sealed-files.js";
+import { chat } from "./chat.js";
 import { createStore } from "./store.js";
 
 export interface UploadItem {
@@ -18,6 +24,10 @@ export interface UploadItem {
   progress: number;
   view?: AttachmentView | undefined;
   error?: string | undefined;
+  /** Being sealed on this browser's device, before its ciphertext uploads. */
+  sealing?: boolean | undefined;
+  /** Sealed and uploaded: what the encrypted message carries to open it. */
+  sealed?: EncryptedFile | undefined;
 }
 
 /**
@@ -63,7 +73,23 @@ function failure(xhr: XMLHttpRequest): string {
   return xhr.status === 0 ? "Can't reach the server" : `Upload failed (HTTP ${xhr.status})`;
 }
 
-function start(conversationId: string, tray: string, key: string, file: File): void {
+/** Whether the item is still in its tray (not removed while it was being sealed). */
+function present(tray: string, key: string): boolean {
+  return (uploads.get()[tray] ?? []).some((item) => item.key === key);
+}
+
+/**
+ * Uploads `body` under `name`; `done` makes the item's change from the server's view of
+ * the upload.
+ */
+function start(
+  conversationId: string,
+  tray: string,
+  key: string,
+  body: Blob,
+  name: string,
+  done: (view: AttachmentView) => Partial<UploadItem> = (view) => ({ view }),
+): void {
   const xhr = new XMLHttpRequest();
   requests.set(key, xhr);
   xhr.open(
@@ -84,7 +110,7 @@ function start(conversationId: string, tray: string, key: string, file: File): v
           })
         : undefined;
     if (view) {
-      patch(tray, key, { progress: 1, view });
+      patch(tray, key, { progress: 1, ...done(view) });
     } else if (xhr.status === 201) {
       patch(tray, key, { error: "The server's answer was not understood" });
     } else {
@@ -96,22 +122,52 @@ function start(conversationId: string, tray: string, key: string, file: File): v
     patch(tray, key, { error: failure(xhr) });
   };
   const form = new FormData();
-  form.append("file", file, file.name || "pasted file");
+  form.append("file", body, name);
   xhr.send(form);
 }
 
 /**
+ * Seals the file on this browser's device, then uploads its ciphertext under the neutral
+ * name; the item keeps the reference the message will carry. Nothing of the plaintext
+ * leaves: a file that cannot be sealed is refused in the tray.
+ */
+async function startSealed(
+  conversationId: string,
+  tray: string,
+  key: string,
+  file: File,
+): Promise<void> {
+  let sealed: SealedUpload;
+  try {
+    const { sealForUpload } = await import("../e2ee/sealed-files.js");
+    sealed = await sealForUpload(file);
+  } catch (err) {
+    patch(tray, key, { sealing: false, error: errorText(err) });
+    return;
+  }
+  if (!present(tray, key)) return;
+  patch(tray, key, { sealing: false });
+  start(conversationId, tray, key, sealed.ciphertext, sealed.name, (view) => ({
+    view,
+    sealed: { attachment_id: view.id, ...sealed.reference },
+  }));
+}
+
+/**
  * Starts uploading each file to the conversation, into the tray of its message box or of
- * the thread's (at most MAX_ATTACHMENTS pending per tray).
+ * the thread's (at most MAX_ATTACHMENTS pending per tray). In an end-to-end encrypted
+ * conversation each is sealed here first, and only its ciphertext uploads.
  */
 export function addFiles(conversationId: string, files: Iterable<File>, threadRoot?: string): void {
   const tray = trayOf(conversationId, threadRoot);
   const room = MAX_ATTACHMENTS - (uploads.get()[tray]?.length ?? 0);
   const added = [...files].slice(0, Math.max(0, room));
   if (added.length === 0) return;
-  const items = added.map((file) => {
+  const encrypted = chat.get().convs[conversationId]?.encrypted === true;
+  const items: UploadItem[] = added.map((file) => {
     nextKey += 1;
-    return { key: `u${nextKey}`, name: file.name || "pasted file", size: file.size, progress: 0 };
+    const name = file.name || "pasted file";
+    return { key: `u${nextKey}`, name, size: file.size, progress: 0, sealing: encrypted };
   });
   uploads.update((all) => ({
     ...all,
@@ -119,7 +175,9 @@ export function addFiles(conversationId: string, files: Iterable<File>, threadRo
   }));
   items.forEach((item, i) => {
     const file = added[i];
-    if (file) start(conversationId, tray, item.key, file);
+    if (!file) return;
+    if (encrypted) void startSealed(conversationId, tray, item.key, file);
+    else start(conversationId, tray, item.key, file, item.name);
   });
 }
 
@@ -138,6 +196,20 @@ export function takeReady(tray: string): AttachmentView[] {
   const ready = list.flatMap((item) => (item.view ? [item.view] : []));
   uploads.update((all) => ({ ...all, [tray]: list.filter((item) => !item.view) }));
   return ready;
+}
+
+/** The tray's sealed and uploaded files, left in it until the message carrying them is sent. */
+export function readySealed(tray: string): { keys: string[]; files: EncryptedFile[] } {
+  const ready = (uploads.get()[tray] ?? []).filter((item) => item.sealed);
+  return { keys: ready.map((item) => item.key), files: ready.flatMap((i) => i.sealed ?? []) };
+}
+
+/** Takes the items of `keys` out of the tray, once the message carrying them went. */
+export function dropUploads(tray: string, keys: readonly string[]): void {
+  uploads.update((all) => ({
+    ...all,
+    [tray]: (all[tray] ?? []).filter((item) => !keys.includes(item.key)),
+  }));
 }
 
 const blobUrls = new Map<string, Promise<string>>();
