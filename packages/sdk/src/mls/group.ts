@@ -325,6 +325,8 @@ export class EncryptedGroup {
         "epoch_behind",
         `a change made in epoch ${pm.epoch}, which this device has left`,
       );
+    // Another member's commit holds this epoch: the server took theirs, not ours.
+    this.pending = undefined;
     try {
       const result = await processMessage(
         message,
@@ -335,11 +337,8 @@ export class EncryptedGroup {
       );
       this.state = result.newState;
     } catch (err) {
-      // Refused, it changes nothing: a commit of this device's still waits for its turn.
       throw new GroupRefusal("undecryptable", `the change does not verify: ${String(err)}`);
     }
-    // Another member's commit holds this epoch: the server took theirs, not ours.
-    this.pending = undefined;
     return { kind: "change", epoch: this.epoch };
   }
 
