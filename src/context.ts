@@ -145,8 +145,7 @@ export function createContext(
           onError,
         });
   const pubsub: PubSub = redis ?? new LocalPubSub();
-  // Settings an admin may change at run time, over the file's values (refreshed at start
-  // and on every heartbeat by the server).
+  // Run-time settings over the file's values, refreshed at start and on every heartbeat.
   const settings = new RuntimeSettings(store, settingsFromConfig(config));
   const twoFactor = new TwoFactorService({
     store,
