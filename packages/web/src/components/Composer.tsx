@@ -20,6 +20,7 @@ import { sendMessage } from "../state/send.js";
 import { serverInfo } from "../state/server-info.js";
 import { useStore } from "../state/store.js";
 import { addFiles, takeReady, trayOf, uploads } from "../state/uploads.js";
+import { AttachButton } from "./AttachButton.js";
 import { UploadTray } from "./Attachments.js";
 import { CommandMenu, optionId } from "./CommandMenu.js";
 import { CommandNotices } from "./CommandNotices.js";
@@ -61,7 +62,6 @@ export function Composer({
   const [alsoToConversation, setAlsoToConversation] = useState(false);
   const [, setMax] = useState(maxChars);
   const box = useRef<HTMLTextAreaElement>(null);
-  const picker = useRef<HTMLInputElement>(null);
   const files = useStore(uploads, (all) => all[draftKey] ?? NO_UPLOADS);
   const uploading = files.some((f) => !f.view && !f.error);
   const ready = files.some((f) => f.view);
@@ -251,29 +251,11 @@ export function Composer({
       )}
       <div class="composer-row">
         {!editing && (
-          <>
-            <input
-              ref={picker}
-              type="file"
-              multiple
-              hidden
-              aria-label="Attach files"
-              onChange={(e) => {
-                addFiles(conv.id, e.currentTarget.files ?? [], threadRoot);
-                e.currentTarget.value = "";
-              }}
-            />
-            <button
-              type="button"
-              class="icon-btn attach"
-              aria-label="Attach files"
-              title={off ?? "Attach files"}
-              disabled={off !== null}
-              onClick={() => picker.current?.click()}
-            >
-              <Icon name="clip" />
-            </button>
-          </>
+          <AttachButton
+            off={off}
+            title={"Attach files"}
+            onFiles={(files) => addFiles(conv.id, files, threadRoot)}
+          />
         )}
         <textarea
           ref={box}

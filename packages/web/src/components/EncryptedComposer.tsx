@@ -23,6 +23,7 @@ import { unavailableReason, useReach } from "../state/connectivity.js";
 import { toast } from "../state/notices.js";
 import { useStore } from "../state/store.js";
 import { addFiles, dropUploads, readySealed, trayOf, uploads } from "../state/uploads.js";
+import { AttachButton } from "./AttachButton.js";
 import { UploadTray } from "./Attachments.js";
 import { ComposerContext } from "./ComposerContext.js";
 import { Icon } from "./icons.js";
@@ -72,7 +73,6 @@ export function EncryptedComposer({
   // Set at once, unlike `sending`: a second Enter before the next render sends nothing twice.
   const busy = useRef(false);
   const box = useRef<HTMLTextAreaElement>(null);
-  const picker = useRef<HTMLInputElement>(null);
   const tooLong = text.length > MAX_CHARS;
   // The conversation's own tray: an encrypted thread has no box of its own.
   const tray = trayOf(conv.id);
@@ -154,29 +154,11 @@ export function EncryptedComposer({
       )}
       <div class="composer-row">
         {!editing && (
-          <>
-            <input
-              ref={picker}
-              type="file"
-              multiple
-              hidden
-              aria-label="Attach files"
-              onChange={(e) => {
-                addFiles(conv.id, e.currentTarget.files ?? []);
-                e.currentTarget.value = "";
-              }}
-            />
-            <button
-              type="button"
-              class="icon-btn attach"
-              aria-label="Attach files"
-              title={off ?? "Attach files, encrypted on this device"}
-              disabled={off !== null}
-              onClick={() => picker.current?.click()}
-            >
-              <Icon name="clip" />
-            </button>
-          </>
+          <AttachButton
+            off={off}
+            title={"Attach files, encrypted on this device"}
+            onFiles={(files) => addFiles(conv.id, files)}
+          />
         )}
         <textarea
           ref={box}
