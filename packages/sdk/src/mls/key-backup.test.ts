@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { argon2idAsync } from "@noble/hashes/argon2.js";
 import {
   BackupKeyRefused,
   ChunkRefused,
@@ -8,6 +9,7 @@ import {
   normalisedPassphrase,
   openChunk,
   passphraseChars,
+  passphraseKey,
   sealChunk,
   unwrapBackupKey,
   wrapBackupKey,
@@ -15,6 +17,29 @@ import {
 import { fromBase64Url, toBase64Url } from "./register.js";
 
 const encoder = new TextEncoder();
+
+it("derives the passphrase's key as every argon2id does, so older backups still open", async () => {
+  const passphrase = "correct horse battery staple";
+  const kdf = {
+    algorithm: "argon2id" as const,
+    memory_kib: 19_456,
+    iterations: 2,
+    parallelism: 1,
+    salt: toBase64Url(new Uint8Array(16).fill(7)),
+  };
+  const key = await passphraseKey(passphrase, kdf);
+  // The reference implementation's answer (libargon2 through @node-rs/argon2, as the
+  // server hashes passwords), and the JavaScript one earlier versions derived with.
+  const expected = "799f12b9e17710824482d829835acb69f5a9355bf774c4f07342823b11b90928";
+  assert.equal(Buffer.from(key).toString("hex"), expected);
+  const before = await argon2idAsync(encoder.encode(passphrase), new Uint8Array(16).fill(7), {
+    m: 19_456,
+    t: 2,
+    p: 1,
+    dkLen: 32,
+  });
+  assert.equal(Buffer.from(before).toString("hex"), expected);
+});
 
 it("wraps the backup key under a passphrase and opens it with that one only", async () => {
   const key = newBackupKey();
