@@ -6,9 +6,15 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-services.sh
 bash scripts/ensure-packages.sh
-npm run --silent build
+# The build beside the lint and the type-check: each runs on one core, and none reads
+# what another writes (the type-check reads the packages' sources, not their build).
+npm run --silent build &
+build=$!
+trap 'kill "$build" 2>/dev/null || true' EXIT
 npm run --silent lint
 npm run --silent typecheck
+wait "$build"
+trap - EXIT
 
 # The workspace packages run from their TypeScript sources (see scripts/source-node-args.ts).
 source_node=(--conditions=@private-chat/source --import tsx)
