@@ -197,6 +197,9 @@ export async function startFaultProxy(
         method: req.method,
         path: req.url,
         headers,
+        // A connection of its own: a kept-alive one that the server closes as idle just
+        // when it is reused fails the request, and the client sees the server unreachable.
+        agent: false,
       },
       (answer) => {
         const encoding = answer.headers["content-encoding"];
