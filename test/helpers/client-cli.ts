@@ -115,8 +115,13 @@ export async function run(
   }
 }
 
-export async function waitFor(what: string, read: () => string, check: (text: string) => boolean) {
-  const deadline = Date.now() + WAIT_TIMEOUT_MS;
+export async function waitFor(
+  what: string,
+  read: () => string,
+  check: (text: string) => boolean,
+  timeout = WAIT_TIMEOUT_MS,
+) {
+  const deadline = Date.now() + timeout;
   while (!check(read())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got:\n${read()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -8,9 +8,11 @@
  * place the device sees the conversation's messages: history pages and sync events over
  * REST, and the socket's event frames (live and replayed), so the device sees one false
  * sequence, as a server that meant it would show, and only its own checks can catch it.
+ * With `record`, it also keeps what the server sent through it, to be searched.
  */
 import http from "node:http";
 import net from "node:net";
+import { type Recorded, recorder } from "./recording.js";
 
 /**
  * What the device is shown of the conversation, as which message of the server's
@@ -38,6 +40,8 @@ export interface FaultProxy {
   honest(): void;
   /** How many answers and frames the faults changed so far. */
   spoiled(): number;
+  /** With `record`: every answer's body and socket's stream from the server so far. */
+  recorded(): Recorded[];
   close(): Promise<void>;
 }
 
@@ -67,8 +71,12 @@ function isMessage(value: unknown): value is Message {
   return typeof v.conversation_id === "string" && typeof v.seq === "number";
 }
 
-export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
+export async function startFaultProxy(
+  targetUrl: string,
+  options: { record?: boolean } = {},
+): Promise<FaultProxy> {
   const target = new URL(targetUrl);
+  const record = recorder(options.record === true);
   const sockets = new Set<net.Socket>();
   let active: { conversationId: string; fault: SequenceFault; left: number } | undefined;
   let spoiled = 0;
@@ -180,8 +188,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
             ? ("sync" as const)
             : undefined;
     const headers = { ...req.headers };
-    // Read as plain JSON, to rewrite.
-    if (kind) headers["accept-encoding"] = "identity";
+    // Read as plain JSON, to rewrite or search.
+    if (kind || options.record) headers["accept-encoding"] = "identity";
     const upstream = http.request(
       {
         host: target.hostname,
@@ -189,8 +197,13 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         method: req.method,
         path: req.url,
         headers,
+        // A connection of its own: a kept-alive one that the server closes as idle just
+        // when it is reused fails the request, and the client sees the server unreachable.
+        agent: false,
       },
       (answer) => {
+        const encoding = answer.headers["content-encoding"];
+        record.keep(`${req.method} ${path} ${answer.statusCode}`, answer, encoding);
         if (!kind || answer.statusCode !== 200) {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
@@ -238,6 +251,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       if (name.toLowerCase() === "sec-websocket-extensions") continue;
       lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
     }
+    // Unfragmented and uncompressed (no extension), each frame's payload lies whole in it.
+    record.keep(`socket ${new URL(req.url ?? "/", target).pathname}`, upstream);
     upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
     if (head.length > 0) upstream.write(head);
     client.pipe(upstream);
@@ -255,6 +270,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       active = undefined;
     },
     spoiled: () => spoiled,
+    recorded: record.recorded,
     close() {
       for (const s of sockets) s.destroy();
       server.closeAllConnections();
