@@ -2,8 +2,9 @@
  * A browser made one of the person's devices in Settings reads and writes an end-to-end
  * encrypted conversation (docs/E2EE.md, "The browser's store"): a message sent to it from
  * another person's device opens in its timeline, what it types is encrypted before it
- * leaves and opens on the other device, edits, reactions and replies (in the timeline and
- * in a thread) travel encrypted both ways and show folded into the messages they change,
+ * leaves and opens on the other device, edits, reactions and replies travel encrypted both
+ * ways and show folded into the messages they change (a thread reply as its root's count:
+ * encrypted-threads.test.ts has the thread's panel),
  * a new message shows its plaintext in the list's preview and the notice of it while
  * another conversation is on screen, the server holds ciphertext only, and axe-core finds
  * nothing on the conversation with its encrypted message box and its reply bar. Verifying
@@ -48,7 +49,6 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
   const toAlice = "hello alice, word 9c1e";
   const toBob = "hi bob, word 4d2b";
   const answer = "an answer, word 3d7e";
-  const threaded = "in bob's thread, word 9f1b";
   const item = (text: string) => messageItem(page, text);
 
   before(async () => {
@@ -110,12 +110,12 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
     );
 
     await visible(item(reply).getByText(toBob));
-    await visible(item(inThread).getByText("Replied in the thread of the message quoted"));
-    await visible(item(inThread).getByText(edited));
+    await visible(item(edited).getByRole("link", { name: /^1 reply/ }));
     await visible(item(edited).getByText("(edited)"));
     await visible(item(toBob).getByRole("button", { name: "🎉 1" }));
     const list = messageList(page);
     assert.equal(await list.getByText(first).count(), 0, "the words edited away");
+    assert.equal(await list.getByText(inThread).count(), 0, "in its thread only");
     assert.equal(await list.getByText(/\[(edit of|reacted)/).count(), 0, "no line of its own");
 
     // Alice edits her message from the keyboard, and reacts to Bob's.
@@ -127,8 +127,7 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
     await box.fill(aliceEdited);
     await box.press("Enter");
     await visible(item(aliceEdited).getByText("(edited)"));
-    // Not the thread reply that quotes it.
-    const bobs = item(edited).filter({ hasNotText: inThread });
+    const bobs = item(edited);
     await bobs.hover();
     await bobs.getByRole("button", { name: "React", exact: true }).click();
     await bobs.getByRole("button", { name: "React 👍" }).click();
@@ -153,7 +152,7 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
       assert.equal(onServer.includes(words), false, `"${words}" is not on the server`);
   });
 
-  it("replies from the browser, in the timeline and in a thread, as Bob's device reads", async () => {
+  it("replies from the browser, as Bob's device reads", async () => {
     const replying = page.getByText(`Replying to ${bob.username}`);
     await item(toAlice).getByRole("button", { name: "Reply", exact: true }).focus();
     await page.keyboard.press("Enter");
@@ -165,16 +164,6 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
     await visible(item(answer).getByText(toAlice));
     await gone(replying);
 
-    const bobs = item(toAlice).filter({ hasNotText: answer });
-    await bobs.hover();
-    await bobs.getByRole("button", { name: "Reply in thread", exact: true }).click();
-    await visible(page.getByText(`Replying in thread to ${bob.username}`));
-    const box = page.getByLabel("Encrypted message", { exact: true });
-    await box.fill(threaded);
-    await box.press("Enter");
-    await visible(item(threaded).getByText("Replied in the thread of the message quoted"));
-    await visible(item(threaded).getByText(toAlice));
-
     const history = await bobApi.history(conversationId, { after: 0, limit: 100 });
     const shown = foldMessages(await bobChat.read(history));
     const seqOf = (body: string) =>
@@ -185,8 +174,6 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
       )[0];
     assert.ok(seqOf(toAlice));
     assert.equal(textOf(answer)?.reply_to, seqOf(toAlice), "the reply names Bob's message");
-    assert.equal(textOf(threaded)?.thread_root, seqOf(toAlice), "the thread's root is Bob's");
-    assert.equal(textOf(toAlice)?.thread?.reply_count, 1);
   });
 
   it("creates an encrypted group with the switch, set up on this browser's device", async () => {
@@ -224,7 +211,7 @@ describe("this browser as a device in an encrypted conversation", { timeout: 300
       .getByText(`${bob.username} in Pair: ${news}`)
       .waitFor({ state: "attached" });
     const onServer = JSON.stringify(await bobApi.history(conversationId, { after: 0, limit: 100 }));
-    for (const words of [news, answer, threaded])
+    for (const words of [news, answer])
       assert.equal(onServer.includes(words), false, `"${words}" is not on the server`);
   });
 

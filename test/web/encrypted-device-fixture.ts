@@ -1,6 +1,6 @@
 /**
  * The set-up the tests of the web app as a device share (encrypted-browser-device.test.ts,
- * encrypted-browser-files.test.ts): a server, Alice in a headless browser that she makes
+ * encrypted-browser-files.test.ts, encrypted-threads.test.ts): a server, Alice in a headless browser that she makes
  * one of her devices in Settings, and Bob, whose device is the SDK's (as the terminal
  * client runs it), in an encrypted group with her that his device sets up.
  */

@@ -196,7 +196,6 @@ export function ConversationView({ id, info, thread }: Props) {
             editing={editing}
             onCancelEdit={act.cancelEdit}
             replyTo={replyTo}
-            inThread={act.replyInThread}
             onCancelReply={act.cancelReply}
           />
         ) : conv.encrypted ? (

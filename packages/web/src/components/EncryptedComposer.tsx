@@ -1,7 +1,7 @@
 /**
  * The composer of an end-to-end encrypted conversation on a browser that is one of the
- * person's devices: text, files, a reply or a thread reply to a message, and editing
- * one's own message, encrypted here by the SDK's EncryptedChat before it leaves
+ * person's devices: text, files, a reply to a message, and editing one's own message,
+ * in the conversation or in a thread's panel (its root named in the content), encrypted here by the SDK's EncryptedChat before it leaves
  * (e2ee/opened.ts). Files are attached as in a plain conversation (the button, dropping
  * them on the conversation, pasting them into the box) and sealed here before only their
  * ciphertext uploads (state/uploads.ts); the message carries their keys. Enter sends;
@@ -10,15 +10,8 @@
 import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.js";
-import {
-  type Answer,
-  changeOnThisBrowser,
-  lineOf,
-  opened,
-  sendEncryptedText,
-} from "../e2ee/opened.js";
+import { changeOnThisBrowser, lineOf, opened, sendEncryptedText } from "../e2ee/opened.js";
 import { memberName } from "../format.js";
-import { chat } from "../state/chat.js";
 import { unavailableReason, useReach } from "../state/connectivity.js";
 import { toast } from "../state/notices.js";
 import { useStore } from "../state/store.js";
@@ -39,24 +32,11 @@ interface Props {
   /** The message being edited (shown with its plaintext); keyed by it, as Composer is. */
   editing?: MessageView | null;
   onCancelEdit?: () => void;
-  /** The message replied to (as shown, with its plaintext), in its thread if `inThread`. */
+  /** The message replied to (as shown, with its plaintext). */
   replyTo?: MessageView | null;
-  inThread?: boolean;
   onCancelReply?: () => void;
-}
-
-/**
- * What a reply answers: the message, or the root of its thread (the root itself when the
- * message is a thread reply). A root out of the loaded timeline and quotes is not known
- * here: the reply then starts a thread on the message itself.
- */
-function answerOf(conv: ConversationView, to: MessageView, inThread: boolean): Answer {
-  if (!inThread || !to.thread_id) return { to, inThread };
-  const state = chat.get();
-  const root =
-    state.timelines[conv.id]?.messages.find((m) => m.id === to.thread_id) ??
-    state.quotes[to.thread_id];
-  return { to: root ?? to, inThread };
+  /** The root of the thread this box replies in (in the thread's panel). */
+  threadRoot?: MessageView;
 }
 
 export function EncryptedComposer({
@@ -65,8 +45,8 @@ export function EncryptedComposer({
   editing = null,
   onCancelEdit,
   replyTo = null,
-  inThread = false,
   onCancelReply,
+  threadRoot,
 }: Props) {
   const [text, setText] = useState(() => editing?.body ?? "");
   const [sending, setSending] = useState(false);
@@ -74,8 +54,8 @@ export function EncryptedComposer({
   const busy = useRef(false);
   const box = useRef<HTMLTextAreaElement>(null);
   const tooLong = text.length > MAX_CHARS;
-  // The conversation's own tray: an encrypted thread has no box of its own.
-  const tray = trayOf(conv.id);
+  // A thread's box has its own files, as a plain thread's has.
+  const tray = trayOf(conv.id, threadRoot?.id);
   const files = useStore(uploads, (all) => all[tray] ?? NO_UPLOADS);
   const uploading = files.some((f) => !f.view && !f.error);
   const ready = files.some((f) => f.sealed);
@@ -113,8 +93,7 @@ export function EncryptedComposer({
     busy.current = true;
     setSending(true);
     try {
-      const answer = replyTo ? answerOf(conv, replyTo, inThread) : undefined;
-      await sendEncryptedText(userId, conv, body, answer, attached.files);
+      await sendEncryptedText(userId, conv, body, { replyTo, threadRoot }, attached.files);
       setText("");
       dropUploads(tray, attached.keys);
       if (replyTo) onCancelReply?.();
@@ -130,7 +109,7 @@ export function EncryptedComposer({
     const pasted = [...(event.clipboardData?.files ?? [])];
     if (pasted.length === 0 || editing) return;
     event.preventDefault();
-    addFiles(conv.id, pasted);
+    addFiles(conv.id, pasted, threadRoot?.id);
   };
 
   return (
@@ -147,7 +126,7 @@ export function EncryptedComposer({
       {!editing && replyTo && onCancelReply && (
         <ComposerContext
           editing={false}
-          title={`Replying ${inThread ? "in thread " : ""}to ${memberName(conv, replyTo.sender_id)}`}
+          title={`Replying to ${memberName(conv, replyTo.sender_id)}`}
           body={lineOf(replyTo.body, replyFiles)}
           onCancel={onCancelReply}
         />
@@ -157,13 +136,13 @@ export function EncryptedComposer({
           <AttachButton
             off={off}
             title={"Attach files, encrypted on this device"}
-            onFiles={(files) => addFiles(conv.id, files)}
+            onFiles={(files) => addFiles(conv.id, files, threadRoot?.id)}
           />
         )}
         <textarea
           ref={box}
-          aria-label="Encrypted message"
-          placeholder="Encrypted message"
+          aria-label={threadRoot ? "Encrypted reply in thread" : "Encrypted message"}
+          placeholder={threadRoot ? "Encrypted reply…" : "Encrypted message"}
           rows={1}
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}

@@ -3,8 +3,8 @@
  * timeline), copy link, pin, edit, delete (confirmed).
  * An encrypted message this browser cannot open offers only the link and delete: the rest
  * would need the plaintext. One its device opened offers reacting, replying (in the
- * timeline or in its thread, from the conversation's box: encrypted threads have no panel)
- * and editing as well, sent encrypted by the device (e2ee/opened.ts); pins are yet to come.
+ * timeline or in its thread's panel) and editing as well, sent encrypted by the device
+ * (e2ee/opened.ts); pins are yet to come.
  * Shown on hover or keyboard focus. Opened by keyboard, the picker and the confirmation
  * take focus, Escape closes them, and focus returns to the button that opened them.
  */
@@ -165,11 +165,7 @@ export function MessageActions({ message, mine, canDelete, onReply, onEdit, inTh
                   aria-label="Reply in thread"
                   title="Reply in thread"
                   onClick={() =>
-                    encrypted
-                      ? onReply(message, true)
-                      : navigate(
-                          threadHref(message.conversation_id, message.thread_id ?? message.id),
-                        )
+                    navigate(threadHref(message.conversation_id, message.thread_id ?? message.id))
                   }
                 >
                   <Icon name="thread" />

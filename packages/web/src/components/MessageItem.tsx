@@ -140,7 +140,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const name = nameOf(message.sender_id);
   const bot = props.botOf?.(message.sender_id) === true;
   const showName = !mine && group && !continued;
-  // Opened by this browser's device: no edit history or thread kept on the server.
+  // Opened by this browser's device: no edit history kept on the server.
   const encrypted = useStore(chat, (s) => s.convs[message.conversation_id]?.encrypted === true);
   // An opened one's files, with the keys that open them; its uploads are ciphertext.
   const sealedFiles = useStore(opened, (all) =>
@@ -189,14 +189,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </time>
             </span>
           </div>
-          {!props.inThread && !encrypted && <ThreadLink message={message} nameOf={nameOf} />}
-          {encrypted && message.thread_id && (
-            <p class="thread-link">
-              <Icon name="thread" />
-              <span>Replied in the thread of the message quoted</span>
-            </p>
-          )}
-          {!props.inThread && !encrypted && message.thread_id && (
+          {/* An encrypted thread's summary is the one this browser's device worked out. */}
+          {!props.inThread && <ThreadLink message={message} nameOf={nameOf} />}
+          {!props.inThread && message.thread_id && (
             <a class="thread-link" href={threadHref(message.conversation_id, message.thread_id)}>
               <Icon name="thread" />
               <span>Replied in a thread</span>

@@ -1,22 +1,26 @@
 /**
  * One thread beside its conversation (instead of it, on a phone): the root, its replies
  * oldest first with earlier ones on request, Follow, and a box that replies in the
- * thread. Replies shown while the page is visible count as read.
+ * thread. Replies shown while the page is visible count as read. In an end-to-end
+ * encrypted conversation the thread is the one this browser's device worked out
+ * (useThreadSource.ts), and its box encrypts; there is nothing to follow.
  */
 
 import type { MessageView } from "@private-chat/sdk";
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useMemo, useRef } from "preact/hooks";
+import { deviceHere, deviceOf } from "../e2ee/opened.js";
 import { chatHref } from "../router.js";
 import { type Conv, chat } from "../state/chat.js";
 import { useStore } from "../state/store.js";
-import { followThread, loadOlderReplies, openThread, readThread } from "../state/threads.js";
+import { followThread, loadOlderReplies } from "../state/threads.js";
 import { addFiles } from "../state/uploads.js";
 import { Composer } from "./Composer.js";
+import { EncryptedComposer } from "./EncryptedComposer.js";
 import { Icon } from "./icons.js";
 import { MessageItem, PendingItem } from "./MessageItem.js";
 import { useBotOf, useNameOf } from "./useNameOf.js";
 import { useReplyOrEdit } from "./useReplyOrEdit.js";
-import { useThreadReveal } from "./useReveal.js";
+import { useEncryptedThread, usePlainThread } from "./useThreadSource.js";
 
 interface Props {
   conv: Conv;
@@ -25,7 +29,10 @@ interface Props {
 }
 
 export function ThreadPanel({ conv, rootId, visible }: Props) {
-  const thread = useStore(chat, (s) => s.threads[rootId]);
+  const body = useRef<HTMLDivElement>(null);
+  const encrypted = conv.encrypted === true;
+  const plainThread = usePlainThread(conv, rootId, visible, body);
+  const thread = useEncryptedThread(conv, rootId) ?? plainThread;
   const me = useStore(chat, (s) => s.me);
   const outbox = useStore(chat, (s) => s.outbox[conv.id]);
   const quotes = useStore(chat, (s) => s.quotes);
@@ -34,17 +41,12 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
   const { replyTo, editing } = act;
   const nameOf = useNameOf(conv);
   const botOf = useBotOf(conv);
-
-  const body = useRef<HTMLDivElement>(null);
-  // Again when the state starts afresh (the server's list loaded again).
-  const loaded = useStore(chat, (s) => s.loaded);
-  useEffect(() => openThread(conv.id, rootId), [conv.id, rootId, loaded]);
-  // After openThread, whose load the reveal waits for.
-  useThreadReveal(rootId, body);
-  const lastSeq = thread?.replies.at(-1)?.thread_seq ?? 0;
-  useEffect(() => {
-    if (visible && !thread?.loading) void readThread(rootId);
-  }, [rootId, lastSeq, visible, thread?.loading]);
+  // Only a browser that is one of the person's devices reads and writes an encrypted one.
+  const device = deviceOf(
+    useStore(deviceHere, (d) => d),
+    me?.id,
+  );
+  const sealed = encrypted && !device;
 
   const root = thread?.root ?? null;
   const replies = thread?.replies ?? [];
@@ -77,10 +79,10 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
       aria-labelledby="thread-panel-title"
       onDragOver={(e) => {
         // Files dropped on the thread are attached to the next reply.
-        if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+        if (e.dataTransfer?.types.includes("Files") && !sealed) e.preventDefault();
       }}
       onDrop={(e) => {
-        if (!e.dataTransfer?.files.length) return;
+        if (!e.dataTransfer?.files.length || sealed) return;
         e.preventDefault();
         e.stopPropagation();
         addFiles(conv.id, e.dataTransfer.files, rootId);
@@ -88,7 +90,7 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
     >
       <header class="panel-head">
         <h2 id="thread-panel-title">Thread</h2>
-        {thread && !thread.error && (
+        {thread && !thread.error && !encrypted && (
           <button
             type="button"
             class={thread.following ? "small active" : "small"}
@@ -119,9 +121,13 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
                 {item(root)}
               </ol>
             )}
-            <p class="thread-count">
-              {count === 0 ? "No replies yet" : `${count} ${count === 1 ? "reply" : "replies"}`}
-            </p>
+            {sealed ? (
+              <p class="thread-count">Only the members' devices can read this thread's replies.</p>
+            ) : (
+              <p class="thread-count">
+                {count === 0 ? "No replies yet" : `${count} ${count === 1 ? "reply" : "replies"}`}
+              </p>
+            )}
             {thread?.hasOlder && (
               <button
                 type="button"
@@ -148,18 +154,36 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
           </>
         )}
       </div>
-      {!thread?.error && conv.request !== "pending" && conv.request !== "declined" && (
-        <Composer
-          key={editing?.id ?? "new"}
-          conv={conv}
-          threadRoot={rootId}
-          replyTo={replyTo}
-          editing={editing}
-          onCancelReply={act.cancelReply}
-          onCancelEdit={act.cancelEdit}
-          onEditLast={act.edit}
-        />
-      )}
+      {encrypted
+        ? !thread?.error &&
+          device &&
+          me &&
+          thread?.root && (
+            <EncryptedComposer
+              key={editing?.id ?? "new"}
+              conv={conv}
+              userId={me.id}
+              threadRoot={thread.root}
+              replyTo={replyTo}
+              editing={editing}
+              onCancelReply={act.cancelReply}
+              onCancelEdit={act.cancelEdit}
+            />
+          )
+        : !thread?.error &&
+          conv.request !== "pending" &&
+          conv.request !== "declined" && (
+            <Composer
+              key={editing?.id ?? "new"}
+              conv={conv}
+              threadRoot={rootId}
+              replyTo={replyTo}
+              editing={editing}
+              onCancelReply={act.cancelReply}
+              onCancelEdit={act.cancelEdit}
+              onEditLast={act.edit}
+            />
+          )}
     </aside>
   );
 }

@@ -7,7 +7,7 @@
 import { hideBlocked, type MessageView, type UserView } from "@private-chat/sdk";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { opened } from "../e2ee/opened.js";
-import { shownMessages } from "../e2ee/shown.js";
+import { inMainTimeline, shownMessages } from "../e2ee/shown.js";
 import { dayLabel, joinNames, sameDay } from "../format.js";
 import { fetchQuote, loadOlder } from "../state/actions.js";
 import { blockedIds, type Conv, chat, inTimeline, myReadSeq } from "../state/chat.js";
@@ -56,13 +56,15 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   const [readAtOpen] = useState(() => myReadSeq(conv, me?.id));
   const loaded = timeline?.messages;
   // An encrypted conversation as this browser's device folded it (edits and reactions
-  // applied, not shown as lines); the whole store, since a message changes by another's.
+  // applied, not shown as lines; thread replies in their thread's panel, as plain ones);
+  // the whole store, since a message changes by another's.
   const read = useStore(opened, (all) => (conv.encrypted ? all : undefined));
-  const messages = useMemo(
+  const shown = useMemo(
     () => (read && loaded ? shownMessages(loaded, read) : (loaded ?? [])),
     [loaded, read],
   );
-  const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const messages = useMemo(() => (read ? shown.filter(inMainTimeline) : shown), [shown, read]);
+  const byId = useMemo(() => new Map(shown.map((m) => [m.id, m])), [shown]);
   const nameOf = useNameOf(conv);
   const botOf = useBotOf(conv);
 

@@ -1,18 +1,15 @@
 /**
  * The message box's context beside a list of messages: the message being replied to or
- * the one being edited, never both. Shared by a conversation and a thread. In an
- * encrypted conversation a reply may join the thread of the message (`replyInThread`):
- * its box sends it, there being no thread's panel to open.
+ * the one being edited, never both. Shared by a conversation and a thread.
  */
 import type { MessageView } from "@private-chat/sdk";
 import { useMemo, useState } from "preact/hooks";
 
-/** Replies to `m`, or in its thread. */
-export type OnReply = (m: MessageView, inThread?: boolean) => void;
+/** Replies to `m`. */
+export type OnReply = (m: MessageView) => void;
 
 export interface ReplyOrEdit {
   replyTo: MessageView | null;
-  replyInThread: boolean;
   editing: MessageView | null;
   /** Stable callbacks, so message items need not re-render when they change. */
   reply: OnReply;
@@ -23,14 +20,12 @@ export interface ReplyOrEdit {
 
 export function useReplyOrEdit(): ReplyOrEdit {
   const [replyTo, setReplyTo] = useState<MessageView | null>(null);
-  const [replyInThread, setReplyInThread] = useState(false);
   const [editing, setEditing] = useState<MessageView | null>(null);
   const act = useMemo(
     () => ({
-      reply: (m: MessageView, inThread = false) => {
+      reply: (m: MessageView) => {
         setEditing(null);
         setReplyTo(m);
-        setReplyInThread(inThread);
       },
       edit: (m: MessageView) => {
         setReplyTo(null);
@@ -41,5 +36,5 @@ export function useReplyOrEdit(): ReplyOrEdit {
     }),
     [],
   );
-  return { replyTo, replyInThread, editing, ...act };
+  return { replyTo, editing, ...act };
 }

@@ -17,8 +17,8 @@ import { deviceSupported, forgetDevice, savedDevice } from "./browser-db.js";
 /**
  * A message as this device reads it, folded with the rest of the timeline (the SDK's
  * foldMessages): a text (its words, empty when it has files alone) with its files, its
- * latest edit and its reactions, and the message it answers (`reply_to`, by id;
- * `in_thread` when that is its thread's root); or why it did not open; or `folded`, an
+ * latest edit and its reactions, the message it answers (`reply_to`, by id) and the root
+ * of the thread it joins (`thread_root`, by id); or why it did not open; or `folded`, an
  * edit or a reaction, shown in the message it changes.
  */
 export type Opened =
@@ -29,7 +29,7 @@ export type Opened =
       edited_at?: number;
       reactions?: ReactionView[];
       reply_to?: string;
-      in_thread?: boolean;
+      thread_root?: string;
     }
   | { unreadable: string }
   | { folded: true };
@@ -191,43 +191,48 @@ export async function changeOnThisBrowser(
 }
 
 /**
- * What a text answers: the message it replies to, or the root of the thread it joins (an
- * encrypted thread reply shows in the timeline, quoting its root).
+ * What a text answers: the message it replies to, and the root of the thread it joins
+ * (sent from the thread's panel), either or both.
  */
 export interface Answer {
-  to: MessageView;
-  inThread: boolean;
+  replyTo?: MessageView | null | undefined;
+  threadRoot?: MessageView | undefined;
 }
 
 /**
  * Encrypts `text` (answering a message, if so) on this browser's device and sends it,
  * with the files sealed and uploaded for it (state/uploads.ts), if any: the words may be
- * empty then.
+ * empty then. The sent message joins the timeline at once, already open.
  */
 export async function sendEncryptedText(
   userId: string,
   conv: ConversationView,
   text: string,
-  answer?: Answer,
+  answer: Answer = {},
   files?: EncryptedFile[],
 ): Promise<MessageView> {
   const { sendOnDevice } = await import("./reading.js");
-  const points = !answer
-    ? {}
-    : answer.inThread
-      ? { thread_root: answer.to.seq }
-      : { reply_to: answer.to.seq };
+  const { replyTo, threadRoot } = answer;
   const attached = files && files.length > 0 ? { files } : {};
   const message = await sendOnDevice(userId, conv, {
     kind: "text",
     body: text,
-    ...points,
+    ...(replyTo ? { reply_to: replyTo.seq } : {}),
+    ...(threadRoot ? { thread_root: threadRoot.seq } : {}),
     ...attached,
   });
   // Kept as the timeline folds it: it is not read again, being open already.
-  const folded = answer
-    ? { reply_to: answer.to.id, ...(answer.inThread ? { in_thread: true } : {}) }
-    : {};
-  keepOpened([[message.id, { text, ...attached, ...folded }]]);
+  keepOpened([
+    [
+      message.id,
+      {
+        text,
+        ...attached,
+        ...(replyTo ? { reply_to: replyTo.id } : {}),
+        ...(threadRoot ? { thread_root: threadRoot.id } : {}),
+      },
+    ],
+  ]);
+  chat.update((s) => upsertMessage(s, message));
   return message;
 }

@@ -60,9 +60,8 @@ async function openedOf(
     case "unread":
       return { unreadable: shown.reason ?? "sent before this browser joined" };
     case "text": {
-      const answered = shown.reply_to ?? shown.thread_root;
-      const replyTo =
-        answered === undefined ? undefined : await idAt(conversationId, answered, ids);
+      const replyTo = await idOf(conversationId, shown.reply_to, ids);
+      const threadRoot = await idOf(conversationId, shown.thread_root, ids);
       // Each file with its key: opened when shown or saved (components/SealedFiles.tsx).
       return {
         text: shown.body,
@@ -70,7 +69,7 @@ async function openedOf(
         ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
         ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
         ...(replyTo ? { reply_to: replyTo } : {}),
-        ...(replyTo && shown.reply_to === undefined ? { in_thread: true } : {}),
+        ...(threadRoot ? { thread_root: threadRoot } : {}),
       };
     }
     default:
@@ -83,11 +82,12 @@ async function openedOf(
  * The id of the message at `seq`, which a reply names by seq inside the ciphertext: from
  * the messages read, or else asked of the server (one that answers an older message).
  */
-async function idAt(
+async function idOf(
   conversationId: string,
-  seq: number,
+  seq: number | undefined,
   ids: Map<number, string>,
 ): Promise<string | undefined> {
+  if (seq === undefined) return undefined;
   const known = ids.get(seq);
   if (known) return known;
   const [message] = await api.history(conversationId, { after: seq - 1, limit: 1 });
