@@ -37,7 +37,7 @@ import {
 import { conversationLink, gone, messageList, passesAxe, visible } from "./helpers.js";
 
 // Room for a loaded machine: each axe run checks two widths in two colour schemes.
-describe("this browser as a device in an encrypted conversation", { timeout: 300_000 }, () => {
+describe("this browser as a device in an encrypted conversation", { timeout: 600_000 }, () => {
   let fixture: DeviceFixture;
   let page: Page;
   let alice: TestUser;

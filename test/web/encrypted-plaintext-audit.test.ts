@@ -166,10 +166,14 @@ describe("plaintext never reaches the server", { timeout: 300_000 }, () => {
     const sent = await run(["send", title, "--thread", aliceTextId, carolReply], carolDir);
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stdout, new RegExp(`↳ .*${carolReply}`));
+    // Each browser counts the reply under its root, and opens it in the thread's panel.
     for (const page of [alicePage, bobPage]) {
-      const reply = messageItem(page, carolReply);
-      await visible(reply.getByText("Replied in the thread of the message quoted"), WAIT * 2);
-      await visible(reply.getByText(aliceText));
+      const count = messageItem(page, aliceText).getByRole("link", { name: /^1 reply/ });
+      await visible(count, WAIT * 2);
+      await count.click();
+      const panel = page.getByRole("complementary", { name: "Thread" });
+      await visible(panel.getByRole("list", { name: "Replies" }).getByText(carolReply));
+      await panel.getByRole("link", { name: "Close thread" }).click();
     }
   });
 
