@@ -1,9 +1,18 @@
 /**
  * chat-client edit, delete, react, read, search and download, run as child processes
- * against a real server: each command's text and --json output, and its refusals.
+ * against a real server: each command's text and --json output, and its refusals; a
+ * plain file is downloaded as is whatever its name and type.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -203,5 +212,25 @@ describe("chat-client message commands", () => {
     assert.equal(existsSync(join(work, "no.pdf")), false);
     assert.equal(badId.code, 1);
     assert.match(badId.stderr, /^chat-client: invalid_request: "..\/x" is not an attachment id/);
+  });
+
+  it("download saves as is a plain file named and typed as the server stores sealed ones", async () => {
+    // What the server calls an encrypted conversation's file (src/attachments/service.ts),
+    // uploaded to a plain chat: no message holds a key for it, so nothing is to open.
+    const bytes = Buffer.from([0, 1, 2, 3, 255]);
+    const upload = await apiOf(bob).uploadAttachment(
+      direct.id,
+      new Blob([bytes], { type: "application/octet-stream" }),
+      "encrypted",
+    );
+    await send(bob, "not sealed", [upload.id]);
+    // An installation that keeps encrypted conversations (none yet) would look for a key.
+    const dir = loggedIn(server.url, alice);
+    mkdirSync(join(dir, `e2ee-${alice.id}`));
+    const out = join(work, "plain.bin");
+    const got = await run(["download", upload.id, "--out", out], dir);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stderr, "");
+    assert.deepEqual(readFileSync(out), bytes);
   });
 });

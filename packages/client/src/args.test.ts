@@ -1,12 +1,14 @@
 /**
  * The command line (args.ts): every command in COMMANDS parses; --help, --version and the
  * interactive default; unknown commands and options, missing and surplus positionals and
- * bad option values are `usage` errors; stringOption; and HELP documents every command.
+ * bad option values are `usage` errors; stringOption; and HELP (help-text.ts) documents
+ * every command.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { COMMANDS, HELP, type Parsed, parseCommandLine, stringOption } from "./args.js";
+import { COMMANDS, type Parsed, parseCommandLine, stringOption } from "./args.js";
 import { CliError } from "./errors.js";
+import { HELP } from "./help-text.js";
 
 /** Asserts that parsing `argv` fails with a usage error whose message contains `text`. */
 function assertUsage(argv: string[], text: string): void {

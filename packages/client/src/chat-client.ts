@@ -6,8 +6,9 @@
  * command runs: a short command (`--help`, `conversations`) does not pay for loading
  * end-to-end encryption, the socket and every other command.
  */
-import { HELP, parseCommandLine, type Values } from "./args.js";
+import { parseCommandLine, type Values } from "./args.js";
 import { EXIT_OK, errorLine, toCliError } from "./errors.js";
+import { HELP } from "./help-text.js";
 import { type Io, processIo } from "./io.js";
 import { VERSION } from "./version.js";
 

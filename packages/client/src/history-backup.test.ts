@@ -8,16 +8,19 @@ import { BLOCK, chunkIdOf, newBackupKey } from "@private-chat/sdk/mls";
 import { type KeptMessage, readKept, withConversationState } from "./encrypted-store.js";
 import { backupKeyHere, keepBackupKey, uploadHistory } from "./history-backup.js";
 
+// One installation's config directory for the file: each test keeps its own user's files
+// there. (The package's own tests reach nothing outside it, test/helpers/temp-dirs.ts included.)
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "history-backup-"));
+  process.env.CHAT_CLIENT_CONFIG_DIR = dir;
+});
+after(() => {
+  delete process.env.CHAT_CLIENT_CONFIG_DIR;
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe("readKept tells the seqs written since a log reference", () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), "history-backup-"));
-    process.env.CHAT_CLIENT_CONFIG_DIR = dir;
-  });
-  after(() => {
-    delete process.env.CHAT_CLIENT_CONFIG_DIR;
-    rmSync(dir, { recursive: true, force: true });
-  });
   const keep = (change: (messages: Record<string, KeptMessage>) => void) =>
     withConversationState("u1", "c1", async (state) => {
       const next = state ?? { group: "", seq: 0, messages: {} };
@@ -54,15 +57,6 @@ describe("readKept tells the seqs written since a log reference", () => {
 });
 
 describe("uploadHistory keeps what it uploaded in the installation's file", () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), "history-backup-"));
-    process.env.CHAT_CLIENT_CONFIG_DIR = dir;
-  });
-  after(() => {
-    delete process.env.CHAT_CLIENT_CONFIG_DIR;
-    rmSync(dir, { recursive: true, force: true });
-  });
   const put: string[] = [];
   const api = {
     keyBackup: {

@@ -7,9 +7,9 @@
  */
 import type { ApiClient } from "@private-chat/sdk";
 import {
-  type BackedUpMessage,
   type FillResult,
   fillHistory as fillOnDevice,
+  type HistoryByConversation,
   type RestoreResult,
   type RestoreTarget,
   restoreBackup,
@@ -39,11 +39,14 @@ export function restoreHistory(
   return restoreBackup(api, key, thisDevice(api, userId, io));
 }
 
-/** Fills in the messages given by conversation and seq (history-share.ts). */
+/**
+ * Fills in the messages given by conversation and seq (history-share.ts, from a shared
+ * archive by the SDK's historyOfArchive).
+ */
 export function fillHistory(
   api: ApiClient,
   userId: string,
-  byConversation: Map<string, Map<number, BackedUpMessage>>,
+  byConversation: HistoryByConversation,
   io: Io,
   result?: FillResult,
 ): Promise<FillResult> {

@@ -7,10 +7,10 @@
  * package is forgotten once used, and fills in the messages as a key backup's restore
  * does (history-restore.ts).
  */
-import type { ApiClient, HistoryArchive } from "@private-chat/sdk";
+import type { ApiClient } from "@private-chat/sdk";
 import {
-  type BackedUpMessage,
   HistoryShareRefused,
+  historyOfArchive,
   type SharedResult,
   shareHistory,
   type TakenShare,
@@ -59,18 +59,6 @@ export interface ReceivedHistory extends FillResult {
   shares: TakenShare[];
 }
 
-/** The archive's messages by conversation and seq, as history-restore.ts fills them in. */
-function byConversation(archive: HistoryArchive): Map<string, Map<number, BackedUpMessage>> {
-  const out = new Map<string, Map<number, BackedUpMessage>>();
-  for (const [conversationId, messages] of Object.entries(archive.conversations)) {
-    const bySeq = new Map<number, BackedUpMessage>();
-    for (const [seq, message] of Object.entries(messages))
-      if (Number.isSafeInteger(Number(seq))) bySeq.set(Number(seq), message as BackedUpMessage);
-    out.set(conversationId, bySeq);
-  }
-  return out;
-}
-
 /** Takes every share waiting for this device and fills in the history they hold. */
 export async function receiveHere(
   api: ApiClient,
@@ -84,7 +72,7 @@ export async function receiveHere(
       api,
       { load: () => loadOwnDevice(userId), save: saveOwnDevice },
       async (archive) => {
-        await fillHistory(api, userId, byConversation(archive), io, filled);
+        await fillHistory(api, userId, historyOfArchive(archive), io, filled);
       },
     ),
   );

@@ -3,7 +3,8 @@
  * it goes to this directory under the name the server gives (made safe); an existing
  * file is never replaced unless --force says so. A file of an end-to-end encrypted
  * conversation is opened on this device with the key its message holds, under the name
- * the message gives (encrypted-files.ts), and written only once it opened.
+ * the message gives (encrypted-files.ts), and written only once it opened; a file no
+ * message this device opened holds is saved as the server stores it.
  */
 import { createWriteStream, existsSync, rmSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
@@ -48,14 +49,6 @@ function saved(values: Values, io: Io, id: string, path: string, bytes: number):
   return EXIT_OK;
 }
 
-/** Whether the server stores the file as an encrypted conversation's (src/attachments/service.ts). */
-function isSealed(response: Response): boolean {
-  return (
-    response.headers.get("content-type") === "application/octet-stream" &&
-    dispositionName(response.headers.get("content-disposition")) === "encrypted"
-  );
-}
-
 /** Writes a file opened on this device under the name its message gives (or --out). */
 async function saveOpened(
   values: Values,
@@ -87,20 +80,15 @@ export async function download(values: Values, positionals: string[], io: Io): P
   const files = existsSync(join(configDir(), `e2ee-${credentials.user_id}`))
     ? await import("../encrypted-files.js")
     : undefined;
-  const kept = await files?.keptFileOf(credentials.user_id, id);
-  if (files && kept) return saveOpened(values, io, id, await files.openedFile(api, kept));
+  // Sealed or plain is what a message says (its encrypted content holds the file's key),
+  // never the name or type the server stores it under: one this device opened, or else
+  // one come since it last read its encrypted conversations.
+  const sealed =
+    files &&
+    ((await files.keptFileOf(credentials.user_id, id)) ??
+      (await files.freshFileOf(api, credentials.user_id, id, io)));
+  if (sealed) return saveOpened(values, io, id, await files.openedFile(api, sealed));
   const response = await api.downloadAttachment(id);
-  // Stored as an encrypted conversation's: its message may have come since this device read.
-  if (files && isSealed(response)) {
-    const fresh = await files.freshFileOf(api, credentials.user_id, id, io);
-    if (fresh) {
-      await response.body?.cancel();
-      return saveOpened(values, io, id, await files.openedFile(api, fresh));
-    }
-    io.err(
-      "if this is an encrypted conversation's file, no message this device opened holds its key (sent before this device joined?): saved as the server stores it",
-    );
-  }
   const path =
     stringOption(values, "out") ??
     safeFileName(dispositionName(response.headers.get("content-disposition")), `attachment-${id}`);

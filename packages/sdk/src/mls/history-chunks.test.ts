@@ -2,7 +2,8 @@
  * The key backup's chunk layout and upload (history-chunks.ts, history-upload.ts), as both
  * apps use them: each block of seqs in a chunk of its own, in parts when too large, only
  * the changed blocks laid out after a change, and an upload that sends only what changed,
- * removes what holds nothing any more, and forgets the key when the backup is gone.
+ * removes what holds nothing any more, and forgets the key when the backup is gone; and a
+ * shared archive gathered by conversation and seq as a restore gathers chunks.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,6 +12,7 @@ import { ApiError } from "../errors.js";
 import type { ApiClient } from "../rest.js";
 import type { KeptMessage } from "./chat-state.js";
 import { BLOCK, type ChunkContent, chunksOf, planOf } from "./history-chunks.js";
+import { historyOfArchive } from "./history-restore.js";
 import {
   BackupGone,
   type BackupProgress,
@@ -223,4 +225,26 @@ describe("an upload sends what changed since the last one", () => {
     assert.equal(here.held(), undefined);
     assert.equal(here.progress.size, 0);
   });
+});
+
+it("gathers a shared archive's messages by conversation and seq, as a restore does", () => {
+  const one = { text: "one", device_id: "d1" };
+  const two = { text: "two", device_id: "d2", user_id: "u2" };
+  const history = historyOfArchive({
+    v: 1,
+    conversations: { c1: { "1": one, "7": two, "not a seq": one }, c2: {} },
+  });
+  assert.deepEqual(
+    [...history].map(([id, bySeq]) => [id, [...bySeq]]),
+    [
+      [
+        "c1",
+        [
+          [1, one],
+          [7, two],
+        ],
+      ],
+      ["c2", []],
+    ],
+  );
 });

@@ -8,6 +8,7 @@
  * still has it.
  */
 import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
+import type { HistoryArchive } from "@private-chat/protocol/history-shares";
 import { ApiError, EncryptedChatError } from "../errors.js";
 import type { ApiClient } from "../rest.js";
 import type { ConversationStates } from "./chat-state.js";
@@ -38,13 +39,43 @@ export interface RestoreTarget {
   states: ConversationStates;
 }
 
+/** Messages by conversation and seq, as fillHistory takes them. */
+export type HistoryByConversation = Map<string, Map<number, BackedUpMessage>>;
+
+/**
+ * Adds one conversation's messages, keyed by seq as a chunk or an archive carries them
+ * (a key that is no seq is passed over), to what `into` holds of it.
+ */
+function gather(
+  into: HistoryByConversation,
+  conversationId: string,
+  messages: Readonly<Record<string, BackedUpMessage>>,
+): void {
+  const bySeq = into.get(conversationId) ?? new Map<number, BackedUpMessage>();
+  for (const [seq, message] of Object.entries(messages))
+    if (Number.isSafeInteger(Number(seq))) bySeq.set(Number(seq), message);
+  into.set(conversationId, bySeq);
+}
+
+/**
+ * The messages of history shared from another device (history-share-flow.ts's
+ * takeHistoryShares) by conversation and seq, as fillHistory takes them.
+ */
+export function historyOfArchive(archive: HistoryArchive): HistoryByConversation {
+  const out: HistoryByConversation = new Map();
+  // A shared message is a kept one with its text: the archive's schema says so.
+  for (const [conversationId, messages] of Object.entries(archive.conversations))
+    gather(out, conversationId, messages as Record<string, BackedUpMessage>);
+  return out;
+}
+
 /** Every chunk of the backup, opened and gathered by conversation and seq. */
 async function readChunks(
   api: ApiClient,
   key: Uint8Array,
   result: RestoreResult,
-): Promise<Map<string, Map<number, BackedUpMessage>>> {
-  const byConversation = new Map<string, Map<number, BackedUpMessage>>();
+): Promise<HistoryByConversation> {
+  const byConversation: HistoryByConversation = new Map();
   for (const { id } of await api.keyBackup.allChunks()) {
     result.chunks++;
     let content: unknown;
@@ -60,10 +91,7 @@ async function readChunks(
       result.damaged++;
       continue;
     }
-    const messages = byConversation.get(content.conversation_id) ?? new Map();
-    for (const [seq, message] of Object.entries(content.messages))
-      if (Number.isSafeInteger(Number(seq))) messages.set(Number(seq), message);
-    byConversation.set(content.conversation_id, messages);
+    gather(byConversation, content.conversation_id, content.messages);
   }
   return byConversation;
 }
@@ -110,14 +138,14 @@ export type FillResult = Pick<RestoreResult, "conversations" | "messages" | "ski
 /**
  * Fills in, in each conversation this device is in, the messages given (by seq) that it
  * holds no plaintext of, keeping only those the server still holds undeleted: the key
- * backup's restore and history shared from another device (history-share-flow.ts) both
- * end here. A conversation the device cannot read yet (not added to its group, nobody
- * else with a device) is skipped, with why; one whose keys refuse to move on
- * (`refused`) stops it, as it stops reading.
+ * backup's restore and history shared from another device (history-share-flow.ts, its
+ * archives by historyOfArchive) both end here. A conversation the device cannot read yet
+ * (not added to its group, nobody else with a device) is skipped, with why; one whose
+ * keys refuse to move on (`refused`) stops it, as it stops reading.
  */
 export async function fillHistory(
   api: ApiClient,
-  byConversation: Map<string, Map<number, BackedUpMessage>>,
+  byConversation: HistoryByConversation,
   target: RestoreTarget,
   result: FillResult = { conversations: 0, messages: 0, skipped: {} },
 ): Promise<FillResult> {

@@ -99,6 +99,8 @@ export {
 export {
   type FillResult,
   fillHistory,
+  type HistoryByConversation,
+  historyOfArchive,
   type RestoreResult,
   type RestoreTarget,
   restoreBackup,

@@ -15,6 +15,7 @@ import { deviceHere, deviceOf } from "../e2ee/opened.js";
 import { listTime } from "../format.js";
 import { session } from "../state/live.js";
 import { useStore } from "../state/store.js";
+import { PassphraseForm } from "./PassphraseForm.js";
 
 type View = "idle" | "set-up" | "restore" | "passphrase" | "remove";
 type Errors = Partial<Record<BackupField, string>>;
@@ -31,43 +32,6 @@ function size(bytes: number): string {
   if (bytes < 1024) return plural(bytes, "byte");
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-/** A passphrase's field, its hint and its error read with it. */
-function PassphraseField(props: {
-  id: string;
-  label: string;
-  autoComplete: "new-password" | "current-password";
-  error: string | undefined;
-  hint?: string;
-}) {
-  const { id, error, hint } = props;
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ");
-  return (
-    <div class="stack">
-      <label>
-        {props.label}
-        <input
-          id={id}
-          name={id}
-          type="password"
-          autoComplete={props.autoComplete}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={described || undefined}
-        />
-      </label>
-      {hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p class="error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
-    </div>
-  );
 }
 
 const NEW_HINT = "At least 12 characters. Nobody can recover it for you: keep it safe.";
@@ -197,11 +161,11 @@ export function KeyBackup() {
   }
 
   const backup = status?.keyHere ? status.backup : undefined;
-  const cancel = (
-    <button type="button" disabled={busy} onClick={() => show("idle")}>
-      Cancel
-    </button>
-  );
+  const formProps = (onSubmit: (event: Event) => void) => ({
+    busy,
+    onSubmit,
+    onCancel: () => show("idle"),
+  });
   return (
     <section class="card stack" aria-labelledby="key-backup-title">
       <h3 id="key-backup-title">Key backup</h3>
@@ -233,27 +197,27 @@ export function KeyBackup() {
         </>
       )}
       {status && !backup && view === "set-up" && (
-        <form class="stack" onSubmit={setUp} noValidate aria-label="Set up a key backup">
-          <PassphraseField
-            id="backup-passphrase"
-            label="Recovery passphrase"
-            autoComplete="new-password"
-            error={errors.passphrase}
-            hint={NEW_HINT}
-          />
-          <PassphraseField
-            id="backup-again"
-            label="Recovery passphrase again"
-            autoComplete="new-password"
-            error={errors.again}
-          />
-          <div class="row-actions">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? "Setting up…" : "Set up backup"}
-            </button>
-            {cancel}
-          </div>
-        </form>
+        <PassphraseForm
+          label="Set up a key backup"
+          fields={[
+            {
+              id: "backup-passphrase",
+              label: "Recovery passphrase",
+              autoComplete: "new-password",
+              error: errors.passphrase,
+              hint: NEW_HINT,
+            },
+            {
+              id: "backup-again",
+              label: "Recovery passphrase again",
+              autoComplete: "new-password",
+              error: errors.again,
+            },
+          ]}
+          submit="Set up backup"
+          submitting="Setting up…"
+          {...formProps(setUp)}
+        />
       )}
       {backup && (
         <p>
@@ -262,64 +226,53 @@ export function KeyBackup() {
         </p>
       )}
       {status && !backup && view === "restore" && (
-        <form
-          class="stack"
-          onSubmit={restore}
-          noValidate
-          aria-label="Restore from the key backup"
-          aria-describedby="backup-restore-about"
-        >
-          <p class="muted" id="backup-restore-about">
-            Type your recovery passphrase to read here the messages sent before this browser joined,
-            and keep the backup up to date from this browser.
-          </p>
-          <PassphraseField
-            id="backup-passphrase"
-            label="Recovery passphrase"
-            autoComplete="current-password"
-            error={errors.passphrase}
-          />
-          <div class="row-actions">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? "Restoring…" : "Restore"}
-            </button>
-            {cancel}
-          </div>
-        </form>
+        <PassphraseForm
+          label="Restore from the key backup"
+          about={{
+            id: "backup-restore-about",
+            text: "Type your recovery passphrase to read here the messages sent before this browser joined, and keep the backup up to date from this browser.",
+          }}
+          fields={[
+            {
+              id: "backup-passphrase",
+              label: "Recovery passphrase",
+              autoComplete: "current-password",
+              error: errors.passphrase,
+            },
+          ]}
+          submit="Restore"
+          submitting="Restoring…"
+          {...formProps(restore)}
+        />
       )}
       {backup && view === "passphrase" && (
-        <form
-          class="stack"
-          onSubmit={change}
-          noValidate
-          aria-label="Change the recovery passphrase"
-        >
-          <PassphraseField
-            id="backup-current"
-            label="Current recovery passphrase"
-            autoComplete="current-password"
-            error={errors.current}
-          />
-          <PassphraseField
-            id="backup-passphrase"
-            label="New recovery passphrase"
-            autoComplete="new-password"
-            error={errors.passphrase}
-            hint={NEW_HINT}
-          />
-          <PassphraseField
-            id="backup-again"
-            label="New recovery passphrase again"
-            autoComplete="new-password"
-            error={errors.again}
-          />
-          <div class="row-actions">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? "Changing…" : "Change passphrase"}
-            </button>
-            {cancel}
-          </div>
-        </form>
+        <PassphraseForm
+          label="Change the recovery passphrase"
+          fields={[
+            {
+              id: "backup-current",
+              label: "Current recovery passphrase",
+              autoComplete: "current-password",
+              error: errors.current,
+            },
+            {
+              id: "backup-passphrase",
+              label: "New recovery passphrase",
+              autoComplete: "new-password",
+              error: errors.passphrase,
+              hint: NEW_HINT,
+            },
+            {
+              id: "backup-again",
+              label: "New recovery passphrase again",
+              autoComplete: "new-password",
+              error: errors.again,
+            },
+          ]}
+          submit="Change passphrase"
+          submitting="Changing…"
+          {...formProps(change)}
+        />
       )}
       {backup && view === "remove" && (
         <div class="row-actions">
@@ -330,7 +283,9 @@ export function KeyBackup() {
           <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
             Remove backup
           </button>
-          {cancel}
+          <button type="button" disabled={busy} onClick={() => show("idle")}>
+            Cancel
+          </button>
         </div>
       )}
       {backup && view === "idle" && (
