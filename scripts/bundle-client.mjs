@@ -11,12 +11,19 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const client = fileURLToPath(new URL("../packages/client/", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
+const client = `${root}packages/client/`;
 const outdir = `${client}bundle`;
 
 const { outputFiles } = await build({
   entryPoints: [`${client}dist/chat-client.js`],
   outdir,
+  // The bundle names its sources by their paths from here, whichever folder runs this (the
+  // repository's build, or npm pack's prepack in packages/client): the same bytes either way.
+  absWorkingDir: root,
+  // A library's ES module build before its CommonJS one, so what is not used is left out
+  // (hash-wasm's CommonJS build is every one of its hashes at once).
+  mainFields: ["module", "main"],
   bundle: true,
   splitting: true,
   format: "esm",
