@@ -28,8 +28,8 @@ const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const PACKED = ["@private-chat/protocol", "@private-chat/sdk", "@private-chat/client"];
 // What an install of the tarballs may bring: the three packages, their libraries (ws, zod,
-// markdown-it, ts-mls for the SDK's MLS layer) and those libraries' own, none native or
-// with an install script. ts-mls 1.6.4 imports @noble/hashes without declaring it, so the
+// markdown-it, ts-mls for the SDK's MLS layer, hash-wasm for the key backup's argon2id) and
+// those libraries' own, none native or with an install script. ts-mls 1.6.4 imports @noble/hashes without declaring it, so the
 // SDK declares it.
 const LIBRARIES = [
   "ws",
@@ -40,6 +40,7 @@ const LIBRARIES = [
   "@hpke/common",
   "@noble/ciphers",
   "@noble/hashes",
+  "hash-wasm",
 ];
 const MARKDOWN_IT_DEPENDENCIES = [
   "argparse",
