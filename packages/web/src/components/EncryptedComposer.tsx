@@ -1,8 +1,8 @@
 /**
  * The composer of an end-to-end encrypted conversation on a browser that is one of the
  * person's devices: text, files, a reply to a message, and editing one's own message,
- * in the conversation or in a thread's panel (its root named in the content), encrypted here by the SDK's EncryptedChat before it leaves
- * (e2ee/opened.ts). Files are attached as in a plain conversation (the button, dropping
+ * in the conversation or in a thread's panel (its root named in the content), encrypted
+ * here by the SDK's EncryptedChat before it leaves (e2ee/opened.ts). Files are attached as in a plain conversation (the button, dropping
  * them on the conversation, pasting them into the box) and sealed here before only their
  * ciphertext uploads (state/uploads.ts); the message carries their keys. Enter sends;
  * Shift+Enter starts a new line; Escape cancels an edit or a reply.
