@@ -28,6 +28,13 @@ import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import type { TestServer } from "../helpers/server.js";
 
+/** The events a `--json` tail printed, one a line. */
+const jsonLines = (out: string) =>
+  out
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+
 forEachEngine("chat-client: encrypted conversations", (engine) => {
   let server: TestServer;
   let alice: TestUser;
@@ -149,25 +156,29 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     const answered = await run(["send", dmId, "--thread", question.id, "gate 4 at noon"], bobDir);
     assert.equal(answered.code, 0, answered.stderr);
     assert.match(answered.stdout, /↳ .*gate 4 at noon/);
-    await waitFor("the reply", live.stdout, (s) => s.includes("gate 4 at noon"));
+    // The timeline notes a reply in a thread, as it does a plain one; the thread shows it.
+    const tag = question.id.slice(-8);
+    await waitFor("the note", live.stdout, (s) => s.includes(`replied in thread ${tag}`));
+    assert.ok(!live.stdout().includes("gate 4 at noon"), live.stdout());
     stop(live);
 
-    // Alice's device reads it back from the group, folded into the messages plain ones are.
+    // Alice's device reads it back from the group, folded into the messages plain ones are:
+    // the root counts the reply, which the timeline leaves to the thread.
     const read = start(["tail", dmId, "--history", "5", "--json"], aliceDir);
     tails.push(read);
-    await waitFor("the history", read.stdout, (s) => s.includes("gate 4 at noon"));
+    await waitFor("the history", read.stdout, (s) => s.includes("which gate, and when?"));
     stop(read);
-    const shown = read
-      .stdout()
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line).message);
-    const [root, reply] = shown.slice(-2);
+    const root = jsonLines(read.stdout()).at(-1)?.message;
     assert.equal(root.id, question.id);
     assert.equal(root.body, "which gate, and when?");
     assert.equal(typeof root.edited_at, "number");
     assert.deepEqual(root.reactions, [{ emoji: "👍", count: 1, user_ids: [bob.id] }]);
     assert.equal(root.thread.reply_count, 1);
+    const inThread = start(["tail", dmId, "--thread", question.id, "--json"], aliceDir);
+    tails.push(inThread);
+    await waitFor("the thread", inThread.stdout, (s) => s.includes("gate 4 at noon"));
+    stop(inThread);
+    const reply = jsonLines(inThread.stdout()).at(-1)?.message;
     assert.equal(reply.thread_id, question.id);
     assert.equal(reply.body, "gate 4 at noon");
     const again = await run(["react", question.id, "👍"], aliceDir);

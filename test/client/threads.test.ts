@@ -146,7 +146,12 @@ forEachEngine("chat-client: threads", (engine) => {
 
     // A reply's id names its thread as the root's does.
     const threadTail = start(["tail", id, "--thread", reply.id], carol.dir);
+    // The timeline counts the replies under the root and leaves them to the thread.
+    const tail = start(["tail", id, "--history", "5"], carol.dir);
     try {
+      await waitFor("the root's count", tail.stdout, (s) =>
+        s.includes(`lunch where? (1 reply, thread ${tagOf(question.id)})`),
+      );
       await waitFor("the thread", threadTail.stdout, (s) => s.includes("at one"));
       assert.match(threadTail.stdout(), /lunch where\?[^\n]*\n[^\n]*the usual place, at one/);
       await ok(["send", id, "--thread", question.id, "see you there"], dave.dir);
@@ -155,8 +160,14 @@ forEachEngine("chat-client: threads", (engine) => {
       await ok(["send", id, "--thread", question.id, "done"], carol.dir);
       await waitFor("its own reply", threadTail.stdout, (s) => s.includes("done"));
       assert.doesNotMatch(threadTail.stdout(), /not in|cannot be read/);
+      await waitFor("the note", tail.stdout, (s) =>
+        s.includes(`${dave.user.username} replied in thread ${tagOf(question.id)}`),
+      );
+      await waitFor("the message after", tail.stdout, (s) => s.includes("also not in it"));
+      assert.doesNotMatch(tail.stdout(), /the usual|see you there/);
     } finally {
       stop(threadTail);
+      stop(tail);
     }
   });
 });

@@ -93,9 +93,9 @@ function viewOf({ message, shown }: ShownMessage, ids: Map<number, string>): Mes
         ...(shown.edited_at !== undefined ? { edited_at: shown.edited_at } : {}),
         ...(shown.reactions.length > 0 ? { reactions: shown.reactions } : {}),
         ...(replyTo ? { reply_to: replyTo } : {}),
-        // The server cannot keep an encrypted thread's replies apart from the timeline,
-        // so each shows there, marked as a reply in its thread.
-        ...(root ? { thread_id: root, also_to_conversation: true as const } : {}),
+        // A reply in its thread alone, as a plain one is: the server cannot tell (the
+        // thread is named inside the ciphertext), so the feed leaves it out of the timeline.
+        ...(root ? { thread_id: root } : {}),
         ...(shown.thread ? { thread: shown.thread } : {}),
       };
     }

@@ -10,6 +10,7 @@ import {
   type ApiClient,
   type ConversationView,
   isHiddenMessage,
+  isThreadOnly,
   type MessageView,
   type StoredEvent,
 } from "@private-chat/sdk";
@@ -175,7 +176,11 @@ export class ConversationFeed {
     const history = thread
       ? [await this.api.message(thread), ...(await fetchThread(this.api, thread, count))]
       : await fetchHistory(this.api, this.conversation.id, count);
-    return this.options.reveal ? this.options.reveal.messages(history) : history;
+    if (!this.options.reveal) return history;
+    const revealed = await this.options.reveal.messages(history);
+    // The server's history holds an encrypted thread's replies (it cannot see the thread);
+    // the timeline leaves them out as it does plain ones, and their roots count them.
+    return thread ? revealed : revealed.filter((m) => !isThreadOnly(m));
   }
 
   /** Shows a message we sent ourselves (the socket acks it instead of echoing it). */
