@@ -4,7 +4,11 @@
  */
 import type { IncomingMessage } from "node:http";
 import multipart from "@fastify/multipart";
-import { attachmentView, isInlineImage } from "@private-chat/protocol/attachments";
+import {
+  attachmentView,
+  ENCRYPTED_FILE_HEADER,
+  isInlineImage,
+} from "@private-chat/protocol/attachments";
 import { idParams } from "@private-chat/protocol/rest";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -15,11 +19,22 @@ import { bytes, empty } from "../http/openapi.js";
 import { parseRange } from "./range.js";
 import { type AttachmentService, type Download, malformedForm } from "./service.js";
 
+const encryptedHeader = {
+  [ENCRYPTED_FILE_HEADER]: {
+    description:
+      "`true` when the file is an end-to-end encrypted conversation's: ciphertext that the device opens with the key its message holds (absent otherwise)",
+    schema: { type: "string", enum: ["true"] },
+  },
+};
+
 /** What a download answers: the bytes, a range of them, or "unchanged". */
 function downloadResponses(what: string, mediaType: string) {
   return {
-    200: bytes(what, mediaType),
-    206: bytes(`The requested byte range of ${what.toLowerCase()}`, mediaType),
+    200: { ...bytes(what, mediaType), headers: encryptedHeader },
+    206: {
+      ...bytes(`The requested byte range of ${what.toLowerCase()}`, mediaType),
+      headers: encryptedHeader,
+    },
     304: empty("Not modified: the ETag sent in If-None-Match still matches"),
   };
 }
@@ -61,6 +76,7 @@ async function sendBlob(
     .header("accept-ranges", "bytes")
     // Even opened directly, a downloaded file may not run script or load anything.
     .header("content-security-policy", "default-src 'none'; sandbox");
+  if (download.encrypted) reply.header(ENCRYPTED_FILE_HEADER, "true");
   if (request.headers["if-none-match"] === etag) return reply.code(304).send();
   const part = range.kind === "partial" ? range.range : undefined;
   const stream = await service.blob(download.key, part);

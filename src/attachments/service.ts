@@ -51,6 +51,12 @@ export interface Download {
   key: string;
   contentType: string;
   name: string;
+  /**
+   * Whether the file is an end-to-end encrypted conversation's: ciphertext whose key only
+   * a message holds. Said on the download, so a client need not search its messages for
+   * a key to a plain file's.
+   */
+  encrypted: boolean;
 }
 
 const MAX_NAME = 255;
@@ -223,9 +229,16 @@ export class AttachmentService {
     if (!row || !(await this.mayRead(user, row))) throw attachmentNotFound();
     if (variant === "thumbnail") {
       if (!row.thumbnail_blob) throw new AppError("not_found", "this attachment has no thumbnail");
-      return { key: row.thumbnail_blob, contentType: THUMBNAIL_TYPE, name: row.name };
+      // Made from a plain file's image only: the server cannot decode ciphertext.
+      return {
+        key: row.thumbnail_blob,
+        contentType: THUMBNAIL_TYPE,
+        name: row.name,
+        encrypted: false,
+      };
     }
-    return { key: row.blob, contentType: row.content_type, name: row.name };
+    const encrypted = (await this.deps.store.mlsEpochs.encrypted(row.conversation_id)) === true;
+    return { key: row.blob, contentType: row.content_type, name: row.name, encrypted };
   }
 
   /**

@@ -46,6 +46,7 @@ for (const database of ["sqlite", "postgres"] as const) {
         /^attachment; filename="notes.pdf"/,
       );
       assert.match(got.headers.get("cache-control") ?? "", /private/);
+      assert.equal(got.headers.get("x-chat-encrypted"), null, "a plain conversation's file");
     });
 
     it("files live under the uploads directory beside the database, private to the server", async () => {

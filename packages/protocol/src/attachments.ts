@@ -25,6 +25,12 @@ export const attachmentView = z
   .register(z.globalRegistry, { id: "Attachment" });
 export type AttachmentView = z.infer<typeof attachmentView>;
 
+/**
+ * The download's header, `true` on an end-to-end encrypted conversation's file: ciphertext
+ * whose key only its message holds (absent on any other file).
+ */
+export const ENCRYPTED_FILE_HEADER = "x-chat-encrypted";
+
 export function isInlineImage(contentType: string): boolean {
   return (INLINE_IMAGE_TYPES as readonly string[]).includes(contentType);
 }

@@ -13,6 +13,7 @@ export type {
   RuntimeSettings,
 } from "@private-chat/protocol/admin";
 export type { AttachmentView } from "@private-chat/protocol/attachments";
+export { ENCRYPTED_FILE_HEADER } from "@private-chat/protocol/attachments";
 export type {
   BlockView,
   ConversationSummary,

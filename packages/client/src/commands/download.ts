@@ -4,13 +4,15 @@
  * file is never replaced unless --force says so. A file of an end-to-end encrypted
  * conversation is opened on this device with the key its message holds, under the name
  * the message gives (encrypted-files.ts), and written only once it opened; a file no
- * message this device opened holds is saved as the server stores it.
+ * message this device opened holds is saved as the server stores it. The server's
+ * x-chat-encrypted header says which files to look for a key to.
  */
 import { createWriteStream, existsSync, rmSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { ENCRYPTED_FILE_HEADER } from "@private-chat/sdk";
 import { stringOption, type Values } from "../args.js";
 import { configDir } from "../credentials.js";
 import { requireCredentials } from "../current-user.js";
@@ -80,15 +82,18 @@ export async function download(values: Values, positionals: string[], io: Io): P
   const files = existsSync(join(configDir(), `e2ee-${credentials.user_id}`))
     ? await import("../encrypted-files.js")
     : undefined;
-  // Sealed or plain is what a message says (its encrypted content holds the file's key),
-  // never the name or type the server stores it under: one this device opened, or else
-  // one come since it last read its encrypted conversations.
-  const sealed =
-    files &&
-    ((await files.keptFileOf(credentials.user_id, id)) ??
-      (await files.freshFileOf(api, credentials.user_id, id, io)));
-  if (sealed) return saveOpened(values, io, id, await files.openedFile(api, sealed));
-  const response = await api.downloadAttachment(id);
+  let response = await api.downloadAttachment(id);
+  // The server says whether the file is an encrypted conversation's; the key is in a
+  // message: one this device opened, or else one come since it last read. A file no
+  // message this device opened holds is saved as the server stores it.
+  if (files && response.headers.get(ENCRYPTED_FILE_HEADER) === "true") {
+    await response.body?.cancel();
+    const sealed =
+      (await files.keptFileOf(credentials.user_id, id)) ??
+      (await files.freshFileOf(api, credentials.user_id, id, io));
+    if (sealed) return saveOpened(values, io, id, await files.openedFile(api, sealed));
+    response = await api.downloadAttachment(id);
+  }
   const path =
     stringOption(values, "out") ??
     safeFileName(dispositionName(response.headers.get("content-disposition")), `attachment-${id}`);
