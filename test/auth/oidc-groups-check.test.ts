@@ -15,7 +15,7 @@ import { connect } from "../helpers/socket.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 const tempDir = tempDirs("chat-oidc-check-");
 
 /** Asks `probe` every 200 ms until it says yes; fails after `ms`. */

@@ -16,7 +16,7 @@ import type { TestServer } from "../helpers/server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 const tempDir = tempDirs("chat-oidc-links-");
 
 if (tls) {

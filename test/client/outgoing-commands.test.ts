@@ -13,7 +13,7 @@ import { HookReceiver } from "../helpers/hook-receiver.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 interface Subscription {
   id: string;

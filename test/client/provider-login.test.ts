@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { tempDirs } from "../helpers/temp-dirs.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 const tempDir = tempDirs("chat-client-oidc-");
 
 if (tls) {

@@ -19,7 +19,7 @@ import { sleep } from "../helpers/socket.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
 const V1 = "/api/v1";
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 const FAST_RETRIES = {
   allow_private_urls: true,

@@ -16,7 +16,7 @@ import { HookReceiver } from "../helpers/hook-receiver.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
 const V1 = "/api/v1";
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 if (tls) {
   forEachEngine("slash commands", (run) => {

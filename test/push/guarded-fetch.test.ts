@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { GuardedFetch, OutboundError } from "../../src/outbound/guarded-fetch.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 async function refusedWith(promise: Promise<unknown>, reason: OutboundError["reason"]) {
   await assert.rejects(promise, (err: unknown) => {

@@ -15,7 +15,7 @@ import { type Attempt, PushServiceDouble, type Subscriber } from "../helpers/pus
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { eventually } from "./push-fixture.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 const V1 = "/api/v1";
 
 const messageIdOf = (attempt: { payload: unknown }) =>

@@ -13,7 +13,7 @@ import { connect } from "../helpers/socket.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { eventually, pushSuite, SUBJECT, V1 } from "./push-fixture.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 if (tls) {
   forEachEngine("Web Push delivery", { redis: true }, (run) => {

@@ -12,7 +12,7 @@ import { forEachEngine } from "../helpers/engines.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { pushSuite } from "./push-fixture.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 if (tls) {
   forEachEngine("Web Push of encrypted conversations", (run) => {

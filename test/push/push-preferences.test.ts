@@ -16,7 +16,7 @@ import type { Subscriber } from "../helpers/push-double.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { eventually, pushSuite, V1 } from "./push-fixture.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 /** HH:MM in UTC, `minutes` from now. */
 function utcClock(minutes: number): string {

@@ -11,7 +11,7 @@ import type { Response } from "../helpers/http.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { pushSuite, V1 } from "./push-fixture.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 if (tls) {
   forEachEngine("Web Push test notifications", { redis: true }, (run) => {

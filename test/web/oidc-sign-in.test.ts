@@ -18,7 +18,7 @@ import { tempDirs } from "../helpers/temp-dirs.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { passesAxe, visible, watchErrors } from "./helpers.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 const tempDir = tempDirs("chat-web-oidc-");
 
 if (tls) {

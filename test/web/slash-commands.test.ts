@@ -19,7 +19,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { trustedCert } from "../helpers/trusted-cert.js";
 import { conversationLink, gone, messageList, signIn, visible, watchErrors } from "./helpers.js";
 
-const tls = trustedCert(import.meta.url);
+const tls = trustedCert();
 
 /** What the bot answers, by the text its command was run with. */
 function answerFor(text: string) {
