@@ -8,8 +8,12 @@ import { relative } from "node:path";
 
 const log = process.env.CHAT_TEST_DURATIONS_LOG;
 // NODE_TEST_CONTEXT is set in the processes the runner starts, not in the runner itself.
-if (log && process.env.NODE_TEST_CONTEXT && process.argv[1]?.endsWith(".test.ts")) {
-  const file = relative(process.cwd(), process.argv[1]);
+const run = process.argv[1] ?? "";
+if (log && process.env.NODE_TEST_CONTEXT && /\.test\.[jt]s$/.test(run)) {
+  // A compiled test file (scripts/compile-tests.mjs) is named by its source.
+  const file = relative(process.cwd(), run)
+    .replace(/^dist-tests\//, "")
+    .replace(/\.js$/, ".ts");
   process.on("exit", () => {
     // `ended` (ms since the epoch) shows which files ran at the same time; `cpu` is what
     // the file costs a busy machine, its reaped child processes (servers, clients,

@@ -26,6 +26,17 @@ if [ "${#files[@]}" -eq 0 ]; then
   echo "no test files found" >&2
   exit 1
 fi
+# test/ runs compiled, with no module loader (scripts/compile-tests.mjs); the unit tests
+# beside the sources import their neighbours' TypeScript and keep the loader.
+node scripts/compile-tests.mjs
+compiled=()
+units=()
+for file in "${files[@]}"; do
+  case "$file" in
+    test/*) compiled+=("dist-tests/${file%.ts}.js") ;;
+    *) units+=("$file") ;;
+  esac
+done
 # Every test server keeps its log lines here; the audit below checks them all.
 CHAT_TEST_LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/chat-test-logs.XXXXXX")"
 export CHAT_TEST_LOG_DIR
@@ -42,8 +53,14 @@ kept_log=${CHAT_TEST_DURATIONS_LOG:-}
 CHAT_TEST_DURATIONS_LOG="${kept_log:-$CHAT_TEST_LOG_DIR.durations}"
 export CHAT_TEST_DURATIONS_LOG
 tests=0
-node "${source_node[@]}" --import ./scripts/test-file-timer.mjs --import ./scripts/built-sources.mjs \
-  scripts/run-test-files.mjs "${files[@]}" || tests=$?
+if [ "${#units[@]}" -gt 0 ]; then
+  node "${source_node[@]}" --import ./scripts/test-file-timer.mjs --import ./scripts/built-sources.mjs \
+    scripts/run-test-files.mjs "${units[@]}" || tests=$?
+fi
+if [ "${#compiled[@]}" -gt 0 ]; then
+  node --enable-source-maps --import ./scripts/test-file-timer.mjs \
+    scripts/run-test-files.mjs "${compiled[@]}" || tests=$?
+fi
 if [ -n "${CHAT_TEST_DURATIONS_OUT:-}" ] && [ -s "$CHAT_TEST_DURATIONS_LOG" ]; then
   node "${source_node[@]}" scripts/order-test-files.ts --record "$CHAT_TEST_DURATIONS_LOG" \
     > "$CHAT_TEST_DURATIONS_OUT"
