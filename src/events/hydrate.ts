@@ -1,10 +1,10 @@
 /**
  * Events read back from the log, whole again. An event that carries a message may be
- * stored as a reference to it (storage/events.ts, REFERENCE_PAYLOAD), so that the message
- * is not kept twice; replay (sync, resume, another node's catch-up) then puts the message
- * back as it is now, as clients see it (reactions, files, thread summary; a tombstone once
- * deleted). A reference whose message is gone is left out; rows that hold the whole
- * message (written before the contract step 020) pass as stored.
+ * stored as a reference to it (storage/event-reference.ts, REFERENCE_PAYLOAD), so that
+ * the message is not kept twice; replay (sync, resume, another node's catch-up) then puts
+ * the message back as it is now, as clients see it (reactions, files, thread summary; a
+ * tombstone once deleted). A reference whose message is gone is left out; rows that hold
+ * the whole message (written before the contract step 020) pass as stored.
  */
 import type { MessageView } from "@private-chat/protocol/chat";
 import { presentMessages } from "../messages/present.js";

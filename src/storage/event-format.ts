@@ -1,9 +1,9 @@
 /**
  * How the event log stores the events that carry a message: whole, or as a reference to
- * the message row (storage/events.ts, REFERENCE_PAYLOAD). References need every node to
- * read them, which the contract step `020_contract_event_references` guarantees (a node
- * that cannot read them may not run beside it); until it is applied, events are stored
- * whole. A node learns it at start and on every heartbeat, so a running cluster slims
+ * the message row (storage/event-reference.ts, REFERENCE_PAYLOAD). References need every
+ * node to read them, which the contract step `020_contract_event_references` guarantees
+ * (a node that cannot read them may not run beside it); until it is applied, events are
+ * stored whole. A node learns it at start and on every heartbeat, so a running cluster slims
  * its log within seconds of `chat-server db migrate --contract`.
  */
 import { type Kysely, sql } from "kysely";

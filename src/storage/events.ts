@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { EventFormat } from "./event-format.js";
+import { REFERENCE_PAYLOAD } from "./event-reference.js";
 import { EventReplay, type ReplayOptions, type ReplayRow } from "./event-replay.js";
 import type { Database } from "./schema.js";
 
@@ -23,15 +24,6 @@ const PRUNED_THROUGH = "events_pruned_through";
 
 /** The events that carry a message's body, rewritten when the message is deleted. */
 export const MESSAGE_EVENTS_WITH_BODY = ["message.new", "message.updated"] as const;
-
-/**
- * The payload of an event that carries a message (MESSAGE_EVENTS_WITH_BODY) stored as a
- * reference to it: nothing, its columns (type, conversation_id, message_id) say the rest
- * and the message row holds the message, so that the log does not repeat it. Replay puts
- * the message back as it is now (events/hydrate.ts). Written once every node can read
- * them (event-format.ts).
- */
-export const REFERENCE_PAYLOAD = "";
 
 /** Whether a logged event is a reference to its message (see REFERENCE_PAYLOAD). */
 export function isReference(event: LoggedEvent): event is LoggedEvent & { messageId: string } {

@@ -19,7 +19,7 @@
 import type { AttachmentView } from "@private-chat/protocol/attachments";
 import type { MlsKind } from "@private-chat/protocol/encrypted";
 import { presentMessage } from "@private-chat/protocol/present-message";
-import { REFERENCE_PAYLOAD } from "./events.js";
+import { REFERENCE_PAYLOAD } from "./event-reference.js";
 import type { MessageRow } from "./messages.js";
 import { timeOrderedId } from "./time-ordered-id.js";
 

@@ -9,7 +9,7 @@ import type { Expression, ExpressionBuilder, Kysely, SqlBool } from "kysely";
 import { type SeqWindow, seqInWindow } from "./membership-window.js";
 import { type MessageRow, normaliseMessage } from "./message-row.js";
 import type { Database } from "./schema.js";
-import { indexMessage } from "./sqlite/search-index.js";
+import { indexMessage } from "./sqlite/search.js";
 
 export type { MessageRow } from "./message-row.js";
 export { normaliseMessage } from "./message-row.js";

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { before, describe, it } from "node:test";
 import type { MessageView } from "@private-chat/protocol/chat";
 import { queuePushes } from "../../src/push/enqueue.js";
-import { REFERENCE_PAYLOAD } from "../../src/storage/events.js";
+import { REFERENCE_PAYLOAD } from "../../src/storage/event-reference.js";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
 import type { TestUser } from "../helpers/factories.js";

@@ -12,7 +12,7 @@ import { it } from "node:test";
 import { DomainEvents } from "../../src/events/bus.js";
 import { hydrate } from "../../src/events/hydrate.js";
 import { MessageService } from "../../src/messages/service.js";
-import { REFERENCE_PAYLOAD } from "../../src/storage/events.js";
+import { REFERENCE_PAYLOAD } from "../../src/storage/event-reference.js";
 import { migrateThrough } from "../../src/storage/migrate.js";
 import type { User } from "../../src/storage/users.js";
 import { SyncService } from "../../src/sync/service.js";

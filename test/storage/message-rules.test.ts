@@ -10,7 +10,7 @@ import { AppError } from "../../src/errors.js";
 import { type CommittedEvent, DomainEvents } from "../../src/events/bus.js";
 import { hydrate } from "../../src/events/hydrate.js";
 import { MessageService } from "../../src/messages/service.js";
-import { REFERENCE_PAYLOAD } from "../../src/storage/events.js";
+import { REFERENCE_PAYLOAD } from "../../src/storage/event-reference.js";
 import type { Store } from "../../src/storage/store.js";
 import type { User } from "../../src/storage/users.js";
 import { makeConversation, makeUsers } from "../helpers/chat-rows.js";

@@ -3,11 +3,10 @@
  * `message_search`, numbered through `message_search_docs`). Call it after the
  * transaction's other writes, with every message it stored: FTS5 flushes its pending
  * terms whenever another statement begins, so one statement for the whole batch leaves
- * one index segment rather than one per message.
+ * one index segment rather than one per message. Loaded by the writer thread, so it
+ * loads no Kysely (search.ts indexes a message stored through Kysely).
  */
 import type SqliteDatabase from "better-sqlite3-multiple-ciphers";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../schema.js";
 
 const NUMBER_DOC = "insert into message_search_docs (message_id) values (?)";
 const INDEX_FROM = `insert into message_search (rowid, body)
@@ -27,12 +26,4 @@ export function searchIndexer(raw: SqliteDatabase.Database): (messageIds: string
     }
     indexFrom.run(first);
   };
-}
-
-/** The same for one message stored through Kysely (the general send path). */
-export async function indexMessage(db: Kysely<Database>, messageId: string): Promise<void> {
-  await sql`insert into message_search_docs (message_id) values (${messageId})`.execute(db);
-  await sql`insert into message_search (rowid, body)
-    select d.doc_id, m.body from message_search_docs d join messages m on m.id = d.message_id
-    where d.message_id = ${messageId} and m.deleted_at is null and m.mls_kind is null`.execute(db);
 }

@@ -56,3 +56,14 @@ export const sqliteSearch: SearchDialect = {
     );
   },
 };
+
+/**
+ * Indexes one message stored through Kysely (the general send path), as search-index.ts
+ * indexes the writer thread's batches.
+ */
+export async function indexMessage(db: Kysely<Database>, messageId: string): Promise<void> {
+  await sql`insert into message_search_docs (message_id) values (${messageId})`.execute(db);
+  await sql`insert into message_search (rowid, body)
+    select d.doc_id, m.body from message_search_docs d join messages m on m.id = d.message_id
+    where d.message_id = ${messageId} and m.deleted_at is null and m.mls_kind is null`.execute(db);
+}

@@ -8,8 +8,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import type { AppendRequest } from "../message-rules.js";
 import { type AppendRunner, appendRunner } from "./append-runner.js";
-import { applyPragmas } from "./connect.js";
 import { applyKey, type SqliteKeyData } from "./encryption.js";
+import { applyPragmas } from "./pragmas.js";
 
 export interface WriterRequest {
   id: number;
