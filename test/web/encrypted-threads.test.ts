@@ -5,7 +5,8 @@
  * reply count, live, and the replies stay out of the timeline, as a plain thread's; the
  * count and "Reply in thread" open the thread's panel with the replies opened in order; a
  * reply typed in the panel's box is encrypted with its root named inside, and Bob's
- * device reads it so. axe-core finds nothing on the open panel.
+ * device reads it so. A link to a reply opens its thread at the reply. axe-core finds
+ * nothing on the open panel.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -20,7 +21,7 @@ import {
   startDeviceFixture,
   stopDeviceFixture,
 } from "./encrypted-device-fixture.js";
-import { conversationLink, gone, messageList, passesAxe, visible } from "./helpers.js";
+import { conversationLink, gone, messageList, passesAxe, visible, watchErrors } from "./helpers.js";
 
 // Room for a loaded machine: each axe run checks two widths in two colour schemes.
 describe("threads of an encrypted conversation in the browser", { timeout: 300_000 }, () => {
@@ -30,6 +31,7 @@ describe("threads of an encrypted conversation in the browser", { timeout: 300_0
   let bobChat: EncryptedChat;
   let conversationId: string;
   let rootSeq: number;
+  let firstReply: { id: string; seq: number };
   const root = "the plan for friday, word 2b8e";
   const first = "first thought, word 5d1a";
   const second = "second thought, word 7c4f";
@@ -50,7 +52,10 @@ describe("threads of an encrypted conversation in the browser", { timeout: 300_0
 
   it("shows the root's reply count worked out on the device, and not the replies", async () => {
     rootSeq = (await bobChat.send(root, "bob-root")).seq;
-    await bobChat.sendContent({ kind: "text", body: first, thread_root: rootSeq }, "bob-t1");
+    firstReply = await bobChat.sendContent(
+      { kind: "text", body: first, thread_root: rootSeq },
+      "bob-t1",
+    );
     await bobChat.sendContent({ kind: "text", body: second, thread_root: rootSeq }, "bob-t2");
     await bobChat.send("in the conversation, word 1f0c", "bob-after");
 
@@ -114,6 +119,27 @@ describe("threads of an encrypted conversation in the browser", { timeout: 300_0
     await rootItem.getByRole("button", { name: "Reply in thread", exact: true }).click();
     await visible(replies().getByText(later));
     await visible(replies().getByText(first));
+  });
+
+  it("opens a link to a reply in its thread, at the reply, in a new tab", async () => {
+    const tab = await page.context().newPage();
+    watchErrors(tab, fixture.errors);
+    try {
+      await tab.goto(`${fixture.server.url}/#/c/${conversationId}/m/${firstReply.id}`);
+      const found = tab
+        .getByRole("complementary", { name: "Thread" })
+        .getByRole("list", { name: "Replies" })
+        .locator("li.msg.found");
+      await visible(found);
+      assert.match((await found.textContent()) ?? "", new RegExp(first));
+      const focused = await tab.evaluate(
+        () => (globalThis as any).document.activeElement?.getAttribute("data-seq") ?? null,
+      );
+      assert.equal(focused, String(firstReply.seq));
+      assert.equal(await messageList(tab).getByText(first).count(), 0, "in its thread only");
+    } finally {
+      await tab.close();
+    }
   });
 
   it("logged no errors", () => {

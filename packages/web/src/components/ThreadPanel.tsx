@@ -32,7 +32,7 @@ export function ThreadPanel({ conv, rootId, visible }: Props) {
   const body = useRef<HTMLDivElement>(null);
   const encrypted = conv.encrypted === true;
   const plainThread = usePlainThread(conv, rootId, visible, body);
-  const thread = useEncryptedThread(conv, rootId) ?? plainThread;
+  const thread = useEncryptedThread(conv, rootId, body) ?? plainThread;
   const me = useStore(chat, (s) => s.me);
   const outbox = useStore(chat, (s) => s.outbox[conv.id]);
   const quotes = useStore(chat, (s) => s.quotes);

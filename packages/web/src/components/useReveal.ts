@@ -85,3 +85,20 @@ export function useThreadReveal(rootId: string, scroller: RefObject<HTMLElement>
     "thread",
   );
 }
+
+/**
+ * In an encrypted thread's panel: the conversation's history loads back to the target,
+ * as the panel shows the replies of the history this browser's device opened.
+ */
+export function useEncryptedThreadReveal(
+  conversationId: string,
+  rootId: string,
+  scroller: RefObject<HTMLElement>,
+): void {
+  useRevealIn(
+    (t) => (t?.thread?.rootId === rootId ? t : null),
+    (t) => loadThrough(conversationId, t.seq),
+    scroller,
+    "thread",
+  );
+}

@@ -14,7 +14,7 @@ import { loadThrough } from "../state/actions.js";
 import { type Conv, chat, type ThreadState } from "../state/chat.js";
 import { useStore } from "../state/store.js";
 import { openThread, readThread } from "../state/threads.js";
-import { useThreadReveal } from "./useReveal.js";
+import { useEncryptedThreadReveal, useThreadReveal } from "./useReveal.js";
 
 const UNAVAILABLE = "This thread is not available.";
 
@@ -46,8 +46,14 @@ export function usePlainThread(
  * replies it opened, oldest first, kept current as the timeline's messages open. Nobody
  * follows it (the server cannot tell its replies), and it has no pages of its own.
  */
-export function useEncryptedThread(conv: Conv, rootId: string): ThreadState | undefined {
+export function useEncryptedThread(
+  conv: Conv,
+  rootId: string,
+  body: RefObject<HTMLElement>,
+): ThreadState | undefined {
   const encrypted = conv.encrypted === true;
+  // A link to a reply (state/message-links.ts) is revealed here once opened.
+  useEncryptedThreadReveal(conv.id, encrypted ? rootId : "", body);
   const timeline = useStore(chat, (s) => (encrypted ? s.timelines[conv.id] : undefined));
   const read = useStore(opened, (all) => (encrypted ? all : undefined));
   const quoted = useStore(chat, (s) => (encrypted ? s.quotes[rootId] : undefined));
