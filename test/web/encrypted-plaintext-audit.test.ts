@@ -67,8 +67,10 @@ describe("plaintext never reaches the server", { timeout: 300_000 }, () => {
   let aliceTextId: string;
 
   /** The conversation's messages as Carol's device shows them, once one holds `needle`. */
-  async function carolReads(needle: string): Promise<MessageView[]> {
-    const tail = start(["tail", title, "--history", "50", "--json"], carolDir);
+  /** What Carol's `tail --json` prints (of the thread of `thread`, an id, if given). */
+  async function carolReads(needle: string, thread?: string): Promise<MessageView[]> {
+    const where = thread === undefined ? [] : ["--thread", thread];
+    const tail = start(["tail", title, ...where, "--history", "50", "--json"], carolDir);
     tails.push(tail);
     await waitFor(needle, tail.stdout, (s) => s.includes(needle), WAIT * 3);
     stop(tail);
@@ -223,7 +225,11 @@ describe("plaintext never reaches the server", { timeout: 300_000 }, () => {
     assert.deepEqual(bodyOf(read, aliceText)?.reactions, [
       { emoji: "👍", count: 1, user_ids: [bob.id] },
     ]);
-    assert.equal(bodyOf(read, carolReply)?.thread_id, aliceTextId);
+    // A thread's reply is counted under its root, and read in the thread.
+    assert.equal(bodyOf(read, aliceText)?.thread?.reply_count, 1);
+    assert.equal(bodyOf(read, carolReply), undefined, "in its thread only");
+    const thread = await carolReads(carolReply, aliceTextId);
+    assert.equal(bodyOf(thread, carolReply)?.thread_id, aliceTextId);
     const [file] = bodyOf(read, imageWords)?.attachments ?? [];
     assert.equal(file?.name, image.name);
     const imageId = file?.id ?? "";
