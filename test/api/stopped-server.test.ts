@@ -12,10 +12,11 @@ import { client } from "../helpers/http.js";
 import { connect } from "../helpers/socket.js";
 
 /**
- * What keeps this process alive, by kind. Pending file writes (the logs) and immediates
- * come and go: an immediate runs on the next turn, so one in a snapshot holds nothing.
+ * What keeps this process alive, by kind. Pending file writes (the logs), immediates and
+ * handles being closed come and go: an immediate runs on the next turn, a close request
+ * ends with its handle, so one in a snapshot holds nothing.
  */
-const PASSING = new Set(["FSReqCallback", "Immediate"]);
+const PASSING = new Set(["FSReqCallback", "Immediate", "CloseReq"]);
 function liveResources(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) {

@@ -2,12 +2,13 @@
  * Helpers for the attachment tests: multipart uploads and raw downloads through the real
  * API, images made with sharp, and a look at what the uploads directory holds.
  */
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { AttachmentView } from "@private-chat/protocol/attachments";
 import sharp from "sharp";
 import type { TestUser } from "../helpers/factories.js";
 import { checkAgainstContract } from "../helpers/openapi-contract.js";
+
+// One listing for every suite: a file removed while listed is not counted.
+export { filesUnder } from "../helpers/temp-dirs.js";
 
 export const API = "/api/v1";
 
@@ -103,16 +104,4 @@ export function pngImage(width = 64, height = 48): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } } })
     .png()
     .toBuffer();
-}
-
-/** Every file (not directory) under `dir`, as paths relative to it. */
-export function filesUnder(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir, { recursive: true, encoding: "utf8" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
-  }
-  return entries.filter((entry) => statSync(join(dir, entry)).isFile());
 }

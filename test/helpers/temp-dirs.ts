@@ -21,12 +21,20 @@ export function tempDirs(prefix: string): () => string {
 }
 
 /**
- * Every file under `dir` (recursive), relative to it. A file renamed or removed between
- * the listing and its stat (a process still writing there, as a backup moves each
- * `.partial` file into place) is left out rather than failing the look.
+ * Every file under `dir` (recursive), relative to it; none when `dir` is not there. A file
+ * renamed or removed between the listing and its stat (a process still writing there, as
+ * a backup moves each `.partial` file into place, or a deletion under way) is left out
+ * rather than failing the look.
  */
 export function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter(
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { recursive: true, encoding: "utf8" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return entries.filter(
     (entry) => statSync(join(dir, entry), { throwIfNoEntry: false })?.isFile() === true,
   );
 }
