@@ -19,6 +19,7 @@ import {
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { finished, runCli, spawnCli } from "../helpers/cli.js";
 import { startTestServer, testSecret } from "../helpers/server.js";
 import { filesUnder, tempDirs } from "../helpers/temp-dirs.js";
@@ -40,34 +41,52 @@ interface Setup {
   env: NodeJS.ProcessEnv;
   uploads: string;
   folder: string;
-  passphrase: string;
+  /** The flags that seal a backup, and those that open it. */
+  seal: string[];
+  open: string[];
 }
 
-async function setup(): Promise<Setup> {
+/**
+ * A database, its uploads directory and a backup folder. Backups are sealed with a
+ * passphrase when the passphrase is what a test is about, and otherwise to an age
+ * recipient: each passphrase is a deliberately slow scrypt (seconds of processor time),
+ * and the damage verify finds is the same whichever key sealed the files.
+ */
+async function setup(key: "passphrase" | "recipient" = "recipient"): Promise<Setup> {
   const dir = tempDir();
   const server = await startTestServer({ auth: { jwt_secret: testSecret() } }, { dir });
   await server.stop();
   const keys = tempDir();
-  const passphrase = join(keys, "passphrase");
-  writeFileSync(passphrase, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  let seal: string[];
+  let open: string[];
+  if (key === "passphrase") {
+    const passphrase = join(keys, "passphrase");
+    writeFileSync(passphrase, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+    seal = open = ["--passphrase-file", passphrase];
+  } else {
+    const identity = await generateX25519Identity();
+    const [identityFile, recipientFile] = [join(keys, "identity"), join(keys, "recipient")];
+    writeFileSync(identityFile, `${identity}\n`, { mode: 0o600 });
+    writeFileSync(recipientFile, `${await identityToRecipient(identity)}\n`);
+    seal = ["--recipient-file", recipientFile];
+    open = ["--identity-file", identityFile];
+  }
   return {
     env: { CHAT_DATABASE_PATH: join(dir, "chat.db") },
     uploads: join(dir, "uploads"),
     folder: tempDir(),
-    passphrase,
+    seal,
+    open,
   };
 }
 
 async function backup(s: Setup, out: string): Promise<void> {
-  const result = await runCli(
-    ["backup", "--out", out, "--encrypt", "--passphrase-file", s.passphrase],
-    { env: s.env },
-  );
+  const result = await runCli(["backup", "--out", out, "--encrypt", ...s.seal], { env: s.env });
   assert.equal(result.code, 0, result.stderr);
 }
 
-async function verify(file: string, passphrase: string) {
-  return runCli(["backup", "verify", file, "--passphrase-file", passphrase]);
+async function verify(file: string, s: Pick<Setup, "open">) {
+  return runCli(["backup", "verify", file, ...s.open]);
 }
 
 /** Copies the whole backup folder, so each kind of damage starts from a sound backup. */
@@ -81,20 +100,26 @@ function copyFolder(from: string): string {
 }
 
 describe("chat-server backup verify", () => {
+  /** Sealed with a passphrase, and sealed to a recipient. */
   let s: Setup;
+  let r: Setup;
   before(async () => {
-    s = await setup();
-    storeUploads(s.uploads, 3, 200_000);
-    await backup(s, join(s.folder, "chat.backup"));
+    [s, r] = await Promise.all([setup("passphrase"), setup("recipient")]);
+    for (const each of [s, r]) {
+      storeUploads(each.uploads, 3, 200_000);
+      await backup(each, join(each.folder, "chat.backup"));
+    }
   });
 
-  it("passes a sound backup", async () => {
-    const ok = await verify(join(s.folder, "chat.backup"), s.passphrase);
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.match(
-      ok.stdout,
-      /is sound: database \d+ bytes, schema \d+_\w+, .* 3 files \(600000 bytes\)/,
-    );
+  it("passes a sound backup, sealed with a passphrase or to a recipient", async () => {
+    for (const each of [s, r]) {
+      const ok = await verify(join(each.folder, "chat.backup"), each);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(
+        ok.stdout,
+        /is sound: database \d+ bytes, schema \d+_\w+, .* 3 files \(600000 bytes\)/,
+      );
+    }
   });
 
   const damages: [string, (folder: string) => void, RegExp][] = [
@@ -137,9 +162,9 @@ describe("chat-server backup verify", () => {
   ];
   for (const [what, damage, message] of damages) {
     it(`fails on ${what}: one line, exit 1`, async () => {
-      const folder = copyFolder(s.folder);
+      const folder = copyFolder(r.folder);
       damage(folder);
-      const result = await verify(join(folder, "chat.backup"), s.passphrase);
+      const result = await verify(join(folder, "chat.backup"), r);
       assert.equal(result.code, 1, result.stdout);
       assert.match(result.stderr, new RegExp(`^chat-server backup: ${message.source}`));
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
@@ -164,15 +189,15 @@ describe("chat-server backup verify", () => {
 
   it("says what is wrong with a file that is no such backup, or no file", async () => {
     const plain = join(tempDir(), "plain.db");
-    const made = await runCli(["backup", "--out", plain, "--no-uploads"], { env: s.env });
+    const made = await runCli(["backup", "--out", plain, "--no-uploads"], { env: r.env });
     assert.equal(made.code, 0, made.stderr);
-    const notOne = await verify(plain, s.passphrase);
+    const notOne = await verify(plain, r);
     assert.equal(notOne.code, 1);
     assert.match(
       notOne.stderr,
       /^chat-server backup: .*plain\.db is not a backup made with backup --encrypt/,
     );
-    const none = await verify(join(tempDir(), "absent.backup"), s.passphrase);
+    const none = await verify(join(tempDir(), "absent.backup"), r);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /^chat-server backup: cannot read .*absent\.backup \(ENOENT\)\n$/);
     const noKey = await runCli(["backup", "verify", plain]);
@@ -182,7 +207,9 @@ describe("chat-server backup verify", () => {
   it("fails on a wrong passphrase, and refuses restore with it, leaving the target alone", async () => {
     const wrong = join(tempDir(), "wrong");
     writeFileSync(wrong, "another passphrase, long enough\n", { mode: 0o600 });
-    const result = await verify(join(s.folder, "chat.backup"), wrong);
+    const result = await verify(join(s.folder, "chat.backup"), {
+      open: ["--passphrase-file", wrong],
+    });
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,
@@ -209,10 +236,7 @@ describe("a backup killed midway", () => {
     storeUploads(s.uploads, 40, 1024 * 1024);
 
     const second = join(s.folder, "chat_2.backup");
-    const child = spawnCli(
-      ["backup", "--out", second, "--encrypt", "--passphrase-file", s.passphrase],
-      { env: s.env },
-    );
+    const child = spawnCli(["backup", "--out", second, "--encrypt", ...s.seal], { env: s.env });
     const done = finished(child);
     // Killed as soon as it is writing the new files.
     let killed = false;
@@ -229,10 +253,10 @@ describe("a backup killed midway", () => {
     assert.equal(result.signal, "SIGKILL");
     assert.equal(existsSync(second), false, "no manifest for a backup that did not finish");
 
-    const ok = await verify(first, s.passphrase);
+    const ok = await verify(first, s);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /2 files \(2000 bytes\)/);
-    const restored = await runCli(["restore", first, "--passphrase-file", s.passphrase], {
+    const restored = await runCli(["restore", first, ...s.open], {
       env: { CHAT_DATABASE_PATH: join(tempDir(), "chat.db") },
     });
     assert.equal(restored.code, 0, restored.stderr);
@@ -240,7 +264,7 @@ describe("a backup killed midway", () => {
 
     // The next backup finishes the job, reusing what the killed one completed.
     await backup(s, second);
-    const again = await verify(second, s.passphrase);
+    const again = await verify(second, s);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /42 files/);
   });
@@ -268,7 +292,7 @@ describe("chat-server backup prune", () => {
     assert.match(pruned.stdout, /1 backups deleted, 1 kept; 1 blobs no kept backup names deleted/);
     assert.equal(existsSync(first), false);
     assert.ok(!filesUnder(s.folder).some((f) => f.includes(gone.split("/").at(-1) ?? "-")));
-    const ok = await verify(second, s.passphrase);
+    const ok = await verify(second, s);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /2 files/);
     const bad = await runCli(["backup", "prune", s.folder, "--keep", "0"]);
