@@ -58,8 +58,17 @@ if [ "${#units[@]}" -gt 0 ]; then
     scripts/run-test-files.mjs "${units[@]}" || tests=$?
 fi
 if [ "${#compiled[@]}" -gt 0 ]; then
-  node --enable-source-maps --import ./scripts/test-file-timer.mjs \
+  # One throw-away certificate for 127.0.0.1 that every compiled test process trusts: a
+  # file that needs one (test/helpers/trusted-cert.ts) then runs once, not again in a child.
+  cert_dir="$CHAT_TEST_LOG_DIR.cert"
+  mkdir -m 700 "$cert_dir"
+  CERT_DIR="$cert_dir" node --input-type=module -e \
+    'const { makeLoopbackCertificate } = await import("./dist-tests/test/helpers/certificate.js");
+     makeLoopbackCertificate(process.env.CERT_DIR);'
+  CHAT_TEST_TRUSTED_CERT_DIR="$cert_dir" NODE_EXTRA_CA_CERTS="$cert_dir/cert.pem" \
+    node --enable-source-maps --import ./scripts/test-file-timer.mjs \
     scripts/run-test-files.mjs "${compiled[@]}" || tests=$?
+  rm -rf "$cert_dir"
 fi
 if [ -n "${CHAT_TEST_DURATIONS_OUT:-}" ] && [ -s "$CHAT_TEST_DURATIONS_LOG" ]; then
   node "${source_node[@]}" scripts/order-test-files.ts --record "$CHAT_TEST_DURATIONS_LOG" \

@@ -6,7 +6,8 @@
  * variable set (one test that passes when every test of the child does); in that child
  * it returns the certificate. The child is started as this process was (its Node.js
  * flags: the TypeScript loader, or none for a compiled file) and runs the file's tests
- * itself, with no test runner of its own between.
+ * itself, with no test runner of its own between. `npm test` makes one certificate for
+ * the whole run and sets both variables (scripts/test.sh): no file runs twice there.
  */
 
 import assert from "node:assert/strict";
