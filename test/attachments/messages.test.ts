@@ -250,6 +250,7 @@ forEachEngine("attachments on messages", ({ start }) => {
     assert.equal(got.status, 200);
     assert.deepEqual(got.bytes, png);
     assert.equal(got.headers.get("content-type"), "application/octet-stream");
+    assert.equal(got.headers.get("x-chat-encrypted"), "true", "said to be ciphertext");
     assert.equal(
       got.headers.get("content-disposition")?.startsWith('attachment; filename="encrypted"'),
       true,

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { ApiClient, type ConversationView } from "@private-chat/sdk";
 import {
   configDir,
+  jsonLines,
   loggedIn,
   removeConfigDirs,
   run,
@@ -237,11 +238,7 @@ describe("chat-client", () => {
       await waitFor("history", tail.stdout, (s) => s.trim().split("\n").length >= 2);
       await bobApi().sendMessage(direct.id, { body: "json live \u001b[2J" });
       await waitFor("live event", tail.stdout, (s) => s.includes("json live"));
-      const events = tail
-        .stdout()
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line));
+      const events = jsonLines(tail.stdout());
       assert.equal(events.length, 3);
       assert.ok(events.every((e) => e.type === "message.new" && e.conversation_id === direct.id));
       const live = events[2];

@@ -16,6 +16,7 @@ import { ApiClient } from "@private-chat/sdk";
 import { EncryptedGroup, loadDevice } from "@private-chat/sdk/mls";
 import {
   type Client,
+  jsonLines,
   loggedIn,
   removeConfigDirs,
   run,
@@ -27,13 +28,6 @@ import {
 import { forEachEngine } from "../helpers/engines.js";
 import { createUser, type TestUser } from "../helpers/factories.js";
 import type { TestServer } from "../helpers/server.js";
-
-/** The events a `--json` tail printed, one a line. */
-const jsonLines = (out: string) =>
-  out
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line));
 
 forEachEngine("chat-client: encrypted conversations", (engine) => {
   let server: TestServer;
@@ -47,6 +41,14 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
   let dmId: string;
   const tails: Client[] = [];
   const api = (user: TestUser) => new ApiClient({ baseUrl: server.url, token: user.token });
+  /** What `tail ARGS` printed once `needle` showed. */
+  async function tailUntil(args: string[], dir: string, needle: string): Promise<string> {
+    const tail = start(["tail", ...args], dir);
+    tails.push(tail);
+    await waitFor(needle, tail.stdout, (s) => s.includes(needle));
+    stop(tail);
+    return tail.stdout();
+  }
 
   before(async () => {
     server = await engine.start({ rate_limit: { enabled: false } });
@@ -96,11 +98,12 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     stop(tail);
 
     // Alice reads her own messages from her store and Bob's from the group.
-    const mine = start(["tail", `@${bob.username}`, "--encrypted", "--history", "5"], aliceDir);
-    tails.push(mine);
-    await waitFor("own history", mine.stdout, (s) => s.includes("over and out"));
-    assert.match(mine.stdout(), /the eagle lands at noon[\s\S]*copy that[\s\S]*over and out/);
-    stop(mine);
+    const mine = await tailUntil(
+      [`@${bob.username}`, "--encrypted", "--history", "5"],
+      aliceDir,
+      "over and out",
+    );
+    assert.match(mine, /the eagle lands at noon[\s\S]*copy that[\s\S]*over and out/);
 
     const history = await api(alice).history(conversation.id, { limit: 100 });
     assert.ok(history.length >= 4);
@@ -126,11 +129,8 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     }
     writeFileSync(stateFile, JSON.stringify({ ...state, messages }));
     rmSync(logFile);
-    const again = start(["tail", `@${alice.username}`, "--history", "5"], bobDir);
-    tails.push(again);
-    await waitFor("the old store", again.stdout, (s) => s.includes("over and out"));
-    assert.match(again.stdout(), /the eagle lands at noon[\s\S]*copy that/);
-    stop(again);
+    const again = await tailUntil([`@${alice.username}`, "--history", "5"], bobDir, "over and out");
+    assert.match(again, /the eagle lands at noon[\s\S]*copy that/);
     dmId = conversation.id;
   });
 
@@ -164,21 +164,15 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
 
     // Alice's device reads it back from the group, folded into the messages plain ones are:
     // the root counts the reply, which the timeline leaves to the thread.
-    const read = start(["tail", dmId, "--history", "5", "--json"], aliceDir);
-    tails.push(read);
-    await waitFor("the history", read.stdout, (s) => s.includes("which gate, and when?"));
-    stop(read);
-    const root = jsonLines(read.stdout()).at(-1)?.message;
+    const shown = await tailUntil([dmId, "--history", "5", "--json"], aliceDir, "and when?");
+    const root = jsonLines(shown).at(-1)?.message;
     assert.equal(root.id, question.id);
     assert.equal(root.body, "which gate, and when?");
     assert.equal(typeof root.edited_at, "number");
     assert.deepEqual(root.reactions, [{ emoji: "👍", count: 1, user_ids: [bob.id] }]);
     assert.equal(root.thread.reply_count, 1);
-    const inThread = start(["tail", dmId, "--thread", question.id, "--json"], aliceDir);
-    tails.push(inThread);
-    await waitFor("the thread", inThread.stdout, (s) => s.includes("gate 4 at noon"));
-    stop(inThread);
-    const reply = jsonLines(inThread.stdout()).at(-1)?.message;
+    const thread = await tailUntil([dmId, "--thread", question.id, "--json"], aliceDir, "gate 4");
+    const reply = jsonLines(thread).at(-1)?.message;
     assert.equal(reply.thread_id, question.id);
     assert.equal(reply.body, "gate 4 at noon");
     const again = await run(["react", question.id, "👍"], aliceDir);
@@ -213,10 +207,7 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     assert.equal(group.encrypted, true);
     const sent = await run(["send", "Sealed", "for the two devices"], aliceDir);
     assert.equal(sent.code, 0, sent.stderr);
-    const bobReads = start(["tail", "Sealed", "--history", "3"], bobDir);
-    tails.push(bobReads);
-    await waitFor("history", bobReads.stdout, (s) => s.includes("for the two devices"));
-    stop(bobReads);
+    await tailUntil(["Sealed", "--history", "3"], bobDir, "for the two devices");
 
     // Carol had no device when the group was set up: hers is made now, and nobody added it.
     const carolReads = await run(["tail", "Sealed"], carolDir);
@@ -238,15 +229,12 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
     lookAgain();
     const later = await run(["send", "Sealed", "now with carol"], aliceDir);
     assert.equal(later.code, 0, later.stderr);
-    const carolTail = start(["tail", "Sealed", "--history", "5"], carolDir);
-    tails.push(carolTail);
-    await waitFor("carol's history", carolTail.stdout, (s) => s.includes("now with carol"));
+    const carolReadsNow = await tailUntil(["Sealed", "--history", "5"], carolDir, "with carol");
     assert.match(
-      carolTail.stdout(),
+      carolReadsNow,
       /\[cannot be read on this device: sent before this device joined\]/,
     );
-    assert.doesNotMatch(carolTail.stdout(), /for the two devices/);
-    stop(carolTail);
+    assert.doesNotMatch(carolReadsNow, /for the two devices/);
 
     // A device removed from Carol's account is committed out at Alice's next check (the
     // cache of when each member's devices last matched is cleared here to make it now).
@@ -350,12 +338,8 @@ forEachEngine("chat-client: encrypted conversations", (engine) => {
       ),
       { phone: true, laptop: false },
     );
-    for (const dir of [phone, laptop]) {
-      const read = start(["tail", `@${alice.username}`, "--history", "5"], dir);
-      tails.push(read);
-      await waitFor("the message", read.stdout, (s) => s.includes("to both of your devices"));
-      stop(read);
-    }
+    for (const dir of [phone, laptop])
+      await tailUntil([`@${alice.username}`, "--history", "5"], dir, "to both of your devices");
   });
 
   it("a person with no device yet: the group waits, and sending says why", async () => {

@@ -115,6 +115,14 @@ export async function run(
   }
 }
 
+/** What a `--json` command printed: one JSON value a line. */
+export function jsonLines(out: string): any[] {
+  return out
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
 export async function waitFor(
   what: string,
   read: () => string,

@@ -22,6 +22,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
 import {
   type Client,
+  jsonLines,
   loggedIn,
   removeConfigDirs,
   run,
@@ -75,11 +76,7 @@ describe("plaintext never reaches the server", { timeout: 300_000 }, () => {
     await waitFor(needle, tail.stdout, (s) => s.includes(needle), WAIT * 3);
     stop(tail);
     assert.doesNotMatch(tail.stdout(), /cannot be read/);
-    return tail
-      .stdout()
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line).message as MessageView);
+    return jsonLines(tail.stdout()).map((event) => event.message as MessageView);
   }
   const bodyOf = (messages: MessageView[], body: string) => messages.find((m) => m.body === body);
 
