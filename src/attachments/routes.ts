@@ -19,22 +19,11 @@ import { bytes, empty } from "../http/openapi.js";
 import { parseRange } from "./range.js";
 import { type AttachmentService, type Download, malformedForm } from "./service.js";
 
-const encryptedHeader = {
-  [ENCRYPTED_FILE_HEADER]: {
-    description:
-      "`true` when the file is an end-to-end encrypted conversation's: ciphertext that the device opens with the key its message holds (absent otherwise)",
-    schema: { type: "string", enum: ["true"] },
-  },
-};
-
 /** What a download answers: the bytes, a range of them, or "unchanged". */
 function downloadResponses(what: string, mediaType: string) {
   return {
-    200: { ...bytes(what, mediaType), headers: encryptedHeader },
-    206: {
-      ...bytes(`The requested byte range of ${what.toLowerCase()}`, mediaType),
-      headers: encryptedHeader,
-    },
+    200: bytes(what, mediaType),
+    206: bytes(`The requested byte range of ${what.toLowerCase()}`, mediaType),
     304: empty("Not modified: the ETag sent in If-None-Match still matches"),
   };
 }
