@@ -11,8 +11,8 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { defaultClientConditions, defineConfig, type Plugin } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 
-/** Text files worth compressing; images and fonts are compressed formats already. */
-const COMPRESSIBLE = /\.(?:html|js|mjs|css|svg|json|webmanifest|txt)$/;
+/** Text files and WebAssembly are worth compressing; images and fonts are compressed already. */
+const COMPRESSIBLE = /\.(?:html|js|mjs|css|svg|json|webmanifest|txt|wasm)$/;
 /** Below this, the encoded answer is hardly smaller than the file. */
 const MIN_BYTES = 512;
 

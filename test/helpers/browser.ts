@@ -22,8 +22,13 @@ const ARGS = [
   "--disable-dev-shm-usage",
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
+/** `extraArgs`: Chromium flags beyond these, such as a fake camera's (fake-camera.ts). */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...ARGS, ...extraArgs],
+  });
 }
 
 /**

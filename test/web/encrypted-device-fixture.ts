@@ -26,12 +26,17 @@ export interface DeviceFixture {
   errors: string[];
 }
 
-/** A server, Alice signed in in a browser (not yet a device), and Bob. */
-export async function startDeviceFixture(): Promise<DeviceFixture> {
+/**
+ * A server, Alice signed in in a browser (not yet a device), and Bob. `browserArgs`: more
+ * Chromium flags (a fake camera's).
+ */
+export async function startDeviceFixture(
+  browserArgs: readonly string[] = [],
+): Promise<DeviceFixture> {
   const server = await startTestServer({ rate_limit: { enabled: false } });
   const [alice, bob] = await Promise.all([createUser(server.url), createUser(server.url)]);
   const bobApi = new ApiClient({ baseUrl: server.url, token: bob.token });
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(browserArgs);
   const errors: string[] = [];
   const page = await signedInPage(browser, server.url, alice, errors);
   return { server, browser, page, alice, bob, bobApi, errors };

@@ -3,7 +3,8 @@
  * this browser's account and theirs, as digits and as a QR code (drawn by `qrcode`, loaded
  * only now), their devices as verified or not, and "Mark as verified" once the two people
  * compared the numbers. What it marks is the set of devices the number shown was made
- * over, not a list fetched again: a device added meanwhile stays unverified. A native
+ * over, not a list fetched again: a device added meanwhile stays unverified. Scanning
+ * their QR code with the camera (SafetyScan) compares the digits and marks the same way. A native
  * <dialog> opened modally: the browser keeps focus inside, Escape closes it, and focus
  * goes back to the Verify button.
  */
@@ -11,7 +12,9 @@ import type { UserView } from "@private-chat/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.js";
 import type { Comparison } from "../e2ee/verification.js";
+import { toast } from "../state/notices.js";
 import { Icon } from "./icons.js";
+import { SafetyScan } from "./SafetyScan.js";
 
 type Loaded =
   | { state: "loading" }
@@ -66,12 +69,13 @@ export function VerifyDialog(props: {
     };
   }, [props.userId, props.contact.id]);
 
-  async function confirm(comparison: Comparison) {
+  async function confirm(comparison: Comparison, scanned = false) {
     setBusy(true);
     try {
       const { markVerified } = await import("../e2ee/verification.js");
       await markVerified(props.userId, props.contact.id, comparison);
       props.onVerified();
+      if (scanned) toast(`The numbers match: ${name} is verified.`);
       dialog.current?.close();
     } catch (err) {
       setLoaded({ state: "failed", error: errorText(err) });
@@ -122,6 +126,12 @@ export function VerifyDialog(props: {
               />
             )}
           </figure>
+          <SafetyScan
+            name={name}
+            digits={loaded.comparison.digits}
+            busy={busy}
+            onMatch={() => void confirm(loaded.comparison, true)}
+          />
           <h3>{name}'s devices</h3>
           <ul class="verify-devices" aria-label={`${name}'s devices`}>
             {loaded.comparison.theirs.map((d) => (
