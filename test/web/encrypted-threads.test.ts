@@ -5,8 +5,9 @@
  * reply count, live, and the replies stay out of the timeline, as a plain thread's; the
  * count and "Reply in thread" open the thread's panel with the replies opened in order; a
  * reply typed in the panel's box is encrypted with its root named inside, and Bob's
- * device reads it so. A link to a reply opens its thread at the reply. axe-core finds
- * nothing on the open panel.
+ * device reads it so. A link to a reply opens its thread at the reply. A reply to a message
+ * older than the loaded timeline quotes its plaintext. axe-core finds nothing on the open
+ * panel.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -137,6 +138,24 @@ describe("threads of an encrypted conversation in the browser", { timeout: 300_0
       );
       assert.equal(focused, String(firstReply.seq));
       assert.equal(await messageList(tab).getByText(first).count(), 0, "in its thread only");
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("quotes a message older than the loaded timeline with its plaintext", async () => {
+    // More than two pages after the root: a fresh tab loads the newest page only.
+    for (let i = 0; i < 110; i++) await bobChat.send(`filler ${i}`, `bob-filler-${i}`);
+    const quoting = "about that plan, word 4c7e";
+    await bobChat.sendContent({ kind: "text", body: quoting, reply_to: rootSeq }, "bob-quote");
+    const tab = await page.context().newPage();
+    watchErrors(tab, fixture.errors);
+    try {
+      await tab.goto(`${fixture.server.url}/#/c/${conversationId}`);
+      const reply = messageItem(tab, quoting);
+      await visible(reply.locator(".quote-text").getByText(root));
+      // The root itself is not among the messages loaded: the quote was fetched apart.
+      assert.equal(await messageList(tab).locator("li.msg").filter({ hasText: root }).count(), 1);
     } finally {
       await tab.close();
     }

@@ -5,6 +5,7 @@
  */
 import { type MessageView, sealedText, shownText } from "@private-chat/sdk";
 import { lineOf, type Opened, opened } from "../e2ee/opened.js";
+import { shownMessage } from "../e2ee/shown.js";
 import { clockTime, fullTime } from "../format.js";
 import { memo } from "../memo.js";
 import { threadHref } from "../router.js";
@@ -74,10 +75,14 @@ function filesOf(read: Opened | undefined) {
 }
 
 export function Quote({ quote, nameOf }: { quote: MessageView | null; nameOf: NameOf }) {
+  // An encrypted message fetched apart from the timeline (older than its loaded part) is
+  // still ciphertext here: its plaintext comes from what this browser's device opened.
+  const read = useStore(opened, (all) => (quote?.mls ? all[quote.id] : undefined));
   // An opened encrypted message of files alone is quoted by its first file's name.
   const files = useStore(opened, (all) => (quote ? filesOf(all[quote.id]) : undefined));
   if (!quote) return <div class="quote muted-i">Original message unavailable</div>;
-  const text = quote.body === "" && files ? lineOf("", files) : shownText(quote);
+  const shown = (read && shownMessage(quote, read)) ?? quote;
+  const text = shown.body === "" && files ? lineOf("", files) : shownText(shown);
   return (
     <div class="quote">
       <span class="quote-name">{nameOf(quote.sender_id)}</span>

@@ -6,7 +6,7 @@
 import type { CreateConversationBody } from "@private-chat/protocol/chat";
 import type { ConversationView, MessageView } from "@private-chat/sdk";
 import { api, errorText, isAuthError } from "../api.js";
-import { changeOnThisBrowser, setUpOnThisBrowser } from "../e2ee/opened.js";
+import { changeOnThisBrowser, openMessages, setUpOnThisBrowser } from "../e2ee/opened.js";
 import { chat, type Timeline } from "./chat.js";
 import { end } from "./live.js";
 import { refreshTimeline } from "./local-copy.js";
@@ -153,6 +153,11 @@ export async function fetchQuote(id: string): Promise<void> {
   try {
     const message = await api.message(id);
     chat.update((s) => ({ ...s, quotes: { ...s.quotes, [id]: message } }));
+    // An encrypted one is opened (or found among those opened) on this browser's device,
+    // if it is one, for the quote to show its plaintext.
+    const { me, convs } = chat.get();
+    const conv = convs[message.conversation_id];
+    if (message.mls && me && conv) await openMessages(me.id, conv, [message]);
   } catch {
     // Shown as "original message unavailable".
   }
