@@ -7,7 +7,7 @@
 import { hideBlocked, type MessageView, type UserView } from "@private-chat/sdk";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { opened } from "../e2ee/opened.js";
-import { inMainTimeline, shownMessages } from "../e2ee/shown.js";
+import { inMainTimeline, sharedFold } from "../e2ee/shown.js";
 import { dayLabel, joinNames, sameDay } from "../format.js";
 import { fetchQuote, loadOlder } from "../state/actions.js";
 import { blockedIds, type Conv, chat, inTimeline, myReadSeq } from "../state/chat.js";
@@ -60,7 +60,7 @@ export function Timeline({ conv, me, onReply, onEdit }: Props) {
   // the whole store, since a message changes by another's.
   const read = useStore(opened, (all) => (conv.encrypted ? all : undefined));
   const shown = useMemo(
-    () => (read && loaded ? shownMessages(loaded, read) : (loaded ?? [])),
+    () => (read && loaded ? sharedFold(loaded, read) : (loaded ?? [])),
     [loaded, read],
   );
   const messages = useMemo(() => (read ? shown.filter(inMainTimeline) : shown), [shown, read]);

@@ -9,7 +9,7 @@ import type { RefObject } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { opened } from "../e2ee/opened.js";
-import { shownMessages, threadOf } from "../e2ee/shown.js";
+import { sharedFold, threadOf } from "../e2ee/shown.js";
 import { loadThrough } from "../state/actions.js";
 import { type Conv, chat, type ThreadState } from "../state/chat.js";
 import { useStore } from "../state/store.js";
@@ -59,7 +59,7 @@ export function useEncryptedThread(
   const quoted = useStore(chat, (s) => (encrypted ? s.quotes[rootId] : undefined));
   const [missing, setMissing] = useState(false);
   const shown = useMemo(
-    () => (timeline && read ? shownMessages(timeline.messages, read) : []),
+    () => (timeline && read ? sharedFold(timeline.messages, read) : []),
     [timeline?.messages, read],
   );
   const { root, replies } = threadOf(shown, rootId);

@@ -2,13 +2,14 @@
  * An encrypted conversation's threads as this browser's device works them out (run in
  * Node): a root counts the replies opened, deleted ones left out, as the server counts a
  * plain thread's; a root the device cannot read still counts its replies and stays
- * sealed; the main timeline leaves the replies to their thread.
+ * sealed; the main timeline leaves the replies to their thread; the timeline and the
+ * thread's panel share one fold.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MessageView } from "@private-chat/sdk";
 import type { Opened } from "./opened.js";
-import { inMainTimeline, shownMessages, threadOf } from "./shown.js";
+import { inMainTimeline, sharedFold, shownMessages, threadOf } from "./shown.js";
 
 function sealed(id: string, seq: number, sender: string, deleted = false): MessageView {
   return {
@@ -82,5 +83,13 @@ describe("shownMessages with threads", () => {
     const root = shown.find((m) => m.id === "root");
     assert.equal(root?.thread?.reply_count, 2);
     assert.ok(root?.mls, "shown as sealed, never as its ciphertext's words");
+  });
+
+  it("folds the same messages and openings once, for the timeline and the thread's panel", () => {
+    const first = sharedFold(messages, read);
+    assert.equal(sharedFold(messages, read), first, "the same fold, not a new one");
+    assert.deepEqual(first, shownMessages(messages, read));
+    const more = { ...read, r3: { text: "opened since" } };
+    assert.notEqual(sharedFold(messages, more), first, "folded again with more opened");
   });
 });

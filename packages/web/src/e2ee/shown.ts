@@ -53,6 +53,28 @@ export function shownMessages(
   });
 }
 
+/**
+ * The last fold of each loaded timeline, with what it was folded with. The timeline and
+ * an open thread's panel show the same messages, and each fold walks them all again
+ * whenever the device opens one more: they share one fold instead.
+ */
+const folds = new WeakMap<
+  readonly MessageView[],
+  { read: Readonly<Record<string, Opened>>; shown: MessageView[] }
+>();
+
+/** `shownMessages`, folded once for the same messages and the same openings. */
+export function sharedFold(
+  messages: readonly MessageView[],
+  read: Readonly<Record<string, Opened>>,
+): MessageView[] {
+  const known = folds.get(messages);
+  if (known?.read === read) return known.shown;
+  const shown = shownMessages(messages, read);
+  folds.set(messages, { read, shown });
+  return shown;
+}
+
 /** What the main timeline shows: thread replies stay in their thread, as plain ones do. */
 export function inMainTimeline(message: MessageView): boolean {
   return !message.thread_id;
