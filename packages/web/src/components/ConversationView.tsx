@@ -7,7 +7,7 @@
  */
 
 import { useEffect } from "preact/hooks";
-import { deviceHere, deviceOf, lookForDevice, openMessages } from "../e2ee/opened.js";
+import { deviceHere, deviceOf, lookForDevice, openedAgain, openMessages } from "../e2ee/opened.js";
 import { conversationTitle, joinNames, lastSeen, memberName, otherMembers } from "../format.js";
 import { chatHref } from "../router.js";
 import { openTimeline } from "../state/actions.js";
@@ -75,13 +75,15 @@ export function ConversationView({ id, info, thread }: Props) {
     me?.id,
   );
   const messages = useStore(chat, (s) => s.timelines[id]?.messages);
+  // The history filled in (a key backup restored, history shared): open what was unread.
+  const again = useStore(openedAgain, (n) => n);
   const encrypted = conv?.encrypted === true;
   useEffect(() => {
     if (encrypted && me && device === undefined) void lookForDevice(me.id);
   }, [encrypted, me?.id, device]);
   useEffect(() => {
     if (conv && encrypted && me && device && messages) void openMessages(me.id, conv, messages);
-  }, [conv, me?.id, device, messages]);
+  }, [conv, me?.id, device, messages, again]);
 
   if (!conv) {
     return (

@@ -4,12 +4,16 @@
  * has left for others to add it with, to rename or remove (confirmed). Removing one takes
  * it out of the encrypted conversations, so it cannot read what is sent after. This
  * browser can become one of them: its keys are made here and kept in IndexedDB
- * (e2ee/browser-db.ts), and removing it forgets them here too.
+ * (e2ee/browser-db.ts), and removing it forgets them here too. Once it is one, it shares
+ * the history it holds with another of the person's devices (confirmed;
+ * e2ee/history-share.ts), and takes what another shared with it when the list loads or
+ * when asked (e2ee/history-inbox.ts); what became of it is said below the list.
  */
 import { DEVICE_NAME_MAX, type DeviceView } from "@private-chat/sdk";
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
 import { deviceSupported, forgetDevice } from "../e2ee/browser-db.js";
+import { historyNews, receiveHistory } from "../e2ee/history-inbox.js";
 import { lookForDevice } from "../e2ee/opened.js";
 import { device as agentDevice, listTime } from "../format.js";
 import { session } from "../state/live.js";
@@ -19,16 +23,27 @@ import { useStore } from "../state/store.js";
 /** Below this many key packages, the server asks the device to make more. */
 const LOW = 10;
 
-type Mode = "idle" | "rename" | "remove";
+type Mode = "idle" | "rename" | "remove" | "share";
+
+/** What the section says of a step on history: an outcome, or (failed) an error. */
+interface Said {
+  text: string;
+  failed: boolean;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 interface RowProps {
   device: DeviceView;
   /** This browser's own device, for this account: removing it forgets its keys here too. */
   here: { userId: string } | undefined;
+  /** The account, when this browser is another of its devices: it can share history. */
+  sharer: string | undefined;
   onChanged: () => Promise<void>;
+  onSaid: (said: Said) => void;
 }
 
-function DeviceRow({ device, here, onChanged }: RowProps) {
+function DeviceRow({ device, here, sharer, onChanged, onSaid }: RowProps) {
   const [mode, setMode] = useState<Mode>("idle");
   const [busy, setBusy] = useState(false);
 
@@ -50,6 +65,29 @@ function DeviceRow({ device, here, onChanged }: RowProps) {
     const name = String(new FormData(event.currentTarget as HTMLFormElement).get("name") ?? "");
     void act(() => api.devices.rename(device.id, name.trim()), `Renamed to ${name.trim()}.`);
   };
+
+  /** Shares this browser's history with the device (the MLS code loads only now). */
+  async function share(userId: string) {
+    setBusy(true);
+    try {
+      const { shareFromThisBrowser } = await import("../e2ee/history-share.js");
+      const shared = await shareFromThisBrowser(userId, device.id);
+      onSaid({
+        text:
+          shared.shares === 0
+            ? "This browser holds no messages of encrypted chats to share."
+            : `Shared ${plural(shared.messages, "message")} of ${plural(shared.conversations, "conversation")} with ${device.name}. There, a browser takes them when the app starts or Settings opens; the terminal client with chat-client devices receive-history.`,
+        failed: false,
+      });
+      setMode("idle");
+    } catch (err) {
+      onSaid({
+        text: `History was not shared with ${device.name}: ${errorText(err)}`,
+        failed: true,
+      });
+    }
+    setBusy(false);
+  }
 
   const packages = device.unused_key_packages;
   return (
@@ -104,8 +142,31 @@ function DeviceRow({ device, here, onChanged }: RowProps) {
             Cancel
           </button>
         </div>
+      ) : mode === "share" && sharer ? (
+        <div class="row-actions">
+          <span>
+            Share this browser's history with {device.name}? It gets a copy of every message this
+            browser holds of your encrypted chats, sealed so that only it opens them.
+          </span>
+          <button
+            type="button"
+            class="small primary"
+            disabled={busy}
+            onClick={() => void share(sharer)}
+          >
+            {busy ? "Sharing…" : "Share"}
+          </button>
+          <button type="button" class="small" disabled={busy} onClick={() => setMode("idle")}>
+            Cancel
+          </button>
+        </div>
       ) : (
         <div class="row-actions">
+          {sharer && (
+            <button type="button" class="small" onClick={() => setMode("share")}>
+              Share history<span class="sr-only"> with {device.name}</span>
+            </button>
+          )}
           <button type="button" class="small" onClick={() => setMode("rename")}>
             Rename<span class="sr-only"> {device.name}</span>
           </button>
@@ -183,6 +244,20 @@ export function EncryptionDevices() {
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
   const [here, setHere] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [said, setSaid] = useState<Said | null>(null);
+  const [receiving, setReceiving] = useState(false);
+  const news = useStore(historyNews, (n) => n);
+
+  // What the last look for shared history said (at start, or here), for this account.
+  useEffect(() => {
+    if (news && news.userId === userId) setSaid(news);
+  }, [news, userId]);
+
+  async function receive(id: string) {
+    setReceiving(true);
+    await receiveHistory(id, "asked");
+    setReceiving(false);
+  }
 
   const load = async (): Promise<void> => {
     try {
@@ -192,6 +267,8 @@ export function EncryptionDevices() {
       setHere(hereId);
       setDevices(list);
       setError(null);
+      // History another device shared with this one: taken now, said below the list.
+      if (hereId && userId) void receiveHistory(userId, "settings", list);
       const low = list.some((d) => d.id === hereId && d.unused_key_packages < LOW);
       if (low && userId) {
         // This browser's own pool ran low (a warning from the server missed, say): it
@@ -234,11 +311,35 @@ export function EncryptionDevices() {
               key={d.id}
               device={d}
               here={userId && d.id === here ? { userId } : undefined}
+              sharer={here !== null && d.id !== here ? userId : undefined}
               onChanged={load}
+              onSaid={setSaid}
             />
           ))}
         </ul>
       )}
+      {devices && userId && here !== null && (
+        <div class="stack">
+          <p class="muted">
+            Share history copies the messages this browser holds to another of your devices, so that
+            it reads what was sent before it joined. History another device shares with this browser
+            is taken when the app starts and when Settings opens.
+          </p>
+          <div class="row-actions">
+            <button type="button" disabled={receiving} onClick={() => void receive(userId)}>
+              {receiving ? "Receiving…" : "Receive history"}
+            </button>
+          </div>
+        </div>
+      )}
+      {said?.failed && (
+        <p class="error" role="alert">
+          {said.text}
+        </p>
+      )}
+      <p class="muted" role="status">
+        {said && !said.failed ? said.text : ""}
+      </p>
       {devices && userId && here === null && <AddThisBrowser userId={userId} onAdded={load} />}
     </section>
   );

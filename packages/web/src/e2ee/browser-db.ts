@@ -162,6 +162,12 @@ export async function forgetBackupKey(userId: string): Promise<void> {
   await navigator.locks.request(backupLock(userId), () => keepBackupKey(userId, undefined));
 }
 
+/**
+ * The Web Lock of the account's device in this browser: its key packages made up again,
+ * or forgotten once a history share used one, one step at a time across tabs.
+ */
+export const deviceLock = (userId: string) => `e2ee:${userId}:device`;
+
 /** The Web Lock of the account's key backup in this browser: one upload at a time. */
 export const backupLock = (userId: string) => `e2ee:${userId}:backup`;
 

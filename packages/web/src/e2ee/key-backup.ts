@@ -34,8 +34,7 @@ import {
   NoDeviceHere,
   savedDevice,
 } from "./browser-db.js";
-import { opened } from "./opened.js";
-import { previews } from "./preview.js";
+import { openAgain } from "./preview.js";
 import { chatOf } from "./reading.js";
 
 /** The field a refusal is about, so the form shows it there. */
@@ -173,14 +172,6 @@ export async function setUpBackup(
   }
   await keepKey(userId, key);
   return uploadBackup(api, browserBackup(userId), device);
-}
-
-/** The ids of the messages shown as unread here: opened again once the history is filled. */
-function openAgain(): void {
-  opened.update((all) =>
-    Object.fromEntries(Object.entries(all).filter(([, shown]) => !("unreadable" in shown))),
-  );
-  previews.update((all) => Object.fromEntries(Object.entries(all).filter(([, p]) => p !== null)));
 }
 
 /**

@@ -47,6 +47,12 @@ export function lineOf(text: string, files: readonly EncryptedFile[] | undefined
 export const opened = createStore<Record<string, Opened>>({});
 
 /**
+ * Counts the times what showed as unread here was forgotten (preview.ts's openAgain, once
+ * the history was filled in): the timeline on screen opens its messages again then.
+ */
+export const openedAgain = createStore(0);
+
+/**
  * Whether this browser is a device, and which, of the account last looked for (another
  * account signed in since is looked for again); undefined before any look.
  */

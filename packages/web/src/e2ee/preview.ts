@@ -8,7 +8,15 @@
 import { type ConversationView, listSection, type MessageView } from "@private-chat/sdk";
 import { useEffect } from "preact/hooks";
 import { createStore, useStore } from "../state/store.js";
-import { deviceHere, deviceOf, inTurn, lineOf, lookForDevice, opened } from "./opened.js";
+import {
+  deviceHere,
+  deviceOf,
+  inTurn,
+  lineOf,
+  lookForDevice,
+  opened,
+  openedAgain,
+} from "./opened.js";
 
 /**
  * A message's line: its words, or what it does to another message (`change`: an edit or
@@ -67,6 +75,19 @@ export async function previewMessage(
   opening.delete(message.id);
   previews.update((all) => ({ ...all, [message.id]: preview }));
   return preview;
+}
+
+/**
+ * Forgets what showed as unread here (the timeline's and the list's), so it opens again:
+ * after the history was filled in (a key backup's restore, history shared from another
+ * device).
+ */
+export function openAgain(): void {
+  opened.update((all) =>
+    Object.fromEntries(Object.entries(all).filter(([, shown]) => !("unreadable" in shown))),
+  );
+  previews.update((all) => Object.fromEntries(Object.entries(all).filter(([, p]) => p !== null)));
+  openedAgain.update((n) => n + 1);
 }
 
 /** The line the list shows for `message`, as known now; undefined keeps the sealed wording. */

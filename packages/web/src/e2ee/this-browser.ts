@@ -12,7 +12,13 @@ import {
   topUpKeyPackages,
 } from "@private-chat/sdk/mls";
 import { api } from "../api.js";
-import { deviceSupported, keepDevice, NoDeviceHere, savedDevice } from "./browser-db.js";
+import {
+  deviceLock,
+  deviceSupported,
+  keepDevice,
+  NoDeviceHere,
+  savedDevice,
+} from "./browser-db.js";
 
 /** Registers this browser as a device named `name`, with a pool of key packages. */
 export async function addThisBrowser(userId: string, name: string): Promise<RegisteredDevice> {
@@ -31,7 +37,7 @@ export async function addThisBrowser(userId: string, name: string): Promise<Regi
  * so a count from before the lock would upload a second pool.
  */
 export async function topUpThisBrowser(userId: string): Promise<number> {
-  return navigator.locks.request(`e2ee:${userId}:device`, async () => {
+  return navigator.locks.request(deviceLock(userId), async () => {
     const saved = await savedDevice(userId);
     if (!saved) return 0;
     const listed = (await api.devices.list()).find((d) => d.id === saved.device_id);

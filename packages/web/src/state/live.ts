@@ -3,7 +3,8 @@
  * socket's events to the chat state. Events that arrive before the list is loaded are
  * held and applied after it, in order. Who is typing is typing.ts's; telling the person
  * of what arrives, tell.ts's; a warning that this browser's key packages run low,
- * e2ee/low-key-packages.ts's.
+ * e2ee/low-key-packages.ts's; history another device shared with this browser's, taken
+ * at the first connection, e2ee/history-inbox.ts's.
  */
 
 import { ApiError, type AuthResponse, type StoredEvent, type UserView } from "@private-chat/sdk";
@@ -20,6 +21,7 @@ import {
   storedCursor,
 } from "../api.js";
 import { forgetBackupKey } from "../e2ee/browser-db.js";
+import { receiveHistory } from "../e2ee/history-inbox.js";
 import { answerLowKeyPackages } from "../e2ee/low-key-packages.js";
 import { chat, emptyState } from "./chat.js";
 import { confirmList, restoreCopy } from "./local-copy.js";
@@ -136,6 +138,8 @@ function start(user: UserView): void {
       readyCount++;
       // Whether a second factor is due (a reminder during the grace period).
       if (readyCount === 1) void loadTwoFactor();
+      // History another of the person's devices shared with this browser's, if it is one.
+      if (readyCount === 1) void receiveHistory(user.id, "start");
       chat.update((s) => ({ ...s, me: fresh }));
       session.update((s) => ({ ...s, user: fresh }));
       if (api.token) saveSession({ token: api.token, user: fresh });
