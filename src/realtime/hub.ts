@@ -3,7 +3,7 @@
  * fan-out of real-time messages to them. Each event is serialised once and the same
  * string is written to every recipient.
  */
-import { randomUUID } from "node:crypto";
+
 import { CLOSE_CODES } from "@private-chat/protocol/frames";
 import type { WebSocket } from "ws";
 import { presentUser } from "../auth/present.js";
@@ -17,6 +17,7 @@ import type { SyncService } from "../sync/service.js";
 import { Attention } from "./attention.js";
 import { catchUp } from "./catch-up.js";
 import { Connection, type ConnectionLimits, DEFAULT_LIMITS } from "./connection.js";
+import { flatUuid } from "./flat-uuid.js";
 import { eventFrame, readyFrame, typingFrame } from "./frames.js";
 import { Presence } from "./presence.js";
 import { PresenceRooms } from "./presence-rooms.js";
@@ -180,7 +181,7 @@ export class Hub {
    */
   async accept(ws: WebSocket, auth: Authenticated, since?: number): Promise<Connection> {
     const connection = new Connection(
-      randomUUID(),
+      flatUuid(),
       ws,
       auth.user,
       auth.session.id,
@@ -195,7 +196,8 @@ export class Hub {
     ws.on("pong", () => {
       connection.alive = true;
     });
-    ws.once("close", () => this.release(connection));
+    // on, not once: 'close' comes once, and once's wrapper would stay for the socket's life.
+    ws.on("close", () => this.release(connection));
 
     // Events raised while the rooms load are held by the connection (it starts catching
     // up), and those past the ready cursor are sent right after the ready frame.

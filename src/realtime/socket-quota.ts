@@ -10,10 +10,11 @@
  * be reached, the node's own count still holds (as the REST limit, the quota fails open
  * to the node's view rather than refusing every socket).
  */
-import { randomUUID } from "node:crypto";
+
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
+import { flatUuid } from "./flat-uuid.js";
 
 /** A held slot; release() is idempotent. */
 export interface SocketLease {
@@ -103,7 +104,7 @@ export class RedisSocketQuota implements SocketQuota {
   async acquire(userId: string): Promise<SocketLease | undefined> {
     const local = this.local.take(userId);
     if (!local) return undefined;
-    const member = randomUUID();
+    const member = flatUuid();
     let admitted: unknown;
     try {
       admitted = await this.options.redis.eval(

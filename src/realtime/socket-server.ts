@@ -8,7 +8,7 @@ import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { CLOSE_CODES, MAX_FRAME_BYTES, RETRY_AFTER_HINT } from "@private-chat/protocol/frames";
 import type { Logger } from "pino";
-import { type WebSocket, WebSocketServer } from "ws";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { enrolmentRequired } from "../auth/authenticate.js";
 import { allows } from "../auth/route-scopes.js";
 import type { Authenticated, AuthService } from "../auth/service.js";
@@ -17,6 +17,7 @@ import { errorReply } from "../error-reply.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { AdmissionSlot, SocketAdmission } from "./admission.js";
 import { clientAddress, compileTrust } from "./client-address.js";
+import type { Connection } from "./connection.js";
 import type { FrameHandlers } from "./frame-handlers.js";
 import type { HandshakeLimit } from "./handshake-limit.js";
 import type { Hub } from "./hub.js";
@@ -104,6 +105,55 @@ function originAllowed(request: IncomingMessage, allowed: string[]): boolean {
 }
 
 /**
+ * An accepted socket's frames, handled one at a time in arrival order once its connection
+ * is set up. A class, not closures over a function's scope: an idle socket holds one
+ * small object for this, not a scope and a closure per method.
+ */
+class FrameQueue implements ServedSocket {
+  private queue: Promise<unknown>;
+  private waiting = 0;
+  private stopped = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly accepted: Promise<Connection>,
+    private readonly handlers: FrameHandlers,
+  ) {
+    this.queue = accepted;
+  }
+
+  /** A frame arrived: queued behind the set-up and the frames before it. */
+  take(data: RawData, isBinary: boolean): void {
+    if (this.stopped) return;
+    // A client cannot make the server hold more than a bounded number of frames.
+    if (++this.waiting > MAX_QUEUED_FRAMES) {
+      this.ws.close(CLOSE_CODES.policyViolation, "too many frames in flight");
+      return;
+    }
+    this.queue = Promise.all([this.accepted, this.queue]).then(([connection]) => {
+      this.waiting -= 1;
+      connection.alive = true;
+      return this.handlers.handle(connection, isBinary ? undefined : data.toString());
+    });
+    this.queue.catch(() => {});
+  }
+
+  // Sends are pipelined: a frame's handler returns while its message is still being
+  // stored, and its ack follows; every send taken is waited for.
+  async settled(): Promise<void> {
+    await this.queue.catch(() => {});
+    const connection = await this.accepted.catch(() => undefined);
+    while (connection && connection.sendsInFlight > 0 && this.ws.readyState === this.ws.OPEN) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+/**
  * Runs an accepted socket. Kept apart from the upgrade handler so that what lives as long
  * as the socket does not hold on to the handshake (request, URL, token).
  */
@@ -115,47 +165,17 @@ function serveSocket(
   since?: number,
 ) {
   ws.on("error", () => ws.terminate());
-  // Frames are handled one at a time per socket, in arrival order, starting once the
-  // connection is set up; frames that arrive earlier wait their turn.
+  // Frames that arrive before the connection is set up wait their turn.
   const accepted = deps.hub.accept(ws, auth, since);
-  let queue: Promise<unknown> = accepted;
   accepted.catch((err: unknown) => {
     deps.logger.error({ err }, "socket setup failed");
     ws.close(1011, "internal error");
   });
-  let waiting = 0;
-  let stopped = false;
-  const entry: ServedSocket = {
-    ws,
-    // Sends are pipelined: a frame's handler returns while its message is still being
-    // stored, and its ack follows; every send taken is waited for.
-    settled: async () => {
-      await queue.catch(() => {});
-      const connection = await accepted.catch(() => undefined);
-      while (connection && connection.sendsInFlight > 0 && ws.readyState === ws.OPEN) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
-    stop: () => {
-      stopped = true;
-    },
-  };
-  served.add(entry);
-  ws.once("close", () => served.delete(entry));
-  ws.on("message", (data, isBinary) => {
-    if (stopped) return;
-    // A client cannot make the server hold more than a bounded number of frames.
-    if (++waiting > MAX_QUEUED_FRAMES) {
-      ws.close(CLOSE_CODES.policyViolation, "too many frames in flight");
-      return;
-    }
-    queue = Promise.all([accepted, queue]).then(([connection]) => {
-      waiting -= 1;
-      connection.alive = true;
-      return deps.handlers.handle(connection, isBinary ? undefined : data.toString());
-    });
-    queue.catch(() => {});
-  });
+  const frames = new FrameQueue(ws, accepted, deps.handlers);
+  served.add(frames);
+  // on, not once: 'close' comes once, and once's wrapper would stay for the socket's life.
+  ws.on("close", () => served.delete(frames));
+  ws.on("message", (data, isBinary) => frames.take(data, isBinary));
   return accepted.then(
     () => undefined,
     () => undefined,
@@ -168,9 +188,14 @@ function serveSocket(
  * token) for as long as the socket is open, some 2 KiB of every idle socket.
  */
 
-/** Gives `held` back when the TCP connection closes. */
-function releaseOnClose(socket: Duplex, held: { release(): void }): void {
-  socket.once("close", () => held.release());
+/**
+ * Gives `held` back when the TCP connection closes; the function returned stops that, for
+ * a slot given back before (its listener would otherwise stay for the socket's life).
+ */
+function releaseOnClose(socket: Duplex, held: { release(): void }): () => void {
+  const release = () => held.release();
+  socket.on("close", release);
+  return () => socket.removeListener("close", release);
 }
 
 function destroyOnError(socket: Duplex): void {
@@ -279,7 +304,7 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
     const refuse = (code: string, message: string) =>
       closeAtOnce(CLOSE_CODES.authentication, `${code}: ${message}`.slice(0, 120));
     // The rest, once the node has room to set the socket up.
-    const setUp = (slot: AdmissionSlot) => {
+    const setUp = (slot: AdmissionSlot, detachSlot: () => void) => {
       const ticket = url.searchParams.get("ticket");
       const token = ticket ? undefined : tokenFrom(request, url);
       if (!ticket && !token) {
@@ -318,7 +343,10 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
             if (socket.destroyed) return lease.release();
             if (draining) return refuseDraining(socket);
             wss.handleUpgrade(request, socket, head, (ws) => {
-              serveSocket(ws, deps, auth, served, since).finally(() => slot.release());
+              serveSocket(ws, deps, auth, served, since).finally(() => {
+                slot.release();
+                detachSlot();
+              });
             });
           },
           (err: unknown) => {
@@ -349,8 +377,7 @@ export function attachSocketServer(deps: SocketServerDeps): SocketServer {
       }
       // Given back once the socket is set up (serveSocket), or however the attempt ends.
       if (socket.destroyed) return slot.release();
-      releaseOnClose(socket, slot);
-      setUp(slot);
+      setUp(slot, releaseOnClose(socket, slot));
     });
   };
 
