@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { FIRST_CONVERSATIONS_PAGE } from "@private-chat/protocol/chat";
 import { ApiClient } from "@private-chat/sdk";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -125,6 +126,19 @@ forEachEngine("the conversation list, a page at a time", ({ start }) => {
     const page = await sdk.conversationsPage({ limit: 2 });
     assert.equal(page.conversations.length, 2);
     assert.equal(typeof page.next_cursor, "string");
+  });
+
+  it("lets the SDK read past the apps' first page, as the terminal client does", async () => {
+    const many = await createUser(server.url);
+    for (let i = 0; i < FIRST_CONVERSATIONS_PAGE + 3; i++) await createGroup(server.url, many, []);
+    const sdk = new ApiClient({ baseUrl: server.url, token: many.token });
+    const pages: number[] = [];
+    for await (const page of sdk.conversationPages()) pages.push(page.length);
+    assert.deepEqual(pages, [FIRST_CONVERSATIONS_PAGE, 3]);
+    assert.deepEqual(
+      (await sdk.conversations()).map((c) => c.id),
+      (await list("", many)).body.conversations.map((c: { id: string }) => c.id),
+    );
   });
 
   it("lets the SDK give a small first page, then the rest", async () => {
