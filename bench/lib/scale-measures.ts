@@ -3,7 +3,12 @@
  * the conversation list, and a resume after an hour offline. Each runs for a fixed time
  * with a few requests in flight and reports latency percentiles and errors.
  */
-import type { ConversationView, MessageView } from "@private-chat/protocol/chat";
+import {
+  type ConversationView,
+  FIRST_CONVERSATIONS_PAGE,
+  MAX_CONVERSATIONS_PAGE,
+  type MessageView,
+} from "@private-chat/protocol/chat";
 import type { SearchResponse } from "@private-chat/protocol/search";
 import WebSocket from "ws";
 import { type BenchUser, chatSocketUrl } from "./accounts.js";
@@ -125,16 +130,29 @@ interface ListPage {
   next_cursor: string | null;
 }
 
-/** The first page of the conversation list (500 conversations, the default). */
-export function conversationList(m: MeasureContext): Promise<Timed> {
-  const get = reader(m);
-  return timed(m.concurrency, m.seconds, async () => {
-    const page = await get<ListPage>("/conversations");
-    return page.conversations.length > 0;
-  });
+export interface ListFigures extends Timed {
+  /** The first page's JSON, in bytes. */
+  bytes: number;
 }
 
-/** Every page of the list, one reader: what a client without a cache reads at start. */
+/** The first page of the conversation list, as the apps ask for it. */
+export async function conversationList(m: MeasureContext): Promise<ListFigures> {
+  const get = reader(m);
+  const path = `/conversations?limit=${FIRST_CONVERSATIONS_PAGE}`;
+  const figures = await timed(m.concurrency, m.seconds, async () => {
+    const page = await get<ListPage>(path);
+    return page.conversations.length === Math.min(FIRST_CONVERSATIONS_PAGE, m.plan.conversations);
+  });
+  const response = await fetch(`${m.server.url}/api/v1${path}`, {
+    headers: { authorization: `Bearer ${m.user.token}` },
+  });
+  return { ...figures, bytes: (await response.arrayBuffer()).byteLength };
+}
+
+/**
+ * Every page of the list, one reader, as the apps read it at start without a cache: the
+ * first page, then the rest in pages of MAX_CONVERSATIONS_PAGE.
+ */
 export function wholeConversationList(m: MeasureContext): Promise<Timed> {
   const get = reader(m);
   return timed(1, m.seconds, async () => {
@@ -142,7 +160,9 @@ export function wholeConversationList(m: MeasureContext): Promise<Timed> {
     let cursor: string | null = null;
     do {
       const page: ListPage = await get<ListPage>(
-        cursor === null ? "/conversations" : `/conversations?cursor=${encodeURIComponent(cursor)}`,
+        cursor === null
+          ? `/conversations?limit=${FIRST_CONVERSATIONS_PAGE}`
+          : `/conversations?limit=${MAX_CONVERSATIONS_PAGE}&cursor=${encodeURIComponent(cursor)}`,
       );
       count += page.conversations.length;
       cursor = page.next_cursor;

@@ -19,6 +19,7 @@ import { resultsDir } from "../lib/results.js";
 import {
   conversationList,
   historyPages,
+  type ListFigures,
   type MeasureContext,
   resumeAfterAnHour,
   searches,
@@ -47,7 +48,7 @@ interface SizeFigures {
   history: Timed;
   search_rare: Timed;
   search_common: Timed;
-  conversation_list: Timed;
+  conversation_list: ListFigures;
   whole_conversation_list: Timed;
   resume_after_hour: Timed & { events: number };
 }
@@ -210,7 +211,10 @@ export const scale: Workload = {
         row("history page", f.history),
         row("search, 1 in 1,000", f.search_rare),
         row("search, 1 in 97", f.search_common),
-        row("conversation list, first page", f.conversation_list),
+        row(
+          `conversation list, first page (${round(f.conversation_list.bytes / 1024, 1)} KB)`,
+          f.conversation_list,
+        ),
         row(`conversation list, all ${plan.conversations}`, f.whole_conversation_list),
         row(`resume after 1 h (${resume.events} events)`, f.resume_after_hour),
         [

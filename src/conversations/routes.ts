@@ -61,7 +61,7 @@ export function registerConversationRoutes(
       schema: {
         summary: "The caller's conversations, a page at a time",
         description:
-          "The most recently active first. Follow `next_cursor` (null on the last page) to read them all.",
+          "The most recently active first. Follow `next_cursor` (null on the last page) to read them all. Without `limit` a page holds 500; the apps ask for a first page of 50, shown at once, then the rest in pages of 500 (each page may ask for its own `limit`).",
         operationId: "listConversations",
         tags,
         querystring: conversationsQuery,

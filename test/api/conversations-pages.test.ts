@@ -1,9 +1,11 @@
 /**
  * `GET /api/v1/conversations` a page at a time: limit and cursor, the default that keeps
- * clients which do not page working, refused cursors, and the SDK reading every page.
+ * clients which do not page working, a small first page then larger ones, refused
+ * cursors, and the SDK reading every page or a page at a time.
  */
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { FIRST_CONVERSATIONS_PAGE } from "@private-chat/protocol/chat";
 import { ApiClient } from "@private-chat/sdk";
 import { createGroup, sendMessage } from "../helpers/chat.js";
 import { forEachEngine } from "../helpers/engines.js";
@@ -53,6 +55,19 @@ forEachEngine("the conversation list, a page at a time", ({ start }) => {
       assert.deepEqual(seen, whole, `limit ${limit}`);
       assert.equal(pages, Math.max(1, Math.ceil(7 / limit)), `limit ${limit}`);
     }
+  });
+
+  it("takes a different limit on each page: a small first page, then larger ones", async () => {
+    const whole = (await list("")).body.conversations.map((c: { id: string }) => c.id);
+    const first = await list("?limit=2");
+    assert.equal(first.body.conversations.length, 2);
+    const cursor = encodeURIComponent(first.body.next_cursor);
+    const rest = await list(`?limit=500&cursor=${cursor}`);
+    assert.equal(rest.body.next_cursor, null);
+    assert.deepEqual(
+      [...first.body.conversations, ...rest.body.conversations].map((c: { id: string }) => c.id),
+      whole,
+    );
   });
 
   it("puts a conversation that became active before the cursor, never twice", async () => {
@@ -111,5 +126,38 @@ forEachEngine("the conversation list, a page at a time", ({ start }) => {
     const page = await sdk.conversationsPage({ limit: 2 });
     assert.equal(page.conversations.length, 2);
     assert.equal(typeof page.next_cursor, "string");
+  });
+
+  it("lets the SDK read past the apps' first page, as the terminal client does", async () => {
+    const many = await createUser(server.url);
+    for (let i = 0; i < FIRST_CONVERSATIONS_PAGE + 3; i++) await createGroup(server.url, many, []);
+    const sdk = new ApiClient({ baseUrl: server.url, token: many.token });
+    const pages: number[] = [];
+    for await (const page of sdk.conversationPages()) pages.push(page.length);
+    assert.deepEqual(pages, [FIRST_CONVERSATIONS_PAGE, 3]);
+    assert.deepEqual(
+      (await sdk.conversations()).map((c) => c.id),
+      (await list("", many)).body.conversations.map((c: { id: string }) => c.id),
+    );
+  });
+
+  it("lets the SDK give a small first page, then the rest", async () => {
+    const sdk = new ApiClient({ baseUrl: server.url, token: owner.token });
+    const pages: string[][] = [];
+    for await (const page of sdk.conversationPages({ first: 2, rest: 3 })) {
+      pages.push(page.map((c) => c.id));
+    }
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 3, 2],
+    );
+    assert.deepEqual(
+      pages.flat(),
+      (await list("")).body.conversations.map((c: { id: string }) => c.id),
+    );
+    // By default the first page is the apps' (FIRST_CONVERSATIONS_PAGE): all 7 here.
+    const defaults: number[] = [];
+    for await (const page of sdk.conversationPages()) defaults.push(page.length);
+    assert.deepEqual(defaults, [7]);
   });
 });

@@ -115,8 +115,17 @@ export const syncQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 500),
 });
 
-/** The most conversations one page of `GET /api/v1/conversations` holds, and its default. */
+/**
+ * The most conversations one page of `GET /api/v1/conversations` holds, and its default:
+ * a client that does not page still gets every conversation of anyone in 500 or fewer.
+ */
 export const MAX_CONVERSATIONS_PAGE = 500;
+/**
+ * The first page the apps ask for: more than a sidebar shows, and small enough that the
+ * list appears at once for someone in thousands of conversations. The rest follows in
+ * pages of MAX_CONVERSATIONS_PAGE.
+ */
+export const FIRST_CONVERSATIONS_PAGE = 50;
 
 export const conversationsQuery = z.strictObject({
   limit: z._default(

@@ -10,6 +10,8 @@ import {
   type ConversationView,
   type CreateConversationBody,
   conversationView,
+  FIRST_CONVERSATIONS_PAGE,
+  MAX_CONVERSATIONS_PAGE,
   type Role,
   type UpdateConversationBody,
 } from "@private-chat/protocol/chat";
@@ -173,25 +175,36 @@ export class ApiClient extends SignInCalls {
 
   /**
    * Every conversation of the caller, the most recently active first: the pages of
-   * conversationsPage() read to the end.
+   * conversationPages() read to the end.
    */
   async conversations(): Promise<ConversationView[]> {
     const all: ConversationView[] = [];
+    for await (const page of this.conversationPages()) all.push(...page);
+    return all;
+  }
+
+  /**
+   * The caller's conversations a page at a time, the most recently active first: a small
+   * first page (`first`, FIRST_CONVERSATIONS_PAGE by default) an app can show at once,
+   * then the rest in pages of `rest` (MAX_CONVERSATIONS_PAGE).
+   */
+  async *conversationPages(
+    options: { first?: number; rest?: number } = {},
+  ): AsyncGenerator<ConversationView[], void, undefined> {
     const seen = new Set<string>();
     let cursor: string | undefined;
+    let limit = options.first ?? FIRST_CONVERSATIONS_PAGE;
     do {
-      const page = await this.conversationsPage({ cursor });
+      const page = await this.conversationsPage({ limit, cursor });
       // A page is read after the previous one: a conversation that became active in
       // between moved ahead of the cursor (its event tells of it), and none comes twice;
       // the check only guards against a server that would repeat one.
-      for (const conversation of page.conversations) {
-        if (seen.has(conversation.id)) continue;
-        seen.add(conversation.id);
-        all.push(conversation);
-      }
+      const fresh = page.conversations.filter((c) => !seen.has(c.id));
+      for (const conversation of fresh) seen.add(conversation.id);
+      yield fresh;
       cursor = page.next_cursor ?? undefined;
+      limit = options.rest ?? MAX_CONVERSATIONS_PAGE;
     } while (cursor !== undefined);
-    return all;
   }
 
   /** One page of the caller's conversations; pass `next_cursor` back for the next. */

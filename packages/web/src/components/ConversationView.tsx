@@ -39,6 +39,8 @@ export function ConversationView({ id, info, thread }: Props) {
   const conv = useStore(chat, (s) => s.convs[id]);
   const me = useStore(chat, (s) => s.me);
   const loaded = useStore(chat, (s) => s.loaded);
+  // One of the list's later pages may still bring it.
+  const listing = useStore(chat, (s) => s.listing);
   const conn = useStore(chat, (s) => s.conn);
   const online = useStore(chat, (s) => s.online);
   const seen = useStore(chat, (s) => s.seen);
@@ -88,7 +90,7 @@ export function ConversationView({ id, info, thread }: Props) {
   if (!conv) {
     return (
       <div class="empty-main">
-        {loaded ? (
+        {loaded && !listing ? (
           <p>
             This conversation is not available. <a href="#/">Back to conversations</a>
           </p>

@@ -69,6 +69,8 @@ export interface ChatState {
   loaded: boolean;
   /** The conversations and timelines shown come from the local copy on this device. */
   restored: boolean;
+  /** The list's first page is in and the rest is on its way. */
+  listing: boolean;
   loadError: string | null;
   convs: Record<string, Conv>;
   timelines: Record<string, Timeline>;
@@ -102,6 +104,7 @@ export function emptyState(me: UserView | null = null): ChatState {
     unreachable: false,
     loaded: false,
     restored: false,
+    listing: false,
     loadError: null,
     convs: {},
     timelines: {},

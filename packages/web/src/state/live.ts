@@ -23,7 +23,7 @@ import {
 import { forgetBackupKey } from "../e2ee/browser-db.js";
 import { receiveHistory } from "../e2ee/history-inbox.js";
 import { answerLowKeyPackages } from "../e2ee/low-key-packages.js";
-import { chat, emptyState } from "./chat.js";
+import { type ChatState, chat, emptyState } from "./chat.js";
 import { confirmList, restoreCopy } from "./local-copy.js";
 import {
   deleteCopy,
@@ -218,15 +218,28 @@ async function loadSnapshot(): Promise<void> {
   try {
     // The block list comes first, so no hidden message shows for a moment.
     await loadBlocks();
-    const list = await api.conversations();
+    // The list shows once its first page is in; the other pages are merged as they come.
+    const ids = new Set<string>();
+    let pages = 0;
+    for await (const page of api.conversationPages()) {
+      if (socket !== getSocket()) return;
+      const first = pages++ === 0;
+      for (const conv of page) ids.add(conv.id);
+      const merged = (s: ChatState) => mergeConversations(s, page);
+      chat.update((s) => (first ? { ...merged(s), loaded: true, listing: true } : merged(s)));
+    }
     if (socket !== getSocket()) return;
+    // Events wait for the whole list: one about a conversation of a later page would
+    // otherwise find it unknown and fetch it again.
+    const queued = held ?? [];
+    for (const event of queued) if (event.conversation_id !== null) ids.add(event.conversation_id);
     chat.update((s) => ({
-      ...mergeConversations(confirmList(s, list), list),
+      ...confirmList(s, ids),
       loaded: true,
+      listing: false,
       restored: false,
       loadError: null,
     }));
-    const queued = held ?? [];
     held = null;
     for (const event of queued) handle(event);
   } catch (err) {

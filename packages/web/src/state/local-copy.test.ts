@@ -157,7 +157,7 @@ describe("the local copy", () => {
       "me",
     );
     assert.ok(copy);
-    const confirmed = confirmList(restoreCopy(emptyState(me), copy), [conv("a", 3)]);
+    const confirmed = confirmList(restoreCopy(emptyState(me), copy), new Set(["a"]));
     assert.deepEqual(Object.keys(confirmed.convs), ["a"]);
     assert.deepEqual(Object.keys(confirmed.timelines), []);
     assert.equal(confirmed.restored, false);

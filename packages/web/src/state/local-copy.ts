@@ -134,12 +134,13 @@ export function restoreCopy(state: ChatState, copy: LocalCopy): ChatState {
 }
 
 /**
- * Before the server's list is merged into a restored state: conversations the user is no
- * longer in (left or removed while away) go, with their timelines.
+ * Once the server's whole list is in a restored state: conversations the user is no
+ * longer in (left or removed while away) go, with their timelines. `ids` is every page's
+ * conversations and those the events held meanwhile name: one that became active while
+ * the pages were read moved ahead of the cursor and is in no page.
  */
-export function confirmList(state: ChatState, list: readonly ConversationView[]): ChatState {
+export function confirmList(state: ChatState, ids: ReadonlySet<string>): ChatState {
   if (!state.restored) return state;
-  const ids = new Set(list.map((c) => c.id));
   const convs = Object.fromEntries(Object.entries(state.convs).filter(([id]) => ids.has(id)));
   const timelines = Object.fromEntries(
     Object.entries(state.timelines).filter(([id]) => ids.has(id)),
