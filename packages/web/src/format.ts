@@ -1,5 +1,5 @@
 /**
- * Names, initials, colours and times as the app shows them.
+ * Names, initials, colours, counts and times as the app shows them.
  */
 import { showName } from "@private-chat/protocol/names";
 import type { ConversationView, MemberView, UserView } from "@private-chat/sdk";
@@ -100,6 +100,11 @@ export function lastSeen(ms: number | null): string {
   if (minutes < 1) return "last seen just now";
   if (minutes < 60) return `last seen ${minutes} min ago`;
   return `last seen ${listTime(ms)}`;
+}
+
+/** A count with its word: "1 message", "3 messages". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 export function joinNames(names: string[]): string {

@@ -15,7 +15,7 @@ import { api, errorText } from "../api.js";
 import { deviceSupported, forgetDevice } from "../e2ee/browser-db.js";
 import { historyNews, receiveHistory } from "../e2ee/history-inbox.js";
 import { lookForDevice } from "../e2ee/opened.js";
-import { device as agentDevice, listTime } from "../format.js";
+import { device as agentDevice, listTime, plural } from "../format.js";
 import { session } from "../state/live.js";
 import { toast } from "../state/notices.js";
 import { useStore } from "../state/store.js";
@@ -30,8 +30,6 @@ interface Said {
   text: string;
   failed: boolean;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 interface RowProps {
   device: DeviceView;

@@ -12,7 +12,7 @@ import { api, errorText } from "../api.js";
 import { backupKeyHere, forgetBackupKey } from "../e2ee/browser-db.js";
 import type { BackupField } from "../e2ee/key-backup.js";
 import { deviceHere, deviceOf } from "../e2ee/opened.js";
-import { listTime } from "../format.js";
+import { listTime, plural } from "../format.js";
 import { session } from "../state/live.js";
 import { useStore } from "../state/store.js";
 import { PassphraseForm } from "./PassphraseForm.js";
@@ -25,8 +25,6 @@ type Errors = Partial<Record<BackupField, string>>;
  * key (its answer without one would be a 404, and a person without a backup is no error).
  */
 type Status = { keyHere: false } | { keyHere: true; backup: KeyBackupView };
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function size(bytes: number): string {
   if (bytes < 1024) return plural(bytes, "byte");

@@ -9,6 +9,7 @@
  */
 import type { DeviceView } from "@private-chat/sdk";
 import { api, errorText } from "../api.js";
+import { plural } from "../format.js";
 import { toast } from "../state/notices.js";
 import { createStore } from "../state/store.js";
 import { deviceSupported, savedDevice } from "./browser-db.js";
@@ -26,8 +27,6 @@ export const historyNews = createStore<HistoryNews | undefined>(undefined);
 
 /** Why the look was made: the app starting, Settings opening, or the person asking. */
 export type LookReason = "start" | "settings" | "asked";
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The names of the devices that shared, as the server lists them (else their ids). */
 function nameOf(devices: readonly DeviceView[]) {

@@ -28,20 +28,12 @@ import {
   deviceLock,
   keepDevice,
   keptConversations,
-  NoDeviceHere,
   savedDevice,
 } from "./browser-db.js";
 import { openAgain } from "./preview.js";
-import { chatOf } from "./reading.js";
+import { chatOf, ownDevice } from "./reading.js";
 
 export type { SharedResult, TakenShare };
-
-/** This browser's device for `userId`, as kept here; refused when it is none. */
-async function thisDevice(userId: string) {
-  const saved = await savedDevice(userId);
-  if (!saved) throw new NoDeviceHere("this browser is not one of your devices");
-  return saved;
-}
 
 /**
  * Leaves the history this browser's device holds of every encrypted conversation it
@@ -52,7 +44,7 @@ export async function shareFromThisBrowser(
   userId: string,
   toDeviceId: string,
 ): Promise<SharedResult> {
-  const device = loadDevice(await thisDevice(userId));
+  const device = await ownDevice(userId);
   const states = browserStates(userId);
   const conversations: Record<string, KeptMessages> = {};
   // Read under each conversation's lock, as the key backup's upload reads them.
@@ -74,7 +66,7 @@ export interface ReceivedHistory extends FillResult {
  * hold; the messages filled in open again where they show.
  */
 export async function receiveOnThisBrowser(userId: string): Promise<ReceivedHistory> {
-  await thisDevice(userId);
+  await ownDevice(userId);
   const filled: FillResult = { conversations: 0, messages: 0, skipped: {} };
   const target = {
     chatOf: (conversation: Parameters<typeof chatOf>[1]) => chatOf(userId, conversation),

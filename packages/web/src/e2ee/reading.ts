@@ -19,8 +19,11 @@ import { browserStates, NoDeviceHere, savedDevice } from "./browser-db.js";
 import { lineOf, type Opened } from "./opened.js";
 import type { Preview } from "./preview.js";
 
-/** Read afresh each time: a pool made up since adds private keys that a welcome may need. */
-async function ownDevice(userId: string): Promise<RegisteredDevice> {
+/**
+ * This browser's device for `userId`, refused when it is none. Read afresh each time: a
+ * pool made up since adds private keys that a welcome may need.
+ */
+export async function ownDevice(userId: string): Promise<RegisteredDevice> {
   const saved = await savedDevice(userId);
   if (!saved) throw new NoDeviceHere("this browser is not one of your devices");
   return loadDevice(saved);
